@@ -1,0 +1,3 @@
+from storeguard.cli import main
+
+main()

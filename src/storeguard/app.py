@@ -1,0 +1,61 @@
+"""create_app(): mounts every domain's JSON and web routers and the error handlers."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storeguard import DOMAINS, __version__
+from storeguard.core.api import install_error_handlers
+from storeguard.core.config import Settings, get_settings
+from storeguard.core.db import import_all_models, make_engine, make_session_factory
+
+DESCRIPTION = """
+storeguard screens orders, keeps one record of customers and their linked identities, and lets a
+small team block, restrict, notify, review and unblock customers in a documented, reversible way.
+
+Authenticate with `Authorization: Bearer <key>` (create one with `storeguard apikey create`).
+Money is integer minor units with an ISO 4217 currency; times are aware UTC in ISO 8601.
+Refusals are RFC 9457 problem details with a machine-readable `code`.
+"""
+
+
+def _domain_module(domain: str, part: str):  # noqa: ANN202 - a module or None
+    name = f"storeguard.{domain}.{part}"
+    if importlib.util.find_spec(f"storeguard.{domain}") is None or importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the HTTP application around one database."""
+    settings = settings or get_settings()
+    import_all_models()
+    app = FastAPI(title="storeguard", version=__version__, description=DESCRIPTION, docs_url="/docs")
+    if session_factory is None:
+        engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+        session_factory = make_session_factory(engine)
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        """Tell a load balancer the service is up."""
+        return {"status": "ok", "version": __version__}
+
+    for domain in DOMAINS:
+        for part in ("api", "views"):
+            module = _domain_module(domain, part)
+            if module is not None and hasattr(module, "router"):
+                app.include_router(module.router)
+    return app

@@ -1,0 +1,66 @@
+"""API keys: made by the CLI, shown once, kept only as a hash, sent as ``Authorization: Bearer``."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storeguard.core.actor import Actor
+from storeguard.core.audit import record_event
+from storeguard.core.clock import now
+from storeguard.core.enums import Role
+from storeguard.core.errors import Invalid, NotFound, Unauthorized
+from storeguard.core.models import ApiKey
+
+KEY_PREFIX = "sg_"
+
+
+def hash_key(raw: str) -> str:
+    """Hash a key for storage; keys are 256 random bits, so a plain SHA-256 is enough."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_api_key(session: Session, *, name: str, role: Role | str, actor: Actor) -> tuple[ApiKey, str]:
+    """Create a key and return it with the raw secret, which is never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("name_required", "an API key needs a name", field="name")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise Invalid(
+            "invalid_role", f"{role!r} is not a role (owner, admin, agent, viewer)", field="role"
+        ) from None
+    prefix = secrets.token_hex(4)
+    raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(name=name, role=role, prefix=prefix, key_hash=hash_key(raw), created_at=now())
+    session.add(key)
+    session.flush()
+    record_event(
+        session, actor=actor, action="api_key.created", subject_type="api_key", subject_id=key.id,
+        after={"name": name, "role": role.value, "prefix": prefix},
+    )
+    return key, raw
+
+
+def revoke_api_key(session: Session, *, key_id: int, actor: Actor) -> ApiKey:
+    """Revoke a key so it no longer authenticates."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound("api_key_not_found", f"no API key {key_id}")
+    key.revoked_at = now()
+    record_event(session, actor=actor, action="api_key.revoked", subject_type="api_key", subject_id=key.id)
+    return key
+
+
+def authenticate(session: Session, raw: str | None) -> Actor:
+    """Return the actor a raw key stands for, or raise ``Unauthorized``."""
+    if not raw:
+        raise Unauthorized("missing_api_key", "send an API key as 'Authorization: Bearer <key>'")
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw.strip())))
+    if key is None or key.revoked_at is not None:
+        raise Unauthorized("invalid_api_key", "the API key is unknown or revoked")
+    return Actor("api_key", key.name, Role(key.role))

@@ -1,0 +1,60 @@
+"""Core commands: serve, migrate, apikey."""
+
+from __future__ import annotations
+
+import typer
+
+from storeguard.core.actor import CLI
+from storeguard.core.enums import Role
+
+
+def register(app: typer.Typer) -> None:
+    """Add the core commands to the root app."""
+    apikey = typer.Typer(help="Create and revoke API keys.", no_args_is_help=True)
+    app.add_typer(apikey, name="apikey")
+
+    @app.command()
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+        port: int = typer.Option(8000, help="Port to listen on."),
+        workers: int = typer.Option(1, help="Worker processes."),
+    ) -> None:
+        """Serve the JSON API (docs at /docs) and the admin pages."""
+        import uvicorn
+
+        uvicorn.run("storeguard.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+    @app.command()
+    def migrate() -> None:
+        """Bring the database schema up to date (Alembic upgrade head)."""
+        from storeguard.core.migrations import upgrade_to_head
+        from storeguard.cli import console
+
+        upgrade_to_head()
+        console.print("database is up to date")
+
+    @apikey.command("create")
+    def apikey_create(
+        name: str = typer.Option(..., help="Who or what uses the key."),
+        role: Role = typer.Option(Role.agent, help="owner, admin, agent or viewer."),
+    ) -> None:
+        """Create a key; the key is printed once, alone on the last line, and only its hash is kept."""
+        from storeguard.cli import cli_session, console
+        from storeguard.core.apikeys import create_api_key
+
+        with cli_session() as session:
+            key, raw = create_api_key(session, name=name, role=role, actor=CLI)
+            session.commit()
+            console.print(f"created API key #{key.id} '{key.name}' with role {key.role}")
+        print(raw)
+
+    @apikey.command("revoke")
+    def apikey_revoke(key_id: int = typer.Argument(..., help="The key's id.")) -> None:
+        """Revoke a key."""
+        from storeguard.cli import cli_session, console
+        from storeguard.core.apikeys import revoke_api_key
+
+        with cli_session() as session:
+            revoke_api_key(session, key_id=key_id, actor=CLI)
+            session.commit()
+            console.print(f"revoked API key #{key_id}")

@@ -1,0 +1,37 @@
+"""Settings read from the environment (prefix ``STOREGUARD_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator may tune without touching code."""
+
+    model_config = SettingsConfigDict(env_prefix="STOREGUARD_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/storeguard.db",
+        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
+    )
+    redis_url: str | None = Field(default=None, description="Redis for shared velocity counters.")
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that encrypts stored webhook secrets; generated into var/ when unset.",
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where local files (keys, reports) go.")
+    refund_arrival_min_business_days: int = 5
+    refund_arrival_max_business_days: int = 10
+    geoip_database: Path | None = Field(default=None, description="MaxMind-format country database.")
+    public_base_url: str = "http://127.0.0.1:8000"
+    sql_echo: bool = False
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached; tests clear the cache to override)."""
+    return Settings()

@@ -1,0 +1,28 @@
+"""Enumerations the core shares with every domain."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What an API key may do; each role includes the ones below it."""
+
+    viewer = "viewer"
+    agent = "agent"
+    admin = "admin"
+    owner = "owner"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def at_least(self, other: "Role") -> bool:
+        return self.rank >= other.rank
+
+
+_RANK = {Role.viewer: 0, Role.agent: 1, Role.admin: 2, Role.owner: 3}
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    dead = "dead"

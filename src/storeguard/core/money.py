@@ -1,0 +1,102 @@
+"""Money as integer minor units with an ISO 4217 currency; never floats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import list_currencies
+
+from storeguard.core.errors import Invalid
+
+# ISO 4217 minor-unit exponents that differ from 2. Babel's CLDR precision is a display
+# convention (it says 0 for ISK but also for HUF cash), so the exponents are pinned here.
+_ZERO_DECIMAL = frozenset(
+    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()
+)
+_THREE_DECIMAL = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
+_KNOWN = frozenset(list_currencies()) | _ZERO_DECIMAL | _THREE_DECIMAL
+
+
+def validate_currency(code: str) -> str:
+    """Return the upper-cased ISO 4217 code, or raise ``Invalid`` for an unknown one."""
+    upper = (code or "").strip().upper()
+    if len(upper) != 3 or upper not in _KNOWN:
+        raise Invalid("invalid_currency", f"{code!r} is not an ISO 4217 currency code", field="currency")
+    return upper
+
+
+def exponent(currency: str) -> int:
+    """Return how many decimal places the currency's minor unit has."""
+    if currency in _ZERO_DECIMAL:
+        return 0
+    if currency in _THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def to_minor(amount: str | int | Decimal, currency: str, *, field: str = "amount") -> int:
+    """Convert a decimal amount ("199.00") to integer minor units, exactly.
+
+    Refuses amounts with more decimals than the currency has rather than rounding
+    them away: a silent rounding is a bookkeeping error waiting to be found.
+    """
+    if isinstance(amount, float):
+        raise Invalid("invalid_amount", "amounts are decimal strings, never floats", field=field)
+    try:
+        value = Decimal(str(amount).strip())
+    except InvalidOperation:
+        raise Invalid("invalid_amount", f"{amount!r} is not a decimal amount", field=field) from None
+    if not value.is_finite():
+        raise Invalid("invalid_amount", f"{amount!r} is not a finite amount", field=field)
+    scaled = value.scaleb(exponent(validate_currency(currency)))
+    if scaled != scaled.to_integral_value():
+        raise Invalid(
+            "invalid_amount",
+            f"{amount!r} has more decimal places than {currency.upper()} allows",
+            field=field,
+        )
+    return int(scaled)
+
+
+def to_decimal_str(minor: int, currency: str) -> str:
+    """Format integer minor units as a plain decimal string ("199.00")."""
+    exp = exponent(currency.upper())
+    if exp == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**exp)
+    return f"{sign}{whole}.{frac:0{exp}d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in minor units and its currency."""
+
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, int) or isinstance(self.amount, bool):
+            raise TypeError("Money.amount must be an int of minor units")
+
+    @classmethod
+    def parse(cls, amount: str | int | Decimal, currency: str) -> Money:
+        """Build Money from a decimal string in the given currency."""
+        cur = validate_currency(currency)
+        return cls(to_minor(amount, cur), cur)
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __str__(self) -> str:
+        return f"{to_decimal_str(self.amount, self.currency)} {self.currency}"

@@ -1,0 +1,6 @@
+from enum import StrEnum
+
+
+class AccountState(StrEnum):
+    enabled = "enabled"
+    disabled = "disabled"

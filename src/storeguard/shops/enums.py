@@ -1,0 +1,7 @@
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    shopify = "shopify"
+    woocommerce = "woocommerce"
+    other = "other"

@@ -1,0 +1,166 @@
+"""Test fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+Each test gets one connection with an outer transaction that is rolled back at the end; the
+session joins it with ``create_savepoint``, so code under test may commit freely.
+PostgreSQL tests run in a database made for this test run and dropped after it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from storeguard.core.actor import Actor
+from storeguard.core.apikeys import create_api_key
+from storeguard.core.config import get_settings
+from storeguard.core.db import Base, import_all_models, make_engine
+from storeguard.core.enums import Role
+
+import_all_models()
+
+PG_URL = os.environ.get(
+    "STOREGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_PG = os.environ.get("STOREGUARD_REQUIRE_POSTGRES") == "1"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURES = Path(os.environ.get("STOREGUARD_SHARED_FIXTURES", SHARED / "fixtures"))
+TEST_ACTOR = Actor("api_key", "test-agent", Role.owner)
+
+
+def _make_pg_database() -> tuple[str, Callable[[], None]]:
+    """Create a scratch database for this run and return its URL and a dropper."""
+    base = make_url(PG_URL)
+    name = f"sg_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+    def drop() -> None:
+        eng = create_engine(base, isolation_level="AUTOCOMMIT")
+        with eng.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        eng.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a PostgreSQL database that lives for this test run."""
+    try:
+        url, drop = _make_pg_database()
+    except Exception as exc:  # no server here
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (STOREGUARD_REQUIRE_POSTGRES=1) but not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'storeguard.db'}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _engines() -> Iterator[dict[str, Engine]]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, request: pytest.FixtureRequest, _engines: dict[str, Engine]) -> Engine:
+    """An engine on a fresh schema for the backend under test."""
+    if backend not in _engines:
+        url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
+        eng = make_engine(url)
+        Base.metadata.create_all(eng)
+        _engines[backend] = eng
+    return _engines[backend]
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    sess = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield sess
+    finally:
+        sess.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committing_engine(engine: Engine) -> Iterator[Engine]:
+    """The engine itself, for tests that need real commits across connections (row-lock races).
+
+    Every table is emptied afterwards so other tests see a clean database.
+    """
+    yield engine
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(session: Session):  # noqa: ANN201
+    """The HTTP app bound to the test's session."""
+    from storeguard.app import create_app
+    from storeguard.core.api import get_session
+
+    application = create_app(get_settings(), session_factory=lambda: session)
+
+    def _same_session() -> Iterator[Session]:
+        yield session
+
+    application.dependency_overrides[get_session] = _same_session
+    return application
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app, raise_server_exceptions=True) as c:
+        yield c
+
+
+@pytest.fixture
+def auth(session: Session) -> Callable[[Role | str], dict[str, str]]:
+    """Return a function that makes a key with a role and the headers that send it."""
+
+    def make(role: Role | str = Role.owner) -> dict[str, str]:
+        _, raw = create_api_key(session, name=f"test-{role}", role=role, actor=TEST_ACTOR)
+        return {"Authorization": f"Bearer {raw}"}
+
+    return make
+
+
+@pytest.fixture
+def owner_headers(auth) -> dict[str, str]:  # noqa: ANN001
+    return auth(Role.owner)
+
+
+def shared_fixture(*parts: str) -> Path:
+    """Path to a file under ../shared/fixtures, skipping the test with a message when absent."""
+    path = FIXTURES.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared fixture {path} not present (reference data lives in ../shared/fixtures)")
+    return path

@@ -1,0 +1,103 @@
+"""Small factories that build and flush rows (never commit)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storeguard.customers.models import Customer
+from storeguard.orders.enums import FinancialStatus, TransactionKind
+from storeguard.orders.models import LineItem, Order, Transaction
+from storeguard.shops.models import Product, Shop
+
+_seq = itertools.count(1)
+
+
+def make_shop(session: Session, **kw: Any) -> Shop:
+    n = next(_seq)
+    shop = Shop(
+        name=kw.pop("name", f"Shop {n}"),
+        domain=kw.pop("domain", f"shop-{n}.myshopify.com"),
+        platform=kw.pop("platform", "shopify"),
+        currency=kw.pop("currency", "USD"),
+        country=kw.pop("country", "US"),
+        **kw,
+    )
+    session.add(shop)
+    session.flush()
+    return shop
+
+
+def make_product(session: Session, shop: Shop, **kw: Any) -> Product:
+    n = next(_seq)
+    product = Product(
+        shop_id=shop.id,
+        sku=kw.pop("sku", f"SKU-{n}"),
+        title=kw.pop("title", f"Product {n}"),
+        category=kw.pop("category", "apparel"),
+        tags=kw.pop("tags", []),
+        price=kw.pop("price", 5000),
+        stock=kw.pop("stock", 100),
+        **kw,
+    )
+    session.add(product)
+    session.flush()
+    return product
+
+
+def make_customer(session: Session, shop: Shop, **kw: Any) -> Customer:
+    n = next(_seq)
+    customer = Customer(
+        shop_id=shop.id,
+        email=kw.pop("email", f"customer{n}@example.com"),
+        first_name=kw.pop("first_name", "Kari"),
+        last_name=kw.pop("last_name", f"Nordmann{n}"),
+        **kw,
+    )
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def make_order(
+    session: Session,
+    shop: Shop,
+    *,
+    customer: Customer | None = None,
+    lines: list[tuple[Product, int]] | None = None,
+    shipping: int = 0,
+    paid: bool = True,
+    fee: int = 0,
+    **kw: Any,
+) -> Order:
+    """Build an order; ``paid`` captures the whole total in one sale transaction."""
+    n = next(_seq)
+    lines = lines or [(make_product(session, shop), 1)]
+    items = [
+        LineItem(product_id=p.id, sku=p.sku, title=p.title, quantity=q, unit_price=p.price) for p, q in lines
+    ]
+    subtotal = sum(i.unit_price * i.quantity for i in items)
+    order = Order(
+        shop_id=shop.id,
+        customer_id=customer.id if customer else None,
+        email=customer.email if customer else kw.pop("email", None),
+        number=kw.pop("number", f"#{1000 + n}"),
+        currency=shop.currency,
+        subtotal=subtotal,
+        shipping=shipping,
+        total=subtotal + shipping,
+        line_items=items,
+        financial_status=FinancialStatus.paid if paid else FinancialStatus.pending,
+        **kw,
+    )
+    session.add(order)
+    session.flush()
+    if paid:
+        session.add(
+            Transaction(order_id=order.id, kind=TransactionKind.sale, amount=order.total, fee=fee,
+                        currency=order.currency, gateway="stripe")
+        )
+        session.flush()
+    return order
