@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import idna
@@ -78,15 +79,25 @@ def _invalid(code: CustomerErrorCode, field: str, value: Any, why: str) -> Inval
     return Invalid(code, f"{field} {value!r} {why}", field=field, value=value)
 
 
+_ASCII_HOST = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
+
+
 def normalize_domain(domain: str, *, field: str = "email") -> str:
     """Return a mail domain in canonical Unicode form (IDN punycode and Unicode compare equal)."""
     text = _nfkc(domain.strip()).rstrip(".").lower()
     if not text or "." not in text or any(ch.isspace() for ch in text):
         raise _invalid(CustomerErrorCode.invalid_email, field, domain, "is not a mail domain")
+    return _canonical_domain(text, field)
+
+
+@lru_cache(maxsize=65536)
+def _canonical_domain(text: str, field: str) -> str:
+    if _ASCII_HOST.match(text) and "xn--" not in text:
+        return text  # plain ASCII host names are their own canonical form; IDNA is slow
     try:
         return idna.decode(idna.encode(text, uts46=True))
     except idna.IDNAError:
-        raise _invalid(CustomerErrorCode.invalid_email, field, domain, "is not a valid domain name") from None
+        raise _invalid(CustomerErrorCode.invalid_email, field, text, "is not a valid domain name") from None
 
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
