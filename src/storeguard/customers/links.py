@@ -132,9 +132,9 @@ def link_paths(
         frontier = {start_customer_id}
         for cid, kind, value in _keys_of(session, frontier, type_values):
             frontier_keys.setdefault((kind, value), set()).add(cid)
-    for key in start_keys:
+    for key in start_keys:  # the order's own keys belong to its customer (None for a guest checkout)
         if key[0] in type_values:
-            frontier_keys.setdefault(key, set()).add(None)
+            frontier_keys.setdefault(key, set()).add(start_customer_id)
     for _ in range(max_hops):
         if not frontier_keys or (wanted is not None and wanted <= visited.keys()):
             break
@@ -208,7 +208,9 @@ def _build_paths(
         hops = []
         for parent, node in chain:
             mine = held.get(node, {})
-            theirs = set(held.get(parent, {})) if parent is not None else order_keys
+            theirs = set(held.get(parent, {})) if parent is not None else set()
+            if parent == start:
+                theirs |= order_keys
             shared = sorted((k for k in mine if k in theirs and k[0] in link_kinds), key=_key_order)
             if not shared:
                 shared = sorted(visited[node][1], key=_key_order)

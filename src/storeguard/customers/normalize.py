@@ -108,7 +108,10 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
         raise _invalid(CustomerErrorCode.invalid_email, field, raw, "is not an email address")
     if not local.startswith('"') and any(ch.isspace() for ch in local):
         raise _invalid(CustomerErrorCode.invalid_email, field, raw, "has spaces in its local part")
-    domain = normalize_domain(domain_part, field=field)
+    try:
+        domain = normalize_domain(domain_part, field=field)
+    except Invalid as exc:
+        raise _invalid(CustomerErrorCode.invalid_email, field, raw, exc.message.split(" ", 2)[-1]) from None
     if domain in PLUS_TAG_DOMAINS:
         local = local.split("+", 1)[0]
     if domain in GMAIL_DOMAINS:
@@ -265,8 +268,11 @@ def normalize_street(text: str) -> str:
             while i + 1 < len(words) and words[i + 1] in _UNIT_WORDS:  # "Apt #4", "unit no"
                 i += 1
             following = words[i + 1] if i + 1 < len(words) else ""
-            units.append(f"unit {following}".strip())
-            i += 2
+            if any(ch.isdigit() for ch in following) or (len(following) == 1 and following.isalpha()):
+                units.append(f"unit {following}")
+                i += 2
+            else:  # "Apt" followed by no unit number says nothing
+                i += 1
             continue
         if _NORWEGIAN_UNIT.match(word):
             units.append(f"unit {word}")

@@ -40,6 +40,7 @@ _ENTRY_COLUMNS = (
     E.reason_code,
     E.scope,
     E.expires_at,
+    E.block_id,
 )
 
 
@@ -120,12 +121,12 @@ class _RangeIndex:
         return found
 
 
-_ranges: dict[tuple[str, int], tuple[int, _RangeIndex]] = {}
+_ranges: dict[tuple[str, int], tuple[str, _RangeIndex]] = {}
 _ranges_lock = threading.Lock()
 
 
-def _range_index(session: Session, shop_id: int, version: int) -> _RangeIndex:
-    cache_key = (str(session.get_bind().url), shop_id)
+def _range_index(session: Session, shop_id: int, version: str) -> _RangeIndex:
+    cache_key = (str(session.get_bind().engine.url), shop_id)
     cached = _ranges.get(cache_key)
     if cached is not None and cached[0] == version:
         return cached[1]
@@ -165,11 +166,11 @@ def match(
     at = now()
     keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
     shop_row = session.execute(
-        select(Shop.settings, func.coalesce(ListVersion.version, literal(0)))
+        select(Shop.settings, func.coalesce(ListVersion.token, literal("")))
         .outerjoin(ListVersion, ListVersion.shop_id == Shop.id)
         .where(Shop.id == shop_id)
     ).first()
-    settings, version = (shop_row[0] or {}, shop_row[1]) if shop_row else ({}, 0)
+    settings, version = (shop_row[0] or {}, shop_row[1]) if shop_row else ({}, "")
     link_kinds = {str(t) for t in settings.get("link_identifier_types", DEFAULT_LINK_TYPES)}
 
     lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
@@ -249,6 +250,16 @@ def match(
                 linked_owner[row.id] = row.holder
 
     live = {eid: row for eid, row in rows.items() if row.expires_at is None or row.expires_at > at}
+    # One block of a linked customer puts entries on them and on each of their identifiers; the order
+    # reached that block through the link once, so it is said once (by the customer entry if there).
+    seen_blocks: dict[int, int] = {}
+    for eid in sorted(live, key=lambda e: (live[e].type != "customer", e)):
+        block_id = live[eid].block_id
+        if eid in linked_owner and block_id is not None:
+            if block_id in seen_blocks:
+                del live[eid]
+            else:
+                seen_blocks[block_id] = eid
     owners = {linked_owner[eid] for eid in live if eid in linked_owner}
     paths: dict[int, LinkPath] = {}
     if owners:
