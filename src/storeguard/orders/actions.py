@@ -24,6 +24,7 @@ from storeguard.orders.enums import (
     CancelReason,
     OrderStatus,
     TransactionKind,
+    TransactionStatus,
 )
 from storeguard.orders.errors import OrderError
 from storeguard.orders.fulfillments import FulfillLineSpec, cancel_fulfillment, fulfill_order, mark_delivered
@@ -124,6 +125,9 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
                 quantity=line.quantity,
                 unit_price=unit_price,
                 discount=line.discount,
+                fulfilled_quantity=0,
+                refunded_quantity=0,
+                restocked_quantity=0,
             )
         )
     for product_id, quantity in needed.items():
@@ -192,6 +196,7 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
     if data.payment is not None and payment_amount is not None:
         order.transactions.append(
             Transaction(
+                status=TransactionStatus.success,
                 kind=TransactionKind(data.payment.kind),
                 amount=payment_amount,
                 fee=data.payment.fee,

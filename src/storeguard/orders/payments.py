@@ -79,6 +79,7 @@ def capture_payment(
     before = order_state(order)
     parent = _latest(order, TransactionKind.authorization)
     capture = Transaction(
+        status=TransactionStatus.success,
         kind=TransactionKind.capture,
         amount=amount,
         fee=fee,
@@ -132,8 +133,10 @@ def void_outstanding(order: Order) -> Transaction | None:
         return None
     parent = _latest(order, TransactionKind.authorization)
     void = Transaction(
+        status=TransactionStatus.success,
         kind=TransactionKind.void,
         amount=capturable,
+        fee=0,
         currency=order.currency,
         parent_id=parent.id if parent else None,
         gateway=parent.gateway if parent else "manual",
@@ -261,6 +264,7 @@ def issue_refund(
         parent = _latest(order, TransactionKind.capture, TransactionKind.sale)
         order.transactions.append(
             Transaction(
+                status=TransactionStatus.success,
                 kind=TransactionKind.refund,
                 amount=total,
                 fee=0,
