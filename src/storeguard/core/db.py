@@ -73,14 +73,6 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
-            # pysqlite opens a transaction only at the first write, so reads before it are not
-            # part of it, and a RELEASE of the first SAVEPOINT commits everything. Let
-            # SQLAlchemy say BEGIN itself, so a transaction covers its reads and savepoints nest.
-            dbapi_conn.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
