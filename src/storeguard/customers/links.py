@@ -27,6 +27,7 @@ TYPE_LABELS = {
     "cidr": "IP range",
     "customer": "customer",
 }
+_I = Identifier.__table__.c  # Core columns: the path query runs inside screening's hot path
 _OPAQUE = {IdentifierType.device_id, IdentifierType.payment_fingerprint, IdentifierType.platform_id}
 
 
@@ -139,13 +140,13 @@ def link_paths(
         if not frontier_keys or (wanted is not None and wanted <= visited.keys()):
             break
         holders = session.execute(
-            select(Identifier.customer_id, Identifier.type, Identifier.value).where(
-                Identifier.shop_id == shop_id, keys_clause(Identifier.type, Identifier.value, frontier_keys)
+            select(_I.customer_id, _I.type, _I.value).where(
+                _I.shop_id == shop_id, keys_clause(_I.type, _I.value, frontier_keys)
             )
         ).all()
         reached: dict[int, tuple[int | None, set[tuple[str, str]]]] = {}
         for cid, kind, value in holders:
-            if cid in visited:
+            if cid in visited or (kind, value) not in frontier_keys:
                 continue
             parent = min(frontier_keys[(kind, value)], key=lambda p: -1 if p is None else p)
             entry = reached.setdefault(cid, (parent, set()))
@@ -163,8 +164,8 @@ def link_paths(
 
 def _keys_of(session: Session, customer_ids: Iterable[int], types: list[str]) -> list[tuple[int, str, str]]:
     rows = session.execute(
-        select(Identifier.customer_id, Identifier.type, Identifier.value).where(
-            Identifier.customer_id.in_(list(customer_ids)), Identifier.type.in_(types)
+        select(_I.customer_id, _I.type, _I.value).where(
+            _I.customer_id.in_(list(customer_ids)), _I.type.in_(types)
         )
     ).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
@@ -197,9 +198,7 @@ def _build_paths(
     # Every identifier both ends of a hop hold, not only the one BFS happened to follow.
     held: dict[int, dict[tuple[str, str], str]] = {}
     for cid, kind, value, display in session.execute(
-        select(Identifier.customer_id, Identifier.type, Identifier.value, Identifier.display).where(
-            Identifier.customer_id.in_(nodes)
-        )
+        select(_I.customer_id, _I.type, _I.value, _I.display).where(_I.customer_id.in_(nodes))
     ):
         held.setdefault(cid, {})[(kind, value)] = display
     order_keys = {k for k in start_keys if k[0] in link_kinds}

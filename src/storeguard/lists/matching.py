@@ -14,12 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
-from storeguard.customers.identifiers import keys_clause
 from storeguard.customers.links import LinkPath, describe_identifier, link_paths
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
@@ -41,6 +40,40 @@ _ENTRY_COLUMNS = (
     E.scope,
     E.expires_at,
     E.block_id,
+)
+
+
+# The hot-path statements, built once: Core (not ORM) statements with expanding parameters, so a
+# lookup spends its time in the database and not in building SQL. ``type IN .. AND value IN ..``
+# is an index search on (shop_id, type, value) in SQLite and PostgreSQL alike.
+IC = Identifier.__table__.c
+C = Customer.__table__.c
+_TYPES = bindparam("types", expanding=True)
+_VALUES = bindparam("values", expanding=True)
+_Q_SHOP = (
+    select(Shop.__table__.c.settings, func.coalesce(ListVersion.__table__.c.token, literal("")))
+    .select_from(Shop.__table__.outerjoin(ListVersion.__table__))
+    .where(Shop.__table__.c.id == bindparam("shop_id"))
+)
+_Q_ENTRIES = select(*_ENTRY_COLUMNS).where(
+    E.shop_id == bindparam("shop_id"),
+    E.type.in_(_TYPES),
+    E.value.in_(_VALUES),
+    E.status == EntryStatus.active.value,
+)
+_Q_HOLDERS = (
+    select(IC.customer_id, C.cluster_id, IC.type, IC.value)
+    .select_from(Identifier.__table__.join(Customer.__table__, C.id == IC.customer_id))
+    .where(IC.shop_id == bindparam("shop_id"), IC.type.in_(_TYPES), IC.value.in_(_VALUES))
+)
+_Q_CLUSTER = select(C.cluster_id).where(C.id == bindparam("customer_id"))
+# A cluster id is the smallest member's id; a customer never linked may have none yet, so its own
+# identifiers are read by id as well.
+_Q_MEMBER_KEYS = union_all(
+    select(IC.customer_id, IC.type, IC.value)
+    .select_from(Identifier.__table__.join(Customer.__table__, C.id == IC.customer_id))
+    .where(C.cluster_id.in_(bindparam("clusters", expanding=True))),
+    select(IC.customer_id, IC.type, IC.value).where(IC.customer_id.in_(bindparam("ids", expanding=True))),
 )
 
 
@@ -165,25 +198,16 @@ def match(
     """
     at = now()
     keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
-    shop_row = session.execute(
-        select(Shop.settings, func.coalesce(ListVersion.token, literal("")))
-        .outerjoin(ListVersion, ListVersion.shop_id == Shop.id)
-        .where(Shop.id == shop_id)
-    ).first()
+    shop_row = session.execute(_Q_SHOP, {"shop_id": shop_id}).first()
     settings, version = (shop_row[0] or {}, shop_row[1]) if shop_row else ({}, "")
     link_kinds = {str(t) for t in settings.get("link_identifier_types", DEFAULT_LINK_TYPES)}
 
     lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
     rows: dict[int, Any] = {}
     hit_by: dict[int, Key] = {}
-    if lookup:
-        for row in session.execute(
-            select(*_ENTRY_COLUMNS).where(
-                E.shop_id == shop_id, E.status == EntryStatus.active, keys_clause(E.type, E.value, lookup)
-            )
-        ):
-            rows[row.id] = row
-            hit_by[row.id] = (row.type, row.value)
+    for row in _entries_on(session, shop_id, set(lookup)):
+        rows[row.id] = row
+        hit_by[row.id] = (row.type, row.value)
     ips = [v for t, v in keys if t == IdentifierType.ip]
     if ips:
         index = _range_index(session, shop_id, version)
@@ -197,57 +221,45 @@ def match(
                 hit_by[row.id] = ("ip", range_hits[row.id])
 
     # Who the order's keys (and its customer) lead to, and everyone linked to them.
-    linking = [k for k in keys if k[0] in link_kinds]
+    linking = {k for k in keys if k[0] in link_kinds}
     holders: set[int] = set()
     clusters: set[int] = set()
     if linking:
-        for cid, cluster in session.execute(
-            select(Identifier.customer_id, Customer.cluster_id)
-            .join(Customer, Customer.id == Identifier.customer_id)
-            .where(Identifier.shop_id == shop_id, keys_clause(Identifier.type, Identifier.value, linking))
-        ):
-            holders.add(cid)
-            clusters.add(cluster if cluster is not None else cid)
-    if customer_id is not None:
-        cluster = session.scalar(select(Customer.cluster_id).where(Customer.id == customer_id))
+        found = session.execute(_Q_HOLDERS, {"shop_id": shop_id, **_key_params(linking)})
+        for cid, cluster, kind, value in found:
+            if (kind, value) in linking:
+                holders.add(cid)
+                clusters.add(cluster if cluster is not None else cid)
+    if customer_id is not None and customer_id not in holders:
+        cluster = session.execute(_Q_CLUSTER, {"customer_id": customer_id}).scalar()
         clusters.add(cluster if cluster is not None else customer_id)
-    members = set(holders)
-    if clusters:
-        members |= set(session.scalars(select(Customer.id).where(Customer.cluster_id.in_(clusters))))
-        members |= {c for c in clusters}  # a never-linked customer is its own cluster
+    # Everyone in those clusters and every identifier they have used, in one query.
+    member_keys = (
+        session.execute(_Q_MEMBER_KEYS, {"clusters": list(clusters), "ids": list(clusters | holders)}).all()
+        if clusters
+        else []
+    )
+    members = set(holders) | clusters | {row[0] for row in member_keys}
     linked_owner: dict[int, int] = {}  # entry id -> the linked customer who carries it
     own_history: set[int] = set()
     if members:
-        member_keys = [("customer", str(m)) for m in members if m != customer_id]
-        if member_keys:
-            for row in session.execute(
-                select(*_ENTRY_COLUMNS).where(
-                    E.shop_id == shop_id,
-                    E.status == EntryStatus.active,
-                    keys_clause(E.type, E.value, member_keys),
-                )
-            ):
-                if row.id not in rows:
-                    rows[row.id] = row
-                    linked_owner[row.id] = int(row.value)
-        for row in session.execute(
-            select(*_ENTRY_COLUMNS, Identifier.customer_id.label("holder"))
-            .join(
-                Identifier,
-                and_(Identifier.shop_id == E.shop_id, Identifier.type == E.type, Identifier.value == E.value),
-            )
-            .where(E.shop_id == shop_id, E.status == EntryStatus.active, Identifier.customer_id.in_(members))
-        ):
-            if row.id in rows and row.id not in linked_owner:
+        # Entries on a linked customer, or on any identifier a member has used, that the order's own
+        # keys did not already find.
+        held_by: dict[Key, list[int]] = {("customer", str(m)): [m] for m in members if m != customer_id}
+        for cid, kind, value in member_keys:
+            held_by.setdefault((kind, value), []).append(cid)
+        extra = set(held_by) - set(lookup)
+        for row in _entries_on(session, shop_id, extra) if extra else ():
+            if row.id in rows:
                 continue
-            if row.holder == customer_id:
+            owners = held_by[(row.type, row.value)]
+            if customer_id in owners:
                 rows[row.id] = row
                 hit_by[row.id] = (row.type, row.value)
                 own_history.add(row.id)
-                linked_owner.pop(row.id, None)
-            elif row.id not in rows or (row.id in linked_owner and row.holder < linked_owner[row.id]):
+            else:
                 rows[row.id] = row
-                linked_owner[row.id] = row.holder
+                linked_owner[row.id] = min(owners)
 
     live = {eid: row for eid, row in rows.items() if row.expires_at is None or row.expires_at > at}
     # One block of a linked customer puts entries on them and on each of their identifiers; the order
@@ -272,6 +284,19 @@ def match(
             targets=owners,
         )
     return _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
+
+
+def _key_params(keys: Iterable[Key]) -> dict[str, list[str]]:
+    pairs = list(keys)
+    return {"types": sorted({k for k, _ in pairs}), "values": sorted({v for _, v in pairs})}
+
+
+def _entries_on(session: Session, shop_id: int, keys: set[Key]) -> list[Any]:
+    """Return the active entries on exactly these (type, value) keys, by one index search."""
+    if not keys:
+        return []
+    rows = session.execute(_Q_ENTRIES, {"shop_id": shop_id, **_key_params(keys)})
+    return [row for row in rows if (row.type, row.value) in keys]
 
 
 def _assemble(
