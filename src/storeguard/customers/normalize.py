@@ -69,6 +69,7 @@ PLUS_TAG_DOMAINS = (
 )
 
 _SINGLE_DOT = re.compile(r"(?<!\.)\.(?!\.)")
+_SPACE = re.compile(r"\s")
 
 
 def _nfkc(value: str) -> str:
@@ -85,7 +86,7 @@ _ASCII_HOST = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<
 def normalize_domain(domain: str, *, field: str = "email") -> str:
     """Return a mail domain in canonical Unicode form (IDN punycode and Unicode compare equal)."""
     text = _nfkc(domain.strip()).rstrip(".").lower()
-    if not text or "." not in text or any(ch.isspace() for ch in text):
+    if not text or "." not in text or _SPACE.search(text):
         raise _invalid(CustomerErrorCode.invalid_email, field, domain, "is not a mail domain")
     return _canonical_domain(text, field)
 
@@ -106,7 +107,7 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
     local, at, domain_part = text.rpartition("@")
     if not at or not local or not domain_part:
         raise _invalid(CustomerErrorCode.invalid_email, field, raw, "is not an email address")
-    if not local.startswith('"') and any(ch.isspace() for ch in local):
+    if not local.startswith('"') and _SPACE.search(local):
         raise _invalid(CustomerErrorCode.invalid_email, field, raw, "has spaces in its local part")
     try:
         domain = normalize_domain(domain_part, field=field)
@@ -364,7 +365,7 @@ def normalize_payment_fingerprint(raw: str, *, field: str = "payment_fingerprint
         bin_, last4, month, year = match.groups()
         expiry = f":{month}{year[-2:]}" if month and year else ""
         return f"card:{bin_}:{last4}{expiry}"
-    if not text or any(ch.isspace() for ch in text):
+    if not text or _SPACE.search(text):
         raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is not a payment fingerprint")
     return f"fp:{text}"
 
@@ -378,7 +379,7 @@ def card_fingerprint(bin_: str, last4: str, exp_month: int | None = None, exp_ye
 def normalize_token(raw: str, *, field: str) -> str:
     """Return an opaque id (device id, platform id) trimmed and lower-cased."""
     text = _nfkc(str(raw).strip()).lower()
-    if not text or any(ch.isspace() for ch in text):
+    if not text or _SPACE.search(text):
         raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is not an identifier")
     return text
 
