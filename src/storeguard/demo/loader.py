@@ -84,14 +84,17 @@ def load_demo(
 ) -> LoadResult:
     """Create the demo shop and bulk-insert its year of customers and orders; flushes, never commits."""
     if get_shop_by_domain(session, SHOP["domain"]) is not None:
-        raise Conflict("demo_already_loaded", f"the demo shop {SHOP['domain']} is already in this database",
-                       field="domain")
+        raise Conflict(
+            "demo_already_loaded",
+            f"the demo shop {SHOP['domain']} is already in this database",
+            field="domain",
+        )
     shop = create_shop(session, data=ShopCreate(**SHOP), actor=actor, settings={"demo": True})
     data = generate(config, shop_id=shop.id, now=now or clock_now(), id_start=_max_ids(session))
     for name, model in MODELS.items():
         rows = data.tables[name]
         for start in range(0, len(rows), BATCH):
-            batch = rows[start:start + BATCH]
+            batch = rows[start : start + BATCH]
             # A Core insert of the table runs one executemany per batch; the ORM's bulk path
             # fell back to a statement per row here, six times slower.
             session.execute(insert(model.__table__), batch)
@@ -102,7 +105,11 @@ def load_demo(
     corrections = after_load(session, shop)
     counts = data.counts()
     record_event(
-        session, actor=actor, action="demo.loaded", subject_type="shop", subject_id=shop.id,
+        session,
+        actor=actor,
+        action="demo.loaded",
+        subject_type="shop",
+        subject_id=shop.id,
         data={"seed": config.seed, "counts": counts},
     )
     session.flush()

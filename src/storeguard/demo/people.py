@@ -294,7 +294,9 @@ class PeopleFactory:
             elif country == "US":
                 line1 = f"{rng.randint(100, 9999)} {street()}"
                 if rng.random() < 0.25:
-                    address2 = f"{rng.choice(['Apt.', 'Apt.', 'Suite'])} {rng.randint(1, 40)}{rng.choice('ABCD')}"
+                    address2 = (
+                        f"{rng.choice(['Apt.', 'Apt.', 'Suite'])} {rng.randint(1, 40)}{rng.choice('ABCD')}"
+                    )
             elif country == "IL":
                 line1 = f"{street()} {rng.randint(1, 90)}"
                 if rng.random() < 0.5:
