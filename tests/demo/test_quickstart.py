@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.apikeys import authenticate
 from storeguard.core.config import Settings
+from storeguard.core.db import Base, make_engine
 from storeguard.core.enums import Role
 from storeguard.customers.models import Customer
 from storeguard.demo import quickstart
@@ -31,7 +32,7 @@ def _count(settings, model):
 def test_first_start_creates_schema_loads_demo_and_saves_an_owner_key(settings):
     info = start(settings, customers=40, orders=100)
 
-    assert info.schema == "created"  # no migration revision exists yet
+    assert info.schema == ("migrated" if has_revisions() else "created")
     assert info.loaded is not None and info.key_created
     assert (_count(settings, Shop), _count(settings, Customer)) == (1, 40)
     assert info.key_file.read_text().strip() == info.api_key
@@ -75,7 +76,10 @@ def test_has_revisions_sees_only_revision_files(tmp_path):
 
 
 def test_prepare_database_refuses_a_pre_migration_database_once_revisions_exist(settings, tmp_path):
-    prepare_database(settings.database_url)  # tables made by create_all, no alembic_version
+    settings.data_dir.mkdir(parents=True)
+    engine = make_engine(settings.database_url)
+    Base.metadata.create_all(engine)  # as the fallback made databases before the first revision
+    engine.dispose()
     migrations = tmp_path / "migrations"
     (migrations / "versions").mkdir(parents=True)
     (migrations / "versions" / "0001_first.py").write_text("revision = '0001'\n")
