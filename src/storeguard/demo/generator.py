@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storeguard.demo.catalogue import CATALOGUE, DISPOSABLE_DOMAINS, STAFF
-from storeguard.demo.orders import Customer, OrderBuilder, Rows
+from storeguard.demo.orders import OrderBuilder, Rows
 from storeguard.demo.people import PeopleFactory, Person, reformat_address
+from storeguard.demo.texts import ABUSE_INCIDENTS
 from storeguard.demo.timeline import days, hours, shopping_time
-from storeguard.demo.types import BEHAVIOUR, EVADED_TYPES, MIX, CustomerType
+from storeguard.demo.types import BEHAVIOUR, EVADED_TYPES, MIX, Customer, CustomerType
 
 DEFAULT_CUSTOMERS = 5_000
 DEFAULT_ORDERS = 12_000
@@ -31,15 +32,6 @@ SHOP = {
 }
 
 GOOD_ORDER_COUNTS = ([1, 2, 3, 4, 5, 6], [45, 25, 13, 8, 5, 4])
-ABUSE_INCIDENTS = (
-    "{d}: chat with {staff}: customer called the agent 'useless' and 'a thief' over a delivery delay. "
-    "Warned once under the zero-tolerance policy.",
-    "{d}: email to {staff}: 'I will sue you and post this everywhere' after a refund took six days. "
-    "Moved to written channels only.",
-    "{d}: phone call with {staff}: shouting and swearing at the agent; call ended by the agent.",
-    "{d}: Instagram DM: threatened to 'make sure everyone knows this shop is a scam' unless refunded today.",
-    "{d}: email to {staff}: insults about the agent's family after being asked for a photo of the damage.",
-)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from storeguard.demo.baskets import Baskets, Line
 from storeguard.demo.catalogue import (
     DOMESTIC_CARRIERS,
     INTERNATIONAL_CARRIERS,
@@ -16,9 +17,10 @@ from storeguard.demo.catalogue import (
     VPN_BLOCKS,
     CatalogueItem,
 )
-from storeguard.demo.people import DIGITS, UPPER_ALNUM, Card, Person, format_phone_locally, token
+from storeguard.demo.people import DIGITS, UPPER_ALNUM, Card, format_phone_locally, token
+from storeguard.demo.texts import CANCEL_MESSAGES, CHECKOUT_NOTES, RETURN_REASONS
 from storeguard.demo.timeline import add_business_days, days, hours, is_black_week
-from storeguard.demo.types import Behaviour, CustomerType
+from storeguard.demo.types import Customer, CustomerType
 
 GATEWAY_PERCENT_BP = 290  # 2.9 % in basis points
 GATEWAY_FIXED_MINOR = 300  # NOK 3.00, Stripe's 30 cents in kroner
@@ -40,64 +42,6 @@ TABLES = (
     "inventory_movements",
     "cancellation_requests",
 )
-
-CANCEL_MESSAGES = {
-    "nb-NO": "Hei! Jeg bestilte feil størrelse, kan dere kansellere ordren? Takk.",
-    "en-US": "Hi, I ordered the wrong size by mistake. Could you please cancel my order?",
-    "he-IL": "שלום, הזמנתי מידה לא נכונה. אפשר לבטל את ההזמנה בבקשה?",
-    "zh-CN": "你好，我下错单了，麻烦帮我取消订单，谢谢。",
-}
-CHECKOUT_NOTES = {
-    "nb-NO": (
-        "Kan leveres i postkassen.",
-        "Ring på hos naboen om jeg ikke er hjemme.",
-        "Gave – ikke legg ved kvittering.",
-    ),
-    "en-US": (
-        "Please leave at the side door.",
-        "Gift – please don't include the receipt.",
-        "Buzz apartment 4B.",
-    ),
-    "he-IL": ("נא להשאיר ליד הדלת.", "מתנה – בלי חשבונית בחבילה בבקשה."),
-    "zh-CN": ("请放快递柜。", "送人的礼物，请不要放发票。"),
-}
-RETURN_REASONS = {
-    "size": ("size_too_small", "size_too_large"),
-    "normal": ("size_too_small", "size_too_large", "not_as_described", "changed_mind", "color"),
-    "wardrobe": ("changed_mind", "not_as_described", "style"),
-}
-
-
-@dataclass
-class Customer:
-    """A customer being generated: identity, type, behaviour, and what the order builder needs."""
-
-    index: int
-    id: int
-    type: CustomerType
-    behaviour: Behaviour
-    person: Person
-    created_at: datetime
-    order_times: list[datetime] = field(default_factory=list)
-    original: Customer | None = None
-    disabled_at: datetime | None = None
-    notes: list[str] = field(default_factory=list)
-    orders_built: int = 0
-
-
-@dataclass
-class Line:
-    item: CatalogueItem
-    product_id: int
-    variant: dict[str, str]
-    quantity: int
-    unit_price: int
-    discount: int = 0
-    row: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return self.unit_price * self.quantity - self.discount
 
 
 class Rows:
@@ -172,84 +116,7 @@ class OrderBuilder:
         self.products = products
         self.refund_days = refund_days
         self.number = 1001
-        self._weights = {
-            style: [self._weight(item, style) for item, _ in products]
-            for style in ("normal", "premium", "small", "electronics", "multi")
-        }
-
-    # Baskets -------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _weight(item: CatalogueItem, style: str) -> float:
-        base = 3.0 if "bestseller" in item.tags else 1.0
-        if item.limited_edition:
-            base *= 0.15
-        if style == "premium":
-            return base * (
-                3.0 if item.high_value or item.limited_edition or "outerwear" in item.tags else 1.0
-            )
-        if style == "small":
-            return (
-                base
-                if item.category == "accessories" and item.price_nok <= 700 and not item.limited_edition
-                else 0.0
-            )
-        if style == "electronics":
-            return base if item.category == "electronics" else 0.0
-        if style == "multi":
-            return base * (2.0 if item.category == "apparel" else 0.5)
-        return base * (0.4 if item.category == "electronics" else 1.0)
-
-    def _variant(self, item: CatalogueItem) -> dict[str, str]:
-        return {name: self.rng.choice(values) for name, values in item.options.items()}
-
-    def _line(self, item: CatalogueItem, product_id: int, variant: dict[str, str], quantity: int = 1) -> Line:
-        return Line(item, product_id, variant, quantity, item.price_nok * 100)
-
-    def _pick(self, style: str, count: int) -> list[Line]:
-        chosen = self.rng.choices(self.products, weights=self._weights[style], k=count)
-        lines: list[Line] = []
-        unique = {pid: item for item, pid in chosen}  # one line per product
-        for pid, item in unique.items():
-            qty = self.rng.choice([1, 1, 1, 2]) if item.category == "accessories" else 1
-            lines.append(self._line(item, pid, self._variant(item), qty))
-        return lines
-
-    def basket(self, style: str) -> list[Line]:
-        """Choose what goes in the cart for a shopping style."""
-        rng = self.rng
-        if style == "bracket" and rng.random() < 0.75:
-            apparel = [
-                (i, p)
-                for i, p in self.products
-                if "size" in i.options and i.category == "apparel" and not i.limited_edition
-            ]
-            item, pid = rng.choice(apparel)
-            base = self._variant(item)
-            if rng.random() < 0.7 or len(item.options.get("color", [])) < 2:
-                sizes = item.options["size"]
-                start = rng.randint(0, max(0, len(sizes) - 3))
-                picked = sizes[start : start + rng.choice([2, 3, 3])]
-                return [self._line(item, pid, {**base, "size": size}) for size in picked]
-            colours = rng.sample(item.options["color"], k=min(len(item.options["color"]), rng.choice([2, 3])))
-            return [self._line(item, pid, {**base, "color": colour}) for colour in colours]
-        if style == "wardrobe":
-            targets = [(i, p) for i, p in self.products if i.wardrobe_target]
-            item, pid = rng.choice(targets)
-            lines = [self._line(item, pid, self._variant(item))]
-            if rng.random() < 0.25:
-                lines += self._pick("small", 1)
-            return lines
-        if style == "small":
-            return self._pick("small", rng.choice([1, 1, 2]))
-        if style == "electronics":
-            lines = self._pick("electronics", 1)
-            return lines + (self._pick("small", 1) if rng.random() < 0.3 else [])
-        if style == "multi":
-            return self._pick("multi", rng.choice([2, 3, 3, 4]))
-        if style == "premium":
-            return self._pick("premium", rng.choice([1, 1, 2, 2, 3]))
-        return self._pick("normal", rng.choice([1, 1, 1, 2, 2, 3]))
+        self.baskets = Baskets(rng, products)
 
     # Money --------------------------------------------------------------------------------------
 
@@ -381,7 +248,7 @@ class OrderBuilder:
         rng, person = self.rng, customer.person
         first = customer.orders_built == 0
         customer.orders_built += 1
-        lines = self.basket(customer.behaviour.basket)
+        lines = self.baskets.basket(customer.behaviour.basket)
         percent = self._discount_percent(customer, at, first)
         for line in lines:
             line.discount = line.unit_price * line.quantity * percent // 100

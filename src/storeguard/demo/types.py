@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+
+from storeguard.demo.people import Person
 
 
 class CustomerType(StrEnum):
@@ -75,3 +78,20 @@ BEHAVIOUR: dict[CustomerType, Behaviour] = {
     CustomerType.abusive: Behaviour((2, 6), "normal", 0.2, 0.8, (5, 20), cancel_rate=0.06),
     CustomerType.evader: Behaviour((2, 5), "normal", 0.1, 1.0, (5, 15)),
 }
+
+
+@dataclass
+class Customer:
+    """A customer being generated: identity, type, behaviour, and what the order builder needs."""
+
+    index: int
+    id: int
+    type: CustomerType
+    behaviour: Behaviour
+    person: Person
+    created_at: datetime
+    order_times: list[datetime] = field(default_factory=list)
+    original: Customer | None = None
+    disabled_at: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+    orders_built: int = 0
