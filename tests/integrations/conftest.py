@@ -48,8 +48,13 @@ def stripe_secret(session: Session) -> str:
 
 
 def shopify_headers(
-    body: bytes, *, topic: str, webhook_id: str, shop: str = "kari-sko.myshopify.com",
-    secret: str = SHOP_SECRET, prefix: str = "X-",
+    body: bytes,
+    *,
+    topic: str,
+    webhook_id: str,
+    shop: str = "kari-sko.myshopify.com",
+    secret: str = SHOP_SECRET,
+    prefix: str = "X-",
 ) -> dict[str, str]:
     """Headers Shopify would send with ``body``."""
     return {

@@ -30,14 +30,18 @@ def _readme_answer(pattern: str) -> str:
 
 
 def test_shopify_known_answer_from_shared_fixtures_verifies() -> None:
-    expected = _readme_answer(r"secret `test_secret_key`, body `\{\"foo\": \"bar\"\}` \(with the space\) →\s*`([^`]+)`")
+    expected = _readme_answer(
+        r"secret `test_secret_key`, body `\{\"foo\": \"bar\"\}` \(with the space\) →\s*`([^`]+)`"
+    )
     body = b'{"foo": "bar"}'
     assert shopify.compute_signature(body, "test_secret_key") == expected
     assert shopify.verify_signature(body, expected, ["test_secret_key"])
 
 
 def test_square_known_answer_from_shared_fixtures_verifies() -> None:
-    expected = _readme_answer(r"body\s*`\{\"data\":\{\"type\":\"webhooks\",\"id\":\">id<\"\}\}` →\s*`([^`]+)`")
+    expected = _readme_answer(
+        r"body\s*`\{\"data\":\{\"type\":\"webhooks\",\"id\":\">id<\"\}\}` →\s*`([^`]+)`"
+    )
     body = b'{"data":{"type":"webhooks","id":">id<"}}'
     url = "https://webhook.site/webhooks"
     assert square.compute_signature(url, body, "signature-key") == expected
@@ -82,7 +86,9 @@ def test_cookie_style_signatures_are_refused_as_webhook_signatures() -> None:
 
 
 def test_shopify_header_lookup_accepts_prefixed_and_bare_names() -> None:
-    assert shopify.shopify_header({"X-Shopify-Topic": "orders/create"}, shopify.HEADER_TOPIC) == "orders/create"
+    assert (
+        shopify.shopify_header({"X-Shopify-Topic": "orders/create"}, shopify.HEADER_TOPIC) == "orders/create"
+    )
     assert shopify.shopify_header({"shopify-topic": "orders/paid"}, shopify.HEADER_TOPIC) == "orders/paid"
     assert shopify.shopify_header({"X-Other": "x"}, shopify.HEADER_TOPIC) is None
 
@@ -111,10 +117,15 @@ def test_stripe_signature_tries_the_previous_secret() -> None:
     assert stripe.verify_signature(body, header, ["whsec_new", "whsec_old"], now_ts=100) == 100
 
 
-@pytest.mark.parametrize("header,code", [
-    (None, "signature_missing"), ("v1=abc", "signature_malformed"), ("t=12", "signature_malformed"),
-    ("t=abc,v1=00", "signature_malformed"),
-])
+@pytest.mark.parametrize(
+    "header,code",
+    [
+        (None, "signature_missing"),
+        ("v1=abc", "signature_malformed"),
+        ("t=12", "signature_malformed"),
+        ("t=abc,v1=00", "signature_malformed"),
+    ],
+)
 def test_stripe_signature_refuses_malformed_headers(header: str | None, code: str) -> None:
     with pytest.raises(stripe.StripeSignatureError) as exc:
         stripe.verify_signature(b"{}", header, ["s"], now_ts=12)
@@ -137,14 +148,21 @@ def make_paypal_certificate() -> tuple[rsa.RSAPrivateKey, bytes]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "messageverificationcerts.paypal.test")])
     now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=3650))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=3650))
         .sign(key, hashes.SHA256())
     )
     return key, cert.public_bytes(serialization.Encoding.PEM)
 
 
-def paypal_headers(key: rsa.RSAPrivateKey, body: bytes, webhook_id: str, transmission_id: str = "tx-1") -> dict[str, str]:
+def paypal_headers(
+    key: rsa.RSAPrivateKey, body: bytes, webhook_id: str, transmission_id: str = "tx-1"
+) -> dict[str, str]:
     """Headers PayPal would send, signed with ``key``."""
     when = "2025-03-01T10:00:00Z"
     message = paypal.signed_string(transmission_id, when, webhook_id, body).encode()
@@ -179,13 +197,16 @@ def test_paypal_signature_refuses_a_certificate_from_another_key() -> None:
     assert exc.value.code == "signature_invalid"
 
 
-@pytest.mark.parametrize("url,trusted", [
-    ("https://api.paypal.com/v1/notifications/certs/X", True),
-    ("https://api.sandbox.paypal.com/certs/X", True),
-    ("http://api.paypal.com/certs/X", False),
-    ("https://paypal.com.evil.example/certs/X", False),
-    ("https://evilpaypal.com/certs/X", False),
-])
+@pytest.mark.parametrize(
+    "url,trusted",
+    [
+        ("https://api.paypal.com/v1/notifications/certs/X", True),
+        ("https://api.sandbox.paypal.com/certs/X", True),
+        ("http://api.paypal.com/certs/X", False),
+        ("https://paypal.com.evil.example/certs/X", False),
+        ("https://evilpaypal.com/certs/X", False),
+    ],
+)
 def test_paypal_certificates_are_only_fetched_from_paypal_https_hosts(url: str, trusted: bool) -> None:
     assert paypal.cert_url_trusted(url) is trusted
     if not trusted:

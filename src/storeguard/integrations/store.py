@@ -221,7 +221,7 @@ def upsert_orders(
         rows = session.execute(
             select(Order.number, Order.platform_id).where(Order.shop_id == shop.id, Order.number.in_(chunk))
         )
-        numbers_taken.update(dict(rows.tuples()))
+        numbers_taken.update({k: v for k, v in rows})
     accepted_new: list[MappedOrder] = []
     for o in new_orders:
         if o.number in numbers_taken:
@@ -290,7 +290,7 @@ def _product_ids(session: Session, shop: Shop, orders: Sequence[MappedOrder]) ->
                 Product.shop_id == shop.id, Product.platform_id.in_(chunk)
             )
         )
-        found.update(dict(rows.tuples()))
+        found.update({k: v for k, v in rows})
     return found
 
 
