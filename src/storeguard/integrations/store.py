@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.customers.models import Customer
+from storeguard.integrations.fastwrite import insert_rows
 from storeguard.integrations.mapped import (
     MappedCustomer,
     MappedFulfillment,
@@ -50,6 +51,29 @@ class UpsertResult:
     failed: list[tuple[int, str]] = field(default_factory=list)  # (index in batch, reason)
     order_ids: dict[str, int] = field(default_factory=dict)
     created_ids: set[int] = field(default_factory=set)
+
+
+def _update_by_id(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Update rows by primary key in one executemany (Core: no ORM bookkeeping per row)."""
+    if not rows:
+        return
+    table = model.__table__
+    columns = [c for c in rows[0] if c != "id"]
+    stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
+    session.execute(stmt, [{**{c: r[c] for c in columns}, "_id": r["id"]} for r in rows])
+
+
+def _insert_returning(
+    session: Session, model: Any, shop_id: int, rows: Sequence[dict[str, Any]]
+) -> list[tuple[str, int]]:
+    """Insert rows at driver speed and return (platform_id, id) for them."""
+    insert_rows(session, model.__table__, rows)
+    wanted = [r["platform_id"] for r in rows]
+    rows_back = session.execute(
+        select(model.platform_id, model.id).where(model.shop_id == shop_id, model.platform_id.in_(wanted))
+    )
+    found = {pid: rid for pid, rid in rows_back}
+    return [(pid, found[pid]) for pid in wanted]
 
 
 def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
@@ -113,13 +137,8 @@ def upsert_customers(
     ]
     if new:
         for chunk in _chunks(new):
-            result = session.execute(
-                insert(Customer).returning(Customer.platform_id, Customer.id, sort_by_parameter_order=True),
-                list(chunk),
-            )
-            ids.update({pid: cid for pid, cid in result})
-    if changed:
-        session.execute(update(Customer), changed, execution_options={"synchronize_session": False})
+            ids.update(dict(_insert_returning(session, Customer, shop.id, chunk)))
+    _update_by_id(session, Customer, changed)
     skipped = len(latest) - len(new) - len(changed)
     return ids, len(new), len(changed), skipped
 
@@ -201,9 +220,7 @@ def upsert_orders(
     batch = [orders[i] for i in sorted(position.values())]
     index_of = {o.platform_id: position[o.platform_id] for o in batch}
 
-    customer_ids, *_ = upsert_customers(
-        session, shop, [o.customer for o in batch if o.customer is not None], overwrite_equal=True
-    )
+    customer_ids, *_ = upsert_customers(session, shop, [o.customer for o in batch if o.customer is not None])
 
     existing: dict[str, tuple[int, datetime | None, str]] = {}
     for chunk in _chunks([o.platform_id for o in batch]):
@@ -248,22 +265,18 @@ def upsert_orders(
 
     if accepted_new:
         for chunk in _chunks([_order_values(shop.id, o, cid(o), source) for o in accepted_new]):
-            rows = session.execute(
-                insert(Order).returning(Order.platform_id, Order.id, sort_by_parameter_order=True),
-                list(chunk),
-            )
-            for pid, oid in rows:
+            for pid, oid in _insert_returning(session, Order, shop.id, chunk):
                 result.order_ids[pid] = oid
                 result.created_ids.add(oid)
         result.created = len(accepted_new)
     if changed:
-        session.execute(
-            update(Order),
+        _update_by_id(
+            session,
+            Order,
             [
                 {"id": result.order_ids[o.platform_id], **_order_values(shop.id, o, cid(o), source)}
                 for o in changed
             ],
-            execution_options={"synchronize_session": False},
         )
         result.updated = len(changed)
 
@@ -324,10 +337,9 @@ def _write_lines(
                     updates.append({"id": known[(oid, li.platform_id)], **values})
                 else:
                     inserts.append(values)
-        if updates:
-            session.execute(update(LineItem), updates, execution_options={"synchronize_session": False})
+        _update_by_id(session, LineItem, updates)
     for chunk in _chunks(inserts):
-        session.execute(insert(LineItem), list(chunk))
+        insert_rows(session, LineItem.__table__, chunk)
 
 
 def _payment_key(order_platform_id: str) -> str:
@@ -371,9 +383,8 @@ def _write_payments(session: Session, result: UpsertResult, orders: Sequence[Map
         else:
             inserts.append({**values, "created_at": o.created_at or now()})
     for chunk in _chunks(inserts):
-        session.execute(insert(Transaction), list(chunk))
-    if updates:
-        session.execute(update(Transaction), updates, execution_options={"synchronize_session": False})
+        insert_rows(session, Transaction.__table__, chunk)
+    _update_by_id(session, Transaction, updates)
 
 
 def _add_business_days(start: date, days: int) -> date:

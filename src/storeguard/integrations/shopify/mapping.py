@@ -7,7 +7,7 @@ from typing import Any
 
 from storeguard.core.clock import ensure_utc
 from storeguard.core.errors import Invalid
-from storeguard.core.money import to_minor, validate_currency
+from storeguard.core.money import exponent, to_minor, validate_currency
 from storeguard.integrations.dispute_reasons import stripe_reason
 from storeguard.integrations.mapped import (
     MappedCustomer,
@@ -68,10 +68,41 @@ def money(value: Any, currency: str, what: str) -> int:
         value = (value.get("shop_money") or {}).get("amount")
         if value is None:
             return 0
+    if isinstance(value, str):
+        fast = _fast_minor(value, currency)
+        if fast is not None:
+            return fast
     try:
         return to_minor(str(value) if isinstance(value, int) else value, currency, field=what)
     except Invalid as exc:
         raise MappingError(f"{what}: {exc.message}") from None
+
+
+_EXPONENTS: dict[str, int] = {}
+
+
+def _fast_minor(value: str, currency: str) -> int | None:
+    """Convert a plain "123.45" in an already valid currency without Decimal; None for anything else."""
+    exp = _EXPONENTS.get(currency)
+    if exp is None:
+        return None
+    whole, _, frac = value.partition(".")
+    if not (whole.isdecimal() and whole.isascii()) or (frac and not (frac.isdecimal() and frac.isascii())):
+        return None  # signs, exponents, spaces: the exact path decides
+    frac = frac.rstrip("0")
+    if len(frac) > exp:
+        return None  # more decimals than the currency has: to_minor explains the refusal
+    return int(whole + frac.ljust(exp, "0")) if exp else int(whole)
+
+
+def known_currency(code: str) -> str:
+    """Validate a currency once and remember its exponent for fast conversions."""
+    try:
+        upper = validate_currency(code)
+    except Invalid as exc:
+        raise MappingError(exc.message) from None
+    _EXPONENTS.setdefault(upper, exponent(upper))
+    return upper
 
 
 def timestamp(value: Any, what: str = "timestamp") -> datetime | None:
@@ -286,10 +317,7 @@ def map_order(data: dict[str, Any]) -> MappedOrder:
     if not isinstance(data, dict):
         raise MappingError("order is not an object")
     oid = platform_id(data.get("id"), "order id")
-    try:
-        currency = validate_currency(str(data.get("currency") or ""))
-    except Invalid as exc:
-        raise MappingError(exc.message) from None
+    currency = known_currency(str(data.get("currency") or ""))
     total = money(data.get("total_price"), currency, "total_price")
     shipping_lines = data.get("shipping_lines") or []
     shipping = sum(money(s.get("price"), currency, "shipping line price") for s in shipping_lines)
