@@ -34,15 +34,23 @@ def record_identifiers(session: Session, order: Order) -> None:
         fn(session, order)
 
 
+def screening_available() -> bool:
+    """Tell whether the screening domain is part of this build."""
+    return _function("storeguard.screening.actions", "screen_existing_order") is not None
+
+
 def screen_order(session: Session, order: Order) -> None:
-    """Screen an order storeguard has just learned about (screening domain)."""
+    """Screen an order storeguard has just learned about (screening records its identifiers too)."""
     fn = _function("storeguard.screening.actions", "screen_existing_order")
     if fn is not None:
-        fn(session, order, SHOPIFY_WEBHOOK)
+        fn(session, order_id=order.id, actor=SHOPIFY_WEBHOOK)
+    else:
+        record_identifiers(session, order)
 
 
 def after_order_ingested(session: Session, order: Order, *, created: bool) -> None:
-    """Record identifiers of a mirrored order and screen it the first time it is seen."""
-    record_identifiers(session, order)
+    """Screen a mirrored order the first time it is seen; on later versions refresh its identifiers."""
     if created:
         screen_order(session, order)
+    else:
+        record_identifiers(session, order)
