@@ -84,7 +84,7 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
             fh.write(json.dumps(order) + "\n")
 
 
-def _measure(url: str, source: Path, n: int, workdir: Path) -> float:
+def _measure(url: str, source: Path, n: int, workdir: Path) -> tuple[float, float]:
     engine = make_engine(url)
     try:
         Base.metadata.create_all(engine)
@@ -99,12 +99,13 @@ def _measure(url: str, source: Path, n: int, workdir: Path) -> float:
             )
             session.add(shop)
             session.commit()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             run = import_file(session, shop, "shopify", source, report_dir=workdir)
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
             if run.created != n or run.failed:
                 raise RuntimeError(f"import created {run.created} of {n}, failed {run.failed}")
-        return n / seconds
+        # Wall clock is the figure; this process's own CPU time shows what a busy machine hides.
+        return n / seconds, n / cpu
     finally:
         engine.dispose()
 
@@ -120,9 +121,9 @@ def run(quick: bool = False) -> dict[str, float]:
         workdir = Path(tmp)
         source = workdir / "orders.jsonl"
         generate(source, n)
-        figures["import_orders_per_s_sqlite"] = round(
-            _measure(f"sqlite:///{workdir / 'bench.db'}", source, n, workdir), 1
-        )
+        wall, cpu = _measure(f"sqlite:///{workdir / 'bench.db'}", source, n, workdir)
+        figures["import_orders_per_s_sqlite"] = round(wall, 1)
+        figures["import_orders_per_cpu_s_sqlite"] = round(cpu, 1)
         base = make_url(PG_URL)
         name = f"sg_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -130,7 +131,9 @@ def run(quick: bool = False) -> dict[str, float]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             pg = base.set(database=name).render_as_string(hide_password=False)
-            figures["import_orders_per_s_postgres"] = round(_measure(pg, source, n, workdir), 1)
+            wall, cpu = _measure(pg, source, n, workdir)
+            figures["import_orders_per_s_postgres"] = round(wall, 1)
+            figures["import_orders_per_cpu_s_postgres"] = round(cpu, 1)
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
