@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.clock import now
-from storeguard.core.db import Base, BigId, UTCDateTime
+from storeguard.core.db import Base, BigId, Json, UTCDateTime
 from storeguard.customers.enums import AccountState
 
 
@@ -27,6 +27,9 @@ class Customer(Base):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     state: Mapped[AccountState] = mapped_column(String(20), default=AccountState.enabled)
     note: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(Json, default=list)
+    # The platform's own updated_at: a mirrored customer is only overwritten by a newer version.
+    platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
