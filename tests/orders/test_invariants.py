@@ -195,12 +195,13 @@ class OrderLifecycle(RuleBasedStateMachine):
             assert 0 <= line.fulfilled_quantity <= line.quantity
 
 
-def test_any_sequence_of_order_actions_keeps_money_and_stock_balanced(session: Session) -> None:
+def test_any_sequence_of_order_actions_keeps_money_and_stock_balanced(session: Session, backend: str) -> None:
     seen: Counter[str] = Counter()
     run_state_machine_as_test(
         lambda: OrderLifecycle(session, seen),
         settings=settings(
-            max_examples=25,
+            # PostgreSQL round trips cost more; its run checks the same rules on fewer sequences.
+            max_examples=25 if backend == "sqlite" else 12,
             stateful_step_count=12,
             deadline=None,
             derandomize=True,  # the same sequences every run, so the coverage check below is stable
