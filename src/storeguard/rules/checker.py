@@ -257,6 +257,8 @@ class Checker:
                 node,
             )
         receivers, params, result = spec
+        if receiver == T.empty_list and T.string_list in receivers:
+            receiver = T.string_list  # [] is a list of text with nothing in it
         if receiver not in receivers:
             raise self.mismatch(
                 f"{node.method}() works on {' or '.join(article(r) for r in receivers)}, "
