@@ -32,34 +32,39 @@ def _rules(engine: Engine) -> list[Rule]:
         return list(s.scalars(select(Rule).order_by(Rule.id)))
 
 
+def _rule(engine: Engine, rule_id: int) -> Rule:
+    with Session(engine) as s:
+        rule = s.get(Rule, rule_id)
+        assert rule is not None
+        return rule
+
+
 def test_add_list_disable_enable_and_show(cli: typer.Typer, committing_engine: Engine) -> None:
     added = runner.invoke(
         cli, ["rules", "add", "review if order.total > 500", "--name", "Big", "--priority", "5"]
     )
     assert added.exit_code == 0, added.output
-    [rule] = _rules(committing_engine)
-    assert "created rule #" in added.output and (rule.name, rule.priority, rule.action) == (
-        "Big",
-        5,
-        "review",
-    )
+    rule = _rules(committing_engine)[-1]
+    assert f"created rule #{rule.id} 'Big' (review, version 1)" in added.output
+    assert (rule.name, rule.priority, rule.action) == ("Big", 5, "review")
     assert runner.invoke(cli, ["rules", "disable", str(rule.id), "--reason", "noisy"]).exit_code == 0
-    assert _rules(committing_engine)[0].enabled is False
+    assert _rule(committing_engine, rule.id).enabled is False
     assert runner.invoke(cli, ["rules", "enable", str(rule.id)]).exit_code == 0
-    assert _rules(committing_engine)[0].enabled is True
+    assert _rule(committing_engine, rule.id).enabled is True
     listed = runner.invoke(cli, ["rules", "list"])
-    assert listed.exit_code == 0 and "Big" in listed.output and "1 rule(s)" in listed.output
+    assert listed.exit_code == 0 and "Big" in listed.output and "rule(s); policy version" in listed.output
     shown = runner.invoke(cli, ["rules", "show", str(rule.id)])
     assert shown.exit_code == 0 and "v1" in shown.output and "review if order.total > 500" in shown.output
 
 
 def test_add_refuses_a_bad_rule_with_a_caret_and_exit_2(cli: typer.Typer, committing_engine: Engine) -> None:
+    before = _rules(committing_engine)
     result = runner.invoke(cli, ["rules", "add", "review if order.totl > 500", "--name", "typo"])
     assert result.exit_code == 2
     assert "unknown_field: line 1, column 11" in result.output
     assert "did you mean order.total?" in result.output
     assert "          ^^^^^^^^^^" in result.output
-    assert _rules(committing_engine) == []
+    assert [r.id for r in _rules(committing_engine)] == [r.id for r in before]
 
 
 def test_validate_says_ok_or_where_the_problem_is(cli: typer.Typer) -> None:
