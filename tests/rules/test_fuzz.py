@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from storeguard.rules import RuleError
-from storeguard.rules.compiler import explain_value
+from storeguard.rules.explain import explain_value
 from storeguard.rules.nodes import Node, Rule, Str, depth, unparse, walk
 from storeguard.rules.parser import MAX_DEPTH, MAX_NODES, parse
 from tests.rules.helpers import rule
