@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:32:58.604337
+Create Date: 2026-11-22 11:34:20.318548
 """
 from collections.abc import Sequence
 
@@ -82,6 +82,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_messages_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_kind'), ['kind'], unique=False)
 
+    op.create_table('rule_policy_head',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_policy_head'))
+    )
+    op.create_table('rule_policy_versions',
+    sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('change', sa.String(length=200), nullable=False),
+    sa.Column('snapshot', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('version', name=op.f('pk_rule_policy_versions')),
+    sa.UniqueConstraint('token', name=op.f('uq_rule_policy_versions_token'))
+    )
     op.create_table('shops',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -138,6 +154,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_import_runs_fingerprint'), ['fingerprint'], unique=False)
         batch_op.create_index(batch_op.f('ix_import_runs_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('named_lists',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('values', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_named_lists_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_named_lists')),
+    sa.UniqueConstraint('shop_id', 'name', name=op.f('uq_named_lists_shop_id_name'))
+    )
+    with op.batch_alter_table('named_lists', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_named_lists_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_named_lists_shop_id'), ['shop_id'], unique=False)
+
     op.create_table('products',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -159,6 +193,25 @@ def upgrade() -> None:
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('rules',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_rules_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rules'))
+    )
+    with op.batch_alter_table('rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rules_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('webhook_deliveries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -227,6 +280,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_orders_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index('ix_orders_shop_platform', ['shop_id', 'platform_id'], unique=False)
+
+    op.create_table('rule_versions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rule_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['rule_id'], ['rules.id'], name=op.f('fk_rule_versions_rule_id_rules')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_versions')),
+    sa.UniqueConstraint('rule_id', 'version', name=op.f('uq_rule_versions_rule_id_version'))
+    )
+    with op.batch_alter_table('rule_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rule_versions_rule_id'), ['rule_id'], unique=False)
 
     op.create_table('cancellation_requests',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -470,6 +538,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cancellation_requests_order_id'))
 
     op.drop_table('cancellation_requests')
+    with op.batch_alter_table('rule_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rule_versions_rule_id'))
+
+    op.drop_table('rule_versions')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_shop_platform')
         batch_op.drop_index(batch_op.f('ix_orders_shop_id'))
@@ -482,11 +554,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_shop_id'))
 
     op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rules_shop_id'))
+
+    op.drop_table('rules')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_shop_id'))
         batch_op.drop_index(batch_op.f('ix_products_category'))
 
     op.drop_table('products')
+    with op.batch_alter_table('named_lists', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_named_lists_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_named_lists_name'))
+
+    op.drop_table('named_lists')
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_runs_shop_id'))
         batch_op.drop_index(batch_op.f('ix_import_runs_fingerprint'))
@@ -498,6 +579,8 @@ def downgrade() -> None:
 
     op.drop_table('customers')
     op.drop_table('shops')
+    op.drop_table('rule_policy_versions')
+    op.drop_table('rule_policy_head')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_kind'))
         batch_op.drop_index('ix_outbox_messages_due')
