@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.clock import now
-from storeguard.core.db import Base, BigId, UTCDateTime
+from storeguard.core.db import Base, BigId, Json, UTCDateTime
 from storeguard.customers.enums import AccountState, IdentifierSource, IdentifierType
 
 
@@ -27,6 +27,9 @@ class Customer(Base):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     state: Mapped[AccountState] = mapped_column(String(20), default=AccountState.enabled)
     note: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(Json, default=list)
+    # The platform's own updated_at: a mirrored customer is only overwritten by a newer version.
+    platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The smallest customer id among everyone linked to this customer (union-find, kept current
     # as identifiers arrive); None until the customer's first identifier is recorded.
     cluster_id: Mapped[int | None] = mapped_column(BigId, index=True)

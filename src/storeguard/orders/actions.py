@@ -150,6 +150,13 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
         )
     payment_amount = None
     if data.payment is not None:
+        if data.payment.kind == TransactionKind.authorization and data.payment.fee:
+            # Gateways charge their fee when money is taken; an authorization only holds it.
+            raise Invalid(
+                OrderError.invalid_amount,
+                "an authorization carries no fee; send the fee with the capture",
+                field="payment.fee",
+            )
         payment_amount = total if data.payment.amount is None else data.payment.amount
         if not 0 < payment_amount <= total:
             raise Invalid(
