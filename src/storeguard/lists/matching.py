@@ -12,17 +12,17 @@ import ipaddress
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
 from storeguard.customers.links import LinkPath, describe_identifier, link_paths
-from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
-from storeguard.lists.models import ListEntry, ListVersion
+from storeguard.lists.models import ListEntry
 from storeguard.lists.scope import LineFacts, applicable_lines, describe_restriction
 from storeguard.shops.models import Shop
 
@@ -43,38 +43,78 @@ _ENTRY_COLUMNS = (
 )
 
 
-# The hot-path statements, built once: Core (not ORM) statements with expanding parameters, so a
-# lookup spends its time in the database and not in building SQL. ``type IN .. AND value IN ..``
-# is an index search on (shop_id, type, value) in SQLite and PostgreSQL alike.
-IC = Identifier.__table__.c
-C = Customer.__table__.c
-_TYPES = bindparam("types", expanding=True)
-_VALUES = bindparam("values", expanding=True)
-_Q_SHOP = (
-    select(Shop.__table__.c.settings, func.coalesce(ListVersion.__table__.c.token, literal("")))
-    .select_from(Shop.__table__.outerjoin(ListVersion.__table__))
-    .where(Shop.__table__.c.id == bindparam("shop_id"))
+# The hot path runs a handful of hand-written statements on the session's own driver connection
+# (inside its transaction): at these sizes SQLAlchemy's per-statement overhead is larger than the
+# index searches themselves. ``type IN (..) AND value IN (..)`` is an index search on
+# (shop_id, type, value) in SQLite and PostgreSQL alike; callers keep only the exact pairs.
+_ENTRY_SELECT = (
+    "SELECT id, kind, type, value, display, customer_id, action, reason_code, scope, expires_at, block_id "
+    "FROM list_entries "
 )
-_Q_ENTRIES = select(*_ENTRY_COLUMNS).where(
-    E.shop_id == bindparam("shop_id"),
-    E.type.in_(_TYPES),
-    E.value.in_(_VALUES),
-    E.status == EntryStatus.active.value,
+_SQL_SHOP = (
+    "SELECT s.settings, COALESCE(v.token, '') FROM shops s LEFT OUTER JOIN list_versions v ON v.shop_id = s.id "
+    "WHERE s.id = {p}"
 )
-_Q_HOLDERS = (
-    select(IC.customer_id, C.cluster_id, IC.type, IC.value)
-    .select_from(Identifier.__table__.join(Customer.__table__, C.id == IC.customer_id))
-    .where(IC.shop_id == bindparam("shop_id"), IC.type.in_(_TYPES), IC.value.in_(_VALUES))
+_SQL_ENTRIES = (
+    _ENTRY_SELECT + "WHERE shop_id = {p} AND type IN ({types}) AND value IN ({values}) AND status = 'active'"
 )
-_Q_CLUSTER = select(C.cluster_id).where(C.id == bindparam("customer_id"))
+_SQL_ENTRIES_BY_ID = _ENTRY_SELECT + "WHERE id IN ({ids}) AND status = 'active'"
+_SQL_HOLDERS = (
+    "SELECT i.customer_id, c.cluster_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
+    "WHERE i.shop_id = {p} AND i.type IN ({types}) AND i.value IN ({values})"
+)
+_SQL_CLUSTER = "SELECT cluster_id FROM customers WHERE id = {p}"
 # A cluster id is the smallest member's id; a customer never linked may have none yet, so its own
 # identifiers are read by id as well.
-_Q_MEMBER_KEYS = union_all(
-    select(IC.customer_id, IC.type, IC.value)
-    .select_from(Identifier.__table__.join(Customer.__table__, C.id == IC.customer_id))
-    .where(C.cluster_id.in_(bindparam("clusters", expanding=True))),
-    select(IC.customer_id, IC.type, IC.value).where(IC.customer_id.in_(bindparam("ids", expanding=True))),
+_SQL_MEMBER_KEYS = (
+    "SELECT i.customer_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
+    "WHERE c.cluster_id IN ({clusters}) "
+    "UNION ALL SELECT customer_id, type, value FROM identifiers WHERE customer_id IN ({ids})"
 )
+
+
+class EntryRow(NamedTuple):
+    id: int
+    kind: str
+    type: str
+    value: str
+    display: str
+    customer_id: int | None
+    action: str | None
+    reason_code: str
+    scope: dict[str, Any]
+    expires_at: datetime | None
+    block_id: int | None
+
+
+class _Driver:
+    """Runs the hot-path SQL on the session's driver connection, converting values as the ORM would."""
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        dialect = connection.dialect
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.dbapi = connection.connection.dbapi_connection
+        self.scope = E.scope.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.expires = E.expires_at.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.settings = Shop.__table__.c.settings.type.dialect_impl(dialect).result_processor(dialect, None)
+
+    def run(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[tuple[Any, ...]]:
+        marks = {name: ", ".join([self.mark] * len(values)) for name, values in lists.items()}
+        cursor = self.dbapi.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql.format(p=self.mark, **marks), params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def entries(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[EntryRow]:
+        rows = self.run(sql, params, **lists)
+        scope, expires = self.scope, self.expires
+        return [
+            EntryRow(*r[:8], scope(r[8]) if scope else r[8], expires(r[9]) if expires else r[9], r[10])
+            for r in rows
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,14 +238,16 @@ def match(
     """
     at = now()
     keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
-    shop_row = session.execute(_Q_SHOP, {"shop_id": shop_id}).first()
-    settings, version = (shop_row[0] or {}, shop_row[1]) if shop_row else ({}, "")
+    db = _Driver(session)
+    shop_row = db.run(_SQL_SHOP, [shop_id])
+    settings_raw, version = shop_row[0] if shop_row else (None, "")
+    settings = (db.settings(settings_raw) if db.settings and settings_raw is not None else settings_raw) or {}
     link_kinds = {str(t) for t in settings.get("link_identifier_types", DEFAULT_LINK_TYPES)}
 
     lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
-    rows: dict[int, Any] = {}
+    rows: dict[int, EntryRow] = {}
     hit_by: dict[int, Key] = {}
-    for row in _entries_on(session, shop_id, set(lookup)):
+    for row in _entries_on(db, shop_id, set(lookup)):
         rows[row.id] = row
         hit_by[row.id] = (row.type, row.value)
     ips = [v for t, v in keys if t == IdentifierType.ip]
@@ -214,9 +256,7 @@ def match(
         range_hits = {eid: ip for ip in ips for eid in index.lookup(ip)}
         missing = [eid for eid in range_hits if eid not in rows]
         if missing:
-            for row in session.execute(
-                select(*_ENTRY_COLUMNS).where(E.id.in_(missing), E.status == EntryStatus.active)
-            ):
+            for row in db.entries(_SQL_ENTRIES_BY_ID, missing, ids=missing):
                 rows[row.id] = row
                 hit_by[row.id] = ("ip", range_hits[row.id])
 
@@ -225,17 +265,21 @@ def match(
     holders: set[int] = set()
     clusters: set[int] = set()
     if linking:
-        found = session.execute(_Q_HOLDERS, {"shop_id": shop_id, **_key_params(linking)})
-        for cid, cluster, kind, value in found:
+        types, values = _key_lists(linking)
+        for cid, cluster, kind, value in db.run(
+            _SQL_HOLDERS, [shop_id, *types, *values], types=types, values=values
+        ):
             if (kind, value) in linking:
                 holders.add(cid)
                 clusters.add(cluster if cluster is not None else cid)
     if customer_id is not None and customer_id not in holders:
-        cluster = session.execute(_Q_CLUSTER, {"customer_id": customer_id}).scalar()
+        found = db.run(_SQL_CLUSTER, [customer_id])
+        cluster = found[0][0] if found else None
         clusters.add(cluster if cluster is not None else customer_id)
     # Everyone in those clusters and every identifier they have used, in one query.
+    ids = sorted(clusters | holders)
     member_keys = (
-        session.execute(_Q_MEMBER_KEYS, {"clusters": list(clusters), "ids": list(clusters | holders)}).all()
+        db.run(_SQL_MEMBER_KEYS, [*sorted(clusters), *ids], clusters=sorted(clusters), ids=ids)
         if clusters
         else []
     )
@@ -249,7 +293,7 @@ def match(
         for cid, kind, value in member_keys:
             held_by.setdefault((kind, value), []).append(cid)
         extra = set(held_by) - set(lookup)
-        for row in _entries_on(session, shop_id, extra) if extra else ():
+        for row in _entries_on(db, shop_id, extra) if extra else ():
             if row.id in rows:
                 continue
             owners = held_by[(row.type, row.value)]
@@ -286,16 +330,17 @@ def match(
     return _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
 
 
-def _key_params(keys: Iterable[Key]) -> dict[str, list[str]]:
+def _key_lists(keys: Iterable[Key]) -> tuple[list[str], list[str]]:
     pairs = list(keys)
-    return {"types": sorted({k for k, _ in pairs}), "values": sorted({v for _, v in pairs})}
+    return sorted({k for k, _ in pairs}), sorted({v for _, v in pairs})
 
 
-def _entries_on(session: Session, shop_id: int, keys: set[Key]) -> list[Any]:
+def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
     """Return the active entries on exactly these (type, value) keys, by one index search."""
     if not keys:
         return []
-    rows = session.execute(_Q_ENTRIES, {"shop_id": shop_id, **_key_params(keys)})
+    types, values = _key_lists(keys)
+    rows = db.entries(_SQL_ENTRIES, [shop_id, *types, *values], types=types, values=values)
     return [row for row in rows if (row.type, row.value) in keys]
 
 
