@@ -8,15 +8,16 @@ build time. ``quick`` uses 100,000 of each.
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from storeguard.core.db import Base, import_all_models, make_engine
@@ -26,136 +27,94 @@ LOOKUPS = 3000
 WARMUP = 300
 
 
-def _build(session: Session, n: int) -> dict[str, Any]:
-    from storeguard.customers.models import Customer, Identifier
-    from storeguard.lists.actions import bump_version
-    from storeguard.lists.models import ListEntry
-    from storeguard.lists.policy import dedupe_key
-    from storeguard.shops.models import Shop
+def _sharing(c: int) -> int:
+    """Every twentieth customer shares a device with the one before: links exist at scale."""
+    return c - 1 if c % 20 == 1 and c > 1 else c
 
-    at = datetime(2025, 1, 1, tzinfo=UTC)
-    session.execute(
-        insert(Shop),
-        [
-            {
-                "id": 1,
-                "name": "Bench",
-                "domain": "bench.example",
-                "currency": "NOK",
-                "country": "NO",
-                "settings": {},
-                "created_at": at,
-            }
-        ],
+
+def _ident(c: int) -> list[tuple[str, str]]:
+    return [
+        ("email", f"c{c}@example.com"),
+        ("phone", f"+4790{c:06d}"),
+        ("device_id", f"dev-{_sharing(c):07d}"),
+        ("payment_fingerprint", f"card:424242:{c % 10000:04d}:{c % 12 + 1:02d}27"),
+    ]
+
+
+def _build(session: Session, n: int) -> dict[str, Any]:
+    """Bulk-load one shop with n entries and n identifier rows through the driver's executemany."""
+    from storeguard.customers.models import Customer
+    from storeguard.lists.actions import bump_version
+    from storeguard.lists.policy import dedupe_key, scope_json
+
+    connection = session.connection()
+    dialect = connection.dialect
+    raw = connection.connection.driver_connection
+    stamp = Customer.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    at = stamp(datetime(2025, 1, 1, tzinfo=UTC)) if stamp else datetime(2025, 1, 1, tzinfo=UTC)
+    raw.execute(
+        "INSERT INTO shops (id, name, domain, platform, currency, country, created_at, settings) "
+        "VALUES (1, 'Bench', 'bench.example', 'other', 'NOK', 'NO', ?, '{}')",
+        (at,),
     )
     customers = n // 4  # four identifiers each: email, phone, device, card
-    # Every tenth pair of customers shares a device, so links and clusters exist at scale.
-    cluster = [c - 1 if c % 20 == 1 else c for c in range(1, customers + 1)]
-    session.execute(
-        insert(Customer),
-        [
-            {
-                "id": c,
-                "shop_id": 1,
-                "email": f"c{c}@example.com",
-                "first_name": "",
-                "last_name": "",
-                "locale": "en",
-                "state": "enabled",
-                "cluster_id": cluster[c - 1],
-                "created_at": at,
-                "updated_at": at,
-            }
-            for c in range(1, customers + 1)
-        ],
+    raw.executemany(
+        "INSERT INTO customers (id, shop_id, email, first_name, last_name, locale, state, cluster_id, tags, "
+        "created_at, updated_at) VALUES (?, 1, ?, '', '', 'en', 'enabled', ?, '[]', ?, ?)",
+        [(c, f"c{c}@example.com", _sharing(c), at, at) for c in range(1, customers + 1)],
     )
-
-    def ident(c: int) -> list[tuple[str, str]]:
-        device = c - 1 if c % 20 == 1 else c
-        return [
-            ("email", f"c{c}@example.com"),
-            ("phone", f"+4790{c:06d}"),
-            ("device_id", f"dev-{device:07d}"),
-            ("payment_fingerprint", f"card:424242:{c % 10000:04d}:{c % 12 + 1:02d}27"),
-        ]
-
-    rows: list[dict[str, Any]] = []
-    for c in range(1, customers + 1):
-        for kind, value in ident(c):
-            rows.append(
-                {
-                    "shop_id": 1,
-                    "customer_id": c,
-                    "type": kind,
-                    "value": value,
-                    "display": value,
-                    "source": "order",
-                    "first_seen": at,
-                    "last_seen": at,
-                }
-            )
-        if len(rows) >= 50_000:
-            session.execute(insert(Identifier), rows)
-            rows = []
-    if rows:
-        session.execute(insert(Identifier), rows)
+    raw.executemany(
+        "INSERT INTO identifiers (shop_id, customer_id, type, value, display, source, first_seen, last_seen) "
+        "VALUES (1, ?, ?, ?, ?, 'order', ?, ?)",
+        ((c, kind, value, value, at, at) for c in range(1, customers + 1) for kind, value in _ident(c)),
+    )
 
     # Entries: every 50th customer is blocked (customer + identifiers); the rest are list imports
     # of identifiers nobody here has used, plus a few hundred IP ranges and some countries.
     blocked = list(range(10, customers + 1, 50))
-    entries: list[dict[str, Any]] = []
+    everything = scope_json({"kind": "everything"})
+    evidence = json.dumps({"notes": ["bench"]})
 
-    def add(kind: str, value: str, customer_id: int | None = None) -> None:
-        scope = {"kind": "everything"}
-        entries.append(
-            {
-                "shop_id": 1,
-                "kind": "block",
-                "type": kind,
-                "value": value,
-                "display": value,
-                "customer_id": customer_id,
-                "scope": scope,
-                "action": "block",
-                "reason_code": "fraud",
-                "evidence": {"notes": ["bench"]},
-                "created_by": "bench",
-                "created_at": at,
-                "updated_at": at,
-                "status": "active",
-                "dedupe_key": dedupe_key("block", kind, value, "block", scope),
-            }
-        )
+    def entry(kind: str, value: str, customer_id: int | None = None) -> tuple[Any, ...]:
+        key = dedupe_key("block", kind, value, "block", everything)
+        return (kind, value, value, customer_id, everything, evidence, at, at, key)
 
-    for c in blocked:
-        add("customer", str(c), c)
-        for kind, value in ident(c):
-            add(kind, value, c)
-    for i in range(300):
-        add("cidr", f"10.{i // 256}.{i % 256}.0/24")
-    for country in ("KP", "IR", "SY"):
-        add("country", country)
-    i = made = 0
-    while made + len(entries) < n:
-        i += 1
-        kind = ("email", "phone", "device_id", "payment_fingerprint", "ip")[i % 5]
-        value = {
-            "email": f"listed{i}@spam.example",
-            "phone": f"+4740{i:07d}",
-            "device_id": f"ldev-{i}",
-            "payment_fingerprint": f"fp:listed{i}",
-            "ip": f"172.{16 + i % 16}.{i // 256 % 256}.{i % 256}",
-        }[kind]
-        add(kind, value)
-        if len(entries) >= 50_000:
-            session.execute(insert(ListEntry), entries)
-            made += len(entries)
-            entries = []
-    if entries:
-        session.execute(insert(ListEntry), entries)
+    def entries() -> Iterator[tuple[Any, ...]]:
+        made = 0
+        for c in blocked:
+            yield entry("customer", str(c), c)
+            made += 1
+            for kind, value in _ident(c):
+                yield entry(kind, value, c)
+                made += 1
+        for i in range(300):
+            yield entry("cidr", f"10.{i // 256}.{i % 256}.0/24")
+        for country in ("KP", "IR", "SY"):
+            yield entry("country", country)
+        made += 303
+        i = 0
+        while made < n:
+            i += 1
+            kind = ("email", "phone", "device_id", "payment_fingerprint", "ip")[i % 5]
+            value = {
+                "email": f"listed{i}@spam.example",
+                "phone": f"+4740{i:07d}",
+                "device_id": f"ldev-{i}",
+                "payment_fingerprint": f"fp:listed{i}",
+                "ip": f"172.{16 + i % 16}.{i // 256 % 256}.{i % 256}",
+            }[kind]
+            yield entry(kind, value)
+            made += 1
+
+    raw.executemany(
+        "INSERT INTO list_entries (shop_id, kind, type, value, display, customer_id, scope, action, reason_code, "
+        "evidence, created_by, created_at, updated_at, status, dedupe_key) "
+        "VALUES (1, 'block', ?, ?, ?, ?, ?, 'block', 'fraud', ?, 'bench', ?, ?, 'active', ?)",
+        entries(),
+    )
     bump_version(session, 1)
     session.commit()
-    return {"customers": customers, "blocked": blocked, "ident": ident}
+    return {"customers": customers, "blocked": blocked, "ident": _ident}
 
 
 def _lookups(world: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
