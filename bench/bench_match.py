@@ -101,7 +101,7 @@ def _build(session: Session, n: int) -> dict[str, Any]:
                 "phone": f"+4740{i:07d}",
                 "device_id": f"ldev-{i}",
                 "payment_fingerprint": f"fp:listed{i}",
-                "ip": f"172.{16 + i % 16}.{i // 256 % 256}.{i % 256}",
+                "ip": f"172.{16 + (i >> 16) % 16}.{(i >> 8) % 256}.{i % 256}",
             }[kind]
             yield entry(kind, value)
             made += 1
