@@ -136,6 +136,7 @@ class RedisVelocity:
     ) -> None:
         """Add the order to its identifiers' sets once the transaction commits, never before."""
         ts = (at or now()).timestamp()
+        session.connection()  # make sure a transaction is open, so its rollback drops these
         pending: list[tuple[str, str, float]] = session.info.setdefault("sg_velocity_pending", [])
         for kind, value in keys.items():
             if value and kind in VELOCITY_KINDS:
@@ -143,7 +144,7 @@ class RedisVelocity:
         if not session.info.get("sg_velocity_hooked"):
             session.info["sg_velocity_hooked"] = True
             event.listen(session, "after_commit", self._flush_pending)
-            event.listen(session, "after_rollback", self._drop_pending)
+            event.listen(session, "after_soft_rollback", self._drop_pending)
 
     def _flush_pending(self, session: Session) -> None:
         pending = session.info.pop("sg_velocity_pending", [])
@@ -157,7 +158,7 @@ class RedisVelocity:
         pipe.execute()
 
     @staticmethod
-    def _drop_pending(session: Session) -> None:
+    def _drop_pending(session: Session, _previous: object = None) -> None:
         session.info.pop("sg_velocity_pending", None)
 
 
