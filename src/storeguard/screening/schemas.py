@@ -1,0 +1,166 @@
+"""Screening shapes on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Amount = Annotated[str | int, Field(description='A decimal amount in the order\'s currency, e.g. "199.00".')]
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    province: str | None = None
+    country_code: str | None = Field(default=None, min_length=2, max_length=2)
+
+
+class CardIn(BaseModel):
+    bin: str | None = Field(default=None, pattern=r"^\d{6,8}$")
+    last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+    expiry: str | None = Field(default=None, description="MM/YY")
+    fingerprint: str | None = Field(
+        default=None, max_length=128, description="The gateway's card fingerprint."
+    )
+
+
+class ScreenLineIn(BaseModel):
+    product_id: int | None = None
+    sku: str | None = None
+    quantity: int = Field(ge=1)
+    price: Amount | None = Field(default=None, description="Unit price; the catalogue price when left out.")
+    title: str | None = None
+    variant: dict[str, str] = Field(default_factory=dict, description='{"size": "M", "color": "red"}')
+
+    @model_validator(mode="after")
+    def _needs_product(self) -> ScreenLineIn:
+        if self.product_id is None and not self.sku:
+            raise ValueError("each line needs a product_id or a sku")
+        return self
+
+
+class ScreenOrderIn(BaseModel):
+    """A prospective order at checkout; nothing is stored."""
+
+    shop_id: int
+    currency: str | None = Field(default=None, description="ISO 4217; the shop's currency when left out.")
+    email: str | None = None
+    phone: str | None = None
+    shipping_address: AddressIn | None = None
+    billing_address: AddressIn | None = None
+    ip: str | None = Field(default=None, max_length=45)
+    device_id: str | None = Field(default=None, max_length=128)
+    card: CardIn | None = None
+    customer_id: int | None = None
+    platform_customer_id: str | None = None
+    shipping: Amount | None = None
+    line_items: list[ScreenLineIn] = Field(min_length=1)
+
+
+class ReasonRead(BaseModel):
+    code: str
+    message: str
+    source: str
+    action: str | None
+    weight: int
+    ref: dict[str, Any] | None
+    decisive: bool
+    path: list[dict[str, Any]] | None = None
+    lines: list[dict[str, Any]] | None = None
+
+
+class DecisionRead(BaseModel):
+    """A decision: what to do, how risky, why, which lines, under which policy, how fast."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int | None = None
+    order_id: int | None = None
+    shop_id: int
+    decision: str
+    score: int
+    reasons: list[ReasonRead]
+    restricted_lines: list[dict[str, Any]]
+    policy_version: str
+    duration_us: int
+    verification: dict[str, Any] | None = None
+    created_at: datetime | None = None
+
+
+class ReviewRead(BaseModel):
+    """A held order waiting for a person, with how long it has waited and why it is held."""
+
+    order_id: int
+    number: str
+    shop_id: int
+    customer_id: int | None
+    total: str
+    currency: str
+    held_since: datetime
+    age_seconds: int
+    hold_reason: str | None
+    decision: DecisionRead | None
+    notes: list[ReviewNoteRead] = Field(default_factory=list)
+
+
+class ReviewNoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    order_id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+class ApproveReviewIn(BaseModel):
+    note: str | None = None
+
+
+class CancelReviewIn(BaseModel):
+    refund: bool | None = Field(
+        default=None, description="Refund what was paid; the shop's policy when left out."
+    )
+    restock: bool | None = Field(
+        default=None, description="Put the items back; the shop's policy when left out."
+    )
+    note: str | None = None
+
+
+class AddReviewNoteIn(BaseModel):
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class ScreeningSettingsRead(BaseModel):
+    shop_id: int
+    revision: int
+    settings: dict[str, Any]
+
+
+class ScreeningSettingsUpdate(BaseModel):
+    """Parts of the screening policy to change; anything left out keeps its value."""
+
+    settings: dict[str, Any]
+
+
+class BacktestIn(BaseModel):
+    shop_id: int
+    rule: str | None = Field(default=None, description="One draft rule in the rule language.")
+    rules: list[str] | None = Field(default=None, description="A draft rule set, evaluated together.")
+    date_from: datetime = Field(alias="from")
+    date_to: datetime = Field(alias="to")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _needs_rules(self) -> BacktestIn:
+        if not self.rule and not self.rules:
+            raise ValueError("give a rule or rules")
+        return self
