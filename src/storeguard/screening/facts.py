@@ -109,7 +109,7 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
         "email.domain": domain,
         "email.is_disposable": ctx.email_disposable,
         "phone.country": phone_country(order.phone, ctx.default_region),
-        "ip.address": order.ip,
+        "ip.address": order.browser_ip,
         "customer.orders_count": m.orders_count,
         "customer.total_spent": m.total_spent / scale,
         "customer.refunds_count": m.refunds_count,

@@ -63,7 +63,7 @@ class OrderInput:
     phone: str | None = None
     shipping_address: dict[str, Any] | None = None
     billing_address: dict[str, Any] | None = None
-    ip: str | None = None
+    browser_ip: str | None = None
     device_id: str | None = None
     payment_fingerprint: str | None = None
     card_bin: str | None = None
@@ -117,7 +117,7 @@ def from_order(session: Session, order: Order) -> OrderInput:
         phone=order.phone,
         shipping_address=order.shipping_address,
         billing_address=order.billing_address,
-        ip=order.browser_ip,
+        browser_ip=order.browser_ip,
         device_id=order.device_id,
         payment_fingerprint=order.payment_fingerprint,
         card_bin=order.card_bin,

@@ -83,3 +83,22 @@ class ScreeningSettings(Base):
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class VelocityEvent(Base):
+    """One order seen with one identifier, for velocity counts kept in the database.
+
+    The identifier is kept as a hash: counting needs equality, never the email or card itself.
+    """
+
+    __tablename__ = "screening_velocity_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))  # email, phone, ip, device, card, address
+    key: Mapped[str] = mapped_column(String(32))
+    order_id: Mapped[int] = mapped_column(BigId)
+    amount: Mapped[int] = mapped_column(BigId)  # the order's total, minor units
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_screening_velocity_events_lookup", "shop_id", "kind", "key", "at"),)

@@ -64,7 +64,8 @@ class VelocityStore(Protocol):
     ) -> None: ...
 
 
-def _digest(value: str) -> str:
+def digest(value: str) -> str:
+    """Return the short hash an identifier is counted under."""
     # Keys hold a hash, not the email or card itself: Redis is not where personal data lives.
     return hashlib.blake2b(value.encode(), digest_size=12).hexdigest()
 
@@ -80,7 +81,7 @@ class RedisVelocity:
 
     def key(self, shop_id: int, kind: str, value: str) -> str:
         """Return the Redis key for one identifier."""
-        return f"{self.prefix}:{shop_id}:{kind}:{_digest(value)}"
+        return f"{self.prefix}:{shop_id}:{kind}:{digest(value)}"
 
     def counts(
         self,
