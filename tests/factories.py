@@ -7,12 +7,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storeguard.core.actor import Actor
+from storeguard.core.enums import Role
 from storeguard.customers.models import Customer
 from storeguard.orders.enums import FinancialStatus, TransactionKind
 from storeguard.orders.models import LineItem, Order, Transaction
 from storeguard.shops.models import Product, Shop
 
 _seq = itertools.count(1)
+FACTORY_ACTOR = Actor("api_key", "factory", Role.owner)
 
 
 def make_shop(session: Session, **kw: Any) -> Shop:
@@ -70,9 +73,14 @@ def make_order(
     shipping: int = 0,
     paid: bool = True,
     fee: int = 0,
+    authorized: bool = False,
     **kw: Any,
 ) -> Order:
-    """Build an order; ``paid`` captures the whole total in one sale transaction."""
+    """Build an order; ``paid`` captures the whole total in one sale transaction.
+
+    ``authorized`` (with ``paid=False``) holds the total in an uncaptured authorization instead.
+    Stock is not touched: use ``place_order`` for an order that goes through ``create_order``.
+    """
     n = next(_seq)
     lines = lines or [(make_product(session, shop), 1)]
     items = [
@@ -89,7 +97,13 @@ def make_order(
         shipping=shipping,
         total=subtotal + shipping,
         line_items=items,
-        financial_status=FinancialStatus.paid if paid else FinancialStatus.pending,
+        financial_status=(
+            FinancialStatus.paid
+            if paid
+            else FinancialStatus.authorized
+            if authorized
+            else FinancialStatus.pending
+        ),
         **kw,
     )
     session.add(order)
@@ -100,4 +114,41 @@ def make_order(
                         currency=order.currency, gateway="stripe")
         )
         session.flush()
+    elif authorized:
+        session.add(
+            Transaction(order_id=order.id, kind=TransactionKind.authorization, amount=order.total,
+                        currency=order.currency, gateway="stripe")
+        )
+        session.flush()
+    session.expire(order, ["transactions"])
     return order
+
+
+def place_order(
+    session: Session,
+    shop: Shop,
+    lines: list[tuple[Product, int]],
+    *,
+    payment: str | None = "sale",
+    fee: int = 0,
+    shipping: int = 0,
+    customer: Customer | None = None,
+    email: str | None = "kari@example.com",
+    actor: Actor | None = None,
+    **kw: Any,
+) -> Order:
+    """Create an order through ``create_order`` (stock goes down, events are recorded)."""
+    from storeguard.orders.actions import create_order
+    from storeguard.orders.schemas import OrderCreate
+
+    data = OrderCreate(
+        shop_id=shop.id,
+        customer_id=customer.id if customer else None,
+        currency=shop.currency,
+        email=customer.email if customer else email,
+        lines=[{"product_id": p.id, "quantity": q} for p, q in lines],
+        shipping=shipping,
+        payment={"kind": payment, "fee": fee, "gateway": "stripe"} if payment else None,
+        **kw,
+    )
+    return create_order(session, actor=actor or FACTORY_ACTOR, data=data)

@@ -1,0 +1,122 @@
+"""Reading orders: one order, a filtered page of them, an order's timeline, the audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from storeguard.core.audit import events_for
+from storeguard.core.errors import NotFound
+from storeguard.core.models import AuditEvent
+from storeguard.orders.errors import OrderError
+from storeguard.orders.models import CancellationRequest, Fulfillment, Order, Refund
+from storeguard.orders.schemas import AuditFilter, OrderFilter, TimelineEntry
+
+
+def get_order(session: Session, order_id: int) -> Order:
+    """Return an order with everything it holds, or raise ``NotFound``."""
+    order = session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .options(
+            selectinload(Order.line_items),
+            selectinload(Order.transactions),
+            selectinload(Order.fulfillments).selectinload(Fulfillment.lines),
+            selectinload(Order.refunds).selectinload(Refund.lines),
+        )
+    )
+    if order is None:
+        raise NotFound(OrderError.order_not_found, f"no order {order_id}")
+    return order
+
+
+def get_fulfillment(session: Session, fulfillment_id: int) -> Fulfillment:
+    """Return a fulfilment, or raise ``NotFound``."""
+    fulfillment = session.get(Fulfillment, fulfillment_id)
+    if fulfillment is None:
+        raise NotFound(OrderError.fulfillment_not_found, f"no fulfilment {fulfillment_id}")
+    return fulfillment
+
+
+def get_cancellation_request(session: Session, request_id: int) -> CancellationRequest:
+    """Return a customer's cancellation request, or raise ``NotFound``."""
+    request = session.get(CancellationRequest, request_id)
+    if request is None:
+        raise NotFound(OrderError.cancellation_request_not_found, f"no cancellation request {request_id}")
+    return request
+
+
+def list_orders(
+    session: Session, filters: OrderFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[list[Order], int]:
+    """Return one page of the orders that match, newest first, and how many match in all."""
+    stmt = _filtered(select(Order), filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = session.scalars(
+        stmt.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset)
+    )
+    return list(page), total
+
+
+def _filtered(stmt: Select[tuple[Order]], f: OrderFilter) -> Select[tuple[Order]]:
+    for column, value in (
+        (Order.status, f.status),
+        (Order.financial_status, f.financial_status),
+        (Order.fulfillment_status, f.fulfillment_status),
+        (Order.customer_id, f.customer_id),
+        (Order.shop_id, f.shop_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.created_from is not None:
+        stmt = stmt.where(Order.created_at >= f.created_from)
+    if f.created_to is not None:
+        stmt = stmt.where(Order.created_at < f.created_to)
+    if f.q:
+        pattern = f"%{f.q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Order.number).like(pattern), func.lower(Order.email).like(pattern)))
+    return stmt
+
+
+def refunds_of(session: Session, order_id: int) -> list[Refund]:
+    """Return an order's refunds, oldest first."""
+    return list(get_order(session, order_id).refunds)
+
+
+def timeline(session: Session, order_id: int) -> list[TimelineEntry]:
+    """Return everything that happened to an order, oldest first, as its audit events tell it.
+
+    Every order action (payments, fulfilments, refunds and cancellation requests included)
+    records its event against the order, so the audit log alone is the complete story.
+    """
+    get_order(session, order_id)
+    return [
+        TimelineEntry(
+            at=e.at,
+            action=e.action,
+            actor=e.actor,
+            reason=e.reason,
+            data=e.data,
+            before=e.before,
+            after=e.after,
+        )
+        for e in events_for(session, "order", order_id)
+    ]
+
+
+def list_audit_events(
+    session: Session, filters: AuditFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[list[AuditEvent], int]:
+    """Return one page of audit events that match, newest first, and how many match in all."""
+    stmt = select(AuditEvent)
+    for column, value in (
+        (AuditEvent.action, filters.action),
+        (AuditEvent.subject_type, filters.subject_type),
+        (AuditEvent.subject_id, filters.subject_id),
+        (AuditEvent.actor, filters.actor),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
+    return list(page), total
