@@ -36,6 +36,7 @@ class FactContext:
     linked_customers: int = 0
     linked_blocked_customers: int = 0
     velocity: VelocityCounts = field(default_factory=VelocityCounts)
+    velocity_kinds: frozenset[str] = frozenset()  # the identifiers this order has (counted with it)
     ip_country: str | None = None
     email_disposable: bool = False
     default_region: str | None = None  # the shop's country, for phone numbers written without +
@@ -125,11 +126,14 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
     }
     for code in SIGNAL_CODES:
         facts[f"signals.{code}"] = False
-    v = ctx.velocity
+    # Velocity facts count this order too: a merchant writes "more than 3 orders an hour" as "> 3".
+    v, have = ctx.velocity, ctx.velocity_kinds
     for kind in VELOCITY_KINDS:
+        this = 1 if kind in have else 0
         for window in WINDOWS:
-            facts[f"velocity.orders_per_{kind}_{window}"] = v.order_count(kind, window)
+            facts[f"velocity.orders_per_{kind}_{window}"] = v.order_count(kind, window) + this
     for kind in AMOUNT_KINDS:
+        this = order.total if kind in have else 0
         for window in AMOUNT_WINDOWS:
-            facts[f"velocity.amount_per_{kind}_{window}"] = v.amount(kind, window) / scale
+            facts[f"velocity.amount_per_{kind}_{window}"] = (v.amount(kind, window) + this) / scale
     return facts

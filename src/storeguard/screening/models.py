@@ -31,7 +31,8 @@ class Decision(Base):
     score: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     restricted_lines: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
-    policy_version: Mapped[str] = mapped_column(String(40))
+    policy_version: Mapped[int] = mapped_column(Integer)  # the rules' policy version in force
+    settings_revision: Mapped[int] = mapped_column(Integer, default=0)  # the shop's screening settings
     duration_us: Mapped[int] = mapped_column(Integer)
     # What the customer must do when the decision is verify: {"method": ..., "satisfied_by": ...}.
     verification: Mapped[dict[str, Any] | None] = mapped_column(Json)

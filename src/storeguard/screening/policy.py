@@ -41,14 +41,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "high_refund_ratio": {"weight": 15, "enabled": True, "ratio": 0.5, "min_orders": 3},
         "has_chargebacks": {"weight": 35, "enabled": True, "min_chargebacks": 1},
     },
-    # A velocity limit fires when the orders already placed in the window reach ``limit``.
+    # A velocity limit fires when the count, this order included, goes above ``max``.
     "velocity": [
-        {"fact": "orders_per_email_1h", "limit": 3, "weight": 20},
-        {"fact": "orders_per_ip_1h", "limit": 5, "weight": 20},
-        {"fact": "orders_per_card_24h", "limit": 5, "weight": 25},
-        {"fact": "orders_per_device_24h", "limit": 5, "weight": 20},
-        {"fact": "orders_per_phone_24h", "limit": 5, "weight": 15},
-        {"fact": "orders_per_address_24h", "limit": 5, "weight": 15},
+        {"fact": "orders_per_email_1h", "max": 3, "weight": 20},
+        {"fact": "orders_per_ip_1h", "max": 5, "weight": 20},
+        {"fact": "orders_per_card_24h", "max": 5, "weight": 25},
+        {"fact": "orders_per_device_24h", "max": 5, "weight": 20},
+        {"fact": "orders_per_phone_24h", "max": 5, "weight": 15},
+        {"fact": "orders_per_address_24h", "max": 5, "weight": 15},
     ],
     # The score (0-100) that leads to each decision; null turns a step off.
     "score_thresholds": {"verify": 40, "review": 60, "block": None},
@@ -63,7 +63,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
             "weight": 15,
         },
         "restricted": {"return_ratio": 0.6, "chargebacks": 2, "action": "review", "weight": 25},
-        "blocked": {"action": "block"},
     },
     # What a block does to an order that already exists on the platform.
     "on_block": {"refund": True, "restock": True},
@@ -237,6 +236,7 @@ class CustomerMetrics:
 
 
 def segment_for(m: CustomerMetrics, rules: dict[str, Any], *, blocked: bool, min_spent_vip: int) -> str:
+    # "blocked" is an active block on the customer; its list entry is the reason, not the segment.
     """Place a customer in a segment from their metrics and the merchant's thresholds."""
     if blocked:
         return "blocked"
