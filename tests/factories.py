@@ -110,14 +110,25 @@ def make_order(
     session.flush()
     if paid:
         session.add(
-            Transaction(order_id=order.id, kind=TransactionKind.sale, amount=order.total, fee=fee,
-                        currency=order.currency, gateway="stripe")
+            Transaction(
+                order_id=order.id,
+                kind=TransactionKind.sale,
+                amount=order.total,
+                fee=fee,
+                currency=order.currency,
+                gateway="stripe",
+            )
         )
         session.flush()
     elif authorized:
         session.add(
-            Transaction(order_id=order.id, kind=TransactionKind.authorization, amount=order.total,
-                        currency=order.currency, gateway="stripe")
+            Transaction(
+                order_id=order.id,
+                kind=TransactionKind.authorization,
+                amount=order.total,
+                currency=order.currency,
+                gateway="stripe",
+            )
         )
         session.flush()
     session.expire(order, ["transactions"])

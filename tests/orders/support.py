@@ -26,8 +26,16 @@ def world(session: Session) -> dict[str, Any]:
     session.expire_all()
     counts = {
         model.__tablename__: session.scalar(select(func.count()).select_from(model))
-        for model in (Order, Transaction, Refund, Fulfillment, InventoryMovement, CancellationRequest,
-                      AuditEvent, OutboxMessage)
+        for model in (
+            Order,
+            Transaction,
+            Refund,
+            Fulfillment,
+            InventoryMovement,
+            CancellationRequest,
+            AuditEvent,
+            OutboxMessage,
+        )
     }
     orders = [
         (o.id, o.status, o.financial_status, o.fulfillment_status, o.cancel_reason)

@@ -76,7 +76,9 @@ def test_cancel_order_after_partial_refund_refunds_only_the_rest(session, shop, 
     from storeguard.orders.actions import RefundLineSpec, refund_order
 
     order = place_order(session, shop, [(shirt, 2)])
-    refund_order(session, order_id=order.id, actor=AGENT, lines=[RefundLineSpec(order.line_items[0].id, 1, True)])
+    refund_order(
+        session, order_id=order.id, actor=AGENT, lines=[RefundLineSpec(order.line_items[0].id, 1, True)]
+    )
     _cancel(session, order, refund=True, restock=True)
     assert [r.amount for r in order.refunds] == [4500, 4500]
     assert policy.refundable_amount(order) == 0
@@ -101,8 +103,12 @@ def test_cancel_order_notifies_the_customer_through_the_outbox(session, shop, sh
         "order_number": order.number,
         "context": {
             "reason": "customer",
-            "refund": {"amount": 4500, "currency": "USD", "expected_arrival_from": "2024-03-08",
-                       "expected_arrival_to": "2024-03-15"},
+            "refund": {
+                "amount": 4500,
+                "currency": "USD",
+                "expected_arrival_from": "2024-03-08",
+                "expected_arrival_to": "2024-03-15",
+            },
         },
     }
 

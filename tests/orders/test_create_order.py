@@ -24,7 +24,11 @@ def test_create_order_prices_lines_totals_and_takes_stock(session, shop, shirt, 
     data = _data(
         shop,
         [{"product_id": shirt.id, "quantity": 2, "discount": 500}, {"product_id": mug.id, "quantity": 1}],
-        customer_id=customer.id, email="kari@example.com", shipping=900, tax=1200, discount=300,
+        customer_id=customer.id,
+        email="kari@example.com",
+        shipping=900,
+        tax=1200,
+        discount=300,
         total=2 * 4500 - 500 + 1000 + 900 + 1200 - 300,
         payment={"kind": "sale", "fee": 320, "gateway": "stripe"},
     )
@@ -37,7 +41,8 @@ def test_create_order_prices_lines_totals_and_takes_stock(session, shop, shirt, 
     assert order.financial_status == FinancialStatus.paid
     assert order.fulfillment_status == FulfillmentStatus.unfulfilled
     assert [(li.sku, li.quantity, li.unit_price, li.total) for li in order.line_items] == [
-        ("SHIRT", 2, 4500, 8500), ("MUG", 1, 1000, 1000)
+        ("SHIRT", 2, 4500, 8500),
+        ("MUG", 1, 1000, 1000),
     ]
     assert policy.ledger(order).net == 11300 - 320
     assert (shirt.stock, mug.stock) == (8, 4)
@@ -50,8 +55,9 @@ def test_create_order_prices_lines_totals_and_takes_stock(session, shop, shirt, 
 
 def test_create_order_with_authorization_leaves_money_uncaptured(session, shop, shirt):
     order = create_order(
-        session, actor=AGENT, data=_data(shop, [{"product_id": shirt.id, "quantity": 1}],
-                                         payment={"kind": "authorization"})
+        session,
+        actor=AGENT,
+        data=_data(shop, [{"product_id": shirt.id, "quantity": 1}], payment={"kind": "authorization"}),
     )
     assert order.financial_status == FinancialStatus.authorized
     assert [t.kind for t in order.transactions] == [TransactionKind.authorization]
@@ -72,10 +78,21 @@ def test_create_order_numbers_orders_per_shop(session, shop, shirt):
         (lambda d, other: d.update(currency="EUR"), Invalid, "currency_mismatch"),
         (lambda d, other: d.update(shop_id=999_999), Invalid, "unknown_shop"),
         (lambda d, other: d.update(customer_id=999_999), Invalid, "unknown_customer"),
-        (lambda d, other: d["lines"].append({"product_id": 999_999, "quantity": 1}), Invalid, "unknown_product"),
-        (lambda d, other: d["lines"].append({"product_id": other.id, "quantity": 1}), Invalid, "unknown_product"),
-        (lambda d, other: d["lines"].append({"product_id": d["lines"][0]["product_id"], "quantity": 10}),
-         Conflict, "insufficient_stock"),
+        (
+            lambda d, other: d["lines"].append({"product_id": 999_999, "quantity": 1}),
+            Invalid,
+            "unknown_product",
+        ),
+        (
+            lambda d, other: d["lines"].append({"product_id": other.id, "quantity": 1}),
+            Invalid,
+            "unknown_product",
+        ),
+        (
+            lambda d, other: d["lines"].append({"product_id": d["lines"][0]["product_id"], "quantity": 10}),
+            Conflict,
+            "insufficient_stock",
+        ),
         (lambda d, other: d.update(total=1), Invalid, "total_mismatch"),
         (lambda d, other: d.update(discount=1_000_000), Invalid, "invalid_amount"),
         (lambda d, other: d["lines"][0].update(discount=1_000_000), Invalid, "invalid_amount"),
@@ -85,7 +102,9 @@ def test_create_order_numbers_orders_per_shop(session, shop, shirt):
 )
 def test_create_order_refuses_bad_orders_and_changes_nothing(session, shop, shirt, change, error, code):
     other_shop_product = make_product(session, make_shop(session), price=100)
-    create_order(session, actor=AGENT, data=_data(shop, [{"product_id": shirt.id, "quantity": 1}], number="#taken"))
+    create_order(
+        session, actor=AGENT, data=_data(shop, [{"product_id": shirt.id, "quantity": 1}], number="#taken")
+    )
     raw = {"shop_id": shop.id, "currency": "USD", "lines": [{"product_id": shirt.id, "quantity": 1}]}
     change(raw, other_shop_product)
     before = world(session)

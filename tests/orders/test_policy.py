@@ -29,8 +29,13 @@ def _order(*transactions: tuple[str, int, int], total: int = 10000, shipping: in
         **kw,
     )
     order.transactions = [
-        Transaction(kind=TransactionKind(kind), amount=amount, fee=fee, status=TransactionStatus.success,
-                    currency="USD")
+        Transaction(
+            kind=TransactionKind(kind),
+            amount=amount,
+            fee=fee,
+            status=TransactionStatus.success,
+            currency="USD",
+        )
         for kind, amount, fee in transactions
     ]
     order.line_items = []
@@ -56,20 +61,30 @@ def test_failed_transactions_do_not_count():
 def test_capturable_amount_is_authorized_less_captured_less_voided():
     order = _order(("authorization", 10000, 0), ("capture", 4000, 0))
     assert policy.capturable_amount(order) == 6000
-    order.transactions.append(Transaction(kind=TransactionKind.void, amount=6000, status="success", currency="USD"))
+    order.transactions.append(
+        Transaction(kind=TransactionKind.void, amount=6000, status="success", currency="USD")
+    )
     assert policy.capturable_amount(order) == 0
 
 
 def test_financial_status_follows_the_money():
     assert policy.financial_status(_order()) == FinancialStatus.pending
     assert policy.financial_status(_order(("authorization", 10000, 0))) == FinancialStatus.authorized
-    assert policy.financial_status(_order(("authorization", 10000, 0), ("void", 10000, 0))) == FinancialStatus.voided
+    assert (
+        policy.financial_status(_order(("authorization", 10000, 0), ("void", 10000, 0)))
+        == FinancialStatus.voided
+    )
     assert policy.financial_status(_order(("authorization", 10000, 0), ("capture", 4000, 0))) == (
         FinancialStatus.partially_paid
     )
     assert policy.financial_status(_order(("sale", 10000, 0))) == FinancialStatus.paid
-    assert policy.financial_status(_order(("sale", 10000, 0), ("refund", 1, 0))) == FinancialStatus.partially_refunded
-    assert policy.financial_status(_order(("sale", 10000, 0), ("refund", 10000, 0))) == FinancialStatus.refunded
+    assert (
+        policy.financial_status(_order(("sale", 10000, 0), ("refund", 1, 0)))
+        == FinancialStatus.partially_refunded
+    )
+    assert (
+        policy.financial_status(_order(("sale", 10000, 0), ("refund", 10000, 0))) == FinancialStatus.refunded
+    )
 
 
 def test_cancel_blocker_names_the_obstacle():
@@ -106,9 +121,15 @@ def test_line_refund_amount_spreads_the_discount_and_sums_to_the_line_total():
     discount_share=st.floats(0, 1),
     data=st.data(),
 )
-def test_line_refund_amounts_in_any_steps_add_up_to_the_line_total(quantity, unit_price, discount_share, data):
-    line = LineItem(quantity=quantity, unit_price=unit_price, discount=int(unit_price * quantity * discount_share),
-                    refunded_quantity=0)
+def test_line_refund_amounts_in_any_steps_add_up_to_the_line_total(
+    quantity, unit_price, discount_share, data
+):
+    line = LineItem(
+        quantity=quantity,
+        unit_price=unit_price,
+        discount=int(unit_price * quantity * discount_share),
+        refunded_quantity=0,
+    )
     returned = 0
     while line.refunded_quantity < quantity:
         step = data.draw(st.integers(1, quantity - line.refunded_quantity))
@@ -124,9 +145,15 @@ def test_refund_refusal_checks_quantity_shipping_and_captured():
     assert policy.refund_refusal(order, lines=[(line, 2)], shipping=0, amount=0).code == (
         OrderError.quantity_exceeds_refundable
     )
-    assert policy.refund_refusal(order, lines=[], shipping=501, amount=0).code == OrderError.shipping_exceeds_refundable
+    assert (
+        policy.refund_refusal(order, lines=[], shipping=501, amount=0).code
+        == OrderError.shipping_exceeds_refundable
+    )
     assert policy.refund_refusal(order, lines=[], shipping=0, amount=0).code == OrderError.nothing_to_refund
-    assert policy.refund_refusal(order, lines=[], shipping=0, amount=5001).code == OrderError.refund_exceeds_captured
+    assert (
+        policy.refund_refusal(order, lines=[], shipping=0, amount=5001).code
+        == OrderError.refund_exceeds_captured
+    )
     assert policy.refund_refusal(order, lines=[(line, 1)], shipping=500, amount=2250) is None
 
 
