@@ -15,13 +15,13 @@ from sqlalchemy import distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.money import to_minor
+from storeguard.customers.disposable import is_disposable
 from storeguard.customers.identifiers import identifiers_of_order, keys_clause, link_types, order_match_keys
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import EntryAction, MatchVia
 from storeguard.lists.matching import Match, MatchResult, match
 from storeguard.lists.scope import LineFacts, describe_scope
 from storeguard.orders.models import Order
-from storeguard.rules.named_lists import builtin_values
 from storeguard.rules.service import ActiveRuleset, active_ruleset
 from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.screening.facts import FactContext, build_facts
@@ -36,7 +36,11 @@ from storeguard.shops.models import Shop
 
 # Identifier types (lists' vocabulary) -> velocity kinds (the facts' vocabulary).
 VELOCITY_OF_TYPE = {
-    "email": "email", "phone": "phone", "ip": "ip", "device_id": "device", "payment_fingerprint": "card",
+    "email": "email",
+    "phone": "phone",
+    "ip": "ip",
+    "device_id": "device",
+    "payment_fingerprint": "card",
     "shipping_address": "address",
 }
 
@@ -77,7 +81,10 @@ class ScreenResult:
 
 
 def screen(
-    session: Session, order: Order | OrderInput, *, velocity: VelocityStore | None = None,
+    session: Session,
+    order: Order | OrderInput,
+    *,
+    velocity: VelocityStore | None = None,
     ruleset: ActiveRuleset | None = None,
 ) -> ScreenResult:
     """Screen a stored or prospective order and return the decision, without storing anything."""
@@ -97,39 +104,69 @@ def screen(
         if kind and kind not in vkeys:
             vkeys[kind] = ident.value
     lines = [
-        LineFacts(index=li.index, category=li.category, tags=tuple(li.tags), unit_price=li.unit_price,
-                  quantity=li.quantity, high_value=li.high_value, limited_edition=li.limited_edition,
-                  product_id=li.product_id, sku=li.sku)
+        LineFacts(
+            index=li.index,
+            category=li.category,
+            tags=tuple(li.tags),
+            unit_price=li.unit_price,
+            quantity=li.quantity,
+            high_value=li.high_value,
+            limited_edition=li.limited_edition,
+            product_id=li.product_id,
+            sku=li.sku,
+        )
         for li in inp.lines
     ]
-    lists = match(session, shop_id=shop.id, identifiers=keys, customer_id=inp.customer_id, lines=lines,
-                  order_total=inp.total)
+    lists = match(
+        session,
+        shop_id=shop.id,
+        identifiers=keys,
+        customer_id=inp.customer_id,
+        lines=lines,
+        order_total=inp.total,
+    )
     list_reasons, blocked_self, blocked_links = _list_reasons(lists, inp, shop.currency)
 
     metrics = customer_metrics(session, inp.customer_id, exclude_order_id=inp.order_id)
     customer = session.get(Customer, inp.customer_id) if inp.customer_id is not None else None
-    linking = [(t.value, v) for t, v in (i.key for i in identifiers) if t in {x.value for x in link_types(shop)}]
+    linking = [
+        (t.value, v) for t, v in (i.key for i in identifiers) if t in {x.value for x in link_types(shop)}
+    ]
     linked = _linked_customers(session, shop.id, inp.customer_id, customer, linking)
     address_customers = _address_customers(session, shop.id, inp.customer_id, identifiers)
-    counts = (velocity or velocity_store()).counts(session, shop.id, vkeys, at=inp.created_at,
-                                                   exclude_order_id=inp.order_id)
+    counts = (velocity or velocity_store()).counts(
+        session, shop.id, vkeys, at=inp.created_at, exclude_order_id=inp.order_id
+    )
     vip_spent = to_minor(str(settings["segments"]["vip"].get("min_spent", "0")), inp.currency)
     segment = segment_for(metrics, settings["segments"], blocked=blocked_self, min_spent_vip=vip_spent)
     domain = next((i.value for i in identifiers if i.type.value == "email_domain"), None)
     ctx = FactContext(
-        metrics=metrics, segment=segment, customer_created_at=customer.created_at if customer else None,
-        customer_disabled=bool(customer and customer.state == "disabled"), linked_customers=linked,
-        linked_blocked_customers=len(blocked_links), velocity=counts, velocity_kinds=frozenset(vkeys),
-        ip_country=country_of_ip(inp.browser_ip), default_region=shop.country,
-        email_disposable=bool(domain and domain in builtin_values("disposable_domains")),
+        metrics=metrics,
+        segment=segment,
+        customer_created_at=customer.created_at if customer else None,
+        customer_disabled=bool(customer and customer.state == "disabled"),
+        linked_customers=linked,
+        linked_blocked_customers=len(blocked_links),
+        velocity=counts,
+        velocity_kinds=frozenset(vkeys),
+        ip_country=country_of_ip(inp.browser_ip),
+        default_region=shop.country,
+        email_disposable=bool(domain and is_disposable(domain)),
     )
     facts = build_facts(inp, ctx)
-    first_amount = to_minor(str(settings["signals"]["first_order_high_value"].get("amount", "0")), inp.currency)
+    first_amount = to_minor(
+        str(settings["signals"]["first_order_high_value"].get("amount", "0")), inp.currency
+    )
     reasons = list_reasons
     reasons += evaluate_signals(
-        facts, settings,
-        SignalContext(first_order_amount=first_amount, total_minor=inp.total, address_customers=address_customers,
-                      blocked_links=blocked_links),
+        facts,
+        settings,
+        SignalContext(
+            first_order_amount=first_amount,
+            total_minor=inp.total,
+            address_customers=address_customers,
+            blocked_links=blocked_links,
+        ),
         customer_id=inp.customer_id,
     )
     reasons += _velocity_reasons(facts, settings)
@@ -138,14 +175,22 @@ def screen(
     verdict = decide(reasons, settings["score_thresholds"])
     verification = dict(settings["verification"]) if verdict.decision is Outcome.verify else None
     return ScreenResult(
-        shop_id=shop.id, order_id=inp.order_id, customer_id=inp.customer_id, verdict=verdict,
-        policy_version=ruleset.policy_version, settings_revision=revision,
-        duration_us=(time.perf_counter_ns() - started) // 1000, verification=verification, facts=facts,
+        shop_id=shop.id,
+        order_id=inp.order_id,
+        customer_id=inp.customer_id,
+        verdict=verdict,
+        policy_version=ruleset.policy_version,
+        settings_revision=revision,
+        duration_us=(time.perf_counter_ns() - started) // 1000,
+        verification=verification,
+        facts=facts,
         velocity_keys=vkeys,
     )
 
 
-def _list_reasons(result: MatchResult, inp: OrderInput, currency: str) -> tuple[list[Reason], bool, list[dict[str, Any]]]:
+def _list_reasons(
+    result: MatchResult, inp: OrderInput, currency: str
+) -> tuple[list[Reason], bool, list[dict[str, Any]]]:
     """Turn list matches into reasons; say whether the customer is blocked and who they link to."""
     reasons: list[Reason] = []
     blocked_self = False
@@ -157,16 +202,20 @@ def _list_reasons(result: MatchResult, inp: OrderInput, currency: str) -> tuple[
             continue  # the allow entry that overrides it is already a reason
         action = Outcome(m.action.value) if m.action else Outcome.block
         reasons.append(_match_reason(m, inp, currency, action))
-        if m.action == EntryAction.block and m.type == "customer":
-            if m.via == MatchVia.direct and inp.customer_id is not None and m.value == str(inp.customer_id):
-                blocked_self = True
+        own = m.via == MatchVia.direct and m.type == "customer" and m.value == str(inp.customer_id)
+        if m.action == EntryAction.block and own:
+            blocked_self = True
         if m.via == MatchVia.linked and m.action == EntryAction.block and m.via_customer_id is not None:
             blocked_links.setdefault(m.via_customer_id, {"type": "customer", "id": m.via_customer_id})
     for m in result.out_of_scope:
         reasons.append(
-            Reason(code="list_out_of_scope", source=_source(m), ref=_entry_ref(m),
-                   message=f"{_sentence(m.explanation)} It covers only {describe_scope(m.scope, currency)}, "
-                           "and this order has none.")
+            Reason(
+                code="list_out_of_scope",
+                source=_source(m),
+                ref=_entry_ref(m),
+                message=f"{_sentence(m.explanation)} It covers only {describe_scope(m.scope, currency)}, "
+                "and this order has none.",
+            )
         )
     return reasons, blocked_self, list(blocked_links.values())
 
@@ -194,7 +243,11 @@ def _match_reason(m: Match, inp: OrderInput, currency: str, action: Outcome) -> 
     if scoped:
         message += f" It restricts {m.restriction}."
     return Reason(
-        code=f"{prefix}_{action.value}", message=message, source=_source(m), action=action, ref=_entry_ref(m),
+        code=f"{prefix}_{action.value}",
+        message=message,
+        source=_source(m),
+        action=action,
+        ref=_entry_ref(m),
         path=m.path.as_dict() if m.path is not None else None,
         lines=[inp.lines[i].ref() for i in m.line_indexes] if scoped and m.line_indexes else None,
     )
@@ -212,10 +265,14 @@ def _velocity_reasons(facts: dict[str, Any], settings: dict[str, Any]) -> list[R
         kind, _, window = rest.rpartition("_")
         what = "orders" if limit["fact"].startswith("orders") else "spent"
         out.append(
-            Reason(code=f"velocity_{limit['fact']}", source=ReasonSource.velocity, weight=int(limit.get("weight", 0)),
-                   ref={"type": "velocity", "fact": name, "value": value, "max": limit["max"]},
-                   message=f"{value:g} {what} with this {kind} in the last {words.get(window, window)} "
-                           f"(the limit is {limit['max']}).")
+            Reason(
+                code=f"velocity_{limit['fact']}",
+                source=ReasonSource.velocity,
+                weight=int(limit.get("weight", 0)),
+                ref={"type": "velocity", "fact": name, "value": value, "max": limit["max"]},
+                message=f"{value:g} {what} with this {kind} in the last {words.get(window, window)} "
+                f"(the limit is {limit['max']}).",
+            )
         )
     return out
 
@@ -228,24 +285,39 @@ def _segment_reasons(segment: str, settings: dict[str, Any], customer_id: int | 
     weight = int(conf.get("weight", 0))
     if action is None and weight == 0:
         return []
-    return [Reason(code=f"segment_{segment}", source=ReasonSource.segment, action=action, weight=weight,
-                   ref={"type": "customer", "id": customer_id},
-                   message=f"The customer is in the {segment} segment.")]
+    return [
+        Reason(
+            code=f"segment_{segment}",
+            source=ReasonSource.segment,
+            action=action,
+            weight=weight,
+            ref={"type": "customer", "id": customer_id},
+            message=f"The customer is in the {segment} segment.",
+        )
+    ]
 
 
 def _rule_reasons(ruleset: ActiveRuleset, facts: dict[str, Any]) -> list[Reason]:
     out: list[Reason] = []
     for rule in ruleset.matching(facts):
         out.append(
-            Reason(code=f"rule_{rule.rule_id}", source=ReasonSource.rule, action=Outcome(rule.action),
-                   ref={"type": "rule", "id": rule.rule_id, "version": rule.version, "name": rule.name},
-                   message=f"Rule \u201c{rule.name}\u201d: {rule.compiled.explain(facts)}.")
+            Reason(
+                code=f"rule_{rule.rule_id}",
+                source=ReasonSource.rule,
+                action=Outcome(rule.action),
+                ref={"type": "rule", "id": rule.rule_id, "version": rule.version, "name": rule.name},
+                message=f"Rule \u201c{rule.name}\u201d: {rule.compiled.explain(facts)}.",
+            )
         )
     return out
 
 
 def _linked_customers(
-    session: Session, shop_id: int, customer_id: int | None, customer: Customer | None, linking: list[tuple[str, str]]
+    session: Session,
+    shop_id: int,
+    customer_id: int | None,
+    customer: Customer | None,
+    linking: list[tuple[str, str]],
 ) -> int:
     """Count the other customers linked to this order: its customer's cluster and who shares its keys."""
     clusters: list[Any] = []
@@ -271,7 +343,9 @@ def _linked_customers(
     return int(session.scalar(stmt) or 0)
 
 
-def _address_customers(session: Session, shop_id: int, customer_id: int | None, identifiers: list[Any]) -> int:
+def _address_customers(
+    session: Session, shop_id: int, customer_id: int | None, identifiers: list[Any]
+) -> int:
     """Count the other customers who shipped to this order's address."""
     address = next((i.value for i in identifiers if i.type.value == "shipping_address"), None)
     if address is None:

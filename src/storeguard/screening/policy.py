@@ -262,3 +262,81 @@ def segment_for(m: CustomerMetrics, rules: dict[str, Any], *, blocked: bool, min
     if m.orders_count >= g.get("min_orders", 10**9) and m.return_ratio <= g.get("max_return_ratio", 0):
         return "good"
     return "neutral"
+
+
+def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _int_in(value: Any, low: int, high: int, field: str) -> None:
+    from storeguard.core.errors import Invalid
+
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Invalid("invalid_settings", f"{field} must be a whole number from {low} to {high}", field=field)
+
+
+def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Return a shop's overrides with ``changes`` merged in, or raise ``Invalid`` naming the bad field."""
+    from storeguard.core.errors import Invalid
+    from storeguard.core.money import to_minor
+
+    unknown = set(changes) - set(DEFAULT_SETTINGS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid("invalid_settings", f"{name!r} is not a screening setting", field=f"settings.{name}")
+    merged_overrides = _deep_merge(current, changes)
+    full = merged_settings(merged_overrides)
+    for code, conf in full["signals"].items():
+        if code not in SIGNAL_CODES:
+            raise Invalid("invalid_settings", f"{code!r} is not a signal", field=f"settings.signals.{code}")
+        _int_in(conf.get("weight"), -100, 100, f"settings.signals.{code}.weight")
+        if not isinstance(conf.get("enabled", True), bool):
+            raise Invalid(
+                "invalid_settings", "enabled is true or false", field=f"settings.signals.{code}.enabled"
+            )
+    to_minor(
+        str(full["signals"]["first_order_high_value"]["amount"]),
+        "USD",
+        field="settings.signals.first_order_high_value.amount",
+    )
+    known = {f"orders_per_{k}_{w}" for k in VELOCITY_KINDS for w in WINDOWS}
+    known |= {f"amount_per_{k}_{w}" for k in AMOUNT_KINDS for w in AMOUNT_WINDOWS}
+    if not isinstance(full["velocity"], list):
+        raise Invalid("invalid_settings", "velocity is a list of limits", field="settings.velocity")
+    for i, limit in enumerate(full["velocity"]):
+        if not isinstance(limit, dict) or limit.get("fact") not in known:
+            raise Invalid(
+                "invalid_settings",
+                f"velocity limit {i} names no velocity fact",
+                field=f"settings.velocity.{i}.fact",
+            )
+        _int_in(limit.get("max"), 0, 10**9, f"settings.velocity.{i}.max")
+        _int_in(limit.get("weight"), -100, 100, f"settings.velocity.{i}.weight")
+    for step, value in full["score_thresholds"].items():
+        if step not in ("verify", "review", "block"):
+            raise Invalid(
+                "invalid_settings", f"{step!r} is not a decision", field=f"settings.score_thresholds.{step}"
+            )
+        if value is not None:
+            _int_in(value, 0, 100, f"settings.score_thresholds.{step}")
+    for name, conf in full["segments"].items():
+        if name not in SEGMENTS:
+            raise Invalid("invalid_settings", f"{name!r} is not a segment", field=f"settings.segments.{name}")
+        if conf.get("action") not in (None, "verify", "review", "block"):
+            raise Invalid(
+                "invalid_settings",
+                "a segment's action is verify, review or block",
+                field=f"settings.segments.{name}.action",
+            )
+    for key in ("refund", "restock"):
+        if not isinstance(full["on_block"].get(key), bool):
+            raise Invalid(
+                "invalid_settings", f"on_block.{key} is true or false", field=f"settings.on_block.{key}"
+            )
+    return merged_overrides

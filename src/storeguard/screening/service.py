@@ -65,11 +65,15 @@ def review_queue(
         conds.append(Order.shop_id == shop_id)
     total = int(session.scalar(select(func.count(Order.id)).where(*conds)) or 0)
     orders = list(
-        session.scalars(select(Order).where(*conds).order_by(Order.created_at, Order.id).limit(limit).offset(offset))
+        session.scalars(
+            select(Order).where(*conds).order_by(Order.created_at, Order.id).limit(limit).offset(offset)
+        )
     )
     return orders, total
 
 
 def notes_of(session: Session, order_id: int) -> list[ReviewNote]:
     """Return a held order's notes, oldest first."""
-    return list(session.scalars(select(ReviewNote).where(ReviewNote.order_id == order_id).order_by(ReviewNote.id)))
+    return list(
+        session.scalars(select(ReviewNote).where(ReviewNote.order_id == order_id).order_by(ReviewNote.id))
+    )
