@@ -100,7 +100,7 @@ def screen(
     keys = order_match_keys(inp, default_region=shop.country)
     vkeys: VelocityKeys = {}
     for ident in identifiers:
-        kind = VELOCITY_OF_TYPE.get(ident.type.value)
+        kind = VELOCITY_OF_TYPE.get(str(ident.type))
         if kind and kind not in vkeys:
             vkeys[kind] = ident.value
     lines = [
@@ -129,9 +129,8 @@ def screen(
 
     metrics = customer_metrics(session, inp.customer_id, exclude_order_id=inp.order_id)
     customer = session.get(Customer, inp.customer_id) if inp.customer_id is not None else None
-    linking = [
-        (t.value, v) for t, v in (i.key for i in identifiers) if t in {x.value for x in link_types(shop)}
-    ]
+    link_set = {str(t) for t in link_types(shop)}
+    linking = [i.key for i in identifiers if str(i.type) in link_set]
     linked = _linked_customers(session, shop.id, inp.customer_id, customer, linking)
     address_customers = _address_customers(session, shop.id, inp.customer_id, identifiers)
     counts = (velocity or velocity_store()).counts(
@@ -139,7 +138,7 @@ def screen(
     )
     vip_spent = to_minor(str(settings["segments"]["vip"].get("min_spent", "0")), inp.currency)
     segment = segment_for(metrics, settings["segments"], blocked=blocked_self, min_spent_vip=vip_spent)
-    domain = next((i.value for i in identifiers if i.type.value == "email_domain"), None)
+    domain = next((i.value for i in identifiers if str(i.type) == "email_domain"), None)
     ctx = FactContext(
         metrics=metrics,
         segment=segment,
@@ -347,7 +346,7 @@ def _address_customers(
     session: Session, shop_id: int, customer_id: int | None, identifiers: list[Any]
 ) -> int:
     """Count the other customers who shipped to this order's address."""
-    address = next((i.value for i in identifiers if i.type.value == "shipping_address"), None)
+    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
     if address is None:
         return 0
     stmt = select(func.count(distinct(Identifier.customer_id))).where(
