@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def migrate() -> None:
         """Bring the database schema up to date (Alembic upgrade head)."""
-        from storeguard.core.migrations import upgrade_to_head
         from storeguard.cli import console
+        from storeguard.core.migrations import upgrade_to_head
 
         upgrade_to_head()
         console.print("database is up to date")

@@ -136,19 +136,22 @@ def accept_order(
     On block the action raises ``Conflict(order_blocked)`` carrying the decision, so the entry point
     never commits and nothing is stored. Review holds the order; verify records the step required.
     """
-    order = order_actions.create_order(session, actor=actor, data=data)
-    record_order_identifiers(session, order)
-    result = screen(session, order, velocity=velocity)
-    if result.decision is Outcome.block:
-        raise Conflict(
-            ScreeningError.order_blocked,
-            "screening blocked this order: "
-            + "; ".join(r.message for r in result.verdict.reasons if r.decisive),
-            decision=result.as_dict(),
-        )
-    decision = record_decision(session, result, actor=actor, source=ScreeningSource.order_created)
-    _act(session, order, decision, actor)
-    _record_velocity(session, order, result, velocity)
+    # A savepoint, so a refusal takes back the order, its stock and its identifiers even when the
+    # caller's session lives on (a test client, a batch import).
+    with session.begin_nested():
+        order = order_actions.create_order(session, actor=actor, data=data)
+        record_order_identifiers(session, order)
+        result = screen(session, order, velocity=velocity)
+        if result.decision is Outcome.block:
+            raise Conflict(
+                ScreeningError.order_blocked,
+                "screening blocked this order: "
+                + "; ".join(r.message for r in result.verdict.reasons if r.decisive),
+                decision=result.as_dict(),
+            )
+        decision = record_decision(session, result, actor=actor, source=ScreeningSource.order_created)
+        _act(session, order, decision, actor)
+        _record_velocity(session, order, result, velocity)
     return order, decision
 
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
-from storeguard.core.money import to_minor
 from storeguard.customers.models import Customer
 from storeguard.orders.models import Order
 from storeguard.shops.models import Product, Shop
@@ -152,6 +151,38 @@ def resolve_customer_id(
     return None
 
 
+def from_screen_in(session: Session, body: Any) -> OrderInput:
+    """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
+    from storeguard.core.money import validate_currency
+
+    shop = session.get(Shop, body.shop_id)
+    if shop is None:
+        raise Invalid("unknown_shop", f"no shop {body.shop_id}", field="shop_id")
+    currency = validate_currency(body.currency) if body.currency else shop.currency
+    customer_id = resolve_customer_id(session, shop.id, body.customer_id, body.platform_customer_id)
+    lines = resolve_lines(session, shop, body.lines, currency)
+    subtotal = sum(line.unit_price * line.quantity for line in lines)
+    return OrderInput(
+        shop_id=shop.id,
+        currency=currency,
+        subtotal=subtotal,
+        shipping=body.shipping,
+        total=subtotal + body.shipping,
+        lines=lines,
+        email=body.email,
+        phone=body.phone,
+        shipping_address=body.shipping_address,
+        billing_address=body.billing_address,
+        browser_ip=body.browser_ip,
+        device_id=body.device_id,
+        payment_fingerprint=body.payment_fingerprint,
+        card_bin=body.card_bin,
+        card_last4=body.card_last4,
+        customer_id=customer_id,
+        source=body.source,
+    )
+
+
 def resolve_lines(session: Session, shop: Shop, lines: list[Any], currency: str) -> list[LineInput]:
     """Match proposed lines (product id or sku, quantity, optional price) to the shop's products."""
     ids = {line.product_id for line in lines if line.product_id is not None}
@@ -173,18 +204,16 @@ def resolve_lines(session: Session, shop: Shop, lines: list[Any], currency: str)
         if product is None:
             what = f"product {line.product_id}" if line.product_id is not None else f"sku {line.sku!r}"
             field_name = "product_id" if line.product_id is not None else "sku"
-            raise Invalid(
-                "unknown_product", f"shop {shop.id} has no {what}", field=f"line_items.{i}.{field_name}"
-            )
-        if line.price is not None:
-            price = to_minor(line.price, currency, field=f"line_items.{i}.price")
+            raise Invalid("unknown_product", f"shop {shop.id} has no {what}", field=f"lines.{i}.{field_name}")
+        if line.unit_price is not None:
+            price = line.unit_price
         elif currency == shop.currency:
             price = product.price
         else:
             raise Invalid(
                 "price_required",
                 f"give the price in {currency}; the catalogue is in {shop.currency}",
-                field=f"line_items.{i}.price",
+                field=f"lines.{i}.unit_price",
             )
         out.append(
             _product_line(

@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Amount = Annotated[str | int, Field(description='A decimal amount in the order\'s currency, e.g. "199.00".')]
-
-
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    name: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    zip: str | None = None
-    province: str | None = None
-    country_code: str | None = Field(default=None, min_length=2, max_length=2)
-
-
-class CardIn(BaseModel):
-    bin: str | None = Field(default=None, pattern=r"^\d{6,8}$")
-    last4: str | None = Field(default=None, pattern=r"^\d{4}$")
-    expiry: str | None = Field(default=None, description="MM/YY")
-    fingerprint: str | None = Field(
-        default=None, max_length=128, description="The gateway's card fingerprint."
-    )
+from storeguard.orders.schemas import MinorUnits
 
 
 class ScreenLineIn(BaseModel):
-    product_id: int | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: int | None = Field(default=None, description="A product of the shop; or give its sku.")
     sku: str | None = None
-    quantity: int = Field(ge=1)
-    price: Amount | None = Field(default=None, description="Unit price; the catalogue price when left out.")
+    quantity: int = Field(ge=1, le=100_000)
+    unit_price: MinorUnits | None = Field(
+        default=None, description="Minor units; the catalogue price if left out."
+    )
     title: str | None = None
-    variant: dict[str, str] = Field(default_factory=dict, description='{"size": "M", "color": "red"}')
+    variant: dict[str, str] = Field(default_factory=dict, examples=[{"size": "M", "color": "red"}])
 
     @model_validator(mode="after")
     def _needs_product(self) -> ScreenLineIn:
@@ -47,21 +30,51 @@ class ScreenLineIn(BaseModel):
 
 
 class ScreenOrderIn(BaseModel):
-    """A prospective order at checkout; nothing is stored."""
+    """A prospective order at checkout, in the shape of ``POST /v1/orders``; nothing is stored."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "shop_id": 1,
+                    "email": "kari@example.com",
+                    "phone": "+4791234567",
+                    "browser_ip": "81.0.12.1",
+                    "shipping_address": {
+                        "address1": "Storgata 1",
+                        "city": "Oslo",
+                        "zip": "0155",
+                        "country_code": "NO",
+                    },
+                    "card_bin": "411111",
+                    "card_last4": "1111",
+                    "lines": [{"sku": "LE-SNEAKER", "quantity": 1}],
+                }
+            ]
+        },
+    )
 
     shop_id: int
-    currency: str | None = Field(default=None, description="ISO 4217; the shop's currency when left out.")
-    email: str | None = None
-    phone: str | None = None
-    shipping_address: AddressIn | None = None
-    billing_address: AddressIn | None = None
-    ip: str | None = Field(default=None, max_length=45)
-    device_id: str | None = Field(default=None, max_length=128)
-    card: CardIn | None = None
+    currency: str | None = Field(
+        default=None, min_length=3, max_length=3, description="The shop's currency if left out."
+    )
     customer_id: int | None = None
-    platform_customer_id: str | None = None
-    shipping: Amount | None = None
-    line_items: list[ScreenLineIn] = Field(min_length=1)
+    platform_customer_id: str | None = Field(default=None, max_length=64)
+    lines: list[ScreenLineIn] = Field(min_length=1)
+    shipping: MinorUnits = 0
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    shipping_address: dict[str, Any] | None = None
+    billing_address: dict[str, Any] | None = None
+    browser_ip: str | None = Field(default=None, max_length=45)
+    device_id: str | None = Field(default=None, max_length=128)
+    payment_fingerprint: str | None = Field(
+        default=None, max_length=128, description="The gateway's card fingerprint."
+    )
+    card_bin: str | None = Field(default=None, pattern=r"^\d{6,8}$")
+    card_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+    source: str = Field(default="web", max_length=20)
 
 
 class ReasonRead(BaseModel):
@@ -88,10 +101,21 @@ class DecisionRead(BaseModel):
     score: int
     reasons: list[ReasonRead]
     restricted_lines: list[dict[str, Any]]
-    policy_version: str
+    policy_version: int
+    settings_revision: int = 0
     duration_us: int
     verification: dict[str, Any] | None = None
     created_at: datetime | None = None
+
+
+class ReviewNoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    order_id: int
+    author: str
+    body: str
+    created_at: datetime
 
 
 class ReviewRead(BaseModel):
@@ -108,16 +132,6 @@ class ReviewRead(BaseModel):
     hold_reason: str | None
     decision: DecisionRead | None
     notes: list[ReviewNoteRead] = Field(default_factory=list)
-
-
-class ReviewNoteRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    order_id: int
-    author: str
-    body: str
-    created_at: datetime
 
 
 class ApproveReviewIn(BaseModel):
