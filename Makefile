@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint bench fmt clean
+.PHONY: setup run test lint bench fmt clean migration
 
 setup: $(STAMP)
 
@@ -21,7 +21,7 @@ run: setup
 	$(PY) -m storeguard quickstart --host $(HOST) --port $(PORT)
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
 
 test: setup lint
 	$(PY) -m pytest -n 2 --dist loadfile
@@ -35,3 +35,6 @@ fmt: setup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+migration: setup  ## autogenerate the next revision: make migration m="add disputes"
+	PYTHONPATH=src $(PY) scripts/make_migration.py $(m)

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from storeguard import DOMAINS
@@ -62,6 +64,10 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # pysqlite starts transactions lazily on its own and never before a SAVEPOINT, so a
+            # savepoint could be the outermost transaction and its RELEASE would commit (tests that
+            # commit inside a rolled-back outer transaction leaked rows). SQLAlchemy emits BEGIN instead.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -70,6 +76,10 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
             # pysqlite starts transactions lazily and never before SAVEPOINT, so a savepoint
             # released first would commit for real; SQLAlchemy's recipe: BEGIN ourselves.
             dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
@@ -104,3 +114,29 @@ def session_iter(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield one session and close it; committing is the caller's job."""
     with factory() as session:
         yield session
+
+
+class json_list_contains(FunctionElement[bool]):  # noqa: N801 - reads like the SQL function it compiles to
+    """``json_list_contains(column, value)``: true when a JSON list column holds ``value``.
+
+    JSONB containment on PostgreSQL (index-friendly), ``json_each`` on SQLite.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    name = "json_list_contains"
+
+
+@compiles(json_list_contains, "postgresql")
+def _json_list_contains_pg(element: json_list_contains, compiler: Any, **kw: Any) -> str:
+    column, value = list(element.clauses)
+    return f"({compiler.process(column, **kw)} @> jsonb_build_array(CAST({compiler.process(value, **kw)} AS TEXT)))"
+
+
+@compiles(json_list_contains)
+def _json_list_contains_default(element: json_list_contains, compiler: Any, **kw: Any) -> str:
+    column, value = list(element.clauses)
+    return (
+        f"EXISTS (SELECT 1 FROM json_each({compiler.process(column, **kw)}) "
+        f"WHERE json_each.value = {compiler.process(value, **kw)})"
+    )

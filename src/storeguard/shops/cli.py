@@ -1,0 +1,58 @@
+"""``storeguard shops``: add and list shops from the command line."""
+
+from __future__ import annotations
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from storeguard.core.actor import CLI
+from storeguard.shops.enums import Platform
+from storeguard.shops.schemas import ShopCreate
+
+shops_app = typer.Typer(help="Add and list the shops storeguard protects.", no_args_is_help=True)
+
+
+@shops_app.command("add")
+def add_shop(
+    domain: str = typer.Argument(..., help="The shop's domain, e.g. nordlys-outfitters.myshopify.com."),
+    name: str = typer.Option(..., help="The shop's name as staff know it."),
+    platform: str = typer.Option(Platform.shopify.value, help="shopify, woocommerce or other."),
+    currency: str = typer.Option(..., help="ISO 4217 currency the shop sells in, e.g. NOK."),
+    country: str = typer.Option(..., help="ISO 3166-1 alpha-2 home country, e.g. NO."),
+) -> None:
+    """Add a shop; prints its id."""
+    from storeguard.cli import cli_session, console, err_console
+    from storeguard.shops.actions import create_shop
+
+    try:
+        data = ShopCreate(name=name, domain=domain, platform=platform, currency=currency, country=country)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        err_console.print(f"[red]error[/red] {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        raise typer.Exit(2) from None
+    with cli_session() as session:
+        shop = create_shop(session, data=data, actor=CLI)
+        session.commit()
+        console.print(f"added shop #{shop.id} {shop.name} ({shop.domain}, {shop.platform}, {shop.currency})")
+
+
+@shops_app.command("list")
+def list_shops(
+    limit: int = typer.Option(100, min=1, max=500, help="How many to show."),
+) -> None:
+    """List the shops."""
+    from storeguard.cli import cli_session, console
+    from storeguard.shops.service import list_shops as query
+
+    with cli_session() as session:
+        shops, total = query(session, limit=limit)
+    table = Table("id", "name", "domain", "platform", "currency", "country", title=f"{total} shop(s)")
+    for shop in shops:
+        table.add_row(str(shop.id), shop.name, shop.domain, shop.platform, shop.currency, shop.country)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``storeguard shops`` to the root app."""
+    app.add_typer(shops_app, name="shops")

@@ -1,0 +1,19 @@
+"""The codes a shop or product refusal carries."""
+
+from enum import StrEnum
+
+
+class ShopError(StrEnum):
+    shop_not_found = "shop_not_found"
+    product_not_found = "product_not_found"
+    invalid_platform = "invalid_platform"
+    invalid_country = "invalid_country"
+    invalid_domain = "invalid_domain"
+    domain_taken = "domain_taken"
+    name_required = "name_required"
+    title_required = "title_required"
+    sku_required = "sku_required"
+    sku_taken = "sku_taken"
+    invalid_price = "invalid_price"
+    invalid_stock = "invalid_stock"
+    invalid_options = "invalid_options"

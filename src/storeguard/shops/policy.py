@@ -1,0 +1,109 @@
+"""Pure rules for shops and products: what a valid platform, country, domain, SKU and price are."""
+
+from __future__ import annotations
+
+import re
+
+import idna
+from babel import Locale
+
+from storeguard.core.errors import Invalid
+from storeguard.shops.enums import Platform
+from storeguard.shops.errors import ShopError
+
+# CLDR lists regions as well as countries; these two-letter codes are groupings or placeholders
+# (EU, UN, "unknown region"), not ISO 3166-1 countries. XK (Kosovo) stays: carriers and Shopify use it.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+COUNTRIES: frozenset[str] = frozenset(
+    code
+    for code in Locale("en").territories
+    if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+)
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def parse_platform(value: str) -> Platform:
+    """Return the platform named by ``value`` or refuse it."""
+    try:
+        return Platform((value or "").strip().lower())
+    except ValueError:
+        choices = ", ".join(p.value for p in Platform)
+        raise Invalid(
+            ShopError.invalid_platform, f"{value!r} is not a platform ({choices})", field="platform"
+        ) from None
+
+
+def parse_country(value: str) -> str:
+    """Return the upper-cased ISO 3166-1 alpha-2 code or refuse it."""
+    code = (value or "").strip().upper()
+    if code not in COUNTRIES:
+        raise Invalid(
+            ShopError.invalid_country, f"{value!r} is not an ISO 3166-1 alpha-2 country code", field="country"
+        )
+    return code
+
+
+def normalize_domain(value: str) -> str:
+    """Return the shop's host name in lower-case ASCII (IDNA), refusing URLs and malformed names."""
+    raw = (value or "").strip().lower().rstrip(".")
+    # People paste the storefront URL; the host is what identifies the shop.
+    raw = re.sub(r"^https?://", "", raw).rstrip("/")
+    try:
+        ascii_name = idna.encode(raw, uts46=True).decode("ascii") if raw else ""
+    except idna.IDNAError:
+        ascii_name = ""
+    labels = ascii_name.split(".")
+    if len(labels) < 2 or len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise Invalid(
+            ShopError.invalid_domain, f"{value!r} is not a domain name like shop.example.com", field="domain"
+        )
+    return ascii_name
+
+
+def require_text(value: str | None, *, code: ShopError, field: str, what: str) -> str:
+    """Return ``value`` stripped, or refuse it when blank."""
+    text = (value or "").strip()
+    if not text:
+        raise Invalid(code, f"{what} must not be blank", field=field)
+    return text
+
+
+def check_price(price: int) -> int:
+    """Return the price in minor units, refusing a negative one."""
+    if price < 0:
+        raise Invalid(ShopError.invalid_price, "a price is zero or more minor units", field="price")
+    return price
+
+
+def check_stock(stock: int) -> int:
+    """Return the stock count, refusing a negative one."""
+    if stock < 0:
+        raise Invalid(ShopError.invalid_stock, "stock is zero or more units", field="stock")
+    return stock
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """Return tags stripped, without blanks or repeats, in the order given."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        text = tag.strip()
+        if text and text.lower() not in {t.lower() for t in seen}:
+            seen[text] = None
+    return list(seen)
+
+
+def clean_options(options: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Return variant options ({"size": ["S", "M"]}) stripped, refusing an option without values."""
+    cleaned: dict[str, list[str]] = {}
+    for name, values in options.items():
+        key = name.strip().lower()
+        vals = [v.strip() for v in values if v.strip()]
+        if not key or not vals:
+            raise Invalid(
+                ShopError.invalid_options,
+                f"option {name!r} needs a name and at least one value",
+                field="options",
+            )
+        cleaned[key] = list(dict.fromkeys(vals))
+    return cleaned
