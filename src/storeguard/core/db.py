@@ -73,13 +73,6 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
-            # pysqlite starts transactions lazily and never before SAVEPOINT, so a savepoint
-            # released first would commit for real; SQLAlchemy's recipe: BEGIN ourselves.
-            dbapi_conn.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
