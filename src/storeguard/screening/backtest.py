@@ -144,28 +144,33 @@ def backtest(
         ids, totals, customers, bad, rows = _full(session, shop, rules, date_from, date_to)
     decisions = [r.matches_many(rows) for r in rules]
     strength = [STRENGTH[Outcome(r.action)] for r in rules]
+    if len(rules) == 1:
+        # One rule: the decision per order is the rule's action or nothing.
+        best_of = [strength[0] if fired else -1 for fired in decisions[0]]
+    else:
+        best_of = [
+            max((s if f else -1) for f, s in zip(row, strength, strict=True))
+            for row in zip(*decisions, strict=True)
+        ]
     good_customers: set[int] = set()
     by_action: dict[str, int] = defaultdict(int)
-    for i in range(len(ids)):
-        best = -1
-        for fired, s in zip(decisions, strength, strict=True):
-            if fired[i] and s > best:
-                best = s
-        result.orders += 1
-        result.revenue += totals[i]
-        result.bad_total += bad[i]
+    names = {o.strength: o.value for o in Outcome}
+    result.orders = len(ids)
+    result.revenue = sum(totals)
+    result.bad_total = sum(bad)
+    for best, total, is_bad, cid in zip(best_of, totals, bad, customers, strict=True):
         if best <= 0:
             continue
-        by_action[next(o.value for o in Outcome if o.strength == best)] += 1
+        by_action[names[best]] += 1
         result.stopped += 1
-        result.stopped_revenue += totals[i]
-        if bad[i]:
+        result.stopped_revenue += total
+        if is_bad:
             result.stopped_bad += 1
         else:
             result.stopped_good += 1
-            result.stopped_good_revenue += totals[i]
-            if customers[i] is not None:
-                good_customers.add(customers[i])
+            result.stopped_good_revenue += total
+            if cid is not None:
+                good_customers.add(cid)
     result.by_action = dict(by_action)
     result.good_customers_stopped = len(good_customers)
     result.seconds = time.perf_counter() - started
@@ -191,40 +196,52 @@ def _columnar(
         cols += [o.shipping_address, o.billing_address]
     in_range = (o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
     stmt = select(*cols).where(*in_range).order_by(o.created_at, o.id)
-    raw = session.execute(stmt).all()
+    # Core rows straight from the driver: a million ORM rows would cost more than the rule.
+    raw = session.connection().execute(stmt).all()
 
     # The customer's history as it stood at each order: what came before the range, then a running count.
-    history: dict[int, list[int]] = {}
-    if used & _HISTORY_FACTS:
-        before = select(
-            o.customer_id,
-            func.count(o.id),
-            func.sum(case((o.status != OrderStatus.cancelled.value, o.total), else_=0)),
+    want_history = bool(used & _HISTORY_FACTS)
+    history: dict[int | None, list[int]] = {}
+    if want_history:
+        spent = func.sum(case((o.status != OrderStatus.cancelled.value, o.total), else_=0))
+        before = select(o.customer_id, func.count(o.id), spent).where(
+            o.shop_id == shop.id, o.created_at < date_from, o.customer_id.is_not(None)
         )
-        before = before.where(o.shop_id == shop.id, o.created_at < date_from, o.customer_id.is_not(None))
         history = {
-            cid: [int(n), int(s or 0)] for cid, n, s in session.execute(before.group_by(o.customer_id))
+            cid: [int(n), int(s or 0)]
+            for cid, n, s in session.connection().execute(before.group_by(o.customer_id))
         }
     lines = _line_aggregates(session, shop, in_range) if used & _LINE_FACTS else {}
 
     scale = 10 ** exponent(shop.currency)
-    ids, totals, customers, bad, rows = [], [], [], [], []
+    plain = [
+        (name, i)
+        for i, name in enumerate(("order.total", "order.subtotal", "order.shipping"), start=2)
+        if name in used
+    ]
+    texts = [(name, i) for i, name in ((5, "order.currency"), (6, "order.source")) if name in used]
+    ids = [r[0] for r in raw]
+    customers = [r[1] for r in raw]
+    totals = [r[2] for r in raw]
+    bad = [int(r[7]) for r in raw]
+    rows: list[dict[str, Any]] = []
+    append = rows.append
     for r in raw:
-        oid, cid, total = r[0], r[1], r[2]
-        facts: dict[str, Any] = {
-            "order.total": total / scale,
-            "order.subtotal": r[3] / scale,
-            "order.shipping": r[4] / scale,
-            "order.currency": r[5],
-            "order.source": r[6],
-        }
-        if history is not None and used & _HISTORY_FACTS:
-            h = history.setdefault(cid, [0, 0]) if cid is not None else [0, 0]
+        facts: dict[str, Any] = {name: r[i] / scale for name, i in plain}
+        for name, i in texts:
+            facts[name] = r[i]
+        if want_history:
+            cid = r[1]
+            h = history.get(cid) if cid is not None else None
+            if h is None:
+                h = [0, 0]
+                if cid is not None:
+                    history[cid] = h
             facts["customer.orders_count"] = h[0]
             facts["customer.total_spent"] = h[1] / scale
             facts["order.is_first_order"] = h[0] == 0
             h[0] += 1
-            h[1] += total
+            h[1] += r[2]
         k = 8
         if want_email:
             email, ip = r[k], r[k + 1]
@@ -240,12 +257,8 @@ def _columnar(
             facts["order.shipping_country"] = country_of(json.loads(ship) if isinstance(ship, str) else ship)
             facts["order.billing_country"] = country_of(json.loads(bill) if isinstance(bill, str) else bill)
         if lines:
-            facts.update(lines.get(oid) or _EMPTY_LINES)
-        ids.append(oid)
-        totals.append(total)
-        customers.append(cid)
-        bad.append(int(r[7]))
-        rows.append(facts)
+            facts.update(lines.get(r[0]) or _EMPTY_LINES)
+        append(facts)
     return ids, totals, customers, bad, rows
 
 

@@ -97,9 +97,9 @@ class VelocityEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10))  # email, phone, ip, device, card, address
-    key: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(32))  # hash of "kind:value"
     order_id: Mapped[int] = mapped_column(BigId)
     amount: Mapped[int] = mapped_column(BigId)  # the order's total, minor units
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_screening_velocity_events_lookup", "shop_id", "kind", "key", "at"),)
+    __table_args__ = (Index("ix_screening_velocity_events_lookup", "shop_id", "key", "at"),)
