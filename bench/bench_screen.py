@@ -32,7 +32,7 @@ SRC = ROOT / "src"
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from storeguard.core.actor import Actor  # noqa: E402
@@ -53,14 +53,28 @@ RULE_TEMPLATES = [
 ]
 
 
-def _batches(rows: list[dict[str, Any]], size: int = 50_000):  # noqa: ANN202
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
+def _ts(value: datetime) -> str:
+    # How SQLAlchemy keeps an aware UTC timestamp in SQLite; the bench writes rows straight through the driver.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _fill(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    for batch in _batches(rows):
-        session.execute(insert(table), batch)
+    """Insert rows through the DBAPI in one executemany: a million rows in seconds, not minutes."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
+    def value(v: Any) -> Any:
+        if isinstance(v, datetime):
+            return _ts(v)
+        if isinstance(v, dict | list):
+            return json.dumps(v)
+        return v
+
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.executemany(sql, ([value(r[c]) for c in columns] for r in rows))
+    cursor.close()
 
 
 def build(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import distinct, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from storeguard.core.clock import ensure_utc
 from storeguard.core.money import to_minor
 from storeguard.customers.disposable import is_disposable
 from storeguard.customers.identifiers import identifiers_of_order, keys_clause, link_types, order_match_keys
@@ -27,8 +29,8 @@ from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.screening.facts import FactContext, build_facts
 from storeguard.screening.geoip import country_of_ip
 from storeguard.screening.inputs import OrderInput, from_order
-from storeguard.screening.metrics import customer_metrics
-from storeguard.screening.policy import Reason, Verdict, decide, segment_for
+from storeguard.screening.metrics import metrics_columns, metrics_from_row
+from storeguard.screening.policy import CustomerMetrics, Reason, Verdict, decide, segment_for
 from storeguard.screening.service import screening_settings
 from storeguard.screening.signals import SignalContext, evaluate_signals
 from storeguard.screening.velocity import VelocityKeys, VelocityStore, velocity_store
@@ -127,12 +129,11 @@ def screen(
     )
     list_reasons, blocked_self, blocked_links = _list_reasons(lists, inp, shop.currency)
 
-    metrics = customer_metrics(session, inp.customer_id, exclude_order_id=inp.order_id)
-    customer = session.get(Customer, inp.customer_id) if inp.customer_id is not None else None
     link_set = {str(t) for t in link_types(shop)}
     linking = [i.key for i in identifiers if str(i.type) in link_set]
-    linked = _linked_customers(session, shop.id, inp.customer_id, customer, linking)
-    address_customers = _address_customers(session, shop.id, inp.customer_id, identifiers)
+    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
+    history = _history(session, shop.id, inp.customer_id, inp.order_id, linking, address)
+    metrics = history.metrics
     counts = (velocity or velocity_store()).counts(
         session, shop.id, vkeys, at=inp.created_at, exclude_order_id=inp.order_id
     )
@@ -142,9 +143,9 @@ def screen(
     ctx = FactContext(
         metrics=metrics,
         segment=segment,
-        customer_created_at=customer.created_at if customer else None,
-        customer_disabled=bool(customer and customer.state == "disabled"),
-        linked_customers=linked,
+        customer_created_at=history.created_at,
+        customer_disabled=history.state == "disabled",
+        linked_customers=history.linked,
         linked_blocked_customers=len(blocked_links),
         velocity=counts,
         velocity_kinds=frozenset(vkeys),
@@ -163,7 +164,7 @@ def screen(
         SignalContext(
             first_order_amount=first_amount,
             total_minor=inp.total,
-            address_customers=address_customers,
+            address_customers=history.address_customers,
             blocked_links=blocked_links,
         ),
         customer_id=inp.customer_id,
@@ -311,47 +312,71 @@ def _rule_reasons(ruleset: ActiveRuleset, facts: dict[str, Any]) -> list[Reason]
     return out
 
 
-def _linked_customers(
+@dataclass(slots=True)
+class _History:
+    metrics: CustomerMetrics
+    created_at: datetime | None
+    state: str | None
+    linked: int
+    address_customers: int
+
+
+def _history(
     session: Session,
     shop_id: int,
     customer_id: int | None,
-    customer: Customer | None,
+    order_id: int | None,
     linking: list[tuple[str, str]],
-) -> int:
-    """Count the other customers linked to this order: its customer's cluster and who shares its keys."""
-    clusters: list[Any] = []
-    if customer is not None:
-        clusters.append(customer.cluster_id if customer.cluster_id is not None else customer.id)
-    holders = None
+    address: str | None,
+) -> _History:
+    """Read the customer's history, account, links and shared address in one round trip."""
+    cols: list[Any] = []
+    if customer_id is not None:
+        cols += metrics_columns(customer_id, exclude_order_id=order_id)
+        cols.append(select(Customer.created_at).where(Customer.id == customer_id).scalar_subquery())
+        cols.append(select(Customer.state).where(Customer.id == customer_id).scalar_subquery())
+    # Everyone in the clusters of the customer and of whoever already holds the order's linking keys.
+    seeds = []
+    if customer_id is not None:
+        seeds.append(
+            select(func.coalesce(Customer.cluster_id, Customer.id)).where(Customer.id == customer_id)
+        )
     if linking:
-        holders = (
+        seeds.append(
             select(func.coalesce(Customer.cluster_id, Customer.id))
             .join(Identifier, Identifier.customer_id == Customer.id)
             .where(Identifier.shop_id == shop_id, keys_clause(Identifier.type, Identifier.value, linking))
         )
-    if not clusters and holders is None:
-        return 0
-    conds = []
-    if clusters:
-        conds += [Customer.cluster_id.in_(clusters), Customer.id.in_(clusters)]
-    if holders is not None:
-        conds += [Customer.cluster_id.in_(holders), Customer.id.in_(holders)]
-    stmt = select(func.count(distinct(Customer.id))).where(Customer.shop_id == shop_id, or_(*conds))
+    if seeds:
+        clusters = union(*seeds) if len(seeds) > 1 else seeds[0]
+        linked = select(func.count(distinct(Customer.id))).where(
+            Customer.shop_id == shop_id,
+            or_(Customer.cluster_id.in_(clusters), Customer.id.in_(clusters)),
+        )
+        if customer_id is not None:
+            linked = linked.where(Customer.id != customer_id)
+        cols.append(linked.scalar_subquery())
+    if address is not None:
+        shared = select(func.count(distinct(Identifier.customer_id))).where(
+            Identifier.shop_id == shop_id, Identifier.type == "shipping_address", Identifier.value == address
+        )
+        if customer_id is not None:
+            shared = shared.where(Identifier.customer_id != customer_id)
+        cols.append(shared.scalar_subquery())
+    row = list(session.execute(select(*cols)).one()) if cols else []
+    result = _History(CustomerMetrics(), None, None, 0, 0)
     if customer_id is not None:
-        stmt = stmt.where(Customer.id != customer_id)
-    return int(session.scalar(stmt) or 0)
-
-
-def _address_customers(
-    session: Session, shop_id: int, customer_id: int | None, identifiers: list[Any]
-) -> int:
-    """Count the other customers who shipped to this order's address."""
-    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
-    if address is None:
-        return 0
-    stmt = select(func.count(distinct(Identifier.customer_id))).where(
-        Identifier.shop_id == shop_id, Identifier.type == "shipping_address", Identifier.value == address
-    )
-    if customer_id is not None:
-        stmt = stmt.where(Identifier.customer_id != customer_id)
-    return int(session.scalar(stmt) or 0)
+        result.metrics = metrics_from_row(row[:8])
+        created, state = row[8], row[9]
+        result.created_at = (
+            ensure_utc(created)
+            if isinstance(created, datetime)
+            else (ensure_utc(datetime.fromisoformat(created)) if created else None)
+        )
+        result.state = state
+        row = row[10:]
+    if seeds:
+        result.linked = int(row.pop(0) or 0)
+    if address is not None:
+        result.address_customers = int(row.pop(0) or 0)
+    return result

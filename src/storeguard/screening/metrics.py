@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -11,16 +13,8 @@ from storeguard.screening.outcomes import chargeback_condition
 from storeguard.screening.policy import CustomerMetrics
 
 
-def customer_metrics(
-    session: Session, customer_id: int | None, *, exclude_order_id: int | None = None
-) -> CustomerMetrics:
-    """Return the customer's orders, spend, refunds, returns, cancellations and chargebacks so far.
-
-    Cancelled orders count as cancellations, not as spend, so a cancel-with-refund does not
-    inflate the refund ratio. Returns are items refunded with restock.
-    """
-    if customer_id is None:
-        return CustomerMetrics()
+def metrics_columns(customer_id: int, *, exclude_order_id: int | None = None) -> list[Any]:
+    """Return the eight history aggregates as scalar subqueries, to put in one SELECT."""
     mine = [Order.customer_id == customer_id]
     if exclude_order_id is not None:
         mine.append(Order.id != exclude_order_id)
@@ -44,14 +38,16 @@ def customer_metrics(
         .join(Order, Order.id == LineItem.order_id)
         .where(live)
     )
-    # One round trip: three aggregates as scalar subqueries of one SELECT.
-    subs = [
+    return [
         *(orders_q.with_only_columns(c).scalar_subquery() for c in orders_q.selected_columns),
         *(refunds_q.with_only_columns(c).scalar_subquery() for c in refunds_q.selected_columns),
         *(items_q.with_only_columns(c).scalar_subquery() for c in items_q.selected_columns),
     ]
-    row = session.execute(select(*subs)).one()
-    orders, spent, cancelled, chargebacks, refunds, refunded, bought, returned = (int(v or 0) for v in row)
+
+
+def metrics_from_row(values: Any) -> CustomerMetrics:
+    """Build the metrics from the eight values ``metrics_columns`` selects."""
+    orders, spent, cancelled, chargebacks, refunds, refunded, bought, returned = (int(v or 0) for v in values)
     return CustomerMetrics(
         orders_count=orders,
         total_spent=spent,
@@ -62,3 +58,17 @@ def customer_metrics(
         cancellations=cancelled,
         chargebacks=chargebacks,
     )
+
+
+def customer_metrics(
+    session: Session, customer_id: int | None, *, exclude_order_id: int | None = None
+) -> CustomerMetrics:
+    """Return the customer's orders, spend, refunds, returns, cancellations and chargebacks so far.
+
+    Cancelled orders count as cancellations, not as spend, so a cancel-with-refund does not
+    inflate the refund ratio. Returns are items refunded with restock.
+    """
+    if customer_id is None:
+        return CustomerMetrics()
+    row = session.execute(select(*metrics_columns(customer_id, exclude_order_id=exclude_order_id))).one()
+    return metrics_from_row(row)
