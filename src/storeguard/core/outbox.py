@@ -38,6 +38,10 @@ class RetryLater(Exception):
         self.delay = delay
 
 
+class GiveUp(Exception):
+    """A sender raises this when trying again cannot help (refused by the API): dead at once."""
+
+
 def backoff(attempts: int) -> timedelta:
     """Return the wait before the next attempt: 2^n seconds, capped at an hour."""
     return timedelta(seconds=min(3600, 2**attempts))
@@ -76,6 +80,9 @@ def deliver_due(
         message.attempts += 1
         try:
             sender(message)
+        except GiveUp as exc:
+            message.last_error = str(exc)
+            message.status = OutboxStatus.dead
         except RetryLater as exc:
             message.last_error = str(exc)
             message.next_attempt_at = now() + (exc.delay or backoff(message.attempts))

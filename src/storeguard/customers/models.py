@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.clock import now
-from storeguard.core.db import Base, BigId, UTCDateTime
+from storeguard.core.db import Base, BigId, Json, UTCDateTime
 from storeguard.customers.enums import AccountState, IdentifierSource, IdentifierType
 
 
@@ -30,6 +30,9 @@ class Customer(Base):
     # The smallest customer id among everyone linked to this customer (union-find, kept current
     # as identifiers arrive); None until the customer's first identifier is recorded.
     cluster_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    tags: Mapped[list[str]] = mapped_column(Json, default=list)
+    # The platform's own updated_at: a mirrored customer is only overwritten by a newer version.
+    platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 

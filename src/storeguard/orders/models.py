@@ -63,6 +63,8 @@ class Order(Base):
     hold_reason: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(Json, default=list)
     note: Mapped[str | None] = mapped_column(Text)
+    # The platform's own updated_at: a mirrored order is only overwritten by a newer version.
+    platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 

@@ -55,7 +55,7 @@ _ARTICLE = {
 }
 
 
-def a(kind: T) -> str:
+def article(kind: T) -> str:
     """Name a type with its article, for messages ("a number", "text")."""
     return _ARTICLE[kind]
 
@@ -117,7 +117,7 @@ class Checker:
         if kind != T.bool:
             hint = f"; did you mean {unparse(rule.condition)} > 0?" if kind == T.number else ""
             raise self.mismatch(
-                f"the condition must be true or false, but {unparse(rule.condition)} is {a(kind)}{hint}",
+                f"the condition must be true or false, but {unparse(rule.condition)} is {article(kind)}{hint}",
                 rule.condition,
             )
 
@@ -163,14 +163,14 @@ class Checker:
                     if kind != T.number:
                         verb = {"+": "added", "-": "subtracted", "*": "multiplied", "/": "divided"}[op]
                         raise self.mismatch(
-                            f"only numbers can be {verb}, but {unparse(side)} is {a(kind)}", side
+                            f"only numbers can be {verb}, but {unparse(side)} is {article(kind)}", side
                         )
                 return T.number
             case Neg(operand=operand):
                 kind = self.check(operand)
                 if kind != T.number:
                     raise self.mismatch(
-                        f"only a number can be negated, but {unparse(operand)} is {a(kind)}", operand
+                        f"only a number can be negated, but {unparse(operand)} is {article(kind)}", operand
                     )
                 return T.number
             case Call():
@@ -181,7 +181,7 @@ class Checker:
         kind = self.check(node)
         if kind != T.bool:
             raise self.mismatch(
-                f"{where} needs a condition (true or false), but {unparse(node)} is {a(kind)}", node
+                f"{where} needs a condition (true or false), but {unparse(node)} is {article(kind)}", node
             )
 
     def field(self, node: Node, name: str) -> T:
@@ -225,7 +225,7 @@ class Checker:
         if right not in LISTS:
             hint = f"; to search text write {unparse(node.right)}.contains(...)" if right == T.string else ""
             raise self.mismatch(
-                f"{word!r} needs a list on its right, but {unparse(node.right)} is {a(right)}{hint}",
+                f"{word!r} needs a list on its right, but {unparse(node.right)} is {article(right)}{hint}",
                 node.right,
             )
         if left in LISTS:
@@ -236,12 +236,12 @@ class Checker:
             )
         if left not in (T.string, T.number):
             raise self.mismatch(
-                f"{word!r} looks up text or numbers, but {unparse(node.left)} is {a(left)}", node.left
+                f"{word!r} looks up text or numbers, but {unparse(node.left)} is {article(left)}", node.left
             )
         element = {T.string_list: T.string, T.number_list: T.number}.get(right)
         if element is not None and element != left:
             raise self.mismatch(
-                f"{unparse(node.left)} is {a(left)} but {unparse(node.right)} is {a(right)}", node
+                f"{unparse(node.left)} is {article(left)} but {unparse(node.right)} is {article(right)}", node
             )
         return T.bool
 
@@ -257,10 +257,12 @@ class Checker:
                 node,
             )
         receivers, params, result = spec
+        if receiver == T.empty_list and T.string_list in receivers:
+            receiver = T.string_list  # [] is a list of text with nothing in it
         if receiver not in receivers:
             raise self.mismatch(
-                f"{node.method}() works on {' or '.join(r.value for r in receivers)}, "
-                f"but {unparse(node.receiver)} is {a(receiver)}",
+                f"{node.method}() works on {' or '.join(article(r) for r in receivers)}, "
+                f"but {unparse(node.receiver)} is {article(receiver)}",
                 node,
             )
         if len(node.args) != len(params):
@@ -270,7 +272,7 @@ class Checker:
             kind = self.check(arg)
             if kind not in allowed:
                 raise self.mismatch(
-                    f"{node.method}() needs {' or '.join(a.value for a in allowed)}, but {unparse(arg)} is {a(kind)}",
+                    f"{node.method}() needs {' or '.join(article(k) for k in allowed)}, but {unparse(arg)} is {article(kind)}",
                     arg,
                 )
         return result

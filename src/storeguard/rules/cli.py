@@ -33,8 +33,12 @@ def _rule_errors() -> Iterator[None]:
     try:
         yield
     except RuleError as exc:
-        err_console.print(f"[red]error[/red] {exc.code}: line {exc.line}, column {exc.column}: {exc.message}")
-        err_console.print(exc.caret, markup=False, highlight=False)
+        # soft_wrap: the caret only lines up if Rich never folds the lines.
+        err_console.print(
+            f"[red]error[/red] {exc.code}: line {exc.line}, column {exc.column}: {exc.message}",
+            soft_wrap=True,
+        )
+        err_console.print(exc.caret, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -106,7 +110,7 @@ def validate_command(
     with cli_session() as session, _rule_errors():
         compiled = validate_source(session, source, shop)
     console.print(f"ok: {compiled.action} rule using {', '.join(sorted(compiled.fields_used)) or 'no facts'}")
-    console.print(unparse(compiled.tree), markup=False, highlight=False)
+    console.print(unparse(compiled.tree), markup=False, highlight=False, soft_wrap=True)
 
 
 def _switch(rule_id: int, enabled: bool, reason: str | None) -> None:

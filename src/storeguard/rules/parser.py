@@ -43,6 +43,7 @@ from storeguard.rules.nodes import (
     Rule,
     Str,
     depth,
+    unparse,
 )
 
 MAX_SOURCE_CHARS = 4000
@@ -345,6 +346,12 @@ class _Parser:
         tok = self.tok
         if tok.kind == "op" and tok.text in COMPARE_OPS:
             self.advance()
+            if self.at("keyword", "null") and tok.text in ("==", "!="):
+                test = "is null" if tok.text == "==" else "is not null"
+                raise self.fail(
+                    f"to test for a missing value write '{unparse(left)} {test}' "
+                    "(a comparison with null is never true)"
+                )
             right = self.sum_()
             return self.make(Compare, tok.text, left, right, pos=left.pos, end=right.end)
         if tok.kind == "keyword" and tok.text == "in":

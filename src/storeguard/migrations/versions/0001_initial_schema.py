@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:06:24.806262
+Create Date: 2026-11-22 11:34:20.318548
 """
 from collections.abc import Sequence
 
@@ -53,6 +53,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_events_subject', ['subject_type', 'subject_id', 'id'], unique=False)
 
+    op.create_table('integration_secrets',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('scope', sa.String(length=20), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('current', sa.Text(), nullable=False),
+    sa.Column('previous', sa.Text(), nullable=True),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_integration_secrets')),
+    sa.UniqueConstraint('scope', 'owner', 'name', name=op.f('uq_integration_secrets_scope_owner_name'))
+    )
     op.create_table('outbox_messages',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=50), nullable=False),
@@ -71,6 +82,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_messages_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_kind'), ['kind'], unique=False)
 
+    op.create_table('rule_policy_head',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_policy_head'))
+    )
+    op.create_table('rule_policy_versions',
+    sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('change', sa.String(length=200), nullable=False),
+    sa.Column('snapshot', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('version', name=op.f('pk_rule_policy_versions')),
+    sa.UniqueConstraint('token', name=op.f('uq_rule_policy_versions_token'))
+    )
     op.create_table('shops',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -94,6 +121,8 @@ def upgrade() -> None:
     sa.Column('locale', sa.String(length=10), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('platform_updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_customers_shop_id_shops')),
@@ -102,6 +131,46 @@ def upgrade() -> None:
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index('ix_customers_shop_platform', ['shop_id', 'platform_id'], unique=False)
+
+    op.create_table('import_runs',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('file_name', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('rows_done', sa.Integer(), nullable=False),
+    sa.Column('created', sa.Integer(), nullable=False),
+    sa.Column('updated', sa.Integer(), nullable=False),
+    sa.Column('skipped', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('report_path', sa.String(length=500), nullable=True),
+    sa.Column('started_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_import_runs_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))
+    )
+    with op.batch_alter_table('import_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_runs_fingerprint'), ['fingerprint'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_runs_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('named_lists',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('values', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_named_lists_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_named_lists')),
+    sa.UniqueConstraint('shop_id', 'name', name=op.f('uq_named_lists_shop_id_name'))
+    )
+    with op.batch_alter_table('named_lists', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_named_lists_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_named_lists_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('products',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -124,6 +193,47 @@ def upgrade() -> None:
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('rules',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_rules_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rules'))
+    )
+    with op.batch_alter_table('rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rules_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('delivery_id', sa.String(length=200), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('topic', sa.String(length=100), nullable=False),
+    sa.Column('body', sa.LargeBinary(), nullable=False),
+    sa.Column('headers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('received_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('processed_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_webhook_deliveries_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries')),
+    sa.UniqueConstraint('source', 'delivery_id', name=op.f('uq_webhook_deliveries_source_delivery_id'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('ix_webhook_deliveries_status', ['status', 'id'], unique=False)
 
     op.create_table('orders',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -157,6 +267,7 @@ def upgrade() -> None:
     sa.Column('hold_reason', sa.Text(), nullable=True),
     sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('platform_updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_orders_customer_id_customers')),
@@ -169,6 +280,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_orders_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index('ix_orders_shop_platform', ['shop_id', 'platform_id'], unique=False)
+
+    op.create_table('rule_versions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rule_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['rule_id'], ['rules.id'], name=op.f('fk_rule_versions_rule_id_rules')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_versions')),
+    sa.UniqueConstraint('rule_id', 'version', name=op.f('uq_rule_versions_rule_id_version'))
+    )
+    with op.batch_alter_table('rule_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rule_versions_rule_id'), ['rule_id'], unique=False)
 
     op.create_table('cancellation_requests',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -184,6 +310,42 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cancellation_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cancellation_requests_order_id'), ['order_id'], unique=False)
+
+    op.create_table('disputes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('gateway', sa.String(length=30), nullable=False),
+    sa.Column('gateway_dispute_id', sa.String(length=128), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('reason', sa.String(length=100), nullable=False),
+    sa.Column('gateway_reason', sa.String(length=100), nullable=True),
+    sa.Column('amount', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('gateway_status', sa.String(length=50), nullable=True),
+    sa.Column('evidence_due_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('charge_reference', sa.String(length=128), nullable=True),
+    sa.Column('payment_reference', sa.String(length=128), nullable=True),
+    sa.Column('funds_withdrawn', sa.Boolean(), nullable=False),
+    sa.Column('funds_reinstated', sa.Boolean(), nullable=False),
+    sa.Column('opened_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_event_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_disputes_customer_id_customers')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_disputes_order_id_orders')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_disputes_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disputes')),
+    sa.UniqueConstraint('gateway', 'gateway_dispute_id', name=op.f('uq_disputes_gateway_gateway_dispute_id'))
+    )
+    with op.batch_alter_table('disputes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disputes_charge_reference'), ['charge_reference'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disputes_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disputes_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disputes_payment_reference'), ['payment_reference'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disputes_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('fulfillments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -258,6 +420,22 @@ def upgrade() -> None:
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refunds_order_id'), ['order_id'], unique=False)
 
+    op.create_table('dispute_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('dispute_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=80), nullable=False),
+    sa.Column('gateway_event_id', sa.String(length=128), nullable=True),
+    sa.Column('status', sa.String(length=50), nullable=True),
+    sa.Column('occurred_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dispute_id'], ['disputes.id'], name=op.f('fk_dispute_events_dispute_id_disputes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dispute_events'))
+    )
+    with op.batch_alter_table('dispute_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dispute_events_dispute_id'), ['dispute_id'], unique=False)
+        batch_op.create_index('ix_dispute_events_gateway_event', ['gateway_event_id'], unique=False)
+
     op.create_table('fulfillment_lines',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('fulfillment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -325,6 +503,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_fulfillment_lines_fulfillment_id'))
 
     op.drop_table('fulfillment_lines')
+    with op.batch_alter_table('dispute_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_dispute_events_gateway_event')
+        batch_op.drop_index(batch_op.f('ix_dispute_events_dispute_id'))
+
+    op.drop_table('dispute_events')
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refunds_order_id'))
 
@@ -343,10 +526,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_fulfillments_order_id'))
 
     op.drop_table('fulfillments')
+    with op.batch_alter_table('disputes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disputes_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_disputes_payment_reference'))
+        batch_op.drop_index(batch_op.f('ix_disputes_order_id'))
+        batch_op.drop_index(batch_op.f('ix_disputes_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_disputes_charge_reference'))
+
+    op.drop_table('disputes')
     with op.batch_alter_table('cancellation_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cancellation_requests_order_id'))
 
     op.drop_table('cancellation_requests')
+    with op.batch_alter_table('rule_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rule_versions_rule_id'))
+
+    op.drop_table('rule_versions')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_shop_platform')
         batch_op.drop_index(batch_op.f('ix_orders_shop_id'))
@@ -354,22 +549,44 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_orders_created_at'))
 
     op.drop_table('orders')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_status')
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_shop_id'))
+
+    op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rules_shop_id'))
+
+    op.drop_table('rules')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_shop_id'))
         batch_op.drop_index(batch_op.f('ix_products_category'))
 
     op.drop_table('products')
+    with op.batch_alter_table('named_lists', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_named_lists_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_named_lists_name'))
+
+    op.drop_table('named_lists')
+    with op.batch_alter_table('import_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_runs_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_import_runs_fingerprint'))
+
+    op.drop_table('import_runs')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index('ix_customers_shop_platform')
         batch_op.drop_index(batch_op.f('ix_customers_shop_id'))
 
     op.drop_table('customers')
     op.drop_table('shops')
+    op.drop_table('rule_policy_versions')
+    op.drop_table('rule_policy_head')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_kind'))
         batch_op.drop_index('ix_outbox_messages_due')
 
     op.drop_table('outbox_messages')
+    op.drop_table('integration_secrets')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_subject')
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))

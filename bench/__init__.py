@@ -1,0 +1,1 @@
+"""storeguard's benchmarks: ``python -m bench`` runs every ``bench_*.py`` and records the figures."""

@@ -1,0 +1,145 @@
+"""Import throughput: Shopify-shaped orders from a JSON-lines file into SQLite and PostgreSQL.
+
+Generates N orders (100,000; 10,000 with ``quick``) with a customer, two lines and addresses,
+then times ``import_file`` end to end (reading, mapping, upserting, committing per batch).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from storeguard.core.config import get_settings
+from storeguard.core.db import Base, import_all_models, make_engine, make_session_factory
+from storeguard.integrations.imports.service import import_file
+from storeguard.shops.models import Shop
+
+PG_URL = os.environ.get("STOREGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def generate(path: Path, n: int, seed: int = 7) -> None:
+    """Write ``n`` Shopify order objects as JSON lines."""
+    rnd = random.Random(seed)
+    with path.open("w") as fh:
+        for i in range(n):
+            customer_id = 6_000_000_000_000 + rnd.randrange(n // 3 + 1)
+            price_a, price_b = rnd.randrange(1000, 50000), rnd.randrange(500, 9000)
+            subtotal = price_a + price_b * 2
+            order = {
+                "id": 5_000_000_000_000 + i,
+                "name": f"#{100000 + i}",
+                "currency": "USD",
+                "email": f"buyer{customer_id}@example.com",
+                "created_at": "2025-01-02T03:04:05Z",
+                "updated_at": "2025-01-02T03:04:06Z",
+                "financial_status": "paid",
+                "fulfillment_status": None,
+                "subtotal_price": f"{subtotal / 100:.2f}",
+                "total_tax": "0.00",
+                "total_discounts": "0.00",
+                "total_price": f"{(subtotal + 500) / 100:.2f}",
+                "shipping_lines": [{"price": "5.00"}],
+                "client_details": {"browser_ip": f"198.51.{rnd.randrange(256)}.{rnd.randrange(256)}"},
+                "tags": "",
+                "customer": {
+                    "id": customer_id,
+                    "email": f"buyer{customer_id}@example.com",
+                    "first_name": "Bench",
+                    "last_name": str(customer_id),
+                    "updated_at": "2025-01-01T00:00:00Z",
+                },
+                "shipping_address": {
+                    "address1": f"{i} Main St",
+                    "city": "Springfield",
+                    "zip": "12345",
+                    "country_code": "US",
+                },
+                "line_items": [
+                    {
+                        "id": 7_000_000_000_000 + 2 * i,
+                        "title": "Widget",
+                        "sku": "W-1",
+                        "quantity": 1,
+                        "price": f"{price_a / 100:.2f}",
+                        "variant_title": "Red / L",
+                        "variant_id": 1,
+                    },
+                    {
+                        "id": 7_000_000_000_001 + 2 * i,
+                        "title": "Gadget",
+                        "sku": "G-1",
+                        "quantity": 2,
+                        "price": f"{price_b / 100:.2f}",
+                    },
+                ],
+            }
+            fh.write(json.dumps(order) + "\n")
+
+
+def _measure(url: str, source: Path, n: int, workdir: Path) -> tuple[float, float]:
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+        factory = make_session_factory(engine)
+        with factory() as session:
+            shop = Shop(
+                name="Bench",
+                domain=f"bench-{uuid.uuid4().hex[:6]}.myshopify.com",
+                platform="shopify",
+                currency="USD",
+                country="US",
+            )
+            session.add(shop)
+            session.commit()
+            started, cpu_started = time.perf_counter(), time.process_time()
+            run = import_file(session, shop, "shopify", source, report_dir=workdir)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            if run.created != n or run.failed:
+                raise RuntimeError(f"import created {run.created} of {n}, failed {run.failed}")
+        # Wall clock is the figure; this process's own CPU time shows what a busy machine hides.
+        return n / seconds, n / cpu
+    finally:
+        engine.dispose()
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Return orders imported per second into SQLite and PostgreSQL."""
+    import_all_models()
+    n = 10_000 if quick else 100_000
+    settings = get_settings()
+    settings.secret_key = settings.secret_key or "bench-only-key"
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        source = workdir / "orders.jsonl"
+        generate(source, n)
+        wall, cpu = _measure(f"sqlite:///{workdir / 'bench.db'}", source, n, workdir)
+        figures["import_orders_per_s_sqlite"] = round(wall, 1)
+        figures["import_orders_per_cpu_s_sqlite"] = round(cpu, 1)
+        base = make_url(PG_URL)
+        name = f"sg_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            pg = base.set(database=name).render_as_string(hide_password=False)
+            wall, cpu = _measure(pg, source, n, workdir)
+            figures["import_orders_per_s_postgres"] = round(wall, 1)
+            figures["import_orders_per_cpu_s_postgres"] = round(cpu, 1)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    return figures
+
+
+if __name__ == "__main__":
+    print(run(quick=True))

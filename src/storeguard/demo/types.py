@@ -1,0 +1,97 @@
+"""The kinds of customer the demo store has, and how each one behaves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from storeguard.demo.people import Person
+
+
+class CustomerType(StrEnum):
+    good = "good"
+    vip = "vip"
+    wardrober = "wardrober"  # buys for an occasion, wears it, returns it
+    bracketer = "bracketer"  # buys several sizes or colours of one item, returns most
+    serial_returner = "serial_returner"
+    low_value_refund_abuser = "low_value_refund_abuser"  # small orders refunded without sending anything back
+    item_not_received_claimer = "item_not_received_claimer"
+    chargeback_abuser = "chargeback_abuser"
+    abusive = "abusive"  # abusive language and threats to support
+    evader = "evader"  # a new account of a customer the shop had trouble with
+
+
+# Share of customers of each type; the rest are good.
+MIX: dict[CustomerType, float] = {
+    CustomerType.vip: 0.04,
+    CustomerType.wardrober: 0.02,
+    CustomerType.bracketer: 0.03,
+    CustomerType.serial_returner: 0.02,
+    CustomerType.low_value_refund_abuser: 0.015,
+    CustomerType.item_not_received_claimer: 0.015,
+    CustomerType.chargeback_abuser: 0.01,
+    CustomerType.abusive: 0.01,
+    CustomerType.evader: 0.015,
+}
+
+# The accounts an evader comes back from.
+EVADED_TYPES = (
+    CustomerType.chargeback_abuser,
+    CustomerType.item_not_received_claimer,
+    CustomerType.low_value_refund_abuser,
+    CustomerType.abusive,
+    CustomerType.serial_returner,
+    CustomerType.wardrober,
+)
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How a type of customer orders and what happens after delivery."""
+
+    orders: tuple[int, int]  # how many orders in the year, before scaling to the requested total
+    basket: str  # normal, premium, bracket, small, wardrobe, electronics, multi
+    return_rate: float  # chance a delivered order has goods sent back
+    return_share: float  # share of the order's units sent back when it does
+    return_after_days: tuple[float, float]  # from delivery to the refund
+    cancel_rate: float = 0.025
+    refund_without_return_rate: float = 0.0
+    not_received_claim_rate: float = 0.0
+    chargeback_rate: float = 0.0
+    resellable: float = 0.95  # share of returned goods fit to restock
+
+
+BEHAVIOUR: dict[CustomerType, Behaviour] = {
+    CustomerType.good: Behaviour((1, 4), "normal", 0.09, 0.7, (6, 18)),
+    CustomerType.vip: Behaviour((8, 30), "premium", 0.05, 0.5, (5, 15), cancel_rate=0.015),
+    CustomerType.wardrober: Behaviour((4, 10), "wardrobe", 0.75, 1.0, (22, 29), resellable=0.5),
+    CustomerType.bracketer: Behaviour((3, 8), "bracket", 0.85, 0.75, (5, 14)),
+    CustomerType.serial_returner: Behaviour((5, 12), "multi", 0.7, 0.8, (4, 20), cancel_rate=0.04),
+    CustomerType.low_value_refund_abuser: Behaviour(
+        (5, 14), "small", 0.05, 1.0, (3, 10), refund_without_return_rate=0.65, resellable=0.0
+    ),
+    CustomerType.item_not_received_claimer: Behaviour(
+        (3, 8), "normal", 0.05, 1.0, (5, 15), not_received_claim_rate=0.5
+    ),
+    CustomerType.chargeback_abuser: Behaviour((2, 6), "electronics", 0.05, 1.0, (5, 15), chargeback_rate=0.5),
+    CustomerType.abusive: Behaviour((2, 6), "normal", 0.2, 0.8, (5, 20), cancel_rate=0.06),
+    CustomerType.evader: Behaviour((2, 5), "normal", 0.1, 1.0, (5, 15)),
+}
+
+
+@dataclass
+class Customer:
+    """A customer being generated: identity, type, behaviour, and what the order builder needs."""
+
+    index: int
+    id: int
+    type: CustomerType
+    behaviour: Behaviour
+    person: Person
+    created_at: datetime
+    order_times: list[datetime] = field(default_factory=list)
+    original: Customer | None = None
+    disabled_at: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+    orders_built: int = 0

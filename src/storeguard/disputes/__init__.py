@@ -1,0 +1,1 @@
+"""Payment disputes (chargebacks) from gateways or entered by hand."""

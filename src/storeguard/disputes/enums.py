@@ -1,0 +1,38 @@
+"""Dispute states in storeguard's own vocabulary (each gateway's states map onto these)."""
+
+from enum import StrEnum
+
+
+class DisputeStatus(StrEnum):
+    warning_needs_response = "warning_needs_response"  # an inquiry / early warning
+    warning_under_review = "warning_under_review"
+    warning_closed = "warning_closed"
+    needs_response = "needs_response"
+    under_review = "under_review"
+    won = "won"
+    lost = "lost"
+    accepted = "accepted"  # the merchant accepted the chargeback
+    closed = "closed"  # resolved without a won/lost outcome we can tell
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL
+
+
+_FINAL = frozenset(
+    {
+        DisputeStatus.won,
+        DisputeStatus.lost,
+        DisputeStatus.accepted,
+        DisputeStatus.closed,
+        DisputeStatus.warning_closed,
+    }
+)
+
+
+class DisputeGateway(StrEnum):
+    stripe = "stripe"
+    square = "square"
+    paypal = "paypal"
+    shopify_payments = "shopify_payments"
+    manual = "manual"

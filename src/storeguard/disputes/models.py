@@ -1,0 +1,68 @@
+"""A dispute as the gateway reports it, and every event that changed it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storeguard.core.clock import now
+from storeguard.core.db import Base, BigId, Json, UTCDateTime
+from storeguard.disputes.enums import DisputeGateway, DisputeStatus
+
+
+class Dispute(Base):
+    """One chargeback or inquiry: gateway, reason, amount, status and evidence deadline."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    gateway: Mapped[DisputeGateway] = mapped_column(String(30))
+    gateway_dispute_id: Mapped[str] = mapped_column(String(128))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(100), default="general")
+    gateway_reason: Mapped[str | None] = mapped_column(String(100))  # the gateway's own word
+    amount: Mapped[int] = mapped_column(BigId)  # minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[DisputeStatus] = mapped_column(String(30))
+    gateway_status: Mapped[str | None] = mapped_column(String(50))
+    evidence_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    charge_reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    funds_withdrawn: Mapped[bool] = mapped_column(default=False)
+    funds_reinstated: Mapped[bool] = mapped_column(default=False)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last applied gateway event happened: an older event never overwrites a newer one.
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    events: Mapped[list[DisputeEvent]] = relationship(
+        back_populates="dispute", order_by="DisputeEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("gateway", "gateway_dispute_id"),)
+
+
+class DisputeEvent(Base):
+    """One gateway event about a dispute, kept as received."""
+
+    __tablename__ = "dispute_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(80))  # charge.dispute.closed, dispute.state.changed
+    gateway_event_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str | None] = mapped_column(String(50))
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    dispute: Mapped[Dispute] = relationship(back_populates="events")
+
+    __table_args__ = (Index("ix_dispute_events_gateway_event", "gateway_event_id"),)

@@ -1,0 +1,1 @@
+"""Webhooks in (Shopify, Stripe, Square, PayPal), actions out (Shopify Admin API), bulk imports."""

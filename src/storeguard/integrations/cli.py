@@ -1,0 +1,173 @@
+"""Commands: process the webhook inbox, run the worker, configure secrets, import files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from storeguard.core.actor import CLI
+
+
+def register(app: typer.Typer) -> None:
+    """Add the integrations, gateways and import commands."""
+    integrations = typer.Typer(
+        help="Webhook inbox, outbound Shopify calls and shop secrets.", no_args_is_help=True
+    )
+    secrets = typer.Typer(
+        help="Store a shop's webhook secret and Admin API token (never printed).", no_args_is_help=True
+    )
+    gateways = typer.Typer(help="Configure payment gateways' webhook secrets.", no_args_is_help=True)
+    importer = typer.Typer(help="Bulk import orders, customers and refunds.", no_args_is_help=True)
+    app.add_typer(integrations, name="integrations")
+    integrations.add_typer(secrets, name="secrets")
+    app.add_typer(gateways, name="gateways")
+    app.add_typer(importer, name="import")
+
+    @integrations.command("process-inbox")
+    def process_inbox() -> None:
+        """Process every stored webhook delivery still waiting (leftovers after a crash included)."""
+        from storeguard.cli import cli_session, console
+        from storeguard.integrations.inbox import process_pending
+
+        with cli_session() as session:
+            result = process_pending(session)
+        console.print(
+            f"processed {result.processed}, ignored {result.ignored}, failed {result.failed}, "
+            f"waiting to retry {result.retrying}"
+        )
+
+    @integrations.command("worker")
+    def worker(
+        once: bool = typer.Option(False, "--once", help="Do one pass and exit."),
+        interval: float = typer.Option(2.0, help="Seconds between passes."),
+    ) -> None:
+        """Process the webhook inbox and send due outbound Shopify calls, until stopped."""
+        from storeguard.cli import cli_session, console
+        from storeguard.core.outbox import deliver_due
+        from storeguard.integrations.inbox import process_pending
+        from storeguard.integrations.shopify.outbound import senders
+
+        while True:
+            with cli_session() as session:
+                inbox = process_pending(session)
+                sent = deliver_due(session, senders(session), kinds=["shopify"])
+            if once or inbox.processed or sent:
+                console.print(
+                    f"inbox: {inbox.processed} processed, {inbox.failed} failed; shopify calls sent: {sent}"
+                )
+            if once:
+                return
+            time.sleep(interval)
+
+    @secrets.command("set")
+    def secrets_set(
+        shop: str = typer.Option(..., "--shop", help="The shop's domain (kari-sko.myshopify.com)."),
+        webhook_secret: str | None = typer.Option(None, help="The app's webhook signing secret."),
+        access_token: str | None = typer.Option(None, help="The Admin API access token."),
+        api_base_url: str | None = typer.Option(None, help="Override https://{shop} (a test server)."),
+    ) -> None:
+        """Store a shop's secrets encrypted; the previous webhook secret stays valid for a rotation."""
+        from storeguard.cli import cli_session, console
+        from storeguard.integrations.service import configure_shop
+
+        with cli_session() as session:
+            stored = configure_shop(
+                session,
+                shop,
+                actor=CLI,
+                webhook_secret=webhook_secret,
+                access_token=access_token,
+                api_base_url=api_base_url,
+            )
+            session.commit()
+        console.print(f"stored for {shop}: {', '.join(stored)}")
+
+    @gateways.command("add")
+    def gateways_add(
+        gateway: str = typer.Argument(..., help="stripe, square or paypal."),
+        secret: str = typer.Option(..., help="The webhook signing secret (PayPal: the webhook id)."),
+        notification_url: str | None = typer.Option(None, help="Square: the URL Square posts to."),
+    ) -> None:
+        """Store a gateway's webhook secret encrypted (never printed back)."""
+        from storeguard.cli import cli_session, console
+        from storeguard.integrations.service import configure_gateway
+
+        with cli_session() as session:
+            stored = configure_gateway(
+                session,
+                gateway,
+                secret,
+                actor=CLI,
+                notification_url=notification_url,
+                webhook_id=secret if gateway.lower() == "paypal" else None,
+            )
+            session.commit()
+        console.print(f"stored for {gateway}: {', '.join(stored)}")
+
+    def _run(kind: str, file: Path, shop: str, preset: str | None, batch_size: int) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from storeguard.cli import cli_session, console
+        from storeguard.core.config import get_settings
+        from storeguard.integrations.imports.service import import_file
+        from storeguard.integrations.service import shop_by_domain
+
+        size = file.stat().st_size if file.is_file() else 0
+        started = time.perf_counter()
+        with (
+            cli_session() as session,
+            Progress(
+                TextColumn("[bold]importing"),
+                BarColumn(),
+                TextColumn("{task.fields[rows]} rows"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            ) as bar,
+        ):
+            target = shop_by_domain(session, shop)
+            task = bar.add_task("import", total=size or None, rows=0)
+
+            def progress(rows: int, offset: int) -> None:
+                bar.update(task, completed=offset if offset else None, rows=rows)
+
+            run = import_file(
+                session,
+                target,
+                kind,
+                file,
+                report_dir=Path(get_settings().data_dir) / "imports",
+                preset=preset,
+                batch_size=batch_size,
+                on_progress=progress,
+            )
+            bar.update(task, completed=size or None)
+        seconds = time.perf_counter() - started
+        console.print(
+            f"created {run.created}, updated {run.updated}, skipped {run.skipped}, failed {run.failed} "
+            f"in {seconds:.1f} s"
+        )
+        if run.failed:
+            console.print(f"bad rows (row number and reason): {run.report_path}")
+
+    @importer.command("shopify")
+    def import_shopify(
+        file: Path = typer.Argument(..., help="Shopify order objects: a JSON array or JSON lines."),
+        shop: str = typer.Option(..., "--shop", help="The shop's domain."),
+        batch_size: int = typer.Option(1000, help="Rows per committed batch."),
+    ) -> None:
+        """Import Shopify orders (with customers, lines, refunds); safe to re-run, resumes if interrupted."""
+        _run("shopify", file, shop, None, batch_size)
+
+    @importer.command("csv")
+    def import_csv(
+        file: Path = typer.Argument(..., help="A CSV file with a header row."),
+        kind: str = typer.Option(..., "--kind", help="customers, orders or refunds."),
+        shop: str = typer.Option(..., "--shop", help="The shop's domain."),
+        preset: str | None = typer.Option(None, help="Column preset: woocommerce (orders)."),
+        batch_size: int = typer.Option(1000, help="Rows per committed batch."),
+    ) -> None:
+        """Import a CSV; columns are documented in storeguard.integrations.imports.csv_rows."""
+        _run(kind, file, shop, preset, batch_size)

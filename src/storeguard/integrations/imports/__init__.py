@@ -1,0 +1,1 @@
+"""Bulk import of orders, customers, refunds, returns and blocklists from files."""

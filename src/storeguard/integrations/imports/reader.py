@@ -1,0 +1,106 @@
+"""Streaming readers: JSON arrays and JSON lines record by record, without loading the file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHUNK = 1 << 20
+
+
+@dataclass(slots=True)
+class Record:
+    """One record of a file: its 1-based row number, the parsed value or why it failed, and the byte offset after it."""
+
+    row: int
+    value: Any
+    error: str | None
+    offset: int
+
+
+def _first_char(path: Path) -> str:
+    with path.open("rb") as fh:
+        while chunk := fh.read(4096):
+            stripped = chunk.lstrip()
+            if stripped:
+                return chr(stripped[0])
+    return ""
+
+
+def iter_json_records(path: Path) -> Iterator[Record]:
+    """Yield the records of a JSON array or of JSON lines, detected from the first character."""
+    if _first_char(path) == "[":
+        yield from _iter_array(path)
+    else:
+        yield from _iter_lines(path)
+
+
+def _iter_lines(path: Path) -> Iterator[Record]:
+    row = 0
+    offset = 0
+    with path.open("rb") as fh:
+        for line in fh:
+            offset += len(line)
+            if not line.strip():
+                continue
+            row += 1
+            try:
+                yield Record(row, json.loads(line), None, offset)
+            except ValueError as exc:
+                yield Record(row, None, f"not valid JSON: {exc}", offset)
+
+
+def _iter_array(path: Path) -> Iterator[Record]:
+    """Decode one element at a time from a top-level JSON array."""
+    decoder = json.JSONDecoder()
+    row = 0
+    consumed = 0  # bytes of the file before ``buf``
+    with path.open("rb") as fh:
+        buf = ""
+        raw_pending = b""
+        eof = False
+
+        def more() -> bool:
+            nonlocal buf, raw_pending, eof
+            data = fh.read(CHUNK)
+            if not data:
+                eof = True
+                return False
+            raw_pending += data
+            # Keep incomplete UTF-8 sequences for the next read.
+            try:
+                text = raw_pending.decode("utf-8")
+                raw_pending = b""
+            except UnicodeDecodeError as exc:
+                text = raw_pending[: exc.start].decode("utf-8")
+                raw_pending = raw_pending[exc.start :]
+            buf += text
+            return True
+
+        more()
+        pos = buf.find("[") + 1
+        while True:
+            while True:
+                while pos < len(buf) and buf[pos] in " \t\r\n,":
+                    pos += 1
+                if pos < len(buf) or not more():
+                    break
+            if pos >= len(buf) or buf[pos] == "]":
+                return
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+            except ValueError as exc:
+                if not eof and more():
+                    continue
+                row += 1
+                yield Record(row, None, f"not valid JSON: {exc}", consumed + len(buf.encode()))
+                return
+            row += 1
+            # Drop what is decoded so the buffer stays one chunk long.
+            consumed += len(buf[:end].encode())
+            buf = buf[end:]
+            pos = 0
+            yield Record(row, value, None, consumed)

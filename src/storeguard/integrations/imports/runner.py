@@ -1,0 +1,133 @@
+"""Running an import: batches, commits with progress saved, a bad-rows report, resumption.
+
+Each batch is committed together with the run's position, so an interrupted import resumes
+after the last committed row; re-running a finished file upserts by platform id and reports
+the rows as skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import now
+from storeguard.integrations.enums import ImportStatus
+from storeguard.integrations.models import ImportRun
+from storeguard.shops.models import Shop
+
+BATCH = 1000
+
+
+@dataclass(slots=True)
+class Item:
+    """A row ready for a batch: its row number and the mapped value, or why it cannot be used."""
+
+    row: int
+    value: Any
+    error: str | None
+    offset: int
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    created: int
+    updated: int
+    skipped: int
+    failed: list[tuple[int, str]]  # (row number, reason)
+
+
+Writer = Callable[[Session, Shop, list[Item]], BatchOutcome]
+
+
+def fingerprint(path: Path) -> str:
+    """Return the SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def start_run(session: Session, shop: Shop, kind: str, path: Path, report_dir: Path) -> ImportRun:
+    """Resume the unfinished run of this very file, or start a new one."""
+    fp = fingerprint(path)
+    run = session.scalar(
+        select(ImportRun)
+        .where(
+            ImportRun.kind == kind,
+            ImportRun.fingerprint == fp,
+            ImportRun.shop_id == shop.id,
+            ImportRun.status == ImportStatus.running,
+        )
+        .order_by(ImportRun.id.desc())
+    )
+    if run is None:
+        run = ImportRun(kind=kind, fingerprint=fp, shop_id=shop.id, file_name=str(path), started_at=now())
+        session.add(run)
+        session.flush()
+        report_dir.mkdir(parents=True, exist_ok=True)
+        run.report_path = str(report_dir / f"import-{run.id}-{kind}-bad-rows.csv")
+        session.commit()
+    return run
+
+
+def run_import(
+    session: Session,
+    shop: Shop,
+    run: ImportRun,
+    items: Iterable[Item],
+    writer: Writer,
+    *,
+    batch_size: int = BATCH,
+    on_progress: Callable[[int, int], None] | None = None,
+    stop_after_batches: int | None = None,
+) -> ImportRun:
+    """Write ``items`` in committed batches, skipping rows a previous run already committed."""
+    assert run.report_path is not None
+    report = Path(run.report_path)
+    new_report = not report.exists()
+    with report.open("a", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        if new_report:
+            out.writerow(["row", "reason"])
+        for batches, batch in enumerate(_batches(items, run.rows_done, batch_size), start=1):
+            good = [i for i in batch if i.error is None]
+            bad = [(i.row, i.error or "") for i in batch if i.error is not None]
+            outcome = writer(session, shop, good) if good else BatchOutcome(0, 0, 0, [])
+            failures = sorted(bad + outcome.failed)
+            run.created += outcome.created
+            run.updated += outcome.updated
+            run.skipped += outcome.skipped
+            run.failed += len(failures)
+            run.rows_done = batch[-1].row
+            session.commit()  # the rows and the position together: a resume starts after them
+            out.writerows(failures)
+            fh.flush()
+            if on_progress is not None:
+                on_progress(batch[-1].row, batch[-1].offset)
+            if stop_after_batches is not None and batches >= stop_after_batches:
+                return run  # an interruption, as a test or an operator's ^C would cause
+    run.status = ImportStatus.finished
+    run.finished_at = now()
+    session.commit()
+    return run
+
+
+def _batches(items: Iterable[Item], done: int, size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        if item.row <= done:
+            continue
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,77 @@
+"""Importing a file of one kind into a shop: the one entry the CLI and the benchmark use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storeguard.core.errors import Invalid
+from storeguard.integrations.imports import csv_rows
+from storeguard.integrations.imports.orders import (
+    shopify_items,
+    write_customers,
+    write_orders,
+    write_refunds,
+)
+from storeguard.integrations.imports.runner import BATCH, Item, Writer, run_import, start_run
+from storeguard.integrations.models import ImportRun
+from storeguard.orders.models import Order
+from storeguard.shops.models import Shop
+
+CSV_KINDS = ("customers", "orders", "refunds")
+
+
+def _order_currencies(session: Session, shop: Shop) -> dict[str, str]:
+    rows = session.execute(select(Order.platform_id, Order.currency).where(Order.shop_id == shop.id))
+    return {pid: cur for pid, cur in rows if pid}
+
+
+def plan(
+    session: Session, shop: Shop, kind: str, path: Path, preset: str | None
+) -> tuple[Iterator[Item], Writer]:
+    """Return the items of a file and the writer for them."""
+    if not path.is_file():
+        raise Invalid("import_file_missing", f"no file at {path}", field="file")
+    if kind == "shopify":
+        return shopify_items(path), write_orders
+    if preset is not None and (kind != "orders" or preset not in csv_rows.PRESETS):
+        raise Invalid(
+            "import_preset_unknown", f"preset {preset!r} is not one of: woocommerce (orders)", field="preset"
+        )
+    if kind == "customers":
+        return csv_rows.customer_items(path), write_customers
+    if kind == "orders":
+        return csv_rows.order_items(path, preset), write_orders
+    if kind == "refunds":
+        return csv_rows.refund_items(path, _order_currencies(session, shop)), write_refunds
+    raise Invalid("import_kind_unknown", f"kind must be one of shopify, {', '.join(CSV_KINDS)}", field="kind")
+
+
+def import_file(
+    session: Session,
+    shop: Shop,
+    kind: str,
+    path: Path,
+    *,
+    report_dir: Path,
+    preset: str | None = None,
+    batch_size: int = BATCH,
+    on_progress: Callable[[int, int], None] | None = None,
+    stop_after_batches: int | None = None,
+) -> ImportRun:
+    """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch."""
+    items, writer = plan(session, shop, kind, path, preset)
+    run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
+    return run_import(
+        session,
+        shop,
+        run,
+        items,
+        writer,
+        batch_size=batch_size,
+        on_progress=on_progress,
+        stop_after_batches=stop_after_batches,
+    )

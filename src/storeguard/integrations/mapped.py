@@ -1,0 +1,154 @@
+"""Platform-neutral shapes that mapping functions produce and the writers store.
+
+Every platform's payload is first turned into these (pure functions, no session), so one
+writer mirrors Shopify webhooks, Shopify files and CSV rows the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class MappingError(ValueError):
+    """A payload that cannot become a storeguard record, with the reason a person reads."""
+
+
+@dataclass(slots=True)
+class MappedCustomer:
+    platform_id: str | None
+    email: str | None = None
+    phone: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    locale: str = "en"
+    state: str = "enabled"
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+    platform_updated_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class MappedLine:
+    platform_id: str | None
+    title: str
+    quantity: int
+    unit_price: int
+    sku: str = ""
+    variant: dict[str, str] = field(default_factory=dict)
+    discount: int = 0
+    product_platform_id: str | None = None
+    fulfilled_quantity: int = 0
+    refunded_quantity: int = 0
+    restocked_quantity: int = 0
+
+
+@dataclass(slots=True)
+class MappedRefundLine:
+    line_platform_id: str
+    quantity: int
+    amount: int
+    restock: bool
+    restock_type: str | None = None
+
+
+@dataclass(slots=True)
+class MappedRefundTransaction:
+    platform_id: str | None
+    amount: int
+    gateway: str
+    reference: str | None
+    status: str
+    created_at: datetime | None
+
+
+@dataclass(slots=True)
+class MappedRefund:
+    platform_id: str
+    order_platform_id: str
+    amount: int
+    currency: str
+    shipping_amount: int = 0
+    note: str | None = None
+    reason: str | None = None
+    created_at: datetime | None = None
+    lines: list[MappedRefundLine] = field(default_factory=list)
+    transactions: list[MappedRefundTransaction] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class MappedFulfillment:
+    platform_id: str
+    order_platform_id: str
+    state: str  # open, delivered, cancelled
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    created_at: datetime | None = None
+    delivered_at: datetime | None = None
+    lines: list[tuple[str, int]] = field(default_factory=list)  # (line platform id, quantity)
+
+
+@dataclass(slots=True)
+class MappedPayment:
+    """The order's payment as the platform reports it: one authorization or sale."""
+
+    kind: str  # authorization or sale
+    amount: int
+    gateway: str
+
+
+@dataclass(slots=True)
+class MappedOrder:
+    platform_id: str
+    number: str
+    currency: str
+    total: int
+    subtotal: int = 0
+    shipping: int = 0
+    tax: int = 0
+    discount: int = 0
+    status: str = "open"
+    financial_status: str = "pending"
+    fulfillment_status: str = "unfulfilled"
+    cancel_reason: str | None = None
+    cancelled_at: datetime | None = None
+    closed_at: datetime | None = None
+    email: str | None = None
+    phone: str | None = None
+    shipping_address: dict[str, Any] | None = None
+    billing_address: dict[str, Any] | None = None
+    browser_ip: str | None = None
+    card_bin: str | None = None
+    card_last4: str | None = None
+    payment_fingerprint: str | None = None
+    tags: list[str] = field(default_factory=list)
+    note: str | None = None
+    created_at: datetime | None = None
+    platform_updated_at: datetime | None = None
+    customer: MappedCustomer | None = None
+    lines: list[MappedLine] = field(default_factory=list)
+    payment: MappedPayment | None = None
+    refunds: list[MappedRefund] = field(default_factory=list)
+    fulfillments: list[MappedFulfillment] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class MappedDispute:
+    gateway: str
+    gateway_dispute_id: str
+    amount: int
+    currency: str
+    status: str
+    gateway_status: str | None
+    reason: str
+    gateway_reason: str | None
+    evidence_due_at: datetime | None = None
+    opened_at: datetime | None = None
+    charge_reference: str | None = None
+    payment_reference: str | None = None
+    order_platform_id: str | None = None  # Shopify order id, or an order id from metadata
+    funds_withdrawn: bool | None = None
+    funds_reinstated: bool | None = None

@@ -1,0 +1,1 @@
+"""PayPal: dispute events."""

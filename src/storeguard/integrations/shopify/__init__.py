@@ -1,0 +1,1 @@
+"""Shopify: webhooks in, Admin GraphQL actions out."""

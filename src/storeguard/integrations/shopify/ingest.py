@@ -1,0 +1,114 @@
+"""Processing a stored Shopify delivery, by topic, into storeguard's records."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storeguard.integrations import hooks
+from storeguard.integrations.disputes_store import record_dispute_event
+from storeguard.integrations.enums import DeliveryStatus
+from storeguard.integrations.inbox import NotReady
+from storeguard.integrations.mapped import MappingError
+from storeguard.integrations.models import WebhookDelivery
+from storeguard.integrations.shopify.mapping import (
+    map_customer,
+    map_dispute,
+    map_fulfillment,
+    map_order,
+    map_refund,
+    platform_id,
+)
+from storeguard.integrations.store import (
+    apply_fulfillments,
+    apply_refunds,
+    find_order,
+    upsert_customers,
+    upsert_orders,
+)
+from storeguard.orders.models import Order
+from storeguard.shops.models import Shop
+
+ORDER_TOPICS = frozenset(
+    {"orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled"}
+)
+FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
+CUSTOMER_TOPICS = frozenset({"customers/create", "customers/update"})
+DISPUTE_TOPICS = frozenset({"disputes/create", "disputes/update"})
+TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | CUSTOMER_TOPICS | DISPUTE_TOPICS | {"refunds/create"}
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """Parse a webhook body (a bare resource) to a dict."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise MappingError("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise MappingError("the body is not a JSON object")
+    return data
+
+
+def ingest_order(session: Session, shop: Shop, payload: dict[str, Any]) -> tuple[Order, bool]:
+    """Mirror one Shopify order; return it and whether it was new to storeguard."""
+    mapped = map_order(payload)
+    result = upsert_orders(session, shop, [mapped], source="shopify", overwrite_equal=True)
+    if result.failed:
+        raise MappingError(result.failed[0][1])
+    order = find_order(session, shop.id, mapped.platform_id)
+    if order is None:  # a stale version of an order we never stored cannot happen; be explicit
+        raise MappingError(f"order {mapped.platform_id} could not be stored")
+    session.refresh(order)
+    created = order.id in result.created_ids
+    return order, created
+
+
+def _require_order(session: Session, shop: Shop, order_platform_id: str, what: str) -> Order:
+    order = find_order(session, shop.id, order_platform_id)
+    if order is None:
+        # Shopify does not promise order of delivery: the order webhook may still be on its way.
+        raise NotReady(f"{what} for order {order_platform_id}, which storeguard has not received yet")
+    return order
+
+
+def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
+    """Apply one Shopify delivery; unknown topics are kept and ignored."""
+    if delivery.topic not in TOPICS:
+        return DeliveryStatus.ignored
+    shop = session.get(Shop, delivery.shop_id) if delivery.shop_id else None
+    if shop is None:
+        raise MappingError("the delivery has no shop")
+    payload = parse_body(delivery.body)
+    topic = delivery.topic
+    if topic in ORDER_TOPICS:
+        order, created = ingest_order(session, shop, payload)
+        hooks.after_order_ingested(session, order, created=created)
+        return DeliveryStatus.processed
+    if topic == "refunds/create":
+        order = _require_order(
+            session, shop, platform_id(payload.get("order_id"), "refund order_id"), "a refund"
+        )
+        apply_refunds(session, order.id, [map_refund(payload, order.currency)])
+        return DeliveryStatus.processed
+    if topic in FULFILLMENT_TOPICS:
+        fulfillment = map_fulfillment(payload)
+        order = _require_order(session, shop, fulfillment.order_platform_id, "a fulfillment")
+        apply_fulfillments(session, order.id, [fulfillment])
+        return DeliveryStatus.processed
+    if topic in CUSTOMER_TOPICS:
+        upsert_customers(session, shop, [map_customer(payload)], overwrite_equal=True)
+        return DeliveryStatus.processed
+    mapped = map_dispute(payload)
+    order = find_order(session, shop.id, mapped.order_platform_id) if mapped.order_platform_id else None
+    record_dispute_event(
+        session,
+        mapped,
+        kind=f"shopify:{topic}",
+        event_id=delivery.delivery_id,
+        occurred_at=delivery.received_at,
+        order=order,
+        data=payload,
+    )
+    return DeliveryStatus.processed

@@ -1,0 +1,436 @@
+"""Shopify REST shapes (as webhooks deliver them) → storeguard's mapped shapes. Pure functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storeguard.core.clock import ensure_utc
+from storeguard.core.errors import Invalid
+from storeguard.core.money import exponent, to_minor, validate_currency
+from storeguard.integrations.dispute_reasons import stripe_reason
+from storeguard.integrations.mapped import (
+    MappedCustomer,
+    MappedDispute,
+    MappedFulfillment,
+    MappedLine,
+    MappedOrder,
+    MappedPayment,
+    MappedRefund,
+    MappedRefundLine,
+    MappedRefundTransaction,
+    MappingError,
+)
+
+FINANCIAL = {"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"}
+CANCEL_REASONS = {"customer", "fraud", "inventory", "declined", "other"}
+RESTOCKING_TYPES = {"return", "cancel", "legacy_restock"}
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "province",
+    "province_code",
+    "zip",
+    "country",
+    "country_code",
+    "phone",
+)
+
+
+def platform_id(value: Any, what: str = "id") -> str:
+    """Return a Shopify id as exact text; a float would have lost digits beyond 2^53."""
+    if isinstance(value, bool) or value is None:
+        raise MappingError(f"{what} is missing")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        # gid://shopify/Order/820982911946154508 → 820982911946154508
+        return text.rsplit("/", 1)[-1] if text.startswith("gid://") else text
+    raise MappingError(f"{what} {value!r} is not an integer or string id (floats lose digits)")
+
+
+def optional_id(value: Any, what: str = "id") -> str | None:
+    """Return an id as text, or None when absent."""
+    return None if value in (None, "") else platform_id(value, what)
+
+
+def money(value: Any, currency: str, what: str) -> int:
+    """Convert a Shopify money string to minor units of ``currency``; missing is zero."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, dict):  # a MoneyBag {"shop_money": {"amount", "currency_code"}}
+        value = (value.get("shop_money") or {}).get("amount")
+        if value is None:
+            return 0
+    if isinstance(value, str):
+        fast = _fast_minor(value, currency)
+        if fast is not None:
+            return fast
+    try:
+        return to_minor(str(value) if isinstance(value, int) else value, currency, field=what)
+    except Invalid as exc:
+        raise MappingError(f"{what}: {exc.message}") from None
+
+
+_EXPONENTS: dict[str, int] = {}
+
+
+def _fast_minor(value: str, currency: str) -> int | None:
+    """Convert a plain "123.45" in an already valid currency without Decimal; None for anything else."""
+    exp = _EXPONENTS.get(currency)
+    if exp is None:
+        return None
+    whole, _, frac = value.partition(".")
+    if not (whole.isdecimal() and whole.isascii()) or (frac and not (frac.isdecimal() and frac.isascii())):
+        return None  # signs, exponents, spaces: the exact path decides
+    frac = frac.rstrip("0")
+    if len(frac) > exp:
+        return None  # more decimals than the currency has: to_minor explains the refusal
+    return int(whole + frac.ljust(exp, "0")) if exp else int(whole)
+
+
+def known_currency(code: str) -> str:
+    """Validate a currency once and remember its exponent for fast conversions."""
+    try:
+        upper = validate_currency(code)
+    except Invalid as exc:
+        raise MappingError(exc.message) from None
+    _EXPONENTS.setdefault(upper, exponent(upper))
+    return upper
+
+
+def timestamp(value: Any, what: str = "timestamp") -> datetime | None:
+    """Parse an ISO 8601 timestamp to aware UTC; None when absent."""
+    if value in (None, ""):
+        return None
+    try:
+        return ensure_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError:
+        raise MappingError(f"{what} {value!r} is not an ISO 8601 timestamp") from None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def address(data: Any) -> dict[str, Any] | None:
+    """Keep the address fields storeguard compares, dropping empty ones."""
+    if not isinstance(data, dict):
+        return None
+    kept = {k: str(data[k]).strip() for k in ADDRESS_FIELDS if data.get(k) not in (None, "")}
+    return kept or None
+
+
+def tags(value: Any) -> list[str]:
+    """Split Shopify's comma-separated tags."""
+    if isinstance(value, list):
+        return [str(t).strip() for t in value if str(t).strip()]
+    return [t.strip() for t in str(value or "").split(",") if t.strip()]
+
+
+def map_customer(data: dict[str, Any]) -> MappedCustomer:
+    """Map a Shopify customer."""
+    if not isinstance(data, dict):
+        raise MappingError("customer is not an object")
+    state = str(data.get("state") or "enabled").lower()
+    return MappedCustomer(
+        platform_id=platform_id(data.get("id"), "customer id"),
+        email=_text(data.get("email")),
+        phone=_text(data.get("phone")) or _text((data.get("default_address") or {}).get("phone")),
+        first_name=(_text(data.get("first_name")) or "")[:100],
+        last_name=(_text(data.get("last_name")) or "")[:100],
+        locale=(_text(data.get("locale")) or "en")[:10],
+        state="disabled" if state == "disabled" else "enabled",
+        note=_text(data.get("note")),
+        tags=tags(data.get("tags")),
+        created_at=timestamp(data.get("created_at"), "customer created_at"),
+        platform_updated_at=timestamp(data.get("updated_at"), "customer updated_at"),
+    )
+
+
+def variant_options(line: dict[str, Any]) -> dict[str, str]:
+    """Return a line's variant options: named ones when given, else option1..n from the title."""
+    options: dict[str, str] = {}
+    named = line.get("variant_options") or line.get("options")
+    if isinstance(named, list):
+        for i, opt in enumerate(named, 1):
+            if isinstance(opt, dict) and opt.get("name"):
+                options[str(opt["name"]).lower()] = str(opt.get("value", ""))
+            elif opt not in (None, ""):
+                options[f"option{i}"] = str(opt)
+    elif line.get("variant_title"):
+        for i, value in enumerate(str(line["variant_title"]).split(" / "), 1):
+            options[f"option{i}"] = value.strip()
+    if line.get("variant_id") is not None:
+        options["variant_id"] = platform_id(line["variant_id"], "variant id")
+    return options
+
+
+def map_line(line: dict[str, Any], currency: str) -> MappedLine:
+    """Map a Shopify line item."""
+    quantity = line.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+        raise MappingError(f"line item quantity {quantity!r} is not a whole number")
+    discount = money(line.get("total_discount"), currency, "line total_discount")
+    if not discount and line.get("discount_allocations"):
+        discount = sum(
+            money(a.get("amount"), currency, "discount allocation") for a in line["discount_allocations"]
+        )
+    return MappedLine(
+        platform_id=optional_id(line.get("id"), "line item id"),
+        title=str(line.get("title") or line.get("name") or "")[:300],
+        quantity=quantity,
+        unit_price=money(line.get("price"), currency, "line price"),
+        sku=str(line.get("sku") or "")[:100],
+        variant=variant_options(line),
+        discount=discount,
+        product_platform_id=optional_id(line.get("product_id"), "product id"),
+    )
+
+
+def _restocks(refund: dict[str, Any], item: dict[str, Any]) -> tuple[bool, str | None]:
+    restock_type = item.get("restock_type")
+    if restock_type:
+        return str(restock_type) in RESTOCKING_TYPES, str(restock_type)
+    return bool(refund.get("restock")), None  # older shape: one flag for the whole refund
+
+
+def map_refund(data: dict[str, Any], currency: str, order_platform_id: str | None = None) -> MappedRefund:
+    """Map a Shopify refund: its lines (with restock type), transactions and shipping."""
+    if not isinstance(data, dict):
+        raise MappingError("refund is not an object")
+    order_id = order_platform_id or platform_id(data.get("order_id"), "refund order_id")
+    lines = []
+    for item in data.get("refund_line_items") or []:
+        restock, restock_type = _restocks(data, item)
+        line = item.get("line_item") or {}
+        quantity = int(item.get("quantity") or 0)
+        amount = (
+            money(item["subtotal"], currency, "refund line subtotal")
+            if item.get("subtotal") not in (None, "")
+            else money(line.get("price"), currency, "refund line price") * quantity
+        )
+        lines.append(
+            MappedRefundLine(
+                line_platform_id=platform_id(
+                    item.get("line_item_id") or line.get("id"), "refund line_item_id"
+                ),
+                quantity=quantity,
+                amount=amount,
+                restock=restock,
+                restock_type=restock_type,
+            )
+        )
+    transactions = []
+    for tx in data.get("transactions") or []:
+        if str(tx.get("kind")) != "refund":
+            continue
+        transactions.append(
+            MappedRefundTransaction(
+                platform_id=optional_id(tx.get("id"), "transaction id"),
+                amount=money(tx.get("amount"), tx.get("currency") or currency, "refund transaction amount"),
+                gateway=str(tx.get("gateway") or "shopify")[:50],
+                reference=_text(tx.get("authorization")),
+                status=str(tx.get("status") or "success"),
+                created_at=timestamp(tx.get("created_at")),
+            )
+        )
+    shipping = 0
+    for adj in data.get("order_adjustments") or []:
+        if adj.get("kind") == "shipping_refund":
+            shipping += -money(adj.get("amount"), currency, "shipping refund")
+    if isinstance(data.get("shipping"), dict) and data["shipping"].get("amount"):
+        shipping = money(data["shipping"]["amount"], currency, "shipping refund")
+    amount = sum(t.amount for t in transactions if t.status == "success")
+    return MappedRefund(
+        platform_id=platform_id(data.get("id"), "refund id"),
+        order_platform_id=order_id,
+        amount=amount,
+        currency=currency,
+        shipping_amount=shipping,
+        note=_text(data.get("note")),
+        created_at=timestamp(data.get("created_at"), "refund created_at"),
+        lines=lines,
+        transactions=transactions,
+    )
+
+
+def map_fulfillment(data: dict[str, Any], order_platform_id: str | None = None) -> MappedFulfillment:
+    """Map a Shopify fulfillment; failed and cancelled ones no longer block a cancel."""
+    status = str(data.get("status") or "open")
+    shipment = str(data.get("shipment_status") or "")
+    if status in {"cancelled", "error", "failure"}:
+        state = "cancelled"
+    elif shipment == "delivered":
+        state = "delivered"
+    else:
+        state = "open"
+    return MappedFulfillment(
+        platform_id=platform_id(data.get("id"), "fulfillment id"),
+        order_platform_id=order_platform_id or platform_id(data.get("order_id"), "fulfillment order_id"),
+        state=state,
+        carrier=_text(data.get("tracking_company")),
+        tracking_number=_text(data.get("tracking_number")),
+        tracking_url=_text(data.get("tracking_url")),
+        created_at=timestamp(data.get("created_at")),
+        delivered_at=timestamp(data.get("updated_at")) if state == "delivered" else None,
+        lines=[
+            (platform_id(li.get("id"), "fulfillment line id"), int(li.get("quantity") or 0))
+            for li in data.get("line_items") or []
+        ],
+    )
+
+
+def _card(order: dict[str, Any]) -> tuple[str | None, str | None]:
+    details = order.get("payment_details") or {}
+    bin_ = _text(details.get("credit_card_bin"))
+    number = _text(details.get("credit_card_number")) or ""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    last4 = digits[-4:] if len(digits) >= 4 else None
+    return (bin_[:8] if bin_ else None), last4
+
+
+def _payment(order: dict[str, Any], financial: str, total: int, currency: str) -> MappedPayment | None:
+    names = order.get("payment_gateway_names") or []
+    gateway = str(order.get("gateway") or (names[0] if names else "shopify"))[:50]
+    if financial == "authorized":
+        return MappedPayment("authorization", total, gateway)
+    if financial in {"paid", "partially_refunded", "refunded"}:
+        return MappedPayment("sale", total, gateway)
+    if financial == "partially_paid":
+        outstanding = money(order.get("total_outstanding"), currency, "total_outstanding")
+        return MappedPayment("sale", max(0, total - outstanding), gateway)
+    return None
+
+
+def map_order(data: dict[str, Any]) -> MappedOrder:
+    """Map a Shopify order with its customer, lines, refunds and fulfillments."""
+    if not isinstance(data, dict):
+        raise MappingError("order is not an object")
+    oid = platform_id(data.get("id"), "order id")
+    currency = known_currency(str(data.get("currency") or ""))
+    total = money(data.get("total_price"), currency, "total_price")
+    shipping_lines = data.get("shipping_lines") or []
+    shipping = sum(money(s.get("price"), currency, "shipping line price") for s in shipping_lines)
+    if not shipping_lines and data.get("total_shipping_price_set"):
+        shipping = money(data["total_shipping_price_set"], currency, "total_shipping_price_set")
+    financial = str(data.get("financial_status") or "pending")
+    financial = financial if financial in FINANCIAL else "pending"
+    fulfillment = {"fulfilled": "fulfilled", "partial": "partial"}.get(
+        str(data.get("fulfillment_status")), "unfulfilled"
+    )
+    cancelled_at = timestamp(data.get("cancelled_at"), "cancelled_at")
+    closed_at = timestamp(data.get("closed_at"), "closed_at")
+    reason = data.get("cancel_reason")
+    cancel_reason = None
+    if reason:
+        cancel_reason = str(reason) if str(reason) in CANCEL_REASONS else "other"
+    customer = (
+        map_customer(data["customer"])
+        if isinstance(data.get("customer"), dict) and data["customer"].get("id") is not None
+        else None
+    )
+    client = data.get("client_details") or {}
+    card_bin, last4 = _card(data)
+    lines = [map_line(li, currency) for li in data.get("line_items") or []]
+    refunds = [map_refund(r, currency, oid) for r in data.get("refunds") or []]
+    fulfillments = [map_fulfillment(f, oid) for f in data.get("fulfillments") or []]
+    _count_line_movements(lines, refunds, fulfillments)
+    number = data.get("name") or (f"#{data['order_number']}" if data.get("order_number") else None)
+    return MappedOrder(
+        platform_id=oid,
+        number=str(number or f"#{oid}")[:50],
+        currency=currency,
+        total=total,
+        subtotal=money(data.get("subtotal_price"), currency, "subtotal_price"),
+        shipping=shipping,
+        tax=money(data.get("total_tax"), currency, "total_tax"),
+        discount=money(data.get("total_discounts"), currency, "total_discounts"),
+        status="cancelled" if cancelled_at else ("closed" if closed_at else "open"),
+        financial_status=financial,
+        fulfillment_status=fulfillment,
+        cancel_reason=cancel_reason,
+        cancelled_at=cancelled_at,
+        closed_at=closed_at,
+        email=_text(data.get("email") or data.get("contact_email")) or (customer.email if customer else None),
+        phone=_text(data.get("phone")) or (customer.phone if customer else None),
+        shipping_address=address(data.get("shipping_address")),
+        billing_address=address(data.get("billing_address")),
+        browser_ip=_text(client.get("browser_ip")) or _text(data.get("browser_ip")),
+        card_bin=card_bin,
+        card_last4=last4,
+        payment_fingerprint=f"{card_bin or ''}:{last4}" if last4 else None,
+        tags=tags(data.get("tags")),
+        note=_text(data.get("note")),
+        created_at=timestamp(data.get("created_at"), "created_at"),
+        platform_updated_at=timestamp(data.get("updated_at"), "updated_at"),
+        customer=customer,
+        lines=lines,
+        payment=_payment(data, financial, total, currency),
+        refunds=refunds,
+        fulfillments=fulfillments,
+    )
+
+
+def _count_line_movements(
+    lines: list[MappedLine], refunds: list[MappedRefund], fulfillments: list[MappedFulfillment]
+) -> None:
+    by_id = {line.platform_id: line for line in lines if line.platform_id}
+    for refund in refunds:
+        for rl in refund.lines:
+            if rl.line_platform_id in by_id:
+                by_id[rl.line_platform_id].refunded_quantity += rl.quantity
+                if rl.restock:
+                    by_id[rl.line_platform_id].restocked_quantity += rl.quantity
+    for ful in fulfillments:
+        if ful.state == "cancelled":
+            continue
+        for line_id, quantity in ful.lines:
+            if line_id in by_id:
+                by_id[line_id].fulfilled_quantity += quantity
+
+
+DISPUTE_STATUS = {
+    "needs_response": "needs_response",
+    "under_review": "under_review",
+    "charge_refunded": "accepted",
+    "accepted": "accepted",
+    "won": "won",
+    "lost": "lost",
+}
+
+
+def map_dispute(data: dict[str, Any]) -> MappedDispute:
+    """Map a Shopify Payments dispute; an inquiry's states are the warning_ ones."""
+    currency = str(data.get("currency") or "")
+    try:
+        currency = validate_currency(currency)
+    except Invalid as exc:
+        raise MappingError(exc.message) from None
+    status = DISPUTE_STATUS.get(str(data.get("status")), "under_review")
+    if data.get("type") == "inquiry" and status in {"needs_response", "under_review"}:
+        status = f"warning_{status}"
+    elif data.get("type") == "inquiry" and status in {"won", "lost", "accepted"}:
+        status = "warning_closed"
+    return MappedDispute(
+        gateway="shopify_payments",
+        gateway_dispute_id=platform_id(data.get("id"), "dispute id"),
+        amount=money(data.get("amount"), currency, "dispute amount"),
+        currency=currency,
+        status=status,
+        gateway_status=_text(data.get("status")),
+        reason=stripe_reason(str(data.get("reason") or "general")),
+        gateway_reason=_text(data.get("reason")),
+        evidence_due_at=timestamp(data.get("evidence_due_by")),
+        opened_at=timestamp(data.get("initiated_at")),
+        order_platform_id=optional_id(data.get("order_id"), "dispute order_id"),
+    )

@@ -1,0 +1,1 @@
+"""Stripe: dispute, refund and early-fraud-warning events."""

@@ -1,0 +1,193 @@
+"""Processing a stored Stripe event, keyed on its ``type``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storeguard.core.actor import Actor
+from storeguard.core.audit import record_event
+from storeguard.core.clock import now
+from storeguard.core.errors import Invalid
+from storeguard.core.money import validate_currency
+from storeguard.integrations.dispute_reasons import STRIPE_STATES, stripe_reason
+from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event, stamp
+from storeguard.integrations.enums import DeliveryStatus
+from storeguard.integrations.mapped import MappedDispute, MappingError
+from storeguard.integrations.models import WebhookDelivery
+from storeguard.integrations.shopify.ingest import parse_body
+from storeguard.integrations.store import _add_business_days
+from storeguard.orders.models import Order, Refund, Transaction
+
+STRIPE = Actor("webhook", "stripe")
+DISPUTE_TYPES = frozenset(
+    {
+        "charge.dispute.created",
+        "charge.dispute.updated",
+        "charge.dispute.closed",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.funds_reinstated",
+    }
+)
+TYPES = DISPUTE_TYPES | {"charge.refunded", "radar.early_fraud_warning.created"}
+
+
+def _currency(value: Any) -> str:
+    try:
+        return validate_currency(str(value or ""))
+    except Invalid as exc:
+        raise MappingError(exc.message) from None
+
+
+def _ref(value: Any) -> str | None:
+    """Stripe references are ids or, when expanded, objects with an id."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
+
+
+def map_dispute(obj: dict[str, Any], event_type: str) -> MappedDispute:
+    """Map a Stripe dispute object; amounts are already minor units."""
+    if obj.get("object") != "dispute" or not obj.get("id"):
+        raise MappingError("the event does not carry a dispute object")
+    amount = obj.get("amount")
+    if not isinstance(amount, int):
+        raise MappingError(f"dispute amount {amount!r} is not an integer of minor units")
+    status = str(obj.get("status") or "")
+    details = obj.get("evidence_details") or {}
+    return MappedDispute(
+        gateway="stripe",
+        gateway_dispute_id=str(obj["id"]),
+        amount=amount,
+        currency=_currency(obj.get("currency")),
+        status=STRIPE_STATES.get(status, "under_review"),
+        gateway_status=status or None,
+        reason=stripe_reason(str(obj.get("reason") or "general")),
+        gateway_reason=obj.get("reason"),
+        evidence_due_at=stamp(details.get("due_by")),
+        opened_at=stamp(obj.get("created")),
+        charge_reference=_ref(obj.get("charge")),
+        payment_reference=_ref(obj.get("payment_intent")),
+        funds_withdrawn=event_type == "charge.dispute.funds_withdrawn" or None,
+        funds_reinstated=event_type == "charge.dispute.funds_reinstated" or None,
+    )
+
+
+def _order_for(
+    session: Session, obj: dict[str, Any], payment: str | None, charge: str | None
+) -> Order | None:
+    return find_order_for_payment(
+        session, metadata=obj.get("metadata") or {}, payment_reference=payment, charge_reference=charge
+    )
+
+
+def _record_refunds(session: Session, order: Order, charge: dict[str, Any]) -> int:
+    """Record each Stripe refund of a charge once (by its re_ id); return how many were new."""
+    refunds = ((charge.get("refunds") or {}).get("data")) or []
+    currency = _currency(charge.get("currency"))
+    known = set(
+        session.scalars(
+            select(Transaction.gateway_reference).where(
+                Transaction.order_id == order.id, Transaction.kind == "refund"
+            )
+        )
+    )
+    added = 0
+    for r in refunds:
+        if not r.get("id") or r["id"] in known or r.get("status") not in {"succeeded", "pending"}:
+            continue
+        made = stamp(r.get("created")) or now()
+        day: date = made.date()
+        refund = Refund(
+            order_id=order.id,
+            platform_id=r["id"],
+            amount=int(r.get("amount") or 0),
+            currency=currency,
+            reason=r.get("reason"),
+            actor="gateway:stripe",
+            created_at=made,
+            expected_arrival_from=_add_business_days(day, 5),
+            expected_arrival_to=_add_business_days(day, 10),
+        )
+        session.add(refund)
+        session.flush()
+        session.add(
+            Transaction(
+                order_id=order.id,
+                refund_id=refund.id,
+                platform_id=r["id"],
+                kind="refund",
+                status="success" if r.get("status") == "succeeded" else "pending",
+                gateway="stripe",
+                gateway_reference=r["id"],
+                amount=int(r.get("amount") or 0),
+                currency=currency,
+                created_at=made,
+            )
+        )
+        added += 1
+    session.flush()
+    return added
+
+
+def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
+    """Apply one Stripe event by its type; other types are kept and ignored."""
+    if delivery.topic not in TYPES:
+        return DeliveryStatus.ignored
+    event = parse_body(delivery.body)
+    obj = (event.get("data") or {}).get("object")
+    if not isinstance(obj, dict):
+        raise MappingError("the event has no data.object")
+    occurred = stamp(event.get("created"))
+    if delivery.topic in DISPUTE_TYPES:
+        mapped = map_dispute(obj, delivery.topic)
+        order = _order_for(session, obj, mapped.payment_reference, mapped.charge_reference)
+        record_dispute_event(
+            session,
+            mapped,
+            kind=delivery.topic,
+            event_id=event.get("id"),
+            occurred_at=occurred,
+            order=order,
+            data=obj,
+        )
+        return DeliveryStatus.processed
+    if delivery.topic == "charge.refunded":
+        order = _order_for(session, obj, _ref(obj.get("payment_intent")), obj.get("id"))
+        if order is None:
+            return DeliveryStatus.ignored  # a charge storeguard has no order for
+        added = _record_refunds(session, order, obj)
+        record_event(
+            session,
+            actor=STRIPE,
+            action="order.refund_reported",
+            subject_type="order",
+            subject_id=order.id,
+            data={
+                "charge": obj.get("id"),
+                "amount_refunded": obj.get("amount_refunded"),
+                "new_refunds": added,
+            },
+        )
+        return DeliveryStatus.processed
+    # radar.early_fraud_warning.created: the card network's early word that a dispute may follow.
+    order = _order_for(session, obj, _ref(obj.get("payment_intent")), _ref(obj.get("charge")))
+    if order is not None and "early_fraud_warning" not in (order.tags or []):
+        order.tags = [*(order.tags or []), "early_fraud_warning"]
+    record_event(
+        session,
+        actor=STRIPE,
+        action="order.fraud_warning_received",
+        subject_type="order" if order is not None else "stripe_charge",
+        subject_id=order.id if order is not None else str(_ref(obj.get("charge"))),
+        data={
+            "warning": obj.get("id"),
+            "fraud_type": obj.get("fraud_type"),
+            "actionable": obj.get("actionable"),
+        },
+    )
+    session.flush()
+    return DeliveryStatus.processed

@@ -1,0 +1,200 @@
+"""The generator alone: pure rows, no database."""
+
+import re
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import phonenumbers
+import pytest
+
+from storeguard.demo.generator import DemoConfig, assign_types, generate, order_counts, scale_counts
+from storeguard.demo.orders import gateway_fee
+from storeguard.demo.people import NO_ABBREVIATIONS, US_ABBREVIATIONS
+from storeguard.demo.types import CustomerType
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return generate(DemoConfig(customers=300, orders=900, seed=11), shop_id=1, now=NOW)
+
+
+def _by(rows, key):
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[row[key]].append(row)
+    return grouped
+
+
+def test_generate_gives_identical_rows_for_the_same_seed():
+    config = DemoConfig(customers=80, orders=200, seed=5)
+
+    first = generate(config, shop_id=3, now=NOW)
+    again = generate(config, shop_id=3, now=NOW)
+    other = generate(DemoConfig(customers=80, orders=200, seed=6), shop_id=3, now=NOW)
+
+    assert first.tables == again.tables
+    assert first.ground_truth == again.ground_truth
+    assert first.tables["customers"] != other.tables["customers"]
+
+
+def test_generate_makes_exactly_the_orders_and_customers_asked_for(data):
+    assert (len(data.tables["customers"]), len(data.tables["orders"]), len(data.tables["products"])) == (
+        300,
+        900,
+        40,
+    )
+
+
+def test_every_customer_type_appears_and_the_truth_stays_out_of_the_rows(data):
+    truth = data.ground_truth
+
+    assert set(truth["types"]) == {t.value for t in CustomerType}
+    assert sum(truth["types"].values()) == 300
+    assert {e["id"] for e in truth["customers"]} == {c["id"] for c in data.tables["customers"]}
+    type_names = {t.value for t in CustomerType}
+    for row in data.tables["customers"]:
+        assert not type_names & set(map(str, row.values()))
+
+
+def test_customers_come_from_four_locales_with_e164_phones(data):
+    locales = {c["locale"] for c in data.tables["customers"]}
+
+    assert locales == {"nb-NO", "en-US", "he-IL", "zh-CN"}
+    for customer in data.tables["customers"]:
+        assert re.fullmatch(r"\+[1-9]\d{7,14}", customer["phone"])
+        assert phonenumbers.parse(customer["phone"]).country_code in (47, 1, 972, 86)
+
+
+def _canonical_address(address):
+    text = f"{address['address1']} {address['address2']} {address['zip']} {address['country_code']}".lower()
+    for long, short in (*US_ABBREVIATIONS.items(), *NO_ABBREVIATIONS.items()):
+        text = text.replace(short.lower(), long.lower())
+    text = text.replace("apt.", "#").replace("suite", "ste")
+    return re.sub(r"[\W_]+", "", text)
+
+
+def test_evaders_share_an_identifier_with_their_original_account(data):
+    customers = {c["id"]: c for c in data.tables["customers"]}
+    orders = _by(data.tables["orders"], "customer_id")
+
+    def identifiers(customer_id):
+        rows = orders[customer_id]
+        return {
+            "phone": {phonenumbers.format_number(phonenumbers.parse(customers[customer_id]["phone"]), 0)},
+            "address": {_canonical_address(o["shipping_address"]) for o in rows},
+            "device": {o["device_id"] for o in rows},
+            "card": {o["payment_fingerprint"] for o in rows},
+        }
+
+    evaders = [e for e in data.ground_truth["customers"] if e["type"] == "evader"]
+    assert evaders
+    for entry in evaders:
+        assert entry["original_customer_id"] != entry["id"]
+        assert customers[entry["id"]]["email"] != customers[entry["original_customer_id"]]["email"]
+        mine, theirs = identifiers(entry["id"]), identifiers(entry["original_customer_id"])
+        for kind in entry["shared"]:
+            assert mine[kind] & theirs[kind], (entry, kind)
+        assert min(o["created_at"] for o in orders[entry["id"]]) > max(
+            o["created_at"] for o in orders[entry["original_customer_id"]]
+        )
+
+
+def test_orders_add_up(data):
+    lines = _by(data.tables["line_items"], "order_id")
+    txs = _by(data.tables["transactions"], "order_id")
+    refunds = _by(data.tables["refunds"], "order_id")
+    refund_lines = _by(data.tables["refund_lines"], "refund_id")
+    for order in data.tables["orders"]:
+        items = lines[order["id"]]
+        assert order["subtotal"] == sum(i["unit_price"] * i["quantity"] for i in items)
+        assert order["discount"] == sum(i["discount"] for i in items)
+        assert order["total"] == order["subtotal"] + order["shipping"] - order["discount"]
+        captured = sum(
+            t["amount"] for t in txs[order["id"]] if t["kind"] == "capture" and t["status"] == "success"
+        )
+        refunded = sum(t["amount"] for t in txs[order["id"]] if t["kind"] == "refund")
+        assert refunded == sum(r["amount"] for r in refunds[order["id"]]) <= captured <= order["total"]
+        for refund in refunds[order["id"]]:
+            assert (
+                refund["amount"]
+                == sum(r["amount"] for r in refund_lines[refund["id"]]) + refund["shipping_amount"]
+            )
+        for item in items:
+            assert 0 <= item["refunded_quantity"] <= item["fulfilled_quantity"] <= item["quantity"] or (
+                order["status"] == "cancelled" and item["fulfilled_quantity"] == 0
+            )
+        expected = {
+            (True, False): "refunded",
+            (False, True): "partially_refunded",
+        }.get((refunded and refunded == captured, 0 < refunded < captured))
+        if expected:
+            assert order["financial_status"] == expected
+        assert order["created_at"] <= order["updated_at"] <= NOW
+
+
+def test_capture_fees_are_2_9_percent_plus_3_kroner_and_refunds_return_no_fee(data):
+    for tx in data.tables["transactions"]:
+        if tx["kind"] == "capture":
+            assert tx["fee"] == gateway_fee(tx["amount"])
+        else:
+            assert tx["fee"] == 0
+    assert gateway_fee(100_000) == 2_900 + 300
+
+
+def test_cancelled_orders_were_never_shipped_and_give_goods_back(data):
+    shipped = {f["order_id"] for f in data.tables["fulfillments"]}
+    lines = _by(data.tables["line_items"], "order_id")
+    cancelled = [o for o in data.tables["orders"] if o["status"] == "cancelled"]
+
+    assert cancelled
+    for order in cancelled:
+        assert order["id"] not in shipped
+        assert order["cancel_reason"] in {"customer", "inventory", "fraud", "declined", "other"}
+        assert all(i["restocked_quantity"] == i["quantity"] for i in lines[order["id"]])
+
+
+def test_bracketers_order_several_sizes_of_one_item_and_return_most(data):
+    bracketers = {e["id"] for e in data.ground_truth["customers"] if e["type"] == "bracketer"}
+    lines = _by(data.tables["line_items"], "order_id")
+    bracket_orders = [
+        o
+        for o in data.tables["orders"]
+        if o["customer_id"] in bracketers
+        and len(lines[o["id"]]) > 1
+        and len({i["product_id"] for i in lines[o["id"]]}) == 1
+    ]
+    returned = [o for o in bracket_orders if any(i["refunded_quantity"] for i in lines[o["id"]])]
+
+    assert bracket_orders
+    assert len(returned) >= len(bracket_orders) // 2
+
+
+def test_claims_and_chargebacks_are_tagged_with_a_note(data):
+    tagged = [o for o in data.tables["orders"] if {"chargeback", "claim:item_not_received"} & set(o["tags"])]
+
+    assert {t for o in tagged for t in o["tags"]} >= {"chargeback", "claim:item_not_received"}
+    assert all(o["note"] for o in tagged)
+
+
+def test_every_moment_is_in_the_year_before_now(data):
+    start = NOW - timedelta(days=366)
+    for table in ("orders", "transactions", "refunds", "fulfillments"):
+        for row in data.tables[table]:
+            assert start <= row["created_at"] <= NOW, (table, row)
+
+
+def test_scale_counts_hits_the_total_and_keeps_the_minimum():
+    assert sum(scale_counts([5, 1, 1, 30], 20, 1)) == 20
+    assert min(scale_counts([5, 1, 1, 30], 20, 1)) >= 1
+    assert sum(scale_counts([1, 1, 1], 2, 1)) == 2
+
+
+def test_order_counts_sum_to_the_total_even_with_fewer_orders_than_customers():
+    import random
+
+    types = assign_types(200, random.Random(1))
+
+    assert sum(order_counts(types, 150, random.Random(1))) == 150
+    assert sum(order_counts(types, 5000, random.Random(1))) == 5000

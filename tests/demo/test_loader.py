@@ -1,0 +1,114 @@
+"""Loading the demo store into SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from storeguard.core.errors import Conflict
+from storeguard.core.models import AuditEvent
+from storeguard.customers.models import Customer
+from storeguard.demo.generator import SHOP, DemoConfig
+from storeguard.demo.loader import after_load, load_demo
+from storeguard.orders.models import InventoryMovement, Order, Refund, Transaction
+from storeguard.shops.models import Product, Shop
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+SMALL = DemoConfig(customers=60, orders=150, seed=3)
+
+
+def _count(session, model, shop_id=None):
+    stmt = select(func.count()).select_from(model)
+    if shop_id is not None:
+        stmt = stmt.where(model.shop_id == shop_id)
+    return session.scalar(stmt)
+
+
+def test_load_demo_inserts_every_row_and_derives_stock_from_movements(session):
+    result = load_demo(session, SMALL, now=NOW)
+
+    shop = result.shop
+    assert (shop.name, shop.currency, shop.country, shop.platform) == (
+        "Nordlys Outfitters",
+        "NOK",
+        "NO",
+        "shopify",
+    )
+    assert _count(session, Customer, shop.id) == 60
+    assert _count(session, Order, shop.id) == 150
+    assert _count(session, Product, shop.id) == 40
+    order_ids = select(Order.id).where(Order.shop_id == shop.id)
+    assert (
+        session.scalar(select(func.count()).select_from(Refund).where(Refund.order_id.in_(order_ids)))
+        == (result.counts["refunds"])
+    )
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Transaction).where(Transaction.order_id.in_(order_ids))
+        )
+        == (result.counts["transactions"])
+    )
+    for product in session.scalars(select(Product).where(Product.shop_id == shop.id)):
+        ledger = session.scalar(
+            select(func.sum(InventoryMovement.delta)).where(InventoryMovement.product_id == product.id)
+        )
+        assert product.stock == ledger >= 0
+    assert result.stock_corrections  # the load records receipts, sales and restocks; stock follows from them
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "demo.loaded"))
+    assert event.data["counts"]["orders"] == 150
+
+
+def test_loaded_orders_read_back_with_aware_times_and_address_dicts(session):
+    result = load_demo(session, SMALL, now=NOW)
+
+    order = session.scalar(select(Order).where(Order.shop_id == result.shop.id).order_by(Order.id).limit(1))
+    assert order.number == "#1001"
+    assert order.created_at.tzinfo is not None
+    assert set(order.shipping_address) == {
+        "name",
+        "address1",
+        "address2",
+        "city",
+        "zip",
+        "province",
+        "country_code",
+    }
+    assert order.line_items and order.currency == "NOK"
+
+
+def test_load_demo_refuses_a_second_load_and_adds_nothing(session):
+    load_demo(session, SMALL, now=NOW)
+    customers = _count(session, Customer)
+
+    with pytest.raises(Conflict) as exc:
+        load_demo(session, SMALL, now=NOW)
+
+    assert exc.value.code == "demo_already_loaded"
+    assert _count(session, Customer) == customers
+    assert session.scalar(select(func.count()).select_from(Shop).where(Shop.domain == SHOP["domain"])) == 1
+
+
+def test_new_rows_after_a_load_get_fresh_ids(session):
+    result = load_demo(session, SMALL, now=NOW)
+    highest = session.scalar(select(func.max(Customer.id)))
+
+    customer = Customer(shop_id=result.shop.id, email="new@example.com", first_name="Ny", last_name="Kunde")
+    session.add(customer)
+    session.flush()
+
+    assert customer.id > highest
+
+
+def test_after_load_puts_drifted_stock_back_to_the_ledger(session):
+    result = load_demo(session, SMALL, now=NOW)
+    product = session.scalar(
+        select(Product).where(Product.shop_id == result.shop.id).order_by(Product.id).limit(1)
+    )
+    right = product.stock
+    product.stock = right + 7
+    session.flush()
+
+    corrections = after_load(session, result.shop)
+
+    assert corrections == {product.id: (right + 7, right)}
+    assert product.stock == right

@@ -1,0 +1,112 @@
+"""The start-up work of ``storeguard quickstart`` (not the serving)."""
+
+import stat
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from storeguard.core.apikeys import authenticate
+from storeguard.core.config import Settings
+from storeguard.core.db import Base, make_engine
+from storeguard.core.enums import Role
+from storeguard.customers.models import Customer
+from storeguard.demo import quickstart
+from storeguard.demo.quickstart import StaleSchema, banner, has_revisions, prepare_database, start
+from storeguard.shops.models import Shop
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(database_url=f"sqlite:///{tmp_path / 'var' / 'storeguard.db'}", data_dir=tmp_path / "var")
+
+
+def _count(settings, model):
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        n = session.scalar(select(func.count()).select_from(model))
+    engine.dispose()
+    return n
+
+
+def test_first_start_creates_schema_loads_demo_and_saves_an_owner_key(settings):
+    info = start(settings, customers=40, orders=100)
+
+    assert info.schema == ("migrated" if has_revisions() else "created")
+    assert info.loaded is not None and info.key_created
+    assert (_count(settings, Shop), _count(settings, Customer)) == (1, 40)
+    assert info.key_file.read_text().strip() == info.api_key
+    assert stat.S_IMODE(info.key_file.stat().st_mode) == 0o600
+    assert info.ground_truth_file.exists()
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        assert authenticate(session, info.api_key).role == Role.owner
+    engine.dispose()
+
+
+def test_later_start_keeps_the_data_and_prints_the_same_key(settings):
+    first = start(settings, customers=40, orders=100)
+
+    again = start(settings, customers=40, orders=100)
+
+    assert again.loaded is None and not again.key_created
+    assert again.api_key == first.api_key
+    assert _count(settings, Customer) == 40
+
+
+def test_start_makes_a_new_key_when_the_saved_one_no_longer_works(settings):
+    first = start(settings, customers=40, orders=100)
+    first.key_file.write_text("sg_revoked_or_from_another_database\n")
+
+    again = start(settings, customers=40, orders=100)
+
+    assert again.key_created and again.api_key != first.api_key
+    assert again.key_file.read_text().strip() == again.api_key
+
+
+def test_has_revisions_sees_only_revision_files(tmp_path):
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "__init__.py").write_text("")
+    assert not has_revisions(tmp_path)
+
+    (versions / "0001_first.py").write_text("revision = '0001'\n")
+
+    assert has_revisions(tmp_path)
+
+
+def test_prepare_database_refuses_a_pre_migration_database_once_revisions_exist(settings, tmp_path):
+    settings.data_dir.mkdir(parents=True)
+    engine = make_engine(settings.database_url)
+    Base.metadata.create_all(engine)  # as the fallback made databases before the first revision
+    engine.dispose()
+    migrations = tmp_path / "migrations"
+    (migrations / "versions").mkdir(parents=True)
+    (migrations / "versions" / "0001_first.py").write_text("revision = '0001'\n")
+
+    with pytest.raises(StaleSchema):
+        prepare_database(settings.database_url, migrations_dir=migrations)
+
+
+def test_prepare_database_uses_migrations_once_a_revision_exists(settings, tmp_path, monkeypatch):
+    calls = []
+    migrations = tmp_path / "migrations"
+    (migrations / "versions").mkdir(parents=True)
+    (migrations / "versions" / "0001_first.py").write_text("revision = '0001'\n")
+    monkeypatch.setattr(quickstart, "upgrade_to_head", calls.append)
+
+    assert prepare_database(settings.database_url, migrations_dir=migrations) == "migrated"
+    assert calls == [settings.database_url]
+    engine = create_engine(settings.database_url)
+    with engine.connect() as conn:
+        tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars().all()
+    engine.dispose()
+    assert tables == []  # create_all did not run
+
+
+def test_banner_gives_url_docs_key_and_a_curl_to_paste():
+    lines = "\n".join(banner("0.0.0.0", 8000, "sg_abc"))
+
+    assert lines.splitlines()[0].endswith("http://127.0.0.1:8000")
+    assert "http://127.0.0.1:8000/docs" in lines
+    assert 'curl -H "Authorization: Bearer sg_abc" "http://127.0.0.1:8000/v1/products?limit=5"' in lines

@@ -1,0 +1,73 @@
+"""The integrations commands: secrets are stored encrypted and never printed back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from storeguard.cli import app
+from storeguard.core.config import get_settings
+from storeguard.core.db import Base, make_engine, make_session_factory
+from storeguard.integrations.enums import SecretName, SecretScope
+from storeguard.integrations.models import IntegrationSecret
+from storeguard.integrations.secrets import get_secret
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    monkeypatch.setattr(get_settings(), "database_url", url)
+    return url
+
+
+def test_shops_add_and_gateways_add_store_secrets_without_printing_them(cli_db: str) -> None:
+    runner = CliRunner()
+    added = runner.invoke(
+        app,
+        [
+            "shops",
+            "add",
+            "kari.myshopify.com",
+            "--name",
+            "Kari",
+            "--currency",
+            "NOK",
+            "--country",
+            "NO",
+            "--webhook-secret",
+            "shpss_cli_secret",
+        ],
+    )
+    gateway = runner.invoke(app, ["gateways", "add", "stripe", "--secret", "whsec_cli_secret"])
+
+    assert added.exit_code == 0, added.output
+    assert gateway.exit_code == 0, gateway.output
+    assert "shpss_cli_secret" not in added.output and "whsec_cli_secret" not in gateway.output
+    engine = make_engine(cli_db)
+    with make_session_factory(engine)() as session:
+        rows = list(session.scalars(select(IntegrationSecret)))
+        assert {(r.scope, r.owner, r.name) for r in rows} == {
+            ("shop", "kari.myshopify.com", "webhook_secret"),
+            ("gateway", "stripe", "webhook_secret"),
+        }
+        assert all("secret" not in r.current for r in rows)
+        pair = get_secret(session, scope=SecretScope.gateway, owner="stripe", name=SecretName.webhook_secret)
+        assert pair is not None and pair.current == "whsec_cli_secret"
+    engine.dispose()
+
+
+def test_an_unknown_gateway_is_a_clear_error_with_exit_code_2(cli_db: str) -> None:
+    result = CliRunner().invoke(app, ["gateways", "add", "bitcoin", "--secret", "x"])
+    assert result.exit_code == 2
+
+
+def test_worker_once_processes_the_inbox_and_the_outbox(cli_db: str) -> None:
+    result = CliRunner().invoke(app, ["integrations", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "inbox: 0 processed, 0 failed; shopify calls sent: 0" in result.output
