@@ -160,12 +160,16 @@ def link_types(shop: Any) -> tuple[IdentifierType, ...]:
 
 
 def keys_clause(type_col: Any, value_col: Any, keys: Iterable[tuple[str, str]]) -> Any:
-    """Build ``(type = t AND value IN (...)) OR ...`` so each branch uses the (type, value) index."""
-    by_type: dict[str, list[str]] = {}
-    for kind, value in keys:
-        by_type.setdefault(str(kind), []).append(value)
-    branches = [and_(type_col == kind, value_col.in_(values)) for kind, values in sorted(by_type.items())]
-    return or_(*branches) if len(branches) != 1 else branches[0]
+    """Build ``type IN (...) AND value IN (...)``: an index search on (shop, type, value) everywhere.
+
+    It is a superset of the exact pairs (a type with another type's value), so callers keep only
+    rows whose (type, value) is one of ``keys``. An OR of exact pairs reads better but makes
+    SQLite fall back to scanning the whole shop.
+    """
+    pairs = list(keys)
+    return and_(
+        type_col.in_(sorted({str(k) for k, _ in pairs})), value_col.in_(sorted({v for _, v in pairs}))
+    )
 
 
 def _shop(session: Session, shop_id: int) -> Any:
@@ -233,16 +237,22 @@ def link_customer(session: Session, customer: Customer, keys: Sequence[tuple[str
     if not keys:
         session.flush()
         return customer.cluster_id
-    others = session.execute(
-        select(Customer.id, Customer.cluster_id)
-        .join(Identifier, Identifier.customer_id == Customer.id)
-        .where(
-            Identifier.shop_id == customer.shop_id,
-            keys_clause(Identifier.type, Identifier.value, keys),
-            Identifier.customer_id != customer.id,
-        )
-        .distinct()
-    ).all()
+    wanted = set(keys)
+    others = list(
+        {
+            (cid, cluster)
+            for cid, cluster, kind, value in session.execute(
+                select(Customer.id, Customer.cluster_id, Identifier.type, Identifier.value)
+                .join(Identifier, Identifier.customer_id == Customer.id)
+                .where(
+                    Identifier.shop_id == customer.shop_id,
+                    keys_clause(Identifier.type, Identifier.value, wanted),
+                    Identifier.customer_id != customer.id,
+                )
+            )
+            if (kind, value) in wanted
+        }
+    )
     clusters = {customer.cluster_id} | {cluster or cid for cid, cluster in others}
     target = min(clusters)
     if clusters != {target}:

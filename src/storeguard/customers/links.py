@@ -27,6 +27,7 @@ TYPE_LABELS = {
     "cidr": "IP range",
     "customer": "customer",
 }
+_I = Identifier.__table__.c  # Core columns: the path query runs inside screening's hot path
 _OPAQUE = {IdentifierType.device_id, IdentifierType.payment_fingerprint, IdentifierType.platform_id}
 
 
@@ -132,20 +133,20 @@ def link_paths(
         frontier = {start_customer_id}
         for cid, kind, value in _keys_of(session, frontier, type_values):
             frontier_keys.setdefault((kind, value), set()).add(cid)
-    for key in start_keys:
+    for key in start_keys:  # the order's own keys belong to its customer (None for a guest checkout)
         if key[0] in type_values:
-            frontier_keys.setdefault(key, set()).add(None)
+            frontier_keys.setdefault(key, set()).add(start_customer_id)
     for _ in range(max_hops):
         if not frontier_keys or (wanted is not None and wanted <= visited.keys()):
             break
         holders = session.execute(
-            select(Identifier.customer_id, Identifier.type, Identifier.value).where(
-                Identifier.shop_id == shop_id, keys_clause(Identifier.type, Identifier.value, frontier_keys)
+            select(_I.customer_id, _I.type, _I.value).where(
+                _I.shop_id == shop_id, keys_clause(_I.type, _I.value, frontier_keys)
             )
         ).all()
         reached: dict[int, tuple[int | None, set[tuple[str, str]]]] = {}
         for cid, kind, value in holders:
-            if cid in visited:
+            if cid in visited or (kind, value) not in frontier_keys:
                 continue
             parent = min(frontier_keys[(kind, value)], key=lambda p: -1 if p is None else p)
             entry = reached.setdefault(cid, (parent, set()))
@@ -163,8 +164,8 @@ def link_paths(
 
 def _keys_of(session: Session, customer_ids: Iterable[int], types: list[str]) -> list[tuple[int, str, str]]:
     rows = session.execute(
-        select(Identifier.customer_id, Identifier.type, Identifier.value).where(
-            Identifier.customer_id.in_(list(customer_ids)), Identifier.type.in_(types)
+        select(_I.customer_id, _I.type, _I.value).where(
+            _I.customer_id.in_(list(customer_ids)), _I.type.in_(types)
         )
     ).all()
     return [tuple(r) for r in rows]  # type: ignore[misc]
@@ -197,9 +198,7 @@ def _build_paths(
     # Every identifier both ends of a hop hold, not only the one BFS happened to follow.
     held: dict[int, dict[tuple[str, str], str]] = {}
     for cid, kind, value, display in session.execute(
-        select(Identifier.customer_id, Identifier.type, Identifier.value, Identifier.display).where(
-            Identifier.customer_id.in_(nodes)
-        )
+        select(_I.customer_id, _I.type, _I.value, _I.display).where(_I.customer_id.in_(nodes))
     ):
         held.setdefault(cid, {})[(kind, value)] = display
     order_keys = {k for k in start_keys if k[0] in link_kinds}
@@ -208,7 +207,9 @@ def _build_paths(
         hops = []
         for parent, node in chain:
             mine = held.get(node, {})
-            theirs = set(held.get(parent, {})) if parent is not None else order_keys
+            theirs = set(held.get(parent, {})) if parent is not None else set()
+            if parent == start:
+                theirs |= order_keys
             shared = sorted((k for k in mine if k in theirs and k[0] in link_kinds), key=_key_order)
             if not shared:
                 shared = sorted(visited[node][1], key=_key_order)

@@ -27,12 +27,12 @@ class Customer(Base):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     state: Mapped[AccountState] = mapped_column(String(20), default=AccountState.enabled)
     note: Mapped[str | None] = mapped_column(Text)
-    # The smallest customer id among everyone linked to this customer (union-find, kept current
-    # as identifiers arrive); None until the customer's first identifier is recorded.
-    cluster_id: Mapped[int | None] = mapped_column(BigId, index=True)
     tags: Mapped[list[str]] = mapped_column(Json, default=list)
     # The platform's own updated_at: a mirrored customer is only overwritten by a newer version.
     platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The smallest customer id among everyone linked to this customer (union-find, kept current
+    # as identifiers arrive); None until the customer's first identifier is recorded.
+    cluster_id: Mapped[int | None] = mapped_column(BigId, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 

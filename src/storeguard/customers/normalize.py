@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import idna
@@ -68,6 +69,7 @@ PLUS_TAG_DOMAINS = (
 )
 
 _SINGLE_DOT = re.compile(r"(?<!\.)\.(?!\.)")
+_SPACE = re.compile(r"\s")
 
 
 def _nfkc(value: str) -> str:
@@ -78,15 +80,25 @@ def _invalid(code: CustomerErrorCode, field: str, value: Any, why: str) -> Inval
     return Invalid(code, f"{field} {value!r} {why}", field=field, value=value)
 
 
+_ASCII_HOST = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
+
+
 def normalize_domain(domain: str, *, field: str = "email") -> str:
     """Return a mail domain in canonical Unicode form (IDN punycode and Unicode compare equal)."""
     text = _nfkc(domain.strip()).rstrip(".").lower()
-    if not text or "." not in text or any(ch.isspace() for ch in text):
+    if not text or "." not in text or _SPACE.search(text):
         raise _invalid(CustomerErrorCode.invalid_email, field, domain, "is not a mail domain")
+    return _canonical_domain(text, field)
+
+
+@lru_cache(maxsize=65536)
+def _canonical_domain(text: str, field: str) -> str:
+    if _ASCII_HOST.match(text) and "xn--" not in text:
+        return text  # plain ASCII host names are their own canonical form; IDNA is slow
     try:
         return idna.decode(idna.encode(text, uts46=True))
     except idna.IDNAError:
-        raise _invalid(CustomerErrorCode.invalid_email, field, domain, "is not a valid domain name") from None
+        raise _invalid(CustomerErrorCode.invalid_email, field, text, "is not a valid domain name") from None
 
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
@@ -95,9 +107,12 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
     local, at, domain_part = text.rpartition("@")
     if not at or not local or not domain_part:
         raise _invalid(CustomerErrorCode.invalid_email, field, raw, "is not an email address")
-    if not local.startswith('"') and any(ch.isspace() for ch in local):
+    if not local.startswith('"') and _SPACE.search(local):
         raise _invalid(CustomerErrorCode.invalid_email, field, raw, "has spaces in its local part")
-    domain = normalize_domain(domain_part, field=field)
+    try:
+        domain = normalize_domain(domain_part, field=field)
+    except Invalid as exc:
+        raise _invalid(CustomerErrorCode.invalid_email, field, raw, exc.message.split(" ", 2)[-1]) from None
     if domain in PLUS_TAG_DOMAINS:
         local = local.split("+", 1)[0]
     if domain in GMAIL_DOMAINS:
@@ -254,8 +269,11 @@ def normalize_street(text: str) -> str:
             while i + 1 < len(words) and words[i + 1] in _UNIT_WORDS:  # "Apt #4", "unit no"
                 i += 1
             following = words[i + 1] if i + 1 < len(words) else ""
-            units.append(f"unit {following}".strip())
-            i += 2
+            if any(ch.isdigit() for ch in following) or (len(following) == 1 and following.isalpha()):
+                units.append(f"unit {following}")
+                i += 2
+            else:  # "Apt" followed by no unit number says nothing
+                i += 1
             continue
         if _NORWEGIAN_UNIT.match(word):
             units.append(f"unit {word}")
@@ -347,7 +365,7 @@ def normalize_payment_fingerprint(raw: str, *, field: str = "payment_fingerprint
         bin_, last4, month, year = match.groups()
         expiry = f":{month}{year[-2:]}" if month and year else ""
         return f"card:{bin_}:{last4}{expiry}"
-    if not text or any(ch.isspace() for ch in text):
+    if not text or _SPACE.search(text):
         raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is not a payment fingerprint")
     return f"fp:{text}"
 
@@ -361,7 +379,7 @@ def card_fingerprint(bin_: str, last4: str, exp_month: int | None = None, exp_ye
 def normalize_token(raw: str, *, field: str) -> str:
     """Return an opaque id (device id, platform id) trimmed and lower-cased."""
     text = _nfkc(str(raw).strip()).lower()
-    if not text or any(ch.isspace() for ch in text):
+    if not text or _SPACE.search(text):
         raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is not an identifier")
     return text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -81,13 +82,14 @@ def normalize_target(session: Session, shop: Shop, type_: str, raw: Any) -> tupl
 
 def bump_version(session: Session, shop_id: int) -> None:
     """Tell every process that the shop's lists changed (their IP-range caches go stale)."""
+    token = uuid.uuid4().hex
     changed = session.execute(
         update(ListVersion)
         .where(ListVersion.shop_id == shop_id)
-        .values(version=ListVersion.version + 1, changed_at=now())
+        .values(version=ListVersion.version + 1, token=token, changed_at=now())
     ).rowcount
     if not changed:
-        session.add(ListVersion(shop_id=shop_id, version=1, changed_at=now()))
+        session.add(ListVersion(shop_id=shop_id, version=1, token=token, changed_at=now()))
     session.flush()
 
 

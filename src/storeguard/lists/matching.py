@@ -12,18 +12,17 @@ import ipaddress
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
-from storeguard.customers.identifiers import keys_clause
 from storeguard.customers.links import LinkPath, describe_identifier, link_paths
-from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
-from storeguard.lists.models import ListEntry, ListVersion
+from storeguard.lists.models import ListEntry
 from storeguard.lists.scope import LineFacts, applicable_lines, describe_restriction
 from storeguard.shops.models import Shop
 
@@ -40,7 +39,82 @@ _ENTRY_COLUMNS = (
     E.reason_code,
     E.scope,
     E.expires_at,
+    E.block_id,
 )
+
+
+# The hot path runs a handful of hand-written statements on the session's own driver connection
+# (inside its transaction): at these sizes SQLAlchemy's per-statement overhead is larger than the
+# index searches themselves. ``type IN (..) AND value IN (..)`` is an index search on
+# (shop_id, type, value) in SQLite and PostgreSQL alike; callers keep only the exact pairs.
+_ENTRY_SELECT = (
+    "SELECT id, kind, type, value, display, customer_id, action, reason_code, scope, expires_at, block_id "
+    "FROM list_entries "
+)
+_SQL_SHOP = (
+    "SELECT s.settings, COALESCE(v.token, '') FROM shops s LEFT OUTER JOIN list_versions v ON v.shop_id = s.id "
+    "WHERE s.id = {p}"
+)
+_SQL_ENTRIES = (
+    _ENTRY_SELECT + "WHERE shop_id = {p} AND type IN ({types}) AND value IN ({values}) AND status = 'active'"
+)
+_SQL_ENTRIES_BY_ID = _ENTRY_SELECT + "WHERE id IN ({ids}) AND status = 'active'"
+_SQL_HOLDERS = (
+    "SELECT i.customer_id, c.cluster_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
+    "WHERE i.shop_id = {p} AND i.type IN ({types}) AND i.value IN ({values})"
+)
+_SQL_CLUSTER = "SELECT cluster_id FROM customers WHERE id = {p}"
+# A cluster id is the smallest member's id; a customer never linked may have none yet, so its own
+# identifiers are read by id as well.
+_SQL_MEMBER_KEYS = (
+    "SELECT i.customer_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
+    "WHERE c.cluster_id IN ({clusters}) "
+    "UNION ALL SELECT customer_id, type, value FROM identifiers WHERE customer_id IN ({ids})"
+)
+
+
+class EntryRow(NamedTuple):
+    id: int
+    kind: str
+    type: str
+    value: str
+    display: str
+    customer_id: int | None
+    action: str | None
+    reason_code: str
+    scope: dict[str, Any]
+    expires_at: datetime | None
+    block_id: int | None
+
+
+class _Driver:
+    """Runs the hot-path SQL on the session's driver connection, converting values as the ORM would."""
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        dialect = connection.dialect
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.dbapi = connection.connection.dbapi_connection
+        self.scope = E.scope.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.expires = E.expires_at.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.settings = Shop.__table__.c.settings.type.dialect_impl(dialect).result_processor(dialect, None)
+
+    def run(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[tuple[Any, ...]]:
+        marks = {name: ", ".join([self.mark] * len(values)) for name, values in lists.items()}
+        cursor = self.dbapi.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql.format(p=self.mark, **marks), params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def entries(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[EntryRow]:
+        rows = self.run(sql, params, **lists)
+        scope, expires = self.scope, self.expires
+        return [
+            EntryRow(*r[:8], scope(r[8]) if scope else r[8], expires(r[9]) if expires else r[9], r[10])
+            for r in rows
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +194,12 @@ class _RangeIndex:
         return found
 
 
-_ranges: dict[tuple[str, int], tuple[int, _RangeIndex]] = {}
+_ranges: dict[tuple[str, int], tuple[str, _RangeIndex]] = {}
 _ranges_lock = threading.Lock()
 
 
-def _range_index(session: Session, shop_id: int, version: int) -> _RangeIndex:
-    cache_key = (str(session.get_bind().url), shop_id)
+def _range_index(session: Session, shop_id: int, version: str) -> _RangeIndex:
+    cache_key = (str(session.get_bind().engine.url), shop_id)
     cached = _ranges.get(cache_key)
     if cached is not None and cached[0] == version:
         return cached[1]
@@ -164,91 +238,84 @@ def match(
     """
     at = now()
     keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
-    shop_row = session.execute(
-        select(Shop.settings, func.coalesce(ListVersion.version, literal(0)))
-        .outerjoin(ListVersion, ListVersion.shop_id == Shop.id)
-        .where(Shop.id == shop_id)
-    ).first()
-    settings, version = (shop_row[0] or {}, shop_row[1]) if shop_row else ({}, 0)
+    db = _Driver(session)
+    shop_row = db.run(_SQL_SHOP, [shop_id])
+    settings_raw, version = shop_row[0] if shop_row else (None, "")
+    settings = (db.settings(settings_raw) if db.settings and settings_raw is not None else settings_raw) or {}
     link_kinds = {str(t) for t in settings.get("link_identifier_types", DEFAULT_LINK_TYPES)}
 
     lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
-    rows: dict[int, Any] = {}
+    rows: dict[int, EntryRow] = {}
     hit_by: dict[int, Key] = {}
-    if lookup:
-        for row in session.execute(
-            select(*_ENTRY_COLUMNS).where(
-                E.shop_id == shop_id, E.status == EntryStatus.active, keys_clause(E.type, E.value, lookup)
-            )
-        ):
-            rows[row.id] = row
-            hit_by[row.id] = (row.type, row.value)
+    for row in _entries_on(db, shop_id, set(lookup)):
+        rows[row.id] = row
+        hit_by[row.id] = (row.type, row.value)
     ips = [v for t, v in keys if t == IdentifierType.ip]
     if ips:
         index = _range_index(session, shop_id, version)
         range_hits = {eid: ip for ip in ips for eid in index.lookup(ip)}
         missing = [eid for eid in range_hits if eid not in rows]
         if missing:
-            for row in session.execute(
-                select(*_ENTRY_COLUMNS).where(E.id.in_(missing), E.status == EntryStatus.active)
-            ):
+            for row in db.entries(_SQL_ENTRIES_BY_ID, missing, ids=missing):
                 rows[row.id] = row
                 hit_by[row.id] = ("ip", range_hits[row.id])
 
     # Who the order's keys (and its customer) lead to, and everyone linked to them.
-    linking = [k for k in keys if k[0] in link_kinds]
+    linking = {k for k in keys if k[0] in link_kinds}
     holders: set[int] = set()
     clusters: set[int] = set()
     if linking:
-        for cid, cluster in session.execute(
-            select(Identifier.customer_id, Customer.cluster_id)
-            .join(Customer, Customer.id == Identifier.customer_id)
-            .where(Identifier.shop_id == shop_id, keys_clause(Identifier.type, Identifier.value, linking))
+        types, values = _key_lists(linking)
+        for cid, cluster, kind, value in db.run(
+            _SQL_HOLDERS, [shop_id, *types, *values], types=types, values=values
         ):
-            holders.add(cid)
-            clusters.add(cluster if cluster is not None else cid)
-    if customer_id is not None:
-        cluster = session.scalar(select(Customer.cluster_id).where(Customer.id == customer_id))
+            if (kind, value) in linking:
+                holders.add(cid)
+                clusters.add(cluster if cluster is not None else cid)
+    if customer_id is not None and customer_id not in holders:
+        found = db.run(_SQL_CLUSTER, [customer_id])
+        cluster = found[0][0] if found else None
         clusters.add(cluster if cluster is not None else customer_id)
-    members = set(holders)
-    if clusters:
-        members |= set(session.scalars(select(Customer.id).where(Customer.cluster_id.in_(clusters))))
-        members |= {c for c in clusters}  # a never-linked customer is its own cluster
+    # Everyone in those clusters and every identifier they have used, in one query.
+    ids = sorted(clusters | holders)
+    member_keys = (
+        db.run(_SQL_MEMBER_KEYS, [*sorted(clusters), *ids], clusters=sorted(clusters), ids=ids)
+        if clusters
+        else []
+    )
+    members = set(holders) | clusters | {row[0] for row in member_keys}
     linked_owner: dict[int, int] = {}  # entry id -> the linked customer who carries it
     own_history: set[int] = set()
     if members:
-        member_keys = [("customer", str(m)) for m in members if m != customer_id]
-        if member_keys:
-            for row in session.execute(
-                select(*_ENTRY_COLUMNS).where(
-                    E.shop_id == shop_id,
-                    E.status == EntryStatus.active,
-                    keys_clause(E.type, E.value, member_keys),
-                )
-            ):
-                if row.id not in rows:
-                    rows[row.id] = row
-                    linked_owner[row.id] = int(row.value)
-        for row in session.execute(
-            select(*_ENTRY_COLUMNS, Identifier.customer_id.label("holder"))
-            .join(
-                Identifier,
-                and_(Identifier.shop_id == E.shop_id, Identifier.type == E.type, Identifier.value == E.value),
-            )
-            .where(E.shop_id == shop_id, E.status == EntryStatus.active, Identifier.customer_id.in_(members))
-        ):
-            if row.id in rows and row.id not in linked_owner:
+        # Entries on a linked customer, or on any identifier a member has used, that the order's own
+        # keys did not already find.
+        held_by: dict[Key, list[int]] = {("customer", str(m)): [m] for m in members if m != customer_id}
+        for cid, kind, value in member_keys:
+            held_by.setdefault((kind, value), []).append(cid)
+        extra = set(held_by) - set(lookup)
+        for row in _entries_on(db, shop_id, extra) if extra else ():
+            if row.id in rows:
                 continue
-            if row.holder == customer_id:
+            owners = held_by[(row.type, row.value)]
+            if customer_id in owners:
                 rows[row.id] = row
                 hit_by[row.id] = (row.type, row.value)
                 own_history.add(row.id)
-                linked_owner.pop(row.id, None)
-            elif row.id not in rows or (row.id in linked_owner and row.holder < linked_owner[row.id]):
+            else:
                 rows[row.id] = row
-                linked_owner[row.id] = row.holder
+                linked_owner[row.id] = min(owners)
 
     live = {eid: row for eid, row in rows.items() if row.expires_at is None or row.expires_at > at}
+    # One block of a linked customer puts entries on them and on each of their identifiers; the order
+    # reached that block through the link once, so it is said once (by the customer entry if there).
+    seen_blocks: dict[int, int] = {}
+    for eid in sorted(live, key=lambda e: (live[e].type != "customer", e)):
+        block_id = live[eid].block_id
+        if eid in linked_owner and block_id is not None:
+            if block_id in seen_blocks:
+                del live[eid]
+            else:
+                seen_blocks[block_id] = eid
     owners = {linked_owner[eid] for eid in live if eid in linked_owner}
     paths: dict[int, LinkPath] = {}
     if owners:
@@ -261,6 +328,20 @@ def match(
             targets=owners,
         )
     return _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
+
+
+def _key_lists(keys: Iterable[Key]) -> tuple[list[str], list[str]]:
+    pairs = list(keys)
+    return sorted({k for k, _ in pairs}), sorted({v for _, v in pairs})
+
+
+def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
+    """Return the active entries on exactly these (type, value) keys, by one index search."""
+    if not keys:
+        return []
+    types, values = _key_lists(keys)
+    rows = db.entries(_SQL_ENTRIES, [shop_id, *types, *values], types=types, values=values)
+    return [row for row in rows if (row.type, row.value) in keys]
 
 
 def _assemble(

@@ -107,4 +107,6 @@ class ListVersion(Base):
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # A fresh random token per change: a rolled-back change can reuse a version number, never a token.
+    token: Mapped[str] = mapped_column(String(32), default="")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -16,9 +16,18 @@ MIN_JUSTIFICATION_CHARS = 20
 DEFAULT_BLOCK_ROLE = Role.agent
 
 
-def dedupe_key(kind: str, type_: str, value: str, action: str | None, scope: Mapping[str, Any]) -> str:
-    """Return the key that makes two entries the same entry (so creating one twice is idempotent)."""
-    text = json.dumps([kind, type_, value, action or "", dict(scope)], sort_keys=True, ensure_ascii=False)
+def scope_json(scope: Mapping[str, Any]) -> str:
+    """Return a scope as canonical JSON (sorted keys), the form the dedupe key hashes."""
+    return json.dumps(dict(scope), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def dedupe_key(kind: str, type_: str, value: str, action: str | None, scope: Mapping[str, Any] | str) -> str:
+    """Return the key that makes two entries the same entry (so creating one twice is idempotent).
+
+    ``scope`` may be given as its canonical JSON already (bulk imports compute it once per scope).
+    """
+    canonical = scope if isinstance(scope, str) else scope_json(scope)
+    text = "\x1f".join((str(kind), str(type_), value, str(action or ""), canonical))
     return hashlib.sha1(text.encode()).hexdigest()
 
 

@@ -13,8 +13,7 @@ from storeguard.core.audit import record_event
 from storeguard.core.errors import Conflict, Invalid
 from storeguard.lists.enums import ListErrorCode
 from storeguard.lists.models import ReasonCode
-
-NOTICE_LANGUAGES = ("en", "nb", "he", "zh")
+from storeguard.lists.notices import NOTICE_LANGUAGES
 
 DEFAULT_REASON_CODES: dict[str, tuple[str, dict[str, str]]] = {
     "fraud": (
