@@ -18,6 +18,7 @@ from storeguard.core.clock import now
 from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.core.money import validate_currency
 from storeguard.customers.models import Customer
+from storeguard.integrations.shopify.outbound import request_order_cancel
 from storeguard.orders import policy
 from storeguard.orders.enums import (
     CancellationRequestStatus,
@@ -298,7 +299,12 @@ def cancel_order(
             "notify_customer": notify_customer,
         },
     )
-    if notify_customer:
+    # A Shopify order is cancelled on Shopify too, and Shopify mails its own customers.
+    on_platform = request_order_cancel(
+        session, order, reason=reason, refund=refund, restock=restock, notify=notify_customer,
+        staff_note=staff_note,
+    )
+    if notify_customer and on_platform is None:
         _mail_cancellation(session, order, refund_record)
     return order
 
