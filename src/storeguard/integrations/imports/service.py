@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from storeguard.integrations.imports.orders import (
     write_orders,
     write_refunds,
 )
+from storeguard.integrations.imports.pipeline import mapped_in_child, worth_it
 from storeguard.integrations.imports.runner import BATCH, Item, Writer, run_import, start_run
 from storeguard.integrations.models import ImportRun
 from storeguard.orders.models import Order
@@ -31,22 +33,22 @@ def _order_currencies(session: Session, shop: Shop) -> dict[str, str]:
 
 def plan(
     session: Session, shop: Shop, kind: str, path: Path, preset: str | None
-) -> tuple[Iterator[Item], Writer]:
-    """Return the items of a file and the writer for them."""
+) -> tuple[Callable[[], Iterable[Item]], Writer]:
+    """Return what makes the items of a file (picklable, for a reader process) and their writer."""
     if not path.is_file():
         raise Invalid("import_file_missing", f"no file at {path}", field="file")
     if kind == "shopify":
-        return shopify_items(path), write_orders
+        return partial(shopify_items, path), write_orders
     if preset is not None and (kind != "orders" or preset not in csv_rows.PRESETS):
         raise Invalid(
             "import_preset_unknown", f"preset {preset!r} is not one of: woocommerce (orders)", field="preset"
         )
     if kind == "customers":
-        return csv_rows.customer_items(path), write_customers
+        return partial(csv_rows.customer_items, path), write_customers
     if kind == "orders":
-        return csv_rows.order_items(path, preset), write_orders
+        return partial(csv_rows.order_items, path, preset), write_orders
     if kind == "refunds":
-        return csv_rows.refund_items(path, _order_currencies(session, shop)), write_refunds
+        return partial(csv_rows.refund_items, path, _order_currencies(session, shop)), write_refunds
     raise Invalid("import_kind_unknown", f"kind must be one of shopify, {', '.join(CSV_KINDS)}", field="kind")
 
 
@@ -61,17 +63,30 @@ def import_file(
     batch_size: int = BATCH,
     on_progress: Callable[[int, int], None] | None = None,
     stop_after_batches: int | None = None,
+    parallel: bool | None = None,
 ) -> ImportRun:
-    """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch."""
-    items, writer = plan(session, shop, kind, path, preset)
+    """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch.
+
+    With ``parallel`` (by default: for files of a few megabytes and up, on a multi-core machine)
+    the file is read and mapped in a second process while this one writes.
+    """
+    make, writer = plan(session, shop, kind, path, preset)
     run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
-    return run_import(
-        session,
-        shop,
-        run,
-        items,
-        writer,
-        batch_size=batch_size,
-        on_progress=on_progress,
-        stop_after_batches=stop_after_batches,
-    )
+    if parallel is None:
+        parallel = worth_it(path.stat().st_size)
+    items = mapped_in_child(make, skip_through=run.rows_done) if parallel else make()
+    try:
+        return run_import(
+            session,
+            shop,
+            run,
+            items,
+            writer,
+            batch_size=batch_size,
+            on_progress=on_progress,
+            stop_after_batches=stop_after_batches,
+        )
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()  # an interrupted run ends its reader (process) now, not at garbage collection
