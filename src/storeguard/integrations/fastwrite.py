@@ -1,10 +1,10 @@
 """Bulk inserts at driver speed: COPY on PostgreSQL, executemany of tuples on SQLite.
 
 SQLAlchemy's per-row parameter handling costs more than the database does at import volumes,
-so rows are converted with each column type's own bind processor (the same conversion the ORM
-would apply) and handed to the driver in one go. Callers read generated ids back by platform id.
-Rows come as tuples in a fixed column order, so only the columns whose type converts (times,
-JSON) are touched per row.
+so rows come as tuples in a fixed column order and only the columns whose type converts are
+touched: with the column type's own bind processor, except two shortcuts that store the same
+thing faster (UTC times on SQLite in SQLAlchemy's text format; JSON written by orjson, which
+reads back to the same values). Callers read generated ids back by platform id.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def _sqlite_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
-def _jsonb_text(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """JSON text for a JSONB column: PostgreSQL re-parses it, so the fast compact form will do."""
+def _json_text(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """JSON text by orjson, several times faster than json.dumps; the same value reads back."""
 
     def convert(value: Any) -> Any:
         try:
@@ -49,8 +49,8 @@ def _converter(dialect: Any, column: Any) -> Callable[[Any], Any] | None:
         return None
     if dialect.name == "sqlite" and isinstance(column.type, UTCDateTime):
         return _sqlite_utc
-    if dialect.name == "postgresql" and isinstance(column.type, JSON):
-        return _jsonb_text(proc)
+    if isinstance(column.type, JSON):
+        return _json_text(proc)
     return proc
 
 
