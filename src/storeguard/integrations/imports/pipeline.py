@@ -27,8 +27,13 @@ _FAILED = "failed"
 
 
 def worth_it(size: int) -> bool:
-    """Tell whether a file of ``size`` bytes is worth mapping in a second process."""
-    return size >= MIN_BYTES and (os.cpu_count() or 1) > 1
+    """Tell whether a file of ``size`` bytes is worth mapping in a second process.
+
+    Sending mapped orders between processes costs about as much CPU as mapping them, so a second
+    process only pays when a core is idle for it: on a machine busy with other work it is slower.
+    """
+    cores = os.cpu_count() or 1
+    return size >= MIN_BYTES and cores > 1 and os.getloadavg()[0] <= cores - 1
 
 
 def _produce(make: Callable[[], Iterable[Item]], skip_through: int, out: Any) -> None:
