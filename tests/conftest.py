@@ -121,19 +121,29 @@ def committing_engine(engine: Engine) -> Iterator[Engine]:
             conn.execute(table.delete())
 
 
-@pytest.fixture
-def app(session: Session):  # noqa: ANN201
-    """The HTTP app bound to the test's session."""
+@pytest.fixture(scope="session")
+def _shared_app():  # noqa: ANN202
+    """One app for the whole run: building routes and OpenAPI per test would dominate the suite."""
     from storeguard.app import create_app
-    from storeguard.core.api import get_session
 
-    application = create_app(get_settings(), session_factory=lambda: session)
+    return create_app(get_settings(), session_factory=lambda: None)
+
+
+@pytest.fixture
+def app(_shared_app, session: Session):  # noqa: ANN001, ANN201
+    """The HTTP app bound to the test's session."""
+    from storeguard.core.api import get_session
 
     def _same_session() -> Iterator[Session]:
         yield session
 
-    application.dependency_overrides[get_session] = _same_session
-    return application
+    saved_state = dict(_shared_app.state._state)  # tests may set flags on app.state; undo them after
+    _shared_app.state.session_factory = lambda: session
+    _shared_app.dependency_overrides[get_session] = _same_session
+    yield _shared_app
+    _shared_app.dependency_overrides.clear()
+    _shared_app.state._state.clear()
+    _shared_app.state._state.update(saved_state)
 
 
 @pytest.fixture

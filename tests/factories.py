@@ -159,7 +159,7 @@ def place_order(
         email=customer.email if customer else email,
         lines=[{"product_id": p.id, "quantity": q} for p, q in lines],
         shipping=shipping,
-        payment={"kind": payment, "fee": fee, "gateway": "stripe"} if payment else None,
+        payment={"kind": payment, "fee": fee, "gateway": "stripe"} if payment else None,  # fee: sale only
         **kw,
     )
     return create_order(session, actor=actor or FACTORY_ACTOR, data=data)

@@ -97,6 +97,7 @@ def test_create_order_numbers_orders_per_shop(session, shop, shirt):
         (lambda d, other: d.update(discount=1_000_000), Invalid, "invalid_amount"),
         (lambda d, other: d["lines"][0].update(discount=1_000_000), Invalid, "invalid_amount"),
         (lambda d, other: d.update(payment={"kind": "sale", "amount": 1_000_000}), Invalid, "invalid_amount"),
+        (lambda d, other: d.update(payment={"kind": "authorization", "fee": 30}), Invalid, "invalid_amount"),
         (lambda d, other: d.update(number="#taken"), Conflict, "duplicate_order_number"),
     ],
 )

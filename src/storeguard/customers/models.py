@@ -1,15 +1,15 @@
-"""Customers. Identifiers and links live beside them (see identifiers in this package)."""
+"""Customers, the identifiers they leave behind, and the cluster of linked customers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.clock import now
 from storeguard.core.db import Base, BigId, Json, UTCDateTime
-from storeguard.customers.enums import AccountState
+from storeguard.customers.enums import AccountState, IdentifierSource, IdentifierType
 
 
 class Customer(Base):
@@ -30,6 +30,9 @@ class Customer(Base):
     tags: Mapped[list[str]] = mapped_column(Json, default=list)
     # The platform's own updated_at: a mirrored customer is only overwritten by a newer version.
     platform_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The smallest customer id among everyone linked to this customer (union-find, kept current
+    # as identifiers arrive); None until the customer's first identifier is recorded.
+    cluster_id: Mapped[int | None] = mapped_column(BigId, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
@@ -38,3 +41,25 @@ class Customer(Base):
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class Identifier(Base):
+    """One identifier a customer has used, by its normalized key, with when it was first and last seen."""
+
+    __tablename__ = "identifiers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    type: Mapped[IdentifierType] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(600))  # the normalized key that is compared
+    display: Mapped[str] = mapped_column(String(600))  # as the customer wrote it
+    source: Mapped[IdentifierSource] = mapped_column(String(20), default=IdentifierSource.order)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    first_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+
+    __table_args__ = (
+        UniqueConstraint("customer_id", "type", "value"),
+        Index("ix_identifiers_lookup", "shop_id", "type", "value"),
+    )

@@ -18,6 +18,7 @@ from storeguard.core.clock import now
 from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.core.money import validate_currency
 from storeguard.customers.models import Customer
+from storeguard.integrations.shopify.outbound import request_order_cancel
 from storeguard.orders import policy
 from storeguard.orders.enums import (
     CancellationRequestStatus,
@@ -150,6 +151,13 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
         )
     payment_amount = None
     if data.payment is not None:
+        if data.payment.kind == TransactionKind.authorization and data.payment.fee:
+            # Gateways charge their fee when money is taken; an authorization only holds it.
+            raise Invalid(
+                OrderError.invalid_amount,
+                "an authorization carries no fee; send the fee with the capture",
+                field="payment.fee",
+            )
         payment_amount = total if data.payment.amount is None else data.payment.amount
         if not 0 < payment_amount <= total:
             raise Invalid(
@@ -291,7 +299,12 @@ def cancel_order(
             "notify_customer": notify_customer,
         },
     )
-    if notify_customer:
+    # A Shopify order is cancelled on Shopify too, and Shopify mails its own customers.
+    on_platform = request_order_cancel(
+        session, order, reason=reason, refund=refund, restock=restock, notify=notify_customer,
+        staff_note=staff_note,
+    )
+    if notify_customer and on_platform is None:
         _mail_cancellation(session, order, refund_record)
     return order
 

@@ -13,6 +13,7 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.errors import Conflict, Invalid
+from storeguard.integrations.shopify.outbound import request_refund
 from storeguard.orders import policy
 from storeguard.orders.enums import OrderStatus, TransactionKind, TransactionStatus
 from storeguard.orders.errors import OrderError
@@ -189,7 +190,9 @@ def refund_order(
         after=order_state(order),
         data={**refund_facts(refund), "restocked": restocked, "note": note},
     )
-    if notify_customer:
+    # A Shopify order is refunded through Shopify too, which mails its own customers.
+    on_platform = request_refund(session, order, refund, notify=notify_customer)
+    if notify_customer and on_platform is None:
         _notify_refund(session, order, refund)
     return refund
 

@@ -59,7 +59,10 @@ class PaymentIn(_In):
         description="'authorization' holds the money for a later capture; 'sale' captures at once."
     )
     amount: MinorUnits | None = Field(default=None, description="Defaults to the order total.")
-    fee: MinorUnits = Field(default=0, description="The gateway's fee; never returned on refund.")
+    fee: MinorUnits = Field(
+        default=0,
+        description="The gateway's fee on a sale (an authorization has none); never returned on refund.",
+    )
     gateway: str = Field(default="manual", max_length=50, examples=["stripe"])
     gateway_reference: str | None = Field(default=None, max_length=128)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:32:58.604337
+Create Date: 2026-11-22 12:00:23.699309
 """
 from collections.abc import Sequence
 
@@ -82,6 +82,35 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_messages_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_messages_kind'), ['kind'], unique=False)
 
+    op.create_table('rule_policy_head',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_policy_head'))
+    )
+    op.create_table('rule_policy_versions',
+    sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('change', sa.String(length=200), nullable=False),
+    sa.Column('snapshot', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('version', name=op.f('pk_rule_policy_versions')),
+    sa.UniqueConstraint('token', name=op.f('uq_rule_policy_versions_token'))
+    )
+    op.create_table('screening_velocity_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('key', sa.String(length=32), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('amount', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_velocity_events'))
+    )
+    with op.batch_alter_table('screening_velocity_events', schema=None) as batch_op:
+        batch_op.create_index('ix_screening_velocity_events_lookup', ['shop_id', 'key', 'at'], unique=False)
+
     op.create_table('shops',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -107,12 +136,14 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('platform_updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_customers_shop_id_shops')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers'))
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customers_cluster_id'), ['cluster_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index('ix_customers_shop_platform', ['shop_id', 'platform_id'], unique=False)
 
@@ -138,6 +169,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_import_runs_fingerprint'), ['fingerprint'], unique=False)
         batch_op.create_index(batch_op.f('ix_import_runs_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('list_versions',
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('changed_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_list_versions_shop_id_shops')),
+    sa.PrimaryKeyConstraint('shop_id', name=op.f('pk_list_versions'))
+    )
+    op.create_table('named_lists',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('values', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_named_lists_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_named_lists')),
+    sa.UniqueConstraint('shop_id', 'name', name=op.f('uq_named_lists_shop_id_name'))
+    )
+    with op.batch_alter_table('named_lists', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_named_lists_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_named_lists_shop_id'), ['shop_id'], unique=False)
+
     op.create_table('products',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -160,6 +217,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_products_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('reason_codes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('code', sa.String(length=50), nullable=False),
+    sa.Column('label', sa.String(length=200), nullable=False),
+    sa.Column('descriptions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_reason_codes_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reason_codes')),
+    sa.UniqueConstraint('shop_id', 'code', name=op.f('uq_reason_codes_shop_id_code'))
+    )
+    op.create_table('rules',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_rules_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rules'))
+    )
+    with op.batch_alter_table('rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rules_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('screening_settings',
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_screening_settings_shop_id_shops')),
+    sa.PrimaryKeyConstraint('shop_id', name=op.f('pk_screening_settings'))
+    )
     op.create_table('webhook_deliveries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
@@ -181,6 +278,37 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_deliveries_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index('ix_webhook_deliveries_status', ['status', 'id'], unique=False)
+
+    op.create_table('customer_blocks',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('scope', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('reason_code', sa.String(length=50), nullable=False),
+    sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('justification', sa.Text(), nullable=True),
+    sa.Column('identifier_types', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('account_disabled', sa.Boolean(), nullable=False),
+    sa.Column('appeal_token', sa.String(length=64), nullable=False),
+    sa.Column('notice_language', sa.String(length=10), nullable=True),
+    sa.Column('notice_message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('expires_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lifted_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lifted_by', sa.String(length=200), nullable=True),
+    sa.Column('lift_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_customer_blocks_customer_id_customers')),
+    sa.ForeignKeyConstraint(['notice_message_id'], ['outbox_messages.id'], name=op.f('fk_customer_blocks_notice_message_id_outbox_messages')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_customer_blocks_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_blocks')),
+    sa.UniqueConstraint('appeal_token', name=op.f('uq_customer_blocks_appeal_token'))
+    )
+    with op.batch_alter_table('customer_blocks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_blocks_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_blocks_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('orders',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -227,6 +355,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_orders_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index('ix_orders_shop_platform', ['shop_id', 'platform_id'], unique=False)
+
+    op.create_table('rule_versions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rule_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['rule_id'], ['rules.id'], name=op.f('fk_rule_versions_rule_id_rules')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_versions')),
+    sa.UniqueConstraint('rule_id', 'version', name=op.f('uq_rule_versions_rule_id_version'))
+    )
+    with op.batch_alter_table('rule_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rule_versions_rule_id'), ['rule_id'], unique=False)
 
     op.create_table('cancellation_requests',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -296,6 +439,27 @@ def upgrade() -> None:
     with op.batch_alter_table('fulfillments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fulfillments_order_id'), ['order_id'], unique=False)
 
+    op.create_table('identifiers',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('type', sa.String(length=30), nullable=False),
+    sa.Column('value', sa.String(length=600), nullable=False),
+    sa.Column('display', sa.String(length=600), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('first_seen', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_identifiers_customer_id_customers')),
+    sa.ForeignKeyConstraint(['first_order_id'], ['orders.id'], name=op.f('fk_identifiers_first_order_id_orders')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_identifiers_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identifiers')),
+    sa.UniqueConstraint('customer_id', 'type', 'value', name=op.f('uq_identifiers_customer_id_type_value'))
+    )
+    with op.batch_alter_table('identifiers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identifiers_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_identifiers_lookup', ['shop_id', 'type', 'value'], unique=False)
+
     op.create_table('inventory_movements',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -333,6 +497,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_line_items_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_line_items_product_id'), ['product_id'], unique=False)
 
+    op.create_table('list_entries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('type', sa.String(length=30), nullable=False),
+    sa.Column('value', sa.String(length=600), nullable=False),
+    sa.Column('display', sa.String(length=600), nullable=False),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('block_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('scope', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('action', sa.String(length=10), nullable=True),
+    sa.Column('reason_code', sa.String(length=50), nullable=False),
+    sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('lifted_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lifted_by', sa.String(length=200), nullable=True),
+    sa.Column('lift_reason', sa.Text(), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['block_id'], ['customer_blocks.id'], name=op.f('fk_list_entries_block_id_customer_blocks')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_list_entries_customer_id_customers')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_list_entries_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_list_entries'))
+    )
+    with op.batch_alter_table('list_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_list_entries_block_id'), ['block_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_list_entries_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_list_entries_lookup', ['shop_id', 'type', 'value'], unique=False)
+        batch_op.create_index('uq_list_entries_active_dedupe', ['shop_id', 'dedupe_key'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+
     op.create_table('refunds',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -351,6 +549,44 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refunds_order_id'), ['order_id'], unique=False)
+
+    op.create_table('screening_decisions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('decision', sa.String(length=10), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('restricted_lines', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('policy_version', sa.Integer(), nullable=False),
+    sa.Column('settings_revision', sa.Integer(), nullable=False),
+    sa.Column('duration_us', sa.Integer(), nullable=False),
+    sa.Column('verification', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_screening_decisions_customer_id_customers')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_screening_decisions_order_id_orders')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_screening_decisions_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_decisions'))
+    )
+    with op.batch_alter_table('screening_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_screening_decisions_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_decisions_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_screening_decisions_shop_created', ['shop_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_decisions_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('screening_review_notes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_screening_review_notes_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_review_notes'))
+    )
+    with op.batch_alter_table('screening_review_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_screening_review_notes_order_id'), ['order_id'], unique=False)
 
     op.create_table('dispute_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -394,6 +630,26 @@ def upgrade() -> None:
     with op.batch_alter_table('refund_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refund_lines_refund_id'), ['refund_id'], unique=False)
 
+    op.create_table('screening_verifications',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('decision_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('method', sa.String(length=40), nullable=False),
+    sa.Column('satisfied_by', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', storeguard.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['decision_id'], ['screening_decisions.id'], name=op.f('fk_screening_verifications_decision_id_screening_decisions')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_screening_verifications_order_id_orders')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_screening_verifications_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_verifications'))
+    )
+    with op.batch_alter_table('screening_verifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_screening_verifications_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screening_verifications_shop_id'), ['shop_id'], unique=False)
+
     op.create_table('transactions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -427,6 +683,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_transactions_gateway_reference'))
 
     op.drop_table('transactions')
+    with op.batch_alter_table('screening_verifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screening_verifications_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_verifications_order_id'))
+
+    op.drop_table('screening_verifications')
     with op.batch_alter_table('refund_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refund_lines_refund_id'))
 
@@ -440,10 +701,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_dispute_events_dispute_id'))
 
     op.drop_table('dispute_events')
+    with op.batch_alter_table('screening_review_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screening_review_notes_order_id'))
+
+    op.drop_table('screening_review_notes')
+    with op.batch_alter_table('screening_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screening_decisions_shop_id'))
+        batch_op.drop_index('ix_screening_decisions_shop_created')
+        batch_op.drop_index(batch_op.f('ix_screening_decisions_order_id'))
+        batch_op.drop_index(batch_op.f('ix_screening_decisions_customer_id'))
+
+    op.drop_table('screening_decisions')
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refunds_order_id'))
 
     op.drop_table('refunds')
+    with op.batch_alter_table('list_entries', schema=None) as batch_op:
+        batch_op.drop_index('uq_list_entries_active_dedupe', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+        batch_op.drop_index('ix_list_entries_lookup')
+        batch_op.drop_index(batch_op.f('ix_list_entries_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_list_entries_block_id'))
+
+    op.drop_table('list_entries')
     with op.batch_alter_table('line_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_line_items_product_id'))
         batch_op.drop_index(batch_op.f('ix_line_items_order_id'))
@@ -454,6 +733,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inventory_movements_order_id'))
 
     op.drop_table('inventory_movements')
+    with op.batch_alter_table('identifiers', schema=None) as batch_op:
+        batch_op.drop_index('ix_identifiers_lookup')
+        batch_op.drop_index(batch_op.f('ix_identifiers_customer_id'))
+
+    op.drop_table('identifiers')
     with op.batch_alter_table('fulfillments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fulfillments_order_id'))
 
@@ -470,6 +754,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cancellation_requests_order_id'))
 
     op.drop_table('cancellation_requests')
+    with op.batch_alter_table('rule_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rule_versions_rule_id'))
+
+    op.drop_table('rule_versions')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_shop_platform')
         batch_op.drop_index(batch_op.f('ix_orders_shop_id'))
@@ -477,16 +765,33 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_orders_created_at'))
 
     op.drop_table('orders')
+    with op.batch_alter_table('customer_blocks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_blocks_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_customer_blocks_customer_id'))
+
+    op.drop_table('customer_blocks')
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_deliveries_status')
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_shop_id'))
 
     op.drop_table('webhook_deliveries')
+    op.drop_table('screening_settings')
+    with op.batch_alter_table('rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rules_shop_id'))
+
+    op.drop_table('rules')
+    op.drop_table('reason_codes')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_shop_id'))
         batch_op.drop_index(batch_op.f('ix_products_category'))
 
     op.drop_table('products')
+    with op.batch_alter_table('named_lists', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_named_lists_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_named_lists_name'))
+
+    op.drop_table('named_lists')
+    op.drop_table('list_versions')
     with op.batch_alter_table('import_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_runs_shop_id'))
         batch_op.drop_index(batch_op.f('ix_import_runs_fingerprint'))
@@ -495,9 +800,16 @@ def downgrade() -> None:
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index('ix_customers_shop_platform')
         batch_op.drop_index(batch_op.f('ix_customers_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_customers_cluster_id'))
 
     op.drop_table('customers')
     op.drop_table('shops')
+    with op.batch_alter_table('screening_velocity_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_screening_velocity_events_lookup')
+
+    op.drop_table('screening_velocity_events')
+    op.drop_table('rule_policy_versions')
+    op.drop_table('rule_policy_head')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_kind'))
         batch_op.drop_index('ix_outbox_messages_due')

@@ -1,0 +1,117 @@
+"""Changing customers: create one, add an identifier, choose what links. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storeguard.core.actor import Actor
+from storeguard.core.audit import record_event
+from storeguard.core.clock import now
+from storeguard.core.errors import Invalid, NotFound
+from storeguard.customers.enums import CustomerErrorCode, IdentifierType
+from storeguard.customers.identifiers import add_identifier, record_customer_identifiers
+from storeguard.customers.models import Customer, Identifier
+from storeguard.customers.normalize import normalize_email, normalize_phone
+from storeguard.customers.reindex import relink_customers
+
+
+def get_shop(session: Session, shop_id: int) -> Any:
+    """Return the shop or 404."""
+    from storeguard.shops.models import Shop
+
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound(CustomerErrorCode.shop_not_found, f"no shop {shop_id}", field="shop_id")
+    return shop
+
+
+def create_customer(
+    session: Session,
+    *,
+    shop_id: int,
+    actor: Actor,
+    email: str | None = None,
+    phone: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    locale: str = "en",
+    platform_id: str | None = None,
+    note: str | None = None,
+) -> Customer:
+    """Create a customer and record the identifiers on the record (an unreadable email or phone is 422)."""
+    shop = get_shop(session, shop_id)
+    if email:
+        normalize_email(email)
+    if phone:
+        normalize_phone(phone, default_region=shop.country)
+    customer = Customer(
+        shop_id=shop.id,
+        email=(email or "").strip() or None,
+        phone=(phone or "").strip() or None,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        locale=locale or "en",
+        platform_id=platform_id,
+        note=note,
+        created_at=now(),
+    )
+    session.add(customer)
+    session.flush()
+    record_customer_identifiers(session, customer)
+    record_event(
+        session,
+        actor=actor,
+        action="customer.created",
+        subject_type="customer",
+        subject_id=customer.id,
+        after={"email": customer.email, "phone": customer.phone, "name": customer.name},
+    )
+    return customer
+
+
+def add_customer_identifier(
+    session: Session, *, customer: Customer, type: str, value: Any, actor: Actor
+) -> Identifier:
+    """Add an identifier a person found for this customer, and link the customer through it."""
+    identifier = add_identifier(session, customer, type, value)
+    record_event(
+        session,
+        actor=actor,
+        action="customer.identifier_added",
+        subject_type="customer",
+        subject_id=customer.id,
+        after={"type": identifier.type, "value": identifier.value},
+    )
+    return identifier
+
+
+def set_link_types(session: Session, *, shop_id: int, types: Iterable[str], actor: Actor) -> list[str]:
+    """Choose which identifier types link customers in a shop, and rebuild the clusters to match."""
+    shop = get_shop(session, shop_id)
+    try:
+        chosen = [IdentifierType(t).value for t in dict.fromkeys(types)]
+    except ValueError as exc:
+        raise Invalid(CustomerErrorCode.invalid_link_types, f"{exc.args[0]}", field="types") from None
+    if IdentifierType.email_domain.value in chosen:
+        raise Invalid(
+            CustomerErrorCode.invalid_link_types,
+            "an email domain is shared by strangers (gmail.com) and cannot link customers",
+            field="types",
+        )
+    before = (shop.settings or {}).get("link_identifier_types")
+    shop.settings = {**(shop.settings or {}), "link_identifier_types": chosen}
+    session.flush()
+    relink_customers(session, shop.id, types=tuple(IdentifierType(t) for t in chosen))
+    record_event(
+        session,
+        actor=actor,
+        action="shop.link_types_changed",
+        subject_type="shop",
+        subject_id=shop.id,
+        before={"link_identifier_types": before},
+        after={"link_identifier_types": chosen},
+    )
+    return chosen

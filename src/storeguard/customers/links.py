@@ -1,0 +1,227 @@
+"""Who a customer is linked to, and the path of shared identifiers that links them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storeguard.customers.enums import IdentifierType
+from storeguard.customers.identifiers import keys_clause
+from storeguard.customers.models import Customer, Identifier
+
+TYPE_LABELS = {
+    IdentifierType.email: "email",
+    IdentifierType.email_domain: "email domain",
+    IdentifierType.phone: "phone",
+    IdentifierType.shipping_address: "shipping address",
+    IdentifierType.billing_address: "billing address",
+    IdentifierType.ip: "IP",
+    IdentifierType.device_id: "device",
+    IdentifierType.payment_fingerprint: "card",
+    IdentifierType.platform_id: "platform account",
+    IdentifierType.name_address: "name and address",
+    "country": "country",
+    "cidr": "IP range",
+    "customer": "customer",
+}
+_I = Identifier.__table__.c  # Core columns: the path query runs inside screening's hot path
+_OPAQUE = {IdentifierType.device_id, IdentifierType.payment_fingerprint, IdentifierType.platform_id}
+
+
+def describe_identifier(kind: str, value: str, display: str | None = None) -> str:
+    """Say an identifier in words: ``phone +4791234567``, ``device d-81f…``."""
+    if kind == "customer":
+        return f"customer #{value}"
+    label = TYPE_LABELS.get(kind, kind)  # type: ignore[call-overload]
+    shown = (
+        display
+        if display
+        and kind
+        in (IdentifierType.shipping_address, IdentifierType.billing_address, IdentifierType.name_address)
+        else value
+    )
+    if kind in _OPAQUE and len(shown) > 12:
+        shown = shown[:10] + "…"
+    return f"{label} {shown}"
+
+
+@dataclass(frozen=True, slots=True)
+class SharedIdentifier:
+    type: str
+    value: str
+    display: str
+
+    def words(self) -> str:
+        """Say the identifier in words."""
+        return describe_identifier(self.type, self.value, self.display)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkHop:
+    """One step of a path: ``from_customer_id`` (None = the order being screened) shares these with ``to``."""
+
+    from_customer_id: int | None
+    to_customer_id: int
+    shared: tuple[SharedIdentifier, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPath:
+    """How two customers are linked, hop by hop."""
+
+    hops: tuple[LinkHop, ...] = field(default_factory=tuple)
+
+    @property
+    def customer_ids(self) -> list[int]:
+        return [h.to_customer_id for h in self.hops]
+
+    def text(self) -> str:
+        """Say the path in words, e.g. "shares phone +4791234567 with customer #1042"."""
+        parts = []
+        for i, hop in enumerate(self.hops):
+            shared = " and ".join(s.words() for s in hop.shared)
+            parts.append(
+                f"{'shares' if i == 0 else 'who shares'} {shared} with customer #{hop.to_customer_id}"
+            )
+        return ", ".join(parts)
+
+    def as_dict(self) -> list[dict[str, object]]:
+        """Return the path as plain data for JSON."""
+        return [
+            {
+                "from_customer_id": h.from_customer_id,
+                "to_customer_id": h.to_customer_id,
+                "shared": [{"type": s.type, "value": s.value, "display": s.display} for s in h.shared],
+            }
+            for h in self.hops
+        ]
+
+
+def cluster_of(session: Session, customer_id: int) -> list[int]:
+    """Return the ids of every customer linked to this one (itself included), smallest first."""
+    cluster_id = session.scalar(select(Customer.cluster_id).where(Customer.id == customer_id))
+    if cluster_id is None:
+        return [customer_id]
+    return list(
+        session.scalars(select(Customer.id).where(Customer.cluster_id == cluster_id).order_by(Customer.id))
+    )
+
+
+def link_paths(
+    session: Session,
+    *,
+    shop_id: int,
+    types: Iterable[str],
+    start_customer_id: int | None = None,
+    start_keys: Sequence[tuple[str, str]] = (),
+    targets: Iterable[int] | None = None,
+    max_hops: int = 8,
+) -> dict[int, LinkPath]:
+    """Find the shortest path of shared identifiers from a customer (or an order's keys) to others.
+
+    Breadth-first over identifiers of the linking ``types``; stops when every target is reached.
+    """
+    type_values = [str(t) for t in types]
+    wanted = set(targets) if targets is not None else None
+    visited: dict[int, tuple[int | None, frozenset[tuple[str, str]]]] = {}
+    frontier_keys: dict[tuple[str, str], set[int | None]] = {}
+    if start_customer_id is not None:
+        visited[start_customer_id] = (None, frozenset())
+        frontier = {start_customer_id}
+        for cid, kind, value in _keys_of(session, frontier, type_values):
+            frontier_keys.setdefault((kind, value), set()).add(cid)
+    for key in start_keys:  # the order's own keys belong to its customer (None for a guest checkout)
+        if key[0] in type_values:
+            frontier_keys.setdefault(key, set()).add(start_customer_id)
+    for _ in range(max_hops):
+        if not frontier_keys or (wanted is not None and wanted <= visited.keys()):
+            break
+        holders = session.execute(
+            select(_I.customer_id, _I.type, _I.value).where(
+                _I.shop_id == shop_id, keys_clause(_I.type, _I.value, frontier_keys)
+            )
+        ).all()
+        reached: dict[int, tuple[int | None, set[tuple[str, str]]]] = {}
+        for cid, kind, value in holders:
+            if cid in visited or (kind, value) not in frontier_keys:
+                continue
+            parent = min(frontier_keys[(kind, value)], key=lambda p: -1 if p is None else p)
+            entry = reached.setdefault(cid, (parent, set()))
+            if entry[0] == parent:
+                entry[1].add((kind, value))
+        if not reached:
+            break
+        for cid, (parent, keys) in reached.items():
+            visited[cid] = (parent, frozenset(keys))
+        frontier_keys = {}
+        for cid, kind, value in _keys_of(session, reached.keys(), type_values):
+            frontier_keys.setdefault((kind, value), set()).add(cid)
+    return _build_paths(session, visited, start_customer_id, wanted, start_keys, set(type_values))
+
+
+def _keys_of(session: Session, customer_ids: Iterable[int], types: list[str]) -> list[tuple[int, str, str]]:
+    rows = session.execute(
+        select(_I.customer_id, _I.type, _I.value).where(
+            _I.customer_id.in_(list(customer_ids)), _I.type.in_(types)
+        )
+    ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _build_paths(
+    session: Session,
+    visited: dict[int, tuple[int | None, frozenset[tuple[str, str]]]],
+    start: int | None,
+    wanted: set[int] | None,
+    start_keys: Sequence[tuple[str, str]],
+    link_kinds: set[str],
+) -> dict[int, LinkPath]:
+    targets = [c for c in visited if c != start and (wanted is None or c in wanted)]
+    if not targets:
+        return {}
+    chains: dict[int, list[tuple[int | None, int]]] = {}
+    nodes: set[int] = set()
+    for target in targets:
+        chain: list[tuple[int | None, int]] = []
+        node: int | None = target
+        while node is not None and node != start:
+            parent = visited[node][0]
+            chain.append((parent, node))
+            nodes.add(node)
+            node = parent
+        chains[target] = list(reversed(chain))
+    if start is not None:
+        nodes.add(start)
+    # Every identifier both ends of a hop hold, not only the one BFS happened to follow.
+    held: dict[int, dict[tuple[str, str], str]] = {}
+    for cid, kind, value, display in session.execute(
+        select(_I.customer_id, _I.type, _I.value, _I.display).where(_I.customer_id.in_(nodes))
+    ):
+        held.setdefault(cid, {})[(kind, value)] = display
+    order_keys = {k for k in start_keys if k[0] in link_kinds}
+    paths: dict[int, LinkPath] = {}
+    for target, chain in chains.items():
+        hops = []
+        for parent, node in chain:
+            mine = held.get(node, {})
+            theirs = set(held.get(parent, {})) if parent is not None else set()
+            if parent == start:
+                theirs |= order_keys
+            shared = sorted((k for k in mine if k in theirs and k[0] in link_kinds), key=_key_order)
+            if not shared:
+                shared = sorted(visited[node][1], key=_key_order)
+            hops.append(
+                LinkHop(parent, node, tuple(SharedIdentifier(k, v, mine.get((k, v), v)) for k, v in shared))
+            )
+        paths[target] = LinkPath(tuple(hops))
+    return paths
+
+
+_ORDER = {t.value: i for i, t in enumerate(IdentifierType)}
+
+
+def _key_order(key: tuple[str, str]) -> tuple[int, str]:
+    return (_ORDER.get(key[0], 99), key[1])

@@ -1,0 +1,419 @@
+"""Pure normalizers: one canonical key per identifier, so the same person compares equal.
+
+Every function here is idempotent (normalizing a key again returns the key) and raises
+``Invalid`` naming the field and the value when the input cannot be understood.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import idna
+import phonenumbers
+from babel import Locale
+
+from storeguard.core.errors import Invalid
+from storeguard.customers.enums import CustomerErrorCode, IdentifierType
+
+# --- email -------------------------------------------------------------------------------------
+# Which mailbox providers ignore what. Gmail ignores dots and a "+tag"; googlemail.com is gmail.com.
+# iCloud and Outlook.com deliver "+tag" to the base mailbox; Yahoo uses "-keyword" addresses;
+# every Yandex domain is one mailbox. Other domains keep their local part as written (lower-cased):
+# a "+" there may be a real character, and linking strangers is worse than missing a tag.
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+ICLOUD_DOMAINS = frozenset({"icloud.com", "me.com", "mac.com"})
+
+
+def _domains(prefix: str, tlds: str) -> list[str]:
+    return [f"{prefix}.{tld}" for tld in tlds.split()]
+
+
+OUTLOOK_DOMAINS = frozenset(
+    _domains(
+        "hotmail",
+        "at be ca cl co.il co.nz co.th co.uk com com.ar com.au com.br com.gr com.mx com.pe "
+        "com.tr com.vn cz de dk es fr hu id ie in it jp kr lv my ph pt sa sg sk no se fi",
+    )
+    + _domains("live", "be co.uk com com.ar com.mx de es eu fr it nl no se dk")
+    + _domains(
+        "outlook",
+        "at be cl co.il co.nz co.th com com.ar com.au com.br com.gr com.pe com.tr com.vn cz "
+        "de dk es fr hu id ie in it jp kr lv my ph pt sa sg sk",
+    )
+    + ["msn.com", "passport.com"]
+)
+YAHOO_DOMAINS = frozenset(
+    {
+        "rocketmail.com",
+        "yahoo.ca",
+        "yahoo.co.uk",
+        "yahoo.com",
+        "yahoo.de",
+        "yahoo.fr",
+        "yahoo.in",
+        "yahoo.it",
+        "ymail.com",
+    }
+)
+YANDEX_DOMAINS = frozenset({"yandex.ru", "yandex.ua", "yandex.kz", "yandex.com", "yandex.by", "ya.ru"})
+PLUS_TAG_DOMAINS = (
+    GMAIL_DOMAINS
+    | ICLOUD_DOMAINS
+    | OUTLOOK_DOMAINS
+    | frozenset({"fastmail.com", "fastmail.fm", "proton.me", "protonmail.com", "pm.me"})
+)
+
+_SINGLE_DOT = re.compile(r"(?<!\.)\.(?!\.)")
+_SPACE = re.compile(r"\s")
+
+
+def _nfkc(value: str) -> str:
+    return unicodedata.normalize("NFKC", value)
+
+
+def _invalid(code: CustomerErrorCode, field: str, value: Any, why: str) -> Invalid:
+    return Invalid(code, f"{field} {value!r} {why}", field=field, value=value)
+
+
+_ASCII_HOST = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
+
+
+def normalize_domain(domain: str, *, field: str = "email") -> str:
+    """Return a mail domain in canonical Unicode form (IDN punycode and Unicode compare equal)."""
+    text = _nfkc(domain.strip()).rstrip(".").lower()
+    if not text or "." not in text or _SPACE.search(text):
+        raise _invalid(CustomerErrorCode.invalid_email, field, domain, "is not a mail domain")
+    return _canonical_domain(text, field)
+
+
+@lru_cache(maxsize=65536)
+def _canonical_domain(text: str, field: str) -> str:
+    if _ASCII_HOST.match(text) and "xn--" not in text:
+        return text  # plain ASCII host names are their own canonical form; IDNA is slow
+    try:
+        return idna.decode(idna.encode(text, uts46=True))
+    except idna.IDNAError:
+        raise _invalid(CustomerErrorCode.invalid_email, field, text, "is not a valid domain name") from None
+
+
+def normalize_email(raw: str, *, field: str = "email") -> str:
+    """Return the mailbox an address delivers to: lower case, provider tags and gmail dots removed."""
+    text = _nfkc(str(raw).strip())
+    local, at, domain_part = text.rpartition("@")
+    if not at or not local or not domain_part:
+        raise _invalid(CustomerErrorCode.invalid_email, field, raw, "is not an email address")
+    if not local.startswith('"') and _SPACE.search(local):
+        raise _invalid(CustomerErrorCode.invalid_email, field, raw, "has spaces in its local part")
+    try:
+        domain = normalize_domain(domain_part, field=field)
+    except Invalid as exc:
+        raise _invalid(CustomerErrorCode.invalid_email, field, raw, exc.message.split(" ", 2)[-1]) from None
+    if domain in PLUS_TAG_DOMAINS:
+        local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        # Gmail ignores single dots; runs of dots are not valid gmail names and are kept as written.
+        local = _SINGLE_DOT.sub("", local)
+        domain = "gmail.com"
+    elif domain in YAHOO_DOMAINS:
+        # A Yahoo base name has no hyphen, so everything from the first one is the disposable keyword.
+        local = local.split("-", 1)[0]
+    elif domain in YANDEX_DOMAINS:
+        domain = "yandex.ru"
+    if not local:
+        raise _invalid(CustomerErrorCode.invalid_email, field, raw, "has an empty mailbox name")
+    return f"{_nfkc(local.lower())}@{domain}"
+
+
+def email_domain(normalized_email: str) -> str:
+    """Return the domain part of an already normalized address."""
+    return normalized_email.rpartition("@")[2]
+
+
+# --- phone -------------------------------------------------------------------------------------
+
+
+def normalize_phone(raw: str, *, default_region: str | None = None, field: str = "phone") -> str:
+    """Return the number in E.164, reading a national number in the shop's country."""
+    text = str(raw).strip()
+    region = (default_region or "").upper() or None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise _invalid(CustomerErrorCode.invalid_phone, field, raw, "is not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        raise _invalid(CustomerErrorCode.invalid_phone, field, raw, "is not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --- IP and CIDR -------------------------------------------------------------------------------
+
+
+def normalize_ip(raw: str, *, field: str = "ip") -> str:
+    """Return an IPv4 or IPv6 address in compressed form (IPv4-mapped IPv6 becomes IPv4)."""
+    text = str(raw).strip().strip("[]").split("%", 1)[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise _invalid(CustomerErrorCode.invalid_ip, field, raw, "is not an IP address") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.compressed
+
+
+def normalize_cidr(raw: str, *, field: str = "cidr") -> str:
+    """Return a network in canonical ``address/prefix`` form (host bits cleared)."""
+    text = str(raw).strip()
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise _invalid(CustomerErrorCode.invalid_cidr, field, raw, "is not an IP network (CIDR)") from None
+    return network.compressed
+
+
+# --- country -----------------------------------------------------------------------------------
+
+_COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+def normalize_country(raw: str, *, field: str = "country") -> str:
+    """Return an ISO 3166-1 alpha-2 country code in upper case."""
+    code = str(raw).strip().upper()
+    if code not in _COUNTRIES:
+        raise _invalid(CustomerErrorCode.invalid_country, field, raw, "is not an ISO 3166 country code")
+    return code
+
+
+# --- addresses and names -----------------------------------------------------------------------
+
+_LETTER_MAP = str.maketrans({"ø": "o", "æ": "ae", "đ": "d", "ł": "l", "þ": "th", "ð": "d", "œ": "oe"})
+_NON_WORD = re.compile(r"[^\w]+")
+_STREET_WORDS = {
+    "street": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "court": "ct",
+    "place": "pl",
+    "square": "sq",
+    "terrace": "ter",
+    "crescent": "cres",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "circle": "cir",
+    "mount": "mt",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
+    "plass": "pl",
+    "plassen": "pl",
+    "postboks": "pb",
+}
+# Norwegian street names are compounds ("Storgata", "Kirkeveien"), so the suffix is abbreviated.
+_STREET_SUFFIXES = (
+    ("gaten", "gt"),
+    ("gata", "gt"),
+    ("gate", "gt"),
+    ("veien", "vn"),
+    ("vegen", "vn"),
+    ("vei", "vn"),
+    ("veg", "vn"),
+)
+_UNIT_WORDS = frozenset(
+    {"apt", "apartment", "unit", "suite", "ste", "flat", "room", "rm", "leil", "leilighet", "bolig", "lgh"}
+)
+_NORWEGIAN_UNIT = re.compile(r"^[hukl]\d{4}$")  # bolignummer: H0301 = floor 3, door 1
+
+
+def _fold(text: str) -> str:
+    """Fold case, compatibility forms and accents so "Åsveien" and "ASVEIEN" compare equal."""
+    text = _nfkc(text).casefold().translate(_LETTER_MAP)
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return _nfkc(text)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _NON_WORD.sub(" ", _fold(text).replace("_", " ")).split() if w]
+
+
+def _street_word(word: str) -> str:
+    if word in _STREET_WORDS:
+        return _STREET_WORDS[word]
+    for suffix, short in _STREET_SUFFIXES:
+        if word.endswith(suffix):
+            return word[: -len(suffix)] + short
+    return word
+
+
+def normalize_street(text: str) -> str:
+    """Return a street line's canonical form: folded, abbreviated, unit numbers moved to the end."""
+    words = _words(text.replace("#", " unit "))
+    street: list[str] = []
+    units: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in _UNIT_WORDS:
+            while i + 1 < len(words) and words[i + 1] in _UNIT_WORDS:  # "Apt #4", "unit no"
+                i += 1
+            following = words[i + 1] if i + 1 < len(words) else ""
+            if any(ch.isdigit() for ch in following) or (len(following) == 1 and following.isalpha()):
+                units.append(f"unit {following}")
+                i += 2
+            else:  # "Apt" followed by no unit number says nothing
+                i += 1
+            continue
+        if _NORWEGIAN_UNIT.match(word):
+            units.append(f"unit {word}")
+        else:
+            street.append(_street_word(word))
+        i += 1
+    # "5 B" and "5B" are the same door.
+    if len(street) >= 2 and street[-2].isdigit() and len(street[-1]) == 1 and street[-1].isalpha():
+        street[-2:] = [street[-2] + street[-1]]
+    return " ".join(street + sorted(units))
+
+
+def normalize_postal_code(raw: str, country: str = "") -> str:
+    """Return a postal code without spaces or dashes; US ZIP+4 is cut to the 5-digit ZIP."""
+    code = re.sub(r"[\s\-]+", "", _nfkc(str(raw)).upper())
+    if country.upper() == "US" and code[:5].isdigit():
+        return code[:5]
+    return code
+
+
+def _get(obj: Any, key: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def normalize_address(address: Mapping[str, Any] | str, *, field: str = "address") -> str:
+    """Return an address's canonical key ``country|postal code|city|street``.
+
+    The city counts only when there is no postal code (people spell cities many ways). A key
+    string is accepted too and normalizes to itself.
+    """
+    if isinstance(address, str):
+        parts = address.split("|")
+        if len(parts) != 4:
+            raise _invalid(
+                CustomerErrorCode.invalid_address,
+                field,
+                address,
+                "is not an address (give address1, zip, city, country_code)",
+            )
+        country, postal, city, street = parts
+    else:
+        country = str(_get(address, "country_code") or "")
+        if len(country.strip()) != 2:
+            country = ""
+        postal = str(_get(address, "zip") or _get(address, "postal_code") or "")
+        city = str(_get(address, "city") or "")
+        street = " ".join(str(_get(address, k) or "") for k in ("address1", "address2"))
+    country = country.strip().lower()
+    postal = normalize_postal_code(postal, country)
+    street_key = normalize_street(street)
+    if not street_key:
+        raise _invalid(CustomerErrorCode.invalid_address, field, address, "has no street line")
+    city_key = "" if postal else " ".join(_words(city))
+    return f"{country}|{postal.lower()}|{city_key}|{street_key}"
+
+
+def normalize_name(raw: str) -> str:
+    """Return a person's name folded and with its words sorted ("Nordmann, Kari" = "kari nordmann")."""
+    return " ".join(sorted(_words(raw)))
+
+
+def name_address_key(name: str, address: Mapping[str, Any] | str) -> str:
+    """Return the key that links a name to an address; empty names give no key (raises)."""
+    name_key = normalize_name(name)
+    if not name_key:
+        raise _invalid(CustomerErrorCode.invalid_identifier, "name", name, "is empty")
+    return f"{name_key}#{normalize_address(address)}"
+
+
+# --- opaque identifiers ------------------------------------------------------------------------
+
+_CARD = re.compile(r"^(\d{6,8})\D+(\d{4})(?:\D+(\d{2})\D?(\d{2}|\d{4}))?$")
+
+
+def normalize_payment_fingerprint(raw: str, *, field: str = "payment_fingerprint") -> str:
+    """Return ``card:BIN:LAST4[:MMYY]`` for card details, else ``fp:<gateway fingerprint>``."""
+    text = str(raw).strip()
+    if text.startswith("fp:"):
+        text = text[3:].strip()
+        if not text:
+            raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is empty")
+        return f"fp:{text}"
+    match = _CARD.match(text.removeprefix("card:"))
+    if match:
+        bin_, last4, month, year = match.groups()
+        expiry = f":{month}{year[-2:]}" if month and year else ""
+        return f"card:{bin_}:{last4}{expiry}"
+    if not text or _SPACE.search(text):
+        raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is not a payment fingerprint")
+    return f"fp:{text}"
+
+
+def card_fingerprint(bin_: str, last4: str, exp_month: int | None = None, exp_year: int | None = None) -> str:
+    """Build the comparable fingerprint of a card from its BIN, last four digits and expiry."""
+    expiry = f":{exp_month:02d}{exp_year % 100:02d}" if exp_month and exp_year else ""
+    return normalize_payment_fingerprint(f"card:{bin_}:{last4}{expiry}")
+
+
+def normalize_token(raw: str, *, field: str) -> str:
+    """Return an opaque id (device id, platform id) trimmed and lower-cased."""
+    text = _nfkc(str(raw).strip()).lower()
+    if not text or _SPACE.search(text):
+        raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is not an identifier")
+    return text
+
+
+def normalize_identifier(type_: IdentifierType | str, raw: Any, *, default_region: str | None = None) -> str:
+    """Normalize one identifier of any type; ``Invalid`` names the type as the field."""
+    try:
+        kind = IdentifierType(type_)
+    except ValueError:
+        raise Invalid(
+            CustomerErrorCode.invalid_identifier_type,
+            f"{type_!r} is not an identifier type",
+            field="type",
+            value=str(type_),
+        ) from None
+    field = kind.value
+    match kind:
+        case IdentifierType.email:
+            return normalize_email(raw, field=field)
+        case IdentifierType.email_domain:
+            return normalize_domain(str(raw).rpartition("@")[2], field=field)
+        case IdentifierType.phone:
+            return normalize_phone(raw, default_region=default_region, field=field)
+        case IdentifierType.shipping_address | IdentifierType.billing_address:
+            return normalize_address(raw, field=field)
+        case IdentifierType.ip:
+            return normalize_ip(raw, field=field)
+        case IdentifierType.payment_fingerprint:
+            return normalize_payment_fingerprint(raw, field=field)
+        case IdentifierType.name_address:
+            if isinstance(raw, Mapping):
+                name = raw.get("name") or f"{raw.get('first_name') or ''} {raw.get('last_name') or ''}"
+                return name_address_key(str(name), raw)
+            name, _, address = str(raw).partition("#")
+            return name_address_key(name, address)
+        case _:
+            return normalize_token(raw, field=field)

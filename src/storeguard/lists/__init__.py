@@ -1,0 +1,1 @@
+"""Block and allow lists, blocking a customer, and the matcher that screening calls."""

@@ -1,0 +1,80 @@
+"""Kinds, actions, scopes and states of list entries and customer blocks."""
+
+from enum import StrEnum
+
+from storeguard.customers.enums import IdentifierType
+
+
+class EntryKind(StrEnum):
+    block = "block"
+    allow = "allow"  # the merchant's escape hatch: wins over a block on the same identifier
+
+
+class EntryAction(StrEnum):
+    """What a block entry asks screening to do with a matching order (strongest first)."""
+
+    block = "block"
+    verify = "verify"
+    review = "review"
+
+
+ACTION_STRENGTH = {EntryAction.block: 3, EntryAction.verify: 2, EntryAction.review: 1}
+
+
+class EntryStatus(StrEnum):
+    active = "active"
+    expired = "expired"
+    lifted = "lifted"
+
+
+# Anything an entry can be put on: every identifier type, plus a country, an IP range, a customer.
+EntryTarget = StrEnum(
+    "EntryTarget",
+    {
+        **{t.name: t.value for t in IdentifierType},
+        "country": "country",
+        "cidr": "cidr",
+        "customer": "customer",
+    },
+)
+
+
+class ScopeKind(StrEnum):
+    everything = "everything"
+    categories = "categories"
+    tags = "tags"
+    order_above = "order_above"
+    high_value = "high_value"
+    limited_edition = "limited_edition"
+
+
+class BlockStatus(StrEnum):
+    active = "active"
+    lifted = "lifted"
+
+
+class MatchVia(StrEnum):
+    direct = "direct"  # the order (or its customer's own history) carries the listed identifier
+    linked = "linked"  # a customer linked to this one carries it, or is listed
+
+
+class ListErrorCode(StrEnum):
+    entry_not_found = "entry_not_found"
+    entry_not_active = "entry_not_active"
+    invalid_entry_type = "invalid_entry_type"
+    invalid_scope = "invalid_scope"
+    invalid_expiry = "invalid_expiry"
+    invalid_action = "invalid_action"
+    reason_code_required = "reason_code_required"
+    unknown_reason_code = "unknown_reason_code"
+    reason_code_exists = "reason_code_exists"
+    evidence_required = "evidence_required"
+    evidence_order_not_found = "evidence_order_not_found"
+    justification_required = "justification_required"
+    role_too_weak = "role_too_weak"
+    customer_not_found = "customer_not_found"
+    customer_already_blocked = "customer_already_blocked"
+    customer_not_blocked = "customer_not_blocked"
+    lift_reason_required = "lift_reason_required"
+    invalid_csv = "invalid_csv"
+    shop_not_found = "shop_not_found"

@@ -1,0 +1,431 @@
+"""The lookup screening calls: which active entries apply to an order, how, and to which lines.
+
+``match`` reads a handful of indexed queries: entries on the order's keys, the customers who hold
+those keys, their link clusters, and entries on those customers and their identifiers. IP ranges
+live in a small per-process index that is rebuilt when the shop's list version changes. Paths are
+worked out only for the (rare) linked matches.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import now
+from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
+from storeguard.customers.links import LinkPath, describe_identifier, link_paths
+from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
+from storeguard.lists.models import ListEntry
+from storeguard.lists.scope import LineFacts, applicable_lines, describe_restriction
+from storeguard.shops.models import Shop
+
+Key = tuple[str, str]
+E = ListEntry.__table__.c
+_ENTRY_COLUMNS = (
+    E.id,
+    E.kind,
+    E.type,
+    E.value,
+    E.display,
+    E.customer_id,
+    E.action,
+    E.reason_code,
+    E.scope,
+    E.expires_at,
+    E.block_id,
+)
+
+
+# The hot path runs a handful of hand-written statements on the session's own driver connection
+# (inside its transaction): at these sizes SQLAlchemy's per-statement overhead is larger than the
+# index searches themselves. ``type IN (..) AND value IN (..)`` is an index search on
+# (shop_id, type, value) in SQLite and PostgreSQL alike; callers keep only the exact pairs.
+_ENTRY_SELECT = (
+    "SELECT id, kind, type, value, display, customer_id, action, reason_code, scope, expires_at, block_id "
+    "FROM list_entries "
+)
+_SQL_SHOP = (
+    "SELECT s.settings, COALESCE(v.token, '') FROM shops s LEFT OUTER JOIN list_versions v ON v.shop_id = s.id "
+    "WHERE s.id = {p}"
+)
+_SQL_ENTRIES = (
+    _ENTRY_SELECT + "WHERE shop_id = {p} AND type IN ({types}) AND value IN ({values}) AND status = 'active'"
+)
+_SQL_ENTRIES_BY_ID = _ENTRY_SELECT + "WHERE id IN ({ids}) AND status = 'active'"
+_SQL_HOLDERS = (
+    "SELECT i.customer_id, c.cluster_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
+    "WHERE i.shop_id = {p} AND i.type IN ({types}) AND i.value IN ({values})"
+)
+_SQL_CLUSTER = "SELECT cluster_id FROM customers WHERE id = {p}"
+# A cluster id is the smallest member's id; a customer never linked may have none yet, so its own
+# identifiers are read by id as well.
+_SQL_MEMBER_KEYS = (
+    "SELECT i.customer_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
+    "WHERE c.cluster_id IN ({clusters}) "
+    "UNION ALL SELECT customer_id, type, value FROM identifiers WHERE customer_id IN ({ids})"
+)
+
+
+class EntryRow(NamedTuple):
+    id: int
+    kind: str
+    type: str
+    value: str
+    display: str
+    customer_id: int | None
+    action: str | None
+    reason_code: str
+    scope: dict[str, Any]
+    expires_at: datetime | None
+    block_id: int | None
+
+
+class _Driver:
+    """Runs the hot-path SQL on the session's driver connection, converting values as the ORM would."""
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        dialect = connection.dialect
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.dbapi = connection.connection.dbapi_connection
+        self.scope = E.scope.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.expires = E.expires_at.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.settings = Shop.__table__.c.settings.type.dialect_impl(dialect).result_processor(dialect, None)
+
+    def run(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[tuple[Any, ...]]:
+        marks = {name: ", ".join([self.mark] * len(values)) for name, values in lists.items()}
+        cursor = self.dbapi.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql.format(p=self.mark, **marks), params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def entries(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[EntryRow]:
+        rows = self.run(sql, params, **lists)
+        scope, expires = self.scope, self.expires
+        return [
+            EntryRow(*r[:8], scope(r[8]) if scope else r[8], expires(r[9]) if expires else r[9], r[10])
+            for r in rows
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One entry that applies, how it was reached, and what it restricts."""
+
+    entry_id: int
+    kind: EntryKind
+    type: str
+    value: str
+    via: MatchVia
+    action: EntryAction | None
+    reason_code: str
+    scope: dict[str, Any]
+    # The order's key that hit the entry (direct), or the keys that linked the order onwards (linked).
+    matched_keys: tuple[Key, ...]
+    # For linked matches: the customer who carries the entry, and the path to them.
+    via_customer_id: int | None = None
+    path: LinkPath | None = None
+    # None = the whole order (or no lines given); else the indexes of the lines the scope covers.
+    line_indexes: list[int] | None = None
+    scope_checked: bool = False
+    overridden_by: int | None = None  # the allow entry that wins over this block
+    explanation: str = ""
+
+    @property
+    def restriction(self) -> str:
+        return describe_restriction(self.scope, self.line_indexes)
+
+
+@dataclass(slots=True)
+class MatchResult:
+    """Everything the lists say about an order."""
+
+    matches: list[Match] = field(default_factory=list)  # block entries that apply (overridden ones flagged)
+    allows: list[Match] = field(default_factory=list)  # allow entries that apply
+    out_of_scope: list[Match] = field(default_factory=list)  # matched, but the scope covers no line
+
+    @property
+    def effective(self) -> list[Match]:
+        """Return the block matches no allow entry overrides."""
+        return [m for m in self.matches if m.overridden_by is None]
+
+    @property
+    def strongest_action(self) -> EntryAction | None:
+        """Return the strongest action among effective matches (block > verify > review)."""
+        actions = [m.action for m in self.effective if m.action]
+        return max(actions, key=lambda a: ACTION_STRENGTH[a]) if actions else None
+
+
+# --- IP ranges -----------------------------------------------------------------------------------
+
+
+class _RangeIndex:
+    """IP-range entries of one shop grouped by prefix length: a lookup masks the address once per length."""
+
+    def __init__(self, rows: Iterable[tuple[int, str]]) -> None:
+        self.by_prefix: dict[tuple[int, int], dict[int, list[int]]] = {}
+        for entry_id, value in rows:
+            net = ipaddress.ip_network(value, strict=False)
+            bucket = self.by_prefix.setdefault((net.version, net.prefixlen), {})
+            bucket.setdefault(int(net.network_address), []).append(entry_id)
+
+    def lookup(self, ip: str) -> list[int]:
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return []
+        bits = 32 if address.version == 4 else 128
+        number = int(address)
+        found: list[int] = []
+        for (version, prefix), bucket in self.by_prefix.items():
+            if version != address.version:
+                continue
+            masked = number >> (bits - prefix) << (bits - prefix) if prefix else 0
+            found.extend(bucket.get(masked, ()))
+        return found
+
+
+_ranges: dict[tuple[str, int], tuple[str, _RangeIndex]] = {}
+_ranges_lock = threading.Lock()
+
+
+def _range_index(session: Session, shop_id: int, version: str) -> _RangeIndex:
+    cache_key = (str(session.get_bind().engine.url), shop_id)
+    cached = _ranges.get(cache_key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    rows = session.execute(
+        select(E.id, E.value).where(E.shop_id == shop_id, E.type == "cidr", E.status == EntryStatus.active)
+    ).all()
+    index = _RangeIndex(rows)
+    with _ranges_lock:
+        _ranges[cache_key] = (version, index)
+    return index
+
+
+def forget_range_cache() -> None:
+    """Drop every cached IP-range index (tests; a process that switched databases)."""
+    with _ranges_lock:
+        _ranges.clear()
+
+
+# --- the lookup ----------------------------------------------------------------------------------
+
+
+def match(
+    session: Session,
+    *,
+    shop_id: int,
+    identifiers: Sequence[Key],
+    customer_id: int | None = None,
+    lines: Sequence[LineFacts] | None = None,
+    order_total: int | None = None,
+) -> MatchResult:
+    """Return the active entries that apply to an order or a set of normalized identifiers.
+
+    ``identifiers`` are (type, normalized value) pairs, e.g. from ``order_match_keys``; an ``ip``
+    key is also checked against IP-range entries. Entries apply directly (on a key, on the customer
+    or on an identifier the customer used before) or through a linked customer, with the path.
+    """
+    at = now()
+    keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
+    db = _Driver(session)
+    shop_row = db.run(_SQL_SHOP, [shop_id])
+    settings_raw, version = shop_row[0] if shop_row else (None, "")
+    settings = (db.settings(settings_raw) if db.settings and settings_raw is not None else settings_raw) or {}
+    link_kinds = {str(t) for t in settings.get("link_identifier_types", DEFAULT_LINK_TYPES)}
+
+    lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
+    rows: dict[int, EntryRow] = {}
+    hit_by: dict[int, Key] = {}
+    for row in _entries_on(db, shop_id, set(lookup)):
+        rows[row.id] = row
+        hit_by[row.id] = (row.type, row.value)
+    ips = [v for t, v in keys if t == IdentifierType.ip]
+    if ips:
+        index = _range_index(session, shop_id, version)
+        range_hits = {eid: ip for ip in ips for eid in index.lookup(ip)}
+        missing = [eid for eid in range_hits if eid not in rows]
+        if missing:
+            for row in db.entries(_SQL_ENTRIES_BY_ID, missing, ids=missing):
+                rows[row.id] = row
+                hit_by[row.id] = ("ip", range_hits[row.id])
+
+    # Who the order's keys (and its customer) lead to, and everyone linked to them.
+    linking = {k for k in keys if k[0] in link_kinds}
+    holders: set[int] = set()
+    clusters: set[int] = set()
+    if linking:
+        types, values = _key_lists(linking)
+        for cid, cluster, kind, value in db.run(
+            _SQL_HOLDERS, [shop_id, *types, *values], types=types, values=values
+        ):
+            if (kind, value) in linking:
+                holders.add(cid)
+                clusters.add(cluster if cluster is not None else cid)
+    if customer_id is not None and customer_id not in holders:
+        found = db.run(_SQL_CLUSTER, [customer_id])
+        cluster = found[0][0] if found else None
+        clusters.add(cluster if cluster is not None else customer_id)
+    # Everyone in those clusters and every identifier they have used, in one query.
+    ids = sorted(clusters | holders)
+    member_keys = (
+        db.run(_SQL_MEMBER_KEYS, [*sorted(clusters), *ids], clusters=sorted(clusters), ids=ids)
+        if clusters
+        else []
+    )
+    members = set(holders) | clusters | {row[0] for row in member_keys}
+    linked_owner: dict[int, int] = {}  # entry id -> the linked customer who carries it
+    own_history: set[int] = set()
+    if members:
+        # Entries on a linked customer, or on any identifier a member has used, that the order's own
+        # keys did not already find.
+        held_by: dict[Key, list[int]] = {("customer", str(m)): [m] for m in members if m != customer_id}
+        for cid, kind, value in member_keys:
+            held_by.setdefault((kind, value), []).append(cid)
+        extra = set(held_by) - set(lookup)
+        for row in _entries_on(db, shop_id, extra) if extra else ():
+            if row.id in rows:
+                continue
+            owners = held_by[(row.type, row.value)]
+            if customer_id in owners:
+                rows[row.id] = row
+                hit_by[row.id] = (row.type, row.value)
+                own_history.add(row.id)
+            else:
+                rows[row.id] = row
+                linked_owner[row.id] = min(owners)
+
+    live = {eid: row for eid, row in rows.items() if row.expires_at is None or row.expires_at > at}
+    # One block of a linked customer puts entries on them and on each of their identifiers; the order
+    # reached that block through the link once, so it is said once (by the customer entry if there).
+    seen_blocks: dict[int, int] = {}
+    for eid in sorted(live, key=lambda e: (live[e].type != "customer", e)):
+        block_id = live[eid].block_id
+        if eid in linked_owner and block_id is not None:
+            if block_id in seen_blocks:
+                del live[eid]
+            else:
+                seen_blocks[block_id] = eid
+    owners = {linked_owner[eid] for eid in live if eid in linked_owner}
+    paths: dict[int, LinkPath] = {}
+    if owners:
+        paths = link_paths(
+            session,
+            shop_id=shop_id,
+            types=link_kinds,
+            start_customer_id=customer_id,
+            start_keys=linking,
+            targets=owners,
+        )
+    return _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
+
+
+def _key_lists(keys: Iterable[Key]) -> tuple[list[str], list[str]]:
+    pairs = list(keys)
+    return sorted({k for k, _ in pairs}), sorted({v for _, v in pairs})
+
+
+def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
+    """Return the active entries on exactly these (type, value) keys, by one index search."""
+    if not keys:
+        return []
+    types, values = _key_lists(keys)
+    rows = db.entries(_SQL_ENTRIES, [shop_id, *types, *values], types=types, values=values)
+    return [row for row in rows if (row.type, row.value) in keys]
+
+
+def _assemble(
+    rows: dict[int, Any],
+    hit_by: dict[int, Key],
+    linked_owner: dict[int, int],
+    own_history: set[int],
+    paths: dict[int, LinkPath],
+    customer_id: int | None,
+    lines: Sequence[LineFacts] | None,
+    order_total: int | None,
+) -> MatchResult:
+    result = MatchResult()
+    allow_keys: dict[Key, int] = {}
+    for eid in sorted(rows):
+        row = rows[eid]
+        if row.kind == EntryKind.allow and eid not in linked_owner:
+            allow_keys.setdefault(hit_by[eid], eid)
+    customer_allow = allow_keys.get(("customer", str(customer_id))) if customer_id is not None else None
+    for eid in sorted(rows):
+        row = rows[eid]
+        owner = linked_owner.get(eid)
+        if row.kind == EntryKind.allow and owner is not None:
+            continue  # an allow is the merchant vouching for one identifier; it never spreads by links
+        path = paths.get(owner) if owner is not None else None
+        if owner is not None and path is None:
+            continue  # linked through a type the merchant no longer links on
+        via = MatchVia.linked if owner is not None else MatchVia.direct
+        matched = (
+            (hit_by[eid],)
+            if owner is None
+            else tuple((s.type, s.value) for s in (path.hops[0].shared if path and path.hops else ()))
+        )
+        line_indexes: list[int] | None = None
+        checked = lines is not None or (row.scope or {}).get("kind") == "everything"
+        if lines is not None:
+            line_indexes = applicable_lines(row.scope or {}, lines, order_total)
+        elif (row.scope or {}).get("kind") == "order_above" and order_total is not None:
+            line_indexes = applicable_lines(row.scope, (), order_total)
+            checked = True
+        overridden = None
+        if row.kind == EntryKind.block:
+            if via == MatchVia.direct:
+                overridden = allow_keys.get(hit_by[eid])
+                if overridden is None and (row.type == "customer" or eid in own_history):
+                    overridden = customer_allow
+            else:
+                overridden = customer_allow
+                if overridden is None and matched and all(k in allow_keys for k in matched):
+                    overridden = allow_keys[matched[0]]
+        item = Match(
+            entry_id=eid,
+            kind=EntryKind(row.kind),
+            type=row.type,
+            value=row.value,
+            via=via,
+            action=EntryAction(row.action) if row.action else None,
+            reason_code=row.reason_code,
+            scope=dict(row.scope or {}),
+            matched_keys=matched,
+            via_customer_id=owner,
+            path=path,
+            line_indexes=line_indexes,
+            scope_checked=checked,
+            overridden_by=overridden,
+            explanation=_explain(row, via, hit_by.get(eid), path, eid in own_history, customer_id),
+        )
+        if row.kind == EntryKind.allow:
+            result.allows.append(item)
+        elif line_indexes == []:
+            result.out_of_scope.append(item)
+        else:
+            result.matches.append(item)
+    return result
+
+
+def _explain(
+    row: Any, via: MatchVia, hit: Key | None, path: LinkPath | None, history: bool, customer_id: int | None
+) -> str:
+    listed = f"{row.kind} entry #{row.id} ({row.reason_code}) on {describe_identifier(row.type, row.value, row.display)}"
+    if via == MatchVia.linked and path is not None:
+        return f"{listed}: this order {path.text()}"
+    if history:
+        return f"{listed}: customer #{customer_id} has used it before"
+    if hit and hit[0] == "ip" and row.type == "cidr":
+        return f"{listed}: the order's IP {hit[1]} is in that range"
+    return f"{listed}: the order carries it"

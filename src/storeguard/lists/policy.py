@@ -1,0 +1,100 @@
+"""Pure rules for entries and blocks: what a block needs, what is a duplicate, when an entry lives."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from storeguard.core.enums import Role
+from storeguard.lists.enums import EntryStatus
+
+EVIDENCE_KINDS = ("order_ids", "case_ids", "incident_ids", "notes")
+MIN_JUSTIFICATION_CHARS = 20
+DEFAULT_BLOCK_ROLE = Role.agent
+
+
+def scope_json(scope: Mapping[str, Any]) -> str:
+    """Return a scope as canonical JSON (sorted keys), the form the dedupe key hashes."""
+    return json.dumps(dict(scope), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def dedupe_key(kind: str, type_: str, value: str, action: str | None, scope: Mapping[str, Any] | str) -> str:
+    """Return the key that makes two entries the same entry (so creating one twice is idempotent).
+
+    ``scope`` may be given as its canonical JSON already (bulk imports compute it once per scope).
+    """
+    canonical = scope if isinstance(scope, str) else scope_json(scope)
+    text = "\x1f".join((str(kind), str(type_), value, str(action or ""), canonical))
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def clean_evidence(raw: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    """Return evidence with only the known kinds, de-duplicated, in order; ids as ints, notes as text."""
+    evidence: dict[str, list[Any]] = {}
+    for kind in EVIDENCE_KINDS:
+        values = (raw or {}).get(kind) or []
+        if kind == "notes":
+            cleaned: list[Any] = [str(v).strip() for v in values if str(v).strip()]
+        else:
+            cleaned = [int(v) for v in values]
+        if cleaned:
+            evidence[kind] = list(dict.fromkeys(cleaned))
+    return evidence
+
+
+def merge_evidence(current: Mapping[str, Any], more: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Add evidence found later (a case, an incident) to what an entry already has."""
+    merged = {k: list(v) for k, v in current.items()}
+    for kind, values in clean_evidence(more).items():
+        merged[kind] = list(dict.fromkeys([*merged.get(kind, []), *values]))
+    return merged
+
+
+def has_evidence(evidence: Mapping[str, Any]) -> bool:
+    """Tell whether there is at least one piece of evidence."""
+    return any(evidence.get(kind) for kind in EVIDENCE_KINDS)
+
+
+def block_refusal(
+    *,
+    reason_code: str | None,
+    evidence: Mapping[str, Any],
+    actor_role: Role,
+    justification: str | None,
+    min_role: Role = DEFAULT_BLOCK_ROLE,
+) -> tuple[str, str, str | None] | None:
+    """Say why a block may not be made (code, message, field), or None when it may.
+
+    A block always needs a reason code. It needs evidence too, unless an owner writes down why
+    there is none: the exception is named, and it is the owner's.
+    """
+    if not actor_role.at_least(min_role):
+        return ("role_too_weak", f"blocking a customer needs the {min_role.value} role in this shop", None)
+    if not reason_code:
+        return ("reason_code_required", "a block needs a reason code from the shop's list", "reason_code")
+    if has_evidence(evidence):
+        return None
+    if actor_role != Role.owner:
+        return (
+            "evidence_required",
+            "a block needs at least one piece of evidence (an order, a case, an incident or a note); "
+            "only an owner may block without it, with a written justification",
+            "evidence",
+        )
+    if not justification or len(justification.strip()) < MIN_JUSTIFICATION_CHARS:
+        return (
+            "justification_required",
+            f"without evidence, an owner must write why (at least {MIN_JUSTIFICATION_CHARS} characters)",
+            "justification",
+        )
+    return None
+
+
+def effective_status(status: str, expires_at: datetime | None, at: datetime) -> EntryStatus:
+    """Return the status an entry has now: an active entry past its expiry is expired."""
+    if status == EntryStatus.active and expires_at is not None and expires_at <= at:
+        return EntryStatus.expired
+    return EntryStatus(status)

@@ -1,0 +1,106 @@
+"""Reading list entries and blocks, and turning match results into plain data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import now
+from storeguard.lists.blocking import appeal_url
+from storeguard.lists.enums import EntryStatus
+from storeguard.lists.matching import Match, MatchResult
+from storeguard.lists.models import CustomerBlock, ListEntry
+
+
+def list_entries(
+    session: Session,
+    *,
+    shop_id: int | None = None,
+    kind: str | None = None,
+    type: str | None = None,
+    value: str | None = None,
+    status: str | None = None,
+    customer_id: int | None = None,
+    reason_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[ListEntry], int]:
+    """Return a page of entries matching the filters (``status=active`` leaves out the expired)."""
+    stmt = select(ListEntry)
+    for column, wanted in (
+        (ListEntry.shop_id, shop_id),
+        (ListEntry.kind, kind),
+        (ListEntry.type, type),
+        (ListEntry.value, value),
+        (ListEntry.customer_id, customer_id),
+        (ListEntry.reason_code, reason_code),
+    ):
+        if wanted is not None:
+            stmt = stmt.where(column == wanted)
+    at = now()
+    if status == EntryStatus.active:
+        stmt = stmt.where(
+            ListEntry.status == "active", (ListEntry.expires_at.is_(None)) | (ListEntry.expires_at > at)
+        )
+    elif status == EntryStatus.expired:
+        stmt = stmt.where(
+            (ListEntry.status == "expired") | ((ListEntry.status == "active") & (ListEntry.expires_at <= at))
+        )
+    elif status is not None:
+        stmt = stmt.where(ListEntry.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(session.scalars(stmt.order_by(ListEntry.id).limit(limit).offset(offset))), total
+
+
+def block_data(session: Session, block: CustomerBlock) -> dict[str, Any]:
+    """Return a block with its entries and appeal link, ready for ``BlockRead``."""
+    entry_ids = list(
+        session.scalars(select(ListEntry.id).where(ListEntry.block_id == block.id).order_by(ListEntry.id))
+    )
+    fields = {c.key: getattr(block, c.key) for c in CustomerBlock.__table__.columns}
+    return {**fields, "entry_ids": entry_ids, "appeal_url": appeal_url(block.appeal_token)}
+
+
+def blocks_of(session: Session, customer_id: int) -> list[CustomerBlock]:
+    """Return every block the customer has had, oldest first (lifted ones included)."""
+    return list(
+        session.scalars(
+            select(CustomerBlock).where(CustomerBlock.customer_id == customer_id).order_by(CustomerBlock.id)
+        )
+    )
+
+
+def match_data(item: Match) -> dict[str, Any]:
+    """Return one match as plain data."""
+    return {
+        "entry_id": item.entry_id,
+        "kind": item.kind,
+        "type": item.type,
+        "value": item.value,
+        "via": item.via,
+        "action": item.action,
+        "reason_code": item.reason_code,
+        "scope": item.scope,
+        "matched_keys": [{"type": t, "value": v} for t, v in item.matched_keys],
+        "via_customer_id": item.via_customer_id,
+        "path_text": item.path.text() if item.path else None,
+        "path": item.path.as_dict() if item.path else None,
+        "line_indexes": item.line_indexes,
+        "scope_checked": item.scope_checked,
+        "restriction": item.restriction,
+        "overridden_by": item.overridden_by,
+        "explanation": item.explanation,
+    }
+
+
+def result_data(result: MatchResult, keys: list[tuple[str, str]]) -> dict[str, Any]:
+    """Return a whole match result as plain data."""
+    return {
+        "keys": [{"type": t, "value": v} for t, v in keys],
+        "strongest_action": result.strongest_action,
+        "matches": [match_data(m) for m in result.matches],
+        "allows": [match_data(m) for m in result.allows],
+        "out_of_scope": [match_data(m) for m in result.out_of_scope],
+    }

@@ -1,0 +1,278 @@
+"""Save-time checks: every fact and list exists, and every operator gets the types it needs.
+
+A rule that passes here cannot meet a type it does not handle at run time (given facts of the
+documented types), so evaluation never has to guess.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from enum import StrEnum
+
+from storeguard.rules.errors import RuleError, RuleErrorCode
+from storeguard.rules.facts import FactSpec, FactType
+from storeguard.rules.named_lists import ListResolver
+from storeguard.rules.nodes import (
+    Arith,
+    Bool,
+    BoolOp,
+    Call,
+    Compare,
+    Field,
+    In,
+    IsNull,
+    ListLit,
+    ListRef,
+    Neg,
+    Node,
+    Not,
+    Num,
+    Rule,
+    Str,
+    unparse,
+)
+
+
+class T(StrEnum):
+    """Static types of rule expressions."""
+
+    number = "number"
+    string = "text"
+    bool = "true/false"
+    string_list = "list of text"
+    number_list = "list of numbers"
+    empty_list = "empty list"
+
+
+_ARTICLE = {
+    T.number: "a number",
+    T.string: "text",
+    T.bool: "a condition (true or false)",
+    T.string_list: "a list of text",
+    T.number_list: "a list of numbers",
+    T.empty_list: "an empty list",
+}
+
+
+def article(kind: T) -> str:
+    """Name a type with its article, for messages ("a number", "text")."""
+    return _ARTICLE[kind]
+
+
+LISTS = (T.string_list, T.number_list, T.empty_list)
+_FACT_TYPES = {
+    FactType.number: T.number,
+    FactType.integer: T.number,
+    FactType.string: T.string,
+    FactType.bool: T.bool,
+    FactType.string_list: T.string_list,
+}
+# method -> (receiver types, argument types, result type)
+METHODS: dict[str, tuple[tuple[T, ...], tuple[tuple[T, ...], ...], T]] = {
+    "lower": ((T.string,), (), T.string),
+    "upper": ((T.string,), (), T.string),
+    "trim": ((T.string,), (), T.string),
+    "startswith": ((T.string,), ((T.string,),), T.bool),
+    "endswith": ((T.string,), ((T.string,),), T.bool),
+    "contains": ((T.string, T.string_list), ((T.string,),), T.bool),
+    "contains_any": ((T.string_list,), ((T.string_list, T.empty_list),), T.bool),
+    "length": ((T.string, T.string_list), (), T.number),
+}
+
+
+def suggest(name: str, candidates: list[str]) -> str | None:
+    """Return the closest known name to ``name``, if one is close enough."""
+    found = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if not found:
+        # A typo in the last part ('order.totl') is common; match that part alone too.
+        tail = name.rsplit(".", 1)[-1]
+        by_tail = {c.rsplit(".", 1)[-1]: c for c in candidates if c.startswith(name.rsplit(".", 1)[0] + ".")}
+        tails = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.6)
+        found = [by_tail[tails[0]]] if tails else []
+    return found[0] if found else None
+
+
+class Checker:
+    """Type-checks one parsed rule against a fact catalogue and a list resolver."""
+
+    def __init__(self, source: str, facts: Mapping[str, FactSpec], lists: ListResolver) -> None:
+        self.source = source
+        self.facts = facts
+        self.lists = lists
+        self.fields_used: set[str] = set()
+        self.lists_used: set[str] = set()
+
+    def error(self, code: RuleErrorCode, message: str, node: Node) -> RuleError:
+        return RuleError(
+            code, message, source=self.source, offset=node.pos, length=max(1, node.end - node.pos)
+        )
+
+    def mismatch(self, message: str, node: Node) -> RuleError:
+        return self.error(RuleErrorCode.type_mismatch, message, node)
+
+    def check_rule(self, rule: Rule) -> None:
+        """Check the whole rule; its condition must be true or false."""
+        kind = self.check(rule.condition)
+        if kind != T.bool:
+            hint = f"; did you mean {unparse(rule.condition)} > 0?" if kind == T.number else ""
+            raise self.mismatch(
+                f"the condition must be true or false, but {unparse(rule.condition)} is {article(kind)}{hint}",
+                rule.condition,
+            )
+
+    def check(self, node: Node) -> T:
+        """Return the type of ``node`` or raise a RuleError at the first problem."""
+        match node:
+            case Field(name=name):
+                return self.field(node, name)
+            case ListRef(name=name):
+                if name not in self.lists:
+                    close = suggest(name, list(self.lists))
+                    hint = f"; did you mean @{close}?" if close else "; create it under named lists first"
+                    raise self.error(
+                        RuleErrorCode.unknown_list, f"there is no named list @{name}{hint}", node
+                    )
+                self.lists_used.add(name)
+                return T.string_list
+            case Str():
+                return T.string
+            case Num():
+                return T.number
+            case Bool():
+                return T.bool
+            case ListLit(values=values):
+                return self.list_literal(node, values)
+            case Not(operand=operand):
+                self.want_bool(operand, "'not'")
+                return T.bool
+            case BoolOp(op=op, operands=operands):
+                for operand in operands:
+                    self.want_bool(operand, f"'{op}'")
+                return T.bool
+            case Compare():
+                return self.compare(node)
+            case In():
+                return self.membership(node)
+            case IsNull(operand=operand):
+                self.check(operand)
+                return T.bool
+            case Arith(op=op, left=left, right=right):
+                for side in (left, right):
+                    kind = self.check(side)
+                    if kind != T.number:
+                        verb = {"+": "added", "-": "subtracted", "*": "multiplied", "/": "divided"}[op]
+                        raise self.mismatch(
+                            f"only numbers can be {verb}, but {unparse(side)} is {article(kind)}", side
+                        )
+                return T.number
+            case Neg(operand=operand):
+                kind = self.check(operand)
+                if kind != T.number:
+                    raise self.mismatch(
+                        f"only a number can be negated, but {unparse(operand)} is {article(kind)}", operand
+                    )
+                return T.number
+            case Call():
+                return self.call(node)
+        raise TypeError(f"not a rule node: {node!r}")
+
+    def want_bool(self, node: Node, where: str) -> None:
+        kind = self.check(node)
+        if kind != T.bool:
+            raise self.mismatch(
+                f"{where} needs a condition (true or false), but {unparse(node)} is {article(kind)}", node
+            )
+
+    def field(self, node: Node, name: str) -> T:
+        spec = self.facts.get(name)
+        if spec is None:
+            close = suggest(name, list(self.facts))
+            hint = f"; did you mean {close}?" if close else "; see the list of facts (GET /v1/rules/facts)"
+            raise self.error(RuleErrorCode.unknown_field, f"unknown fact {name!r}{hint}", node)
+        self.fields_used.add(name)
+        return _FACT_TYPES[spec.type]
+
+    def list_literal(self, node: Node, values: tuple[str | int | float, ...]) -> T:
+        if not values:
+            return T.empty_list
+        kinds = {T.string if isinstance(v, str) else T.number for v in values}
+        if len(kinds) > 1:
+            raise self.mismatch("a list must hold only text or only numbers, not both", node)
+        return T.string_list if kinds == {T.string} else T.number_list
+
+    def compare(self, node: Compare) -> T:
+        left, right = self.check(node.left), self.check(node.right)
+        if left in LISTS or right in LISTS:
+            side = node.left if left in LISTS else node.right
+            raise self.mismatch(
+                f"{unparse(side)} is a list and cannot be compared with {node.op!r}; "
+                "use 'in', .contains('...') or .contains_any([...])",
+                side,
+            )
+        if left != right:
+            raise self.mismatch(
+                f"cannot compare {unparse(node.left)} ({left.value}) with {unparse(node.right)} ({right.value})",
+                node,
+            )
+        if node.op not in ("==", "!=") and left != T.number:
+            raise self.mismatch(f"{node.op!r} compares numbers; {left.value} can only use '==' or '!='", node)
+        return T.bool
+
+    def membership(self, node: In) -> T:
+        left, right = self.check(node.left), self.check(node.right)
+        word = "not in" if node.negated else "in"
+        if right not in LISTS:
+            hint = f"; to search text write {unparse(node.right)}.contains(...)" if right == T.string else ""
+            raise self.mismatch(
+                f"{word!r} needs a list on its right, but {unparse(node.right)} is {article(right)}{hint}",
+                node.right,
+            )
+        if left in LISTS:
+            raise self.mismatch(
+                f"{unparse(node.left)} is a list; to test whether any of its values is in another list "
+                f"write {unparse(node.left)}.contains_any({unparse(node.right)})",
+                node.left,
+            )
+        if left not in (T.string, T.number):
+            raise self.mismatch(
+                f"{word!r} looks up text or numbers, but {unparse(node.left)} is {article(left)}", node.left
+            )
+        element = {T.string_list: T.string, T.number_list: T.number}.get(right)
+        if element is not None and element != left:
+            raise self.mismatch(
+                f"{unparse(node.left)} is {article(left)} but {unparse(node.right)} is {article(right)}", node
+            )
+        return T.bool
+
+    def call(self, node: Call) -> T:
+        receiver = self.check(node.receiver)
+        spec = METHODS.get(node.method)
+        if spec is None:
+            close = suggest(node.method, list(METHODS))
+            hint = f"did you mean {close}()? " if close else ""
+            raise self.error(
+                RuleErrorCode.unknown_method,
+                f"there is no method {node.method}(); {hint}methods are {', '.join(f'{m}()' for m in METHODS)}",
+                node,
+            )
+        receivers, params, result = spec
+        if receiver == T.empty_list and T.string_list in receivers:
+            receiver = T.string_list  # [] is a list of text with nothing in it
+        if receiver not in receivers:
+            raise self.mismatch(
+                f"{node.method}() works on {' or '.join(article(r) for r in receivers)}, "
+                f"but {unparse(node.receiver)} is {article(receiver)}",
+                node,
+            )
+        if len(node.args) != len(params):
+            want = "no values" if not params else "one value"
+            raise self.mismatch(f"{node.method}() takes {want}, but was given {len(node.args)}", node)
+        for arg, allowed in zip(node.args, params, strict=True):
+            kind = self.check(arg)
+            if kind not in allowed:
+                raise self.mismatch(
+                    f"{node.method}() needs {' or '.join(article(k) for k in allowed)}, but {unparse(arg)} is {article(kind)}",
+                    arg,
+                )
+        return result

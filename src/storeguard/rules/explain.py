@@ -1,0 +1,133 @@
+"""Explanations: a small interpreter that says which facts decided a rule, with their values.
+
+It has the same semantics as the compiled closures (a property test holds them equal) and runs only
+when someone needs the sentence, e.g. for the reasons of a screening decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from storeguard.rules.facts import FactType
+from storeguard.rules.nodes import (
+    Arith,
+    Bool,
+    BoolOp,
+    Call,
+    Compare,
+    Field,
+    In,
+    IsNull,
+    ListLit,
+    ListRef,
+    Neg,
+    Node,
+    Not,
+    Num,
+    Str,
+    format_literal,
+    format_number,
+    unparse,
+)
+from storeguard.rules.semantics import CMP, arith, call_method
+
+if TYPE_CHECKING:
+    from storeguard.rules.compiler import CompiledRule
+
+Facts = Mapping[str, Any]
+
+
+def format_value(value: Any, kind: FactType | None = None) -> str:
+    """Write a fact's value for a person: money with two decimals, text quoted, lists short."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return format_literal(value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and kind != FactType.integer:
+            if abs(value * 100 - round(value * 100)) < 1e-6:
+                return f"{value:.2f}"
+            return f"{value:.4f}".rstrip("0")
+        return format_number(value)
+    if isinstance(value, Iterable):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+        shown = ", ".join(format_value(v) for v in items[:10])
+        return f"[{shown}{', ...' if len(items) > 10 else ''}]"
+    return str(value)
+
+
+def _three(values: list[Any], op: str) -> bool | None:
+    decisive = op == "or"  # True decides an 'or', False decides an 'and'
+    if any(v is decisive for v in values):
+        return decisive
+    if all(v is (not decisive) for v in values):
+        return not decisive
+    return None
+
+
+def explain_node(node: Node, facts: Facts, rule: CompiledRule) -> tuple[Any, str]:
+    match node:
+        case Field(name=name):
+            value = facts.get(name)
+            spec = rule.facts.get(name)
+            return value, f"{name} {format_value(value, spec.type if spec else None)}"
+        case ListRef(name=name):
+            return rule.lists[name], f"@{name}"
+        case Str(value=v) | Num(value=v) | Bool(value=v):
+            return v, unparse(node)
+        case ListLit(values=values):
+            return frozenset(values), unparse(node)
+        case Not(operand=operand):
+            v, text = explain_node(operand, facts, rule)
+            return (None if v is not True and v is not False else not v), f"not ({text})"
+        case BoolOp(op=op, operands=operands):
+            parts = [explain_node(o, facts, rule) for o in operands]
+            value = _three([v for v, _ in parts], op)
+            if value is None:
+                shown = [t for v, t in parts if v is not True and v is not False]
+            elif value is (op == "or"):
+                shown = [t for v, t in parts if v is value]
+            else:
+                shown = [t for _, t in parts]
+            return value, f" {op} ".join(shown)
+        case Compare(op=op, left=left, right=right):
+            (a, ta), (b, tb) = explain_node(left, facts, rule), explain_node(right, facts, rule)
+            return (None if a is None or b is None else CMP[op](a, b)), f"{ta} {op} {tb}"
+        case In(left=left, right=right, negated=negated):
+            (a, ta), (b, tb) = explain_node(left, facts, rule), explain_node(right, facts, rule)
+            value = None if a is None or b is None else ((a not in b) if negated else (a in b))
+            return value, f"{ta} {'not in' if negated else 'in'} {tb}"
+        case IsNull(operand=operand, negated=negated):
+            v, text = explain_node(operand, facts, rule)
+            return (v is not None) if negated else (
+                v is None
+            ), f"{text} is {'not null' if negated else 'null'}"
+        case Arith(op=op, left=left, right=right):
+            (a, ta), (b, tb) = explain_node(left, facts, rule), explain_node(right, facts, rule)
+            value = arith(op, a, b)
+            return value, f"({ta} {op} {tb} = {format_value(value)})"
+        case Neg(operand=operand):
+            v, text = explain_node(operand, facts, rule)
+            value = None if v is None else -v
+            return value, f"-({text})"
+        case Call(receiver=receiver, method=method, args=args):
+            r, tr = explain_node(receiver, facts, rule)
+            evaluated = [explain_node(a, facts, rule) for a in args]
+            value = call_method(method, r, [v for v, _ in evaluated])
+            text = f"{tr}.{method}({', '.join(t for _, t in evaluated)})"
+            if value is True or value is False:
+                return value, text
+            return value, f"({text} = {format_value(value)})"
+    raise TypeError(f"not a rule node: {node!r}")
+
+
+def explain_value(rule: CompiledRule, facts: Facts) -> bool | None:
+    """Evaluate with the explaining interpreter (the reference semantics the closures must match)."""
+    try:
+        value = explain_node(rule.tree.condition, facts, rule)[0]
+    except Exception:
+        return None
+    return value if (value is True or value is False) else None

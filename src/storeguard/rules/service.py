@@ -1,0 +1,180 @@
+"""Reading rules, versions and named lists, and the compiled rule set screening runs."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from storeguard.core.errors import NotFound
+from storeguard.rules.compiler import CompiledRule, compile_rule
+from storeguard.rules.enums import RulesErrorCode as E
+from storeguard.rules.errors import RuleError
+from storeguard.rules.facts import FACTS
+from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleVersion
+from storeguard.rules.named_lists import NamedLists
+
+
+def _scope(column, shop_id: int | None):  # noqa: ANN001, ANN202 - a SQL expression
+    """Rows for every shop, plus the shop's own when ``shop_id`` is given."""
+    return column.is_(None) if shop_id is None else or_(column.is_(None), column == shop_id)
+
+
+def list_rules(
+    session: Session,
+    *,
+    shop_id: int | None = None,
+    enabled: bool | None = None,
+    include_deleted: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Rule], int]:
+    """Return a page of rules in evaluation order (priority, then id) and the total count."""
+    stmt = select(Rule)
+    if shop_id is not None:
+        stmt = stmt.where(_scope(Rule.shop_id, shop_id))
+    if enabled is not None:
+        stmt = stmt.where(Rule.enabled.is_(enabled))
+    if not include_deleted:
+        stmt = stmt.where(Rule.deleted_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Rule.priority, Rule.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def get_rule(session: Session, rule_id: int, *, include_deleted: bool = False) -> Rule:
+    """Return a rule or answer 404 (a deleted rule counts as gone unless asked for)."""
+    rule = session.get(Rule, rule_id)
+    if rule is None or (rule.deleted_at is not None and not include_deleted):
+        raise NotFound(E.rule_not_found, f"there is no rule #{rule_id}")
+    return rule
+
+
+def list_versions(session: Session, rule_id: int) -> list[RuleVersion]:
+    """Return every saved text of a rule, newest first (deleted rules keep their history)."""
+    get_rule(session, rule_id, include_deleted=True)
+    stmt = select(RuleVersion).where(RuleVersion.rule_id == rule_id).order_by(RuleVersion.version.desc())
+    return list(session.scalars(stmt))
+
+
+def list_named_lists(
+    session: Session, *, shop_id: int | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[NamedList], int]:
+    """Return a page of the merchant's named lists, by name, and the total count."""
+    stmt = select(NamedList)
+    if shop_id is not None:
+        stmt = stmt.where(_scope(NamedList.shop_id, shop_id))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(NamedList.name, NamedList.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def get_named_list(session: Session, list_id: int) -> NamedList:
+    """Return a named list or answer 404."""
+    named = session.get(NamedList, list_id)
+    if named is None:
+        raise NotFound(E.named_list_not_found, f"there is no named list #{list_id}")
+    return named
+
+
+def resolver_for(session: Session, shop_id: int | None) -> NamedLists:
+    """Return the lists a rule of ``shop_id`` may name: built-in, every-shop and the shop's own."""
+    stmt = select(NamedList).where(_scope(NamedList.shop_id, shop_id))
+    # A shop's own list wins over an every-shop list of the same name.
+    rows = sorted(session.scalars(stmt), key=lambda n: n.shop_id is not None)
+    return NamedLists({n.name: n.values for n in rows})
+
+
+def current_policy(session: Session) -> tuple[int, str | None]:
+    """Return the current policy version and its token (0 and None before any rule change)."""
+    head = session.get(PolicyHead, 1)
+    return (head.version, head.token) if head else (0, None)
+
+
+def get_policy_version(session: Session, version: int) -> PolicyVersion:
+    """Return one recorded policy version (what was in force for a stored decision)."""
+    row = session.get(PolicyVersion, version)
+    if row is None:
+        raise NotFound("policy_version_not_found", f"there is no policy version {version}")
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRule:
+    """An enabled rule, compiled, with the version of its text."""
+
+    rule_id: int
+    version: int
+    name: str
+    priority: int
+    compiled: CompiledRule
+
+    @property
+    def action(self) -> str:
+        return self.compiled.action
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRuleset:
+    """The rules in force for one shop at one policy version, in evaluation order."""
+
+    policy_version: int
+    rules: tuple[ActiveRule, ...]
+    # Rules that no longer compile (a fact was retired): skipped, and named so someone can fix them.
+    broken: tuple[tuple[int, str], ...] = ()
+
+    def matching(self, facts: dict[str, object]) -> list[ActiveRule]:
+        """Return the rules that fire on these facts, in evaluation order."""
+        return [r for r in self.rules if r.compiled.matches(facts)]
+
+
+_CACHE: OrderedDict[tuple[str, int | None], ActiveRuleset] = OrderedDict()
+_CACHE_SIZE = 256
+_cache_lock = Lock()
+
+
+def active_ruleset(session: Session, shop_id: int | None) -> ActiveRuleset:
+    """Return the shop's enabled rules compiled, with the policy version; compiled once per version."""
+    version, token = current_policy(session)
+    if token is None:
+        return ActiveRuleset(policy_version=0, rules=())
+    key = (token, shop_id)
+    with _cache_lock:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached
+    ruleset = _compile_ruleset(session, shop_id, version)
+    with _cache_lock:
+        _CACHE[key] = ruleset
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return ruleset
+
+
+def _compile_ruleset(session: Session, shop_id: int | None, version: int) -> ActiveRuleset:
+    stmt = (
+        select(Rule)
+        .where(_scope(Rule.shop_id, shop_id), Rule.enabled.is_(True), Rule.deleted_at.is_(None))
+        .order_by(Rule.priority, Rule.id)
+    )
+    lists = resolver_for(session, shop_id)
+    active: list[ActiveRule] = []
+    broken: list[tuple[int, str]] = []
+    for rule in session.scalars(stmt):
+        try:
+            compiled = compile_rule(rule.source, FACTS, lists)
+        except RuleError as exc:
+            broken.append((rule.id, str(exc)))
+            continue
+        active.append(ActiveRule(rule.id, rule.version, rule.name, rule.priority, compiled))
+    return ActiveRuleset(policy_version=version, rules=tuple(active), broken=tuple(broken))
+
+
+def clear_cache() -> None:
+    """Forget every compiled rule set (tests, or after changing FACTS at run time)."""
+    with _cache_lock:
+        _CACHE.clear()

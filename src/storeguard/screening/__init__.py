@@ -1,0 +1,1 @@
+"""Screening: one decision per order (allow, verify, review, block) with a score and readable reasons."""

@@ -1,0 +1,207 @@
+"""JSON routes: screen a checkout, read decisions, work the review queue, tune settings, backtest rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.clock import now
+from storeguard.core.errors import NotFound
+from storeguard.core.money import to_decimal_str
+from storeguard.orders.models import Order
+from storeguard.screening import actions, service
+from storeguard.screening.backtest import backtest
+from storeguard.screening.engine import screen
+from storeguard.screening.enums import VerificationStatus
+from storeguard.screening.inputs import from_screen_in
+from storeguard.screening.models import Verification
+from storeguard.screening.schemas import (
+    AddReviewNoteIn,
+    ApproveReviewIn,
+    BacktestIn,
+    CancelReviewIn,
+    DecisionRead,
+    ReviewNoteRead,
+    ReviewRead,
+    ScreeningSettingsRead,
+    ScreeningSettingsUpdate,
+    ScreenOrderIn,
+)
+
+_PROBLEM = {"content": {"application/problem+json": {}}}
+router = APIRouter(
+    prefix="/v1",
+    responses={
+        401: {"description": "No API key, or an unknown one", **_PROBLEM},
+        403: {"description": "The key's role is too weak", **_PROBLEM},
+        422: {"description": "Invalid input (validation_failed names the missing fields)", **_PROBLEM},
+    },
+)
+
+
+@router.post("/screen", tags=["screening"], name="screening.screen", response_model=DecisionRead)
+def screen_checkout(actor: Viewer, body: ScreenOrderIn, session: SessionDep) -> dict[str, Any]:
+    """Screen a prospective order at checkout: the decision, score, reasons and lines; nothing is stored."""
+    return screen(session, from_screen_in(session, body)).as_dict()
+
+
+@router.get(
+    "/orders/{order_id}/decisions",
+    tags=["screening"],
+    name="screening.decisions",
+    response_model=list[DecisionRead],
+)
+def order_decisions(order_id: int, actor: Viewer, session: SessionDep) -> list[Any]:
+    """List the decisions stored for an order, oldest first."""
+    service.get_held_order(session, order_id)
+    return service.decisions_of(session, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/screen", tags=["screening"], name="screening.rescreen", response_model=DecisionRead
+)
+def rescreen_order(order_id: int, actor: Agent, session: SessionDep) -> Any:
+    """Screen a stored order again and act on the answer (block cancels it per the shop's policy)."""
+    from storeguard.screening.enums import ScreeningSource
+
+    service.get_held_order(session, order_id)
+    decision = actions.screen_existing_order(
+        session, order_id=order_id, actor=actor, source=ScreeningSource.rescreen
+    )
+    session.commit()
+    return decision
+
+
+def _review(session: Any, order: Order) -> ReviewRead:
+    decision = service.latest_decision(session, order.id)
+    since = decision.created_at if decision is not None else order.created_at
+    return ReviewRead(
+        order_id=order.id,
+        number=order.number,
+        shop_id=order.shop_id,
+        customer_id=order.customer_id,
+        total=to_decimal_str(order.total, order.currency),
+        currency=order.currency,
+        held_since=since,
+        age_seconds=max(0, int((now() - since).total_seconds())),
+        hold_reason=order.hold_reason,
+        decision=DecisionRead.model_validate(decision) if decision is not None else None,
+        notes=[ReviewNoteRead.model_validate(n) for n in service.notes_of(session, order.id)],
+    )
+
+
+@router.get("/reviews", tags=["reviews"], name="reviews.list")
+def list_reviews(
+    actor: Viewer, session: SessionDep, paging: PagingDep, shop_id: Annotated[int | None, Query()] = None
+) -> Page[ReviewRead]:
+    """List held orders, oldest first, with how long each has waited and why it is held."""
+    orders, total = service.review_queue(session, shop_id=shop_id, limit=paging.limit, offset=paging.offset)
+    return Page(
+        items=[_review(session, o) for o in orders], total=total, limit=paging.limit, offset=paging.offset
+    )
+
+
+@router.get("/reviews/{order_id}", tags=["reviews"], name="reviews.detail")
+def get_review(order_id: int, actor: Viewer, session: SessionDep) -> ReviewRead:
+    """Show one order in review with its decision and notes."""
+    return _review(session, service.get_held_order(session, order_id))
+
+
+@router.post("/reviews/{order_id}/approve", tags=["reviews"], name="reviews.approve")
+def approve_review(order_id: int, actor: Agent, body: ApproveReviewIn, session: SessionDep) -> ReviewRead:
+    """Release a held order to fulfilment."""
+    order = actions.approve_review(session, order_id=order_id, actor=actor, note=body.note)
+    session.commit()
+    return _review(session, order)
+
+
+@router.post("/reviews/{order_id}/cancel", tags=["reviews"], name="reviews.cancel")
+def cancel_review(order_id: int, actor: Agent, body: CancelReviewIn, session: SessionDep) -> ReviewRead:
+    """Cancel a held order, refunding and restocking as chosen (the shop's policy by default)."""
+    order = actions.cancel_review(
+        session, order_id=order_id, actor=actor, refund=body.refund, restock=body.restock, note=body.note
+    )
+    session.commit()
+    return _review(session, order)
+
+
+@router.post("/reviews/{order_id}/notes", tags=["reviews"], name="reviews.note", status_code=201)
+def add_review_note(
+    order_id: int, actor: Agent, body: AddReviewNoteIn, session: SessionDep
+) -> ReviewNoteRead:
+    """Add a note to an order in review."""
+    note = actions.add_review_note(session, order_id=order_id, actor=actor, body=body.body)
+    session.commit()
+    return ReviewNoteRead.model_validate(note)
+
+
+class ResolveVerificationIn(BaseModel):
+    status: VerificationStatus
+
+
+class VerificationRead(BaseModel):
+    id: int
+    order_id: int
+    method: str
+    satisfied_by: str
+    status: str
+
+    model_config = {"from_attributes": True}
+
+
+@router.get("/orders/{order_id}/verifications", tags=["screening"], name="verifications.list")
+def list_verifications(order_id: int, actor: Viewer, session: SessionDep) -> list[VerificationRead]:
+    """List the verification steps an order needs or went through."""
+    from sqlalchemy import select
+
+    rows = session.scalars(
+        select(Verification).where(Verification.order_id == order_id).order_by(Verification.id)
+    )
+    return [VerificationRead.model_validate(v) for v in rows]
+
+
+@router.post("/verifications/{verification_id}/resolve", tags=["screening"], name="verifications.resolve")
+def resolve_verification(
+    verification_id: int, actor: Agent, body: ResolveVerificationIn, session: SessionDep
+) -> VerificationRead:
+    """Record that a verification step was satisfied, failed or waived."""
+    row = actions.resolve_verification(
+        session, verification_id=verification_id, actor=actor, status=body.status
+    )
+    session.commit()
+    return VerificationRead.model_validate(row)
+
+
+@router.get("/screening/settings/{shop_id}", tags=["screening"], name="screening.settings")
+def get_settings(shop_id: int, actor: Viewer, session: SessionDep) -> ScreeningSettingsRead:
+    """Show the shop's screening policy: signal weights, velocity limits, thresholds, segments, block policy."""
+    from storeguard.shops.models import Shop
+
+    if session.get(Shop, shop_id) is None:
+        raise NotFound("unknown_shop", f"no shop {shop_id}")
+    settings, revision = service.screening_settings(session, shop_id)
+    return ScreeningSettingsRead(shop_id=shop_id, revision=revision, settings=settings)
+
+
+@router.patch("/screening/settings/{shop_id}", tags=["screening"], name="screening.settings_update")
+def update_settings(
+    shop_id: int, actor: Admin, body: ScreeningSettingsUpdate, session: SessionDep
+) -> ScreeningSettingsRead:
+    """Change parts of the screening policy; what is left out keeps its value."""
+    actions.update_screening_settings(session, shop_id=shop_id, actor=actor, changes=body.settings)
+    session.commit()
+    settings, revision = service.screening_settings(session, shop_id)
+    return ScreeningSettingsRead(shop_id=shop_id, revision=revision, settings=settings)
+
+
+@router.post("/rules/backtest", tags=["rules"], name="rules.backtest")
+def backtest_rules(actor: Viewer, body: BacktestIn, session: SessionDep) -> dict[str, Any]:
+    """Run a draft rule or rule set over past orders: orders and revenue stopped, and the good ones among them."""
+    sources = [body.rule] if body.rule else list(body.rules or [])
+    result = backtest(
+        session, shop_id=body.shop_id, sources=sources, date_from=body.date_from, date_to=body.date_to
+    )
+    return result.as_dict()

@@ -1,0 +1,382 @@
+"""``screen()``: one decision for an order, in process, in about a millisecond.
+
+It reads, never writes: a handful of indexed queries (the shop's settings, the list entries and
+links, the customer's history, velocity, shared addresses), then pure work on the facts. Storing
+the decision and acting on it is ``actions``' job.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import distinct, func, or_, select, union
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import ensure_utc
+from storeguard.core.money import to_minor
+from storeguard.customers.disposable import is_disposable
+from storeguard.customers.identifiers import identifiers_of_order, keys_clause, link_types, order_match_keys
+from storeguard.customers.models import Customer, Identifier
+from storeguard.lists.enums import EntryAction, MatchVia
+from storeguard.lists.matching import Match, MatchResult, match
+from storeguard.lists.scope import LineFacts, describe_scope
+from storeguard.orders.models import Order
+from storeguard.rules.service import ActiveRuleset, active_ruleset
+from storeguard.screening.enums import Outcome, ReasonSource
+from storeguard.screening.facts import FactContext, build_facts
+from storeguard.screening.geoip import country_of_ip
+from storeguard.screening.inputs import OrderInput, from_order
+from storeguard.screening.metrics import metrics_columns, metrics_from_row
+from storeguard.screening.policy import CustomerMetrics, Reason, Verdict, decide, segment_for
+from storeguard.screening.service import screening_settings
+from storeguard.screening.signals import SignalContext, evaluate_signals
+from storeguard.screening.velocity import VelocityKeys, VelocityStore, velocity_store
+from storeguard.shops.models import Shop
+
+# Identifier types (lists' vocabulary) -> velocity kinds (the facts' vocabulary).
+VELOCITY_OF_TYPE = {
+    "email": "email",
+    "phone": "phone",
+    "ip": "ip",
+    "device_id": "device",
+    "payment_fingerprint": "card",
+    "shipping_address": "address",
+}
+
+
+@dataclass(slots=True)
+class ScreenResult:
+    """A decision and everything needed to store it or answer with it."""
+
+    shop_id: int
+    order_id: int | None
+    customer_id: int | None
+    verdict: Verdict
+    policy_version: int
+    settings_revision: int
+    duration_us: int
+    verification: dict[str, Any] | None
+    facts: dict[str, Any] = field(repr=False)
+    velocity_keys: VelocityKeys = field(default_factory=dict, repr=False)
+
+    @property
+    def decision(self) -> Outcome:
+        return self.verdict.decision
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the answer as sent on the wire."""
+        return {
+            "shop_id": self.shop_id,
+            "order_id": self.order_id,
+            "decision": self.verdict.decision.value,
+            "score": self.verdict.score,
+            "reasons": [r.as_dict() for r in self.verdict.reasons],
+            "restricted_lines": self.verdict.restricted_lines,
+            "policy_version": self.policy_version,
+            "settings_revision": self.settings_revision,
+            "duration_us": self.duration_us,
+            "verification": self.verification,
+        }
+
+
+def screen(
+    session: Session,
+    order: Order | OrderInput,
+    *,
+    velocity: VelocityStore | None = None,
+    ruleset: ActiveRuleset | None = None,
+) -> ScreenResult:
+    """Screen a stored or prospective order and return the decision, without storing anything."""
+    started = time.perf_counter_ns()
+    inp = order if isinstance(order, OrderInput) else from_order(session, order)
+    shop = session.get(Shop, inp.shop_id)
+    if shop is None:
+        raise ValueError(f"no shop {inp.shop_id}")
+    settings, revision = screening_settings(session, shop.id)
+    ruleset = ruleset if ruleset is not None else active_ruleset(session, shop.id)
+
+    identifiers = identifiers_of_order(inp, default_region=shop.country)
+    keys = order_match_keys(inp, default_region=shop.country)
+    vkeys: VelocityKeys = {}
+    for ident in identifiers:
+        kind = VELOCITY_OF_TYPE.get(str(ident.type))
+        if kind and kind not in vkeys:
+            vkeys[kind] = ident.value
+    lines = [
+        LineFacts(
+            index=li.index,
+            category=li.category,
+            tags=tuple(li.tags),
+            unit_price=li.unit_price,
+            quantity=li.quantity,
+            high_value=li.high_value,
+            limited_edition=li.limited_edition,
+            product_id=li.product_id,
+            sku=li.sku,
+        )
+        for li in inp.lines
+    ]
+    lists = match(
+        session,
+        shop_id=shop.id,
+        identifiers=keys,
+        customer_id=inp.customer_id,
+        lines=lines,
+        order_total=inp.total,
+    )
+    list_reasons, blocked_self, blocked_links = _list_reasons(lists, inp, shop.currency)
+
+    link_set = {str(t) for t in link_types(shop)}
+    linking = [i.key for i in identifiers if str(i.type) in link_set]
+    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
+    history = _history(session, shop.id, inp.customer_id, inp.order_id, linking, address)
+    metrics = history.metrics
+    counts = (velocity or velocity_store()).counts(
+        session, shop.id, vkeys, at=inp.created_at, exclude_order_id=inp.order_id
+    )
+    vip_spent = to_minor(str(settings["segments"]["vip"].get("min_spent", "0")), inp.currency)
+    segment = segment_for(metrics, settings["segments"], blocked=blocked_self, min_spent_vip=vip_spent)
+    domain = next((i.value for i in identifiers if str(i.type) == "email_domain"), None)
+    ctx = FactContext(
+        metrics=metrics,
+        segment=segment,
+        customer_created_at=history.created_at,
+        customer_disabled=history.state == "disabled",
+        linked_customers=history.linked,
+        linked_blocked_customers=len(blocked_links),
+        velocity=counts,
+        velocity_kinds=frozenset(vkeys),
+        ip_country=country_of_ip(inp.browser_ip),
+        default_region=shop.country,
+        email_disposable=bool(domain and is_disposable(domain)),
+    )
+    facts = build_facts(inp, ctx)
+    first_amount = to_minor(
+        str(settings["signals"]["first_order_high_value"].get("amount", "0")), inp.currency
+    )
+    reasons = list_reasons
+    reasons += evaluate_signals(
+        facts,
+        settings,
+        SignalContext(
+            first_order_amount=first_amount,
+            total_minor=inp.total,
+            address_customers=history.address_customers,
+            blocked_links=blocked_links,
+        ),
+        customer_id=inp.customer_id,
+    )
+    reasons += _velocity_reasons(facts, settings)
+    reasons += _segment_reasons(segment, settings, inp.customer_id)
+    reasons += _rule_reasons(ruleset, facts)
+    verdict = decide(reasons, settings["score_thresholds"])
+    verification = dict(settings["verification"]) if verdict.decision is Outcome.verify else None
+    return ScreenResult(
+        shop_id=shop.id,
+        order_id=inp.order_id,
+        customer_id=inp.customer_id,
+        verdict=verdict,
+        policy_version=ruleset.policy_version,
+        settings_revision=revision,
+        duration_us=(time.perf_counter_ns() - started) // 1000,
+        verification=verification,
+        facts=facts,
+        velocity_keys=vkeys,
+    )
+
+
+def _list_reasons(
+    result: MatchResult, inp: OrderInput, currency: str
+) -> tuple[list[Reason], bool, list[dict[str, Any]]]:
+    """Turn list matches into reasons; say whether the customer is blocked and who they link to."""
+    reasons: list[Reason] = []
+    blocked_self = False
+    blocked_links: dict[int, dict[str, Any]] = {}
+    for m in result.allows:
+        reasons.append(_match_reason(m, inp, currency, Outcome.allow))
+    for m in result.matches:
+        if m.overridden_by is not None:
+            continue  # the allow entry that overrides it is already a reason
+        action = Outcome(m.action.value) if m.action else Outcome.block
+        reasons.append(_match_reason(m, inp, currency, action))
+        own = m.via == MatchVia.direct and m.type == "customer" and m.value == str(inp.customer_id)
+        if m.action == EntryAction.block and own:
+            blocked_self = True
+        if m.via == MatchVia.linked and m.action == EntryAction.block and m.via_customer_id is not None:
+            blocked_links.setdefault(m.via_customer_id, {"type": "customer", "id": m.via_customer_id})
+    for m in result.out_of_scope:
+        reasons.append(
+            Reason(
+                code="list_out_of_scope",
+                source=_source(m),
+                ref=_entry_ref(m),
+                message=f"{_sentence(m.explanation)} It covers only {describe_scope(m.scope, currency)}, "
+                "and this order has none.",
+            )
+        )
+    return reasons, blocked_self, list(blocked_links.values())
+
+
+def _source(m: Match) -> ReasonSource:
+    return ReasonSource.link if m.via == MatchVia.linked else ReasonSource.list
+
+
+def _entry_ref(m: Match) -> dict[str, Any]:
+    ref: dict[str, Any] = {"type": "list_entry", "id": m.entry_id, "reason_code": m.reason_code}
+    if m.via_customer_id is not None:
+        ref["customer_id"] = m.via_customer_id
+    return ref
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
+def _match_reason(m: Match, inp: OrderInput, currency: str, action: Outcome) -> Reason:
+    scoped = m.line_indexes is not None
+    prefix = "linked" if m.via == MatchVia.linked else "list"
+    message = _sentence(m.explanation)
+    if scoped:
+        message += f" It restricts {m.restriction}."
+    return Reason(
+        code=f"{prefix}_{action.value}",
+        message=message,
+        source=_source(m),
+        action=action,
+        ref=_entry_ref(m),
+        path=m.path.as_dict() if m.path is not None else None,
+        lines=[inp.lines[i].ref() for i in m.line_indexes] if scoped and m.line_indexes else None,
+    )
+
+
+def _velocity_reasons(facts: dict[str, Any], settings: dict[str, Any]) -> list[Reason]:
+    out: list[Reason] = []
+    words = {"1h": "hour", "24h": "24 hours", "7d": "7 days", "30d": "30 days"}
+    for limit in settings["velocity"]:
+        name = f"velocity.{limit['fact']}"
+        value = facts.get(name)
+        if value is None or value <= limit["max"]:
+            continue
+        _, _, rest = limit["fact"].partition("_per_")
+        kind, _, window = rest.rpartition("_")
+        what = "orders" if limit["fact"].startswith("orders") else "spent"
+        out.append(
+            Reason(
+                code=f"velocity_{limit['fact']}",
+                source=ReasonSource.velocity,
+                weight=int(limit.get("weight", 0)),
+                ref={"type": "velocity", "fact": name, "value": value, "max": limit["max"]},
+                message=f"{value:g} {what} with this {kind} in the last {words.get(window, window)} "
+                f"(the limit is {limit['max']}).",
+            )
+        )
+    return out
+
+
+def _segment_reasons(segment: str, settings: dict[str, Any], customer_id: int | None) -> list[Reason]:
+    conf = settings["segments"].get(segment)
+    if segment in ("neutral", "blocked") or not conf or customer_id is None:
+        return []
+    action = Outcome(conf["action"]) if conf.get("action") else None
+    weight = int(conf.get("weight", 0))
+    if action is None and weight == 0:
+        return []
+    return [
+        Reason(
+            code=f"segment_{segment}",
+            source=ReasonSource.segment,
+            action=action,
+            weight=weight,
+            ref={"type": "customer", "id": customer_id},
+            message=f"The customer is in the {segment} segment.",
+        )
+    ]
+
+
+def _rule_reasons(ruleset: ActiveRuleset, facts: dict[str, Any]) -> list[Reason]:
+    out: list[Reason] = []
+    for rule in ruleset.matching(facts):
+        out.append(
+            Reason(
+                code=f"rule_{rule.rule_id}",
+                source=ReasonSource.rule,
+                action=Outcome(rule.action),
+                ref={"type": "rule", "id": rule.rule_id, "version": rule.version, "name": rule.name},
+                message=f"Rule \u201c{rule.name}\u201d: {rule.compiled.explain(facts)}.",
+            )
+        )
+    return out
+
+
+@dataclass(slots=True)
+class _History:
+    metrics: CustomerMetrics
+    created_at: datetime | None
+    state: str | None
+    linked: int
+    address_customers: int
+
+
+def _history(
+    session: Session,
+    shop_id: int,
+    customer_id: int | None,
+    order_id: int | None,
+    linking: list[tuple[str, str]],
+    address: str | None,
+) -> _History:
+    """Read the customer's history, account, links and shared address in one round trip."""
+    cols: list[Any] = []
+    if customer_id is not None:
+        cols += metrics_columns(customer_id, exclude_order_id=order_id)
+        cols.append(select(Customer.created_at).where(Customer.id == customer_id).scalar_subquery())
+        cols.append(select(Customer.state).where(Customer.id == customer_id).scalar_subquery())
+    # Everyone in the clusters of the customer and of whoever already holds the order's linking keys.
+    seeds = []
+    if customer_id is not None:
+        seeds.append(
+            select(func.coalesce(Customer.cluster_id, Customer.id)).where(Customer.id == customer_id)
+        )
+    if linking:
+        seeds.append(
+            select(func.coalesce(Customer.cluster_id, Customer.id))
+            .join(Identifier, Identifier.customer_id == Customer.id)
+            .where(Identifier.shop_id == shop_id, keys_clause(Identifier.type, Identifier.value, linking))
+        )
+    if seeds:
+        clusters = union(*seeds) if len(seeds) > 1 else seeds[0]
+        linked = select(func.count(distinct(Customer.id))).where(
+            Customer.shop_id == shop_id,
+            or_(Customer.cluster_id.in_(clusters), Customer.id.in_(clusters)),
+        )
+        if customer_id is not None:
+            linked = linked.where(Customer.id != customer_id)
+        cols.append(linked.scalar_subquery())
+    if address is not None:
+        shared = select(func.count(distinct(Identifier.customer_id))).where(
+            Identifier.shop_id == shop_id, Identifier.type == "shipping_address", Identifier.value == address
+        )
+        if customer_id is not None:
+            shared = shared.where(Identifier.customer_id != customer_id)
+        cols.append(shared.scalar_subquery())
+    row = list(session.execute(select(*cols)).one()) if cols else []
+    result = _History(CustomerMetrics(), None, None, 0, 0)
+    if customer_id is not None:
+        result.metrics = metrics_from_row(row[:8])
+        created, state = row[8], row[9]
+        result.created_at = (
+            ensure_utc(created)
+            if isinstance(created, datetime)
+            else (ensure_utc(datetime.fromisoformat(created)) if created else None)
+        )
+        result.state = state
+        row = row[10:]
+    if seeds:
+        result.linked = int(row.pop(0) or 0)
+    if address is not None:
+        result.address_customers = int(row.pop(0) or 0)
+    return result

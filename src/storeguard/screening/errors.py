@@ -1,0 +1,15 @@
+"""The codes screening refuses with."""
+
+from enum import StrEnum
+
+
+class ScreeningError(StrEnum):
+    order_blocked = "order_blocked"  # 409: screening said block; the decision is in the answer
+    order_not_held = "order_not_held"
+    order_not_open = "order_not_open"
+    verification_not_found = "verification_not_found"
+    verification_resolved = "verification_resolved"
+    unknown_shop = "unknown_shop"
+    invalid_settings = "invalid_settings"
+    invalid_rule = "invalid_rule"
+    invalid_range = "invalid_range"

@@ -1,0 +1,139 @@
+"""Build the flat facts mapping that rules read, exactly the keys of ``storeguard.rules.facts.FACTS``.
+
+Money facts are in MAJOR units of the order's currency (``order.total > 500`` means 500.00),
+converted from minor units with ``core.money.exponent``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+
+from storeguard.core.money import exponent
+from storeguard.screening.inputs import OrderInput
+from storeguard.screening.policy import (
+    AMOUNT_KINDS,
+    AMOUNT_WINDOWS,
+    SIGNAL_CODES,
+    VELOCITY_KINDS,
+    WINDOWS,
+    CustomerMetrics,
+)
+from storeguard.screening.velocity import VelocityCounts
+
+
+@dataclass(slots=True)
+class FactContext:
+    """What was looked up about the order: history, links, velocity, geography."""
+
+    metrics: CustomerMetrics = field(default_factory=CustomerMetrics)
+    segment: str = "neutral"
+    customer_created_at: datetime | None = None
+    customer_disabled: bool = False
+    linked_customers: int = 0
+    linked_blocked_customers: int = 0
+    velocity: VelocityCounts = field(default_factory=VelocityCounts)
+    velocity_kinds: frozenset[str] = frozenset()  # the identifiers this order has (counted with it)
+    ip_country: str | None = None
+    email_disposable: bool = False
+    default_region: str | None = None  # the shop's country, for phone numbers written without +
+
+
+def country_of(address: dict[str, Any] | None) -> str | None:
+    """Return an address's two-letter country code, upper-cased, if it has one."""
+    if not address:
+        return None
+    code = address.get("country_code") or address.get("country")
+    if isinstance(code, str) and len(code.strip()) == 2:
+        return code.strip().upper()
+    return None
+
+
+def email_domain(email: str | None) -> str | None:
+    """Return the lower-cased domain of an email address."""
+    if not email or "@" not in email:
+        return None
+    return email.rsplit("@", 1)[1].strip().lower().rstrip(".") or None
+
+
+def phone_country(phone: str | None, region: str | None) -> str | None:
+    """Return the country a phone number belongs to, or None when it cannot be parsed."""
+    if not phone:
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(parsed) or None
+
+
+def max_variants_of_one_product(order: OrderInput) -> int:
+    """Return the most distinct variants (sizes, colours) of one product in the order."""
+    variants: dict[Any, set[tuple[tuple[str, str], ...]]] = {}
+    for line in order.lines:
+        key = line.product_id if line.product_id is not None else line.sku
+        variants.setdefault(key, set()).add(tuple(sorted((line.variant or {}).items())))
+    return max((len(v) for v in variants.values()), default=0)
+
+
+def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
+    """Return every fact about the order except ``signals.*`` (added by the signals)."""
+    scale = 10 ** exponent(order.currency)
+    m = ctx.metrics
+    domain = email_domain(order.email)
+    age = (
+        (order.created_at - ctx.customer_created_at).total_seconds() / 86400
+        if ctx.customer_created_at
+        else None
+    )
+    facts: dict[str, Any] = {
+        "order.total": order.total / scale,
+        "order.subtotal": order.subtotal / scale,
+        "order.shipping": order.shipping / scale,
+        "order.currency": order.currency,
+        "order.item_count": sum(line.quantity for line in order.lines),
+        "order.line_count": len(order.lines),
+        "order.has_high_value": any(line.high_value for line in order.lines),
+        "order.has_limited_edition": any(line.limited_edition for line in order.lines),
+        "order.categories": sorted({line.category for line in order.lines if line.category}),
+        "order.tags": sorted({t for line in order.lines for t in line.tags}),
+        "order.max_variants_of_one_product": max_variants_of_one_product(order),
+        "order.shipping_country": country_of(order.shipping_address),
+        "order.billing_country": country_of(order.billing_address),
+        "order.ip_country": ctx.ip_country,
+        "order.source": order.source,
+        "order.is_first_order": m.orders_count == 0,
+        "email.address": order.email.strip().lower() if order.email else None,
+        "email.domain": domain,
+        "email.is_disposable": ctx.email_disposable,
+        "phone.country": phone_country(order.phone, ctx.default_region),
+        "ip.address": order.browser_ip,
+        "customer.orders_count": m.orders_count,
+        "customer.total_spent": m.total_spent / scale,
+        "customer.refunds_count": m.refunds_count,
+        "customer.refund_ratio": m.refund_ratio,
+        "customer.return_ratio": m.return_ratio,
+        "customer.cancellations": m.cancellations,
+        "customer.chargebacks": m.chargebacks,
+        "customer.segment": ctx.segment,
+        "customer.account_age_days": round(max(age, 0.0), 3) if age is not None else None,
+        "customer.is_disabled": ctx.customer_disabled,
+        "linked.customers": ctx.linked_customers,
+        "linked.blocked_customers": ctx.linked_blocked_customers,
+    }
+    for code in SIGNAL_CODES:
+        facts[f"signals.{code}"] = False
+    # Velocity facts count this order too: a merchant writes "more than 3 orders an hour" as "> 3".
+    v, have = ctx.velocity, ctx.velocity_kinds
+    for kind in VELOCITY_KINDS:
+        this = 1 if kind in have else 0
+        for window in WINDOWS:
+            facts[f"velocity.orders_per_{kind}_{window}"] = v.order_count(kind, window) + this
+    for kind in AMOUNT_KINDS:
+        this = order.total if kind in have else 0
+        for window in AMOUNT_WINDOWS:
+            facts[f"velocity.amount_per_{kind}_{window}"] = (v.amount(kind, window) + this) / scale
+    return facts

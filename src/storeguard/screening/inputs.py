@@ -1,0 +1,229 @@
+"""One shape for the order being screened, whether it is stored or only proposed at checkout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import now
+from storeguard.core.errors import Invalid
+from storeguard.customers.models import Customer
+from storeguard.orders.models import Order
+from storeguard.shops.models import Product, Shop
+
+
+@dataclass(slots=True)
+class LineInput:
+    """A line with the product facts screening reads (category, tags, flags)."""
+
+    index: int
+    product_id: int | None
+    sku: str
+    title: str
+    quantity: int
+    unit_price: int
+    variant: dict[str, str] = field(default_factory=dict)
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    high_value: bool = False
+    limited_edition: bool = False
+    line_item_id: int | None = None
+
+    def ref(self) -> dict[str, Any]:
+        """Return how a reason names this line."""
+        out: dict[str, Any] = {
+            "index": self.index,
+            "sku": self.sku,
+            "title": self.title,
+            "quantity": self.quantity,
+        }
+        if self.product_id is not None:
+            out["product_id"] = self.product_id
+        if self.line_item_id is not None:
+            out["line_item_id"] = self.line_item_id
+        return out
+
+
+@dataclass(slots=True)
+class OrderInput:
+    """The order being screened; money in minor units of ``currency``."""
+
+    shop_id: int
+    currency: str
+    subtotal: int
+    shipping: int
+    total: int
+    lines: list[LineInput]
+    email: str | None = None
+    phone: str | None = None
+    shipping_address: dict[str, Any] | None = None
+    billing_address: dict[str, Any] | None = None
+    browser_ip: str | None = None
+    device_id: str | None = None
+    payment_fingerprint: str | None = None
+    card_bin: str | None = None
+    card_last4: str | None = None
+    customer_id: int | None = None
+    order_id: int | None = None
+    source: str = "checkout"
+    created_at: datetime = field(default_factory=now)
+    order: Order | None = None  # set when the order is stored
+
+
+def _product_line(index: int, product: Product | None, **kw: Any) -> LineInput:
+    if product is None:
+        return LineInput(index=index, product_id=None, **kw)
+    return LineInput(
+        index=index,
+        product_id=product.id,
+        category=product.category or "",
+        tags=list(product.tags or []),
+        high_value=bool(product.high_value),
+        limited_edition=bool(product.limited_edition),
+        **kw,
+    )
+
+
+def from_order(session: Session, order: Order) -> OrderInput:
+    """Describe a stored order, with its products loaded in one query."""
+    ids = {li.product_id for li in order.line_items if li.product_id is not None}
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
+    lines = [
+        _product_line(
+            i,
+            products.get(li.product_id) if li.product_id else None,
+            sku=li.sku,
+            title=li.title,
+            quantity=li.quantity,
+            unit_price=li.unit_price,
+            variant=dict(li.variant or {}),
+            line_item_id=li.id,
+        )
+        for i, li in enumerate(order.line_items)
+    ]
+    return OrderInput(
+        shop_id=order.shop_id,
+        currency=order.currency,
+        subtotal=order.subtotal,
+        shipping=order.shipping,
+        total=order.total,
+        lines=lines,
+        email=order.email,
+        phone=order.phone,
+        shipping_address=order.shipping_address,
+        billing_address=order.billing_address,
+        browser_ip=order.browser_ip,
+        device_id=order.device_id,
+        payment_fingerprint=order.payment_fingerprint,
+        card_bin=order.card_bin,
+        card_last4=order.card_last4,
+        customer_id=order.customer_id,
+        order_id=order.id,
+        source=str(order.source),
+        created_at=order.created_at or now(),
+        order=order,
+    )
+
+
+def resolve_customer_id(
+    session: Session, shop_id: int, customer_id: int | None, platform_customer_id: str | None
+) -> int | None:
+    """Find the shop's customer by id or platform id; refuse an id that is not the shop's."""
+    if customer_id is not None:
+        found = session.scalar(
+            select(Customer.id).where(Customer.id == customer_id, Customer.shop_id == shop_id)
+        )
+        if found is None:
+            raise Invalid(
+                "unknown_customer", f"shop {shop_id} has no customer {customer_id}", field="customer_id"
+            )
+        return found
+    if platform_customer_id:
+        return session.scalar(
+            select(Customer.id).where(
+                Customer.shop_id == shop_id, Customer.platform_id == platform_customer_id
+            )
+        )
+    return None
+
+
+def from_screen_in(session: Session, body: Any) -> OrderInput:
+    """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
+    from storeguard.core.money import validate_currency
+
+    shop = session.get(Shop, body.shop_id)
+    if shop is None:
+        raise Invalid("unknown_shop", f"no shop {body.shop_id}", field="shop_id")
+    currency = validate_currency(body.currency) if body.currency else shop.currency
+    customer_id = resolve_customer_id(session, shop.id, body.customer_id, body.platform_customer_id)
+    lines = resolve_lines(session, shop, body.lines, currency)
+    subtotal = sum(line.unit_price * line.quantity for line in lines)
+    return OrderInput(
+        shop_id=shop.id,
+        currency=currency,
+        subtotal=subtotal,
+        shipping=body.shipping,
+        total=subtotal + body.shipping,
+        lines=lines,
+        email=body.email,
+        phone=body.phone,
+        shipping_address=body.shipping_address,
+        billing_address=body.billing_address,
+        browser_ip=body.browser_ip,
+        device_id=body.device_id,
+        payment_fingerprint=body.payment_fingerprint,
+        card_bin=body.card_bin,
+        card_last4=body.card_last4,
+        customer_id=customer_id,
+        source=body.source,
+    )
+
+
+def resolve_lines(session: Session, shop: Shop, lines: list[Any], currency: str) -> list[LineInput]:
+    """Match proposed lines (product id or sku, quantity, optional price) to the shop's products."""
+    ids = {line.product_id for line in lines if line.product_id is not None}
+    skus = {line.sku for line in lines if line.product_id is None and line.sku}
+    products: list[Product] = []
+    if ids or skus:
+        products = list(
+            session.scalars(
+                select(Product).where(
+                    Product.shop_id == shop.id, or_(Product.id.in_(ids), Product.sku.in_(skus))
+                )
+            )
+        )
+    by_id = {p.id: p for p in products}
+    by_sku = {p.sku: p for p in products}
+    out: list[LineInput] = []
+    for i, line in enumerate(lines):
+        product = by_id.get(line.product_id) if line.product_id is not None else by_sku.get(line.sku)
+        if product is None:
+            what = f"product {line.product_id}" if line.product_id is not None else f"sku {line.sku!r}"
+            field_name = "product_id" if line.product_id is not None else "sku"
+            raise Invalid("unknown_product", f"shop {shop.id} has no {what}", field=f"lines.{i}.{field_name}")
+        if line.unit_price is not None:
+            price = line.unit_price
+        elif currency == shop.currency:
+            price = product.price
+        else:
+            raise Invalid(
+                "price_required",
+                f"give the price in {currency}; the catalogue is in {shop.currency}",
+                field=f"lines.{i}.unit_price",
+            )
+        out.append(
+            _product_line(
+                i,
+                product,
+                sku=product.sku,
+                title=line.title or product.title,
+                quantity=line.quantity,
+                unit_price=price,
+                variant=dict(line.variant or {}),
+            )
+        )
+    return out

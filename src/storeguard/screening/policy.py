@@ -1,0 +1,342 @@
+"""Pure screening rules: default settings, signals, segments, scoring and precedence. No I/O."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from storeguard.screening.enums import Outcome, ReasonSource
+
+SIGNAL_CODES: tuple[str, ...] = (
+    "country_mismatch",
+    "ip_country_mismatch",
+    "disposable_email",
+    "first_order_high_value",
+    "many_variants_of_one_product",
+    "shared_shipping_address",
+    "linked_to_blocked",
+    "high_return_ratio",
+    "high_refund_ratio",
+    "has_chargebacks",
+)
+VELOCITY_KINDS: tuple[str, ...] = ("email", "phone", "ip", "device", "card", "address")
+AMOUNT_KINDS: tuple[str, ...] = ("email", "ip", "card")
+WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
+AMOUNT_WINDOWS: tuple[str, ...] = ("24h", "7d")
+SEGMENTS: tuple[str, ...] = ("vip", "good", "neutral", "watch", "restricted", "blocked")
+
+# Every number a merchant may tune. A shop's ScreeningSettings.data overrides any part of it.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "signals": {
+        "country_mismatch": {"weight": 15, "enabled": True},
+        "ip_country_mismatch": {"weight": 20, "enabled": True},
+        "disposable_email": {"weight": 30, "enabled": True},
+        # Amounts are decimal strings in the shop's currency, like every amount on the wire.
+        "first_order_high_value": {"weight": 25, "enabled": True, "amount": "500.00"},
+        "many_variants_of_one_product": {"weight": 20, "enabled": True, "min_variants": 3},
+        "shared_shipping_address": {"weight": 20, "enabled": True, "min_customers": 3},
+        "linked_to_blocked": {"weight": 40, "enabled": True},
+        "high_return_ratio": {"weight": 20, "enabled": True, "ratio": 0.5, "min_orders": 3},
+        "high_refund_ratio": {"weight": 15, "enabled": True, "ratio": 0.5, "min_orders": 3},
+        "has_chargebacks": {"weight": 35, "enabled": True, "min_chargebacks": 1},
+    },
+    # A velocity limit fires when the count, this order included, goes above ``max``.
+    "velocity": [
+        {"fact": "orders_per_email_1h", "max": 3, "weight": 20},
+        {"fact": "orders_per_ip_1h", "max": 5, "weight": 20},
+        {"fact": "orders_per_card_24h", "max": 5, "weight": 25},
+        {"fact": "orders_per_device_24h", "max": 5, "weight": 20},
+        {"fact": "orders_per_phone_24h", "max": 5, "weight": 15},
+        {"fact": "orders_per_address_24h", "max": 5, "weight": 15},
+    ],
+    # The score (0-100) that leads to each decision; null turns a step off.
+    "score_thresholds": {"verify": 40, "review": 60, "block": None},
+    "segments": {
+        "vip": {"min_orders": 10, "min_spent": "1000.00", "max_return_ratio": 0.1, "weight": -20},
+        "good": {"min_orders": 3, "max_return_ratio": 0.2, "weight": -10},
+        "watch": {
+            "return_ratio": 0.3,
+            "refund_ratio": 0.3,
+            "chargebacks": 1,
+            "cancellations": 3,
+            "weight": 15,
+        },
+        "restricted": {"return_ratio": 0.6, "chargebacks": 2, "action": "review", "weight": 25},
+    },
+    # What a block does to an order that already exists on the platform.
+    "on_block": {"refund": True, "restock": True},
+    "verification": {
+        "method": "card_3ds",
+        "satisfied_by": "the payment is authorised again with 3-D Secure by the card holder",
+    },
+}
+
+
+def merged_settings(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the defaults with a shop's overrides laid over them, key by key."""
+    result = copy.deepcopy(DEFAULT_SETTINGS)
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            for sub, subval in value.items():
+                if isinstance(subval, dict) and isinstance(result[key].get(sub), dict):
+                    result[key][sub] = {**result[key][sub], **subval}
+                else:
+                    result[key][sub] = subval
+        else:
+            result[key] = value
+    return result
+
+
+@dataclass(slots=True)
+class Reason:
+    """One readable reason: a code, a sentence, its source and what it points at."""
+
+    code: str
+    message: str
+    source: ReasonSource
+    action: Outcome | None = None  # what the reason asks for; None when it only adds weight
+    weight: int = 0
+    ref: dict[str, Any] | None = None  # {"type": "list_entry" | "rule" | "customer", "id": ...}
+    path: list[dict[str, Any]] | None = None  # how a linked entry was reached
+    lines: list[dict[str, Any]] | None = None  # the lines a scoped entry applies to
+    decisive: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the reason as it is stored and sent."""
+        out: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "source": self.source.value,
+            "action": self.action.value if self.action else None,
+            "weight": self.weight,
+            "ref": self.ref,
+            "decisive": self.decisive,
+        }
+        if self.path is not None:
+            out["path"] = self.path
+        if self.lines is not None:
+            out["lines"] = self.lines
+        return out
+
+
+@dataclass(slots=True)
+class Verdict:
+    """The combined answer before it is stored."""
+
+    decision: Outcome
+    score: int
+    reasons: list[Reason] = field(default_factory=list)
+    restricted_lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+def score_of(reasons: list[Reason]) -> int:
+    """Add the weights of every reason, clamped to 0..100."""
+    return max(0, min(100, sum(r.weight for r in reasons)))
+
+
+def score_outcome(score: int, thresholds: dict[str, int | None]) -> Outcome | None:
+    """Return the strongest decision whose score threshold is reached, if any."""
+    for outcome in (Outcome.block, Outcome.review, Outcome.verify):
+        limit = thresholds.get(outcome.value)
+        if limit is not None and score >= limit:
+            return outcome
+    return None
+
+
+def decide(reasons: list[Reason], thresholds: dict[str, int | None]) -> Verdict:
+    """Combine reasons into one decision by the documented precedence (docs/screening.md).
+
+    1. An allow entry (on the order's identifiers or through a link) wins outright.
+    2. Otherwise the strongest action wins (block > review > verify) among list and link
+       entries, rules, the customer's segment and the score thresholds.
+    3. A rule that says allow overrides only what the score and segment alone would decide;
+       it never overrides an entry or a stronger rule.
+    """
+    score = score_of(reasons)
+    allows = [
+        r for r in reasons if r.action is Outcome.allow and r.source in (ReasonSource.list, ReasonSource.link)
+    ]
+    if allows:
+        for r in allows:
+            r.decisive = True
+        return Verdict(Outcome.allow, score, _ordered(reasons), _restricted_lines(reasons))
+
+    explicit = [
+        r
+        for r in reasons
+        if r.action is not None
+        and r.action is not Outcome.allow
+        and r.source in (ReasonSource.list, ReasonSource.link, ReasonSource.rule)
+    ]
+    implicit = [r for r in reasons if r.action is not None and r.source is ReasonSource.segment]
+    by_score = score_outcome(score, thresholds)
+    rule_allows = [r for r in reasons if r.action is Outcome.allow and r.source is ReasonSource.rule]
+
+    best_explicit = max((r.action.strength for r in explicit if r.action), default=-1)
+    best_implicit = max((r.action.strength for r in implicit if r.action), default=-1)
+    best_score = by_score.strength if by_score else -1
+    if rule_allows and best_explicit < 0:
+        best_implicit = best_score = -1  # the merchant's own allow rule vouches for this order
+    strongest = max(best_explicit, best_implicit, best_score)
+
+    if strongest <= 0:
+        for r in rule_allows:
+            r.decisive = True
+        return Verdict(Outcome.allow, score, _ordered(reasons), _restricted_lines(reasons))
+    outcome = next(o for o in Outcome if o.strength == strongest)
+    decisive = [r for r in explicit + implicit if r.action is outcome]
+    if best_score == strongest and not decisive:
+        decisive = [r for r in reasons if r.weight > 0]
+    for r in decisive:
+        r.decisive = True
+    return Verdict(outcome, score, _ordered(reasons), _restricted_lines(reasons))
+
+
+def _ordered(reasons: list[Reason]) -> list[Reason]:
+    """Put the reasons that decided first, then by weight, so the answer reads at one glance."""
+    return sorted(
+        reasons, key=lambda r: (not r.decisive, -(r.action.strength if r.action else -1), -r.weight)
+    )
+
+
+def _restricted_lines(reasons: list[Reason]) -> list[dict[str, Any]]:
+    """Collect the lines that scoped (non-allow) entries apply to, once each."""
+    seen: dict[int, dict[str, Any]] = {}
+    for r in reasons:
+        if r.lines and r.action not in (None, Outcome.allow):
+            for line in r.lines:
+                key = line.get("index", len(seen))
+                entry = seen.setdefault(key, {**line, "actions": []})
+                if r.action.value not in entry["actions"]:
+                    entry["actions"].append(r.action.value)
+    return [seen[k] for k in sorted(seen)]
+
+
+@dataclass(slots=True)
+class CustomerMetrics:
+    """What a customer did before this order (money in minor units of the shop's currency)."""
+
+    orders_count: int = 0
+    total_spent: int = 0
+    refunds_count: int = 0
+    refunded_amount: int = 0
+    items_bought: int = 0
+    items_returned: int = 0
+    cancellations: int = 0
+    chargebacks: int = 0
+
+    @property
+    def refund_ratio(self) -> float:
+        return round(self.refunded_amount / self.total_spent, 4) if self.total_spent > 0 else 0.0
+
+    @property
+    def return_ratio(self) -> float:
+        return round(self.items_returned / self.items_bought, 4) if self.items_bought > 0 else 0.0
+
+
+def segment_for(m: CustomerMetrics, rules: dict[str, Any], *, blocked: bool, min_spent_vip: int) -> str:
+    # "blocked" is an active block on the customer; its list entry is the reason, not the segment.
+    """Place a customer in a segment from their metrics and the merchant's thresholds."""
+    if blocked:
+        return "blocked"
+    r = rules["restricted"]
+    if m.return_ratio >= r.get("return_ratio", 2) or m.chargebacks >= r.get("chargebacks", 10**9):
+        return "restricted"
+    w = rules["watch"]
+    if (
+        m.return_ratio >= w.get("return_ratio", 2)
+        or m.refund_ratio >= w.get("refund_ratio", 2)
+        or m.chargebacks >= w.get("chargebacks", 10**9)
+        or m.cancellations >= w.get("cancellations", 10**9)
+    ):
+        return "watch"
+    v = rules["vip"]
+    if (
+        m.orders_count >= v.get("min_orders", 10**9)
+        and m.total_spent >= min_spent_vip
+        and m.return_ratio <= v.get("max_return_ratio", 0)
+    ):
+        return "vip"
+    g = rules["good"]
+    if m.orders_count >= g.get("min_orders", 10**9) and m.return_ratio <= g.get("max_return_ratio", 0):
+        return "good"
+    return "neutral"
+
+
+def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _int_in(value: Any, low: int, high: int, field: str) -> None:
+    from storeguard.core.errors import Invalid
+
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Invalid("invalid_settings", f"{field} must be a whole number from {low} to {high}", field=field)
+
+
+def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Return a shop's overrides with ``changes`` merged in, or raise ``Invalid`` naming the bad field."""
+    from storeguard.core.errors import Invalid
+    from storeguard.core.money import to_minor
+
+    unknown = set(changes) - set(DEFAULT_SETTINGS)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise Invalid("invalid_settings", f"{name!r} is not a screening setting", field=f"settings.{name}")
+    merged_overrides = _deep_merge(current, changes)
+    full = merged_settings(merged_overrides)
+    for code, conf in full["signals"].items():
+        if code not in SIGNAL_CODES:
+            raise Invalid("invalid_settings", f"{code!r} is not a signal", field=f"settings.signals.{code}")
+        _int_in(conf.get("weight"), -100, 100, f"settings.signals.{code}.weight")
+        if not isinstance(conf.get("enabled", True), bool):
+            raise Invalid(
+                "invalid_settings", "enabled is true or false", field=f"settings.signals.{code}.enabled"
+            )
+    to_minor(
+        str(full["signals"]["first_order_high_value"]["amount"]),
+        "USD",
+        field="settings.signals.first_order_high_value.amount",
+    )
+    known = {f"orders_per_{k}_{w}" for k in VELOCITY_KINDS for w in WINDOWS}
+    known |= {f"amount_per_{k}_{w}" for k in AMOUNT_KINDS for w in AMOUNT_WINDOWS}
+    if not isinstance(full["velocity"], list):
+        raise Invalid("invalid_settings", "velocity is a list of limits", field="settings.velocity")
+    for i, limit in enumerate(full["velocity"]):
+        if not isinstance(limit, dict) or limit.get("fact") not in known:
+            raise Invalid(
+                "invalid_settings",
+                f"velocity limit {i} names no velocity fact",
+                field=f"settings.velocity.{i}.fact",
+            )
+        _int_in(limit.get("max"), 0, 10**9, f"settings.velocity.{i}.max")
+        _int_in(limit.get("weight"), -100, 100, f"settings.velocity.{i}.weight")
+    for step, value in full["score_thresholds"].items():
+        if step not in ("verify", "review", "block"):
+            raise Invalid(
+                "invalid_settings", f"{step!r} is not a decision", field=f"settings.score_thresholds.{step}"
+            )
+        if value is not None:
+            _int_in(value, 0, 100, f"settings.score_thresholds.{step}")
+    for name, conf in full["segments"].items():
+        if name not in SEGMENTS:
+            raise Invalid("invalid_settings", f"{name!r} is not a segment", field=f"settings.segments.{name}")
+        if conf.get("action") not in (None, "verify", "review", "block"):
+            raise Invalid(
+                "invalid_settings",
+                "a segment's action is verify, review or block",
+                field=f"settings.segments.{name}.action",
+            )
+    for key in ("refund", "restock"):
+        if not isinstance(full["on_block"].get(key), bool):
+            raise Invalid(
+                "invalid_settings", f"on_block.{key} is true or false", field=f"settings.on_block.{key}"
+            )
+    return merged_overrides

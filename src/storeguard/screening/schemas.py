@@ -1,0 +1,180 @@
+"""Screening shapes on the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from storeguard.orders.schemas import MinorUnits
+
+
+class ScreenLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: int | None = Field(default=None, description="A product of the shop; or give its sku.")
+    sku: str | None = None
+    quantity: int = Field(ge=1, le=100_000)
+    unit_price: MinorUnits | None = Field(
+        default=None, description="Minor units; the catalogue price if left out."
+    )
+    title: str | None = None
+    variant: dict[str, str] = Field(default_factory=dict, examples=[{"size": "M", "color": "red"}])
+
+    @model_validator(mode="after")
+    def _needs_product(self) -> ScreenLineIn:
+        if self.product_id is None and not self.sku:
+            raise ValueError("each line needs a product_id or a sku")
+        return self
+
+
+class ScreenOrderIn(BaseModel):
+    """A prospective order at checkout, in the shape of ``POST /v1/orders``; nothing is stored."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "shop_id": 1,
+                    "email": "kari@example.com",
+                    "phone": "+4791234567",
+                    "browser_ip": "81.0.12.1",
+                    "shipping_address": {
+                        "address1": "Storgata 1",
+                        "city": "Oslo",
+                        "zip": "0155",
+                        "country_code": "NO",
+                    },
+                    "card_bin": "411111",
+                    "card_last4": "1111",
+                    "lines": [{"sku": "LE-SNEAKER", "quantity": 1}],
+                }
+            ]
+        },
+    )
+
+    shop_id: int
+    currency: str | None = Field(
+        default=None, min_length=3, max_length=3, description="The shop's currency if left out."
+    )
+    customer_id: int | None = None
+    platform_customer_id: str | None = Field(default=None, max_length=64)
+    lines: list[ScreenLineIn] = Field(min_length=1)
+    shipping: MinorUnits = 0
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    shipping_address: dict[str, Any] | None = None
+    billing_address: dict[str, Any] | None = None
+    browser_ip: str | None = Field(default=None, max_length=45)
+    device_id: str | None = Field(default=None, max_length=128)
+    payment_fingerprint: str | None = Field(
+        default=None, max_length=128, description="The gateway's card fingerprint."
+    )
+    card_bin: str | None = Field(default=None, pattern=r"^\d{6,8}$")
+    card_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+    source: str = Field(default="web", max_length=20)
+
+
+class ReasonRead(BaseModel):
+    code: str
+    message: str
+    source: str
+    action: str | None
+    weight: int
+    ref: dict[str, Any] | None
+    decisive: bool
+    path: list[dict[str, Any]] | None = None
+    lines: list[dict[str, Any]] | None = None
+
+
+class DecisionRead(BaseModel):
+    """A decision: what to do, how risky, why, which lines, under which policy, how fast."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int | None = None
+    order_id: int | None = None
+    shop_id: int
+    decision: str
+    score: int
+    reasons: list[ReasonRead]
+    restricted_lines: list[dict[str, Any]]
+    policy_version: int
+    settings_revision: int = 0
+    duration_us: int
+    verification: dict[str, Any] | None = None
+    created_at: datetime | None = None
+
+
+class ReviewNoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    order_id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+class ReviewRead(BaseModel):
+    """A held order waiting for a person, with how long it has waited and why it is held."""
+
+    order_id: int
+    number: str
+    shop_id: int
+    customer_id: int | None
+    total: str
+    currency: str
+    held_since: datetime
+    age_seconds: int
+    hold_reason: str | None
+    decision: DecisionRead | None
+    notes: list[ReviewNoteRead] = Field(default_factory=list)
+
+
+class ApproveReviewIn(BaseModel):
+    note: str | None = None
+
+
+class CancelReviewIn(BaseModel):
+    refund: bool | None = Field(
+        default=None, description="Refund what was paid; the shop's policy when left out."
+    )
+    restock: bool | None = Field(
+        default=None, description="Put the items back; the shop's policy when left out."
+    )
+    note: str | None = None
+
+
+class AddReviewNoteIn(BaseModel):
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class ScreeningSettingsRead(BaseModel):
+    shop_id: int
+    revision: int
+    settings: dict[str, Any]
+
+
+class ScreeningSettingsUpdate(BaseModel):
+    """Parts of the screening policy to change; anything left out keeps its value."""
+
+    settings: dict[str, Any]
+
+
+class BacktestIn(BaseModel):
+    shop_id: int
+    rule: str | None = Field(default=None, description="One draft rule in the rule language.")
+    rules: list[str] | None = Field(default=None, description="A draft rule set, evaluated together.")
+    date_from: datetime = Field(alias="from")
+    date_to: datetime = Field(alias="to")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _needs_rules(self) -> BacktestIn:
+        if not self.rule and not self.rules:
+            raise ValueError("give a rule or rules")
+        return self

@@ -1,0 +1,79 @@
+"""Reads: a shop's screening settings, stored decisions and the review queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storeguard.core.errors import NotFound
+from storeguard.orders.models import Order
+from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings
+from storeguard.screening.policy import merged_settings
+
+_merged: dict[tuple[int, int, int], dict[str, Any]] = {}
+
+
+def screening_settings(session: Session, shop_id: int) -> tuple[dict[str, Any], int]:
+    """Return the shop's screening settings (defaults laid under its own) and their revision."""
+    row = session.execute(
+        select(ScreeningSettings.revision, ScreeningSettings.data).where(ScreeningSettings.shop_id == shop_id)
+    ).first()
+    if row is None:
+        key = (shop_id, 0, 0)
+        data: dict[str, Any] | None = None
+    else:
+        key, data = (shop_id, row[0], hash(repr(row[1]))), row[1]
+    cached = _merged.get(key)
+    if cached is None:
+        cached = merged_settings(data)
+        if len(_merged) > 1024:
+            _merged.clear()
+        _merged[key] = cached
+    return cached, key[1]
+
+
+def latest_decision(session: Session, order_id: int) -> Decision | None:
+    """Return the order's most recent decision."""
+    return session.scalar(
+        select(Decision).where(Decision.order_id == order_id).order_by(Decision.id.desc()).limit(1)
+    )
+
+
+def decisions_of(session: Session, order_id: int) -> list[Decision]:
+    """Return every decision stored for an order, oldest first."""
+    return list(session.scalars(select(Decision).where(Decision.order_id == order_id).order_by(Decision.id)))
+
+
+def get_held_order(session: Session, order_id: int) -> Order:
+    """Return an order, or answer 404."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("order_not_found", f"no order {order_id}")
+    return order
+
+
+def review_queue(
+    session: Session, *, shop_id: int | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Order], int]:
+    """Return held open orders, oldest first, and how many there are."""
+    from sqlalchemy import func
+
+    conds = [Order.held.is_(True), Order.status == "open"]
+    if shop_id is not None:
+        conds.append(Order.shop_id == shop_id)
+    total = int(session.scalar(select(func.count(Order.id)).where(*conds)) or 0)
+    orders = list(
+        session.scalars(
+            select(Order).where(*conds).order_by(Order.created_at, Order.id).limit(limit).offset(offset)
+        )
+    )
+    return orders, total
+
+
+def notes_of(session: Session, order_id: int) -> list[ReviewNote]:
+    """Return a held order's notes, oldest first."""
+    return list(
+        session.scalars(select(ReviewNote).where(ReviewNote.order_id == order_id).order_by(ReviewNote.id))
+    )

@@ -1,0 +1,75 @@
+"""Velocity counts: the same answers from the database and from the real Redis server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import frozen
+from storeguard.screening.velocity import RedisVelocity, VelocityStore
+
+T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
+KEYS = {"email": "a@x.com", "card": "411111:1111"}
+
+
+def _place(session: Session, store: VelocityStore, order_id: int, at: datetime, amount: int = 1000) -> None:
+    store.record(session, 1, KEYS, order_id=order_id, amount=amount, at=at)
+
+
+def test_velocity_counts_orders_and_amounts_in_each_window(session: Session, velocity: VelocityStore) -> None:
+    # given orders 10 minutes, 5 hours, 3 days, 20 days and 40 days ago
+    agos = [
+        timedelta(minutes=10),
+        timedelta(hours=5),
+        timedelta(days=3),
+        timedelta(days=20),
+        timedelta(days=40),
+    ]
+    for i, ago in enumerate(agos):
+        _place(session, velocity, i + 1, T0 - ago, amount=1000 * (i + 1))
+    session.commit()
+    with frozen(T0):
+        counts = velocity.counts(session, 1, {**KEYS, "ip": "1.2.3.4"})
+    assert [counts.order_count("email", w) for w in ("1h", "24h", "7d", "30d")] == [1, 2, 3, 4]
+    assert counts.order_count("ip", "30d") == 0
+    assert counts.amount("card", "24h") == 3000
+    assert counts.amount("card", "7d") == 6000
+
+
+def test_velocity_window_slides_with_the_clock(session: Session, velocity: VelocityStore) -> None:
+    _place(session, velocity, 1, T0)
+    session.commit()
+    with frozen(T0 + timedelta(minutes=59)):
+        assert velocity.counts(session, 1, KEYS).order_count("email", "1h") == 1
+    with frozen(T0 + timedelta(minutes=61)):
+        assert velocity.counts(session, 1, KEYS).order_count("email", "1h") == 0
+        assert velocity.counts(session, 1, KEYS).order_count("email", "24h") == 1
+
+
+def test_velocity_records_nothing_when_the_transaction_rolls_back(
+    session: Session, velocity: VelocityStore
+) -> None:
+    _place(session, velocity, 7, T0 - timedelta(minutes=1))
+    session.rollback()
+    session.commit()
+    assert velocity.counts(session, 1, KEYS, at=T0).order_count("email", "1h") == 0
+
+
+def test_velocity_never_counts_the_order_being_screened(session: Session, velocity: VelocityStore) -> None:
+    _place(session, velocity, 8, T0 - timedelta(seconds=5))
+    session.commit()
+    counts = velocity.counts(session, 1, KEYS, at=T0, exclude_order_id=8)
+    assert counts.amount("email", "24h") == 0
+    assert velocity.counts(session, 1, KEYS, at=T0 - timedelta(seconds=5)).order_count("email", "1h") == 0
+
+
+def test_velocity_is_per_shop(session: Session, velocity: VelocityStore) -> None:
+    _place(session, velocity, 9, T0 - timedelta(minutes=1))
+    session.commit()
+    assert velocity.counts(session, 2, KEYS, at=T0).order_count("email", "1h") == 0
+
+
+def test_redis_velocity_keys_hold_a_hash_not_the_identifier(redis_store: RedisVelocity) -> None:
+    key = redis_store.key(1, "email", "a@x.com")
+    assert "a@x.com" not in key and key.startswith(redis_store.prefix)
