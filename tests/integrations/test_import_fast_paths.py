@@ -270,16 +270,18 @@ def test_a_file_read_in_a_second_process_imports_the_same_and_resumes(
     assert (kinds.count("fulfillment"), kinds.count("refund")) == (6, 3)
 
 
-@pytest.mark.parametrize("kind", ["returns", "blocklist"])
-def test_returns_and_blocklist_imports_are_refused_with_the_reason(
-    session: Session, tmp_path: Path, kind: str
+def test_returns_imports_are_refused_with_the_reason_and_blocklists_sent_to_the_lists_import(
+    session: Session, tmp_path: Path
 ) -> None:
     shop = make_shop(session, currency="NOK")
     path = tmp_path / "x.csv"
-    path.write_text("email\nx@example.com\n")
+    path.write_text("type,value\nemail,x@example.com\n")
 
-    with pytest.raises(Invalid) as refused:
-        import_file(session, shop, kind, path, report_dir=tmp_path)
+    with pytest.raises(Invalid) as returns:
+        import_file(session, shop, "returns", path, report_dir=tmp_path)
+    with pytest.raises(Invalid) as blocklist:
+        import_file(session, shop, "blocklist", path, report_dir=tmp_path)
 
-    assert refused.value.code == "import_kind_unavailable"
-    assert ("no returns yet" if kind == "returns" else "lists domain") in refused.value.message
+    assert returns.value.code == "import_kind_unavailable"
+    assert "no returns yet" in returns.value.message
+    assert blocklist.value.code == "import_kind_elsewhere"

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storeguard.core.actor import Actor
 from storeguard.core.errors import Invalid
 from storeguard.integrations.imports import csv_rows
 from storeguard.integrations.imports.orders import (
@@ -20,6 +21,7 @@ from storeguard.integrations.imports.orders import (
 from storeguard.integrations.imports.pipeline import mapped_in_child, worth_it
 from storeguard.integrations.imports.runner import BATCH, Item, Writer, run_import, start_run
 from storeguard.integrations.models import ImportRun
+from storeguard.lists.csvio import ImportResult, import_entries, read_csv
 from storeguard.orders.models import Order
 from storeguard.shops.models import Shop
 
@@ -28,8 +30,6 @@ CSV_KINDS = ("customers", "orders", "refunds")
 NOT_YET = {
     "returns": "storeguard has no returns yet (they come with the returns feature), so there is "
     "nothing to import returns into",
-    "blocklist": "block lists belong to the lists domain, which is not in this build; its own "
-    "`storeguard lists import` will be the one blocklist import",
 }
 
 
@@ -44,6 +44,12 @@ def plan(
     """Return what makes the items of a file (picklable, for a reader process) and their writer."""
     if kind in NOT_YET:
         raise Invalid("import_kind_unavailable", f"cannot import {kind}: {NOT_YET[kind]}", field="kind")
+    if kind == "blocklist":
+        raise Invalid(
+            "import_kind_elsewhere",
+            "a blocklist is list entries, imported all or nothing by import_blocklist (storeguard.lists)",
+            field="kind",
+        )
     if not path.is_file():
         raise Invalid("import_file_missing", f"no file at {path}", field="file")
     if kind == "shopify":
@@ -99,3 +105,30 @@ def import_file(
         close = getattr(items, "close", None)
         if close is not None:
             close()  # an interrupted run ends its reader (process) now, not at garbage collection
+
+
+def import_blocklist(
+    session: Session,
+    shop: Shop,
+    path: Path,
+    *,
+    actor: Actor,
+    note: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import a blocklist CSV into ``shop``'s list entries: the lists domain's own import does it.
+
+    All or nothing: when ``result.errors`` is not empty the caller rolls back. Never commits.
+    """
+    if not path.is_file():
+        raise Invalid("import_file_missing", f"no file at {path}", field="file")
+    with path.open(newline="", encoding="utf-8") as stream:
+        return import_entries(
+            session,
+            read_csv(stream),
+            shop_id=shop.id,
+            actor=actor,
+            note=note,
+            source=path.name,
+            progress=progress,
+        )
