@@ -62,6 +62,13 @@ def optional_id(value: Any, what: str = "id") -> str | None:
 
 def money(value: Any, currency: str, what: str) -> int:
     """Convert a Shopify money string to minor units of ``currency``; missing is zero."""
+    if value.__class__ is str:
+        # The common shape, "123.45" in a currency already seen, without Decimal.
+        exp = _EXPONENTS.get(currency)
+        if exp is not None:
+            whole, _, frac = value.partition(".")
+            if len(frac) == exp and whole.isdigit() and frac.isdigit() and value.isascii():
+                return int(whole + frac)
     if value in (None, ""):
         return 0
     if isinstance(value, dict):  # a MoneyBag {"shop_money": {"amount", "currency_code"}}
@@ -109,8 +116,9 @@ def timestamp(value: Any, what: str = "timestamp") -> datetime | None:
     """Parse an ISO 8601 timestamp to aware UTC; None when absent."""
     if value in (None, ""):
         return None
+    text = value if value.__class__ is str else str(value)
     try:
-        return ensure_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+        return ensure_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         raise MappingError(f"{what} {value!r} is not an ISO 8601 timestamp") from None
 
