@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, func, select
+from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,8 @@ _PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
 
 def _sqlite_utc(value: datetime) -> str:
     """UTCDateTime as SQLite stores it ("2025-01-02 03:04:05.000000", UTC), without three calls."""
+    if value.tzinfo is UTC:  # what mapping produces: no conversion to make
+        return value.isoformat(" ", "microseconds")[:26]
     if value.tzinfo is None:
         raise ValueError("naive datetime given; storeguard stores aware UTC only")
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
@@ -105,6 +107,37 @@ def insert_tuples(
             cur.executemany(sql, rows)
         finally:
             cur.close()
+
+
+def insert_with_ids(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Insert ``rows`` like ``insert_tuples`` and return their new ids, in ``rows`` order.
+
+    The ids are taken before the rows go in, so nothing is read back by platform id: on
+    PostgreSQL from the table's sequence (safe beside other writers), on SQLite by inserting
+    the first row and numbering the rest after it, which no other connection can take while
+    this transaction holds SQLite's write lock.
+    """
+    if not rows:
+        return []
+    columns = ("id", *columns)
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        ids = list(
+            session.execute(
+                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                {"t": f'"{table.name}"', "n": len(rows)},
+            ).scalars()
+        )
+        insert_tuples(session, table, columns, [(i, *row) for i, row in zip(ids, rows, strict=True)])
+        return ids
+    insert_tuples(session, table, columns, [(None, *rows[0])])
+    raw = session.connection().connection.driver_connection
+    first = raw.execute("SELECT last_insert_rowid()").fetchone()[0]  # type: ignore[union-attr]
+    ids = list(range(first, first + len(rows)))
+    insert_tuples(session, table, columns, [(i, *row) for i, row in zip(ids[1:], rows[1:], strict=True)])
+    return ids
 
 
 def matches_any(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
