@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:21:56.764653
+Create Date: 2026-11-22 12:44:40.531128
 """
 from collections.abc import Sequence
 
