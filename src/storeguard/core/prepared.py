@@ -10,7 +10,7 @@ values and hands them to the driver, inside the session's transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -93,6 +93,31 @@ class Prepared:
             return converted
         return rows
 
-    def one(self, session: Session, values: Mapping[str, Any], shape: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    def stream(
+        self, session: Session, values: Mapping[str, Any], shape: tuple[Any, ...] = (), size: int = 20_000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Run the statement and yield its rows in batches, for scans too big to hold twice."""
+        if session.autoflush:
+            session.flush()
+        connection = session.connection()
+        compiled = self._for(connection.dialect, shape)
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(values))
+            while batch := cursor.fetchmany(size):
+                if not compiled.results:
+                    yield from batch
+                    continue
+                for row in batch:
+                    out = list(row)
+                    for i, processor in compiled.results:
+                        out[i] = processor(out[i])
+                    yield tuple(out)
+        finally:
+            cursor.close()
+
+    def one(
+        self, session: Session, values: Mapping[str, Any], shape: tuple[Any, ...] = ()
+    ) -> tuple[Any, ...]:
         """Run a statement that returns exactly one row (an aggregate) and return that row."""
         return self.rows(session, values, shape)[0]
