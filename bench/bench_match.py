@@ -37,7 +37,7 @@ def _ident(c: int) -> list[tuple[str, str]]:
         ("email", f"c{c}@example.com"),
         ("phone", f"+4790{c:06d}"),
         ("device_id", f"dev-{_sharing(c):07d}"),
-        ("payment_fingerprint", f"card:424242:{c % 10000:04d}:{c % 12 + 1:02d}27"),
+        ("payment_fingerprint", f"card:{40_000_000 + c:08d}:{c % 10000:04d}:{c % 12 + 1:02d}27"),
     ]
 
 

@@ -14,6 +14,7 @@ from storeguard.core.db import Base, make_engine, make_session_factory
 from storeguard.integrations.enums import SecretName, SecretScope
 from storeguard.integrations.models import IntegrationSecret
 from storeguard.integrations.secrets import get_secret
+from storeguard.lists.models import ListEntry
 
 
 @pytest.fixture
@@ -71,3 +72,30 @@ def test_worker_once_processes_the_inbox_and_the_outbox(cli_db: str) -> None:
     result = CliRunner().invoke(app, ["integrations", "worker", "--once"])
     assert result.exit_code == 0, result.output
     assert "inbox: 0 processed, 0 failed; shopify calls sent: 0" in result.output
+
+
+def test_import_csv_blocklist_goes_through_the_lists_import_and_returns_are_refused(
+    cli_db: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    shop = ["shops", "add", "kari.myshopify.com", "--name", "Kari", "--currency", "NOK", "--country", "NO"]
+    assert runner.invoke(app, shop).exit_code == 0
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    header = "type,value,reason_code,evidence_notes\n"
+    good.write_text(header + "email,X@Example.no,fraud,old list\nip,192.0.2.1,fraud,old list\n")
+    bad.write_text(header + "email,x2@example.no,fraud,old list\nphone,12,fraud,x\n")
+    base = ["import", "csv", "--shop", "kari.myshopify.com", "--kind"]
+
+    imported = runner.invoke(app, [*base, "blocklist", str(good)])
+    refused = runner.invoke(app, [*base, "blocklist", str(bad)])
+    returns = runner.invoke(app, [*base, "returns", str(good)])
+
+    assert imported.exit_code == 0, imported.output
+    assert "2 rows: 2 entries created" in imported.output
+    assert refused.exit_code == 2 and "row 3" in refused.output and "nothing was imported" in refused.output
+    assert returns.exit_code == 2 and "storeguard has no returns yet" in " ".join(returns.output.split())
+    engine = make_engine(cli_db)
+    with make_session_factory(engine)() as session:
+        values = sorted(session.scalars(select(ListEntry.value)))
+    engine.dispose()
+    assert values == ["192.0.2.1", "x@example.no"]

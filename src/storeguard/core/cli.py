@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, help="Port to listen on."),
         workers: int = typer.Option(1, help="Worker processes."),
     ) -> None:
-        """Serve the JSON API (docs at /docs) and the admin pages."""
+        """Serve the JSON API, with its docs at /docs."""
         import uvicorn
 
         uvicorn.run("storeguard.app:create_app", factory=True, host=host, port=port, workers=workers)

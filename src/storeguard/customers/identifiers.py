@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
@@ -166,15 +166,16 @@ def link_types(shop: Any) -> tuple[IdentifierType, ...]:
 
 
 def keys_clause(type_col: Any, value_col: Any, keys: Iterable[tuple[str, str]]) -> Any:
-    """Build ``type IN (...) AND value IN (...)``: an index search on (shop, type, value) everywhere.
+    """Match exactly these (type, value) pairs, as an index search on (shop, type, value) everywhere.
 
-    It is a superset of the exact pairs (a type with another type's value), so callers keep only
-    rows whose (type, value) is one of ``keys``. An OR of exact pairs reads better but makes
-    SQLite fall back to scanning the whole shop.
+    ``type IN (..) AND value IN (..)`` is what the index serves; the row-value IN keeps only the
+    exact pairs. (An OR of pairs reads better but makes SQLite scan the whole shop.)
     """
-    pairs = list(keys)
+    pairs = sorted(set(keys))
     return and_(
-        type_col.in_(sorted({str(k) for k, _ in pairs})), value_col.in_(sorted({v for _, v in pairs}))
+        type_col.in_(sorted({str(k) for k, _ in pairs})),
+        value_col.in_(sorted({v for _, v in pairs})),
+        tuple_(type_col, value_col).in_(pairs),
     )
 
 

@@ -161,13 +161,39 @@ def register(app: typer.Typer) -> None:
         """Import Shopify orders (with customers, lines, refunds); safe to re-run, resumes if interrupted."""
         _run("shopify", file, shop, None, batch_size)
 
+    def _run_blocklist(file: Path, shop: str, note: str | None) -> None:
+        from storeguard.cli import cli_session, console, err_console
+        from storeguard.integrations.imports.service import import_blocklist
+        from storeguard.integrations.service import shop_by_domain
+
+        with cli_session() as session:
+            result = import_blocklist(session, shop_by_domain(session, shop), file, actor=CLI, note=note)
+            if result.errors:
+                session.rollback()
+                for row, field, message in result.errors:
+                    err_console.print(f"[red]row {row}[/red] {field or ''}: {message}")
+                err_console.print("nothing was imported")
+                raise typer.Exit(2)
+            session.commit()
+        console.print(
+            f"{result.rows:,} rows: {result.created:,} entries created, {result.duplicates:,} already there"
+        )
+
     @importer.command("csv")
     def import_csv(
         file: Path = typer.Argument(..., help="A CSV file with a header row."),
-        kind: str = typer.Option(..., "--kind", help="customers, orders or refunds."),
+        kind: str = typer.Option(..., "--kind", help="customers, orders, refunds or blocklist."),
         shop: str = typer.Option(..., "--shop", help="The shop's domain."),
         preset: str | None = typer.Option(None, help="Column preset: woocommerce (orders)."),
         batch_size: int = typer.Option(1000, help="Rows per committed batch."),
+        note: str | None = typer.Option(None, help="Blocklist: evidence note for rows that carry none."),
     ) -> None:
-        """Import a CSV; columns are documented in storeguard.integrations.imports.csv_rows."""
-        _run(kind, file, shop, preset, batch_size)
+        """Import a CSV; columns are documented in storeguard.integrations.imports.csv_rows.
+
+        A blocklist is imported by the lists import (columns in storeguard.lists.csvio), all or
+        nothing: any bad row cancels it. Returns cannot be imported yet: there are no returns.
+        """
+        if kind == "blocklist":
+            _run_blocklist(file, shop, note)
+        else:
+            _run(kind, file, shop, preset, batch_size)

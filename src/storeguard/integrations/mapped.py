@@ -6,15 +6,34 @@ writer mirrors Shopify webhooks, Shopify files and CSV rows the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def quick_pickle(cls: type[T]) -> type[T]:
+    """Pickle a slots dataclass as its class and a tuple of its fields.
+
+    The dataclass default builds a state list in Python per object, which made sending mapped
+    orders to the import's writer process cost about twice as much.
+    """
+    values = attrgetter(*(f.name for f in fields(cls)))  # type: ignore[arg-type]
+
+    def __reduce__(self: T) -> tuple[type[T], tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
 
 
 class MappingError(ValueError):
     """A payload that cannot become a storeguard record, with the reason a person reads."""
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedCustomer:
     platform_id: str | None
@@ -30,6 +49,7 @@ class MappedCustomer:
     platform_updated_at: datetime | None = None
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedLine:
     platform_id: str | None
@@ -45,6 +65,7 @@ class MappedLine:
     restocked_quantity: int = 0
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedRefundLine:
     line_platform_id: str
@@ -54,6 +75,7 @@ class MappedRefundLine:
     restock_type: str | None = None
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedRefundTransaction:
     platform_id: str | None
@@ -64,6 +86,7 @@ class MappedRefundTransaction:
     created_at: datetime | None
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedRefund:
     platform_id: str
@@ -78,6 +101,7 @@ class MappedRefund:
     transactions: list[MappedRefundTransaction] = field(default_factory=list)
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedFulfillment:
     platform_id: str
@@ -91,6 +115,7 @@ class MappedFulfillment:
     lines: list[tuple[str, int]] = field(default_factory=list)  # (line platform id, quantity)
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedPayment:
     """The order's payment as the platform reports it: one authorization or sale."""
@@ -100,6 +125,7 @@ class MappedPayment:
     gateway: str
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedOrder:
     platform_id: str
@@ -135,6 +161,7 @@ class MappedOrder:
     fulfillments: list[MappedFulfillment] = field(default_factory=list)
 
 
+@quick_pickle
 @dataclass(slots=True)
 class MappedDispute:
     gateway: str

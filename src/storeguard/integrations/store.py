@@ -1,25 +1,27 @@
 """Mirroring platform records into storeguard's tables: upsert by platform id, in batches.
 
 This is not staff enforcing policy, so it writes rows directly rather than through the
-order actions: Shopify already decided, storeguard records what it decided. Orders, lines,
-customers and the payment go in with batched Core statements (the importer's speed comes from
-here); refunds and fulfillments, which few orders carry, go through the ORM.
+order actions: Shopify already decided, storeguard records what it decided. New rows go in at
+driver speed (``fastwrite``: COPY on PostgreSQL), built as tuples straight from the mapped
+shapes (the importer's speed comes from here); a changed order's refunds and fulfillments, and
+anything unusual, go through the ORM with its checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
-from storeguard.core.config import get_settings
 from storeguard.customers.models import Customer
-from storeguard.integrations.fastwrite import insert_rows
+from storeguard.integrations import children
+from storeguard.integrations.children import update_by_id as _update_by_id
+from storeguard.integrations.fastwrite import insert_with_ids, matches_any
 from storeguard.integrations.mapped import (
     MappedCustomer,
     MappedFulfillment,
@@ -38,8 +40,6 @@ from storeguard.orders.models import (
 )
 from storeguard.shops.models import Product, Shop
 
-CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lists
-
 
 @dataclass(slots=True)
 class UpsertResult:
@@ -53,31 +53,13 @@ class UpsertResult:
     created_ids: set[int] = field(default_factory=set)
 
 
-def _update_by_id(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    """Update rows by primary key in one executemany (Core: no ORM bookkeeping per row)."""
-    if not rows:
-        return
-    table = model.__table__
-    columns = [c for c in rows[0] if c != "id"]
-    stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
-    session.execute(stmt, [{**{c: r[c] for c in columns}, "_id": r["id"]} for r in rows])
-
-
 def _insert_returning(
-    session: Session, model: Any, shop_id: int, rows: Sequence[dict[str, Any]]
+    session: Session, model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> list[tuple[str, int]]:
     """Insert rows at driver speed and return (platform_id, id) for them."""
-    insert_rows(session, model.__table__, rows)
-    wanted = [r["platform_id"] for r in rows]
-    rows_back = session.execute(
-        select(model.platform_id, model.id).where(model.shop_id == shop_id, model.platform_id.in_(wanted))
-    )
-    found = {pid: rid for pid, rid in rows_back}
-    return [(pid, found[pid]) for pid in wanted]
-
-
-def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
-    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+    ids = insert_with_ids(session, model.__table__, columns, rows)
+    at = list(columns).index("platform_id")
+    return [(r[at], rid) for r, rid in zip(rows, ids, strict=True)]
 
 
 def _newer(incoming: datetime | None, existing: datetime | None, *, overwrite_equal: bool) -> bool:
@@ -87,23 +69,46 @@ def _newer(incoming: datetime | None, existing: datetime | None, *, overwrite_eq
     return incoming > existing or (overwrite_equal and incoming == existing)
 
 
-def _customer_values(shop_id: int, c: MappedCustomer) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "shop_id": shop_id,
-        "platform_id": c.platform_id,
-        "email": c.email,
-        "phone": c.phone,
-        "first_name": c.first_name,
-        "last_name": c.last_name,
-        "locale": c.locale,
-        "state": c.state,
-        "note": c.note,
-        "tags": c.tags,
-        "platform_updated_at": c.platform_updated_at,
-        "updated_at": now(),
-    }
+# Columns a mirrored customer sets, in the order of _customer_row; inserts add created_at.
+CUSTOMER_COLUMNS = (
+    "shop_id",
+    "platform_id",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "locale",
+    "state",
+    "note",
+    "tags",
+    "platform_updated_at",
+    "updated_at",
+)
+CUSTOMER_INSERT = (*CUSTOMER_COLUMNS, "created_at")
+
+
+def _customer_row(shop_id: int, c: MappedCustomer, stamp: datetime) -> tuple[Any, ...]:
+    return (
+        shop_id,
+        c.platform_id,
+        c.email,
+        c.phone,
+        c.first_name,
+        c.last_name,
+        c.locale,
+        c.state,
+        c.note,
+        c.tags,
+        c.platform_updated_at,
+        stamp,
+    )
+
+
+def _customer_update(cid: int, shop_id: int, c: MappedCustomer, stamp: datetime) -> dict[str, Any]:
+    values = dict(zip(CUSTOMER_COLUMNS, _customer_row(shop_id, c, stamp), strict=True))
     if c.created_at is not None:
         values["created_at"] = c.created_at
+    values["id"] = cid
     return values
 
 
@@ -120,81 +125,103 @@ def upsert_customers(
             latest[c.platform_id] = c
     ids: dict[str, int] = {}
     stamps: dict[str, datetime | None] = {}
-    for chunk in _chunks(list(latest)):
+    if latest:
         rows = session.execute(
             select(Customer.platform_id, Customer.id, Customer.platform_updated_at).where(
-                Customer.shop_id == shop.id, Customer.platform_id.in_(chunk)
+                Customer.shop_id == shop.id, matches_any(session, Customer.platform_id, list(latest))
             )
         )
         for pid, cid, stamp in rows:
             ids[pid] = cid
             stamps[pid] = stamp
-    new = [_customer_values(shop.id, c) for pid, c in latest.items() if pid not in ids]
+    stamp = now()
+    new = [
+        (*_customer_row(shop.id, c, stamp), c.created_at or stamp)
+        for pid, c in latest.items()
+        if pid not in ids
+    ]
     changed = [
-        {"id": ids[pid], **_customer_values(shop.id, c)}
+        _customer_update(ids[pid], shop.id, c, stamp)
         for pid, c in latest.items()
         if pid in ids and _newer(c.platform_updated_at, stamps[pid], overwrite_equal=overwrite_equal)
     ]
     if new:
-        for chunk in _chunks(new):
-            ids.update(dict(_insert_returning(session, Customer, shop.id, chunk)))
+        ids.update(_insert_returning(session, Customer, CUSTOMER_INSERT, new))
     _update_by_id(session, Customer, changed)
     skipped = len(latest) - len(new) - len(changed)
     return ids, len(new), len(changed), skipped
 
 
-def _order_values(shop_id: int, o: MappedOrder, customer_id: int | None, source: str) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "shop_id": shop_id,
-        "customer_id": customer_id,
-        "number": o.number,
-        "platform_id": o.platform_id,
-        "source": source,
-        "currency": o.currency,
-        "subtotal": o.subtotal,
-        "shipping": o.shipping,
-        "tax": o.tax,
-        "discount": o.discount,
-        "total": o.total,
-        "status": o.status,
-        "financial_status": o.financial_status,
-        "fulfillment_status": o.fulfillment_status,
-        "cancel_reason": o.cancel_reason,
-        "cancelled_at": o.cancelled_at,
-        "closed_at": o.closed_at,
-        "email": o.email,
-        "phone": o.phone,
-        "shipping_address": o.shipping_address,
-        "billing_address": o.billing_address,
-        "browser_ip": o.browser_ip,
-        "payment_fingerprint": o.payment_fingerprint,
-        "card_bin": o.card_bin,
-        "card_last4": o.card_last4,
-        "tags": o.tags,
-        "note": o.note,
-        "platform_updated_at": o.platform_updated_at,
-        "updated_at": now(),
-    }
-    if o.created_at is not None:
-        values["created_at"] = o.created_at
-    return values
+# Columns a mirrored order sets, in the order of _order_row. Inserts add created_at and held;
+# updates leave held alone (screening's hold outlives a newer platform version).
+ORDER_COLUMNS = (
+    "shop_id",
+    "customer_id",
+    "number",
+    "platform_id",
+    "source",
+    "currency",
+    "subtotal",
+    "shipping",
+    "tax",
+    "discount",
+    "total",
+    "status",
+    "financial_status",
+    "fulfillment_status",
+    "cancel_reason",
+    "cancelled_at",
+    "closed_at",
+    "email",
+    "phone",
+    "shipping_address",
+    "billing_address",
+    "browser_ip",
+    "payment_fingerprint",
+    "card_bin",
+    "card_last4",
+    "tags",
+    "note",
+    "platform_updated_at",
+    "updated_at",
+)
+ORDER_INSERT = (*ORDER_COLUMNS, "created_at", "held")
 
 
-def _line_values(order_id: int, line: Any, product_id: int | None) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "product_id": product_id,
-        "platform_id": line.platform_id,
-        "sku": line.sku,
-        "title": line.title,
-        "variant": line.variant,
-        "quantity": line.quantity,
-        "unit_price": line.unit_price,
-        "discount": line.discount,
-        "fulfilled_quantity": line.fulfilled_quantity,
-        "refunded_quantity": line.refunded_quantity,
-        "restocked_quantity": line.restocked_quantity,
-    }
+def _order_row(
+    shop_id: int, o: MappedOrder, customer_id: int | None, source: str, stamp: datetime
+) -> tuple[Any, ...]:
+    return (
+        shop_id,
+        customer_id,
+        o.number,
+        o.platform_id,
+        source,
+        o.currency,
+        o.subtotal,
+        o.shipping,
+        o.tax,
+        o.discount,
+        o.total,
+        o.status,
+        o.financial_status,
+        o.fulfillment_status,
+        o.cancel_reason,
+        o.cancelled_at,
+        o.closed_at,
+        o.email,
+        o.phone,
+        o.shipping_address,
+        o.billing_address,
+        o.browser_ip,
+        o.payment_fingerprint,
+        o.card_bin,
+        o.card_last4,
+        o.tags,
+        o.note,
+        o.platform_updated_at,
+        stamp,
+    )
 
 
 def upsert_orders(
@@ -223,10 +250,11 @@ def upsert_orders(
     customer_ids, *_ = upsert_customers(session, shop, [o.customer for o in batch if o.customer is not None])
 
     existing: dict[str, tuple[int, datetime | None, str]] = {}
-    for chunk in _chunks([o.platform_id for o in batch]):
+    if batch:
         rows = session.execute(
             select(Order.platform_id, Order.id, Order.platform_updated_at, Order.number).where(
-                Order.shop_id == shop.id, Order.platform_id.in_(chunk)
+                Order.shop_id == shop.id,
+                matches_any(session, Order.platform_id, [o.platform_id for o in batch]),
             )
         )
         existing.update({pid: (oid, stamp, number) for pid, oid, stamp, number in rows})
@@ -234,9 +262,11 @@ def upsert_orders(
     new_orders = [o for o in batch if o.platform_id not in existing]
     # An order number belongs to one order per shop: a second platform order with it is refused.
     numbers_taken: dict[str, str | None] = {}
-    for chunk in _chunks([o.number for o in new_orders]):
+    if new_orders:
         rows = session.execute(
-            select(Order.number, Order.platform_id).where(Order.shop_id == shop.id, Order.number.in_(chunk))
+            select(Order.number, Order.platform_id).where(
+                Order.shop_id == shop.id, matches_any(session, Order.number, [o.number for o in new_orders])
+            )
         )
         numbers_taken.update({k: v for k, v in rows})
     accepted_new: list[MappedOrder] = []
@@ -261,29 +291,39 @@ def upsert_orders(
         result.order_ids[o.platform_id] = oid
 
     def cid(o: MappedOrder) -> int | None:
-        return customer_ids.get(o.customer.platform_id) if o.customer and o.customer.platform_id else None
+        c = o.customer
+        return customer_ids.get(c.platform_id) if c is not None and c.platform_id else None
 
+    stamp = now()
     if accepted_new:
-        for chunk in _chunks([_order_values(shop.id, o, cid(o), source) for o in accepted_new]):
-            for pid, oid in _insert_returning(session, Order, shop.id, chunk):
-                result.order_ids[pid] = oid
-                result.created_ids.add(oid)
+        rows = [
+            (*_order_row(shop.id, o, cid(o), source, stamp), o.created_at or stamp, False)
+            for o in accepted_new
+        ]
+        for pid, oid in _insert_returning(session, Order, ORDER_INSERT, rows):
+            result.order_ids[pid] = oid
+            result.created_ids.add(oid)
         result.created = len(accepted_new)
     if changed:
-        _update_by_id(
-            session,
-            Order,
-            [
-                {"id": result.order_ids[o.platform_id], **_order_values(shop.id, o, cid(o), source)}
-                for o in changed
-            ],
-        )
+        updates = []
+        for o in changed:
+            values = dict(zip(ORDER_COLUMNS, _order_row(shop.id, o, cid(o), source, stamp), strict=True))
+            if o.created_at is not None:
+                values["created_at"] = o.created_at
+            values["id"] = result.order_ids[o.platform_id]
+            updates.append(values)
+        _update_by_id(session, Order, updates)
         result.updated = len(changed)
 
     products = _product_ids(session, shop, [*accepted_new, *changed])
-    _write_lines(session, result, accepted_new, changed, products)
-    _write_payments(session, result, [*accepted_new, *changed])
-    for o in [*accepted_new, *changed]:
+    new_ids = [result.order_ids[o.platform_id] for o in accepted_new]
+    changed_ids = [result.order_ids[o.platform_id] for o in changed]
+    line_ids = children.write_lines(session, accepted_new, new_ids, changed, changed_ids, products)
+    children.write_payments(session, accepted_new, new_ids, changed, changed_ids, stamp)
+    # New orders' shipments and refunds go in batched too; anything unusual (a repeated id, a
+    # refund of a line the order lacks) and every changed order take the careful path below.
+    careful = children.write_new_shipments_and_refunds(session, accepted_new, new_ids, line_ids, stamp)
+    for o in [*careful, *changed]:
         if o.refunds or o.fulfillments:
             order_id = result.order_ids[o.platform_id]
             apply_fulfillments(session, order_id, o.fulfillments, recount=False)
@@ -297,103 +337,14 @@ def upsert_orders(
 def _product_ids(session: Session, shop: Shop, orders: Sequence[MappedOrder]) -> dict[str, int]:
     wanted = list({li.product_platform_id for o in orders for li in o.lines if li.product_platform_id})
     found: dict[str, int] = {}
-    for chunk in _chunks(wanted):
+    if wanted:
         rows = session.execute(
             select(Product.platform_id, Product.id).where(
-                Product.shop_id == shop.id, Product.platform_id.in_(chunk)
+                Product.shop_id == shop.id, matches_any(session, Product.platform_id, wanted)
             )
         )
         found.update({k: v for k, v in rows})
     return found
-
-
-def _write_lines(
-    session: Session,
-    result: UpsertResult,
-    new: Sequence[MappedOrder],
-    changed: Sequence[MappedOrder],
-    products: dict[str, int],
-) -> None:
-    inserts: list[dict[str, Any]] = []
-    for o in new:
-        oid = result.order_ids[o.platform_id]
-        inserts.extend(_line_values(oid, li, products.get(li.product_platform_id or "")) for li in o.lines)
-    if changed:
-        changed_ids = [result.order_ids[o.platform_id] for o in changed]
-        known: dict[tuple[int, str | None], int] = {}
-        for chunk in _chunks(changed_ids):
-            rows = session.execute(
-                select(LineItem.order_id, LineItem.platform_id, LineItem.id).where(
-                    LineItem.order_id.in_(chunk)
-                )
-            )
-            known.update({(oid, pid): lid for oid, pid, lid in rows})
-        updates: list[dict[str, Any]] = []
-        for o in changed:
-            oid = result.order_ids[o.platform_id]
-            for li in o.lines:
-                values = _line_values(oid, li, products.get(li.product_platform_id or ""))
-                if (oid, li.platform_id) in known and li.platform_id is not None:
-                    updates.append({"id": known[(oid, li.platform_id)], **values})
-                else:
-                    inserts.append(values)
-        _update_by_id(session, LineItem, updates)
-    for chunk in _chunks(inserts):
-        insert_rows(session, LineItem.__table__, chunk)
-
-
-def _payment_key(order_platform_id: str) -> str:
-    return f"payment:{order_platform_id}"
-
-
-def _write_payments(session: Session, result: UpsertResult, orders: Sequence[MappedOrder]) -> None:
-    """Mirror the order's payment as one authorization-or-sale transaction, kept up to date."""
-    paid = [o for o in orders if o.payment is not None]
-    if not paid:
-        return
-    keys = {_payment_key(o.platform_id): o for o in paid}
-    known: dict[tuple[int, str], int] = {}
-    ids = [
-        result.order_ids[o.platform_id]
-        for o in paid
-        if result.order_ids[o.platform_id] not in result.created_ids
-    ]
-    for chunk in _chunks(ids):
-        rows = session.execute(
-            select(Transaction.order_id, Transaction.platform_id, Transaction.id).where(
-                Transaction.order_id.in_(chunk), Transaction.platform_id.like("payment:%")
-            )
-        )
-        known.update({(oid, pid): tid for oid, pid, tid in rows})
-    inserts, updates = [], []
-    for key, o in keys.items():
-        assert o.payment is not None
-        oid = result.order_ids[o.platform_id]
-        values = {
-            "order_id": oid,
-            "platform_id": key,
-            "kind": o.payment.kind,
-            "amount": o.payment.amount,
-            "currency": o.currency,
-            "gateway": o.payment.gateway,
-            "status": "success",
-        }
-        if (oid, key) in known:
-            updates.append({"id": known[(oid, key)], **values})
-        else:
-            inserts.append({**values, "created_at": o.created_at or now()})
-    for chunk in _chunks(inserts):
-        insert_rows(session, Transaction.__table__, chunk)
-    _update_by_id(session, Transaction, updates)
-
-
-def _add_business_days(start: date, days: int) -> date:
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def _line_ids(session: Session, order_id: int) -> dict[str, int]:
@@ -409,7 +360,6 @@ def apply_refunds(
         return 0
     known = set(session.scalars(select(Refund.platform_id).where(Refund.order_id == order_id)))
     line_ids = _line_ids(session, order_id)
-    settings = get_settings()
     added = 0
     for r in refunds:
         if r.platform_id in known:
@@ -420,6 +370,7 @@ def apply_refunds(
                 f"refund {r.platform_id} names line items {missing} that the order does not have"
             )
         made = (r.created_at or now()).date()
+        arrive_from, arrive_to = children.refund_arrival(made)
         refund = Refund(
             order_id=order_id,
             platform_id=r.platform_id,
@@ -428,9 +379,9 @@ def apply_refunds(
             currency=r.currency,
             reason=r.reason,
             note=r.note,
-            actor="platform:shopify",
-            expected_arrival_from=_add_business_days(made, settings.refund_arrival_min_business_days),
-            expected_arrival_to=_add_business_days(made, settings.refund_arrival_max_business_days),
+            actor=children.REFUND_ACTOR,
+            expected_arrival_from=arrive_from,
+            expected_arrival_to=arrive_to,
             created_at=r.created_at or now(),
             lines=[
                 RefundLine(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.errors import NotFound
 from storeguard.customers.identifiers import order_match_keys
 from storeguard.customers.service import get_customer
 from storeguard.lists import actions, blocking, reasons, service
@@ -145,8 +146,10 @@ def post_match(body: MatchIn, session: SessionDep, _: Viewer) -> dict[str, Any]:
         if body.lines is not None
         else None
     )
-    if body.customer_id is not None:
-        get_customer(session, body.customer_id)
+    if body.customer_id is not None and get_customer(session, body.customer_id).shop_id != shop.id:
+        raise NotFound(
+            "customer_not_found", f"no customer {body.customer_id} in shop {shop.id}", field="customer_id"
+        )
     result = match(
         session,
         shop_id=shop.id,

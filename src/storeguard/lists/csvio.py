@@ -25,6 +25,14 @@ from storeguard.core.clock import ensure_utc, now
 from storeguard.core.db import is_postgres
 from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError, Invalid
+from storeguard.customers.normalize import (
+    normalize_cidr,
+    normalize_email,
+    normalize_ip,
+    normalize_payment_fingerprint,
+    normalize_phone,
+    normalize_token,
+)
 from storeguard.lists import policy
 from storeguard.lists.actions import bump_version, expire_due_entries, get_shop, normalize_target
 from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus, ListErrorCode, ScopeKind
@@ -152,6 +160,15 @@ class _RowReader:
         self.scopes: dict[tuple[str, str, str], tuple[dict[str, Any], str]] = {}
         self.evidence: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
         self.refusals: dict[tuple[str, bool, str | None], tuple[str, str, str | None] | None] = {}
+        region = shop.country
+        self.normalizers: dict[str, Callable[[str], str]] = {
+            "email": normalize_email,
+            "phone": lambda v: normalize_phone(v, default_region=region),
+            "ip": normalize_ip,
+            "cidr": normalize_cidr,
+            "device_id": lambda v: normalize_token(v, field="device_id"),
+            "payment_fingerprint": normalize_payment_fingerprint,
+        }
 
     def scope(self, row: dict[str, str]) -> tuple[dict[str, Any], str]:
         key = (
@@ -203,9 +220,13 @@ class _RowReader:
         kind = (row.get("kind") or "block").strip() or "block"
         if kind not in (EntryKind.block, EntryKind.allow):
             raise Invalid("invalid_kind", f"{kind!r} is not block or allow", field="kind")
-        target_type, value, display = normalize_target(
-            self.session, self.shop, (row.get("type") or "").strip(), (row.get("value") or "").strip()
-        )
+        target_type = (row.get("type") or "").strip()
+        written = (row.get("value") or "").strip()
+        quick = self.normalizers.get(target_type)
+        if quick is not None:  # the common types, without the general dispatch
+            value, display = quick(written), written[:600]
+        else:
+            target_type, value, display = normalize_target(self.session, self.shop, target_type, written)
         scope, scope_text = self.scope(row)
         code = (row.get("reason_code") or "").strip()
         if code and code not in self.codes:

@@ -18,7 +18,8 @@ class EntryAction(StrEnum):
     review = "review"
 
 
-ACTION_STRENGTH = {EntryAction.block: 3, EntryAction.verify: 2, EntryAction.review: 1}
+# A hold for a person (review) is stronger than a step the customer can pass (verify).
+ACTION_STRENGTH = {EntryAction.block: 3, EntryAction.review: 2, EntryAction.verify: 1}
 
 
 class EntryStatus(StrEnum):

@@ -160,7 +160,7 @@ class MatchResult:
 
     @property
     def strongest_action(self) -> EntryAction | None:
-        """Return the strongest action among effective matches (block > verify > review)."""
+        """Return the strongest action among effective matches (block > review > verify)."""
         actions = [m.action for m in self.effective if m.action]
         return max(actions, key=lambda a: ACTION_STRENGTH[a]) if actions else None
 

@@ -13,6 +13,7 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.errors import Conflict, Invalid
+from storeguard.core.money import to_decimal_str
 from storeguard.integrations.shopify.outbound import request_refund
 from storeguard.orders import policy
 from storeguard.orders.enums import OrderStatus, TransactionKind, TransactionStatus
@@ -74,7 +75,8 @@ def capture_payment(
     if amount > capturable:
         raise Conflict(
             OrderError.capture_exceeds_authorized,
-            f"{amount} asked but only {capturable} {order.currency} is authorized and uncaptured",
+            f"{order.currency} {to_decimal_str(amount, order.currency)} asked, but only "
+            f"{order.currency} {to_decimal_str(capturable, order.currency)} is authorized and uncaptured",
             field="amount",
         )
     before = order_state(order)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from storeguard.core.money import to_decimal_str
 from storeguard.orders.enums import (
     FinancialStatus,
     FulfillmentState,
@@ -155,7 +156,8 @@ def refund_refusal(
     if shipping > refundable_shipping(order):
         return Refusal(
             OrderError.shipping_exceeds_refundable,
-            f"{refundable_shipping(order)} of shipping is refundable; {shipping} asked",
+            f"{_money(shipping, order)} of shipping asked, but only "
+            f"{_money(refundable_shipping(order), order)} is refundable",
             "shipping",
         )
     total = refund_total(lines=lines, shipping=shipping, amount=amount)
@@ -164,8 +166,8 @@ def refund_refusal(
     if total > refundable_amount(order):
         return Refusal(
             OrderError.refund_exceeds_captured,
-            f"{total} asked but only {refundable_amount(order)} of {captured_amount(order)} "
-            f"captured {order.currency} is left to refund",
+            f"{_money(total, order)} asked, but only {_money(refundable_amount(order), order)} of the "
+            f"{_money(captured_amount(order), order)} captured is left to refund",
             "amount",
         )
     return None
@@ -239,3 +241,8 @@ def add_business_days(start: date, days: int) -> date:
 def refund_arrival_window(refunded_on: date, min_days: int, max_days: int) -> tuple[date, date]:
     """Return the first and last day the customer can expect a refund to arrive."""
     return add_business_days(refunded_on, min_days), add_business_days(refunded_on, max_days)
+
+
+def _money(minor: int, order: Order) -> str:
+    """Format minor units for a message a person reads ("NOK 3990.00")."""
+    return f"{order.currency} {to_decimal_str(minor, order.currency)}"

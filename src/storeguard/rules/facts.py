@@ -94,7 +94,7 @@ _CUSTOMER = [
 ]
 SIGNAL_CODES = (
     ("country_mismatch", "Shipping and billing countries differ."),
-    ("ip_country_mismatch", "The IP country differs from the shipping country."),
+    ("ip_country_mismatch", "The IP country is neither the billing nor the shipping country."),
     ("disposable_email", "The email domain is a disposable-mail provider."),
     ("first_order_high_value", "A first order of high value."),
     ("many_variants_of_one_product", "Many sizes or colours of one product (bracketing)."),

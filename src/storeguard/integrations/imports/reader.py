@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 CHUNK = 1 << 20
 
 
@@ -48,9 +50,16 @@ def _iter_lines(path: Path) -> Iterator[Record]:
                 continue
             row += 1
             try:
-                yield Record(row, json.loads(line), None, offset)
-            except ValueError as exc:
-                yield Record(row, None, f"not valid JSON: {exc}", offset)
+                value = orjson.loads(line)  # several times faster than json.loads
+            except orjson.JSONDecodeError:
+                # What orjson refuses but Python's json reads (integers past 64 bits, NaN), and
+                # the error message for what neither reads, come from json.
+                try:
+                    value = json.loads(line)
+                except ValueError as exc:
+                    yield Record(row, None, f"not valid JSON: {exc}", offset)
+                    continue
+            yield Record(row, value, None, offset)
 
 
 def _iter_array(path: Path) -> Iterator[Record]:

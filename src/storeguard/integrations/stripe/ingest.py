@@ -13,13 +13,13 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
 from storeguard.core.money import validate_currency
+from storeguard.integrations.children import add_business_days
 from storeguard.integrations.dispute_reasons import STRIPE_STATES, stripe_reason
 from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event, stamp
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.mapped import MappedDispute, MappingError
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.shopify.ingest import parse_body
-from storeguard.integrations.store import _add_business_days
 from storeguard.orders.models import Order, Refund, Transaction
 
 STRIPE = Actor("webhook", "stripe")
@@ -109,8 +109,8 @@ def _record_refunds(session: Session, order: Order, charge: dict[str, Any]) -> i
             reason=r.get("reason"),
             actor="gateway:stripe",
             created_at=made,
-            expected_arrival_from=_add_business_days(day, 5),
-            expected_arrival_to=_add_business_days(day, 10),
+            expected_arrival_from=add_business_days(day, 5),
+            expected_arrival_to=add_business_days(day, 10),
         )
         session.add(refund)
         session.flush()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:00:23.699309
+Create Date: 2026-11-22 12:21:56.764653
 """
 from collections.abc import Sequence
 

@@ -1,0 +1,323 @@
+"""Writing a batch of mirrored orders' lines, payments, shipments and refunds at driver speed.
+
+Used by ``store.upsert_orders`` (webhooks and bulk imports alike). New orders' child rows go in
+with one driver call per table (COPY on PostgreSQL); their generated ids are read back by
+order and platform id. Changed orders' lines and payments are matched to the stored ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from storeguard.core.config import get_settings
+from storeguard.integrations.fastwrite import insert_tuples, insert_with_ids, matches_any
+from storeguard.integrations.mapped import MappedLine, MappedOrder
+from storeguard.orders.models import (
+    Fulfillment,
+    FulfillmentLine,
+    LineItem,
+    Refund,
+    RefundLine,
+    Transaction,
+)
+
+LINE_COLUMNS = (
+    "order_id",
+    "product_id",
+    "platform_id",
+    "sku",
+    "title",
+    "variant",
+    "quantity",
+    "unit_price",
+    "discount",
+    "fulfilled_quantity",
+    "refunded_quantity",
+    "restocked_quantity",
+)
+PAYMENT_COLUMNS = ("order_id", "platform_id", "kind", "amount", "currency", "gateway", "status")
+TRANSACTION_INSERT = (*PAYMENT_COLUMNS, "created_at", "fee", "refund_id", "gateway_reference")
+FULFILLMENT_INSERT = (
+    "order_id",
+    "platform_id",
+    "state",
+    "carrier",
+    "tracking_number",
+    "tracking_url",
+    "created_at",
+    "delivered_at",
+    "cancelled_at",
+)
+REFUND_INSERT = (
+    "order_id",
+    "platform_id",
+    "amount",
+    "shipping_amount",
+    "currency",
+    "reason",
+    "note",
+    "actor",
+    "expected_arrival_from",
+    "expected_arrival_to",
+    "created_at",
+)
+REFUND_LINE_INSERT = ("refund_id", "line_item_id", "quantity", "amount", "restock")
+FULFILLMENT_LINE_INSERT = ("fulfillment_id", "line_item_id", "quantity")
+REFUND_ACTOR = "platform:shopify"
+
+
+def update_by_id(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Update rows by primary key in one executemany (Core: no ORM bookkeeping per row)."""
+    if not rows:
+        return
+    table = model.__table__
+    columns = [c for c in rows[0] if c != "id"]
+    stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
+    session.execute(stmt, [{**{c: r[c] for c in columns}, "_id": r["id"]} for r in rows])
+
+
+def add_business_days(start: date, days: int) -> date:
+    """Return the date ``days`` business days (Monday to Friday) after ``start``."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def refund_arrival(made: date) -> tuple[date, date]:
+    """Return the window in which a refund made on ``made`` reaches the customer."""
+    settings = get_settings()
+    return (
+        add_business_days(made, settings.refund_arrival_min_business_days),
+        add_business_days(made, settings.refund_arrival_max_business_days),
+    )
+
+
+def _line_row(order_id: int, li: MappedLine, product_id: int | None) -> tuple[Any, ...]:
+    return (
+        order_id,
+        product_id,
+        li.platform_id,
+        li.sku,
+        li.title,
+        li.variant,
+        li.quantity,
+        li.unit_price,
+        li.discount,
+        li.fulfilled_quantity,
+        li.refunded_quantity,
+        li.restocked_quantity,
+    )
+
+
+def _ids_by_platform_id(session: Session, model: Any, order_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Return {order id: {platform id: row id}} for a child table of orders."""
+    found: dict[int, dict[str, int]] = {}
+    if order_ids:
+        rows = session.execute(
+            select(model.order_id, model.platform_id, model.id).where(
+                matches_any(session, model.order_id, order_ids)
+            )
+        )
+        for oid, pid, rid in rows:
+            if pid is not None:
+                found.setdefault(oid, {})[pid] = rid
+    return found
+
+
+def write_lines(
+    session: Session,
+    new: Sequence[MappedOrder],
+    new_ids: Sequence[int],
+    changed: Sequence[MappedOrder],
+    changed_ids: Sequence[int],
+    products: dict[str, int],
+) -> dict[int, dict[str, int]]:
+    """Insert new orders' lines, match changed orders' lines by platform id; return line ids of
+    the new orders that carry shipments or refunds, by order id and line platform id."""
+    get_product = products.get
+    inserts = [
+        _line_row(oid, li, get_product(li.product_platform_id) if li.product_platform_id else None)
+        for o, oid in zip(new, new_ids, strict=True)
+        for li in o.lines
+    ]
+    new_count = len(inserts)
+    if changed:
+        known = _ids_by_platform_id(session, LineItem, changed_ids)
+        updates: list[dict[str, Any]] = []
+        for o, oid in zip(changed, changed_ids, strict=True):
+            mine = known.get(oid, {})
+            for li in o.lines:
+                row = _line_row(oid, li, get_product(li.product_platform_id or ""))
+                if li.platform_id is not None and li.platform_id in mine:
+                    updates.append({"id": mine[li.platform_id], **dict(zip(LINE_COLUMNS, row, strict=True))})
+                else:
+                    inserts.append(row)
+        update_by_id(session, LineItem, updates)
+    ids = insert_with_ids(session, LineItem.__table__, LINE_COLUMNS, inserts)
+    # The new orders' lines are the first inserts, in order: their ids say which row is which.
+    found: dict[int, dict[str, int]] = {}
+    at = 0
+    for o, oid in zip(new, new_ids, strict=True):
+        if o.fulfillments or o.refunds:
+            mine = found.setdefault(oid, {})
+            for offset, li in enumerate(o.lines):
+                if li.platform_id is not None:
+                    mine[li.platform_id] = ids[at + offset]
+        at += len(o.lines)
+    assert at == new_count
+    return found
+
+
+def write_payments(
+    session: Session,
+    new: Sequence[MappedOrder],
+    new_ids: Sequence[int],
+    changed: Sequence[MappedOrder],
+    changed_ids: Sequence[int],
+    stamp: datetime,
+) -> None:
+    """Mirror each order's payment as one authorization-or-sale transaction, kept up to date."""
+    inserts: list[tuple[Any, ...]] = []
+    for o, oid in zip(new, new_ids, strict=True):
+        p = o.payment
+        if p is not None:
+            row = (oid, f"payment:{o.platform_id}", p.kind, p.amount, o.currency, p.gateway, "success")
+            inserts.append((*row, o.created_at or stamp, 0, None, None))
+    paid = [(o, oid) for o, oid in zip(changed, changed_ids, strict=True) if o.payment is not None]
+    if paid:
+        known: dict[tuple[int, str], int] = {}
+        if paid:
+            rows = session.execute(
+                select(Transaction.order_id, Transaction.platform_id, Transaction.id).where(
+                    matches_any(session, Transaction.order_id, [oid for _, oid in paid]),
+                    Transaction.platform_id.like("payment:%"),
+                )
+            )
+            known.update({(oid, pid): tid for oid, pid, tid in rows})
+        updates = []
+        for o, oid in paid:
+            p = o.payment
+            assert p is not None
+            key = f"payment:{o.platform_id}"
+            row = (oid, key, p.kind, p.amount, o.currency, p.gateway, "success")
+            if (oid, key) in known:
+                updates.append({"id": known[(oid, key)], **dict(zip(PAYMENT_COLUMNS, row, strict=True))})
+            else:
+                inserts.append((*row, o.created_at or stamp, 0, None, None))
+        update_by_id(session, Transaction, updates)
+    insert_tuples(session, Transaction.__table__, TRANSACTION_INSERT, inserts)
+
+
+def _plain(o: MappedOrder, lines: dict[str, int]) -> bool:
+    """Tell whether an order's shipments and refunds can go in batched: ids unique, lines known."""
+    fulfillment_ids = [f.platform_id for f in o.fulfillments]
+    refund_ids = [r.platform_id for r in o.refunds]
+    if len(set(fulfillment_ids)) != len(fulfillment_ids) or len(set(refund_ids)) != len(refund_ids):
+        return False
+    return all(rl.line_platform_id in lines for r in o.refunds for rl in r.lines)
+
+
+def write_new_shipments_and_refunds(
+    session: Session,
+    orders: Sequence[MappedOrder],
+    order_ids: Sequence[int],
+    line_ids: dict[int, dict[str, int]],
+    stamp: datetime,
+) -> list[MappedOrder]:
+    """Insert new orders' fulfillments and refunds (with lines and refund transactions) batched.
+
+    Returns the orders left for ``store.apply_fulfillments``/``apply_refunds`` to record one by
+    one, because something about them needs the careful path's checks and error messages.
+    """
+    careful: list[MappedOrder] = []
+    fulfillments: list[tuple[Any, ...]] = []
+    refunds: list[tuple[Any, ...]] = []
+    pending: list[tuple[int, MappedOrder, dict[str, int]]] = []
+    for o, oid in zip(orders, order_ids, strict=True):
+        if not (o.fulfillments or o.refunds):
+            continue
+        lines = line_ids.get(oid, {})
+        if not _plain(o, lines):
+            careful.append(o)
+            continue
+        pending.append((oid, o, lines))
+        for f in o.fulfillments:
+            delivered = (f.delivered_at or stamp) if f.state == "delivered" else None
+            cancelled = stamp if f.state == "cancelled" else None
+            fulfillments.append(
+                (
+                    oid,
+                    f.platform_id,
+                    f.state,
+                    f.carrier,
+                    f.tracking_number,
+                    f.tracking_url,
+                    f.created_at or stamp,
+                    delivered,
+                    cancelled,
+                )
+            )
+        for r in o.refunds:
+            made = r.created_at or stamp
+            arrive_from, arrive_to = refund_arrival(made.date())
+            refunds.append(
+                (
+                    oid,
+                    r.platform_id,
+                    r.amount,
+                    r.shipping_amount,
+                    r.currency,
+                    r.reason,
+                    r.note,
+                    REFUND_ACTOR,
+                    arrive_from,
+                    arrive_to,
+                    made,
+                )
+            )
+    if not pending:
+        return careful
+    # Rows went in order by order, so the ids come back in the order the loops below walk.
+    fulfillment_ids = iter(insert_with_ids(session, Fulfillment.__table__, FULFILLMENT_INSERT, fulfillments))
+    refund_ids = iter(insert_with_ids(session, Refund.__table__, REFUND_INSERT, refunds))
+    fulfillment_lines: list[tuple[Any, ...]] = []
+    refund_lines: list[tuple[Any, ...]] = []
+    refund_transactions: list[tuple[Any, ...]] = []
+    for oid, o, lines in pending:
+        for f in o.fulfillments:
+            fid = next(fulfillment_ids)
+            fulfillment_lines.extend((fid, lines[pid], q) for pid, q in f.lines if pid in lines)
+        for r in o.refunds:
+            rid = next(refund_ids)
+            refund_lines.extend(
+                (rid, lines[rl.line_platform_id], rl.quantity, rl.amount, rl.restock) for rl in r.lines
+            )
+            for tx in r.transactions:
+                status = tx.status if tx.status in {"success", "failure", "pending"} else "pending"
+                refund_transactions.append(
+                    (
+                        oid,
+                        tx.platform_id,
+                        "refund",
+                        tx.amount,
+                        r.currency,
+                        tx.gateway,
+                        status,
+                        tx.created_at or stamp,
+                        0,
+                        rid,
+                        tx.reference,
+                    )
+                )
+    insert_tuples(session, FulfillmentLine.__table__, FULFILLMENT_LINE_INSERT, fulfillment_lines)
+    insert_tuples(session, RefundLine.__table__, REFUND_LINE_INSERT, refund_lines)
+    insert_tuples(session, Transaction.__table__, TRANSACTION_INSERT, refund_transactions)
+    return careful
