@@ -199,15 +199,17 @@ def build(
         )
         vel_rows: list[tuple[Any, ...]] = []
         span = 365 * 86400
-        recent = NOW - timedelta(days=30)
+        now_epoch = int(NOW.timestamp())
+        recent = now_epoch - 30 * 86400
         chargeback, no_tags = json.dumps(["chargeback"]), json.dumps([])
 
         def order_rows() -> Iterator[tuple[Any, ...]]:
             for i in range(orders):
                 cid = rnd.randrange(customers) + 1
-                at = NOW - timedelta(seconds=rnd.randrange(span))
+                at = now_epoch - rnd.randrange(span)
                 total = rnd.randint(50, 6000) * 100
-                at_s = _ts(at)
+                # NOW has no microseconds: the stored text is the whole second and ".000000".
+                at_s = time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime(at))
                 cancelled = i % 97 == 0
                 yield (i + 1, sid, cid, f"#{i + 1}", "web", "NOK", total, 0, 0, 0, total) + (
                     "cancelled" if cancelled else "open",
