@@ -10,12 +10,26 @@ values and hands them to the driver, inside the session's transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+
+T = TypeVar("T")
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """Pad a non-empty IN list to the next power of two by repeating its last value.
+
+    A repeated value changes no IN test, and a statement compiled per list length then has a
+    handful of shapes instead of one per length.
+    """
+    size = 1
+    while size < len(values):
+        size *= 2
+    return list(values) + [values[-1]] * (size - len(values))
 
 
 class _Compiled:
