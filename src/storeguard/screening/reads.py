@@ -33,7 +33,9 @@ class ShopRow(NamedTuple):
     settings: dict[str, Any]
 
 
-_SHOP = Prepared(lambda: select(Shop.id, Shop.currency, Shop.country, Shop.settings).where(Shop.id == SHOP_ID))
+_SHOP = Prepared(
+    lambda: select(Shop.id, Shop.currency, Shop.country, Shop.settings).where(Shop.id == SHOP_ID)
+)
 
 
 def shop_row(session: Session, shop_id: int) -> ShopRow | None:
@@ -83,7 +85,8 @@ _CUSTOMER_OF_SHOP = Prepared(
 )
 _CUSTOMER_BY_PLATFORM_ID = Prepared(
     lambda: select(Customer.id).where(
-        Customer.shop_id == SHOP_ID, Customer.platform_id == bindparam("platform_id", type_=Customer.platform_id.type)
+        Customer.shop_id == SHOP_ID,
+        Customer.platform_id == bindparam("platform_id", type_=Customer.platform_id.type),
     )
 )
 
@@ -121,7 +124,9 @@ def _history_statement(known: bool, pairs: int, address: bool) -> Select[Any]:
     # Everyone in the clusters of the customer and of whoever already holds the order's linking keys.
     seeds = []
     if known:
-        seeds.append(select(func.coalesce(Customer.cluster_id, Customer.id)).where(Customer.id == CUSTOMER_ID))
+        seeds.append(
+            select(func.coalesce(Customer.cluster_id, Customer.id)).where(Customer.id == CUSTOMER_ID)
+        )
     if pairs:
         # As customers.keys_clause: type IN and value IN for the (shop, type, value) index search,
         # the row-value IN for the exact pairs.
