@@ -103,6 +103,14 @@ def _canonical_domain(text: str, field: str) -> str:
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
     """Return the mailbox an address delivers to: lower case, provider tags and gmail dots removed."""
+    # Screening normalizes the same few addresses over and over; the function is pure, so a text
+    # input is answered from a cache (failures are not cached: they raise again, identically).
+    if type(raw) is str:
+        return _cached_email(raw, field)
+    return _normalize_email(raw, field)
+
+
+def _normalize_email(raw: Any, field: str) -> str:
     text = _nfkc(str(raw).strip())
     local, at, domain_part = text.rpartition("@")
     if not at or not local or not domain_part:
@@ -129,6 +137,9 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
     return f"{_nfkc(local.lower())}@{domain}"
 
 
+_cached_email = lru_cache(maxsize=65536)(_normalize_email)
+
+
 def email_domain(normalized_email: str) -> str:
     """Return the domain part of an already normalized address."""
     return normalized_email.rpartition("@")[2]
@@ -139,6 +150,13 @@ def email_domain(normalized_email: str) -> str:
 
 def normalize_phone(raw: str, *, default_region: str | None = None, field: str = "phone") -> str:
     """Return the number in E.164, reading a national number in the shop's country."""
+    # Parsing with phonenumbers is the dearest normalization; the function is pure, so cache it.
+    if type(raw) is str and (default_region is None or type(default_region) is str):
+        return _cached_phone(raw, default_region, field)
+    return _normalize_phone(raw, default_region, field)
+
+
+def _normalize_phone(raw: Any, default_region: str | None, field: str) -> str:
     text = str(raw).strip()
     region = (default_region or "").upper() or None
     try:
@@ -148,6 +166,9 @@ def normalize_phone(raw: str, *, default_region: str | None = None, field: str =
     if not phonenumbers.is_possible_number(number):
         raise _invalid(CustomerErrorCode.invalid_phone, field, raw, "is not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_cached_phone = lru_cache(maxsize=65536)(_normalize_phone)
 
 
 # --- IP and CIDR -------------------------------------------------------------------------------
@@ -257,6 +278,7 @@ def _street_word(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
 def normalize_street(text: str) -> str:
     """Return a street line's canonical form: folded, abbreviated, unit numbers moved to the end."""
     words = _words(text.replace("#", " unit "))
