@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from storeguard.rules import RuleError
-from storeguard.rules.explain import explain_value
+from storeguard.rules.explain import compile_explainer, explain_node, explain_value
 from storeguard.rules.nodes import Node, Rule, Str, depth, unparse, walk
 from storeguard.rules.parser import MAX_DEPTH, MAX_NODES, parse
 from tests.rules.helpers import rule
@@ -86,6 +86,29 @@ def test_closures_agree_with_the_reference_interpreter(condition: Node, data: st
     assert compiled.matches(facts) is (value is True)
     assert compiled.matches_many([facts]) == [value is True]
     assert isinstance(compiled.explain(facts), str)
+
+
+@given(bool_expr(3), st.data())
+@settings(max_examples=300)
+def test_the_compiled_explanation_says_what_the_reference_interpreter_says(
+    condition: Node, data: st.DataObject
+) -> None:
+    tree = Rule("block", condition)
+    assume(_fits(tree))
+    compiled = rule(unparse(tree))
+    facts = draw_facts(data, compiled.fields_used)
+    try:
+        expected: tuple[object, str] | type[Exception] = explain_node(
+            compiled.tree.condition, facts, compiled
+        )
+    except Exception as exc:
+        expected = type(exc)
+    explainer = compile_explainer(compiled.tree.condition, compiled)
+    try:
+        got: tuple[object, str] | type[Exception] = explainer(facts)
+    except Exception as exc:
+        got = type(exc)
+    assert got == expected
 
 
 @given(bool_expr(3, with_null_tests=False), st.data())

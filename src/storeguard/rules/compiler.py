@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from storeguard.rules.checker import Checker
-from storeguard.rules.explain import explain_node
+from storeguard.rules.explain import Explainer, compile_explainer
 from storeguard.rules.facts import FACTS, FactSpec
 from storeguard.rules.named_lists import ListResolver, NamedLists
 from storeguard.rules.nodes import (
@@ -379,6 +379,7 @@ class CompiledRule:
         "lists",
         "matches",
         "evaluate",
+        "_explainer",
     )
 
     def __init__(
@@ -396,6 +397,7 @@ class CompiledRule:
         self.lists_used = frozenset(lists)
         self.facts = facts
         self.lists = lists
+        self._explainer: Explainer | None = None  # built on the first explanation: most rules never fire
         built = _build(tree.condition, lists)
         cond = _fn(built)
 
@@ -422,7 +424,10 @@ class CompiledRule:
     def explain(self, facts: Facts) -> str:
         """Say in one sentence which facts decided the outcome, with their values."""
         try:
-            return explain_node(self.tree.condition, facts, self)[1]
+            explainer = self._explainer
+            if explainer is None:
+                explainer = self._explainer = compile_explainer(self.tree.condition, self)
+            return explainer(facts)[1]
         except Exception:
             return "the facts could not be evaluated (a value of an unexpected type)"
 
