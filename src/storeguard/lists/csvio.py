@@ -12,7 +12,7 @@ import csv
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from operator import itemgetter
@@ -112,23 +112,10 @@ def import_entries(
     before = session.scalar(count) or 0
     context = ReadContext(codes, actor.role, min_role, note, shop.country)
     reader = RowReader(context)
-    write = _batch_writer(session, shop.id, str(actor))
+    writer = _BatchWriter(session, shop.id, str(actor))
     cells = rows.cells() if isinstance(rows, CsvRows) else (cells_of(row) for row in rows)
-    result = ImportResult()
-    for first, chunk, (records, errors) in _read_chunks(cells, reader, context, workers):
-        if None in records:
-            errors = _read_with_session(session, shop, reader, first, chunk, records, errors)
-        result.rows += len(chunk)
-        if errors:
-            result.errors.extend(errors)
-            if len(result.errors) > MAX_ERRORS:  # stop at the first bad row past the limit
-                result.rows = result.errors[MAX_ERRORS][0] - 1
-                del result.errors[MAX_ERRORS:]
-                break
-        elif not result.errors:  # once a row is refused nothing is kept: only look for more bad rows
-            write(records)
-        if progress:
-            progress(result.rows)
+    with writer:
+        result = _read_and_write(session, shop, reader, context, cells, writer, workers, progress)
     if result.errors:
         return result  # the caller rolls back: nothing changes when any row is refused
     result.created = (session.scalar(count) or 0) - before
@@ -148,6 +135,36 @@ def import_entries(
             "duplicates": result.duplicates,
         },
     )
+    return result
+
+
+def _read_and_write(
+    session: Session,
+    shop: Any,
+    reader: RowReader,
+    context: ReadContext,
+    cells: Iterator[Cells],
+    writer: _BatchWriter,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> ImportResult:
+    """Read every batch and hand the good ones to the writer; stop looking past ``MAX_ERRORS`` bad rows."""
+    result = ImportResult()
+    for first, chunk, (records, errors) in _read_chunks(cells, reader, context, workers):
+        if None in records:
+            writer.drain()  # the session is about to be used in this thread
+            errors = _read_with_session(session, shop, reader, first, chunk, records, errors)
+        result.rows += len(chunk)
+        if errors:
+            result.errors.extend(errors)
+            if len(result.errors) > MAX_ERRORS:  # stop at the first bad row past the limit
+                result.rows = result.errors[MAX_ERRORS][0] - 1
+                del result.errors[MAX_ERRORS:]
+                break
+        elif not result.errors:  # once a row is refused nothing is kept: only look for more bad rows
+            writer.write(records)
+        if progress:
+            progress(result.rows)
     return result
 
 
@@ -243,41 +260,65 @@ def _insert_sql(session: Session) -> str:
     )
 
 
-def _batch_writer(session: Session, shop_id: int, created_by: str) -> Callable[[list[Record | None]], None]:
-    """Return a function that inserts one batch of records.
+class _BatchWriter:
+    """Inserts batches of records in a thread of its own, so the database works while rows are read.
 
     The statement goes straight to the driver's executemany: per-row parameter processing in
-    SQLAlchemy costs more than the insert itself at a million rows. Times are converted with the
-    column type's own processor, so they are stored exactly as the ORM would store them.
+    SQLAlchemy costs more than the insert itself at a million rows. Both drivers let other Python
+    threads run while the database works, so reading the next batch overlaps the insert of the last.
+    Times are converted with the column type's own processor, so they are stored as the ORM would.
     """
-    connection = session.connection()
-    dialect = connection.dialect
-    table = ListEntry.__table__
-    processors = {
-        name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-        for name in ("created_at", "expires_at")
-    }
-    at = processors["created_at"](now())
-    prefix = (shop_id, created_by, at, at, EntryStatus.active.value)
-    expiry, slot = processors["expires_at"], EXPIRES_AT
-    sql = _insert_sql(session)
-    raw = connection.connection.driver_connection
-    if not is_postgres(session):
-        raw.execute("PRAGMA cache_size = -262144")  # 256 MB: the dedupe index takes random inserts
 
-    def write(records: list[Record | None]) -> None:
+    def __init__(self, session: Session, shop_id: int, created_by: str) -> None:
+        connection = session.connection()
+        dialect = connection.dialect
+        table = ListEntry.__table__
+        processors = {
+            name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+            for name in ("created_at", "expires_at")
+        }
+        at = processors["created_at"](now())
+        self.prefix = (shop_id, created_by, at, at, EntryStatus.active.value)
+        self.expiry = processors["expires_at"]
+        self.sql = _insert_sql(session)
+        self.raw = connection.connection.driver_connection
+        self.postgres = is_postgres(session)
+        if not self.postgres:
+            self.raw.execute("PRAGMA cache_size = -262144")  # 256 MB: the dedupe index takes random inserts
+        self.pending: Future[None] | None = None
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="list-import-writer")
+
+    def __enter__(self) -> _BatchWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.drain()
+        finally:
+            self.thread.shutdown()
+
+    def write(self, records: list[Record | None]) -> None:
+        """Queue one batch; waits for the batch before it, so at most one is in the database's hands."""
+        prefix, slot, expiry = self.prefix, EXPIRES_AT, self.expiry
         rows = [
             prefix + r if r[slot] is None else prefix + r[:slot] + (expiry(r[slot]),) + r[slot + 1 :]  # type: ignore[index]
             for r in records
         ]
-        if is_pg:
-            with raw.cursor() as cursor:
-                cursor.executemany(sql, rows)
-        else:
-            raw.executemany(sql, rows)
+        self.drain()
+        self.pending = self.thread.submit(self._insert, rows)
 
-    is_pg = is_postgres(session)
-    return write
+    def drain(self) -> None:
+        """Wait until every queued batch is in (and raise what the database raised)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.postgres:
+            with self.raw.cursor() as cursor:
+                cursor.executemany(self.sql, rows)
+        else:
+            self.raw.executemany(self.sql, rows)
 
 
 def read_csv(stream: IO[str]) -> CsvRows:
