@@ -39,7 +39,7 @@ numbers = st.builds(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(numbers, st.sampled_from(REGIONS))
 def test_phone_fast_path_agrees_with_the_full_parse(text: str, region: str | None) -> None:
     fast = _e164_as_written(text)
