@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.db import UTCDateTime
 from storeguard.core.errors import Invalid
+from storeguard.customers.models import Customer
 from storeguard.integrations.fastwrite import _sqlite_utc, matches_any
 from storeguard.integrations.imports.service import import_file
 from storeguard.integrations.shopify.mapping import map_order
@@ -268,6 +269,84 @@ def test_a_file_read_in_a_second_process_imports_the_same_and_resumes(
     assert Path(run.report_path or "").read_text().splitlines()[1].startswith("4,not valid JSON")
     kinds = [fact[0] for fact in _snapshot(session, shop)]
     assert (kinds.count("fulfillment"), kinds.count("refund")) == (6, 3)
+
+
+def _orders_and_customers(session: Session, shop: Shop) -> list[tuple[Any, ...]]:
+    """A shop's stored orders and customers, ids and storeguard's own timestamps left out."""
+    customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.shop_id == shop.id))}
+    facts: list[tuple[Any, ...]] = [
+        ("customer", c.platform_id, c.email, c.first_name, c.platform_updated_at) for c in customers.values()
+    ]
+    for o in session.scalars(select(Order).where(Order.shop_id == shop.id)):
+        customer = customers[o.customer_id].platform_id if o.customer_id else None
+        facts.append(
+            (
+                "order",
+                o.platform_id,
+                o.number,
+                o.source,
+                customer,
+                o.total,
+                o.financial_status,
+                o.note,
+                o.tags,
+                o.shipping_address,
+                o.card_last4,
+                o.created_at,
+                o.platform_updated_at,
+            )
+        )
+    return sorted(facts, key=repr)
+
+
+def test_two_processes_import_what_one_process_imports_also_when_interrupted_and_resumed(
+    session: Session, tmp_path: Path
+) -> None:
+    one, two = make_shop(session, currency="NOK"), make_shop(session, currency="NOK")
+    session.commit()
+    history = _history(8)
+    unusual = shopify_order(id=990, name="#990", refunds=[shopify_refund(id=991, order_id=990)])
+    unusual["refunds"][0]["refund_line_items"][0]["line_item_id"] = 123  # a line it lacks: stored, refund refused
+    rows = [json.dumps(o) for o in history]
+    rows.insert(3, "{not json")
+    rows.append(json.dumps(unusual))
+    rows.append(json.dumps({**history[0], "updated_at": "2025-06-01T00:00:00Z", "note": "edited"}))  # stored
+    rows.append(json.dumps({**history[1], "id": 998}))  # a new order with a number already used
+    path = tmp_path / "orders.jsonl"
+    path.write_text("\n".join(rows))
+
+    runs = []
+    for shop, parallel in ((one, False), (two, True)):
+        first = import_file(
+            session,
+            shop,
+            "shopify",
+            path,
+            report_dir=tmp_path / str(parallel),
+            batch_size=3,
+            stop_after_batches=2,
+            parallel=parallel,
+        )
+        assert (first.status, first.rows_done, first.created, first.failed) == ("running", 6, 5, 1)
+        again = import_file(
+            session,
+            shop,
+            "shopify",
+            path,
+            report_dir=tmp_path / str(parallel),
+            batch_size=3,
+            parallel=parallel,
+        )
+        assert again.id == first.id
+        runs.append(again)
+
+    counts = [(r.status, r.rows_done, r.created, r.updated, r.skipped, r.failed) for r in runs]
+    assert counts[0] == counts[1] == ("finished", 12, 9, 1, 0, 3)
+    reports = [Path(r.report_path or "").read_text().splitlines() for r in runs]
+    assert reports[0] == reports[1]
+    assert [line.split(",")[0] for line in reports[0][1:]] == ["4", "10", "12"]
+    assert _orders_and_customers(session, one) == _orders_and_customers(session, two)
+    assert _snapshot(session, one) == _snapshot(session, two)
 
 
 def test_returns_imports_are_refused_with_the_reason_and_blocklists_sent_to_the_lists_import(

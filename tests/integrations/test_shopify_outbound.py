@@ -16,7 +16,9 @@ from storeguard.core.outbox import MAX_ATTEMPTS, deliver_due
 from storeguard.integrations import hooks
 from storeguard.integrations.service import configure_shop
 from storeguard.integrations.shopify import outbound
+from storeguard.lists.actions import create_entry
 from storeguard.orders.models import Order
+from storeguard.screening.models import Decision
 from storeguard.shops.models import Shop
 from tests.factories import make_customer, make_order, make_shop
 from tests.integrations.conftest import OPERATOR, body_of, shopify_headers
@@ -99,6 +101,40 @@ def test_a_block_decision_cancels_in_shopify_exactly_once_when_the_webhook_comes
     [message] = _messages(session)
     assert message.status == "sent"
     assert message.payload["result"]["job"] == {"id": "gid://shopify/Job/1", "done": False}
+
+
+def test_a_webhook_for_a_blocked_email_is_screened_and_cancelled_in_shopify_once_over_three_deliveries(
+    client: TestClient, session: Session, connected_shop: Shop, fake: FakeShopify
+) -> None:
+    create_entry(
+        session,
+        shop_id=connected_shop.id,
+        type="email",
+        value="ola.nordmann@example.no",
+        actor=OPERATOR,
+        reason_code="chargeback_abuse",
+        evidence={"notes": ["three chargebacks in May"]},
+    )
+    session.commit()
+    body = body_of(shopify_order())
+    headers = shopify_headers(body, topic="orders/create", webhook_id="wh-blocked")
+
+    answers = [
+        client.post("/webhooks/shopify/kari-sko.myshopify.com", content=body, headers=headers).status_code
+        for _ in range(3)
+    ]
+    _deliver(session)
+    _deliver(session)
+
+    order = session.scalar(select(Order).where(Order.platform_id == str(BIG_ORDER_ID)))
+    decisions = session.scalars(select(Decision).where(Decision.order_id == order.id)).all()
+    assert answers == [200, 200, 200]
+    assert [d.decision for d in decisions] == ["block"]
+    assert (order.status, order.cancel_reason) == ("cancelled", "fraud")
+    assert [(c["mutation"], c["variables"]["orderId"], c["variables"]["reason"]) for c in fake.calls] == [
+        ("orderCancel", f"gid://shopify/Order/{BIG_ORDER_ID}", "FRAUD")
+    ]
+    assert fake.calls[0]["variables"]["refund"] is True and fake.calls[0]["variables"]["restock"] is True
 
 
 def test_the_same_decision_twice_queues_one_call(

@@ -198,3 +198,22 @@ def test_reason_codes_are_listed_and_an_admin_adds_one(client, session: Session,
         headers=auth(Role.agent),
     )
     assert refused.status_code == 403
+
+
+def test_a_misspelt_evidence_field_is_refused_by_name_and_blocks_nobody(client, session: Session, auth) -> None:
+    headers = auth(Role.agent)
+    shop = make_shop(session)
+    customer = make_customer(session, shop)
+
+    answer = client.post(
+        f"/v1/customers/{customer.id}/block",
+        json={"reason_code": "chargeback_abuse", "evidence": {"note": "three chargebacks"}},
+        headers=headers,
+    )
+
+    assert (answer.status_code, answer.json()["code"], answer.json()["field"]) == (
+        422,
+        "validation_failed",
+        "evidence.note",
+    )
+    assert session.scalar(select(func.count()).select_from(CustomerBlock)) == 0

@@ -33,14 +33,19 @@ def require(role: Role) -> Callable[..., Actor]:
     """Build a dependency that authenticates the key and demands at least ``role``."""
 
     def dependency(request: Request, session: SessionDep) -> Actor:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        actor = authenticate(session, token if scheme.lower() == "bearer" else None)
-        if not actor.can(role):
-            raise Forbidden("role_too_weak", f"this needs the {role.value} role; the key has {actor.role.value}")
-        return actor
+        return authorize(session, request, role)
 
     return dependency
+
+
+def authorize(session: Session, request: Request, role: Role) -> Actor:
+    """Authenticate the request's bearer key and demand at least ``role`` (401, 403 otherwise)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    actor = authenticate(session, token if scheme.lower() == "bearer" else None)
+    if not actor.can(role):
+        raise Forbidden("role_too_weak", f"this needs the {role.value} role; the key has {actor.role.value}")
+    return actor
 
 
 Viewer = Annotated[Actor, Depends(require(Role.viewer))]
@@ -111,7 +116,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http_error"
+        )
         body = {
             "type": f"https://storeguard.dev/problems/{code}",
             "title": str(exc.detail),

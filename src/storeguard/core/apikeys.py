@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
@@ -14,6 +14,7 @@ from storeguard.core.clock import now
 from storeguard.core.enums import Role
 from storeguard.core.errors import Invalid, NotFound, Unauthorized
 from storeguard.core.models import ApiKey
+from storeguard.core.prepared import Prepared
 
 KEY_PREFIX = "sg_"
 
@@ -40,7 +41,11 @@ def create_api_key(session: Session, *, name: str, role: Role | str, actor: Acto
     session.add(key)
     session.flush()
     record_event(
-        session, actor=actor, action="api_key.created", subject_type="api_key", subject_id=key.id,
+        session,
+        actor=actor,
+        action="api_key.created",
+        subject_type="api_key",
+        subject_id=key.id,
         after={"name": name, "role": role.value, "prefix": prefix},
     )
     return key, raw
@@ -60,7 +65,16 @@ def authenticate(session: Session, raw: str | None) -> Actor:
     """Return the actor a raw key stands for, or raise ``Unauthorized``."""
     if not raw:
         raise Unauthorized("missing_api_key", "send an API key as 'Authorization: Bearer <key>'")
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw.strip())))
-    if key is None or key.revoked_at is not None:
+    rows = _KEY.rows(session, {"key_hash": hash_key(raw.strip())})
+    if not rows or rows[0][2] is not None:
         raise Unauthorized("invalid_api_key", "the API key is unknown or revoked")
-    return Actor("api_key", key.name, Role(key.role))
+    name, role, _ = rows[0]
+    return Actor("api_key", name, Role(role))
+
+
+# Every API request authenticates: one statement compiled once, no ORM object to build.
+_KEY = Prepared(
+    lambda: select(ApiKey.name, ApiKey.role, ApiKey.revoked_at).where(
+        ApiKey.key_hash == bindparam("key_hash", type_=ApiKey.key_hash.type)
+    )
+)

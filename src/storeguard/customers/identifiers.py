@@ -129,15 +129,21 @@ def identifiers_of_customer(customer: Any, *, default_region: str | None = None)
 
 
 def order_match_keys(
-    order: Any, *, default_region: str | None = None, platform_customer_id: str | None = None
+    order: Any,
+    *,
+    default_region: str | None = None,
+    platform_customer_id: str | None = None,
+    identifiers: Sequence[IdentifierFact] | None = None,
 ) -> list[tuple[str, str]]:
-    """Return the (type, value) keys to look an order up by: its identifiers and its countries."""
-    keys = [
-        f.key
-        for f in identifiers_of_order(
+    """Return the (type, value) keys to look an order up by: its identifiers and its countries.
+
+    ``identifiers`` are the order's ``identifiers_of_order``, when the caller already has them.
+    """
+    if identifiers is None:
+        identifiers = identifiers_of_order(
             order, default_region=default_region, platform_customer_id=platform_customer_id
         )
-    ]
+    keys = [f.key for f in identifiers]
     for address in (_get(order, "shipping_address"), _get(order, "billing_address")):
         code = _get(address, "country_code")
         if code:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
+from storeguard.core.prepared import Prepared, padded
 from storeguard.customers.enums import IdentifierType
-from storeguard.customers.identifiers import keys_clause
 from storeguard.customers.models import Customer, Identifier
 
 TYPE_LABELS = {
@@ -139,11 +140,11 @@ def link_paths(
     for _ in range(max_hops):
         if not frontier_keys or (wanted is not None and wanted <= visited.keys()):
             break
-        holders = session.execute(
-            select(_I.customer_id, _I.type, _I.value).where(
-                _I.shop_id == shop_id, keys_clause(_I.type, _I.value, frontier_keys)
-            )
-        ).all()
+        pairs = padded(sorted(frontier_keys))
+        values: dict[str, object] = {"shop_id": shop_id}
+        for i, (kind, value) in enumerate(pairs):
+            values[f"type_{i}"], values[f"value_{i}"] = kind, value
+        holders = _HOLDERS.rows(session, values, (len(pairs),))
         reached: dict[int, tuple[int | None, set[tuple[str, str]]]] = {}
         for cid, kind, value in holders:
             if cid in visited or (kind, value) not in frontier_keys:
@@ -162,13 +163,46 @@ def link_paths(
     return _build_paths(session, visited, start_customer_id, wanted, start_keys, set(type_values))
 
 
+# The path search runs inside screening's hot path: its statements are compiled once per shape
+# (IN lists padded to a power of two), as core.prepared explains.
+def _ids(n: int) -> list[Any]:
+    return [bindparam(f"id_{i}", type_=BigInteger) for i in range(n)]
+
+
+_KEYS_OF = Prepared(
+    lambda ids, types: select(_I.customer_id, _I.type, _I.value).where(
+        _I.customer_id.in_(_ids(ids)),
+        _I.type.in_([bindparam(f"type_{i}", type_=_I.type.type) for i in range(types)]),
+    )
+)
+_HELD = Prepared(
+    lambda ids: select(_I.customer_id, _I.type, _I.value, _I.display).where(_I.customer_id.in_(_ids(ids)))
+)
+
+
+def _holders_statement(pairs: int) -> Any:
+    """As ``keys_clause``: the (shop, type, value) index search, then only the exact pairs."""
+    types = [bindparam(f"type_{i}", type_=_I.type.type) for i in range(pairs)]
+    values = [bindparam(f"value_{i}", type_=_I.value.type) for i in range(pairs)]
+    return select(_I.customer_id, _I.type, _I.value).where(
+        _I.shop_id == bindparam("shop_id", type_=BigInteger),
+        _I.type.in_(types),
+        _I.value.in_(values),
+        tuple_(_I.type, _I.value).in_([tuple_(t, v) for t, v in zip(types, values, strict=True)]),
+    )
+
+
+_HOLDERS = Prepared(_holders_statement)
+
+
 def _keys_of(session: Session, customer_ids: Iterable[int], types: list[str]) -> list[tuple[int, str, str]]:
-    rows = session.execute(
-        select(_I.customer_id, _I.type, _I.value).where(
-            _I.customer_id.in_(list(customer_ids)), _I.type.in_(types)
-        )
-    ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    customer_ids = sorted(customer_ids)
+    if not customer_ids or not types:
+        return []
+    ids, kinds = padded(customer_ids), padded(sorted(types))
+    values: dict[str, object] = {f"id_{i}": v for i, v in enumerate(ids)}
+    values.update({f"type_{i}": v for i, v in enumerate(kinds)})
+    return [tuple(r) for r in _KEYS_OF.rows(session, values, (len(ids), len(kinds)))]  # type: ignore[misc]
 
 
 def _build_paths(
@@ -197,8 +231,9 @@ def _build_paths(
         nodes.add(start)
     # Every identifier both ends of a hop hold, not only the one BFS happened to follow.
     held: dict[int, dict[tuple[str, str], str]] = {}
-    for cid, kind, value, display in session.execute(
-        select(_I.customer_id, _I.type, _I.value, _I.display).where(_I.customer_id.in_(nodes))
+    ids = padded(sorted(nodes))
+    for cid, kind, value, display in _HELD.rows(
+        session, {f"id_{i}": v for i, v in enumerate(ids)}, (len(ids),)
     ):
         held.setdefault(cid, {})[(kind, value)] = display
     order_keys = {k for k in start_keys if k[0] in link_kinds}

@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storeguard.core.schemas import InputModel
 
-class CustomerCreate(BaseModel):
+
+class CustomerCreate(InputModel):
     shop_id: int
     email: str | None = None
     phone: str | None = None
@@ -35,7 +37,7 @@ class CustomerRead(BaseModel):
     created_at: datetime
 
 
-class IdentifierCreate(BaseModel):
+class IdentifierCreate(InputModel):
     type: str = Field(description="email, phone, shipping_address, ip, device_id, payment_fingerprint, ...")
     value: str | dict[str, Any] = Field(
         description="as written; an address may be an object (address1, zip, ...)"
@@ -81,7 +83,7 @@ class LinksRead(BaseModel):
     links: list[LinkRead]
 
 
-class LinkTypesIn(BaseModel):
+class LinkTypesIn(InputModel):
     shop_id: int
     types: list[str]
 

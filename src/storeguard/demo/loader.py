@@ -18,6 +18,7 @@ from storeguard.core.clock import now as clock_now
 from storeguard.core.db import Base, is_postgres
 from storeguard.core.errors import Conflict
 from storeguard.customers.models import Customer
+from storeguard.customers.reindex import reindex_identifiers
 from storeguard.demo.generator import SHOP, DemoConfig, generate
 from storeguard.orders.models import (
     CancellationRequest,
@@ -122,9 +123,12 @@ def after_load(session: Session, shop: Shop) -> dict[int, tuple[int, int]]:
     A bulk insert skips the actions that keep derived data current, so this is where it is
     brought up to date: product stock is recomputed from the inventory movement ledger (the
     load records what was received and every sale and restock, not the shelf count). The
-    identity index (linked identifiers across customers) is built from here as well.
+    identity index (every customer's identifiers and the clusters they link into) is built here,
+    so a blocked demo customer's second account is recognised from the first start.
     """
-    return reconcile_stock(session, shop.id)
+    corrections = reconcile_stock(session, shop.id)
+    reindex_identifiers(session, shop.id)
+    return corrections
 
 
 def reconcile_stock(session: Session, shop_id: int) -> dict[int, tuple[int, int]]:

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.config import get_settings
-from storeguard.integrations.fastwrite import insert_tuples, matches_any
+from storeguard.integrations.fastwrite import insert_tuples, insert_with_ids, matches_any
 from storeguard.integrations.mapped import MappedLine, MappedOrder
 from storeguard.orders.models import (
     Fulfillment,
@@ -148,6 +148,7 @@ def write_lines(
         for o, oid in zip(new, new_ids, strict=True)
         for li in o.lines
     ]
+    new_count = len(inserts)
     if changed:
         known = _ids_by_platform_id(session, LineItem, changed_ids)
         updates: list[dict[str, Any]] = []
@@ -160,9 +161,19 @@ def write_lines(
                 else:
                     inserts.append(row)
         update_by_id(session, LineItem, updates)
-    insert_tuples(session, LineItem.__table__, LINE_COLUMNS, inserts)
-    wanted = [oid for o, oid in zip(new, new_ids, strict=True) if o.fulfillments or o.refunds]
-    return _ids_by_platform_id(session, LineItem, wanted) if wanted else {}
+    ids = insert_with_ids(session, LineItem.__table__, LINE_COLUMNS, inserts)
+    # The new orders' lines are the first inserts, in order: their ids say which row is which.
+    found: dict[int, dict[str, int]] = {}
+    at = 0
+    for o, oid in zip(new, new_ids, strict=True):
+        if o.fulfillments or o.refunds:
+            mine = found.setdefault(oid, {})
+            for offset, li in enumerate(o.lines):
+                if li.platform_id is not None:
+                    mine[li.platform_id] = ids[at + offset]
+        at += len(o.lines)
+    assert at == new_count
+    return found
 
 
 def write_payments(
@@ -274,20 +285,18 @@ def write_new_shipments_and_refunds(
             )
     if not pending:
         return careful
-    insert_tuples(session, Fulfillment.__table__, FULFILLMENT_INSERT, fulfillments)
-    insert_tuples(session, Refund.__table__, REFUND_INSERT, refunds)
-    ids = [oid for oid, _, _ in pending]
-    fulfillment_ids = _ids_by_platform_id(session, Fulfillment, ids) if fulfillments else {}
-    refund_ids = _ids_by_platform_id(session, Refund, ids) if refunds else {}
+    # Rows went in order by order, so the ids come back in the order the loops below walk.
+    fulfillment_ids = iter(insert_with_ids(session, Fulfillment.__table__, FULFILLMENT_INSERT, fulfillments))
+    refund_ids = iter(insert_with_ids(session, Refund.__table__, REFUND_INSERT, refunds))
     fulfillment_lines: list[tuple[Any, ...]] = []
     refund_lines: list[tuple[Any, ...]] = []
     refund_transactions: list[tuple[Any, ...]] = []
     for oid, o, lines in pending:
         for f in o.fulfillments:
-            fid = fulfillment_ids[oid][f.platform_id]
+            fid = next(fulfillment_ids)
             fulfillment_lines.extend((fid, lines[pid], q) for pid, q in f.lines if pid in lines)
         for r in o.refunds:
-            rid = refund_ids[oid][r.platform_id]
+            rid = next(refund_ids)
             refund_lines.extend(
                 (rid, lines[rl.line_platform_id], rl.quantity, rl.amount, rl.restock) for rl in r.lines
             )

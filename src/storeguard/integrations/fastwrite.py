@@ -14,18 +14,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, func, select
+from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from storeguard.core.db import UTCDateTime
 
 _Plan = tuple[str, list[tuple[int, Callable[[Any], Any]]]]
-_PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
+_PLANS: dict[tuple[str, str, tuple[str, ...], bool], _Plan] = {}
 
 
 def _sqlite_utc(value: datetime) -> str:
     """UTCDateTime as SQLite stores it ("2025-01-02 03:04:05.000000", UTC), without three calls."""
+    if value.tzinfo is UTC:  # what mapping produces: no conversion to make
+        return value.isoformat(" ", "microseconds")[:26]
     if value.tzinfo is None:
         raise ValueError("naive datetime given; storeguard stores aware UTC only")
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
@@ -43,7 +45,18 @@ def _json_text(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert
 
 
-def _converter(dialect: Any, column: Any) -> Callable[[Any], Any] | None:
+def _pg_utc(value: datetime) -> str:
+    """UTCDateTime as PostgreSQL reads it from COPY text: cheaper to send to the writer than a datetime."""
+    if value.tzinfo is UTC:
+        return value.isoformat()
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; storeguard stores aware UTC only")
+    return value.astimezone(UTC).isoformat()
+
+
+def _converter(dialect: Any, column: Any, *, as_text: bool = False) -> Callable[[Any], Any] | None:
+    if as_text and dialect.name == "postgresql" and isinstance(column.type, UTCDateTime):
+        return _pg_utc
     proc = column.type._cached_bind_processor(dialect)
     if proc is None:
         return None
@@ -54,14 +67,14 @@ def _converter(dialect: Any, column: Any) -> Callable[[Any], Any] | None:
     return proc
 
 
-def _plan(dialect: Any, table: Table, columns: tuple[str, ...]) -> _Plan:
+def _plan(dialect: Any, table: Table, columns: tuple[str, ...], *, as_text: bool = False) -> _Plan:
     """Return the statement and the (position, processor) pairs for one table and column order."""
-    key = (dialect.name, table.name, columns)
+    key = (dialect.name, table.name, columns, as_text)
     plan = _PLANS.get(key)
     if plan is None:
         converters = []
         for i, name in enumerate(columns):
-            proc = _converter(dialect, table.c[name])
+            proc = _converter(dialect, table.c[name], as_text=as_text)
             if proc is not None:
                 converters.append((i, proc))
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -82,19 +95,78 @@ def insert_tuples(
         return
     dialect = session.get_bind().dialect
     sql, converters = _plan(dialect, table, tuple(columns))
-    if converters:
-        converted = []
-        append = converted.append
-        for row in rows:
-            values = list(row)
-            for i, proc in converters:
-                value = values[i]
-                if value is not None:
-                    values[i] = proc(value)
-            append(values)
-        rows = converted
+    _write(session, dialect.name, sql, _convert(rows, converters) if converters else rows)
+
+
+def _convert(
+    rows: Sequence[Sequence[Any]], converters: list[tuple[int, Callable[[Any], Any]]]
+) -> list[list[Any]]:
+    converted = []
+    append = converted.append
+    for row in rows:
+        values = list(row)
+        for i, proc in converters:
+            value = values[i]
+            if value is not None:
+                values[i] = proc(value)
+        append(values)
+    return converted
+
+
+def dialect_named(name: str) -> Any:
+    """Return a SQLAlchemy dialect by name, to convert values where no engine is open (a reader process)."""
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql.psycopg import dialect as pg_dialect
+
+        return pg_dialect()
+    from sqlalchemy.dialects.sqlite.pysqlite import dialect as sqlite_dialect
+
+    return sqlite_dialect()
+
+
+def prepare_rows(
+    dialect: Any, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[list[Any]]:
+    """Convert rows to what the driver takes (times and JSON as text), for ``insert_prepared``.
+
+    Done where the rows are built (a reader process), so the writing process only writes.
+    """
+    _, converters = _plan(dialect, table, tuple(columns), as_text=True)
+    return _convert(rows, converters) if converters else [list(r) for r in rows]
+
+
+def insert_prepared(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows that ``prepare_rows`` converted, in one driver call."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    sql, _ = _plan(dialect, table, tuple(columns))
+    _write(session, dialect.name, sql, rows)
+
+
+def take_ids(session: Session, table: Table, n: int) -> list[int]:
+    """Take ``n`` ids from a PostgreSQL table's sequence (safe beside other writers)."""
+    if n == 0:
+        return []
+    return list(
+        session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": f'"{table.name}"', "n": n},
+        ).scalars()
+    )
+
+
+def last_rowid(session: Session) -> int:
+    """Return the id SQLite gave the last row this connection inserted."""
     raw = session.connection().connection.driver_connection
-    if dialect.name == "postgresql":
+    return int(raw.execute("SELECT last_insert_rowid()").fetchone()[0])  # type: ignore[union-attr]
+
+
+def _write(session: Session, dialect_name: str, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    raw = session.connection().connection.driver_connection
+    if dialect_name == "postgresql":
         with raw.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
             write = copy.write_row
             for values in rows:
@@ -105,6 +177,31 @@ def insert_tuples(
             cur.executemany(sql, rows)
         finally:
             cur.close()
+
+
+def insert_with_ids(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Insert ``rows`` like ``insert_tuples`` and return their new ids, in ``rows`` order.
+
+    The ids are taken before the rows go in, so nothing is read back by platform id: on
+    PostgreSQL from the table's sequence (safe beside other writers), on SQLite by inserting
+    the first row and numbering the rest after it, which no other connection can take while
+    this transaction holds SQLite's write lock.
+    """
+    if not rows:
+        return []
+    columns = ("id", *columns)
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        ids = take_ids(session, table, len(rows))
+        insert_tuples(session, table, columns, [(i, *row) for i, row in zip(ids, rows, strict=True)])
+        return ids
+    insert_tuples(session, table, columns, [(None, *rows[0])])
+    first = last_rowid(session)
+    ids = list(range(first, first + len(rows)))
+    insert_tuples(session, table, columns, [(i, *row) for i, row in zip(ids[1:], rows[1:], strict=True)])
+    return ids
 
 
 def matches_any(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:

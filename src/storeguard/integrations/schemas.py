@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storeguard.core.schemas import InputModel
+
 
 class WebhookAck(BaseModel):
     """The answer to a webhook: accepted the first time, duplicate after."""
@@ -15,7 +17,7 @@ class WebhookAck(BaseModel):
     delivery_id: str
 
 
-class GatewaySecretIn(BaseModel):
+class GatewaySecretIn(InputModel):
     secret: str = Field(min_length=1, description="The webhook signing secret (never shown again).")
     webhook_id: str | None = Field(
         default=None, description="PayPal: the webhook's id, part of what is signed."
@@ -23,7 +25,7 @@ class GatewaySecretIn(BaseModel):
     notification_url: str | None = Field(default=None, description="Square: the URL Square posts to.")
 
 
-class ShopSecretsIn(BaseModel):
+class ShopSecretsIn(InputModel):
     webhook_secret: str | None = Field(default=None, min_length=1)
     access_token: str | None = Field(default=None, min_length=1)
     api_base_url: str | None = Field(default=None, description="Override of https://{shop}/admin/api.")

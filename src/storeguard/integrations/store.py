@@ -21,7 +21,7 @@ from storeguard.core.clock import now
 from storeguard.customers.models import Customer
 from storeguard.integrations import children
 from storeguard.integrations.children import update_by_id as _update_by_id
-from storeguard.integrations.fastwrite import insert_tuples, matches_any
+from storeguard.integrations.fastwrite import insert_with_ids, matches_any
 from storeguard.integrations.mapped import (
     MappedCustomer,
     MappedFulfillment,
@@ -54,21 +54,12 @@ class UpsertResult:
 
 
 def _insert_returning(
-    session: Session, model: Any, shop_id: int, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    session: Session, model: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> list[tuple[str, int]]:
     """Insert rows at driver speed and return (platform_id, id) for them."""
-    insert_tuples(session, model.__table__, columns, rows)
+    ids = insert_with_ids(session, model.__table__, columns, rows)
     at = list(columns).index("platform_id")
-    wanted = [r[at] for r in rows]
-    found: dict[str, int] = {}
-    if wanted:
-        rows_back = session.execute(
-            select(model.platform_id, model.id).where(
-                model.shop_id == shop_id, matches_any(session, model.platform_id, wanted)
-            )
-        )
-        found.update({pid: rid for pid, rid in rows_back})
-    return [(pid, found[pid]) for pid in wanted]
+    return [(r[at], rid) for r, rid in zip(rows, ids, strict=True)]
 
 
 def _newer(incoming: datetime | None, existing: datetime | None, *, overwrite_equal: bool) -> bool:
@@ -155,7 +146,7 @@ def upsert_customers(
         if pid in ids and _newer(c.platform_updated_at, stamps[pid], overwrite_equal=overwrite_equal)
     ]
     if new:
-        ids.update(_insert_returning(session, Customer, shop.id, CUSTOMER_INSERT, new))
+        ids.update(_insert_returning(session, Customer, CUSTOMER_INSERT, new))
     _update_by_id(session, Customer, changed)
     skipped = len(latest) - len(new) - len(changed)
     return ids, len(new), len(changed), skipped
@@ -309,7 +300,7 @@ def upsert_orders(
             (*_order_row(shop.id, o, cid(o), source, stamp), o.created_at or stamp, False)
             for o in accepted_new
         ]
-        for pid, oid in _insert_returning(session, Order, shop.id, ORDER_INSERT, rows):
+        for pid, oid in _insert_returning(session, Order, ORDER_INSERT, rows):
             result.order_ids[pid] = oid
             result.created_ids.add(oid)
         result.created = len(accepted_new)

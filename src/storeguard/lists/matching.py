@@ -55,13 +55,13 @@ _SQL_SHOP = (
     "SELECT s.settings, COALESCE(v.token, '') FROM shops s LEFT OUTER JOIN list_versions v ON v.shop_id = s.id "
     "WHERE s.id = {p}"
 )
-_SQL_ENTRIES = (
-    _ENTRY_SELECT + "WHERE shop_id = {p} AND type IN ({types}) AND value IN ({values}) AND status = 'active'"
-)
+# One index probe per exact (type, value) key: ``type IN (..) AND value IN (..)`` probes every
+# combination (eight types by ten values is eighty probes for ten keys).
+_SQL_ENTRY_PROBE = _ENTRY_SELECT + "WHERE shop_id = {p} AND type = {p} AND value = {p} AND status = 'active'"
 _SQL_ENTRIES_BY_ID = _ENTRY_SELECT + "WHERE id IN ({ids}) AND status = 'active'"
-_SQL_HOLDERS = (
+_SQL_HOLDER_PROBE = (
     "SELECT i.customer_id, c.cluster_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
-    "WHERE i.shop_id = {p} AND i.type IN ({types}) AND i.value IN ({values})"
+    "WHERE i.shop_id = {p} AND i.type = {p} AND i.value = {p}"
 )
 _SQL_CLUSTER = "SELECT cluster_id FROM customers WHERE id = {p}"
 # A cluster id is the smallest member's id; a customer never linked may have none yet, so its own
@@ -264,14 +264,11 @@ def match(
     linking = {k for k in keys if k[0] in link_kinds}
     holders: set[int] = set()
     clusters: set[int] = set()
-    if linking:
-        types, values = _key_lists(linking)
-        for cid, cluster, kind, value in db.run(
-            _SQL_HOLDERS, [shop_id, *types, *values], types=types, values=values
-        ):
-            if (kind, value) in linking:
-                holders.add(cid)
-                clusters.add(cluster if cluster is not None else cid)
+    for chunk in _probe_chunks(linking):
+        probes = " UNION ALL ".join([_SQL_HOLDER_PROBE] * len(chunk))
+        for cid, cluster, _kind, _value in db.run(probes, [x for t, v in chunk for x in (shop_id, t, v)]):
+            holders.add(cid)
+            clusters.add(cluster if cluster is not None else cid)
     if customer_id is not None and customer_id not in holders:
         found = db.run(_SQL_CLUSTER, [customer_id])
         cluster = found[0][0] if found else None
@@ -330,18 +327,27 @@ def match(
     return _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
 
 
-def _key_lists(keys: Iterable[Key]) -> tuple[list[str], list[str]]:
-    pairs = list(keys)
-    return sorted({k for k, _ in pairs}), sorted({v for _, v in pairs})
-
-
 def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
-    """Return the active entries on exactly these (type, value) keys, by one index search."""
+    """Return the active entries on exactly these (type, value) keys, one index probe per key."""
     if not keys:
         return []
-    types, values = _key_lists(keys)
-    rows = db.entries(_SQL_ENTRIES, [shop_id, *types, *values], types=types, values=values)
-    return [row for row in rows if (row.type, row.value) in keys]
+    return [
+        row
+        for chunk in _probe_chunks(keys)
+        for row in db.entries(
+            " UNION ALL ".join([_SQL_ENTRY_PROBE] * len(chunk)),
+            [x for t, v in chunk for x in (shop_id, t, v)],
+        )
+    ]
+
+
+def _probe_chunks(keys: Iterable[Key]) -> list[list[Key]]:
+    """Split keys for UNION ALL probes: SQLite allows 500 terms and (before 3.32) 999 parameters."""
+    ordered = sorted(keys)
+    return [ordered[i : i + _PROBES] for i in range(0, len(ordered), _PROBES)]
+
+
+_PROBES = 200
 
 
 def _assemble(

@@ -7,15 +7,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storeguard.core.schemas import InputModel
 
-class Evidence(BaseModel):
+
+class Evidence(InputModel):
     order_ids: list[int] = Field(default_factory=list)
     case_ids: list[int] = Field(default_factory=list)
     incident_ids: list[int] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
 
-class EntryCreate(BaseModel):
+class EntryCreate(InputModel):
     shop_id: int | None = Field(default=None, description="optional when there is one shop")
     kind: str = "block"
     type: str = Field(description="an identifier type, or country, cidr, customer")
@@ -29,7 +31,7 @@ class EntryCreate(BaseModel):
     expires_at: datetime | None = None
 
 
-class EntryUpdate(BaseModel):
+class EntryUpdate(InputModel):
     action: str | None = None
     scope: dict[str, Any] | None = None
     reason_code: str | None = None
@@ -65,12 +67,12 @@ class EntryRead(BaseModel):
     created: bool | None = Field(default=None, description="false when an identical active entry came back")
 
 
-class KeyIn(BaseModel):
+class KeyIn(InputModel):
     type: str
     value: str | dict[str, Any]
 
 
-class LineIn(BaseModel):
+class LineIn(InputModel):
     category: str = ""
     tags: list[str] = Field(default_factory=list)
     unit_price: int = 0
@@ -81,7 +83,7 @@ class LineIn(BaseModel):
     sku: str = ""
 
 
-class MatchIn(BaseModel):
+class MatchIn(InputModel):
     shop_id: int | None = None
     identifiers: list[KeyIn] = Field(default_factory=list, description="raw values; normalized here")
     order: dict[str, Any] | None = Field(
@@ -125,7 +127,7 @@ class MatchOut(BaseModel):
     out_of_scope: list[MatchRead]
 
 
-class BlockCustomerIn(BaseModel):
+class BlockCustomerIn(InputModel):
     reason_code: str | None = None
     evidence: Evidence = Field(default_factory=Evidence)
     justification: str | None = None
@@ -140,7 +142,7 @@ class BlockCustomerIn(BaseModel):
     expires_at: datetime | None = None
 
 
-class LiftBlockIn(BaseModel):
+class LiftBlockIn(InputModel):
     reason: str
     enable_account: bool = True
 
@@ -171,7 +173,7 @@ class BlockRead(BaseModel):
     lift_reason: str | None
 
 
-class ReasonCodeCreate(BaseModel):
+class ReasonCodeCreate(InputModel):
     shop_id: int | None = None
     code: str
     label: str = ""

@@ -84,6 +84,11 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "number"),
         Index("ix_orders_shop_platform", "shop_id", "platform_id"),
+        # A backtest reads a shop's orders in time order with the columns of the customer's history:
+        # covering them keeps a million-order scan sequential instead of a million row lookups.
+        Index(
+            "ix_orders_shop_created_history", "shop_id", "created_at", "id", "customer_id", "total", "status"
+        ),
     )
 
 

@@ -98,9 +98,10 @@ def _field_compare(name: str, op: str, c: Any) -> Fn:
 
 
 def _compare(op: str, left: Fn | _Const, right: Fn | _Const, node: Compare) -> Fn | _Const:
-    if isinstance(node.left, Field) and isinstance(right, _Const):
+    # A constant folded to unknown (``0 / 0``) leaves the comparison unknown: the general path says so.
+    if isinstance(node.left, Field) and isinstance(right, _Const) and right.value is not None:
         return _field_compare(node.left.name, op, right.value)
-    if isinstance(node.right, Field) and isinstance(left, _Const):
+    if isinstance(node.right, Field) and isinstance(left, _Const) and left.value is not None:
         flipped = {">": "<", "<": ">", ">=": "<=", "<=": ">="}.get(op, op)
         return _field_compare(node.right.name, flipped, left.value)
     cmp, lf, rf = CMP[op], _fn(left), _fn(right)

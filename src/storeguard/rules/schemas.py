@@ -6,11 +6,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storeguard.core.schemas import InputModel
 from storeguard.rules.parser import MAX_SOURCE_CHARS
 from storeguard.rules.policy import MAX_LIST_VALUES
 
 
-class RuleCreate(BaseModel):
+class RuleCreate(InputModel):
     name: str = Field(max_length=200, examples=["Large first orders"])
     source: str = Field(
         max_length=MAX_SOURCE_CHARS * 2,  # the compiler gives the precise, positioned refusal
@@ -21,7 +22,7 @@ class RuleCreate(BaseModel):
     enabled: bool = True
 
 
-class RuleUpdate(BaseModel):
+class RuleUpdate(InputModel):
     name: str | None = Field(default=None, max_length=200)
     source: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS * 2)
     priority: int | None = None
@@ -57,7 +58,7 @@ class RuleVersionRead(BaseModel):
     created_by: str
 
 
-class ValidateRuleIn(BaseModel):
+class ValidateRuleIn(InputModel):
     source: str = Field(max_length=MAX_SOURCE_CHARS * 2)
     shop_id: int | None = Field(default=None, description="Check @lists as this shop sees them.")
 
@@ -77,14 +78,14 @@ class FactRead(BaseModel):
     nullable: bool
 
 
-class NamedListCreate(BaseModel):
+class NamedListCreate(InputModel):
     name: str = Field(max_length=65, examples=["high_risk_countries"])
     description: str = Field(default="", max_length=1000)
     values: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES * 2)
     shop_id: int | None = None
 
 
-class NamedListUpdate(BaseModel):
+class NamedListUpdate(InputModel):
     description: str | None = Field(default=None, max_length=1000)
     values: list[str] | None = Field(default=None, max_length=MAX_LIST_VALUES * 2)
     reason: str | None = Field(default=None, max_length=1000)

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import NotFound
+from storeguard.core.prepared import Prepared
 from storeguard.rules.compiler import CompiledRule, compile_rule
 from storeguard.rules.enums import RulesErrorCode as E
 from storeguard.rules.errors import RuleError
@@ -88,10 +89,14 @@ def resolver_for(session: Session, shop_id: int | None) -> NamedLists:
     return NamedLists({n.name: n.values for n in rows})
 
 
+# Read on every screening to find the compiled rule set: one statement compiled once.
+_HEAD = Prepared(lambda: select(PolicyHead.version, PolicyHead.token).where(PolicyHead.id == 1))
+
+
 def current_policy(session: Session) -> tuple[int, str | None]:
     """Return the current policy version and its token (0 and None before any rule change)."""
-    head = session.get(PolicyHead, 1)
-    return (head.version, head.token) if head else (0, None)
+    rows = _HEAD.rows(session, {})
+    return (rows[0][0], rows[0][1]) if rows else (0, None)
 
 
 def get_policy_version(session: Session, version: int) -> PolicyVersion:

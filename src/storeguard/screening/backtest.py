@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, frozen
 from storeguard.core.errors import Invalid, NotFound
 from storeguard.core.money import exponent, to_decimal_str
+from storeguard.core.prepared import Prepared
 from storeguard.customers.disposable import is_disposable
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import LineItem, Order
@@ -31,11 +33,7 @@ from storeguard.rules.service import ActiveRuleset, resolver_for
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
 from storeguard.screening.facts import country_of
-from storeguard.screening.outcomes import (
-    chargeback_condition,
-    fraud_cancellation_condition,
-    return_abuse_condition,
-)
+from storeguard.screening.outcomes import bad_outcome_condition
 from storeguard.shops.models import Product, Shop
 
 _ORDER_FACTS = {"order.total", "order.subtotal", "order.shipping", "order.currency", "order.source"}
@@ -138,33 +136,45 @@ def backtest(
         path=path,
         rules=[{"source": r.source, "action": r.action} for r in rules],
     )
-    if path == "columnar":
-        ids, totals, customers, bad, rows = _columnar(session, shop, used, date_from, date_to)
+    orders = (
+        _columnar(session, shop, used, date_from, date_to)
+        if path == "columnar"
+        else _full(session, shop, date_from, date_to)
+    )
+    strength = [(r.matches, STRENGTH[Outcome(r.action)]) for r in rules]
+    stopped: list[tuple[int, int | None, int, int]] = []  # order id, customer id, total, strength
+    count = revenue = 0
+    if len(strength) == 1:
+        # One rule: the decision is its action or nothing (the common draft, kept to one call per order).
+        (matches, best), keep = strength[0], stopped.append
+        for order_id, customer_id, total, facts in orders:
+            count += 1
+            revenue += total
+            if matches(facts):
+                keep((order_id, customer_id, total, best))
+        if best <= 0:
+            stopped.clear()
     else:
-        ids, totals, customers, bad, rows = _full(session, shop, rules, date_from, date_to)
-    decisions = [r.matches_many(rows) for r in rules]
-    strength = [STRENGTH[Outcome(r.action)] for r in rules]
-    if len(rules) == 1:
-        # One rule: the decision per order is the rule's action or nothing.
-        best_of = [strength[0] if fired else -1 for fired in decisions[0]]
-    else:
-        best_of = [
-            max((s if f else -1) for f, s in zip(row, strength, strict=True))
-            for row in zip(*decisions, strict=True)
-        ]
+        for order_id, customer_id, total, facts in orders:
+            count += 1
+            revenue += total
+            best = -1
+            for matches, s in strength:
+                if s > best and matches(facts):
+                    best = s
+            if best > 0:
+                stopped.append((order_id, customer_id, total, best))
+    result.orders, result.revenue = count, revenue
+    result.bad_total = _count_bad(session, shop.id, date_from, date_to)
+    bad = _bad_among(session, [order_id for order_id, *_ in stopped])
     good_customers: set[int] = set()
     by_action: dict[str, int] = defaultdict(int)
     names = {o.strength: o.value for o in Outcome}
-    result.orders = len(ids)
-    result.revenue = sum(totals)
-    result.bad_total = sum(bad)
-    for best, total, is_bad, cid in zip(best_of, totals, bad, customers, strict=True):
-        if best <= 0:
-            continue
+    for order_id, cid, total, best in stopped:
         by_action[names[best]] += 1
         result.stopped += 1
         result.stopped_revenue += total
-        if is_bad:
+        if order_id in bad:
             result.stopped_bad += 1
         else:
             result.stopped_good += 1
@@ -177,31 +187,80 @@ def backtest(
     return result
 
 
-def _bad_column() -> Any:
-    return case(
-        (chargeback_condition() | fraud_cancellation_condition() | return_abuse_condition(), 1), else_=0
+def _bad_statement(ids: int) -> Select[Any]:
+    return select(Order.id).where(
+        Order.id.in_([bindparam(f"id_{i}", type_=BigInteger) for i in range(ids)]), bad_outcome_condition()
     )
+
+
+_BAD_AMONG = Prepared(_bad_statement)
+_CHUNK = 500  # ids per statement: under every driver's parameter limit, and few shapes to compile
+
+
+def _bad_among(session: Session, order_ids: list[int]) -> set[int]:
+    """Return which of these orders turned bad, by primary key (the stopped orders are few)."""
+    found: set[int] = set()
+    for start in range(0, len(order_ids), _CHUNK):
+        chunk = order_ids[start : start + _CHUNK]
+        chunk += chunk[-1:] * (_CHUNK - len(chunk))  # pad with a repeat: one compiled shape
+        found.update(
+            r[0] for r in _BAD_AMONG.rows(session, {f"id_{i}": v for i, v in enumerate(chunk)}, (_CHUNK,))
+        )
+    return found
+
+
+def _count_bad(session: Session, shop_id: int, date_from: datetime, date_to: datetime) -> int:
+    """Count the range's orders that turned bad, reading the shop's orders in table order."""
+    o = Order
+    # ``+ 0`` keeps SQLite from walking an index and looking up every row of a wide range one by one.
+    stmt = select(func.count()).where(
+        (o.shop_id + 0) == shop_id,
+        bad_outcome_condition(),
+        case((o.created_at >= date_from, case((o.created_at < date_to, 1), else_=0)), else_=0) == 1,
+    )
+    return int(session.connection().execute(stmt).scalar() or 0)
+
+
+def _columnar_statement(columns: tuple[str, ...]) -> Select[Any]:
+    o = Order.__table__.c
+    return (
+        select(o.id, o.customer_id, o.total, *(o[name] for name in columns))
+        .where(
+            o.shop_id == bindparam("shop_id", type_=BigInteger),
+            o.created_at >= bindparam("date_from", type_=o.created_at.type),
+            o.created_at < bindparam("date_to", type_=o.created_at.type),
+        )
+        .order_by(o.created_at, o.id)
+    )
+
+
+_COLUMNAR = Prepared(_columnar_statement)
 
 
 def _columnar(
     session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime
-) -> tuple[list[int], list[int], list[int | None], list[int], list[dict[str, Any]]]:
-    o = Order
-    cols = [o.id, o.customer_id, o.total, o.subtotal, o.shipping, o.currency, o.source, _bad_column()]
+) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
+    """Yield each order in time order with the facts the rules use.
+
+    The facts mapping is one dict updated in place for every order (the caller evaluates it before
+    asking for the next): building a fresh dict per order cost more than the rules.
+    """
     want_email = bool(used & _EMAIL_FACTS)
     want_country = bool(used & _COUNTRY_FACTS)
+    extra = [name for name, fact in _PLAIN_COLUMNS if fact in used]
     if want_email:
-        cols += [o.email, o.browser_ip]
+        extra += ["email", "browser_ip"]
     if want_country:
-        cols += [o.shipping_address, o.billing_address]
-    in_range = (o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
-    stmt = select(*cols).where(*in_range).order_by(o.created_at, o.id)
-    # Core rows straight from the driver: a million ORM rows would cost more than the rule.
-    raw = session.connection().execute(stmt).all()
+        extra += ["shipping_address", "billing_address"]
+    if used & {"customer.total_spent"}:
+        extra.append("status")
+    columns = tuple(extra)
+    at = {name: 3 + i for i, name in enumerate(columns)}
 
     # The customer's history as it stood at each order: what came before the range, then a running count.
+    o = Order
     want_history = bool(used & _HISTORY_FACTS)
-    history: dict[int | None, list[int]] = {}
+    history: dict[int, list[int]] = {}
     if want_history:
         spent = func.sum(case((o.status != OrderStatus.cancelled.value, o.total), else_=0))
         before = select(o.customer_id, func.count(o.id), spent).where(
@@ -211,41 +270,41 @@ def _columnar(
             cid: [int(n), int(s or 0)]
             for cid, n, s in session.connection().execute(before.group_by(o.customer_id))
         }
+    in_range = (o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
     lines = _line_aggregates(session, shop, in_range) if used & _LINE_FACTS else {}
 
     scale = 10 ** exponent(shop.currency)
-    plain = [
-        (name, i)
-        for i, name in enumerate(("order.total", "order.subtotal", "order.shipping"), start=2)
-        if name in used
-    ]
-    texts = [(name, i) for i, name in ((5, "order.currency"), (6, "order.source")) if name in used]
-    ids = [r[0] for r in raw]
-    customers = [r[1] for r in raw]
-    totals = [r[2] for r in raw]
-    bad = [int(r[7]) for r in raw]
-    rows: list[dict[str, Any]] = []
-    append = rows.append
-    for r in raw:
-        facts: dict[str, Any] = {name: r[i] / scale for name, i in plain}
-        for name, i in texts:
-            facts[name] = r[i]
+    money = [(fact, at[name]) for name, fact in _PLAIN_COLUMNS if fact in used and name in _MONEY]
+    texts = [(fact, at[name]) for name, fact in _PLAIN_COLUMNS if fact in used and name not in _MONEY]
+    cancelled = OrderStatus.cancelled.value
+    want_spent = "status" in at
+    status_at = at.get("status", 0)
+    facts: dict[str, Any] = {}
+    values = {"shop_id": shop.id, "date_from": date_from, "date_to": date_to}
+    for r in _COLUMNAR.stream(session, values, (columns,)):
+        order_id, cid, total = r[0], r[1], r[2]
+        if money:
+            for name, i in money:
+                facts[name] = r[i] / scale
+        if texts:
+            for name, i in texts:
+                facts[name] = r[i]
         if want_history:
-            cid = r[1]
-            h = history.get(cid) if cid is not None else None
+            h = history.get(cid)
             if h is None:
                 h = [0, 0]
                 if cid is not None:
                     history[cid] = h
-            facts["customer.orders_count"] = h[0]
-            facts["customer.total_spent"] = h[1] / scale
-            facts["order.is_first_order"] = h[0] == 0
-            h[0] += 1
-            h[1] += r[2]
-        k = 8
+            n = h[0]
+            facts["customer.orders_count"] = n
+            facts["order.is_first_order"] = n == 0
+            h[0] = n + 1
+            if want_spent:
+                facts["customer.total_spent"] = h[1] / scale
+                if r[status_at] != cancelled:
+                    h[1] += total
         if want_email:
-            email, ip = r[k], r[k + 1]
-            k += 2
+            email, ip = r[at["email"]], r[at["browser_ip"]]
             address = email.strip().lower() if email else None
             domain = address.rsplit("@", 1)[1] if address and "@" in address else None
             facts["email.address"] = address
@@ -253,13 +312,23 @@ def _columnar(
             facts["email.is_disposable"] = bool(domain and is_disposable(domain))
             facts["ip.address"] = ip
         if want_country:
-            ship, bill = r[k], r[k + 1]
+            ship, bill = r[at["shipping_address"]], r[at["billing_address"]]
             facts["order.shipping_country"] = country_of(json.loads(ship) if isinstance(ship, str) else ship)
             facts["order.billing_country"] = country_of(json.loads(bill) if isinstance(bill, str) else bill)
         if lines:
-            facts.update(lines.get(r[0]) or _EMPTY_LINES)
-        append(facts)
-    return ids, totals, customers, bad, rows
+            facts.update(lines.get(order_id) or _EMPTY_LINES)
+        yield order_id, cid, total, facts
+
+
+# Order columns read as they are: (column, fact).
+_PLAIN_COLUMNS = (
+    ("total", "order.total"),
+    ("subtotal", "order.subtotal"),
+    ("shipping", "order.shipping"),
+    ("currency", "order.currency"),
+    ("source", "order.source"),
+)
+_MONEY = {"total", "subtotal", "shipping"}
 
 
 _EMPTY_LINES: dict[str, Any] = {
@@ -315,25 +384,20 @@ def _line_aggregates(session: Session, shop: Shop, in_range: tuple[Any, ...]) ->
 
 
 def _full(
-    session: Session, shop: Shop, rules: list[CompiledRule], date_from: datetime, date_to: datetime
-) -> tuple[list[int], list[int], list[int | None], list[int], list[dict[str, Any]]]:
+    session: Session, shop: Shop, date_from: datetime, date_to: datetime
+) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
+    """Yield each order with every fact, built by ``screen()`` with the clock at the order's time."""
     from storeguard.screening.engine import screen
 
     o = Order
     stmt = (
-        select(o, _bad_column())
+        select(o)
         .where(o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
         .order_by(o.created_at, o.id)
     )
     # Screening with no saved rules: only the facts are wanted here, the drafts are evaluated after.
     empty = ActiveRuleset(policy_version=0, rules=())
-    ids, totals, customers, bad, rows = [], [], [], [], []
-    for order, is_bad in session.execute(stmt):
+    for order in session.scalars(stmt):
         with frozen(order.created_at):
             facts = screen(session, order, ruleset=empty).facts
-        ids.append(order.id)
-        totals.append(order.total)
-        customers.append(order.customer_id)
-        bad.append(int(is_bad))
-        rows.append(facts)
-    return ids, totals, customers, bad, rows
+        yield order.id, order.customer_id, order.total, facts

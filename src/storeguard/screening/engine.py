@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from storeguard.core.clock import ensure_utc
 from storeguard.core.money import to_minor
 from storeguard.customers.disposable import is_disposable
-from storeguard.customers.identifiers import identifiers_of_order, keys_clause, link_types, order_match_keys
-from storeguard.customers.models import Customer, Identifier
+from storeguard.customers.identifiers import identifiers_of_order, link_types, order_match_keys
 from storeguard.lists.enums import EntryAction, MatchVia
 from storeguard.lists.matching import Match, MatchResult, match
 from storeguard.lists.scope import LineFacts, describe_scope
@@ -29,12 +25,12 @@ from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.screening.facts import FactContext, build_facts
 from storeguard.screening.geoip import country_of_ip
 from storeguard.screening.inputs import OrderInput, from_order
-from storeguard.screening.metrics import metrics_columns, metrics_from_row
-from storeguard.screening.policy import CustomerMetrics, Reason, Verdict, decide, segment_for
+from storeguard.screening.policy import Reason, Verdict, decide, segment_for
+from storeguard.screening.reads import history as read_history
+from storeguard.screening.reads import shop_row
 from storeguard.screening.service import screening_settings
 from storeguard.screening.signals import SignalContext, evaluate_signals
 from storeguard.screening.velocity import VelocityKeys, VelocityStore, velocity_store
-from storeguard.shops.models import Shop
 
 # Identifier types (lists' vocabulary) -> velocity kinds (the facts' vocabulary).
 VELOCITY_OF_TYPE = {
@@ -92,14 +88,14 @@ def screen(
     """Screen a stored or prospective order and return the decision, without storing anything."""
     started = time.perf_counter_ns()
     inp = order if isinstance(order, OrderInput) else from_order(session, order)
-    shop = session.get(Shop, inp.shop_id)
+    shop = shop_row(session, inp.shop_id)
     if shop is None:
         raise ValueError(f"no shop {inp.shop_id}")
     settings, revision = screening_settings(session, shop.id)
     ruleset = ruleset if ruleset is not None else active_ruleset(session, shop.id)
 
     identifiers = identifiers_of_order(inp, default_region=shop.country)
-    keys = order_match_keys(inp, default_region=shop.country)
+    keys = order_match_keys(inp, default_region=shop.country, identifiers=identifiers)
     vkeys: VelocityKeys = {}
     for ident in identifiers:
         kind = VELOCITY_OF_TYPE.get(str(ident.type))
@@ -132,7 +128,7 @@ def screen(
     link_set = {str(t) for t in link_types(shop)}
     linking = [i.key for i in identifiers if str(i.type) in link_set]
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
-    history = _history(session, shop.id, inp.customer_id, inp.order_id, linking, address)
+    history = read_history(session, shop.id, inp.customer_id, inp.order_id, linking, address)
     metrics = history.metrics
     counts = (velocity or velocity_store()).counts(
         session, shop.id, vkeys, at=inp.created_at, exclude_order_id=inp.order_id
@@ -310,73 +306,3 @@ def _rule_reasons(ruleset: ActiveRuleset, facts: dict[str, Any]) -> list[Reason]
             )
         )
     return out
-
-
-@dataclass(slots=True)
-class _History:
-    metrics: CustomerMetrics
-    created_at: datetime | None
-    state: str | None
-    linked: int
-    address_customers: int
-
-
-def _history(
-    session: Session,
-    shop_id: int,
-    customer_id: int | None,
-    order_id: int | None,
-    linking: list[tuple[str, str]],
-    address: str | None,
-) -> _History:
-    """Read the customer's history, account, links and shared address in one round trip."""
-    cols: list[Any] = []
-    if customer_id is not None:
-        cols += metrics_columns(customer_id, exclude_order_id=order_id)
-        cols.append(select(Customer.created_at).where(Customer.id == customer_id).scalar_subquery())
-        cols.append(select(Customer.state).where(Customer.id == customer_id).scalar_subquery())
-    # Everyone in the clusters of the customer and of whoever already holds the order's linking keys.
-    seeds = []
-    if customer_id is not None:
-        seeds.append(
-            select(func.coalesce(Customer.cluster_id, Customer.id)).where(Customer.id == customer_id)
-        )
-    if linking:
-        seeds.append(
-            select(func.coalesce(Customer.cluster_id, Customer.id))
-            .join(Identifier, Identifier.customer_id == Customer.id)
-            .where(Identifier.shop_id == shop_id, keys_clause(Identifier.type, Identifier.value, linking))
-        )
-    if seeds:
-        clusters = union(*seeds) if len(seeds) > 1 else seeds[0]
-        linked = select(func.count(distinct(Customer.id))).where(
-            Customer.shop_id == shop_id,
-            or_(Customer.cluster_id.in_(clusters), Customer.id.in_(clusters)),
-        )
-        if customer_id is not None:
-            linked = linked.where(Customer.id != customer_id)
-        cols.append(linked.scalar_subquery())
-    if address is not None:
-        shared = select(func.count(distinct(Identifier.customer_id))).where(
-            Identifier.shop_id == shop_id, Identifier.type == "shipping_address", Identifier.value == address
-        )
-        if customer_id is not None:
-            shared = shared.where(Identifier.customer_id != customer_id)
-        cols.append(shared.scalar_subquery())
-    row = list(session.execute(select(*cols)).one()) if cols else []
-    result = _History(CustomerMetrics(), None, None, 0, 0)
-    if customer_id is not None:
-        result.metrics = metrics_from_row(row[:8])
-        created, state = row[8], row[9]
-        result.created_at = (
-            ensure_utc(created)
-            if isinstance(created, datetime)
-            else (ensure_utc(datetime.fromisoformat(created)) if created else None)
-        )
-        result.state = state
-        row = row[10:]
-    if seeds:
-        result.linked = int(row.pop(0) or 0)
-    if address is not None:
-        result.address_customers = int(row.pop(0) or 0)
-    return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -63,6 +64,12 @@ def phone_country(phone: str | None, region: str | None) -> str | None:
     """Return the country a phone number belongs to, or None when it cannot be parsed."""
     if not phone:
         return None
+    return _phone_country(phone, region)
+
+
+@lru_cache(maxsize=8192)
+def _phone_country(phone: str, region: str | None) -> str | None:
+    # Parsing costs more than the rest of the facts together; a returning number is answered from memory.
     try:
         parsed = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:

@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
-from storeguard.customers.models import Customer
 from storeguard.orders.models import Order
-from storeguard.shops.models import Product, Shop
+from storeguard.screening import reads
+from storeguard.screening.reads import ProductRow, ShopRow
+from storeguard.shops.models import Product
 
 
 @dataclass(slots=True)
@@ -74,7 +75,7 @@ class OrderInput:
     order: Order | None = None  # set when the order is stored
 
 
-def _product_line(index: int, product: Product | None, **kw: Any) -> LineInput:
+def _product_line(index: int, product: Product | ProductRow | None, **kw: Any) -> LineInput:
     if product is None:
         return LineInput(index=index, product_id=None, **kw)
     return LineInput(
@@ -134,20 +135,14 @@ def resolve_customer_id(
 ) -> int | None:
     """Find the shop's customer by id or platform id; refuse an id that is not the shop's."""
     if customer_id is not None:
-        found = session.scalar(
-            select(Customer.id).where(Customer.id == customer_id, Customer.shop_id == shop_id)
-        )
+        found = reads.customer_of_shop(session, shop_id, customer_id)
         if found is None:
             raise Invalid(
                 "unknown_customer", f"shop {shop_id} has no customer {customer_id}", field="customer_id"
             )
         return found
     if platform_customer_id:
-        return session.scalar(
-            select(Customer.id).where(
-                Customer.shop_id == shop_id, Customer.platform_id == platform_customer_id
-            )
-        )
+        return reads.customer_by_platform_id(session, shop_id, platform_customer_id)
     return None
 
 
@@ -155,7 +150,7 @@ def from_screen_in(session: Session, body: Any) -> OrderInput:
     """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
     from storeguard.core.money import validate_currency
 
-    shop = session.get(Shop, body.shop_id)
+    shop = reads.shop_row(session, body.shop_id)
     if shop is None:
         raise Invalid("unknown_shop", f"no shop {body.shop_id}", field="shop_id")
     currency = validate_currency(body.currency) if body.currency else shop.currency
@@ -183,21 +178,13 @@ def from_screen_in(session: Session, body: Any) -> OrderInput:
     )
 
 
-def resolve_lines(session: Session, shop: Shop, lines: list[Any], currency: str) -> list[LineInput]:
+def resolve_lines(session: Session, shop: ShopRow, lines: list[Any], currency: str) -> list[LineInput]:
     """Match proposed lines (product id or sku, quantity, optional price) to the shop's products."""
     ids = {line.product_id for line in lines if line.product_id is not None}
     skus = {line.sku for line in lines if line.product_id is None and line.sku}
-    products: list[Product] = []
-    if ids or skus:
-        products = list(
-            session.scalars(
-                select(Product).where(
-                    Product.shop_id == shop.id, or_(Product.id.in_(ids), Product.sku.in_(skus))
-                )
-            )
-        )
-    by_id = {p.id: p for p in products}
-    by_sku = {p.sku: p for p in products}
+    found = reads.products(session, shop.id, ids, skus)
+    by_id = {p.id: p for p in found}
+    by_sku = {p.sku: p for p in found}
     out: list[LineInput] = []
     for i, line in enumerate(lines):
         product = by_id.get(line.product_id) if line.product_id is not None else by_sku.get(line.sku)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import BigInteger, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
+from storeguard.core.prepared import Prepared
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import LineItem, Order, Refund
 from storeguard.screening.outcomes import chargeback_condition
 from storeguard.screening.policy import CustomerMetrics
 
 
-def metrics_columns(customer_id: int, *, exclude_order_id: int | None = None) -> list[Any]:
-    """Return the eight history aggregates as scalar subqueries, to put in one SELECT."""
+def metrics_columns(customer_id: Any, *, exclude_order_id: Any = None) -> list[Any]:
+    """Return the eight history aggregates as scalar subqueries, to put in one SELECT.
+
+    The ids are values or bind parameters (the screening hot path compiles the statement once).
+    """
     mine = [Order.customer_id == customer_id]
     if exclude_order_id is not None:
         mine.append(Order.id != exclude_order_id)
@@ -60,6 +64,12 @@ def metrics_from_row(values: Any) -> CustomerMetrics:
     )
 
 
+# Bound as 0 when no order is to be left out: ids start at 1, so the statement has one shape.
+CUSTOMER_ID = bindparam("customer_id", type_=BigInteger)
+EXCLUDE_ORDER_ID = bindparam("exclude_order_id", type_=BigInteger)
+_METRICS = Prepared(lambda: select(*metrics_columns(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID)))
+
+
 def customer_metrics(
     session: Session, customer_id: int | None, *, exclude_order_id: int | None = None
 ) -> CustomerMetrics:
@@ -70,5 +80,5 @@ def customer_metrics(
     """
     if customer_id is None:
         return CustomerMetrics()
-    row = session.execute(select(*metrics_columns(customer_id, exclude_order_id=exclude_order_id))).one()
+    row = _METRICS.one(session, {"customer_id": customer_id, "exclude_order_id": exclude_order_id or 0})
     return metrics_from_row(row)

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import NotFound
+from storeguard.core.prepared import Prepared
 from storeguard.orders.models import Order
 from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings
 from storeguard.screening.policy import merged_settings
 
 _merged: dict[tuple[int, int, int], dict[str, Any]] = {}
+# Read on every screening: one statement compiled once.
+_SETTINGS = Prepared(
+    lambda: select(ScreeningSettings.revision, ScreeningSettings.data).where(
+        ScreeningSettings.shop_id == bindparam("shop_id", type_=BigInteger)
+    )
+)
 
 
 def screening_settings(session: Session, shop_id: int) -> tuple[dict[str, Any], int]:
     """Return the shop's screening settings (defaults laid under its own) and their revision."""
-    row = session.execute(
-        select(ScreeningSettings.revision, ScreeningSettings.data).where(ScreeningSettings.shop_id == shop_id)
-    ).first()
+    rows = _SETTINGS.rows(session, {"shop_id": shop_id})
+    row = rows[0] if rows else None
     if row is None:
         key = (shop_id, 0, 0)
         data: dict[str, Any] | None = None

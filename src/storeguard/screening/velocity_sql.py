@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import BigInteger, Select, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
+from storeguard.core.prepared import Prepared
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import AMOUNT_KINDS, AMOUNT_WINDOWS, VELOCITY_KINDS, WINDOWS
 from storeguard.screening.velocity import VelocityCounts, VelocityKeys, digest
+
+
+def _counts_statement(keys: int) -> Select[Any]:
+    """Count and sum per kind and window for ``keys`` identifier hashes, with bound window starts."""
+    ev = VelocityEvent
+    cols: list[Any] = [ev.kind]
+    for w in WINDOWS:
+        cols.append(func.sum(case((ev.at > bindparam(f"start_{w}", type_=ev.at.type), 1), else_=0)))
+    for w in AMOUNT_WINDOWS:
+        cols.append(func.sum(case((ev.at > bindparam(f"start_{w}", type_=ev.at.type), ev.amount), else_=0)))
+    # The key hashes the kind with the value, so one IN over the (shop, key, at) index finds them all.
+    conds = [
+        ev.shop_id == bindparam("shop_id", type_=BigInteger),
+        ev.key.in_([bindparam(f"key_{i}", type_=ev.key.type) for i in range(keys)]),
+        ev.at > bindparam("start_30d", type_=ev.at.type),
+        ev.at < bindparam("at", type_=ev.at.type),
+        # 0 when no order is left out: ids start at 1.
+        ev.order_id != bindparam("exclude_order_id", type_=BigInteger),
+    ]
+    return select(*cols).where(*conds).group_by(ev.kind)
+
+
+# Compiled once per number of keys (at most one per velocity kind): screening runs it on every order.
+_COUNTS = Prepared(_counts_statement)
 
 
 class SqlVelocity:
@@ -27,22 +53,14 @@ class SqlVelocity:
     ) -> VelocityCounts:
         """Count orders and sum amounts per identifier and window, strictly before ``at``."""
         at = at or now()
-        present = {digest(f"{k}:{v}"): k for k, v in keys.items() if v and k in VELOCITY_KINDS}
+        present = [digest(f"{k}:{v}") for k, v in keys.items() if v and k in VELOCITY_KINDS]
         result = VelocityCounts()
         if not present:
             return result
-        ev = VelocityEvent
-        starts = {w: at - timedelta(seconds=s) for w, s in WINDOWS.items()}
-        cols = [ev.kind]
-        for w in WINDOWS:
-            cols.append(func.sum(case((ev.at > starts[w], 1), else_=0)))
-        for w in AMOUNT_WINDOWS:
-            cols.append(func.sum(case((ev.at > starts[w], ev.amount), else_=0)))
-        # The key hashes the kind with the value, so one IN over the (shop, key, at) index finds them all.
-        conds = [ev.shop_id == shop_id, ev.key.in_(list(present)), ev.at > starts["30d"], ev.at < at]
-        if exclude_order_id is not None:
-            conds.append(ev.order_id != exclude_order_id)
-        for row in session.execute(select(*cols).where(*conds).group_by(ev.kind)):
+        values: dict[str, Any] = {f"start_{w}": at - timedelta(seconds=s) for w, s in WINDOWS.items()}
+        values.update({f"key_{i}": key for i, key in enumerate(present)})
+        values.update(shop_id=shop_id, at=at, exclude_order_id=exclude_order_id or 0)
+        for row in _COUNTS.rows(session, values, (len(present),)):
             kind = row[0]
             for i, w in enumerate(WINDOWS):
                 result.orders[(kind, w)] = int(row[1 + i] or 0)

@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storeguard.core.schemas import InputModel
 
-class ShopCreate(BaseModel):
+
+class ShopCreate(InputModel):
     name: str = Field(max_length=200, examples=["Nordlys Outfitters"])
     domain: str = Field(max_length=255, examples=["nordlys-outfitters.myshopify.com"])
     platform: str = Field(default="other", examples=["shopify"], description="shopify, woocommerce or other")
@@ -29,7 +31,7 @@ class ShopRead(BaseModel):
     settings: dict[str, Any]
 
 
-class ProductCreate(BaseModel):
+class ProductCreate(InputModel):
     shop_id: int
     sku: str = Field(max_length=100, examples=["NL-RAIN-JKT"])
     title: str = Field(max_length=300, examples=["Fjord Rain Jacket"])
@@ -43,7 +45,7 @@ class ProductCreate(BaseModel):
     platform_id: str | None = Field(default=None, max_length=64)
 
 
-class ProductUpdate(BaseModel):
+class ProductUpdate(InputModel):
     """Only the fields sent are changed."""
 
     sku: str | None = Field(default=None, max_length=100)

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 from sqlalchemy.orm import Session
 
-from storeguard.integrations.imports.reader import iter_json_records
 from storeguard.integrations.imports.runner import BatchOutcome, Item
 from storeguard.integrations.mapped import MappedCustomer, MappedOrder, MappingError
-from storeguard.integrations.shopify.mapping import map_order
 from storeguard.integrations.store import apply_refunds, find_order, upsert_customers, upsert_orders
 from storeguard.shops.models import Shop
-
-
-def shopify_items(path: Path) -> Iterator[Item]:
-    """Map each Shopify order object of a JSON array or JSON-lines file (an ``{"order": ...}`` wrapper too)."""
-    for record in iter_json_records(path):
-        if record.error is not None:
-            yield Item(record.row, None, record.error, record.offset)
-            continue
-        value = record.value
-        if isinstance(value, dict) and set(value) == {"order"}:
-            value = value["order"]
-        try:
-            yield Item(record.row, map_order(value), None, record.offset)
-        except MappingError as exc:
-            yield Item(record.row, None, str(exc), record.offset)
 
 
 def write_orders(session: Session, shop: Shop, items: list[Item], *, source: str = "import") -> BatchOutcome:

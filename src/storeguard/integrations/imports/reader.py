@@ -15,12 +15,22 @@ CHUNK = 1 << 20
 
 @dataclass(slots=True)
 class Record:
-    """One record of a file: its 1-based row number, the parsed value or why it failed, and the byte offset after it."""
+    """One record of a file: its 1-based row number, the parsed value or why it failed, the byte
+    offset after it, and its text (to send to another process more cheaply than the value)."""
 
     row: int
     value: Any
     error: str | None
     offset: int
+    raw: bytes | str | None = None
+
+
+def parse(raw: bytes | str) -> Any:
+    """Parse one record's text again, as the reader did (orjson, then json for what it refuses)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 def _first_char(path: Path) -> str:
@@ -59,7 +69,7 @@ def _iter_lines(path: Path) -> Iterator[Record]:
                 except ValueError as exc:
                     yield Record(row, None, f"not valid JSON: {exc}", offset)
                     continue
-            yield Record(row, value, None, offset)
+            yield Record(row, value, None, offset, line)
 
 
 def _iter_array(path: Path) -> Iterator[Record]:
@@ -108,8 +118,9 @@ def _iter_array(path: Path) -> Iterator[Record]:
                 yield Record(row, None, f"not valid JSON: {exc}", consumed + len(buf.encode()))
                 return
             row += 1
+            text = buf[pos:end]
             # Drop what is decoded so the buffer stays one chunk long.
             consumed += len(buf[:end].encode())
             buf = buf[end:]
             pos = 0
-            yield Record(row, value, None, consumed)
+            yield Record(row, value, None, consumed, text)

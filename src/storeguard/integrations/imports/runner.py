@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -80,18 +80,57 @@ def start_run(session: Session, shop: Shop, kind: str, path: Path, report_dir: P
     return run
 
 
+@dataclass(slots=True)
+class ItemBatch:
+    """Items grouped for one commit: the last row and offset they reach, the bad ones, the good ones."""
+
+    last_row: int
+    offset: int
+    errors: list[tuple[int, str]]
+    items: list[Item]
+
+
+class Batch(Protocol):
+    """What the runner commits at a time: a position in the file and the rows that failed reading."""
+
+    last_row: int
+    offset: int
+    errors: list[tuple[int, str]]
+
+
+def item_batches(
+    items: Iterable[Item], *, skip_through: int = 0, batch_size: int = BATCH
+) -> Iterator[ItemBatch]:
+    """Group items into batches of ``batch_size`` rows, leaving out rows through ``skip_through``."""
+    for batch in _batches(items, skip_through, batch_size):
+        good = [i for i in batch if i.error is None]
+        bad = [(i.row, i.error or "") for i in batch if i.error is not None]
+        yield ItemBatch(batch[-1].row, batch[-1].offset, bad, good)
+
+
+def batches_of(
+    make: Callable[[], Iterable[Item]], *, skip_through: int = 0, batch_size: int = BATCH
+) -> Iterator[ItemBatch]:
+    """Make the items and group them (picklable with ``make``, for a reader process)."""
+    return item_batches(make(), skip_through=skip_through, batch_size=batch_size)
+
+
+def write_items(writer: Writer, session: Session, shop: Shop, batch: ItemBatch) -> BatchOutcome:
+    """Write an item batch's good items with ``writer``."""
+    return writer(session, shop, batch.items) if batch.items else BatchOutcome(0, 0, 0, [])
+
+
 def run_import(
     session: Session,
     shop: Shop,
     run: ImportRun,
-    items: Iterable[Item],
-    writer: Writer,
+    batches: Iterable[Any],
+    write: Callable[[Session, Shop, Any], BatchOutcome],
     *,
-    batch_size: int = BATCH,
     on_progress: Callable[[int, int], None] | None = None,
     stop_after_batches: int | None = None,
 ) -> ImportRun:
-    """Write ``items`` in committed batches, skipping rows a previous run already committed."""
+    """Write ``batches`` (after the rows a previous run committed), committing each with its position."""
     assert run.report_path is not None
     report = Path(run.report_path)
     new_report = not report.exists()
@@ -99,24 +138,22 @@ def run_import(
         out = csv.writer(fh)
         if new_report:
             out.writerow(["row", "reason"])
-        for batches, batch in enumerate(_batches(items, run.rows_done, batch_size), start=1):
-            good = [i for i in batch if i.error is None]
-            bad = [(i.row, i.error or "") for i in batch if i.error is not None]
-            outcome = writer(session, shop, good) if good else BatchOutcome(0, 0, 0, [])
-            failures = sorted(bad + outcome.failed)
+        for count, batch in enumerate(batches, start=1):
+            outcome = write(session, shop, batch)
+            failures = sorted(batch.errors + outcome.failed)
             run.created += outcome.created
             run.updated += outcome.updated
             run.skipped += outcome.skipped
             run.failed += len(failures)
-            run.rows_done = batch[-1].row
+            run.rows_done = batch.last_row
             session.commit()  # the rows and the position together: a resume starts after them
             out.writerows(failures)
             fh.flush()
-            if batches & (batches - 1) == 0:  # batches 1, 2, 4, 8...: the tables doubled since
+            if count & (count - 1) == 0:  # batches 1, 2, 4, 8...: the tables doubled since
                 refresh_statistics(session)
             if on_progress is not None:
-                on_progress(batch[-1].row, batch[-1].offset)
-            if stop_after_batches is not None and batches >= stop_after_batches:
+                on_progress(batch.last_row, batch.offset)
+            if stop_after_batches is not None and count >= stop_after_batches:
                 return run  # an interruption, as a test or an operator's ^C would cause
     run.status = ImportStatus.finished
     run.finished_at = now()

@@ -5,21 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
+from storeguard.core.config import get_settings
 from storeguard.core.errors import Invalid
 from storeguard.integrations.imports import csv_rows
+from storeguard.integrations.imports.fastorders import write_prepared
 from storeguard.integrations.imports.orders import (
-    shopify_items,
     write_customers,
     write_orders,
     write_refunds,
 )
-from storeguard.integrations.imports.pipeline import mapped_in_child, worth_it
-from storeguard.integrations.imports.runner import BATCH, Item, Writer, run_import, start_run
+from storeguard.integrations.imports.pipeline import made_in_child, worth_it
+from storeguard.integrations.imports.prepared import Plan, prepared_batches
+from storeguard.integrations.imports.runner import (
+    BATCH,
+    BatchOutcome,
+    Item,
+    Writer,
+    batches_of,
+    run_import,
+    start_run,
+    write_items,
+)
 from storeguard.integrations.models import ImportRun
 from storeguard.lists.csvio import ImportResult, import_entries, read_csv
 from storeguard.orders.models import Order
@@ -38,10 +50,24 @@ def _order_currencies(session: Session, shop: Shop) -> dict[str, str]:
     return {pid: cur for pid, cur in rows if pid}
 
 
+Make = Callable[[], Iterable[Any]]
+Write = Callable[[Session, Shop, Any], BatchOutcome]
+
+
 def plan(
-    session: Session, shop: Shop, kind: str, path: Path, preset: str | None
-) -> tuple[Callable[[], Iterable[Item]], Writer]:
-    """Return what makes the items of a file (picklable, for a reader process) and their writer."""
+    session: Session,
+    shop: Shop,
+    kind: str,
+    path: Path,
+    preset: str | None,
+    *,
+    batch_size: int = BATCH,
+) -> tuple[Make, Write]:
+    """Return what makes the batches of a file and their writer.
+
+    The maker is picklable, for a reader process, and takes ``skip_through``: the last row a
+    previous run committed.
+    """
     if kind in NOT_YET:
         raise Invalid("import_kind_unavailable", f"cannot import {kind}: {NOT_YET[kind]}", field="kind")
     if kind == "blocklist":
@@ -53,18 +79,35 @@ def plan(
     if not path.is_file():
         raise Invalid("import_file_missing", f"no file at {path}", field="file")
     if kind == "shopify":
-        return partial(shopify_items, path), write_orders
+        settings = get_settings()
+        reading = Plan(
+            path=path,
+            shop_id=shop.id,
+            dialect=session.get_bind().dialect.name,
+            refund_arrival_days=(
+                settings.refund_arrival_min_business_days,
+                settings.refund_arrival_max_business_days,
+            ),
+        )
+        return partial(prepared_batches, reading, batch_size=batch_size), write_prepared
     if preset is not None and (kind != "orders" or preset not in csv_rows.PRESETS):
         raise Invalid(
             "import_preset_unknown", f"preset {preset!r} is not one of: woocommerce (orders)", field="preset"
         )
+    items: Callable[[], Iterable[Item]]
+    writer: Writer
     if kind == "customers":
-        return partial(csv_rows.customer_items, path), write_customers
-    if kind == "orders":
-        return partial(csv_rows.order_items, path, preset), write_orders
-    if kind == "refunds":
-        return partial(csv_rows.refund_items, path, _order_currencies(session, shop)), write_refunds
-    raise Invalid("import_kind_unknown", f"kind must be one of shopify, {', '.join(CSV_KINDS)}", field="kind")
+        items, writer = partial(csv_rows.customer_items, path), write_customers
+    elif kind == "orders":
+        items, writer = partial(csv_rows.order_items, path, preset), write_orders
+    elif kind == "refunds":
+        items, writer = partial(csv_rows.refund_items, path, _order_currencies(session, shop)), write_refunds
+    else:
+        raise Invalid(
+            "import_kind_unknown", f"kind must be one of shopify, {', '.join(CSV_KINDS)}", field="kind"
+        )
+    make = partial(batches_of, items, batch_size=batch_size)
+    return make, partial(write_items, writer)
 
 
 def import_file(
@@ -83,26 +126,20 @@ def import_file(
     """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch.
 
     With ``parallel`` (by default: for files of a few megabytes and up, on a multi-core machine)
-    the file is read and mapped in a second process while this one writes.
+    the file is read, mapped and turned into rows in a second process while this one writes.
     """
-    make, writer = plan(session, shop, kind, path, preset)
+    make_from, write = plan(session, shop, kind, path, preset, batch_size=batch_size)
     run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
     if parallel is None:
         parallel = worth_it(path.stat().st_size)
-    items = mapped_in_child(make, skip_through=run.rows_done) if parallel else make()
+    make = partial(make_from, skip_through=run.rows_done)
+    batches = made_in_child(make) if parallel else iter(make())
     try:
         return run_import(
-            session,
-            shop,
-            run,
-            items,
-            writer,
-            batch_size=batch_size,
-            on_progress=on_progress,
-            stop_after_batches=stop_after_batches,
+            session, shop, run, batches, write, on_progress=on_progress, stop_after_batches=stop_after_batches
         )
     finally:
-        close = getattr(items, "close", None)
+        close = getattr(batches, "close", None)
         if close is not None:
             close()  # an interrupted run ends its reader (process) now, not at garbage collection
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from storeguard.core.clock import ensure_utc
@@ -23,6 +23,7 @@ from storeguard.integrations.mapped import (
 )
 
 FINANCIAL = {"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"}
+FULFILLMENT = {"fulfilled": "fulfilled", "partial": "partial"}
 CANCEL_REASONS = {"customer", "fraud", "inventory", "declined", "other"}
 RESTOCKING_TYPES = {"return", "cancel", "legacy_restock"}
 ADDRESS_FIELDS = (
@@ -44,6 +45,8 @@ ADDRESS_FIELDS = (
 
 def platform_id(value: Any, what: str = "id") -> str:
     """Return a Shopify id as exact text; a float would have lost digits beyond 2^53."""
+    if value.__class__ is int:  # the common shape first (bool is a subclass, never ``is int``)
+        return str(value)
     if isinstance(value, bool) or value is None:
         raise MappingError(f"{what} is missing")
     if isinstance(value, int):
@@ -57,7 +60,9 @@ def platform_id(value: Any, what: str = "id") -> str:
 
 def optional_id(value: Any, what: str = "id") -> str | None:
     """Return an id as text, or None when absent."""
-    return None if value in (None, "") else platform_id(value, what)
+    if value.__class__ is int:
+        return str(value)
+    return None if value is None or value == "" else platform_id(value, what)
 
 
 def money(value: Any, currency: str, what: str) -> int:
@@ -86,6 +91,7 @@ def money(value: Any, currency: str, what: str) -> int:
 
 
 _EXPONENTS: dict[str, int] = {}
+_fromisoformat = datetime.fromisoformat
 
 
 def _fast_minor(value: str, currency: str) -> int | None:
@@ -114,11 +120,13 @@ def known_currency(code: str) -> str:
 
 def timestamp(value: Any, what: str = "timestamp") -> datetime | None:
     """Parse an ISO 8601 timestamp to aware UTC; None when absent."""
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     text = value if value.__class__ is str else str(value)
     try:
-        return ensure_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        parsed = _fromisoformat(text.replace("Z", "+00:00"))
+        # Already UTC (Shopify's "...Z", "+00:00"): no conversion to make.
+        return parsed if parsed.tzinfo is UTC else ensure_utc(parsed)
     except ValueError:
         raise MappingError(f"{what} {value!r} is not an ISO 8601 timestamp") from None
 
@@ -126,7 +134,7 @@ def timestamp(value: Any, what: str = "timestamp") -> datetime | None:
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = value.strip() if value.__class__ is str else str(value).strip()
     return text or None
 
 
@@ -134,15 +142,22 @@ def address(data: Any) -> dict[str, Any] | None:
     """Keep the address fields storeguard compares, dropping empty ones."""
     if not isinstance(data, dict):
         return None
-    kept = {k: str(data[k]).strip() for k in ADDRESS_FIELDS if data.get(k) not in (None, "")}
+    kept = {}
+    for k in ADDRESS_FIELDS:
+        v = data.get(k)
+        if v is None or v == "":
+            continue
+        kept[k] = v.strip() if v.__class__ is str else str(v).strip()
     return kept or None
 
 
 def tags(value: Any) -> list[str]:
     """Split Shopify's comma-separated tags."""
+    if value is None or value == "":
+        return []  # no tags, the usual case
     if isinstance(value, list):
         return [str(t).strip() for t in value if str(t).strip()]
-    return [t.strip() for t in str(value or "").split(",") if t.strip()]
+    return [t.strip() for t in str(value).split(",") if t.strip()]
 
 
 def map_customer(data: dict[str, Any]) -> MappedCustomer:
@@ -299,7 +314,9 @@ def map_fulfillment(data: dict[str, Any], order_platform_id: str | None = None) 
 
 
 def _card(order: dict[str, Any]) -> tuple[str | None, str | None]:
-    details = order.get("payment_details") or {}
+    details = order.get("payment_details")
+    if not details:
+        return None, None  # no card details: most payloads, and every file export
     bin_ = _text(details.get("credit_card_bin"))
     number = _text(details.get("credit_card_number")) or ""
     digits = "".join(ch for ch in number if ch.isdigit())
@@ -333,9 +350,7 @@ def map_order(data: dict[str, Any]) -> MappedOrder:
         shipping = money(data["total_shipping_price_set"], currency, "total_shipping_price_set")
     financial = str(data.get("financial_status") or "pending")
     financial = financial if financial in FINANCIAL else "pending"
-    fulfillment = {"fulfilled": "fulfilled", "partial": "partial"}.get(
-        str(data.get("fulfillment_status")), "unfulfilled"
-    )
+    fulfillment = FULFILLMENT.get(str(data.get("fulfillment_status")), "unfulfilled")
     cancelled_at = timestamp(data.get("cancelled_at"), "cancelled_at")
     closed_at = timestamp(data.get("closed_at"), "closed_at")
     reason = data.get("cancel_reason")

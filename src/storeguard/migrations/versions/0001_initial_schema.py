@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:21:56.764653
+Create Date: 2026-11-22 12:48:27.553484
 """
 from collections.abc import Sequence
 
@@ -353,6 +353,7 @@ def upgrade() -> None:
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_orders_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_orders_shop_created_history', ['shop_id', 'created_at', 'id', 'customer_id', 'total', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index('ix_orders_shop_platform', ['shop_id', 'platform_id'], unique=False)
 
@@ -761,6 +762,7 @@ def downgrade() -> None:
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_shop_platform')
         batch_op.drop_index(batch_op.f('ix_orders_shop_id'))
+        batch_op.drop_index('ix_orders_shop_created_history')
         batch_op.drop_index(batch_op.f('ix_orders_customer_id'))
         batch_op.drop_index(batch_op.f('ix_orders_created_at'))
 

@@ -1,0 +1,137 @@
+"""Core statements compiled once per dialect and run on the session's own driver connection.
+
+On hot paths (checkout screening) SQLAlchemy spends more time building a statement, computing
+its cache key and wrapping rows than an indexed lookup takes in the database. A ``Prepared``
+keeps the statement written once with SQLAlchemy (so the SQL has a single definition, shared with
+the slower callers), compiles it once per dialect and shape, and then only converts the bound
+values and hands them to the driver, inside the session's transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+T = TypeVar("T")
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """Pad a non-empty IN list to the next power of two by repeating its last value.
+
+    A repeated value changes no IN test, and a statement compiled per list length then has a
+    handful of shapes instead of one per length.
+    """
+    size = 1
+    while size < len(values):
+        size *= 2
+    return list(values) + [values[-1]] * (size - len(values))
+
+
+class _Compiled:
+    """One statement compiled for one dialect: its SQL, parameter order and value converters."""
+
+    __slots__ = ("sql", "order", "defaults", "binds", "results")
+
+    def __init__(self, stmt: Select[Any], dialect: Dialect) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        # Positional styles (SQLite's ?) list the names in order; named styles (psycopg) take a dict.
+        self.order: tuple[str, ...] | None = tuple(compiled.positiontup) if compiled.positiontup else None
+        # The statement's own constants (status names, LIKE patterns); the caller supplies the rest.
+        self.defaults = dict(compiled.construct_params(_check=False))
+        self.binds: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.binds[name] = processor
+        self.results: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, column in enumerate(stmt.selected_columns):
+            processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if processor is not None:
+                self.results.append((i, processor))
+
+    def parameters(self, values: Mapping[str, Any]) -> Any:
+        params = {**self.defaults, **values}
+        for name, processor in self.binds.items():
+            params[name] = processor(params[name])
+        return [params[n] for n in self.order] if self.order is not None else params
+
+
+class Prepared:
+    """A statement built by ``build(*shape)``, compiled once per (dialect, shape), run on the driver.
+
+    ``shape`` is whatever changes the SQL text (how many keys an IN list has); values change only
+    the parameters. Rows come back as tuples, converted as the ORM would (JSON, timestamps).
+    """
+
+    def __init__(self, build: Callable[..., Select[Any]]) -> None:
+        self.build = build
+        self._compiled: dict[tuple[str, Hashable], _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def _for(self, dialect: Dialect, shape: tuple[Any, ...]) -> _Compiled:
+        key = (dialect.name, shape)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = _Compiled(self.build(*shape), dialect)
+            with self._lock:
+                self._compiled[key] = compiled
+        return compiled
+
+    def rows(
+        self, session: Session, values: Mapping[str, Any], shape: tuple[Any, ...] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Run the statement with ``values`` in the session's transaction and return every row."""
+        if session.autoflush:
+            session.flush()  # as Session.execute would: pending rows must be visible (cheap when clean)
+        connection = session.connection()
+        compiled = self._for(connection.dialect, shape)
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(values))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        if compiled.results:
+            converted = []
+            for row in rows:
+                out = list(row)
+                for i, processor in compiled.results:
+                    out[i] = processor(out[i])
+                converted.append(tuple(out))
+            return converted
+        return rows
+
+    def stream(
+        self, session: Session, values: Mapping[str, Any], shape: tuple[Any, ...] = (), size: int = 20_000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Run the statement and yield its rows in batches, for scans too big to hold twice."""
+        if session.autoflush:
+            session.flush()
+        connection = session.connection()
+        compiled = self._for(connection.dialect, shape)
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(values))
+            while batch := cursor.fetchmany(size):
+                if not compiled.results:
+                    yield from batch
+                    continue
+                for row in batch:
+                    out = list(row)
+                    for i, processor in compiled.results:
+                        out[i] = processor(out[i])
+                    yield tuple(out)
+        finally:
+            cursor.close()
+
+    def one(
+        self, session: Session, values: Mapping[str, Any], shape: tuple[Any, ...] = ()
+    ) -> tuple[Any, ...]:
+        """Run a statement that returns exactly one row (an aggregate) and return that row."""
+        return self.rows(session, values, shape)[0]
