@@ -74,6 +74,9 @@ def register(app: typer.Typer) -> None:
         ),
         shop_id: int = typer.Option(None, "--shop", help="The shop (optional when there is one)."),
         note: str = typer.Option(None, help="Evidence note for rows that carry none."),
+        workers: int = typer.Option(
+            1, min=1, help="Processes that normalize rows (more helps only on idle cores)."
+        ),
     ) -> None:
         """Import entries from CSV; repeats are skipped, and any bad row cancels the whole import."""
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -102,6 +105,7 @@ def register(app: typer.Typer) -> None:
                 actor=CLI,
                 note=note,
                 source=file.name,
+                workers=workers,
                 progress=lambda n: bar.update(task, completed=n),
             )
             if result.errors:

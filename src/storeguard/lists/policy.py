@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +27,19 @@ def dedupe_key(kind: str, type_: str, value: str, action: str | None, scope: Map
     ``scope`` may be given as its canonical JSON already (bulk imports compute it once per scope).
     """
     canonical = scope if isinstance(scope, str) else scope_json(scope)
-    text = "\x1f".join((str(kind), str(type_), value, str(action or ""), canonical))
-    return hashlib.sha1(text.encode()).hexdigest()
+    return dedupe_keyer(kind, action, canonical)(type_, value)
+
+
+def dedupe_keyer(kind: str, action: str | None, scope_text: str) -> Callable[[str, str], str]:
+    """Return ``dedupe_key`` for entries alike but for type and value (a bulk import's many rows)."""
+    tail = f"\x1f{action or ''}\x1f{scope_text}"
+    head = f"{kind}\x1f"
+    sha1 = hashlib.sha1
+
+    def key(type_: str, value: str) -> str:
+        return sha1(f"{head}{type_}\x1f{value}{tail}".encode()).hexdigest()
+
+    return key
 
 
 def clean_evidence(raw: Mapping[str, Any] | None) -> dict[str, list[Any]]:
