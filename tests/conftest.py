@@ -30,7 +30,11 @@ PG_URL = os.environ.get(
     "STOREGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_PG = os.environ.get("STOREGUARD_REQUIRE_POSTGRES") == "1"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The platforms' reference data lives in ../shared beside the checkout (nearest one up the tree).
+SHARED = next(
+    (p / "shared" for p in Path(__file__).resolve().parents[1:] if (p / "shared" / "fixtures").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared",
+)
 FIXTURES = Path(os.environ.get("STOREGUARD_SHARED_FIXTURES", SHARED / "fixtures"))
 TEST_ACTOR = Actor("api_key", "test-agent", Role.owner)
 
