@@ -24,6 +24,7 @@ from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus, EntryTar
 from storeguard.lists.models import ListEntry, ListVersion
 from storeguard.lists.reasons import get_reason_code
 from storeguard.lists.scope import validate_scope
+from storeguard.lists.validation import parse_action
 from storeguard.shops.models import Shop
 
 
@@ -180,15 +181,7 @@ def create_entry(
         entry_action = None
         code = get_reason_code(session, shop.id, reason_code).code if reason_code else ""
     else:
-        try:
-            entry_action = EntryAction(action or EntryAction.block)
-        except ValueError:
-            raise Invalid(
-                ListErrorCode.invalid_action,
-                f"{action!r} is not block, verify or review",
-                field="action",
-                value=str(action),
-            ) from None
+        entry_action = parse_action(action or EntryAction.block)
         refusal = policy.block_refusal(
             reason_code=reason_code,
             evidence=clean_evidence,
@@ -311,15 +304,7 @@ def update_entry(
     if action is not None:
         if entry.kind == EntryKind.allow:
             raise Invalid(ListErrorCode.invalid_action, "an allow entry has no action", field="action")
-        try:
-            new_action = EntryAction(action)
-        except ValueError:
-            raise Invalid(
-                ListErrorCode.invalid_action,
-                f"{action!r} is not block, verify or review",
-                field="action",
-                value=str(action),
-            ) from None
+        new_action = parse_action(action)
     new_scope = validate_scope(scope) if scope is not None else entry.scope
     if entry.kind == EntryKind.allow and new_scope["kind"] != ScopeKind.everything:
         raise Invalid(ListErrorCode.invalid_scope, "an allow entry applies to everything", field="scope")

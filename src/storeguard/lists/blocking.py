@@ -26,6 +26,7 @@ from storeguard.lists.models import CustomerBlock, ListEntry
 from storeguard.lists.notices import notice_language, render_notice
 from storeguard.lists.reasons import get_reason_code, plain_words
 from storeguard.lists.scope import validate_scope
+from storeguard.lists.validation import parse_action
 from storeguard.shops.models import Shop
 
 
@@ -100,15 +101,7 @@ def block_customer(
         error = Forbidden if refusal[0] == ListErrorCode.role_too_weak else Invalid
         raise error(refusal[0], refusal[1], field=refusal[2])
     reason = get_reason_code(session, shop.id, reason_code)
-    try:
-        entry_action = EntryAction(action)
-    except ValueError:
-        raise Invalid(
-            ListErrorCode.invalid_action,
-            f"{action!r} is not block, verify or review",
-            field="action",
-            value=str(action),
-        ) from None
+    entry_action = parse_action(action)
     clean_scope = validate_scope(scope)
     types = _identifier_types(identifier_types) if block_identifiers else []
     _check_evidence_orders(session, shop.id, clean_evidence)
