@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.audit import events_for
 from storeguard.core.errors import NotFound
 from storeguard.core.models import AuditEvent
+from storeguard.core.pages import fetch_page
 from storeguard.customers.enums import CustomerErrorCode
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import LinkPath, cluster_of, link_paths
@@ -55,9 +56,7 @@ def list_customers(
                 Customer.phone.like(like),
             )
         )
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Customer.id).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return fetch_page(session, stmt, Customer.id, limit=limit, offset=offset)
 
 
 def identifiers_of(session: Session, customer_id: int) -> list[Identifier]:

@@ -6,16 +6,13 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.api import Admin, Owner, Page, PagingDep, SessionDep
 from storeguard.core.enums import OutboxStatus
-from storeguard.core.models import OutboxMessage
-from storeguard.integrations import receive
+from storeguard.integrations import receive, service
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.inbox import process_delivery, retry_delivery
-from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.paypal.signature import fetch_certificate
 from storeguard.integrations.schemas import (
     DeliveryRead,
@@ -144,9 +141,7 @@ def list_outbox(
     status: Annotated[OutboxStatus, Query()] = OutboxStatus.dead,
 ) -> Page[OutboxMessageRead]:
     """List outbound calls by status; dead letters by default."""
-    stmt = select(OutboxMessage).where(OutboxMessage.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(OutboxMessage.id).limit(paging.limit).offset(paging.offset))
+    rows, total = service.list_outbox(session, status, limit=paging.limit, offset=paging.offset)
     return Page(
         items=[OutboxMessageRead.model_validate(r) for r in rows],
         total=total,
@@ -175,9 +170,7 @@ def list_deliveries(
     status: Annotated[DeliveryStatus, Query()] = DeliveryStatus.failed,
 ) -> Page[DeliveryRead]:
     """List webhook deliveries by status; failed ones by default."""
-    stmt = select(WebhookDelivery).where(WebhookDelivery.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(WebhookDelivery.id).limit(paging.limit).offset(paging.offset))
+    rows, total = service.list_deliveries(session, status, limit=paging.limit, offset=paging.offset)
     return Page(
         items=[DeliveryRead.model_validate(r) for r in rows],
         total=total,

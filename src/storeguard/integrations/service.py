@@ -9,10 +9,13 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
+from storeguard.core.enums import OutboxStatus
 from storeguard.core.errors import Invalid, NotFound
 from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import retry_dead
-from storeguard.integrations.enums import SecretName, SecretScope
+from storeguard.core.pages import fetch_page
+from storeguard.integrations.enums import DeliveryStatus, SecretName, SecretScope
+from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.secrets import set_secret
 from storeguard.shops.models import Shop
 
@@ -141,3 +144,19 @@ def retry_outbound(session: Session, message_id: int, *, actor: Actor) -> Outbox
         data={"kind": message.kind, "last_error": message.last_error},
     )
     return message
+
+
+def list_outbox(
+    session: Session, status: OutboxStatus, *, limit: int, offset: int
+) -> tuple[list[OutboxMessage], int]:
+    """Return one page of outbound calls in a status, oldest first, and how many there are."""
+    stmt = select(OutboxMessage).where(OutboxMessage.status == status)
+    return fetch_page(session, stmt, OutboxMessage.id, limit=limit, offset=offset)
+
+
+def list_deliveries(
+    session: Session, status: DeliveryStatus, *, limit: int, offset: int
+) -> tuple[list[WebhookDelivery], int]:
+    """Return one page of webhook deliveries in a status, oldest first, and how many there are."""
+    stmt = select(WebhookDelivery).where(WebhookDelivery.status == status)
+    return fetch_page(session, stmt, WebhookDelivery.id, limit=limit, offset=offset)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
+from storeguard.core.pages import fetch_page
 from storeguard.lists.blocking import appeal_url
 from storeguard.lists.enums import EntryStatus
 from storeguard.lists.matching import Match, MatchResult
@@ -50,8 +51,7 @@ def list_entries(
         )
     elif status is not None:
         stmt = stmt.where(ListEntry.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    return list(session.scalars(stmt.order_by(ListEntry.id).limit(limit).offset(offset))), total
+    return fetch_page(session, stmt, ListEntry.id, limit=limit, offset=offset)
 
 
 def block_data(session: Session, block: CustomerBlock) -> dict[str, Any]:

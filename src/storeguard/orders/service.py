@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 from storeguard.core.audit import events_for
 from storeguard.core.errors import NotFound
 from storeguard.core.models import AuditEvent
+from storeguard.core.pages import fetch_page
 from storeguard.orders.errors import OrderError
 from storeguard.orders.models import CancellationRequest, Fulfillment, Order, Refund
 from storeguard.orders.schemas import AuditFilter, OrderFilter, TimelineEntry
@@ -51,11 +52,7 @@ def list_orders(
 ) -> tuple[list[Order], int]:
     """Return one page of the orders that match, newest first, and how many match in all."""
     stmt = _filtered(select(Order), filters)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = session.scalars(
-        stmt.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset)
-    )
-    return list(page), total
+    return fetch_page(session, stmt, Order.created_at.desc(), Order.id.desc(), limit=limit, offset=offset)
 
 
 def _filtered(stmt: Select[tuple[Order]], f: OrderFilter) -> Select[tuple[Order]]:
@@ -117,6 +114,4 @@ def list_audit_events(
     ):
         if value is not None:
             stmt = stmt.where(column == value)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit).offset(offset))
-    return list(page), total
+    return fetch_page(session, stmt, AuditEvent.id.desc(), limit=limit, offset=offset)

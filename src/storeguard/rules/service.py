@@ -6,10 +6,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import NotFound
+from storeguard.core.pages import fetch_page
 from storeguard.core.prepared import Prepared
 from storeguard.rules.compiler import CompiledRule, compile_rule
 from storeguard.rules.enums import RulesErrorCode as E
@@ -41,9 +42,7 @@ def list_rules(
         stmt = stmt.where(Rule.enabled.is_(enabled))
     if not include_deleted:
         stmt = stmt.where(Rule.deleted_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Rule.priority, Rule.id).limit(limit).offset(offset))
-    return list(rows), total
+    return fetch_page(session, stmt, Rule.priority, Rule.id, limit=limit, offset=offset)
 
 
 def get_rule(session: Session, rule_id: int, *, include_deleted: bool = False) -> Rule:
@@ -68,9 +67,7 @@ def list_named_lists(
     stmt = select(NamedList)
     if shop_id is not None:
         stmt = stmt.where(_scope(NamedList.shop_id, shop_id))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(NamedList.name, NamedList.id).limit(limit).offset(offset))
-    return list(rows), total
+    return fetch_page(session, stmt, NamedList.name, NamedList.id, limit=limit, offset=offset)
 
 
 def get_named_list(session: Session, list_id: int) -> NamedList:
