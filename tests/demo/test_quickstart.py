@@ -3,16 +3,16 @@
 import stat
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.apikeys import authenticate
 from storeguard.core.config import Settings
 from storeguard.core.db import Base, make_engine
 from storeguard.core.enums import Role
+from storeguard.core.models import ApiKey
 from storeguard.customers.models import Customer
-from storeguard.demo import quickstart
-from storeguard.demo.quickstart import StaleSchema, banner, has_revisions, prepare_database, start
+from storeguard.demo.quickstart import StaleSchema, banner, prepare_database, start
 from storeguard.shops.models import Shop
 
 
@@ -32,7 +32,7 @@ def _count(settings, model):
 def test_first_start_creates_schema_loads_demo_and_saves_an_owner_key(settings):
     info = start(settings, customers=40, orders=100)
 
-    assert info.schema == ("migrated" if has_revisions() else "created")
+    assert _count(settings, ApiKey) == 1
     assert info.loaded is not None and info.key_created
     assert (_count(settings, Shop), _count(settings, Customer)) == (1, 40)
     assert info.key_file.read_text().strip() == info.api_key
@@ -64,44 +64,18 @@ def test_start_makes_a_new_key_when_the_saved_one_no_longer_works(settings):
     assert again.key_file.read_text().strip() == again.api_key
 
 
-def test_has_revisions_sees_only_revision_files(tmp_path):
-    versions = tmp_path / "versions"
-    versions.mkdir()
-    (versions / "__init__.py").write_text("")
-    assert not has_revisions(tmp_path)
-
-    (versions / "0001_first.py").write_text("revision = '0001'\n")
-
-    assert has_revisions(tmp_path)
-
-
-def test_prepare_database_refuses_a_pre_migration_database_once_revisions_exist(settings, tmp_path):
+def test_prepare_database_refuses_a_database_the_migrations_did_not_make(settings):
     settings.data_dir.mkdir(parents=True)
     engine = make_engine(settings.database_url)
-    Base.metadata.create_all(engine)  # as the fallback made databases before the first revision
+    Base.metadata.create_all(engine)
     engine.dispose()
-    migrations = tmp_path / "migrations"
-    (migrations / "versions").mkdir(parents=True)
-    (migrations / "versions" / "0001_first.py").write_text("revision = '0001'\n")
 
     with pytest.raises(StaleSchema):
-        prepare_database(settings.database_url, migrations_dir=migrations)
+        prepare_database(settings.database_url)
 
-
-def test_prepare_database_uses_migrations_once_a_revision_exists(settings, tmp_path, monkeypatch):
-    calls = []
-    migrations = tmp_path / "migrations"
-    (migrations / "versions").mkdir(parents=True)
-    (migrations / "versions" / "0001_first.py").write_text("revision = '0001'\n")
-    monkeypatch.setattr(quickstart, "upgrade_to_head", calls.append)
-
-    assert prepare_database(settings.database_url, migrations_dir=migrations) == "migrated"
-    assert calls == [settings.database_url]
     engine = create_engine(settings.database_url)
-    with engine.connect() as conn:
-        tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars().all()
+    assert "alembic_version" not in inspect(engine).get_table_names()  # nothing was changed
     engine.dispose()
-    assert tables == []  # create_all did not run
 
 
 def test_banner_gives_url_docs_key_and_a_curl_to_paste():

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import SYSTEM
 from storeguard.core.apikeys import authenticate, create_api_key
 from storeguard.core.config import Settings
-from storeguard.core.db import Base, import_all_models, make_engine, make_session_factory
+from storeguard.core.db import make_engine, make_session_factory
 from storeguard.core.enums import Role
 from storeguard.core.errors import Unauthorized
-from storeguard.core.migrations import MIGRATIONS_DIR, upgrade_to_head
+from storeguard.core.migrations import upgrade_to_head
 from storeguard.demo.generator import DEFAULT_SEED, DemoConfig
 from storeguard.demo.loader import LoadResult, Progress, load_demo, write_ground_truth
 from storeguard.shops.models import Shop
@@ -32,32 +32,21 @@ class StaleSchema(RuntimeError):
     """The database was made before migrations existed and cannot be upgraded in place."""
 
 
-def has_revisions(migrations_dir: Path = MIGRATIONS_DIR) -> bool:
-    """Tell whether any Alembic revision exists yet."""
-    versions = migrations_dir / "versions"
-    return any(p.name != "__init__.py" for p in versions.glob("*.py"))
-
-
-def prepare_database(url: str, *, migrations_dir: Path = MIGRATIONS_DIR) -> str:
-    """Bring the schema up to date: migrations when there are any, else create the tables; say which."""
+def prepare_database(url: str) -> None:
+    """Bring the schema up to date with the migrations; refuse a database they did not make."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     try:
         tables = set(inspect(engine).get_table_names())
-        if has_revisions(migrations_dir):
-            if tables and "alembic_version" not in tables:
-                raise StaleSchema(
-                    f"the database at {url} was created before storeguard had migrations; "
-                    "remove it (demo data is recreated on start) or stamp it with Alembic"
-                )
-            upgrade_to_head(url)
-            return "migrated"
-        import_all_models()
-        Base.metadata.create_all(engine)
-        return "created"
     finally:
         engine.dispose()
+    if tables and "alembic_version" not in tables:
+        raise StaleSchema(
+            f"the database at {url} was not made by storeguard's migrations; "
+            "remove it (demo data is recreated on start) or stamp it with Alembic"
+        )
+    upgrade_to_head(url)
 
 
 def ensure_demo_key(session: Session, key_file: Path) -> tuple[str, bool]:
@@ -84,7 +73,6 @@ def save_key(key_file: Path, raw: str) -> None:
 
 @dataclass
 class StartInfo:
-    schema: str  # "migrated" or "created"
     loaded: LoadResult | None
     api_key: str
     key_created: bool
@@ -101,7 +89,7 @@ def start(
     progress: Progress | None = None,
 ) -> StartInfo:
     """Prepare the schema, load the demo store into an empty database, and make sure a demo key exists."""
-    schema = prepare_database(settings.database_url)
+    prepare_database(settings.database_url)
     engine = make_engine(settings.database_url)
     key_file = Path(settings.data_dir) / KEY_FILE
     truth_file = None
@@ -121,7 +109,7 @@ def start(
     if loaded is not None:
         truth_file = Path(settings.data_dir) / GROUND_TRUTH_FILE
         write_ground_truth(truth_file, loaded.ground_truth)
-    return StartInfo(schema, loaded, raw, created, key_file, truth_file)
+    return StartInfo(loaded, raw, created, key_file, truth_file)
 
 
 def display_host(host: str) -> str:
