@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen
+from storeguard.core.config import get_settings
 from storeguard.disputes.models import Dispute, DisputeEvent
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.service import configure_gateway
@@ -193,6 +194,43 @@ def test_stripe_refund_event_records_each_refund_once(
     _stripe(client, _event("evt_r2", "charge.refunded", charge), stripe_secret)  # a later event repeats re_1
     refunds = list(session.scalars(select(Refund).where(Refund.order_id == order.id)))
     assert [(r.platform_id, r.amount) for r in refunds] == [("re_1", 1000)]
+
+
+def test_stripe_refund_states_the_merchants_configured_arrival_window(
+    client: TestClient, session: Session, stripe_secret: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "refund_arrival_min_business_days", 2)
+    monkeypatch.setattr(get_settings(), "refund_arrival_max_business_days", 3)
+    shop = make_shop(session, currency="NOK")
+    order = make_order(session, shop)
+    session.add(
+        Transaction(
+            order_id=order.id,
+            kind="sale",
+            amount=order.total,
+            currency="NOK",
+            gateway="stripe",
+            gateway_reference="ch_9",
+        )
+    )
+    session.commit()
+    charge = {
+        "id": "ch_9",
+        "object": "charge",
+        "currency": "nok",
+        "amount_refunded": 1000,
+        "metadata": {},
+        "refunds": {
+            "data": [{"id": "re_1", "amount": 1000, "status": "succeeded", "created": 1_700_000_000}]
+        },
+    }
+    _stripe(client, _event("evt_r1", "charge.refunded", charge), stripe_secret)
+    refund = session.scalar(select(Refund).where(Refund.order_id == order.id))
+    # Made Tuesday 2023-11-14: two and three business days on are Thursday and Friday.
+    assert (refund.expected_arrival_from.isoformat(), refund.expected_arrival_to.isoformat()) == (
+        "2023-11-16",
+        "2023-11-17",
+    )
 
 
 def test_stripe_early_fraud_warning_tags_the_order(

@@ -19,8 +19,9 @@ from storeguard.demo.catalogue import (
 )
 from storeguard.demo.people import DIGITS, UPPER_ALNUM, Card, format_phone_locally, token
 from storeguard.demo.texts import CANCEL_MESSAGES, CHECKOUT_NOTES, RETURN_REASONS
-from storeguard.demo.timeline import add_business_days, days, hours, is_black_week
+from storeguard.demo.timeline import days, hours, is_black_week
 from storeguard.demo.types import Customer, CustomerType
+from storeguard.orders.policy import add_business_days
 
 GATEWAY_PERCENT_BP = 290  # 2.9 % in basis points
 GATEWAY_FIXED_MINOR = 300  # NOK 3.00, Stripe's 30 cents in kroner

@@ -75,16 +75,6 @@ def shopping_time(rng: random.Random, start: datetime, end: datetime, country: s
     return start + timedelta(seconds=rng.random() * span)
 
 
-def add_business_days(day: date, days: int) -> date:
-    """Return the date ``days`` business days (Monday to Friday) after ``day``."""
-    current = day
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
-
-
 def hours(rng: random.Random, low: float, high: float) -> timedelta:
     """Return a random duration between ``low`` and ``high`` hours."""
     return timedelta(hours=rng.uniform(low, high))

@@ -8,7 +8,7 @@ order and platform id. Changed orders' lines and payments are matched to the sto
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -25,6 +25,7 @@ from storeguard.orders.models import (
     RefundLine,
     Transaction,
 )
+from storeguard.orders.policy import refund_arrival_window
 
 LINE_COLUMNS = (
     "order_id",
@@ -81,26 +82,16 @@ def update_by_id(session: Session, model: Any, rows: list[dict[str, Any]]) -> No
     session.execute(stmt, [{**{c: r[c] for c in columns}, "_id": r["id"]} for r in rows])
 
 
-def add_business_days(start: date, days: int) -> date:
-    """Return the date ``days`` business days (Monday to Friday) after ``start``."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
-
-
 def refund_arrival(made: date) -> tuple[date, date]:
     """Return the window in which a refund made on ``made`` reaches the customer."""
     settings = get_settings()
-    return (
-        add_business_days(made, settings.refund_arrival_min_business_days),
-        add_business_days(made, settings.refund_arrival_max_business_days),
+    return refund_arrival_window(
+        made, settings.refund_arrival_min_business_days, settings.refund_arrival_max_business_days
     )
 
 
-def _line_row(order_id: int, li: MappedLine, product_id: int | None) -> tuple[Any, ...]:
+def line_row(order_id: int, li: MappedLine, product_id: int | None) -> tuple[Any, ...]:
+    """Return a line item's insert row, in LINE_COLUMNS order."""
     return (
         order_id,
         product_id,
@@ -144,7 +135,7 @@ def write_lines(
     the new orders that carry shipments or refunds, by order id and line platform id."""
     get_product = products.get
     inserts = [
-        _line_row(oid, li, get_product(li.product_platform_id) if li.product_platform_id else None)
+        line_row(oid, li, get_product(li.product_platform_id) if li.product_platform_id else None)
         for o, oid in zip(new, new_ids, strict=True)
         for li in o.lines
     ]
@@ -155,7 +146,7 @@ def write_lines(
         for o, oid in zip(changed, changed_ids, strict=True):
             mine = known.get(oid, {})
             for li in o.lines:
-                row = _line_row(oid, li, get_product(li.product_platform_id or ""))
+                row = line_row(oid, li, get_product(li.product_platform_id or ""))
                 if li.platform_id is not None and li.platform_id in mine:
                     updates.append({"id": mine[li.platform_id], **dict(zip(LINE_COLUMNS, row, strict=True))})
                 else:

@@ -62,14 +62,14 @@ def _insert_returning(
     return [(r[at], rid) for r, rid in zip(rows, ids, strict=True)]
 
 
-def _newer(incoming: datetime | None, existing: datetime | None, *, overwrite_equal: bool) -> bool:
+def is_newer(incoming: datetime | None, existing: datetime | None, *, overwrite_equal: bool) -> bool:
     """Tell whether a mirrored record should replace the stored one."""
     if incoming is None or existing is None:
         return True
     return incoming > existing or (overwrite_equal and incoming == existing)
 
 
-# Columns a mirrored customer sets, in the order of _customer_row; inserts add created_at.
+# Columns a mirrored customer sets, in the order of customer_row; inserts add created_at.
 CUSTOMER_COLUMNS = (
     "shop_id",
     "platform_id",
@@ -87,7 +87,8 @@ CUSTOMER_COLUMNS = (
 CUSTOMER_INSERT = (*CUSTOMER_COLUMNS, "created_at")
 
 
-def _customer_row(shop_id: int, c: MappedCustomer, stamp: datetime) -> tuple[Any, ...]:
+def customer_row(shop_id: int, c: MappedCustomer, stamp: datetime) -> tuple[Any, ...]:
+    """Return a customer's insert row, in CUSTOMER_INSERT's column order."""
     return (
         shop_id,
         c.platform_id,
@@ -105,7 +106,7 @@ def _customer_row(shop_id: int, c: MappedCustomer, stamp: datetime) -> tuple[Any
 
 
 def _customer_update(cid: int, shop_id: int, c: MappedCustomer, stamp: datetime) -> dict[str, Any]:
-    values = dict(zip(CUSTOMER_COLUMNS, _customer_row(shop_id, c, stamp), strict=True))
+    values = dict(zip(CUSTOMER_COLUMNS, customer_row(shop_id, c, stamp), strict=True))
     if c.created_at is not None:
         values["created_at"] = c.created_at
     values["id"] = cid
@@ -121,7 +122,7 @@ def upsert_customers(
         if c.platform_id is None:
             continue
         seen = latest.get(c.platform_id)
-        if seen is None or _newer(c.platform_updated_at, seen.platform_updated_at, overwrite_equal=True):
+        if seen is None or is_newer(c.platform_updated_at, seen.platform_updated_at, overwrite_equal=True):
             latest[c.platform_id] = c
     ids: dict[str, int] = {}
     stamps: dict[str, datetime | None] = {}
@@ -136,14 +137,14 @@ def upsert_customers(
             stamps[pid] = stamp
     stamp = now()
     new = [
-        (*_customer_row(shop.id, c, stamp), c.created_at or stamp)
+        (*customer_row(shop.id, c, stamp), c.created_at or stamp)
         for pid, c in latest.items()
         if pid not in ids
     ]
     changed = [
         _customer_update(ids[pid], shop.id, c, stamp)
         for pid, c in latest.items()
-        if pid in ids and _newer(c.platform_updated_at, stamps[pid], overwrite_equal=overwrite_equal)
+        if pid in ids and is_newer(c.platform_updated_at, stamps[pid], overwrite_equal=overwrite_equal)
     ]
     if new:
         ids.update(_insert_returning(session, Customer, CUSTOMER_INSERT, new))
@@ -152,7 +153,7 @@ def upsert_customers(
     return ids, len(new), len(changed), skipped
 
 
-# Columns a mirrored order sets, in the order of _order_row. Inserts add created_at and held;
+# Columns a mirrored order sets, in the order of order_row. Inserts add created_at and held;
 # updates leave held alone (screening's hold outlives a newer platform version).
 ORDER_COLUMNS = (
     "shop_id",
@@ -188,9 +189,10 @@ ORDER_COLUMNS = (
 ORDER_INSERT = (*ORDER_COLUMNS, "created_at", "held")
 
 
-def _order_row(
+def order_row(
     shop_id: int, o: MappedOrder, customer_id: int | None, source: str, stamp: datetime
 ) -> tuple[Any, ...]:
+    """Return an order's insert row, in ORDER_INSERT's column order."""
     return (
         shop_id,
         customer_id,
@@ -284,7 +286,7 @@ def upsert_orders(
         if o.platform_id not in existing:
             continue
         oid, stamp, number = existing[o.platform_id]
-        if not _newer(o.platform_updated_at, stamp, overwrite_equal=overwrite_equal):
+        if not is_newer(o.platform_updated_at, stamp, overwrite_equal=overwrite_equal):
             result.skipped += 1
             continue
         changed.append(o)
@@ -297,7 +299,7 @@ def upsert_orders(
     stamp = now()
     if accepted_new:
         rows = [
-            (*_order_row(shop.id, o, cid(o), source, stamp), o.created_at or stamp, False)
+            (*order_row(shop.id, o, cid(o), source, stamp), o.created_at or stamp, False)
             for o in accepted_new
         ]
         for pid, oid in _insert_returning(session, Order, ORDER_INSERT, rows):
@@ -307,7 +309,7 @@ def upsert_orders(
     if changed:
         updates = []
         for o in changed:
-            values = dict(zip(ORDER_COLUMNS, _order_row(shop.id, o, cid(o), source, stamp), strict=True))
+            values = dict(zip(ORDER_COLUMNS, order_row(shop.id, o, cid(o), source, stamp), strict=True))
             if o.created_at is not None:
                 values["created_at"] = o.created_at
             values["id"] = result.order_ids[o.platform_id]

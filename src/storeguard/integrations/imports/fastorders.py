@@ -22,7 +22,7 @@ from storeguard.integrations.imports.reader import parse
 from storeguard.integrations.imports.runner import BatchOutcome
 from storeguard.integrations.mapped import MappedCustomer
 from storeguard.integrations.shopify.mapping import map_order
-from storeguard.integrations.store import _newer, upsert_customers, upsert_orders
+from storeguard.integrations.store import is_newer, upsert_customers, upsert_orders
 from storeguard.orders.models import Order
 from storeguard.shops.models import Product, Shop
 
@@ -175,7 +175,7 @@ def _write_customers(session: Session, shop: Shop, batch: PreparedBatch) -> list
         if found is None:
             continue
         ids[index] = found[0]
-        if _newer(version, found[1], overwrite_equal=False):
+        if is_newer(version, found[1], overwrite_equal=False):
             # Rare (a customer changed since an earlier batch): map that order again for its customer.
             customer = map_order(_unwrap(_value(batch.texts[order_at]))).customer
             assert customer is not None

@@ -26,14 +26,13 @@ from storeguard.integrations.children import (
     REFUND_INSERT,
     REFUND_LINE_INSERT,
     TRANSACTION_INSERT,
-    _line_row,
-    add_business_days,
+    line_row,
 )
 from storeguard.integrations.fastwrite import dialect_named, prepare_rows
 from storeguard.integrations.imports.reader import iter_json_records
 from storeguard.integrations.mapped import MappedOrder, MappingError, quick_pickle
 from storeguard.integrations.shopify.mapping import map_order
-from storeguard.integrations.store import CUSTOMER_INSERT, ORDER_INSERT, _customer_row, _order_row
+from storeguard.integrations.store import CUSTOMER_INSERT, ORDER_INSERT, customer_row, order_row
 from storeguard.orders.models import (
     Fulfillment,
     FulfillmentLine,
@@ -43,6 +42,7 @@ from storeguard.orders.models import (
     RefundLine,
     Transaction,
 )
+from storeguard.orders.policy import refund_arrival_window
 
 # Column orders of the prepared rows: tables whose ids others refer to start with "id" (None
 # until the writer assigns it).
@@ -163,7 +163,7 @@ def _build(
         c = o.customer
         if c is None or c.platform_id is None or last_of[o.platform_id] != i:
             continue  # an order a later copy in the batch replaces brings no customer
-        row = (None, *_customer_row(shop_id, c, stamp), c.created_at or stamp)
+        row = (None, *customer_row(shop_id, c, stamp), c.created_at or stamp)
         at = customer_at.get(c.platform_id)
         if at is None:
             customer_at[c.platform_id] = len(customer_rows)
@@ -190,14 +190,14 @@ def _build(
         c = o.customer
         customer = customer_at[c.platform_id] if c is not None and c.platform_id is not None else None
         order_rows.append(
-            (None, *_order_row(shop_id, o, customer, source, stamp), o.created_at or stamp, False)
+            (None, *order_row(shop_id, o, customer, source, stamp), o.created_at or stamp, False)
         )
         line_at: dict[str, int] = {}
         for li in o.lines:
             if li.platform_id is not None:
                 line_at[li.platform_id] = len(lines)
             # The product column holds the product's platform id until the writer looks it up.
-            lines.append((None, *_line_row(i, li, li.product_platform_id)))
+            lines.append((None, *line_row(i, li, li.product_platform_id)))
         p = o.payment
         if p is not None:
             created = o.created_at or stamp
@@ -248,8 +248,7 @@ def _build(
                     r.reason,
                     r.note,
                     REFUND_ACTOR,
-                    add_business_days(day, min_days),
-                    add_business_days(day, max_days),
+                    *refund_arrival_window(day, min_days, max_days),
                     made,
                 )
             )

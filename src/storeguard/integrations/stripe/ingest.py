@@ -13,7 +13,7 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
 from storeguard.core.money import validate_currency
-from storeguard.integrations.children import add_business_days
+from storeguard.integrations.children import refund_arrival
 from storeguard.integrations.dispute_reasons import STRIPE_STATES, stripe_reason
 from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event, stamp
 from storeguard.integrations.enums import DeliveryStatus
@@ -109,9 +109,8 @@ def _record_refunds(session: Session, order: Order, charge: dict[str, Any]) -> i
             reason=r.get("reason"),
             actor="gateway:stripe",
             created_at=made,
-            expected_arrival_from=add_business_days(day, 5),
-            expected_arrival_to=add_business_days(day, 10),
         )
+        refund.expected_arrival_from, refund.expected_arrival_to = refund_arrival(day)
         session.add(refund)
         session.flush()
         session.add(
