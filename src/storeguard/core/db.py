@@ -56,6 +56,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else ensure_utc(value)
 
 
+SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: the OS pages in what is read
+
+
 def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
     """Create an engine with the per-backend settings storeguard relies on."""
     if url.startswith("sqlite"):
@@ -72,11 +75,15 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Read pages through a memory map instead of a read() call per page: the screening path's
+            # index probes into million-row tables cost half as much (the default cache is 2 MB).
+            cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # Straight to the driver: through exec_driver_sql it cost more than a screening's lookups.
+            conn.connection.driver_connection.execute("BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
+from storeguard.core.prepared import Driver, driver
 from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
 from storeguard.customers.links import LinkPath, describe_identifier, link_paths
 from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
@@ -27,6 +28,15 @@ from storeguard.lists.scope import LineFacts, applicable_lines, describe_restric
 from storeguard.shops.models import Shop
 
 Key = tuple[str, str]
+
+
+class ShopFacts(Protocol):
+    """What the matcher needs of the shop, when the caller has read it already."""
+
+    link_kinds: Collection[str]
+    list_version: str
+
+
 E = ListEntry.__table__.c
 _ENTRY_COLUMNS = (
     E.id,
@@ -66,8 +76,9 @@ _SQL_HOLDER_PROBE = (
 _SQL_CLUSTER = "SELECT cluster_id FROM customers WHERE id = {p}"
 # A cluster id is the smallest member's id; a customer never linked may have none yet, so its own
 # identifiers are read by id as well.
+# Customers without identifiers still count as linked members: the outer join keeps them (type None).
 _SQL_MEMBER_KEYS = (
-    "SELECT i.customer_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
+    "SELECT c.id, i.type, i.value FROM customers c LEFT OUTER JOIN identifiers i ON i.customer_id = c.id "
     "WHERE c.cluster_id IN ({clusters}) "
     "UNION ALL SELECT customer_id, type, value FROM identifiers WHERE customer_id IN ({ids})"
 )
@@ -90,11 +101,11 @@ class EntryRow(NamedTuple):
 class _Driver:
     """Runs the hot-path SQL on the session's driver connection, converting values as the ORM would."""
 
-    def __init__(self, session: Session) -> None:
-        connection = session.connection()
-        dialect = connection.dialect
+    def __init__(self, session: Session | Driver) -> None:
+        db = driver(session)
+        dialect = db.dialect
         self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        self.dbapi = connection.connection.dbapi_connection
+        self.dbapi = db.dbapi
         self.scope = E.scope.type.dialect_impl(dialect).result_processor(dialect, None)
         self.expires = E.expires_at.type.dialect_impl(dialect).result_processor(dialect, None)
         self.settings = Shop.__table__.c.settings.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -152,6 +163,8 @@ class MatchResult:
     matches: list[Match] = field(default_factory=list)  # block entries that apply (overridden ones flagged)
     allows: list[Match] = field(default_factory=list)  # allow entries that apply
     out_of_scope: list[Match] = field(default_factory=list)  # matched, but the scope covers no line
+    # Customers linked to the order (through its keys or its customer's cluster), the customer excluded.
+    linked_customers: int = 0
 
     @property
     def effective(self) -> list[Match]:
@@ -229,20 +242,31 @@ def match(
     customer_id: int | None = None,
     lines: Sequence[LineFacts] | None = None,
     order_total: int | None = None,
+    connection: Driver | None = None,
+    shop: ShopFacts | None = None,
 ) -> MatchResult:
     """Return the active entries that apply to an order or a set of normalized identifiers.
 
     ``identifiers`` are (type, normalized value) pairs, e.g. from ``order_match_keys``; an ``ip``
     key is also checked against IP-range entries. Entries apply directly (on a key, on the customer
     or on an identifier the customer used before) or through a linked customer, with the path.
+    A caller that already holds the driver connection and the shop's link types and list version
+    (screening) passes them to save the look-ups.
     """
     at = now()
     keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
-    db = _Driver(session)
-    shop_row = db.run(_SQL_SHOP, [shop_id])
-    settings_raw, version = shop_row[0] if shop_row else (None, "")
-    settings = (db.settings(settings_raw) if db.settings and settings_raw is not None else settings_raw) or {}
-    link_kinds = {str(t) for t in settings.get("link_identifier_types", DEFAULT_LINK_TYPES)}
+    db = _Driver(connection if connection is not None else session)
+    if shop is None:
+        shop_row = db.run(_SQL_SHOP, [shop_id])
+        settings_raw, version = shop_row[0] if shop_row else (None, "")
+        settings = (
+            db.settings(settings_raw) if db.settings and settings_raw is not None else settings_raw
+        ) or {}
+        link_kinds: Collection[str] = {
+            str(t) for t in settings.get("link_identifier_types", DEFAULT_LINK_TYPES)
+        }
+    else:
+        link_kinds, version = shop.link_kinds, shop.list_version
 
     lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
     rows: dict[int, EntryRow] = {}
@@ -288,7 +312,8 @@ def match(
         # keys did not already find.
         held_by: dict[Key, list[int]] = {("customer", str(m)): [m] for m in members if m != customer_id}
         for cid, kind, value in member_keys:
-            held_by.setdefault((kind, value), []).append(cid)
+            if kind is not None:
+                held_by.setdefault((kind, value), []).append(cid)
         extra = set(held_by) - set(lookup)
         for row in _entries_on(db, shop_id, extra) if extra else ():
             if row.id in rows:
@@ -324,7 +349,9 @@ def match(
             start_keys=linking,
             targets=owners,
         )
-    return _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
+    result = _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
+    result.linked_customers = len(members - {customer_id})
+    return result
 
 
 def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:

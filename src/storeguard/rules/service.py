@@ -141,6 +141,11 @@ _cache_lock = Lock()
 def active_ruleset(session: Session, shop_id: int | None) -> ActiveRuleset:
     """Return the shop's enabled rules compiled, with the policy version; compiled once per version."""
     version, token = current_policy(session)
+    return ruleset_at(session, shop_id, version, token)
+
+
+def ruleset_at(session: Session, shop_id: int | None, version: int, token: str | None) -> ActiveRuleset:
+    """Return the shop's rules at a policy version the caller has read (screening reads it with the shop)."""
     if token is None:
         return ActiveRuleset(policy_version=0, rules=())
     key = (token, shop_id)

@@ -13,22 +13,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storeguard.core.money import to_minor
+from storeguard.core.prepared import Driver
 from storeguard.customers.disposable import is_disposable
-from storeguard.customers.identifiers import identifiers_of_order, link_types, order_match_keys
+from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
 from storeguard.lists.enums import EntryAction, MatchVia
 from storeguard.lists.matching import Match, MatchResult, match
 from storeguard.lists.scope import LineFacts, describe_scope
 from storeguard.orders.models import Order
-from storeguard.rules.service import ActiveRuleset, active_ruleset
+from storeguard.rules.service import ActiveRuleset, ruleset_at
 from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.screening.facts import FactContext, build_facts
 from storeguard.screening.geoip import country_of_ip
 from storeguard.screening.inputs import OrderInput, from_order
 from storeguard.screening.policy import Reason, Verdict, decide, segment_for
 from storeguard.screening.reads import history as read_history
-from storeguard.screening.reads import shop_row
-from storeguard.screening.service import screening_settings
+from storeguard.screening.reads import shop_context
 from storeguard.screening.signals import SignalContext, evaluate_signals
 from storeguard.screening.velocity import VelocityKeys, VelocityStore, velocity_store
 
@@ -87,12 +86,14 @@ def screen(
 ) -> ScreenResult:
     """Screen a stored or prospective order and return the decision, without storing anything."""
     started = time.perf_counter_ns()
+    db = Driver(session)  # taken once: every read below runs on it
     inp = order if isinstance(order, OrderInput) else from_order(session, order)
-    shop = shop_row(session, inp.shop_id)
+    shop = inp.shop if inp.shop is not None else shop_context(db, inp.shop_id)
     if shop is None:
         raise ValueError(f"no shop {inp.shop_id}")
-    settings, revision = screening_settings(session, shop.id)
-    ruleset = ruleset if ruleset is not None else active_ruleset(session, shop.id)
+    settings, revision = shop.screening, shop.revision
+    if ruleset is None:
+        ruleset = ruleset_at(session, shop.id, shop.policy_version, shop.policy_token)
 
     identifiers = identifiers_of_order(inp, default_region=shop.country)
     keys = order_match_keys(inp, default_region=shop.country, identifiers=identifiers)
@@ -122,18 +123,18 @@ def screen(
         customer_id=inp.customer_id,
         lines=lines,
         order_total=inp.total,
+        connection=db,
+        shop=shop,
     )
     list_reasons, blocked_self, blocked_links = _list_reasons(lists, inp, shop.currency)
 
-    link_set = {str(t) for t in link_types(shop)}
-    linking = [i.key for i in identifiers if str(i.type) in link_set]
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
-    history = read_history(session, shop.id, inp.customer_id, inp.order_id, linking, address)
+    history = read_history(db, shop.id, inp.customer_id, inp.order_id, address)
     metrics = history.metrics
     counts = (velocity or velocity_store()).counts(
-        session, shop.id, vkeys, at=inp.created_at, exclude_order_id=inp.order_id
+        db, shop.id, vkeys, at=inp.created_at, exclude_order_id=inp.order_id
     )
-    vip_spent = to_minor(str(settings["segments"]["vip"].get("min_spent", "0")), inp.currency)
+    vip_spent = shop.amount(("segments", "vip", "min_spent"), inp.currency)
     segment = segment_for(metrics, settings["segments"], blocked=blocked_self, min_spent_vip=vip_spent)
     domain = next((i.value for i in identifiers if str(i.type) == "email_domain"), None)
     ctx = FactContext(
@@ -141,7 +142,7 @@ def screen(
         segment=segment,
         customer_created_at=history.created_at,
         customer_disabled=history.state == "disabled",
-        linked_customers=history.linked,
+        linked_customers=lists.linked_customers,
         linked_blocked_customers=len(blocked_links),
         velocity=counts,
         velocity_kinds=frozenset(vkeys),
@@ -150,9 +151,7 @@ def screen(
         email_disposable=bool(domain and is_disposable(domain)),
     )
     facts = build_facts(inp, ctx)
-    first_amount = to_minor(
-        str(settings["signals"]["first_order_high_value"].get("amount", "0")), inp.currency
-    )
+    first_amount = shop.amount(("signals", "first_order_high_value", "amount"), inp.currency)
     reasons = list_reasons
     reasons += evaluate_signals(
         facts,

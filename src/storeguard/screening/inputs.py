@@ -13,7 +13,7 @@ from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
 from storeguard.orders.models import Order
 from storeguard.screening import reads
-from storeguard.screening.reads import ProductRow, ShopRow
+from storeguard.screening.reads import ProductRow, ShopContext
 from storeguard.shops.models import Product
 
 
@@ -73,6 +73,7 @@ class OrderInput:
     source: str = "checkout"
     created_at: datetime = field(default_factory=now)
     order: Order | None = None  # set when the order is stored
+    shop: ShopContext | None = None  # read with the order (checkout), so screening need not read it again
 
 
 def _product_line(index: int, product: Product | ProductRow | None, **kw: Any) -> LineInput:
@@ -150,7 +151,7 @@ def from_screen_in(session: Session, body: Any) -> OrderInput:
     """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
     from storeguard.core.money import validate_currency
 
-    shop = reads.shop_row(session, body.shop_id)
+    shop = reads.shop_context(session, body.shop_id)
     if shop is None:
         raise Invalid("unknown_shop", f"no shop {body.shop_id}", field="shop_id")
     currency = validate_currency(body.currency) if body.currency else shop.currency
@@ -175,10 +176,11 @@ def from_screen_in(session: Session, body: Any) -> OrderInput:
         card_last4=body.card_last4,
         customer_id=customer_id,
         source=body.source,
+        shop=shop,
     )
 
 
-def resolve_lines(session: Session, shop: ShopRow, lines: list[Any], currency: str) -> list[LineInput]:
+def resolve_lines(session: Session, shop: ShopContext, lines: list[Any], currency: str) -> list[LineInput]:
     """Match proposed lines (product id or sku, quantity, optional price) to the shop's products."""
     ids = {line.product_id for line in lines if line.product_id is not None}
     skus = {line.sku for line in lines if line.product_id is None and line.sku}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, case, func, select
+from sqlalchemy import BigInteger, Select, and_, bindparam, case, func, select, true
 from sqlalchemy.orm import Session
 
 from storeguard.core.prepared import Prepared
@@ -14,43 +14,56 @@ from storeguard.screening.outcomes import chargeback_condition
 from storeguard.screening.policy import CustomerMetrics
 
 
-def metrics_columns(customer_id: Any, *, exclude_order_id: Any = None) -> list[Any]:
-    """Return the eight history aggregates as scalar subqueries, to put in one SELECT.
+def metrics_select(customer_id: Any, *, exclude_order_id: Any = None) -> Select[Any]:
+    """Return the eight history aggregates as one row: one pass each over orders, refunds and lines.
 
     The ids are values or bind parameters (the screening hot path compiles the statement once).
+    Three one-row derived tables joined on true read each table once, where eight scalar
+    subqueries read the customer's orders eight times.
     """
     mine = [Order.customer_id == customer_id]
     if exclude_order_id is not None:
         mine.append(Order.id != exclude_order_id)
     live = and_(*mine, Order.status != OrderStatus.cancelled.value)
-    orders_q = select(
-        func.count(Order.id),
-        func.coalesce(func.sum(case((Order.status != OrderStatus.cancelled.value, Order.total), else_=0)), 0),
-        func.coalesce(func.sum(case((Order.status == OrderStatus.cancelled.value, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((chargeback_condition(), 1), else_=0)), 0),
-    ).where(*mine)
+    orders_q = (
+        select(
+            func.count(Order.id).label("orders"),
+            func.coalesce(
+                func.sum(case((Order.status != OrderStatus.cancelled.value, Order.total), else_=0)), 0
+            ).label("spent"),
+            func.coalesce(func.sum(case((Order.status == OrderStatus.cancelled.value, 1), else_=0)), 0).label(
+                "cancelled"
+            ),
+            func.coalesce(func.sum(case((chargeback_condition(), 1), else_=0)), 0).label("chargebacks"),
+        )
+        .where(*mine)
+        .subquery("m_orders")
+    )
     refunds_q = (
-        select(func.count(Refund.id), func.coalesce(func.sum(Refund.amount), 0))
+        select(
+            func.count(Refund.id).label("refunds"),
+            func.coalesce(func.sum(Refund.amount), 0).label("refunded"),
+        )
         .join(Order, Order.id == Refund.order_id)
         .where(live)
+        .subquery("m_refunds")
     )
     items_q = (
         select(
-            func.coalesce(func.sum(LineItem.quantity), 0),
-            func.coalesce(func.sum(LineItem.restocked_quantity), 0),
+            func.coalesce(func.sum(LineItem.quantity), 0).label("bought"),
+            func.coalesce(func.sum(LineItem.restocked_quantity), 0).label("returned"),
         )
         .join(Order, Order.id == LineItem.order_id)
         .where(live)
+        .subquery("m_items")
     )
-    return [
-        *(orders_q.with_only_columns(c).scalar_subquery() for c in orders_q.selected_columns),
-        *(refunds_q.with_only_columns(c).scalar_subquery() for c in refunds_q.selected_columns),
-        *(items_q.with_only_columns(c).scalar_subquery() for c in items_q.selected_columns),
-    ]
+    return select(*orders_q.c, *refunds_q.c, *items_q.c).select_from(
+        orders_q.join(refunds_q, true()).join(items_q, true())
+    )
 
 
 def metrics_from_row(values: Any) -> CustomerMetrics:
-    """Build the metrics from the eight values ``metrics_columns`` selects."""
+    """Build the metrics from the eight values ``metrics_select`` reads."""
     orders, spent, cancelled, chargebacks, refunds, refunded, bought, returned = (int(v or 0) for v in values)
     return CustomerMetrics(
         orders_count=orders,
@@ -67,7 +80,7 @@ def metrics_from_row(values: Any) -> CustomerMetrics:
 # Bound as 0 when no order is to be left out: ids start at 1, so the statement has one shape.
 CUSTOMER_ID = bindparam("customer_id", type_=BigInteger)
 EXCLUDE_ORDER_ID = bindparam("exclude_order_id", type_=BigInteger)
-_METRICS = Prepared(lambda: select(*metrics_columns(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID)))
+_METRICS = Prepared(lambda: metrics_select(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID))
 
 
 def customer_metrics(

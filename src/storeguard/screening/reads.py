@@ -7,41 +7,113 @@ SQLAlchemy, compiled once per dialect and shape, and run on the session's driver
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Select, bindparam, distinct, func, or_, select, tuple_, union
+from sqlalchemy import BigInteger, Select, bindparam, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc
-from storeguard.core.prepared import Prepared
+from storeguard.core.money import to_minor
+from storeguard.core.prepared import Driver, Prepared, driver
+from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
 from storeguard.customers.models import Customer, Identifier
-from storeguard.screening.metrics import CUSTOMER_ID, EXCLUDE_ORDER_ID, metrics_columns, metrics_from_row
-from storeguard.screening.policy import CustomerMetrics
-from storeguard.shops.models import Product, Shop
+from storeguard.screening.metrics import CUSTOMER_ID, EXCLUDE_ORDER_ID, metrics_from_row, metrics_select
+from storeguard.screening.policy import CustomerMetrics, merged_settings
+from storeguard.shops.models import Product
 
 SHOP_ID = bindparam("shop_id", type_=BigInteger)
 
 
-class ShopRow(NamedTuple):
-    """What screening reads of a shop: currency, home country and settings (which types link)."""
+# Everything screening needs to know about the shop, in one statement: its currency, country and
+# settings, its list version (the IP-range index), its screening settings and the policy version.
+# JSON comes back as text: an unchanged row is then recognised by equality and everything derived
+# from it (parsed settings, link types, thresholds in minor units) is reused.
+_SQL_CONTEXT = (
+    "SELECT s.id, s.currency, s.country, CAST(s.settings AS TEXT), COALESCE(v.token, ''), "
+    "ss.revision, CAST(ss.data AS TEXT), h.version, h.token FROM shops s "
+    "LEFT OUTER JOIN list_versions v ON v.shop_id = s.id "
+    "LEFT OUTER JOIN screening_settings ss ON ss.shop_id = s.id "
+    "LEFT OUTER JOIN rule_policy_head h ON h.id = 1 "
+    "WHERE s.id = {p}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ShopContext:
+    """A shop as screening sees it at one moment; derived once per distinct state of its rows."""
 
     id: int
     currency: str
     country: str
-    settings: dict[str, Any]
+    settings: dict[str, Any]  # the shop's own settings (which identifier types link customers)
+    link_kinds: frozenset[str]
+    list_version: str
+    screening: dict[str, Any]  # screening settings, defaults laid under the shop's own
+    revision: int
+    policy_version: int
+    policy_token: str | None
+    _amounts: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def amount(self, path: tuple[str, str, str], currency: str) -> int:
+        """Return a money setting (major-unit text, e.g. segments.vip.min_spent) in minor units."""
+        key = (".".join(path), currency)
+        value = self._amounts.get(key)
+        if value is None:
+            section, name, item = path
+            value = to_minor(str(self.screening[section][name].get(item, "0")), currency)
+            self._amounts[key] = value
+        return value
 
 
-_SHOP = Prepared(
-    lambda: select(Shop.id, Shop.currency, Shop.country, Shop.settings).where(Shop.id == SHOP_ID)
-)
+_contexts: OrderedDict[tuple[Any, ...], ShopContext] = OrderedDict()
+_contexts_lock = threading.Lock()
+_CONTEXTS_KEPT = 256
 
 
-def shop_row(session: Session, shop_id: int) -> ShopRow | None:
-    """Return the shop's screening facts, or None when there is no such shop."""
-    rows = _SHOP.rows(session, {"shop_id": shop_id})
-    return ShopRow(*rows[0]) if rows else None
+def shop_context(session: Session | Driver, shop_id: int) -> ShopContext | None:
+    """Return what screening knows of the shop, or None when there is no such shop.
+
+    The context is a pure function of the row read, so a cached one is reused only for an
+    identical row (any change to the shop, its lists, settings or rules makes a new one).
+    """
+    db = driver(session)
+    mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
+    rows = db.run(_SQL_CONTEXT.format(p=mark), [shop_id])
+    if not rows:
+        return None
+    raw = tuple(rows[0])
+    context = _contexts.get(raw)
+    if context is None:
+        context = _derive_context(raw)
+        with _contexts_lock:
+            _contexts[raw] = context
+            while len(_contexts) > _CONTEXTS_KEPT:
+                _contexts.popitem(last=False)
+    return context
+
+
+def _derive_context(raw: tuple[Any, ...]) -> ShopContext:
+    shop_id, currency, country, settings_text, list_version, revision, data_text, version, token = raw
+    settings = json.loads(settings_text) if settings_text else {}
+    configured = settings.get("link_identifier_types")
+    kinds = DEFAULT_LINK_TYPES if configured is None else tuple(IdentifierType(t) for t in configured)
+    return ShopContext(
+        id=shop_id,
+        currency=currency,
+        country=country,
+        settings=settings,
+        link_kinds=frozenset(str(k) for k in kinds),
+        list_version=list_version,
+        screening=merged_settings(json.loads(data_text) if data_text else None),
+        revision=revision or 0,
+        policy_version=version or 0,
+        policy_token=token,
+    )
 
 
 class ProductRow(NamedTuple):
@@ -70,7 +142,7 @@ def _products_statement(ids: int, skus: int) -> Select[Any]:
 _PRODUCTS = Prepared(_products_statement)
 
 
-def products(session: Session, shop_id: int, ids: set[int], skus: set[str]) -> list[ProductRow]:
+def products(session: Session | Driver, shop_id: int, ids: set[int], skus: set[str]) -> list[ProductRow]:
     """Return the shop's products with these ids or skus, in one indexed query."""
     if not ids and not skus:
         return []
@@ -105,53 +177,24 @@ def customer_by_platform_id(session: Session, shop_id: int, platform_id: str) ->
 
 @dataclass(slots=True)
 class History:
-    """The customer's history, account, links and how many others used the shipping address."""
+    """The customer's history and account, and how many others used the shipping address."""
 
     metrics: CustomerMetrics
     created_at: datetime | None
     state: str | None
-    linked: int
     address_customers: int
 
 
-def _history_statement(known: bool, pairs: int, address: bool) -> Select[Any]:
-    """Build the one SELECT of scalar subqueries; the shape says which parts this order needs."""
+def _history_statement(known: bool, address: bool) -> Select[Any]:
+    """Build the one SELECT this order needs; the shape says which parts."""
     cols: list[Any] = []
+    stmt: Select[Any] | None = None
     if known:
-        cols += metrics_columns(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID)
-        cols.append(select(Customer.created_at).where(Customer.id == CUSTOMER_ID).scalar_subquery())
-        cols.append(select(Customer.state).where(Customer.id == CUSTOMER_ID).scalar_subquery())
-    # Everyone in the clusters of the customer and of whoever already holds the order's linking keys.
-    seeds = []
-    if known:
-        seeds.append(
-            select(func.coalesce(Customer.cluster_id, Customer.id)).where(Customer.id == CUSTOMER_ID)
-        )
-    if pairs:
-        # As customers.keys_clause: type IN and value IN for the (shop, type, value) index search,
-        # the row-value IN for the exact pairs.
-        types = [bindparam(f"link_type_{i}", type_=Identifier.type.type) for i in range(pairs)]
-        values = [bindparam(f"link_value_{i}", type_=Identifier.value.type) for i in range(pairs)]
-        seeds.append(
-            select(func.coalesce(Customer.cluster_id, Customer.id))
-            .join(Identifier, Identifier.customer_id == Customer.id)
-            .where(
-                Identifier.shop_id == SHOP_ID,
-                Identifier.type.in_(types),
-                Identifier.value.in_(values),
-                tuple_(Identifier.type, Identifier.value).in_(
-                    [tuple_(t, v) for t, v in zip(types, values, strict=True)]
-                ),
-            )
-        )
-    if seeds:
-        clusters = union(*seeds) if len(seeds) > 1 else seeds[0]
-        linked = select(func.count(distinct(Customer.id))).where(
-            Customer.shop_id == SHOP_ID, or_(Customer.cluster_id.in_(clusters), Customer.id.in_(clusters))
-        )
-        if known:
-            linked = linked.where(Customer.id != CUSTOMER_ID)
-        cols.append(linked.scalar_subquery())
+        stmt = metrics_select(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID)
+        cols += [
+            select(Customer.created_at).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
+            select(Customer.state).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
+        ]
     if address:
         shared = select(func.count(distinct(Identifier.customer_id))).where(
             Identifier.shop_id == SHOP_ID,
@@ -161,25 +204,23 @@ def _history_statement(known: bool, pairs: int, address: bool) -> Select[Any]:
         if known:
             shared = shared.where(Identifier.customer_id != CUSTOMER_ID)
         cols.append(shared.scalar_subquery())
-    return select(*cols)
+    return stmt.add_columns(*cols) if stmt is not None else select(*cols)
 
 
 _HISTORY = Prepared(_history_statement)
 
 
 def history(
-    session: Session,
+    session: Session | Driver,
     shop_id: int,
     customer_id: int | None,
     order_id: int | None,
-    linking: list[tuple[str, str]],
     address: str | None,
 ) -> History:
-    """Read the customer's history, account, links and shared address in one round trip."""
-    result = History(CustomerMetrics(), None, None, 0, 0)
+    """Read the customer's history, account and shared address in one round trip."""
+    result = History(CustomerMetrics(), None, None, 0)
     known = customer_id is not None
-    linking = sorted(set(linking))
-    if not known and not linking and address is None:
+    if not known and address is None:
         return result
     params: dict[str, Any] = {
         "shop_id": shop_id,
@@ -187,10 +228,7 @@ def history(
         "exclude_order_id": order_id or 0,
         "address": address,
     }
-    for i, (kind, value) in enumerate(linking):
-        params[f"link_type_{i}"] = kind
-        params[f"link_value_{i}"] = value
-    row = list(_HISTORY.one(session, params, (known, len(linking), address is not None)))
+    row = list(_HISTORY.one(session, params, (known, address is not None)))
     if known:
         result.metrics = metrics_from_row(row[:8])
         created, state = row[8], row[9]
@@ -199,8 +237,6 @@ def history(
         result.created_at = ensure_utc(created) if created else None
         result.state = state
         row = row[10:]
-    if known or linking:
-        result.linked = int(row.pop(0) or 0)
     if address is not None:
         result.address_customers = int(row.pop(0) or 0)
     return result
