@@ -84,3 +84,18 @@ def test_phone_fast_path_takes_plain_international_numbers(text: str) -> None:
 )
 def test_phone_fast_path_leaves_leading_zeros_prefixes_and_odd_forms_to_the_full_parse(text: str) -> None:
     assert _e164_as_written(text) is None
+
+
+@settings(max_examples=2000)
+@given(
+    st.sampled_from(CALLING_CODES),
+    st.from_regex(r"[0-9]{4,12}", fullmatch=True),
+    st.sampled_from(REGIONS),
+)
+def test_phone_country_of_an_e164_number_matches_the_full_parse(
+    code: str, national: str, region: str | None
+) -> None:
+    from storeguard.screening.facts import _phone_country, phone_country
+
+    number = f"+{code}{national}"
+    assert phone_country(number, region) == _phone_country(number, region)

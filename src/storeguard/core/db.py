@@ -56,6 +56,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else ensure_utc(value)
 
 
+def sqlite_utc_text(value: datetime) -> str:
+    """Return an aware time as UTCDateTime stores it in SQLite ("2025-01-02 03:04:05.000000").
+
+    The same text SQLAlchemy's bind processor writes, for hot paths that hand values to the driver.
+    """
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; storeguard stores aware UTC only")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
 SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: the OS pages in what is read
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from storeguard.core.db import UTCDateTime, sqlite_utc_text
+
 T = TypeVar("T")
 
 
@@ -30,6 +32,10 @@ def padded(values: Sequence[T]) -> list[T]:
     while size < len(values):
         size *= 2
     return list(values) + [values[-1]] * (size - len(values))
+
+
+def _sqlite_time(value: Any) -> Any:
+    return None if value is None else sqlite_utc_text(value)
 
 
 class _Compiled:
@@ -46,6 +52,9 @@ class _Compiled:
         self.defaults = dict(compiled.construct_params(_check=False))
         self.binds: dict[str, Callable[[Any], Any]] = {}
         for name, bind in compiled.binds.items():
+            if dialect.name == "sqlite" and isinstance(bind.type, UTCDateTime):
+                self.binds[name] = _sqlite_time  # the same text, several times cheaper
+                continue
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self.binds[name] = processor

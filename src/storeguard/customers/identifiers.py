@@ -46,12 +46,14 @@ class IdentifierFact:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.type.value, self.value)
+        return (self.type._value_, self.value)  # _value_: a plain attribute, .value a descriptor
 
 
 def _get(obj: Any, key: str) -> Any:
     if obj is None:
         return None
+    if type(obj) is dict:  # the usual mapping, without the abstract-class check (screening's hot path)
+        return obj.get(key)
     if isinstance(obj, Mapping):
         return obj.get(key)
     return getattr(obj, key, None)
@@ -86,7 +88,7 @@ def identifiers_of_order(
             value = normalize(raw)
         except DomainError:
             return  # an order is never refused for a typo in its phone; the key is just missing
-        facts.setdefault((kind.value, value), IdentifierFact(kind, value, display or str(raw).strip()))
+        facts.setdefault((kind._value_, value), IdentifierFact(kind, value, display or str(raw).strip()))
 
     email = _get(order, "email")
     add(T.email, email, normalize_email)

@@ -224,8 +224,17 @@ def _e164_as_written(text: str) -> str | None:
 # --- IP and CIDR -------------------------------------------------------------------------------
 
 
+# A dotted quad already in canonical form (no leading zeros): what ipaddress would return as is.
+_IPV4_CANONICAL = re.compile(
+    r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
+    re.ASCII,
+)
+
+
 def normalize_ip(raw: str, *, field: str = "ip") -> str:
     """Return an IPv4 or IPv6 address in compressed form (IPv4-mapped IPv6 becomes IPv4)."""
+    if type(raw) is str and _IPV4_CANONICAL.fullmatch(raw):
+        return raw  # the common case, without building an address object
     text = str(raw).strip().strip("[]").split("%", 1)[0]
     try:
         address = ipaddress.ip_address(text)

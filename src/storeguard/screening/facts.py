@@ -6,12 +6,14 @@ converted from minor units with ``core.money.exponent``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, UNKNOWN_REGION
 
 from storeguard.core.money import exponent
 from storeguard.screening.inputs import OrderInput
@@ -64,7 +66,19 @@ def phone_country(phone: str | None, region: str | None) -> str | None:
     """Return the country a phone number belongs to, or None when it cannot be parsed."""
     if not phone:
         return None
+    if _E164.fullmatch(phone):
+        # A calling code that belongs to one region answers without parsing (phonenumbers itself
+        # returns that region without looking further); shared codes (+1, +44, +7...) are parsed.
+        for length in (1, 2, 3):
+            regions = COUNTRY_CODE_TO_REGION_CODE.get(int(phone[1 : 1 + length]))
+            if regions is not None:
+                if len(regions) == 1 and regions[0] != UNKNOWN_REGION:
+                    return regions[0]
+                break
     return _phone_country(phone, region)
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}", re.ASCII)
 
 
 @lru_cache(maxsize=8192)
@@ -131,16 +145,17 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
         "linked.customers": ctx.linked_customers,
         "linked.blocked_customers": ctx.linked_blocked_customers,
     }
-    for code in SIGNAL_CODES:
-        facts[f"signals.{code}"] = False
+    facts.update(_NO_SIGNALS)
     # Velocity facts count this order too: a merchant writes "more than 3 orders an hour" as "> 3".
-    v, have = ctx.velocity, ctx.velocity_kinds
-    for kind in VELOCITY_KINDS:
-        this = 1 if kind in have else 0
-        for window in WINDOWS:
-            facts[f"velocity.orders_per_{kind}_{window}"] = v.order_count(kind, window) + this
-    for kind in AMOUNT_KINDS:
-        this = order.total if kind in have else 0
-        for window in AMOUNT_WINDOWS:
-            facts[f"velocity.amount_per_{kind}_{window}"] = (v.amount(kind, window) + this) / scale
+    orders, amounts, have = ctx.velocity.orders, ctx.velocity.amounts, ctx.velocity_kinds
+    for name, key in _ORDER_FACTS:
+        facts[name] = orders.get(key, 0) + (key[0] in have)
+    for name, key in _AMOUNT_FACTS:
+        facts[name] = (amounts.get(key, 0) + (order.total if key[0] in have else 0)) / scale
     return facts
+
+
+# The fact names, written once rather than formatted on every order.
+_NO_SIGNALS = {f"signals.{code}": False for code in SIGNAL_CODES}
+_ORDER_FACTS = [(f"velocity.orders_per_{k}_{w}", (k, w)) for k in VELOCITY_KINDS for w in WINDOWS]
+_AMOUNT_FACTS = [(f"velocity.amount_per_{k}_{w}", (k, w)) for k in AMOUNT_KINDS for w in AMOUNT_WINDOWS]

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from storeguard.screening.enums import Outcome, ReasonSource
+from storeguard.screening.enums import STRENGTH, Outcome, ReasonSource
 
 SIGNAL_CODES: tuple[str, ...] = (
     "country_mismatch",
@@ -154,9 +154,7 @@ def decide(reasons: list[Reason], thresholds: dict[str, int | None]) -> Verdict:
        it never overrides an entry or a stronger rule.
     """
     score = score_of(reasons)
-    allows = [
-        r for r in reasons if r.action is Outcome.allow and r.source in (ReasonSource.list, ReasonSource.link)
-    ]
+    allows = [r for r in reasons if r.action is _ALLOW and r.source in _ENTRY_SOURCES]
     if allows:
         for r in allows:
             r.decisive = True
@@ -165,17 +163,15 @@ def decide(reasons: list[Reason], thresholds: dict[str, int | None]) -> Verdict:
     explicit = [
         r
         for r in reasons
-        if r.action is not None
-        and r.action is not Outcome.allow
-        and r.source in (ReasonSource.list, ReasonSource.link, ReasonSource.rule)
+        if r.action is not None and r.action is not _ALLOW and r.source in _EXPLICIT_SOURCES
     ]
-    implicit = [r for r in reasons if r.action is not None and r.source is ReasonSource.segment]
+    implicit = [r for r in reasons if r.action is not None and r.source is _SEGMENT]
     by_score = score_outcome(score, thresholds)
-    rule_allows = [r for r in reasons if r.action is Outcome.allow and r.source is ReasonSource.rule]
+    rule_allows = [r for r in reasons if r.action is _ALLOW and r.source is _RULE]
 
-    best_explicit = max((r.action.strength for r in explicit if r.action), default=-1)
-    best_implicit = max((r.action.strength for r in implicit if r.action), default=-1)
-    best_score = by_score.strength if by_score else -1
+    best_explicit = max((STRENGTH[r.action] for r in explicit), default=-1)
+    best_implicit = max((STRENGTH[r.action] for r in implicit), default=-1)
+    best_score = STRENGTH[by_score] if by_score else -1
     if rule_allows and best_explicit < 0:
         best_implicit = best_score = -1  # the merchant's own allow rule vouches for this order
     strongest = max(best_explicit, best_implicit, best_score)
@@ -184,7 +180,7 @@ def decide(reasons: list[Reason], thresholds: dict[str, int | None]) -> Verdict:
         for r in rule_allows:
             r.decisive = True
         return Verdict(Outcome.allow, score, _ordered(reasons), _restricted_lines(reasons))
-    outcome = next(o for o in Outcome if o.strength == strongest)
+    outcome = next(o for o in Outcome if STRENGTH[o] == strongest)
     decisive = [r for r in explicit + implicit if r.action is outcome]
     if best_score == strongest and not decisive:
         decisive = [r for r in reasons if r.weight > 0]
@@ -193,10 +189,16 @@ def decide(reasons: list[Reason], thresholds: dict[str, int | None]) -> Verdict:
     return Verdict(outcome, score, _ordered(reasons), _restricted_lines(reasons))
 
 
+# Read once: looking an enum member up by attribute on every reason was a real share of a decision.
+_ALLOW, _SEGMENT, _RULE = Outcome.allow, ReasonSource.segment, ReasonSource.rule
+_ENTRY_SOURCES = frozenset((ReasonSource.list, ReasonSource.link))
+_EXPLICIT_SOURCES = frozenset((ReasonSource.list, ReasonSource.link, ReasonSource.rule))
+
+
 def _ordered(reasons: list[Reason]) -> list[Reason]:
     """Put the reasons that decided first, then by weight, so the answer reads at one glance."""
     return sorted(
-        reasons, key=lambda r: (not r.decisive, -(r.action.strength if r.action else -1), -r.weight)
+        reasons, key=lambda r: (not r.decisive, -(STRENGTH[r.action] if r.action else -1), -r.weight)
     )
 
 
