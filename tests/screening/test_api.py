@@ -280,3 +280,27 @@ def test_post_rules_backtest_reports_stopped_and_good_orders(
     )
     missing = client.post("/v1/rules/backtest", headers=owner_headers, json={"shop_id": store.shop.id})
     assert missing.status_code == 422
+
+
+def test_post_screen_answer_is_exactly_what_the_decision_model_would_write(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    import json
+
+    from storeguard.screening.schemas import DecisionRead
+
+    store = make_store(session)
+    first = new_customer(session, store, email="kari@example.no")
+    evidence = past_order(session, store, first, device_id="dev-12")
+    block_customer(session, store, first, evidence)
+
+    answer = client.post(
+        "/v1/screen",
+        headers=owner_headers,
+        json=_order_body(store, email="new@example.no", device_id="dev-12", phone="+4791234567"),
+    )
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert any("path" in r and r["path"] for r in body["reasons"])  # a linked reason, with its path
+    assert body == json.loads(DecisionRead.model_validate(body).model_dump_json())

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
-from storeguard.core.prepared import Driver, driver
+from storeguard.core.prepared import Driver, driver, padded
 from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
 from storeguard.customers.links import LinkPath, describe_identifier, link_paths
 from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
@@ -69,19 +69,37 @@ _SQL_SHOP = (
 # combination (eight types by ten values is eighty probes for ten keys).
 _SQL_ENTRY_PROBE = _ENTRY_SELECT + "WHERE shop_id = {p} AND type = {p} AND value = {p} AND status = 'active'"
 _SQL_ENTRIES_BY_ID = _ENTRY_SELECT + "WHERE id IN ({ids}) AND status = 'active'"
+# Everything the order is linked to, in two statements. First the members of its link clusters:
+# the customers holding its linking keys (one index probe per key), the clusters of those and of
+# its own customer, and everyone in those clusters. (A cluster id is the smallest member's id; a
+# customer never linked has none, so its own id counts.)
 _SQL_HOLDER_PROBE = (
-    "SELECT i.customer_id, c.cluster_id, i.type, i.value FROM identifiers i JOIN customers c ON c.id = i.customer_id "
-    "WHERE i.shop_id = {p} AND i.type = {p} AND i.value = {p}"
+    "SELECT i.customer_id, COALESCE(c.cluster_id, c.id) FROM identifiers i "
+    "JOIN customers c ON c.id = i.customer_id WHERE i.shop_id = {p} AND i.type = {p} AND i.value = {p}"
 )
-_SQL_CLUSTER = "SELECT cluster_id FROM customers WHERE id = {p}"
-# A cluster id is the smallest member's id; a customer never linked may have none yet, so its own
-# identifiers are read by id as well.
-# Customers without identifiers still count as linked members: the outer join keeps them (type None).
-_SQL_MEMBER_KEYS = (
-    "SELECT c.id, i.type, i.value FROM customers c LEFT OUTER JOIN identifiers i ON i.customer_id = c.id "
-    "WHERE c.cluster_id IN ({clusters}) "
-    "UNION ALL SELECT customer_id, type, value FROM identifiers WHERE customer_id IN ({ids})"
+_SQL_OWN_CLUSTER = "SELECT id, COALESCE(cluster_id, id) FROM customers WHERE id = {p}"
+_SQL_MEMBERS = (
+    "WITH holders (cid, cl) AS ({holders}) "
+    "SELECT cid FROM holders UNION SELECT cl FROM holders "
+    "UNION SELECT c.id FROM customers c WHERE c.cluster_id IN (SELECT cl FROM holders)"
 )
+# Then the active entries on a member ('c') or on any identifier a member has used ('i'), with who
+# holds it. The members are bound values, not a subquery: with an unknown number of rows SQLite
+# chose to build a Bloom filter over the whole list (a full scan) instead of probing the index.
+_ENTRY_COLUMNS_OF_E = (
+    "e.id, e.kind, e.type, e.value, e.display, e.customer_id, e.action, e.reason_code, e.scope, "
+    "e.expires_at, e.block_id"
+)
+_SQL_MEMBER_ENTRIES = (
+    "SELECT 'i', i.customer_id, " + _ENTRY_COLUMNS_OF_E + " FROM identifiers i "
+    "JOIN list_entries e ON e.shop_id = {p} AND e.type = i.type AND e.value = i.value AND e.status = 'active' "
+    "WHERE i.customer_id IN ({ids}) "
+    "UNION ALL SELECT 'c', c.id, " + _ENTRY_COLUMNS_OF_E + " FROM customers c "
+    "JOIN list_entries e ON e.shop_id = {p} AND e.type = 'customer' AND e.value = CAST(c.id AS VARCHAR(20)) "
+    "AND e.status = 'active' WHERE c.id IN ({ids})"
+)
+# SQLite allows 500 terms in one compound SELECT; an order has a dozen linking keys at most.
+_MAX_LINKING_KEYS = 400
 
 
 class EntryRow(NamedTuple):
@@ -284,48 +302,22 @@ def match(
                 rows[row.id] = row
                 hit_by[row.id] = ("ip", range_hits[row.id])
 
-    # Who the order's keys (and its customer) lead to, and everyone linked to them.
+    # Who the order's keys (and its customer) lead to, everyone linked to them, and their entries.
     linking = {k for k in keys if k[0] in link_kinds}
-    holders: set[int] = set()
-    clusters: set[int] = set()
-    for chunk in _probe_chunks(linking):
-        probes = " UNION ALL ".join([_SQL_HOLDER_PROBE] * len(chunk))
-        for cid, cluster, _kind, _value in db.run(probes, [x for t, v in chunk for x in (shop_id, t, v)]):
-            holders.add(cid)
-            clusters.add(cluster if cluster is not None else cid)
-    if customer_id is not None and customer_id not in holders:
-        found = db.run(_SQL_CLUSTER, [customer_id])
-        cluster = found[0][0] if found else None
-        clusters.add(cluster if cluster is not None else customer_id)
-    # Everyone in those clusters and every identifier they have used, in one query.
-    ids = sorted(clusters | holders)
-    member_keys = (
-        db.run(_SQL_MEMBER_KEYS, [*sorted(clusters), *ids], clusters=sorted(clusters), ids=ids)
-        if clusters
-        else []
-    )
-    members = set(holders) | clusters | {row[0] for row in member_keys}
+    members: set[int] = set()
     linked_owner: dict[int, int] = {}  # entry id -> the linked customer who carries it
     own_history: set[int] = set()
-    if members:
-        # Entries on a linked customer, or on any identifier a member has used, that the order's own
-        # keys did not already find.
-        held_by: dict[Key, list[int]] = {("customer", str(m)): [m] for m in members if m != customer_id}
-        for cid, kind, value in member_keys:
-            if kind is not None:
-                held_by.setdefault((kind, value), []).append(cid)
-        extra = set(held_by) - set(lookup)
-        for row in _entries_on(db, shop_id, extra) if extra else ():
-            if row.id in rows:
-                continue
-            owners = held_by[(row.type, row.value)]
+    if linking or customer_id is not None:
+        members, found = _linked(db, shop_id, sorted(linking), customer_id)
+        for eid, (row, owners) in found.items():
+            if eid in rows or (row.type == "customer" and row.value == str(customer_id)):
+                continue  # found by the order's own keys already
+            rows[eid] = row
             if customer_id in owners:
-                rows[row.id] = row
-                hit_by[row.id] = (row.type, row.value)
-                own_history.add(row.id)
+                hit_by[eid] = (row.type, row.value)
+                own_history.add(eid)
             else:
-                rows[row.id] = row
-                linked_owner[row.id] = min(owners)
+                linked_owner[eid] = min(owners)
 
     live = {eid: row for eid, row in rows.items() if row.expires_at is None or row.expires_at > at}
     # One block of a linked customer puts entries on them and on each of their identifiers; the order
@@ -352,6 +344,33 @@ def match(
     result = _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
     result.linked_customers = len(members - {customer_id})
     return result
+
+
+def _linked(
+    db: _Driver, shop_id: int, linking: list[Key], customer_id: int | None
+) -> tuple[set[int], dict[int, tuple[EntryRow, set[int]]]]:
+    """Return the members of the order's link clusters and the entries on them, with who holds each."""
+    if len(linking) > _MAX_LINKING_KEYS:
+        raise ValueError(f"{len(linking)} linking keys in one match; at most {_MAX_LINKING_KEYS}")
+    parts = [_SQL_HOLDER_PROBE] * len(linking)
+    params: list[Any] = [x for t, v in linking for x in (shop_id, t, v)]
+    if customer_id is not None:
+        parts.append(_SQL_OWN_CLUSTER)
+        params.append(customer_id)
+    members = {row[0] for row in db.run(_SQL_MEMBERS.replace("{holders}", " UNION ALL ".join(parts)), params)}
+    found: dict[int, tuple[EntryRow, set[int]]] = {}
+    if not members:
+        return members, found
+    ids = padded(sorted(members))  # a handful of statement shapes, not one per cluster size
+    scope, expires = db.scope, db.expires
+    for _tag, owner, *r in db.run(_SQL_MEMBER_ENTRIES, [shop_id, *ids, shop_id, *ids], ids=ids):
+        held = found.get(r[0])
+        if held is None:
+            row = EntryRow(*r[:8], scope(r[8]) if scope else r[8], expires(r[9]) if expires else r[9], r[10])
+            found[r[0]] = (row, {owner})
+        else:
+            held[1].add(owner)
+    return members, found
 
 
 def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storeguard.orders.schemas import MinorUnits
@@ -106,6 +107,16 @@ class DecisionRead(BaseModel):
     duration_us: int
     verification: dict[str, Any] | None = None
     created_at: datetime | None = None
+
+
+def decision_json(answer: dict[str, Any]) -> bytes:
+    """Write a fresh decision (``ScreenResult.as_dict``) as ``DecisionRead`` JSON, without validating it.
+
+    The checkout answer is built by storeguard itself, so running it through the model again only
+    cost time; a test holds this equal to ``DecisionRead.model_validate(answer).model_dump_json()``.
+    """
+    reasons = [{**r, "path": r.get("path"), "lines": r.get("lines")} for r in answer["reasons"]]
+    return orjson.dumps({"id": None, **answer, "reasons": reasons, "created_at": None})
 
 
 class ReviewNoteRead(BaseModel):
