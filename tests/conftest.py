@@ -26,9 +26,7 @@ from storeguard.core.enums import Role
 
 import_all_models()
 
-PG_URL = os.environ.get(
-    "STOREGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("STOREGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("STOREGUARD_REQUIRE_POSTGRES") == "1"
 # The platforms' reference data lives in ../shared beside the checkout (nearest one up the tree).
 SHARED = next(

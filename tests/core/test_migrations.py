@@ -32,7 +32,9 @@ def test_migrations_match_models(empty_database_url):
     engine = make_engine(empty_database_url)
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            )
     finally:
         engine.dispose()
     assert diff == []

@@ -306,7 +306,9 @@ def test_two_processes_import_what_one_process_imports_also_when_interrupted_and
     session.commit()
     history = _history(8)
     unusual = shopify_order(id=990, name="#990", refunds=[shopify_refund(id=991, order_id=990)])
-    unusual["refunds"][0]["refund_line_items"][0]["line_item_id"] = 123  # a line it lacks: stored, refund refused
+    unusual["refunds"][0]["refund_line_items"][0]["line_item_id"] = (
+        123  # a line it lacks: stored, refund refused
+    )
     rows = [json.dumps(o) for o in history]
     rows.insert(3, "{not json")
     rows.append(json.dumps(unusual))

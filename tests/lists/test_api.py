@@ -200,7 +200,9 @@ def test_reason_codes_are_listed_and_an_admin_adds_one(client, session: Session,
     assert refused.status_code == 403
 
 
-def test_a_misspelt_evidence_field_is_refused_by_name_and_blocks_nobody(client, session: Session, auth) -> None:
+def test_a_misspelt_evidence_field_is_refused_by_name_and_blocks_nobody(
+    client, session: Session, auth
+) -> None:
     headers = auth(Role.agent)
     shop = make_shop(session)
     customer = make_customer(session, shop)

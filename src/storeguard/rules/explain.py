@@ -44,6 +44,10 @@ def format_value(value: Any, kind: FactType | None = None) -> str:
         return "null"
     if value is True or value is False:
         return "true" if value else "false"
+    if type(value) is float and kind is not FactType.integer:  # money, the commonest case, first
+        if abs(value * 100 - round(value * 100)) < 1e-6:
+            return f"{value:.2f}"
+        return f"{value:.4f}".rstrip("0")
     if isinstance(value, str):
         return format_literal(value)
     if isinstance(value, int | float):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from threading import Lock
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -127,10 +129,17 @@ class ActiveRuleset:
     rules: tuple[ActiveRule, ...]
     # Rules that no longer compile (a fact was retired): skipped, and named so someone can fix them.
     broken: tuple[tuple[int, str], ...] = ()
+    # Each rule's test, paired with it once: screening runs every rule on every order.
+    _tests: tuple[tuple[Callable[[Any], bool], ActiveRule], ...] = field(
+        default=(), init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_tests", tuple((r.compiled.matches, r) for r in self.rules))
 
     def matching(self, facts: dict[str, object]) -> list[ActiveRule]:
         """Return the rules that fire on these facts, in evaluation order."""
-        return [r for r in self.rules if r.compiled.matches(facts)]
+        return [rule for test, rule in self._tests if test(facts)]
 
 
 _CACHE: OrderedDict[tuple[str, int | None], ActiveRuleset] = OrderedDict()
