@@ -18,6 +18,7 @@ from storeguard.rules.compiler import CompiledRule, compile_rule
 from storeguard.rules.enums import RulesErrorCode as E
 from storeguard.rules.errors import RuleError
 from storeguard.rules.facts import FACTS
+from storeguard.rules.index import RuleIndex
 from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleVersion
 from storeguard.rules.named_lists import NamedLists
 
@@ -129,17 +130,23 @@ class ActiveRuleset:
     rules: tuple[ActiveRule, ...]
     # Rules that no longer compile (a fact was retired): skipped, and named so someone can fix them.
     broken: tuple[tuple[int, str], ...] = ()
-    # Each rule's test, paired with it once: screening runs every rule on every order.
-    _tests: tuple[tuple[Callable[[Any], bool], ActiveRule], ...] = field(
-        default=(), init=False, repr=False, compare=False
-    )
+    # Each rule's test, and the index of their guards (``rules.index``): screening runs every
+    # order past the rule set, and a shop may have hundreds of threshold rules.
+    _tests: tuple[Callable[[Any], bool], ...] = field(default=(), init=False, repr=False, compare=False)
+    _index: RuleIndex = field(default_factory=lambda: RuleIndex(()), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_tests", tuple((r.compiled.matches, r) for r in self.rules))
+        object.__setattr__(self, "_tests", tuple(r.compiled.matches for r in self.rules))
+        object.__setattr__(self, "_index", RuleIndex([r.compiled.tree.condition for r in self.rules]))
 
     def matching(self, facts: dict[str, object]) -> list[ActiveRule]:
         """Return the rules that fire on these facts, in evaluation order."""
-        return [rule for test, rule in self._tests if test(facts)]
+        tests, rules = self._tests, self.rules
+        return [rules[i] for i in self._index.candidates(facts) if tests[i](facts)]
+
+    def matching_every_rule(self, facts: dict[str, object]) -> list[ActiveRule]:
+        """Return the same as ``matching`` by running every rule (the reference the index is held to)."""
+        return [r for r in self.rules if r.compiled.matches(facts)]
 
 
 _CACHE: OrderedDict[tuple[str, int | None], ActiveRuleset] = OrderedDict()
