@@ -2,7 +2,10 @@
 
 Orders in the date range are read in one pass as columns; only the facts the rules use are
 computed (order amounts, the customer's history as it stood at each order, email, countries and
-line aggregates), so a rule over a million orders runs in seconds. Facts that need the whole
+line aggregates), so a rule over a million orders runs in seconds. The rules' simple conditions
+(an amount or text column against a constant) are translated to SQL exactly (rules.sql), so the
+database marks the orders a rule could fire on and only those get facts; Python still decides,
+and ``pushdown=False`` runs without the translation, as the reference. Facts that need the whole
 screening pipeline (lists, links, velocity, signals) take the slow path: each order's facts are
 built by ``screen()`` with the clock at the order's time; customer refunds and returns are then
 as they stand today. The answer says which path ran.
@@ -215,7 +218,7 @@ def _bad_ids(session: Session, shop_id: int, date_from: datetime, date_to: datet
         bad_outcome_condition(),
         case((o.created_at >= date_from, case((o.created_at < date_to, 1), else_=0)), else_=0) == 1,
     )
-    return set(session.connection().execute(stmt).scalars())
+    return {row[0] for row in stream_once(session, stmt)}
 
 
 def _columnar(
@@ -375,7 +378,7 @@ def _sql_facts(scale: int) -> dict[str, SqlFact]:
 def _count(session: Session, in_range: tuple[Any, ...]) -> tuple[int, int]:
     """Return how many orders the range holds and their revenue."""
     o = Order.__table__.c
-    n, revenue = session.connection().execute(select(func.count(), func.sum(o.total)).where(*in_range)).one()
+    n, revenue = session.execute(select(func.count(), func.sum(o.total)).where(*in_range)).one()
     return int(n), int(revenue or 0)
 
 
