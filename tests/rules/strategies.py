@@ -130,3 +130,61 @@ def fact_value(name: str, nullable: bool = True) -> st.SearchStrategy[object]:
 def draw_facts(data: st.DataObject, names: frozenset[str], nullable: bool = True) -> dict[str, object]:
     """Draw a fact row holding just ``names`` (a missing key reads as null too)."""
     return {name: data.draw(fact_value(name, nullable), label=name) for name in sorted(names)}
+
+
+# Conditions a backtest can push down to SQL (amounts and text from the order's own columns,
+# compared with constants), mixed with facts only Python has (history, email, arithmetic).
+SQL_WORDS = ["NOK", "USD", "", "nok", "NG", "api", "web", "x'y"]
+MONEY_FIELDS = ["order.total", "order.subtotal", "order.shipping"]
+TEXT_FIELDS = ["order.currency", "order.source"]
+amounts = st.one_of(
+    st.integers(min_value=0, max_value=10**6),
+    # the parser's largest number is 10**15; arithmetic on constants goes past it
+    st.sampled_from([0, 1, 40, 300, 2500, 4000.005, 4000.01, 0.1, 2**53 / 100, 2**53 // 100 + 0.01, 10**15]),
+    st.floats(min_value=0, max_value=1e15, allow_nan=False, allow_infinity=False).map(lambda f: round(f, 3)),
+)
+
+
+def _amount() -> st.SearchStrategy[Node]:
+    """A number the rule folds: plain, negated, or arithmetic (a division by zero is unknown)."""
+    num = amounts.map(Num)
+    return st.one_of(
+        num,
+        num.map(Neg),
+        st.builds(
+            Arith, st.sampled_from(["+", "-", "*", "/"]), num, st.sampled_from([0, 1, 3, 10**15]).map(Num)
+        ),
+    )
+
+
+_OPS = st.sampled_from(["==", "!=", "<", "<=", ">", ">="])
+_EQ = st.sampled_from(["==", "!="])
+_money = st.sampled_from(MONEY_FIELDS).map(Field)
+_text = st.sampled_from(TEXT_FIELDS).map(Field)
+_word = st.sampled_from(SQL_WORDS)
+_sql_leaves = st.one_of(
+    st.builds(Compare, _OPS, _money, _amount()),
+    st.builds(Compare, _OPS, _amount(), _money),
+    st.builds(Compare, _EQ, _text, _word.map(Str)),
+    st.builds(Compare, _EQ, _word.map(Str), _text),
+    st.builds(In, _money, st.lists(amounts, max_size=4).map(lambda v: ListLit(tuple(v))), st.booleans()),
+    st.builds(In, _text, st.lists(_word, max_size=4).map(lambda v: ListLit(tuple(v))), st.booleans()),
+    st.builds(In, _text, st.just(ListRef("high_risk_countries")), st.booleans()),
+    st.builds(IsNull, st.one_of(_money, _text), st.booleans()),
+    st.booleans().map(Bool),
+    # Python only
+    st.builds(Compare, _OPS, st.just(Field("customer.orders_count")), st.integers(0, 3).map(Num)),
+    st.builds(Compare, _OPS, st.just(Field("customer.total_spent")), amounts.map(Num)),
+    st.just(Field("order.is_first_order")),
+    st.builds(Compare, st.just("=="), st.just(Field("email.domain")), _word.map(Str)),
+    st.builds(Compare, _OPS, st.builds(Arith, st.just("+"), _money, amounts.map(Num)), amounts.map(Num)),
+)
+sql_conditions = st.recursive(
+    _sql_leaves,
+    lambda sub: st.one_of(
+        st.builds(Not, sub),
+        st.builds(IsNull, sub, st.booleans()),
+        st.builds(BoolOp, st.sampled_from(["and", "or"]), st.lists(sub, min_size=2, max_size=3).map(tuple)),
+    ),
+    max_leaves=6,
+)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import Invalid
+from storeguard.rules.nodes import Node, Rule, unparse
 from storeguard.screening.backtest import backtest
+from tests.rules.strategies import sql_conditions
 from tests.screening.support import make_store, new_customer, past_order
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -109,3 +113,102 @@ def test_backtest_refuses_a_bad_rule_naming_it(session: Session) -> None:
             date_to=T0 + timedelta(days=1),
         )
     assert (err.value.code, err.value.field) == ("invalid_rule", "rules.0")
+
+
+def test_backtest_counts_the_history_before_the_range(session: Session) -> None:
+    store = _history(session)
+    # from day 2: the loyal customer's first order (a 300.00 shirt, day 1) is history
+    result = backtest(
+        session,
+        shop_id=store.shop.id,
+        sources=["block if customer.orders_count == 1 and customer.total_spent >= 300"],
+        date_from=T0 + timedelta(days=2),
+        date_to=T0 + timedelta(days=30),
+    ).as_dict()
+    assert (result["orders"], result["stopped"], result["stopped_good"]) == (3, 1, 1)
+    assert result["stopped_revenue"] == "2500.00"
+
+
+def test_backtest_line_facts_of_orders_without_lines_are_zero_as_screening_says(session: Session) -> None:
+    store = make_store(session)
+    order = past_order(session, store, new_customer(session, store), created_at=T0 + timedelta(days=1))
+    order.line_items.clear()
+    session.flush()
+    result = backtest(
+        session,
+        shop_id=store.shop.id,
+        sources=["block if order.item_count == 0"],
+        date_from=T0,
+        date_to=T0 + timedelta(days=30),
+    ).as_dict()
+    assert result["stopped"] == 1
+
+
+def _mixed(session: Session):  # noqa: ANN202
+    """The history, plus orders with nulls: no customer, no email, no address; a cancelled one; a POS sale."""
+    store = _history(session)
+    at = lambda d: T0 + timedelta(days=d)  # noqa: E731
+    past_order(session, store, None, shipping_address=None, billing_address=None, created_at=at(5))
+    repeat = new_customer(session, store)
+    past_order(session, store, repeat, lines=[(store.shirt, 2)], created_at=at(6), status="cancelled")
+    past_order(session, store, repeat, lines=[(store.sneaker, 1)], created_at=at(7), source="pos")
+    past_order(session, store, repeat, lines=[(store.shirt, 1)], shipping=4900, created_at=at(8))
+    return store
+
+
+PUSHDOWN_CASES = [
+    ["block if order.total > 1000"],
+    ["review if order.total > 1000 and order.is_first_order"],
+    ["block if order.total >= 2500 or order.currency == 'USD'"],
+    ["verify if not (order.total < 300) and email.domain == 'mailinator.com'"],
+    ["block if order.shipping_country is null and order.total > 100"],
+    ["allow if order.total > 1", "review if order.subtotal in [300, 2500]"],
+    ["block if customer.total_spent > 100 or order.total == 2500", "verify if order.item_count > 1"],
+    ["review if order.source != 'web' and customer.orders_count >= 1"],
+    ["block if order.shipping > 0 and not order.is_first_order"],
+    ["block if order.total is null"],
+    ["block if 1 > 0"],
+]
+
+
+def _answer(session: Session, store, sources: list[str], *, pushdown: bool) -> dict:  # noqa: ANN001
+    result = backtest(
+        session,
+        shop_id=store.shop.id,
+        sources=sources,
+        date_from=T0 + timedelta(days=2),
+        date_to=T0 + timedelta(days=30),
+        pushdown=pushdown,
+    ).as_dict()
+    result.pop("seconds")
+    return result
+
+
+@pytest.mark.parametrize("sources", PUSHDOWN_CASES, ids=lambda s: " / ".join(s))
+def test_backtest_pushdown_gives_the_answer_of_the_python_path(session: Session, sources: list[str]) -> None:
+    store = _mixed(session)
+    assert _answer(session, store, sources, pushdown=True) == _answer(session, store, sources, pushdown=False)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["block", "review", "allow"]), sql_conditions), min_size=1, max_size=2)
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_backtest_pushdown_gives_the_answer_of_the_python_path_for_any_rule(
+    session: Session, rules: list[tuple[str, Node]]
+) -> None:
+    sources = [unparse(Rule(action, condition)) for action, condition in rules]
+    store = _store_once(session)
+    try:
+        expected = _answer(session, store, sources, pushdown=False)
+    except Invalid:
+        assume(False)
+    assert _answer(session, store, sources, pushdown=True) == expected
+
+
+def _store_once(session: Session):  # noqa: ANN202
+    """The mixed store, made on the first example of a property test and kept for the others."""
+    store = session.info.get("backtest_store")
+    if store is None:
+        store = session.info["backtest_store"] = _mixed(session)
+    return store

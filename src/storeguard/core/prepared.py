@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Dialect
@@ -51,7 +52,7 @@ class _Compiled:
         # The statement's own constants (status names, LIKE patterns); the caller supplies the rest.
         self.defaults = dict(compiled.construct_params(_check=False))
         self.binds: dict[str, Callable[[Any], Any]] = {}
-        for name, bind in compiled.binds.items():
+        for bind, name in compiled.bind_names.items():  # by the name in the SQL (anonymous ones too)
             if dialect.name == "sqlite" and isinstance(bind.type, UTCDateTime):
                 self.binds[name] = _sqlite_time  # the same text, several times cheaper
                 continue
@@ -63,6 +64,16 @@ class _Compiled:
             processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
             if processor is not None:
                 self.results.append((i, processor))
+
+    def convert(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Return the rows with their values converted as the ORM would (JSON, timestamps)."""
+        converted = []
+        for row in rows:
+            out = list(row)
+            for i, processor in self.results:
+                out[i] = processor(out[i])
+            converted.append(tuple(out))
+        return converted
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         params = {**self.defaults, **values}
@@ -131,15 +142,7 @@ class Prepared:
         db = driver(session)
         compiled = self._for(db.dialect, shape)
         rows = db.run(compiled.sql, compiled.parameters(values))
-        if compiled.results:
-            converted = []
-            for row in rows:
-                out = list(row)
-                for i, processor in compiled.results:
-                    out[i] = processor(out[i])
-                converted.append(tuple(out))
-            return converted
-        return rows
+        return compiled.convert(rows) if compiled.results else rows
 
     def stream(
         self,
@@ -149,25 +152,36 @@ class Prepared:
         size: int = 20_000,
     ) -> Iterator[tuple[Any, ...]]:
         """Run the statement and yield its rows in batches, for scans too big to hold twice."""
-        db = driver(session)
-        compiled = self._for(db.dialect, shape)
-        cursor = db.dbapi.cursor()
-        try:
-            cursor.execute(compiled.sql, compiled.parameters(values))
-            while batch := cursor.fetchmany(size):
-                if not compiled.results:
-                    yield from batch
-                    continue
-                for row in batch:
-                    out = list(row)
-                    for i, processor in compiled.results:
-                        out[i] = processor(out[i])
-                    yield tuple(out)
-        finally:
-            cursor.close()
+        return chain.from_iterable(_batches(session, lambda d: self._for(d, shape), values, size))
 
     def one(
         self, session: Session | Driver, values: Mapping[str, Any], shape: tuple[Any, ...] = ()
     ) -> tuple[Any, ...]:
         """Run a statement that returns exactly one row (an aggregate) and return that row."""
         return self.rows(session, values, shape)[0]
+
+
+def stream_once(session: Session, stmt: Select[Any], size: int = 20_000) -> Iterator[tuple[Any, ...]]:
+    """Run a statement built for one call (its SQL is not worth keeping) and yield its rows as tuples.
+
+    For one big scan: the rows skip SQLAlchemy's row objects, as a ``Prepared`` statement's do.
+    """
+    return chain.from_iterable(_batches(session, lambda d: _Compiled(stmt, d), {}, size))
+
+
+def _batches(
+    session: Session | Driver, compile: Callable[[Dialect], _Compiled], values: Mapping[str, Any], size: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield the rows in lists (run on the first request, as a query on the session would be).
+
+    The caller chains the lists: a row then costs no Python call on its way out.
+    """
+    db = driver(session)
+    compiled = compile(db.dialect)
+    cursor = db.dbapi.cursor()
+    try:
+        cursor.execute(compiled.sql, compiled.parameters(values))
+        while batch := cursor.fetchmany(size):
+            yield compiled.convert(batch) if compiled.results else batch
+    finally:
+        cursor.close()

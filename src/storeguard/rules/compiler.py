@@ -276,6 +276,15 @@ def _build(node: Node, lists: Mapping[str, frozenset[str]]) -> Fn | _Const:
     return fn
 
 
+NOT_CONSTANT = object()
+
+
+def constant_value(node: Node, lists: Mapping[str, frozenset[str]]) -> Any:
+    """Return the value ``node`` has whatever the facts (folded as a compiled rule folds it), or NOT_CONSTANT."""
+    built = _build(node, lists)
+    return built.value if isinstance(built, _Const) else NOT_CONSTANT
+
+
 def _operands(node: Node) -> list[Node]:
     match node:
         case Not(operand=o) | Neg(operand=o) | IsNull(operand=o):

@@ -2,7 +2,10 @@
 
 Orders in the date range are read in one pass as columns; only the facts the rules use are
 computed (order amounts, the customer's history as it stood at each order, email, countries and
-line aggregates), so a rule over a million orders runs in seconds. Facts that need the whole
+line aggregates), so a rule over a million orders runs in seconds. The rules' simple conditions
+(an amount or text column against a constant) are translated to SQL exactly (rules.sql), so the
+database marks the orders a rule could fire on and only those get facts; Python still decides,
+and ``pushdown=False`` runs without the translation, as the reference. Facts that need the whole
 screening pipeline (lists, links, velocity, signals) take the slow path: each order's facts are
 built by ``screen()`` with the clock at the order's time; customer refunds and returns are then
 as they stand today. The answer says which path ran.
@@ -17,19 +20,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, frozen
 from storeguard.core.errors import Invalid, NotFound
 from storeguard.core.money import exponent, to_decimal_str
-from storeguard.core.prepared import Prepared
+from storeguard.core.prepared import stream_once
 from storeguard.customers.disposable import is_disposable
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import LineItem, Order
 from storeguard.rules import CompiledRule, RuleError, compile_rule
 from storeguard.rules.facts import FACTS
 from storeguard.rules.service import ActiveRuleset, resolver_for
+from storeguard.rules.sql import SqlFact, candidates
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
 from storeguard.screening.facts import country_of
@@ -113,9 +117,18 @@ def compile_drafts(session: Session, shop_id: int, sources: list[str]) -> list[C
 
 
 def backtest(
-    session: Session, *, shop_id: int, sources: list[str], date_from: datetime, date_to: datetime
+    session: Session,
+    *,
+    shop_id: int,
+    sources: list[str],
+    date_from: datetime,
+    date_to: datetime,
+    pushdown: bool = True,
 ) -> BacktestResult:
-    """Run draft rules over the shop's orders created in [date_from, date_to)."""
+    """Run draft rules over the shop's orders created in [date_from, date_to).
+
+    ``pushdown=False`` evaluates every order in Python: the reference the SQL pushdown is tested against.
+    """
     import time
 
     started = time.perf_counter()
@@ -136,37 +149,34 @@ def backtest(
         path=path,
         rules=[{"source": r.source, "action": r.action} for r in rules],
     )
+    # An order is stopped by its strongest matching action when that is above allow: allow rules
+    # never change the answer, so only the others are evaluated.
+    stopping = [r for r in rules if STRENGTH[Outcome(r.action)] > 0]
+    tally = _Tally()
     orders = (
-        _columnar(session, shop, used, date_from, date_to)
+        _columnar(session, shop, stopping, date_from, date_to, tally, pushdown=pushdown)
         if path == "columnar"
-        else _full(session, shop, date_from, date_to)
+        else _full(session, shop, date_from, date_to, tally)
     )
-    strength = [(r.matches, STRENGTH[Outcome(r.action)]) for r in rules]
+    strength = [(r.matches, STRENGTH[Outcome(r.action)]) for r in stopping]
     stopped: list[tuple[int, int | None, int, int]] = []  # order id, customer id, total, strength
-    count = revenue = 0
     if len(strength) == 1:
         # One rule: the decision is its action or nothing (the common draft, kept to one call per order).
         (matches, best), keep = strength[0], stopped.append
         for order_id, customer_id, total, facts in orders:
-            count += 1
-            revenue += total
             if matches(facts):
                 keep((order_id, customer_id, total, best))
-        if best <= 0:
-            stopped.clear()
     else:
         for order_id, customer_id, total, facts in orders:
-            count += 1
-            revenue += total
             best = -1
             for matches, s in strength:
                 if s > best and matches(facts):
                     best = s
             if best > 0:
                 stopped.append((order_id, customer_id, total, best))
-    result.orders, result.revenue = count, revenue
-    result.bad_total = _count_bad(session, shop.id, date_from, date_to)
-    bad = _bad_among(session, [order_id for order_id, *_ in stopped])
+    result.orders, result.revenue = tally.orders, tally.revenue
+    bad = _bad_ids(session, shop.id, date_from, date_to)
+    result.bad_total = len(bad)
     good_customers: set[int] = set()
     by_action: dict[str, int] = defaultdict(int)
     names = {o.strength: o.value for o in Outcome}
@@ -187,122 +197,135 @@ def backtest(
     return result
 
 
-def _bad_statement(ids: int) -> Select[Any]:
-    return select(Order.id).where(
-        Order.id.in_([bindparam(f"id_{i}", type_=BigInteger) for i in range(ids)]), bad_outcome_condition()
-    )
+@dataclass(slots=True)
+class _Tally:
+    """How many orders the range holds and their revenue, filled in by the scan that reads them."""
+
+    orders: int = 0
+    revenue: int = 0
 
 
-_BAD_AMONG = Prepared(_bad_statement)
-_CHUNK = 500  # ids per statement: under every driver's parameter limit, and few shapes to compile
+def _bad_ids(session: Session, shop_id: int, date_from: datetime, date_to: datetime) -> set[int]:
+    """Return the range's orders that turned bad, reading the shop's orders in table order.
 
-
-def _bad_among(session: Session, order_ids: list[int]) -> set[int]:
-    """Return which of these orders turned bad, by primary key (the stopped orders are few)."""
-    found: set[int] = set()
-    for start in range(0, len(order_ids), _CHUNK):
-        chunk = order_ids[start : start + _CHUNK]
-        chunk += chunk[-1:] * (_CHUNK - len(chunk))  # pad with a repeat: one compiled shape
-        found.update(
-            r[0] for r in _BAD_AMONG.rows(session, {f"id_{i}": v for i, v in enumerate(chunk)}, (_CHUNK,))
-        )
-    return found
-
-
-def _count_bad(session: Session, shop_id: int, date_from: datetime, date_to: datetime) -> int:
-    """Count the range's orders that turned bad, reading the shop's orders in table order."""
+    One scan answers both how many turned bad and which of the stopped orders did (bad orders are
+    a small share of a shop's orders; the stopped ones may be many).
+    """
     o = Order
     # ``+ 0`` keeps SQLite from walking an index and looking up every row of a wide range one by one.
-    stmt = select(func.count()).where(
+    stmt = select(o.id).where(
         (o.shop_id + 0) == shop_id,
         bad_outcome_condition(),
         case((o.created_at >= date_from, case((o.created_at < date_to, 1), else_=0)), else_=0) == 1,
     )
-    return int(session.connection().execute(stmt).scalar() or 0)
-
-
-def _columnar_statement(columns: tuple[str, ...]) -> Select[Any]:
-    o = Order.__table__.c
-    return (
-        select(o.id, o.customer_id, o.total, *(o[name] for name in columns))
-        .where(
-            o.shop_id == bindparam("shop_id", type_=BigInteger),
-            o.created_at >= bindparam("date_from", type_=o.created_at.type),
-            o.created_at < bindparam("date_to", type_=o.created_at.type),
-        )
-        .order_by(o.created_at, o.id)
-    )
-
-
-_COLUMNAR = Prepared(_columnar_statement)
+    return {row[0] for row in stream_once(session, stmt)}
 
 
 def _columnar(
-    session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime
+    session: Session,
+    shop: Shop,
+    rules: list[CompiledRule],
+    date_from: datetime,
+    date_to: datetime,
+    tally: _Tally,
+    *,
+    pushdown: bool,
 ) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
-    """Yield each order in time order with the facts the rules use.
+    """Yield the orders the rules may fire on, in time order, with the facts the rules use.
+
+    Every order of the range is counted in ``tally``. With ``pushdown`` the database first tells
+    which orders can match (the rules' simple conditions, translated exactly by rules.sql); only
+    those get facts and reach the rules, which still decide. The customer's history is kept for
+    every order, candidate or not, since it is a running count in time order.
 
     The facts mapping is one dict updated in place for every order (the caller evaluates it before
     asking for the next): building a fresh dict per order cost more than the rules.
     """
+    o = Order.__table__.c
+    in_range = (o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
+    if not rules:
+        tally.orders, tally.revenue = _count(session, in_range)
+        return
+    used = set().union(*(r.fields_used for r in rules))
+    scale = 10 ** exponent(shop.currency)
+    wanted = candidates(rules, _sql_facts(scale)) if pushdown else None
+    want_history = bool(used & _HISTORY_FACTS)
+    want_spent = "customer.total_spent" in used
     want_email = bool(used & _EMAIL_FACTS)
     want_country = bool(used & _COUNTRY_FACTS)
-    extra = [name for name, fact in _PLAIN_COLUMNS if fact in used]
+    want_lines = bool(used & _LINE_FACTS)
+
+    extra = [name for name, fact in _PLAIN_COLUMNS if fact in used and name != "total"]  # total: always read
     if want_email:
         extra += ["email", "browser_ip"]
     if want_country:
         extra += ["shipping_address", "billing_address"]
-    if used & {"customer.total_spent"}:
-        extra.append("status")
-    columns = tuple(extra)
-    at = {name: 3 + i for i, name in enumerate(columns)}
+    # A row: customer, total, the order's id (NULL for an order the rules cannot fire on, read only
+    # for the history), its status when the rules want what the customer spent, then the columns.
+    selected: list[Any] = [o.customer_id, o.total, o.id]
+    conditions: list[Any] = list(in_range)
+    counting = True
+    if wanted is not None and want_history:
+        # Every order is read for the history, and only the candidates' other columns: SQLite then
+        # skips a non-candidate's table row.
+        selected = [o.customer_id, o.total, case((wanted, o.id))]
+        extra_columns = [case((wanted, o[name])) for name in extra]
+    else:
+        if wanted is not None:
+            conditions.append(wanted)
+            tally.orders, tally.revenue = _count(session, in_range)
+            counting = False
+        extra_columns = [o[name] for name in extra]
+    if want_spent:
+        selected.append(o.status)
+    at = {"total": 1} | {name: len(selected) + i for i, name in enumerate(extra)}
+    selected += extra_columns
+    stmt = select(*selected).where(*conditions).order_by(o.created_at, o.id)
 
     # The customer's history as it stood at each order: what came before the range, then a running count.
-    o = Order
-    want_history = bool(used & _HISTORY_FACTS)
-    history: dict[int, list[int]] = {}
+    counts: dict[int, int] = {}
+    spent: dict[int, int] = {}
     if want_history:
-        spent = func.sum(case((o.status != OrderStatus.cancelled.value, o.total), else_=0))
-        before = select(o.customer_id, func.count(o.id), spent).where(
-            o.shop_id == shop.id, o.created_at < date_from, o.customer_id.is_not(None)
-        )
-        history = {
-            cid: [int(n), int(s or 0)]
-            for cid, n, s in session.connection().execute(before.group_by(o.customer_id))
-        }
-    in_range = (o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
-    lines = _line_aggregates(session, shop, in_range) if used & _LINE_FACTS else {}
+        _history_before(session, shop.id, date_from, counts, spent if want_spent else None)
+    lines = (
+        _line_aggregates(session, shop, in_range if wanted is None else (*in_range, wanted))
+        if want_lines
+        else {}
+    )
 
-    scale = 10 ** exponent(shop.currency)
     money = [(fact, at[name]) for name, fact in _PLAIN_COLUMNS if fact in used and name in _MONEY]
     texts = [(fact, at[name]) for name, fact in _PLAIN_COLUMNS if fact in used and name not in _MONEY]
     cancelled = OrderStatus.cancelled.value
-    want_spent = "status" in at
-    status_at = at.get("status", 0)
+    counts_get, spent_get = counts.get, spent.get
+    n = s = 0
+    count = revenue = 0
     facts: dict[str, Any] = {}
-    values = {"shop_id": shop.id, "date_from": date_from, "date_to": date_to}
-    for r in _COLUMNAR.stream(session, values, (columns,)):
-        order_id, cid, total = r[0], r[1], r[2]
+    for r in stream_once(session, stmt):
+        cid, total, order_id = r[0], r[1], r[2]
+        count += 1
+        revenue += total
+        if want_history:
+            if cid is None:
+                n = s = 0
+            else:
+                n = counts_get(cid, 0)
+                counts[cid] = n + 1
+                if want_spent:
+                    s = spent_get(cid, 0)
+                    if r[3] != cancelled:
+                        spent[cid] = s + total
+            if order_id is None:
+                continue
+            facts["customer.orders_count"] = n
+            facts["order.is_first_order"] = n == 0
+            if want_spent:
+                facts["customer.total_spent"] = s / scale
         if money:
             for name, i in money:
-                facts[name] = r[i] / scale
+                facts[name] = r[i] / scale  # as _sql_facts says: the pushdown relies on it
         if texts:
             for name, i in texts:
                 facts[name] = r[i]
-        if want_history:
-            h = history.get(cid)
-            if h is None:
-                h = [0, 0]
-                if cid is not None:
-                    history[cid] = h
-            n = h[0]
-            facts["customer.orders_count"] = n
-            facts["order.is_first_order"] = n == 0
-            h[0] = n + 1
-            if want_spent:
-                facts["customer.total_spent"] = h[1] / scale
-                if r[status_at] != cancelled:
-                    h[1] += total
         if want_email:
             email, ip = r[at["email"]], r[at["browser_ip"]]
             address = email.strip().lower() if email else None
@@ -315,9 +338,48 @@ def _columnar(
             ship, bill = r[at["shipping_address"]], r[at["billing_address"]]
             facts["order.shipping_country"] = country_of(json.loads(ship) if isinstance(ship, str) else ship)
             facts["order.billing_country"] = country_of(json.loads(bill) if isinstance(bill, str) else bill)
-        if lines:
+        if want_lines:
             facts.update(lines.get(order_id) or _EMPTY_LINES)
         yield order_id, cid, total, facts
+    if counting:
+        tally.orders, tally.revenue = count, revenue
+
+
+def _history_before(
+    session: Session, shop_id: int, date_from: datetime, counts: dict[int, int], spent: dict[int, int] | None
+) -> None:
+    """Count each customer's orders before the range (and what they spent, unless cancelled).
+
+    Summed here rather than grouped in SQL: SQLite would walk the customer index and look up every
+    order of the shop, where this reads the shop's (shop, time) index alone.
+    """
+    o = Order.__table__.c
+    stmt = select(o.customer_id, o.total, o.status).where(o.shop_id == shop_id, o.created_at < date_from)
+    cancelled = OrderStatus.cancelled.value
+    counts_get, spent_get = counts.get, (spent if spent is not None else {}).get
+    for cid, total, status in stream_once(session, stmt):
+        if cid is None:
+            continue
+        counts[cid] = counts_get(cid, 0) + 1
+        if spent is not None and status != cancelled:
+            spent[cid] = spent_get(cid, 0) + total
+
+
+def _sql_facts(scale: int) -> dict[str, SqlFact]:
+    """The facts the database can read from an order's own columns, valued as ``_columnar`` values them."""
+    o = Order.__table__.c
+    facts = {
+        fact: SqlFact(o[name], lambda minor: minor / scale) for name, fact in _PLAIN_COLUMNS if name in _MONEY
+    }
+    facts.update({fact: SqlFact(o[name]) for name, fact in _PLAIN_COLUMNS if name not in _MONEY})
+    return facts
+
+
+def _count(session: Session, in_range: tuple[Any, ...]) -> tuple[int, int]:
+    """Return how many orders the range holds and their revenue."""
+    o = Order.__table__.c
+    n, revenue = session.execute(select(func.count(), func.sum(o.total)).where(*in_range)).one()
+    return int(n), int(revenue or 0)
 
 
 # Order columns read as they are: (column, fact).
@@ -384,7 +446,7 @@ def _line_aggregates(session: Session, shop: Shop, in_range: tuple[Any, ...]) ->
 
 
 def _full(
-    session: Session, shop: Shop, date_from: datetime, date_to: datetime
+    session: Session, shop: Shop, date_from: datetime, date_to: datetime, tally: _Tally
 ) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
     """Yield each order with every fact, built by ``screen()`` with the clock at the order's time."""
     from storeguard.screening.engine import screen
@@ -398,6 +460,8 @@ def _full(
     # Screening with no saved rules: only the facts are wanted here, the drafts are evaluated after.
     empty = ActiveRuleset(policy_version=0, rules=())
     for order in session.scalars(stmt):
+        tally.orders += 1
+        tally.revenue += order.total
         with frozen(order.created_at):
             facts = screen(session, order, ruleset=empty).facts
         yield order.id, order.customer_id, order.total, facts
