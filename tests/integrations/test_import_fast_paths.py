@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from storeguard.core.db import UTCDateTime
 from storeguard.core.errors import Invalid
 from storeguard.customers.models import Customer
-from storeguard.integrations.fastwrite import _sqlite_utc, matches_any
+from storeguard.integrations.fastwrite import matches_any
 from storeguard.integrations.imports.service import import_file
+from storeguard.integrations.render import sqlite_time
 from storeguard.integrations.shopify.mapping import map_order
 from storeguard.integrations.store import apply_fulfillments, apply_refunds, upsert_orders
 from storeguard.orders.models import (
@@ -225,9 +226,9 @@ def test_sqlite_times_are_written_in_sqlalchemys_own_format() -> None:
         datetime(5, 1, 2, 3, 4, 5, 7, tzinfo=UTC),
         datetime(2025, 3, 1, 0, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1))),
     ):
-        assert _sqlite_utc(value) == processor(value)
+        assert sqlite_time(value) == processor(value)
     with pytest.raises(ValueError, match="naive"):
-        _sqlite_utc(datetime(2025, 1, 1))
+        sqlite_time(datetime(2025, 1, 1))
 
 
 def test_json_columns_read_back_the_values_written(session: Session) -> None:

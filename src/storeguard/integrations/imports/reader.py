@@ -42,15 +42,19 @@ def _first_char(path: Path) -> str:
     return ""
 
 
-def iter_json_records(path: Path) -> Iterator[Record]:
-    """Yield the records of a JSON array or of JSON lines, detected from the first character."""
+def iter_json_records(path: Path, *, skip_through: int = 0) -> Iterator[Record]:
+    """Yield the records of a JSON array or of JSON lines, detected from the first character.
+
+    Records through row ``skip_through`` (a resumed import's committed rows) are left out; JSON
+    lines are not even parsed for that.
+    """
     if _first_char(path) == "[":
-        yield from _iter_array(path)
+        yield from (r for r in _iter_array(path) if r.row > skip_through)
     else:
-        yield from _iter_lines(path)
+        yield from _iter_lines(path, skip_through)
 
 
-def _iter_lines(path: Path) -> Iterator[Record]:
+def _iter_lines(path: Path, skip_through: int = 0) -> Iterator[Record]:
     row = 0
     offset = 0
     with path.open("rb") as fh:
@@ -59,6 +63,8 @@ def _iter_lines(path: Path) -> Iterator[Record]:
             if not line.strip():
                 continue
             row += 1
+            if row <= skip_through:
+                continue
             try:
                 value = orjson.loads(line)  # several times faster than json.loads
             except orjson.JSONDecodeError:

@@ -138,7 +138,13 @@ def run_import(
         out = csv.writer(fh)
         if new_report:
             out.writerow(["row", "reason"])
+        postgres = session.get_bind().dialect.name == "postgresql"
         for count, batch in enumerate(batches, start=1):
+            if postgres:
+                # A batch's commit need not wait for the disk: a crash loses at most the last few
+                # batches whole, rows and position together, and the import resumes before them.
+                # The run's last commit below waits, and with it everything before it.
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             outcome = write(session, shop, batch)
             failures = sorted(batch.errors + outcome.failed)
             run.created += outcome.created
@@ -149,7 +155,9 @@ def run_import(
             session.commit()  # the rows and the position together: a resume starts after them
             out.writerows(failures)
             fh.flush()
-            if count & (count - 1) == 0:  # batches 1, 2, 4, 8...: the tables doubled since
+            if (
+                count & (count - 1) == 0 and count <= STATISTICS_UNTIL
+            ):  # batches 1, 2, 4...: the tables doubled
                 refresh_statistics(session)
             if on_progress is not None:
                 on_progress(batch.last_row, batch.offset)
@@ -161,6 +169,11 @@ def run_import(
     return run
 
 
+# Statistics are refreshed after batches 1, 2, 4, ... up to this one. By then the planner knows
+# the platform ids are all but unique and looks them up by index however large the tables grow
+# (it scales its row counts by the tables' current size); analysing 32 and 64 batches' worth
+# cost 2 of an import's 30 seconds of database time per 100,000 orders and changed no plan.
+STATISTICS_UNTIL = 8
 # What an import writes, and so what PostgreSQL's planner must see the size of.
 IMPORTED_TABLES = ("customers", "orders", "line_items", "transactions", "fulfillments", "refunds")
 

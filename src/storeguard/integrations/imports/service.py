@@ -7,14 +7,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import URL, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.config import get_settings
 from storeguard.core.errors import Invalid
 from storeguard.integrations.imports import csv_rows
-from storeguard.integrations.imports.fastorders import write_prepared
+from storeguard.integrations.imports.fastorders import reader_tables, write_prepared
 from storeguard.integrations.imports.orders import (
     write_customers,
     write_orders,
@@ -50,6 +50,11 @@ def _order_currencies(session: Session, shop: Shop) -> dict[str, str]:
     return {pid: cur for pid, cur in rows if pid}
 
 
+def _libpq_url(url: URL) -> str:
+    """The database's URL as libpq takes it (the reader connects with psycopg, not SQLAlchemy)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 Make = Callable[[], Iterable[Any]]
 Write = Callable[[Session, Shop, Any], BatchOutcome]
 
@@ -80,14 +85,19 @@ def plan(
         raise Invalid("import_file_missing", f"no file at {path}", field="file")
     if kind == "shopify":
         settings = get_settings()
+        bind = session.get_bind()
+        kinds, tables = reader_tables()
         reading = Plan(
             path=path,
             shop_id=shop.id,
-            dialect=session.get_bind().dialect.name,
+            dialect=bind.dialect.name,
             refund_arrival_days=(
                 settings.refund_arrival_min_business_days,
                 settings.refund_arrival_max_business_days,
             ),
+            kinds=kinds,
+            tables=tables,
+            database=_libpq_url(bind.engine.url) if bind.dialect.name == "postgresql" else None,
         )
         return partial(prepared_batches, reading, batch_size=batch_size), write_prepared
     if preset is not None and (kind != "orders" or preset not in csv_rows.PRESETS):
