@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Boolean, Date, select
 from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.orm import Session
 
 from storeguard.core.db import UTCDateTime
 from storeguard.customers.models import Customer
-from storeguard.integrations.imports.reader import iter_json_records
+from storeguard.integrations.imports.reader import iter_json_records, record_batches
 from storeguard.integrations.imports.service import import_file
 from storeguard.integrations.render import copy_renderer, sqlite_renderer
 from storeguard.orders.models import LineItem, Order
@@ -187,3 +189,32 @@ def test_lines_name_the_shops_product_when_it_is_mirrored_and_none_otherwise(
         .order_by(LineItem.platform_id)
     )
     assert [tuple(r) for r in lines] == [("9801", product.id), ("9802", None)]
+
+
+def _positions(batches: list[list[Any]]) -> list[list[tuple[int, int, str | None]]]:
+    return [[(r.row, r.offset, r.error) for r in batch] for batch in batches]
+
+
+def test_readers_taking_turns_read_every_batch_once_between_them(tmp_path: Path) -> None:
+    path = tmp_path / "orders.jsonl"
+    path.write_text(
+        "\n".join([json.dumps({"id": i}) if i != 4 else "{broken" for i in range(1, 12)]) + "\n\n"
+    )
+
+    for skip in (0, 3):
+        one = _positions(list(record_batches(path, skip_through=skip, batch_size=2)))
+        turns = [
+            _positions(list(record_batches(path, skip_through=skip, batch_size=2, part=k, parts=2)))
+            for k in (0, 1)
+        ]
+        merged = [batch for pair in zip_longest(*turns) for batch in pair if batch is not None]
+        assert merged == one
+        assert [row for batch in merged for row, _, _ in batch] == list(range(skip + 1, 12))
+
+
+def test_a_json_array_is_read_by_one_reader_only(tmp_path: Path) -> None:
+    path = tmp_path / "orders.json"
+    path.write_text('[{"id": 1}, {"id": 2}]')
+
+    with pytest.raises(ValueError, match="one reader"):
+        list(record_batches(path, batch_size=1, part=0, parts=2))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from storeguard.core.clock import now
-from storeguard.integrations.imports.reader import iter_json_records
+from storeguard.integrations.imports.reader import record_batches
 from storeguard.integrations.mapped import MappedCustomer, MappedOrder, MappingError, quick_pickle
 from storeguard.integrations.render import NULL, copy_renderer, sqlite_renderer
 from storeguard.integrations.rows import (
@@ -182,20 +182,24 @@ def _unwrap(value: Any) -> Any:
     return value["order"] if isinstance(value, dict) and len(value) == 1 and "order" in value else value
 
 
-def prepared_batches(plan: Plan, *, skip_through: int = 0, batch_size: int = 1000) -> Iterator[PreparedBatch]:
-    """Read, map and build the rows of the file's records after row ``skip_through``, in batches."""
+def prepared_batches(
+    plan: Plan, *, skip_through: int = 0, batch_size: int = 1000, part: int = 0, parts: int = 1
+) -> Iterator[PreparedBatch]:
+    """Read, map and build the rows of the file's records after row ``skip_through``, in batches.
+
+    With ``parts`` readers, this one makes every ``parts``-th batch from batch ``part`` on.
+    """
     build = _Builder(plan)
-    records: list[tuple[int, MappedOrder, Any]] = []  # (row, mapped order, text)
-    errors: list[tuple[int, str]] = []
-    count = 0
-    last_row = offset = 0
     try:
-        for record in iter_json_records(plan.path, skip_through=skip_through):
-            count += 1
-            last_row, offset = record.row, record.offset
-            if record.error is not None:
-                errors.append((record.row, record.error))
-            else:
+        for batch in record_batches(
+            plan.path, skip_through=skip_through, batch_size=batch_size, part=part, parts=parts
+        ):
+            records: list[tuple[int, MappedOrder, Any]] = []  # (row, mapped order, text)
+            errors: list[tuple[int, str]] = []
+            for record in batch:
+                if record.error is not None:
+                    errors.append((record.row, record.error))
+                    continue
                 try:
                     mapped = map_order(_unwrap(record.value))
                 except MappingError as exc:
@@ -203,11 +207,7 @@ def prepared_batches(plan: Plan, *, skip_through: int = 0, batch_size: int = 100
                 else:
                     # The text, not the parsed object: far cheaper to send to the writing process.
                     records.append((record.row, mapped, record.value if record.raw is None else record.raw))
-            if count >= batch_size:
-                yield build(records, errors, last_row, offset)
-                records, errors, count = [], [], 0
-        if count:
-            yield build(records, errors, last_row, offset)
+            yield build(records, errors, batch[-1].row, batch[-1].offset)
     finally:
         build.close()
 

@@ -20,8 +20,9 @@ from storeguard.integrations.imports.orders import (
     write_orders,
     write_refunds,
 )
-from storeguard.integrations.imports.pipeline import made_in_child, worth_it
+from storeguard.integrations.imports.pipeline import READERS, made_in_children, worth_it
 from storeguard.integrations.imports.prepared import Plan, prepared_batches
+from storeguard.integrations.imports.reader import is_json_array
 from storeguard.integrations.imports.runner import (
     BATCH,
     BatchOutcome,
@@ -136,14 +137,21 @@ def import_file(
     """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch.
 
     With ``parallel`` (by default: for files of a few megabytes and up, on a multi-core machine)
-    the file is read, mapped and turned into rows in a second process while this one writes.
+    the file is read, mapped and turned into rows in other processes while this one writes.
     """
     make_from, write = plan(session, shop, kind, path, preset, batch_size=batch_size)
     run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
     if parallel is None:
         parallel = worth_it(path.stat().st_size)
     make = partial(make_from, skip_through=run.rows_done)
-    batches = made_in_child(make) if parallel else iter(make())
+    batches: Iterable[Any]
+    if not parallel:
+        batches = iter(make())
+    elif kind == "shopify" and not is_json_array(path):
+        # Readers take turns at the batches (a JSON array is found record by record: one reader).
+        batches = made_in_children([partial(make, part=k, parts=READERS) for k in range(READERS)])
+    else:
+        batches = made_in_children([make])
     try:
         return run_import(
             session, shop, run, batches, write, on_progress=on_progress, stop_after_batches=stop_after_batches
