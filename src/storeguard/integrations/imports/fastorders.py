@@ -12,6 +12,7 @@ whatever the reader marked unusual, are mapped again from their text and upserte
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, select, union_all
@@ -76,15 +77,25 @@ def reader_tables() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
 Link = tuple[int, Sequence[int | None]]
 
 
-def write_prepared(
-    session: Session, shop: Shop, batch: PreparedBatch, *, source: str = "import"
-) -> BatchOutcome:
-    """Write one prepared batch: new orders as rows, stored and unusual ones the careful way."""
-    n = len(batch.platform_ids)
+@dataclass(slots=True)
+class LookedUp:
+    """What a batch's look-ups found, and the customers' ids (stored, or new and now written)."""
+
+    careful: set[int]  # orders to upsert the careful way: stored ones, and what the reader marked
+    customer_ids: list[int | None]  # by customer index; SQLite: the stored ones only
+
+
+def look_up(session: Session, shop: Shop, batch: PreparedBatch) -> LookedUp:
+    """Find the batch's stored orders and customers; on PostgreSQL also write its new customers.
+
+    The first half of ``write_prepared``: on PostgreSQL ``imports.overlap`` commits it on its
+    own, so that the next batch's look-ups see these customers while this batch's orders go in
+    over another connection.
+    """
     careful = set(batch.careful)
-    if n:
-        # The one look-up the batch needs: which of its orders (or their numbers) are stored.
-        # One round trip; a union, not an OR, so that SQLite too looks up both by index.
+    if batch.platform_ids:
+        # Which of its orders (or their numbers) are stored. One round trip; a union, not an
+        # OR, so that SQLite too looks up both by index.
         found = session.execute(
             union_all(
                 select(Order.platform_id, Order.number).where(
@@ -100,12 +111,36 @@ def write_prepared(
         for i, (pid, number) in enumerate(zip(batch.platform_ids, batch.numbers, strict=True)):
             if pid in stored or number in numbers:
                 careful.add(i)
+    customer_ids = _stored_customers(session, shop, batch)
+    text = batch.copy
+    if text is not None:
+        _copy(
+            session,
+            "customers",
+            "".join(line for line, old in zip(text.customers, customer_ids, strict=True) if old is None),
+        )
+        customer_ids = [
+            old if old is not None else new for old, new in zip(customer_ids, text.customer_ids, strict=True)
+        ]
+    return LookedUp(careful, customer_ids)
 
+
+def write_prepared(
+    session: Session, shop: Shop, batch: PreparedBatch, *, source: str = "import"
+) -> BatchOutcome:
+    """Write one prepared batch: new orders as rows, stored and unusual ones the careful way."""
+    return write_looked_up(session, shop, batch, look_up(session, shop, batch), source=source)
+
+
+def write_looked_up(
+    session: Session, shop: Shop, batch: PreparedBatch, found: LookedUp, *, source: str = "import"
+) -> BatchOutcome:
+    """Write a batch whose look-ups ``look_up`` made: the second half of ``write_prepared``."""
+    careful = found.careful
     if batch.copy is not None:
-        created = _copy_batch(session, shop, batch, batch.copy, careful)
+        created = _copy_batch(session, shop, batch, batch.copy, found)
     else:
-        created = _insert_batch(session, shop, batch, careful)
-
+        created = _insert_batch(session, shop, batch, found)
     outcome = BatchOutcome(created, 0, 0, [])
     if careful:
         chosen = sorted(careful)
@@ -153,17 +188,10 @@ def _copy(session: Session, name: str, data: str) -> None:
     copy_text(session, TABLES[name][0], copy_columns(name), data)
 
 
-def _copy_batch(session: Session, shop: Shop, batch: PreparedBatch, text: CopyText, careful: set[int]) -> int:
-    """PostgreSQL: send the new customers' and orders' COPY text, leaving out the careful orders."""
-    stored = _stored_customers(session, shop, batch)
-    _copy(
-        session,
-        "customers",
-        "".join(line for line, old in zip(text.customers, stored, strict=True) if old is None),
-    )
-    customer_ids = [
-        str(old if old is not None else new) for old, new in zip(stored, text.customer_ids, strict=True)
-    ]
+def _copy_batch(session: Session, shop: Shop, batch: PreparedBatch, text: CopyText, found: LookedUp) -> int:
+    """PostgreSQL: send the orders' COPY text with their customers, leaving out the careful orders."""
+    careful = found.careful
+    customer_ids = [str(cid) for cid in found.customer_ids]
     kept = [i for i, line in enumerate(text.orders) if line is not None and i not in careful]
     if not kept:
         return 0
@@ -204,11 +232,12 @@ def _product_ids(session: Session, shop: Shop, platform_ids: Sequence[str]) -> d
     return {pid: product_id for pid, product_id in rows}
 
 
-def _insert_batch(session: Session, shop: Shop, batch: PreparedBatch, careful: set[int]) -> int:
+def _insert_batch(session: Session, shop: Shop, batch: PreparedBatch, found: LookedUp) -> int:
     """SQLite: assign ids to the new rows, resolve where rows name each other, insert each table."""
     tables = batch.tables()
     n = len(batch.platform_ids)
-    stored = _stored_customers(session, shop, batch)
+    careful = found.careful
+    stored = found.customer_ids
     new = _insert(session, "customers", tables["customers"], keep=lambda k: stored[k] is None)
     customer_ids = [old if old is not None else made for old, made in zip(stored, new, strict=True)]
     # Order rows hold their batch index in the customer column until here; careful orders have no row.

@@ -15,6 +15,7 @@ import itertools
 import multiprocessing
 import os
 import queue
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -28,6 +29,8 @@ READERS = 2  # reader processes for a file they can split (Shopify JSON lines)
 MIN_BYTES = 16 << 20
 _DONE = "done"
 _FAILED = "failed"
+_STOPPED = object()
+_POLL = 0.5  # seconds between looks at whether to stop or whether a reader died
 
 
 def worth_it(size: int) -> bool:
@@ -54,7 +57,9 @@ def made_in_children(makes: Sequence[Callable[[], Iterable[Any]]]) -> Iterator[A
     made in its own child process, until one has no more: readers that take turns at a file's
     batches, merged back into the file's order. Each ``make`` must be picklable.
 
-    Stopping early (an interruption, an error while writing) ends the children.
+    A thread receives (and unpickles) the next batch while this one is written: the writing
+    thread mostly waits for the database, which lets it run. Stopping early (an interruption,
+    an error while writing) ends the children.
     """
     # spawn, not fork: the parent holds open database connections the children must never share.
     context = multiprocessing.get_context("spawn")
@@ -65,16 +70,46 @@ def made_in_children(makes: Sequence[Callable[[], Iterable[Any]]]) -> Iterator[A
     ]
     for child in children:
         child.start()
+    received: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(kind: str, value: Any) -> None:
+        while not stop.is_set():
+            try:
+                received.put((kind, value), timeout=_POLL)
+                return
+            except queue.Full:
+                continue
+
+    def receive() -> None:
+        try:
+            for turn in itertools.count():
+                message = _receive(channels[turn % len(makes)], children[turn % len(makes)], stop)
+                if message is _STOPPED:
+                    return
+                if isinstance(message, str) and message == _DONE:
+                    # The turns are strict: when one reader has no next batch, no reader has.
+                    hand_over(_DONE, None)
+                    return
+                hand_over("batch", message)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the writing thread
+            hand_over(_FAILED, exc)
+
+    receiver = threading.Thread(target=receive, name="import-receiver", daemon=True)
+    receiver.start()
     try:
-        for turn in itertools.count():
-            channel, child = channels[turn % len(makes)], children[turn % len(makes)]
-            message = _receive(channel, child)
-            if isinstance(message, str) and message == _DONE:
-                break  # the turns are strict: when one reader has no next batch, no reader has
-            yield message
+        while True:
+            kind, value = received.get()
+            if kind == _DONE:
+                break
+            if kind == _FAILED:
+                raise value
+            yield value
         for child in children:
             child.join(timeout=5)
     finally:
+        stop.set()
+        receiver.join()
         for child in children:
             if child.is_alive():
                 child.terminate()
@@ -84,14 +119,15 @@ def made_in_children(makes: Sequence[Callable[[], Iterable[Any]]]) -> Iterator[A
             channel.join_thread()
 
 
-def _receive(channel: Any, child: Any) -> Any:
-    while True:
+def _receive(channel: Any, child: Any, stop: threading.Event) -> Any:
+    while not stop.is_set():
         try:
-            message = channel.get(timeout=5)
+            message = channel.get(timeout=_POLL)
         except queue.Empty:
-            if not child.is_alive():
+            if not child.is_alive() and channel.empty():
                 raise RuntimeError(f"the import's reader process died (exit code {child.exitcode})") from None
             continue
         if isinstance(message, tuple) and message and message[0] == _FAILED:
             raise RuntimeError(f"reading the file failed in the reader process:\n{message[1]}")
         return message
+    return _STOPPED

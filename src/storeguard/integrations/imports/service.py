@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, select
+from sqlalchemy import URL, Engine, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
@@ -20,6 +20,7 @@ from storeguard.integrations.imports.orders import (
     write_orders,
     write_refunds,
 )
+from storeguard.integrations.imports.overlap import run_overlapped
 from storeguard.integrations.imports.pipeline import READERS, made_in_children, worth_it
 from storeguard.integrations.imports.prepared import Plan, prepared_batches
 from storeguard.integrations.imports.reader import is_json_array
@@ -49,6 +50,13 @@ NOT_YET = {
 def _order_currencies(session: Session, shop: Shop) -> dict[str, str]:
     rows = session.execute(select(Order.platform_id, Order.currency).where(Order.shop_id == shop.id))
     return {pid: cur for pid, cur in rows if pid}
+
+
+def overlaps(session: Session) -> bool:
+    """Tell whether batches can be written over two connections at once (``imports.overlap``):
+    on PostgreSQL, with the session on an engine (one connection, as in tests, cannot share)."""
+    bind = session.get_bind()
+    return isinstance(bind, Engine) and bind.dialect.name == "postgresql"
 
 
 def _libpq_url(url: URL) -> str:
@@ -137,7 +145,9 @@ def import_file(
     """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch.
 
     With ``parallel`` (by default: for files of a few megabytes and up, on a multi-core machine)
-    the file is read, mapped and turned into rows in other processes while this one writes.
+    the file is read, mapped and turned into rows in other processes while this one writes; on
+    PostgreSQL a Shopify file's batches are then also written over two connections at once
+    (``imports.overlap``), unless ``stop_after_batches`` asks for an interruption.
     """
     make_from, write = plan(session, shop, kind, path, preset, batch_size=batch_size)
     run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
@@ -153,6 +163,8 @@ def import_file(
     else:
         batches = made_in_children([make])
     try:
+        if parallel and kind == "shopify" and overlaps(session) and stop_after_batches is None:
+            return run_overlapped(session, shop, run, batches, on_progress=on_progress)
         return run_import(
             session, shop, run, batches, write, on_progress=on_progress, stop_after_batches=stop_after_batches
         )
