@@ -12,25 +12,7 @@ from storeguard.core.errors import Invalid
 # ISO 4217 minor-unit exponents that differ from 2. Babel's CLDR precision is a display
 # convention (it says 0 for ISK but also for HUF cash), so the exponents are pinned here.
 _ZERO_DECIMAL = frozenset(
-    [
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "ISK",
-        "JPY",
-        "KMF",
-        "KRW",
-        "PYG",
-        "RWF",
-        "UGX",
-        "UYI",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    ]
+    ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"]
 )
 _THREE_DECIMAL = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
 _KNOWN = frozenset(list_currencies()) | _ZERO_DECIMAL | _THREE_DECIMAL

@@ -301,12 +301,7 @@ def cancel_order(
     )
     # A Shopify order is cancelled on Shopify too, and Shopify mails its own customers.
     on_platform = request_order_cancel(
-        session,
-        order,
-        reason=reason,
-        refund=refund,
-        restock=restock,
-        notify=notify_customer,
+        session, order, reason=reason, refund=refund, restock=restock, notify=notify_customer,
         staff_note=staff_note,
     )
     if notify_customer and on_platform is None:

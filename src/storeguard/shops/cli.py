@@ -20,9 +20,7 @@ def add_shop(
     platform: str = typer.Option(Platform.shopify.value, help="shopify, woocommerce or other."),
     currency: str = typer.Option(..., help="ISO 4217 currency the shop sells in, e.g. NOK."),
     country: str = typer.Option(..., help="ISO 3166-1 alpha-2 home country, e.g. NO."),
-    webhook_secret: str | None = typer.Option(
-        None, help="Shopify webhook signing secret (stored encrypted)."
-    ),
+    webhook_secret: str | None = typer.Option(None, help="Shopify webhook signing secret (stored encrypted)."),
     access_token: str | None = typer.Option(None, help="Shopify Admin API access token (stored encrypted)."),
 ) -> None:
     """Add a shop; prints its id. Secrets are stored encrypted and never printed."""
@@ -40,9 +38,7 @@ def add_shop(
         if webhook_secret is not None or access_token is not None:
             from storeguard.integrations.service import configure_shop
 
-            configure_shop(
-                session, shop.domain, actor=CLI, webhook_secret=webhook_secret, access_token=access_token
-            )
+            configure_shop(session, shop.domain, actor=CLI, webhook_secret=webhook_secret, access_token=access_token)
         session.commit()
         console.print(f"added shop #{shop.id} {shop.name} ({shop.domain}, {shop.platform}, {shop.currency})")
 
