@@ -74,19 +74,22 @@ def run_overlapped(
     writers = [Session(bind=session.get_bind(), expire_on_commit=False) for _ in range(CONNECTIONS)]
     pool = ThreadPoolExecutor(CONNECTIONS, thread_name_prefix="import-writer")
     in_flight: deque[_InFlight] = deque()
+    shop_id, run_id = shop.id, run.id  # the writers' threads never touch this session's objects
 
     def write(
         writer: Session, batch: PreparedBatch, found: LookedUp, before: Future[Written] | None
     ) -> Written:
         try:
             skip_disk_wait(writer)
-            outcome = write_looked_up(writer, shop, batch, found, source=source)
+            own_shop = writer.get(Shop, shop_id)
+            assert own_shop is not None
+            outcome = write_looked_up(writer, own_shop, batch, found, source=source)
             failures = sorted(batch.errors + outcome.failed)
             if before is not None:
                 before.result()  # the batch before commits first; if it failed, this one rolls back
             writer.execute(
                 update(ImportRun)
-                .where(ImportRun.id == run.id)
+                .where(ImportRun.id == run_id)
                 .values(
                     created=ImportRun.created + outcome.created,
                     updated=ImportRun.updated + outcome.updated,
