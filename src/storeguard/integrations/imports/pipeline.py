@@ -22,9 +22,9 @@ from typing import Any
 
 AHEAD = 4  # batches each child may run ahead of the writer
 READERS = 2  # reader processes for a file they can split (Shopify JSON lines)
-# Starting the reader (spawning a Python that imports storeguard) took 1.3-1.9 s of wall clock
-# on the 2-core box at load average 3 (a 1,000-order file: 0.3 s in one process, 1.5-2.2 s in
-# two), and a 6.9 MB file (6,000 orders) was still 2.4 s slower in two; below about 16 MB
+# Starting the readers (spawning two Pythons that import the mapping, not the models) and
+# filling the pipeline took 0.6-1.0 s of wall clock on the 2-core box at load average 2.5, and a
+# 12 MB file (10,000 orders) was still 0.2-0.8 s faster in one process; below about 16 MB
 # (13,000 orders of a shop's history) one process finishes first.
 MIN_BYTES = 16 << 20
 _DONE = "done"

@@ -17,6 +17,7 @@ unusual) is mapped again there and upserted through ``store.upsert_orders``.
 
 from __future__ import annotations
 
+import json
 import marshal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -232,8 +233,6 @@ def _texts(texts: list[Any]) -> tuple[bytes | str, list[int]]:
             ends.append(end)
         return b"".join(texts), ends
     # A JSON array's elements are text already; anything else is sent as its JSON.
-    import json
-
     strings = [t if isinstance(t, str) else json.dumps(t) for t in texts]
     for t in strings:
         end += len(t)
