@@ -3,13 +3,17 @@
 Generates N orders (100,000; 10,000 with ``quick``) with a customer, two lines and addresses;
 most are fulfilled (a fulfillment with its lines) and some partly refunded (a refund line and
 its transaction), as a shop's history is. Then times ``import_file`` end to end: wall clock from
-reading the file to the last commit, in the import's own settings (a reader process on a
-multi-core machine).
+reading the file to the last commit, in the import's own settings on a multi-core machine: two
+reader processes take turns at the file's batches (parsing, mapping, and building the rows: COPY
+text with ids already taken on PostgreSQL) while this process writes them, on PostgreSQL over
+two connections at once.
 
 Figures: ``import_orders_per_s_*`` is orders over wall-clock seconds; ``import_orders_per_cpu_s_*``
-is orders over the CPU seconds of the importing processes (this one and its reader, not the
-database server's), which a machine busy with other work does not distort as much. The load
-average when the run started is recorded as ``import_load_average``.
+is orders over the CPU seconds of the importing processes (this one and its readers, not the
+database server's), which a machine busy with other work does not distort as much. On
+PostgreSQL the server's CPU is most of the work (its foreign-key checks and index entries: about
+150 microseconds per order), so wall clock there depends on how much of the machine is free.
+The load average when the run started is recorded as ``import_load_average``.
 """
 
 from __future__ import annotations
@@ -134,7 +138,7 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
 
 
 def _cpu_seconds() -> float:
-    """CPU seconds of this process and of its finished children (the import's reader)."""
+    """CPU seconds of this process and of its finished children (the import's readers)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

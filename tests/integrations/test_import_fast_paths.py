@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from storeguard.core.db import UTCDateTime
 from storeguard.core.errors import Invalid
 from storeguard.customers.models import Customer
-from storeguard.integrations.fastwrite import _sqlite_utc, matches_any
+from storeguard.integrations.fastwrite import matches_any
 from storeguard.integrations.imports.service import import_file
+from storeguard.integrations.render import sqlite_time
 from storeguard.integrations.shopify.mapping import map_order
 from storeguard.integrations.store import apply_fulfillments, apply_refunds, upsert_orders
 from storeguard.orders.models import (
@@ -225,9 +226,9 @@ def test_sqlite_times_are_written_in_sqlalchemys_own_format() -> None:
         datetime(5, 1, 2, 3, 4, 5, 7, tzinfo=UTC),
         datetime(2025, 3, 1, 0, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1))),
     ):
-        assert _sqlite_utc(value) == processor(value)
+        assert sqlite_time(value) == processor(value)
     with pytest.raises(ValueError, match="naive"):
-        _sqlite_utc(datetime(2025, 1, 1))
+        sqlite_time(datetime(2025, 1, 1))
 
 
 def test_json_columns_read_back_the_values_written(session: Session) -> None:
@@ -347,6 +348,48 @@ def test_two_processes_import_what_one_process_imports_also_when_interrupted_and
     reports = [Path(r.report_path or "").read_text().splitlines() for r in runs]
     assert reports[0] == reports[1]
     assert [line.split(",")[0] for line in reports[0][1:]] == ["4", "10", "12"]
+    assert _orders_and_customers(session, one) == _orders_and_customers(session, two)
+    assert _snapshot(session, one) == _snapshot(session, two)
+
+
+def test_readers_taking_turns_import_each_row_once_when_interrupted_between_their_turns(
+    session: Session, tmp_path: Path
+) -> None:
+    one, two = make_shop(session, currency="NOK"), make_shop(session, currency="NOK")
+    session.commit()
+    history = _history(9)
+    rows = [json.dumps(o) for o in history]
+    rows.insert(4, "{not json")
+    rows.append(json.dumps({**history[2], "updated_at": "2025-06-01T00:00:00Z", "note": "edited"}))  # stored
+    path = tmp_path / "orders.jsonl"
+    path.write_text("\n".join(rows))  # 11 rows: batches of 2, the last one alone
+
+    runs = []
+    for shop, parallel in ((one, False), (two, True)):
+        report_dir = tmp_path / str(parallel)
+        # Three batches: the interruption falls after the first reader's second turn.
+        first = import_file(
+            session,
+            shop,
+            "shopify",
+            path,
+            report_dir=report_dir,
+            batch_size=2,
+            stop_after_batches=3,
+            parallel=parallel,
+        )
+        assert (first.rows_done, first.created, first.failed) == (6, 5, 1)
+        runs.append(
+            import_file(
+                session, shop, "shopify", path, report_dir=report_dir, batch_size=2, parallel=parallel
+            )
+        )
+
+    counts = [(r.status, r.rows_done, r.created, r.updated, r.skipped, r.failed) for r in runs]
+    assert counts[0] == counts[1] == ("finished", 11, 9, 1, 0, 1)
+    assert Path(runs[1].report_path or "").read_text().splitlines()[1:] == [
+        "5,not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    ]
     assert _orders_and_customers(session, one) == _orders_and_customers(session, two)
     assert _snapshot(session, one) == _snapshot(session, two)
 

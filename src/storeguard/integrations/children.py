@@ -16,7 +16,18 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.config import get_settings
 from storeguard.integrations.fastwrite import insert_tuples, insert_with_ids, matches_any
-from storeguard.integrations.mapped import MappedLine, MappedOrder
+from storeguard.integrations.mapped import MappedOrder
+from storeguard.integrations.rows import (
+    FULFILLMENT_INSERT,
+    FULFILLMENT_LINE_INSERT,
+    LINE_COLUMNS,
+    PAYMENT_COLUMNS,
+    REFUND_ACTOR,
+    REFUND_INSERT,
+    REFUND_LINE_INSERT,
+    TRANSACTION_INSERT,
+    line_row,
+)
 from storeguard.orders.models import (
     Fulfillment,
     FulfillmentLine,
@@ -26,50 +37,6 @@ from storeguard.orders.models import (
     Transaction,
 )
 from storeguard.orders.policy import refund_arrival_window
-
-LINE_COLUMNS = (
-    "order_id",
-    "product_id",
-    "platform_id",
-    "sku",
-    "title",
-    "variant",
-    "quantity",
-    "unit_price",
-    "discount",
-    "fulfilled_quantity",
-    "refunded_quantity",
-    "restocked_quantity",
-)
-PAYMENT_COLUMNS = ("order_id", "platform_id", "kind", "amount", "currency", "gateway", "status")
-TRANSACTION_INSERT = (*PAYMENT_COLUMNS, "created_at", "fee", "refund_id", "gateway_reference")
-FULFILLMENT_INSERT = (
-    "order_id",
-    "platform_id",
-    "state",
-    "carrier",
-    "tracking_number",
-    "tracking_url",
-    "created_at",
-    "delivered_at",
-    "cancelled_at",
-)
-REFUND_INSERT = (
-    "order_id",
-    "platform_id",
-    "amount",
-    "shipping_amount",
-    "currency",
-    "reason",
-    "note",
-    "actor",
-    "expected_arrival_from",
-    "expected_arrival_to",
-    "created_at",
-)
-REFUND_LINE_INSERT = ("refund_id", "line_item_id", "quantity", "amount", "restock")
-FULFILLMENT_LINE_INSERT = ("fulfillment_id", "line_item_id", "quantity")
-REFUND_ACTOR = "platform:shopify"
 
 
 def update_by_id(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -87,24 +54,6 @@ def refund_arrival(made: date) -> tuple[date, date]:
     settings = get_settings()
     return refund_arrival_window(
         made, settings.refund_arrival_min_business_days, settings.refund_arrival_max_business_days
-    )
-
-
-def line_row(order_id: int, li: MappedLine, product_id: int | None) -> tuple[Any, ...]:
-    """Return a line item's insert row, in LINE_COLUMNS order."""
-    return (
-        order_id,
-        product_id,
-        li.platform_id,
-        li.sku,
-        li.title,
-        li.variant,
-        li.quantity,
-        li.unit_price,
-        li.discount,
-        li.fulfilled_quantity,
-        li.refunded_quantity,
-        li.restocked_quantity,
     )
 
 

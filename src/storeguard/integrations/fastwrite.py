@@ -10,27 +10,31 @@ reads back to the same values). Callers read generated ids back by platform id.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, func, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from storeguard.core.db import UTCDateTime
+from storeguard.integrations.render import sqlite_time
 
 _Plan = tuple[str, list[tuple[int, Callable[[Any], Any]]]]
-_PLANS: dict[tuple[str, str, tuple[str, ...], bool], _Plan] = {}
-
-
-def _sqlite_utc(value: datetime) -> str:
-    """UTCDateTime as SQLite stores it ("2025-01-02 03:04:05.000000", UTC), without three calls."""
-    if value.tzinfo is UTC:  # what mapping produces: no conversion to make
-        return value.isoformat(" ", "microseconds")[:26]
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given; storeguard stores aware UTC only")
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+_PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
 
 
 def _json_text(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -45,36 +49,25 @@ def _json_text(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert
 
 
-def _pg_utc(value: datetime) -> str:
-    """UTCDateTime as PostgreSQL reads it from COPY text: cheaper to send to the writer than a datetime."""
-    if value.tzinfo is UTC:
-        return value.isoformat()
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given; storeguard stores aware UTC only")
-    return value.astimezone(UTC).isoformat()
-
-
-def _converter(dialect: Any, column: Any, *, as_text: bool = False) -> Callable[[Any], Any] | None:
-    if as_text and dialect.name == "postgresql" and isinstance(column.type, UTCDateTime):
-        return _pg_utc
+def _converter(dialect: Any, column: Any) -> Callable[[Any], Any] | None:
     proc = column.type._cached_bind_processor(dialect)
     if proc is None:
         return None
     if dialect.name == "sqlite" and isinstance(column.type, UTCDateTime):
-        return _sqlite_utc
+        return sqlite_time
     if isinstance(column.type, JSON):
         return _json_text(proc)
     return proc
 
 
-def _plan(dialect: Any, table: Table, columns: tuple[str, ...], *, as_text: bool = False) -> _Plan:
+def _plan(dialect: Any, table: Table, columns: tuple[str, ...]) -> _Plan:
     """Return the statement and the (position, processor) pairs for one table and column order."""
-    key = (dialect.name, table.name, columns, as_text)
+    key = (dialect.name, table.name, columns)
     plan = _PLANS.get(key)
     if plan is None:
         converters = []
         for i, name in enumerate(columns):
-            proc = _converter(dialect, table.c[name], as_text=as_text)
+            proc = _converter(dialect, table.c[name])
             if proc is not None:
                 converters.append((i, proc))
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -113,32 +106,10 @@ def _convert(
     return converted
 
 
-def dialect_named(name: str) -> Any:
-    """Return a SQLAlchemy dialect by name, to convert values where no engine is open (a reader process)."""
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql.psycopg import dialect as pg_dialect
-
-        return pg_dialect()
-    from sqlalchemy.dialects.sqlite.pysqlite import dialect as sqlite_dialect
-
-    return sqlite_dialect()
-
-
-def prepare_rows(
-    dialect: Any, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> list[list[Any]]:
-    """Convert rows to what the driver takes (times and JSON as text), for ``insert_prepared``.
-
-    Done where the rows are built (a reader process), so the writing process only writes.
-    """
-    _, converters = _plan(dialect, table, tuple(columns), as_text=True)
-    return _convert(rows, converters) if converters else [list(r) for r in rows]
-
-
 def insert_prepared(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Insert rows that ``prepare_rows`` converted, in one driver call."""
+    """Insert rows already in the driver's values (``render.sqlite_renderer``), in one driver call."""
     if not rows:
         return
     dialect = session.get_bind().dialect
@@ -146,16 +117,48 @@ def insert_prepared(
     _write(session, dialect.name, sql, rows)
 
 
+def column_kinds(table: Table, columns: Sequence[str]) -> tuple[str, ...]:
+    """Return what kind of value each column holds, for ``render`` (a process without the models)."""
+    kinds = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, UTCDateTime):
+            kinds.append("time")
+        elif isinstance(column_type, JSON):
+            kinds.append("json")
+        elif isinstance(column_type, Boolean):
+            kinds.append("bool")
+        elif isinstance(column_type, Date):
+            kinds.append("date")
+        elif isinstance(column_type, Integer):
+            kinds.append("int")
+        elif isinstance(column_type, String):
+            kinds.append("str")
+        else:
+            raise TypeError(f"{table.name}.{name}: no rendering for {column_type!r}")
+    return tuple(kinds)
+
+
+def copy_text(session: Session, table: Table, columns: Sequence[str], data: str) -> None:
+    """Send finished COPY text (``render.copy_renderer``'s lines) into a PostgreSQL table."""
+    if not data:
+        return
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:  # type: ignore[union-attr]
+        copy.write(data.encode())
+
+
 def take_ids(session: Session, table: Table, n: int) -> list[int]:
     """Take ``n`` ids from a PostgreSQL table's sequence (safe beside other writers)."""
     if n == 0:
         return []
-    return list(
-        session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": f'"{table.name}"', "n": n},
-        ).scalars()
-    )
+    # One array, not n rows: reading 400,000 single-value rows back cost seconds of Python.
+    ids = session.execute(
+        text("SELECT array_agg(nextval(pg_get_serial_sequence(:t, 'id'))) FROM generate_series(1, :n)"),
+        {"t": f'"{table.name}"', "n": n},
+    ).scalar_one()
+    return sorted(ids)
 
 
 def last_rowid(session: Session) -> int:

@@ -29,6 +29,14 @@ from storeguard.integrations.mapped import (
     MappedRefund,
     MappingError,
 )
+from storeguard.integrations.rows import (
+    CUSTOMER_COLUMNS,
+    CUSTOMER_INSERT,
+    ORDER_COLUMNS,
+    ORDER_INSERT,
+    customer_row,
+    order_row,
+)
 from storeguard.orders.models import (
     Fulfillment,
     FulfillmentLine,
@@ -67,42 +75,6 @@ def is_newer(incoming: datetime | None, existing: datetime | None, *, overwrite_
     if incoming is None or existing is None:
         return True
     return incoming > existing or (overwrite_equal and incoming == existing)
-
-
-# Columns a mirrored customer sets, in the order of customer_row; inserts add created_at.
-CUSTOMER_COLUMNS = (
-    "shop_id",
-    "platform_id",
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "locale",
-    "state",
-    "note",
-    "tags",
-    "platform_updated_at",
-    "updated_at",
-)
-CUSTOMER_INSERT = (*CUSTOMER_COLUMNS, "created_at")
-
-
-def customer_row(shop_id: int, c: MappedCustomer, stamp: datetime) -> tuple[Any, ...]:
-    """Return a customer's insert row, in CUSTOMER_INSERT's column order."""
-    return (
-        shop_id,
-        c.platform_id,
-        c.email,
-        c.phone,
-        c.first_name,
-        c.last_name,
-        c.locale,
-        c.state,
-        c.note,
-        c.tags,
-        c.platform_updated_at,
-        stamp,
-    )
 
 
 def _customer_update(cid: int, shop_id: int, c: MappedCustomer, stamp: datetime) -> dict[str, Any]:
@@ -151,79 +123,6 @@ def upsert_customers(
     _update_by_id(session, Customer, changed)
     skipped = len(latest) - len(new) - len(changed)
     return ids, len(new), len(changed), skipped
-
-
-# Columns a mirrored order sets, in the order of order_row. Inserts add created_at and held;
-# updates leave held alone (screening's hold outlives a newer platform version).
-ORDER_COLUMNS = (
-    "shop_id",
-    "customer_id",
-    "number",
-    "platform_id",
-    "source",
-    "currency",
-    "subtotal",
-    "shipping",
-    "tax",
-    "discount",
-    "total",
-    "status",
-    "financial_status",
-    "fulfillment_status",
-    "cancel_reason",
-    "cancelled_at",
-    "closed_at",
-    "email",
-    "phone",
-    "shipping_address",
-    "billing_address",
-    "browser_ip",
-    "payment_fingerprint",
-    "card_bin",
-    "card_last4",
-    "tags",
-    "note",
-    "platform_updated_at",
-    "updated_at",
-)
-ORDER_INSERT = (*ORDER_COLUMNS, "created_at", "held")
-
-
-def order_row(
-    shop_id: int, o: MappedOrder, customer_id: int | None, source: str, stamp: datetime
-) -> tuple[Any, ...]:
-    """Return an order's insert row, in ORDER_INSERT's column order."""
-    return (
-        shop_id,
-        customer_id,
-        o.number,
-        o.platform_id,
-        source,
-        o.currency,
-        o.subtotal,
-        o.shipping,
-        o.tax,
-        o.discount,
-        o.total,
-        o.status,
-        o.financial_status,
-        o.fulfillment_status,
-        o.cancel_reason,
-        o.cancelled_at,
-        o.closed_at,
-        o.email,
-        o.phone,
-        o.shipping_address,
-        o.billing_address,
-        o.browser_ip,
-        o.payment_fingerprint,
-        o.card_bin,
-        o.card_last4,
-        o.tags,
-        o.note,
-        o.platform_updated_at,
-        stamp,
-    )
 
 
 def upsert_orders(

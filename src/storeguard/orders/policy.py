@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from storeguard.core.money import to_decimal_str
 from storeguard.orders.enums import (
@@ -20,7 +21,9 @@ from storeguard.orders.enums import (
     TransactionStatus,
 )
 from storeguard.orders.errors import OrderError
-from storeguard.orders.models import LineItem, Order, Transaction
+
+if TYPE_CHECKING:  # the bulk import's reader process uses the pure rules without loading the models
+    from storeguard.orders.models import LineItem, Order, Transaction
 
 _CAPTURING = (TransactionKind.capture, TransactionKind.sale)
 

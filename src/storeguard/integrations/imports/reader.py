@@ -42,15 +42,59 @@ def _first_char(path: Path) -> str:
     return ""
 
 
-def iter_json_records(path: Path) -> Iterator[Record]:
-    """Yield the records of a JSON array or of JSON lines, detected from the first character."""
-    if _first_char(path) == "[":
-        yield from _iter_array(path)
+def is_json_array(path: Path) -> bool:
+    """Tell whether a file is one JSON array (else it is read as JSON lines)."""
+    return _first_char(path) == "["
+
+
+def iter_json_records(path: Path, *, skip_through: int = 0) -> Iterator[Record]:
+    """Yield the records of a JSON array or of JSON lines, detected from the first character.
+
+    Records through row ``skip_through`` (a resumed import's committed rows) are left out; JSON
+    lines are not even parsed for that.
+    """
+    if is_json_array(path):
+        yield from (r for r in _iter_array(path) if r.row > skip_through)
     else:
-        yield from _iter_lines(path)
+        for row, offset, line in _lines(path, skip_through):
+            yield _record(row, offset, line)
 
 
-def _iter_lines(path: Path) -> Iterator[Record]:
+def record_batches(
+    path: Path, *, skip_through: int = 0, batch_size: int, part: int = 0, parts: int = 1
+) -> Iterator[list[Record]]:
+    """Yield the records after row ``skip_through`` in batches of ``batch_size`` rows.
+
+    With ``parts`` readers, this one yields batch ``part``, ``part + parts``, ... of them only;
+    JSON lines of the other batches are counted, not parsed, so the readers share the work.
+    Splitting needs JSON lines: a JSON array is only found record by record by decoding it.
+    """
+    if parts > 1 and is_json_array(path):
+        raise ValueError("a JSON array is read by one reader")
+    if parts == 1:
+        batch: list[Record] = []
+        for record in iter_json_records(path, skip_through=skip_through):
+            batch.append(record)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+        return
+    raw: list[tuple[int, int, bytes]] = []
+    index = 0
+    for line in _lines(path, skip_through):
+        raw.append(line)
+        if len(raw) >= batch_size:
+            if index % parts == part:
+                yield [_record(*r) for r in raw]
+            raw, index = [], index + 1
+    if raw and index % parts == part:
+        yield [_record(*r) for r in raw]
+
+
+def _lines(path: Path, skip_through: int = 0) -> Iterator[tuple[int, int, bytes]]:
+    """Yield the non-blank lines after row ``skip_through``: (row, offset after it, line)."""
     row = 0
     offset = 0
     with path.open("rb") as fh:
@@ -59,17 +103,21 @@ def _iter_lines(path: Path) -> Iterator[Record]:
             if not line.strip():
                 continue
             row += 1
-            try:
-                value = orjson.loads(line)  # several times faster than json.loads
-            except orjson.JSONDecodeError:
-                # What orjson refuses but Python's json reads (integers past 64 bits, NaN), and
-                # the error message for what neither reads, come from json.
-                try:
-                    value = json.loads(line)
-                except ValueError as exc:
-                    yield Record(row, None, f"not valid JSON: {exc}", offset)
-                    continue
-            yield Record(row, value, None, offset, line)
+            if row > skip_through:
+                yield row, offset, line
+
+
+def _record(row: int, offset: int, line: bytes) -> Record:
+    try:
+        value = orjson.loads(line)  # several times faster than json.loads
+    except orjson.JSONDecodeError:
+        # What orjson refuses but Python's json reads (integers past 64 bits, NaN), and the
+        # error message for what neither reads, come from json.
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            return Record(row, None, f"not valid JSON: {exc}", offset)
+    return Record(row, value, None, offset, line)
 
 
 def _iter_array(path: Path) -> Iterator[Record]:

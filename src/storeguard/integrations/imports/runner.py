@@ -131,14 +131,9 @@ def run_import(
     stop_after_batches: int | None = None,
 ) -> ImportRun:
     """Write ``batches`` (after the rows a previous run committed), committing each with its position."""
-    assert run.report_path is not None
-    report = Path(run.report_path)
-    new_report = not report.exists()
-    with report.open("a", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        if new_report:
-            out.writerow(["row", "reason"])
+    with BadRowsReport(run) as report:
         for count, batch in enumerate(batches, start=1):
+            skip_disk_wait(session)
             outcome = write(session, shop, batch)
             failures = sorted(batch.errors + outcome.failed)
             run.created += outcome.created
@@ -147,20 +142,75 @@ def run_import(
             run.failed += len(failures)
             run.rows_done = batch.last_row
             session.commit()  # the rows and the position together: a resume starts after them
-            out.writerows(failures)
-            fh.flush()
-            if count & (count - 1) == 0:  # batches 1, 2, 4, 8...: the tables doubled since
-                refresh_statistics(session)
-            if on_progress is not None:
-                on_progress(batch.last_row, batch.offset)
+            committed(session, count, batch, failures, report, on_progress)
             if stop_after_batches is not None and count >= stop_after_batches:
                 return run  # an interruption, as a test or an operator's ^C would cause
-    run.status = ImportStatus.finished
-    run.finished_at = now()
-    session.commit()
+    finish(session, run)
     return run
 
 
+class BadRowsReport:
+    """The run's report of rows that could not be imported: appended to, batch by batch."""
+
+    def __init__(self, run: ImportRun) -> None:
+        assert run.report_path is not None
+        self.path = Path(run.report_path)
+
+    def __enter__(self) -> BadRowsReport:
+        new = not self.path.exists()
+        self.file = self.path.open("a", newline="", encoding="utf-8")
+        self.out = csv.writer(self.file)
+        if new:
+            self.out.writerow(["row", "reason"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+    def add(self, failures: list[tuple[int, str]]) -> None:
+        self.out.writerows(failures)
+        self.file.flush()
+
+
+def skip_disk_wait(session: Session) -> None:
+    """Let this transaction's commit return before its WAL is on disk (PostgreSQL).
+
+    Safe for an import's batches: a crash loses at most the last few batches whole, rows and
+    position together, and the import resumes before them. The run's last commit waits, and
+    with it everything before it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def committed(
+    session: Session,
+    count: int,
+    batch: Batch,
+    failures: list[tuple[int, str]],
+    report: BadRowsReport,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
+    """What follows the commit of the ``count``-th batch: its bad rows, statistics, progress."""
+    report.add(failures)
+    if count & (count - 1) == 0 and count <= STATISTICS_UNTIL:  # batches 1, 2, 4...: tables doubled
+        refresh_statistics(session)
+    if on_progress is not None:
+        on_progress(batch.last_row, batch.offset)
+
+
+def finish(session: Session, run: ImportRun) -> None:
+    """Mark the run finished."""
+    run.status = ImportStatus.finished
+    run.finished_at = now()
+    session.commit()
+
+
+# Statistics are refreshed after batches 1, 2, 4, ... up to this one. By then the planner knows
+# the platform ids are all but unique and looks them up by index however large the tables grow
+# (it scales its row counts by the tables' current size); analysing 32 and 64 batches' worth
+# cost 2 of an import's 30 seconds of database time per 100,000 orders and changed no plan.
+STATISTICS_UNTIL = 8
 # What an import writes, and so what PostgreSQL's planner must see the size of.
 IMPORTED_TABLES = ("customers", "orders", "line_items", "transactions", "fulfillments", "refunds")
 

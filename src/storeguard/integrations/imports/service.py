@@ -7,21 +7,23 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import URL, Engine, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.config import get_settings
 from storeguard.core.errors import Invalid
 from storeguard.integrations.imports import csv_rows
-from storeguard.integrations.imports.fastorders import write_prepared
+from storeguard.integrations.imports.fastorders import reader_tables, write_prepared
 from storeguard.integrations.imports.orders import (
     write_customers,
     write_orders,
     write_refunds,
 )
-from storeguard.integrations.imports.pipeline import made_in_child, worth_it
+from storeguard.integrations.imports.overlap import run_overlapped
+from storeguard.integrations.imports.pipeline import READERS, made_in_children, worth_it
 from storeguard.integrations.imports.prepared import Plan, prepared_batches
+from storeguard.integrations.imports.reader import is_json_array
 from storeguard.integrations.imports.runner import (
     BATCH,
     BatchOutcome,
@@ -48,6 +50,18 @@ NOT_YET = {
 def _order_currencies(session: Session, shop: Shop) -> dict[str, str]:
     rows = session.execute(select(Order.platform_id, Order.currency).where(Order.shop_id == shop.id))
     return {pid: cur for pid, cur in rows if pid}
+
+
+def overlaps(session: Session) -> bool:
+    """Tell whether batches can be written over two connections at once (``imports.overlap``):
+    on PostgreSQL, with the session on an engine (one connection, as in tests, cannot share)."""
+    bind = session.get_bind()
+    return isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+
+
+def _libpq_url(url: URL) -> str:
+    """The database's URL as libpq takes it (the reader connects with psycopg, not SQLAlchemy)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 Make = Callable[[], Iterable[Any]]
@@ -80,14 +94,19 @@ def plan(
         raise Invalid("import_file_missing", f"no file at {path}", field="file")
     if kind == "shopify":
         settings = get_settings()
+        bind = session.get_bind()
+        kinds, tables = reader_tables()
         reading = Plan(
             path=path,
             shop_id=shop.id,
-            dialect=session.get_bind().dialect.name,
+            dialect=bind.dialect.name,
             refund_arrival_days=(
                 settings.refund_arrival_min_business_days,
                 settings.refund_arrival_max_business_days,
             ),
+            kinds=kinds,
+            tables=tables,
+            database=_libpq_url(bind.engine.url) if bind.dialect.name == "postgresql" else None,
         )
         return partial(prepared_batches, reading, batch_size=batch_size), write_prepared
     if preset is not None and (kind != "orders" or preset not in csv_rows.PRESETS):
@@ -126,15 +145,26 @@ def import_file(
     """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch.
 
     With ``parallel`` (by default: for files of a few megabytes and up, on a multi-core machine)
-    the file is read, mapped and turned into rows in a second process while this one writes.
+    the file is read, mapped and turned into rows in other processes while this one writes; on
+    PostgreSQL a Shopify file's batches are then also written over two connections at once
+    (``imports.overlap``), unless ``stop_after_batches`` asks for an interruption.
     """
     make_from, write = plan(session, shop, kind, path, preset, batch_size=batch_size)
     run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
     if parallel is None:
         parallel = worth_it(path.stat().st_size)
     make = partial(make_from, skip_through=run.rows_done)
-    batches = made_in_child(make) if parallel else iter(make())
+    batches: Iterable[Any]
+    if not parallel:
+        batches = iter(make())
+    elif kind == "shopify" and not is_json_array(path):
+        # Readers take turns at the batches (a JSON array is found record by record: one reader).
+        batches = made_in_children([partial(make, part=k, parts=READERS) for k in range(READERS)])
+    else:
+        batches = made_in_children([make])
     try:
+        if parallel and kind == "shopify" and overlaps(session) and stop_after_batches is None:
+            return run_overlapped(session, shop, run, batches, on_progress=on_progress)
         return run_import(
             session, shop, run, batches, write, on_progress=on_progress, stop_after_batches=stop_after_batches
         )
