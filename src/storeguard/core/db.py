@@ -87,8 +87,9 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            # Read pages through a memory map instead of a read() call per page: the screening path's
-            # index probes into million-row tables cost half as much (the default cache is 2 MB).
+            # Read pages through a memory map instead of a read() call per page (the default page cache
+            # is 2 MB, far smaller than a million-row index): checkout screening's median was about
+            # 4 % lower with it, alternating runs on the scaled bench store.
             cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             cur.close()
 
