@@ -46,10 +46,6 @@ def create_app(
         session_factory = make_session_factory(engine)
     app.state.settings = settings
     app.state.session_factory = session_factory
-    # Checkout screening runs on the event loop when the database is in-process (SQLite: no
-    # network wait to overlap, so a thread hop is pure cost); with a server it runs in the threadpool.
-    bind = engine if engine is not None else getattr(session_factory, "kw", {}).get("bind")
-    app.state.screen_on_loop = bind is not None and bind.dialect.name == "sqlite"
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["meta"])

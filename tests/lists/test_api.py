@@ -219,3 +219,15 @@ def test_a_misspelt_evidence_field_is_refused_by_name_and_blocks_nobody(
         "evidence.note",
     )
     assert session.scalar(select(func.count()).select_from(CustomerBlock)) == 0
+
+
+def test_match_refuses_more_than_a_hundred_identifiers_with_422(client, session: Session, auth) -> None:
+    shop = make_shop(session, country="NO", currency="NOK")
+    keys = [{"type": "email", "value": f"u{i}@example.no"} for i in range(101)]
+
+    answer = client.post(
+        "/v1/lists/match", json={"shop_id": shop.id, "identifiers": keys}, headers=auth(Role.viewer)
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "identifiers"

@@ -90,7 +90,7 @@ class Driver:
     changes are flushed first, as ``Session.execute`` would, so they are visible.
     """
 
-    __slots__ = ("dialect", "dbapi")
+    __slots__ = ("dialect", "dbapi", "mark")
 
     def __init__(self, session: Session) -> None:
         if session.autoflush:
@@ -98,6 +98,8 @@ class Driver:
         connection = session.connection()
         self.dialect: Dialect = connection.dialect
         self.dbapi: Any = connection.connection.dbapi_connection
+        # The parameter mark hand-written SQL uses: SQLite's "?", psycopg's "%s".
+        self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
 
     def run(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
         """Run hand-written SQL (in the dialect's parameter style) and return every row."""

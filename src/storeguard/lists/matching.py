@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.prepared import Driver, driver, padded
-from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
+from storeguard.customers.enums import IdentifierType
+from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import LinkPath, describe_identifier, link_paths
 from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
 from storeguard.lists.models import ListEntry
@@ -120,30 +121,25 @@ class _Driver:
     """Runs the hot-path SQL on the session's driver connection, converting values as the ORM would."""
 
     def __init__(self, session: Session | Driver) -> None:
-        db = driver(session)
+        self.db = db = driver(session)
         dialect = db.dialect
-        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        self.dbapi = db.dbapi
         self.scope = E.scope.type.dialect_impl(dialect).result_processor(dialect, None)
         self.expires = E.expires_at.type.dialect_impl(dialect).result_processor(dialect, None)
         self.settings = Shop.__table__.c.settings.type.dialect_impl(dialect).result_processor(dialect, None)
 
     def run(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[tuple[Any, ...]]:
-        marks = {name: ", ".join([self.mark] * len(values)) for name, values in lists.items()}
-        cursor = self.dbapi.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql.format(p=self.mark, **marks), params)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+        """Run SQL written with ``{p}`` for one mark and ``{name}`` for a list of marks."""
+        mark = self.db.mark
+        marks = {name: ", ".join([mark] * len(values)) for name, values in lists.items()}
+        return self.db.run(sql.format(p=mark, **marks), params)
+
+    def entry(self, r: Sequence[Any]) -> EntryRow:
+        """Build an entry from its selected columns (``_ENTRY_COLUMNS`` order), converted as the ORM would."""
+        scope, expires = self.scope, self.expires
+        return EntryRow(*r[:8], scope(r[8]) if scope else r[8], expires(r[9]) if expires else r[9], r[10])
 
     def entries(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[EntryRow]:
-        rows = self.run(sql, params, **lists)
-        scope, expires = self.scope, self.expires
-        return [
-            EntryRow(*r[:8], scope(r[8]) if scope else r[8], expires(r[9]) if expires else r[9], r[10])
-            for r in rows
-        ]
+        return [self.entry(r) for r in self.run(sql, params, **lists)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,9 +276,7 @@ def match(
         settings = (
             db.settings(settings_raw) if db.settings and settings_raw is not None else settings_raw
         ) or {}
-        link_kinds: Collection[str] = {
-            str(t) for t in settings.get("link_identifier_types", DEFAULT_LINK_TYPES)
-        }
+        link_kinds: Collection[str] = {str(t) for t in link_types({"settings": settings})}
     else:
         link_kinds, version = shop.link_kinds, shop.list_version
 
@@ -362,12 +356,10 @@ def _linked(
     if not members:
         return members, found
     ids = padded(sorted(members))  # a handful of statement shapes, not one per cluster size
-    scope, expires = db.scope, db.expires
     for _tag, owner, *r in db.run(_SQL_MEMBER_ENTRIES, [shop_id, *ids, shop_id, *ids], ids=ids):
         held = found.get(r[0])
         if held is None:
-            row = EntryRow(*r[:8], scope(r[8]) if scope else r[8], expires(r[9]) if expires else r[9], r[10])
-            found[r[0]] = (row, {owner})
+            found[r[0]] = (db.entry(r), {owner})
         else:
             held[1].add(owner)
     return members, found

@@ -85,7 +85,11 @@ class LineIn(InputModel):
 
 class MatchIn(InputModel):
     shop_id: int | None = None
-    identifiers: list[KeyIn] = Field(default_factory=list, description="raw values; normalized here")
+    identifiers: list[KeyIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="raw values, normalized here; at most 100 (an order carries about a dozen)",
+    )
     order: dict[str, Any] | None = Field(
         default=None, description="an order-like object (email, phone, addresses...)"
     )

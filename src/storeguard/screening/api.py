@@ -55,9 +55,10 @@ router = APIRouter(
 async def screen_checkout(request: Request, body: ScreenOrderIn, session: SessionDep) -> Response:
     """Screen a prospective order at checkout: the decision, score, reasons and lines; nothing is stored."""
     # The checkout's hot path: the key is checked here rather than by a dependency of its own (each
-    # costs a threadpool hop), the work runs on the loop when the database is in-process, and the
-    # answer goes straight to JSON bytes.
-    if request.app.state.screen_on_loop:
+    # costs a threadpool hop), the work runs on the loop when the database is in-process SQLite (no
+    # network wait to overlap, so a thread hop would be pure cost), and the answer goes straight to
+    # JSON bytes.
+    if session.get_bind().dialect.name == "sqlite":
         payload = _screen_checkout(request, body, session)
     else:
         payload = await run_in_threadpool(_screen_checkout, request, body, session)

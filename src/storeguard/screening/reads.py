@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import ensure_utc
 from storeguard.core.money import to_minor
 from storeguard.core.prepared import Driver, Prepared, driver
-from storeguard.customers.enums import DEFAULT_LINK_TYPES, IdentifierType
+from storeguard.customers.identifiers import link_types
 from storeguard.customers.models import Customer, Identifier
 from storeguard.screening.metrics import CUSTOMER_ID, EXCLUDE_ORDER_ID, metrics_from_row, metrics_select
 from storeguard.screening.policy import CustomerMetrics, merged_settings
@@ -82,8 +82,7 @@ def shop_context(session: Session | Driver, shop_id: int) -> ShopContext | None:
     identical row (any change to the shop, its lists, settings or rules makes a new one).
     """
     db = driver(session)
-    mark = "?" if db.dialect.paramstyle == "qmark" else "%s"
-    rows = db.run(_SQL_CONTEXT.format(p=mark), [shop_id])
+    rows = db.run(_SQL_CONTEXT.format(p=db.mark), [shop_id])
     if not rows:
         return None
     raw = tuple(rows[0])
@@ -100,14 +99,12 @@ def shop_context(session: Session | Driver, shop_id: int) -> ShopContext | None:
 def _derive_context(raw: tuple[Any, ...]) -> ShopContext:
     shop_id, currency, country, settings_text, list_version, revision, data_text, version, token = raw
     settings = json.loads(settings_text) if settings_text else {}
-    configured = settings.get("link_identifier_types")
-    kinds = DEFAULT_LINK_TYPES if configured is None else tuple(IdentifierType(t) for t in configured)
     return ShopContext(
         id=shop_id,
         currency=currency,
         country=country,
         settings=settings,
-        link_kinds=frozenset(str(k) for k in kinds),
+        link_kinds=frozenset(str(k) for k in link_types({"settings": settings})),
         list_version=list_version,
         screening=merged_settings(json.loads(data_text) if data_text else None),
         revision=revision or 0,

@@ -4,40 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import NotFound
-from storeguard.core.prepared import Prepared
 from storeguard.orders.models import Order
-from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings
+from storeguard.screening.models import Decision, ReviewNote
 from storeguard.screening.policy import merged_settings
-
-_merged: dict[tuple[int, int, int], dict[str, Any]] = {}
-# Read on every screening: one statement compiled once.
-_SETTINGS = Prepared(
-    lambda: select(ScreeningSettings.revision, ScreeningSettings.data).where(
-        ScreeningSettings.shop_id == bindparam("shop_id", type_=BigInteger)
-    )
-)
+from storeguard.screening.reads import shop_context
 
 
 def screening_settings(session: Session, shop_id: int) -> tuple[dict[str, Any], int]:
-    """Return the shop's screening settings (defaults laid under its own) and their revision."""
-    rows = _SETTINGS.rows(session, {"shop_id": shop_id})
-    row = rows[0] if rows else None
-    if row is None:
-        key = (shop_id, 0, 0)
-        data: dict[str, Any] | None = None
-    else:
-        key, data = (shop_id, row[0], hash(repr(row[1]))), row[1]
-    cached = _merged.get(key)
-    if cached is None:
-        cached = merged_settings(data)
-        if len(_merged) > 1024:
-            _merged.clear()
-        _merged[key] = cached
-    return cached, key[1]
+    """Return the shop's screening settings (defaults laid under its own) and their revision.
+
+    Read through the shop's screening context, so there is one parse and one cache of them.
+    """
+    context = shop_context(session, shop_id)
+    if context is None:
+        return merged_settings(None), 0
+    return context.screening, context.revision
 
 
 def latest_decision(session: Session, order_id: int) -> Decision | None:
