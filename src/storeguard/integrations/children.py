@@ -22,11 +22,14 @@ from storeguard.integrations.rows import (
     FULFILLMENT_LINE_INSERT,
     LINE_COLUMNS,
     PAYMENT_COLUMNS,
-    REFUND_ACTOR,
     REFUND_INSERT,
     REFUND_LINE_INSERT,
     TRANSACTION_INSERT,
+    fulfillment_row,
     line_row,
+    payment_row,
+    refund_row,
+    refund_transaction_row,
 )
 from storeguard.orders.models import (
     Fulfillment,
@@ -127,10 +130,8 @@ def write_payments(
     """Mirror each order's payment as one authorization-or-sale transaction, kept up to date."""
     inserts: list[tuple[Any, ...]] = []
     for o, oid in zip(new, new_ids, strict=True):
-        p = o.payment
-        if p is not None:
-            row = (oid, f"payment:{o.platform_id}", p.kind, p.amount, o.currency, p.gateway, "success")
-            inserts.append((*row, o.created_at or stamp, 0, None, None))
+        if (row := payment_row(oid, o, stamp)) is not None:
+            inserts.append(row)
     paid = [(o, oid) for o, oid in zip(changed, changed_ids, strict=True) if o.payment is not None]
     if paid:
         known: dict[tuple[int, str], int] = {}
@@ -144,14 +145,14 @@ def write_payments(
             known.update({(oid, pid): tid for oid, pid, tid in rows})
         updates = []
         for o, oid in paid:
-            p = o.payment
-            assert p is not None
-            key = f"payment:{o.platform_id}"
-            row = (oid, key, p.kind, p.amount, o.currency, p.gateway, "success")
-            if (oid, key) in known:
-                updates.append({"id": known[(oid, key)], **dict(zip(PAYMENT_COLUMNS, row, strict=True))})
+            row = payment_row(oid, o, stamp)
+            assert row is not None
+            key = (oid, row[1])
+            if key in known:
+                changes = dict(zip(PAYMENT_COLUMNS, row[: len(PAYMENT_COLUMNS)], strict=True))
+                updates.append({"id": known[key], **changes})
             else:
-                inserts.append((*row, o.created_at or stamp, 0, None, None))
+                inserts.append(row)
         update_by_id(session, Transaction, updates)
     insert_tuples(session, Transaction.__table__, TRANSACTION_INSERT, inserts)
 
@@ -189,40 +190,8 @@ def write_new_shipments_and_refunds(
             careful.append(o)
             continue
         pending.append((oid, o, lines))
-        for f in o.fulfillments:
-            delivered = (f.delivered_at or stamp) if f.state == "delivered" else None
-            cancelled = stamp if f.state == "cancelled" else None
-            fulfillments.append(
-                (
-                    oid,
-                    f.platform_id,
-                    f.state,
-                    f.carrier,
-                    f.tracking_number,
-                    f.tracking_url,
-                    f.created_at or stamp,
-                    delivered,
-                    cancelled,
-                )
-            )
-        for r in o.refunds:
-            made = r.created_at or stamp
-            arrive_from, arrive_to = refund_arrival(made.date())
-            refunds.append(
-                (
-                    oid,
-                    r.platform_id,
-                    r.amount,
-                    r.shipping_amount,
-                    r.currency,
-                    r.reason,
-                    r.note,
-                    REFUND_ACTOR,
-                    arrive_from,
-                    arrive_to,
-                    made,
-                )
-            )
+        fulfillments.extend(fulfillment_row(oid, f, stamp) for f in o.fulfillments)
+        refunds.extend(refund_row(oid, r, stamp, refund_arrival) for r in o.refunds)
     if not pending:
         return careful
     # Rows went in order by order, so the ids come back in the order the loops below walk.
@@ -240,23 +209,9 @@ def write_new_shipments_and_refunds(
             refund_lines.extend(
                 (rid, lines[rl.line_platform_id], rl.quantity, rl.amount, rl.restock) for rl in r.lines
             )
-            for tx in r.transactions:
-                status = tx.status if tx.status in {"success", "failure", "pending"} else "pending"
-                refund_transactions.append(
-                    (
-                        oid,
-                        tx.platform_id,
-                        "refund",
-                        tx.amount,
-                        r.currency,
-                        tx.gateway,
-                        status,
-                        tx.created_at or stamp,
-                        0,
-                        rid,
-                        tx.reference,
-                    )
-                )
+            refund_transactions.extend(
+                refund_transaction_row(oid, r, tx, rid, stamp) for tx in r.transactions
+            )
     insert_tuples(session, FulfillmentLine.__table__, FULFILLMENT_LINE_INSERT, fulfillment_lines)
     insert_tuples(session, RefundLine.__table__, REFUND_LINE_INSERT, refund_lines)
     insert_tuples(session, Transaction.__table__, TRANSACTION_INSERT, refund_transactions)

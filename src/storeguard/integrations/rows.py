@@ -6,10 +6,18 @@ imports only this and the mapping, not the models, to start quickly.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
-from storeguard.integrations.mapped import MappedCustomer, MappedLine, MappedOrder
+from storeguard.integrations.mapped import (
+    MappedCustomer,
+    MappedFulfillment,
+    MappedLine,
+    MappedOrder,
+    MappedRefund,
+    MappedRefundTransaction,
+)
 
 # Columns a mirrored customer sets, in the order of customer_row; inserts add created_at.
 CUSTOMER_COLUMNS = (
@@ -180,4 +188,83 @@ def line_row(order_id: int, li: MappedLine, product_id: int | None) -> tuple[Any
         li.fulfilled_quantity,
         li.refunded_quantity,
         li.restocked_quantity,
+    )
+
+
+# Each builder below takes the order (or refund) it belongs to as ``order_ref``/``refund_ref``: a
+# database id, or a batch index that the bulk import's writer turns into one.
+
+
+def payment_row(order_ref: Any, o: MappedOrder, stamp: datetime) -> tuple[Any, ...] | None:
+    """Return the order's payment as a transaction row (TRANSACTION_INSERT order), if it has one."""
+    p = o.payment
+    if p is None:
+        return None
+    key = f"payment:{o.platform_id}"
+    return (
+        order_ref,
+        key,
+        p.kind,
+        p.amount,
+        o.currency,
+        p.gateway,
+        "success",
+        o.created_at or stamp,
+        0,
+        None,
+        None,
+    )
+
+
+def fulfillment_row(order_ref: Any, f: MappedFulfillment, stamp: datetime) -> tuple[Any, ...]:
+    """Return a shipment's row (FULFILLMENT_INSERT order)."""
+    return (
+        order_ref,
+        f.platform_id,
+        f.state,
+        f.carrier,
+        f.tracking_number,
+        f.tracking_url,
+        f.created_at or stamp,
+        (f.delivered_at or stamp) if f.state == "delivered" else None,
+        stamp if f.state == "cancelled" else None,
+    )
+
+
+def refund_row(
+    order_ref: Any, r: MappedRefund, stamp: datetime, arrival: Callable[[date], tuple[date, date]]
+) -> tuple[Any, ...]:
+    """Return a refund's row (REFUND_INSERT order); ``arrival`` gives the business-day window."""
+    made = r.created_at or stamp
+    return (
+        order_ref,
+        r.platform_id,
+        r.amount,
+        r.shipping_amount,
+        r.currency,
+        r.reason,
+        r.note,
+        REFUND_ACTOR,
+        *arrival(made.date()),
+        made,
+    )
+
+
+def refund_transaction_row(
+    order_ref: Any, r: MappedRefund, tx: MappedRefundTransaction, refund_ref: Any, stamp: datetime
+) -> tuple[Any, ...]:
+    """Return a refund's money movement as a transaction row (TRANSACTION_INSERT order)."""
+    status = tx.status if tx.status in ("success", "failure", "pending") else "pending"
+    return (
+        order_ref,
+        tx.platform_id,
+        "refund",
+        tx.amount,
+        r.currency,
+        tx.gateway,
+        status,
+        tx.created_at or stamp,
+        0,
+        refund_ref,
+        tx.reference,
     )

@@ -34,6 +34,7 @@ from storeguard.integrations.rows import (
     CUSTOMER_INSERT,
     ORDER_COLUMNS,
     ORDER_INSERT,
+    REFUND_ACTOR,
     customer_row,
     order_row,
 )
@@ -280,7 +281,7 @@ def apply_refunds(
             currency=r.currency,
             reason=r.reason,
             note=r.note,
-            actor=children.REFUND_ACTOR,
+            actor=REFUND_ACTOR,
             expected_arrival_from=arrive_from,
             expected_arrival_to=arrive_to,
             created_at=r.created_at or now(),

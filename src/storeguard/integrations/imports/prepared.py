@@ -22,6 +22,7 @@ import marshal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,16 @@ from storeguard.integrations.rows import (
     FULFILLMENT_LINE_INSERT,
     LINE_COLUMNS,
     ORDER_INSERT,
-    REFUND_ACTOR,
     REFUND_INSERT,
     REFUND_LINE_INSERT,
     TRANSACTION_INSERT,
     customer_row,
+    fulfillment_row,
     line_row,
     order_row,
+    payment_row,
+    refund_row,
+    refund_transaction_row,
 )
 from storeguard.integrations.shopify.mapping import map_order
 from storeguard.orders.policy import refund_arrival_window
@@ -329,7 +333,7 @@ class _Builder:
     ) -> CopyText:
         plan = self.plan
         shop_id, source = plan.shop_id, plan.source
-        min_days, max_days = plan.refund_arrival_days
+        arrival = partial(_arrival, plan.refund_arrival_days)
         skipped = set(careful)
         fast = [i for i in range(len(orders)) if i not in skipped]
         assert self.ids is not None
@@ -385,48 +389,15 @@ class _Builder:
                     product_lines.append((i, text + "\t", li.product_platform_id))
             if rows:
                 children["lines"][i] = "".join(rows)
-            p = o.payment
-            if p is not None:
-                children["payments"][i] = (
-                    render_payment(
-                        (
-                            oid,
-                            f"payment:{o.platform_id}",
-                            p.kind,
-                            p.amount,
-                            o.currency,
-                            p.gateway,
-                            "success",
-                            created,
-                            0,
-                            None,
-                            None,
-                        )
-                    )
-                    + "\n"
-                )
+            payment = payment_row(oid, o, stamp)
+            if payment is not None:
+                children["payments"][i] = render_payment(payment) + "\n"
             if o.fulfillments:
                 shipments: list[str] = []
                 shipped: list[str] = []
                 for f in o.fulfillments:
                     fid = next(fulfillment_ids)
-                    shipments.append(
-                        render_fulfillment(
-                            (
-                                fid,
-                                oid,
-                                f.platform_id,
-                                f.state,
-                                f.carrier,
-                                f.tracking_number,
-                                f.tracking_url,
-                                f.created_at or stamp,
-                                (f.delivered_at or stamp) if f.state == "delivered" else None,
-                                stamp if f.state == "cancelled" else None,
-                            )
-                        )
-                        + "\n"
-                    )
+                    shipments.append(render_fulfillment((fid, *fulfillment_row(oid, f, stamp))) + "\n")
                     shipped.extend(
                         render_fl((fid, line_at[pid], q)) + "\n" for pid, q in f.lines if pid in line_at
                     )
@@ -438,48 +409,14 @@ class _Builder:
                 transactions: list[str] = []
                 for rf in o.refunds:
                     rid = next(refund_ids)
-                    made = rf.created_at or stamp
-                    day: date = made.date()
-                    refunds.append(
-                        render_refund(
-                            (
-                                rid,
-                                oid,
-                                rf.platform_id,
-                                rf.amount,
-                                rf.shipping_amount,
-                                rf.currency,
-                                rf.reason,
-                                rf.note,
-                                REFUND_ACTOR,
-                                *refund_arrival_window(day, min_days, max_days),
-                                made,
-                            )
-                        )
-                        + "\n"
-                    )
+                    refunds.append(render_refund((rid, *refund_row(oid, rf, stamp, arrival))) + "\n")
                     refunded.extend(
                         render_rl((rid, line_at[rl.line_platform_id], rl.quantity, rl.amount, rl.restock))
                         + "\n"
                         for rl in rf.lines
                     )
                     transactions.extend(
-                        render_tx(
-                            (
-                                oid,
-                                tx.platform_id,
-                                "refund",
-                                tx.amount,
-                                rf.currency,
-                                tx.gateway,
-                                _tx_status(tx.status),
-                                tx.created_at or stamp,
-                                0,
-                                rid,
-                                tx.reference,
-                            )
-                        )
-                        + "\n"
+                        render_tx(refund_transaction_row(oid, rf, tx, rid, stamp)) + "\n"
                         for tx in rf.transactions
                     )
                 children["refunds"][i] = "".join(refunds)
@@ -505,7 +442,7 @@ class _Builder:
         """SQLite value rows; a row names another by its index in the batch (the writer assigns ids)."""
         plan = self.plan
         shop_id, source = plan.shop_id, plan.source
-        min_days, max_days = plan.refund_arrival_days
+        arrival = partial(_arrival, plan.refund_arrival_days)
         skipped = set(careful)
         customer_rows = [(None, *customer_row(shop_id, c, stamp), c.created_at or stamp) for c in customers]
         order_rows: list[tuple[Any, ...]] = []
@@ -529,77 +466,21 @@ class _Builder:
                     line_at[li.platform_id] = len(lines)
                 # The product column holds the product's platform id until the writer looks it up.
                 lines.append((None, *line_row(i, li, li.product_platform_id)))
-            p = o.payment
-            if p is not None:
-                payments.append(
-                    (
-                        i,
-                        f"payment:{o.platform_id}",
-                        p.kind,
-                        p.amount,
-                        o.currency,
-                        p.gateway,
-                        "success",
-                        created,
-                        0,
-                        None,
-                        None,
-                    )
-                )
+            payment = payment_row(i, o, stamp)
+            if payment is not None:
+                payments.append(payment)
             for f in o.fulfillments:
                 at = len(fulfillments)
-                fulfillments.append(
-                    (
-                        None,
-                        i,
-                        f.platform_id,
-                        f.state,
-                        f.carrier,
-                        f.tracking_number,
-                        f.tracking_url,
-                        f.created_at or stamp,
-                        (f.delivered_at or stamp) if f.state == "delivered" else None,
-                        stamp if f.state == "cancelled" else None,
-                    )
-                )
+                fulfillments.append((None, *fulfillment_row(i, f, stamp)))
                 fulfillment_lines.extend((at, line_at[pid], q) for pid, q in f.lines if pid in line_at)
             for rf in o.refunds:
                 at = len(refunds)
-                made = rf.created_at or stamp
-                day: date = made.date()
-                refunds.append(
-                    (
-                        None,
-                        i,
-                        rf.platform_id,
-                        rf.amount,
-                        rf.shipping_amount,
-                        rf.currency,
-                        rf.reason,
-                        rf.note,
-                        REFUND_ACTOR,
-                        *refund_arrival_window(day, min_days, max_days),
-                        made,
-                    )
-                )
+                refunds.append((None, *refund_row(i, rf, stamp, arrival)))
                 refund_lines.extend(
                     (at, line_at[rl.line_platform_id], rl.quantity, rl.amount, rl.restock) for rl in rf.lines
                 )
                 refund_transactions.extend(
-                    (
-                        i,
-                        tx.platform_id,
-                        "refund",
-                        tx.amount,
-                        rf.currency,
-                        tx.gateway,
-                        _tx_status(tx.status),
-                        tx.created_at or stamp,
-                        0,
-                        at,
-                        tx.reference,
-                    )
-                    for tx in rf.transactions
+                    refund_transaction_row(i, rf, tx, at, stamp) for tx in rf.transactions
                 )
         built = {
             "customers": customer_rows,
@@ -617,8 +498,9 @@ class _Builder:
         return marshal.dumps({name: [r[name](row) for row in rows] for name, rows in built.items()})
 
 
-def _tx_status(status: str) -> str:
-    return status if status in {"success", "failure", "pending"} else "pending"
+def _arrival(days: tuple[int, int], made: date) -> tuple[date, date]:
+    """The business-day window a refund made on ``made`` arrives in, for the plan's settings."""
+    return refund_arrival_window(made, *days)
 
 
 def _customers(
