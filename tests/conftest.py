@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from storeguard.core.apikeys import create_api_key
 from storeguard.core.config import get_settings
 from storeguard.core.db import Base, import_all_models, make_engine
 from storeguard.core.enums import Role
+from storeguard.core.prepared import Driver
 
 import_all_models()
 
@@ -131,6 +133,18 @@ def _shared_app():  # noqa: ANN202
     return create_app(get_settings(), session_factory=lambda: None)
 
 
+class _SessionReader:
+    """Hot read-only routes read through the test's own session (its rows are not committed)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.on_loop = session.get_bind().dialect.name == "sqlite"
+
+    @contextmanager
+    def open(self) -> Iterator[Driver]:
+        yield Driver(self.session)
+
+
 @pytest.fixture
 def app(_shared_app, session: Session):  # noqa: ANN001, ANN201
     """The HTTP app bound to the test's session."""
@@ -141,6 +155,7 @@ def app(_shared_app, session: Session):  # noqa: ANN001, ANN201
 
     saved_state = dict(_shared_app.state._state)  # tests may set flags on app.state; undo them after
     _shared_app.state.session_factory = lambda: session
+    _shared_app.state.reader = _SessionReader(session)
     _shared_app.dependency_overrides[get_session] = _same_session
     yield _shared_app
     _shared_app.dependency_overrides.clear()

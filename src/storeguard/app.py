@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import DOMAINS, __version__
-from storeguard.core.api import install_error_handlers
+from storeguard.core.api import Reader, install_error_handlers
 from storeguard.core.config import Settings, get_settings
 from storeguard.core.db import import_all_models, make_engine, make_session_factory
+from storeguard.screening.api import checkout_router
 
 DESCRIPTION = """
 storeguard screens orders, keeps one record of customers and their linked identities, and lets a
@@ -46,6 +47,7 @@ def create_app(
         session_factory = make_session_factory(engine)
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.reader = Reader(engine, session_factory)  # for hot read-only routes: no session
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["meta"])
@@ -53,6 +55,7 @@ def create_app(
         """Tell a load balancer the service is up."""
         return {"status": "ok", "version": __version__}
 
+    app.include_router(checkout_router)  # first: the call every checkout makes is matched first
     for domain in DOMAINS:
         for part in ("api", "views"):
             module = _domain_module(domain, part)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -16,6 +18,7 @@ from storeguard.core.actor import Actor
 from storeguard.core.apikeys import authenticate
 from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError, Forbidden
+from storeguard.core.prepared import Driver, reading
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -33,6 +36,44 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+class Reader:
+    """Opens what a hot read-only route runs on (checkout screening), and says where to run it.
+
+    With an engine: a pooled connection in a transaction rolled back after, and no session (that
+    would cost more than the route's lookups) unless a rare step asks for one. An app built on a
+    session factory alone reads through a session from it. Tests put their own in ``app.state.reader``.
+    """
+
+    def __init__(self, engine: Engine | None, session_factory: Callable[[], Session]) -> None:
+        self.engine = engine
+        self.session_factory = session_factory
+        self._on_loop: bool | None = None
+
+    @contextmanager
+    def open(self) -> Iterator[Driver]:
+        if self.engine is not None:
+            with reading(self.engine) as db:
+                yield db
+            return
+        with self.session_factory() as session:
+            yield Driver(session)
+
+    @property
+    def on_loop(self) -> bool:
+        """Tell whether to run on the event loop: yes for in-process SQLite.
+
+        SQLite has no network wait to overlap, so a threadpool hop would be pure cost; a server
+        database's round trips would stall every other request on the loop.
+        """
+        if self._on_loop is None:
+            if self.engine is not None:
+                self._on_loop = self.engine.dialect.name == "sqlite"
+            else:
+                with self.session_factory() as session:
+                    self._on_loop = session.get_bind().dialect.name == "sqlite"
+        return self._on_loop
+
+
 def require(role: Role) -> Callable[..., Actor]:
     """Build a dependency that authenticates the key and demands at least ``role``."""
 
@@ -42,7 +83,7 @@ def require(role: Role) -> Callable[..., Actor]:
     return dependency
 
 
-def authorize(session: Session, request: Request, role: Role) -> Actor:
+def authorize(session: Session | Driver, request: Request, role: Role) -> Actor:
     """Authenticate the request's bearer key and demand at least ``role`` (401, 403 otherwise)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -14,7 +14,7 @@ from storeguard.core.clock import now
 from storeguard.core.enums import Role
 from storeguard.core.errors import Invalid, NotFound, Unauthorized
 from storeguard.core.models import ApiKey
-from storeguard.core.prepared import Prepared
+from storeguard.core.prepared import Driver, Prepared
 
 KEY_PREFIX = "sg_"
 
@@ -61,7 +61,7 @@ def revoke_api_key(session: Session, *, key_id: int, actor: Actor) -> ApiKey:
     return key
 
 
-def authenticate(session: Session, raw: str | None) -> Actor:
+def authenticate(session: Session | Driver, raw: str | None) -> Actor:
     """Return the actor a raw key stands for, or raise ``Unauthorized``."""
     if not raw:
         raise Unauthorized("missing_api_key", "send an API key as 'Authorization: Bearer <key>'")

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -83,23 +84,42 @@ class _Compiled:
 
 
 class Driver:
-    """The session's driver connection, taken once for a run of prepared statements.
+    """The driver connection a run of prepared statements uses, taken once.
 
-    Asking the session for its connection costs more than a primary-key lookup; a hot path that
-    runs several statements (a checkout screening runs about eight) takes it once. Pending ORM
-    changes are flushed first, as ``Session.execute`` would, so they are visible.
+    Made from a session (``Driver(session)``: pending ORM changes are flushed first, as
+    ``Session.execute`` would, so they are visible) or opened for a read-only hot path by
+    ``reading(engine)``, which skips the session altogether: opening and closing a session costs
+    several times a checkout screening's index lookups. The rare step that needs the ORM asks for
+    ``.session``, a session on the same connection and transaction, made on first use.
     """
 
-    __slots__ = ("dialect", "dbapi", "mark")
+    __slots__ = ("dialect", "dbapi", "mark", "_session", "_connection")
 
-    def __init__(self, session: Session) -> None:
-        if session.autoflush:
-            session.flush()
-        connection = session.connection()
+    def __init__(self, session: Session | None = None, *, connection: Connection | None = None) -> None:
+        if session is not None:
+            if session.autoflush:
+                session.flush()
+            connection = session.connection()
+        elif connection is None:
+            raise TypeError("Driver needs a session or a connection")
+        self._session = session
+        self._connection = connection
         self.dialect: Dialect = connection.dialect
         self.dbapi: Any = connection.connection.dbapi_connection
         # The parameter mark hand-written SQL uses: SQLite's "?", psycopg's "%s".
         self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
+
+    @property
+    def database(self) -> str:
+        """Return the database URL (a key for per-process caches of its data)."""
+        return str(self._connection.engine.url)
+
+    @property
+    def session(self) -> Session:
+        """Return the ORM session on this connection (made on first use when there was none)."""
+        if self._session is None:
+            self._session = Session(bind=self._connection, autoflush=False, expire_on_commit=False)
+        return self._session
 
     def run(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
         """Run hand-written SQL (in the dialect's parameter style) and return every row."""
@@ -109,6 +129,24 @@ class Driver:
             return cursor.fetchall()
         finally:
             cursor.close()
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Driver]:
+    """Open one pooled connection in a read-only transaction and yield its driver; roll back after.
+
+    For hot paths that only read (checkout screening): no session is made unless a step asks for
+    one, and whatever happens, nothing is written.
+    """
+    with engine.connect() as connection:
+        connection.begin()
+        db = Driver(connection=connection)
+        try:
+            yield db
+        finally:
+            if db._session is not None:
+                db._session.close()
+            connection.rollback()
 
 
 def driver(target: Session | Driver) -> Driver:

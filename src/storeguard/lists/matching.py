@@ -225,12 +225,12 @@ _ranges: dict[tuple[str, int], tuple[str, _RangeIndex]] = {}
 _ranges_lock = threading.Lock()
 
 
-def _range_index(session: Session, shop_id: int, version: str) -> _RangeIndex:
-    cache_key = (str(session.get_bind().engine.url), shop_id)
+def _range_index(db: Driver, shop_id: int, version: str) -> _RangeIndex:
+    cache_key = (db.database, shop_id)
     cached = _ranges.get(cache_key)
     if cached is not None and cached[0] == version:
         return cached[1]
-    rows = session.execute(
+    rows = db.session.execute(
         select(E.id, E.value).where(E.shop_id == shop_id, E.type == "cidr", E.status == EntryStatus.active)
     ).all()
     index = _RangeIndex(rows)
@@ -249,14 +249,13 @@ def forget_range_cache() -> None:
 
 
 def match(
-    session: Session,
+    session: Session | Driver,
     *,
     shop_id: int,
     identifiers: Sequence[Key],
     customer_id: int | None = None,
     lines: Sequence[LineFacts] | None = None,
     order_total: int | None = None,
-    connection: Driver | None = None,
     shop: ShopFacts | None = None,
 ) -> MatchResult:
     """Return the active entries that apply to an order or a set of normalized identifiers.
@@ -269,7 +268,7 @@ def match(
     """
     at = now()
     keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
-    db = _Driver(connection if connection is not None else session)
+    db = _Driver(session)
     if shop is None:
         shop_row = db.run(_SQL_SHOP, [shop_id])
         settings_raw, version = shop_row[0] if shop_row else (None, "")
@@ -288,7 +287,7 @@ def match(
         hit_by[row.id] = (row.type, row.value)
     ips = [v for t, v in keys if t == IdentifierType.ip]
     if ips:
-        index = _range_index(session, shop_id, version)
+        index = _range_index(db.db, shop_id, version)
         range_hits = {eid: ip for ip in ips for eid in index.lookup(ip)}
         missing = [eid for eid in range_hits if eid not in rows]
         if missing:
@@ -328,7 +327,7 @@ def match(
     paths: dict[int, LinkPath] = {}
     if owners:
         paths = link_paths(
-            session,
+            db.db.session,
             shop_id=shop_id,
             types=link_kinds,
             start_customer_id=customer_id,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.errors import NotFound
 from storeguard.core.pages import fetch_page
-from storeguard.core.prepared import Prepared
+from storeguard.core.prepared import Driver, Prepared
 from storeguard.rules.compiler import CompiledRule, compile_rule
 from storeguard.rules.enums import RulesErrorCode as E
 from storeguard.rules.errors import RuleError
@@ -160,7 +160,9 @@ def active_ruleset(session: Session, shop_id: int | None) -> ActiveRuleset:
     return ruleset_at(session, shop_id, version, token)
 
 
-def ruleset_at(session: Session, shop_id: int | None, version: int, token: str | None) -> ActiveRuleset:
+def ruleset_at(
+    session: Session | Driver, shop_id: int | None, version: int, token: str | None
+) -> ActiveRuleset:
     """Return the shop's rules at a policy version the caller has read (screening reads it with the shop)."""
     if token is None:
         return ActiveRuleset(policy_version=0, rules=())
@@ -170,7 +172,7 @@ def ruleset_at(session: Session, shop_id: int | None, version: int, token: str |
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    ruleset = _compile_ruleset(session, shop_id, version)
+    ruleset = _compile_ruleset(session.session if isinstance(session, Driver) else session, shop_id, version)
     with _cache_lock:
         _CACHE[key] = ruleset
         while len(_CACHE) > _CACHE_SIZE:

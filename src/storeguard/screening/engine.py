@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storeguard.core.prepared import Driver
+from storeguard.core.prepared import Driver, driver
 from storeguard.customers.disposable import is_disposable
 from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
 from storeguard.lists.enums import EntryAction, MatchVia
@@ -78,22 +78,25 @@ class ScreenResult:
 
 
 def screen(
-    session: Session,
+    session: Session | Driver,
     order: Order | OrderInput,
     *,
     velocity: VelocityStore | None = None,
     ruleset: ActiveRuleset | None = None,
 ) -> ScreenResult:
-    """Screen a stored or prospective order and return the decision, without storing anything."""
+    """Screen a stored or prospective order and return the decision, without storing anything.
+
+    ``session`` is the caller's session, or the driver of a read-only connection (checkout).
+    """
     started = time.perf_counter_ns()
-    db = Driver(session)  # taken once: every read below runs on it
-    inp = order if isinstance(order, OrderInput) else from_order(session, order)
+    db = driver(session)  # taken once: every read below runs on it
+    inp = order if isinstance(order, OrderInput) else from_order(db.session, order)
     shop = inp.shop if inp.shop is not None else shop_context(db, inp.shop_id)
     if shop is None:
         raise ValueError(f"no shop {inp.shop_id}")
     settings, revision = shop.screening, shop.revision
     if ruleset is None:
-        ruleset = ruleset_at(session, shop.id, shop.policy_version, shop.policy_token)
+        ruleset = ruleset_at(db, shop.id, shop.policy_version, shop.policy_token)
 
     identifiers = identifiers_of_order(inp, default_region=shop.country)
     keys = order_match_keys(inp, default_region=shop.country, identifiers=identifiers)
@@ -117,13 +120,12 @@ def screen(
         for li in inp.lines
     ]
     lists = match(
-        session,
+        db,
         shop_id=shop.id,
         identifiers=keys,
         customer_id=inp.customer_id,
         lines=lines,
         order_total=inp.total,
-        connection=db,
         shop=shop,
     )
     list_reasons, blocked_self, blocked_links = _list_reasons(lists, inp, shop.currency)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
+from storeguard.core.prepared import Driver
 from storeguard.orders.models import Order
 from storeguard.screening import reads
 from storeguard.screening.reads import ProductRow, ShopContext
@@ -132,7 +133,7 @@ def from_order(session: Session, order: Order) -> OrderInput:
 
 
 def resolve_customer_id(
-    session: Session, shop_id: int, customer_id: int | None, platform_customer_id: str | None
+    session: Session | Driver, shop_id: int, customer_id: int | None, platform_customer_id: str | None
 ) -> int | None:
     """Find the shop's customer by id or platform id; refuse an id that is not the shop's."""
     if customer_id is not None:
@@ -147,7 +148,7 @@ def resolve_customer_id(
     return None
 
 
-def from_screen_in(session: Session, body: Any) -> OrderInput:
+def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
     """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
     from storeguard.core.money import validate_currency
 
@@ -180,7 +181,9 @@ def from_screen_in(session: Session, body: Any) -> OrderInput:
     )
 
 
-def resolve_lines(session: Session, shop: ShopContext, lines: list[Any], currency: str) -> list[LineInput]:
+def resolve_lines(
+    session: Session | Driver, shop: ShopContext, lines: list[Any], currency: str
+) -> list[LineInput]:
     """Match proposed lines (product id or sku, quantity, optional price) to the shop's products."""
     ids = {line.product_id for line in lines if line.product_id is not None}
     skus = {line.sku for line in lines if line.product_id is None and line.sku}

@@ -160,13 +160,13 @@ _CUSTOMER_BY_PLATFORM_ID = Prepared(
 )
 
 
-def customer_of_shop(session: Session, shop_id: int, customer_id: int) -> int | None:
+def customer_of_shop(session: Session | Driver, shop_id: int, customer_id: int) -> int | None:
     """Return the customer id if the shop has that customer."""
     rows = _CUSTOMER_OF_SHOP.rows(session, {"shop_id": shop_id, "customer_id": customer_id})
     return rows[0][0] if rows else None
 
 
-def customer_by_platform_id(session: Session, shop_id: int, platform_id: str) -> int | None:
+def customer_by_platform_id(session: Session | Driver, shop_id: int, platform_id: str) -> int | None:
     """Return the shop's customer with this platform id (the first, if a mirror made two)."""
     rows = _CUSTOMER_BY_PLATFORM_ID.rows(session, {"shop_id": shop_id, "platform_id": platform_id})
     return rows[0][0] if rows else None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
+from storeguard.core.prepared import Driver
 from storeguard.screening.policy import AMOUNT_KINDS, AMOUNT_WINDOWS, VELOCITY_KINDS, WINDOWS
 
 # kind (email, phone, ip, device, card, address) -> the normalized identifier value
@@ -44,7 +45,7 @@ class VelocityStore(Protocol):
 
     def counts(
         self,
-        session: Session,
+        session: Session | Driver,
         shop_id: int,
         keys: VelocityKeys,
         *,
@@ -85,7 +86,7 @@ class RedisVelocity:
 
     def counts(
         self,
-        session: Session,
+        session: Session | Driver,
         shop_id: int,
         keys: VelocityKeys,
         *,

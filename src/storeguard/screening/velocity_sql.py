@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Select, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
-from storeguard.core.prepared import Prepared
+from storeguard.core.prepared import Driver, Prepared
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import AMOUNT_KINDS, AMOUNT_WINDOWS, VELOCITY_KINDS, WINDOWS
 from storeguard.screening.velocity import VelocityCounts, VelocityKeys, digest
@@ -44,7 +44,7 @@ class SqlVelocity:
 
     def counts(
         self,
-        session: Session,
+        session: Session | Driver,
         shop_id: int,
         keys: VelocityKeys,
         *,

@@ -1,0 +1,95 @@
+"""POST /v1/screen on an app built on a real engine: a pooled connection, no session, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from storeguard.app import create_app
+from storeguard.core.apikeys import create_api_key
+from storeguard.core.config import get_settings
+from storeguard.core.enums import Role
+from storeguard.core.models import AuditEvent
+from storeguard.core.prepared import Driver, reading
+from storeguard.orders.models import Order
+from storeguard.screening.models import Decision
+from tests.conftest import TEST_ACTOR
+from tests.screening.support import block_customer, make_store, new_customer, past_order
+
+
+def _counts(engine: Engine) -> tuple[int, ...]:
+    with Session(engine) as s:
+        return tuple(
+            s.scalar(select(func.count()).select_from(t)) or 0 for t in (Order, Decision, AuditEvent)
+        )
+
+
+def test_checkout_screening_on_an_engine_reads_committed_data_and_writes_nothing(
+    committing_engine: Engine,
+) -> None:
+    with Session(committing_engine, expire_on_commit=False) as setup:
+        store = make_store(setup)
+        first = new_customer(setup, store, email="ola@example.no")
+        evidence = past_order(setup, store, first, device_id="dev-77")
+        entry_id = block_customer(setup, store, first, evidence)
+        second = new_customer(setup, store, email="ola.nordmann@example.no")
+        _, key = create_api_key(setup, name="checkout", role=Role.viewer, actor=TEST_ACTOR)
+        setup.commit()
+        shop_id, second_id = store.shop.id, second.id
+    before = _counts(committing_engine)
+    app = create_app(get_settings(), engine=committing_engine)
+
+    with TestClient(app) as client:
+        answer = client.post(
+            "/v1/screen",
+            headers={"Authorization": f"Bearer {key}"},
+            json={
+                "shop_id": shop_id,
+                "customer_id": second_id,
+                "device_id": "dev-77",
+                "lines": [{"sku": "SHIRT", "quantity": 1}],
+            },
+        )
+
+    assert answer.status_code == 200, answer.text
+    top = answer.json()["reasons"][0]
+    # The linking path needs the ORM: a session is made on the reading connection for it.
+    assert (top["code"], top["ref"]["id"], top["path"][0]["shared"][0]["type"]) == (
+        "linked_block",
+        entry_id,
+        "device_id",
+    )
+    assert _counts(committing_engine) == before
+    assert committing_engine.pool.checkedout() == 0
+
+
+def test_checkout_screening_refuses_an_unknown_key_on_an_engine(committing_engine: Engine) -> None:
+    app = create_app(get_settings(), engine=committing_engine)
+    with TestClient(app) as client:
+        answer = client.post(
+            "/v1/screen",
+            headers={"Authorization": "Bearer nope"},
+            json={"shop_id": 1, "lines": [{"sku": "X", "quantity": 1}]},
+        )
+    assert (answer.status_code, answer.json()["code"]) == (401, "invalid_api_key")
+    assert committing_engine.pool.checkedout() == 0
+
+
+def test_a_reading_connection_makes_a_session_only_when_asked_and_rolls_back(
+    committing_engine: Engine,
+) -> None:
+    with reading(committing_engine) as db:
+        assert db._session is None
+        assert db.run("SELECT 1", []) == [(1,)]
+        session = db.session
+        assert db.session is session
+        session.add(AuditEvent(actor="cli:t", action="test.never_kept", subject_type="x", subject_id="1"))
+        session.flush()
+    assert _counts(committing_engine)[2] == 0
+
+
+def test_a_driver_needs_a_session_or_a_connection() -> None:
+    with pytest.raises(TypeError):
+        Driver()
