@@ -8,8 +8,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from storeguard.app import create_app
+from storeguard.core.api import Reader
 from storeguard.core.apikeys import create_api_key
 from storeguard.core.config import get_settings
+from storeguard.core.db import make_session_factory
 from storeguard.core.enums import Role
 from storeguard.core.models import AuditEvent
 from storeguard.core.prepared import Driver, reading
@@ -24,6 +26,11 @@ def _counts(engine: Engine) -> tuple[int, ...]:
         return tuple(
             s.scalar(select(func.count()).select_from(t)) or 0 for t in (Order, Decision, AuditEvent)
         )
+
+
+def _kept(engine: Engine) -> int:
+    """The connections checkout reads may keep: one per thread on SQLite (the loop's), none elsewhere."""
+    return 1 if engine.dialect.name == "sqlite" else 0
 
 
 def test_checkout_screening_on_an_engine_reads_committed_data_and_writes_nothing(
@@ -62,7 +69,7 @@ def test_checkout_screening_on_an_engine_reads_committed_data_and_writes_nothing
         "device_id",
     )
     assert _counts(committing_engine) == before
-    assert committing_engine.pool.checkedout() == 0
+    assert committing_engine.pool.checkedout() <= _kept(committing_engine)
 
 
 def test_checkout_screening_refuses_an_unknown_key_on_an_engine(committing_engine: Engine) -> None:
@@ -74,7 +81,7 @@ def test_checkout_screening_refuses_an_unknown_key_on_an_engine(committing_engin
             json={"shop_id": 1, "lines": [{"sku": "X", "quantity": 1}]},
         )
     assert (answer.status_code, answer.json()["code"]) == (401, "invalid_api_key")
-    assert committing_engine.pool.checkedout() == 0
+    assert committing_engine.pool.checkedout() <= _kept(committing_engine)
 
 
 def test_a_reading_connection_makes_a_session_only_when_asked_and_rolls_back(
@@ -93,3 +100,30 @@ def test_a_reading_connection_makes_a_session_only_when_asked_and_rolls_back(
 def test_a_driver_needs_a_session_or_a_connection() -> None:
     with pytest.raises(TypeError):
         Driver()
+
+
+def test_the_reader_sees_writes_committed_between_two_checkouts(committing_engine: Engine) -> None:
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    count = "SELECT count(*) FROM audit_events"
+    with reader.open() as db:
+        before = db.run(count, [])[0][0]
+    with Session(committing_engine) as other:
+        other.add(AuditEvent(actor="cli:t", action="test.between", subject_type="x", subject_id="1"))
+        other.commit()
+    with reader.open() as db:
+        assert db.run(count, [])[0][0] == before + 1
+
+
+def test_on_sqlite_the_loop_thread_keeps_one_connection_and_elsewhere_it_goes_back(
+    committing_engine: Engine,
+) -> None:
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    with reader.open() as first:
+        used = first.dbapi
+    with reader.open() as second:
+        again = second.dbapi
+    if reader.on_loop:  # SQLite: one connection kept, reused, no transaction left open
+        assert again is used and committing_engine.pool.checkedout() == 1
+        assert not used.in_transaction
+    else:  # PostgreSQL: checked out per request from the pool, returned after
+        assert committing_engine.pool.checkedout() == 0

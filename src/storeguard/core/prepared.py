@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import URL, Connection, Dialect, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -110,9 +110,9 @@ class Driver:
         self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
 
     @property
-    def database(self) -> str:
-        """Return the database URL (a key for per-process caches of its data)."""
-        return str(self._connection.engine.url)
+    def database(self) -> URL:
+        """Return the database's URL (a key for per-process caches of its data)."""
+        return self._connection.engine.url
 
     @property
     def session(self) -> Session:
@@ -138,15 +138,21 @@ def reading(engine: Engine) -> Iterator[Driver]:
     For hot paths that only read (checkout screening): no session is made unless a step asks for
     one, and whatever happens, nothing is written.
     """
-    with engine.connect() as connection:
-        connection.begin()
-        db = Driver(connection=connection)
-        try:
-            yield db
-        finally:
-            if db._session is not None:
-                db._session.close()
-            connection.rollback()
+    with engine.connect() as connection, reading_on(connection) as db:
+        yield db
+
+
+@contextmanager
+def reading_on(connection: Connection) -> Iterator[Driver]:
+    """Run a read-only transaction on a connection the caller keeps open, and yield its driver."""
+    connection.begin()
+    db = Driver(connection=connection)
+    try:
+        yield db
+    finally:
+        if db._session is not None:
+            db._session.close()
+        connection.rollback()
 
 
 def driver(target: Session | Driver) -> Driver:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select
@@ -99,6 +100,26 @@ _SQL_MEMBER_ENTRIES = (
     "JOIN list_entries e ON e.shop_id = {p} AND e.type = 'customer' AND e.value = CAST(c.id AS VARCHAR(20)) "
     "AND e.status = 'active' WHERE c.id IN ({ids})"
 )
+_processors_of: dict[str, tuple[Any, Any, Any]] = {}
+
+
+def _processors(dialect: Any) -> tuple[Any, Any, Any]:
+    """Return the value converters of scope, expires_at and shop settings for a dialect (made once)."""
+    found = _processors_of.get(dialect.name)
+    if found is None:
+        found = _processors_of[dialect.name] = tuple(  # type: ignore[assignment]
+            col.type.dialect_impl(dialect).result_processor(dialect, None)
+            for col in (E.scope, E.expires_at, Shop.__table__.c.settings)
+        )
+    return found  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=512)
+def _sql_text(sql: str, mark: str, lists: tuple[tuple[str, int], ...]) -> str:
+    """Return ``sql`` with its marks written out (per statement shape, once)."""
+    return sql.format(p=mark, **{name: ", ".join([mark] * size) for name, size in lists})
+
+
 # SQLite allows 500 terms in one compound SELECT; an order has a dozen linking keys at most.
 _MAX_LINKING_KEYS = 400
 
@@ -120,18 +141,15 @@ class EntryRow(NamedTuple):
 class _Driver:
     """Runs the hot-path SQL on the session's driver connection, converting values as the ORM would."""
 
+    __slots__ = ("db", "scope", "expires", "settings")
+
     def __init__(self, session: Session | Driver) -> None:
         self.db = db = driver(session)
-        dialect = db.dialect
-        self.scope = E.scope.type.dialect_impl(dialect).result_processor(dialect, None)
-        self.expires = E.expires_at.type.dialect_impl(dialect).result_processor(dialect, None)
-        self.settings = Shop.__table__.c.settings.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.scope, self.expires, self.settings = _processors(db.dialect)
 
     def run(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Run SQL written with ``{p}`` for one mark and ``{name}`` for a list of marks."""
-        mark = self.db.mark
-        marks = {name: ", ".join([mark] * len(values)) for name, values in lists.items()}
-        return self.db.run(sql.format(p=mark, **marks), params)
+        return self.db.run(_sql_text(sql, self.db.mark, tuple((k, len(v)) for k, v in lists.items())), params)
 
     def entry(self, r: Sequence[Any]) -> EntryRow:
         """Build an entry from its selected columns (``_ENTRY_COLUMNS`` order), converted as the ORM would."""
@@ -206,6 +224,8 @@ class _RangeIndex:
             bucket.setdefault(int(net.network_address), []).append(entry_id)
 
     def lookup(self, ip: str) -> list[int]:
+        if not self.by_prefix:
+            return []
         try:
             address = ipaddress.ip_address(ip)
         except ValueError:
@@ -221,7 +241,7 @@ class _RangeIndex:
         return found
 
 
-_ranges: dict[tuple[str, int], tuple[str, _RangeIndex]] = {}
+_ranges: dict[tuple[Any, int], tuple[str, _RangeIndex]] = {}
 _ranges_lock = threading.Lock()
 
 
@@ -345,12 +365,10 @@ def _linked(
     """Return the members of the order's link clusters and the entries on them, with who holds each."""
     if len(linking) > _MAX_LINKING_KEYS:
         raise ValueError(f"{len(linking)} linking keys in one match; at most {_MAX_LINKING_KEYS}")
-    parts = [_SQL_HOLDER_PROBE] * len(linking)
     params: list[Any] = [x for t, v in linking for x in (shop_id, t, v)]
     if customer_id is not None:
-        parts.append(_SQL_OWN_CLUSTER)
         params.append(customer_id)
-    members = {row[0] for row in db.run(_SQL_MEMBERS.replace("{holders}", " UNION ALL ".join(parts)), params)}
+    members = {row[0] for row in db.run(_members_sql(len(linking), customer_id is not None), params)}
     found: dict[int, tuple[EntryRow, set[int]]] = {}
     if not members:
         return members, found
@@ -364,6 +382,17 @@ def _linked(
     return members, found
 
 
+@lru_cache(maxsize=64)
+def _members_sql(keys: int, with_customer: bool) -> str:
+    parts = [_SQL_HOLDER_PROBE] * keys + ([_SQL_OWN_CLUSTER] if with_customer else [])
+    return _SQL_MEMBERS.replace("{holders}", " UNION ALL ".join(parts))
+
+
+@lru_cache(maxsize=256)
+def _probes_sql(keys: int) -> str:
+    return " UNION ALL ".join([_SQL_ENTRY_PROBE] * keys)
+
+
 def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
     """Return the active entries on exactly these (type, value) keys, one index probe per key."""
     if not keys:
@@ -371,10 +400,7 @@ def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
     return [
         row
         for chunk in _probe_chunks(keys)
-        for row in db.entries(
-            " UNION ALL ".join([_SQL_ENTRY_PROBE] * len(chunk)),
-            [x for t, v in chunk for x in (shop_id, t, v)],
-        )
+        for row in db.entries(_probes_sql(len(chunk)), [x for t, v in chunk for x in (shop_id, t, v)])
     ]
 
 
