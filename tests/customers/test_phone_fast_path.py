@@ -99,3 +99,30 @@ def test_phone_country_of_an_e164_number_matches_the_full_parse(
 
     number = f"+{code}{national}"
     assert phone_country(number, region) == _phone_country(number, region)
+
+
+SHARED_CODES = sorted(str(code) for code, regions in COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1)
+
+
+@given(
+    st.sampled_from(SHARED_CODES),
+    st.from_regex(r"[0-9]{2,14}", fullmatch=True),
+    st.sampled_from(REGIONS),
+)
+def test_phone_country_of_a_number_with_a_shared_calling_code_matches_the_full_parse(
+    code: str, national: str, region: str | None
+) -> None:
+    from storeguard.screening.facts import _phone_country, phone_country
+
+    number = f"+{code}{national}"
+    assert phone_country(number, region) == _phone_country(number, region)
+
+
+@pytest.mark.parametrize(
+    ("number", "country"),
+    [("+4791234567", "NO"), ("+4779012345", "SJ"), ("+12125551234", "US"), ("+14165551234", "CA")],
+)
+def test_phone_country_tells_regions_that_share_a_calling_code_apart(number: str, country: str) -> None:
+    from storeguard.screening.facts import phone_country
+
+    assert phone_country(number, None) == country

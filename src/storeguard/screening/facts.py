@@ -13,9 +13,10 @@ from functools import lru_cache
 from typing import Any
 
 import phonenumbers
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, UNKNOWN_REGION
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, UNKNOWN_REGION, PhoneNumber
 
 from storeguard.core.money import exponent
+from storeguard.customers.normalize import _e164_as_written
 from storeguard.screening.inputs import OrderInput
 from storeguard.screening.policy import (
     AMOUNT_KINDS,
@@ -68,12 +69,19 @@ def phone_country(phone: str | None, region: str | None) -> str | None:
         return None
     if _E164.fullmatch(phone):
         # A calling code that belongs to one region answers without parsing (phonenumbers itself
-        # returns that region without looking further); shared codes (+1, +44, +7...) are parsed.
+        # returns that region without looking further). For a shared code (+1, +44, +47, +7...) the
+        # region is told by the number's own digits: when normalize_phone's check says the parse
+        # would keep the number exactly as written, the number is built directly (parse costs
+        # 16 us of the 18 a Norwegian number took).
         for length in (1, 2, 3):
-            regions = COUNTRY_CODE_TO_REGION_CODE.get(int(phone[1 : 1 + length]))
+            code = int(phone[1 : 1 + length])
+            regions = COUNTRY_CODE_TO_REGION_CODE.get(code)
             if regions is not None:
                 if len(regions) == 1 and regions[0] != UNKNOWN_REGION:
                     return regions[0]
+                if _e164_as_written(phone) == phone:
+                    number = PhoneNumber(country_code=code, national_number=int(phone[1 + length :]))
+                    return phonenumbers.region_code_for_number(number) or None
                 break
     return _phone_country(phone, region)
 

@@ -181,6 +181,11 @@ def velocity_store() -> VelocityStore:
     url = get_settings().redis_url
     if url:
         return _redis_store(url)
-    from storeguard.screening.velocity_sql import SqlVelocity
+    return _sql_store()
+
+
+@lru_cache(maxsize=1)
+def _sql_store() -> VelocityStore:
+    from storeguard.screening.velocity_sql import SqlVelocity  # it imports this module
 
     return SqlVelocity()
