@@ -86,12 +86,12 @@ def test_phone_fast_path_leaves_leading_zeros_prefixes_and_odd_forms_to_the_full
     assert _e164_as_written(text) is None
 
 
-@settings(max_examples=2000)
 # Codes several regions share (+1, +44, +47...) take their own path (the region is read from the
 # number's digits), so they are drawn as often as all the others together.
 SHARED_CODES = sorted(str(code) for code, regions in COUNTRY_CODE_TO_REGION_CODE.items() if len(regions) > 1)
 
 
+@settings(max_examples=2000)
 @given(
     st.one_of(st.sampled_from(CALLING_CODES), st.sampled_from(SHARED_CODES)),
     st.from_regex(r"[0-9]{2,14}", fullmatch=True),
@@ -104,7 +104,6 @@ def test_phone_country_of_an_e164_number_matches_the_full_parse(
 
     number = f"+{code}{national}"
     assert phone_country(number, region) == _phone_country(number, region)
-
 
 
 @pytest.mark.parametrize(
