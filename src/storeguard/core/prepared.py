@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import URL, Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -110,9 +110,9 @@ class Driver:
         self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
 
     @property
-    def database(self) -> URL:
-        """Return the database's URL (a key for per-process caches of its data)."""
-        return self._connection.engine.url
+    def engine(self) -> Engine:
+        """Return the engine of this connection (a key for per-process caches of its data)."""
+        return self._connection.engine
 
     @property
     def session(self) -> Session:

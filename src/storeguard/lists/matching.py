@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
@@ -241,13 +242,14 @@ class _RangeIndex:
         return found
 
 
-_ranges: dict[tuple[Any, int], tuple[str, _RangeIndex]] = {}
+# Per database (engine) and shop: the list version the index was built at, and the index.
+_ranges: WeakKeyDictionary[Engine, dict[int, tuple[str, _RangeIndex]]] = WeakKeyDictionary()
 _ranges_lock = threading.Lock()
 
 
 def _range_index(db: Driver, shop_id: int, version: str) -> _RangeIndex:
-    cache_key = (db.database, shop_id)
-    cached = _ranges.get(cache_key)
+    engine = db.engine
+    cached = _ranges.get(engine, {}).get(shop_id)
     if cached is not None and cached[0] == version:
         return cached[1]
     rows = db.session.execute(
@@ -255,7 +257,7 @@ def _range_index(db: Driver, shop_id: int, version: str) -> _RangeIndex:
     ).all()
     index = _RangeIndex(rows)
     with _ranges_lock:
-        _ranges[cache_key] = (version, index)
+        _ranges.setdefault(engine, {})[shop_id] = (version, index)
     return index
 
 

@@ -37,6 +37,8 @@ def _counts_statement(keys: int) -> Select[Any]:
 
 # Compiled once per number of keys (at most one per velocity kind): screening runs it on every order.
 _COUNTS = Prepared(_counts_statement)
+_STARTS = [(f"start_{w}", timedelta(seconds=s)) for w, s in WINDOWS.items()]
+_KEY_NAMES = [f"key_{i}" for i in range(len(VELOCITY_KINDS))]
 
 
 class SqlVelocity:
@@ -57,8 +59,8 @@ class SqlVelocity:
         result = VelocityCounts()
         if not present:
             return result
-        values: dict[str, Any] = {f"start_{w}": at - timedelta(seconds=s) for w, s in WINDOWS.items()}
-        values.update({f"key_{i}": key for i, key in enumerate(present)})
+        values: dict[str, Any] = {name: at - span for name, span in _STARTS}
+        values.update(zip(_KEY_NAMES, present, strict=False))  # one name per kind; fewer keys than kinds
         values.update(shop_id=shop_id, at=at, exclude_order_id=exclude_order_id or 0)
         for row in _COUNTS.rows(session, values, (len(present),)):
             kind = row[0]
