@@ -159,7 +159,7 @@ def normalize_phone(raw: str, *, default_region: str | None = None, field: str =
 
 def _normalize_phone(raw: Any, default_region: str | None, field: str) -> str:
     text = str(raw).strip()
-    written = _e164_as_written(text)
+    written = e164_as_written(text)
     if written is not None:
         return written
     return _parse_phone(text, raw, default_region, field)
@@ -219,6 +219,15 @@ def _e164_as_written(text: str) -> str | None:
     if not phonenumbers.is_possible_number(PhoneNumber(country_code=code, national_number=int(national))):
         return None
     return f"+{digits}"
+
+
+@lru_cache(maxsize=4096)
+def e164_as_written(text: str) -> str | None:
+    """Return ``text`` without spaces when phonenumbers' parse would give exactly that, else None.
+
+    Remembered: screening asks twice per order (to normalize the phone, then for its country).
+    """
+    return _e164_as_written(text)
 
 
 # --- IP and CIDR -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, UNKNOWN_REGION, PhoneNumber
 
 from storeguard.core.money import exponent
-from storeguard.customers.normalize import _e164_as_written
+from storeguard.customers.normalize import e164_as_written
 from storeguard.screening.inputs import OrderInput
 from storeguard.screening.policy import (
     AMOUNT_KINDS,
@@ -79,7 +79,7 @@ def phone_country(phone: str | None, region: str | None) -> str | None:
             if regions is not None:
                 if len(regions) == 1 and regions[0] != UNKNOWN_REGION:
                     return regions[0]
-                if _e164_as_written(phone) == phone:
+                if e164_as_written(phone) == phone:
                     number = PhoneNumber(country_code=code, national_number=int(phone[1 + length :]))
                     return phonenumbers.region_code_for_number(number) or None
                 break
