@@ -127,3 +127,14 @@ def test_on_sqlite_the_loop_thread_keeps_one_connection_and_elsewhere_it_goes_ba
         assert not used.in_transaction
     else:  # PostgreSQL: checked out per request from the pool, returned after
         assert committing_engine.pool.checkedout() == 0
+
+
+def test_a_read_opened_inside_another_on_the_same_thread_gets_its_own_connection(
+    committing_engine: Engine,
+) -> None:
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    with reader.open() as outer, reader.open() as inner:
+        assert inner.run("SELECT 1", []) == [(1,)] and outer.run("SELECT 2", []) == [(2,)]
+        assert inner.dbapi is not outer.dbapi
+    with reader.open() as again:
+        assert again.run("SELECT 3", []) == [(3,)]

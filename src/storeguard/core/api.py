@@ -60,7 +60,13 @@ class Reader:
             # The event loop's thread keeps one connection for these reads: checking one out of the
             # pool and back cost 30 us a request, a third of the lookups. A thread runs one at a time.
             connection: Connection | None = getattr(self._kept, "connection", None)
+            if connection is not None and connection.in_transaction():
+                with reading(self.engine) as db:  # opened inside another read: a connection of its own
+                    yield db
+                return
             if connection is None or connection.closed or connection.invalidated:
+                if connection is not None:
+                    connection.close()
                 connection = self._kept.connection = self.engine.connect()
             with reading_on(connection) as db:
                 yield db
