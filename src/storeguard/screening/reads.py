@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Select, bindparam, distinct, func, or_, select
+from sqlalchemy import BigInteger, CompoundSelect, Select, bindparam, distinct, func, select, union
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc
@@ -126,14 +126,19 @@ class ProductRow(NamedTuple):
     limited_edition: bool
 
 
-def _products_statement(ids: int, skus: int) -> Select[Any]:
+def _products_statement(ids: int, skus: int) -> Select[Any] | CompoundSelect:
+    # One indexed lookup per way of naming a product (by id, by shop and sku), joined by UNION:
+    # with an OR, SQLite without statistics read every product of the shop instead.
     p = Product
-    wanted = [p.id.in_([bindparam(f"id_{i}", type_=BigInteger) for i in range(ids)])] if ids else []
+    columns = (p.id, p.sku, p.title, p.price, p.category, p.tags, p.high_value, p.limited_edition)
+    parts = []
+    if ids:
+        wanted = [bindparam(f"id_{i}", type_=BigInteger) for i in range(ids)]
+        parts.append(select(*columns).where(p.id.in_(wanted), p.shop_id == SHOP_ID))
     if skus:
-        wanted.append(p.sku.in_([bindparam(f"sku_{i}", type_=p.sku.type) for i in range(skus)]))
-    return select(p.id, p.sku, p.title, p.price, p.category, p.tags, p.high_value, p.limited_edition).where(
-        p.shop_id == SHOP_ID, or_(*wanted)
-    )
+        wanted = [bindparam(f"sku_{i}", type_=p.sku.type) for i in range(skus)]
+        parts.append(select(*columns).where(p.shop_id == SHOP_ID, p.sku.in_(wanted)))
+    return parts[0] if len(parts) == 1 else union(*parts)
 
 
 _PRODUCTS = Prepared(_products_statement)
