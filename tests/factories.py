@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.enums import Role
 from storeguard.customers.models import Customer
+from storeguard.disputes.models import Dispute
 from storeguard.orders.enums import FinancialStatus, TransactionKind
 from storeguard.orders.models import LineItem, Order, Transaction
 from storeguard.shops.models import Product, Shop
@@ -133,6 +134,25 @@ def make_order(
         session.flush()
     session.expire(order, ["transactions"])
     return order
+
+
+def make_dispute(session: Session, order: Order, **kw: Any) -> Dispute:
+    """Open a gateway dispute on an order (needs_response, opened now unless told)."""
+    n = next(_seq)
+    dispute = Dispute(
+        gateway=kw.pop("gateway", "stripe"),
+        gateway_dispute_id=kw.pop("gateway_dispute_id", f"dp_{n}"),
+        shop_id=order.shop_id,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        amount=kw.pop("amount", order.total),
+        currency=order.currency,
+        status=kw.pop("status", "needs_response"),
+        **kw,
+    )
+    session.add(dispute)
+    session.flush()
+    return dispute
 
 
 def place_order(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.errors import Invalid
 from storeguard.rules.nodes import Node, Rule, unparse
 from storeguard.screening.backtest import backtest
+from tests.factories import make_dispute
 from tests.rules.strategies import sql_conditions
 from tests.screening.support import make_store, new_customer, past_order
 
@@ -100,6 +101,29 @@ def test_backtest_full_path_builds_facts_with_screening(session: Session) -> Non
     ).as_dict()
     assert result["path"] == "full"
     assert result["orders"] == 4
+
+
+def _month(session: Session, store, source: str, **kw: bool) -> dict:  # noqa: ANN001
+    """Backtest one rule over the first 30 days."""
+    return backtest(
+        session, shop_id=store.shop.id, sources=[source], date_from=T0, date_to=T0 + timedelta(days=30), **kw
+    ).as_dict()
+
+
+@pytest.mark.parametrize("pushdown", [True, False], ids=["pushdown", "python"])
+def test_backtest_counts_a_disputed_order_as_bad(session: Session, pushdown: bool) -> None:
+    store = make_store(session)
+    disputed = past_order(session, store, new_customer(session, store), created_at=T0 + timedelta(days=1))
+    make_dispute(session, disputed, status="won")  # no chargeback tag
+    inquired = past_order(session, store, new_customer(session, store), created_at=T0 + timedelta(days=2))
+    make_dispute(session, inquired, status="warning_closed")
+    result = _month(session, store, "block if order.total > 0", pushdown=pushdown)
+    assert (result["stopped"], result["bad_total"], result["stopped_bad"], result["stopped_good"]) == (
+        2,
+        1,
+        1,
+        1,
+    )
 
 
 def test_backtest_refuses_a_bad_rule_naming_it(session: Session) -> None:

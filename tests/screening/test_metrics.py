@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.orders.models import Refund, RefundLine
 from storeguard.screening.metrics import customer_metrics
-from tests.factories import make_customer, make_order, make_product, make_shop
+from tests.factories import make_customer, make_dispute, make_order, make_product, make_shop
 
 
 def test_customer_metrics_counts_orders_refunds_returns_cancellations_and_chargebacks(
@@ -48,3 +48,24 @@ def test_customer_metrics_of_a_new_customer_are_zero(session: Session) -> None:
     m = customer_metrics(session, customer.id)
     assert (m.orders_count, m.total_spent, m.refund_ratio, m.return_ratio) == (0, 0, 0.0, 0.0)
     assert customer_metrics(session, None).orders_count == 0
+
+
+def test_customer_metrics_count_a_disputed_order_as_a_chargeback_whatever_came_of_it(
+    session: Session,
+) -> None:
+    shop = make_shop(session)
+    customer = make_customer(session, shop)
+    for status in ("needs_response", "won", "lost"):
+        make_dispute(session, make_order(session, shop, customer=customer), status=status)
+    disputed_twice = make_order(session, shop, customer=customer, tags=["chargeback"])
+    make_dispute(session, disputed_twice)
+    make_dispute(session, disputed_twice, status="accepted")
+    assert customer_metrics(session, customer.id).chargebacks == 4
+
+
+def test_customer_metrics_do_not_count_an_inquiry_as_a_chargeback(session: Session) -> None:
+    shop = make_shop(session)
+    customer = make_customer(session, shop)
+    make_dispute(session, make_order(session, shop, customer=customer), status="warning_needs_response")
+    make_dispute(session, make_order(session, shop, customer=customer), status="warning_closed")
+    assert customer_metrics(session, customer.id).chargebacks == 0

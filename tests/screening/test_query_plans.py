@@ -108,6 +108,13 @@ def test_a_checkout_statement_uses_its_indexes_on_an_unanalysed_sqlite_database(
     assert plan and _slow_steps(plan) == [], "\n".join(plan)
 
 
+def test_the_history_looks_up_an_order_s_disputes_by_its_index(fresh: Engine) -> None:
+    # Without the index SQLite would build an automatic one on every run, which the check above lets by.
+    sql, params = _statements(fresh)["history"]
+    plan = _plan(fresh, sql, params)
+    assert "SEARCH disputes USING INDEX ix_disputes_order_id (order_id=?)" in plan, "\n".join(plan)
+
+
 def test_the_plan_check_catches_the_plan_that_walked_every_entry(fresh: Engine) -> None:
     # The statement as it was, joined the plain way: SQLite chose to walk the shop's entries.
     old = (

@@ -10,6 +10,7 @@ from storeguard.core.clock import frozen, now
 from storeguard.rules.service import clear_cache
 from storeguard.screening.engine import screen
 from storeguard.screening.velocity_sql import SqlVelocity
+from tests.factories import make_dispute
 from tests.screening.support import (
     ADDRESS,
     OWNER,
@@ -32,6 +33,15 @@ def test_screen_allows_a_quiet_order_with_no_reasons(session: Session) -> None:
     assert result.facts["customer.orders_count"] == 1
     assert result.facts["order.is_first_order"] is False
     assert result.duration_us > 0
+
+
+def test_screen_counts_a_disputed_order_as_a_chargeback(session: Session) -> None:
+    store = make_store(session)
+    kari = new_customer(session, store, email="kari@example.no")
+    make_dispute(session, past_order(session, store, kari), status="lost")  # no chargeback tag
+    result = screen(session, checkout(store, email="kari@example.no", customer_id=kari.id), velocity=SQL)
+    assert result.facts["customer.chargebacks"] == 1
+    assert result.facts["signals.has_chargebacks"] is True
 
 
 def test_screen_blocks_the_second_account_of_a_blocked_customer_with_the_linking_path(

@@ -37,7 +37,7 @@ from storeguard.rules.sql import SqlFact, candidates
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
 from storeguard.screening.facts import country_of
-from storeguard.screening.outcomes import bad_outcome_condition
+from storeguard.screening.outcomes import bad_orders
 from storeguard.shops.models import Product, Shop
 
 _ORDER_FACTS = {"order.total", "order.subtotal", "order.shipping", "order.currency", "order.source"}
@@ -213,9 +213,8 @@ def _bad_ids(session: Session, shop_id: int, date_from: datetime, date_to: datet
     """
     o = Order
     # ``+ 0`` keeps SQLite from walking an index and looking up every row of a wide range one by one.
-    stmt = select(o.id).where(
+    stmt = bad_orders(
         (o.shop_id + 0) == shop_id,
-        bad_outcome_condition(),
         case((o.created_at >= date_from, case((o.created_at < date_to, 1), else_=0)), else_=0) == 1,
     )
     return {row[0] for row in stream_once(session, stmt)}
