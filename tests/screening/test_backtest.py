@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import Invalid
+from storeguard.orders.models import Refund, RefundLine
 from storeguard.rules.nodes import Node, Rule, unparse
 from storeguard.screening.backtest import backtest
 from tests.factories import make_dispute
@@ -110,20 +111,94 @@ def _month(session: Session, store, source: str, **kw: bool) -> dict:  # noqa: A
     ).as_dict()
 
 
-@pytest.mark.parametrize("pushdown", [True, False], ids=["pushdown", "python"])
-def test_backtest_counts_a_disputed_order_as_bad(session: Session, pushdown: bool) -> None:
+@pytest.mark.parametrize(
+    ("pushdown", "full"), [(True, False), (False, False), (True, True)], ids=["pushdown", "python", "full"]
+)
+def test_backtest_counts_a_disputed_order_as_bad(session: Session, pushdown: bool, full: bool) -> None:
     store = make_store(session)
     disputed = past_order(session, store, new_customer(session, store), created_at=T0 + timedelta(days=1))
     make_dispute(session, disputed, status="won")  # no chargeback tag
     inquired = past_order(session, store, new_customer(session, store), created_at=T0 + timedelta(days=2))
     make_dispute(session, inquired, status="warning_closed")
-    result = _month(session, store, "block if order.total > 0", pushdown=pushdown)
+    result = _month(session, store, "block if order.total > 0", pushdown=pushdown, full=full)
     assert (result["stopped"], result["bad_total"], result["stopped_bad"], result["stopped_good"]) == (
         2,
         1,
         1,
         1,
     )
+
+
+def _later_history(session: Session):  # noqa: ANN202
+    """Customers whose first orders drew a chargeback, a dispute or a return only after later orders."""
+    store = make_store(session)
+    at = lambda d: T0 + timedelta(days=d)  # noqa: E731
+    # the second order is tagged chargeback (a tag has no time: it counts from its order on)
+    tagged = new_customer(session, store)
+    past_order(session, store, tagged, created_at=at(1))
+    past_order(session, store, tagged, created_at=at(5), tags=["chargeback"])
+    past_order(session, store, tagged, created_at=at(10))
+    # the first order is disputed on day 8: between the second order and the third
+    disputed = new_customer(session, store)
+    first = past_order(session, store, disputed, created_at=at(2))
+    make_dispute(session, first, status="lost", opened_at=at(8))
+    past_order(session, store, disputed, created_at=at(6))
+    past_order(session, store, disputed, created_at=at(9))
+    # the first order's shirt comes back on day 7: after the second order, before the third
+    returner = new_customer(session, store)
+    bought = past_order(session, store, returner, created_at=at(3))
+    past_order(session, store, returner, created_at=at(4))
+    past_order(session, store, returner, created_at=at(11))
+    line = bought.line_items[0]
+    line.refunded_quantity = line.restocked_quantity = 1
+    refund = Refund(
+        order_id=bought.id,
+        amount=line.unit_price,
+        currency=bought.currency,
+        actor="test",
+        expected_arrival_from=at(7).date(),
+        expected_arrival_to=at(14).date(),
+        created_at=at(7),
+    )
+    refund.lines = [RefundLine(line_item_id=line.id, quantity=1, amount=line.unit_price, restock=True)]
+    session.add(refund)
+    # two orders in the same instant: the one stored first comes first, as the columnar path counts
+    twins = new_customer(session, store)
+    past_order(session, store, twins, created_at=at(12))
+    past_order(session, store, twins, created_at=at(12))
+    session.flush()
+    return store
+
+
+def _stopped(session: Session, store, source: str, path: str) -> int:  # noqa: ANN001
+    result = _month(session, store, source, full=path == "full")
+    assert result["path"] == path
+    return result["stopped"]
+
+
+BOTH = ("full", "columnar")
+
+
+@pytest.mark.parametrize(
+    ("source", "stopped", "paths"),
+    [
+        # the first orders, the first twin included
+        ("block if order.is_first_order", 4, BOTH),
+        ("block if customer.orders_count >= 2", 3, BOTH),
+        ("block if customer.total_spent >= 600", 3, BOTH),
+        # the tagged customer's third order and the disputed customer's third (day 9, after day 8)
+        ("block if customer.chargebacks > 0", 2, ("full",)),
+        # only the returner's third order (day 11): the refund on day 7 came after the second
+        ("block if customer.refunds_count > 0", 1, ("full",)),
+        ("block if customer.return_ratio > 0", 1, ("full",)),
+    ],
+)
+def test_backtest_sees_the_customer_history_as_it_stood_at_each_order_on_every_path(
+    session: Session, source: str, stopped: int, paths: tuple[str, ...]
+) -> None:
+    store = _later_history(session)
+    answers = {path: _stopped(session, store, source, path) for path in paths}
+    assert answers == dict.fromkeys(paths, stopped)
 
 
 def test_backtest_refuses_a_bad_rule_naming_it(session: Session) -> None:

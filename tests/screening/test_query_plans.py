@@ -23,7 +23,7 @@ from storeguard.screening.reads import _HISTORY, _PRODUCTS, _SQL_CONTEXT
 from storeguard.screening.velocity_sql import _COUNTS
 
 # The statements' own derived tables and CTEs (a few rows each): reading them whole is fine.
-DERIVED = {"holders", "m_orders", "m_refunds", "m_items"}
+DERIVED = {"holders", "m_orders", "m_refunds", "m_items", "m_returns"}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,8 @@ def _slow_steps(plan: list[str]) -> list[str]:
 def _statements(engine: Engine) -> dict[str, tuple[str, list[object]]]:
     dialect = engine.dialect
     ids = padded([1, 2, 3])
-    history = _HISTORY._for(dialect, (True, True))
+    history = _HISTORY._for(dialect, (True, True, False))
+    history_as_placed = _HISTORY._for(dialect, (True, True, True))  # the backtest's, bounded by time
     products = _PRODUCTS._for(dialect, (2, 1))
     by_id, by_sku = _PRODUCTS._for(dialect, (2, 0)), _PRODUCTS._for(dialect, (0, 2))
     counts = _COUNTS._for(dialect, (3,))
@@ -70,6 +71,19 @@ def _statements(engine: Engine) -> dict[str, tuple[str, list[object]]]:
         "history": (
             history.sql,
             history.parameters({"shop_id": 1, "customer_id": 7, "exclude_order_id": 0, "address": "no|1|x"}),
+        ),
+        "history as placed": (
+            history_as_placed.sql,
+            history_as_placed.parameters(
+                {
+                    "shop_id": 1,
+                    "customer_id": 7,
+                    "exclude_order_id": 9,
+                    "address": "no|1|x",
+                    "placed_at": at,
+                    "placed_order_id": 9,
+                }
+            ),
         ),
         "products": (products.sql, products.parameters({"shop_id": 1, "id_0": 1, "id_1": 2, "sku_0": "S"})),
         "products by id": (by_id.sql, by_id.parameters({"shop_id": 1, "id_0": 1, "id_1": 2})),
@@ -93,6 +107,7 @@ def _statements(engine: Engine) -> dict[str, tuple[str, list[object]]]:
         "entries on keys",
         "shop",
         "history",
+        "history as placed",
         "products",
         "products by id",
         "products by sku",
@@ -108,9 +123,10 @@ def test_a_checkout_statement_uses_its_indexes_on_an_unanalysed_sqlite_database(
     assert plan and _slow_steps(plan) == [], "\n".join(plan)
 
 
-def test_the_history_looks_up_an_order_s_disputes_by_its_index(fresh: Engine) -> None:
+@pytest.mark.parametrize("name", ["history", "history as placed"])
+def test_the_history_looks_up_an_order_s_disputes_by_its_index(fresh: Engine, name: str) -> None:
     # Without the index SQLite would build an automatic one on every run, which the check above lets by.
-    sql, params = _statements(fresh)["history"]
+    sql, params = _statements(fresh)[name]
     plan = _plan(fresh, sql, params)
     assert "SEARCH disputes USING INDEX ix_disputes_order_id (order_id=?)" in plan, "\n".join(plan)
 

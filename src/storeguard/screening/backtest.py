@@ -7,8 +7,9 @@ line aggregates), so a rule over a million orders runs in seconds. The rules' si
 database marks the orders a rule could fire on and only those get facts; Python still decides,
 and ``pushdown=False`` runs without the translation, as the reference. Facts that need the whole
 screening pipeline (lists, links, velocity, signals) take the slow path: each order's facts are
-built by ``screen()`` with the clock at the order's time; customer refunds and returns are then
-as they stand today. The answer says which path ran.
+built by ``screen()`` with the clock at the order's time and the customer's history as it stood
+then (earlier orders; refunds, returns and disputes recorded before the order). The answer says
+which path ran.
 """
 
 from __future__ import annotations
@@ -124,10 +125,13 @@ def backtest(
     date_from: datetime,
     date_to: datetime,
     pushdown: bool = True,
+    full: bool = False,
 ) -> BacktestResult:
     """Run draft rules over the shop's orders created in [date_from, date_to).
 
     ``pushdown=False`` evaluates every order in Python: the reference the SQL pushdown is tested against.
+    ``full=True`` screens every order even when the columnar path could answer: the reference the
+    columnar path is tested against.
     """
     import time
 
@@ -140,7 +144,7 @@ def backtest(
         raise Invalid(ScreeningError.invalid_range, "'to' must come after 'from'", field="to")
     rules = compile_drafts(session, shop_id, sources)
     used = set().union(*(r.fields_used for r in rules))
-    path = "columnar" if used <= COLUMNAR_FACTS else "full"
+    path = "columnar" if used <= COLUMNAR_FACTS and not full else "full"
     result = BacktestResult(
         shop_id=shop_id,
         currency=shop.currency,
@@ -447,7 +451,7 @@ def _line_aggregates(session: Session, shop: Shop, in_range: tuple[Any, ...]) ->
 def _full(
     session: Session, shop: Shop, date_from: datetime, date_to: datetime, tally: _Tally
 ) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
-    """Yield each order with every fact, built by ``screen()`` with the clock at the order's time."""
+    """Yield each order with every fact, built by ``screen()`` as of the order's time (clock and history)."""
     from storeguard.screening.engine import screen
 
     o = Order
@@ -462,5 +466,5 @@ def _full(
         tally.orders += 1
         tally.revenue += order.total
         with frozen(order.created_at):
-            facts = screen(session, order, ruleset=empty).facts
+            facts = screen(session, order, ruleset=empty, history_as_placed=True).facts
         yield order.id, order.customer_id, order.total, facts

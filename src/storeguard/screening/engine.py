@@ -83,10 +83,13 @@ def screen(
     *,
     velocity: VelocityStore | None = None,
     ruleset: ActiveRuleset | None = None,
+    history_as_placed: bool = False,
 ) -> ScreenResult:
     """Screen a stored or prospective order and return the decision, without storing anything.
 
     ``session`` is the caller's session, or the driver of a read-only connection (checkout).
+    ``history_as_placed`` reads the customer's history as it stood when the order was placed,
+    leaving out what came after (the backtest replaying past orders); checkout needs no bound.
     """
     started = time.perf_counter_ns()
     db = driver(session)  # taken once: every read below runs on it
@@ -131,7 +134,8 @@ def screen(
     list_reasons, blocked_self, blocked_links = _list_reasons(lists, inp, shop.currency)
 
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
-    history = read_history(db, shop.id, inp.customer_id, inp.order_id, address)
+    placed_at = inp.created_at if history_as_placed else None
+    history = read_history(db, shop.id, inp.customer_id, inp.order_id, address, placed_at=placed_at)
     metrics = history.metrics
     counts = (velocity or velocity_store()).counts(
         db, shop.id, vkeys, at=inp.created_at, exclude_order_id=inp.order_id

@@ -4,26 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, bindparam, case, func, select, true
+from sqlalchemy import BigInteger, Select, and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from storeguard.core.db import UTCDateTime
 from storeguard.core.prepared import Prepared
 from storeguard.orders.enums import OrderStatus
-from storeguard.orders.models import LineItem, Order, Refund
+from storeguard.orders.models import LineItem, Order, Refund, RefundLine
 from storeguard.screening.outcomes import chargeback_condition
 from storeguard.screening.policy import CustomerMetrics
 
 
-def metrics_select(customer_id: Any, *, exclude_order_id: Any = None) -> Select[Any]:
+def metrics_select(
+    customer_id: Any, *, exclude_order_id: Any = None, placed_before: tuple[Any, Any] | None = None
+) -> Select[Any]:
     """Return the eight history aggregates as one row: one pass each over orders, refunds and lines.
 
     The ids are values or bind parameters (the screening hot path compiles the statement once).
-    Three one-row derived tables joined on true read each table once, where eight scalar
-    subqueries read the customer's orders eight times.
+    One-row derived tables joined on true read each table once, where eight scalar subqueries
+    read the customer's orders eight times.
+
+    ``placed_before`` (an order's time and id) gives the history as it stood when that order was
+    placed (the backtest's): only orders before it in (time, id) order, the order the backtest's
+    columnar path counts in, and only refunds, returns and disputes recorded before that time.
+    An earlier order's tags are as they are now (they carry no time), and so is its status
+    (cancelled or not), as the columnar path counts spend.
     """
     mine = [Order.customer_id == customer_id]
     if exclude_order_id is not None:
         mine.append(Order.id != exclude_order_id)
+    at = None
+    recorded: list[Any] = []  # refunds (and the returns they made) before the order's time
+    if placed_before is not None:
+        at, order_id = placed_before
+        mine.append(or_(Order.created_at < at, and_(Order.created_at == at, Order.id < order_id)))
+        recorded.append(Refund.created_at < at)
     live = and_(*mine, Order.status != OrderStatus.cancelled.value)
     orders_q = (
         select(
@@ -34,7 +49,7 @@ def metrics_select(customer_id: Any, *, exclude_order_id: Any = None) -> Select[
             func.coalesce(func.sum(case((Order.status == OrderStatus.cancelled.value, 1), else_=0)), 0).label(
                 "cancelled"
             ),
-            func.coalesce(func.sum(case((chargeback_condition(), 1), else_=0)), 0).label("chargebacks"),
+            func.coalesce(func.sum(case((chargeback_condition(at), 1), else_=0)), 0).label("chargebacks"),
         )
         .where(*mine)
         .subquery("m_orders")
@@ -45,21 +60,40 @@ def metrics_select(customer_id: Any, *, exclude_order_id: Any = None) -> Select[
             func.coalesce(func.sum(Refund.amount), 0).label("refunded"),
         )
         .join(Order, Order.id == Refund.order_id)
-        .where(live)
+        .where(live, *recorded)
         .subquery("m_refunds")
     )
-    items_q = (
-        select(
-            func.coalesce(func.sum(LineItem.quantity), 0).label("bought"),
-            func.coalesce(func.sum(LineItem.restocked_quantity), 0).label("returned"),
+    if at is None:
+        items_q = (
+            select(
+                func.coalesce(func.sum(LineItem.quantity), 0).label("bought"),
+                func.coalesce(func.sum(LineItem.restocked_quantity), 0).label("returned"),
+            )
+            .join(Order, Order.id == LineItem.order_id)
+            .where(live)
+            .subquery("m_items")
         )
-        .join(Order, Order.id == LineItem.order_id)
-        .where(live)
-        .subquery("m_items")
-    )
-    return select(*orders_q.c, *refunds_q.c, *items_q.c).select_from(
-        orders_q.join(refunds_q, true()).join(items_q, true())
-    )
+        parts = [orders_q, refunds_q, items_q]
+    else:
+        bought_q = (
+            select(func.coalesce(func.sum(LineItem.quantity), 0).label("bought"))
+            .join(Order, Order.id == LineItem.order_id)
+            .where(live)
+            .subquery("m_items")
+        )
+        # A line's restocked quantity has no time: a return is dated by the refund that restocked it.
+        returned_q = (
+            select(func.coalesce(func.sum(RefundLine.quantity), 0).label("returned"))
+            .join(Refund, Refund.id == RefundLine.refund_id)
+            .join(Order, Order.id == Refund.order_id)
+            .where(live, RefundLine.restock.is_(True), *recorded)
+            .subquery("m_returns")
+        )
+        parts = [orders_q, refunds_q, bought_q, returned_q]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, true())
+    return select(*(c for part in parts for c in part.c)).select_from(joined)
 
 
 def metrics_from_row(values: Any) -> CustomerMetrics:
@@ -80,6 +114,8 @@ def metrics_from_row(values: Any) -> CustomerMetrics:
 # Bound as 0 when no order is to be left out: ids start at 1, so the statement has one shape.
 CUSTOMER_ID = bindparam("customer_id", type_=BigInteger)
 EXCLUDE_ORDER_ID = bindparam("exclude_order_id", type_=BigInteger)
+PLACED_AT = bindparam("placed_at", type_=UTCDateTime)
+PLACED_ORDER_ID = bindparam("placed_order_id", type_=BigInteger)
 _METRICS = Prepared(lambda: metrics_select(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     and_,
     cast,
+    func,
     literal,
     or_,
     select,
@@ -41,19 +42,24 @@ def _has_tag(tag: str) -> ColumnElement[bool]:
     return cast(Order.tags, String).like(f'%"{tag}"%')
 
 
-def _chargeback_disputes() -> Select[Any]:
-    """Select the order ids of chargeback disputes."""
+def _chargeback_disputes(before: Any = None) -> Select[Any]:
+    """Select the order ids of chargeback disputes (opened before ``before``, when given)."""
     # One bound constant each rather than an expanding list: a ``Prepared`` statement is compiled once.
-    return select(Dispute.order_id).where(Dispute.status.in_([literal(s) for s in CHARGEBACK_STATUSES]))
+    stmt = select(Dispute.order_id).where(Dispute.status.in_([literal(s) for s in CHARGEBACK_STATUSES]))
+    if before is not None:
+        # When the gateway opened it; a dispute entered without that date counts from when it was recorded.
+        stmt = stmt.where(func.coalesce(Dispute.opened_at, Dispute.created_at) < before)
+    return stmt
 
 
-def chargeback_condition() -> ColumnElement[bool]:
+def chargeback_condition(before: Any = None) -> ColumnElement[bool]:
     """Return the SQL condition true for an order that drew a chargeback (tagged, or disputed).
 
-    The dispute is looked up by the order's id (``ix_disputes_order_id``): meant for a customer's
-    few orders, not for a scan of a shop's (``bad_orders`` is).
+    With ``before`` (a time or a bind parameter) a dispute counts only if opened before then; a tag
+    carries no time. The dispute is looked up by the order's id (``ix_disputes_order_id``): meant
+    for a customer's few orders, not for a scan of a shop's (``bad_orders`` is).
     """
-    disputed = _chargeback_disputes().where(Dispute.order_id == Order.id).exists()
+    disputed = _chargeback_disputes(before).where(Dispute.order_id == Order.id).exists()
     return or_(_has_tag(CHARGEBACK_TAG), disputed)
 
 

@@ -22,7 +22,14 @@ from storeguard.core.money import to_minor
 from storeguard.core.prepared import Driver, Prepared, driver
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.models import Customer, Identifier
-from storeguard.screening.metrics import CUSTOMER_ID, EXCLUDE_ORDER_ID, metrics_from_row, metrics_select
+from storeguard.screening.metrics import (
+    CUSTOMER_ID,
+    EXCLUDE_ORDER_ID,
+    PLACED_AT,
+    PLACED_ORDER_ID,
+    metrics_from_row,
+    metrics_select,
+)
 from storeguard.screening.policy import CustomerMetrics, merged_settings
 from storeguard.shops.models import Product
 
@@ -187,12 +194,17 @@ class History:
     address_customers: int
 
 
-def _history_statement(known: bool, address: bool) -> Select[Any]:
-    """Build the one SELECT this order needs; the shape says which parts."""
+def _history_statement(known: bool, address: bool, as_of: bool = False) -> Select[Any]:
+    """Build the one SELECT this order needs; the shape says which parts.
+
+    ``as_of`` bounds the customer's history by the order's time (the backtest's): a shape of its
+    own, so checkout screening's statement has no bound to pay for.
+    """
     cols: list[Any] = []
     stmt: Select[Any] | None = None
     if known:
-        stmt = metrics_select(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID)
+        placed = (PLACED_AT, PLACED_ORDER_ID) if as_of else None
+        stmt = metrics_select(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID, placed_before=placed)
         cols += [
             select(Customer.created_at).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
             select(Customer.state).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
@@ -210,6 +222,7 @@ def _history_statement(known: bool, address: bool) -> Select[Any]:
 
 
 _HISTORY = Prepared(_history_statement)
+_AFTER_EVERY_ID = 2**63 - 1
 
 
 def history(
@@ -218,8 +231,14 @@ def history(
     customer_id: int | None,
     order_id: int | None,
     address: str | None,
+    *,
+    placed_at: datetime | None = None,
 ) -> History:
-    """Read the customer's history, account and shared address in one round trip."""
+    """Read the customer's history, account and shared address in one round trip.
+
+    With ``placed_at`` (the order's time) the history is as it stood when the order was placed:
+    see ``metrics_select``. Checkout screening leaves it out: its history is everything so far.
+    """
     result = History(CustomerMetrics(), None, None, 0)
     known = customer_id is not None
     if not known and address is None:
@@ -230,7 +249,11 @@ def history(
         "exclude_order_id": order_id or 0,
         "address": address,
     }
-    row = list(_HISTORY.one(session, params, (known, address is not None)))
+    as_of = placed_at is not None and known
+    if as_of:
+        # An order not yet stored comes after every stored order of the same instant.
+        params |= {"placed_at": placed_at, "placed_order_id": order_id or _AFTER_EVERY_ID}
+    row = list(_HISTORY.one(session, params, (known, address is not None, as_of)))
     if known:
         result.metrics = metrics_from_row(row[:8])
         created, state = row[8], row[9]
