@@ -304,3 +304,47 @@ def test_post_screen_answer_is_exactly_what_the_decision_model_would_write(
     body = answer.json()
     assert any("path" in r and r["path"] for r in body["reasons"])  # a linked reason, with its path
     assert body == json.loads(DecisionRead.model_validate(body).model_dump_json())
+
+
+def _backtest(client: TestClient, headers: dict[str, str], shop_id: int, **drafts: Any) -> Any:
+    t0 = datetime(2025, 2, 1, tzinfo=UTC)
+    body = {"shop_id": shop_id, "from": t0.isoformat(), "to": (t0 + timedelta(days=1)).isoformat()}
+    return client.post("/v1/rules/backtest", headers=headers, json=body | drafts)
+
+
+def test_post_rules_backtest_refuses_a_bad_rule_as_saving_it_would_naming_the_rule(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    source = "review if order.totl > 500"
+    saved = client.post("/v1/rules", headers=owner_headers, json={"name": "typo", "source": source})
+    before = _counts(session)
+
+    answer = _backtest(client, owner_headers, store.shop.id, rule=source)
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    body = answer.json()
+    assert body["field"] == "rule"
+    assert body["code"] == "unknown_field"
+    assert body["detail"] == "unknown fact 'order.totl'; did you mean order.total?"
+    assert body["position"] == {"line": 1, "column": 11, "offset": 10}
+    assert body["caret"] == "review if order.totl > 500\n          ^^^^^^^^^^"
+    # the same answer as saving the rule, but for the field and the path asked
+    assert saved.json() == body | {"field": "source", "instance": "/v1/rules"}
+    assert _counts(session) == before
+
+
+def test_post_rules_backtest_names_the_bad_rule_of_a_list_by_its_index(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+
+    answer = _backtest(
+        client, owner_headers, store.shop.id, rules=["block if order.total > 900", "block if (order.total"]
+    )
+
+    assert answer.status_code == 422
+    body = answer.json()
+    assert (body["code"], body["field"]) == ("rule_syntax_error", "rules.1")
+    assert body["position"]["line"] == 1 and body["caret"].startswith("block if (order.total\n")

@@ -224,7 +224,14 @@ def update_settings(
 def backtest_rules(actor: Viewer, body: BacktestIn, session: SessionDep) -> dict[str, Any]:
     """Run a draft rule or rule set over past orders: orders and revenue stopped, and the good ones among them."""
     sources = [body.rule] if body.rule else list(body.rules or [])
+    # A refusal names the draft as it was sent: ``rule`` alone, or ``rules.N`` of the list.
+    fields = ["rule"] if body.rule else [f"rules.{i}" for i in range(len(sources))]
     result = backtest(
-        session, shop_id=body.shop_id, sources=sources, date_from=body.date_from, date_to=body.date_to
+        session,
+        shop_id=body.shop_id,
+        sources=sources,
+        date_from=body.date_from,
+        date_to=body.date_to,
+        fields=fields,
     )
     return result.as_dict()

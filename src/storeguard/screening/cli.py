@@ -99,7 +99,7 @@ def _parse_time(value: str, name: str) -> datetime:
 
 def register(app: typer.Typer) -> None:
     """Add ``reviews`` and attach ``backtest`` to ``rules``."""
-    from storeguard.rules.cli import rules_app
+    from storeguard.rules.cli import rule_errors, rules_app
 
     app.add_typer(reviews_app, name="reviews")
 
@@ -118,8 +118,12 @@ def register(app: typer.Typer) -> None:
         from storeguard.screening.backtest import backtest
 
         start, end = _parse_time(date_from, "from"), _parse_time(date_to, "to")
-        with cli_session() as session:
-            result = backtest(session, shop_id=shop, sources=rules, date_from=start, date_to=end).as_dict()
+        # A bad draft is shown as `rules add` shows one, named by its place on the command line.
+        fields = [f"rule {i}" for i in range(1, len(rules) + 1)]
+        with cli_session() as session, rule_errors():
+            result = backtest(
+                session, shop_id=shop, sources=rules, date_from=start, date_to=end, fields=fields
+            ).as_dict()
         if as_json:
             print(json.dumps(result))
             return
