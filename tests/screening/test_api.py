@@ -9,10 +9,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storeguard.core.clock import frozen
 from storeguard.core.models import AuditEvent
 from storeguard.orders.models import Order
+from storeguard.screening.actions import screen_existing_order, update_screening_settings
 from storeguard.screening.models import Decision, ReviewNote, Verification
-from tests.screening.support import ADDRESS, block_customer, make_store, new_customer, past_order
+from storeguard.screening.velocity_sql import SqlVelocity
+from tests.screening.support import (
+    ADDRESS,
+    OWNER,
+    Store,
+    block_customer,
+    make_store,
+    new_customer,
+    past_order,
+)
 
 
 def _counts(session: Session) -> tuple[int, int, int]:
@@ -304,6 +315,73 @@ def test_post_screen_answer_is_exactly_what_the_decision_model_would_write(
     body = answer.json()
     assert any("path" in r and r["path"] for r in body["reasons"])  # a linked reason, with its path
     assert body == json.loads(DecisionRead.model_validate(body).model_dump_json())
+
+
+def _reviewing_store(session: Session) -> Store:
+    """A shop whose screening holds an order from a disposable address for review."""
+    store = make_store(session)
+    update_screening_settings(
+        session, shop_id=store.shop.id, actor=OWNER, changes={"score_thresholds": {"review": 20}}
+    )
+    return store
+
+
+def test_review_queue_lists_the_longest_held_first_whatever_the_creation_order(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = _reviewing_store(session)
+    t0 = datetime.now(UTC) - timedelta(days=3)
+    older = past_order(session, store, None, email="a@mailinator.com", created_at=t0)
+    newer = past_order(session, store, None, email="b@mailinator.com", created_at=t0 + timedelta(hours=1))
+    # The newer order is held first (a day ago), the older one only later (an hour ago).
+    with frozen(t0 + timedelta(days=2)):
+        screen_existing_order(session, order_id=newer.id, actor=OWNER, velocity=SqlVelocity())
+    with frozen(t0 + timedelta(days=3) - timedelta(hours=1)):
+        screen_existing_order(session, order_id=older.id, actor=OWNER, velocity=SqlVelocity())
+
+    items = client.get(f"/v1/reviews?shop_id={store.shop.id}", headers=owner_headers).json()["items"]
+
+    assert [i["order_id"] for i in items] == [newer.id, older.id]
+    assert [datetime.fromisoformat(i["held_since"]) for i in items] == [
+        t0 + timedelta(days=2),
+        t0 + timedelta(days=3) - timedelta(hours=1),
+    ]
+    assert items[0]["age_seconds"] > items[1]["age_seconds"] >= 3600
+
+
+def test_review_queue_reads_its_page_in_a_fixed_number_of_statements(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    from sqlalchemy import event
+
+    store = _reviewing_store(session)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    def page_cost() -> int:
+        statements.clear()
+        event.listen(session.get_bind(), "before_cursor_execute", count)
+        try:
+            assert (
+                client.get(f"/v1/reviews?shop_id={store.shop.id}", headers=owner_headers).status_code == 200
+            )
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", count)
+        return len(statements)
+
+    def hold_one() -> None:
+        order = past_order(session, store, None, email="x@mailinator.com")
+        screen_existing_order(session, order_id=order.id, actor=OWNER, velocity=SqlVelocity())
+        add_note = client.post(f"/v1/reviews/{order.id}/notes", headers=owner_headers, json={"body": "seen"})
+        assert add_note.status_code == 201
+
+    hold_one()
+    one = page_cost()
+    hold_one()
+    hold_one()
+    assert page_cost() == one
 
 
 def _backtest(client: TestClient, headers: dict[str, str], shop_id: int, **drafts: Any) -> Any:

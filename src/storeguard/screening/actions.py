@@ -74,6 +74,7 @@ def record_decision(
 def _hold(session: Session, order: Order, decision: Decision, actor: Actor) -> None:
     codes = ", ".join(r["code"] for r in decision.reasons if r.get("decisive")) or "review"
     order.held = True
+    order.held_at = now()
     order.hold_reason = f"screening said review: {codes}"
     session.flush()
     record_event(

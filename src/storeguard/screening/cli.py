@@ -18,7 +18,7 @@ def list_command(
     shop: int | None = typer.Option(None, help="Only this shop's held orders."),
     limit: int = typer.Option(50, help="How many to show."),
 ) -> None:
-    """List held orders, oldest first, with their age and the reasons they are held."""
+    """List held orders, the longest held first, with their age and the reasons they are held."""
     from storeguard.cli import cli_session, console
     from storeguard.core.clock import now
     from storeguard.core.money import to_decimal_str
@@ -26,11 +26,11 @@ def list_command(
 
     with cli_session() as session:
         orders, total = service.review_queue(session, shop_id=shop, limit=limit)
+        decisions = service.latest_decisions(session, [o.id for o in orders])
         table = Table("order", "number", "total", "waiting", "score", "reasons")
         for order in orders:
-            decision = service.latest_decision(session, order.id)
-            since = decision.created_at if decision else order.created_at
-            hours = (now() - since).total_seconds() / 3600
+            decision = decisions.get(order.id)
+            hours = (now() - service.held_since(order)).total_seconds() / 3600
             reasons = "; ".join(
                 r["message"] for r in (decision.reasons if decision else []) if r.get("decisive")
             )
