@@ -214,19 +214,22 @@ def test_review_cancel_refunds_and_restocks_as_chosen(
     assert session.scalar(select(func.count()).select_from(ReviewNote)) == 1
 
 
-def test_post_orders_verify_records_the_step_required(
-    session: Session, client: TestClient, owner_headers: dict[str, str]
-) -> None:
+def _verify_order(session: Session, client: TestClient, headers: dict[str, str]) -> int:
     store = make_store(session)
     client.patch(
         f"/v1/screening/settings/{store.shop.id}",
-        headers=owner_headers,
+        headers=headers,
         json={"settings": {"score_thresholds": {"verify": 10, "review": 90}}},
     )
-    answer = client.post(
-        "/v1/orders", headers=owner_headers, json=_order_body(store, email="x@mailinator.com")
-    )
-    order_id = answer.json()["id"]
+    answer = client.post("/v1/orders", headers=headers, json=_order_body(store, email="x@mailinator.com"))
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def test_post_orders_verify_records_the_step_required(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    order_id = _verify_order(session, client, owner_headers)
     row = session.scalar(select(Verification).where(Verification.order_id == order_id))
     assert (row.method, row.status) == ("card_3ds", "required")
     assert "3-D Secure" in row.satisfied_by
@@ -315,6 +318,104 @@ def test_post_screen_answer_is_exactly_what_the_decision_model_would_write(
     body = answer.json()
     assert any("path" in r and r["path"] for r in body["reasons"])  # a linked reason, with its path
     assert body == json.loads(DecisionRead.model_validate(body).model_dump_json())
+
+
+def _events(session: Session, order_id: int) -> list[str]:
+    stmt = (
+        select(AuditEvent.action)
+        .where(AuditEvent.subject_type == "order", AuditEvent.subject_id == str(order_id))
+        .order_by(AuditEvent.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def test_post_rescreen_answers_the_decision_and_stores_it(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    order = past_order(session, store, None, email="kari@example.no")
+
+    answer = client.post(f"/v1/orders/{order.id}/screen", headers=owner_headers)
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    stored = session.get(Decision, body["id"])
+    assert (body["decision"], body["order_id"]) == ("allow", order.id)
+    assert (stored.order_id, stored.source, stored.decision, stored.score) == (
+        order.id,
+        "rescreen",
+        "allow",
+        body["score"],
+    )
+    assert _events(session, order.id) == ["order.screened"]
+
+
+def test_post_rescreen_of_a_held_order_stores_the_decision_but_holds_it_once(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    _, order_id = _review_order(session, client, owner_headers)
+    held_at = session.get(Order, order_id).held_at
+
+    answer = client.post(f"/v1/orders/{order_id}/screen", headers=owner_headers)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["decision"] == "review"
+    order = session.get(Order, order_id)
+    session.refresh(order)
+    assert (order.held, order.held_at, order.hold_reason) == (
+        True,
+        held_at,
+        "screening said review: disposable_email",
+    )
+    assert [d.source for d in session.scalars(select(Decision).where(Decision.order_id == order_id))] == [
+        "order_created",
+        "rescreen",
+    ]
+    assert _events(session, order_id) == ["order.created", "order.screened", "order.held", "order.screened"]
+
+
+def test_post_rescreen_of_an_order_awaiting_verification_requires_it_once(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    order_id = _verify_order(session, client, owner_headers)
+
+    answer = client.post(f"/v1/orders/{order_id}/screen", headers=owner_headers)
+
+    assert (answer.status_code, answer.json()["decision"]) == (200, "verify")
+    steps = client.get(f"/v1/orders/{order_id}/verifications", headers=owner_headers).json()
+    assert [(v["method"], v["status"]) for v in steps] == [("card_3ds", "required")]
+    assert _events(session, order_id) == [
+        "order.created",
+        "order.screened",
+        "verification.required",
+        "order.screened",
+    ]
+
+
+def test_post_rescreen_after_a_verification_was_satisfied_requires_it_again(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    order_id = _verify_order(session, client, owner_headers)
+    (first,) = client.get(f"/v1/orders/{order_id}/verifications", headers=owner_headers).json()
+    client.post(
+        f"/v1/verifications/{first['id']}/resolve", headers=owner_headers, json={"status": "satisfied"}
+    )
+
+    client.post(f"/v1/orders/{order_id}/screen", headers=owner_headers)
+
+    steps = client.get(f"/v1/orders/{order_id}/verifications", headers=owner_headers).json()
+    assert [v["status"] for v in steps] == ["satisfied", "required"]
+
+
+def test_post_rescreen_of_an_unknown_order_answers_404_and_stores_nothing(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    before = _counts(session)
+    answer = client.post("/v1/orders/987654321/screen", headers=owner_headers)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert (answer.json()["code"], answer.json()["status"]) == ("order_not_found", 404)
+    assert _counts(session) == before
 
 
 def _reviewing_store(session: Session) -> Store:
