@@ -9,10 +9,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storeguard.core.clock import frozen
 from storeguard.core.models import AuditEvent
 from storeguard.orders.models import Order
+from storeguard.screening.actions import screen_existing_order, update_screening_settings
 from storeguard.screening.models import Decision, ReviewNote, Verification
-from tests.screening.support import ADDRESS, block_customer, make_store, new_customer, past_order
+from storeguard.screening.velocity_sql import SqlVelocity
+from tests.screening.support import (
+    ADDRESS,
+    OWNER,
+    Store,
+    block_customer,
+    make_store,
+    new_customer,
+    past_order,
+)
 
 
 def _counts(session: Session) -> tuple[int, int, int]:
@@ -203,19 +214,22 @@ def test_review_cancel_refunds_and_restocks_as_chosen(
     assert session.scalar(select(func.count()).select_from(ReviewNote)) == 1
 
 
-def test_post_orders_verify_records_the_step_required(
-    session: Session, client: TestClient, owner_headers: dict[str, str]
-) -> None:
+def _verify_order(session: Session, client: TestClient, headers: dict[str, str]) -> int:
     store = make_store(session)
     client.patch(
         f"/v1/screening/settings/{store.shop.id}",
-        headers=owner_headers,
+        headers=headers,
         json={"settings": {"score_thresholds": {"verify": 10, "review": 90}}},
     )
-    answer = client.post(
-        "/v1/orders", headers=owner_headers, json=_order_body(store, email="x@mailinator.com")
-    )
-    order_id = answer.json()["id"]
+    answer = client.post("/v1/orders", headers=headers, json=_order_body(store, email="x@mailinator.com"))
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def test_post_orders_verify_records_the_step_required(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    order_id = _verify_order(session, client, owner_headers)
     row = session.scalar(select(Verification).where(Verification.order_id == order_id))
     assert (row.method, row.status) == ("card_3ds", "required")
     assert "3-D Secure" in row.satisfied_by
@@ -304,3 +318,212 @@ def test_post_screen_answer_is_exactly_what_the_decision_model_would_write(
     body = answer.json()
     assert any("path" in r and r["path"] for r in body["reasons"])  # a linked reason, with its path
     assert body == json.loads(DecisionRead.model_validate(body).model_dump_json())
+
+
+def _events(session: Session, order_id: int) -> list[str]:
+    stmt = (
+        select(AuditEvent.action)
+        .where(AuditEvent.subject_type == "order", AuditEvent.subject_id == str(order_id))
+        .order_by(AuditEvent.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def test_post_rescreen_answers_the_decision_and_stores_it(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    order = past_order(session, store, None, email="kari@example.no")
+
+    answer = client.post(f"/v1/orders/{order.id}/screen", headers=owner_headers)
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    stored = session.get(Decision, body["id"])
+    assert (body["decision"], body["order_id"]) == ("allow", order.id)
+    assert (stored.order_id, stored.source, stored.decision, stored.score) == (
+        order.id,
+        "rescreen",
+        "allow",
+        body["score"],
+    )
+    assert _events(session, order.id) == ["order.screened"]
+
+
+def test_post_rescreen_of_a_held_order_stores_the_decision_but_holds_it_once(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    _, order_id = _review_order(session, client, owner_headers)
+    held_at = session.get(Order, order_id).held_at
+
+    answer = client.post(f"/v1/orders/{order_id}/screen", headers=owner_headers)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["decision"] == "review"
+    order = session.get(Order, order_id)
+    session.refresh(order)
+    assert (order.held, order.held_at, order.hold_reason) == (
+        True,
+        held_at,
+        "screening said review: disposable_email",
+    )
+    assert [d.source for d in session.scalars(select(Decision).where(Decision.order_id == order_id))] == [
+        "order_created",
+        "rescreen",
+    ]
+    assert _events(session, order_id) == ["order.created", "order.screened", "order.held", "order.screened"]
+
+
+def test_post_rescreen_of_an_order_awaiting_verification_requires_it_once(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    order_id = _verify_order(session, client, owner_headers)
+
+    answer = client.post(f"/v1/orders/{order_id}/screen", headers=owner_headers)
+
+    assert (answer.status_code, answer.json()["decision"]) == (200, "verify")
+    steps = client.get(f"/v1/orders/{order_id}/verifications", headers=owner_headers).json()
+    assert [(v["method"], v["status"]) for v in steps] == [("card_3ds", "required")]
+    assert _events(session, order_id) == [
+        "order.created",
+        "order.screened",
+        "verification.required",
+        "order.screened",
+    ]
+
+
+def test_post_rescreen_after_a_verification_was_satisfied_requires_it_again(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    order_id = _verify_order(session, client, owner_headers)
+    (first,) = client.get(f"/v1/orders/{order_id}/verifications", headers=owner_headers).json()
+    client.post(
+        f"/v1/verifications/{first['id']}/resolve", headers=owner_headers, json={"status": "satisfied"}
+    )
+
+    client.post(f"/v1/orders/{order_id}/screen", headers=owner_headers)
+
+    steps = client.get(f"/v1/orders/{order_id}/verifications", headers=owner_headers).json()
+    assert [v["status"] for v in steps] == ["satisfied", "required"]
+
+
+def test_post_rescreen_of_an_unknown_order_answers_404_and_stores_nothing(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    before = _counts(session)
+    answer = client.post("/v1/orders/987654321/screen", headers=owner_headers)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert (answer.json()["code"], answer.json()["status"]) == ("order_not_found", 404)
+    assert _counts(session) == before
+
+
+def _reviewing_store(session: Session) -> Store:
+    """A shop whose screening holds an order from a disposable address for review."""
+    store = make_store(session)
+    update_screening_settings(
+        session, shop_id=store.shop.id, actor=OWNER, changes={"score_thresholds": {"review": 20}}
+    )
+    return store
+
+
+def test_review_queue_lists_the_longest_held_first_whatever_the_creation_order(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = _reviewing_store(session)
+    t0 = datetime.now(UTC) - timedelta(days=3)
+    older = past_order(session, store, None, email="a@mailinator.com", created_at=t0)
+    newer = past_order(session, store, None, email="b@mailinator.com", created_at=t0 + timedelta(hours=1))
+    # The newer order is held first (a day ago), the older one only later (an hour ago).
+    with frozen(t0 + timedelta(days=2)):
+        screen_existing_order(session, order_id=newer.id, actor=OWNER, velocity=SqlVelocity())
+    with frozen(t0 + timedelta(days=3) - timedelta(hours=1)):
+        screen_existing_order(session, order_id=older.id, actor=OWNER, velocity=SqlVelocity())
+
+    items = client.get(f"/v1/reviews?shop_id={store.shop.id}", headers=owner_headers).json()["items"]
+
+    assert [i["order_id"] for i in items] == [newer.id, older.id]
+    assert [datetime.fromisoformat(i["held_since"]) for i in items] == [
+        t0 + timedelta(days=2),
+        t0 + timedelta(days=3) - timedelta(hours=1),
+    ]
+    assert items[0]["age_seconds"] > items[1]["age_seconds"] >= 3600
+
+
+def test_review_queue_reads_its_page_in_a_fixed_number_of_statements(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    from sqlalchemy import event
+
+    store = _reviewing_store(session)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    def page_cost() -> int:
+        statements.clear()
+        event.listen(session.get_bind(), "before_cursor_execute", count)
+        try:
+            assert (
+                client.get(f"/v1/reviews?shop_id={store.shop.id}", headers=owner_headers).status_code == 200
+            )
+        finally:
+            event.remove(session.get_bind(), "before_cursor_execute", count)
+        return len(statements)
+
+    def hold_one() -> None:
+        order = past_order(session, store, None, email="x@mailinator.com")
+        screen_existing_order(session, order_id=order.id, actor=OWNER, velocity=SqlVelocity())
+        add_note = client.post(f"/v1/reviews/{order.id}/notes", headers=owner_headers, json={"body": "seen"})
+        assert add_note.status_code == 201
+
+    hold_one()
+    one = page_cost()
+    hold_one()
+    hold_one()
+    assert page_cost() == one
+
+
+def _backtest(client: TestClient, headers: dict[str, str], shop_id: int, **drafts: Any) -> Any:
+    t0 = datetime(2025, 2, 1, tzinfo=UTC)
+    body = {"shop_id": shop_id, "from": t0.isoformat(), "to": (t0 + timedelta(days=1)).isoformat()}
+    return client.post("/v1/rules/backtest", headers=headers, json=body | drafts)
+
+
+def test_post_rules_backtest_refuses_a_bad_rule_as_saving_it_would_naming_the_rule(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    source = "review if order.totl > 500"
+    saved = client.post("/v1/rules", headers=owner_headers, json={"name": "typo", "source": source})
+    before = _counts(session)
+
+    answer = _backtest(client, owner_headers, store.shop.id, rule=source)
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    body = answer.json()
+    assert body["field"] == "rule"
+    assert body["code"] == "unknown_field"
+    assert body["detail"] == "unknown fact 'order.totl'; did you mean order.total?"
+    assert body["position"] == {"line": 1, "column": 11, "offset": 10}
+    assert body["caret"] == "review if order.totl > 500\n          ^^^^^^^^^^"
+    # the same answer as saving the rule, but for the field and the path asked
+    assert saved.json() == body | {"field": "source", "instance": "/v1/rules"}
+    assert _counts(session) == before
+
+
+def test_post_rules_backtest_names_the_bad_rule_of_a_list_by_its_index(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+
+    answer = _backtest(
+        client, owner_headers, store.shop.id, rules=["block if order.total > 900", "block if (order.total"]
+    )
+
+    assert answer.status_code == 422
+    body = answer.json()
+    assert (body["code"], body["field"]) == ("rule_syntax_error", "rules.1")
+    assert body["position"]["line"] == 1 and body["caret"].startswith("block if (order.total\n")

@@ -207,11 +207,12 @@ def test_backtest_refuses_a_bad_rule_naming_it(session: Session) -> None:
         backtest(
             session,
             shop_id=store.shop.id,
-            sources=["block if order.totl > 1"],
+            sources=["block if order.total > 1", "block if order.totl > 1"],
             date_from=T0,
             date_to=T0 + timedelta(days=1),
         )
-    assert (err.value.code, err.value.field) == ("invalid_rule", "rules.0")
+    assert (err.value.code, err.value.field) == ("unknown_field", "rules.1")
+    assert err.value.extra["position"] == {"line": 1, "column": 10, "offset": 9}
 
 
 def test_backtest_counts_the_history_before_the_range(session: Session) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storeguard.core.audit import events_for
 from storeguard.core.models import AuditEvent
-from storeguard.orders.actions import fulfill_order
+from storeguard.orders.actions import cancel_order, fulfill_order
 from storeguard.screening.actions import screen_existing_order, update_screening_settings
 from storeguard.screening.models import Decision
 from storeguard.screening.velocity_sql import SqlVelocity
@@ -61,3 +62,42 @@ def test_screen_existing_order_holds_what_can_no_longer_be_cancelled(session: Se
     assert (decision.decision, order.status, order.held) == ("block", "open", True)
     assert "cannot be cancelled (fulfillment_active)" in order.hold_reason
     assert session.scalar(select(Decision.policy_version).where(Decision.id == decision.id)) == 0
+
+
+def _review_threshold(session: Session, store) -> None:  # noqa: ANN001
+    update_screening_settings(
+        session, shop_id=store.shop.id, actor=OWNER, changes={"score_thresholds": {"review": 20}}
+    )
+
+
+def test_screen_existing_order_already_held_for_another_reason_updates_the_reason(session: Session) -> None:
+    store = make_store(session)
+    _review_threshold(session, store)
+    order = past_order(session, store, None, email="x@mailinator.com", held=True, hold_reason="held by hand")
+    decision = screen_existing_order(session, order_id=order.id, actor=OWNER, velocity=SqlVelocity())
+    assert (order.held, order.hold_reason) == (True, "screening said review: disposable_email")
+    events = events_for(session, "order", order.id)
+    assert [e.action for e in events] == ["order.screened", "order.hold_updated"]
+    assert (events[1].before, events[1].after) == (
+        {"hold_reason": "held by hand"},
+        {"hold_reason": "screening said review: disposable_email"},
+    )
+    assert events[1].data == {"decision_id": decision.id, "decision": "review"}
+
+
+def test_screen_existing_order_that_is_cancelled_only_records_the_decision(session: Session) -> None:
+    store = make_store(session)
+    _review_threshold(session, store)
+    order = past_order(session, store, None, email="x@mailinator.com")
+    cancel_order(
+        session,
+        order_id=order.id,
+        actor=OWNER,
+        reason="customer",
+        refund=False,
+        restock=False,
+        notify_customer=False,
+    )
+    decision = screen_existing_order(session, order_id=order.id, actor=OWNER, velocity=SqlVelocity())
+    assert (decision.decision, order.status, order.held) == ("review", "cancelled", False)
+    assert [e.action for e in events_for(session, "order", order.id)] == ["order.cancelled", "order.screened"]

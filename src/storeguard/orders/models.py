@@ -61,6 +61,8 @@ class Order(Base):
     # Held orders (screening said review) may not be fulfilled until a person releases them.
     held: Mapped[bool] = mapped_column(Boolean, default=False)
     hold_reason: Mapped[str | None] = mapped_column(Text)
+    # When it was last held: the review queue's order and age. Kept on release, as history.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tags: Mapped[list[str]] = mapped_column(Json, default=list)
     note: Mapped[str | None] = mapped_column(Text)
     # The platform's own updated_at: a mirrored order is only overwritten by a newer version.

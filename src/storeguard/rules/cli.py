@@ -26,16 +26,20 @@ rules_app = typer.Typer(help="Write, check and switch merchant rules.", no_args_
 
 
 @contextmanager
-def _rule_errors() -> Iterator[None]:
-    """Show a rule error with its line, column and caret, and exit 2."""
+def rule_errors() -> Iterator[None]:
+    """Show a rule error with its line, column and caret, and exit 2.
+
+    An error whose field is not the rule's ``source`` (one draft of several) names that field first.
+    """
     from storeguard.cli import err_console
 
     try:
         yield
     except RuleError as exc:
+        which = f"{exc.field}: " if exc.field and exc.field != "source" else ""
         # soft_wrap: the caret only lines up if Rich never folds the lines.
         err_console.print(
-            f"[red]error[/red] {exc.code}: line {exc.line}, column {exc.column}: {exc.message}",
+            f"[red]error[/red] {exc.code}: {which}line {exc.line}, column {exc.column}: {exc.message}",
             soft_wrap=True,
         )
         err_console.print(exc.caret, markup=False, highlight=False, soft_wrap=True)
@@ -83,7 +87,7 @@ def add_command(
     from storeguard.cli import cli_session, console
     from storeguard.rules.actions import create_rule
 
-    with cli_session() as session, _rule_errors():
+    with cli_session() as session, rule_errors():
         rule = create_rule(
             session,
             name=name,
@@ -107,7 +111,7 @@ def validate_command(
     from storeguard.rules.actions import validate_source
     from storeguard.rules.nodes import unparse
 
-    with cli_session() as session, _rule_errors():
+    with cli_session() as session, rule_errors():
         compiled = validate_source(session, source, shop)
     console.print(f"ok: {compiled.action} rule using {', '.join(sorted(compiled.fields_used)) or 'no facts'}")
     console.print(unparse(compiled.tree), markup=False, highlight=False, soft_wrap=True)

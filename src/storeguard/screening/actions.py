@@ -71,10 +71,34 @@ def record_decision(
     return decision
 
 
-def _hold(session: Session, order: Order, decision: Decision, actor: Actor) -> None:
-    codes = ", ".join(r["code"] for r in decision.reasons if r.get("decisive")) or "review"
+def _hold(
+    session: Session, order: Order, decision: Decision, actor: Actor, reason: str | None = None
+) -> None:
+    """Hold the order for a person; one already held keeps its hold, and its place in the queue."""
+    if reason is None:
+        codes = ", ".join(r["code"] for r in decision.reasons if r.get("decisive")) or "review"
+        reason = f"screening said review: {codes}"
+    if order.held:
+        # A rescreen that says review again is no new hold; only a changed reason is worth a record.
+        if order.hold_reason != reason:
+            before = {"hold_reason": order.hold_reason}
+            order.hold_reason = reason
+            session.flush()
+            record_event(
+                session,
+                actor=actor,
+                action="order.hold_updated",
+                subject_type="order",
+                subject_id=order.id,
+                reason=reason,
+                before=before,
+                after={"hold_reason": reason},
+                data={"decision_id": decision.id, "decision": str(decision.decision)},
+            )
+        return
     order.held = True
-    order.hold_reason = f"screening said review: {codes}"
+    order.held_at = now()
+    order.hold_reason = reason
     session.flush()
     record_event(
         session,
@@ -82,18 +106,33 @@ def _hold(session: Session, order: Order, decision: Decision, actor: Actor) -> N
         action="order.held",
         subject_type="order",
         subject_id=order.id,
-        reason=order.hold_reason,
-        data={"decision_id": decision.id},
+        reason=reason,
+        data={"decision_id": decision.id, "decision": str(decision.decision)},
     )
 
 
-def _require_verification(session: Session, order: Order, decision: Decision, actor: Actor) -> Verification:
+def _require_verification(
+    session: Session, order: Order, decision: Decision, actor: Actor
+) -> Verification | None:
+    """Record the verification step the decision asks for, unless the same step is already pending."""
     req = decision.verification or {}
+    method = req.get("method", "manual")
+    pending = session.scalar(
+        select(Verification.id)
+        .where(
+            Verification.order_id == order.id,
+            Verification.method == method,
+            Verification.status == VerificationStatus.required,
+        )
+        .limit(1)
+    )
+    if pending is not None:
+        return None
     verification = Verification(
         shop_id=order.shop_id,
         order_id=order.id,
         decision_id=decision.id,
-        method=req.get("method", "manual"),
+        method=method,
         satisfied_by=req.get("satisfied_by", ""),
         status=VerificationStatus.required,
         created_at=now(),
@@ -108,6 +147,7 @@ def _require_verification(session: Session, order: Order, decision: Decision, ac
         subject_id=order.id,
         data={
             "verification_id": verification.id,
+            "decision_id": decision.id,
             "method": verification.method,
             "satisfied_by": verification.satisfied_by,
         },
@@ -182,18 +222,18 @@ def screen_existing_order(
     decision = record_decision(session, result, actor=actor, source=source)
     if first_time:
         _record_velocity(session, order, result, velocity)
+    if order.status != OrderStatus.open:
+        # A cancelled or closed order is past holding, verifying or cancelling: the decision is the record.
+        return decision
     if decision.decision != Outcome.block:
         _act(session, order, decision, actor)
-        return decision
-    if order.status != OrderStatus.open:
         return decision
     settings, _ = screening_settings(session, order.shop_id)
     on_block = settings["on_block"]
     blocker = order_policy.cancel_blocker(order)
     if blocker is not None:
-        _hold(session, order, decision, actor)
-        order.hold_reason = f"screening said block, but the order cannot be cancelled ({blocker})"
-        session.flush()
+        reason = f"screening said block, but the order cannot be cancelled ({blocker})"
+        _hold(session, order, decision, actor, reason)
         return decision
     order_actions.cancel_order(
         session,
@@ -226,8 +266,7 @@ def approve_review(session: Session, *, order_id: int, actor: Actor, note: str |
     before = {"held": True, "hold_reason": order.hold_reason}
     order.held = False
     order.hold_reason = None
-    if note:
-        _add_note(session, order.id, actor, note)
+    row = _add_note(session, order.id, actor, note) if note else None
     session.flush()
     record_event(
         session,
@@ -237,7 +276,8 @@ def approve_review(session: Session, *, order_id: int, actor: Actor, note: str |
         subject_id=order.id,
         reason=note,
         before=before,
-        after={"held": False},
+        after={"held": False, "hold_reason": None},
+        data={"note_id": row.id if row else None},
     )
     return order
 
@@ -254,6 +294,7 @@ def cancel_review(
 ) -> Order:
     """Cancel a held order with refund and restock as chosen (the shop's block policy by default)."""
     order = _lock_held(session, order_id)
+    before = {"held": True, "hold_reason": order.hold_reason, "status": str(order.status)}
     settings, _ = screening_settings(session, order.shop_id)
     refund = settings["on_block"]["refund"] if refund is None else refund
     restock = settings["on_block"]["restock"] if restock is None else restock
@@ -268,8 +309,7 @@ def cancel_review(
         staff_note=note,
     )
     order.held = False
-    if note:
-        _add_note(session, order.id, actor, note)
+    row = _add_note(session, order.id, actor, note) if note else None
     session.flush()
     record_event(
         session,
@@ -278,7 +318,14 @@ def cancel_review(
         subject_type="order",
         subject_id=order.id,
         reason=note,
-        data={"refund": bool(refund), "restock": bool(restock), "cancel_reason": str(reason)},
+        before=before,
+        after={"held": False, "hold_reason": order.hold_reason, "status": str(order.status)},
+        data={
+            "refund": bool(refund),
+            "restock": bool(restock),
+            "cancel_reason": str(reason),
+            "note_id": row.id if row else None,
+        },
     )
     return order
 
@@ -303,6 +350,7 @@ def add_review_note(session: Session, *, order_id: int, actor: Actor, body: str)
         action="review.note_added",
         subject_type="order",
         subject_id=order_id,
+        reason=row.body,
         data={"note_id": row.id},
     )
     return row
@@ -335,7 +383,9 @@ def resolve_verification(
         action=f"verification.{status.value}",
         subject_type="order",
         subject_id=row.order_id,
-        data={"verification_id": row.id},
+        before={"status": VerificationStatus.required.value},
+        after={"status": status.value},
+        data={"verification_id": row.id, "decision_id": row.decision_id, "method": row.method},
     )
     return row
 

@@ -19,7 +19,7 @@ from storeguard.screening.backtest import backtest
 from storeguard.screening.engine import screen
 from storeguard.screening.enums import VerificationStatus
 from storeguard.screening.inputs import from_screen_in
-from storeguard.screening.models import Verification
+from storeguard.screening.models import Decision, ReviewNote, Verification
 from storeguard.screening.schemas import (
     AddReviewNoteIn,
     ApproveReviewIn,
@@ -99,8 +99,11 @@ def rescreen_order(order_id: int, actor: Agent, session: SessionDep) -> Any:
 
 
 def _review(session: Any, order: Order) -> ReviewRead:
-    decision = service.latest_decision(session, order.id)
-    since = decision.created_at if decision is not None else order.created_at
+    return _review_of(order, service.latest_decision(session, order.id), service.notes_of(session, order.id))
+
+
+def _review_of(order: Order, decision: Decision | None, notes: list[ReviewNote]) -> ReviewRead:
+    since = service.held_since(order)
     return ReviewRead(
         order_id=order.id,
         number=order.number,
@@ -112,7 +115,7 @@ def _review(session: Any, order: Order) -> ReviewRead:
         age_seconds=max(0, int((now() - since).total_seconds())),
         hold_reason=order.hold_reason,
         decision=DecisionRead.model_validate(decision) if decision is not None else None,
-        notes=[ReviewNoteRead.model_validate(n) for n in service.notes_of(session, order.id)],
+        notes=[ReviewNoteRead.model_validate(n) for n in notes],
     )
 
 
@@ -120,10 +123,15 @@ def _review(session: Any, order: Order) -> ReviewRead:
 def list_reviews(
     actor: Viewer, session: SessionDep, paging: PagingDep, shop_id: Annotated[int | None, Query()] = None
 ) -> Page[ReviewRead]:
-    """List held orders, oldest first, with how long each has waited and why it is held."""
+    """List held orders, the longest held first, with how long each has waited and why it is held."""
     orders, total = service.review_queue(session, shop_id=shop_id, limit=paging.limit, offset=paging.offset)
+    ids = [o.id for o in orders]
+    decisions, notes = service.latest_decisions(session, ids), service.notes_by_order(session, ids)
     return Page(
-        items=[_review(session, o) for o in orders], total=total, limit=paging.limit, offset=paging.offset
+        items=[_review_of(o, decisions.get(o.id), notes[o.id]) for o in orders],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
     )
 
 
@@ -224,7 +232,14 @@ def update_settings(
 def backtest_rules(actor: Viewer, body: BacktestIn, session: SessionDep) -> dict[str, Any]:
     """Run a draft rule or rule set over past orders: orders and revenue stopped, and the good ones among them."""
     sources = [body.rule] if body.rule else list(body.rules or [])
+    # A refusal names the draft as it was sent: ``rule`` alone, or ``rules.N`` of the list.
+    fields = ["rule"] if body.rule else [f"rules.{i}" for i in range(len(sources))]
     result = backtest(
-        session, shop_id=body.shop_id, sources=sources, date_from=body.date_from, date_to=body.date_to
+        session,
+        shop_id=body.shop_id,
+        sources=sources,
+        date_from=body.date_from,
+        date_to=body.date_to,
+        fields=fields,
     )
     return result.as_dict()

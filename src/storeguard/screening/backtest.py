@@ -105,15 +105,22 @@ class BacktestResult:
         }
 
 
-def compile_drafts(session: Session, shop_id: int, sources: list[str]) -> list[CompiledRule]:
-    """Compile draft rules; a bad one is refused with the rule's index and the compiler's message."""
+def compile_drafts(
+    session: Session, shop_id: int, sources: list[str], fields: list[str] | None = None
+) -> list[CompiledRule]:
+    """Compile draft rules; a bad one is refused as saving it would be, its field naming the draft.
+
+    ``fields`` names each source as the caller sent it (``rule``), ``rules.N`` by default.
+    """
     lists = resolver_for(session, shop_id)
     compiled = []
     for i, source in enumerate(sources):
         try:
             compiled.append(compile_rule(source, FACTS, lists))
         except RuleError as exc:
-            raise Invalid(ScreeningError.invalid_rule, f"rule {i + 1}: {exc}", field=f"rules.{i}") from None
+            # Code, message, position and caret stay the rule's own; only the field says which draft.
+            exc.field = fields[i] if fields else f"rules.{i}"
+            raise
     return compiled
 
 
@@ -126,12 +133,13 @@ def backtest(
     date_to: datetime,
     pushdown: bool = True,
     full: bool = False,
+    fields: list[str] | None = None,
 ) -> BacktestResult:
     """Run draft rules over the shop's orders created in [date_from, date_to).
 
     ``pushdown=False`` evaluates every order in Python: the reference the SQL pushdown is tested against.
     ``full=True`` screens every order even when the columnar path could answer: the reference the
-    columnar path is tested against.
+    columnar path is tested against. ``fields`` names the sources in a refusal, as ``compile_drafts`` says.
     """
     import time
 
@@ -142,7 +150,7 @@ def backtest(
     date_from, date_to = ensure_utc(date_from), ensure_utc(date_to)
     if date_to <= date_from:
         raise Invalid(ScreeningError.invalid_range, "'to' must come after 'from'", field="to")
-    rules = compile_drafts(session, shop_id, sources)
+    rules = compile_drafts(session, shop_id, sources, fields)
     used = set().union(*(r.fields_used for r in rules))
     path = "columnar" if used <= COLUMNAR_FACTS and not full else "full"
     result = BacktestResult(

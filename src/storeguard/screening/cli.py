@@ -18,7 +18,7 @@ def list_command(
     shop: int | None = typer.Option(None, help="Only this shop's held orders."),
     limit: int = typer.Option(50, help="How many to show."),
 ) -> None:
-    """List held orders, oldest first, with their age and the reasons they are held."""
+    """List held orders, the longest held first, with their age and the reasons they are held."""
     from storeguard.cli import cli_session, console
     from storeguard.core.clock import now
     from storeguard.core.money import to_decimal_str
@@ -26,11 +26,11 @@ def list_command(
 
     with cli_session() as session:
         orders, total = service.review_queue(session, shop_id=shop, limit=limit)
+        decisions = service.latest_decisions(session, [o.id for o in orders])
         table = Table("order", "number", "total", "waiting", "score", "reasons")
         for order in orders:
-            decision = service.latest_decision(session, order.id)
-            since = decision.created_at if decision else order.created_at
-            hours = (now() - since).total_seconds() / 3600
+            decision = decisions.get(order.id)
+            hours = (now() - service.held_since(order)).total_seconds() / 3600
             reasons = "; ".join(
                 r["message"] for r in (decision.reasons if decision else []) if r.get("decisive")
             )
@@ -99,7 +99,7 @@ def _parse_time(value: str, name: str) -> datetime:
 
 def register(app: typer.Typer) -> None:
     """Add ``reviews`` and attach ``backtest`` to ``rules``."""
-    from storeguard.rules.cli import rules_app
+    from storeguard.rules.cli import rule_errors, rules_app
 
     app.add_typer(reviews_app, name="reviews")
 
@@ -118,8 +118,12 @@ def register(app: typer.Typer) -> None:
         from storeguard.screening.backtest import backtest
 
         start, end = _parse_time(date_from, "from"), _parse_time(date_to, "to")
-        with cli_session() as session:
-            result = backtest(session, shop_id=shop, sources=rules, date_from=start, date_to=end).as_dict()
+        # A bad draft is shown as `rules add` shows one, named by its place on the command line.
+        fields = [f"rule {i}" for i in range(1, len(rules) + 1)]
+        with cli_session() as session, rule_errors():
+            result = backtest(
+                session, shop_id=shop, sources=rules, date_from=start, date_to=end, fields=fields
+            ).as_dict()
         if as_json:
             print(json.dumps(result))
             return

@@ -11,5 +11,4 @@ class ScreeningError(StrEnum):
     verification_resolved = "verification_resolved"
     unknown_shop = "unknown_shop"
     invalid_settings = "invalid_settings"
-    invalid_rule = "invalid_rule"
     invalid_range = "invalid_range"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import NotFound
@@ -45,22 +46,48 @@ def get_held_order(session: Session, order_id: int) -> Order:
     return order
 
 
+def held_since(order: Order) -> datetime:
+    """Return when the order was held (its creation, for one held before storeguard kept the time)."""
+    return order.held_at or order.created_at
+
+
 def review_queue(
     session: Session, *, shop_id: int | None = None, limit: int = 50, offset: int = 0
 ) -> tuple[list[Order], int]:
-    """Return held open orders, oldest first, and how many there are."""
-    from sqlalchemy import func
-
+    """Return held open orders, the longest held first, and how many there are."""
     conds = [Order.held.is_(True), Order.status == "open"]
     if shop_id is not None:
         conds.append(Order.shop_id == shop_id)
     total = int(session.scalar(select(func.count(Order.id)).where(*conds)) or 0)
+    # The same time held_since() answers, so the order and the age shown agree.
+    since = func.coalesce(Order.held_at, Order.created_at)
     orders = list(
-        session.scalars(
-            select(Order).where(*conds).order_by(Order.created_at, Order.id).limit(limit).offset(offset)
-        )
+        session.scalars(select(Order).where(*conds).order_by(since, Order.id).limit(limit).offset(offset))
     )
     return orders, total
+
+
+def latest_decisions(session: Session, order_ids: list[int]) -> dict[int, Decision]:
+    """Return each order's most recent decision, in one statement."""
+    if not order_ids:
+        return {}
+    last = (
+        select(func.max(Decision.id))
+        .where(Decision.order_id.in_(order_ids))
+        .group_by(Decision.order_id)
+        .scalar_subquery()
+    )
+    return {d.order_id: d for d in session.scalars(select(Decision).where(Decision.id.in_(last)))}
+
+
+def notes_by_order(session: Session, order_ids: list[int]) -> dict[int, list[ReviewNote]]:
+    """Return the orders' notes, oldest first, in one statement."""
+    notes: dict[int, list[ReviewNote]] = {i: [] for i in order_ids}
+    if order_ids:
+        stmt = select(ReviewNote).where(ReviewNote.order_id.in_(order_ids)).order_by(ReviewNote.id)
+        for note in session.scalars(stmt):
+            notes[note.order_id].append(note)
+    return notes
 
 
 def notes_of(session: Session, order_id: int) -> list[ReviewNote]:
