@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen, now
+from storeguard.orders.enums import OrderStatus
 from storeguard.rules.service import clear_cache
 from storeguard.screening.engine import screen
 from storeguard.screening.velocity_sql import SqlVelocity
@@ -145,6 +146,24 @@ def test_screen_adds_signal_weights_into_the_score_and_decides_by_threshold(sess
         "first_order_high_value": 25,
     }
     assert (result.verdict.score, result.decision) == (90, "review")
+
+
+def test_screen_counts_the_customers_cancelled_orders_as_a_signal_and_for_the_watch_segment(
+    session: Session,
+) -> None:
+    store = make_store(session)
+    kari = new_customer(session, store, email="kari@example.no")
+    for _ in range(3):
+        past_order(session, store, kari, status=OrderStatus.cancelled)
+    result = screen(session, checkout(store, email="kari@example.no", customer_id=kari.id), velocity=SQL)
+    assert result.facts["customer.cancellations"] == 3
+    assert result.facts["signals.many_cancellations"] is True
+    assert {r.code: r.weight for r in result.verdict.reasons} == {
+        "segment_watch": 15,
+        "many_cancellations": 10,
+    }
+    reason = next(r for r in result.verdict.reasons if r.code == "many_cancellations")
+    assert reason.message == "3 of the customer's earlier orders were cancelled."
 
 
 def test_screen_velocity_counts_this_order_and_fires_over_the_limit(session: Session) -> None:

@@ -103,6 +103,7 @@ SIGNAL_CODES = (
     ("high_return_ratio", "The customer returns a high share of items."),
     ("high_refund_ratio", "The customer is refunded a high share of value."),
     ("has_chargebacks", "The customer has had chargebacks."),
+    ("many_cancellations", "Many of the customer's earlier orders were cancelled."),
 )
 VELOCITY_KEYS = ("email", "phone", "ip", "device", "card", "address")
 VELOCITY_WINDOWS = ("1h", "24h", "7d", "30d")

@@ -19,6 +19,7 @@ SIGNAL_CODES: tuple[str, ...] = (
     "high_return_ratio",
     "high_refund_ratio",
     "has_chargebacks",
+    "many_cancellations",
 )
 VELOCITY_KINDS: tuple[str, ...] = ("email", "phone", "ip", "device", "card", "address")
 AMOUNT_KINDS: tuple[str, ...] = ("email", "ip", "card")
@@ -40,6 +41,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "high_return_ratio": {"weight": 20, "enabled": True, "ratio": 0.5, "min_orders": 3},
         "high_refund_ratio": {"weight": 15, "enabled": True, "ratio": 0.5, "min_orders": 3},
         "has_chargebacks": {"weight": 35, "enabled": True, "min_chargebacks": 1},
+        "many_cancellations": {"weight": 10, "enabled": True, "min_cancellations": 3},
     },
     # A velocity limit fires when the count, this order included, goes above ``max``.
     "velocity": [
