@@ -187,6 +187,29 @@ def test_screen_velocity_counts_this_order_and_fires_over_the_limit(session: Ses
     assert velocity[0].message == "4 orders with this email in the last hour (the limit is 3)."
 
 
+def test_screen_sums_amounts_per_device_phone_and_address_and_a_limit_on_a_sum_fires(
+    session: Session,
+) -> None:
+    from storeguard.screening.actions import update_screening_settings
+
+    store = make_store(session)
+    limit = {"fact": "amount_per_device_30d", "max": 800, "weight": 20}
+    update_screening_settings(session, shop_id=store.shop.id, actor=OWNER, changes={"velocity": [limit]})
+    t0 = now()
+    order = checkout(store, device_id="dev-77", phone="+4791234567", created_at=t0)
+    keys = screen(session, order, velocity=SQL).velocity_keys
+    for i, ago in enumerate((timedelta(hours=2), timedelta(days=20))):
+        SQL.record(session, store.shop.id, keys, order_id=900 + i, amount=30000, at=t0 - ago)
+    result = screen(session, order, velocity=SQL)
+    sums = {k: result.facts[f"velocity.amount_per_{k}"] for k in ("device_1h", "device_24h", "device_30d")}
+    assert sums == {"device_1h": 300.0, "device_24h": 600.0, "device_30d": 900.0}
+    assert result.facts["velocity.amount_per_phone_7d"] == 600.0
+    assert result.facts["velocity.amount_per_address_30d"] == 900.0
+    reason = next(r for r in result.verdict.reasons if r.source == "velocity")
+    assert (reason.code, reason.weight) == ("velocity_amount_per_device_30d", 20)
+    assert reason.message == "900 spent with this device in the last 30 days (the limit is 800)."
+
+
 def test_screen_applies_the_strongest_rule_and_names_it(session: Session) -> None:
     from storeguard.rules.actions import create_rule
 

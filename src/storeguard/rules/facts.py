@@ -107,8 +107,6 @@ SIGNAL_CODES = (
 )
 VELOCITY_KEYS = ("email", "phone", "ip", "device", "card", "address")
 VELOCITY_WINDOWS = ("1h", "24h", "7d", "30d")
-AMOUNT_KEYS = ("email", "ip", "card")
-AMOUNT_WINDOWS = ("24h", "7d")
 _WINDOW_WORDS = {"1h": "hour", "24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 
 
@@ -124,8 +122,8 @@ def _catalogue() -> dict[str, FactSpec]:
                     f"Orders with the same {key} in the last {_WINDOW_WORDS[window]}, this one included.",
                 )
             )
-    for key in AMOUNT_KEYS:
-        for window in AMOUNT_WINDOWS:
+    for key in VELOCITY_KEYS:
+        for window in VELOCITY_WINDOWS:
             specs.append(
                 FactSpec(
                     f"velocity.amount_per_{key}_{window}",

@@ -22,9 +22,7 @@ SIGNAL_CODES: tuple[str, ...] = (
     "many_cancellations",
 )
 VELOCITY_KINDS: tuple[str, ...] = ("email", "phone", "ip", "device", "card", "address")
-AMOUNT_KINDS: tuple[str, ...] = ("email", "ip", "card")
 WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
-AMOUNT_WINDOWS: tuple[str, ...] = ("24h", "7d")
 SEGMENTS: tuple[str, ...] = ("vip", "good", "neutral", "watch", "restricted", "blocked")
 
 # Every number a merchant may tune. A shop's ScreeningSettings.data overrides any part of it.
@@ -309,8 +307,7 @@ def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -
         "USD",
         field="settings.signals.first_order_high_value.amount",
     )
-    known = {f"orders_per_{k}_{w}" for k in VELOCITY_KINDS for w in WINDOWS}
-    known |= {f"amount_per_{k}_{w}" for k in AMOUNT_KINDS for w in AMOUNT_WINDOWS}
+    known = {f"{what}_per_{k}_{w}" for what in ("orders", "amount") for k in VELOCITY_KINDS for w in WINDOWS}
     if not isinstance(full["velocity"], list):
         raise Invalid("invalid_settings", "velocity is a list of limits", field="settings.velocity")
     for i, limit in enumerate(full["velocity"]):
