@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen
+from storeguard.core.config import get_settings
 from storeguard.screening.policy import WINDOWS
-from storeguard.screening.velocity import RedisVelocity, VelocityStore
+from storeguard.screening.velocity import RedisVelocity, VelocityStore, velocity_store
+from storeguard.screening.velocity_sql import SqlVelocity
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 KEYS = {"email": "a@x.com", "card": "411111:1111"}
@@ -106,3 +110,29 @@ def test_velocity_is_per_shop(session: Session, velocity: VelocityStore) -> None
 def test_redis_velocity_keys_hold_a_hash_not_the_identifier(redis_store: RedisVelocity) -> None:
     key = redis_store.key(1, "email", "a@x.com")
     assert "a@x.com" not in key and key.startswith(redis_store.prefix)
+
+
+@pytest.fixture
+def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """Settings read again from the environment the test sets, and as they were afterwards."""
+    get_settings.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_velocity_store_is_redis_when_a_redis_url_is_set(fresh_settings: pytest.MonkeyPatch) -> None:
+    # Making the client opens no connection, so no server needs to answer at this address.
+    fresh_settings.setenv("STOREGUARD_REDIS_URL", "redis://velocity.example:6380/3")
+    store = velocity_store()
+    assert isinstance(store, RedisVelocity)
+    pool = store.client.connection_pool.connection_kwargs
+    assert (pool["host"], pool["port"], pool["db"]) == ("velocity.example", 6380, 3)
+    assert velocity_store() is store  # one client (and its connection pool) per URL
+
+
+def test_velocity_store_is_the_database_when_no_redis_url_is_set(fresh_settings: pytest.MonkeyPatch) -> None:
+    fresh_settings.delenv("STOREGUARD_REDIS_URL", raising=False)
+    store = velocity_store()
+    assert isinstance(store, SqlVelocity)
+    assert velocity_store() is store
