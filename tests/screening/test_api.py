@@ -260,6 +260,24 @@ def test_settings_refuse_an_unknown_signal_and_change_nothing(
     assert shown["revision"] == 0 and shown["settings"]["signals"]["country_mismatch"]["weight"] == 15
 
 
+def test_settings_refuse_a_bad_segment_weight_and_change_nothing(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    before = _counts(session)
+    bad = client.patch(
+        f"/v1/screening/settings/{store.shop.id}",
+        headers=owner_headers,
+        json={"settings": {"segments": {"watch": {"weight": "a lot"}}, "score_thresholds": {"review": 50}}},
+    )
+    assert bad.status_code == 422
+    assert (bad.json()["code"], bad.json()["field"]) == ("invalid_settings", "settings.segments.watch.weight")
+    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
+    assert (shown["revision"], shown["settings"]["segments"]["watch"]["weight"]) == (0, 15)
+    assert shown["settings"]["score_thresholds"]["review"] == 60
+    assert _counts(session) == before
+
+
 def test_post_rules_backtest_reports_stopped_and_good_orders(
     session: Session, client: TestClient, owner_headers: dict[str, str]
 ) -> None:

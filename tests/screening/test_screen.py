@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen, now
+from storeguard.orders.enums import OrderStatus
 from storeguard.rules.service import clear_cache
 from storeguard.screening.engine import screen
 from storeguard.screening.velocity_sql import SqlVelocity
@@ -157,6 +158,24 @@ def test_screen_adds_signal_weights_into_the_score_and_decides_by_threshold(sess
     assert (result.verdict.score, result.decision) == (90, "review")
 
 
+def test_screen_counts_the_customers_cancelled_orders_as_a_signal_and_for_the_watch_segment(
+    session: Session,
+) -> None:
+    store = make_store(session)
+    kari = new_customer(session, store, email="kari@example.no")
+    for _ in range(3):
+        past_order(session, store, kari, status=OrderStatus.cancelled)
+    result = screen(session, checkout(store, email="kari@example.no", customer_id=kari.id), velocity=SQL)
+    assert result.facts["customer.cancellations"] == 3
+    assert result.facts["signals.many_cancellations"] is True
+    assert {r.code: r.weight for r in result.verdict.reasons} == {
+        "segment_watch": 15,
+        "many_cancellations": 10,
+    }
+    reason = next(r for r in result.verdict.reasons if r.code == "many_cancellations")
+    assert reason.message == "3 of the customer's earlier orders were cancelled."
+
+
 def test_screen_velocity_counts_this_order_and_fires_over_the_limit(session: Session) -> None:
     store = make_store(session)
     t0 = now()
@@ -176,6 +195,29 @@ def test_screen_velocity_counts_this_order_and_fires_over_the_limit(session: Ses
     velocity = [r for r in result.verdict.reasons if r.source == "velocity"]
     assert [(r.code, r.weight) for r in velocity] == [("velocity_orders_per_email_1h", 20)]
     assert velocity[0].message == "4 orders with this email in the last hour (the limit is 3)."
+
+
+def test_screen_sums_amounts_per_device_phone_and_address_and_a_limit_on_a_sum_fires(
+    session: Session,
+) -> None:
+    from storeguard.screening.actions import update_screening_settings
+
+    store = make_store(session)
+    limit = {"fact": "amount_per_device_30d", "max": 800, "weight": 20}
+    update_screening_settings(session, shop_id=store.shop.id, actor=OWNER, changes={"velocity": [limit]})
+    t0 = now()
+    order = checkout(store, device_id="dev-77", phone="+4791234567", created_at=t0)
+    keys = screen(session, order, velocity=SQL).velocity_keys
+    for i, ago in enumerate((timedelta(hours=2), timedelta(days=20))):
+        SQL.record(session, store.shop.id, keys, order_id=900 + i, amount=30000, at=t0 - ago)
+    result = screen(session, order, velocity=SQL)
+    sums = {k: result.facts[f"velocity.amount_per_{k}"] for k in ("device_1h", "device_24h", "device_30d")}
+    assert sums == {"device_1h": 300.0, "device_24h": 600.0, "device_30d": 900.0}
+    assert result.facts["velocity.amount_per_phone_7d"] == 600.0
+    assert result.facts["velocity.amount_per_address_30d"] == 900.0
+    reason = next(r for r in result.verdict.reasons if r.source == "velocity")
+    assert (reason.code, reason.weight) == ("velocity_amount_per_device_30d", 20)
+    assert reason.message == "900 spent with this device in the last 30 days (the limit is 800)."
 
 
 def test_screen_applies_the_strongest_rule_and_names_it(session: Session) -> None:

@@ -28,6 +28,7 @@ def facts(**over: Any) -> dict[str, Any]:
         "customer.refund_ratio": 0.0,
         "customer.refunds_count": 0,
         "customer.chargebacks": 0,
+        "customer.cancellations": 0,
     }
     return base | {k.replace("__", "."): v for k, v in over.items()}
 
@@ -109,6 +110,25 @@ def test_high_refund_ratio_needs_enough_orders() -> None:
 def test_has_chargebacks_fires_on_one() -> None:
     assert fired(facts(customer__chargebacks=1)) == {"has_chargebacks": 35}
     assert fired(facts(customer__chargebacks=0)) == {}
+
+
+def test_many_cancellations_fires_at_the_merchants_minimum() -> None:
+    assert fired(facts(customer__cancellations=3)) == {"many_cancellations": 10}
+    assert fired(facts(customer__cancellations=2)) == {}
+
+
+def test_many_cancellations_says_how_many_orders_were_cancelled() -> None:
+    f = facts(customer__cancellations=4)
+    reasons = evaluate_signals(f, merged_settings(None), SignalContext(50000, 100), customer_id=12)
+    assert [(r.message, r.ref) for r in reasons] == [
+        ("4 of the customer's earlier orders were cancelled.", {"type": "customer", "id": 12})
+    ]
+    assert f["signals.many_cancellations"] is True
+
+
+def test_many_cancellations_weight_and_minimum_are_the_merchants() -> None:
+    settings = merged_settings({"signals": {"many_cancellations": {"weight": 30, "min_cancellations": 1}}})
+    assert fired(facts(customer__cancellations=1), settings) == {"many_cancellations": 30}
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -103,11 +103,10 @@ SIGNAL_CODES = (
     ("high_return_ratio", "The customer returns a high share of items."),
     ("high_refund_ratio", "The customer is refunded a high share of value."),
     ("has_chargebacks", "The customer has had chargebacks."),
+    ("many_cancellations", "Many of the customer's earlier orders were cancelled."),
 )
 VELOCITY_KEYS = ("email", "phone", "ip", "device", "card", "address")
 VELOCITY_WINDOWS = ("1h", "24h", "7d", "30d")
-AMOUNT_KEYS = ("email", "ip", "card")
-AMOUNT_WINDOWS = ("24h", "7d")
 _WINDOW_WORDS = {"1h": "hour", "24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 
 
@@ -123,8 +122,8 @@ def _catalogue() -> dict[str, FactSpec]:
                     f"Orders with the same {key} in the last {_WINDOW_WORDS[window]}, this one included.",
                 )
             )
-    for key in AMOUNT_KEYS:
-        for window in AMOUNT_WINDOWS:
+    for key in VELOCITY_KEYS:
+        for window in VELOCITY_WINDOWS:
             specs.append(
                 FactSpec(
                     f"velocity.amount_per_{key}_{window}",

@@ -18,14 +18,7 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, UNKNOWN_REGION, PhoneNumbe
 from storeguard.core.money import exponent
 from storeguard.customers.normalize import e164_as_written
 from storeguard.screening.inputs import OrderInput
-from storeguard.screening.policy import (
-    AMOUNT_KINDS,
-    AMOUNT_WINDOWS,
-    SIGNAL_CODES,
-    VELOCITY_KINDS,
-    WINDOWS,
-    CustomerMetrics,
-)
+from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics
 from storeguard.screening.velocity import VelocityCounts
 
 
@@ -40,7 +33,7 @@ class FactContext:
     linked_customers: int = 0
     linked_blocked_customers: int = 0
     velocity: VelocityCounts = field(default_factory=VelocityCounts)
-    velocity_kinds: frozenset[str] = frozenset()  # the identifiers this order has (counted with it)
+    velocity_kinds: frozenset[str] = frozenset()  # the identifiers this order has: the only ones counted
     ip_country: str | None = None
     email_disposable: bool = False
     default_region: str | None = None  # the shop's country, for phone numbers written without +
@@ -156,14 +149,21 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
     facts.update(_NO_SIGNALS)
     # Velocity facts count this order too: a merchant writes "more than 3 orders an hour" as "> 3".
     orders, amounts, have = ctx.velocity.orders, ctx.velocity.amounts, ctx.velocity_kinds
-    for name, key in _ORDER_FACTS:
-        facts[name] = orders.get(key, 0) + (key[0] in have)
-    for name, key in _AMOUNT_FACTS:
-        facts[name] = (amounts.get(key, 0) + (order.total if key[0] in have else 0)) / scale
+    # An identifier the order lacks is never counted, so only the order's own kinds are looked up.
+    facts.update(_NO_VELOCITY)
+    for kind in have:
+        for orders_name, amount_name, key in _VELOCITY_FACTS[kind]:
+            facts[orders_name] = orders.get(key, 0) + 1
+            facts[amount_name] = (amounts.get(key, 0) + order.total) / scale
     return facts
 
 
 # The fact names, written once rather than formatted on every order.
 _NO_SIGNALS = {f"signals.{code}": False for code in SIGNAL_CODES}
-_ORDER_FACTS = [(f"velocity.orders_per_{k}_{w}", (k, w)) for k in VELOCITY_KINDS for w in WINDOWS]
-_AMOUNT_FACTS = [(f"velocity.amount_per_{k}_{w}", (k, w)) for k in AMOUNT_KINDS for w in AMOUNT_WINDOWS]
+_VELOCITY_FACTS = {
+    k: [(f"velocity.orders_per_{k}_{w}", f"velocity.amount_per_{k}_{w}", (k, w)) for w in WINDOWS]
+    for k in VELOCITY_KINDS
+}
+_NO_VELOCITY = {
+    name: zero for facts in _VELOCITY_FACTS.values() for o, a, _ in facts for name, zero in ((o, 0), (a, 0.0))
+}

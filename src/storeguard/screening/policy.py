@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +20,10 @@ SIGNAL_CODES: tuple[str, ...] = (
     "high_return_ratio",
     "high_refund_ratio",
     "has_chargebacks",
+    "many_cancellations",
 )
 VELOCITY_KINDS: tuple[str, ...] = ("email", "phone", "ip", "device", "card", "address")
-AMOUNT_KINDS: tuple[str, ...] = ("email", "ip", "card")
 WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
-AMOUNT_WINDOWS: tuple[str, ...] = ("24h", "7d")
 SEGMENTS: tuple[str, ...] = ("vip", "good", "neutral", "watch", "restricted", "blocked")
 
 # Every number a merchant may tune. A shop's ScreeningSettings.data overrides any part of it.
@@ -40,6 +40,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "high_return_ratio": {"weight": 20, "enabled": True, "ratio": 0.5, "min_orders": 3},
         "high_refund_ratio": {"weight": 15, "enabled": True, "ratio": 0.5, "min_orders": 3},
         "has_chargebacks": {"weight": 35, "enabled": True, "min_chargebacks": 1},
+        "many_cancellations": {"weight": 10, "enabled": True, "min_cancellations": 3},
     },
     # A velocity limit fires when the count, this order included, goes above ``max``.
     "velocity": [
@@ -283,10 +284,46 @@ def _int_in(value: Any, low: int, high: int, field: str) -> None:
         raise Invalid("invalid_settings", f"{field} must be a whole number from {low} to {high}", field=field)
 
 
+def _changed(changes: dict[str, Any], section: str, name: str) -> Any:
+    part = changes.get(section)
+    return part.get(name) if isinstance(part, dict) else None
+
+
+def _check_part(
+    field: str, conf: Any, defaults: dict[str, Any], allowed: Collection[str], changed: Any
+) -> None:
+    """Refuse one signal's or segment's settings when a value is unlike its default's kind."""
+    from storeguard.core.errors import Invalid
+    from storeguard.core.money import to_minor
+
+    if not isinstance(conf, dict):
+        raise Invalid("invalid_settings", f"{field} is an object of settings", field=field)
+    # Only a key this change names is refused as unknown: one stored earlier could never be removed.
+    for key in changed if isinstance(changed, dict) else ():
+        if key not in allowed:
+            raise Invalid("invalid_settings", f"{key!r} is not a setting of {field}", field=f"{field}.{key}")
+    for key, value in conf.items():
+        where, default = f"{field}.{key}", defaults.get(key)
+        if key == "weight":
+            _int_in(value, -100, 100, where)
+        elif key == "action":
+            if value not in (None, "verify", "review", "block"):
+                raise Invalid("invalid_settings", f"{where} is verify, review, block or null", field=where)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise Invalid("invalid_settings", f"{where} is true or false", field=where)
+        elif isinstance(default, int):
+            _int_in(value, 0, 10**9, where)
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise Invalid("invalid_settings", f"{where} must be a number from 0 to 1", field=where)
+        elif isinstance(default, str) and to_minor(str(value), "USD", field=where) < 0:
+            raise Invalid("invalid_settings", f"{where} must be an amount of zero or more", field=where)
+
+
 def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """Return a shop's overrides with ``changes`` merged in, or raise ``Invalid`` naming the bad field."""
     from storeguard.core.errors import Invalid
-    from storeguard.core.money import to_minor
 
     unknown = set(changes) - set(DEFAULT_SETTINGS)
     if unknown:
@@ -294,23 +331,16 @@ def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -
         raise Invalid("invalid_settings", f"{name!r} is not a screening setting", field=f"settings.{name}")
     merged_overrides = _deep_merge(current, changes)
     full = merged_settings(merged_overrides)
+    for section, default in DEFAULT_SETTINGS.items():
+        if type(full[section]) is not type(default):
+            kind = "an object" if isinstance(default, dict) else "a list of limits"
+            raise Invalid("invalid_settings", f"{section} is {kind}", field=f"settings.{section}")
     for code, conf in full["signals"].items():
         if code not in SIGNAL_CODES:
             raise Invalid("invalid_settings", f"{code!r} is not a signal", field=f"settings.signals.{code}")
-        _int_in(conf.get("weight"), -100, 100, f"settings.signals.{code}.weight")
-        if not isinstance(conf.get("enabled", True), bool):
-            raise Invalid(
-                "invalid_settings", "enabled is true or false", field=f"settings.signals.{code}.enabled"
-            )
-    to_minor(
-        str(full["signals"]["first_order_high_value"]["amount"]),
-        "USD",
-        field="settings.signals.first_order_high_value.amount",
-    )
-    known = {f"orders_per_{k}_{w}" for k in VELOCITY_KINDS for w in WINDOWS}
-    known |= {f"amount_per_{k}_{w}" for k in AMOUNT_KINDS for w in AMOUNT_WINDOWS}
-    if not isinstance(full["velocity"], list):
-        raise Invalid("invalid_settings", "velocity is a list of limits", field="settings.velocity")
+        defaults = DEFAULT_SETTINGS["signals"][code]
+        _check_part(f"settings.signals.{code}", conf, defaults, defaults, _changed(changes, "signals", code))
+    known = {f"{what}_per_{k}_{w}" for what in ("orders", "amount") for k in VELOCITY_KINDS for w in WINDOWS}
     for i, limit in enumerate(full["velocity"]):
         if not isinstance(limit, dict) or limit.get("fact") not in known:
             raise Invalid(
@@ -330,12 +360,11 @@ def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -
     for name, conf in full["segments"].items():
         if name not in SEGMENTS:
             raise Invalid("invalid_settings", f"{name!r} is not a segment", field=f"settings.segments.{name}")
-        if conf.get("action") not in (None, "verify", "review", "block"):
-            raise Invalid(
-                "invalid_settings",
-                "a segment's action is verify, review or block",
-                field=f"settings.segments.{name}.action",
-            )
+        defaults = DEFAULT_SETTINGS["segments"].get(name, {})
+        # neutral and blocked take no settings: neutral is where no threshold places a customer,
+        # and a blocked customer's block entry decides (engine._segment_reasons gives them no reason).
+        allowed = {*defaults, "weight", "action"} if defaults else set()
+        _check_part(f"settings.segments.{name}", conf, defaults, allowed, _changed(changes, "segments", name))
     for key in ("refund", "restock"):
         if not isinstance(full["on_block"].get(key), bool):
             raise Invalid(

@@ -100,6 +100,13 @@ def _has_chargebacks(f: dict[str, Any], p: dict[str, Any], c: SignalContext) -> 
     return None
 
 
+def _many_cancellations(f: dict[str, Any], p: dict[str, Any], c: SignalContext) -> str | None:
+    n = f["customer.cancellations"]
+    if n >= int(p.get("min_cancellations", 3)):
+        return f"{n} of the customer's earlier orders were cancelled"
+    return None
+
+
 CHECKS: dict[str, Check] = {
     "country_mismatch": _country_mismatch,
     "ip_country_mismatch": _ip_country_mismatch,
@@ -111,6 +118,7 @@ CHECKS: dict[str, Check] = {
     "high_return_ratio": _high_return_ratio,
     "high_refund_ratio": _high_refund_ratio,
     "has_chargebacks": _has_chargebacks,
+    "many_cancellations": _many_cancellations,
 }
 assert tuple(CHECKS) == SIGNAL_CODES
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.prepared import Driver
-from storeguard.screening.policy import AMOUNT_KINDS, AMOUNT_WINDOWS, VELOCITY_KINDS, WINDOWS
+from storeguard.screening.policy import VELOCITY_KINDS, WINDOWS
 
 # kind (email, phone, ip, device, card, address) -> the normalized identifier value
 VelocityKeys = dict[str, str]
@@ -74,7 +74,7 @@ def digest(value: str) -> str:
 class RedisVelocity:
     """Sorted sets per identifier: member ``order_id:amount``, score the order's time in seconds."""
 
-    retention = WINDOWS["30d"]
+    retention = max(WINDOWS.values())  # the longest window: older members are never counted
 
     def __init__(self, client: Any, prefix: str = "sg:vel") -> None:
         self.client = client
@@ -93,37 +93,35 @@ class RedisVelocity:
         at: datetime | None = None,
         exclude_order_id: int | None = None,
     ) -> VelocityCounts:
-        """Count in one pipeline round trip: ZCOUNT per window, and the members of the amount windows."""
+        """Count and sum in one pipeline round trip: the members of each identifier's last 30 days."""
         ts = (at or now()).timestamp()
         present = [(k, v) for k, v in keys.items() if v and k in VELOCITY_KINDS]
         result = VelocityCounts()
         if not present:
             return result
-        longest_amount = max(WINDOWS[w] for w in AMOUNT_WINDOWS)
         pipe = self.client.pipeline(transaction=False)
-        plan: list[tuple[str, str | None]] = []
         for kind, value in present:
-            key = self.key(shop_id, kind, value)
-            for window, seconds in WINDOWS.items():
-                # Strictly before ``at``: the order being screened is never its own velocity.
-                pipe.zcount(key, f"({ts - seconds}", f"({ts}")
-                plan.append((kind, window))
-            if kind in AMOUNT_KINDS:
-                pipe.zrangebyscore(key, f"({ts - longest_amount}", f"({ts}", withscores=True)
-                plan.append((kind, None))
-        for (kind, window), answer in zip(plan, pipe.execute(), strict=True):
-            if window is not None:
-                result.orders[(kind, window)] = int(answer)
-                continue
+            # Strictly before ``at``: the order being screened is never its own velocity.
+            pipe.zrangebyscore(
+                self.key(shop_id, kind, value), f"({ts - self.retention}", f"({ts}", withscores=True
+            )
+        skip = str(exclude_order_id) if exclude_order_id is not None else None
+        orders, amounts = result.orders, result.amounts
+        for (kind, _), answer in zip(present, pipe.execute(), strict=True):
+            for w in WINDOWS:
+                orders[(kind, w)] = amounts[(kind, w)] = 0
+            # Every window's sum needs the members anyway, so the counts come from them too
+            # (and leave the excluded order out, as the SQL store does).
             for member, score in answer:
                 order_id, _, amount = (member.decode() if isinstance(member, bytes) else member).partition(
                     ":"
                 )
-                if exclude_order_id is not None and order_id == str(exclude_order_id):
+                if order_id == skip:
                     continue
-                for w in AMOUNT_WINDOWS:
-                    if score > ts - WINDOWS[w]:
-                        result.amounts[(kind, w)] = result.amounts.get((kind, w), 0) + int(amount)
+                for w, seconds in WINDOWS.items():
+                    if score > ts - seconds:
+                        orders[(kind, w)] += 1
+                        amounts[(kind, w)] += int(amount)
         return result
 
     def record(

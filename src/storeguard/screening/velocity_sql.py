@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.prepared import Driver, Prepared
 from storeguard.screening.models import VelocityEvent
-from storeguard.screening.policy import AMOUNT_KINDS, AMOUNT_WINDOWS, VELOCITY_KINDS, WINDOWS
+from storeguard.screening.policy import VELOCITY_KINDS, WINDOWS
 from storeguard.screening.velocity import VelocityCounts, VelocityKeys, digest
 
 
@@ -21,7 +21,7 @@ def _counts_statement(keys: int) -> Select[Any]:
     cols: list[Any] = [ev.kind]
     for w in WINDOWS:
         cols.append(func.sum(case((ev.at > bindparam(f"start_{w}", type_=ev.at.type), 1), else_=0)))
-    for w in AMOUNT_WINDOWS:
+    for w in WINDOWS:
         cols.append(func.sum(case((ev.at > bindparam(f"start_{w}", type_=ev.at.type), ev.amount), else_=0)))
     # The key hashes the kind with the value, so one IN over the (shop, key, at) index finds them all.
     conds = [
@@ -66,9 +66,7 @@ class SqlVelocity:
             kind = row[0]
             for i, w in enumerate(WINDOWS):
                 result.orders[(kind, w)] = int(row[1 + i] or 0)
-            if kind in AMOUNT_KINDS:
-                for j, w in enumerate(AMOUNT_WINDOWS):
-                    result.amounts[(kind, w)] = int(row[1 + len(WINDOWS) + j] or 0)
+                result.amounts[(kind, w)] = int(row[1 + len(WINDOWS) + i] or 0)
         return result
 
     def record(
