@@ -90,7 +90,11 @@ def load_demo(
     actor: Actor = SYSTEM,
     progress: Progress | None = None,
 ) -> LoadResult:
-    """Create the demo shop and bulk-insert its year of customers and orders; flushes, never commits."""
+    """Create the demo shop and bulk-insert its year of customers and orders; flushes, never commits.
+
+    Then what the shop's team and screening would have left behind: the blocks (made through
+    ``block_customer``) and the last 30 days' velocity counts.
+    """
     if get_shop_by_domain(session, SHOP["domain"]) is not None:
         raise Conflict(
             "demo_already_loaded",
