@@ -11,6 +11,7 @@ from storeguard.demo.generator import DemoConfig, assign_types, generate, order_
 from storeguard.demo.orders import gateway_fee
 from storeguard.demo.people import NO_ABBREVIATIONS, US_ABBREVIATIONS
 from storeguard.demo.types import CustomerType
+from storeguard.lists.reasons import DEFAULT_REASON_CODES
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -198,3 +199,32 @@ def test_order_counts_sum_to_the_total_even_with_fewer_orders_than_customers():
 
     assert sum(order_counts(types, 150, random.Random(1))) == 150
     assert sum(order_counts(types, 5000, random.Random(1))) == 5000
+
+
+def test_the_team_has_blocked_every_second_accounts_original(data):
+    truth = data.ground_truth
+    blocks = {b["customer_id"]: b for b in truth["blocks"]}
+    evaders = [e for e in truth["customers"] if e["type"] == "evader"]
+
+    assert evaders
+    for evader in evaders:
+        block = blocks[evader["original_customer_id"]]
+        assert evader["id"] in block["second_accounts"]
+        assert (block["scope"], block["type"]) == ("everything", evader["original_type"])
+        assert block["reason_code"] in DEFAULT_REASON_CODES and block["why"]
+    own_orders = {o["id"]: o["customer_id"] for o in data.tables["orders"]}
+    for block in blocks.values():
+        assert all(own_orders[i] == block["customer_id"] for i in block["evidence_order_ids"])
+
+
+def test_one_good_customer_who_buys_up_limited_drops_is_restricted_from_them_only(data):
+    restricted = [b for b in data.ground_truth["blocks"] if b["scope"] == "limited_edition"]
+
+    assert len(restricted) == 1
+    reseller = restricted[0]
+    assert reseller["type"] in ("good", "vip") and not reseller["second_accounts"]
+    limited = {p["id"] for p in data.tables["products"] if p["limited_edition"]}
+    drops = {li["order_id"] for li in data.tables["line_items"] if li["product_id"] in limited}
+    assert reseller["evidence_order_ids"] and set(reseller["evidence_order_ids"]) <= drops
+    plan = next(b for b in data.blocks if b.customer_id == reseller["customer_id"])
+    assert plan.scope == {"kind": "limited_edition"}

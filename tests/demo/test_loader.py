@@ -1,16 +1,21 @@
 """Loading the demo store into SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from storeguard.core.errors import Conflict
 from storeguard.core.models import AuditEvent
+from storeguard.customers.identifiers import identifiers_of_order
 from storeguard.customers.models import Customer
 from storeguard.demo.generator import SHOP, DemoConfig
 from storeguard.demo.loader import after_load, load_demo
+from storeguard.lists.models import CustomerBlock, ListEntry
 from storeguard.orders.models import InventoryMovement, Order, Refund, Transaction
+from storeguard.screening.engine import velocity_keys
+from storeguard.screening.models import VelocityEvent
+from storeguard.screening.velocity_sql import SqlVelocity
 from storeguard.shops.models import Product, Shop
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -112,3 +117,39 @@ def test_after_load_puts_drifted_stock_back_to_the_ledger(session):
 
     assert corrections == {product.id: (right + 7, right)}
     assert product.stock == right
+
+
+def test_load_demo_blocks_each_second_accounts_original_through_the_block_action(session):
+    result = load_demo(session, SMALL, now=NOW)
+
+    planned = {b["customer_id"]: b for b in result.ground_truth["blocks"]}
+    originals = {e["original_customer_id"] for e in result.ground_truth["customers"] if e["type"] == "evader"}
+    assert originals and originals <= set(planned)
+    blocks = session.scalars(select(CustomerBlock).where(CustomerBlock.shop_id == result.shop.id)).all()
+    assert {b.customer_id: b.id for b in blocks} == {c: b["block_id"] for c, b in planned.items()}
+    for block in blocks:
+        assert block.status == "active" and block.reason_code == planned[block.customer_id]["reason_code"]
+        assert block.scope["kind"] == planned[block.customer_id]["scope"]
+        assert block.evidence["notes"][0] == planned[block.customer_id]["why"]
+        entries = session.scalars(select(ListEntry).where(ListEntry.block_id == block.id)).all()
+        assert {"customer", "email"} <= {e.type for e in entries}
+        assert block.notice_message_id is None  # the demo's customers are made up: no mail is queued
+    audited = session.scalars(
+        select(AuditEvent.subject_id).where(AuditEvent.action == "customer.blocked")
+    ).all()
+    assert sorted(map(int, audited)) == sorted(planned)
+
+
+def test_load_demo_counts_the_last_30_days_orders_under_their_velocity_keys(session):
+    result = load_demo(session, SMALL, now=NOW)
+
+    recent = session.scalars(
+        select(Order).where(Order.shop_id == result.shop.id, Order.created_at > NOW - timedelta(days=30))
+    ).all()
+    counted = session.scalars(select(VelocityEvent.order_id).where(VelocityEvent.shop_id == result.shop.id))
+    assert recent and set(counted) == {o.id for o in recent}
+    assert result.counts["velocity_events"] == session.scalar(select(func.count()).select_from(VelocityEvent))
+    latest = max(recent, key=lambda o: o.created_at)
+    keys = velocity_keys(identifiers_of_order(latest, default_region="NO"))
+    counts = SqlVelocity().counts(session, result.shop.id, keys, at=latest.created_at + timedelta(seconds=1))
+    assert counts.order_count("email", "30d") >= 1

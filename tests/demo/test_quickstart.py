@@ -1,5 +1,7 @@
 """The start-up work of ``storeguard quickstart`` (not the serving)."""
 
+import json
+import shlex
 import stat
 
 import pytest
@@ -84,3 +86,41 @@ def test_banner_gives_url_docs_key_and_a_curl_to_paste():
     assert lines.splitlines()[0].endswith("http://127.0.0.1:8000")
     assert "http://127.0.0.1:8000/docs" in lines
     assert 'curl -H "Authorization: Bearer sg_abc" "http://127.0.0.1:8000/v1/products?limit=5"' in lines
+
+
+def test_start_gives_a_checkout_by_a_blocked_customers_second_account_on_every_start(settings):
+    first = start(settings, customers=200, orders=600)
+    truth = json.loads(first.ground_truth_file.read_text())
+
+    again = start(settings, customers=200, orders=600)
+
+    example = first.screen_example
+    assert example == truth["examples"]["linked_block"] == again.screen_example
+    blocked = next(b for b in truth["blocks"] if b["customer_id"] == example["blocked_customer_id"])
+    assert example["customer_id"] in blocked["linked_second_accounts"]
+    assert example["checkout"]["customer_id"] == example["customer_id"]
+
+
+def test_start_gives_no_example_from_a_ground_truth_file_of_another_database(settings):
+    first = start(settings, customers=200, orders=600)
+    truth = json.loads(first.ground_truth_file.read_text())
+    truth["examples"]["linked_block"]["checkout"]["email"] = "someone-else@example.com"
+    first.ground_truth_file.write_text(json.dumps(truth))
+
+    assert start(settings, customers=200, orders=600).screen_example is None
+
+
+def test_banner_adds_a_curl_that_screens_the_example_checkout():
+    example = {
+        "blocked_customer_id": 7,
+        "customer_id": 42,
+        "checkout": {"shop_id": 1, "customer_id": 42, "email": "o'neil@example.com", "lines": []},
+    }
+
+    lines = banner("127.0.0.1", 8000, "sg_abc", example)
+
+    assert "customer #42" in lines[-2] and "blocked customer #7" in lines[-2]
+    words = shlex.split(lines[-1])
+    assert words[0] == "curl" and words[-1] == "http://127.0.0.1:8000/v1/screen"
+    assert json.loads(words[words.index("-d") + 1]) == example["checkout"]
+    assert "Authorization: Bearer sg_abc" in words

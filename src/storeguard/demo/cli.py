@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
             f"loaded shop #{result.shop.id} {result.shop.name}: {result.counts['customers']:,} customers, "
             f"{result.counts['orders']:,} orders, {result.counts['refunds']:,} refunds in {elapsed:.1f} s"
         )
-        console.print(f"ground truth (customer types, evaders' original accounts): {path}")
+        console.print(f"ground truth (customer types, evaders' original accounts, blocks): {path}")
 
     @app.command("quickstart")
     def quickstart(
@@ -102,12 +102,13 @@ def register(app: typer.Typer) -> None:
         if info.loaded is not None:
             console.print(
                 f"loaded the demo store: {info.loaded.counts['customers']:,} customers, "
-                f"{info.loaded.counts['orders']:,} orders (ground truth in {info.ground_truth_file})"
+                f"{info.loaded.counts['orders']:,} orders, {len(info.loaded.ground_truth['blocks'])} blocks "
+                f"(ground truth in {info.ground_truth_file})"
             )
         if info.key_created:
             console.print(f"created a demo owner API key, saved to {info.key_file} (mode 0600)")
         console.print()
-        for line in banner(host, port, info.api_key):
+        for line in banner(host, port, info.api_key, info.screen_example):
             console.print(line, highlight=False, soft_wrap=True)
         console.print()
         uvicorn.run("storeguard.app:create_app", factory=True, host=host, port=port)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storeguard.demo.catalogue import CATALOGUE, DISPOSABLE_DOMAINS, STAFF
+from storeguard.demo.ops import PlannedBlock, plan_blocks
 from storeguard.demo.orders import OrderBuilder, Rows
 from storeguard.demo.people import PeopleFactory, Person, reformat_address
 from storeguard.demo.texts import ABUSE_INCIDENTS
@@ -46,11 +47,15 @@ class DemoConfig:
 
 @dataclass
 class DemoData:
-    """Rows per table (ids included) and the truth about each customer, kept out of the database."""
+    """Rows per table (ids included) and the truth about each customer, kept out of the database.
+
+    ``blocks`` are the blocks the shop's team has made by now; the loader makes them through the action.
+    """
 
     tables: dict[str, list[dict[str, Any]]]
     ground_truth: dict[str, Any]
     types: dict[int, CustomerType] = field(default_factory=dict)
+    blocks: list[PlannedBlock] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Return how many rows each table gets."""
@@ -268,8 +273,12 @@ def generate(
         builder.build(customer, at)
 
     _receive_stock(rows, products, year_start - timedelta(days=45))
+    blocks = plan_blocks(customers, rows.tables)
     truth = _ground_truth(config, customers, now, rows)
-    return DemoData(tables=rows.tables, ground_truth=truth, types={c.id: c.type for c in customers})
+    truth["blocks"] = [block.truth() for block in blocks]
+    return DemoData(
+        tables=rows.tables, ground_truth=truth, types={c.id: c.type for c in customers}, blocks=blocks
+    )
 
 
 def _times(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,12 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now as clock_now
 from storeguard.core.db import Base, is_postgres
 from storeguard.core.errors import Conflict
+from storeguard.customers.identifiers import identifiers_of_order
 from storeguard.customers.models import Customer
 from storeguard.customers.reindex import reindex_identifiers
 from storeguard.demo.generator import SHOP, DemoConfig, generate
+from storeguard.demo.ops import PlannedBlock
+from storeguard.lists.blocking import block_customer
 from storeguard.orders.models import (
     CancellationRequest,
     Fulfillment,
@@ -31,6 +34,10 @@ from storeguard.orders.models import (
     RefundLine,
     Transaction,
 )
+from storeguard.screening.engine import velocity_keys
+from storeguard.screening.models import VelocityEvent
+from storeguard.screening.policy import WINDOWS
+from storeguard.screening.velocity_sql import event_rows
 from storeguard.shops.actions import create_shop
 from storeguard.shops.models import Product, Shop
 from storeguard.shops.schemas import ShopCreate
@@ -83,7 +90,11 @@ def load_demo(
     actor: Actor = SYSTEM,
     progress: Progress | None = None,
 ) -> LoadResult:
-    """Create the demo shop and bulk-insert its year of customers and orders; flushes, never commits."""
+    """Create the demo shop and bulk-insert its year of customers and orders; flushes, never commits.
+
+    Then what the shop's team and screening would have left behind: the blocks (made through
+    ``block_customer``) and the last 30 days' velocity counts.
+    """
     if get_shop_by_domain(session, SHOP["domain"]) is not None:
         raise Conflict(
             "demo_already_loaded",
@@ -91,7 +102,8 @@ def load_demo(
             field="domain",
         )
     shop = create_shop(session, data=ShopCreate(**SHOP), actor=actor, settings={"demo": True})
-    data = generate(config, shop_id=shop.id, now=now or clock_now(), id_start=_max_ids(session))
+    at = now or clock_now()
+    data = generate(config, shop_id=shop.id, now=at, id_start=_max_ids(session))
     for name, model in MODELS.items():
         rows = data.tables[name]
         for start in range(0, len(rows), BATCH):
@@ -105,6 +117,11 @@ def load_demo(
         _advance_sequences(session)
     corrections = after_load(session, shop)
     counts = data.counts()
+    counts["velocity_events"] = record_recent_velocity(session, shop, data.tables["orders"], at)
+    truth = {**data.ground_truth, "blocks": make_blocks(session, data.blocks, actor)}
+    example = linked_block_example(session, shop, truth["blocks"])
+    if example is not None:
+        truth["examples"] = {"linked_block": example}
     record_event(
         session,
         actor=actor,
@@ -114,7 +131,7 @@ def load_demo(
         data={"seed": config.seed, "counts": counts},
     )
     session.flush()
-    return LoadResult(shop=shop, counts=counts, ground_truth=data.ground_truth, stock_corrections=corrections)
+    return LoadResult(shop=shop, counts=counts, ground_truth=truth, stock_corrections=corrections)
 
 
 def after_load(session: Session, shop: Shop) -> dict[int, tuple[int, int]]:
@@ -124,11 +141,89 @@ def after_load(session: Session, shop: Shop) -> dict[int, tuple[int, int]]:
     brought up to date: product stock is recomputed from the inventory movement ledger (the
     load records what was received and every sale and restock, not the shelf count). The
     identity index (every customer's identifiers and the clusters they link into) is built here,
-    so a blocked demo customer's second account is recognised from the first start.
+    so a block made afterwards reaches the customer's identifiers and linked second accounts.
     """
     corrections = reconcile_stock(session, shop.id)
     reindex_identifiers(session, shop.id)
     return corrections
+
+
+def record_recent_velocity(
+    session: Session, shop: Shop, orders: Sequence[dict[str, Any]], now: datetime
+) -> int:
+    """Count the last 30 days' orders under their identifiers, as screening did when it accepted them.
+
+    Bulk-inserted orders were never screened, so without this every velocity fact reads 0. The
+    keys are screening's own (``velocity_keys``, ``event_rows``); with Redis as the velocity store
+    these database rows are not read.
+    """
+    since = now - timedelta(seconds=WINDOWS["30d"])
+    rows: list[dict[str, Any]] = []
+    for order in orders:
+        if order["created_at"] > since:
+            keys = velocity_keys(identifiers_of_order(order, default_region=shop.country))
+            rows += event_rows(
+                shop.id, keys, order_id=order["id"], amount=order["total"], at=order["created_at"]
+            )
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(VelocityEvent.__table__), rows[start : start + BATCH])
+    return len(rows)
+
+
+def make_blocks(session: Session, plans: Sequence[PlannedBlock], actor: Actor) -> list[dict[str, Any]]:
+    """Make the team's blocks through ``block_customer``; return them for the ground truth.
+
+    Each entry says which of the customer's second accounts the shop's link types connect to them
+    (those are blocked through the link at checkout).
+    """
+    made = []
+    for plan in plans:
+        # No notice: the demo's customers and their mailboxes are made up.
+        block = block_customer(
+            session,
+            customer_id=plan.customer_id,
+            actor=actor,
+            reason_code=plan.reason_code,
+            evidence=plan.evidence(),
+            scope=plan.scope,
+            notify=False,
+        )
+        made.append({**plan.truth(), "block_id": block.id})
+    wanted = {c for m in made for c in (m["customer_id"], *m["second_accounts"])}
+    cluster = dict(
+        session.execute(select(Customer.id, Customer.cluster_id).where(Customer.id.in_(wanted))).all()
+    )
+    for m in made:
+        own = cluster.get(m["customer_id"])
+        m["linked_second_accounts"] = [c for c in m["second_accounts"] if own and cluster.get(c) == own]
+    return made
+
+
+def linked_block_example(
+    session: Session, shop: Shop, blocks: Sequence[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Return a checkout of a blocked customer's linked second account, for ``POST /v1/screen``."""
+    found = next(((b, b["linked_second_accounts"][0]) for b in blocks if b["linked_second_accounts"]), None)
+    if found is None:
+        return None
+    blocked, second = found
+    email = session.scalar(select(Customer.email).where(Customer.id == second))
+    sku = session.scalar(
+        select(Product.sku)
+        .where(Product.shop_id == shop.id, ~Product.limited_edition, ~Product.high_value)
+        .order_by(Product.id)
+        .limit(1)
+    )
+    return {
+        "blocked_customer_id": blocked["customer_id"],
+        "customer_id": second,
+        "checkout": {
+            "shop_id": shop.id,
+            "customer_id": second,
+            "email": email,
+            "lines": [{"sku": sku, "quantity": 1}],
+        },
+    }
 
 
 def reconcile_stock(session: Session, shop_id: int) -> dict[int, tuple[int, int]]:

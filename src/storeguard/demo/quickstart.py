@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
@@ -16,6 +19,7 @@ from storeguard.core.db import make_engine, make_session_factory
 from storeguard.core.enums import Role
 from storeguard.core.errors import Unauthorized
 from storeguard.core.migrations import upgrade_to_head
+from storeguard.customers.models import Customer
 from storeguard.demo.generator import DEFAULT_SEED, DemoConfig
 from storeguard.demo.loader import LoadResult, Progress, load_demo, write_ground_truth
 from storeguard.shops.models import Shop
@@ -78,6 +82,7 @@ class StartInfo:
     key_created: bool
     key_file: Path
     ground_truth_file: Path | None
+    screen_example: dict[str, Any] | None = None
 
 
 def start(
@@ -92,6 +97,7 @@ def start(
     prepare_database(settings.database_url)
     engine = make_engine(settings.database_url)
     key_file = Path(settings.data_dir) / KEY_FILE
+    truth_path = Path(settings.data_dir) / GROUND_TRUTH_FILE
     truth_file = None
     try:
         with make_session_factory(engine)() as session:
@@ -102,14 +108,41 @@ def start(
                 )
             raw, created = ensure_demo_key(session, key_file)
             session.commit()
+            example = screen_example(session, loaded.ground_truth if loaded else _read_truth(truth_path))
     finally:
         engine.dispose()
     if created:
         save_key(key_file, raw)
     if loaded is not None:
-        truth_file = Path(settings.data_dir) / GROUND_TRUTH_FILE
+        truth_file = truth_path
         write_ground_truth(truth_file, loaded.ground_truth)
-    return StartInfo(loaded, raw, created, key_file, truth_file)
+    return StartInfo(loaded, raw, created, key_file, truth_file, example)
+
+
+def _read_truth(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def screen_example(session: Session, truth: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return the ground truth's checkout of a blocked customer's second account, if it fits this database.
+
+    A truth file written for another database (or before it held examples) gives none.
+    """
+    example = ((truth or {}).get("examples") or {}).get("linked_block")
+    if not example:
+        return None
+    checkout = example["checkout"]
+    found = session.scalar(
+        select(Customer.id).where(
+            Customer.id == checkout["customer_id"],
+            Customer.shop_id == checkout["shop_id"],
+            Customer.email == checkout["email"],
+        )
+    )
+    return example if found is not None else None
 
 
 def display_host(host: str) -> str:
@@ -117,13 +150,22 @@ def display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
-def banner(host: str, port: int, api_key: str) -> list[str]:
+def banner(host: str, port: int, api_key: str, screen_example: dict[str, Any] | None = None) -> list[str]:
     """Return the lines that tell a newcomer where to point a browser and how to call the API."""
     base = f"http://{display_host(host)}:{port}"
-    return [
+    lines = [
         f"storeguard is running at  {base}",
         f"API docs                  {base}/docs",
         f"demo owner API key        {api_key}",
         "try it:",
         f'  curl -H "Authorization: Bearer {api_key}" "{base}/v1/products?limit=5"',
     ]
+    if screen_example:
+        body = json.dumps(screen_example["checkout"], ensure_ascii=False, separators=(",", ":"))
+        lines += [
+            f"  # a checkout by customer #{screen_example['customer_id']}, a second account of blocked "
+            f"customer #{screen_example['blocked_customer_id']}: the answer shows the link",
+            f'  curl -H "Authorization: Bearer {api_key}" -H "Content-Type: application/json" '
+            f'-d {shlex.quote(body)} "{base}/v1/screen"',
+        ]
+    return lines

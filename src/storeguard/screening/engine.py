@@ -8,6 +8,7 @@ the decision and acting on it is ``actions``' job.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.prepared import Driver, driver
 from storeguard.customers.disposable import is_disposable
-from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
+from storeguard.customers.identifiers import IdentifierFact, identifiers_of_order, order_match_keys
 from storeguard.lists.enums import EntryAction, MatchVia
 from storeguard.lists.matching import Match, MatchResult, match
 from storeguard.lists.scope import LineFacts, describe_scope
@@ -40,6 +41,16 @@ VELOCITY_OF_TYPE = {
     "payment_fingerprint": "card",
     "shipping_address": "address",
 }
+
+
+def velocity_keys(identifiers: Iterable[IdentifierFact]) -> VelocityKeys:
+    """Return what an order is counted under: the first identifier of each velocity kind."""
+    keys: VelocityKeys = {}
+    for ident in identifiers:
+        kind = VELOCITY_OF_TYPE.get(str(ident.type))
+        if kind and kind not in keys:
+            keys[kind] = ident.value
+    return keys
 
 
 @dataclass(slots=True)
@@ -103,11 +114,7 @@ def screen(
 
     identifiers = identifiers_of_order(inp, default_region=shop.country)
     keys = order_match_keys(inp, default_region=shop.country, identifiers=identifiers)
-    vkeys: VelocityKeys = {}
-    for ident in identifiers:
-        kind = VELOCITY_OF_TYPE.get(str(ident.type))
-        if kind and kind not in vkeys:
-            vkeys[kind] = ident.value
+    vkeys = velocity_keys(identifiers)
     lines = [
         LineFacts(
             index=li.index,

@@ -80,18 +80,24 @@ class SqlVelocity:
         at: datetime | None = None,
     ) -> None:
         """Write one row per identifier in the caller's transaction (a rollback takes them back)."""
-        at = at or now()
-        rows = [
-            {
-                "shop_id": shop_id,
-                "kind": k,
-                "key": digest(f"{k}:{v}"),
-                "order_id": order_id,
-                "amount": amount,
-                "at": at,
-            }
-            for k, v in keys.items()
-            if v and k in VELOCITY_KINDS
-        ]
+        rows = event_rows(shop_id, keys, order_id=order_id, amount=amount, at=at or now())
         if rows:
             session.execute(insert(VelocityEvent), rows)
+
+
+def event_rows(
+    shop_id: int, keys: VelocityKeys, *, order_id: int, amount: int, at: datetime
+) -> list[dict[str, Any]]:
+    """Return the ``screening_velocity_events`` rows that count one order (bulk loads insert many)."""
+    return [
+        {
+            "shop_id": shop_id,
+            "kind": k,
+            "key": digest(f"{k}:{v}"),
+            "order_id": order_id,
+            "amount": amount,
+            "at": at,
+        }
+        for k, v in keys.items()
+        if v and k in VELOCITY_KINDS
+    ]
