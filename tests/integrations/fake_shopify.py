@@ -38,13 +38,13 @@ def _check(mutation: str, v: dict[str, Any]) -> str | None:
         if "notifyCustomer" in v and not isinstance(v["notifyCustomer"], bool | None):
             return "notifyCustomer must be a Boolean"
         return None
-    if mutation == "tagsAdd":
+    if mutation in ("tagsAdd", "tagsRemove"):
         if (
             not GID.match(str(v.get("id")))
             or not v.get("tags")
             or not all(isinstance(t, str) for t in v["tags"])
         ):
-            return "tagsAdd needs a gid and a non-empty list of strings"
+            return f"{mutation} needs a gid and a non-empty list of strings"
         return None
     if mutation == "refundCreate":
         data = v.get("input") or {}

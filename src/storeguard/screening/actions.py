@@ -15,6 +15,13 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.customers.identifiers import record_order_identifiers
+from storeguard.integrations.shopify.outbound import (
+    REVIEW_TAG,
+    VERIFY_TAG,
+    request_risk_assessment,
+    request_tags,
+    request_tags_removed,
+)
 from storeguard.orders import actions as order_actions
 from storeguard.orders import policy as order_policy
 from storeguard.orders.enums import CancelReason, OrderStatus
@@ -25,7 +32,7 @@ from storeguard.screening.engine import ScreenResult, screen
 from storeguard.screening.enums import Outcome, ScreeningSource, VerificationStatus
 from storeguard.screening.errors import ScreeningError
 from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings, Verification
-from storeguard.screening.policy import validate_settings_change
+from storeguard.screening.policy import PLATFORM_RISK_LEVELS, platform_risk_facts, validate_settings_change
 from storeguard.screening.service import screening_settings
 from storeguard.screening.velocity import VelocityStore, velocity_store
 from storeguard.shops.models import Shop
@@ -109,6 +116,26 @@ def _hold(
         reason=reason,
         data={"decision_id": decision.id, "decision": str(decision.decision)},
     )
+    _tell_platform(session, order, decision, REVIEW_TAG)
+
+
+def _tell_platform(session: Session, order: Order, decision: Decision, tag: str) -> None:
+    """Tag a Shopify order and show the decision's reasons on it, so its admin does not ship it.
+
+    Only a new hold or a new verification step gets here, so screening again queues nothing; the
+    outbox sends after the commit, and a shop that is not connected gets nothing.
+    """
+    if not order.platform_id:
+        return
+    key = f"hold:{order.platform_id}:{decision.id}"
+    request_tags(session, order, [tag], dedupe_key=f"{key}:tagsAdd")
+    request_risk_assessment(
+        session,
+        order,
+        level=PLATFORM_RISK_LEVELS[Outcome(decision.decision)],
+        facts=platform_risk_facts(str(decision.decision), decision.score, decision.reasons),
+        dedupe_key=f"{key}:orderRiskAssessmentCreate",
+    )
 
 
 def _require_verification(
@@ -152,6 +179,7 @@ def _require_verification(
             "satisfied_by": verification.satisfied_by,
         },
     )
+    _tell_platform(session, order, decision, VERIFY_TAG)
     return verification
 
 
@@ -268,7 +296,7 @@ def approve_review(session: Session, *, order_id: int, actor: Actor, note: str |
     order.hold_reason = None
     row = _add_note(session, order.id, actor, note) if note else None
     session.flush()
-    record_event(
+    event = record_event(
         session,
         actor=actor,
         action="review.approved",
@@ -279,6 +307,16 @@ def approve_review(session: Session, *, order_id: int, actor: Actor, note: str |
         after={"held": False, "hold_reason": None},
         data={"note_id": row.id if row else None},
     )
+    if order.platform_id:
+        # A later LOW assessment, so Shopify no longer tells staff to investigate what a person released.
+        key = f"review:{order.platform_id}:{event.id}"
+        request_tags_removed(session, order, [REVIEW_TAG], dedupe_key=f"{key}:tagsRemove")
+        facts = [("released for fulfilment by a storeguard reviewer", "positive")]
+        if note:
+            facts.append((note, "neutral"))
+        request_risk_assessment(
+            session, order, level="low", facts=facts, dedupe_key=f"{key}:orderRiskAssessmentCreate"
+        )
     return order
 
 
@@ -311,7 +349,7 @@ def cancel_review(
     order.held = False
     row = _add_note(session, order.id, actor, note) if note else None
     session.flush()
-    record_event(
+    event = record_event(
         session,
         actor=actor,
         action="review.cancelled",
@@ -326,6 +364,10 @@ def cancel_review(
             "cancel_reason": str(reason),
             "note_id": row.id if row else None,
         },
+    )
+    # cancel_order has queued the cancel on Shopify; the order is no longer waiting for a reviewer.
+    request_tags_removed(
+        session, order, [REVIEW_TAG], dedupe_key=f"review:{order.platform_id}:{event.id}:tagsRemove"
     )
     return order
 
@@ -377,7 +419,7 @@ def resolve_verification(
     row.resolved_at = now()
     row.resolved_by = str(actor)
     session.flush()
-    record_event(
+    event = record_event(
         session,
         actor=actor,
         action=f"verification.{status.value}",
@@ -387,7 +429,23 @@ def resolve_verification(
         after={"status": status.value},
         data={"verification_id": row.id, "decision_id": row.decision_id, "method": row.method},
     )
+    if status is not VerificationStatus.failed:
+        _untag_verified(session, row, event.id)
     return row
+
+
+def _untag_verified(session: Session, row: Verification, event_id: int) -> None:
+    """Take the verify tag off a Shopify order once no step is pending; a failed step keeps it."""
+    pending = session.scalar(
+        select(Verification.id)
+        .where(Verification.order_id == row.order_id, Verification.status == VerificationStatus.required)
+        .limit(1)
+    )
+    order = session.get(Order, row.order_id)
+    if pending is None and order is not None and order.platform_id:
+        request_tags_removed(
+            session, order, [VERIFY_TAG], dedupe_key=f"verification:{order.platform_id}:{event_id}:tagsRemove"
+        )
 
 
 def update_screening_settings(

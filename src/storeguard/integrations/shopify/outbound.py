@@ -38,6 +38,10 @@ CANCEL_REASONS = {
 }
 RISK_LEVELS = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW", "none": "NONE"}
 DISABLED_TAG = "storeguard-disabled"
+# On a Shopify order while storeguard holds it for a person, or waits for the customer to verify;
+# a Shopify Flow or fulfilment rule can act on them. Removed when a reviewer approves or cancels.
+REVIEW_TAG = "storeguard-review"
+VERIFY_TAG = "storeguard-verify"
 
 MUTATIONS: dict[str, str] = {
     "orderCancel": (
@@ -52,6 +56,10 @@ MUTATIONS: dict[str, str] = {
     ),
     "tagsAdd": (
         "mutation tagsAdd($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags)"
+        " { node { id } userErrors { field message } } }"
+    ),
+    "tagsRemove": (
+        "mutation tagsRemove($id: ID!, $tags: [String!]!) { tagsRemove(id: $id, tags: $tags)"
         " { node { id } userErrors { field message } } }"
     ),
     "orderRiskAssessmentCreate": (
@@ -167,20 +175,33 @@ def request_refund(session: Session, order: Order, refund: Refund, *, notify: bo
     )
 
 
-def request_tags(
-    session: Session, subject: Order | Customer, tags: Sequence[str], *, dedupe_key: str
+def _request_tag_change(
+    session: Session, mutation: str, subject: Order | Customer, tags: Sequence[str], dedupe_key: str
 ) -> OutboxMessage | None:
-    """Ask Shopify to add tags to an order or a customer."""
     if not subject.platform_id or not tags:
         return None
     kind = "Order" if isinstance(subject, Order) else "Customer"
     return enqueue_mutation(
         session,
         _shop(session, subject.shop_id),
-        "tagsAdd",
+        mutation,
         {"id": gid(kind, subject.platform_id), "tags": list(tags)},
         dedupe_key=dedupe_key,
     )
+
+
+def request_tags(
+    session: Session, subject: Order | Customer, tags: Sequence[str], *, dedupe_key: str
+) -> OutboxMessage | None:
+    """Ask Shopify to add tags to an order or a customer."""
+    return _request_tag_change(session, "tagsAdd", subject, tags, dedupe_key)
+
+
+def request_tags_removed(
+    session: Session, subject: Order | Customer, tags: Sequence[str], *, dedupe_key: str
+) -> OutboxMessage | None:
+    """Ask Shopify to remove tags from an order or a customer (removing an absent tag is no error)."""
+    return _request_tag_change(session, "tagsRemove", subject, tags, dedupe_key)
 
 
 def request_staff_note(session: Session, order: Order, note: str, *, dedupe_key: str) -> OutboxMessage | None:
