@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -32,6 +34,14 @@ def _domain_module(domain: str, part: str):  # noqa: ANN202 - a module or None
     return importlib.import_module(name)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    close = getattr(app.state.reader, "close", None)  # tests put in readers of their own
+    if close is not None:
+        close()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -41,7 +51,9 @@ def create_app(
     """Build the HTTP application around one database."""
     settings = settings or get_settings()
     import_all_models()
-    app = FastAPI(title="storeguard", version=__version__, description=DESCRIPTION, docs_url="/docs")
+    app = FastAPI(
+        title="storeguard", version=__version__, description=DESCRIPTION, docs_url="/docs", lifespan=_lifespan
+    )
     if session_factory is None:
         engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
         session_factory = make_session_factory(engine)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -26,11 +28,6 @@ def _counts(engine: Engine) -> tuple[int, ...]:
         return tuple(
             s.scalar(select(func.count()).select_from(t)) or 0 for t in (Order, Decision, AuditEvent)
         )
-
-
-def _kept(engine: Engine) -> int:
-    """The connections checkout reads may keep: one per thread on SQLite (the loop's), none elsewhere."""
-    return 1 if engine.dialect.name == "sqlite" else 0
 
 
 def test_checkout_screening_on_an_engine_reads_committed_data_and_writes_nothing(
@@ -69,7 +66,7 @@ def test_checkout_screening_on_an_engine_reads_committed_data_and_writes_nothing
         "device_id",
     )
     assert _counts(committing_engine) == before
-    assert committing_engine.pool.checkedout() <= _kept(committing_engine)
+    assert committing_engine.pool.checkedout() == 0  # the app gave its kept connection back at shutdown
 
 
 def test_checkout_screening_refuses_an_unknown_key_on_an_engine(committing_engine: Engine) -> None:
@@ -81,7 +78,7 @@ def test_checkout_screening_refuses_an_unknown_key_on_an_engine(committing_engin
             json={"shop_id": 1, "lines": [{"sku": "X", "quantity": 1}]},
         )
     assert (answer.status_code, answer.json()["code"]) == (401, "invalid_api_key")
-    assert committing_engine.pool.checkedout() <= _kept(committing_engine)
+    assert committing_engine.pool.checkedout() == 0
 
 
 def test_a_reading_connection_makes_a_session_only_when_asked_and_rolls_back(
@@ -112,6 +109,7 @@ def test_the_reader_sees_writes_committed_between_two_checkouts(committing_engin
         other.commit()
     with reader.open() as db:
         assert db.run(count, [])[0][0] == before + 1
+    reader.close()
 
 
 def test_on_sqlite_the_loop_thread_keeps_one_connection_and_elsewhere_it_goes_back(
@@ -127,6 +125,28 @@ def test_on_sqlite_the_loop_thread_keeps_one_connection_and_elsewhere_it_goes_ba
         assert not used.in_transaction
     else:  # PostgreSQL: checked out per request from the pool, returned after
         assert committing_engine.pool.checkedout() == 0
+    reader.close()
+    assert committing_engine.pool.checkedout() == 0
+
+
+def test_only_the_first_thread_to_read_keeps_a_connection(committing_engine: Engine) -> None:
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    with reader.open():
+        pass
+    kept = committing_engine.pool.checkedout()
+    seen: list[int] = []
+
+    def elsewhere() -> None:
+        with reader.open() as db:
+            seen.append(db.run("SELECT 1", [])[0][0])
+
+    workers = [threading.Thread(target=elsewhere) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert seen == [1, 1, 1] and committing_engine.pool.checkedout() == kept
+    reader.close()
 
 
 def test_a_read_opened_inside_another_on_the_same_thread_gets_its_own_connection(
@@ -138,3 +158,4 @@ def test_a_read_opened_inside_another_on_the_same_thread_gets_its_own_connection
         assert inner.dbapi is not outer.dbapi
     with reader.open() as again:
         assert again.run("SELECT 3", []) == [(3,)]
+    reader.close()

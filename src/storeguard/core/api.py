@@ -49,30 +49,51 @@ class Reader:
         self.engine = engine
         self.session_factory = session_factory
         self._on_loop: bool | None = None
-        self._kept = threading.local()
+        # On SQLite, one connection kept for the first thread that reads (the event loop's):
+        # checking a connection out of the pool and back cost 30 us a request. Other threads, and
+        # a read opened inside another, take one from the pool as usual.
+        self._kept: Connection | None = None
+        self._kept_by: int | None = None
+        self._lock = threading.Lock()
 
     @contextmanager
     def open(self) -> Iterator[Driver]:
         if self.engine is None:
             with self.session_factory() as session:
                 yield Driver(session)
-        elif self.on_loop:
-            # The event loop's thread keeps one connection for these reads: checking one out of the
-            # pool and back cost 30 us a request, a third of the lookups. A thread runs one at a time.
-            connection: Connection | None = getattr(self._kept, "connection", None)
-            if connection is not None and connection.in_transaction():
-                with reading(self.engine) as db:  # opened inside another read: a connection of its own
-                    yield db
-                return
-            if connection is None or connection.closed or connection.invalidated:
-                if connection is not None:
-                    connection.close()
-                connection = self._kept.connection = self.engine.connect()
-            with reading_on(connection) as db:
-                yield db
-        else:
+            return
+        connection = self._kept_connection() if self.on_loop else None
+        if connection is None:
             with reading(self.engine) as db:
                 yield db
+            return
+        with reading_on(connection) as db:
+            yield db
+
+    def close(self) -> None:
+        """Give the kept connection back to the pool (the app's shutdown)."""
+        with self._lock:
+            connection, self._kept, self._kept_by = self._kept, None, None
+        if connection is not None:
+            connection.close()
+
+    def _kept_connection(self) -> Connection | None:
+        """Return this thread's kept connection, free to begin a read, or None to use the pool."""
+        assert self.engine is not None
+        me = threading.get_ident()
+        with self._lock:
+            if self._kept_by is None:
+                self._kept_by = me
+        if self._kept_by != me:
+            return None
+        connection = self._kept
+        if connection is not None and connection.in_transaction():
+            return None  # opened inside another read on this thread
+        if connection is None or connection.closed or connection.invalidated:
+            if connection is not None:
+                connection.close()
+            connection = self._kept = self.engine.connect()
+        return connection
 
     @property
     def on_loop(self) -> bool:
