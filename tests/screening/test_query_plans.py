@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 from storeguard.core.apikeys import _KEY
 from storeguard.core.db import Base, make_engine
 from storeguard.lists.matching import _SQL_MEMBER_ENTRIES, _members_sql, _probes_sql, _sql_text, padded
 from storeguard.screening.reads import _HISTORY, _PRODUCTS, _SQL_CONTEXT
+from storeguard.screening.service import review_queue
 from storeguard.screening.velocity_sql import _COUNTS
 
 # The statements' own derived tables and CTEs (a few rows each): reading them whole is fine.
@@ -138,3 +140,23 @@ def test_the_plan_check_catches_the_plan_that_walked_every_entry(fresh: Engine) 
         "AND e.value = i.value AND e.status = 'active' WHERE i.customer_id IN (?, ?, ?, ?)"
     )
     assert _slow_steps(_plan(fresh, old, [1, 1, 2, 3, 3])) != []
+
+
+@pytest.mark.parametrize("shop_id", [1, None], ids=["one shop", "every shop"])
+def test_the_review_queue_reads_held_orders_by_their_partial_index(
+    fresh: Engine, shop_id: int | None
+) -> None:
+    statements: list[tuple[str, list[object]]] = []
+
+    def grab(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+        statements.append((sql, list(params)))  # type: ignore[call-overload]
+
+    event.listen(fresh, "before_cursor_execute", grab)
+    try:
+        with Session(fresh) as session:
+            review_queue(session, shop_id=shop_id)
+    finally:
+        event.remove(fresh, "before_cursor_execute", grab)
+    steps = [step for sql, params in statements if "FROM orders" in sql for step in _plan(fresh, sql, params)]
+    on_orders = [step for step in steps if re.match(r"(SCAN|SEARCH) orders", step)]
+    assert on_orders and all("ix_orders_held" in step for step in on_orders), "\n".join(steps)

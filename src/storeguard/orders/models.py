@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storeguard.core.clock import now
@@ -90,6 +90,17 @@ class Order(Base):
         # covering them keeps a million-order scan sequential instead of a million row lookups.
         Index(
             "ix_orders_shop_created_history", "shop_id", "created_at", "id", "customer_id", "total", "status"
+        ),
+        # The review queue's held orders are a handful among millions: a partial index finds them
+        # without reading the shop's orders. Each dialect's clause is written as its queries render
+        # `held IS true`, so that the planner sees the index applies.
+        Index(
+            "ix_orders_held",
+            "shop_id",
+            "status",
+            "held_at",
+            sqlite_where=text("held IS 1"),
+            postgresql_where=text("held IS true"),
         ),
     )
 
