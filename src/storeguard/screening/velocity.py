@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import event
@@ -71,6 +71,40 @@ def digest(value: str) -> str:
     return hashlib.blake2b(value.encode(), digest_size=12).hexdigest()
 
 
+# Every window's sum needs the members of the longest window, so the script walks them where they
+# are: sending each identifier's month of members to Python cost a round of parsing per screening,
+# and a busy IP can have thousands. KEYS: one sorted set per identifier (member "order_id:amount",
+# score the time). ARGV: the range's two bounds, the time, the excluded order id or "", then each
+# window's length in seconds. Returns, per key, the count in each window and then the sum.
+_COUNT_SCRIPT = """
+local at, skip = tonumber(ARGV[3]), ARGV[4]
+local spans = {}
+for i = 5, #ARGV do spans[#spans + 1] = tonumber(ARGV[i]) end
+local out = {}
+for _, key in ipairs(KEYS) do
+  local counts, sums = {}, {}
+  for i = 1, #spans do counts[i] = 0; sums[i] = 0 end
+  local found = redis.call('ZRANGEBYSCORE', key, ARGV[1], ARGV[2], 'WITHSCORES')
+  for j = 1, #found, 2 do
+    local member, score = found[j], tonumber(found[j + 1])
+    local sep = string.find(member, ':', 1, true)
+    if string.sub(member, 1, sep - 1) ~= skip then
+      local amount = tonumber(string.sub(member, sep + 1))
+      for i = 1, #spans do
+        if score > at - spans[i] then
+          counts[i] = counts[i] + 1
+          sums[i] = sums[i] + amount
+        end
+      end
+    end
+  end
+  for i = 1, #spans do out[#out + 1] = counts[i] end
+  for i = 1, #spans do out[#out + 1] = sums[i] end
+end
+return out
+"""
+
+
 class RedisVelocity:
     """Sorted sets per identifier: member ``order_id:amount``, score the order's time in seconds."""
 
@@ -93,36 +127,30 @@ class RedisVelocity:
         at: datetime | None = None,
         exclude_order_id: int | None = None,
     ) -> VelocityCounts:
-        """Count and sum in one pipeline round trip: the members of each identifier's last 30 days."""
+        """Count and sum every window of every identifier in one script run inside Redis."""
         ts = (at or now()).timestamp()
         present = [(k, v) for k, v in keys.items() if v and k in VELOCITY_KINDS]
         result = VelocityCounts()
         if not present:
             return result
-        pipe = self.client.pipeline(transaction=False)
-        for kind, value in present:
-            # Strictly before ``at``: the order being screened is never its own velocity.
-            pipe.zrangebyscore(
-                self.key(shop_id, kind, value), f"({ts - self.retention}", f"({ts}", withscores=True
-            )
-        skip = str(exclude_order_id) if exclude_order_id is not None else None
-        orders, amounts = result.orders, result.amounts
-        for (kind, _), answer in zip(present, pipe.execute(), strict=True):
-            for w in WINDOWS:
-                orders[(kind, w)] = amounts[(kind, w)] = 0
-            # Every window's sum needs the members anyway, so the counts come from them too
-            # (and leave the excluded order out, as the SQL store does).
-            for member, score in answer:
-                order_id, _, amount = (member.decode() if isinstance(member, bytes) else member).partition(
-                    ":"
-                )
-                if order_id == skip:
-                    continue
-                for w, seconds in WINDOWS.items():
-                    if score > ts - seconds:
-                        orders[(kind, w)] += 1
-                        amounts[(kind, w)] += int(amount)
+        # Bounds as Python writes them (Lua would round a timestamp to 14 digits); strictly before
+        # ``at``: the order being screened is never its own velocity, nor is the excluded one.
+        args = [f"({ts - self.retention!r}", f"({ts!r}", repr(ts), str(exclude_order_id or "")]
+        answer = self._count_script(
+            keys=[self.key(shop_id, kind, value) for kind, value in present],
+            args=args + [str(seconds) for seconds in WINDOWS.values()],
+        )
+        width = 2 * len(WINDOWS)
+        for n, (kind, _) in enumerate(present):
+            row = answer[n * width : (n + 1) * width]
+            for i, w in enumerate(WINDOWS):
+                result.orders[(kind, w)] = int(row[i])
+                result.amounts[(kind, w)] = int(row[len(WINDOWS) + i])
         return result
+
+    @cached_property
+    def _count_script(self) -> Any:
+        return self.client.register_script(_COUNT_SCRIPT)
 
     def record(
         self,
