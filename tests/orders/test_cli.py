@@ -126,6 +126,7 @@ def test_orders_commands_refuse_with_a_clear_error_and_exit_2(db, placed, args, 
     before = _fresh(db, placed)
     state = (before.status, before.financial_status, len(before.refunds))
     line_id = str(placed.line_items[0].id)
+    db.commit()  # end the read: an open transaction on the file would hold the CLI's write waiting
 
     result = _run(*[a.replace("{id}", str(placed.id)).replace("{line}", line_id) for a in args])
 

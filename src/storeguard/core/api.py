@@ -17,11 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storeguard.core.actor import Actor
 from storeguard.core.apikeys import authenticate
+from storeguard.core.db import READ_ONLY
 from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError, Forbidden
 from storeguard.core.prepared import Driver, reading, reading_on
 
 PROBLEM_JSON = "application/problem+json"
+READING_METHODS = frozenset({"GET", "HEAD"})
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -31,6 +33,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     opening a session touches no connection (the first statement, in the route, does).
     """
     with request.app.state.session_factory() as session:
+        if request.method in READING_METHODS:
+            # A read asks for a deferred transaction: on SQLite it then never waits for a writer.
+            session.connection(execution_options={READ_ONLY: True})
         yield session
 
 

@@ -68,7 +68,10 @@ def sqlite_utc_text(value: datetime) -> str:
     return value.isoformat(" ", "microseconds")[:26]
 
 
-SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: the OS pages in what is read
+SQLITE_MMAP_BYTES = 1 << 30
+
+# Execution option of a connection that only reads: on SQLite its transactions begin DEFERRED.
+READ_ONLY = "storeguard_read_only"  # address space, not memory: the OS pages in what is read
 
 
 def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
@@ -95,8 +98,13 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            # A write transaction takes the write lock when it begins (IMMEDIATE), so it waits its
+            # turn under the busy timeout: a deferred BEGIN that reads and then writes fails at once
+            # with "database is locked" when another writer got in between. Reads ask for a deferred
+            # BEGIN (READ_ONLY) and, under WAL, never wait for a writer.
             # Straight to the driver: through exec_driver_sql it cost more than a screening's lookups.
-            conn.connection.driver_connection.execute("BEGIN")
+            deferred = conn.get_execution_options().get(READ_ONLY, False)
+            conn.connection.driver_connection.execute("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from storeguard.core.db import UTCDateTime, sqlite_utc_text
+from storeguard.core.db import READ_ONLY, UTCDateTime, sqlite_utc_text
 
 T = TypeVar("T")
 
@@ -145,6 +145,7 @@ def reading(engine: Engine) -> Iterator[Driver]:
 @contextmanager
 def reading_on(connection: Connection) -> Iterator[Driver]:
     """Run a read-only transaction on a connection the caller keeps open, and yield its driver."""
+    connection.execution_options(**{READ_ONLY: True})  # on SQLite: never wait for a writer
     connection.begin()
     db = Driver(connection=connection)
     try:
