@@ -8,7 +8,13 @@ PORT ?= 8000
 
 .PHONY: setup run test lint bench fmt clean migration
 
-setup: $(STAMP)
+setup: $(STAMP) node_modules/.package-lock.json
+
+# Front-end files the app serves (the API docs page), pinned with integrity hashes by
+# package-lock.json; install scripts are skipped (none is needed to copy static files).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +40,7 @@ fmt: setup
 	$(VENV)/bin/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules
 
 migration: setup  ## autogenerate the next revision: make migration m="add disputes"
 	PYTHONPATH=src $(PY) scripts/make_migration.py $(m)

@@ -7,14 +7,16 @@ import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import DOMAINS, __version__
-from storeguard.core.api import Reader, install_error_handlers
+from storeguard.core.api import Reader, check_key_first, install_error_handlers
 from storeguard.core.config import Settings, get_settings
 from storeguard.core.db import import_all_models, make_engine, make_session_factory
+from storeguard.core.http import Edge
+from storeguard.core.openapi import install_openapi
 from storeguard.screening.api import checkout_router
 
 DESCRIPTION = """
@@ -52,7 +54,17 @@ def create_app(
     settings = settings or get_settings()
     import_all_models()
     app = FastAPI(
-        title="storeguard", version=__version__, description=DESCRIPTION, docs_url="/docs", lifespan=_lifespan
+        title="storeguard",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # served by install_openapi from the app's own files: it works offline
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.add_middleware(
+        Edge,
+        max_body_bytes=settings.max_body_bytes,
+        max_webhook_body_bytes=settings.max_webhook_body_bytes,
     )
     if session_factory is None:
         engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
@@ -61,6 +73,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.reader = Reader(engine, session_factory)  # for hot read-only routes: no session
     install_error_handlers(app)
+    install_openapi(app)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
@@ -72,5 +85,5 @@ def create_app(
         for part in ("api", "views"):
             module = _domain_module(domain, part)
             if module is not None and hasattr(module, "router"):
-                app.include_router(module.router)
+                app.include_router(module.router, dependencies=[Depends(check_key_first)])
     return app

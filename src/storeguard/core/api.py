@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storeguard.core.actor import Actor
@@ -20,6 +22,7 @@ from storeguard.core.apikeys import authenticate
 from storeguard.core.db import READ_ONLY
 from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError, Forbidden
+from storeguard.core.http import WEBHOOK_PREFIX
 from storeguard.core.prepared import Driver, reading, reading_on
 
 PROBLEM_JSON = "application/problem+json"
@@ -116,13 +119,49 @@ class Reader:
         return self._on_loop
 
 
+# Declares the bearer scheme in the OpenAPI (the Authorize button in /docs); the key itself is
+# checked by ``authorize``, so this never refuses on its own.
+bearer = HTTPBearer(auto_error=False, description="An API key from `storeguard apikey create`.")
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+
+
 def require(role: Role) -> Callable[..., Actor]:
     """Build a dependency that authenticates the key and demands at least ``role``."""
 
-    def dependency(request: Request, session: SessionDep) -> Actor:
-        return authorize(session, request, role)
+    def dependency(request: Request, session: SessionDep, _credentials: BearerDep) -> Actor:
+        found = getattr(request.state, "actor", None)  # checked first by check_key_first
+        return found if found is not None and found.can(role) else authorize(session, request, role)
 
+    dependency.required_role = role  # type: ignore[attr-defined]  # read when a body is refused
     return dependency
+
+
+def check_key_first(request: Request, session: SessionDep) -> None:
+    """Check the key against the role the matched route demands, before anything else it depends on.
+
+    FastAPI solves a route's dependencies in the order its signature names them, so a route that
+    loads its target (``CurrentCustomer``) before its actor would answer 404 to an anonymous
+    caller, telling them what exists. The app puts this ahead of every domain route; the route's
+    own role dependency then reuses the actor found here.
+    """
+    role = required_role(request)
+    if role is not None:
+        request.state.actor = authorize(session, request, role)
+
+
+def required_role(request: Request) -> Role | None:
+    """Return the role the matched route demands, or None for a public route."""
+    route = request.scope.get("route")
+    stack = [getattr(route, "dependant", None)]
+    while stack:
+        dependant = stack.pop()
+        if dependant is None:
+            continue
+        role = getattr(dependant.call, "required_role", None)
+        if role is not None:
+            return role
+        stack.extend(dependant.dependencies)
+    return getattr(getattr(route, "endpoint", None), "required_role", None)
 
 
 def authorize(session: Session | Driver, request: Request, role: Role) -> Actor:
@@ -167,8 +206,28 @@ def paging(
 PagingDep = Annotated[Paging, Depends(paging)]
 
 
-def problem_response(status: int, body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+def problem_response(
+    status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """Return a problem-details answer."""
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_problem(request: Request, exc: DomainError) -> JSONResponse:
+    headers = None
+    if exc.status == 401 and not request.url.path.startswith(WEBHOOK_PREFIX):
+        headers = {"WWW-Authenticate": 'Bearer realm="storeguard"'}
+    return problem_response(exc.status, exc.problem(str(request.url.path)), headers)
+
+
+def _refusal_of_key(request: Request, role: Role) -> DomainError | None:
+    """Return why the request's key may not use a route that demands ``role``, or None if it may."""
+    with request.app.state.reader.open() as db:
+        try:
+            authorize(db, request, role)
+        except DomainError as exc:
+            return exc
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -176,10 +235,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(exc.status, exc.problem(str(request.url.path)))
+        return _domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Who is asking comes before what was sent: an anonymous caller learns nothing of the
+        # route's fields, and a too weak key is told so whatever its body.
+        role = required_role(request)
+        if role is not None:
+            reader: Reader = request.app.state.reader
+            if reader.on_loop:
+                refusal = _refusal_of_key(request, role)
+            else:
+                refusal = await run_in_threadpool(_refusal_of_key, request, role)
+            if refusal is not None:
+                return _domain_problem(request, refusal)
         errors = [
             {
                 "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
@@ -203,9 +273,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            401: "unauthorized",
+            413: "body_too_large",
+        }.get(exc.status_code, "http_error")
         body = {
             "type": f"https://storeguard.dev/problems/{code}",
             "title": str(exc.detail),
@@ -214,4 +287,5 @@ def install_error_handlers(app: FastAPI) -> None:
             "code": code,
             "instance": str(request.url.path),
         }
-        return problem_response(exc.status_code, body)
+        # Keep what the exception says of itself: 405's Allow, 401's WWW-Authenticate.
+        return problem_response(exc.status_code, body, headers=exc.headers)

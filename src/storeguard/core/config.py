@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     geoip_database: Path | None = Field(default=None, description="MaxMind-format country database.")
     public_base_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
+    max_body_bytes: int = Field(
+        default=1 << 20, ge=1024, description="Largest API request body; larger ones answer 413 unread."
+    )
+    max_webhook_body_bytes: int = Field(
+        default=2 << 20, ge=1024, description="Largest webhook body; larger ones answer 413 unread."
+    )
 
 
 @lru_cache

@@ -51,6 +51,8 @@ checkout_router = APIRouter(prefix="/v1", responses=_RESPONSES)
     tags=["screening"],
     name="screening.screen",
     response_model=DecisionRead,
+    # The key is checked inside (a dependency would cost a threadpool hop); the scheme is declared here.
+    openapi_extra={"security": [{"HTTPBearer": []}]},
 )
 async def screen_checkout(request: Request, body: ScreenOrderIn) -> Response:
     """Screen a prospective order at checkout: the decision, score, reasons and lines; nothing is stored."""
@@ -63,6 +65,9 @@ async def screen_checkout(request: Request, body: ScreenOrderIn) -> Response:
     else:
         payload = await run_in_threadpool(_screen_checkout, request, body, reader)
     return Response(payload, media_type="application/json")
+
+
+screen_checkout.required_role = Role.viewer  # type: ignore[attr-defined]  # checked before the body
 
 
 def _screen_checkout(request: Request, body: ScreenOrderIn, reader: Reader) -> bytes:

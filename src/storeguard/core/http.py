@@ -1,0 +1,146 @@
+"""The HTTP edge every request passes: a request id, a body size limit, and a last-resort 500.
+
+A pure ASGI middleware (no BaseHTTPMiddleware: that would buffer and cost the checkout route a
+task hop). It sits inside Starlette's ServerErrorMiddleware, so an unexpected error is answered
+here as problem details and never re-raised: uvicorn closes a keep-alive connection on an
+exception that escapes the app, and the client's next, unrelated request then fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("storeguard.http")
+
+PROBLEM_JSON = b"application/problem+json"
+REQUEST_ID_HEADER = b"x-request-id"
+_GOOD_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
+WEBHOOK_PREFIX = "/webhooks/"
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while a body streams in past the limit; an HTTP exception, so body parsing lets it through."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over the limit of {limit} bytes")
+
+
+def problem_bytes(status: int, code: str, title: str, detail: str, instance: str, **extra: Any) -> bytes:
+    """Return a problem-details body as JSON bytes."""
+    body = {
+        "type": f"https://storeguard.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": instance,
+        **extra,
+    }
+    return orjson.dumps(body)
+
+
+class Edge:
+    """Give every request an id, refuse oversized bodies early, and answer any crash as a 500 problem."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_webhook_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_webhook_body_bytes = max_webhook_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id.decode()
+        path: str = scope["path"]
+        limit = self.max_webhook_body_bytes if path.startswith(WEBHOOK_PREFIX) else self.max_body_bytes
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
+            await send(message)
+
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            # Answered from the headers alone: the body is never read.
+            await _answer(send_with_id, 413, _too_large(path, limit))
+            return
+
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        try:
+            await self.app(scope, counted_receive, send_with_id)
+        except Exception:
+            log.exception(
+                "unexpected error answering %s %s (request id %s)", scope["method"], path, request_id
+            )
+            if started:
+                return  # the answer is under way; nothing sound can be added to it
+            body = problem_bytes(
+                500,
+                "internal_error",
+                "Internal error",
+                "something went wrong on our side; nothing was changed. Quote the request id when reporting it.",
+                path,
+                request_id=request_id.decode(),
+            )
+            await _answer(send_with_id, 500, body)
+
+
+def _request_id(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER and _GOOD_REQUEST_ID.fullmatch(value):
+            return value
+    return uuid.uuid4().hex.encode()
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _too_large(path: str, limit: int) -> bytes:
+    return problem_bytes(
+        413,
+        "body_too_large",
+        "Request body too large",
+        f"the request body is over the limit of {limit} bytes",
+        path,
+        limit=limit,
+    )
+
+
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", PROBLEM_JSON), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
