@@ -24,6 +24,7 @@ from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError, Forbidden
 from storeguard.core.http import WEBHOOK_PREFIX
 from storeguard.core.prepared import Driver, reading, reading_on
+from storeguard.core.schemas import DB_INT_MAX
 
 PROBLEM_JSON = "application/problem+json"
 READING_METHODS = frozenset({"GET", "HEAD"})
@@ -197,7 +198,7 @@ class Paging(BaseModel):
 
 
 def paging(
-    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0
 ) -> Paging:
     """Read ``limit`` and ``offset`` from the query string."""
     return Paging(limit=limit, offset=offset)
@@ -252,7 +253,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 return _domain_problem(request, refusal)
         errors = [
             {
-                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "field": ".".join(str(p) for p in err.get("loc", ())[1:]) or None,
                 "message": err.get("msg", ""),
                 "type": err.get("type", ""),
             }

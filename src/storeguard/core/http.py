@@ -71,6 +71,14 @@ class Edge:
                 message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
             await send(message)
 
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            # PostgreSQL keeps no NUL in text: refused here alike on both databases.
+            body = problem_bytes(
+                422, "nul_character", "Invalid input", "the address contains a NUL character", path
+            )
+            await _answer(send_with_id, 422, body)
+            return
+
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             # Answered from the headers alone: the body is never read.

@@ -67,32 +67,32 @@ def _problem(status: int) -> dict[str, Any]:
     }
 
 
-def _statuses(method: str, operation: dict[str, Any]) -> list[int]:
+def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     """Return the problem statuses an operation can answer, from what it takes."""
     statuses = [500]
     secured = bool(operation.get("security"))
     takes_input = bool(operation.get("parameters")) or "requestBody" in operation
     if secured:
         statuses += [401, 403]
+    if path.startswith("/webhooks/"):
+        statuses.append(401)  # the platform's signature does not hold
     if takes_input:
-        statuses.append(422)
+        statuses += [404, 422]  # a named shop, order or customer may not exist
     if method in _WRITES:
-        statuses += [400, 404, 409, 413]
-    elif any(p.get("in") == "path" for p in operation.get("parameters", ())):
-        statuses.append(404)
-    return statuses
+        statuses += [400, 409, 413]
+    return sorted(set(statuses))
 
 
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Add every problem answer to each operation and the ProblemDetails schema to the components."""
     components = schema.setdefault("components", {})
     components.setdefault("schemas", {})["ProblemDetails"] = PROBLEM_SCHEMA
-    for methods in schema.get("paths", {}).values():
+    for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
-            for status in _statuses(method, operation):
+            for status in _statuses(path, method, operation):
                 responses[str(status)] = _problem(status)
-            if "401" in responses:
+            if operation.get("security"):
                 responses["401"]["headers"] = {
                     "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}
                 }

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.schemas import Id
 from storeguard.customers import actions, service
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.models import Customer
@@ -25,7 +26,7 @@ from storeguard.customers.schemas import (
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
-def get_current_customer(customer_id: int, session: SessionDep) -> Customer:
+def get_current_customer(customer_id: Id, session: SessionDep) -> Customer:
     """Load the customer named in the path, or answer 404."""
     return service.get_customer(session, customer_id)
 
@@ -46,11 +47,11 @@ def list_customers(
     session: SessionDep,
     _: Viewer,
     paging: PagingDep,
-    shop_id: int | None = None,
+    shop_id: Id | None = None,
     email: str | None = None,
     state: str | None = None,
     q: Annotated[str | None, Query(description="email, name or phone contains")] = None,
-    cluster_id: int | None = None,
+    cluster_id: Id | None = None,
 ) -> Page[CustomerRead]:
     """List customers, filtered by shop, email, state, text or cluster."""
     rows, total = service.list_customers(
@@ -72,7 +73,7 @@ def list_customers(
 
 
 @router.get("/link-types", response_model=LinkTypesRead, name="customers.link_types")
-def get_link_types(shop_id: int, session: SessionDep, _: Viewer) -> LinkTypesRead:
+def get_link_types(shop_id: Id, session: SessionDep, _: Viewer) -> LinkTypesRead:
     """Say which identifier types link customers in a shop."""
     shop = actions.get_shop(session, shop_id)
     return LinkTypesRead(shop_id=shop.id, types=[t.value for t in link_types(shop)])

@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storeguard.core.schemas import InputModel
+from storeguard.core.schemas import Id, InputModel
 
 
 class CustomerCreate(InputModel):
-    shop_id: int
+    shop_id: Id
     email: str | None = None
     phone: str | None = None
     first_name: str = ""
@@ -84,7 +84,7 @@ class LinksRead(BaseModel):
 
 
 class LinkTypesIn(InputModel):
-    shop_id: int
+    shop_id: Id
     types: list[str]
 
 

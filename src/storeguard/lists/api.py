@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
 from storeguard.core.errors import NotFound
+from storeguard.core.schemas import Id
 from storeguard.customers.identifiers import order_match_keys
 from storeguard.customers.service import get_customer
 from storeguard.lists import actions, blocking, reasons, service
@@ -41,12 +42,12 @@ def list_entries(
     session: SessionDep,
     _: Viewer,
     paging: PagingDep,
-    shop_id: int | None = None,
+    shop_id: Id | None = None,
     kind: str | None = None,
     type: str | None = None,
     value: str | None = None,
     status: Annotated[str | None, Query(description="active, expired or lifted")] = None,
-    customer_id: int | None = None,
+    customer_id: Id | None = None,
     reason_code: str | None = None,
 ) -> Page[EntryRead]:
     """List entries, filtered by shop, kind, type, normalized value, status, customer or reason."""
@@ -90,13 +91,13 @@ def create_entry(body: EntryCreate, session: SessionDep, actor: Agent, response:
 
 
 @router.get("/v1/lists/entries/{entry_id}", response_model=EntryRead, name="lists.entry")
-def get_entry(entry_id: int, session: SessionDep, _: Viewer) -> EntryRead:
+def get_entry(entry_id: Id, session: SessionDep, _: Viewer) -> EntryRead:
     """Return one entry."""
     return _entry(actions.get_entry(session, entry_id))
 
 
 @router.patch("/v1/lists/entries/{entry_id}", response_model=EntryRead, name="lists.update_entry")
-def patch_entry(entry_id: int, body: EntryUpdate, session: SessionDep, actor: Agent) -> EntryRead:
+def patch_entry(entry_id: Id, body: EntryUpdate, session: SessionDep, actor: Agent) -> EntryRead:
     """Change an active entry, or add evidence found later."""
     entry = actions.update_entry(
         session,
@@ -116,7 +117,7 @@ def patch_entry(entry_id: int, body: EntryUpdate, session: SessionDep, actor: Ag
 
 @router.delete("/v1/lists/entries/{entry_id}", response_model=EntryRead, name="lists.lift_entry")
 def delete_entry(
-    entry_id: int,
+    entry_id: Id,
     session: SessionDep,
     actor: Agent,
     reason: Annotated[str, Query(description="why the entry is lifted")],
@@ -164,7 +165,7 @@ def post_match(body: MatchIn, session: SessionDep, _: Viewer) -> dict[str, Any]:
 @router.post(
     "/v1/customers/{customer_id}/block", status_code=201, response_model=BlockRead, name="customers.block"
 )
-def post_block(customer_id: int, body: BlockCustomerIn, session: SessionDep, actor: Agent) -> dict[str, Any]:
+def post_block(customer_id: Id, body: BlockCustomerIn, session: SessionDep, actor: Agent) -> dict[str, Any]:
     """Block a customer (and by default their own identifiers); needs a reason code and evidence."""
     get_customer(session, customer_id)
     block = blocking.block_customer(
@@ -187,7 +188,7 @@ def post_block(customer_id: int, body: BlockCustomerIn, session: SessionDep, act
 
 
 @router.post("/v1/customers/{customer_id}/unblock", response_model=BlockRead, name="customers.unblock")
-def post_unblock(customer_id: int, body: LiftBlockIn, session: SessionDep, actor: Agent) -> dict[str, Any]:
+def post_unblock(customer_id: Id, body: LiftBlockIn, session: SessionDep, actor: Agent) -> dict[str, Any]:
     """Lift the customer's block; the block, its entries and the lift all stay on record."""
     get_customer(session, customer_id)
     block = blocking.lift_block(
@@ -198,14 +199,14 @@ def post_unblock(customer_id: int, body: LiftBlockIn, session: SessionDep, actor
 
 
 @router.get("/v1/customers/{customer_id}/blocks", response_model=list[BlockRead], name="customers.blocks")
-def get_blocks(customer_id: int, session: SessionDep, _: Viewer) -> list[dict[str, Any]]:
+def get_blocks(customer_id: Id, session: SessionDep, _: Viewer) -> list[dict[str, Any]]:
     """List every block the customer has had, lifted ones included."""
     get_customer(session, customer_id)
     return [service.block_data(session, b) for b in service.blocks_of(session, customer_id)]
 
 
 @router.get("/v1/reason-codes", response_model=list[ReasonCodeRead], name="lists.reason_codes")
-def get_reason_codes(session: SessionDep, _: Viewer, shop_id: int | None = None) -> list:
+def get_reason_codes(session: SessionDep, _: Viewer, shop_id: Id | None = None) -> list:
     """List the shop's reason codes with their plain words per language."""
     shop = actions.get_shop(session, shop_id)
     codes = reasons.list_reason_codes(session, shop.id)

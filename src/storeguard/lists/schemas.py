@@ -7,18 +7,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storeguard.core.schemas import InputModel
+from storeguard.core.schemas import Id, InputModel, Moment
 
 
 class Evidence(InputModel):
-    order_ids: list[int] = Field(default_factory=list)
-    case_ids: list[int] = Field(default_factory=list)
-    incident_ids: list[int] = Field(default_factory=list)
+    order_ids: list[Id] = Field(default_factory=list)
+    case_ids: list[Id] = Field(default_factory=list)
+    incident_ids: list[Id] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
 
 class EntryCreate(InputModel):
-    shop_id: int | None = Field(default=None, description="optional when there is one shop")
+    shop_id: Id | None = Field(default=None, description="optional when there is one shop")
     kind: str = "block"
     type: str = Field(description="an identifier type, or country, cidr, customer")
     value: str | int | dict[str, Any]
@@ -28,7 +28,7 @@ class EntryCreate(InputModel):
     evidence: Evidence = Field(default_factory=Evidence)
     note: str | None = None
     justification: str | None = None
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
 
 class EntryUpdate(InputModel):
@@ -37,7 +37,7 @@ class EntryUpdate(InputModel):
     reason_code: str | None = None
     add_evidence: Evidence | None = None
     note: str | None = None
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
     clear_expiry: bool = False
 
 
@@ -79,12 +79,12 @@ class LineIn(InputModel):
     quantity: int = 1
     high_value: bool = False
     limited_edition: bool = False
-    product_id: int | None = None
+    product_id: Id | None = None
     sku: str = ""
 
 
 class MatchIn(InputModel):
-    shop_id: int | None = None
+    shop_id: Id | None = None
     identifiers: list[KeyIn] = Field(
         default_factory=list,
         max_length=100,
@@ -93,7 +93,7 @@ class MatchIn(InputModel):
     order: dict[str, Any] | None = Field(
         default=None, description="an order-like object (email, phone, addresses...)"
     )
-    customer_id: int | None = None
+    customer_id: Id | None = None
     lines: list[LineIn] | None = None
     order_total: int | None = None
 
@@ -143,7 +143,7 @@ class BlockCustomerIn(InputModel):
     )
     disable_account: bool = False
     notify: bool = True
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
 
 class LiftBlockIn(InputModel):
@@ -178,7 +178,7 @@ class BlockRead(BaseModel):
 
 
 class ReasonCodeCreate(InputModel):
-    shop_id: int | None = None
+    shop_id: Id | None = None
     code: str
     label: str = ""
     descriptions: dict[str, str]

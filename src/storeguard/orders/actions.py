@@ -17,6 +17,7 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.core.money import validate_currency
+from storeguard.core.schemas import MONEY_MAX
 from storeguard.customers.models import Customer
 from storeguard.integrations.shopify.outbound import request_order_cancel
 from storeguard.orders import policy
@@ -110,6 +111,12 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
                 field=f"lines.{i}.product_id",
             )
         unit_price = product.price if line.unit_price is None else line.unit_price
+        if unit_price * line.quantity > MONEY_MAX:
+            raise Invalid(
+                OrderError.amount_out_of_range,
+                f"a line's value cannot exceed {MONEY_MAX} minor units",
+                field=f"lines.{i}.quantity",
+            )
         if line.discount > unit_price * line.quantity:
             raise Invalid(
                 OrderError.invalid_amount,
@@ -140,6 +147,15 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
             )
 
     subtotal = sum(item.total for item in items)
+    running = subtotal
+    for field, amount in (("lines", 0), ("shipping", data.shipping), ("tax", data.tax)):
+        running += amount
+        if running > MONEY_MAX:
+            raise Invalid(
+                OrderError.amount_out_of_range,
+                f"the order's value cannot exceed {MONEY_MAX} minor units",
+                field=field,
+            )
     total = subtotal + data.shipping + data.tax - data.discount
     if total < 0:
         raise Invalid(OrderError.invalid_amount, "the discount exceeds the order's value", field="discount")

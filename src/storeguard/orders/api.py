@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 
 from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.schemas import Id
 from storeguard.orders import actions, service
 from storeguard.orders.models import Order
 from storeguard.orders.schemas import (
@@ -52,7 +53,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v1", responses=PROBLEMS)
 
 
-def get_current_order(order_id: int, session: SessionDep) -> Order:
+def get_current_order(order_id: Id, session: SessionDep) -> Order:
     """Load the order named in the path, or answer 404."""
     return service.get_order(session, order_id)
 
@@ -191,7 +192,7 @@ def fulfill_order(
 
 
 @router.post("/fulfillments/{fulfillment_id}/cancel", tags=["fulfillments"], name="fulfillments.cancel")
-def cancel_fulfillment(actor: Agent, fulfillment_id: int, session: SessionDep) -> FulfillmentRead:
+def cancel_fulfillment(actor: Agent, fulfillment_id: Id, session: SessionDep) -> FulfillmentRead:
     """Cancel a shipment that was not delivered; its lines are to ship again."""
     fulfillment = actions.cancel_fulfillment(session, fulfillment_id=fulfillment_id, actor=actor)
     session.commit()
@@ -199,7 +200,7 @@ def cancel_fulfillment(actor: Agent, fulfillment_id: int, session: SessionDep) -
 
 
 @router.post("/fulfillments/{fulfillment_id}/deliver", tags=["fulfillments"], name="fulfillments.deliver")
-def mark_delivered(actor: Agent, fulfillment_id: int, session: SessionDep) -> FulfillmentRead:
+def mark_delivered(actor: Agent, fulfillment_id: Id, session: SessionDep) -> FulfillmentRead:
     """Record that a shipment reached the customer."""
     fulfillment = actions.mark_delivered(session, fulfillment_id=fulfillment_id, actor=actor)
     session.commit()
@@ -233,7 +234,7 @@ def record_cancellation_request(
     "/cancellation-requests/{request_id}/accept", tags=["orders"], name="cancellation_requests.accept"
 )
 def accept_cancellation_request(
-    actor: Agent, request_id: int, body: AcceptCancellationRequestIn, session: SessionDep
+    actor: Agent, request_id: Id, body: AcceptCancellationRequestIn, session: SessionDep
 ) -> CancellationRequestRead:
     """Grant a cancellation request: the order is cancelled with reason 'customer'."""
     request = actions.accept_cancellation_request(
@@ -253,7 +254,7 @@ def accept_cancellation_request(
     "/cancellation-requests/{request_id}/decline", tags=["orders"], name="cancellation_requests.decline"
 )
 def decline_cancellation_request(
-    actor: Agent, request_id: int, body: DeclineCancellationRequestIn, session: SessionDep
+    actor: Agent, request_id: Id, body: DeclineCancellationRequestIn, session: SessionDep
 ) -> CancellationRequestRead:
     """Decline a cancellation request; the order goes on."""
     request = actions.decline_cancellation_request(

@@ -18,6 +18,7 @@ class OrderError(StrEnum):
     currency_mismatch = "currency_mismatch"
     invalid_quantity = "invalid_quantity"
     invalid_amount = "invalid_amount"
+    amount_out_of_range = "amount_out_of_range"
     duplicate_line_item = "duplicate_line_item"
     total_mismatch = "total_mismatch"
     invalid_cancel_reason = "invalid_cancel_reason"

@@ -8,10 +8,11 @@ refused with 422 rather than guessed at.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from storeguard.core.schemas import Id, InputModel, MinorUnits, Moment, Quantity
 from storeguard.orders import policy
 from storeguard.orders.enums import (
     CancellationRequestStatus,
@@ -26,28 +27,14 @@ from storeguard.orders.enums import (
 )
 from storeguard.orders.models import CancellationRequest, LineItem, Order
 
-# strict: a float or a numeric string is refused, never rounded.
-MinorUnits = Annotated[
-    int,
-    Field(
-        strict=True,
-        ge=0,
-        description="Integer minor units of the order's currency (19900 = 199.00 USD).",
-        examples=[19900],
-    ),
-]
-Quantity = Annotated[int, Field(strict=True, gt=0, description="Whole units, at least 1.", examples=[1])]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_In = InputModel
 
 
 # ---- inputs -------------------------------------------------------------------------------------
 
 
 class LineCreate(_In):
-    product_id: int = Field(description="A product of the order's shop.")
+    product_id: Id = Field(description="A product of the order's shop.")
     quantity: Quantity
     unit_price: MinorUnits | None = Field(default=None, description="Defaults to the product's price.")
     discount: MinorUnits = Field(default=0, description="Discount on the whole line, minor units.")
@@ -86,8 +73,8 @@ class OrderCreate(_In):
         },
     )
 
-    shop_id: int
-    customer_id: int | None = None
+    shop_id: Id
+    customer_id: Id | None = None
     number: str | None = Field(default=None, max_length=50, description="Defaults to the shop's next number.")
     platform_id: str | None = Field(default=None, max_length=64)
     source: OrderSource = OrderSource.api
@@ -141,7 +128,7 @@ class CancelOrderIn(_In):
 
 
 class RefundLineIn(_In):
-    line_item_id: int
+    line_item_id: Id
     quantity: Quantity
     restock: bool = Field(default=False, description="Put these units back into stock.")
 
@@ -189,7 +176,7 @@ class TransactionIn(_In):
 
 
 class FulfillLineIn(_In):
-    line_item_id: int
+    line_item_id: Id
     quantity: Quantity
 
 
@@ -243,10 +230,10 @@ class OrderFilter(BaseModel):
     status: OrderStatus | None = None
     financial_status: FinancialStatus | None = None
     fulfillment_status: FulfillmentStatus | None = None
-    customer_id: int | None = None
-    shop_id: int | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    customer_id: Id | None = None
+    shop_id: Id | None = None
+    created_from: Moment | None = None
+    created_to: Moment | None = None
     q: str | None = Field(default=None, description="Part of the order number or email.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from storeguard.core.api import Admin, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.schemas import Id
 from storeguard.rules import actions, service
 from storeguard.rules.facts import fact_catalogue
 from storeguard.rules.named_lists import BUILTIN_LISTS, builtin_values
@@ -50,7 +51,7 @@ def list_rules(
     session: SessionDep,
     _: Viewer,
     paging: PagingDep,
-    shop_id: int | None = None,
+    shop_id: Id | None = None,
     enabled: bool | None = None,
     include_deleted: bool = False,
 ) -> Page[RuleRead]:
@@ -84,13 +85,13 @@ def create_rule(body: RuleCreate, session: SessionDep, actor: Admin) -> RuleRead
 
 
 @router.get("/v1/rules/{rule_id}", response_model=RuleRead, name="rules.detail")
-def get_rule(rule_id: int, session: SessionDep, _: Viewer) -> RuleRead:
+def get_rule(rule_id: Id, session: SessionDep, _: Viewer) -> RuleRead:
     """Show one rule."""
     return RuleRead.model_validate(service.get_rule(session, rule_id))
 
 
 @router.patch("/v1/rules/{rule_id}", response_model=RuleRead, name="rules.update")
-def update_rule(rule_id: int, body: RuleUpdate, session: SessionDep, actor: Admin) -> RuleRead:
+def update_rule(rule_id: Id, body: RuleUpdate, session: SessionDep, actor: Admin) -> RuleRead:
     """Change a rule's name, text, priority or on/off state; new text becomes a new version."""
     rule = actions.update_rule(
         session,
@@ -108,7 +109,7 @@ def update_rule(rule_id: int, body: RuleUpdate, session: SessionDep, actor: Admi
 
 @router.delete("/v1/rules/{rule_id}", response_model=RuleRead, name="rules.delete")
 def delete_rule(
-    rule_id: int, session: SessionDep, actor: Admin, reason: str | None = Query(default=None, max_length=1000)
+    rule_id: Id, session: SessionDep, actor: Admin, reason: str | None = Query(default=None, max_length=1000)
 ) -> RuleRead:
     """Retire a rule; its versions and history stay readable."""
     rule = actions.delete_rule(session, rule_id=rule_id, actor=actor, reason=reason)
@@ -117,7 +118,7 @@ def delete_rule(
 
 
 @router.get("/v1/rules/{rule_id}/versions", response_model=list[RuleVersionRead], name="rules.versions")
-def versions(rule_id: int, session: SessionDep, _: Viewer) -> list[RuleVersionRead]:
+def versions(rule_id: Id, session: SessionDep, _: Viewer) -> list[RuleVersionRead]:
     """List every saved text of a rule, newest first."""
     return [RuleVersionRead.model_validate(v) for v in service.list_versions(session, rule_id)]
 
@@ -133,7 +134,7 @@ def builtin_lists(_: Viewer) -> list[BuiltinListRead]:
 
 @router.get("/v1/named-lists", response_model=Page[NamedListRead], name="named_lists.list")
 def list_named_lists(
-    session: SessionDep, _: Viewer, paging: PagingDep, shop_id: int | None = None
+    session: SessionDep, _: Viewer, paging: PagingDep, shop_id: Id | None = None
 ) -> Page[NamedListRead]:
     """List the merchant's named lists."""
     rows, total = service.list_named_lists(session, shop_id=shop_id, limit=paging.limit, offset=paging.offset)
@@ -157,15 +158,13 @@ def create_named_list(body: NamedListCreate, session: SessionDep, actor: Admin) 
 
 
 @router.get("/v1/named-lists/{list_id}", response_model=NamedListRead, name="named_lists.detail")
-def get_named_list(list_id: int, session: SessionDep, _: Viewer) -> NamedListRead:
+def get_named_list(list_id: Id, session: SessionDep, _: Viewer) -> NamedListRead:
     """Show one named list with its values."""
     return NamedListRead.model_validate(service.get_named_list(session, list_id))
 
 
 @router.patch("/v1/named-lists/{list_id}", response_model=NamedListRead, name="named_lists.update")
-def update_named_list(
-    list_id: int, body: NamedListUpdate, session: SessionDep, actor: Admin
-) -> NamedListRead:
+def update_named_list(list_id: Id, body: NamedListUpdate, session: SessionDep, actor: Admin) -> NamedListRead:
     """Replace a named list's values or description."""
     named = actions.update_named_list(
         session,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storeguard.core.schemas import InputModel
+from storeguard.core.schemas import Id, InputModel
 from storeguard.rules.parser import MAX_SOURCE_CHARS
 from storeguard.rules.policy import MAX_LIST_VALUES
 
@@ -17,7 +17,7 @@ class RuleCreate(InputModel):
         max_length=MAX_SOURCE_CHARS * 2,  # the compiler gives the precise, positioned refusal
         examples=["review if order.total > 500 and customer.orders_count == 0"],
     )
-    shop_id: int | None = Field(default=None, description="The shop the rule is for; empty for every shop.")
+    shop_id: Id | None = Field(default=None, description="The shop the rule is for; empty for every shop.")
     priority: int = Field(default=100, description="Lower numbers are evaluated first.")
     enabled: bool = True
 
@@ -60,7 +60,7 @@ class RuleVersionRead(BaseModel):
 
 class ValidateRuleIn(InputModel):
     source: str = Field(max_length=MAX_SOURCE_CHARS * 2)
-    shop_id: int | None = Field(default=None, description="Check @lists as this shop sees them.")
+    shop_id: Id | None = Field(default=None, description="Check @lists as this shop sees them.")
 
 
 class ValidateRuleOut(BaseModel):
@@ -82,7 +82,7 @@ class NamedListCreate(InputModel):
     name: str = Field(max_length=65, examples=["high_risk_countries"])
     description: str = Field(default="", max_length=1000)
     values: list[str] = Field(default_factory=list, max_length=MAX_LIST_VALUES * 2)
-    shop_id: int | None = None
+    shop_id: Id | None = None
 
 
 class NamedListUpdate(InputModel):

@@ -13,6 +13,7 @@ from storeguard.core.clock import now
 from storeguard.core.enums import Role
 from storeguard.core.errors import NotFound
 from storeguard.core.money import to_decimal_str
+from storeguard.core.schemas import Id
 from storeguard.orders.models import Order
 from storeguard.screening import actions, service
 from storeguard.screening.backtest import backtest
@@ -82,7 +83,7 @@ def _screen_checkout(request: Request, body: ScreenOrderIn, reader: Reader) -> b
     name="screening.decisions",
     response_model=list[DecisionRead],
 )
-def order_decisions(order_id: int, actor: Viewer, session: SessionDep) -> list[Any]:
+def order_decisions(order_id: Id, actor: Viewer, session: SessionDep) -> list[Any]:
     """List the decisions stored for an order, oldest first."""
     service.get_held_order(session, order_id)
     return service.decisions_of(session, order_id)
@@ -91,7 +92,7 @@ def order_decisions(order_id: int, actor: Viewer, session: SessionDep) -> list[A
 @router.post(
     "/orders/{order_id}/screen", tags=["screening"], name="screening.rescreen", response_model=DecisionRead
 )
-def rescreen_order(order_id: int, actor: Agent, session: SessionDep) -> Any:
+def rescreen_order(order_id: Id, actor: Agent, session: SessionDep) -> Any:
     """Screen a stored order again and act on the answer (block cancels it per the shop's policy)."""
     from storeguard.screening.enums import ScreeningSource
 
@@ -126,7 +127,7 @@ def _review_of(order: Order, decision: Decision | None, notes: list[ReviewNote])
 
 @router.get("/reviews", tags=["reviews"], name="reviews.list")
 def list_reviews(
-    actor: Viewer, session: SessionDep, paging: PagingDep, shop_id: Annotated[int | None, Query()] = None
+    actor: Viewer, session: SessionDep, paging: PagingDep, shop_id: Annotated[Id | None, Query()] = None
 ) -> Page[ReviewRead]:
     """List held orders, the longest held first, with how long each has waited and why it is held."""
     orders, total = service.review_queue(session, shop_id=shop_id, limit=paging.limit, offset=paging.offset)
@@ -141,13 +142,13 @@ def list_reviews(
 
 
 @router.get("/reviews/{order_id}", tags=["reviews"], name="reviews.detail")
-def get_review(order_id: int, actor: Viewer, session: SessionDep) -> ReviewRead:
+def get_review(order_id: Id, actor: Viewer, session: SessionDep) -> ReviewRead:
     """Show one order in review with its decision and notes."""
     return _review(session, service.get_held_order(session, order_id))
 
 
 @router.post("/reviews/{order_id}/approve", tags=["reviews"], name="reviews.approve")
-def approve_review(order_id: int, actor: Agent, body: ApproveReviewIn, session: SessionDep) -> ReviewRead:
+def approve_review(order_id: Id, actor: Agent, body: ApproveReviewIn, session: SessionDep) -> ReviewRead:
     """Release a held order to fulfilment."""
     order = actions.approve_review(session, order_id=order_id, actor=actor, note=body.note)
     session.commit()
@@ -155,7 +156,7 @@ def approve_review(order_id: int, actor: Agent, body: ApproveReviewIn, session: 
 
 
 @router.post("/reviews/{order_id}/cancel", tags=["reviews"], name="reviews.cancel")
-def cancel_review(order_id: int, actor: Agent, body: CancelReviewIn, session: SessionDep) -> ReviewRead:
+def cancel_review(order_id: Id, actor: Agent, body: CancelReviewIn, session: SessionDep) -> ReviewRead:
     """Cancel a held order, refunding and restocking as chosen (the shop's policy by default)."""
     order = actions.cancel_review(
         session, order_id=order_id, actor=actor, refund=body.refund, restock=body.restock, note=body.note
@@ -165,9 +166,7 @@ def cancel_review(order_id: int, actor: Agent, body: CancelReviewIn, session: Se
 
 
 @router.post("/reviews/{order_id}/notes", tags=["reviews"], name="reviews.note", status_code=201)
-def add_review_note(
-    order_id: int, actor: Agent, body: AddReviewNoteIn, session: SessionDep
-) -> ReviewNoteRead:
+def add_review_note(order_id: Id, actor: Agent, body: AddReviewNoteIn, session: SessionDep) -> ReviewNoteRead:
     """Add a note to an order in review."""
     note = actions.add_review_note(session, order_id=order_id, actor=actor, body=body.body)
     session.commit()
@@ -180,7 +179,7 @@ class ResolveVerificationIn(BaseModel):
 
 class VerificationRead(BaseModel):
     id: int
-    order_id: int
+    order_id: Id
     method: str
     satisfied_by: str
     status: str
@@ -189,7 +188,7 @@ class VerificationRead(BaseModel):
 
 
 @router.get("/orders/{order_id}/verifications", tags=["screening"], name="verifications.list")
-def list_verifications(order_id: int, actor: Viewer, session: SessionDep) -> list[VerificationRead]:
+def list_verifications(order_id: Id, actor: Viewer, session: SessionDep) -> list[VerificationRead]:
     """List the verification steps an order needs or went through."""
     from sqlalchemy import select
 
@@ -201,7 +200,7 @@ def list_verifications(order_id: int, actor: Viewer, session: SessionDep) -> lis
 
 @router.post("/verifications/{verification_id}/resolve", tags=["screening"], name="verifications.resolve")
 def resolve_verification(
-    verification_id: int, actor: Agent, body: ResolveVerificationIn, session: SessionDep
+    verification_id: Id, actor: Agent, body: ResolveVerificationIn, session: SessionDep
 ) -> VerificationRead:
     """Record that a verification step was satisfied, failed or waived."""
     row = actions.resolve_verification(
@@ -212,7 +211,7 @@ def resolve_verification(
 
 
 @router.get("/screening/settings/{shop_id}", tags=["screening"], name="screening.settings")
-def get_settings(shop_id: int, actor: Viewer, session: SessionDep) -> ScreeningSettingsRead:
+def get_settings(shop_id: Id, actor: Viewer, session: SessionDep) -> ScreeningSettingsRead:
     """Show the shop's screening policy: signal weights, velocity limits, thresholds, segments, block policy."""
     from storeguard.shops.models import Shop
 
@@ -224,7 +223,7 @@ def get_settings(shop_id: int, actor: Viewer, session: SessionDep) -> ScreeningS
 
 @router.patch("/screening/settings/{shop_id}", tags=["screening"], name="screening.settings_update")
 def update_settings(
-    shop_id: int, actor: Admin, body: ScreeningSettingsUpdate, session: SessionDep
+    shop_id: Id, actor: Admin, body: ScreeningSettingsUpdate, session: SessionDep
 ) -> ScreeningSettingsRead:
     """Change parts of the screening policy; what is left out keeps its value."""
     actions.update_screening_settings(session, shop_id=shop_id, actor=actor, changes=body.settings)

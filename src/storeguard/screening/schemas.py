@@ -8,13 +8,14 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from storeguard.core.schemas import Id, InputModel
 from storeguard.orders.schemas import MinorUnits
 
 
-class ScreenLineIn(BaseModel):
+class ScreenLineIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    product_id: int | None = Field(default=None, description="A product of the shop; or give its sku.")
+    product_id: Id | None = Field(default=None, description="A product of the shop; or give its sku.")
     sku: str | None = None
     quantity: int = Field(ge=1, le=100_000)
     unit_price: MinorUnits | None = Field(
@@ -30,7 +31,7 @@ class ScreenLineIn(BaseModel):
         return self
 
 
-class ScreenOrderIn(BaseModel):
+class ScreenOrderIn(InputModel):
     """A prospective order at checkout, in the shape of ``POST /v1/orders``; nothing is stored."""
 
     model_config = ConfigDict(
@@ -56,11 +57,11 @@ class ScreenOrderIn(BaseModel):
         },
     )
 
-    shop_id: int
+    shop_id: Id
     currency: str | None = Field(
         default=None, min_length=3, max_length=3, description="The shop's currency if left out."
     )
-    customer_id: int | None = None
+    customer_id: Id | None = None
     platform_customer_id: str | None = Field(default=None, max_length=64)
     lines: list[ScreenLineIn] = Field(min_length=1)
     shipping: MinorUnits = 0
@@ -145,11 +146,11 @@ class ReviewRead(BaseModel):
     notes: list[ReviewNoteRead] = Field(default_factory=list)
 
 
-class ApproveReviewIn(BaseModel):
+class ApproveReviewIn(InputModel):
     note: str | None = None
 
 
-class CancelReviewIn(BaseModel):
+class CancelReviewIn(InputModel):
     refund: bool | None = Field(
         default=None, description="Refund what was paid; the shop's policy when left out."
     )
@@ -159,7 +160,7 @@ class CancelReviewIn(BaseModel):
     note: str | None = None
 
 
-class AddReviewNoteIn(BaseModel):
+class AddReviewNoteIn(InputModel):
     body: str = Field(min_length=1, max_length=5000)
 
 
@@ -169,14 +170,14 @@ class ScreeningSettingsRead(BaseModel):
     settings: dict[str, Any]
 
 
-class ScreeningSettingsUpdate(BaseModel):
+class ScreeningSettingsUpdate(InputModel):
     """Parts of the screening policy to change; anything left out keeps its value."""
 
     settings: dict[str, Any]
 
 
-class BacktestIn(BaseModel):
-    shop_id: int
+class BacktestIn(InputModel):
+    shop_id: Id
     rule: str | None = Field(default=None, description="One draft rule in the rule language.")
     rules: list[str] | None = Field(default=None, description="A draft rule set, evaluated together.")
     date_from: datetime = Field(alias="from")

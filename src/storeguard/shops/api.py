@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from storeguard.core.api import Admin, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.schemas import Id
 from storeguard.shops import actions, service
 from storeguard.shops.schemas import (
     ProductCreate,
@@ -43,7 +44,7 @@ def create_shop(body: ShopCreate, session: SessionDep, actor: Admin) -> ShopRead
 
 
 @router.get("/shops/{shop_id}", response_model=ShopRead, tags=["shops"], name="shops.detail")
-def get_shop(shop_id: int, session: SessionDep, _actor: Viewer) -> ShopRead:
+def get_shop(shop_id: Id, session: SessionDep, _actor: Viewer) -> ShopRead:
     """Show one shop."""
     return ShopRead.model_validate(service.get_shop(session, shop_id))
 
@@ -53,7 +54,7 @@ def list_products(
     session: SessionDep,
     _actor: Viewer,
     paging: PagingDep,
-    shop_id: int | None = None,
+    shop_id: Id | None = None,
     category: str | None = None,
     tag: str | None = None,
     high_value: Annotated[bool | None, Query(description="only high-value products (or only not)")] = None,
@@ -82,13 +83,13 @@ def create_product(body: ProductCreate, session: SessionDep, actor: Admin) -> Pr
 
 
 @router.get("/products/{product_id}", response_model=ProductRead, tags=["products"], name="products.detail")
-def get_product(product_id: int, session: SessionDep, _actor: Viewer) -> ProductRead:
+def get_product(product_id: Id, session: SessionDep, _actor: Viewer) -> ProductRead:
     """Show one product."""
     return service.product_read(session, service.get_product(session, product_id))
 
 
 @router.patch("/products/{product_id}", response_model=ProductRead, tags=["products"], name="products.update")
-def update_product(product_id: int, body: ProductUpdate, session: SessionDep, actor: Admin) -> ProductRead:
+def update_product(product_id: Id, body: ProductUpdate, session: SessionDep, actor: Admin) -> ProductRead:
     """Change a product's fields; only the fields sent change."""
     product = actions.update_product(session, product_id=product_id, data=body, actor=actor)
     session.commit()

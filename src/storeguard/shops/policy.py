@@ -8,6 +8,7 @@ import idna
 from babel import Locale
 
 from storeguard.core.errors import Invalid
+from storeguard.core.schemas import MONEY_MAX, QUANTITY_MAX
 from storeguard.shops.enums import Platform
 from storeguard.shops.errors import ShopError
 
@@ -70,16 +71,16 @@ def require_text(value: str | None, *, code: ShopError, field: str, what: str) -
 
 
 def check_price(price: int) -> int:
-    """Return the price in minor units, refusing a negative one."""
-    if price < 0:
-        raise Invalid(ShopError.invalid_price, "a price is zero or more minor units", field="price")
+    """Return the price in minor units, refusing a negative one or one past what an order can hold."""
+    if not 0 <= price <= MONEY_MAX:
+        raise Invalid(ShopError.invalid_price, f"a price is 0 to {MONEY_MAX} minor units", field="price")
     return price
 
 
 def check_stock(stock: int) -> int:
-    """Return the stock count, refusing a negative one."""
-    if stock < 0:
-        raise Invalid(ShopError.invalid_stock, "stock is zero or more units", field="stock")
+    """Return the stock count, refusing a negative one or one past the largest quantity."""
+    if not 0 <= stock <= QUANTITY_MAX:
+        raise Invalid(ShopError.invalid_stock, f"stock is 0 to {QUANTITY_MAX} units", field="stock")
     return stock
 
 

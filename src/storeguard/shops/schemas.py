@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storeguard.core.schemas import InputModel
+from storeguard.core.schemas import Id, InputModel
 
 
 class ShopCreate(InputModel):
@@ -32,7 +32,7 @@ class ShopRead(BaseModel):
 
 
 class ProductCreate(InputModel):
-    shop_id: int
+    shop_id: Id
     sku: str = Field(max_length=100, examples=["NL-RAIN-JKT"])
     title: str = Field(max_length=300, examples=["Fjord Rain Jacket"])
     category: str = Field(default="", max_length=100, examples=["apparel"])
@@ -79,7 +79,7 @@ class ProductRead(BaseModel):
 
 
 class ProductFilter(BaseModel):
-    shop_id: int | None = None
+    shop_id: Id | None = None
     category: str | None = None
     tag: str | None = None
     high_value: bool | None = None
