@@ -6,17 +6,21 @@ import importlib
 import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import DOMAINS, __version__
-from storeguard.core.api import Reader, check_key_first, install_error_handlers
+from storeguard.core.api import Reader, SessionDep, check_key_first, install_error_handlers
 from storeguard.core.config import Settings, get_settings
 from storeguard.core.db import import_all_models, make_engine, make_session_factory
 from storeguard.core.http import Edge
 from storeguard.core.openapi import install_openapi
+from storeguard.core.schemas import HealthRead
+from storeguard.integrations.service import inbox_health
+from storeguard.integrations.worker import BackgroundWork
 from storeguard.screening.api import checkout_router
 
 DESCRIPTION = """
@@ -38,7 +42,12 @@ def _domain_module(domain: str, part: str):  # noqa: ANN202 - a module or None
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    work = app.state.background_work
+    if work is not None:
+        work.start()
     yield
+    if work is not None:
+        work.stop()
     close = getattr(app.state.reader, "close", None)  # tests put in readers of their own
     if close is not None:
         close()
@@ -66,19 +75,28 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_webhook_body_bytes=settings.max_webhook_body_bytes,
     )
+    own_database = session_factory is None
     if session_factory is None:
         engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
         session_factory = make_session_factory(engine)
+    # The app finishes what it accepted: stored deliveries and due outbound calls, its own and
+    # those a previous process left. Tests that hand in their own sessions run it themselves.
+    app.state.background_work = (
+        BackgroundWork(session_factory, interval=settings.background_interval_seconds)
+        if own_database and settings.background_work
+        else None
+    )
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.reader = Reader(engine, session_factory)  # for hot read-only routes: no session
     install_error_handlers(app)
     install_openapi(app)
 
-    @app.get("/healthz", tags=["meta"])
-    def healthz() -> dict[str, str]:
-        """Tell a load balancer the service is up."""
-        return {"status": "ok", "version": __version__}
+    @app.get("/healthz", tags=["meta"], response_model=HealthRead)
+    def healthz(session: SessionDep) -> HealthRead:
+        """Tell a load balancer the service is up, and an operator whether webhooks are waiting too long."""
+        inbox = inbox_health(session, stale_after=timedelta(seconds=settings.inbox_stale_seconds))
+        return HealthRead(status="degraded" if inbox["stale"] else "ok", version=__version__, inbox=inbox)
 
     app.include_router(checkout_router)  # first: the call every checkout makes is matched first
     for domain in DOMAINS:

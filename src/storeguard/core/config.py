@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     geoip_database: Path | None = Field(default=None, description="MaxMind-format country database.")
     public_base_url: str = "http://127.0.0.1:8000"
     sql_echo: bool = False
+    background_work: bool = Field(
+        default=True,
+        description="serve also finishes webhook deliveries and sends outbound calls (off when workers run apart).",
+    )
+    background_interval_seconds: float = Field(default=1.0, gt=0, le=3600)
+    inbox_stale_seconds: int = Field(
+        default=300, ge=1, description="A delivery waiting longer than this shows as stale in /healthz."
+    )
     max_body_bytes: int = Field(
         default=1 << 20, ge=1024, description="Largest API request body; larger ones answer 413 unread."
     )

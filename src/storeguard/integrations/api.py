@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.api import Admin, Owner, Page, PagingDep, SessionDep
 from storeguard.core.enums import OutboxStatus
+from storeguard.core.schemas import Id
 from storeguard.integrations import receive, service
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.inbox import process_delivery, retry_delivery
@@ -155,7 +157,7 @@ def list_outbox(
     response_model=OutboxMessageRead,
     name="integrations.outbox_retry",
 )
-def retry_outbox(message_id: int, session: SessionDep, actor: Admin) -> OutboxMessageRead:
+def retry_outbox(message_id: Id, session: SessionDep, actor: Admin) -> OutboxMessageRead:
     """Send a dead outbound call again."""
     message = retry_outbound(session, message_id, actor=actor)
     session.commit()
@@ -167,10 +169,19 @@ def list_deliveries(
     session: SessionDep,
     actor: Admin,
     paging: PagingDep,
+    request: Request,
     status: Annotated[DeliveryStatus, Query()] = DeliveryStatus.failed,
+    stale: Annotated[bool, Query(description="Only those waiting longer than the stale threshold.")] = False,
 ) -> Page[DeliveryRead]:
-    """List webhook deliveries by status; failed ones by default."""
-    rows, total = service.list_deliveries(session, status, limit=paging.limit, offset=paging.offset)
+    """List webhook deliveries by status (failed ones by default), or the stale ones still waiting."""
+    threshold = timedelta(seconds=request.app.state.settings.inbox_stale_seconds)
+    rows, total = service.list_deliveries(
+        session,
+        DeliveryStatus.received if stale else status,
+        limit=paging.limit,
+        offset=paging.offset,
+        waiting_longer_than=threshold if stale else None,
+    )
     return Page(
         items=[DeliveryRead.model_validate(r) for r in rows],
         total=total,
@@ -185,7 +196,7 @@ def list_deliveries(
     name="integrations.delivery_retry",
 )
 def retry_failed_delivery(
-    delivery_pk: int, request: Request, tasks: BackgroundTasks, session: SessionDep, actor: Admin
+    delivery_pk: Id, request: Request, tasks: BackgroundTasks, session: SessionDep, actor: Admin
 ) -> DeliveryRead:
     """Process a failed delivery again (after its cause was fixed)."""
     delivery = retry_delivery(session, delivery_pk)

@@ -45,21 +45,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Process the webhook inbox and send due outbound Shopify calls, until stopped."""
         from storeguard.cli import cli_session, console
-        from storeguard.core.outbox import deliver_due
-        from storeguard.integrations.inbox import process_pending
-        from storeguard.integrations.shopify.outbound import senders
+        from storeguard.integrations.worker import run_pass
 
         while True:
             with cli_session() as session:
-                inbox = process_pending(session)
-                sent = deliver_due(session, senders(session), kinds=["shopify"])
-            if once or inbox.processed or sent:
+                work = run_pass(session)
+            if once or work.busy:
                 console.print(
-                    f"inbox: {inbox.processed} processed, {inbox.failed} failed; shopify calls sent: {sent}"
+                    f"inbox: {work.inbox.processed} processed, {work.inbox.failed} failed; "
+                    f"shopify calls sent: {work.sent}"
                 )
             if once:
                 return
-            time.sleep(interval)
+            if not work.busy:
+                time.sleep(interval)
 
     @secrets.command("set")
     def secrets_set(

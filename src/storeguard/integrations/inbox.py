@@ -81,7 +81,21 @@ def backoff(attempts: int) -> timedelta:
 
 
 def process_delivery(session: Session, delivery_pk: int) -> DeliveryStatus | None:
-    """Process one stored delivery and commit; return its new status, or None if not ours to do."""
+    """Process one stored delivery and commit; return its new status, or None if not ours to do.
+
+    The claim lives in the transaction that does the work: a process killed midway takes its
+    claim with it (the database rolls back), and the next pass of any process finds the row
+    ``received`` again. On PostgreSQL a row another process is working on is skipped, not waited for.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        free = session.scalar(
+            select(WebhookDelivery.id)
+            .where(WebhookDelivery.id == delivery_pk, WebhookDelivery.status == DeliveryStatus.received)
+            .with_for_update(skip_locked=True)
+        )
+        if free is None:
+            session.commit()
+            return None
     claimed = session.execute(
         update(WebhookDelivery)
         .where(

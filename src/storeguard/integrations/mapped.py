@@ -6,6 +6,7 @@ writer mirrors Shopify webhooks, Shopify files and CSV rows the same way.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from operator import attrgetter
@@ -31,6 +32,40 @@ def quick_pickle(cls: type[T]) -> type[T]:
 
 class MappingError(ValueError):
     """A payload that cannot become a storeguard record, with the reason a person reads."""
+
+
+# Platforms' payloads nest a handful of levels; far deeper is an attack or a broken sender, and
+# would only fail again on every retry.
+PAYLOAD_DEPTH_MAX = 64
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """Parse a webhook body to a JSON object, or raise MappingError (never worth retrying)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise MappingError("the body is not JSON") from None
+    except RecursionError:
+        raise MappingError(f"the body is nested deeper than {PAYLOAD_DEPTH_MAX} levels") from None
+    if not isinstance(data, dict):
+        raise MappingError("the body is not a JSON object")
+    if _depth(data) > PAYLOAD_DEPTH_MAX:
+        raise MappingError(f"the body is nested deeper than {PAYLOAD_DEPTH_MAX} levels")
+    return data
+
+
+def _depth(document: Any) -> int:
+    """Return how deep a parsed JSON document nests, without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= PAYLOAD_DEPTH_MAX:
+                stack.extend(
+                    (item, depth + 1) for item in (value.values() if isinstance(value, dict) else value)
+                )
+    return deepest
 
 
 @quick_pickle

@@ -6,7 +6,6 @@ delivery whose signature does not hold.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from storeguard.core.clock import now
 from storeguard.core.errors import Invalid, Unauthorized
 from storeguard.integrations.enums import DeliverySource, SecretName, SecretScope
 from storeguard.integrations.inbox import record_delivery
+from storeguard.integrations.mapped import MappingError, parse_body
 from storeguard.integrations.paypal import signature as paypal_sig
 from storeguard.integrations.secrets import get_secret
 from storeguard.integrations.shopify import signature as shopify_sig
@@ -31,12 +31,9 @@ def _lower(headers: Mapping[str, str]) -> dict[str, str]:
 
 def _event(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid("event_not_json", "the signed body is not a JSON event") from None
-    if not isinstance(data, dict):
-        raise Invalid("event_not_json", "the signed body is not a JSON object")
-    return data
+        return parse_body(body)
+    except MappingError as exc:
+        raise Invalid("event_not_json", f"the signed body is not a usable JSON event: {exc}") from None
 
 
 def _gateway_secrets(session: Session, gateway: str) -> list[str]:

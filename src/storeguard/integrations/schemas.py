@@ -64,4 +64,5 @@ class DeliveryRead(BaseModel):
     attempts: int
     error: str | None
     received_at: datetime
+    next_attempt_at: datetime
     processed_at: datetime | None

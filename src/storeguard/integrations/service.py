@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
+from storeguard.core.clock import ensure_utc, now
 from storeguard.core.enums import OutboxStatus
 from storeguard.core.errors import Invalid, NotFound
 from storeguard.core.models import OutboxMessage
@@ -155,8 +157,29 @@ def list_outbox(
 
 
 def list_deliveries(
-    session: Session, status: DeliveryStatus, *, limit: int, offset: int
+    session: Session,
+    status: DeliveryStatus,
+    *,
+    limit: int,
+    offset: int,
+    waiting_longer_than: timedelta | None = None,
 ) -> tuple[list[WebhookDelivery], int]:
     """Return one page of webhook deliveries in a status, oldest first, and how many there are."""
     stmt = select(WebhookDelivery).where(WebhookDelivery.status == status)
+    if waiting_longer_than is not None:
+        stmt = stmt.where(WebhookDelivery.received_at < now() - waiting_longer_than)
     return fetch_page(session, stmt, WebhookDelivery.id, limit=limit, offset=offset)
+
+
+def inbox_health(session: Session, *, stale_after: timedelta) -> dict[str, int | float | None]:
+    """Say how many deliveries wait, how long the oldest has, and how many wait past ``stale_after``."""
+    waiting = WebhookDelivery.status == DeliveryStatus.received
+    count, oldest = session.execute(
+        select(func.count(), func.min(WebhookDelivery.received_at)).where(waiting)
+    ).one()
+    stale = session.scalar(
+        select(func.count()).where(waiting, WebhookDelivery.received_at < now() - stale_after)
+    )
+    failed = session.scalar(select(func.count()).where(WebhookDelivery.status == DeliveryStatus.failed))
+    oldest_seconds = None if oldest is None else round((now() - ensure_utc(oldest)).total_seconds(), 1)
+    return {"waiting": count, "oldest_waiting_seconds": oldest_seconds, "stale": stale, "failed": failed}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,7 +10,7 @@ from storeguard.integrations import hooks
 from storeguard.integrations.disputes_store import record_dispute_event
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.inbox import NotReady
-from storeguard.integrations.mapped import MappingError
+from storeguard.integrations.mapped import MappingError, parse_body
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.shopify.mapping import (
     map_customer,
@@ -38,17 +37,6 @@ FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
 CUSTOMER_TOPICS = frozenset({"customers/create", "customers/update"})
 DISPUTE_TOPICS = frozenset({"disputes/create", "disputes/update"})
 TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | CUSTOMER_TOPICS | DISPUTE_TOPICS | {"refunds/create"}
-
-
-def parse_body(body: bytes) -> dict[str, Any]:
-    """Parse a webhook body (a bare resource) to a dict."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise MappingError("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise MappingError("the body is not a JSON object")
-    return data
 
 
 def ingest_order(session: Session, shop: Shop, payload: dict[str, Any]) -> tuple[Order, bool]:

@@ -11,9 +11,8 @@ from storeguard.core.money import validate_currency
 from storeguard.integrations.dispute_reasons import SQUARE_STATES, square_reason
 from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.mapped import MappedDispute, MappingError
+from storeguard.integrations.mapped import MappedDispute, MappingError, parse_body
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.shopify.ingest import parse_body
 from storeguard.integrations.shopify.mapping import timestamp
 
 

@@ -17,9 +17,8 @@ from storeguard.integrations.children import refund_arrival
 from storeguard.integrations.dispute_reasons import STRIPE_STATES, stripe_reason
 from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event, stamp
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.mapped import MappedDispute, MappingError
+from storeguard.integrations.mapped import MappedDispute, MappingError, parse_body
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.shopify.ingest import parse_body
 from storeguard.orders.models import Order, Refund, Transaction
 
 STRIPE = Actor("webhook", "stripe")

@@ -1,0 +1,75 @@
+"""The background work every process does: finish stored webhook deliveries, send due outbound calls.
+
+``serve`` runs it in a thread beside the API, so a delivery acknowledged just before a crash, or
+one whose first attempt failed, is finished by the next pass of whichever process is up;
+``storeguard integrations worker`` runs the same pass for deployments that keep workers apart.
+Any number of them may run at once: each delivery and message is claimed in the transaction
+that does its work, so it is done exactly once, and a claim dies with a killed process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from storeguard.core.outbox import deliver_due
+from storeguard.integrations.inbox import InboxPass, process_pending
+from storeguard.integrations.shopify.outbound import senders
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class WorkPass:
+    inbox: InboxPass
+    sent: int
+
+    @property
+    def busy(self) -> bool:
+        """Tell whether this pass found work (the next one should then come at once)."""
+        return bool(self.inbox.processed or self.inbox.ignored or self.inbox.failed or self.sent)
+
+
+def run_pass(session: Session) -> WorkPass:
+    """Process due deliveries, then send due outbound platform calls; each one commits itself."""
+    inbox = process_pending(session)
+    sent = deliver_due(session, senders(session), kinds=["shopify"])
+    return WorkPass(inbox=inbox, sent=sent)
+
+
+class BackgroundWork:
+    """Run ``run_pass`` in a daemon thread every ``interval`` seconds until stopped."""
+
+    def __init__(self, session_factory: Callable[[], Session], *, interval: float = 1.0) -> None:
+        self.session_factory = session_factory
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="storeguard-background-work", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the thread to stop after its current item and wait for it."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            busy = False
+            try:
+                with self.session_factory() as session:
+                    busy = run_pass(session).busy
+            except Exception:  # an outage or a bug: logged, and the next pass tries again
+                log.exception("background work pass failed; trying again in %s s", self.interval)
+            if not busy:
+                self._stop.wait(self.interval)
