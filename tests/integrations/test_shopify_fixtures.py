@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,10 +22,33 @@ from tests.integrations.conftest import body_of, shopify_headers
 URL = "/webhooks/shopify/kari-sko.myshopify.com"
 
 
-def _resources(name: str, key: str) -> list[dict]:
+_DECIMAL = re.compile(r"-?\d+\.\d+")
+_MONEY_KEY = re.compile(r"(price|amount|subtotal|tax|discount|discounts|total)(_set)?$|^total_|_price_")
+
+
+def as_numbers(value: Any, key: str = "") -> Any:
+    """Return a payload with its money as JSON numbers (``195.66``), as Shopify also sends it."""
+    if isinstance(value, dict):
+        return {k: as_numbers(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_numbers(v, key) for v in value]
+    if isinstance(value, str) and _MONEY_KEY.search(key) and _DECIMAL.fullmatch(value):
+        return float(value)  # json.dumps writes the shortest text: the same digits
+    return value
+
+
+def _resources(name: str, key: str, money_as: str = "strings") -> list[dict]:
     data = json.loads(shared_fixture("shopify/rest", name).read_text())
     value = data[key] if isinstance(data, dict) else data
-    return value if isinstance(value, list) else [value]
+    resources = value if isinstance(value, list) else [value]
+    return [as_numbers(r) for r in resources] if money_as == "numbers" else resources
+
+
+def test_as_numbers_turns_money_strings_into_the_same_numbers():
+    payload = {"total_price": "598.94", "line_items": [{"price": "199.00", "sku": "1.5"}], "name": "#1001"}
+    assert json.dumps(as_numbers(payload)) == (
+        '{"total_price": 598.94, "line_items": [{"price": 199.0, "sku": "1.5"}], "name": "#1001"}'
+    )
 
 
 def _deliver(client: TestClient, topic: str, payload: dict, webhook_id: str) -> None:
@@ -33,8 +59,9 @@ def _deliver(client: TestClient, topic: str, payload: dict, webhook_id: str) -> 
     assert response.status_code == 200, response.text
 
 
+@pytest.mark.parametrize("money_as", ["strings", "numbers"])
 def test_every_shopify_rest_shape_imports_through_its_topic(
-    client: TestClient, session: Session, shopify_shop: Shop
+    client: TestClient, session: Session, shopify_shop: Shop, money_as: str
 ) -> None:
     shopify_shop.currency = "USD"
     session.commit()
@@ -51,7 +78,7 @@ def test_every_shopify_rest_shape_imports_through_its_topic(
     ]
     n = 0
     for name, key, topic in plan:
-        for resource in _resources(name, key):
+        for resource in _resources(name, key, money_as):
             n += 1
             _deliver(client, topic, resource, f"fx-{n}")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from storeguard.core.clock import ensure_utc
@@ -84,10 +86,28 @@ def money(value: Any, currency: str, what: str) -> int:
         fast = _fast_minor(value, currency)
         if fast is not None:
             return fast
+    if isinstance(value, float):
+        value = exact_decimal(value, what)
     try:
         return to_minor(str(value) if isinstance(value, int) else value, currency, field=what)
     except Invalid as exc:
         raise MappingError(f"{what}: {exc.message}") from None
+
+
+def exact_decimal(number: float, what: str) -> Decimal:
+    """Return the decimal a JSON number was written as (Shopify sends ``195.66`` as well as ``"195.66"``).
+
+    A decimal of at most 15 significant digits survives text -> double -> text unchanged, and
+    ``repr`` gives that shortest text back, so the amount is exactly what was sent. A longer one
+    may not be, and is refused rather than rounded.
+    """
+    if not math.isfinite(number):
+        raise MappingError(f"{what}: {number!r} is not a finite amount")
+    text = repr(number)
+    value = Decimal(text)
+    if len(value.as_tuple().digits) > 15:
+        raise MappingError(f"{what}: {text} has more digits than a JSON number keeps exactly; send it as a string")
+    return value
 
 
 _EXPONENTS: dict[str, int] = {}
