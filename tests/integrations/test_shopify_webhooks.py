@@ -340,12 +340,14 @@ def test_customer_update_webhook_mirrors_the_customer(
     rows = list(session.scalars(select(Customer)))
     assert len(rows) == 1
     session.refresh(rows[0])
-    assert (rows[0].platform_id, rows[0].first_name, rows[0].state, rows[0].tags) == (
+    customer = rows[0]
+    assert (customer.platform_id, customer.first_name, customer.platform_account_state, customer.tags) == (
         str(BIG_CUSTOMER_ID),
         "Kari Anne",
         "disabled",
         ["chargeback"],
     )
+    assert customer.state == "enabled"  # Shopify's state is a fact; only storeguard disables
 
 
 def test_a_malformed_payload_is_kept_as_failed_with_the_reason(

@@ -135,7 +135,7 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "velocity.amount_per_card_7d",
     ):
         assert required in names
-    assert len(names) == 92
+    assert len(names) == 93
     nullable = {f["name"] for f in fact_catalogue() if f["nullable"]}
     assert nullable == {
         "order.shipping_country",
@@ -146,4 +146,5 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "phone.country",
         "ip.address",
         "customer.account_age_days",
+        "customer.platform_account_state",
     }

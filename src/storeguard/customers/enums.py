@@ -4,8 +4,22 @@ from enum import StrEnum
 
 
 class AccountState(StrEnum):
+    """Whether storeguard lets the account buy: only a block that disables the account sets disabled."""
+
     enabled = "enabled"
     disabled = "disabled"
+
+
+class PlatformAccountState(StrEnum):
+    """The account's state on the shop platform, as Shopify reports it; a fact, never a decision.
+
+    ``disabled`` is Shopify's default for a buyer who never made an online account (most guests).
+    """
+
+    enabled = "enabled"
+    disabled = "disabled"
+    invited = "invited"
+    declined = "declined"
 
 
 class IdentifierType(StrEnum):

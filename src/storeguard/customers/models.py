@@ -25,7 +25,13 @@ class Customer(Base):
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
     locale: Mapped[str] = mapped_column(String(10), default="en")
-    state: Mapped[AccountState] = mapped_column(String(20), default=AccountState.enabled)
+    # storeguard's decision (a block that disables the account); no platform update changes it.
+    # Mirror writers insert without it: a new account is enabled until storeguard decides otherwise.
+    state: Mapped[AccountState] = mapped_column(
+        String(20), default=AccountState.enabled, server_default=AccountState.enabled.value
+    )
+    # What the platform says of the account (Shopify: enabled, disabled, invited, declined).
+    platform_account_state: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(Json, default=list)
     # The platform's own updated_at: a mirrored customer is only overwritten by a newer version.

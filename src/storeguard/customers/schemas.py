@@ -33,6 +33,7 @@ class CustomerRead(BaseModel):
     last_name: str
     locale: str
     state: str
+    platform_account_state: str | None = None
     cluster_id: int | None
     created_at: datetime
 

@@ -77,7 +77,7 @@ class MappedCustomer:
     first_name: str = ""
     last_name: str = ""
     locale: str = "en"
-    state: str = "enabled"
+    platform_account_state: str | None = None
     note: str | None = None
     tags: list[str] = field(default_factory=list)
     created_at: datetime | None = None
@@ -158,6 +158,19 @@ class MappedPayment:
     kind: str  # authorization or sale
     amount: int
     gateway: str
+
+
+@dataclass(slots=True)
+class MappedTransaction:
+    """One movement of money the platform reports on an order (order_transactions/create)."""
+
+    platform_id: str
+    order_platform_id: str
+    kind: str  # authorization, capture, sale, void, refund
+    status: str  # success, failure, pending, error
+    amount: int
+    gateway: str
+    reference: str | None
 
 
 @quick_pickle

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
@@ -27,6 +27,7 @@ from storeguard.integrations.mapped import (
     MappedFulfillment,
     MappedOrder,
     MappedRefund,
+    MappedTransaction,
     MappingError,
 )
 from storeguard.integrations.rows import (
@@ -38,6 +39,7 @@ from storeguard.integrations.rows import (
     customer_row,
     order_row,
 )
+from storeguard.orders.enums import TransactionKind
 from storeguard.orders.models import (
     Fulfillment,
     FulfillmentLine,
@@ -162,7 +164,7 @@ def upsert_orders(
         existing.update({pid: (oid, stamp, number) for pid, oid, stamp, number in rows})
 
     new_orders = [o for o in batch if o.platform_id not in existing]
-    # An order number belongs to one order per shop: a second platform order with it is refused.
+    # Orders are the platform's by id; a name used before is kept and flagged, never refused.
     numbers_taken: dict[str, str | None] = {}
     if new_orders:
         rows = session.execute(
@@ -172,12 +174,10 @@ def upsert_orders(
         )
         numbers_taken.update({k: v for k, v in rows})
     accepted_new: list[MappedOrder] = []
+    repeated: list[str] = []
     for o in new_orders:
         if o.number in numbers_taken:
-            result.failed.append(
-                (index_of[o.platform_id], f"order number {o.number} is already used by another order")
-            )
-            continue
+            repeated.append(o.platform_id)
         numbers_taken[o.number] = o.platform_id
         accepted_new.append(o)
 
@@ -206,6 +206,13 @@ def upsert_orders(
             result.order_ids[pid] = oid
             result.created_ids.add(oid)
         result.created = len(accepted_new)
+        if repeated:
+            session.execute(
+                update(Order)
+                .where(Order.id.in_([result.order_ids[pid] for pid in repeated]))
+                .values(number_repeated=True)
+                .execution_options(synchronize_session=False)
+            )
     if changed:
         updates = []
         for o in changed:
@@ -383,6 +390,33 @@ def recount_lines(session: Session, order_id: int) -> None:
         line.restocked_quantity = restocked.get(line.id, 0)
         line.fulfilled_quantity = fulfilled.get(line.id, 0)
     session.flush()
+
+
+def record_payment_transaction(session: Session, order_id: int, t: MappedTransaction) -> bool:
+    """Apply a reported transaction to the order's mirrored payment; return whether it changed it.
+
+    The mirror keeps an order's payment as one transaction, its amounts as the order reports
+    them. A transaction adds what only it carries: the gateway and its authorization reference
+    (how a later dispute finds its order), and a capture turns an authorization into money taken.
+    A refund's transaction comes with its refund, and a failed one moved no money: neither
+    changes anything here, and a repeated delivery changes nothing more.
+    """
+    if t.status != "success" or t.kind not in {"authorization", "sale", "capture"}:
+        return False
+    payment = session.scalar(
+        select(Transaction)
+        .where(Transaction.order_id == order_id, Transaction.platform_id.like("payment:%"))
+        .with_for_update()
+    )
+    if payment is None:
+        return False
+    before = (payment.gateway, payment.gateway_reference, payment.kind)
+    payment.gateway = t.gateway
+    payment.gateway_reference = t.reference or payment.gateway_reference
+    if t.kind in {"sale", "capture"}:
+        payment.kind = TransactionKind.sale
+    session.flush()
+    return before != (payment.gateway, payment.gateway_reference, payment.kind)
 
 
 def find_order(session: Session, shop_id: int, order_platform_id: str) -> Order | None:

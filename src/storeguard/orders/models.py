@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storeguard.core.clock import now
@@ -32,6 +32,9 @@ class Order(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     number: Mapped[str] = mapped_column(String(50))
+    # A platform may give two of its orders the same name (Shopify's "#1002" is a label, its id is
+    # the key): both are kept, and the later one says so instead of being refused and lost.
+    number_repeated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     platform_id: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[OrderSource] = mapped_column(String(20), default=OrderSource.api)
     currency: Mapped[str] = mapped_column(String(3))
@@ -84,7 +87,7 @@ class Order(Base):
     )
 
     __table_args__ = (
-        UniqueConstraint("shop_id", "number"),
+        Index("ix_orders_shop_number", "shop_id", "number"),
         Index("ix_orders_shop_platform", "shop_id", "platform_id"),
         # A backtest reads a shop's orders in time order with the columns of the customer's history:
         # covering them keeps a million-order scan sequential instead of a million row lookups.

@@ -347,6 +347,9 @@ class OrderSummary(_Out):
     shop_id: int
     customer_id: int | None
     number: str
+    number_repeated: bool = Field(
+        default=False, description="Another order of the shop already had this number (a platform name)."
+    )
     currency: str
     total: int
     status: OrderStatus

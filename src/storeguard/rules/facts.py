@@ -88,7 +88,18 @@ _CUSTOMER = [
         False,
     ),
     ("customer.account_age_days", N, "Days since the customer's account was created.", True),
-    ("customer.is_disabled", B, "The customer's account is disabled.", False),
+    (
+        "customer.is_disabled",
+        B,
+        "storeguard disabled the account (a block with disable_account); the platform's state never sets it.",
+        False,
+    ),
+    (
+        "customer.platform_account_state",
+        S,
+        "The account's state on the platform: enabled, disabled (Shopify's default for guests), invited, declined.",
+        True,
+    ),
     ("linked.customers", INT, "Other customers linked to this one by a shared identity.", False),
     ("linked.blocked_customers", INT, "Linked customers that are blocked.", False),
 ]

@@ -30,6 +30,7 @@ class FactContext:
     segment: str = "neutral"
     customer_created_at: datetime | None = None
     customer_disabled: bool = False
+    platform_account_state: str | None = None
     linked_customers: int = 0
     linked_blocked_customers: int = 0
     velocity: VelocityCounts = field(default_factory=VelocityCounts)
@@ -143,6 +144,7 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
         "customer.segment": ctx.segment,
         "customer.account_age_days": round(max(age, 0.0), 3) if age is not None else None,
         "customer.is_disabled": ctx.customer_disabled,
+        "customer.platform_account_state": ctx.platform_account_state,
         "linked.customers": ctx.linked_customers,
         "linked.blocked_customers": ctx.linked_blocked_customers,
     }

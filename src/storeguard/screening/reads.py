@@ -192,6 +192,7 @@ class History:
     created_at: datetime | None
     state: str | None
     address_customers: int
+    platform_account_state: str | None = None
 
 
 def _history_statement(known: bool, address: bool, as_of: bool = False) -> Select[Any]:
@@ -208,6 +209,7 @@ def _history_statement(known: bool, address: bool, as_of: bool = False) -> Selec
         cols += [
             select(Customer.created_at).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
             select(Customer.state).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
+            select(Customer.platform_account_state).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
         ]
     if address:
         shared = select(func.count(distinct(Identifier.customer_id))).where(
@@ -256,12 +258,12 @@ def history(
     row = list(_HISTORY.one(session, params, (known, address is not None, as_of)))
     if known:
         result.metrics = metrics_from_row(row[:8])
-        created, state = row[8], row[9]
+        created, state, result.platform_account_state = row[8], row[9], row[10]
         if isinstance(created, str):
             created = datetime.fromisoformat(created)
         result.created_at = ensure_utc(created) if created else None
         result.state = state
-        row = row[10:]
+        row = row[11:]
     if address is not None:
         result.address_customers = int(row.pop(0) or 0)
     return result

@@ -39,7 +39,14 @@ from storeguard.integrations.mapped import (
     MappedRefundLine,
     MappingError,
 )
-from storeguard.integrations.shopify.mapping import CANCEL_REASONS, FINANCIAL, money, tags, timestamp
+from storeguard.integrations.shopify.mapping import (
+    CANCEL_REASONS,
+    FINANCIAL,
+    PLATFORM_STATES,
+    money,
+    tags,
+    timestamp,
+)
 
 ADDRESS = (
     "first_name",
@@ -144,9 +151,10 @@ def customer_items(path: Path) -> Iterator[Item]:
     """Map customer rows."""
     for row_no, row, offset in _rows(path, None):
         try:
-            state = row.get("state", "enabled").lower() or "enabled"
-            if state not in {"enabled", "disabled"}:
-                raise MappingError(f"state {state!r} is not enabled or disabled")
+            # The platform's account state, kept as a fact apart from storeguard's own decision.
+            state = (row.get("state") or "").lower() or None
+            if state is not None and state not in PLATFORM_STATES:
+                raise MappingError(f"state {state!r} is not one of {', '.join(sorted(PLATFORM_STATES))}")
             yield Item(
                 row_no,
                 MappedCustomer(
@@ -155,7 +163,7 @@ def customer_items(path: Path) -> Iterator[Item]:
                     phone=row.get("phone") or None,
                     first_name=row.get("first_name", "")[:100],
                     last_name=row.get("last_name", "")[:100],
-                    state=state,
+                    platform_account_state=state,
                     note=row.get("note") or None,
                     tags=tags(row.get("tags")),
                     created_at=timestamp(row.get("created_at")),

@@ -18,12 +18,14 @@ from storeguard.integrations.shopify.mapping import (
     map_fulfillment,
     map_order,
     map_refund,
+    map_transaction,
     platform_id,
 )
 from storeguard.integrations.store import (
     apply_fulfillments,
     apply_refunds,
     find_order,
+    record_payment_transaction,
     upsert_customers,
     upsert_orders,
 )
@@ -36,7 +38,14 @@ ORDER_TOPICS = frozenset(
 FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
 CUSTOMER_TOPICS = frozenset({"customers/create", "customers/update"})
 DISPUTE_TOPICS = frozenset({"disputes/create", "disputes/update"})
-TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | CUSTOMER_TOPICS | DISPUTE_TOPICS | {"refunds/create"}
+TRANSACTION_TOPIC = "order_transactions/create"
+TOPICS = (
+    ORDER_TOPICS
+    | FULFILLMENT_TOPICS
+    | CUSTOMER_TOPICS
+    | DISPUTE_TOPICS
+    | {"refunds/create", TRANSACTION_TOPIC}
+)
 
 
 def ingest_order(session: Session, shop: Shop, payload: dict[str, Any]) -> tuple[Order, bool]:
@@ -87,6 +96,12 @@ def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
         return DeliveryStatus.processed
     if topic in CUSTOMER_TOPICS:
         upsert_customers(session, shop, [map_customer(payload)], overwrite_equal=True)
+        return DeliveryStatus.processed
+    if topic == TRANSACTION_TOPIC:
+        order = _require_order(
+            session, shop, platform_id(payload.get("order_id"), "transaction order_id"), "a transaction"
+        )
+        record_payment_transaction(session, order.id, map_transaction(payload, order.currency))
         return DeliveryStatus.processed
     mapped = map_dispute(payload)
     order = find_order(session, shop.id, mapped.order_platform_id) if mapped.order_platform_id else None

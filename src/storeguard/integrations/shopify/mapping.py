@@ -10,6 +10,7 @@ from typing import Any
 from storeguard.core.clock import ensure_utc
 from storeguard.core.errors import Invalid
 from storeguard.core.money import exponent, to_minor, validate_currency
+from storeguard.customers.enums import PlatformAccountState
 from storeguard.integrations.dispute_reasons import stripe_reason
 from storeguard.integrations.mapped import (
     MappedCustomer,
@@ -21,6 +22,7 @@ from storeguard.integrations.mapped import (
     MappedRefund,
     MappedRefundLine,
     MappedRefundTransaction,
+    MappedTransaction,
     MappingError,
 )
 
@@ -106,7 +108,9 @@ def exact_decimal(number: float, what: str) -> Decimal:
     text = repr(number)
     value = Decimal(text)
     if len(value.as_tuple().digits) > 15:
-        raise MappingError(f"{what}: {text} has more digits than a JSON number keeps exactly; send it as a string")
+        raise MappingError(
+            f"{what}: {text} has more digits than a JSON number keeps exactly; send it as a string"
+        )
     return value
 
 
@@ -180,11 +184,14 @@ def tags(value: Any) -> list[str]:
     return [t.strip() for t in str(value).split(",") if t.strip()]
 
 
+PLATFORM_STATES = frozenset(str(s) for s in PlatformAccountState)
+
+
 def map_customer(data: dict[str, Any]) -> MappedCustomer:
     """Map a Shopify customer."""
     if not isinstance(data, dict):
         raise MappingError("customer is not an object")
-    state = str(data.get("state") or "enabled").lower()
+    state = str(data.get("state") or "").lower()
     return MappedCustomer(
         platform_id=platform_id(data.get("id"), "customer id"),
         email=_text(data.get("email")),
@@ -192,7 +199,7 @@ def map_customer(data: dict[str, Any]) -> MappedCustomer:
         first_name=(_text(data.get("first_name")) or "")[:100],
         last_name=(_text(data.get("last_name")) or "")[:100],
         locale=(_text(data.get("locale")) or "en")[:10],
-        state="disabled" if state == "disabled" else "enabled",
+        platform_account_state=state if state in PLATFORM_STATES else None,
         note=_text(data.get("note")),
         tags=tags(data.get("tags")),
         created_at=timestamp(data.get("created_at"), "customer created_at"),
@@ -304,6 +311,22 @@ def map_refund(data: dict[str, Any], currency: str, order_platform_id: str | Non
         created_at=timestamp(data.get("created_at"), "refund created_at"),
         lines=lines,
         transactions=transactions,
+    )
+
+
+def map_transaction(data: dict[str, Any], currency: str) -> MappedTransaction:
+    """Map a Shopify order transaction; its amount is in its own currency, else the order's."""
+    if not isinstance(data, dict):
+        raise MappingError("transaction is not an object")
+    currency = known_currency(str(data.get("currency") or currency))
+    return MappedTransaction(
+        platform_id=platform_id(data.get("id"), "transaction id"),
+        order_platform_id=platform_id(data.get("order_id"), "transaction order_id"),
+        kind=str(data.get("kind") or "").lower(),
+        status=str(data.get("status") or "success").lower(),
+        amount=money(data.get("amount"), currency, "transaction amount"),
+        gateway=str(data.get("gateway") or "shopify")[:50],
+        reference=_text(data.get("authorization")),
     )
 
 
