@@ -90,7 +90,40 @@ def test_post_screen_missing_fields_answers_422_naming_them(
     assert _counts(session) == before
 
 
-def test_post_screen_unknown_sku_answers_422_naming_the_line(
+def test_post_screen_an_sku_the_catalogue_lacks_is_screened_as_given_and_named(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    answer = client.post(
+        "/v1/screen",
+        headers=owner_headers,
+        json={
+            "shop_id": store.shop.id,
+            "lines": [{"sku": "NEW-DROP", "title": "Drop hoodie", "quantity": 2, "unit_price": 79900}],
+        },
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["decision"] == "allow"
+    unknown = [r for r in body["reasons"] if r["code"] == "unknown_product"]
+    assert unknown == [
+        {
+            "code": "unknown_product",
+            "message": "Drop hoodie (NEW-DROP) is not in the catalogue yet; it was screened at the price "
+            f"given (799.00 {store.shop.currency}), without the product's category, tags or high-value "
+            "and limited-edition flags.",
+            "source": "catalogue",
+            "action": None,
+            "weight": 0,
+            "ref": {"type": "line", "sku": "NEW-DROP"},
+            "decisive": False,
+            "lines": [{"index": 0, "sku": "NEW-DROP", "title": "Drop hoodie", "quantity": 2}],
+            "path": None,
+        }
+    ]
+
+
+def test_post_screen_an_unknown_sku_without_a_price_counts_it_as_zero_and_says_so(
     session: Session, client: TestClient, owner_headers: dict[str, str]
 ) -> None:
     store = make_store(session)
@@ -99,8 +132,9 @@ def test_post_screen_unknown_sku_answers_422_naming_the_line(
         headers=owner_headers,
         json={"shop_id": store.shop.id, "lines": [{"sku": "NOPE", "quantity": 1}]},
     )
-    assert answer.status_code == 422
-    assert (answer.json()["code"], answer.json()["field"]) == ("unknown_product", "lines.0.sku")
+    assert answer.status_code == 200
+    reason = next(r for r in answer.json()["reasons"] if r["code"] == "unknown_product")
+    assert reason["message"].startswith("NOPE (NOPE) is not in the catalogue yet; it was screened at 0, since no price")
 
 
 def test_post_orders_block_answers_409_with_the_decision_and_stores_nothing(

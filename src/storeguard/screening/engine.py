@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storeguard.core.money import to_decimal_str
 from storeguard.core.prepared import Driver, driver
 from storeguard.customers.disposable import is_disposable
 from storeguard.customers.identifiers import IdentifierFact, identifiers_of_order, order_match_keys
@@ -155,6 +156,7 @@ def screen(
         segment=segment,
         customer_created_at=history.created_at,
         customer_disabled=history.state == "disabled",
+        platform_account_state=history.platform_account_state,
         linked_customers=lists.linked_customers,
         linked_blocked_customers=len(blocked_links),
         velocity=counts,
@@ -165,7 +167,7 @@ def screen(
     )
     facts = build_facts(inp, ctx)
     first_amount = shop.amount(("signals", "first_order_high_value", "amount"), inp.currency)
-    reasons = list_reasons
+    reasons = list_reasons + _catalogue_reasons(inp, shop.currency)
     reasons += evaluate_signals(
         facts,
         settings,
@@ -226,6 +228,30 @@ def _list_reasons(
             )
         )
     return reasons, blocked_self, list(blocked_links.values())
+
+
+def _catalogue_reasons(inp: OrderInput, currency: str) -> list[Reason]:
+    """Name each line the catalogue does not have: it was screened as the checkout described it."""
+    out = []
+    for line in inp.lines:
+        if line.in_catalogue:
+            continue
+        price = (
+            f"at the price given ({to_decimal_str(line.unit_price, inp.currency)} {inp.currency})"
+            if line.unit_price
+            else "at 0, since no price was given"
+        )
+        out.append(
+            Reason(
+                code="unknown_product",
+                source=ReasonSource.catalogue,
+                ref={"type": "line", "sku": line.sku},
+                message=f"{line.title} ({line.sku}) is not in the catalogue yet; it was screened {price}, "
+                "without the product's category, tags or high-value and limited-edition flags.",
+                lines=[line.ref()],
+            )
+        )
+    return out
 
 
 def _source(m: Match) -> ReasonSource:

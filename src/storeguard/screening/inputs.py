@@ -34,6 +34,8 @@ class LineInput:
     high_value: bool = False
     limited_edition: bool = False
     line_item_id: int | None = None
+    # False for a line whose product the catalogue does not have yet (screened as given).
+    in_catalogue: bool = True
 
     def ref(self) -> dict[str, Any]:
         """Return how a reason names this line."""
@@ -194,9 +196,22 @@ def resolve_lines(
     for i, line in enumerate(lines):
         product = by_id.get(line.product_id) if line.product_id is not None else by_sku.get(line.sku)
         if product is None:
-            what = f"product {line.product_id}" if line.product_id is not None else f"sku {line.sku!r}"
-            field_name = "product_id" if line.product_id is not None else "sku"
-            raise Invalid("unknown_product", f"shop {shop.id} has no {what}", field=f"lines.{i}.{field_name}")
+            # The catalogue can lag the shop (a product added minutes ago): checkout is screened
+            # with what the line says, and a reason names the line, rather than refused.
+            sku = line.sku or (f"product {line.product_id}" if line.product_id is not None else "")
+            out.append(
+                LineInput(
+                    index=i,
+                    product_id=None,
+                    sku=sku,
+                    title=line.title or sku,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price or 0,
+                    variant=dict(line.variant or {}),
+                    in_catalogue=False,
+                )
+            )
+            continue
         if line.unit_price is not None:
             price = line.unit_price
         elif currency == shop.currency:
