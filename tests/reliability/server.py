@@ -67,19 +67,22 @@ def start_serve(
         "STOREGUARD_DATA_DIR": str(data_dir),
         **(env or {}),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "storeguard", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    # The server's log goes to a file: a pipe nobody reads fills up and stalls the server.
+    log = data_dir / f"serve-{port}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "storeguard", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+            env=environment,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base)
     except TimeoutError:
         process.kill()
-        raise RuntimeError(process.stderr.read().decode()[-3000:]) from None
+        raise RuntimeError(log.read_text()[-3000:]) from None
     return process, base
 
 
