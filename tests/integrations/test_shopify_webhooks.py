@@ -184,11 +184,11 @@ def test_a_crash_after_the_acknowledgement_loses_nothing(
 def test_unknown_topics_are_stored_and_ignored(
     client: TestClient, session: Session, shopify_shop: Shop
 ) -> None:
-    response = _post(client, {"id": 1, "title": "Hat"}, topic="products/create")
+    response = _post(client, {"id": 1, "title": "Hat"}, topic="collections/create")
     assert response.status_code == 200
     delivery = session.scalar(select(WebhookDelivery))
     assert delivery is not None
-    assert (delivery.status, delivery.topic, delivery.error) == ("ignored", "products/create", None)
+    assert (delivery.status, delivery.topic, delivery.error) == ("ignored", "collections/create", None)
 
 
 def test_an_older_update_never_overwrites_a_newer_one(

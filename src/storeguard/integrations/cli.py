@@ -160,6 +160,42 @@ def register(app: typer.Typer) -> None:
         """Import Shopify orders (with customers, lines, refunds); safe to re-run, resumes if interrupted."""
         _run("shopify", file, shop, None, batch_size)
 
+    @importer.command("shopify-products")
+    def import_shopify_products(
+        file: Path = typer.Argument(
+            ...,
+            help="Shopify's products CSV export, or JSON lines of product objects.",
+            exists=True,
+            dir_okay=False,
+        ),
+        shop: str = typer.Option(..., "--shop", help="The shop's domain."),
+    ) -> None:
+        """Load a shop's catalogue (one product per variant SKU, flags by the catalogue mapping); safe to re-run."""
+        from rich.progress import Progress
+
+        from storeguard.cli import cli_session, console, err_console
+        from storeguard.integrations.catalogue import import_products
+        from storeguard.integrations.service import shop_by_domain
+
+        with cli_session() as session, Progress(console=console, transient=True) as progress:
+            task = progress.add_task("products", total=None)
+            report = import_products(
+                session,
+                shop_by_domain(session, shop),
+                file,
+                actor=CLI,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+        r = report.result
+        console.print(
+            f"{report.products} products read: {r.created} variants created, {r.updated} updated, "
+            f"{r.unchanged} unchanged; {len(report.failed)} skipped"
+        )
+        for row, why in report.failed[:20]:
+            err_console.print(f"[red]row {row}[/red] {why}")
+        if report.failed:
+            raise typer.Exit(1)
+
     def _run_blocklist(file: Path, shop: str, note: str | None) -> None:
         from storeguard.cli import cli_session, console, err_console
         from storeguard.integrations.imports.service import import_blocklist

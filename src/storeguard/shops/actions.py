@@ -176,3 +176,46 @@ def update_product(session: Session, *, product_id: int, data: ProductUpdate, ac
         after=changes,
     )
     return product
+
+
+def set_catalogue_mapping(
+    session: Session, *, shop_id: int, mapping: dict[str, list[str]], actor: Actor
+) -> dict[str, list[str]]:
+    """Change which platform tags and types mark products high-value or limited-edition, and re-flag them."""
+    shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    if shop is None:
+        raise NotFound(ShopError.shop_not_found, f"no shop {shop_id}")
+    before = policy.catalogue_mapping(shop.settings)
+    after = {**before, **policy.clean_catalogue_mapping(mapping)}
+    shop.settings = {**(shop.settings or {}), "catalogue": after}
+    reflagged = reflag_mirrored_products(session, shop)
+    record_event(
+        session,
+        actor=actor,
+        action="shop.catalogue_mapping_changed",
+        subject_type="shop",
+        subject_id=shop.id,
+        before=before,
+        after=after,
+        data={"products_reflagged": reflagged},
+    )
+    return after
+
+
+def reflag_mirrored_products(session: Session, shop: Shop) -> int:
+    """Set the flags of the shop's platform products from the mapping; return how many changed.
+
+    Products typed in by hand keep the flags a person gave them: only mirrored ones follow the mapping.
+    """
+    mapping = policy.catalogue_mapping(shop.settings)
+    changed = 0
+    products = session.scalars(
+        select(Product).where(Product.shop_id == shop.id, Product.platform_id.is_not(None)).with_for_update()
+    )
+    for product in products:
+        flags = policy.catalogue_flags(product.tags or [], product.category or "", mapping)
+        if (product.high_value, product.limited_edition) != flags:
+            product.high_value, product.limited_edition = flags
+            changed += 1
+    session.flush()
+    return changed

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, status
 
 from storeguard.core.api import Admin, Page, PagingDep, SessionDep, Viewer
 from storeguard.core.schemas import Id
-from storeguard.shops import actions, service
+from storeguard.shops import actions, policy, service
 from storeguard.shops.schemas import (
+    CatalogueMapping,
+    CatalogueMappingIn,
     ProductCreate,
     ProductFilter,
     ProductRead,
@@ -41,6 +43,34 @@ def create_shop(body: ShopCreate, session: SessionDep, actor: Admin) -> ShopRead
     shop = actions.create_shop(session, data=body, actor=actor)
     session.commit()
     return ShopRead.model_validate(shop)
+
+
+@router.get(
+    "/shops/{shop_id}/catalogue-mapping",
+    response_model=CatalogueMapping,
+    tags=["shops"],
+    name="shops.catalogue_mapping",
+)
+def get_catalogue_mapping(shop_id: Id, session: SessionDep, _actor: Viewer) -> CatalogueMapping:
+    """Which platform tags and product types mark products high-value or limited-edition."""
+    return CatalogueMapping(**policy.catalogue_mapping(service.get_shop(session, shop_id).settings))
+
+
+@router.put(
+    "/shops/{shop_id}/catalogue-mapping",
+    response_model=CatalogueMapping,
+    tags=["shops"],
+    name="shops.set_catalogue_mapping",
+)
+def put_catalogue_mapping(
+    shop_id: Id, body: CatalogueMappingIn, session: SessionDep, actor: Admin
+) -> CatalogueMapping:
+    """Change the mapping; the shop's mirrored products are flagged again by it."""
+    mapping = actions.set_catalogue_mapping(
+        session, shop_id=shop_id, mapping=body.model_dump(exclude_none=True), actor=actor
+    )
+    session.commit()
+    return CatalogueMapping(**mapping)
 
 
 @router.get("/shops/{shop_id}", response_model=ShopRead, tags=["shops"], name="shops.detail")

@@ -63,6 +63,47 @@ def list_shops(
     console.print(table)
 
 
+@shops_app.command("catalogue-mapping")
+def catalogue_mapping(
+    shop: str = typer.Argument(..., help="The shop's domain."),
+    high_value_tag: list[str] | None = typer.Option(
+        None, help="A platform tag that marks high value (repeat)."
+    ),
+    limited_edition_tag: list[str] | None = typer.Option(
+        None, help="A tag that marks limited edition (repeat)."
+    ),
+    high_value_type: list[str] | None = typer.Option(
+        None, help="A product type that marks high value (repeat)."
+    ),
+    limited_edition_type: list[str] | None = typer.Option(
+        None, help="A product type that marks limited edition."
+    ),
+) -> None:
+    """Show, or change, which platform tags and product types flag products; mirrored products follow."""
+    from storeguard.cli import cli_session, console
+    from storeguard.integrations.service import shop_by_domain
+    from storeguard.shops.actions import set_catalogue_mapping
+    from storeguard.shops.policy import catalogue_mapping as current
+
+    given = {
+        "high_value_tags": high_value_tag,
+        "limited_edition_tags": limited_edition_tag,
+        "high_value_types": high_value_type,
+        "limited_edition_types": limited_edition_type,
+    }
+    with cli_session() as session:
+        found = shop_by_domain(session, shop)
+        changes = {k: v for k, v in given.items() if v}
+        mapping = (
+            set_catalogue_mapping(session, shop_id=found.id, mapping=changes, actor=CLI)
+            if changes
+            else current(found.settings)
+        )
+        session.commit()
+    for key, values in mapping.items():
+        console.print(f"{key.replace('_', ' ')}: {', '.join(values) or '-'}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``storeguard shops`` to the root app."""
     app.add_typer(shops_app, name="shops")

@@ -17,3 +17,4 @@ class ShopError(StrEnum):
     invalid_price = "invalid_price"
     invalid_stock = "invalid_stock"
     invalid_options = "invalid_options"
+    invalid_catalogue_mapping = "invalid_catalogue_mapping"

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storeguard.core.audit import register_subject_shop
 from storeguard.core.clock import now
 from storeguard.core.db import Base, BigId, Json, UTCDateTime
 from storeguard.shops.enums import Platform
@@ -48,3 +49,6 @@ class Product(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (UniqueConstraint("shop_id", "sku"),)
+
+
+register_subject_shop("product", Product)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import idna
 from babel import Locale
@@ -108,3 +109,40 @@ def clean_options(options: dict[str, list[str]]) -> dict[str, list[str]]:
             )
         cleaned[key] = list(dict.fromkeys(vals))
     return cleaned
+
+
+# Which platform tags and product types mark a product high-value or limited-edition: the
+# merchant's mapping, kept in the shop's settings; these are the defaults.
+DEFAULT_CATALOGUE_MAPPING: dict[str, list[str]] = {
+    "high_value_tags": ["high-value"],
+    "limited_edition_tags": ["limited-edition"],
+    "high_value_types": [],
+    "limited_edition_types": [],
+}
+
+
+def catalogue_mapping(settings: dict[str, Any] | None) -> dict[str, list[str]]:
+    """Return the shop's catalogue mapping, with the defaults for what it does not set."""
+    mine = (settings or {}).get("catalogue") or {}
+    return {key: list(mine.get(key, default)) for key, default in DEFAULT_CATALOGUE_MAPPING.items()}
+
+
+def clean_catalogue_mapping(mapping: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Return a mapping with each list stripped, lowercased and without blanks; refuse unknown keys."""
+    unknown = sorted(set(mapping) - set(DEFAULT_CATALOGUE_MAPPING))
+    if unknown:
+        raise Invalid(
+            ShopError.invalid_catalogue_mapping,
+            f"unknown mapping {', '.join(unknown)}; use {', '.join(DEFAULT_CATALOGUE_MAPPING)}",
+            field=unknown[0],
+        )
+    return {key: sorted({v.strip().lower() for v in values if v.strip()}) for key, values in mapping.items()}
+
+
+def catalogue_flags(tags: list[str], product_type: str, mapping: dict[str, list[str]]) -> tuple[bool, bool]:
+    """Return (high_value, limited_edition) for a platform product's tags and type, by the mapping."""
+    tagged = {t.strip().lower() for t in tags}
+    kind = product_type.strip().lower()
+    high = bool(tagged & set(mapping["high_value_tags"])) or kind in mapping["high_value_types"]
+    limited = bool(tagged & set(mapping["limited_edition_tags"])) or kind in mapping["limited_edition_types"]
+    return high, limited

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,3 +84,25 @@ class ProductFilter(BaseModel):
     tag: str | None = None
     high_value: bool | None = None
     limited_edition: bool | None = None
+
+
+class CatalogueMapping(BaseModel):
+    """Which platform tags and product types flag a product (matched without regard to case)."""
+
+    high_value_tags: list[str]
+    limited_edition_tags: list[str]
+    high_value_types: list[str]
+    limited_edition_types: list[str]
+
+
+class CatalogueMappingIn(InputModel):
+    """The lists to change; a list left out stays as it is."""
+
+    high_value_tags: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+    limited_edition_tags: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None, max_length=50
+    )
+    high_value_types: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+    limited_edition_types: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None, max_length=50
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storeguard.integrations import hooks
+from storeguard.integrations.catalogue import archive_product, mirror_products
 from storeguard.integrations.disputes_store import record_dispute_event
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.inbox import NotReady
@@ -21,6 +22,7 @@ from storeguard.integrations.shopify.mapping import (
     map_transaction,
     platform_id,
 )
+from storeguard.integrations.shopify.products import map_product
 from storeguard.integrations.store import (
     apply_fulfillments,
     apply_refunds,
@@ -39,12 +41,15 @@ FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
 CUSTOMER_TOPICS = frozenset({"customers/create", "customers/update"})
 DISPUTE_TOPICS = frozenset({"disputes/create", "disputes/update"})
 TRANSACTION_TOPIC = "order_transactions/create"
+PRODUCT_TOPICS = frozenset({"products/create", "products/update"})
+PRODUCT_DELETE_TOPIC = "products/delete"
 TOPICS = (
     ORDER_TOPICS
     | FULFILLMENT_TOPICS
     | CUSTOMER_TOPICS
     | DISPUTE_TOPICS
-    | {"refunds/create", TRANSACTION_TOPIC}
+    | PRODUCT_TOPICS
+    | {"refunds/create", TRANSACTION_TOPIC, PRODUCT_DELETE_TOPIC}
 )
 
 
@@ -96,6 +101,14 @@ def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
         return DeliveryStatus.processed
     if topic in CUSTOMER_TOPICS:
         upsert_customers(session, shop, [map_customer(payload)], overwrite_equal=True)
+        return DeliveryStatus.processed
+    if topic in PRODUCT_TOPICS:
+        mirror_products(session, shop, map_product(payload, shop.currency), actor=hooks.SHOPIFY_WEBHOOK)
+        return DeliveryStatus.processed
+    if topic == PRODUCT_DELETE_TOPIC:
+        archive_product(
+            session, shop, platform_id(payload.get("id"), "product id"), actor=hooks.SHOPIFY_WEBHOOK
+        )
         return DeliveryStatus.processed
     if topic == TRANSACTION_TOPIC:
         order = _require_order(
