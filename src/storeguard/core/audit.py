@@ -1,15 +1,92 @@
-"""Recording and reading the append-only audit log."""
+"""Recording, reading and verifying the append-only, hash-chained audit log.
+
+Every event joins a chain (its shop's, or "global"): its hash covers its own content and the hash
+of the event before it, so changing or deleting a stored event breaks every hash after it, and
+``verify_chains`` names the first broken one. Appending locks the chain's head row, so two
+transactions never append to the same place.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.clock import now
-from storeguard.core.models import AuditEvent
+from storeguard.core.models import AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+GLOBAL_CHAIN = "global"
+
+# subject type -> how to find the shop of a subject (domains register theirs: core imports none).
+_SHOP_OF: dict[str, Callable[[Session, str], int | None]] = {
+    "shop": lambda _session, subject_id: int(subject_id) if subject_id.isdigit() else None
+}
+
+
+def register_subject_shop(subject_type: str, model: type, attribute: str = "shop_id") -> None:
+    """Tell the audit log how to find the shop of a subject type (a model with a ``shop_id``)."""
+
+    def shop_of(session: Session, subject_id: str) -> int | None:
+        row = session.get(model, int(subject_id)) if subject_id.isdigit() else None
+        return getattr(row, attribute, None) if row is not None else None
+
+    _SHOP_OF[subject_type] = shop_of
+
+
+def chain_of(session: Session, subject_type: str, subject_id: str, shop_id: int | None) -> str:
+    """Return the chain an event joins: its shop's, or the global one."""
+    if shop_id is None and (find := _SHOP_OF.get(subject_type)) is not None:
+        shop_id = find(session, subject_id)
+    return f"shop:{shop_id}" if shop_id is not None else GLOBAL_CHAIN
+
+
+def event_hash(event: AuditEvent, prev_hash: str) -> str:
+    """Return the SHA-256 of an event's content and the hash before it, over canonical JSON."""
+    content = {
+        "chain": event.chain,
+        "seq": event.seq,
+        "prev": prev_hash,
+        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "reason": event.reason,
+        "before": event.before,
+        "after": event.after,
+        "data": event.data,
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _as_stored(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Hash what the database will give back (JSON), not the Python objects handed in.
+    return None if value is None else json.loads(json.dumps(value, default=str))
+
+
+def _lock_head(session: Session, chain: str) -> AuditChainHead:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(AuditChainHead)
+        .values(chain=chain, seq=0, hash=GENESIS)
+        .on_conflict_do_nothing(index_elements=["chain"])
+    )
+    return session.execute(
+        select(AuditChainHead)
+        .where(AuditChainHead.chain == chain)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def record_event(
@@ -23,19 +100,28 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    shop_id: int | None = None,
 ) -> AuditEvent:
-    """Append one audit event (``order.cancelled``) and flush it with the change it describes."""
+    """Append one audit event (``order.cancelled``) to its chain and flush it with the change it describes."""
+    subject = str(subject_id)
+    chain = chain_of(session, subject_type, subject, shop_id)
+    head = _lock_head(session, chain)
     entry = AuditEvent(
         at=now(),
         actor=str(actor),
         action=action,
         subject_type=subject_type,
-        subject_id=str(subject_id),
+        subject_id=subject,
         reason=reason,
-        before=before,
-        after=after,
-        data=data,
+        before=_as_stored(before),
+        after=_as_stored(after),
+        data=_as_stored(data),
+        chain=chain,
+        seq=head.seq + 1,
+        prev_hash=head.hash,
     )
+    entry.hash = event_hash(entry, head.hash)
+    head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)
     session.flush()
     return entry
@@ -49,3 +135,68 @@ def events_for(session: Session, subject_type: str, subject_id: int | str) -> li
         .order_by(AuditEvent.id)
     )
     return list(session.scalars(stmt))
+
+
+@dataclass(slots=True)
+class ChainReport:
+    """One chain as verified: how many events were checked and the first break, if any."""
+
+    chain: str
+    events: int
+    broken_event_id: int | None = None
+    broken_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def whole(self) -> bool:
+        """Tell whether every event of the chain verified."""
+        return self.problem is None
+
+
+def verify_chains(session: Session, *, shop_id: int | None = None, batch: int = 5000) -> list[ChainReport]:
+    """Recompute every chain (or one shop's) and report the first broken event of each."""
+    heads = {h.chain: h for h in session.scalars(select(AuditChainHead))}
+    chains = sorted(heads) if shop_id is None else [f"shop:{shop_id}"]
+    return [_verify(session, chain, heads.get(chain), batch) for chain in chains]
+
+
+def _events(session: Session, chain: str, batch: int) -> Iterator[AuditEvent]:
+    after = 0
+    while True:
+        rows = list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.chain == chain, AuditEvent.seq > after)
+                .order_by(AuditEvent.seq)
+                .limit(batch)
+            )
+        )
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1].seq or after
+
+
+def _verify(session: Session, chain: str, head: AuditChainHead | None, batch: int) -> ChainReport:
+    report = ChainReport(chain=chain, events=0)
+    expected_seq, prev = 1, GENESIS
+    for event in _events(session, chain, batch):
+        report.events += 1
+        problem = None
+        if event.seq != expected_seq:
+            problem = f"events {expected_seq} to {event.seq - 1} of the chain are missing (deleted)"
+        elif event.prev_hash != prev:
+            problem = "it does not follow the event before it (reordered or replaced)"
+        elif event_hash(event, prev) != event.hash:
+            problem = "its content was changed after it was recorded"
+        if problem is not None:
+            report.broken_event_id, report.broken_seq, report.problem = event.id, event.seq, problem
+            return report
+        expected_seq, prev = expected_seq + 1, event.hash or ""
+        session.expunge(event)  # a long log is read in batches, never held whole
+    if head is not None and head.seq != expected_seq - 1:
+        report.broken_seq = expected_seq
+        report.problem = (
+            f"the chain ends at event {expected_seq - 1} but recorded {head.seq} (deleted at the end)"
+        )
+    return report

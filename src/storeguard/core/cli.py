@@ -12,6 +12,38 @@ def register(app: typer.Typer) -> None:
     """Add the core commands to the root app."""
     apikey = typer.Typer(help="Create and revoke API keys.", no_args_is_help=True)
     app.add_typer(apikey, name="apikey")
+    audit = typer.Typer(help="Check the audit log.", no_args_is_help=True)
+    app.add_typer(audit, name="audit")
+
+    @audit.command("verify")
+    def audit_verify(
+        shop: int | None = typer.Option(None, "--shop", help="Only this shop's chain (its id)."),
+    ) -> None:
+        """Recompute every audit chain's hashes; name the first changed or missing event. Exit 1 if any."""
+        from rich.table import Table
+
+        from storeguard.cli import cli_session, console
+        from storeguard.core.audit import verify_chains
+
+        with cli_session() as session:
+            reports = verify_chains(session, shop_id=shop)
+        table = Table("chain", "events checked", "result", title="audit log")
+        for r in reports:
+            verdict = (
+                "[green]whole[/green]"
+                if r.whole
+                else f"[red]broken at event #{r.broken_event_id} (position {r.broken_seq}): {r.problem}[/red]"
+            )
+            table.add_row(r.chain, str(r.events), verdict)
+        console.print(table)
+        broken = [r for r in reports if not r.whole]
+        for r in broken:
+            console.print(
+                f"chain {r.chain}: broken at event #{r.broken_event_id} (position {r.broken_seq}): {r.problem}",
+                soft_wrap=True,
+            )
+        if broken:
+            raise typer.Exit(1)
 
     @app.command()
     def serve(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text, event
+from sqlalchemy import DDL, BigInteger, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.clock import now
@@ -28,8 +28,44 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(Json)
     after: Mapped[dict[str, Any] | None] = mapped_column(Json)
     data: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # Tamper evidence: each event's hash covers its content and the previous event's hash in its
+    # chain (one per shop, "global" for events of no shop); ``storeguard audit verify`` rechecks.
+    chain: Mapped[str] = mapped_column(String(40), default="global", server_default="global")
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),
+        UniqueConstraint("chain", "seq"),
+    )
+
+
+class AuditChainHead(Base):
+    """The last event of each audit chain: appending locks this row, so a chain never forks."""
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+# On PostgreSQL the database itself refuses to change or delete history, whoever asks: the
+# migration creates this trigger, and so does create_all (tests, fresh installs).
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE = 'the audit log is append-only, so ' || TG_OP || ' on audit_events is refused';
+END;
+$$ LANGUAGE plpgsql
+"""
+APPEND_ONLY_TRIGGER = """
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()
+"""
+event.listen(AuditEvent.__table__, "after_create", DDL(APPEND_ONLY_FUNCTION).execute_if(dialect="postgresql"))
+event.listen(AuditEvent.__table__, "after_create", DDL(APPEND_ONLY_TRIGGER).execute_if(dialect="postgresql"))
 
 
 @event.listens_for(AuditEvent, "before_update")

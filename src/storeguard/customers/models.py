@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storeguard.core.audit import register_subject_shop
 from storeguard.core.clock import now
 from storeguard.core.db import Base, BigId, Json, UTCDateTime
 from storeguard.customers.enums import AccountState, IdentifierSource, IdentifierType
@@ -69,3 +70,6 @@ class Identifier(Base):
         UniqueConstraint("customer_id", "type", "value"),
         Index("ix_identifiers_lookup", "shop_id", "type", "value"),
     )
+
+
+register_subject_shop("customer", Customer)

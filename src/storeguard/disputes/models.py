@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storeguard.core.audit import register_subject_shop
 from storeguard.core.clock import now
 from storeguard.core.db import Base, BigId, Json, UTCDateTime
 from storeguard.disputes.enums import DisputeGateway, DisputeStatus
@@ -66,3 +67,6 @@ class DisputeEvent(Base):
     dispute: Mapped[Dispute] = relationship(back_populates="events")
 
     __table_args__ = (Index("ix_dispute_events_gateway_event", "gateway_event_id"),)
+
+
+register_subject_shop("dispute", Dispute)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storeguard.core.audit import register_subject_shop
 from storeguard.core.clock import now
 from storeguard.core.db import Base, BigId, Json, UTCDateTime
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus
@@ -110,3 +111,6 @@ class ListVersion(Base):
     # A fresh random token per change: a rolled-back change can reuse a version number, never a token.
     token: Mapped[str] = mapped_column(String(32), default="")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+register_subject_shop("list_entry", ListEntry)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storeguard.core.audit import register_subject_shop
 from storeguard.core.clock import now
 from storeguard.core.db import Base, BigId, Json, UTCDateTime
 from storeguard.orders.enums import (
@@ -246,3 +247,6 @@ class CancellationRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     handled_by: Mapped[str | None] = mapped_column(String(200))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+register_subject_shop("order", Order)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storeguard.core.audit import register_subject_shop
 from storeguard.core.clock import now
 from storeguard.core.db import Base, BigId, Json, UTCDateTime
 
@@ -90,3 +91,6 @@ class NamedList(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (UniqueConstraint("shop_id", "name"),)
+
+
+register_subject_shop("rule", Rule)
