@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.config import get_settings
 from storeguard.core.errors import Invalid
+from storeguard.customers.reindex import reindex_identifiers
+from storeguard.integrations.enums import ImportStatus
 from storeguard.integrations.imports import csv_rows
 from storeguard.integrations.imports.fastorders import reader_tables, write_prepared
 from storeguard.integrations.imports.orders import (
@@ -129,6 +131,10 @@ def plan(
     return make, partial(write_items, writer)
 
 
+# Imports that bring customers or their orders, and so identifiers to link on.
+LINKED_KINDS = frozenset({"shopify", "orders", "customers"})
+
+
 def import_file(
     session: Session,
     shop: Shop,
@@ -164,14 +170,27 @@ def import_file(
         batches = made_in_children([make])
     try:
         if parallel and kind == "shopify" and overlaps(session) and stop_after_batches is None:
-            return run_overlapped(session, shop, run, batches, on_progress=on_progress)
-        return run_import(
-            session, shop, run, batches, write, on_progress=on_progress, stop_after_batches=stop_after_batches
-        )
+            run = run_overlapped(session, shop, run, batches, on_progress=on_progress)
+        else:
+            run = run_import(
+                session,
+                shop,
+                run,
+                batches,
+                write,
+                on_progress=on_progress,
+                stop_after_batches=stop_after_batches,
+            )
     finally:
         close = getattr(batches, "close", None)
         if close is not None:
             close()  # an interrupted run ends its reader (process) now, not at garbage collection
+    if run.status == ImportStatus.finished and kind in LINKED_KINDS:
+        # An import leaves linking current: the customers' identifiers and clusters are what a
+        # reindex makes of the shop now, so screening links imported history at once.
+        reindex_identifiers(session, shop.id)
+        session.commit()
+    return run
 
 
 def import_blocklist(
