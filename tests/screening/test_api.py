@@ -134,7 +134,9 @@ def test_post_screen_an_unknown_sku_without_a_price_counts_it_as_zero_and_says_s
     )
     assert answer.status_code == 200
     reason = next(r for r in answer.json()["reasons"] if r["code"] == "unknown_product")
-    assert reason["message"].startswith("NOPE (NOPE) is not in the catalogue yet; it was screened at 0, since no price")
+    assert reason["message"].startswith(
+        "NOPE (NOPE) is not in the catalogue yet; it was screened at 0, since no price"
+    )
 
 
 def test_post_orders_block_answers_409_with_the_decision_and_stores_nothing(
