@@ -21,6 +21,13 @@ from tests.reliability.server import start_serve, stop
 WEBHOOK_ORDERS = 100  # each delivered twice: 200 webhook requests
 
 
+def _errors_logged(data_dir) -> str:  # noqa: ANN001
+    """Return the tracebacks the server logged, to read beside a failed assertion."""
+    log = "".join(p.read_text() for p in data_dir.glob("serve-*.log"))
+    start = log.find("Traceback")
+    return log[start : start + 6000] if start >= 0 else log[-3000:]
+
+
 def _wait_until_inbox_drained(url: str, timeout: float = 120.0) -> None:
     engine = make_engine(url)
     try:
@@ -108,7 +115,7 @@ def test_webhooks_refunds_cancels_blocks_and_reads_at_once_give_no_5xx_and_no_do
         by_kind.setdefault(kind, []).append(response.status_code)
         if response.status_code >= 500 or response.status_code == 0:  # a 5xx, or no answer at all
             failures.append((kind, response.status_code, getattr(response, "text", None) or response.error))
-    assert failures == [], "".join(p.read_text()[-4000:] for p in store.data_dir.glob("serve-*.log"))
+    assert failures == [], _errors_logged(store.data_dir)
     assert sorted(set(by_kind["webhook"])) == [200]
     assert by_kind["refund"].count(201) == 40
     assert (by_kind["cancel"].count(200), by_kind["cancel"].count(409)) == (20, 20)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -71,13 +73,15 @@ def sqlite_utc_text(value: datetime) -> str:
 SQLITE_MMAP_BYTES = 1 << 30
 
 # Execution option of a connection that only reads: on SQLite its transactions begin DEFERRED.
-READ_ONLY = "storeguard_read_only"  # address space, not memory: the OS pages in what is read
+READ_ONLY = "storeguard_read_only"
+SQLITE_BUSY_SECONDS = 30
+_HOLDS_WRITE_LOCK = "storeguard_holds_write_lock"  # address space, not memory: the OS pages in what is read
 
 
 def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
     """Create an engine with the per-backend settings storeguard relies on."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
         engine = create_engine(url, echo=echo, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -96,6 +100,11 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
             cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             cur.close()
 
+        # One writer at a time in this process waits on a lock, not on SQLite's busy handler: that
+        # handler sleeps and polls, so under a steady stream of writes one waiter can lose every
+        # race until its timeout runs out. Other processes still queue on the busy timeout.
+        writing = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # A write transaction takes the write lock when it begins (IMMEDIATE), so it waits its
@@ -103,8 +112,26 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
             # with "database is locked" when another writer got in between. Reads ask for a deferred
             # BEGIN (READ_ONLY) and, under WAL, never wait for a writer.
             # Straight to the driver: through exec_driver_sql it cost more than a screening's lookups.
-            deferred = conn.get_execution_options().get(READ_ONLY, False)
-            conn.connection.driver_connection.execute("BEGIN" if deferred else "BEGIN IMMEDIATE")
+            driver = conn.connection.driver_connection
+            if conn.get_execution_options().get(READ_ONLY, False):
+                driver.execute("BEGIN")
+                return
+            if not writing.acquire(timeout=SQLITE_BUSY_SECONDS):
+                raise sqlite3.OperationalError(
+                    "database is locked: another write in this process took too long"
+                )
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                writing.release()
+                raise
+            conn.info[_HOLDS_WRITE_LOCK] = True
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _sqlite_end(conn: Any) -> None:
+            if conn.info.pop(_HOLDS_WRITE_LOCK, False):
+                writing.release()
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -168,6 +168,7 @@ def import_file(
         batches = made_in_children([partial(make, part=k, parts=READERS) for k in range(READERS)])
     else:
         batches = made_in_children([make])
+    run_id = run.id
     try:
         if parallel and kind == "shopify" and overlaps(session) and stop_after_batches is None:
             run = run_overlapped(session, shop, run, batches, on_progress=on_progress)
@@ -185,11 +186,14 @@ def import_file(
         close = getattr(batches, "close", None)
         if close is not None:
             close()  # an interrupted run ends its reader (process) now, not at garbage collection
-    if run.status == ImportStatus.finished and kind in LINKED_KINDS:
+    # Asked of the database: the overlapped writer hands back a run of its own session.
+    finished = session.scalar(select(ImportRun.status).where(ImportRun.id == run_id)) == ImportStatus.finished
+    if finished and kind in LINKED_KINDS:
         # An import leaves linking current: the customers' identifiers and clusters are what a
         # reindex makes of the shop now, so screening links imported history at once.
         reindex_identifiers(session, shop.id)
         session.commit()
+        run = session.get(ImportRun, run_id, populate_existing=True) or run  # loaded, for the caller
     return run
 
 
