@@ -146,8 +146,9 @@ def reindex_identifiers(session: Session, shop_id: int | None = None) -> Reindex
         if changes:
             session.execute(update(Identifier), changes)
         if found:
+            # Core's executemany: the ORM's bulk insert spent more than the database on these rows.
             session.execute(
-                insert(Identifier),
+                insert(Identifier.__table__),
                 [
                     {
                         "shop_id": shop.id,
