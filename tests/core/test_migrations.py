@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from storeguard.core.db import Base, make_engine
 from storeguard.core.migrations import upgrade_to_head
-from tests.conftest import REQUIRE_PG, _make_pg_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    try:
-        url, drop = _make_pg_database()
-    except Exception as exc:
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL is required but not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    yield url
-    drop()
 
 
 def test_migrations_match_models(empty_database_url):

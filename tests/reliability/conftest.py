@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from storeguard.core.enums import Role
 from storeguard.core.migrations import upgrade_to_head
 from storeguard.integrations.service import configure_shop
 from storeguard.integrations.shopify.signature import compute_signature
-from tests.conftest import REQUIRE_PG, _make_pg_database
 from tests.factories import make_customer, make_product, make_shop, place_order
 
 SECRET_KEY = "reliability-test-key"
@@ -40,23 +38,11 @@ class Store:
     env: dict[str, str] = field(default_factory=dict)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def live_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database on the backend under test, dropped after."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'live.db'}"
-        upgrade_to_head(url)
-        yield url
-        return
-    try:
-        url, drop = _make_pg_database()
-    except Exception as exc:
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL is required but not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    upgrade_to_head(url)
-    yield url
-    drop()
+@pytest.fixture
+def live_database_url(empty_database_url: str) -> str:
+    """A fresh database on the backend under test, migrated as `storeguard migrate` would."""
+    upgrade_to_head(empty_database_url)
+    return empty_database_url
 
 
 @pytest.fixture
