@@ -13,6 +13,7 @@ from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import deliver_due
 from storeguard.integrations.service import configure_shop
 from storeguard.integrations.shopify import outbound
+from storeguard.integrations.worker import hand_over_events
 from storeguard.orders.actions import fulfill_order
 from storeguard.orders.models import Order
 from storeguard.screening.actions import (
@@ -69,6 +70,8 @@ def _verification(session: Session, order: Order) -> Verification:
 
 
 def _calls(session: Session) -> list[tuple[str, dict[str, Any]]]:
+    """The Admin API calls queued once the worker has handed the domain events to Shopify."""
+    hand_over_events(session)
     rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
     return [(m.payload["mutation"], m.payload["variables"]) for m in rows if m.kind == "shopify"]
 
@@ -195,6 +198,7 @@ def test_the_hold_and_release_calls_are_sent_as_the_documented_graphql(session: 
         request = httpx.Request("POST", url)
         return httpx.Response(200, json={"data": {name: {"userErrors": []}}}, request=request)
 
+    hand_over_events(session)
     assert deliver_due(session, outbound.senders(session, transport)) == 4
     assert {url for url, _ in sent} == {"http://shop.test/admin/api/2025-01/graphql.json"}
     bodies = [body for _, body in sent]

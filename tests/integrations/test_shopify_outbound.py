@@ -16,6 +16,7 @@ from storeguard.core.outbox import MAX_ATTEMPTS, deliver_due
 from storeguard.integrations import hooks
 from storeguard.integrations.service import configure_shop
 from storeguard.integrations.shopify import outbound
+from storeguard.integrations.worker import hand_over_events
 from storeguard.lists.actions import create_entry
 from storeguard.orders.models import Order
 from storeguard.screening.models import Decision
@@ -43,6 +44,8 @@ def connected_shop(session: Session, shopify_shop: Shop, fake: FakeShopify) -> S
 
 
 def _deliver(session: Session) -> int:
+    """What the worker's pass does: hand domain events to Shopify, then send its due calls."""
+    hand_over_events(session)
     return deliver_due(session, outbound.senders(session))
 
 

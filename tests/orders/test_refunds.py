@@ -112,7 +112,7 @@ def test_refund_order_can_notify_the_customer_with_the_arrival_window(session, s
     order = place_order(session, shop, [(shirt, 1)], email="ola@example.com")
     with frozen(datetime(2024, 3, 1, 9, tzinfo=UTC)):
         refund = refund_order(session, order_id=order.id, actor=AGENT, amount=1000, notify_customer=True)
-    message = session.scalars(select(OutboxMessage)).one()
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "email")).one()
     assert message.dedupe_key == f"order_refunded:{refund.id}"
     assert message.payload["template"] == "order_refunded"
     assert message.payload["to"] == "ola@example.com"

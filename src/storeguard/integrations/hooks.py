@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.customers.identifiers import record_order_identifiers
 from storeguard.orders.models import Order
+from storeguard.screening.actions import screen_existing_order
 
 SHOPIFY_WEBHOOK = Actor("webhook", "shopify")
 
@@ -23,10 +24,6 @@ def record_identifiers(session: Session, order: Order) -> None:
 
 def screen_order(session: Session, order: Order) -> None:
     """Screen an order storeguard has just learned about; a block cancels it per the shop's policy."""
-    # Imported here: screening's actions reach orders' actions, which reach this package's
-    # Shopify outbound calls, so a module-level import would be circular.
-    from storeguard.screening.actions import screen_existing_order
-
     screen_existing_order(session, order_id=order.id, actor=SHOPIFY_WEBHOOK)
 
 

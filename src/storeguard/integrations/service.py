@@ -19,7 +19,9 @@ from storeguard.core.pages import fetch_page
 from storeguard.integrations.enums import DeliveryStatus, SecretName, SecretScope
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.secrets import set_secret
+from storeguard.shops.enums import Platform
 from storeguard.shops.models import Shop
+from storeguard.shops.policy import PLATFORM_MAILS_CUSTOMERS
 
 GATEWAYS = ("stripe", "square", "paypal")
 
@@ -65,6 +67,8 @@ def configure_shop(
             actor=actor,
             keep_previous=False,
         )
+        # Shopify then mails its customers about its orders; storeguard asks it to instead of mailing too.
+        shop.settings = {**(shop.settings or {}), PLATFORM_MAILS_CUSTOMERS: shop.platform == Platform.shopify}
         stored.append("access_token")
     if api_base_url is not None:
         parsed = urlparse(api_base_url)

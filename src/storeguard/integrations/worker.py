@@ -1,4 +1,5 @@
-"""The background work every process does: finish stored webhook deliveries, send due outbound calls.
+"""The background work every process does: finish stored webhook deliveries, hand domain events to
+the platforms that subscribe to them, send due outbound calls.
 
 ``serve`` runs it in a thread beside the API, so a delivery acknowledged just before a crash, or
 one whose first attempt failed, is finished by the next pass of whichever process is up;
@@ -16,9 +17,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from storeguard.core.events import EVENT_KIND
+from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import deliver_due
 from storeguard.integrations.inbox import InboxPass, process_pending
+from storeguard.integrations.shopify import events as shopify_events
+from storeguard.integrations.shopify.outbound import KIND as SHOPIFY
 from storeguard.integrations.shopify.outbound import senders
+
+# Every platform's subscription to domain events, each called with every event in turn.
+SUBSCRIBERS: tuple[Callable[[Session, OutboxMessage], None], ...] = (shopify_events.on_event,)
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +45,19 @@ class WorkPass:
 def run_pass(session: Session) -> WorkPass:
     """Process due deliveries, then send due outbound platform calls; each one commits itself."""
     inbox = process_pending(session)
-    sent = deliver_due(session, senders(session), kinds=["shopify"])
-    return WorkPass(inbox=inbox, sent=sent)
+    handed = hand_over_events(session)
+    sent = deliver_due(session, senders(session), kinds=[SHOPIFY])
+    return WorkPass(inbox=inbox, sent=handed + sent)
+
+
+def hand_over_events(session: Session) -> int:
+    """Give due domain events to every subscriber; what they queue is sent later in the same pass."""
+
+    def to_subscribers(message: OutboxMessage) -> None:
+        for subscriber in SUBSCRIBERS:
+            subscriber(session, message)
+
+    return deliver_due(session, {EVENT_KIND: to_subscribers}, kinds=[EVENT_KIND])
 
 
 class BackgroundWork:

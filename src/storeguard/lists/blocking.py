@@ -16,6 +16,7 @@ from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.enums import Role
 from storeguard.core.errors import Conflict, Forbidden, Invalid, NotFound
+from storeguard.core.events import publish
 from storeguard.core.outbox import enqueue
 from storeguard.customers.enums import PERSONAL_TYPES, AccountState, IdentifierType
 from storeguard.customers.models import Customer, Identifier
@@ -175,6 +176,17 @@ def block_customer(
             "new_entry_ids": [e.id for e, made in entries if made],
         },
     )
+    if block.account_disabled:
+        # The storefront's own account is closed too, where the platform can be told (a subscriber).
+        publish(
+            session,
+            "customer.disabled",
+            shop_id=shop.id,
+            subject_type="customer",
+            subject_id=customer.id,
+            data={"block_id": block.id},
+            key=block.id,
+        )
     return block
 
 
@@ -249,6 +261,16 @@ def lift_block(
         after={"block_id": block.id, "status": "lifted", "account_re_enabled": re_enabled},
         data={"lifted_entry_ids": [e.id for e in entries], "handed_over": handed_over},
     )
+    if re_enabled:
+        publish(
+            session,
+            "customer.enabled",
+            shop_id=block.shop_id,
+            subject_type="customer",
+            subject_id=customer.id,
+            data={"block_id": block.id},
+            key=block.id,
+        )
     return block
 
 

@@ -16,10 +16,10 @@ from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Conflict, Invalid, NotFound
+from storeguard.core.events import publish
 from storeguard.core.money import validate_currency
 from storeguard.core.schemas import MONEY_MAX
 from storeguard.customers.models import Customer
-from storeguard.integrations.shopify.outbound import request_order_cancel
 from storeguard.orders import policy
 from storeguard.orders.enums import (
     CancellationRequestStatus,
@@ -52,6 +52,7 @@ from storeguard.orders.payments import (
 )
 from storeguard.orders.schemas import OrderCreate
 from storeguard.shops.models import Shop
+from storeguard.shops.policy import platform_mails_customers
 
 __all__ = [
     "FulfillLineSpec",
@@ -315,17 +316,23 @@ def cancel_order(
             "notify_customer": notify_customer,
         },
     )
-    # A Shopify order is cancelled on Shopify too, and Shopify mails its own customers.
-    on_platform = request_order_cancel(
+    # A platform's order is cancelled on the platform too (its subscriber listens), and a platform
+    # that mails its own customers is asked to notify instead of storeguard mailing twice.
+    publish(
         session,
-        order,
-        reason=reason,
-        refund=refund,
-        restock=restock,
-        notify=notify_customer,
-        staff_note=staff_note,
+        "order.cancelled",
+        shop_id=order.shop_id,
+        subject_type="order",
+        subject_id=order.id,
+        data={
+            "reason": str(reason),
+            "refund": refund,
+            "restock": restock,
+            "notify_customer": notify_customer,
+            "staff_note": staff_note,
+        },
     )
-    if notify_customer and on_platform is None:
+    if notify_customer and not platform_mails_customers(session.get(Shop, order.shop_id), order.platform_id):
         _mail_cancellation(session, order, refund_record)
     return order
 

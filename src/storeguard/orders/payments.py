@@ -13,8 +13,8 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.errors import Conflict, Invalid
+from storeguard.core.events import publish
 from storeguard.core.money import to_decimal_str
-from storeguard.integrations.shopify.outbound import request_refund
 from storeguard.orders import policy
 from storeguard.orders.enums import OrderStatus, TransactionKind, TransactionStatus
 from storeguard.orders.errors import OrderError
@@ -29,6 +29,8 @@ from storeguard.orders.locking import (
     require_email,
 )
 from storeguard.orders.models import LineItem, Order, Refund, RefundLine, Transaction
+from storeguard.shops.models import Shop
+from storeguard.shops.policy import platform_mails_customers
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,9 +194,17 @@ def refund_order(
         after=order_state(order),
         data={**refund_facts(refund), "restocked": restocked, "note": note},
     )
-    # A Shopify order is refunded through Shopify too, which mails its own customers.
-    on_platform = request_refund(session, order, refund, notify=notify_customer)
-    if notify_customer and on_platform is None:
+    # A platform's order is refunded on the platform too (its subscriber listens), and a platform
+    # that mails its own customers is asked to notify instead of storeguard mailing twice.
+    publish(
+        session,
+        "order.refunded",
+        shop_id=order.shop_id,
+        subject_type="order",
+        subject_id=order.id,
+        data={"refund_id": refund.id, "notify_customer": notify_customer},
+    )
+    if notify_customer and not platform_mails_customers(session.get(Shop, order.shop_id), order.platform_id):
         _notify_refund(session, order, refund)
     return refund
 

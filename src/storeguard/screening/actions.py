@@ -14,14 +14,8 @@ from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Conflict, Invalid, NotFound
+from storeguard.core.events import publish
 from storeguard.customers.identifiers import record_order_identifiers
-from storeguard.integrations.shopify.outbound import (
-    REVIEW_TAG,
-    VERIFY_TAG,
-    request_risk_assessment,
-    request_tags,
-    request_tags_removed,
-)
 from storeguard.orders import actions as order_actions
 from storeguard.orders import policy as order_policy
 from storeguard.orders.enums import CancelReason, OrderStatus
@@ -32,7 +26,7 @@ from storeguard.screening.engine import ScreenResult, screen
 from storeguard.screening.enums import Outcome, ScreeningSource, VerificationStatus
 from storeguard.screening.errors import ScreeningError
 from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings, Verification
-from storeguard.screening.policy import PLATFORM_RISK_LEVELS, platform_risk_facts, validate_settings_change
+from storeguard.screening.policy import validate_settings_change
 from storeguard.screening.service import screening_settings
 from storeguard.screening.velocity import VelocityStore, velocity_store
 from storeguard.shops.models import Shop
@@ -116,25 +110,27 @@ def _hold(
         reason=reason,
         data={"decision_id": decision.id, "decision": str(decision.decision)},
     )
-    _tell_platform(session, order, decision, REVIEW_TAG)
+    _publish_hold(session, "order.held", order, decision)
 
 
-def _tell_platform(session: Session, order: Order, decision: Decision, tag: str) -> None:
-    """Tag a Shopify order and show the decision's reasons on it, so its admin does not ship it.
+def _publish_hold(session: Session, name: str, order: Order, decision: Decision) -> None:
+    """Tell subscribers (a platform's admin) that the order waits, and why, so nobody ships it.
 
-    Only a new hold or a new verification step gets here, so screening again queues nothing; the
-    outbox sends after the commit, and a shop that is not connected gets nothing.
+    Only a new hold or a new verification step gets here, so screening again publishes nothing.
     """
-    if not order.platform_id:
-        return
-    key = f"hold:{order.platform_id}:{decision.id}"
-    request_tags(session, order, [tag], dedupe_key=f"{key}:tagsAdd")
-    request_risk_assessment(
+    publish(
         session,
-        order,
-        level=PLATFORM_RISK_LEVELS[Outcome(decision.decision)],
-        facts=platform_risk_facts(str(decision.decision), decision.score, decision.reasons),
-        dedupe_key=f"{key}:orderRiskAssessmentCreate",
+        name,
+        shop_id=order.shop_id,
+        subject_type="order",
+        subject_id=order.id,
+        data={
+            "decision_id": decision.id,
+            "outcome": str(decision.decision),
+            "score": decision.score,
+            "reasons": decision.reasons,
+        },
+        key=decision.id,
     )
 
 
@@ -179,7 +175,7 @@ def _require_verification(
             "satisfied_by": verification.satisfied_by,
         },
     )
-    _tell_platform(session, order, decision, VERIFY_TAG)
+    _publish_hold(session, "verification.required", order, decision)
     return verification
 
 
@@ -307,16 +303,15 @@ def approve_review(session: Session, *, order_id: int, actor: Actor, note: str |
         after={"held": False, "hold_reason": None},
         data={"note_id": row.id if row else None},
     )
-    if order.platform_id:
-        # A later LOW assessment, so Shopify no longer tells staff to investigate what a person released.
-        key = f"review:{order.platform_id}:{event.id}"
-        request_tags_removed(session, order, [REVIEW_TAG], dedupe_key=f"{key}:tagsRemove")
-        facts = [("released for fulfilment by a storeguard reviewer", "positive")]
-        if note:
-            facts.append((note, "neutral"))
-        request_risk_assessment(
-            session, order, level="low", facts=facts, dedupe_key=f"{key}:orderRiskAssessmentCreate"
-        )
+    publish(
+        session,
+        "review.released",
+        shop_id=order.shop_id,
+        subject_type="order",
+        subject_id=order.id,
+        data={"note": note},
+        key=event.id,
+    )
     return order
 
 
@@ -365,9 +360,14 @@ def cancel_review(
             "note_id": row.id if row else None,
         },
     )
-    # cancel_order has queued the cancel on Shopify; the order is no longer waiting for a reviewer.
-    request_tags_removed(
-        session, order, [REVIEW_TAG], dedupe_key=f"review:{order.platform_id}:{event.id}:tagsRemove"
+    # cancel_order has published order.cancelled; this says the order no longer waits for a reviewer.
+    publish(
+        session,
+        "review.cancelled",
+        shop_id=order.shop_id,
+        subject_type="order",
+        subject_id=order.id,
+        key=event.id,
     )
     return order
 
@@ -430,21 +430,26 @@ def resolve_verification(
         data={"verification_id": row.id, "decision_id": row.decision_id, "method": row.method},
     )
     if status is not VerificationStatus.failed:
-        _untag_verified(session, row, event.id)
+        _publish_verification_settled(session, row, event.id)
     return row
 
 
-def _untag_verified(session: Session, row: Verification, event_id: int) -> None:
-    """Take the verify tag off a Shopify order once no step is pending; a failed step keeps it."""
+def _publish_verification_settled(session: Session, row: Verification, event_id: int) -> None:
+    """Say the order no longer waits for its customer once no step is pending; a failed step keeps it."""
     pending = session.scalar(
         select(Verification.id)
         .where(Verification.order_id == row.order_id, Verification.status == VerificationStatus.required)
         .limit(1)
     )
-    order = session.get(Order, row.order_id)
-    if pending is None and order is not None and order.platform_id:
-        request_tags_removed(
-            session, order, [VERIFY_TAG], dedupe_key=f"verification:{order.platform_id}:{event_id}:tagsRemove"
+    if pending is None:
+        publish(
+            session,
+            "verification.settled",
+            shop_id=row.shop_id,
+            subject_type="order",
+            subject_id=row.order_id,
+            data={"verification_id": row.id, "status": str(row.status)},
+            key=event_id,
         )
 
 

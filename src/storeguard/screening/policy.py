@@ -371,34 +371,3 @@ def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -
                 "invalid_settings", f"on_block.{key} is true or false", field=f"settings.on_block.{key}"
             )
     return merged_overrides
-
-
-# The risk level storeguard reports to a platform for a decision that stops fulfilment. Review and
-# verify are MEDIUM, Shopify's "investigate" level: a person (or the customer) still decides, and
-# HIGH would tell the merchant's staff to cancel. A block that could not cancel (a fulfilment is
-# under way) is HIGH.
-PLATFORM_RISK_LEVELS: dict[Outcome, str] = {
-    Outcome.block: "high",
-    Outcome.review: "medium",
-    Outcome.verify: "medium",
-    Outcome.allow: "low",
-}
-
-
-def platform_risk_facts(decision: str, score: int, reasons: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """Return a stored decision as (text, sentiment) facts: a summary, then each reason in order.
-
-    A reason that argues for the order (an allow entry, a negative weight) is positive, one that
-    asks for an action or adds weight is negative, anything else neutral.
-    """
-    facts = [(f"storeguard decision: {decision} (score {score})", "neutral")]
-    for r in reasons:
-        action, weight = r.get("action"), int(r.get("weight") or 0)
-        if action == Outcome.allow or weight < 0:
-            sentiment = "positive"
-        elif action is not None or weight > 0:
-            sentiment = "negative"
-        else:
-            sentiment = "neutral"
-        facts.append((str(r.get("message") or r.get("code")), sentiment))
-    return facts

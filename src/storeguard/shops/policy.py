@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import idna
 from babel import Locale
@@ -12,6 +12,9 @@ from storeguard.core.errors import Invalid
 from storeguard.core.schemas import MONEY_MAX, QUANTITY_MAX
 from storeguard.shops.enums import Platform
 from storeguard.shops.errors import ShopError
+
+if TYPE_CHECKING:
+    from storeguard.shops.models import Shop
 
 # CLDR lists regions as well as countries; these two-letter codes are groupings or placeholders
 # (EU, UN, "unknown region"), not ISO 3166-1 countries. XK (Kosovo) stays: carriers and Shopify use it.
@@ -146,3 +149,15 @@ def catalogue_flags(tags: list[str], product_type: str, mapping: dict[str, list[
     high = bool(tagged & set(mapping["high_value_tags"])) or kind in mapping["high_value_types"]
     limited = bool(tagged & set(mapping["limited_edition_tags"])) or kind in mapping["limited_edition_types"]
     return high, limited
+
+
+# Set when a platform that mails its own customers (Shopify, with an Admin API token) is connected:
+# storeguard then asks the platform to notify instead of mailing a second time.
+PLATFORM_MAILS_CUSTOMERS = "platform_mails_customers"
+
+
+def platform_mails_customers(shop: Shop | None, platform_id: str | None) -> bool:
+    """Whether the platform tells the customer about a change to this platform's order itself."""
+    return (
+        shop is not None and bool(platform_id) and bool((shop.settings or {}).get(PLATFORM_MAILS_CUSTOMERS))
+    )
