@@ -123,7 +123,7 @@ def test_refunding_publishes_order_refunded_naming_the_refund(session: Session) 
             "shop_id": shop.id,
             "subject_type": "order",
             "subject_id": order.id,
-            "data": {"refund_id": refund.id, "notify_customer": False},
+            "data": {"refund_id": refund.id, "notify_customer": False, "reported_by": None},
         }
     ]
 

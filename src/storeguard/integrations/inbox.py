@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
-from storeguard.core.errors import NotFound
+from storeguard.core.errors import DomainError, NotFound
 from storeguard.integrations.enums import DeliverySource, DeliveryStatus
 from storeguard.integrations.mapped import MappingError
 from storeguard.integrations.models import WebhookDelivery
@@ -123,6 +123,10 @@ def process_delivery(session: Session, delivery_pk: int) -> DeliveryStatus | Non
         return _give_up(session, delivery_pk, f"unusable payload: {exc}", retry=False)
     except NotReady as exc:
         return _give_up(session, delivery_pk, str(exc), retry=True)
+    except DomainError as exc:
+        # A domain refused what the platform reports (a refund above the capture storeguard knows):
+        # kept for another try, since the event that makes it valid may simply not have come yet.
+        return _give_up(session, delivery_pk, f"refused: {exc.code}: {exc.message}", retry=True)
     except Exception as exc:  # a bug or an outage: recorded and retried, never lost
         return _give_up(session, delivery_pk, f"{type(exc).__name__}: {exc}", retry=True)
     delivery.status = status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -183,16 +184,95 @@ def refund_order(
     refund, restocked = issue_refund(
         session, order, actor=actor, lines=picked, shipping=shipping, total=total, reason=reason, note=note
     )
+    _record_refund(
+        session, order, refund, actor=actor, before=before, restocked=restocked, notify=notify_customer
+    )
+    if notify_customer and not platform_mails_customers(session.get(Shop, order.shop_id), order.platform_id):
+        _notify_refund(session, order, refund)
+    return refund
+
+
+def record_gateway_refund(
+    session: Session,
+    *,
+    order_id: int,
+    actor: Actor,
+    gateway: str,
+    reference: str,
+    amount: int,
+    currency: str,
+    succeeded: bool,
+    reason: str | None = None,
+    refunded_at: datetime | None = None,
+) -> Refund | None:
+    """Record a refund a payment gateway made on the order (a Stripe ``re_``), once per reference.
+
+    The money has already moved, so nothing is sent anywhere; the order's ledger, statuses and
+    audit then read exactly as if staff had refunded the amount here. None when already recorded.
+    """
+    check_amount(amount, "amount", positive=True)
+    order = lock_order(session, order_id)
+    if any(t.kind == TransactionKind.refund and t.gateway_reference == reference for t in order.transactions):
+        return None
+    if currency != order.currency:
+        raise Invalid(
+            OrderError.currency_mismatch,
+            f"the refund is in {currency} but order {order.number} is in {order.currency}",
+            field="currency",
+        )
+    refusal = policy.refund_refusal(order, lines=[], shipping=0, amount=amount)
+    if refusal is not None:
+        raise refuse(refusal)
+    before = order_state(order)
+    refund, restocked = issue_refund(
+        session,
+        order,
+        actor=actor,
+        lines=[],
+        shipping=0,
+        total=amount,
+        reason=reason,
+        note=None,
+        gateway=gateway,
+        gateway_reference=reference,
+        succeeded=succeeded,
+        at=refunded_at,
+    )
+    _record_refund(
+        session,
+        order,
+        refund,
+        actor=actor,
+        before=before,
+        restocked=restocked,
+        notify=False,
+        reported_by=gateway,
+    )
+    return refund
+
+
+def _record_refund(
+    session: Session,
+    order: Order,
+    refund: Refund,
+    *,
+    actor: Actor,
+    before: dict[str, Any],
+    restocked: dict[int, int],
+    notify: bool,
+    reported_by: str | None = None,
+) -> None:
+    """Audit a refund and publish it; a refund a gateway reported is not made again on a platform."""
     record_event(
         session,
         actor=actor,
         action="order.refunded",
         subject_type="order",
         subject_id=order.id,
-        reason=reason,
+        reason=refund.reason,
         before=before,
         after=order_state(order),
-        data={**refund_facts(refund), "restocked": restocked, "note": note},
+        data={**refund_facts(refund), "restocked": restocked, "note": refund.note},
     )
     # A platform's order is refunded on the platform too (its subscriber listens), and a platform
     # that mails its own customers is asked to notify instead of storeguard mailing twice.
@@ -202,11 +282,8 @@ def refund_order(
         shop_id=order.shop_id,
         subject_type="order",
         subject_id=order.id,
-        data={"refund_id": refund.id, "notify_customer": notify_customer},
+        data={"refund_id": refund.id, "notify_customer": notify, "reported_by": reported_by},
     )
-    if notify_customer and not platform_mails_customers(session.get(Shop, order.shop_id), order.platform_id):
-        _notify_refund(session, order, refund)
-    return refund
 
 
 def refund_line_items(
@@ -241,16 +318,23 @@ def issue_refund(
     total: int,
     reason: str | None,
     note: str | None,
+    gateway: str | None = None,
+    gateway_reference: str | None = None,
+    succeeded: bool = True,
+    at: datetime | None = None,
 ) -> tuple[Refund, dict[int, int]]:
     """Write an allowed refund on a locked order; return it and the units restocked per line.
 
-    The caller has checked the refund against policy; ``total`` is the money returned.
+    The caller has checked the refund against policy; ``total`` is the money returned. A refund a
+    gateway made carries its ``gateway_reference`` and the moment it was made (``at``).
     """
     settings = get_settings()
+    at = at or now()
     arrival_from, arrival_to = policy.refund_arrival_window(
-        now().date(), settings.refund_arrival_min_business_days, settings.refund_arrival_max_business_days
+        at.date(), settings.refund_arrival_min_business_days, settings.refund_arrival_max_business_days
     )
     refund = Refund(
+        platform_id=gateway_reference if gateway else None,
         amount=total,
         shipping_amount=shipping,
         currency=order.currency,
@@ -259,7 +343,7 @@ def issue_refund(
         actor=str(actor),
         expected_arrival_from=arrival_from,
         expected_arrival_to=arrival_to,
-        created_at=now(),
+        created_at=at,
     )
     products = lock_products(
         session, [line.product_id for line, _, restock in lines if restock and line.product_id]
@@ -279,15 +363,17 @@ def issue_refund(
         parent = _latest(order, TransactionKind.capture, TransactionKind.sale)
         order.transactions.append(
             Transaction(
-                status=TransactionStatus.success,
+                status=TransactionStatus.success if succeeded else TransactionStatus.pending,
                 kind=TransactionKind.refund,
                 amount=total,
                 fee=0,
                 currency=order.currency,
                 parent_id=parent.id if parent else None,
                 refund_id=refund.id,
-                gateway=parent.gateway if parent else "manual",
-                created_at=now(),
+                gateway=gateway or (parent.gateway if parent else "manual"),
+                gateway_reference=gateway_reference,
+                platform_id=gateway_reference if gateway else None,
+                created_at=at,
             )
         )
     refresh_statuses(order)

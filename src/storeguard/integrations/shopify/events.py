@@ -77,6 +77,8 @@ def _cancelled(session: Session, event: dict[str, Any], _message: OutboxMessage)
 
 
 def _refunded(session: Session, event: dict[str, Any], _message: OutboxMessage) -> None:
+    if event["data"].get("reported_by"):
+        return  # a gateway made this refund; asking Shopify too would refund the customer twice
     order, refund = _order(session, event), session.get(Refund, event["data"]["refund_id"])
     if order is not None and refund is not None:
         request_refund(session, order, refund, notify=event["data"]["notify_customer"])

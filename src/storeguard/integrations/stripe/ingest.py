@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
-from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
 from storeguard.core.money import validate_currency
-from storeguard.integrations.children import refund_arrival
 from storeguard.integrations.dispute_reasons import STRIPE_STATES, stripe_reason
 from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event, stamp
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.mapped import MappedDispute, MappingError, parse_body
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.orders.models import Order, Refund, Transaction
+from storeguard.orders.models import Order
+from storeguard.orders.payments import record_gateway_refund
 
 STRIPE = Actor("webhook", "stripe")
 DISPUTE_TYPES = frozenset(
@@ -84,50 +81,29 @@ def _order_for(
 
 
 def _record_refunds(session: Session, order: Order, charge: dict[str, Any]) -> int:
-    """Record each Stripe refund of a charge once (by its re_ id); return how many were new."""
+    """Record each Stripe refund of a charge once (by its re_ id) through the orders domain."""
     refunds = ((charge.get("refunds") or {}).get("data")) or []
     currency = _currency(charge.get("currency"))
-    known = set(
-        session.scalars(
-            select(Transaction.gateway_reference).where(
-                Transaction.order_id == order.id, Transaction.kind == "refund"
-            )
-        )
-    )
     added = 0
     for r in refunds:
-        if not r.get("id") or r["id"] in known or r.get("status") not in {"succeeded", "pending"}:
+        amount = r.get("amount")
+        if not r.get("id") or r.get("status") not in {"succeeded", "pending"}:
             continue
-        made = stamp(r.get("created")) or now()
-        day: date = made.date()
-        refund = Refund(
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise MappingError(f"refund {r['id']} amount {amount!r} is not a positive integer of minor units")
+        recorded = record_gateway_refund(
+            session,
             order_id=order.id,
-            platform_id=r["id"],
-            amount=int(r.get("amount") or 0),
+            actor=STRIPE,
+            gateway="stripe",
+            reference=str(r["id"]),
+            amount=amount,
             currency=currency,
+            succeeded=r.get("status") == "succeeded",
             reason=r.get("reason"),
-            actor="gateway:stripe",
-            created_at=made,
+            refunded_at=stamp(r.get("created")),
         )
-        refund.expected_arrival_from, refund.expected_arrival_to = refund_arrival(day)
-        session.add(refund)
-        session.flush()
-        session.add(
-            Transaction(
-                order_id=order.id,
-                refund_id=refund.id,
-                platform_id=r["id"],
-                kind="refund",
-                status="success" if r.get("status") == "succeeded" else "pending",
-                gateway="stripe",
-                gateway_reference=r["id"],
-                amount=int(r.get("amount") or 0),
-                currency=currency,
-                created_at=made,
-            )
-        )
-        added += 1
-    session.flush()
+        added += recorded is not None
     return added
 
 
