@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -209,21 +209,6 @@ class MappedOrder:
     fulfillments: list[MappedFulfillment] = field(default_factory=list)
 
 
-@quick_pickle
-@dataclass(slots=True)
-class MappedDispute:
-    gateway: str
-    gateway_dispute_id: str
-    amount: int
-    currency: str
-    status: str
-    gateway_status: str | None
-    reason: str
-    gateway_reason: str | None
-    evidence_due_at: datetime | None = None
-    opened_at: datetime | None = None
-    charge_reference: str | None = None
-    payment_reference: str | None = None
-    order_platform_id: str | None = None  # Shopify order id, or an order id from metadata
-    funds_withdrawn: bool | None = None
-    funds_reinstated: bool | None = None
+def stamp(ts: int | float | None) -> datetime | None:
+    """Turn a Unix timestamp (Stripe's ``created``, ``due_by``) into aware UTC."""
+    return None if ts is None else datetime.fromtimestamp(int(ts), UTC)

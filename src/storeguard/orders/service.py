@@ -10,7 +10,7 @@ from storeguard.core.errors import NotFound
 from storeguard.core.models import AuditEvent
 from storeguard.core.pages import fetch_page
 from storeguard.orders.errors import OrderError
-from storeguard.orders.models import CancellationRequest, Fulfillment, Order, Refund
+from storeguard.orders.models import CancellationRequest, Fulfillment, Order, Refund, Transaction
 from storeguard.orders.schemas import AuditFilter, OrderFilter, TimelineEntry
 
 
@@ -115,3 +115,39 @@ def list_audit_events(
         if value is not None:
             stmt = stmt.where(column == value)
     return fetch_page(session, stmt, AuditEvent.id.desc(), limit=limit, offset=offset)
+
+
+def find_order_for_payment(
+    session: Session,
+    *,
+    metadata: dict[str, object] | None = None,
+    payment_reference: str | None = None,
+    charge_reference: str | None = None,
+    shop_id: int | None = None,
+) -> Order | None:
+    """Find the order a gateway object belongs to: metadata order id, then payment, then charge."""
+    metadata = metadata or {}
+    sg_id = str(metadata.get("storeguard_order_id") or "")
+    if sg_id.isdigit():
+        order = session.get(Order, int(sg_id))
+        if order is not None:
+            return order
+    ref = metadata.get("order_id") or metadata.get("order_number")
+    if ref:
+        stmt = select(Order).where((Order.platform_id == str(ref)) | (Order.number == str(ref)))
+        if shop_id is not None:
+            stmt = stmt.where(Order.shop_id == shop_id)
+        found = list(session.scalars(stmt.limit(2)))
+        if len(found) == 1:  # an id that matches orders of two shops tells us nothing
+            return found[0]
+    for reference in (payment_reference, charge_reference):
+        if not reference:
+            continue
+        order_ids = set(
+            session.scalars(
+                select(Transaction.order_id).where(Transaction.gateway_reference == reference).limit(2)
+            )
+        )
+        if len(order_ids) == 1:
+            return session.get(Order, order_ids.pop())
+    return None

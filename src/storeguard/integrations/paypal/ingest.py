@@ -6,17 +6,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storeguard.core.actor import Actor
 from storeguard.core.errors import Invalid
 from storeguard.core.money import to_minor, validate_currency
+from storeguard.disputes.actions import record_dispute_report
+from storeguard.disputes.schemas import DisputeReport
 from storeguard.integrations.dispute_reasons import paypal_reason, paypal_status
-from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.mapped import MappedDispute, MappingError, parse_body
+from storeguard.integrations.mapped import MappingError, parse_body
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.shopify.mapping import timestamp
+from storeguard.orders.service import find_order_for_payment
+
+PAYPAL = Actor("webhook", "paypal")
 
 
-def map_dispute(resource: dict[str, Any]) -> MappedDispute:
+def map_dispute(resource: dict[str, Any]) -> DisputeReport:
     """Map a PayPal dispute resource; amounts are decimal strings."""
     dispute_id = resource.get("dispute_id")
     if not dispute_id:
@@ -32,7 +37,7 @@ def map_dispute(resource: dict[str, Any]) -> MappedDispute:
     outcome = (resource.get("dispute_outcome") or {}).get("outcome_code")
     transactions = resource.get("disputed_transactions") or []
     first = transactions[0] if transactions else {}
-    return MappedDispute(
+    return DisputeReport(
         gateway="paypal",
         gateway_dispute_id=str(dispute_id),
         amount=minor,
@@ -63,13 +68,14 @@ def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
         payment_reference=mapped.payment_reference,
     )
     occurred = timestamp(resource.get("update_time")) or timestamp(event.get("create_time"))
-    record_dispute_event(
+    record_dispute_report(
         session,
         mapped,
-        kind=delivery.topic,
+        actor=PAYPAL,
+        event=delivery.topic,
         event_id=event.get("id"),
         occurred_at=occurred,
-        order=order,
-        data=resource,
+        order_id=order.id if order is not None else None,
+        payload=resource,
     )
     return DeliveryStatus.processed

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storeguard.disputes.actions import record_dispute_report
 from storeguard.integrations import hooks
 from storeguard.integrations.catalogue import archive_product, mirror_products
-from storeguard.integrations.disputes_store import record_dispute_event
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.inbox import NotReady
 from storeguard.integrations.mapped import MappingError, parse_body
@@ -118,13 +118,14 @@ def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
         return DeliveryStatus.processed
     mapped = map_dispute(payload)
     order = find_order(session, shop.id, mapped.order_platform_id) if mapped.order_platform_id else None
-    record_dispute_event(
+    record_dispute_report(
         session,
         mapped,
-        kind=f"shopify:{topic}",
+        actor=hooks.SHOPIFY_WEBHOOK,
+        event=f"shopify:{topic}",
         event_id=delivery.delivery_id,
         occurred_at=delivery.received_at,
-        order=order,
-        data=payload,
+        order_id=order.id if order is not None else None,
+        payload=payload,
     )
     return DeliveryStatus.processed

@@ -11,10 +11,10 @@ from storeguard.core.clock import ensure_utc
 from storeguard.core.errors import Invalid
 from storeguard.core.money import exponent, to_minor, validate_currency
 from storeguard.customers.enums import PlatformAccountState
+from storeguard.disputes.schemas import DisputeReport
 from storeguard.integrations.dispute_reasons import stripe_reason
 from storeguard.integrations.mapped import (
     MappedCustomer,
-    MappedDispute,
     MappedFulfillment,
     MappedLine,
     MappedOrder,
@@ -475,7 +475,7 @@ DISPUTE_STATUS = {
 }
 
 
-def map_dispute(data: dict[str, Any]) -> MappedDispute:
+def map_dispute(data: dict[str, Any]) -> DisputeReport:
     """Map a Shopify Payments dispute; an inquiry's states are the warning_ ones."""
     currency = str(data.get("currency") or "")
     try:
@@ -487,7 +487,7 @@ def map_dispute(data: dict[str, Any]) -> MappedDispute:
         status = f"warning_{status}"
     elif data.get("type") == "inquiry" and status in {"won", "lost", "accepted"}:
         status = "warning_closed"
-    return MappedDispute(
+    return DisputeReport(
         gateway="shopify_payments",
         gateway_dispute_id=platform_id(data.get("id"), "dispute id"),
         amount=money(data.get("amount"), currency, "dispute amount"),

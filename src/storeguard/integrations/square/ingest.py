@@ -6,17 +6,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storeguard.core.actor import Actor
 from storeguard.core.errors import Invalid
 from storeguard.core.money import validate_currency
+from storeguard.disputes.actions import record_dispute_report
+from storeguard.disputes.schemas import DisputeReport
 from storeguard.integrations.dispute_reasons import SQUARE_STATES, square_reason
-from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.mapped import MappedDispute, MappingError, parse_body
+from storeguard.integrations.mapped import MappingError, parse_body
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.shopify.mapping import timestamp
+from storeguard.orders.service import find_order_for_payment
+
+SQUARE = Actor("webhook", "square")
 
 
-def map_dispute(dispute: dict[str, Any]) -> MappedDispute:
+def map_dispute(dispute: dict[str, Any]) -> DisputeReport:
     """Map a Square dispute object."""
     money = dispute.get("amount_money") or {}
     if not isinstance(money.get("amount"), int):
@@ -29,7 +34,7 @@ def map_dispute(dispute: dict[str, Any]) -> MappedDispute:
     if not dispute_id:
         raise MappingError("the dispute has no id")
     state = str(dispute.get("state") or "")
-    return MappedDispute(
+    return DisputeReport(
         gateway="square",
         gateway_dispute_id=str(dispute_id),
         amount=money["amount"],
@@ -57,13 +62,14 @@ def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
     mapped = map_dispute(dispute)
     order = find_order_for_payment(session, payment_reference=mapped.payment_reference)
     occurred = timestamp(dispute.get("updated_at")) or timestamp(event.get("created_at"))
-    record_dispute_event(
+    record_dispute_report(
         session,
         mapped,
-        kind=delivery.topic,
+        actor=SQUARE,
+        event=delivery.topic,
         event_id=event.get("event_id"),
         occurred_at=occurred,
-        order=order,
-        data=dispute,
+        order_id=order.id if order is not None else None,
+        payload=dispute,
     )
     return DeliveryStatus.processed

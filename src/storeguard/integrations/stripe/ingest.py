@@ -10,13 +10,15 @@ from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.errors import Invalid
 from storeguard.core.money import validate_currency
+from storeguard.disputes.actions import record_dispute_report
+from storeguard.disputes.schemas import DisputeReport
 from storeguard.integrations.dispute_reasons import STRIPE_STATES, stripe_reason
-from storeguard.integrations.disputes_store import find_order_for_payment, record_dispute_event, stamp
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.mapped import MappedDispute, MappingError, parse_body
+from storeguard.integrations.mapped import MappingError, parse_body, stamp
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.orders.models import Order
 from storeguard.orders.payments import record_gateway_refund
+from storeguard.orders.service import find_order_for_payment
 
 STRIPE = Actor("webhook", "stripe")
 DISPUTE_TYPES = frozenset(
@@ -45,7 +47,7 @@ def _ref(value: Any) -> str | None:
     return value or None
 
 
-def map_dispute(obj: dict[str, Any], event_type: str) -> MappedDispute:
+def map_dispute(obj: dict[str, Any], event_type: str) -> DisputeReport:
     """Map a Stripe dispute object; amounts are already minor units."""
     if obj.get("object") != "dispute" or not obj.get("id"):
         raise MappingError("the event does not carry a dispute object")
@@ -54,7 +56,7 @@ def map_dispute(obj: dict[str, Any], event_type: str) -> MappedDispute:
         raise MappingError(f"dispute amount {amount!r} is not an integer of minor units")
     status = str(obj.get("status") or "")
     details = obj.get("evidence_details") or {}
-    return MappedDispute(
+    return DisputeReport(
         gateway="stripe",
         gateway_dispute_id=str(obj["id"]),
         amount=amount,
@@ -119,14 +121,15 @@ def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
     if delivery.topic in DISPUTE_TYPES:
         mapped = map_dispute(obj, delivery.topic)
         order = _order_for(session, obj, mapped.payment_reference, mapped.charge_reference)
-        record_dispute_event(
+        record_dispute_report(
             session,
             mapped,
-            kind=delivery.topic,
+            actor=STRIPE,
+            event=delivery.topic,
             event_id=event.get("id"),
             occurred_at=occurred,
-            order=order,
-            data=obj,
+            order_id=order.id if order is not None else None,
+            payload=obj,
         )
         return DeliveryStatus.processed
     if delivery.topic == "charge.refunded":
