@@ -3,10 +3,9 @@
 Generates N orders (100,000; 10,000 with ``quick``) with a customer, two lines and addresses;
 most are fulfilled (a fulfillment with its lines) and some partly refunded (a refund line and
 its transaction), as a shop's history is. Then times ``import_file`` end to end: wall clock from
-reading the file to the last commit, in the import's own settings on a multi-core machine: two
-reader processes take turns at the file's batches (parsing, mapping, and building the rows: COPY
-text with ids already taken on PostgreSQL) while this process writes them, on PostgreSQL over
-two connections at once.
+reading the file to the last commit, relinking included, in the import's own settings on a
+multi-core machine: two reader processes take turns at the file's batches (parsing and mapping)
+while this process writes them through the mirror writer webhooks use.
 
 Figures: ``import_orders_per_s_*`` is orders over wall-clock seconds; ``import_orders_per_cpu_s_*``
 is orders over the CPU seconds of the importing processes (this one and its readers, not the

@@ -1,85 +1,23 @@
-"""The import's reader renders rows without the models: what it writes reads back as given."""
+"""The import's reader: every record once, resumable, and what it reads is stored as given."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Date, select
-from sqlalchemy.dialects.sqlite import pysqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storeguard.core.db import UTCDateTime
 from storeguard.customers.models import Customer
 from storeguard.integrations.imports.reader import iter_json_records, record_batches
 from storeguard.integrations.imports.service import import_file
-from storeguard.integrations.render import copy_renderer, sqlite_renderer
 from storeguard.orders.models import LineItem, Order
 from storeguard.shops.models import Product
 from tests.factories import make_shop
 from tests.integrations.payloads import shopify_order
-
-KINDS = ("int", "str", "time", "json", "bool", "date")
-TIMES = (
-    datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
-    datetime(5, 1, 2, 3, 4, 5, 7, tzinfo=UTC),
-    datetime(2025, 3, 1, 0, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1))),
-    datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(seconds=30))),
-)
-
-
-def test_sqlite_values_are_what_sqlalchemys_own_types_bind() -> None:
-    dialect = pysqlite.dialect()
-    time_bind = UTCDateTime()._cached_bind_processor(dialect)
-    bool_bind = Boolean()._cached_bind_processor(dialect)
-    date_bind = Date()._cached_bind_processor(dialect)
-    assert time_bind is not None and bool_bind is not None and date_bind is not None
-    render = sqlite_renderer(KINDS)
-
-    for moment in TIMES:
-        row = (7, "tekst", moment, {"a": ["æ", 1]}, True, date(5, 1, 2))
-        assert render(row) == [
-            7,
-            "tekst",
-            time_bind(moment),
-            '{"a":["æ",1]}',
-            bool_bind(True),
-            date_bind(date(5, 1, 2)),
-        ]
-    assert render((None,) * 6) == [None] * 6
-
-
-def test_copy_text_escapes_what_copy_would_read_otherwise_and_marks_nulls() -> None:
-    render = copy_renderer(KINDS)
-    row = (1, "a\tb\\c\nd\re", TIMES[2], {"note": 'say "hi"\n'}, False, date(2025, 3, 4))
-
-    fields = render(row).split("\t")
-
-    assert fields == [
-        "1",
-        "a\\tb\\\\c\\nd\\re",
-        "2025-02-28T23:30:00.123456+00:00",
-        '{"note":"say \\\\"hi\\\\"\\\\n"}',
-        "f",
-        "2025-03-04",
-    ]
-    assert render((None,) * 6) == "\t".join(["\\N"] * 6)
-
-
-def test_unescaped_copy_text_is_the_escaped_text_for_values_with_nothing_to_escape() -> None:
-    row = (1, "Bjørkeveien 1 ✓", TIMES[0], {"city": "Tromsø", "tags": ["a", "b"]}, True, date(2025, 3, 4))
-
-    assert copy_renderer(KINDS, escape=False)(row) == copy_renderer(KINDS)(row)
-
-
-def test_copy_text_leaves_out_the_columns_the_writer_adds() -> None:
-    render = copy_renderer(("int", "int", "str"), skip=[1])
-
-    assert render((1, None, "x")) == "1\tx"
 
 
 def test_a_resumed_read_yields_the_same_records_after_the_committed_rows(tmp_path: Path) -> None:

@@ -10,16 +10,13 @@ reads back to the same values). Callers read generated ids back by platform id.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import (
     JSON,
-    Boolean,
     ColumnElement,
-    Date,
-    Integer,
-    String,
     Table,
     any_,
     bindparam,
@@ -31,10 +28,33 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from storeguard.core.db import UTCDateTime
-from storeguard.integrations.render import sqlite_time
 
 _Plan = tuple[str, list[tuple[int, Callable[[Any], Any]]]]
 _PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
+
+
+_MEMO_LIMIT = 100_000  # distinct times remembered before the memo starts again
+_sqlite_times: dict[datetime, str] = {}
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; storeguard stores aware UTC only")
+    return value.astimezone(UTC)
+
+
+def sqlite_time(value: datetime) -> str:
+    """An aware time as SQLAlchemy stores it on SQLite ("2025-01-02 03:04:05.000000", UTC)."""
+    text = _sqlite_times.get(value)
+    if text is None:
+        if len(_sqlite_times) >= _MEMO_LIMIT:
+            _sqlite_times.clear()
+        utc = _utc(value)
+        iso = orjson.dumps(utc).decode()  # "2025-01-02T03:04:05[.ffffff]+00:00", quoted
+        text = _sqlite_times[value] = f"{iso[1:11]} {iso[12:20]}.{utc.microsecond:06d}"
+    return text
 
 
 def _json_text(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -104,49 +124,6 @@ def _convert(
                 values[i] = proc(value)
         append(values)
     return converted
-
-
-def insert_prepared(
-    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """Insert rows already in the driver's values (``render.sqlite_renderer``), in one driver call."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect
-    sql, _ = _plan(dialect, table, tuple(columns))
-    _write(session, dialect.name, sql, rows)
-
-
-def column_kinds(table: Table, columns: Sequence[str]) -> tuple[str, ...]:
-    """Return what kind of value each column holds, for ``render`` (a process without the models)."""
-    kinds = []
-    for name in columns:
-        column_type = table.c[name].type
-        if isinstance(column_type, UTCDateTime):
-            kinds.append("time")
-        elif isinstance(column_type, JSON):
-            kinds.append("json")
-        elif isinstance(column_type, Boolean):
-            kinds.append("bool")
-        elif isinstance(column_type, Date):
-            kinds.append("date")
-        elif isinstance(column_type, Integer):
-            kinds.append("int")
-        elif isinstance(column_type, String):
-            kinds.append("str")
-        else:
-            raise TypeError(f"{table.name}.{name}: no rendering for {column_type!r}")
-    return tuple(kinds)
-
-
-def copy_text(session: Session, table: Table, columns: Sequence[str], data: str) -> None:
-    """Send finished COPY text (``render.copy_renderer``'s lines) into a PostgreSQL table."""
-    if not data:
-        return
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    raw = session.connection().connection.driver_connection
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:  # type: ignore[union-attr]
-        copy.write(data.encode())
 
 
 def take_ids(session: Session, table: Table, n: int) -> list[int]:

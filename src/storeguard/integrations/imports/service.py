@@ -7,24 +7,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
-from storeguard.core.config import get_settings
 from storeguard.core.errors import Invalid
 from storeguard.customers.reindex import reindex_identifiers
 from storeguard.integrations.enums import ImportStatus
 from storeguard.integrations.imports import csv_rows
-from storeguard.integrations.imports.fastorders import reader_tables, write_prepared
 from storeguard.integrations.imports.orders import (
     write_customers,
     write_orders,
     write_refunds,
 )
-from storeguard.integrations.imports.overlap import run_overlapped
 from storeguard.integrations.imports.pipeline import READERS, made_in_children, worth_it
-from storeguard.integrations.imports.prepared import Plan, prepared_batches
 from storeguard.integrations.imports.reader import is_json_array
 from storeguard.integrations.imports.runner import (
     BATCH,
@@ -36,6 +32,7 @@ from storeguard.integrations.imports.runner import (
     start_run,
     write_items,
 )
+from storeguard.integrations.imports.shopify_file import shopify_batches
 from storeguard.integrations.models import ImportRun
 from storeguard.lists.csvio import ImportResult, import_entries, read_csv
 from storeguard.orders.models import Order
@@ -52,18 +49,6 @@ NOT_YET = {
 def _order_currencies(session: Session, shop: Shop) -> dict[str, str]:
     rows = session.execute(select(Order.platform_id, Order.currency).where(Order.shop_id == shop.id))
     return {pid: cur for pid, cur in rows if pid}
-
-
-def overlaps(session: Session) -> bool:
-    """Tell whether batches can be written over two connections at once (``imports.overlap``):
-    on PostgreSQL, with the session on an engine (one connection, as in tests, cannot share)."""
-    bind = session.get_bind()
-    return isinstance(bind, Engine) and bind.dialect.name == "postgresql"
-
-
-def _libpq_url(url: URL) -> str:
-    """The database's URL as libpq takes it (the reader connects with psycopg, not SQLAlchemy)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 Make = Callable[[], Iterable[Any]]
@@ -95,22 +80,7 @@ def plan(
     if not path.is_file():
         raise Invalid("import_file_missing", f"no file at {path}", field="file")
     if kind == "shopify":
-        settings = get_settings()
-        bind = session.get_bind()
-        kinds, tables = reader_tables()
-        reading = Plan(
-            path=path,
-            shop_id=shop.id,
-            dialect=bind.dialect.name,
-            refund_arrival_days=(
-                settings.refund_arrival_min_business_days,
-                settings.refund_arrival_max_business_days,
-            ),
-            kinds=kinds,
-            tables=tables,
-            database=_libpq_url(bind.engine.url) if bind.dialect.name == "postgresql" else None,
-        )
-        return partial(prepared_batches, reading, batch_size=batch_size), write_prepared
+        return partial(shopify_batches, path, batch_size=batch_size), partial(write_items, write_orders)
     if preset is not None and (kind != "orders" or preset not in csv_rows.PRESETS):
         raise Invalid(
             "import_preset_unknown", f"preset {preset!r} is not one of: woocommerce (orders)", field="preset"
@@ -151,9 +121,8 @@ def import_file(
     """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch.
 
     With ``parallel`` (by default: for files of a few megabytes and up, on a multi-core machine)
-    the file is read, mapped and turned into rows in other processes while this one writes; on
-    PostgreSQL a Shopify file's batches are then also written over two connections at once
-    (``imports.overlap``), unless ``stop_after_batches`` asks for an interruption.
+    the file is read and mapped in other processes while this one writes, through the same
+    mirror writer webhooks use.
     """
     make_from, write = plan(session, shop, kind, path, preset, batch_size=batch_size)
     run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
@@ -170,23 +139,13 @@ def import_file(
         batches = made_in_children([make])
     run_id = run.id
     try:
-        if parallel and kind == "shopify" and overlaps(session) and stop_after_batches is None:
-            run = run_overlapped(session, shop, run, batches, on_progress=on_progress)
-        else:
-            run = run_import(
-                session,
-                shop,
-                run,
-                batches,
-                write,
-                on_progress=on_progress,
-                stop_after_batches=stop_after_batches,
-            )
+        run = run_import(
+            session, shop, run, batches, write, on_progress=on_progress, stop_after_batches=stop_after_batches
+        )
     finally:
         close = getattr(batches, "close", None)
         if close is not None:
             close()  # an interrupted run ends its reader (process) now, not at garbage collection
-    # Asked of the database: the overlapped writer hands back a run of its own session.
     finished = session.scalar(select(ImportRun.status).where(ImportRun.id == run_id)) == ImportStatus.finished
     if finished and kind in LINKED_KINDS:
         # An import leaves linking current: the customers' identifiers and clusters are what a
