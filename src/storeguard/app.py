@@ -20,7 +20,7 @@ from storeguard.core.http import Edge
 from storeguard.core.openapi import install_openapi
 from storeguard.core.schemas import HealthRead
 from storeguard.integrations.service import inbox_health
-from storeguard.integrations.worker import BackgroundWork
+from storeguard.integrations.webhooks.worker import BackgroundWork
 from storeguard.screening.api import checkout_router
 
 DESCRIPTION = """

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.config import get_settings
 from storeguard.core.enums import Role
-from storeguard.integrations.service import configure_gateway, configure_shop
-from storeguard.integrations.shopify.signature import compute_signature
+from storeguard.integrations.actions import configure_gateway, configure_shop
+from storeguard.integrations.platforms.shopify.signature import compute_signature
 from storeguard.shops.models import Shop
 from tests.factories import make_shop
 

@@ -27,7 +27,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def test_shops_add_and_gateways_add_store_secrets_without_printing_them(cli_db: str) -> None:
+def test_shop_and_gateway_secrets_are_stored_without_printing_them(cli_db: str) -> None:
     runner = CliRunner()
     added = runner.invoke(
         app,
@@ -41,15 +41,24 @@ def test_shops_add_and_gateways_add_store_secrets_without_printing_them(cli_db: 
             "NOK",
             "--country",
             "NO",
+        ],
+    )
+    secret = runner.invoke(
+        app,
+        [
+            "integrations",
+            "secrets",
+            "set",
+            "--shop",
+            "kari.myshopify.com",
             "--webhook-secret",
             "shpss_cli_secret",
         ],
     )
     gateway = runner.invoke(app, ["gateways", "add", "stripe", "--secret", "whsec_cli_secret"])
 
-    assert added.exit_code == 0, added.output
-    assert gateway.exit_code == 0, gateway.output
-    assert "shpss_cli_secret" not in added.output and "whsec_cli_secret" not in gateway.output
+    assert (added.exit_code, secret.exit_code, gateway.exit_code) == (0, 0, 0), added.output + secret.output
+    assert "shpss_cli_secret" not in secret.output and "whsec_cli_secret" not in gateway.output
     engine = make_engine(cli_db)
     with make_session_factory(engine)() as session:
         rows = list(session.scalars(select(IntegrationSecret)))

@@ -12,8 +12,8 @@ from storeguard.core.errors import Conflict
 from storeguard.core.events import EVENT_KIND
 from storeguard.core.models import OutboxMessage
 from storeguard.customers.models import Customer
-from storeguard.integrations.service import configure_shop
-from storeguard.integrations.worker import hand_over_events
+from storeguard.integrations.actions import configure_shop
+from storeguard.integrations.webhooks.worker import hand_over_events
 from storeguard.lists.blocking import block_customer, lift_block
 from storeguard.lists.models import CustomerBlock
 from storeguard.orders.actions import cancel_order, fulfill_order, refund_order

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import frozen
 from storeguard.core.config import get_settings
 from storeguard.disputes.models import Dispute, DisputeEvent
+from storeguard.integrations.actions import configure_gateway
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.service import configure_gateway
-from storeguard.integrations.shopify.signature import compute_signature
-from storeguard.integrations.square.signature import compute_signature as square_signature
-from storeguard.integrations.stripe.signature import signature_header
+from storeguard.integrations.platforms.shopify.signature import compute_signature
+from storeguard.integrations.platforms.square.signature import compute_signature as square_signature
+from storeguard.integrations.platforms.stripe.signature import signature_header
 from storeguard.orders.models import Order, Refund, Transaction
 from tests.conftest import shared_fixture
 from tests.factories import make_order, make_shop

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.customers.models import Customer
-from storeguard.integrations.imports.reader import iter_json_records, record_batches
-from storeguard.integrations.imports.service import import_file
+from storeguard.integrations.bulk.file_records import iter_json_records, record_batches
+from storeguard.integrations.bulk.service import import_file
 from storeguard.orders.models import LineItem, Order
 from storeguard.shops.models import Product
 from tests.factories import make_shop

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.errors import Invalid
 from storeguard.customers.models import Customer
-from storeguard.integrations.imports.reader import iter_json_records
-from storeguard.integrations.imports.service import import_file
+from storeguard.integrations.bulk.file_records import iter_json_records
+from storeguard.integrations.bulk.service import import_file
 from storeguard.orders.models import LineItem, Order, Refund
 from storeguard.shops.models import Shop
 from tests.conftest import shared_fixture
@@ -60,7 +60,7 @@ def test_json_array_and_json_lines_stream_the_same_records(tmp_path: Path) -> No
 
 
 def test_json_array_reader_crosses_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from storeguard.integrations.imports import reader
+    from storeguard.integrations.bulk import file_records as reader
 
     monkeypatch.setattr(reader, "CHUNK", 7)  # every record spans several reads, split mid-character too
     records = [{"n": i, "text": "blåbærsyltetøy" * i} for i in range(20)]

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.integrations.enums import DeliverySource, DeliveryStatus
-from storeguard.integrations.inbox import process_delivery, record_delivery
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.stripe.signature import signature_header
+from storeguard.integrations.platforms.stripe.signature import signature_header
+from storeguard.integrations.webhooks.inbox import process_delivery, record_delivery
 from storeguard.shops.models import Shop
 from tests.integrations.conftest import shopify_headers
 

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.events import EVENT_KIND
 from storeguard.core.models import OutboxMessage
-from storeguard.integrations.service import configure_shop
-from storeguard.integrations.worker import hand_over_events
+from storeguard.integrations.actions import configure_shop
+from storeguard.integrations.webhooks.worker import hand_over_events
 from storeguard.orders.actions import cancel_order, refund_order
 from storeguard.orders.enums import CancelReason
 from storeguard.shops.models import Shop

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import deliver_due
-from storeguard.integrations.service import configure_shop
-from storeguard.integrations.shopify import outbound
-from storeguard.integrations.worker import hand_over_events
+from storeguard.integrations.actions import configure_shop
+from storeguard.integrations.platforms.shopify import outbound
+from storeguard.integrations.webhooks.worker import hand_over_events
 from storeguard.orders.actions import fulfill_order
 from storeguard.orders.models import Order
 from storeguard.screening.actions import (

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import frozen, now
 from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import MAX_ATTEMPTS, deliver_due
-from storeguard.integrations import hooks
-from storeguard.integrations.service import configure_shop
-from storeguard.integrations.shopify import outbound
-from storeguard.integrations.worker import hand_over_events
+from storeguard.integrations.actions import configure_shop
+from storeguard.integrations.mirror import after_ingest as hooks
+from storeguard.integrations.platforms.shopify import outbound
+from storeguard.integrations.webhooks.worker import hand_over_events
 from storeguard.lists.actions import create_entry
 from storeguard.orders.models import Order
 from storeguard.screening.models import Decision

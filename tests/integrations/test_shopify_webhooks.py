@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from storeguard.customers.models import Customer
 from storeguard.integrations.enums import DeliveryStatus, SecretName, SecretScope
-from storeguard.integrations.inbox import process_pending
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.secrets import set_secret
+from storeguard.integrations.webhooks.inbox import process_pending
 from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, Transaction
 from storeguard.shops.models import Shop
 from tests.integrations.conftest import OPERATOR, SHOP_SECRET, body_of, shopify_headers

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from storeguard.integrations.paypal import signature as paypal
-from storeguard.integrations.shopify import signature as shopify
-from storeguard.integrations.square import signature as square
-from storeguard.integrations.stripe import signature as stripe
+from storeguard.integrations.platforms.paypal import signature as paypal
+from storeguard.integrations.platforms.shopify import signature as shopify
+from storeguard.integrations.platforms.square import signature as square
+from storeguard.integrations.platforms.stripe import signature as stripe
 from tests.conftest import shared_fixture
 
 

@@ -14,7 +14,7 @@ from storeguard.core.clock import frozen
 from storeguard.core.events import EVENT_KIND
 from storeguard.core.models import AuditEvent, OutboxMessage
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.stripe.signature import signature_header
+from storeguard.integrations.platforms.stripe.signature import signature_header
 from storeguard.orders import policy
 from storeguard.orders.models import Order, Transaction
 from storeguard.orders.payments import refund_order

@@ -18,8 +18,8 @@ from storeguard.core.config import get_settings
 from storeguard.core.db import make_engine
 from storeguard.core.enums import Role
 from storeguard.core.migrations import upgrade_to_head
-from storeguard.integrations.service import configure_shop
-from storeguard.integrations.shopify.signature import compute_signature
+from storeguard.integrations.actions import configure_shop
+from storeguard.integrations.platforms.shopify.signature import compute_signature
 from tests.factories import make_customer, make_product, make_shop, place_order
 
 SECRET_KEY = "reliability-test-key"

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from storeguard.core.api import Admin, Owner, Page, PagingDep, SessionDep
 from storeguard.core.enums import OutboxStatus
 from storeguard.core.schemas import Id
-from storeguard.integrations import receive, service
+from storeguard.integrations import service
+from storeguard.integrations.actions import configure_gateway, configure_shop, retry_outbound
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.inbox import process_delivery, retry_delivery
-from storeguard.integrations.paypal.signature import fetch_certificate
+from storeguard.integrations.platforms.paypal.signature import fetch_certificate
 from storeguard.integrations.schemas import (
     DeliveryRead,
     GatewaySecretIn,
@@ -24,7 +24,8 @@ from storeguard.integrations.schemas import (
     ShopSecretsIn,
     WebhookAck,
 )
-from storeguard.integrations.service import configure_gateway, configure_shop, retry_outbound
+from storeguard.integrations.webhooks import receive
+from storeguard.integrations.webhooks.inbox import process_delivery, retry_delivery
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
     def process_inbox() -> None:
         """Process every stored webhook delivery still waiting (leftovers after a crash included)."""
         from storeguard.cli import cli_session, console
-        from storeguard.integrations.inbox import process_pending
+        from storeguard.integrations.webhooks.inbox import process_pending
 
         with cli_session() as session:
             result = process_pending(session)
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Process the webhook inbox and send due outbound Shopify calls, until stopped."""
         from storeguard.cli import cli_session, console
-        from storeguard.integrations.worker import run_pass
+        from storeguard.integrations.webhooks.worker import run_pass
 
         while True:
             with cli_session() as session:
@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Store a shop's secrets encrypted; the previous webhook secret stays valid for a rotation."""
         from storeguard.cli import cli_session, console
-        from storeguard.integrations.service import configure_shop
+        from storeguard.integrations.actions import configure_shop
 
         with cli_session() as session:
             stored = configure_shop(
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Store a gateway's webhook secret encrypted (never printed back)."""
         from storeguard.cli import cli_session, console
-        from storeguard.integrations.service import configure_gateway
+        from storeguard.integrations.actions import configure_gateway
 
         with cli_session() as session:
             stored = configure_gateway(
@@ -110,8 +110,8 @@ def register(app: typer.Typer) -> None:
 
         from storeguard.cli import cli_session, console
         from storeguard.core.config import get_settings
-        from storeguard.integrations.imports.service import import_file
-        from storeguard.integrations.service import shop_by_domain
+        from storeguard.integrations.bulk.service import import_file
+        from storeguard.shops.service import shop_with_domain
 
         size = file.stat().st_size if file.is_file() else 0
         started = time.perf_counter()
@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
                 transient=False,
             ) as bar,
         ):
-            target = shop_by_domain(session, shop)
+            target = shop_with_domain(session, shop)
             task = bar.add_task("import", total=size or None, rows=0)
 
             def progress(rows: int, offset: int) -> None:
@@ -174,14 +174,14 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
 
         from storeguard.cli import cli_session, console, err_console
-        from storeguard.integrations.catalogue import import_products
-        from storeguard.integrations.service import shop_by_domain
+        from storeguard.integrations.mirror.catalogue import import_products
+        from storeguard.shops.service import shop_with_domain
 
         with cli_session() as session, Progress(console=console, transient=True) as progress:
             task = progress.add_task("products", total=None)
             report = import_products(
                 session,
-                shop_by_domain(session, shop),
+                shop_with_domain(session, shop),
                 file,
                 actor=CLI,
                 progress=lambda done: progress.update(task, completed=done),
@@ -198,11 +198,11 @@ def register(app: typer.Typer) -> None:
 
     def _run_blocklist(file: Path, shop: str, note: str | None) -> None:
         from storeguard.cli import cli_session, console, err_console
-        from storeguard.integrations.imports.service import import_blocklist
-        from storeguard.integrations.service import shop_by_domain
+        from storeguard.integrations.bulk.service import import_blocklist
+        from storeguard.shops.service import shop_with_domain
 
         with cli_session() as session:
-            result = import_blocklist(session, shop_by_domain(session, shop), file, actor=CLI, note=note)
+            result = import_blocklist(session, shop_with_domain(session, shop), file, actor=CLI, note=note)
             if result.errors:
                 session.rollback()
                 for row, field, message in result.errors:
@@ -223,7 +223,7 @@ def register(app: typer.Typer) -> None:
         batch_size: int = typer.Option(1000, help="Rows per committed batch."),
         note: str | None = typer.Option(None, help="Blocklist: evidence note for rows that carry none."),
     ) -> None:
-        """Import a CSV; columns are documented in storeguard.integrations.imports.csv_rows.
+        """Import a CSV; columns are documented in storeguard.integrations.bulk.csv_files.
 
         A blocklist is imported by the lists import (columns in storeguard.lists.csvio), all or
         nothing: any bad row cancels it. Returns cannot be imported yet: there are no returns.

@@ -20,12 +20,8 @@ def add_shop(
     platform: str = typer.Option(Platform.shopify.value, help="shopify, woocommerce or other."),
     currency: str = typer.Option(..., help="ISO 4217 currency the shop sells in, e.g. NOK."),
     country: str = typer.Option(..., help="ISO 3166-1 alpha-2 home country, e.g. NO."),
-    webhook_secret: str | None = typer.Option(
-        None, help="Shopify webhook signing secret (stored encrypted)."
-    ),
-    access_token: str | None = typer.Option(None, help="Shopify Admin API access token (stored encrypted)."),
 ) -> None:
-    """Add a shop; prints its id. Secrets are stored encrypted and never printed."""
+    """Add a shop; prints its id. Connect it with `storeguard integrations secrets set --shop DOMAIN`."""
     from storeguard.cli import cli_session, console, err_console
     from storeguard.shops.actions import create_shop
 
@@ -37,12 +33,6 @@ def add_shop(
         raise typer.Exit(2) from None
     with cli_session() as session:
         shop = create_shop(session, data=data, actor=CLI)
-        if webhook_secret is not None or access_token is not None:
-            from storeguard.integrations.service import configure_shop
-
-            configure_shop(
-                session, shop.domain, actor=CLI, webhook_secret=webhook_secret, access_token=access_token
-            )
         session.commit()
         console.print(f"added shop #{shop.id} {shop.name} ({shop.domain}, {shop.platform}, {shop.currency})")
 
@@ -81,9 +71,9 @@ def catalogue_mapping(
 ) -> None:
     """Show, or change, which platform tags and product types flag products; mirrored products follow."""
     from storeguard.cli import cli_session, console
-    from storeguard.integrations.service import shop_by_domain
     from storeguard.shops.actions import set_catalogue_mapping
     from storeguard.shops.policy import catalogue_mapping as current
+    from storeguard.shops.service import shop_with_domain
 
     given = {
         "high_value_tags": high_value_tag,
@@ -92,7 +82,7 @@ def catalogue_mapping(
         "limited_edition_types": limited_edition_type,
     }
     with cli_session() as session:
-        found = shop_by_domain(session, shop)
+        found = shop_with_domain(session, shop)
         changes = {k: v for k, v in given.items() if v}
         mapping = (
             set_catalogue_mapping(session, shop_id=found.id, mapping=changes, actor=CLI)

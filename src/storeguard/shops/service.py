@@ -25,6 +25,14 @@ def get_shop_by_domain(session: Session, domain: str) -> Shop | None:
     return session.scalar(select(Shop).where(Shop.domain == domain))
 
 
+def shop_with_domain(session: Session, domain: str) -> Shop:
+    """Return the shop with this domain (any case) or raise ``NotFound``."""
+    shop = get_shop_by_domain(session, domain.lower())
+    if shop is None:
+        raise NotFound(ShopError.shop_not_found, f"no shop with domain {domain}")
+    return shop
+
+
 def list_shops(session: Session, *, limit: int = 50, offset: int = 0) -> tuple[list[Shop], int]:
     """Return a page of shops in the order they were added, and how many there are."""
     total = session.scalar(select(func.count()).select_from(Shop)) or 0

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from storeguard.core.clock import ensure_utc
+
 T = TypeVar("T")
 
 
@@ -32,6 +34,10 @@ def quick_pickle(cls: type[T]) -> type[T]:
 
 class MappingError(ValueError):
     """A payload that cannot become a storeguard record, with the reason a person reads."""
+
+
+class NotReady(Exception):
+    """The delivery depends on something not yet received (a refund before its order): retry later."""
 
 
 # Platforms' payloads nest a handful of levels; far deeper is an attack or a broken sender, and
@@ -212,3 +218,19 @@ class MappedOrder:
 def stamp(ts: int | float | None) -> datetime | None:
     """Turn a Unix timestamp (Stripe's ``created``, ``due_by``) into aware UTC."""
     return None if ts is None else datetime.fromtimestamp(int(ts), UTC)
+
+
+_fromisoformat = datetime.fromisoformat  # looked up once: called for every time in a file
+
+
+def timestamp(value: Any, what: str = "timestamp") -> datetime | None:
+    """Parse an ISO 8601 timestamp to aware UTC; None when absent."""
+    if value is None or value == "":
+        return None
+    text = value if value.__class__ is str else str(value)
+    try:
+        parsed = _fromisoformat(text.replace("Z", "+00:00"))
+        # Already UTC (Shopify's "...Z", "+00:00"): no conversion to make.
+        return parsed if parsed.tzinfo is UTC else ensure_utc(parsed)
+    except ValueError:
+        raise MappingError(f"{what} {value!r} is not an ISO 8601 timestamp") from None

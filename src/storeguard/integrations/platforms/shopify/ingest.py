@@ -7,13 +7,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storeguard.disputes.actions import record_dispute_report
-from storeguard.integrations import hooks
-from storeguard.integrations.catalogue import archive_product, mirror_products
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.inbox import NotReady
-from storeguard.integrations.mapped import MappingError, parse_body
+from storeguard.integrations.mirror import after_ingest as hooks
+from storeguard.integrations.mirror.catalogue import archive_product, mirror_products
+from storeguard.integrations.mirror.orders import (
+    apply_fulfillments,
+    apply_refunds,
+    find_order,
+    record_payment_transaction,
+    upsert_customers,
+    upsert_orders,
+)
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.shopify.mapping import (
+from storeguard.integrations.platforms.common import MappingError, NotReady, parse_body
+from storeguard.integrations.platforms.shopify.mapping import (
     map_customer,
     map_dispute,
     map_fulfillment,
@@ -22,15 +29,7 @@ from storeguard.integrations.shopify.mapping import (
     map_transaction,
     platform_id,
 )
-from storeguard.integrations.shopify.products import map_product
-from storeguard.integrations.store import (
-    apply_fulfillments,
-    apply_refunds,
-    find_order,
-    record_payment_transaction,
-    upsert_customers,
-    upsert_orders,
-)
+from storeguard.integrations.platforms.shopify.products import map_product
 from storeguard.orders.models import Order
 from storeguard.shops.models import Shop
 

@@ -13,16 +13,15 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.errors import Invalid
 from storeguard.customers.reindex import reindex_identifiers
-from storeguard.integrations.enums import ImportStatus
-from storeguard.integrations.imports import csv_rows
-from storeguard.integrations.imports.orders import (
+from storeguard.integrations.bulk import csv_files as csv_rows
+from storeguard.integrations.bulk.batch_writers import (
     write_customers,
     write_orders,
     write_refunds,
 )
-from storeguard.integrations.imports.pipeline import READERS, made_in_children, worth_it
-from storeguard.integrations.imports.reader import is_json_array
-from storeguard.integrations.imports.runner import (
+from storeguard.integrations.bulk.file_records import is_json_array
+from storeguard.integrations.bulk.reader_processes import READERS, made_in_children, worth_it
+from storeguard.integrations.bulk.runs import (
     BATCH,
     BatchOutcome,
     Item,
@@ -32,7 +31,8 @@ from storeguard.integrations.imports.runner import (
     start_run,
     write_items,
 )
-from storeguard.integrations.imports.shopify_file import shopify_batches
+from storeguard.integrations.bulk.shopify_files import shopify_batches
+from storeguard.integrations.enums import ImportStatus
 from storeguard.integrations.models import ImportRun
 from storeguard.lists.csvio import ImportResult, import_entries, read_csv
 from storeguard.orders.models import Order

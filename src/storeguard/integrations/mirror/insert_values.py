@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from storeguard.integrations.mapped import (
+from storeguard.integrations.platforms.common import (
     MappedCustomer,
     MappedFulfillment,
     MappedLine,

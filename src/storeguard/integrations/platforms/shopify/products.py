@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from storeguard.core.schemas import MONEY_MAX
-from storeguard.integrations.mapped import MappingError, parse_body
-from storeguard.integrations.shopify.mapping import money, platform_id, tags
+from storeguard.integrations.platforms.common import MappingError, parse_body
+from storeguard.integrations.platforms.shopify.mapping import money, platform_id, tags
 
 
 @dataclass(slots=True)

@@ -29,8 +29,8 @@ from typing import Any
 
 from storeguard.core.errors import Invalid
 from storeguard.core.money import validate_currency
-from storeguard.integrations.imports.runner import Item
-from storeguard.integrations.mapped import (
+from storeguard.integrations.bulk.runs import Item
+from storeguard.integrations.platforms.common import (
     MappedCustomer,
     MappedLine,
     MappedOrder,
@@ -38,14 +38,14 @@ from storeguard.integrations.mapped import (
     MappedRefund,
     MappedRefundLine,
     MappingError,
+    timestamp,
 )
-from storeguard.integrations.shopify.mapping import (
+from storeguard.integrations.platforms.shopify.mapping import (
     CANCEL_REASONS,
     FINANCIAL,
     PLATFORM_STATES,
     money,
     tags,
-    timestamp,
 )
 
 ADDRESS = (

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.models import OutboxMessage
 from storeguard.customers.models import Customer
-from storeguard.integrations.shopify.outbound import (
+from storeguard.integrations.platforms.shopify.outbound import (
     DISABLED_TAG,
     REVIEW_TAG,
     VERIFY_TAG,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from storeguard.integrations.imports.runner import BatchOutcome, Item
-from storeguard.integrations.mapped import MappedCustomer, MappedOrder, MappingError
-from storeguard.integrations.store import apply_refunds, find_order, upsert_customers, upsert_orders
+from storeguard.integrations.bulk.runs import BatchOutcome, Item
+from storeguard.integrations.mirror.orders import apply_refunds, find_order, upsert_customers, upsert_orders
+from storeguard.integrations.platforms.common import MappedCustomer, MappedOrder, MappingError
 from storeguard.shops.models import Shop
 
 

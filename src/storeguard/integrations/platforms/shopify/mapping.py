@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from storeguard.core.clock import ensure_utc
 from storeguard.core.errors import Invalid
 from storeguard.core.money import exponent, to_minor, validate_currency
 from storeguard.customers.enums import PlatformAccountState
 from storeguard.disputes.schemas import DisputeReport
-from storeguard.integrations.dispute_reasons import stripe_reason
-from storeguard.integrations.mapped import (
+from storeguard.integrations.platforms.common import (
     MappedCustomer,
     MappedFulfillment,
     MappedLine,
@@ -24,7 +21,9 @@ from storeguard.integrations.mapped import (
     MappedRefundTransaction,
     MappedTransaction,
     MappingError,
+    timestamp,
 )
+from storeguard.integrations.platforms.dispute_reasons import stripe_reason
 
 FINANCIAL = {"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"}
 FULFILLMENT = {"fulfilled": "fulfilled", "partial": "partial"}
@@ -115,7 +114,6 @@ def exact_decimal(number: float, what: str) -> Decimal:
 
 
 _EXPONENTS: dict[str, int] = {}
-_fromisoformat = datetime.fromisoformat
 
 
 def _fast_minor(value: str, currency: str) -> int | None:
@@ -140,19 +138,6 @@ def known_currency(code: str) -> str:
         raise MappingError(exc.message) from None
     _EXPONENTS.setdefault(upper, exponent(upper))
     return upper
-
-
-def timestamp(value: Any, what: str = "timestamp") -> datetime | None:
-    """Parse an ISO 8601 timestamp to aware UTC; None when absent."""
-    if value is None or value == "":
-        return None
-    text = value if value.__class__ is str else str(value)
-    try:
-        parsed = _fromisoformat(text.replace("Z", "+00:00"))
-        # Already UTC (Shopify's "...Z", "+00:00"): no conversion to make.
-        return parsed if parsed.tzinfo is UTC else ensure_utc(parsed)
-    except ValueError:
-        raise MappingError(f"{what} {value!r} is not an ISO 8601 timestamp") from None
 
 
 def _text(value: Any) -> str | None:

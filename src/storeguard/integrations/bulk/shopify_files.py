@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from storeguard.integrations.imports.reader import record_batches
-from storeguard.integrations.imports.runner import BATCH, Item, ItemBatch
-from storeguard.integrations.mapped import MappingError
-from storeguard.integrations.shopify.mapping import map_order
+from storeguard.integrations.bulk.file_records import record_batches
+from storeguard.integrations.bulk.runs import BATCH, Item, ItemBatch
+from storeguard.integrations.platforms.common import MappingError
+from storeguard.integrations.platforms.shopify.mapping import map_order
 
 
 def _unwrap(value: Any) -> Any:

@@ -19,18 +19,9 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.customers.models import Customer
-from storeguard.integrations import children
-from storeguard.integrations.children import update_by_id as _update_by_id
-from storeguard.integrations.fastwrite import insert_with_ids, matches_any
-from storeguard.integrations.mapped import (
-    MappedCustomer,
-    MappedFulfillment,
-    MappedOrder,
-    MappedRefund,
-    MappedTransaction,
-    MappingError,
-)
-from storeguard.integrations.rows import (
+from storeguard.integrations.mirror import order_details as children
+from storeguard.integrations.mirror.bulk_insert import insert_with_ids, matches_any
+from storeguard.integrations.mirror.insert_values import (
     CUSTOMER_COLUMNS,
     CUSTOMER_INSERT,
     ORDER_COLUMNS,
@@ -38,6 +29,15 @@ from storeguard.integrations.rows import (
     REFUND_ACTOR,
     customer_row,
     order_row,
+)
+from storeguard.integrations.mirror.order_details import update_by_id as _update_by_id
+from storeguard.integrations.platforms.common import (
+    MappedCustomer,
+    MappedFulfillment,
+    MappedOrder,
+    MappedRefund,
+    MappedTransaction,
+    MappingError,
 )
 from storeguard.orders.enums import TransactionKind
 from storeguard.orders.models import (

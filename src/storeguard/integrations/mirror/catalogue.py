@@ -19,8 +19,8 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
 from storeguard.core.schemas import QUANTITY_MAX
-from storeguard.integrations.mapped import MappingError
-from storeguard.integrations.shopify.products import MappedVariant, map_product, read_products_file
+from storeguard.integrations.platforms.common import MappingError
+from storeguard.integrations.platforms.shopify.products import MappedVariant, map_product, read_products_file
 from storeguard.shops import policy
 from storeguard.shops.models import Product, Shop
 

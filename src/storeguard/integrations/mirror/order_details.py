@@ -15,9 +15,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.config import get_settings
-from storeguard.integrations.fastwrite import insert_tuples, insert_with_ids, matches_any
-from storeguard.integrations.mapped import MappedOrder
-from storeguard.integrations.rows import (
+from storeguard.integrations.mirror.bulk_insert import insert_tuples, insert_with_ids, matches_any
+from storeguard.integrations.mirror.insert_values import (
     FULFILLMENT_INSERT,
     FULFILLMENT_LINE_INSERT,
     LINE_COLUMNS,
@@ -31,6 +30,7 @@ from storeguard.integrations.rows import (
     refund_row,
     refund_transaction_row,
 )
+from storeguard.integrations.platforms.common import MappedOrder
 from storeguard.orders.models import (
     Fulfillment,
     FulfillmentLine,

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid, Unauthorized
 from storeguard.integrations.enums import DeliverySource, SecretName, SecretScope
-from storeguard.integrations.inbox import record_delivery
-from storeguard.integrations.mapped import MappingError, parse_body
-from storeguard.integrations.paypal import signature as paypal_sig
+from storeguard.integrations.platforms.common import MappingError, parse_body
+from storeguard.integrations.platforms.paypal import signature as paypal_sig
+from storeguard.integrations.platforms.shopify import signature as shopify_sig
+from storeguard.integrations.platforms.square import signature as square_sig
+from storeguard.integrations.platforms.stripe import signature as stripe_sig
 from storeguard.integrations.secrets import get_secret
-from storeguard.integrations.shopify import signature as shopify_sig
-from storeguard.integrations.square import signature as square_sig
-from storeguard.integrations.stripe import signature as stripe_sig
+from storeguard.integrations.webhooks.inbox import record_delivery
 from storeguard.shops.models import Shop
 
 

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from storeguard.core.events import EVENT_KIND
 from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import deliver_due
-from storeguard.integrations.inbox import InboxPass, process_pending
-from storeguard.integrations.shopify import events as shopify_events
-from storeguard.integrations.shopify.outbound import KIND as SHOPIFY
-from storeguard.integrations.shopify.outbound import senders
+from storeguard.integrations.platforms.shopify import events as shopify_events
+from storeguard.integrations.platforms.shopify.outbound import KIND as SHOPIFY
+from storeguard.integrations.platforms.shopify.outbound import senders
+from storeguard.integrations.webhooks.inbox import InboxPass, process_pending
 
 # Every platform's subscription to domain events, each called with every event in turn.
 SUBSCRIBERS: tuple[Callable[[Session, OutboxMessage], None], ...] = (shopify_events.on_event,)

@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.errors import DomainError, NotFound
 from storeguard.integrations.enums import DeliverySource, DeliveryStatus
-from storeguard.integrations.mapped import MappingError
 from storeguard.integrations.models import WebhookDelivery
+from storeguard.integrations.platforms.common import MappingError, NotReady
+from storeguard.integrations.platforms.paypal.ingest import handle as paypal
+from storeguard.integrations.platforms.shopify.ingest import handle as shopify
+from storeguard.integrations.platforms.square.ingest import handle as square
+from storeguard.integrations.platforms.stripe.ingest import handle as stripe
 
 MAX_ATTEMPTS = 8
-
-
-class NotReady(Exception):
-    """The delivery depends on something not yet received (a refund before its order): retry later."""
 
 
 Handler = Callable[[Session, WebhookDelivery], DeliveryStatus]
@@ -66,13 +66,8 @@ def record_delivery(
     return session.execute(stmt).scalar_one_or_none()
 
 
-def _handlers() -> dict[str, Handler]:
-    from storeguard.integrations.paypal.ingest import handle as paypal
-    from storeguard.integrations.shopify.ingest import handle as shopify
-    from storeguard.integrations.square.ingest import handle as square
-    from storeguard.integrations.stripe.ingest import handle as stripe
-
-    return {"shopify": shopify, "stripe": stripe, "square": square, "paypal": paypal}
+# Each platform's ingest, by the source a delivery came from.
+HANDLERS: dict[str, Handler] = {"paypal": paypal, "shopify": shopify, "square": square, "stripe": stripe}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -114,7 +109,7 @@ def process_delivery(session: Session, delivery_pk: int) -> DeliveryStatus | Non
         .where(WebhookDelivery.id == delivery_pk)
         .execution_options(populate_existing=True)
     ).scalar_one()
-    handler = _handlers()[delivery.source]
+    handler = HANDLERS[delivery.source]
     try:
         with session.begin_nested():
             status = handler(session, delivery)

@@ -1,0 +1,1 @@
+"""What a platform reports, mirrored into storeguard's tables by one writer (webhooks and bulk imports alike)."""
