@@ -28,6 +28,7 @@ run: setup
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/lint-imports  # the walls between packages: pyproject.toml [tool.importlinter]
 
 test: setup lint
 	$(PY) -m pytest -n 2 --dist loadfile

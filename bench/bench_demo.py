@@ -10,9 +10,10 @@ from pathlib import Path
 
 def run(quick: bool = False) -> dict[str, float]:
     """Load the demo store (20,000 orders; 2,000 when quick) into a temporary SQLite file."""
-    from storeguard.core.db import Base, import_all_models, make_engine, make_session_factory
+    from storeguard.core.db import Base, make_engine, make_session_factory
     from storeguard.demo.generator import DemoConfig, generate
     from storeguard.demo.loader import load_demo
+    from storeguard.models import import_all_models
 
     customers, orders = (800, 2_000) if quick else (8_000, 20_000)
     config = DemoConfig(customers=customers, orders=orders, seed=1)

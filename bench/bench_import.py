@@ -30,8 +30,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from storeguard.core.config import get_settings
-from storeguard.core.db import Base, import_all_models, make_engine, make_session_factory
+from storeguard.core.db import Base, make_engine, make_session_factory
 from storeguard.integrations.bulk.service import import_file
+from storeguard.models import import_all_models
 from storeguard.shops.models import Shop
 
 PG_URL = os.environ.get("STOREGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import CLI
-from storeguard.core.db import Base, import_all_models, make_engine
+from storeguard.core.db import Base, make_engine
+from storeguard.models import import_all_models
 
 
 def _write_csv(path: Path, rows: int) -> None:

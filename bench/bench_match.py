@@ -20,7 +20,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storeguard.core.db import Base, import_all_models, make_engine
+from storeguard.core.db import Base, make_engine
+from storeguard.models import import_all_models
 
 SEED = 20251122
 LOOKUPS = 3000

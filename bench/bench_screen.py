@@ -38,8 +38,9 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from storeguard.core.actor import Actor  # noqa: E402
-from storeguard.core.db import Base, import_all_models, make_engine, make_session_factory  # noqa: E402
+from storeguard.core.db import Base, make_engine, make_session_factory  # noqa: E402
 from storeguard.core.enums import Role  # noqa: E402
+from storeguard.models import import_all_models  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ACTOR = Actor("cli", "bench", Role.owner)

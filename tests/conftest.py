@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.apikeys import create_api_key
 from storeguard.core.config import get_settings
-from storeguard.core.db import Base, import_all_models, make_engine
+from storeguard.core.db import Base, make_engine
 from storeguard.core.enums import Role
 from storeguard.core.prepared import Driver
+from storeguard.models import import_all_models
 
 import_all_models()
 

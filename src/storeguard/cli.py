@@ -1,60 +1,42 @@
-"""The ``storeguard`` command; each domain adds its commands through ``register(app)``."""
+"""The ``storeguard`` command: each package adds its commands through ``register(app)``."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
-from rich.console import Console
-from sqlalchemy.orm import Session
 
-from storeguard import DOMAINS
-from storeguard.core.config import get_settings
-from storeguard.core.db import import_all_models, make_engine, make_session_factory
-from storeguard.core.errors import DomainError
+from storeguard.core import cli as core_cli
+from storeguard.customers import cli as customers_cli
+from storeguard.demo import cli as demo_cli
+from storeguard.integrations import cli as integrations_cli
+from storeguard.lists import cli as lists_cli
+from storeguard.models import import_all_models
+from storeguard.orders import cli as orders_cli
+from storeguard.rules import cli as rules_cli
+from storeguard.screening import cli as screening_cli
+from storeguard.shops import cli as shops_cli
 
 app = typer.Typer(
     help="storeguard: screen orders, block and unblock difficult customers, keep the record.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+import_all_models()  # every table known before any command touches the database
 
-
-@contextmanager
-def cli_session() -> Iterator[Session]:
-    """Open a session on the configured database; a DomainError becomes a clear error and exit 2."""
-    settings = get_settings()
-    import_all_models()
-    engine = make_engine(settings.database_url)
-    factory = make_session_factory(engine)
-    try:
-        with factory() as session:
-            yield session
-    except DomainError as exc:
-        err_console.print(f"[red]error[/red] {exc.code}: {exc.message}")
-        raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
-
-
-def _register_domains() -> None:
-    from storeguard.core import cli as core_cli
-
-    core_cli.register(app)
-    for domain in DOMAINS:
-        name = f"storeguard.{domain}.cli"
-        if importlib.util.find_spec(f"storeguard.{domain}") and importlib.util.find_spec(name):
-            module = importlib.import_module(name)
-            module.register(app)
-
-
-_register_domains()
+# In the order `storeguard --help` lists them.
+for package in (
+    core_cli,
+    shops_cli,
+    orders_cli,
+    customers_cli,
+    lists_cli,
+    rules_cli,
+    screening_cli,
+    integrations_cli,
+    demo_cli,
+):
+    package.register(app)
 
 
 def main() -> None:

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen
+from storeguard.customers.clusters import relink_customers
 from storeguard.customers.enums import IdentifierType
 from storeguard.customers.identifiers import identifiers_of_order, order_match_keys, record_order_identifiers
 from storeguard.customers.links import cluster_of, link_paths
 from storeguard.customers.models import Customer, Identifier
-from storeguard.customers.reindex import reindex_identifiers, relink_customers
+from storeguard.orders.reindex import reindex_identifiers
 from tests.factories import make_customer, make_order, make_shop
 
 OSLO = {

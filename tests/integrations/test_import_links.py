@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.actor import CLI
 from storeguard.customers.models import Customer, Identifier
-from storeguard.customers.reindex import reindex_identifiers
 from storeguard.integrations.bulk.service import import_file
 from storeguard.lists.blocking import block_customer
+from storeguard.orders.reindex import reindex_identifiers
 from storeguard.shops.models import Shop
 from tests.factories import make_customer, make_shop
 from tests.integrations.payloads import shopify_order

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from storeguard.customers.models import Customer
 from storeguard.integrations.enums import DeliveryStatus
+from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.platforms.common import MappingError
 from storeguard.integrations.platforms.shopify.mapping import exact_decimal, money
 from storeguard.lists.blocking import block_customer
 from storeguard.orders.models import Order, Refund, Transaction

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import CLI
+from storeguard.integrations.bulk.product_files import import_products
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.mirror.catalogue import import_products
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.shops.models import Product, Shop
 from tests.integrations.conftest import body_of, shopify_headers

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from storeguard.screening.velocity import RedisVelocity
+from storeguard.screening.velocity_redis import RedisVelocity
 
 REDIS_URL = os.environ.get("STOREGUARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen
 from storeguard.core.config import get_settings
+from storeguard.screening.counters import velocity_store
 from storeguard.screening.policy import WINDOWS
-from storeguard.screening.velocity import RedisVelocity, VelocityStore, velocity_store
+from storeguard.screening.velocity import VelocityStore
+from storeguard.screening.velocity_redis import RedisVelocity
 from storeguard.screening.velocity_sql import SqlVelocity
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import typer
+import uvicorn
+from rich.table import Table
 
 from storeguard.core.actor import CLI
+from storeguard.core.apikeys import create_api_key, revoke_api_key
+from storeguard.core.audit import verify_chains
+from storeguard.core.console import cli_session, console
 from storeguard.core.enums import Role
+from storeguard.core.migrations import upgrade_to_head
 
 
 def register(app: typer.Typer) -> None:
@@ -20,10 +26,6 @@ def register(app: typer.Typer) -> None:
         shop: int | None = typer.Option(None, "--shop", help="Only this shop's chain (its id)."),
     ) -> None:
         """Recompute every audit chain's hashes; name the first changed or missing event. Exit 1 if any."""
-        from rich.table import Table
-
-        from storeguard.cli import cli_session, console
-        from storeguard.core.audit import verify_chains
 
         with cli_session() as session:
             reports = verify_chains(session, shop_id=shop)
@@ -52,15 +54,12 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(1, help="Worker processes."),
     ) -> None:
         """Serve the JSON API, with its docs at /docs."""
-        import uvicorn
 
         uvicorn.run("storeguard.app:create_app", factory=True, host=host, port=port, workers=workers)
 
     @app.command()
     def migrate() -> None:
         """Bring the database schema up to date (Alembic upgrade head)."""
-        from storeguard.cli import console
-        from storeguard.core.migrations import upgrade_to_head
 
         upgrade_to_head()
         console.print("database is up to date")
@@ -71,8 +70,6 @@ def register(app: typer.Typer) -> None:
         role: Role = typer.Option(Role.agent, help="owner, admin, agent or viewer."),
     ) -> None:
         """Create a key; the key is printed once, alone on the last line, and only its hash is kept."""
-        from storeguard.cli import cli_session, console
-        from storeguard.core.apikeys import create_api_key
 
         with cli_session() as session:
             key, raw = create_api_key(session, name=name, role=role, actor=CLI)
@@ -83,8 +80,6 @@ def register(app: typer.Typer) -> None:
     @apikey.command("revoke")
     def apikey_revoke(key_id: int = typer.Argument(..., help="The key's id.")) -> None:
         """Revoke a key."""
-        from storeguard.cli import cli_session, console
-        from storeguard.core.apikeys import revoke_api_key
 
         with cli_session() as session:
             revoke_api_key(session, key_id=key_id, actor=CLI)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,7 +15,6 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
-from storeguard import DOMAINS
 from storeguard.core.clock import ensure_utc
 
 # Stable constraint names so Alembic migrations are the same on every backend.
@@ -141,15 +138,6 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return a session factory; sessions never auto-commit, the entry point commits."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
-
-
-def import_all_models() -> None:
-    """Import every domain's models so ``Base.metadata`` knows every table."""
-    importlib.import_module("storeguard.core.models")
-    for domain in DOMAINS:
-        name = f"storeguard.{domain}.models"
-        if importlib.util.find_spec(f"storeguard.{domain}") and importlib.util.find_spec(name):
-            importlib.import_module(name)
 
 
 def is_postgres(session_or_engine: Session | Engine) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.enums import OutboxStatus
+from storeguard.core.errors import NotFound
 from storeguard.core.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
@@ -106,8 +107,6 @@ def retry_dead(session: Session, message_id: int) -> OutboxMessage:
     """Put a dead message back in the queue (a person decided to try again)."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        from storeguard.core.errors import NotFound
-
         raise NotFound("outbox_message_not_found", f"no outbox message {message_id}")
     message.status = OutboxStatus.pending
     message.attempts = 0

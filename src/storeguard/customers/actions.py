@@ -11,16 +11,16 @@ from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid, NotFound
+from storeguard.customers.clusters import relink_customers
 from storeguard.customers.enums import CustomerErrorCode, IdentifierType
 from storeguard.customers.identifiers import add_identifier, record_customer_identifiers
 from storeguard.customers.models import Customer, Identifier
 from storeguard.customers.normalize import normalize_email, normalize_phone
-from storeguard.customers.reindex import relink_customers
+from storeguard.shops.models import Shop
 
 
 def get_shop(session: Session, shop_id: int) -> Any:
     """Return the shop or 404."""
-    from storeguard.shops.models import Shop
 
     shop = session.get(Shop, shop_id)
     if shop is None:

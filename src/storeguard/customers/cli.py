@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from storeguard.core.console import cli_session, console
+from storeguard.customers.service import get_customer, identifiers_of, links_of
+
 
 def register(app: typer.Typer) -> None:
     """Add the customers commands to the root app."""
@@ -15,8 +18,6 @@ def register(app: typer.Typer) -> None:
     @customers.command("links")
     def links(customer_id: int = typer.Argument(..., help="The customer's id.")) -> None:
         """Show who a customer is linked to and which identifiers link them."""
-        from storeguard.cli import cli_session, console
-        from storeguard.customers.service import get_customer, links_of
 
         with cli_session() as session:
             customer = get_customer(session, customer_id)
@@ -31,24 +32,8 @@ def register(app: typer.Typer) -> None:
     @customers.command("identifiers")
     def identifiers(customer_id: int = typer.Argument(..., help="The customer's id.")) -> None:
         """List the identifiers a customer has used."""
-        from storeguard.cli import cli_session, console
-        from storeguard.customers.service import get_customer, identifiers_of
 
         with cli_session() as session:
             customer = get_customer(session, customer_id)
             for ident in identifiers_of(session, customer.id):
                 console.print(f"{ident.type:20} {ident.value}  (first seen {ident.first_seen:%Y-%m-%d})")
-
-    @customers.command("reindex")
-    def reindex(shop_id: int = typer.Option(None, "--shop", help="Only this shop.")) -> None:
-        """Derive identifiers from every stored order and rebuild the link clusters."""
-        from storeguard.cli import cli_session, console
-        from storeguard.customers.reindex import reindex_identifiers
-
-        with cli_session() as session:
-            result = reindex_identifiers(session, shop_id)
-            session.commit()
-            console.print(
-                f"read {result.orders} orders: {result.identifiers_added} identifiers added, "
-                f"{result.identifiers_updated} updated, {result.linked_clusters} linked clusters"
-            )

@@ -32,6 +32,7 @@ from storeguard.customers.normalize import (
     normalize_phone,
     normalize_token,
 )
+from storeguard.shops.models import Shop
 
 T = IdentifierType
 
@@ -182,7 +183,6 @@ def keys_clause(type_col: Any, value_col: Any, keys: Iterable[tuple[str, str]]) 
 
 
 def _shop(session: Session, shop_id: int) -> Any:
-    from storeguard.shops.models import Shop
 
     shop = session.get(Shop, shop_id)
     if shop is None:

@@ -15,6 +15,7 @@ from storeguard.customers.enums import CustomerErrorCode
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import LinkPath, cluster_of, link_paths
 from storeguard.customers.models import Customer, Identifier
+from storeguard.shops.models import Shop
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:
@@ -82,7 +83,6 @@ class Links:
 
 def links_of(session: Session, customer: Customer) -> Links:
     """Return who the customer is linked to and, for each, which identifiers link them."""
-    from storeguard.shops.models import Shop
 
     types = [t.value for t in link_types(session.get(Shop, customer.shop_id))]
     cluster = cluster_of(session, customer.id)

@@ -8,10 +8,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from storeguard.demo.generator import DEFAULT_CUSTOMERS, DEFAULT_ORDERS, DEFAULT_SEED
-from storeguard.demo.quickstart import QUICKSTART_CUSTOMERS, QUICKSTART_ORDERS
+from storeguard.core.config import get_settings
+from storeguard.core.console import cli_session, console, err_console
+from storeguard.demo.generator import DEFAULT_CUSTOMERS, DEFAULT_ORDERS, DEFAULT_SEED, DemoConfig
+from storeguard.demo.loader import load_demo, write_ground_truth
+from storeguard.demo.quickstart import (
+    GROUND_TRUTH_FILE,
+    QUICKSTART_CUSTOMERS,
+    QUICKSTART_ORDERS,
+    StaleSchema,
+    banner,
+    prepare_database,
+    start,
+)
 
 
 @contextmanager
@@ -55,11 +67,6 @@ def register(app: typer.Typer) -> None:
         The defaults (5,000 customers, 12,000 orders) load in well under a minute on SQLite.
         Who is who goes to the ground-truth file, never into the database.
         """
-        from storeguard.cli import cli_session, console
-        from storeguard.core.config import get_settings
-        from storeguard.demo.generator import DemoConfig
-        from storeguard.demo.loader import load_demo, write_ground_truth
-        from storeguard.demo.quickstart import GROUND_TRUTH_FILE, prepare_database
 
         settings = get_settings()
         prepare_database(settings.database_url)
@@ -86,11 +93,6 @@ def register(app: typer.Typer) -> None:
         orders: int = typer.Option(QUICKSTART_ORDERS, min=0, help="Demo orders on first start."),
     ) -> None:
         """Set up the database, load the demo store on first start, print a key and serve (what `make run` does)."""
-        import uvicorn
-
-        from storeguard.cli import console, err_console
-        from storeguard.core.config import get_settings
-        from storeguard.demo.quickstart import StaleSchema, banner, start
 
         settings = get_settings()
         try:

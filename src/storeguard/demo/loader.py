@@ -19,7 +19,6 @@ from storeguard.core.db import Base, is_postgres
 from storeguard.core.errors import Conflict
 from storeguard.customers.identifiers import identifiers_of_order
 from storeguard.customers.models import Customer
-from storeguard.customers.reindex import reindex_identifiers
 from storeguard.demo.generator import SHOP, DemoConfig, generate
 from storeguard.demo.ops import PlannedBlock
 from storeguard.lists.blocking import block_customer
@@ -34,6 +33,7 @@ from storeguard.orders.models import (
     RefundLine,
     Transaction,
 )
+from storeguard.orders.reindex import reindex_identifiers
 from storeguard.screening.engine import velocity_keys
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import WINDOWS

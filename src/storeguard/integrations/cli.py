@@ -6,8 +6,17 @@ import time
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from storeguard.core.actor import CLI
+from storeguard.core.config import get_settings
+from storeguard.core.console import cli_session, console, err_console
+from storeguard.integrations.actions import configure_gateway, configure_shop
+from storeguard.integrations.bulk.product_files import import_products
+from storeguard.integrations.bulk.service import import_blocklist, import_file
+from storeguard.integrations.webhooks.inbox import process_pending
+from storeguard.integrations.webhooks.worker import run_pass
+from storeguard.shops.service import shop_with_domain
 
 
 def register(app: typer.Typer) -> None:
@@ -28,8 +37,6 @@ def register(app: typer.Typer) -> None:
     @integrations.command("process-inbox")
     def process_inbox() -> None:
         """Process every stored webhook delivery still waiting (leftovers after a crash included)."""
-        from storeguard.cli import cli_session, console
-        from storeguard.integrations.webhooks.inbox import process_pending
 
         with cli_session() as session:
             result = process_pending(session)
@@ -44,8 +51,6 @@ def register(app: typer.Typer) -> None:
         interval: float = typer.Option(2.0, help="Seconds between passes."),
     ) -> None:
         """Process the webhook inbox and send due outbound Shopify calls, until stopped."""
-        from storeguard.cli import cli_session, console
-        from storeguard.integrations.webhooks.worker import run_pass
 
         while True:
             with cli_session() as session:
@@ -68,8 +73,6 @@ def register(app: typer.Typer) -> None:
         api_base_url: str | None = typer.Option(None, help="Override https://{shop} (a test server)."),
     ) -> None:
         """Store a shop's secrets encrypted; the previous webhook secret stays valid for a rotation."""
-        from storeguard.cli import cli_session, console
-        from storeguard.integrations.actions import configure_shop
 
         with cli_session() as session:
             stored = configure_shop(
@@ -90,8 +93,6 @@ def register(app: typer.Typer) -> None:
         notification_url: str | None = typer.Option(None, help="Square: the URL Square posts to."),
     ) -> None:
         """Store a gateway's webhook secret encrypted (never printed back)."""
-        from storeguard.cli import cli_session, console
-        from storeguard.integrations.actions import configure_gateway
 
         with cli_session() as session:
             stored = configure_gateway(
@@ -106,12 +107,6 @@ def register(app: typer.Typer) -> None:
         console.print(f"stored for {gateway}: {', '.join(stored)}")
 
     def _run(kind: str, file: Path, shop: str, preset: str | None, batch_size: int) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from storeguard.cli import cli_session, console
-        from storeguard.core.config import get_settings
-        from storeguard.integrations.bulk.service import import_file
-        from storeguard.shops.service import shop_with_domain
 
         size = file.stat().st_size if file.is_file() else 0
         started = time.perf_counter()
@@ -171,11 +166,6 @@ def register(app: typer.Typer) -> None:
         shop: str = typer.Option(..., "--shop", help="The shop's domain."),
     ) -> None:
         """Load a shop's catalogue (one product per variant SKU, flags by the catalogue mapping); safe to re-run."""
-        from rich.progress import Progress
-
-        from storeguard.cli import cli_session, console, err_console
-        from storeguard.integrations.mirror.catalogue import import_products
-        from storeguard.shops.service import shop_with_domain
 
         with cli_session() as session, Progress(console=console, transient=True) as progress:
             task = progress.add_task("products", total=None)
@@ -197,9 +187,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     def _run_blocklist(file: Path, shop: str, note: str | None) -> None:
-        from storeguard.cli import cli_session, console, err_console
-        from storeguard.integrations.bulk.service import import_blocklist
-        from storeguard.shops.service import shop_with_domain
 
         with cli_session() as session:
             result = import_blocklist(session, shop_with_domain(session, shop), file, actor=CLI, note=note)

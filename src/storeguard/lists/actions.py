@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storeguard.core.actor import Actor
+from storeguard.core.actor import SYSTEM, Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
@@ -25,6 +25,7 @@ from storeguard.lists.models import ListEntry, ListVersion
 from storeguard.lists.reasons import get_reason_code
 from storeguard.lists.scope import validate_scope
 from storeguard.lists.validation import parse_action
+from storeguard.orders.models import Order
 from storeguard.shops.models import Shop
 
 
@@ -95,7 +96,6 @@ def bump_version(session: Session, shop_id: int) -> None:
 
 
 def _check_evidence_orders(session: Session, shop_id: int, evidence: Mapping[str, Any]) -> None:
-    from storeguard.orders.models import Order
 
     order_ids = evidence.get("order_ids") or []
     if order_ids:
@@ -266,7 +266,6 @@ def _mark_expired(session: Session, entry: ListEntry) -> None:
 
 
 def _system() -> Actor:
-    from storeguard.core.actor import SYSTEM
 
     return SYSTEM
 

@@ -6,6 +6,12 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from storeguard.core.actor import CLI
+from storeguard.core.console import cli_session, console, err_console
+from storeguard.lists.blocking import appeal_url, block_customer, lift_block
+from storeguard.lists.csvio import export_entries, import_entries, read_csv
 
 
 def register(app: typer.Typer) -> None:
@@ -26,9 +32,6 @@ def register(app: typer.Typer) -> None:
         notify: bool = typer.Option(True, "--notify/--no-notify", help="Queue the notice to the customer."),
     ) -> None:
         """Block a customer and, by default, their own identifiers; the notice goes to the outbox."""
-        from storeguard.cli import cli_session, console
-        from storeguard.core.actor import CLI
-        from storeguard.lists.blocking import appeal_url, block_customer
 
         with cli_session() as session:
             result = block_customer(
@@ -56,9 +59,6 @@ def register(app: typer.Typer) -> None:
         keep_disabled: bool = typer.Option(False, "--keep-disabled", help="Leave the account disabled."),
     ) -> None:
         """Lift a customer's block; the history stays."""
-        from storeguard.cli import cli_session, console
-        from storeguard.core.actor import CLI
-        from storeguard.lists.blocking import lift_block
 
         with cli_session() as session:
             result = lift_block(
@@ -79,11 +79,6 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Import entries from CSV; repeats are skipped, and any bad row cancels the whole import."""
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from storeguard.cli import cli_session, console, err_console
-        from storeguard.core.actor import CLI
-        from storeguard.lists.csvio import import_entries, read_csv
 
         with (
             cli_session() as session,
@@ -126,8 +121,6 @@ def register(app: typer.Typer) -> None:
         output: Path = typer.Option(None, "--output", "-o", help="Write here instead of standard output."),
     ) -> None:
         """Export entries as CSV (the import's columns plus ids and state)."""
-        from storeguard.cli import cli_session, err_console
-        from storeguard.lists.csvio import export_entries
 
         with cli_session() as session:
             if output:

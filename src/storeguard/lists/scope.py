@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storeguard.core.errors import Invalid
+from storeguard.core.money import to_decimal_str
 from storeguard.lists.enums import ListErrorCode, ScopeKind
 
 EVERYTHING: dict[str, Any] = {"kind": "everything"}
@@ -108,8 +109,6 @@ def describe_scope(scope: Mapping[str, Any], currency: str | None = None) -> str
         return "products tagged " + ", ".join(scope["tags"])
     if kind == ScopeKind.order_above:
         if currency:
-            from storeguard.core.money import to_decimal_str
-
             return f"orders above {to_decimal_str(int(scope['amount']), currency)} {currency}"
         return f"orders above {scope['amount']} (minor units)"
     return {"high_value": "high-value items", "limited_edition": "limited-edition items"}.get(

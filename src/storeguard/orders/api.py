@@ -25,7 +25,6 @@ from storeguard.orders.schemas import (
     DeclineCancellationRequestIn,
     FulfillmentRead,
     FulfillOrderIn,
-    OrderCreate,
     OrderFilter,
     OrderRead,
     OrderSummary,
@@ -60,20 +59,6 @@ def get_current_order(order_id: Id, session: SessionDep) -> Order:
 
 
 CurrentOrder = Annotated[Order, Depends(get_current_order)]
-
-
-@router.post("/orders", tags=["orders"], name="orders.create", status_code=status.HTTP_201_CREATED)
-def create_order(actor: Agent, body: OrderCreate, session: SessionDep) -> OrderRead:
-    """Create an order and screen it: block answers 409 with the decision, review holds it, verify asks for a step.
-
-    Lines are priced from the catalogue unless given; stock goes down. The decision is at
-    ``GET /v1/orders/{id}/decisions``.
-    """
-    from storeguard.screening.actions import accept_order
-
-    order, _ = accept_order(session, actor=actor, data=body)
-    session.commit()
-    return OrderRead.of(service.get_order(session, order.id))
 
 
 @router.get("/orders", tags=["orders"], name="orders.list")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import typer
 
 from storeguard.core.actor import CLI
+from storeguard.core.console import cli_session, console
 from storeguard.core.money import to_decimal_str
+from storeguard.orders import actions, policy, service
 from storeguard.orders.enums import CancelReason, FinancialStatus, FulfillmentStatus, OrderStatus
+from storeguard.orders.reindex import reindex_identifiers
+from storeguard.orders.schemas import OrderFilter
 
 
 def _money(minor: int, currency: str) -> str:
@@ -32,8 +36,6 @@ def register(app: typer.Typer) -> None:
     @orders.command("show")
     def show(order_id: int = typer.Argument(..., help="The order's id.")) -> None:
         """Show an order: lines, money ledger, shipments and refunds."""
-        from storeguard.cli import cli_session, console
-        from storeguard.orders import policy, service
 
         with cli_session() as session:
             order = service.get_order(session, order_id)
@@ -77,9 +79,6 @@ def register(app: typer.Typer) -> None:
         offset: int = typer.Option(0, min=0, help="How many to skip."),
     ) -> None:
         """List orders, newest first."""
-        from storeguard.cli import cli_session, console
-        from storeguard.orders import service
-        from storeguard.orders.schemas import OrderFilter
 
         filters = OrderFilter(
             status=status,
@@ -108,8 +107,6 @@ def register(app: typer.Typer) -> None:
         note: str | None = typer.Option(None, help="Staff note kept in the audit log."),
     ) -> None:
         """Cancel an order. It moves no money unless --refund is given."""
-        from storeguard.cli import cli_session, console
-        from storeguard.orders import actions, policy
 
         with cli_session() as session:
             order = actions.cancel_order(
@@ -142,8 +139,6 @@ def register(app: typer.Typer) -> None:
         notify: bool = typer.Option(False, "--notify/--no-notify", help="Mail the customer the refund."),
     ) -> None:
         """Refund lines (restocking those marked), shipping and/or an amount; never more than captured."""
-        from storeguard.cli import cli_session, console
-        from storeguard.orders import actions
 
         specs = [actions.RefundLineSpec(*parse_refund_line(value)) for value in line]
         with cli_session() as session:
@@ -162,4 +157,15 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"refunded {_money(made.amount, made.currency)} (refund #{made.id}); expected to arrive "
                 f"{made.expected_arrival_from} to {made.expected_arrival_to}"
+            )
+
+    @orders.command("reindex-identifiers")
+    def reindex(shop_id: int = typer.Option(None, "--shop", help="Only this shop.")) -> None:
+        """Derive customers' identifiers from every stored order again and rebuild the link clusters."""
+        with cli_session() as session:
+            result = reindex_identifiers(session, shop_id)
+            session.commit()
+            console.print(
+                f"read {result.orders} orders: {result.identifiers_added} identifiers added, "
+                f"{result.identifiers_updated} updated, {result.linked_clusters} linked clusters"
             )

@@ -20,7 +20,11 @@ import typer
 from rich.table import Table
 
 from storeguard.core.actor import CLI
+from storeguard.core.console import cli_session, console, err_console
+from storeguard.rules import service
+from storeguard.rules.actions import create_rule, update_rule, validate_source
 from storeguard.rules.errors import RuleError
+from storeguard.rules.nodes import unparse
 
 rules_app = typer.Typer(help="Write, check and switch merchant rules.", no_args_is_help=True)
 
@@ -31,7 +35,6 @@ def rule_errors() -> Iterator[None]:
 
     An error whose field is not the rule's ``source`` (one draft of several) names that field first.
     """
-    from storeguard.cli import err_console
 
     try:
         yield
@@ -52,8 +55,6 @@ def list_command(
     all_: bool = typer.Option(False, "--all", help="Include deleted rules."),
 ) -> None:
     """List rules in evaluation order."""
-    from storeguard.cli import cli_session, console
-    from storeguard.rules import service
 
     with cli_session() as session:
         rows, total = service.list_rules(session, shop_id=shop, include_deleted=all_, limit=500)
@@ -84,8 +85,6 @@ def add_command(
     disabled: bool = typer.Option(False, "--disabled", help="Save it switched off."),
 ) -> None:
     """Check and save a new rule."""
-    from storeguard.cli import cli_session, console
-    from storeguard.rules.actions import create_rule
 
     with cli_session() as session, rule_errors():
         rule = create_rule(
@@ -107,9 +106,6 @@ def validate_command(
     shop: int | None = typer.Option(None, help="Check @lists as this shop sees them."),
 ) -> None:
     """Check a rule without saving it; exit 2 with the position of the problem if it is wrong."""
-    from storeguard.cli import cli_session, console
-    from storeguard.rules.actions import validate_source
-    from storeguard.rules.nodes import unparse
 
     with cli_session() as session, rule_errors():
         compiled = validate_source(session, source, shop)
@@ -118,8 +114,6 @@ def validate_command(
 
 
 def _switch(rule_id: int, enabled: bool, reason: str | None) -> None:
-    from storeguard.cli import cli_session, console
-    from storeguard.rules.actions import update_rule
 
     with cli_session() as session:
         rule = update_rule(session, rule_id=rule_id, enabled=enabled, reason=reason, actor=CLI)
@@ -148,8 +142,6 @@ def disable_command(
 @rules_app.command("show")
 def show_command(rule_id: int = typer.Argument(..., help="The rule's id.")) -> None:
     """Show a rule and every version of its text."""
-    from storeguard.cli import cli_session, console
-    from storeguard.rules import service
 
     with cli_session() as session:
         rule = service.get_rule(session, rule_id, include_deleted=True)

@@ -7,7 +7,7 @@ when someone needs the sentence, e.g. for the reasons of a screening decision.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from storeguard.rules.facts import FactType
 from storeguard.rules.nodes import (
@@ -32,8 +32,14 @@ from storeguard.rules.nodes import (
 )
 from storeguard.rules.semantics import CMP, arith, call_method
 
-if TYPE_CHECKING:
-    from storeguard.rules.compiler import CompiledRule
+
+class CompiledRule(Protocol):
+    """What explaining needs of a compiled rule (``compiler.CompiledRule`` is one)."""
+
+    tree: Node
+    facts: Any
+    lists: Any
+
 
 Facts = Mapping[str, Any]
 

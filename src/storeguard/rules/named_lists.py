@@ -12,6 +12,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from threading import Lock
 
+from disposable_email_domains import blocklist
+
 ListResolver = Mapping[str, AbstractSet[str]]
 
 
@@ -24,7 +26,6 @@ class BuiltinList:
 
 def _disposable_domains() -> Iterable[str]:
     # The disposable-email-domains package is the community-maintained blocklist (pinned in pyproject).
-    from disposable_email_domains import blocklist
 
     return blocklist
 

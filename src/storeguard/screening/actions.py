@@ -22,13 +22,14 @@ from storeguard.orders.enums import CancelReason, OrderStatus
 from storeguard.orders.locking import lock_order
 from storeguard.orders.models import Order
 from storeguard.orders.schemas import OrderCreate
+from storeguard.screening.counters import velocity_store
 from storeguard.screening.engine import ScreenResult, screen
 from storeguard.screening.enums import Outcome, ScreeningSource, VerificationStatus
 from storeguard.screening.errors import ScreeningError
 from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings, Verification
 from storeguard.screening.policy import validate_settings_change
 from storeguard.screening.service import screening_settings
-from storeguard.screening.velocity import VelocityStore, velocity_store
+from storeguard.screening.velocity import VelocityStore
 from storeguard.shops.models import Shop
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from storeguard.core.api import Admin, Agent, Page, PagingDep, Reader, SessionDep, Viewer, authorize
@@ -15,10 +16,12 @@ from storeguard.core.errors import NotFound
 from storeguard.core.money import to_decimal_str
 from storeguard.core.schemas import Id
 from storeguard.orders.models import Order
+from storeguard.orders.schemas import OrderCreate, OrderRead
+from storeguard.orders.service import get_order
 from storeguard.screening import actions, service
 from storeguard.screening.backtest import backtest
 from storeguard.screening.engine import screen
-from storeguard.screening.enums import VerificationStatus
+from storeguard.screening.enums import ScreeningSource, VerificationStatus
 from storeguard.screening.inputs import from_screen_in
 from storeguard.screening.models import Decision, ReviewNote, Verification
 from storeguard.screening.schemas import (
@@ -34,6 +37,7 @@ from storeguard.screening.schemas import (
     ScreenOrderIn,
     decision_json,
 )
+from storeguard.shops.models import Shop
 
 _PROBLEM = {"content": {"application/problem+json": {}}}
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -94,7 +98,6 @@ def order_decisions(order_id: Id, actor: Viewer, session: SessionDep) -> list[An
 )
 def rescreen_order(order_id: Id, actor: Agent, session: SessionDep) -> Any:
     """Screen a stored order again and act on the answer (block cancels it per the shop's policy)."""
-    from storeguard.screening.enums import ScreeningSource
 
     service.get_held_order(session, order_id)
     decision = actions.screen_existing_order(
@@ -190,7 +193,6 @@ class VerificationRead(BaseModel):
 @router.get("/orders/{order_id}/verifications", tags=["screening"], name="verifications.list")
 def list_verifications(order_id: Id, actor: Viewer, session: SessionDep) -> list[VerificationRead]:
     """List the verification steps an order needs or went through."""
-    from sqlalchemy import select
 
     rows = session.scalars(
         select(Verification).where(Verification.order_id == order_id).order_by(Verification.id)
@@ -213,7 +215,6 @@ def resolve_verification(
 @router.get("/screening/settings/{shop_id}", tags=["screening"], name="screening.settings")
 def get_settings(shop_id: Id, actor: Viewer, session: SessionDep) -> ScreeningSettingsRead:
     """Show the shop's screening policy: signal weights, velocity limits, thresholds, segments, block policy."""
-    from storeguard.shops.models import Shop
 
     if session.get(Shop, shop_id) is None:
         raise NotFound("unknown_shop", f"no shop {shop_id}")
@@ -247,3 +248,17 @@ def backtest_rules(actor: Viewer, body: BacktestIn, session: SessionDep) -> dict
         fields=fields,
     )
     return result.as_dict()
+
+
+# Creating an order is screening it (block answers 409, review holds it), so the route lives here.
+@router.post("/orders", tags=["orders"], name="orders.create", status_code=status.HTTP_201_CREATED)
+def create_order(actor: Agent, body: OrderCreate, session: SessionDep) -> OrderRead:
+    """Create an order and screen it: block answers 409 with the decision, review holds it, verify asks for a step.
+
+    Lines are priced from the catalogue unless given; stock goes down. The decision is at
+    ``GET /v1/orders/{id}/decisions``.
+    """
+
+    order, _ = actions.accept_order(session, actor=actor, data=body)
+    session.commit()
+    return OrderRead.of(get_order(session, order.id))

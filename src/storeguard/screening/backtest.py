@@ -15,6 +15,7 @@ which path ran.
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from storeguard.rules import CompiledRule, RuleError, compile_rule
 from storeguard.rules.facts import FACTS
 from storeguard.rules.service import ActiveRuleset, resolver_for
 from storeguard.rules.sql import SqlFact, candidates
+from storeguard.screening.engine import screen
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
 from storeguard.screening.facts import country_of
@@ -141,7 +143,6 @@ def backtest(
     ``full=True`` screens every order even when the columnar path could answer: the reference the
     columnar path is tested against. ``fields`` names the sources in a refusal, as ``compile_drafts`` says.
     """
-    import time
 
     started = time.perf_counter()
     shop = session.get(Shop, shop_id)
@@ -460,7 +461,6 @@ def _full(
     session: Session, shop: Shop, date_from: datetime, date_to: datetime, tally: _Tally
 ) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
     """Yield each order with every fact, built by ``screen()`` as of the order's time (clock and history)."""
-    from storeguard.screening.engine import screen
 
     o = Order
     stmt = (

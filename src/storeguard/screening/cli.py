@@ -9,6 +9,13 @@ import typer
 from rich.table import Table
 
 from storeguard.core.actor import CLI
+from storeguard.core.clock import ensure_utc, now
+from storeguard.core.console import cli_session, console, err_console
+from storeguard.core.money import to_decimal_str
+from storeguard.rules.cli import rule_errors, rules_app
+from storeguard.screening import service
+from storeguard.screening.actions import approve_review, cancel_review
+from storeguard.screening.backtest import backtest
 
 reviews_app = typer.Typer(help="Work the queue of orders held for review.", no_args_is_help=True)
 
@@ -19,10 +26,6 @@ def list_command(
     limit: int = typer.Option(50, help="How many to show."),
 ) -> None:
     """List held orders, the longest held first, with their age and the reasons they are held."""
-    from storeguard.cli import cli_session, console
-    from storeguard.core.clock import now
-    from storeguard.core.money import to_decimal_str
-    from storeguard.screening import service
 
     with cli_session() as session:
         orders, total = service.review_queue(session, shop_id=shop, limit=limit)
@@ -52,8 +55,6 @@ def approve_command(
     note: str | None = typer.Option(None, help="Why it is fine."),
 ) -> None:
     """Release a held order to fulfilment."""
-    from storeguard.cli import cli_session, console
-    from storeguard.screening.actions import approve_review
 
     with cli_session() as session:
         order = approve_review(session, order_id=order_id, actor=CLI, note=note)
@@ -73,8 +74,6 @@ def cancel_command(
     note: str | None = typer.Option(None, help="Why it is cancelled."),
 ) -> None:
     """Cancel a held order with refund and restock as chosen."""
-    from storeguard.cli import cli_session, console
-    from storeguard.screening.actions import cancel_review
 
     with cli_session() as session:
         order = cancel_review(
@@ -85,8 +84,6 @@ def cancel_command(
 
 
 def _parse_time(value: str, name: str) -> datetime:
-    from storeguard.cli import err_console
-    from storeguard.core.clock import ensure_utc
 
     try:
         return ensure_utc(datetime.fromisoformat(value))
@@ -99,7 +96,6 @@ def _parse_time(value: str, name: str) -> datetime:
 
 def register(app: typer.Typer) -> None:
     """Add ``reviews`` and attach ``backtest`` to ``rules``."""
-    from storeguard.rules.cli import rule_errors, rules_app
 
     app.add_typer(reviews_app, name="reviews")
 
@@ -114,8 +110,6 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Run draft rules over past orders: orders and revenue stopped, and how many of those were good."""
-        from storeguard.cli import cli_session, console
-        from storeguard.screening.backtest import backtest
 
         start, end = _parse_time(date_from, "from"), _parse_time(date_to, "to")
         # A bad draft is shown as `rules add` shows one, named by its place on the command line.

@@ -23,6 +23,7 @@ from storeguard.lists.matching import Match, MatchResult, match
 from storeguard.lists.scope import LineFacts, describe_scope
 from storeguard.orders.models import Order
 from storeguard.rules.service import ActiveRuleset, ruleset_at
+from storeguard.screening.counters import velocity_store
 from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.screening.facts import FactContext, build_facts
 from storeguard.screening.geoip import country_of_ip
@@ -31,7 +32,7 @@ from storeguard.screening.policy import Reason, Verdict, decide, segment_for
 from storeguard.screening.reads import history as read_history
 from storeguard.screening.reads import shop_context
 from storeguard.screening.signals import SignalContext, evaluate_signals
-from storeguard.screening.velocity import VelocityKeys, VelocityStore, velocity_store
+from storeguard.screening.velocity import VelocityKeys, VelocityStore
 
 # Identifier types (lists' vocabulary) -> velocity kinds (the facts' vocabulary).
 VELOCITY_OF_TYPE = {

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
+from storeguard.core.money import validate_currency
 from storeguard.core.prepared import Driver
 from storeguard.orders.models import Order
 from storeguard.screening import reads
@@ -152,7 +153,6 @@ def resolve_customer_id(
 
 def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
     """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
-    from storeguard.core.money import validate_currency
 
     shop = reads.shop_context(session, body.shop_id)
     if shop is None:

@@ -7,6 +7,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from storeguard.core.errors import Invalid
+from storeguard.core.money import to_minor
 from storeguard.screening.enums import STRENGTH, Outcome, ReasonSource
 
 SIGNAL_CODES: tuple[str, ...] = (
@@ -278,7 +280,6 @@ def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]
 
 
 def _int_in(value: Any, low: int, high: int, field: str) -> None:
-    from storeguard.core.errors import Invalid
 
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise Invalid("invalid_settings", f"{field} must be a whole number from {low} to {high}", field=field)
@@ -293,8 +294,6 @@ def _check_part(
     field: str, conf: Any, defaults: dict[str, Any], allowed: Collection[str], changed: Any
 ) -> None:
     """Refuse one signal's or segment's settings when a value is unlike its default's kind."""
-    from storeguard.core.errors import Invalid
-    from storeguard.core.money import to_minor
 
     if not isinstance(conf, dict):
         raise Invalid("invalid_settings", f"{field} is an object of settings", field=field)
@@ -323,7 +322,6 @@ def _check_part(
 
 def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """Return a shop's overrides with ``changes`` merged in, or raise ``Invalid`` naming the bad field."""
-    from storeguard.core.errors import Invalid
 
     unknown = set(changes) - set(DEFAULT_SETTINGS)
     if unknown:

@@ -7,8 +7,13 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from storeguard.core.actor import CLI
+from storeguard.core.console import cli_session, console, err_console
+from storeguard.shops.actions import create_shop, set_catalogue_mapping
 from storeguard.shops.enums import Platform
+from storeguard.shops.policy import catalogue_mapping as current
 from storeguard.shops.schemas import ShopCreate
+from storeguard.shops.service import list_shops as query
+from storeguard.shops.service import shop_with_domain
 
 shops_app = typer.Typer(help="Add and list the shops storeguard protects.", no_args_is_help=True)
 
@@ -22,8 +27,6 @@ def add_shop(
     country: str = typer.Option(..., help="ISO 3166-1 alpha-2 home country, e.g. NO."),
 ) -> None:
     """Add a shop; prints its id. Connect it with `storeguard integrations secrets set --shop DOMAIN`."""
-    from storeguard.cli import cli_session, console, err_console
-    from storeguard.shops.actions import create_shop
 
     try:
         data = ShopCreate(name=name, domain=domain, platform=platform, currency=currency, country=country)
@@ -42,8 +45,6 @@ def list_shops(
     limit: int = typer.Option(100, min=1, max=500, help="How many to show."),
 ) -> None:
     """List the shops."""
-    from storeguard.cli import cli_session, console
-    from storeguard.shops.service import list_shops as query
 
     with cli_session() as session:
         shops, total = query(session, limit=limit)
@@ -70,10 +71,6 @@ def catalogue_mapping(
     ),
 ) -> None:
     """Show, or change, which platform tags and product types flag products; mirrored products follow."""
-    from storeguard.cli import cli_session, console
-    from storeguard.shops.actions import set_catalogue_mapping
-    from storeguard.shops.policy import catalogue_mapping as current
-    from storeguard.shops.service import shop_with_domain
 
     given = {
         "high_value_tags": high_value_tag,

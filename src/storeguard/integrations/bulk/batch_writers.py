@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.integrations.bulk.runs import BatchOutcome, Item
 from storeguard.integrations.mirror.orders import apply_refunds, find_order, upsert_customers, upsert_orders
-from storeguard.integrations.platforms.common import MappedCustomer, MappedOrder, MappingError
+from storeguard.integrations.mirror.shapes import MappedCustomer, MappedOrder, MappingError
 from storeguard.shops.models import Shop
 
 

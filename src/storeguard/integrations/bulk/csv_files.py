@@ -30,7 +30,7 @@ from typing import Any
 from storeguard.core.errors import Invalid
 from storeguard.core.money import validate_currency
 from storeguard.integrations.bulk.runs import Item
-from storeguard.integrations.platforms.common import (
+from storeguard.integrations.mirror.shapes import (
     MappedCustomer,
     MappedLine,
     MappedOrder,
@@ -38,8 +38,8 @@ from storeguard.integrations.platforms.common import (
     MappedRefund,
     MappedRefundLine,
     MappingError,
-    timestamp,
 )
+from storeguard.integrations.platforms.common import timestamp
 from storeguard.integrations.platforms.shopify.mapping import (
     CANCEL_REASONS,
     FINANCIAL,

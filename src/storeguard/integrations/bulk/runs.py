@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.integrations.enums import ImportStatus
+from storeguard.integrations.mirror.shapes import quick_pickle
 from storeguard.integrations.models import ImportRun
-from storeguard.integrations.platforms.common import quick_pickle
 from storeguard.shops.models import Shop
 
 BATCH = 1000

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.errors import Invalid
-from storeguard.customers.reindex import reindex_identifiers
 from storeguard.integrations.bulk import csv_files as csv_rows
 from storeguard.integrations.bulk.batch_writers import (
     write_customers,
@@ -36,6 +35,7 @@ from storeguard.integrations.enums import ImportStatus
 from storeguard.integrations.models import ImportRun
 from storeguard.lists.csvio import ImportResult, import_entries, read_csv
 from storeguard.orders.models import Order
+from storeguard.orders.reindex import reindex_identifiers
 from storeguard.shops.models import Shop
 
 CSV_KINDS = ("customers", "orders", "refunds")

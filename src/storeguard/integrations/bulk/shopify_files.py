@@ -12,7 +12,7 @@ from typing import Any
 
 from storeguard.integrations.bulk.file_records import record_batches
 from storeguard.integrations.bulk.runs import BATCH, Item, ItemBatch
-from storeguard.integrations.platforms.common import MappingError
+from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.platforms.shopify.mapping import map_order
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from storeguard.integrations.platforms.common import (
+from storeguard.integrations.mirror.shapes import (
     MappedCustomer,
     MappedFulfillment,
     MappedLine,

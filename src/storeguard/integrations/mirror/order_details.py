@@ -30,7 +30,7 @@ from storeguard.integrations.mirror.insert_values import (
     refund_row,
     refund_transaction_row,
 )
-from storeguard.integrations.platforms.common import MappedOrder
+from storeguard.integrations.mirror.shapes import MappedOrder
 from storeguard.orders.models import (
     Fulfillment,
     FulfillmentLine,

@@ -31,7 +31,7 @@ from storeguard.integrations.mirror.insert_values import (
     order_row,
 )
 from storeguard.integrations.mirror.order_details import update_by_id as _update_by_id
-from storeguard.integrations.platforms.common import (
+from storeguard.integrations.mirror.shapes import (
     MappedCustomer,
     MappedFulfillment,
     MappedOrder,

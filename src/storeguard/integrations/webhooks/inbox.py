@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.errors import DomainError, NotFound
 from storeguard.integrations.enums import DeliverySource, DeliveryStatus
+from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.platforms.common import MappingError, NotReady
+from storeguard.integrations.platforms.common import NotReady
 from storeguard.integrations.platforms.paypal.ingest import handle as paypal
 from storeguard.integrations.platforms.shopify.ingest import handle as shopify
 from storeguard.integrations.platforms.square.ingest import handle as square

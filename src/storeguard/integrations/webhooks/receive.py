@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid, Unauthorized
 from storeguard.integrations.enums import DeliverySource, SecretName, SecretScope
-from storeguard.integrations.platforms.common import MappingError, parse_body
+from storeguard.integrations.mirror.shapes import MappingError
+from storeguard.integrations.platforms.common import parse_body
 from storeguard.integrations.platforms.paypal import signature as paypal_sig
 from storeguard.integrations.platforms.shopify import signature as shopify_sig
 from storeguard.integrations.platforms.square import signature as square_sig

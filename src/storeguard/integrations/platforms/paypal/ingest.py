@@ -12,8 +12,9 @@ from storeguard.core.money import to_minor, validate_currency
 from storeguard.disputes.actions import record_dispute_report
 from storeguard.disputes.schemas import DisputeReport
 from storeguard.integrations.enums import DeliveryStatus
+from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.platforms.common import MappingError, parse_body, timestamp
+from storeguard.integrations.platforms.common import parse_body, timestamp
 from storeguard.integrations.platforms.dispute_reasons import paypal_reason, paypal_status
 from storeguard.orders.service import find_order_for_payment
 

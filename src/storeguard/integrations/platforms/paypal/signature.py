@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from urllib.parse import urlparse
 
+import httpx
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -90,8 +91,6 @@ def fetch_certificate(url: str) -> bytes:
     if not cert_url_trusted(url):
         raise PayPalSignatureError("cert_url_untrusted", f"certificate URL {url!r} is not a PayPal HTTPS URL")
     if url not in _cert_cache:
-        import httpx
-
         response = httpx.get(url, timeout=10)
         response.raise_for_status()
         _cert_cache[url] = response.content

@@ -18,8 +18,9 @@ from storeguard.integrations.mirror.orders import (
     upsert_customers,
     upsert_orders,
 )
+from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.platforms.common import MappingError, NotReady, parse_body
+from storeguard.integrations.platforms.common import NotReady, parse_body
 from storeguard.integrations.platforms.shopify.mapping import (
     map_customer,
     map_dispute,

@@ -10,7 +10,7 @@ from storeguard.core.errors import Invalid
 from storeguard.core.money import exponent, to_minor, validate_currency
 from storeguard.customers.enums import PlatformAccountState
 from storeguard.disputes.schemas import DisputeReport
-from storeguard.integrations.platforms.common import (
+from storeguard.integrations.mirror.shapes import (
     MappedCustomer,
     MappedFulfillment,
     MappedLine,
@@ -21,8 +21,8 @@ from storeguard.integrations.platforms.common import (
     MappedRefundTransaction,
     MappedTransaction,
     MappingError,
-    timestamp,
 )
+from storeguard.integrations.platforms.common import timestamp
 from storeguard.integrations.platforms.dispute_reasons import stripe_reason
 
 FINANCIAL = {"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"}

@@ -8,27 +8,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from storeguard.core.schemas import MONEY_MAX
-from storeguard.integrations.platforms.common import MappingError, parse_body
+from storeguard.integrations.mirror.shapes import MappedVariant, MappingError
+from storeguard.integrations.platforms.common import parse_body
 from storeguard.integrations.platforms.shopify.mapping import money, platform_id, tags
-
-
-@dataclass(slots=True)
-class MappedVariant:
-    """One sellable variant of a platform product, with the product's tags and type."""
-
-    platform_id: str  # "<product id>/<variant id>": a product's delete finds all its variants
-    sku: str
-    title: str
-    price: int
-    stock: int
-    product_type: str = ""
-    tags: list[str] = field(default_factory=list)
-    options: dict[str, list[str]] = field(default_factory=dict)
 
 
 def variant_key(product_id: str, variant_id: str) -> str:

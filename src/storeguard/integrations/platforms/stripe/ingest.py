@@ -13,8 +13,9 @@ from storeguard.core.money import validate_currency
 from storeguard.disputes.actions import record_dispute_report
 from storeguard.disputes.schemas import DisputeReport
 from storeguard.integrations.enums import DeliveryStatus
+from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.models import WebhookDelivery
-from storeguard.integrations.platforms.common import MappingError, parse_body, stamp
+from storeguard.integrations.platforms.common import parse_body, stamp
 from storeguard.integrations.platforms.dispute_reasons import STRIPE_STATES, stripe_reason
 from storeguard.orders.models import Order
 from storeguard.orders.payments import record_gateway_refund

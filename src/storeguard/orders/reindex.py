@@ -1,4 +1,7 @@
-"""Rebuilding identifiers and link clusters in bulk, for a database that already holds orders."""
+"""Customers' identifiers derived again from every stored order, and their link clusters rebuilt.
+
+It lives with orders because it reads them; the clusters themselves are the customers' (``customers.clusters``).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
-from storeguard.customers.enums import IdentifierSource, IdentifierType
+from storeguard.customers.clusters import relink_customers
+from storeguard.customers.enums import IdentifierSource
 from storeguard.customers.identifiers import identifiers_of_customer, identifiers_of_order, link_types
 from storeguard.customers.models import Customer, Identifier
+from storeguard.orders.models import Order
+from storeguard.shops.models import Shop
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,26 +29,6 @@ class ReindexResult:
     identifiers_added: int
     identifiers_updated: int
     linked_clusters: int
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        root = parent.setdefault(x, x)
-        while root != parent[root]:
-            root = parent[root]
-        while x != root:  # path compression
-            parent[x], x = root, parent[x]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:  # the smaller id is the root, so the root is the cluster id
-            lo, hi = (ra, rb) if ra < rb else (rb, ra)
-            self.parent[hi] = lo
 
 
 def _see(
@@ -83,8 +69,6 @@ _ORDER_COLUMNS = (
 
 def reindex_identifiers(session: Session, shop_id: int | None = None) -> ReindexResult:
     """Derive every customer's identifiers from their orders and records, then rebuild link clusters."""
-    from storeguard.orders.models import Order
-    from storeguard.shops.models import Shop
 
     shops = session.scalars(select(Shop).where(Shop.id == shop_id) if shop_id else select(Shop)).all()
     orders = added = updated = clusters = 0
@@ -169,35 +153,3 @@ def reindex_identifiers(session: Session, shop_id: int | None = None) -> Reindex
         clusters += relink_customers(session, shop.id, types=link_types(shop))
     session.flush()
     return ReindexResult(orders, added, updated, clusters)
-
-
-def relink_customers(session: Session, shop_id: int, *, types: tuple[IdentifierType, ...]) -> int:
-    """Recompute every customer's cluster from shared identifiers of ``types``; return multi-member clusters.
-
-    Union-find on insert only ever merges; this rebuild is what splits clusters when the merchant
-    stops linking on a type.
-    """
-    uf = _UnionFind()
-    holder: dict[tuple[str, str], int] = {}
-    rows = session.execute(
-        select(Identifier.customer_id, Identifier.type, Identifier.value).where(
-            Identifier.shop_id == shop_id, Identifier.type.in_([t.value for t in types])
-        )
-    )
-    for customer_id, kind, value in rows:
-        first = holder.setdefault((kind, value), customer_id)
-        uf.union(first, customer_id)
-    current = session.execute(
-        select(Customer.id, Customer.cluster_id).where(Customer.shop_id == shop_id)
-    ).all()
-    changes = []
-    members: dict[int, int] = {}
-    for customer_id, cluster_id in current:
-        root = uf.find(customer_id)
-        members[root] = members.get(root, 0) + 1
-        if cluster_id != root:
-            changes.append({"id": customer_id, "cluster_id": root})
-    if changes:
-        session.execute(update(Customer), changes)
-        session.expire_all()
-    return sum(1 for n in members.values() if n > 1)
