@@ -29,7 +29,7 @@ def _order_body(shop, product, **kw):
         ({"shipping": "10.00"}, 422, "validation_failed", "shipping"),
         ({"shipping": -100}, 422, "validation_failed", "shipping"),
         ({"total": 1}, 422, "total_mismatch", "total"),
-        ({"shop_id": 999_999}, 422, "unknown_shop", "shop_id"),
+        ({"shop_id": 999_999}, 404, "shop_not_found", "shop_id"),
         ({"email": "not-an-email"}, 422, "validation_failed", "email"),
         ({"payment": {"kind": "cheque"}}, 422, "validation_failed", "payment.kind"),
         ({"colour": "red"}, 422, "validation_failed", "colour"),

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from storeguard.core.actor import Actor
 from storeguard.core.enums import Role
-from storeguard.core.errors import Conflict, Invalid
+from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.orders import policy
 from storeguard.orders.actions import create_order
 from storeguard.orders.enums import FinancialStatus, FulfillmentStatus, OrderStatus, TransactionKind
@@ -76,7 +76,7 @@ def test_create_order_numbers_orders_per_shop(session, shop, shirt):
     [
         (lambda d, other: d.update(currency="XYZ"), Invalid, "invalid_currency"),
         (lambda d, other: d.update(currency="EUR"), Invalid, "currency_mismatch"),
-        (lambda d, other: d.update(shop_id=999_999), Invalid, "unknown_shop"),
+        (lambda d, other: d.update(shop_id=999_999), NotFound, "shop_not_found"),
         (lambda d, other: d.update(customer_id=999_999), Invalid, "unknown_customer"),
         (
             lambda d, other: d["lines"].append({"product_id": 999_999, "quantity": 1}),

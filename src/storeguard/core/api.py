@@ -21,7 +21,7 @@ from storeguard.core.actor import Actor
 from storeguard.core.apikeys import authenticate
 from storeguard.core.db import READ_ONLY
 from storeguard.core.enums import Role
-from storeguard.core.errors import DomainError, Forbidden
+from storeguard.core.errors import CommonError, DomainError, Forbidden
 from storeguard.core.http import WEBHOOK_PREFIX
 from storeguard.core.prepared import Driver, reading, reading_on
 from storeguard.core.schemas import DB_INT_MAX
@@ -171,7 +171,9 @@ def authorize(session: Session | Driver, request: Request, role: Role) -> Actor:
     scheme, _, token = header.partition(" ")
     actor = authenticate(session, token if scheme.lower() == "bearer" else None)
     if not actor.can(role):
-        raise Forbidden("role_too_weak", f"this needs the {role.value} role; the key has {actor.role.value}")
+        raise Forbidden(
+            CommonError.role_too_weak, f"this needs the {role.value} role; the key has {actor.role.value}"
+        )
     return actor
 
 

@@ -12,7 +12,7 @@ from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
-from storeguard.core.errors import Invalid, NotFound, Unauthorized
+from storeguard.core.errors import CommonError, Invalid, NotFound, Unauthorized
 from storeguard.core.models import ApiKey
 from storeguard.core.prepared import Driver, Prepared
 
@@ -28,12 +28,12 @@ def create_api_key(session: Session, *, name: str, role: Role | str, actor: Acto
     """Create a key and return it with the raw secret, which is never stored."""
     name = (name or "").strip()
     if not name:
-        raise Invalid("name_required", "an API key needs a name", field="name")
+        raise Invalid(CommonError.name_required, "an API key needs a name", field="name")
     try:
         role = Role(role)
     except ValueError:
         raise Invalid(
-            "invalid_role", f"{role!r} is not a role (owner, admin, agent, viewer)", field="role"
+            CommonError.invalid_role, f"{role!r} is not a role (owner, admin, agent, viewer)", field="role"
         ) from None
     prefix = secrets.token_hex(4)
     raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -55,7 +55,7 @@ def revoke_api_key(session: Session, *, key_id: int, actor: Actor) -> ApiKey:
     """Revoke a key so it no longer authenticates."""
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound("api_key_not_found", f"no API key {key_id}")
+        raise NotFound(CommonError.api_key_not_found, f"no API key {key_id}")
     key.revoked_at = now()
     record_event(session, actor=actor, action="api_key.revoked", subject_type="api_key", subject_id=key.id)
     return key
@@ -64,10 +64,10 @@ def revoke_api_key(session: Session, *, key_id: int, actor: Actor) -> ApiKey:
 def authenticate(session: Session | Driver, raw: str | None) -> Actor:
     """Return the actor a raw key stands for, or raise ``Unauthorized``."""
     if not raw:
-        raise Unauthorized("missing_api_key", "send an API key as 'Authorization: Bearer <key>'")
+        raise Unauthorized(CommonError.missing_api_key, "send an API key as 'Authorization: Bearer <key>'")
     rows = _KEY.rows(session, {"key_hash": hash_key(raw.strip())})
     if not rows or rows[0][2] is not None:
-        raise Unauthorized("invalid_api_key", "the API key is unknown or revoked")
+        raise Unauthorized(CommonError.invalid_api_key, "the API key is unknown or revoked")
     name, role, _ = rows[0]
     return Actor("api_key", name, Role(role))
 

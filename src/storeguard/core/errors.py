@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+
+class CommonError(StrEnum):
+    """Refusals shared by every package (each domain has its own enum for the rest)."""
+
+    shop_not_found = "shop_not_found"  # 404 wherever a shop is named, in a path or a body
+    validation_failed = "validation_failed"
+    role_too_weak = "role_too_weak"
+    missing_api_key = "missing_api_key"
+    invalid_api_key = "invalid_api_key"
+    api_key_not_found = "api_key_not_found"
+    invalid_role = "invalid_role"
+    name_required = "name_required"
+    invalid_amount = "invalid_amount"
+    invalid_currency = "invalid_currency"
+    integer_out_of_range = "integer_out_of_range"
+    nul_character = "nul_character"
+    too_deeply_nested = "too_deeply_nested"
+    outbox_message_not_found = "outbox_message_not_found"
+    body_too_large = "body_too_large"
+    internal_error = "internal_error"
 
 
 class DomainError(Exception):
@@ -11,7 +33,11 @@ class DomainError(Exception):
     status: int = 400
     title: str = "Bad request"
 
-    def __init__(self, code: str, message: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(self, code: StrEnum, message: str, *, field: str | None = None, **extra: Any) -> None:
+        # A code is a member of its domain's enum (or CommonError), never a loose string: one
+        # refusal has one name wherever it is raised.
+        if not isinstance(code, StrEnum):
+            raise TypeError(f"refusal code {code!r} is not a member of an error-code enum")
         super().__init__(message)
         self.code = str(code)
         self.message = message

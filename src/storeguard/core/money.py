@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import list_currencies
 
-from storeguard.core.errors import Invalid
+from storeguard.core.errors import CommonError, Invalid
 
 # ISO 4217 minor-unit exponents that differ from 2. Babel's CLDR precision is a display
 # convention (it says 0 for ISK but also for HUF cash), so the exponents are pinned here.
@@ -40,7 +40,9 @@ def validate_currency(code: str) -> str:
     """Return the upper-cased ISO 4217 code, or raise ``Invalid`` for an unknown one."""
     upper = (code or "").strip().upper()
     if len(upper) != 3 or upper not in _KNOWN:
-        raise Invalid("invalid_currency", f"{code!r} is not an ISO 4217 currency code", field="currency")
+        raise Invalid(
+            CommonError.invalid_currency, f"{code!r} is not an ISO 4217 currency code", field="currency"
+        )
     return upper
 
 
@@ -60,17 +62,19 @@ def to_minor(amount: str | int | Decimal, currency: str, *, field: str = "amount
     them away: a silent rounding is a bookkeeping error waiting to be found.
     """
     if isinstance(amount, float):
-        raise Invalid("invalid_amount", "amounts are decimal strings, never floats", field=field)
+        raise Invalid(CommonError.invalid_amount, "amounts are decimal strings, never floats", field=field)
     try:
         value = Decimal(str(amount).strip())
     except InvalidOperation:
-        raise Invalid("invalid_amount", f"{amount!r} is not a decimal amount", field=field) from None
+        raise Invalid(
+            CommonError.invalid_amount, f"{amount!r} is not a decimal amount", field=field
+        ) from None
     if not value.is_finite():
-        raise Invalid("invalid_amount", f"{amount!r} is not a finite amount", field=field)
+        raise Invalid(CommonError.invalid_amount, f"{amount!r} is not a finite amount", field=field)
     scaled = value.scaleb(exponent(validate_currency(currency)))
     if scaled != scaled.to_integral_value():
         raise Invalid(
-            "invalid_amount",
+            CommonError.invalid_amount,
             f"{amount!r} has more decimal places than {currency.upper()} allows",
             field=field,
         )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.enums import OutboxStatus
-from storeguard.core.errors import NotFound
+from storeguard.core.errors import CommonError, NotFound
 from storeguard.core.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
@@ -107,7 +107,7 @@ def retry_dead(session: Session, message_id: int) -> OutboxMessage:
     """Put a dead message back in the queue (a person decided to try again)."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound("outbox_message_not_found", f"no outbox message {message_id}")
+        raise NotFound(CommonError.outbox_message_not_found, f"no outbox message {message_id}")
     message.status = OutboxStatus.pending
     message.attempts = 0
     message.next_attempt_at = now()

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import annotated_types as at
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from storeguard.core.errors import Invalid
+from storeguard.core.errors import CommonError, Invalid
 
 DB_INT_MAX = 2**63 - 1
 # Money in minor units: ten trillion in a two-decimal currency. Sums of any realistic order stay
@@ -48,18 +48,22 @@ def check_wire_value(value: Any, path: str = "", depth: int = 0) -> None:
     """Refuse what no database can keep: NUL characters, integers past 64 bits, deep nesting."""
     if isinstance(value, str):
         if "\x00" in value:
-            raise Invalid("nul_character", f"{path or 'body'} contains a NUL character", field=path or None)
+            raise Invalid(
+                CommonError.nul_character, f"{path or 'body'} contains a NUL character", field=path or None
+            )
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
         if not -DB_INT_MAX <= value <= DB_INT_MAX:
             raise Invalid(
-                "integer_out_of_range", f"{path or 'body'} is outside the 64-bit range", field=path or None
+                CommonError.integer_out_of_range,
+                f"{path or 'body'} is outside the 64-bit range",
+                field=path or None,
             )
     elif isinstance(value, dict | list):
         if depth >= JSON_DEPTH_MAX:
             raise Invalid(
-                "too_deeply_nested",
+                CommonError.too_deeply_nested,
                 f"{path or 'body'} is nested deeper than {JSON_DEPTH_MAX} levels",
                 field=path,
             )
@@ -67,7 +71,9 @@ def check_wire_value(value: Any, path: str = "", depth: int = 0) -> None:
         for key, item in items:
             if isinstance(key, str) and "\x00" in key:
                 raise Invalid(
-                    "nul_character", f"a key in {path or 'body'} contains a NUL character", field=path
+                    CommonError.nul_character,
+                    f"a key in {path or 'body'} contains a NUL character",
+                    field=path,
                 )
             check_wire_value(item, f"{path}.{key}" if path else str(key), depth + 1)
 

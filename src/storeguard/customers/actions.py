@@ -10,22 +10,13 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
-from storeguard.core.errors import Invalid, NotFound
+from storeguard.core.errors import Invalid
 from storeguard.customers.clusters import relink_customers
 from storeguard.customers.enums import CustomerErrorCode, IdentifierType
 from storeguard.customers.identifiers import add_identifier, record_customer_identifiers
 from storeguard.customers.models import Customer, Identifier
 from storeguard.customers.normalize import normalize_email, normalize_phone
-from storeguard.shops.models import Shop
-
-
-def get_shop(session: Session, shop_id: int) -> Any:
-    """Return the shop or 404."""
-
-    shop = session.get(Shop, shop_id)
-    if shop is None:
-        raise NotFound(CustomerErrorCode.shop_not_found, f"no shop {shop_id}", field="shop_id")
-    return shop
+from storeguard.shops.service import get_shop
 
 
 def create_customer(

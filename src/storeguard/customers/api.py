@@ -22,6 +22,7 @@ from storeguard.customers.schemas import (
     LinkTypesRead,
     TimelineEventRead,
 )
+from storeguard.shops.service import get_shop
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -75,7 +76,7 @@ def list_customers(
 @router.get("/link-types", response_model=LinkTypesRead, name="customers.link_types")
 def get_link_types(shop_id: Id, session: SessionDep, _: Viewer) -> LinkTypesRead:
     """Say which identifier types link customers in a shop."""
-    shop = actions.get_shop(session, shop_id)
+    shop = get_shop(session, shop_id, field="shop_id")
     return LinkTypesRead(shop_id=shop.id, types=[t.value for t in link_types(shop)])
 
 

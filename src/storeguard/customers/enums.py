@@ -81,4 +81,3 @@ class CustomerErrorCode(StrEnum):
     invalid_identifier = "invalid_identifier"
     invalid_identifier_type = "invalid_identifier_type"
     invalid_link_types = "invalid_link_types"
-    shop_not_found = "shop_not_found"

@@ -32,7 +32,7 @@ from storeguard.customers.normalize import (
     normalize_phone,
     normalize_token,
 )
-from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 T = IdentifierType
 
@@ -184,10 +184,7 @@ def keys_clause(type_col: Any, value_col: Any, keys: Iterable[tuple[str, str]]) 
 
 def _shop(session: Session, shop_id: int) -> Any:
 
-    shop = session.get(Shop, shop_id)
-    if shop is None:
-        raise NotFound(CustomerErrorCode.shop_not_found, f"no shop {shop_id}")
-    return shop
+    return get_shop(session, shop_id)
 
 
 def upsert_identifiers(

@@ -19,6 +19,7 @@ from storeguard.core.db import Base, is_postgres
 from storeguard.core.errors import Conflict
 from storeguard.customers.identifiers import identifiers_of_order
 from storeguard.customers.models import Customer
+from storeguard.demo.errors import DemoError
 from storeguard.demo.generator import SHOP, DemoConfig, generate
 from storeguard.demo.ops import PlannedBlock
 from storeguard.lists.blocking import block_customer
@@ -97,7 +98,7 @@ def load_demo(
     """
     if get_shop_by_domain(session, SHOP["domain"]) is not None:
         raise Conflict(
-            "demo_already_loaded",
+            DemoError.demo_already_loaded,
             f"the demo shop {SHOP['domain']} is already in this database",
             field="domain",
         )

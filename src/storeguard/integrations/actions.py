@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
-from storeguard.core.errors import Invalid, NotFound
+from storeguard.core.errors import CommonError, Invalid, NotFound
 from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import retry_dead
 from storeguard.integrations.enums import SecretName, SecretScope
+from storeguard.integrations.errors import IntegrationError
 from storeguard.integrations.secrets import set_secret
 from storeguard.shops.enums import Platform
 from storeguard.shops.policy import PLATFORM_MAILS_CUSTOMERS
@@ -63,12 +64,16 @@ def configure_shop(
         parsed = urlparse(api_base_url)
         if parsed.scheme not in {"http", "https"} or not parsed.netloc:
             raise Invalid(
-                "api_base_url_invalid", f"{api_base_url!r} is not an http(s) URL", field="api_base_url"
+                IntegrationError.api_base_url_invalid,
+                f"{api_base_url!r} is not an http(s) URL",
+                field="api_base_url",
             )
         shop.settings = {**(shop.settings or {}), "shopify_api_base_url": api_base_url.rstrip("/")}
         stored.append("api_base_url")
     if not stored:
-        raise Invalid("nothing_to_store", "give a webhook secret, an access token or an API URL")
+        raise Invalid(
+            IntegrationError.nothing_to_store, "give a webhook secret, an access token or an API URL"
+        )
     session.flush()
     return stored
 
@@ -85,7 +90,9 @@ def configure_gateway(
     """Store a gateway's webhook secret (and PayPal's webhook id or Square's URL)."""
     gateway = gateway.lower()
     if gateway not in GATEWAYS:
-        raise Invalid("gateway_unknown", f"gateway must be one of {', '.join(GATEWAYS)}", field="gateway")
+        raise Invalid(
+            IntegrationError.gateway_unknown, f"gateway must be one of {', '.join(GATEWAYS)}", field="gateway"
+        )
     stored = []
     if gateway == "paypal":
         # PayPal signs with its own key; what we hold is the webhook id that is part of the signed string.
@@ -126,9 +133,11 @@ def retry_outbound(session: Session, message_id: int, *, actor: Actor) -> Outbox
     """Put a dead outbound call back in the queue and record who decided so."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound("outbox_message_not_found", f"no outbox message {message_id}")
+        raise NotFound(CommonError.outbox_message_not_found, f"no outbox message {message_id}")
     if message.status != "dead":
-        raise Invalid("outbox_message_not_dead", f"message {message_id} is {message.status}, not dead")
+        raise Invalid(
+            IntegrationError.outbox_message_not_dead, f"message {message_id} is {message.status}, not dead"
+        )
     retry_dead(session, message_id)
     record_event(
         session,

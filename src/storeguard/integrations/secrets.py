@@ -22,6 +22,7 @@ from storeguard.core.clock import now
 from storeguard.core.config import Settings, get_settings
 from storeguard.core.errors import Invalid
 from storeguard.integrations.enums import SecretScope
+from storeguard.integrations.errors import IntegrationError
 from storeguard.integrations.models import IntegrationSecret
 
 KEY_FILE = "secret.key"
@@ -71,7 +72,7 @@ def set_secret(
 ) -> IntegrationSecret:
     """Store a secret encrypted; the old value stays valid as ``previous`` for a rotation."""
     if not value or not value.strip():
-        raise Invalid("secret_empty", "a secret may not be empty", field="secret")
+        raise Invalid(IntegrationError.secret_empty, "a secret may not be empty", field="secret")
     box = fernet()
     row = session.scalar(
         select(IntegrationSecret).where(

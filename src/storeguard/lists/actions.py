@@ -15,7 +15,7 @@ from storeguard.core.actor import SYSTEM, Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
-from storeguard.core.errors import Conflict, Forbidden, Invalid, NotFound
+from storeguard.core.errors import CommonError, Conflict, Forbidden, Invalid, NotFound
 from storeguard.customers.enums import IdentifierType
 from storeguard.customers.models import Customer
 from storeguard.customers.normalize import normalize_cidr, normalize_country, normalize_identifier
@@ -27,21 +27,21 @@ from storeguard.lists.scope import validate_scope
 from storeguard.lists.validation import parse_action
 from storeguard.orders.models import Order
 from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 
-def get_shop(session: Session, shop_id: int | None) -> Shop:
+def shop_or_only_shop(session: Session, shop_id: int | None) -> Shop:
     """Return the shop; with no id, the only shop there is (a one-shop install needs no id)."""
     if shop_id is None:
         shops = session.scalars(select(Shop).limit(2)).all()
         if len(shops) != 1:
             raise Invalid(
-                "shop_required", "say which shop (shop_id): there is not exactly one", field="shop_id"
+                ListErrorCode.shop_required,
+                "say which shop (shop_id): there is not exactly one",
+                field="shop_id",
             )
         return shops[0]
-    shop = session.get(Shop, shop_id)
-    if shop is None:
-        raise NotFound(ListErrorCode.shop_not_found, f"no shop {shop_id}", field="shop_id")
-    return shop
+    return get_shop(session, shop_id, field="shop_id")
 
 
 def normalize_target(session: Session, shop: Shop, type_: str, raw: Any) -> tuple[str, str, str]:
@@ -159,12 +159,12 @@ def create_entry(
     block_id: int | None = None,
 ) -> tuple[ListEntry, bool]:
     """Put a block or allow entry on a target; an identical active entry comes back instead (created=False)."""
-    shop = get_shop(session, shop_id)
+    shop = shop_or_only_shop(session, shop_id)
     try:
         entry_kind = EntryKind(kind)
     except ValueError:
         raise Invalid(
-            "invalid_kind", f"{kind!r} is not block or allow", field="kind", value=str(kind)
+            ListErrorCode.invalid_kind, f"{kind!r} is not block or allow", field="kind", value=str(kind)
         ) from None
     target_type, target_value, display = normalize_target(session, shop, type, value)
     clean_scope = validate_scope(scope)
@@ -174,7 +174,7 @@ def create_entry(
             raise Invalid(ListErrorCode.invalid_scope, "an allow entry applies to everything", field="scope")
         if not (note and note.strip()) and not reason_code:
             raise Invalid(
-                "note_required",
+                ListErrorCode.note_required,
                 "an allow entry needs a note saying why the shop vouches for it",
                 field="note",
             )
@@ -190,7 +190,7 @@ def create_entry(
             min_role=Role(shop.settings.get("block_min_role", "agent")),
         )
         if refusal:
-            error = Forbidden if refusal[0] == ListErrorCode.role_too_weak else Invalid
+            error = Forbidden if refusal[0] == CommonError.role_too_weak else Invalid
             raise error(refusal[0], refusal[1], field=refusal[2])
         code = get_reason_code(session, shop.id, reason_code).code
     _check_evidence_orders(session, shop.id, clean_evidence)
@@ -319,7 +319,9 @@ def update_entry(
         clash = _active_by_key(session, entry.shop_id, key)
         if clash is not None and clash.id != entry.id:
             raise Conflict(
-                "entry_exists", f"entry {clash.id} already has that action and scope", entry_id=clash.id
+                ListErrorCode.entry_exists,
+                f"entry {clash.id} already has that action and scope",
+                entry_id=clash.id,
             )
     entry.action, entry.scope, entry.reason_code, entry.evidence = new_action, new_scope, new_code, evidence
     entry.expires_at, entry.dedupe_key, entry.updated_at = new_expiry, key, now()

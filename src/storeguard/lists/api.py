@@ -12,6 +12,7 @@ from storeguard.core.schemas import Id
 from storeguard.customers.identifiers import order_match_keys
 from storeguard.customers.service import get_customer
 from storeguard.lists import actions, blocking, reasons, service
+from storeguard.lists.enums import ListErrorCode
 from storeguard.lists.matching import match
 from storeguard.lists.models import ListEntry
 from storeguard.lists.schemas import (
@@ -131,7 +132,7 @@ def delete_entry(
 @router.post("/v1/lists/match", response_model=MatchOut, name="lists.match")
 def post_match(body: MatchIn, session: SessionDep, _: Viewer) -> dict[str, Any]:
     """Say which active entries apply to an order or a set of identifiers, how, and to which lines."""
-    shop = actions.get_shop(session, body.shop_id)
+    shop = actions.shop_or_only_shop(session, body.shop_id)
     keys: list[tuple[str, str]] = []
     if body.order:
         keys += order_match_keys(body.order, default_region=shop.country)
@@ -149,7 +150,9 @@ def post_match(body: MatchIn, session: SessionDep, _: Viewer) -> dict[str, Any]:
     )
     if body.customer_id is not None and get_customer(session, body.customer_id).shop_id != shop.id:
         raise NotFound(
-            "customer_not_found", f"no customer {body.customer_id} in shop {shop.id}", field="customer_id"
+            ListErrorCode.customer_not_found,
+            f"no customer {body.customer_id} in shop {shop.id}",
+            field="customer_id",
         )
     result = match(
         session,
@@ -208,7 +211,7 @@ def get_blocks(customer_id: Id, session: SessionDep, _: Viewer) -> list[dict[str
 @router.get("/v1/reason-codes", response_model=list[ReasonCodeRead], name="lists.reason_codes")
 def get_reason_codes(session: SessionDep, _: Viewer, shop_id: Id | None = None) -> list:
     """List the shop's reason codes with their plain words per language."""
-    shop = actions.get_shop(session, shop_id)
+    shop = actions.shop_or_only_shop(session, shop_id)
     codes = reasons.list_reason_codes(session, shop.id)
     session.commit()  # the defaults are seeded on first read
     return codes
@@ -219,7 +222,7 @@ def get_reason_codes(session: SessionDep, _: Viewer, shop_id: Id | None = None) 
 )
 def post_reason_code(body: ReasonCodeCreate, session: SessionDep, actor: Admin):  # noqa: ANN201
     """Add a reason code to the shop's list (plain words in English at least)."""
-    shop = actions.get_shop(session, body.shop_id)
+    shop = actions.shop_or_only_shop(session, body.shop_id)
     reason = reasons.create_reason_code(
         session,
         shop_id=shop.id,

@@ -15,13 +15,13 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.enums import Role
-from storeguard.core.errors import Conflict, Forbidden, Invalid, NotFound
+from storeguard.core.errors import CommonError, Conflict, Forbidden, Invalid, NotFound
 from storeguard.core.events import publish
 from storeguard.core.outbox import enqueue
 from storeguard.customers.enums import PERSONAL_TYPES, AccountState, IdentifierType
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists import policy
-from storeguard.lists.actions import _check_evidence_orders, _lift, bump_version, create_entry, get_shop
+from storeguard.lists.actions import _check_evidence_orders, _lift, bump_version, create_entry
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryStatus, ListErrorCode
 from storeguard.lists.models import CustomerBlock, ListEntry
 from storeguard.lists.notices import notice_language, render_notice
@@ -29,6 +29,7 @@ from storeguard.lists.reasons import get_reason_code, plain_words
 from storeguard.lists.scope import validate_scope
 from storeguard.lists.validation import parse_action
 from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 
 def _locked_customer(session: Session, customer_id: int) -> Customer:
@@ -54,7 +55,7 @@ def _identifier_types(raw: Iterable[str] | None) -> list[str]:
         return [IdentifierType(t).value for t in dict.fromkeys(raw)]
     except ValueError as exc:
         raise Invalid(
-            "invalid_identifier_type",
+            ListErrorCode.invalid_identifier_type,
             f"{exc.args[0]}; types are {', '.join(IdentifierType)}",
             field="identifier_types",
         ) from None
@@ -99,7 +100,7 @@ def block_customer(
         min_role=Role(shop.settings.get("block_min_role", policy.DEFAULT_BLOCK_ROLE.value)),
     )
     if refusal:
-        error = Forbidden if refusal[0] == ListErrorCode.role_too_weak else Invalid
+        error = Forbidden if refusal[0] == CommonError.role_too_weak else Invalid
         raise error(refusal[0], refusal[1], field=refusal[2])
     reason = get_reason_code(session, shop.id, reason_code)
     entry_action = parse_action(action)
@@ -298,7 +299,7 @@ def add_block_evidence(
     """Attach evidence found later (a case, an incident, another order) to a block and its entries."""
     block = session.get(CustomerBlock, block_id)
     if block is None:
-        raise NotFound("block_not_found", f"no block {block_id}")
+        raise NotFound(ListErrorCode.block_not_found, f"no block {block_id}")
     more = policy.clean_evidence(evidence)
     if not policy.has_evidence(more):
         raise Invalid(

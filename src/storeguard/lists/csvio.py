@@ -28,7 +28,7 @@ from storeguard.core.db import is_postgres
 from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError, Invalid
 from storeguard.lists import policy
-from storeguard.lists.actions import bump_version, expire_due_entries, get_shop, normalize_target
+from storeguard.lists.actions import bump_version, expire_due_entries, normalize_target, shop_or_only_shop
 from storeguard.lists.csvrows import (
     COLUMNS,
     EXPIRES_AT,
@@ -104,7 +104,7 @@ def import_entries(
     blocklist"); a block row with neither is refused, as a block made by hand would be. With
     ``workers`` > 1, files of more than ``PARALLEL_FROM`` rows are normalized in that many processes.
     """
-    shop = get_shop(session, shop_id)
+    shop = shop_or_only_shop(session, shop_id)
     expire_due_entries(session, shop.id)  # an expired entry must not swallow a fresh import
     codes = frozenset(r.code for r in list_reason_codes(session, shop.id) if r.active)
     min_role = Role(shop.settings.get("block_min_role", policy.DEFAULT_BLOCK_ROLE.value))
@@ -361,7 +361,7 @@ def read_csv(stream: IO[str]) -> CsvRows:
 
 def export_entries(session: Session, out: IO[str], *, shop_id: int | None, status: str | None = None) -> int:
     """Write the shop's entries as CSV (same columns as import, plus ids and state); return the count."""
-    shop = get_shop(session, shop_id)
+    shop = shop_or_only_shop(session, shop_id)
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     stmt = select(ListEntry).where(ListEntry.shop_id == shop.id).order_by(ListEntry.id)

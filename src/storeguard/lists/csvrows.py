@@ -166,7 +166,7 @@ class RowReader:
             self.templates.clear()
         kind = cells[0].strip() or "block"
         if kind not in (EntryKind.block, EntryKind.allow):
-            error = Invalid("invalid_kind", f"{kind!r} is not block or allow", field="kind")
+            error = Invalid(ListErrorCode.invalid_kind, f"{kind!r} is not block or allow", field="kind")
             template = _Template(error, None, kind, (), None)
         else:
             try:

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from storeguard.core.enums import Role
-from storeguard.lists.enums import EntryStatus
+from storeguard.core.errors import CommonError
+from storeguard.lists.enums import EntryStatus, ListErrorCode
 
 EVIDENCE_KINDS = ("order_ids", "case_ids", "incident_ids", "notes")
 MIN_JUSTIFICATION_CHARS = 20
@@ -83,21 +84,29 @@ def block_refusal(
     there is none: the exception is named, and it is the owner's.
     """
     if not actor_role.at_least(min_role):
-        return ("role_too_weak", f"blocking a customer needs the {min_role.value} role in this shop", None)
+        return (
+            CommonError.role_too_weak,
+            f"blocking a customer needs the {min_role.value} role in this shop",
+            None,
+        )
     if not reason_code:
-        return ("reason_code_required", "a block needs a reason code from the shop's list", "reason_code")
+        return (
+            ListErrorCode.reason_code_required,
+            "a block needs a reason code from the shop's list",
+            "reason_code",
+        )
     if has_evidence(evidence):
         return None
     if actor_role != Role.owner:
         return (
-            "evidence_required",
+            ListErrorCode.evidence_required,
             "a block needs at least one piece of evidence (an order, a case, an incident or a note); "
             "only an owner may block without it, with a written justification",
             "evidence",
         )
     if not justification or len(justification.strip()) < MIN_JUSTIFICATION_CHARS:
         return (
-            "justification_required",
+            ListErrorCode.justification_required,
             f"without evidence, an owner must write why (at least {MIN_JUSTIFICATION_CHARS} characters)",
             "justification",
         )

@@ -131,7 +131,7 @@ def create_reason_code(
     code = (code or "").strip()
     if not _CODE.match(code):
         raise Invalid(
-            "invalid_reason_code",
+            ListErrorCode.invalid_reason_code,
             f"{code!r} must be lower-case letters, digits and _ (2-50)",
             field="code",
             value=code,
@@ -140,13 +140,13 @@ def create_reason_code(
     unknown = sorted(set(texts) - set(NOTICE_LANGUAGES))
     if unknown:
         raise Invalid(
-            "invalid_language",
+            ListErrorCode.invalid_language,
             f"notice languages are {', '.join(NOTICE_LANGUAGES)}; not {unknown}",
             field="descriptions",
         )
     if "en" not in texts:
         raise Invalid(
-            "description_required",
+            ListErrorCode.description_required,
             "a reason code needs plain words in English (descriptions.en)",
             field="descriptions",
         )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
-from storeguard.core.errors import Conflict, Invalid, NotFound
+from storeguard.core.errors import CommonError, Conflict, Invalid, NotFound
 from storeguard.core.events import publish
 from storeguard.core.money import validate_currency
 from storeguard.core.schemas import MONEY_MAX
@@ -53,6 +53,7 @@ from storeguard.orders.payments import (
 from storeguard.orders.schemas import OrderCreate
 from storeguard.shops.models import Shop
 from storeguard.shops.policy import platform_mails_customers
+from storeguard.shops.service import get_shop
 
 __all__ = [
     "FulfillLineSpec",
@@ -81,9 +82,7 @@ _CANCEL_REFUSALS = {
 
 def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
     """Create an order from checked lines and totals, take its units out of stock, record its payment."""
-    shop = session.get(Shop, data.shop_id)
-    if shop is None:
-        raise Invalid(OrderError.unknown_shop, f"no shop {data.shop_id}", field="shop_id")
+    shop = get_shop(session, data.shop_id, field="shop_id")
     currency = validate_currency(data.currency)
     if currency != shop.currency:
         raise Invalid(
@@ -120,7 +119,7 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
             )
         if line.discount > unit_price * line.quantity:
             raise Invalid(
-                OrderError.invalid_amount,
+                CommonError.invalid_amount,
                 "a line's discount cannot exceed the line's value",
                 field=f"lines.{i}.discount",
             )
@@ -159,7 +158,7 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
             )
     total = subtotal + data.shipping + data.tax - data.discount
     if total < 0:
-        raise Invalid(OrderError.invalid_amount, "the discount exceeds the order's value", field="discount")
+        raise Invalid(CommonError.invalid_amount, "the discount exceeds the order's value", field="discount")
     if data.total is not None and data.total != total:
         raise Invalid(
             OrderError.total_mismatch,
@@ -171,14 +170,14 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
         if data.payment.kind == TransactionKind.authorization and data.payment.fee:
             # Gateways charge their fee when money is taken; an authorization only holds it.
             raise Invalid(
-                OrderError.invalid_amount,
+                CommonError.invalid_amount,
                 "an authorization carries no fee; send the fee with the capture",
                 field="payment.fee",
             )
         payment_amount = total if data.payment.amount is None else data.payment.amount
         if not 0 < payment_amount <= total:
             raise Invalid(
-                OrderError.invalid_amount,
+                CommonError.invalid_amount,
                 f"the payment must be above zero and at most the total {total}",
                 field="payment.amount",
             )

@@ -8,16 +8,13 @@ class OrderError(StrEnum):
     order_not_found = "order_not_found"
     fulfillment_not_found = "fulfillment_not_found"
     cancellation_request_not_found = "cancellation_request_not_found"
-    unknown_shop = "unknown_shop"
     unknown_customer = "unknown_customer"
     unknown_product = "unknown_product"
     unknown_line_item = "unknown_line_item"
 
     # The input itself is wrong (422).
-    invalid_currency = "invalid_currency"  # raised by core.money.validate_currency
     currency_mismatch = "currency_mismatch"
     invalid_quantity = "invalid_quantity"
-    invalid_amount = "invalid_amount"
     amount_out_of_range = "amount_out_of_range"
     duplicate_line_item = "duplicate_line_item"
     total_mismatch = "total_mismatch"

@@ -13,7 +13,7 @@ from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
-from storeguard.core.errors import Conflict, Invalid
+from storeguard.core.errors import CommonError, Conflict, Invalid
 from storeguard.core.events import publish
 from storeguard.core.money import to_decimal_str
 from storeguard.orders import policy
@@ -46,10 +46,10 @@ class RefundLineSpec:
 def check_amount(value: object, field: str, *, positive: bool = False) -> int:
     """Return ``value`` if it is whole minor units (an int, never a float), else refuse."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid(OrderError.invalid_amount, f"{field} must be integer minor units", field=field)
+        raise Invalid(CommonError.invalid_amount, f"{field} must be integer minor units", field=field)
     if value < 0 or (positive and value == 0):
         bound = "greater than zero" if positive else "zero or more"
-        raise Invalid(OrderError.invalid_amount, f"{field} must be {bound}; got {value}", field=field)
+        raise Invalid(CommonError.invalid_amount, f"{field} must be {bound}; got {value}", field=field)
     return value
 
 

@@ -15,11 +15,11 @@ from storeguard.core.clock import now
 from storeguard.core.errors import Conflict, NotFound
 from storeguard.rules import policy
 from storeguard.rules.compiler import CompiledRule, compile_rule
-from storeguard.rules.enums import RulesErrorCode as E
+from storeguard.rules.errors import RuleErrorCode as E
 from storeguard.rules.facts import FACTS
 from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleVersion
 from storeguard.rules.service import resolver_for
-from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 
 def _rule_state(rule: Rule) -> dict[str, Any]:
@@ -35,8 +35,8 @@ def _rule_state(rule: Rule) -> dict[str, Any]:
 
 
 def _check_shop(session: Session, shop_id: int | None) -> None:
-    if shop_id is not None and session.get(Shop, shop_id) is None:
-        raise NotFound(E.shop_not_found, f"there is no shop #{shop_id}", field="shop_id")
+    if shop_id is not None:
+        get_shop(session, shop_id, field="shop_id")
 
 
 def validate_source(session: Session, source: str, shop_id: int | None) -> CompiledRule:

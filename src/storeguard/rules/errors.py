@@ -17,6 +17,16 @@ class RuleErrorCode(StrEnum):
     unknown_method = "unknown_method"
     type_mismatch = "type_mismatch"
     rule_too_large = "rule_too_large"
+    name_too_long = "name_too_long"
+    named_list_builtin = "named_list_builtin"
+    named_list_exists = "named_list_exists"
+    named_list_name_invalid = "named_list_name_invalid"
+    named_list_not_found = "named_list_not_found"
+    named_list_too_large = "named_list_too_large"
+    named_list_value_invalid = "named_list_value_invalid"
+    policy_version_not_found = "policy_version_not_found"
+    priority_out_of_range = "priority_out_of_range"
+    rule_not_found = "rule_not_found"
 
 
 def position_of(source: str, offset: int) -> tuple[int, int]:
@@ -60,7 +70,9 @@ class RuleError(Invalid):
         self.line, self.column = position_of(source, self.offset)
         self.caret = caret_excerpt(source, self.offset, self.length)
         position = {"line": self.line, "column": self.column, "offset": self.offset}
-        super().__init__(str(code), message, field="source", position=position, caret=self.caret, **extra)
+        super().__init__(
+            RuleErrorCode(code), message, field="source", position=position, caret=self.caret, **extra
+        )
 
     def __str__(self) -> str:
         return f"line {self.line}, column {self.column}: {self.message}\n{self.caret}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from storeguard.core.errors import Invalid
-from storeguard.rules.enums import RulesErrorCode as E
+from storeguard.core.errors import CommonError, Invalid
+from storeguard.rules.errors import RuleErrorCode as E
 from storeguard.rules.named_lists import BUILTIN_LISTS
 
 MAX_NAME_CHARS = 200
@@ -20,7 +20,7 @@ def clean_rule_name(name: str | None) -> str:
     """Return the trimmed rule name, or refuse an empty or overlong one."""
     name = (name or "").strip()
     if not name:
-        raise Invalid(E.name_required, "a rule needs a name", field="name")
+        raise Invalid(CommonError.name_required, "a rule needs a name", field="name")
     if len(name) > MAX_NAME_CHARS:
         raise Invalid(
             E.name_too_long, f"a rule name may be at most {MAX_NAME_CHARS} characters", field="name"

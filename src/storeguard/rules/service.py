@@ -15,8 +15,8 @@ from storeguard.core.errors import NotFound
 from storeguard.core.pages import fetch_page
 from storeguard.core.prepared import Driver, Prepared
 from storeguard.rules.compiler import CompiledRule, compile_rule
-from storeguard.rules.enums import RulesErrorCode as E
-from storeguard.rules.errors import RuleError
+from storeguard.rules.errors import RuleError, RuleErrorCode
+from storeguard.rules.errors import RuleErrorCode as E
 from storeguard.rules.facts import FACTS
 from storeguard.rules.index import RuleIndex
 from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleVersion
@@ -103,7 +103,7 @@ def get_policy_version(session: Session, version: int) -> PolicyVersion:
     """Return one recorded policy version (what was in force for a stored decision)."""
     row = session.get(PolicyVersion, version)
     if row is None:
-        raise NotFound("policy_version_not_found", f"there is no policy version {version}")
+        raise NotFound(RuleErrorCode.policy_version_not_found, f"there is no policy version {version}")
     return row
 
 

@@ -30,7 +30,7 @@ from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings,
 from storeguard.screening.policy import validate_settings_change
 from storeguard.screening.service import screening_settings
 from storeguard.screening.velocity import VelocityStore
-from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 
 def record_decision(
@@ -277,7 +277,7 @@ def _lock_held(session: Session, order_id: int) -> Order:
     try:
         order = lock_order(session, order_id)
     except NotFound:
-        raise NotFound("order_not_found", f"no order {order_id}") from None
+        raise NotFound(ScreeningError.order_not_found, f"no order {order_id}") from None
     if not order.held:
         raise Conflict(ScreeningError.order_not_held, f"order {order.number} is not held for review")
     return order
@@ -383,9 +383,9 @@ def _add_note(session: Session, order_id: int, actor: Actor, body: str) -> Revie
 def add_review_note(session: Session, *, order_id: int, actor: Actor, body: str) -> ReviewNote:
     """Add a note to an order in (or through) review."""
     if not body or not body.strip():
-        raise Invalid("note_required", "a note needs some text", field="body")
+        raise Invalid(ScreeningError.note_required, "a note needs some text", field="body")
     if session.get(Order, order_id) is None:
-        raise NotFound("order_not_found", f"no order {order_id}")
+        raise NotFound(ScreeningError.order_not_found, f"no order {order_id}")
     row = _add_note(session, order_id, actor, body)
     record_event(
         session,
@@ -410,10 +410,12 @@ def resolve_verification(
         status = VerificationStatus(status)
     except ValueError:
         raise Invalid(
-            "invalid_status", f"{status!r} is not satisfied, failed or waived", field="status"
+            ScreeningError.invalid_status, f"{status!r} is not satisfied, failed or waived", field="status"
         ) from None
     if status is VerificationStatus.required:
-        raise Invalid("invalid_status", "a verification can be satisfied, failed or waived", field="status")
+        raise Invalid(
+            ScreeningError.invalid_status, "a verification can be satisfied, failed or waived", field="status"
+        )
     if row.status != VerificationStatus.required:
         raise Conflict(ScreeningError.verification_resolved, f"verification {row.id} is already {row.status}")
     row.status = status
@@ -458,8 +460,7 @@ def update_screening_settings(
     session: Session, *, shop_id: int, actor: Actor, changes: dict[str, Any]
 ) -> ScreeningSettings:
     """Change parts of a shop's screening policy (weights, thresholds, segments, what block does)."""
-    if session.get(Shop, shop_id) is None:
-        raise NotFound(ScreeningError.unknown_shop, f"no shop {shop_id}")
+    get_shop(session, shop_id)
     row = session.scalar(
         select(ScreeningSettings).where(ScreeningSettings.shop_id == shop_id).with_for_update()
     )

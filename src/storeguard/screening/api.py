@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from storeguard.core.api import Admin, Agent, Page, PagingDep, Reader, SessionDep, Viewer, authorize
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
-from storeguard.core.errors import NotFound
 from storeguard.core.money import to_decimal_str
 from storeguard.core.schemas import Id
 from storeguard.orders.models import Order
@@ -21,7 +19,7 @@ from storeguard.orders.service import get_order
 from storeguard.screening import actions, service
 from storeguard.screening.backtest import backtest
 from storeguard.screening.engine import screen
-from storeguard.screening.enums import ScreeningSource, VerificationStatus
+from storeguard.screening.enums import ScreeningSource
 from storeguard.screening.inputs import from_screen_in
 from storeguard.screening.models import Decision, ReviewNote, Verification
 from storeguard.screening.schemas import (
@@ -30,14 +28,16 @@ from storeguard.screening.schemas import (
     BacktestIn,
     CancelReviewIn,
     DecisionRead,
+    ResolveVerificationIn,
     ReviewNoteRead,
     ReviewRead,
     ScreeningSettingsRead,
     ScreeningSettingsUpdate,
     ScreenOrderIn,
+    VerificationRead,
     decision_json,
 )
-from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 _PROBLEM = {"content": {"application/problem+json": {}}}
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -176,20 +176,6 @@ def add_review_note(order_id: Id, actor: Agent, body: AddReviewNoteIn, session: 
     return ReviewNoteRead.model_validate(note)
 
 
-class ResolveVerificationIn(BaseModel):
-    status: VerificationStatus
-
-
-class VerificationRead(BaseModel):
-    id: int
-    order_id: Id
-    method: str
-    satisfied_by: str
-    status: str
-
-    model_config = {"from_attributes": True}
-
-
 @router.get("/orders/{order_id}/verifications", tags=["screening"], name="verifications.list")
 def list_verifications(order_id: Id, actor: Viewer, session: SessionDep) -> list[VerificationRead]:
     """List the verification steps an order needs or went through."""
@@ -216,8 +202,7 @@ def resolve_verification(
 def get_settings(shop_id: Id, actor: Viewer, session: SessionDep) -> ScreeningSettingsRead:
     """Show the shop's screening policy: signal weights, velocity limits, thresholds, segments, block policy."""
 
-    if session.get(Shop, shop_id) is None:
-        raise NotFound("unknown_shop", f"no shop {shop_id}")
+    get_shop(session, shop_id)
     settings, revision = service.screening_settings(session, shop_id)
     return ScreeningSettingsRead(shop_id=shop_id, revision=revision, settings=settings)
 

@@ -26,7 +26,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, frozen
-from storeguard.core.errors import Invalid, NotFound
+from storeguard.core.errors import Invalid
 from storeguard.core.money import exponent, to_decimal_str
 from storeguard.core.prepared import stream_once
 from storeguard.customers.disposable import is_disposable
@@ -42,6 +42,7 @@ from storeguard.screening.errors import ScreeningError
 from storeguard.screening.facts import country_of
 from storeguard.screening.outcomes import bad_orders
 from storeguard.shops.models import Product, Shop
+from storeguard.shops.service import get_shop
 
 _ORDER_FACTS = {"order.total", "order.subtotal", "order.shipping", "order.currency", "order.source"}
 _HISTORY_FACTS = {"order.is_first_order", "customer.orders_count", "customer.total_spent"}
@@ -145,9 +146,7 @@ def backtest(
     """
 
     started = time.perf_counter()
-    shop = session.get(Shop, shop_id)
-    if shop is None:
-        raise NotFound(ScreeningError.unknown_shop, f"no shop {shop_id}")
+    shop = get_shop(session, shop_id, field="shop_id")
     date_from, date_to = ensure_utc(date_from), ensure_utc(date_to)
     if date_to <= date_from:
         raise Invalid(ScreeningError.invalid_range, "'to' must come after 'from'", field="to")

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
-from storeguard.core.errors import Invalid
+from storeguard.core.errors import CommonError, Invalid, NotFound
 from storeguard.core.money import validate_currency
 from storeguard.core.prepared import Driver
 from storeguard.orders.models import Order
 from storeguard.screening import reads
+from storeguard.screening.errors import ScreeningError
 from storeguard.screening.reads import ProductRow, ShopContext
 from storeguard.shops.models import Product
 
@@ -143,7 +144,9 @@ def resolve_customer_id(
         found = reads.customer_of_shop(session, shop_id, customer_id)
         if found is None:
             raise Invalid(
-                "unknown_customer", f"shop {shop_id} has no customer {customer_id}", field="customer_id"
+                ScreeningError.unknown_customer,
+                f"shop {shop_id} has no customer {customer_id}",
+                field="customer_id",
             )
         return found
     if platform_customer_id:
@@ -156,7 +159,7 @@ def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
 
     shop = reads.shop_context(session, body.shop_id)
     if shop is None:
-        raise Invalid("unknown_shop", f"no shop {body.shop_id}", field="shop_id")
+        raise NotFound(CommonError.shop_not_found, f"no shop {body.shop_id}", field="shop_id")
     currency = validate_currency(body.currency) if body.currency else shop.currency
     customer_id = resolve_customer_id(session, shop.id, body.customer_id, body.platform_customer_id)
     lines = resolve_lines(session, shop, body.lines, currency)
@@ -218,7 +221,7 @@ def resolve_lines(
             price = product.price
         else:
             raise Invalid(
-                "price_required",
+                ScreeningError.price_required,
                 f"give the price in {currency}; the catalogue is in {shop.currency}",
                 field=f"lines.{i}.unit_price",
             )

@@ -10,6 +10,7 @@ from typing import Any
 from storeguard.core.errors import Invalid
 from storeguard.core.money import to_minor
 from storeguard.screening.enums import STRENGTH, Outcome, ReasonSource
+from storeguard.screening.errors import ScreeningError
 
 SIGNAL_CODES: tuple[str, ...] = (
     "country_mismatch",
@@ -282,7 +283,11 @@ def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]
 def _int_in(value: Any, low: int, high: int, field: str) -> None:
 
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise Invalid("invalid_settings", f"{field} must be a whole number from {low} to {high}", field=field)
+        raise Invalid(
+            ScreeningError.invalid_settings,
+            f"{field} must be a whole number from {low} to {high}",
+            field=field,
+        )
 
 
 def _changed(changes: dict[str, Any], section: str, name: str) -> Any:
@@ -296,28 +301,38 @@ def _check_part(
     """Refuse one signal's or segment's settings when a value is unlike its default's kind."""
 
     if not isinstance(conf, dict):
-        raise Invalid("invalid_settings", f"{field} is an object of settings", field=field)
+        raise Invalid(ScreeningError.invalid_settings, f"{field} is an object of settings", field=field)
     # Only a key this change names is refused as unknown: one stored earlier could never be removed.
     for key in changed if isinstance(changed, dict) else ():
         if key not in allowed:
-            raise Invalid("invalid_settings", f"{key!r} is not a setting of {field}", field=f"{field}.{key}")
+            raise Invalid(
+                ScreeningError.invalid_settings,
+                f"{key!r} is not a setting of {field}",
+                field=f"{field}.{key}",
+            )
     for key, value in conf.items():
         where, default = f"{field}.{key}", defaults.get(key)
         if key == "weight":
             _int_in(value, -100, 100, where)
         elif key == "action":
             if value not in (None, "verify", "review", "block"):
-                raise Invalid("invalid_settings", f"{where} is verify, review, block or null", field=where)
+                raise Invalid(
+                    ScreeningError.invalid_settings, f"{where} is verify, review, block or null", field=where
+                )
         elif isinstance(default, bool):
             if not isinstance(value, bool):
-                raise Invalid("invalid_settings", f"{where} is true or false", field=where)
+                raise Invalid(ScreeningError.invalid_settings, f"{where} is true or false", field=where)
         elif isinstance(default, int):
             _int_in(value, 0, 10**9, where)
         elif isinstance(default, float):
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                raise Invalid("invalid_settings", f"{where} must be a number from 0 to 1", field=where)
+                raise Invalid(
+                    ScreeningError.invalid_settings, f"{where} must be a number from 0 to 1", field=where
+                )
         elif isinstance(default, str) and to_minor(str(value), "USD", field=where) < 0:
-            raise Invalid("invalid_settings", f"{where} must be an amount of zero or more", field=where)
+            raise Invalid(
+                ScreeningError.invalid_settings, f"{where} must be an amount of zero or more", field=where
+            )
 
 
 def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -326,23 +341,29 @@ def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -
     unknown = set(changes) - set(DEFAULT_SETTINGS)
     if unknown:
         name = sorted(unknown)[0]
-        raise Invalid("invalid_settings", f"{name!r} is not a screening setting", field=f"settings.{name}")
+        raise Invalid(
+            ScreeningError.invalid_settings, f"{name!r} is not a screening setting", field=f"settings.{name}"
+        )
     merged_overrides = _deep_merge(current, changes)
     full = merged_settings(merged_overrides)
     for section, default in DEFAULT_SETTINGS.items():
         if type(full[section]) is not type(default):
             kind = "an object" if isinstance(default, dict) else "a list of limits"
-            raise Invalid("invalid_settings", f"{section} is {kind}", field=f"settings.{section}")
+            raise Invalid(
+                ScreeningError.invalid_settings, f"{section} is {kind}", field=f"settings.{section}"
+            )
     for code, conf in full["signals"].items():
         if code not in SIGNAL_CODES:
-            raise Invalid("invalid_settings", f"{code!r} is not a signal", field=f"settings.signals.{code}")
+            raise Invalid(
+                ScreeningError.invalid_settings, f"{code!r} is not a signal", field=f"settings.signals.{code}"
+            )
         defaults = DEFAULT_SETTINGS["signals"][code]
         _check_part(f"settings.signals.{code}", conf, defaults, defaults, _changed(changes, "signals", code))
     known = {f"{what}_per_{k}_{w}" for what in ("orders", "amount") for k in VELOCITY_KINDS for w in WINDOWS}
     for i, limit in enumerate(full["velocity"]):
         if not isinstance(limit, dict) or limit.get("fact") not in known:
             raise Invalid(
-                "invalid_settings",
+                ScreeningError.invalid_settings,
                 f"velocity limit {i} names no velocity fact",
                 field=f"settings.velocity.{i}.fact",
             )
@@ -351,13 +372,19 @@ def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -
     for step, value in full["score_thresholds"].items():
         if step not in ("verify", "review", "block"):
             raise Invalid(
-                "invalid_settings", f"{step!r} is not a decision", field=f"settings.score_thresholds.{step}"
+                ScreeningError.invalid_settings,
+                f"{step!r} is not a decision",
+                field=f"settings.score_thresholds.{step}",
             )
         if value is not None:
             _int_in(value, 0, 100, f"settings.score_thresholds.{step}")
     for name, conf in full["segments"].items():
         if name not in SEGMENTS:
-            raise Invalid("invalid_settings", f"{name!r} is not a segment", field=f"settings.segments.{name}")
+            raise Invalid(
+                ScreeningError.invalid_settings,
+                f"{name!r} is not a segment",
+                field=f"settings.segments.{name}",
+            )
         defaults = DEFAULT_SETTINGS["segments"].get(name, {})
         # neutral and blocked take no settings: neutral is where no threshold places a customer,
         # and a blocked customer's block entry decides (engine._segment_reasons gives them no reason).
@@ -366,6 +393,8 @@ def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -
     for key in ("refund", "restock"):
         if not isinstance(full["on_block"].get(key), bool):
             raise Invalid(
-                "invalid_settings", f"on_block.{key} is true or false", field=f"settings.on_block.{key}"
+                ScreeningError.invalid_settings,
+                f"on_block.{key} is true or false",
+                field=f"settings.on_block.{key}",
             )
     return merged_overrides

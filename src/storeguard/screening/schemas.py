@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storeguard.core.schemas import Id, InputModel
 from storeguard.orders.schemas import MinorUnits
+from storeguard.screening.enums import VerificationStatus
 
 
 class ScreenLineIn(InputModel):
@@ -190,3 +191,19 @@ class BacktestIn(InputModel):
         if not self.rule and not self.rules:
             raise ValueError("give a rule or rules")
         return self
+
+
+class ResolveVerificationIn(InputModel):
+    """What became of a verification step: satisfied, failed or waived."""
+
+    status: VerificationStatus
+
+
+class VerificationRead(BaseModel):
+    id: int
+    order_id: Id
+    method: str
+    satisfied_by: str
+    status: str
+
+    model_config = {"from_attributes": True}

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
-from storeguard.core.errors import Conflict, NotFound
+from storeguard.core.errors import CommonError, Conflict, NotFound
 from storeguard.core.money import validate_currency
 from storeguard.shops import policy
 from storeguard.shops.errors import ShopError
 from storeguard.shops.models import Product, Shop
 from storeguard.shops.schemas import ProductCreate, ProductUpdate, ShopCreate
+from storeguard.shops.service import get_shop
 
 _PRODUCT_FIELDS = (
     "sku",
@@ -47,7 +48,7 @@ def create_shop(
     session: Session, *, data: ShopCreate, actor: Actor, settings: dict[str, Any] | None = None
 ) -> Shop:
     """Create a shop after checking its platform, currency, country and that its domain is free."""
-    name = policy.require_text(data.name, code=ShopError.name_required, field="name", what="a shop's name")
+    name = policy.require_text(data.name, code=CommonError.name_required, field="name", what="a shop's name")
     domain = policy.normalize_domain(data.domain)
     platform = policy.parse_platform(data.platform)
     currency = validate_currency(data.currency)
@@ -92,8 +93,7 @@ def _sku_taken(sku: str) -> Conflict:
 
 def create_product(session: Session, *, data: ProductCreate, actor: Actor) -> Product:
     """Add a product to a shop's catalogue; its SKU is unique within the shop."""
-    if session.get(Shop, data.shop_id) is None:
-        raise NotFound(ShopError.shop_not_found, f"no shop {data.shop_id}", field="shop_id")
+    get_shop(session, data.shop_id, field="shop_id")
     sku = policy.require_text(data.sku, code=ShopError.sku_required, field="sku", what="a SKU")
     title = policy.require_text(data.title, code=ShopError.title_required, field="title", what="a title")
     price = policy.check_price(data.price)
@@ -182,9 +182,9 @@ def set_catalogue_mapping(
     session: Session, *, shop_id: int, mapping: dict[str, list[str]], actor: Actor
 ) -> dict[str, list[str]]:
     """Change which platform tags and types mark products high-value or limited-edition, and re-flag them."""
+    get_shop(session, shop_id)
     shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
-    if shop is None:
-        raise NotFound(ShopError.shop_not_found, f"no shop {shop_id}")
+    assert shop is not None  # found just above, and shops are never deleted
     before = policy.catalogue_mapping(shop.settings)
     after = {**before, **policy.clean_catalogue_mapping(mapping)}
     shop.settings = {**(shop.settings or {}), "catalogue": after}

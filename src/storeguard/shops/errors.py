@@ -4,13 +4,11 @@ from enum import StrEnum
 
 
 class ShopError(StrEnum):
-    shop_not_found = "shop_not_found"
     product_not_found = "product_not_found"
     invalid_platform = "invalid_platform"
     invalid_country = "invalid_country"
     invalid_domain = "invalid_domain"
     domain_taken = "domain_taken"
-    name_required = "name_required"
     title_required = "title_required"
     sku_required = "sku_required"
     sku_taken = "sku_taken"

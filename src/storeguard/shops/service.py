@@ -6,17 +6,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.db import json_list_contains
-from storeguard.core.errors import NotFound
+from storeguard.core.errors import CommonError, NotFound
 from storeguard.shops.errors import ShopError
 from storeguard.shops.models import Product, Shop
 from storeguard.shops.schemas import ProductFilter, ProductRead
 
 
-def get_shop(session: Session, shop_id: int) -> Shop:
-    """Return the shop or raise ``NotFound``."""
+def get_shop(session: Session, shop_id: int, *, field: str | None = None) -> Shop:
+    """Return the shop or raise ``NotFound`` (naming ``field`` when the id came in a body or query).
+
+    The one way every package finds a shop it was told about: one refusal, ``shop_not_found``, 404.
+    """
     shop = session.get(Shop, shop_id)
     if shop is None:
-        raise NotFound(ShopError.shop_not_found, f"no shop {shop_id}")
+        raise NotFound(CommonError.shop_not_found, f"no shop {shop_id}", field=field)
     return shop
 
 
@@ -29,7 +32,7 @@ def shop_with_domain(session: Session, domain: str) -> Shop:
     """Return the shop with this domain (any case) or raise ``NotFound``."""
     shop = get_shop_by_domain(session, domain.lower())
     if shop is None:
-        raise NotFound(ShopError.shop_not_found, f"no shop with domain {domain}")
+        raise NotFound(CommonError.shop_not_found, f"no shop with domain {domain}")
     return shop
 
 

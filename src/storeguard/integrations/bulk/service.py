@@ -32,6 +32,7 @@ from storeguard.integrations.bulk.runs import (
 )
 from storeguard.integrations.bulk.shopify_files import shopify_batches
 from storeguard.integrations.enums import ImportStatus
+from storeguard.integrations.errors import IntegrationError
 from storeguard.integrations.models import ImportRun
 from storeguard.lists.csvio import ImportResult, import_entries, read_csv
 from storeguard.orders.models import Order
@@ -70,20 +71,24 @@ def plan(
     previous run committed.
     """
     if kind in NOT_YET:
-        raise Invalid("import_kind_unavailable", f"cannot import {kind}: {NOT_YET[kind]}", field="kind")
+        raise Invalid(
+            IntegrationError.import_kind_unavailable, f"cannot import {kind}: {NOT_YET[kind]}", field="kind"
+        )
     if kind == "blocklist":
         raise Invalid(
-            "import_kind_elsewhere",
+            IntegrationError.import_kind_elsewhere,
             "a blocklist is list entries, imported all or nothing by import_blocklist (storeguard.lists)",
             field="kind",
         )
     if not path.is_file():
-        raise Invalid("import_file_missing", f"no file at {path}", field="file")
+        raise Invalid(IntegrationError.import_file_missing, f"no file at {path}", field="file")
     if kind == "shopify":
         return partial(shopify_batches, path, batch_size=batch_size), partial(write_items, write_orders)
     if preset is not None and (kind != "orders" or preset not in csv_rows.PRESETS):
         raise Invalid(
-            "import_preset_unknown", f"preset {preset!r} is not one of: woocommerce (orders)", field="preset"
+            IntegrationError.import_preset_unknown,
+            f"preset {preset!r} is not one of: woocommerce (orders)",
+            field="preset",
         )
     items: Callable[[], Iterable[Item]]
     writer: Writer
@@ -95,7 +100,9 @@ def plan(
         items, writer = partial(csv_rows.refund_items, path, _order_currencies(session, shop)), write_refunds
     else:
         raise Invalid(
-            "import_kind_unknown", f"kind must be one of shopify, {', '.join(CSV_KINDS)}", field="kind"
+            IntegrationError.import_kind_unknown,
+            f"kind must be one of shopify, {', '.join(CSV_KINDS)}",
+            field="kind",
         )
     make = partial(batches_of, items, batch_size=batch_size)
     return make, partial(write_items, writer)
@@ -170,7 +177,7 @@ def import_blocklist(
     All or nothing: when ``result.errors`` is not empty the caller rolls back. Never commits.
     """
     if not path.is_file():
-        raise Invalid("import_file_missing", f"no file at {path}", field="file")
+        raise Invalid(IntegrationError.import_file_missing, f"no file at {path}", field="file")
     with path.open(newline="", encoding="utf-8") as stream:
         return import_entries(
             session,

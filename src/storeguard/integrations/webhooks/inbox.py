@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.errors import DomainError, NotFound
 from storeguard.integrations.enums import DeliverySource, DeliveryStatus
+from storeguard.integrations.errors import IntegrationError
 from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.platforms.common import NotReady
@@ -189,7 +190,7 @@ def retry_delivery(session: Session, delivery_pk: int) -> WebhookDelivery:
     """Put a failed delivery back in the queue (a person fixed the cause); never commits."""
     delivery = session.get(WebhookDelivery, delivery_pk)
     if delivery is None:
-        raise NotFound("webhook_delivery_not_found", f"no webhook delivery {delivery_pk}")
+        raise NotFound(IntegrationError.webhook_delivery_not_found, f"no webhook delivery {delivery_pk}")
     delivery.status = DeliveryStatus.received
     delivery.attempts = 0
     delivery.next_attempt_at = now()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid, Unauthorized
 from storeguard.integrations.enums import DeliverySource, SecretName, SecretScope
+from storeguard.integrations.errors import IntegrationError
 from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.platforms.common import parse_body
 from storeguard.integrations.platforms.paypal import signature as paypal_sig
@@ -34,13 +35,17 @@ def _event(body: bytes) -> dict[str, Any]:
     try:
         return parse_body(body)
     except MappingError as exc:
-        raise Invalid("event_not_json", f"the signed body is not a usable JSON event: {exc}") from None
+        raise Invalid(
+            IntegrationError.event_not_json, f"the signed body is not a usable JSON event: {exc}"
+        ) from None
 
 
 def _gateway_secrets(session: Session, gateway: str) -> list[str]:
     pair = get_secret(session, scope=SecretScope.gateway, owner=gateway, name=SecretName.webhook_secret)
     if pair is None:
-        raise Unauthorized("webhook_not_configured", f"no {gateway} webhook secret is configured")
+        raise Unauthorized(
+            IntegrationError.webhook_not_configured, f"no {gateway} webhook secret is configured"
+        )
     return pair.candidates()
 
 
@@ -55,19 +60,27 @@ def receive_shopify(
         else None
     )
     if shop is None or pair is None:
-        raise Unauthorized("webhook_not_configured", f"no webhook secret is configured for {shop_domain}")
+        raise Unauthorized(
+            IntegrationError.webhook_not_configured, f"no webhook secret is configured for {shop_domain}"
+        )
     given = shopify_sig.shopify_header(headers, shopify_sig.HEADER_HMAC)
     if not given:
-        raise Unauthorized("signature_missing", "no X-Shopify-Hmac-Sha256 header")
+        raise Unauthorized(IntegrationError.signature_missing, "no X-Shopify-Hmac-Sha256 header")
     if not shopify_sig.verify_signature(body, given, pair.candidates()):
-        raise Unauthorized("signature_invalid", "the HMAC does not match this shop's webhook secret")
+        raise Unauthorized(
+            IntegrationError.signature_invalid, "the HMAC does not match this shop's webhook secret"
+        )
     header_shop = shopify_sig.shopify_header(headers, shopify_sig.HEADER_SHOP)
     if header_shop and header_shop.lower() != shop.domain:
-        raise Unauthorized("shop_mismatch", f"delivery for {header_shop} posted to {shop.domain}'s address")
+        raise Unauthorized(
+            IntegrationError.shop_mismatch, f"delivery for {header_shop} posted to {shop.domain}'s address"
+        )
     webhook_id = shopify_sig.shopify_header(headers, shopify_sig.HEADER_WEBHOOK_ID)
     topic = shopify_sig.shopify_header(headers, shopify_sig.HEADER_TOPIC)
     if not webhook_id or not topic:
-        raise Invalid("webhook_headers_missing", "X-Shopify-Webhook-Id and X-Shopify-Topic are required")
+        raise Invalid(
+            IntegrationError.webhook_headers_missing, "X-Shopify-Webhook-Id and X-Shopify-Topic are required"
+        )
     kept = {h: v for h in shopify_sig.KEPT_HEADERS if (v := shopify_sig.shopify_header(headers, h))}
     stored = record_delivery(
         session,
@@ -89,10 +102,10 @@ def receive_stripe(session: Session, body: bytes, headers: Mapping[str, str]) ->
             body, _lower(headers).get(stripe_sig.HEADER), secrets, now_ts=int(now().timestamp())
         )
     except stripe_sig.StripeSignatureError as exc:
-        raise Unauthorized(exc.code, str(exc)) from None
+        raise Unauthorized(IntegrationError(exc.code), str(exc)) from None
     event = _event(body)
     if not event.get("id") or not event.get("type"):
-        raise Invalid("event_incomplete", "a Stripe event needs an id and a type")
+        raise Invalid(IntegrationError.event_incomplete, "a Stripe event needs an id and a type")
     stored = record_delivery(
         session,
         source=DeliverySource.stripe,
@@ -115,12 +128,14 @@ def receive_square(
     signed_url = configured.current if configured else url
     given = _lower(headers).get(square_sig.HEADER)
     if not given:
-        raise Unauthorized("signature_missing", "no x-square-hmacsha256-signature header")
+        raise Unauthorized(IntegrationError.signature_missing, "no x-square-hmacsha256-signature header")
     if not square_sig.verify_signature(signed_url, body, given, keys):
-        raise Unauthorized("signature_invalid", "the HMAC does not match the Square signature key")
+        raise Unauthorized(
+            IntegrationError.signature_invalid, "the HMAC does not match the Square signature key"
+        )
     event = _event(body)
     if not event.get("event_id") or not event.get("type"):
-        raise Invalid("event_incomplete", "a Square event needs an event_id and a type")
+        raise Invalid(IntegrationError.event_incomplete, "a Square event needs an event_id and a type")
     stored = record_delivery(
         session,
         source=DeliverySource.square,
@@ -138,14 +153,14 @@ def receive_paypal(
     """Verify and store a PayPal event (exactly once by event id)."""
     webhook = get_secret(session, scope=SecretScope.gateway, owner="paypal", name=SecretName.webhook_id)
     if webhook is None:
-        raise Unauthorized("webhook_not_configured", "no PayPal webhook id is configured")
+        raise Unauthorized(IntegrationError.webhook_not_configured, "no PayPal webhook id is configured")
     try:
         paypal_sig.verify_signature(body, headers, webhook.current, load_certificate)
     except paypal_sig.PayPalSignatureError as exc:
-        raise Unauthorized(exc.code, str(exc)) from None
+        raise Unauthorized(IntegrationError(exc.code), str(exc)) from None
     event = _event(body)
     if not event.get("id") or not event.get("event_type"):
-        raise Invalid("event_incomplete", "a PayPal event needs an id and an event_type")
+        raise Invalid(IntegrationError.event_incomplete, "a PayPal event needs an id and an event_type")
     lowered = _lower(headers)
     stored = record_delivery(
         session,

@@ -1,0 +1,133 @@
+"""One vocabulary of refusals: every code is an enum member, and one refusal has one name."""
+
+from __future__ import annotations
+
+import ast
+from enum import StrEnum
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from storeguard.core.errors import CommonError, DomainError, Invalid, NotFound
+
+SOURCE = Path(__file__).resolve().parents[2] / "src" / "storeguard"
+REFUSALS = {"DomainError", "Invalid", "NotFound", "Conflict", "Forbidden", "Unauthorized"}
+
+
+def _literal_codes() -> list[str]:
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in REFUSALS and isinstance(node.args[0], ast.Constant):
+                found.append(f"{path.relative_to(SOURCE)}:{node.lineno}: {node.args[0].value!r}")
+    return found
+
+
+def test_no_refusal_in_the_source_is_raised_with_a_string_for_a_code() -> None:
+    assert _literal_codes() == []
+
+
+def test_a_refusal_with_a_loose_string_for_a_code_is_a_programming_error() -> None:
+    with pytest.raises(TypeError, match="not a member of an error-code enum"):
+        Invalid("typo_code", "never reaches a client")  # type: ignore[arg-type]
+
+
+def test_a_refusal_keeps_its_enum_members_value_as_its_code() -> None:
+    error = NotFound(CommonError.shop_not_found, "no shop 9", field="shop_id")
+
+    assert (error.code, error.status, error.problem()["field"]) == ("shop_not_found", 404, "shop_id")
+
+
+def test_every_domain_error_enum_is_a_strenum_with_lowercase_values() -> None:
+    from storeguard.customers.enums import CustomerErrorCode  # noqa: PLC0415 - the list under test
+    from storeguard.demo.errors import DemoError  # noqa: PLC0415
+    from storeguard.integrations.errors import IntegrationError  # noqa: PLC0415
+    from storeguard.lists.enums import ListErrorCode  # noqa: PLC0415
+    from storeguard.orders.errors import OrderError  # noqa: PLC0415
+    from storeguard.rules.errors import RuleErrorCode  # noqa: PLC0415
+    from storeguard.screening.errors import ScreeningError  # noqa: PLC0415
+    from storeguard.shops.errors import ShopError  # noqa: PLC0415
+
+    enums: list[type[StrEnum]] = [
+        CommonError,
+        CustomerErrorCode,
+        DemoError,
+        IntegrationError,
+        ListErrorCode,
+        OrderError,
+        RuleErrorCode,
+        ScreeningError,
+        ShopError,
+    ]
+    # A shared refusal lives in CommonError only: no domain restates it under its own enum.
+    shared = {m.value for m in CommonError}
+    restated = {(e.__name__, m.value) for e in enums[1:] for m in e if m.value in shared}
+    assert restated == set()
+    assert all(m.value == m.value.lower() for e in enums for m in e)
+    assert issubclass(DomainError, Exception)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        (
+            "post",
+            "/v1/orders",
+            {"shop_id": 987654, "currency": "NOK", "lines": [{"product_id": 1, "quantity": 1}]},
+        ),
+        (
+            "post",
+            "/v1/screen",
+            {"shop_id": 987654, "lines": [{"sku": "X", "quantity": 1, "unit_price": 100}]},
+        ),
+        ("get", "/v1/shops/987654", None),
+        ("get", "/v1/screening/settings/987654", None),
+        ("post", "/v1/rules", {"shop_id": 987654, "name": "x", "source": "review if order.total > 1"}),
+    ],
+)
+def test_an_unknown_shop_is_404_shop_not_found_on_every_route(
+    client: TestClient, owner_headers: dict[str, str], method: str, path: str, body: dict | None
+) -> None:
+    answer = client.request(method, path, json=body, headers=owner_headers)
+
+    assert (answer.status_code, answer.json()["code"]) == (404, "shop_not_found"), answer.json()
+
+
+def _refs(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[-1]} if "$ref" in node else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def test_every_request_body_refuses_fields_it_does_not_know(app: FastAPI) -> None:
+    spec = app.openapi()
+    schemas = spec["components"]["schemas"]
+    bodies = {
+        ref
+        for path in spec["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "requestBody" in operation
+        for ref in _refs(operation["requestBody"])
+    }
+    seen: set[str] = set()
+    todo = set(bodies)
+    while todo:  # the bodies and every object they hold
+        name = todo.pop()
+        seen.add(name)
+        todo |= _refs(schemas[name]) - seen
+
+    lenient = sorted(
+        n
+        for n in seen
+        if schemas[n].get("type") == "object" and schemas[n].get("additionalProperties") is not False
+    )
+    assert (len(bodies) >= 15, lenient) == (True, [])
