@@ -51,6 +51,14 @@ def create_api_key(session: Session, *, name: str, role: Role | str, actor: Acto
     return key, raw
 
 
+def list_api_keys(session: Session, *, include_revoked: bool = False) -> list[ApiKey]:
+    """Return the keys, oldest first; only their prefix is known, never the secret."""
+    stmt = select(ApiKey).order_by(ApiKey.id)
+    if not include_revoked:
+        stmt = stmt.where(ApiKey.revoked_at.is_(None))
+    return list(session.scalars(stmt))
+
+
 def revoke_api_key(session: Session, *, key_id: int, actor: Actor) -> ApiKey:
     """Revoke a key so it no longer authenticates."""
     key = session.get(ApiKey, key_id)

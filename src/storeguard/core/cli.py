@@ -7,7 +7,7 @@ import uvicorn
 from rich.table import Table
 
 from storeguard.core.actor import CLI
-from storeguard.core.apikeys import create_api_key, revoke_api_key
+from storeguard.core.apikeys import create_api_key, list_api_keys, revoke_api_key
 from storeguard.core.audit import verify_chains
 from storeguard.core.console import cli_session, console
 from storeguard.core.enums import Role
@@ -76,6 +76,28 @@ def register(app: typer.Typer) -> None:
             session.commit()
             console.print(f"created API key #{key.id} '{key.name}' with role {key.role}")
         print(raw)
+
+    @apikey.command("list")
+    def apikey_list(
+        all_keys: bool = typer.Option(False, "--all", help="Include revoked keys."),
+    ) -> None:
+        """List the keys: id, name, role, the key's first characters, when made and whether revoked."""
+        with cli_session() as session:
+            keys = list_api_keys(session, include_revoked=all_keys)
+        table = Table(
+            "id", "name", "role", "starts with", "created", "revoked", title=f"{len(keys)} API key(s)"
+        )
+        for key in keys:
+            revoked = f"{key.revoked_at:%Y-%m-%d %H:%M} UTC" if key.revoked_at else "-"
+            table.add_row(
+                str(key.id),
+                key.name,
+                key.role,
+                f"{KEY_PREFIX}{key.prefix}…",
+                f"{key.created_at:%Y-%m-%d %H:%M} UTC",
+                revoked,
+            )
+        console.print(table)
 
     @apikey.command("revoke")
     def apikey_revoke(key_id: int = typer.Argument(..., help="The key's id.")) -> None:
