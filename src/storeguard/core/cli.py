@@ -7,7 +7,7 @@ import uvicorn
 from rich.table import Table
 
 from storeguard.core.actor import CLI
-from storeguard.core.apikeys import create_api_key, list_api_keys, revoke_api_key
+from storeguard.core.apikeys import KEY_PREFIX, create_api_key, list_api_keys, revoke_api_key
 from storeguard.core.audit import verify_chains
 from storeguard.core.console import cli_session, console
 from storeguard.core.enums import Role
