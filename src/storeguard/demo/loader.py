@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,22 @@ def _advance_sequences(session: Session) -> None:
         )
 
 
+# The moment every demo store is drawn against (a Monday noon, UTC), before it is moved to now.
+DRAWN_AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def shift_times(tables: dict[str, list[dict[str, Any]]], by: timedelta) -> None:
+    """Move every time and date in the rows by ``by`` (dates by its whole days), in place."""
+    days = timedelta(days=round(by / timedelta(days=1)))
+    for rows in tables.values():
+        for row in rows:
+            for key, value in row.items():
+                if isinstance(value, datetime):
+                    row[key] = value + by
+                elif isinstance(value, date):
+                    row[key] = value + days
+
+
 def load_demo(
     session: Session,
     config: DemoConfig,
@@ -104,7 +120,10 @@ def load_demo(
         )
     shop = create_shop(session, data=ShopCreate(**SHOP), actor=actor, settings={"demo": True})
     at = now or clock_now()
-    data = generate(config, shop_id=shop.id, now=at, id_start=_max_ids(session))
+    # Drawn against one fixed moment and moved to now, so a seed is the same store on every run
+    # (customers, orders, amounts), whatever the day and hour it is loaded at.
+    data = generate(config, shop_id=shop.id, now=DRAWN_AT, id_start=_max_ids(session))
+    shift_times(data.tables, at - DRAWN_AT)
     for name, model in MODELS.items():
         rows = data.tables[name]
         for start in range(0, len(rows), BATCH):
