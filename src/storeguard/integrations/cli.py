@@ -210,10 +210,10 @@ def register(app: typer.Typer) -> None:
         batch_size: int = typer.Option(1000, help="Rows per committed batch."),
         note: str | None = typer.Option(None, help="Blocklist: evidence note for rows that carry none."),
     ) -> None:
-        """Import a CSV; columns are documented in storeguard.integrations.bulk.csv_files.
+        """Import a CSV of customers, orders, refunds or list entries; columns: docs/csv-columns.md.
 
-        A blocklist is imported by the lists import (columns in storeguard.lists.csvio), all or
-        nothing: any bad row cancels it. Returns cannot be imported yet: there are no returns.
+        Orders, customers and refunds commit in batches and resume where an interrupted run
+        stopped; a blocklist is all or nothing: any bad row cancels it.
         """
         if kind == "blocklist":
             _run_blocklist(file, shop, note)

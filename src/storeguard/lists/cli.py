@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
 
         with (
             cli_session() as session,
-            file.open(newline="", encoding="utf-8") as stream,
+            file.open(newline="", encoding="utf-8-sig") as stream,
             Progress(
                 TextColumn("importing"),
                 BarColumn(),

@@ -1,4 +1,6 @@
-"""CSV imports: documented column mappings per kind, and a WooCommerce order-export preset.
+"""CSV imports: column mappings per kind, and a WooCommerce order-export preset.
+
+The columns are documented for merchants in docs/csv-columns.md; keep the two in step.
 
 Columns (header names, case-insensitive; unknown columns are ignored):
 
