@@ -344,7 +344,7 @@ def test_post_rules_backtest_reports_stopped_and_good_orders(
         2,
         1,
         1,
-        "5000.00",
+        500_000,
     )
     missing = client.post("/v1/rules/backtest", headers=owner_headers, json={"shop_id": store.shop.id})
     assert missing.status_code == 422

@@ -61,7 +61,7 @@ def test_backtest_counts_stopped_orders_revenue_and_good_customers_stopped(sessi
         2,
         1,
     )
-    assert (result["stopped_revenue"], result["stopped_good_revenue"]) == ("7500.00", "2500.00")
+    assert (result["stopped_revenue"], result["stopped_good_revenue"]) == (750_000, 250_000)
     assert (result["good_customers_stopped"], result["bad_total"], result["bad_caught_share"]) == (1, 2, 1.0)
     assert result["by_action"] == {"block": 3}
 
@@ -226,7 +226,7 @@ def test_backtest_counts_the_history_before_the_range(session: Session) -> None:
         date_to=T0 + timedelta(days=30),
     ).as_dict()
     assert (result["orders"], result["stopped"], result["stopped_good"]) == (3, 1, 1)
-    assert result["stopped_revenue"] == "2500.00"
+    assert result["stopped_revenue"] == 250_000
 
 
 def test_backtest_line_facts_of_orders_without_lines_are_zero_as_screening_says(session: Session) -> None:

@@ -153,9 +153,22 @@ def test_screen_adds_signal_weights_into_the_score_and_decides_by_threshold(sess
         "disposable_email": 30,
         "country_mismatch": 15,
         "many_variants_of_one_product": 20,
-        "first_order_high_value": 25,
     }
-    assert (result.verdict.score, result.decision) == (90, "review")
+    assert (result.verdict.score, result.decision) == (65, "review")
+
+
+def test_a_first_order_is_high_value_by_the_shops_currency_not_by_the_number(session: Session) -> None:
+    # The NOK shop's default is 5,000 kr (about 500 dollars): 900 kr is an ordinary first order.
+    store = make_store(session)
+    ordinary = screen(
+        session, checkout(store, (store.shirt, 1, {"size": "S"}), email="a@example.no"), velocity=SQL
+    )
+    large = checkout(store, (store.shirt, 1, {"size": "S"}), email="b@example.no")
+    large.total = 600_000
+    costly = screen(session, large, velocity=SQL)
+
+    assert "first_order_high_value" not in {r.code for r in ordinary.verdict.reasons}
+    assert {r.code: r.weight for r in costly.verdict.reasons}["first_order_high_value"] == 25
 
 
 def test_screen_counts_the_customers_cancelled_orders_as_a_signal_and_for_the_watch_segment(

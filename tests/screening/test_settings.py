@@ -80,7 +80,7 @@ def test_settings_change_refuses_a_bad_signal_value_naming_it(changes: dict[str,
 def test_settings_change_takes_segment_weights_actions_and_thresholds() -> None:
     changes = {
         "segments": {
-            "vip": {"min_spent": "2500.00", "weight": -30, "action": None},
+            "vip": {"min_spent": 250_000, "weight": -30, "action": None},
             "watch": {"cancellations": 2, "return_ratio": 0.25, "weight": 0, "action": "verify"},
             "restricted": {"return_ratio": 1, "action": "block"},
         },

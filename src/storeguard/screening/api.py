@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from storeguard.core.api import Admin, Agent, Page, PagingDep, Reader, SessionDep, Viewer, authorize
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
-from storeguard.core.money import to_decimal_str
 from storeguard.core.schemas import Id
 from storeguard.orders.models import Order
 from storeguard.orders.schemas import OrderCreate, OrderRead
@@ -118,7 +117,7 @@ def _review_of(order: Order, decision: Decision | None, notes: list[ReviewNote])
         number=order.number,
         shop_id=order.shop_id,
         customer_id=order.customer_id,
-        total=to_decimal_str(order.total, order.currency),
+        total=order.total,
         currency=order.currency,
         held_since=since,
         age_seconds=max(0, int((now() - since).total_seconds())),
@@ -202,9 +201,11 @@ def resolve_verification(
 def get_settings(shop_id: Id, actor: Viewer, session: SessionDep) -> ScreeningSettingsRead:
     """Show the shop's screening policy: signal weights, velocity limits, thresholds, segments, block policy."""
 
-    get_shop(session, shop_id)
+    shop = get_shop(session, shop_id)
     settings, revision = service.screening_settings(session, shop_id)
-    return ScreeningSettingsRead(shop_id=shop_id, revision=revision, settings=settings)
+    return ScreeningSettingsRead(
+        shop_id=shop_id, revision=revision, currency=shop.currency, settings=settings
+    )
 
 
 @router.patch("/screening/settings/{shop_id}", tags=["screening"], name="screening.settings_update")
@@ -215,7 +216,8 @@ def update_settings(
     actions.update_screening_settings(session, shop_id=shop_id, actor=actor, changes=body.settings)
     session.commit()
     settings, revision = service.screening_settings(session, shop_id)
-    return ScreeningSettingsRead(shop_id=shop_id, revision=revision, settings=settings)
+    currency = get_shop(session, shop_id).currency
+    return ScreeningSettingsRead(shop_id=shop_id, revision=revision, currency=currency, settings=settings)
 
 
 @router.post("/rules/backtest", tags=["rules"], name="rules.backtest")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, frozen
 from storeguard.core.errors import Invalid
-from storeguard.core.money import exponent, to_decimal_str
+from storeguard.core.money import exponent
 from storeguard.core.prepared import stream_once
 from storeguard.customers.disposable import is_disposable
 from storeguard.orders.enums import OrderStatus
@@ -84,7 +84,6 @@ class BacktestResult:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the answer for the API and the CLI."""
-        money = lambda m: to_decimal_str(m, self.currency)  # noqa: E731
         return {
             "shop_id": self.shop_id,
             "currency": self.currency,
@@ -93,13 +92,13 @@ class BacktestResult:
             "rules": self.rules,
             "path": self.path,
             "orders": self.orders,
-            "revenue": money(self.revenue),
+            "revenue": self.revenue,
             "stopped": self.stopped,
-            "stopped_revenue": money(self.stopped_revenue),
+            "stopped_revenue": self.stopped_revenue,
             "by_action": self.by_action,
             "stopped_bad": self.stopped_bad,
             "stopped_good": self.stopped_good,
-            "stopped_good_revenue": money(self.stopped_good_revenue),
+            "stopped_good_revenue": self.stopped_good_revenue,
             "good_customers_stopped": self.good_customers_stopped,
             "bad_total": self.bad_total,
             "bad_caught_share": round(self.stopped_bad / self.bad_total, 4) if self.bad_total else None,

@@ -122,17 +122,20 @@ def register(app: typer.Typer) -> None:
             print(json.dumps(result))
             return
         cur = result["currency"]
+        money = {
+            k: to_decimal_str(result[k], cur) for k in ("revenue", "stopped_revenue", "stopped_good_revenue")
+        }
         console.print(
-            f"{result['orders']} orders ({result['revenue']} {cur}) from {result['from']} to {result['to']}"
+            f"{result['orders']} orders ({money['revenue']} {cur}) from {result['from']} to {result['to']}"
         )
         console.print(
-            f"stopped {result['stopped']} orders, {result['stopped_revenue']} {cur} {result['by_action']}"
+            f"stopped {result['stopped']} orders, {money['stopped_revenue']} {cur} {result['by_action']}"
         )
         console.print(
             f"  turned bad later: {result['stopped_bad']} (of {result['bad_total']} bad orders in all)"
         )
         console.print(
-            f"  good orders stopped: {result['stopped_good']} ({result['stopped_good_revenue']} {cur}, "
+            f"  good orders stopped: {result['stopped_good']} ({money['stopped_good_revenue']} {cur}, "
             f"{result['good_customers_stopped']} customers)"
         )
         console.print(f"{result['path']} path, {result['seconds']} s")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from storeguard.core.errors import Invalid
-from storeguard.core.money import to_minor
+from storeguard.core.money import exponent, to_minor
+from storeguard.core.schemas import MONEY_MAX
 from storeguard.screening.enums import STRENGTH, Outcome, ReasonSource
 from storeguard.screening.errors import ScreeningError
 
@@ -35,8 +37,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
         "country_mismatch": {"weight": 15, "enabled": True},
         "ip_country_mismatch": {"weight": 20, "enabled": True},
         "disposable_email": {"weight": 30, "enabled": True},
-        # Amounts are decimal strings in the shop's currency, like every amount on the wire.
-        "first_order_high_value": {"weight": 25, "enabled": True, "amount": "500.00"},
+        # Amounts are integer minor units in the shop's currency, like every amount on the wire;
+        # the defaults are set per currency by ``money_defaults`` (about 500 US dollars here).
+        "first_order_high_value": {"weight": 25, "enabled": True, "amount": 50_000},
         "many_variants_of_one_product": {"weight": 20, "enabled": True, "min_variants": 3},
         "shared_shipping_address": {"weight": 20, "enabled": True, "min_customers": 3},
         "linked_to_blocked": {"weight": 40, "enabled": True},
@@ -57,7 +60,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # The score (0-100) that leads to each decision; null turns a step off.
     "score_thresholds": {"verify": 40, "review": 60, "block": None},
     "segments": {
-        "vip": {"min_orders": 10, "min_spent": "1000.00", "max_return_ratio": 0.1, "weight": -20},
+        "vip": {"min_orders": 10, "min_spent": 100_000, "max_return_ratio": 0.1, "weight": -20},
         "good": {"min_orders": 3, "max_return_ratio": 0.2, "weight": -10},
         "watch": {
             "return_ratio": 0.3,
@@ -77,9 +80,70 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-def merged_settings(overrides: dict[str, Any] | None) -> dict[str, Any]:
-    """Return the defaults with a shop's overrides laid over them, key by key."""
+# The money settings (section, name, key), in minor units of the shop's currency.
+MONEY_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("signals", "first_order_high_value", "amount"),
+    ("segments", "vip", "min_spent"),
+)
+MONEY_KEYS = frozenset(key for _, _, key in MONEY_SETTINGS)
+# About 500 US dollars in each currency's major unit, rounded to what a merchant would type: the
+# "high-value first order" default, so a first order of 600 kroner is not treated like one of
+# 600 dollars. A VIP has spent twice it. Other currencies get 500 of their major unit.
+HIGH_VALUE_FIRST_ORDER: dict[str, int] = {
+    "USD": 500,
+    "EUR": 500,
+    "GBP": 400,
+    "CHF": 450,
+    "CAD": 700,
+    "AUD": 750,
+    "NZD": 800,
+    "SGD": 650,
+    "HKD": 4000,
+    "NOK": 5000,
+    "SEK": 5000,
+    "DKK": 3500,
+    "ISK": 70000,
+    "PLN": 2000,
+    "CZK": 12000,
+    "HUF": 180000,
+    "ILS": 1800,
+    "JPY": 75000,
+    "CNY": 3500,
+    "KRW": 700000,
+    "INR": 40000,
+    "BRL": 2500,
+    "MXN": 9000,
+    "ZAR": 9000,
+    "TRY": 17000,
+    "AED": 1800,
+}
+
+
+def money_defaults(currency: str) -> dict[tuple[str, str, str], int]:
+    """The default money settings for a shop selling in ``currency``, in its minor units."""
+    major = HIGH_VALUE_FIRST_ORDER.get(currency, 500)
+    unit = 10 ** exponent(currency)
+    return {MONEY_SETTINGS[0]: major * unit, MONEY_SETTINGS[1]: 2 * major * unit}
+
+
+def merged_settings(overrides: dict[str, Any] | None, currency: str = "USD") -> dict[str, Any]:
+    """Return the defaults for the shop's currency with its overrides laid over them, key by key.
+
+    A money setting stored as major-unit text by an earlier version ("500.00") reads as minor units.
+    """
     result = copy.deepcopy(DEFAULT_SETTINGS)
+    for (section, name, key), amount in money_defaults(currency).items():
+        result[section][name][key] = amount
+    result = _overlaid(result, overrides)
+    for section, name, key in MONEY_SETTINGS:
+        part = result.get(section, {}).get(name) if isinstance(result.get(section), dict) else None
+        if isinstance(part, dict) and isinstance(part.get(key), str):
+            with contextlib.suppress(Invalid):  # not an amount: validation names it
+                part[key] = to_minor(part[key], currency)
+    return result
+
+
+def _overlaid(result: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
     for key, value in (overrides or {}).items():
         if isinstance(value, dict) and isinstance(result.get(key), dict):
             for sub, subval in value.items():
@@ -322,16 +386,20 @@ def _check_part(
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise Invalid(ScreeningError.invalid_settings, f"{where} is true or false", field=where)
-        elif isinstance(default, int):
+        elif isinstance(default, int) and key not in MONEY_KEYS:
             _int_in(value, 0, 10**9, where)
         elif isinstance(default, float):
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
                 raise Invalid(
                     ScreeningError.invalid_settings, f"{where} must be a number from 0 to 1", field=where
                 )
-        elif isinstance(default, str) and to_minor(str(value), "USD", field=where) < 0:
+        elif key in MONEY_KEYS and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MONEY_MAX
+        ):
             raise Invalid(
-                ScreeningError.invalid_settings, f"{where} must be an amount of zero or more", field=where
+                ScreeningError.invalid_settings,
+                f"{where} is an amount in minor units of the shop's currency (an integer of zero or more)",
+                field=where,
             )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, CompoundSelect, Select, bindparam, distinct, 
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc
-from storeguard.core.money import to_minor
+from storeguard.core.money import exponent
 from storeguard.core.prepared import Driver, Prepared, driver
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.models import Customer, Identifier
@@ -67,12 +67,18 @@ class ShopContext:
     _amounts: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
 
     def amount(self, path: tuple[str, str, str], currency: str) -> int:
-        """Return a money setting (major-unit text, e.g. segments.vip.min_spent) in minor units."""
+        """Return a money setting (minor units of the shop's currency) in minor units of ``currency``.
+
+        An order in another currency than the shop's compares against the same number of major
+        units (storeguard converts no exchange rates).
+        """
         key = (".".join(path), currency)
         value = self._amounts.get(key)
         if value is None:
             section, name, item = path
-            value = to_minor(str(self.screening[section][name].get(item, "0")), currency)
+            value = int(self.screening[section][name].get(item, 0))
+            if currency != self.currency:
+                value = value * 10 ** exponent(currency) // 10 ** exponent(self.currency)
             self._amounts[key] = value
         return value
 
@@ -113,7 +119,7 @@ def _derive_context(raw: tuple[Any, ...]) -> ShopContext:
         settings=settings,
         link_kinds=frozenset(str(k) for k in link_types({"settings": settings})),
         list_version=list_version,
-        screening=merged_settings(json.loads(data_text) if data_text else None),
+        screening=merged_settings(json.loads(data_text) if data_text else None, currency),
         revision=revision or 0,
         policy_version=version or 0,
         policy_token=token,

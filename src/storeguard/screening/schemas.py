@@ -138,7 +138,7 @@ class ReviewRead(BaseModel):
     number: str
     shop_id: int
     customer_id: int | None
-    total: str
+    total: int = Field(description="Minor units of ``currency``.")
     currency: str
     held_since: datetime
     age_seconds: int
@@ -168,6 +168,7 @@ class AddReviewNoteIn(InputModel):
 class ScreeningSettingsRead(BaseModel):
     shop_id: int
     revision: int
+    currency: str = Field(description="The shop's currency: money settings are integer minor units of it.")
     settings: dict[str, Any]
 
 
