@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
@@ -61,6 +62,35 @@ def create_customer(
         after={"email": customer.email, "phone": customer.phone, "name": customer.name},
     )
     return customer
+
+
+def customer_for_contact(
+    session: Session, *, shop_id: int, actor: Actor, email: str | None, phone: str | None
+) -> Customer | None:
+    """Return the shop's customer who has used this email (else this phone), creating one if none has.
+
+    The same match a mirrored order gets from its platform's customer, for an order that names only
+    how to reach the buyer: by the normalized identifier, so ``Kari.N+shop@gmail.com`` finds the
+    customer who used ``karin@gmail.com``. None when the order gives neither.
+    """
+    shop = get_shop(session, shop_id)
+    wanted = []
+    if email:
+        wanted.append((IdentifierType.email, normalize_email(email)))
+    if phone:
+        wanted.append((IdentifierType.phone, normalize_phone(phone, default_region=shop.country)))
+    for kind, value in wanted:
+        found = session.scalar(
+            select(Identifier.customer_id)
+            .where(Identifier.shop_id == shop.id, Identifier.type == kind, Identifier.value == value)
+            .order_by(Identifier.customer_id)
+            .limit(1)
+        )
+        if found is not None:
+            return session.get(Customer, found)
+    if not wanted:
+        return None
+    return create_customer(session, shop_id=shop.id, actor=actor, email=email, phone=phone)
 
 
 def add_customer_identifier(

@@ -19,6 +19,7 @@ from storeguard.core.errors import CommonError, Conflict, Invalid, NotFound
 from storeguard.core.events import publish
 from storeguard.core.money import validate_currency
 from storeguard.core.schemas import MONEY_MAX
+from storeguard.customers.actions import customer_for_contact
 from storeguard.customers.models import Customer
 from storeguard.orders import policy
 from storeguard.orders.enums import (
@@ -50,8 +51,8 @@ from storeguard.orders.payments import (
     void_authorization,
     void_outstanding,
 )
-from storeguard.orders.schemas import OrderCreate
-from storeguard.shops.models import Shop
+from storeguard.orders.schemas import LineCreate, OrderCreate
+from storeguard.shops.models import Product, Shop
 from storeguard.shops.policy import platform_mails_customers
 from storeguard.shops.service import get_shop
 
@@ -80,6 +81,26 @@ _CANCEL_REFUSALS = {
 }
 
 
+def _product_ids(session: Session, shop_id: int, lines: list[LineCreate]) -> list[int | None]:
+    """Each line's product id: as given, or found by SKU in the shop (None when there is none)."""
+    skus = {line.sku.strip() for line in lines if line.product_id is None and line.sku}
+    by_sku = (
+        dict(
+            session.execute(
+                select(Product.sku, Product.id).where(Product.shop_id == shop_id, Product.sku.in_(skus))
+            )
+            .tuples()
+            .all()
+        )
+        if skus
+        else {}
+    )
+    return [
+        line.product_id if line.product_id is not None else by_sku.get((line.sku or "").strip())
+        for line in lines
+    ]
+
+
 def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
     """Create an order from checked lines and totals, take its units out of stock, record its payment."""
     shop = get_shop(session, data.shop_id, field="shop_id")
@@ -90,25 +111,38 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
             f"shop {shop.id} sells in {shop.currency}, not {currency}",
             field="currency",
         )
-    if data.customer_id is not None:
-        customer = session.get(Customer, data.customer_id)
+    customer_id = data.customer_id
+    if customer_id is not None:
+        customer = session.get(Customer, customer_id)
         if customer is None or customer.shop_id != shop.id:
             raise Invalid(
                 OrderError.unknown_customer,
-                f"shop {shop.id} has no customer {data.customer_id}",
+                f"shop {shop.id} has no customer {customer_id}",
                 field="customer_id",
             )
+    else:
+        # Linked as a mirrored order is: to the customer who used this email or phone, or a new one.
+        found = customer_for_contact(
+            session, shop_id=shop.id, actor=actor, email=data.email, phone=data.phone
+        )
+        customer_id = found.id if found is not None else None
 
-    products = lock_products(session, [line.product_id for line in data.lines])
+    ids = _product_ids(session, shop.id, data.lines)
+    products = lock_products(session, ids)
     needed: Counter[int] = Counter()
     items: list[LineItem] = []
     for i, line in enumerate(data.lines):
-        product = products.get(line.product_id)
+        product = products.get(ids[i]) if ids[i] is not None else None
         if product is None or product.shop_id != shop.id:
+            named = (
+                f"product {line.product_id}"
+                if line.product_id is not None
+                else f"product with SKU {line.sku}"
+            )
             raise Invalid(
                 OrderError.unknown_product,
-                f"shop {shop.id} has no product {line.product_id}",
-                field=f"lines.{i}.product_id",
+                f"shop {shop.id} has no {named}",
+                field=f"lines.{i}.product_id" if line.product_id is not None else f"lines.{i}.sku",
             )
         unit_price = product.price if line.unit_price is None else line.unit_price
         if unit_price * line.quantity > MONEY_MAX:
@@ -189,7 +223,7 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
 
     order = Order(
         shop_id=shop.id,
-        customer_id=data.customer_id,
+        customer_id=customer_id,
         number=number,
         platform_id=data.platform_id,
         source=data.source,

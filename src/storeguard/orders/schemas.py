@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from storeguard.core.schemas import Id, InputModel, MinorUnits, Moment, Quantity
 from storeguard.orders import policy
@@ -34,11 +34,18 @@ _In = InputModel
 
 
 class LineCreate(_In):
-    product_id: Id = Field(description="A product of the order's shop.")
+    product_id: Id | None = Field(default=None, description="A product of the order's shop; or give its sku.")
+    sku: str | None = Field(default=None, max_length=100, description="The product's SKU; or give its id.")
     quantity: Quantity
     unit_price: MinorUnits | None = Field(default=None, description="Defaults to the product's price.")
     discount: MinorUnits = Field(default=0, description="Discount on the whole line, minor units.")
     variant: dict[str, str] = Field(default_factory=dict, examples=[{"size": "M", "color": "red"}])
+
+    @model_validator(mode="after")
+    def _one_product(self) -> LineCreate:
+        if (self.product_id is None) == (self.sku is None or not self.sku.strip()):
+            raise ValueError("give the line's product_id or its sku (one of them)")
+        return self
 
 
 class PaymentIn(_In):
