@@ -222,10 +222,27 @@ def test_evidence_found_later_is_added_to_the_block_and_its_entries(session: Ses
         session, customer_id=ola.id, actor=AGENT, reason_code="fraud", evidence={"notes": ["x"]}, notify=False
     )
     add_block_evidence(
-        session, block_id=block.id, actor=AGENT, evidence={"order_ids": [order.id], "case_ids": [7]}
+        session, block_id=block.id, actor=AGENT, evidence={"order_ids": [order.id], "notes": ["called back"]}
     )
     entry = session.scalar(select(ListEntry).where(ListEntry.block_id == block.id))
-    assert entry.evidence == {"notes": ["x"], "order_ids": [order.id], "case_ids": [7]}
+    assert entry.evidence == {"notes": ["x", "called back"], "order_ids": [order.id]}
+
+
+def test_evidence_naming_a_case_is_refused_while_storeguard_keeps_none_and_nothing_changes(
+    session: Session, shop
+) -> None:
+    ola = make_customer(session, shop)
+    block = block_customer(
+        session, customer_id=ola.id, actor=AGENT, reason_code="fraud", evidence={"notes": ["x"]}, notify=False
+    )
+
+    with pytest.raises(Invalid) as refused:
+        add_block_evidence(session, block_id=block.id, actor=AGENT, evidence={"case_ids": [7]})
+
+    assert (refused.value.code, refused.value.field) == ("evidence_case_not_found", "evidence.case_ids")
+    assert session.scalar(select(ListEntry.evidence).where(ListEntry.block_id == block.id)) == {
+        "notes": ["x"]
+    }
 
 
 def test_block_customer_writes_the_notice_to_the_outbox_in_the_customers_language(

@@ -104,8 +104,10 @@ def test_an_allow_entry_applies_to_everything_and_needs_a_note(session: Session,
 
 def test_update_entry_changes_action_and_adds_evidence_with_an_audit_record(session: Session, shop) -> None:
     entry = block_entry(session, shop.id, "device_id", "dev-1")
-    update_entry(session, entry_id=entry.id, actor=AGENT, action="review", add_evidence={"incident_ids": [4]})
-    assert (entry.action, entry.evidence) == ("review", {"notes": ["seen in test"], "incident_ids": [4]})
+    update_entry(
+        session, entry_id=entry.id, actor=AGENT, action="review", add_evidence={"notes": ["seen again"]}
+    )
+    assert (entry.action, entry.evidence) == ("review", {"notes": ["seen in test", "seen again"]})
     updated = events_for(session, "list_entry", entry.id)[-1]
     assert (updated.action, updated.before["action"], updated.after["action"]) == (
         "list_entry.updated",

@@ -69,6 +69,39 @@ PLUS_TAG_DOMAINS = (
     | frozenset({"fastmail.com", "fastmail.fm", "proton.me", "protonmail.com", "pm.me"})
 )
 
+# Mailbox providers anyone can sign up with: a whole one of these as a list entry is most customers.
+FREE_MAIL_DOMAINS = (
+    PLUS_TAG_DOMAINS
+    | YAHOO_DOMAINS
+    | YANDEX_DOMAINS
+    | frozenset(
+        {
+            "aol.com",
+            "gmx.com",
+            "gmx.de",
+            "gmx.net",
+            "web.de",
+            "t-online.de",
+            "mail.ru",
+            "mail.com",
+            "qq.com",
+            "163.com",
+            "126.com",
+            "sina.com",
+            "naver.com",
+            "hanmail.net",
+            "yahoo.co.jp",
+            "online.no",
+            "walla.co.il",
+            "orange.fr",
+            "free.fr",
+            "laposte.net",
+            "libero.it",
+            "zoho.com",
+        }
+    )
+)
+
 _SINGLE_DOT = re.compile(r"(?<!\.)\.(?!\.)")
 _SPACE = re.compile(r"\s")
 

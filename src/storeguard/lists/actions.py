@@ -109,6 +109,16 @@ def _check_evidence_orders(session: Session, shop_id: int, evidence: Mapping[str
                 f"evidence names orders that are not in this shop: {missing}",
                 field="evidence.order_ids",
             )
+    for kind in ("case_ids", "incident_ids"):
+        # storeguard keeps no cases or incidents yet, so no id can point at one: say so, never
+        # store a reference nobody can follow.
+        if evidence.get(kind):
+            raise Invalid(
+                ListErrorCode.evidence_case_not_found,
+                f"evidence names {kind.removesuffix('_ids')}s {evidence[kind]}, and storeguard keeps none yet; "
+                "describe them in a note",
+                field=f"evidence.{kind}",
+            )
 
 
 def _expiry(expires_at: datetime | None) -> datetime | None:
@@ -157,8 +167,13 @@ def create_entry(
     expires_at: datetime | None = None,
     customer_id: int | None = None,
     block_id: int | None = None,
+    confirm_broad: bool = False,
 ) -> tuple[ListEntry, bool]:
-    """Put a block or allow entry on a target; an identical active entry comes back instead (created=False)."""
+    """Put a block or allow entry on a target; an identical active entry comes back instead (created=False).
+
+    An entry that would match a large part of the shop's customers (a wide network, a free mailbox
+    provider, the shop's own country) is refused unless ``confirm_broad`` says it is meant.
+    """
     shop = shop_or_only_shop(session, shop_id)
     try:
         entry_kind = EntryKind(kind)
@@ -167,6 +182,7 @@ def create_entry(
             ListErrorCode.invalid_kind, f"{kind!r} is not block or allow", field="kind", value=str(kind)
         ) from None
     target_type, target_value, display = normalize_target(session, shop, type, value)
+    policy.refuse_broad(target_type, target_value, shop.country, confirmed=confirm_broad)
     clean_scope = validate_scope(scope)
     clean_evidence = policy.clean_evidence(evidence)
     if entry_kind == EntryKind.allow:

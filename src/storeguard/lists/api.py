@@ -83,6 +83,7 @@ def create_entry(body: EntryCreate, session: SessionDep, actor: Agent, response:
         note=body.note,
         justification=body.justification,
         expires_at=body.expires_at,
+        confirm_broad=body.confirm_broad,
         actor=actor,
     )
     session.commit()

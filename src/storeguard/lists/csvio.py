@@ -28,7 +28,12 @@ from storeguard.core.db import is_postgres
 from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError, Invalid
 from storeguard.lists import policy
-from storeguard.lists.actions import bump_version, expire_due_entries, normalize_target, shop_or_only_shop
+from storeguard.lists.actions import (
+    bump_version,
+    expire_due_entries,
+    normalize_target,
+    shop_or_only_shop,
+)
 from storeguard.lists.csvrows import (
     COLUMNS,
     EXPIRES_AT,
@@ -237,6 +242,7 @@ def _read_with_session(
             target_type, value, display = normalize_target(session, shop, cells[1].strip(), cells[2].strip())
             if template.rest_error:
                 raise template.rest_error
+            policy.refuse_broad(target_type, value, shop.country, confirmed=template.confirm_broad)
         except DomainError as exc:
             more.append((number, exc.field, exc.message))
             continue

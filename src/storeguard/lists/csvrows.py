@@ -43,6 +43,7 @@ COLUMNS = (
     "note",
     "evidence_order_ids",
     "evidence_notes",
+    "confirm_broad",
 )
 # What read_rows gives per row, in the order the insert takes them (after the per-import columns).
 RECORD = (
@@ -60,7 +61,7 @@ RECORD = (
     "dedupe_key",
 )
 EXPIRES_AT = RECORD.index("expires_at")
-_TEMPLATE_COLUMNS = (0, 3, 4, 5, 6, 7, 8, 9, 10, 11)  # every column but type and value
+_TEMPLATE_COLUMNS = (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)  # every column but type and value
 _MAX_TEMPLATES = 100_000  # a file with a different note on every row must not grow memory without end
 
 Cells = tuple[str, ...]
@@ -90,6 +91,7 @@ class _Template:
     kind: str
     tail: tuple[Any, ...]  # action .. expires_at, as in RECORD
     keyer: Callable[[str, str], str] | None
+    confirm_broad: bool = False  # the row says yes to an entry that matches many customers
 
 
 def _split(cell: str | None) -> list[str]:
@@ -146,6 +148,12 @@ class RowReader:
                 continue
             if template.rest_error:  # checked after the value, as a single entry is
                 errors.append(_refused(number, template.rest_error))
+                records.append(None)
+                continue
+            try:
+                policy.refuse_broad(target_type, value, self.context.region, confirmed=template.confirm_broad)
+            except DomainError as exc:
+                errors.append(_refused(number, exc))
                 records.append(None)
                 continue
             key = template.keyer(target_type, value)  # type: ignore[misc]
@@ -215,7 +223,8 @@ class RowReader:
                 raise Invalid(refusal[0], refusal[1], field=refusal[2])
         evidence_text = json.dumps(evidence, ensure_ascii=False)
         tail = (action, code, scope_text, evidence_text, row_note, _expiry(cells[8]))
-        return _Template(None, None, kind, tail, policy.dedupe_keyer(kind, action, scope_text))
+        confirmed = cells[12].strip().lower() in {"true", "yes", "1"}
+        return _Template(None, None, kind, tail, policy.dedupe_keyer(kind, action, scope_text), confirmed)
 
     def _scope(self, cells: Cells) -> tuple[dict[str, Any], str]:
         key = (cells[5].strip(), cells[6], cells[7])

@@ -80,6 +80,8 @@ class ListErrorCode(StrEnum):
     block_not_found = "block_not_found"
     description_required = "description_required"
     entry_exists = "entry_exists"
+    entry_too_broad = "entry_too_broad"
+    evidence_case_not_found = "evidence_case_not_found"
     invalid_identifier_type = "invalid_identifier_type"
     invalid_kind = "invalid_kind"
     invalid_language = "invalid_language"

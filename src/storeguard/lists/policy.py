@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from storeguard.core.enums import Role
-from storeguard.core.errors import CommonError
+from storeguard.core.errors import CommonError, Invalid
+from storeguard.customers.normalize import FREE_MAIL_DOMAINS
 from storeguard.lists.enums import EntryStatus, ListErrorCode
 
 EVIDENCE_KINDS = ("order_ids", "case_ids", "incident_ids", "notes")
@@ -111,6 +113,42 @@ def block_refusal(
             "justification",
         )
     return None
+
+
+# Wider than these, a network is an internet provider's or a country's: confirm it is meant.
+BROAD_IPV4_PREFIX = 16
+BROAD_IPV6_PREFIX = 32
+
+
+def breadth_refusal(target_type: str, value: str, shop_country: str | None) -> str | None:
+    """Say why an entry would match a large part of the shop's customers, or None when it would not.
+
+    A network wider than a /16 (IPv4) or a /32 (IPv6), a whole free mailbox provider, or the
+    country the shop itself sells in: each is refused unless the person confirms it is meant.
+    """
+    if target_type == "cidr":
+        network = ipaddress.ip_network(value, strict=False)
+        widest = BROAD_IPV4_PREFIX if network.version == 4 else BROAD_IPV6_PREFIX
+        if network.prefixlen < widest:
+            return (
+                f"{value} holds {network.num_addresses:,} addresses: it would match whole internet providers"
+            )
+    if target_type == "email_domain" and value in FREE_MAIL_DOMAINS:
+        return f"{value} is a mailbox provider anyone can use: it would match a large share of customers"
+    if target_type == "country" and shop_country and value == shop_country.upper():
+        return f"{value} is the shop's own country: it would match most of its customers"
+    return None
+
+
+def refuse_broad(target_type: str, value: str, shop_country: str | None, *, confirmed: bool) -> None:
+    """Refuse an entry that would match a large part of the customers, unless it is confirmed."""
+    why = None if confirmed else breadth_refusal(target_type, value, shop_country)
+    if why is not None:
+        raise Invalid(
+            ListErrorCode.entry_too_broad,
+            f"{why}; send confirm_broad: true (--confirm-broad, a confirm_broad column) if that is meant",
+            field="value",
+        )
 
 
 def effective_status(status: str, expires_at: datetime | None, at: datetime) -> EntryStatus:

@@ -29,6 +29,11 @@ class EntryCreate(InputModel):
     note: str | None = None
     justification: str | None = None
     expires_at: Moment | None = None
+    confirm_broad: bool = Field(
+        default=False,
+        description="Say yes to an entry that would match a large part of the customers "
+        "(a network wider than /16, a free mailbox provider, the shop's own country).",
+    )
 
 
 class EntryUpdate(InputModel):
