@@ -146,7 +146,7 @@ def refuse_broad(target_type: str, value: str, shop_country: str | None, *, conf
     if why is not None:
         raise Invalid(
             ListErrorCode.entry_too_broad,
-            f"{why}; send confirm_broad: true (--confirm-broad, a confirm_broad column) if that is meant",
+            f"{why}; send confirm_broad: true (in a CSV, a confirm_broad column of true) if that is meant",
             field="value",
         )
 
