@@ -17,6 +17,7 @@ from storeguard.core.outbox import retry_dead
 from storeguard.integrations.enums import SecretName, SecretScope
 from storeguard.integrations.errors import IntegrationError
 from storeguard.integrations.secrets import set_secret
+from storeguard.shops.actions import set_platform_settings
 from storeguard.shops.enums import Platform
 from storeguard.shops.policy import PLATFORM_MAILS_CUSTOMERS
 from storeguard.shops.service import shop_with_domain
@@ -58,7 +59,12 @@ def configure_shop(
             keep_previous=False,
         )
         # Shopify then mails its customers about its orders; storeguard asks it to instead of mailing too.
-        shop.settings = {**(shop.settings or {}), PLATFORM_MAILS_CUSTOMERS: shop.platform == Platform.shopify}
+        set_platform_settings(
+            session,
+            shop_id=shop.id,
+            changes={PLATFORM_MAILS_CUSTOMERS: shop.platform == Platform.shopify},
+            actor=actor,
+        )
         stored.append("access_token")
     if api_base_url is not None:
         parsed = urlparse(api_base_url)
@@ -68,7 +74,9 @@ def configure_shop(
                 f"{api_base_url!r} is not an http(s) URL",
                 field="api_base_url",
             )
-        shop.settings = {**(shop.settings or {}), "shopify_api_base_url": api_base_url.rstrip("/")}
+        set_platform_settings(
+            session, shop_id=shop.id, changes={"shopify_api_base_url": api_base_url.rstrip("/")}, actor=actor
+        )
         stored.append("api_base_url")
     if not stored:
         raise Invalid(

@@ -8,6 +8,7 @@ anywhere leaves nothing half done. Money and shipping actions live in ``payments
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -520,3 +521,28 @@ def _next_number(session: Session, shop_id: int) -> str:
     while session.scalar(select(Order.id).where(Order.shop_id == shop_id, Order.number == f"#{candidate}")):
         candidate += 1
     return f"#{candidate}"
+
+
+FRAUD_WARNING_TAG = "early_fraud_warning"
+
+
+def record_fraud_warning(
+    session: Session, *, order_id: int, actor: Actor, warning: str | None, details: dict[str, Any]
+) -> Order:
+    """Note a card network's early fraud warning on the order (a dispute may follow): tagged once, audited each time."""
+    order = lock_order(session, order_id)
+    before = list(order.tags or [])
+    if FRAUD_WARNING_TAG not in before:
+        order.tags = [*before, FRAUD_WARNING_TAG]
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="order.fraud_warning_received",
+        subject_type="order",
+        subject_id=order.id,
+        before={"tags": before},
+        after={"tags": list(order.tags)},
+        data={"warning": warning, **details},
+    )
+    return order

@@ -202,6 +202,29 @@ def set_catalogue_mapping(
     return after
 
 
+def set_platform_settings(session: Session, *, shop_id: int, changes: dict[str, Any], actor: Actor) -> Shop:
+    """Record how the shop's platform is reached (its API address, whether it mails customers).
+
+    Called by the integration that connects the shop; the change is audited like any other.
+    """
+    get_shop(session, shop_id)
+    shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    assert shop is not None  # found just above, and shops are never deleted
+    before = {k: (shop.settings or {}).get(k) for k in changes}
+    shop.settings = {**(shop.settings or {}), **changes}
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="shop.platform_settings_changed",
+        subject_type="shop",
+        subject_id=shop.id,
+        before=before,
+        after=dict(changes),
+    )
+    return shop
+
+
 def reflag_mirrored_products(session: Session, shop: Shop) -> int:
     """Set the flags of the shop's platform products from the mapping; return how many changed.
 

@@ -17,6 +17,7 @@ from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.platforms.common import parse_body, stamp
 from storeguard.integrations.platforms.dispute_reasons import STRIPE_STATES, stripe_reason
+from storeguard.orders.actions import record_fraud_warning
 from storeguard.orders.models import Order
 from storeguard.orders.payments import record_gateway_refund
 from storeguard.orders.service import find_order_for_payment
@@ -153,19 +154,16 @@ def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
         return DeliveryStatus.processed
     # radar.early_fraud_warning.created: the card network's early word that a dispute may follow.
     order = _order_for(session, obj, _ref(obj.get("payment_intent")), _ref(obj.get("charge")))
-    if order is not None and "early_fraud_warning" not in (order.tags or []):
-        order.tags = [*(order.tags or []), "early_fraud_warning"]
-    record_event(
-        session,
-        actor=STRIPE,
-        action="order.fraud_warning_received",
-        subject_type="order" if order is not None else "stripe_charge",
-        subject_id=order.id if order is not None else str(_ref(obj.get("charge"))),
-        data={
-            "warning": obj.get("id"),
-            "fraud_type": obj.get("fraud_type"),
-            "actionable": obj.get("actionable"),
-        },
-    )
-    session.flush()
+    details = {"fraud_type": obj.get("fraud_type"), "actionable": obj.get("actionable")}
+    if order is not None:
+        record_fraud_warning(session, order_id=order.id, actor=STRIPE, warning=obj.get("id"), details=details)
+    else:  # a charge storeguard has no order for: kept on record against the charge
+        record_event(
+            session,
+            actor=STRIPE,
+            action="order.fraud_warning_received",
+            subject_type="stripe_charge",
+            subject_id=str(_ref(obj.get("charge"))),
+            data={"warning": obj.get("id"), **details},
+        )
     return DeliveryStatus.processed
