@@ -14,12 +14,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain, islice
 from operator import itemgetter
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Integer, MetaData, Table, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable
 
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
@@ -335,13 +338,7 @@ class _BatchWriter:
         """
         names = ", ".join(_insert_columns())
         with self.raw.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS list_entries_import (ord integer, shop_id bigint, "
-                "created_by text, created_at timestamptz, updated_at timestamptz, status text, kind text, "
-                "type text, value text, display text, customer_id bigint, action text, reason_code text, "
-                "scope jsonb, evidence jsonb, note text, expires_at timestamptz, dedupe_key text) "
-                "ON COMMIT DROP"
-            )
+            cursor.execute(_staging_ddl())
             cursor.execute("TRUNCATE list_entries_import")
             with cursor.copy(f"COPY list_entries_import (ord, {names}) FROM STDIN") as copy:
                 for number, row in enumerate(rows):
@@ -350,6 +347,28 @@ class _BatchWriter:
                 f"INSERT INTO list_entries ({names}) SELECT {names} FROM list_entries_import ORDER BY ord "
                 "ON CONFLICT (shop_id, dedupe_key) WHERE status = 'active' DO NOTHING"
             )
+
+
+def staging_table() -> Table:
+    """The import's staging table: the columns an import writes, as ``list_entries`` defines them.
+
+    Derived from the model, so a column a migration adds or changes is staged the same way; ``ord``
+    keeps the file's order. Temporary, and dropped when the transaction ends.
+    """
+    source = ListEntry.__table__
+    return Table(
+        "list_entries_import",
+        MetaData(),
+        Column("ord", Integer),
+        *(Column(name, source.c[name].type) for name in _insert_columns()),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+
+
+@lru_cache(maxsize=1)
+def _staging_ddl() -> str:
+    return str(CreateTable(staging_table(), if_not_exists=True).compile(dialect=postgresql.dialect()))
 
 
 def read_csv(stream: IO[str]) -> CsvRows:
