@@ -7,7 +7,9 @@ reading the file to the last commit, relinking included, in the import's own set
 multi-core machine: two reader processes take turns at the file's batches (parsing and mapping)
 while this process writes them through the mirror writer webhooks use.
 
-Figures: ``import_orders_per_s_*`` is orders over wall-clock seconds; ``import_orders_per_cpu_s_*``
+Figures: ``import_orders_per_s_*`` is orders over wall-clock seconds, relinking included;
+``*_unlinked`` the same import without relinking at the end, and ``import_relinked_speed_ratio_*``
+the one over the other (measured one after the other in the same run); ``import_orders_per_cpu_s_*``
 is orders over the CPU seconds of the importing processes (this one and its readers, not the
 database server's), which a machine busy with other work does not distort as much. On
 PostgreSQL the server's CPU is most of the work (its foreign-key checks and index entries: about
@@ -144,7 +146,7 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _measure(url: str, source: Path, n: int, workdir: Path) -> tuple[float, float]:
+def _measure(url: str, source: Path, n: int, workdir: Path, *, relink: bool = True) -> tuple[float, float]:
     engine = make_engine(url)
     try:
         Base.metadata.create_all(engine)
@@ -160,7 +162,7 @@ def _measure(url: str, source: Path, n: int, workdir: Path) -> tuple[float, floa
             session.add(shop)
             session.commit()
             started, cpu_started = time.perf_counter(), _cpu_seconds()
-            run = import_file(session, shop, "shopify", source, report_dir=workdir)
+            run = import_file(session, shop, "shopify", source, report_dir=workdir, relink=relink)
             seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
             if run.created != n or run.failed:
                 raise RuntimeError(f"import created {run.created} of {n}, failed {run.failed}")
@@ -181,22 +183,30 @@ def run(quick: bool = False) -> dict[str, float]:
         workdir = Path(tmp)
         source = workdir / "orders.jsonl"
         generate(source, n)
+        unlinked, _ = _measure(f"sqlite:///{workdir / 'unlinked.db'}", source, n, workdir, relink=False)
         wall, cpu = _measure(f"sqlite:///{workdir / 'bench.db'}", source, n, workdir)
         figures["import_orders_per_s_sqlite"] = round(wall, 1)
         figures["import_orders_per_cpu_s_sqlite"] = round(cpu, 1)
+        figures["import_orders_per_s_sqlite_unlinked"] = round(unlinked, 1)
+        figures["import_relinked_speed_ratio_sqlite"] = round(wall / unlinked, 3)
         base = make_url(PG_URL)
-        name = f"sg_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        names = [f"sg_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]  # a database of its own each
         try:
-            pg = base.set(database=name).render_as_string(hide_password=False)
-            wall, cpu = _measure(pg, source, n, workdir)
+            for name in names:
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+            urls = [base.set(database=name).render_as_string(hide_password=False) for name in names]
+            unlinked, _ = _measure(urls[0], source, n, workdir, relink=False)
+            wall, cpu = _measure(urls[1], source, n, workdir)
             figures["import_orders_per_s_postgres"] = round(wall, 1)
             figures["import_orders_per_cpu_s_postgres"] = round(cpu, 1)
+            figures["import_orders_per_s_postgres_unlinked"] = round(unlinked, 1)
+            figures["import_relinked_speed_ratio_postgres"] = round(wall / unlinked, 3)
         finally:
             with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                for name in names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
     return figures
 

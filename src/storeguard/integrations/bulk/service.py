@@ -124,12 +124,14 @@ def import_file(
     on_progress: Callable[[int, int], None] | None = None,
     stop_after_batches: int | None = None,
     parallel: bool | None = None,
+    relink: bool = True,
 ) -> ImportRun:
     """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch.
 
     With ``parallel`` (by default: for files of a few megabytes and up, on a multi-core machine)
     the file is read and mapped in other processes while this one writes, through the same
-    mirror writer webhooks use.
+    mirror writer webhooks use. ``relink=False`` leaves identifiers and links for a later
+    ``storeguard orders reindex-identifiers`` (several files in a row, relinked once at the end).
     """
     make_from, write = plan(session, shop, kind, path, preset, batch_size=batch_size)
     run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
@@ -154,7 +156,7 @@ def import_file(
         if close is not None:
             close()  # an interrupted run ends its reader (process) now, not at garbage collection
     finished = session.scalar(select(ImportRun.status).where(ImportRun.id == run_id)) == ImportStatus.finished
-    if finished and kind in LINKED_KINDS:
+    if finished and relink and kind in LINKED_KINDS:
         # An import leaves linking current: the customers' identifiers and clusters are what a
         # reindex makes of the shop now, so screening links imported history at once.
         reindex_identifiers(session, shop.id)
