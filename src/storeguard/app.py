@@ -11,7 +11,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import __version__
-from storeguard.core.api import Reader, SessionDep, check_key_first, install_error_handlers
+from storeguard.core.api import (
+    Reader,
+    SessionDep,
+    check_key_first,
+    install_error_handlers,
+    refuse_unknown_query,
+)
 from storeguard.core.config import Settings, get_settings
 from storeguard.core.db import make_engine, make_session_factory
 from storeguard.core.http import Edge
@@ -111,5 +117,5 @@ def create_app(
 
     app.include_router(checkout_router)  # first: the call every checkout makes is matched first
     for router in ROUTERS:
-        app.include_router(router, dependencies=[Depends(check_key_first)])
+        app.include_router(router, dependencies=[Depends(check_key_first), Depends(refuse_unknown_query)])
     return app

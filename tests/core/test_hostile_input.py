@@ -9,11 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import func, select
 
-from storeguard.core.db import Base
 from storeguard.core.schemas import DB_INT_MAX, Id
 from tests.factories import make_customer, make_product, make_shop
+from tests.rows import row_counts
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -34,13 +33,6 @@ HOSTILE_BODIES = {
     "invalid UTF-8": (None, b'{"reason": "\xff\xfe"}'),
     "not JSON": (None, b"{nope"),
 }
-
-
-def _row_counts(session) -> dict[str, int]:  # noqa: ANN001
-    return {
-        name: session.scalar(select(func.count()).select_from(table))
-        for name, table in Base.metadata.tables.items()
-    }
 
 
 def _write_operations(app) -> list[tuple[str, str]]:  # noqa: ANN001
@@ -72,7 +64,7 @@ def test_every_write_refuses_a_hostile_body_and_stores_nothing(
     as_json, raw = HOSTILE_BODIES[kind]
     operations = _write_operations(app)
     assert len(operations) > 30
-    before = _row_counts(session)
+    before = row_counts(session)
     wrong = []
     for method, path in operations:
         url = re.sub(r"\{[^}]+\}", "1", path)
@@ -85,11 +77,11 @@ def test_every_write_refuses_a_hostile_body_and_stores_nothing(
         if not 400 <= response.status_code < 500 or not response.json().get("code"):
             wrong.append((method, path, response.status_code))
     assert wrong == []
-    assert _row_counts(session) == before
+    assert row_counts(session) == before
 
 
 def test_an_order_nested_900_deep_is_refused_and_not_stored(client, session, owner_headers, store):
-    before = _row_counts(session)
+    before = row_counts(session)
     body = {
         "shop_id": store.id,
         "currency": store.currency,
@@ -101,7 +93,7 @@ def test_an_order_nested_900_deep_is_refused_and_not_stored(client, session, own
     problem = response.json()
     assert problem["code"] == "too_deeply_nested"
     assert problem["field"].startswith("shipping_address.next.next")
-    assert _row_counts(session) == before
+    assert row_counts(session) == before
 
 
 def test_an_id_past_64_bits_in_the_path_is_422_not_500(client, owner_headers):
@@ -118,7 +110,7 @@ def test_a_shop_id_of_2_to_the_70_at_checkout_is_422_naming_it(client, owner_hea
 
 
 def test_shipping_and_tax_of_2_to_the_62_are_refused_naming_shipping(client, session, owner_headers, store):
-    before = _row_counts(session)
+    before = row_counts(session)
     body = {
         "shop_id": store.id,
         "currency": store.currency,
@@ -128,11 +120,11 @@ def test_shipping_and_tax_of_2_to_the_62_are_refused_naming_shipping(client, ses
     }
     response = client.post("/v1/orders", json=body, headers=owner_headers)
     assert (response.status_code, response.json()["field"]) == (422, "shipping")
-    assert _row_counts(session) == before
+    assert row_counts(session) == before
 
 
 def test_money_within_bounds_that_sums_past_the_limit_is_refused(client, session, owner_headers, store, cap):
-    before = _row_counts(session)
+    before = row_counts(session)
     body = {
         "shop_id": store.id,
         "currency": store.currency,
@@ -145,7 +137,7 @@ def test_money_within_bounds_that_sums_past_the_limit_is_refused(client, session
         "amount_out_of_range",
         "shipping",
     )
-    assert _row_counts(session) == before
+    assert row_counts(session) == before
 
 
 def test_a_line_whose_quantity_times_price_passes_the_limit_is_refused(
@@ -161,7 +153,7 @@ def test_a_line_whose_quantity_times_price_passes_the_limit_is_refused(
 
 
 def test_a_nul_character_is_refused_naming_the_field(client, session, owner_headers, store):
-    before = _row_counts(session)
+    before = row_counts(session)
     body = {
         "shop_id": store.id,
         "currency": store.currency,
@@ -174,7 +166,7 @@ def test_a_nul_character_is_refused_naming_the_field(client, session, owner_head
         "nul_character",
         "note",
     )
-    assert _row_counts(session) == before
+    assert row_counts(session) == before
 
 
 def test_a_nul_character_in_a_query_parameter_is_refused(client, owner_headers):
@@ -193,7 +185,7 @@ def test_created_from_with_a_zone_is_accepted(client, owner_headers):
 
 
 def test_an_entry_expiring_without_a_zone_is_422_naming_expires_at(client, session, owner_headers, store):
-    before = _row_counts(session)
+    before = row_counts(session)
     body = {
         "shop_id": store.id,
         "type": "email",
@@ -203,7 +195,7 @@ def test_an_entry_expiring_without_a_zone_is_422_naming_expires_at(client, sessi
     }
     response = client.post("/v1/lists/entries", json=body, headers=owner_headers)
     assert (response.status_code, response.json()["field"]) == (422, "expires_at")
-    assert _row_counts(session) == before
+    assert row_counts(session) == before
 
 
 def test_an_entry_updated_to_expire_without_a_zone_is_422(client, owner_headers):
@@ -214,14 +206,14 @@ def test_an_entry_updated_to_expire_without_a_zone_is_422(client, owner_headers)
 
 
 def test_a_block_expiring_without_a_zone_is_422(client, session, owner_headers, store):
-    before = _row_counts(session)
+    before = row_counts(session)
     response = client.post(
         "/v1/customers/1/block",
         json={"reason_code": "fraud", "expires_at": "2030-01-01T00:00:00"},
         headers=owner_headers,
     )
     assert (response.status_code, response.json()["field"]) == (422, "expires_at")
-    assert _row_counts(session) == before
+    assert row_counts(session) == before
 
 
 @given(st.integers(min_value=-(2**80), max_value=2**80))

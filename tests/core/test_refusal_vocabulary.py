@@ -3,34 +3,89 @@
 from __future__ import annotations
 
 import ast
+import re
 from enum import StrEnum
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from storeguard.core.errors import CommonError, DomainError, Invalid, NotFound
+from tests.rows import row_counts
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "storeguard"
-REFUSALS = {"DomainError", "Invalid", "NotFound", "Conflict", "Forbidden", "Unauthorized"}
+# Where a refusal's code is given: the first argument of an error kind, the second of problem_bytes.
+CODE_POSITION = {
+    "DomainError": 0,
+    "Invalid": 0,
+    "NotFound": 0,
+    "Conflict": 0,
+    "Forbidden": 0,
+    "Unauthorized": 0,
+    "problem_bytes": 1,
+}
+
+
+def _code_argument(node: ast.Call) -> ast.expr | None:
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    if name not in CODE_POSITION:
+        return None
+    by_keyword = next((k.value for k in node.keywords if k.arg == "code"), None)
+    if by_keyword is not None:
+        return by_keyword
+    position = CODE_POSITION[name]
+    return node.args[position] if len(node.args) > position else None
 
 
 def _literal_codes() -> list[str]:
     found = []
     for path in sorted(SOURCE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.Call) or not node.args:
+            code = _code_argument(node) if isinstance(node, ast.Call) else None
+            if isinstance(code, ast.Constant | ast.JoinedStr):
+                found.append(f"{path.relative_to(SOURCE)}:{node.lineno}: {ast.unparse(code)}")
+    return found
+
+
+def _problem_codes_written_by_hand() -> list[str]:
+    """Problem bodies built as dicts (the HTTP layer's own) name their code through CommonError too."""
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Dict):
                 continue
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if name in REFUSALS and isinstance(node.args[0], ast.Constant):
-                found.append(f"{path.relative_to(SOURCE)}:{node.lineno}: {node.args[0].value!r}")
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "code" and isinstance(value, ast.Constant):
+                    found.append(f"{path.relative_to(SOURCE)}:{node.lineno}: {value.value!r}")
     return found
 
 
 def test_no_refusal_in_the_source_is_raised_with_a_string_for_a_code() -> None:
     assert _literal_codes() == []
+
+
+def test_no_problem_body_in_the_source_writes_its_code_as_a_string() -> None:
+    assert _problem_codes_written_by_hand() == []
+
+
+def test_the_source_walk_finds_a_literal_code_however_it_is_passed() -> None:
+    calls = [
+        'Invalid("typo", "m")',
+        'errors.NotFound(code="typo", message="m")',
+        'Conflict(f"{kind}_taken", "m")',
+        'problem_bytes(413, "too_big", "t", "d", "/")',
+    ]
+    codes = [_code_argument(ast.parse(call, mode="eval").body) for call in calls]  # type: ignore[arg-type]
+
+    assert [ast.unparse(c) for c in codes if c is not None] == [
+        "'typo'",
+        "'typo'",
+        "f'{kind}_taken'",
+        "'too_big'",
+    ]
 
 
 def test_a_refusal_with_a_loose_string_for_a_code_is_a_programming_error() -> None:
@@ -131,3 +186,50 @@ def test_every_request_body_refuses_fields_it_does_not_know(app: FastAPI) -> Non
         if schemas[n].get("type") == "object" and schemas[n].get("additionalProperties") is not False
     )
     assert (len(bodies) >= 15, lenient) == (True, [])
+
+
+def test_every_route_refuses_a_query_parameter_it_does_not_read_and_changes_nothing(
+    app: FastAPI, client: TestClient, session: Session, owner_headers: dict[str, str]
+) -> None:
+    # Left alone: what platforms call (webhooks) and what a load balancer probes (/healthz).
+    operations = sorted(
+        (method.upper(), path)
+        for path, methods in app.openapi()["paths"].items()
+        for method in methods
+        if not path.startswith("/webhooks/") and path != "/healthz"
+    )
+    checkout = {"shop_id": 1, "lines": [{"sku": "X", "quantity": 1, "unit_price": 100}]}
+    before = row_counts(session)
+
+    answers = {
+        (method, path): client.request(
+            method,
+            re.sub(r"\{[^}]+\}", "1", path) + "?no_such_parameter=1",
+            json=checkout if path == "/v1/screen" else ({} if method != "GET" else None),
+            headers=owner_headers,
+        )
+        for method, path in operations
+    }
+
+    wrong = {
+        op: (a.status_code, a.json().get("code"), a.json().get("field"))
+        for op, a in answers.items()
+        if (a.status_code, a.json().get("code"), a.json().get("field"))
+        != (422, "validation_failed", "no_such_parameter")
+    }
+    assert (len(operations) > 50, wrong) == (True, {})
+    assert row_counts(session) == before
+
+
+def test_a_query_parameter_a_route_reads_is_still_accepted(
+    client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    answer = client.get("/v1/orders?status=open&limit=5&offset=0", headers=owner_headers)
+
+    assert (answer.status_code, answer.json()["limit"]) == (200, 5)
+
+
+def test_an_unknown_query_parameter_is_refused_only_after_the_key_is_checked(client: TestClient) -> None:
+    answer = client.get("/v1/orders?stauts=open")
+
+    assert (answer.status_code, answer.json()["code"]) == (401, "missing_api_key")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, Any, Generic, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
 from fastapi import Depends, FastAPI, Query, Request, Security
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -150,6 +152,50 @@ def check_key_first(request: Request, session: SessionDep) -> None:
         request.state.actor = authorize(session, request, role)
 
 
+def refuse_unknown_query(request: Request) -> None:
+    """Refuse a query parameter the route does not read: 422 naming it, as a body's unknown field is.
+
+    A misspelt filter (``?stauts=open``) would otherwise list everything, and a misspelt
+    ``?reason=`` on a delete would drop the reason without a word. Webhook routes are left alone:
+    a platform, not the merchant, decides what their URLs carry.
+    """
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if not request.query_params or dependant is None or request.url.path.startswith(WEBHOOK_PREFIX):
+        return
+    known = _declared_query(dependant)
+    unknown = [name for name in request.query_params if name not in known]
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name),
+                    "msg": "Extra inputs are not permitted",
+                    "input": request.query_params[name],
+                }
+                for name in unknown
+            ]
+        )
+
+
+def _declared_query(dependant: Dependant) -> frozenset[str]:
+    """Return every query parameter name a route and its dependencies read (a query model's fields too)."""
+    names: set[str] = set()
+    stack = [dependant]
+    while stack:
+        current = stack.pop()
+        for field in current.query_params:
+            model = field.field_info.annotation
+            if get_origin(model) in (Union, UnionType):  # an optional model: Filter | None
+                model = next((a for a in get_args(model) if a is not type(None)), model)
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                names.update(f.alias or n for n, f in model.model_fields.items())
+            else:
+                names.add(field.alias)
+        stack.extend(current.dependencies)
+    return frozenset(names)
+
+
 def required_role(request: Request) -> Role | None:
     """Return the role the matched route demands, or None for a public route."""
     route = request.scope.get("route")
@@ -263,11 +309,11 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         body = {
-            "type": "https://storeguard.dev/problems/validation_failed",
+            "type": f"https://storeguard.dev/problems/{CommonError.validation_failed}",
             "title": "Invalid input",
             "status": 422,
             "detail": f"{first['field']}: {first['message']}" if first["field"] else first["message"],
-            "code": "validation_failed",
+            "code": CommonError.validation_failed.value,
             "field": first["field"],
             "errors": errors,
             "instance": str(request.url.path),
@@ -277,11 +323,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {
-            404: "not_found",
-            405: "method_not_allowed",
-            401: "unauthorized",
-            413: "body_too_large",
-        }.get(exc.status_code, "http_error")
+            404: CommonError.not_found,
+            405: CommonError.method_not_allowed,
+            401: CommonError.unauthorized,
+            413: CommonError.body_too_large,
+        }.get(exc.status_code, CommonError.http_error).value
         body = {
             "type": f"https://storeguard.dev/problems/{code}",
             "title": str(exc.detail),

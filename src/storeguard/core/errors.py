@@ -25,6 +25,11 @@ class CommonError(StrEnum):
     outbox_message_not_found = "outbox_message_not_found"
     body_too_large = "body_too_large"
     internal_error = "internal_error"
+    # What the HTTP layer itself refuses, before any route runs.
+    not_found = "not_found"  # no route at this path
+    method_not_allowed = "method_not_allowed"
+    unauthorized = "unauthorized"
+    http_error = "http_error"
 
 
 class DomainError(Exception):

@@ -17,6 +17,8 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from storeguard.core.errors import CommonError
+
 log = logging.getLogger("storeguard.http")
 
 PROBLEM_JSON = b"application/problem+json"
@@ -32,14 +34,16 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is over the limit of {limit} bytes")
 
 
-def problem_bytes(status: int, code: str, title: str, detail: str, instance: str, **extra: Any) -> bytes:
+def problem_bytes(
+    status: int, code: CommonError, title: str, detail: str, instance: str, **extra: Any
+) -> bytes:
     """Return a problem-details body as JSON bytes."""
     body = {
         "type": f"https://storeguard.dev/problems/{code}",
         "title": title,
         "status": status,
         "detail": detail,
-        "code": code,
+        "code": code.value,
         "instance": instance,
         **extra,
     }
@@ -74,7 +78,7 @@ class Edge:
         if "\x00" in path or b"%00" in scope.get("query_string", b""):
             # PostgreSQL keeps no NUL in text: refused here alike on both databases.
             body = problem_bytes(
-                422, "nul_character", "Invalid input", "the address contains a NUL character", path
+                422, CommonError.nul_character, "Invalid input", "the address contains a NUL character", path
             )
             await _answer(send_with_id, 422, body)
             return
@@ -106,7 +110,7 @@ class Edge:
                 return  # the answer is under way; nothing sound can be added to it
             body = problem_bytes(
                 500,
-                "internal_error",
+                CommonError.internal_error,
                 "Internal error",
                 "something went wrong on our side; nothing was changed. Quote the request id when reporting it.",
                 path,
@@ -135,7 +139,7 @@ def _content_length(scope: Scope) -> int | None:
 def _too_large(path: str, limit: int) -> bytes:
     return problem_bytes(
         413,
-        "body_too_large",
+        CommonError.body_too_large,
         "Request body too large",
         f"the request body is over the limit of {limit} bytes",
         path,

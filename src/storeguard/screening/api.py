@@ -8,7 +8,17 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from storeguard.core.api import Admin, Agent, Page, PagingDep, Reader, SessionDep, Viewer, authorize
+from storeguard.core.api import (
+    Admin,
+    Agent,
+    Page,
+    PagingDep,
+    Reader,
+    SessionDep,
+    Viewer,
+    authorize,
+    refuse_unknown_query,
+)
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
 from storeguard.core.schemas import Id
@@ -77,6 +87,7 @@ screen_checkout.required_role = Role.viewer  # type: ignore[attr-defined]  # che
 def _screen_checkout(request: Request, body: ScreenOrderIn, reader: Reader) -> bytes:
     with reader.open() as db:
         authorize(db, request, Role.viewer)
+        refuse_unknown_query(request)
         return decision_json(screen(db, from_screen_in(db, body)).as_dict())
 
 
