@@ -144,6 +144,17 @@ def test_every_domain_error_enum_is_a_strenum_with_lowercase_values() -> None:
         ("get", "/v1/shops/987654", None),
         ("get", "/v1/screening/settings/987654", None),
         ("post", "/v1/rules", {"shop_id": 987654, "name": "x", "source": "review if order.total > 1"}),
+        # A list narrowed to a shop that does not exist is refused, not answered with an empty page.
+        ("get", "/v1/orders?shop_id=987654", None),
+        ("get", "/v1/customers?shop_id=987654", None),
+        ("get", "/v1/customers/link-types?shop_id=987654", None),
+        ("get", "/v1/products?shop_id=987654", None),
+        ("get", "/v1/lists/entries?shop_id=987654", None),
+        ("get", "/v1/reason-codes?shop_id=987654", None),
+        ("get", "/v1/rules?shop_id=987654", None),
+        ("get", "/v1/named-lists?shop_id=987654", None),
+        ("get", "/v1/reviews?shop_id=987654", None),
+        ("get", "/v1/audit/verify?shop_id=987654", None),
     ],
 )
 def test_an_unknown_shop_is_404_shop_not_found_on_every_route(
@@ -151,7 +162,13 @@ def test_an_unknown_shop_is_404_shop_not_found_on_every_route(
 ) -> None:
     answer = client.request(method, path, json=body, headers=owner_headers)
 
-    assert (answer.status_code, answer.json()["code"]) == (404, "shop_not_found"), answer.json()
+    # A shop named in a body or a query is that field's fault; one in the path is the target itself.
+    field = None if path.split("?")[0].endswith("987654") else "shop_id"
+    assert (answer.status_code, answer.json()["code"], answer.json().get("field")) == (
+        404,
+        "shop_not_found",
+        field,
+    ), answer.json()
 
 
 def _refs(node: object) -> set[str]:

@@ -145,3 +145,11 @@ def test_every_orders_command_has_help():
         "Cancel an order. It moves no money unless --refund is given."
         in _run("orders", "cancel", "--help").output
     )
+
+
+def test_reindex_of_a_shop_that_does_not_exist_is_refused_not_reported_as_zero_orders(
+    db: Session, placed: Order
+) -> None:
+    result = _run("orders", "reindex-identifiers", "--shop", "987654")
+
+    assert (result.exit_code, "shop_not_found: no shop 987654" in result.output) == (2, True), result.output

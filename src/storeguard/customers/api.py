@@ -22,6 +22,7 @@ from storeguard.customers.schemas import (
     LinkTypesRead,
     TimelineEventRead,
 )
+from storeguard.shops.api import ShopFilter
 from storeguard.shops.service import get_shop
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
@@ -48,7 +49,7 @@ def list_customers(
     session: SessionDep,
     _: Viewer,
     paging: PagingDep,
-    shop_id: Id | None = None,
+    shop_id: ShopFilter,
     email: str | None = None,
     state: str | None = None,
     q: Annotated[str | None, Query(description="email, name or phone contains")] = None,

@@ -182,11 +182,6 @@ def keys_clause(type_col: Any, value_col: Any, keys: Iterable[tuple[str, str]]) 
     )
 
 
-def _shop(session: Session, shop_id: int) -> Any:
-
-    return get_shop(session, shop_id)
-
-
 def upsert_identifiers(
     session: Session,
     customer: Customer,
@@ -283,7 +278,7 @@ def record_order_identifiers(session: Session, order: Any) -> list[Identifier]:
     customer = session.get(Customer, order.customer_id)
     if customer is None:
         raise NotFound(CustomerErrorCode.customer_not_found, f"no customer {order.customer_id}")
-    shop = _shop(session, order.shop_id)
+    shop = get_shop(session, order.shop_id)
     facts = identifiers_of_order(
         order, default_region=shop.country, platform_customer_id=customer.platform_id
     )
@@ -300,7 +295,7 @@ def record_order_identifiers(session: Session, order: Any) -> list[Identifier]:
 
 def record_customer_identifiers(session: Session, customer: Customer) -> list[Identifier]:
     """Record the identifiers on the customer record itself (email, phone, platform id)."""
-    shop = _shop(session, customer.shop_id)
+    shop = get_shop(session, customer.shop_id)
     facts = identifiers_of_customer(customer, default_region=shop.country)
     return upsert_identifiers(
         session,
@@ -314,7 +309,7 @@ def record_customer_identifiers(session: Session, customer: Customer) -> list[Id
 
 def add_identifier(session: Session, customer: Customer, type_: str, raw: Any) -> Identifier:
     """Add one identifier a person found (strict: an unreadable value is refused with 422)."""
-    shop = _shop(session, customer.shop_id)
+    shop = get_shop(session, customer.shop_id)
     value = normalize_identifier(type_, raw, default_region=shop.country)  # refuses unknown types
     kind = IdentifierType(type_)
     display = _address_display(raw) if isinstance(raw, Mapping) else str(raw).strip()

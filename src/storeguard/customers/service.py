@@ -15,7 +15,7 @@ from storeguard.customers.enums import CustomerErrorCode
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import LinkPath, cluster_of, link_paths
 from storeguard.customers.models import Customer, Identifier
-from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 
 def get_customer(session: Session, customer_id: int) -> Customer:
@@ -84,7 +84,7 @@ class Links:
 def links_of(session: Session, customer: Customer) -> Links:
     """Return who the customer is linked to and, for each, which identifiers link them."""
 
-    types = [t.value for t in link_types(session.get(Shop, customer.shop_id))]
+    types = [t.value for t in link_types(get_shop(session, customer.shop_id))]
     cluster = cluster_of(session, customer.id)
     others = [c for c in cluster if c != customer.id]
     paths = (

@@ -28,6 +28,7 @@ from storeguard.lists.schemas import (
     ReasonCodeRead,
 )
 from storeguard.lists.scope import LineFacts
+from storeguard.shops.api import ShopFilter
 
 router = APIRouter(tags=["lists"])
 
@@ -43,7 +44,7 @@ def list_entries(
     session: SessionDep,
     _: Viewer,
     paging: PagingDep,
-    shop_id: Id | None = None,
+    shop_id: ShopFilter,
     kind: str | None = None,
     type: str | None = None,
     value: str | None = None,

@@ -53,7 +53,7 @@ from storeguard.orders.payments import (
     void_outstanding,
 )
 from storeguard.orders.schemas import LineCreate, OrderCreate
-from storeguard.shops.models import Product, Shop
+from storeguard.shops.models import Product
 from storeguard.shops.policy import platform_mails_customers
 from storeguard.shops.service import get_shop
 
@@ -366,7 +366,7 @@ def cancel_order(
             "staff_note": staff_note,
         },
     )
-    if notify_customer and not platform_mails_customers(session.get(Shop, order.shop_id), order.platform_id):
+    if notify_customer and not platform_mails_customers(get_shop(session, order.shop_id), order.platform_id):
         _mail_cancellation(session, order, refund_record)
     return order
 

@@ -34,6 +34,7 @@ from storeguard.orders.schemas import (
     TransactionIn,
     TransactionRead,
 )
+from storeguard.shops.api import ShopFilter, shop_filter
 
 _PROBLEM = {"content": {"application/problem+json": {}}}
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -66,6 +67,7 @@ def list_orders(
     actor: Viewer, session: SessionDep, paging: PagingDep, filters: Annotated[OrderFilter, Query()]
 ) -> Page[OrderSummary]:
     """List orders, newest first, filtered by state, customer, shop, dates or number/email."""
+    shop_filter(session, filters.shop_id)
     orders, total = service.list_orders(session, filters, limit=paging.limit, offset=paging.offset)
     return Page(
         items=[OrderSummary.model_validate(o) for o in orders],
@@ -255,9 +257,7 @@ def decline_cancellation_request(
 
 
 @router.get("/audit/verify", tags=["audit"], name="audit.verify")
-def verify_audit_log(
-    session: SessionDep, actor: Admin, shop_id: Annotated[Id | None, Query()] = None
-) -> dict[str, Any]:
+def verify_audit_log(session: SessionDep, actor: Admin, shop_id: ShopFilter) -> dict[str, Any]:
     """Recompute the audit log's hash chains and name the first changed or missing event of each."""
     reports = verify_chains(session, shop_id=shop_id)
     return {

@@ -30,8 +30,8 @@ from storeguard.orders.locking import (
     require_email,
 )
 from storeguard.orders.models import LineItem, Order, Refund, RefundLine, Transaction
-from storeguard.shops.models import Shop
 from storeguard.shops.policy import platform_mails_customers
+from storeguard.shops.service import get_shop
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +187,7 @@ def refund_order(
     _record_refund(
         session, order, refund, actor=actor, before=before, restocked=restocked, notify=notify_customer
     )
-    if notify_customer and not platform_mails_customers(session.get(Shop, order.shop_id), order.platform_id):
+    if notify_customer and not platform_mails_customers(get_shop(session, order.shop_id), order.platform_id):
         _notify_refund(session, order, refund)
     return refund
 

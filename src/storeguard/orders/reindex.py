@@ -19,6 +19,7 @@ from storeguard.customers.identifiers import identifiers_of_customer, identifier
 from storeguard.customers.models import Customer, Identifier
 from storeguard.orders.models import Order
 from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ _ORDER_COLUMNS = (
 def reindex_identifiers(session: Session, shop_id: int | None = None) -> ReindexResult:
     """Derive every customer's identifiers from their orders and records, then rebuild link clusters."""
 
-    shops = session.scalars(select(Shop).where(Shop.id == shop_id) if shop_id else select(Shop)).all()
+    shops = [get_shop(session, shop_id)] if shop_id else session.scalars(select(Shop)).all()
     orders = added = updated = clusters = 0
     for shop in shops:
         found: dict[tuple[int, str, str], list[Any]] = {}  # key -> [display, first, last, order, source]

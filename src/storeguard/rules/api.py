@@ -23,6 +23,7 @@ from storeguard.rules.schemas import (
     ValidateRuleIn,
     ValidateRuleOut,
 )
+from storeguard.shops.api import ShopFilter
 
 router = APIRouter(tags=["rules"])
 
@@ -51,7 +52,7 @@ def list_rules(
     session: SessionDep,
     _: Viewer,
     paging: PagingDep,
-    shop_id: Id | None = None,
+    shop_id: ShopFilter,
     enabled: bool | None = None,
     include_deleted: bool = False,
 ) -> Page[RuleRead]:
@@ -134,7 +135,7 @@ def builtin_lists(_: Viewer) -> list[BuiltinListRead]:
 
 @router.get("/v1/named-lists", response_model=Page[NamedListRead], name="named_lists.list")
 def list_named_lists(
-    session: SessionDep, _: Viewer, paging: PagingDep, shop_id: Id | None = None
+    session: SessionDep, _: Viewer, paging: PagingDep, shop_id: ShopFilter
 ) -> Page[NamedListRead]:
     """List the merchant's named lists."""
     rows, total = service.list_named_lists(session, shop_id=shop_id, limit=paging.limit, offset=paging.offset)

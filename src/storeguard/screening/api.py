@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -46,6 +46,7 @@ from storeguard.screening.schemas import (
     VerificationRead,
     decision_json,
 )
+from storeguard.shops.api import ShopFilter
 from storeguard.shops.service import get_shop
 
 _PROBLEM = {"content": {"application/problem+json": {}}}
@@ -140,7 +141,7 @@ def _review_of(order: Order, decision: Decision | None, notes: list[ReviewNote])
 
 @router.get("/reviews", tags=["reviews"], name="reviews.list")
 def list_reviews(
-    actor: Viewer, session: SessionDep, paging: PagingDep, shop_id: Annotated[Id | None, Query()] = None
+    actor: Viewer, session: SessionDep, paging: PagingDep, shop_id: ShopFilter
 ) -> Page[ReviewRead]:
     """List held orders, the longest held first, with how long each has waited and why it is held."""
     orders, total = service.review_queue(session, shop_id=shop_id, limit=paging.limit, offset=paging.offset)

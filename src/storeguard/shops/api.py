@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from storeguard.core.api import Admin, Page, PagingDep, SessionDep, Viewer
 from storeguard.core.schemas import Id
@@ -21,6 +21,18 @@ from storeguard.shops.schemas import (
 )
 
 router = APIRouter(prefix="/v1")
+
+
+def shop_filter(
+    session: SessionDep, shop_id: Annotated[Id | None, Query(description="Only this shop's.")] = None
+) -> int | None:
+    """Read the shop a list is narrowed to: one that does not exist is 404 ``shop_not_found``, not an empty page."""
+    if shop_id is not None:
+        service.get_shop(session, shop_id, field="shop_id")
+    return shop_id
+
+
+ShopFilter = Annotated[int | None, Depends(shop_filter)]
 
 
 @router.get("/shops", response_model=Page[ShopRead], tags=["shops"], name="shops.list")
@@ -84,7 +96,7 @@ def list_products(
     session: SessionDep,
     _actor: Viewer,
     paging: PagingDep,
-    shop_id: Id | None = None,
+    shop_id: ShopFilter,
     category: str | None = None,
     tag: str | None = None,
     high_value: Annotated[bool | None, Query(description="only high-value products (or only not)")] = None,

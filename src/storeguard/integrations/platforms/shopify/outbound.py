@@ -25,6 +25,7 @@ from storeguard.integrations.enums import SecretName, SecretScope
 from storeguard.integrations.secrets import get_secret
 from storeguard.orders.models import LineItem, Order, Refund
 from storeguard.shops.models import Shop
+from storeguard.shops.service import get_shop
 
 KIND = "shopify"
 API_VERSION = "2025-01"
@@ -104,9 +105,7 @@ def enqueue_mutation(
 
 
 def _shop(session: Session, shop_id: int) -> Shop:
-    shop = session.get(Shop, shop_id)
-    assert shop is not None
-    return shop
+    return get_shop(session, shop_id)
 
 
 def request_order_cancel(
