@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from storeguard.core.schemas import DB_INT_MAX, Id
 from tests.factories import make_customer, make_product, make_shop
-from tests.rows import row_counts
+from tests.refusals import row_counts
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 

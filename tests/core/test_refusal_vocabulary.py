@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import CommonError, DomainError, Invalid, NotFound
-from tests.rows import row_counts
+from tests.refusals import row_counts
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "storeguard"
 # Where a refusal's code is given: the first argument of an error kind, the second of problem_bytes.

@@ -307,6 +307,8 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for err in exc.errors()
         ]
+        # A misspelt field is both unknown and (when required) missing: name the one the caller wrote.
+        errors.sort(key=lambda err: err["type"] != "extra_forbidden")
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         body = {
             "type": f"https://storeguard.dev/problems/{CommonError.validation_failed}",

@@ -1,6 +1,8 @@
-"""What a refused request must leave as it found: the number of rows in every table."""
+"""What a refused request answers, and what it must leave as it found: the rows of every table."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,3 +16,9 @@ def row_counts(session: Session) -> dict[str, int]:
         name: session.scalar(select(func.count()).select_from(table)) or 0
         for name, table in Base.metadata.tables.items()
     }
+
+
+def refusal(answer: Any) -> tuple[int, str, str | None]:
+    """Return a problem answer's status, code and the field it names."""
+    problem = answer.json()
+    return answer.status_code, problem["code"], problem.get("field")
