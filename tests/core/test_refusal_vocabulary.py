@@ -50,6 +50,28 @@ def _literal_codes() -> list[str]:
     return found
 
 
+_SNAKE_CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+def _errors_carrying_a_string_code() -> list[str]:
+    """Any exception (``...Error``) whose first argument is a literal that reads like a code."""
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            first = node.args[0]
+            if (
+                name.endswith("Error")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and _SNAKE_CODE.match(first.value)
+            ):
+                found.append(f"{path.relative_to(SOURCE)}:{node.lineno}: {name}({first.value!r})")
+    return found
+
+
 def _problem_codes_written_by_hand() -> list[str]:
     """Problem bodies built as dicts (the HTTP layer's own) name their code through CommonError too."""
     found = []
@@ -65,6 +87,12 @@ def _problem_codes_written_by_hand() -> list[str]:
 
 def test_no_refusal_in_the_source_is_raised_with_a_string_for_a_code() -> None:
     assert _literal_codes() == []
+
+
+def test_no_error_a_refusal_is_made_from_carries_its_code_as_a_string() -> None:
+    # A platform's signature error becomes a refusal with the same code: a code outside the enum
+    # there would fail on the way, as a 500.
+    assert _errors_carrying_a_string_code() == []
 
 
 def test_no_problem_body_in_the_source_writes_its_code_as_a_string() -> None:

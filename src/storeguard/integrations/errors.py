@@ -17,6 +17,7 @@ class IntegrationError(StrEnum):
     outbox_message_not_dead = "outbox_message_not_dead"
     secret_empty = "secret_empty"
     shop_mismatch = "shop_mismatch"
+    signature_algorithm_unsupported = "signature_algorithm_unsupported"
     signature_expired = "signature_expired"
     signature_invalid = "signature_invalid"
     signature_malformed = "signature_malformed"

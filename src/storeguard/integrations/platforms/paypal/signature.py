@@ -18,6 +18,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from storeguard.integrations.errors import IntegrationError
+
 HEADER_ID = "paypal-transmission-id"
 HEADER_TIME = "paypal-transmission-time"
 HEADER_SIG = "paypal-transmission-sig"
@@ -30,7 +32,7 @@ TRUSTED_HOST_SUFFIXES = (".paypal.com",)
 class PayPalSignatureError(Exception):
     """Why a PayPal signature was refused, as a machine code."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: IntegrationError, message: str) -> None:
         super().__init__(message)
         self.code = code
 
@@ -58,11 +60,13 @@ def verify_signature(
     lowered = {k.lower(): v for k, v in headers.items()}
     missing = [h for h in (HEADER_ID, HEADER_TIME, HEADER_SIG, HEADER_CERT_URL) if not lowered.get(h)]
     if missing:
-        raise PayPalSignatureError("signature_missing", f"missing header(s): {', '.join(missing)}")
+        raise PayPalSignatureError(
+            IntegrationError.signature_missing, f"missing header(s): {', '.join(missing)}"
+        )
     algo = lowered.get(HEADER_ALGO, "SHA256withRSA")
     if algo.upper() != "SHA256WITHRSA":
         raise PayPalSignatureError(
-            "signature_algorithm_unsupported", f"auth algorithm {algo} is not supported"
+            IntegrationError.signature_algorithm_unsupported, f"auth algorithm {algo} is not supported"
         )
     cert_url = lowered[HEADER_CERT_URL]
     pem = load_certificate(cert_url)
@@ -72,15 +76,19 @@ def verify_signature(
         signature = base64.b64decode(lowered[HEADER_SIG], validate=True)
     except (ValueError, binascii.Error) as exc:
         raise PayPalSignatureError(
-            "signature_malformed", f"unreadable certificate or signature: {exc}"
+            IntegrationError.signature_malformed, f"unreadable certificate or signature: {exc}"
         ) from None
     if not isinstance(public_key, rsa.RSAPublicKey):
-        raise PayPalSignatureError("signature_malformed", "the certificate does not hold an RSA key")
+        raise PayPalSignatureError(
+            IntegrationError.signature_malformed, "the certificate does not hold an RSA key"
+        )
     message = signed_string(lowered[HEADER_ID], lowered[HEADER_TIME], webhook_id, body).encode()
     try:
         public_key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
-        raise PayPalSignatureError("signature_invalid", "the signature does not match") from None
+        raise PayPalSignatureError(
+            IntegrationError.signature_invalid, "the signature does not match"
+        ) from None
 
 
 _cert_cache: dict[str, bytes] = {}
@@ -89,7 +97,9 @@ _cert_cache: dict[str, bytes] = {}
 def fetch_certificate(url: str) -> bytes:
     """Download (and cache) a PayPal signing certificate from a trusted PayPal host."""
     if not cert_url_trusted(url):
-        raise PayPalSignatureError("cert_url_untrusted", f"certificate URL {url!r} is not a PayPal HTTPS URL")
+        raise PayPalSignatureError(
+            IntegrationError.cert_url_untrusted, f"certificate URL {url!r} is not a PayPal HTTPS URL"
+        )
     if url not in _cert_cache:
         response = httpx.get(url, timeout=10)
         response.raise_for_status()

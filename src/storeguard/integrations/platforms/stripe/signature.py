@@ -6,6 +6,8 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
+from storeguard.integrations.errors import IntegrationError
+
 HEADER = "stripe-signature"
 DEFAULT_TOLERANCE = 300
 
@@ -13,7 +15,7 @@ DEFAULT_TOLERANCE = 300
 class StripeSignatureError(Exception):
     """Why a Stripe signature was refused, as a machine code."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: IntegrationError, message: str) -> None:
         super().__init__(message)
         self.code = code
 
@@ -39,14 +41,20 @@ def parse_header(header: str) -> tuple[int, list[str]]:
             continue
         if key == "t":
             if not value.isdigit():
-                raise StripeSignatureError("signature_malformed", "the t= timestamp is not a number")
+                raise StripeSignatureError(
+                    IntegrationError.signature_malformed, "the t= timestamp is not a number"
+                )
             timestamp = int(value)
         elif key == "v1":
             v1.append(value)
     if timestamp is None:
-        raise StripeSignatureError("signature_malformed", "no t= timestamp in Stripe-Signature")
+        raise StripeSignatureError(
+            IntegrationError.signature_malformed, "no t= timestamp in Stripe-Signature"
+        )
     if not v1:
-        raise StripeSignatureError("signature_malformed", "no v1= signature in Stripe-Signature")
+        raise StripeSignatureError(
+            IntegrationError.signature_malformed, "no v1= signature in Stripe-Signature"
+        )
     return timestamp, v1
 
 
@@ -60,7 +68,7 @@ def verify_signature(
 ) -> int:
     """Check the header against every secret; return the signed timestamp or raise."""
     if not header:
-        raise StripeSignatureError("signature_missing", "no Stripe-Signature header")
+        raise StripeSignatureError(IntegrationError.signature_missing, "no Stripe-Signature header")
     timestamp, given = parse_header(header)
     matched = False
     for secret in secrets:
@@ -68,8 +76,12 @@ def verify_signature(
         for candidate in given:
             matched |= hmac.compare_digest(expected, candidate.encode())
     if not matched:
-        raise StripeSignatureError("signature_invalid", "no v1 signature matches the endpoint secret")
+        raise StripeSignatureError(
+            IntegrationError.signature_invalid, "no v1 signature matches the endpoint secret"
+        )
     if abs(now_ts - timestamp) > tolerance:
         # Checked after the HMAC so a forged header learns nothing about the clock.
-        raise StripeSignatureError("signature_expired", f"the signature is older than {tolerance} seconds")
+        raise StripeSignatureError(
+            IntegrationError.signature_expired, f"the signature is older than {tolerance} seconds"
+        )
     return timestamp
