@@ -7,6 +7,7 @@ import ipaddress
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from storeguard.core.enums import Role
@@ -79,7 +80,7 @@ def block_refusal(
     actor_role: Role,
     justification: str | None,
     min_role: Role = DEFAULT_BLOCK_ROLE,
-) -> tuple[str, str, str | None] | None:
+) -> tuple[StrEnum, str, str | None] | None:
     """Say why a block may not be made (code, message, field), or None when it may.
 
     A block always needs a reason code. It needs evidence too, unless an owner writes down why

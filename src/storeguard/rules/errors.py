@@ -56,7 +56,7 @@ class RuleError(Invalid):
 
     def __init__(
         self,
-        code: RuleErrorCode | str,
+        code: RuleErrorCode,
         message: str,
         *,
         source: str,
@@ -70,9 +70,7 @@ class RuleError(Invalid):
         self.line, self.column = position_of(source, self.offset)
         self.caret = caret_excerpt(source, self.offset, self.length)
         position = {"line": self.line, "column": self.column, "offset": self.offset}
-        super().__init__(
-            RuleErrorCode(code), message, field="source", position=position, caret=self.caret, **extra
-        )
+        super().__init__(code, message, field="source", position=position, caret=self.caret, **extra)
 
     def __str__(self) -> str:
         return f"line {self.line}, column {self.column}: {self.message}\n{self.caret}"
