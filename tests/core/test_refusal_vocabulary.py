@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import CommonError, DomainError, Invalid, NotFound
-from tests.refusals import row_counts
+from tests.factories import make_product, make_shop
+from tests.refusals import refusal, row_counts
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "storeguard"
 # Where a refusal's code is given: the first argument of an error kind, the second of problem_bytes.
@@ -148,12 +149,28 @@ def test_every_domain_error_enum_is_a_strenum_with_lowercase_values() -> None:
         ScreeningError,
         ShopError,
     ]
-    # A shared refusal lives in CommonError only: no domain restates it under its own enum.
-    shared = {m.value for m in CommonError}
-    restated = {(e.__name__, m.value) for e in enums[1:] for m in e if m.value in shared}
-    assert restated == set()
+    # One refusal has one name in one enum: a shared one lives in CommonError only, and no two
+    # domains restate each other's (a customer not found is the customers' wherever it is raised).
+    owners: dict[str, list[str]] = {}
+    for enum in enums:
+        for member in enum:
+            owners.setdefault(member.value, []).append(enum.__name__)
+    assert {code: names for code, names in owners.items() if len(names) > 1} == {}
     assert all(m.value == m.value.lower() for e in enums for m in e)
     assert issubclass(DomainError, Exception)
+
+
+def test_every_code_is_raised_with_one_status_wherever_it_is_raised() -> None:
+    kinds: dict[str, set[str]] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            code = _code_argument(node) if isinstance(node, ast.Call) else None
+            if isinstance(code, ast.Attribute) and isinstance(node.func, ast.Name | ast.Attribute):
+                kind = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+                if kind in ("Invalid", "NotFound", "Conflict", "Forbidden", "Unauthorized"):
+                    kinds.setdefault(ast.unparse(code), set()).add(kind)
+
+    assert (len(kinds) > 100, {code: k for code, k in kinds.items() if len(k) > 1}) == (True, {})
 
 
 @pytest.mark.parametrize(
@@ -278,3 +295,22 @@ def test_an_unknown_query_parameter_is_refused_only_after_the_key_is_checked(cli
     answer = client.get("/v1/orders?stauts=open")
 
     assert (answer.status_code, answer.json()["code"]) == (401, "missing_api_key")
+
+
+@pytest.mark.parametrize("path", ["/v1/orders", "/v1/screen"])
+def test_a_customer_the_shop_does_not_have_is_404_customer_not_found_naming_customer_id(
+    client: TestClient, session: Session, owner_headers: dict[str, str], path: str
+) -> None:
+    shop = make_shop(session, currency="USD")
+    cap = make_product(session, shop, sku="CAP", price=100, stock=5)
+    line = {"product_id": cap.id, "quantity": 1} if path == "/v1/orders" else {"sku": "CAP", "quantity": 1}
+    before = row_counts(session)
+
+    answer = client.post(
+        path,
+        json={"shop_id": shop.id, "currency": "USD", "customer_id": 987654, "lines": [line]},
+        headers=owner_headers,
+    )
+
+    assert refusal(answer) == (404, "customer_not_found", "customer_id")
+    assert row_counts(session) == before

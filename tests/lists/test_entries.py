@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.audit import events_for
 from storeguard.core.clock import frozen
-from storeguard.core.errors import Conflict, Invalid
+from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.lists.actions import create_entry, expire_due_entries, lift_entry, update_entry
 from storeguard.lists.models import ListEntry
 from storeguard.lists.reasons import create_reason_code, list_reason_codes
@@ -68,6 +68,7 @@ def test_the_same_identifier_with_another_scope_is_another_entry(session: Sessio
         ("cidr", "10.0.0.0/40", "invalid_cidr", "cidr"),
         ("country", "XX", "invalid_country", "country"),
         ("shoe_size", "42", "invalid_entry_type", "type"),
+        ("customer", "Kari", "invalid_customer_id", "value"),
     ],
 )
 def test_create_entry_refuses_an_unreadable_value_naming_field_and_value(
@@ -77,6 +78,15 @@ def test_create_entry_refuses_an_unreadable_value_naming_field_and_value(
         block_entry(session, shop.id, type_, value)
     named = type_ if field == "type" else value  # the bad type is named, not the value
     assert (err.value.code, err.value.field, err.value.extra["value"]) == (code, field, named)
+    assert _count(session) == 0
+
+
+def test_an_entry_for_a_customer_the_shop_does_not_have_is_404_customer_not_found(
+    session: Session, shop
+) -> None:
+    with pytest.raises(NotFound) as err:
+        block_entry(session, shop.id, "customer", 987654)
+    assert (err.value.code, err.value.status, err.value.field) == ("customer_not_found", 404, "value")
     assert _count(session) == 0
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from storeguard.core.enums import Role
 from storeguard.lists.policy import (
     block_refusal,
+    block_refusal_error,
     clean_evidence,
     dedupe_key,
     effective_status,
@@ -77,3 +78,15 @@ def test_an_active_entry_past_its_expiry_is_expired() -> None:
     assert effective_status("active", datetime(2025, 5, 1, tzinfo=UTC), at) == "expired"
     assert effective_status("active", None, at) == "active"
     assert effective_status("lifted", datetime(2025, 5, 1, tzinfo=UTC), at) == "lifted"
+
+
+def test_a_block_refused_for_a_weak_role_is_403_wherever_it_is_raised_and_the_rest_422() -> None:
+    weak = block_refusal(
+        reason_code="fraud", evidence={"notes": ["x"]}, actor_role=Role.viewer, justification=None
+    )
+    unexplained = block_refusal(reason_code=None, evidence={}, actor_role=Role.agent, justification=None)
+
+    assert [(e.status, e.code, e.field) for e in map(block_refusal_error, (weak, unexplained))] == [
+        (403, "role_too_weak", None),
+        (422, "reason_code_required", "reason_code"),
+    ]

@@ -77,7 +77,7 @@ def test_create_order_numbers_orders_per_shop(session, shop, shirt):
         (lambda d, other: d.update(currency="XYZ"), Invalid, "invalid_currency"),
         (lambda d, other: d.update(currency="EUR"), Invalid, "currency_mismatch"),
         (lambda d, other: d.update(shop_id=999_999), NotFound, "shop_not_found"),
-        (lambda d, other: d.update(customer_id=999_999), Invalid, "unknown_customer"),
+        (lambda d, other: d.update(customer_id=999_999), NotFound, "customer_not_found"),
         (
             lambda d, other: d["lines"].append({"product_id": 999_999, "quantity": 1}),
             Invalid,

@@ -19,6 +19,8 @@ class CommonError(StrEnum):
     name_required = "name_required"
     invalid_amount = "invalid_amount"
     invalid_currency = "invalid_currency"
+    invalid_country = "invalid_country"
+    note_required = "note_required"  # a note or justification that is blank
     integer_out_of_range = "integer_out_of_range"
     nul_character = "nul_character"
     too_deeply_nested = "too_deeply_nested"

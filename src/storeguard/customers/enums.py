@@ -77,7 +77,6 @@ class CustomerErrorCode(StrEnum):
     invalid_ip = "invalid_ip"
     invalid_cidr = "invalid_cidr"
     invalid_address = "invalid_address"
-    invalid_country = "invalid_country"
     invalid_identifier = "invalid_identifier"
     invalid_identifier_type = "invalid_identifier_type"
     invalid_link_types = "invalid_link_types"

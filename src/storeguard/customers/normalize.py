@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Mapping
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +19,7 @@ import phonenumbers
 from babel import Locale
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumber, region_code_for_country_code
 
-from storeguard.core.errors import Invalid
+from storeguard.core.errors import CommonError, Invalid
 from storeguard.customers.enums import CustomerErrorCode, IdentifierType
 
 # --- email -------------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ def _nfkc(value: str) -> str:
     return unicodedata.normalize("NFKC", value)
 
 
-def _invalid(code: CustomerErrorCode, field: str, value: Any, why: str) -> Invalid:
+def _invalid(code: StrEnum, field: str, value: Any, why: str) -> Invalid:
     return Invalid(code, f"{field} {value!r} {why}", field=field, value=value)
 
 
@@ -306,7 +307,7 @@ def normalize_country(raw: str, *, field: str = "country") -> str:
     """Return an ISO 3166-1 alpha-2 country code in upper case."""
     code = str(raw).strip().upper()
     if code not in _COUNTRIES:
-        raise _invalid(CustomerErrorCode.invalid_country, field, raw, "is not an ISO 3166 country code")
+        raise _invalid(CommonError.invalid_country, field, raw, "is not an ISO 3166 country code")
     return code
 
 

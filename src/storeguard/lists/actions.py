@@ -15,8 +15,8 @@ from storeguard.core.actor import SYSTEM, Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
-from storeguard.core.errors import CommonError, Conflict, Forbidden, Invalid, NotFound
-from storeguard.customers.enums import IdentifierType
+from storeguard.core.errors import CommonError, Conflict, Invalid, NotFound
+from storeguard.customers.enums import CustomerErrorCode, IdentifierType
 from storeguard.customers.models import Customer
 from storeguard.customers.normalize import normalize_cidr, normalize_country, normalize_identifier
 from storeguard.lists import policy
@@ -67,7 +67,7 @@ def normalize_target(session: Session, shop: Shop, type_: str, raw: Any) -> tupl
             customer_id = int(str(raw).strip().lstrip("#"))
         except ValueError:
             raise Invalid(
-                ListErrorCode.customer_not_found,
+                ListErrorCode.invalid_customer_id,
                 f"{raw!r} is not a customer id",
                 field="value",
                 value=str(raw),
@@ -75,7 +75,7 @@ def normalize_target(session: Session, shop: Shop, type_: str, raw: Any) -> tupl
         customer = session.get(Customer, customer_id)
         if customer is None or customer.shop_id != shop.id:
             raise NotFound(
-                ListErrorCode.customer_not_found, f"no customer {customer_id} in this shop", field="value"
+                CustomerErrorCode.customer_not_found, f"no customer {customer_id} in this shop", field="value"
             )
         return target.value, str(customer_id), customer.name or customer.email or f"#{customer_id}"
     value = normalize_identifier(IdentifierType(target.value), raw, default_region=shop.country)
@@ -190,7 +190,7 @@ def create_entry(
             raise Invalid(ListErrorCode.invalid_scope, "an allow entry applies to everything", field="scope")
         if not (note and note.strip()) and not reason_code:
             raise Invalid(
-                ListErrorCode.note_required,
+                CommonError.note_required,
                 "an allow entry needs a note saying why the shop vouches for it",
                 field="note",
             )
@@ -206,8 +206,7 @@ def create_entry(
             min_role=Role(shop.settings.get("block_min_role", "agent")),
         )
         if refusal:
-            error = Forbidden if refusal[0] == CommonError.role_too_weak else Invalid
-            raise error(refusal[0], refusal[1], field=refusal[2])
+            raise policy.block_refusal_error(refusal)
         code = get_reason_code(session, shop.id, reason_code).code
     _check_evidence_orders(session, shop.id, clean_evidence)
     key = policy.dedupe_key(entry_kind, target_type, target_value, entry_action, clean_scope)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Response
 from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
 from storeguard.core.errors import NotFound
 from storeguard.core.schemas import Id
+from storeguard.customers.enums import CustomerErrorCode
 from storeguard.customers.identifiers import order_match_keys
 from storeguard.customers.service import get_customer
 from storeguard.lists import actions, blocking, reasons, service
-from storeguard.lists.enums import ListErrorCode
 from storeguard.lists.matching import match
 from storeguard.lists.models import ListEntry
 from storeguard.lists.schemas import (
@@ -152,7 +152,7 @@ def post_match(body: MatchIn, session: SessionDep, _: Viewer) -> dict[str, Any]:
     )
     if body.customer_id is not None and get_customer(session, body.customer_id).shop_id != shop.id:
         raise NotFound(
-            ListErrorCode.customer_not_found,
+            CustomerErrorCode.customer_not_found,
             f"no customer {body.customer_id} in shop {shop.id}",
             field="customer_id",
         )

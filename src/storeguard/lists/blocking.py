@@ -15,10 +15,10 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.enums import Role
-from storeguard.core.errors import CommonError, Conflict, Forbidden, Invalid, NotFound
+from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.core.events import publish
 from storeguard.core.outbox import enqueue
-from storeguard.customers.enums import PERSONAL_TYPES, AccountState, IdentifierType
+from storeguard.customers.enums import PERSONAL_TYPES, AccountState, CustomerErrorCode, IdentifierType
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists import policy
 from storeguard.lists.actions import _check_evidence_orders, _lift, bump_version, create_entry
@@ -35,7 +35,7 @@ from storeguard.shops.service import get_shop
 def _locked_customer(session: Session, customer_id: int) -> Customer:
     customer = session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
     if customer is None:
-        raise NotFound(ListErrorCode.customer_not_found, f"no customer {customer_id}")
+        raise NotFound(CustomerErrorCode.customer_not_found, f"no customer {customer_id}")
     return customer
 
 
@@ -55,7 +55,7 @@ def _identifier_types(raw: Iterable[str] | None) -> list[str]:
         return [IdentifierType(t).value for t in dict.fromkeys(raw)]
     except ValueError as exc:
         raise Invalid(
-            ListErrorCode.invalid_identifier_type,
+            CustomerErrorCode.invalid_identifier_type,
             f"{exc.args[0]}; types are {', '.join(IdentifierType)}",
             field="identifier_types",
         ) from None
@@ -100,8 +100,7 @@ def block_customer(
         min_role=Role(shop.settings.get("block_min_role", policy.DEFAULT_BLOCK_ROLE.value)),
     )
     if refusal:
-        error = Forbidden if refusal[0] == CommonError.role_too_weak else Invalid
-        raise error(refusal[0], refusal[1], field=refusal[2])
+        raise policy.block_refusal_error(refusal)
     reason = get_reason_code(session, shop.id, reason_code)
     entry_action = parse_action(action)
     clean_scope = validate_scope(scope)

@@ -220,7 +220,7 @@ class RowReader:
                 min_role=self.context.min_role,
             )
             if refusal:
-                raise Invalid(refusal[0], refusal[1], field=refusal[2])
+                raise policy.block_refusal_error(refusal)
         evidence_text = json.dumps(evidence, ensure_ascii=False)
         tail = (action, code, scope_text, evidence_text, row_note, _expiry(cells[8]))
         confirmed = cells[12].strip().lower() in {"true", "yes", "1"}

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from storeguard.core.enums import Role
-from storeguard.core.errors import CommonError, Invalid
+from storeguard.core.errors import CommonError, DomainError, Forbidden, Invalid
 from storeguard.customers.normalize import FREE_MAIL_DOMAINS
 from storeguard.lists.enums import EntryStatus, ListErrorCode
 
@@ -114,6 +114,12 @@ def block_refusal(
             "justification",
         )
     return None
+
+
+def block_refusal_error(refusal: tuple[StrEnum, str, str | None]) -> DomainError:
+    """Return the error a block refusal is raised as: 403 for a role too weak, 422 for the rest."""
+    kind = Forbidden if refusal[0] == CommonError.role_too_weak else Invalid
+    return kind(refusal[0], refusal[1], field=refusal[2])
 
 
 # Wider than these, a network is an internet provider's or a country's: confirm it is meant.

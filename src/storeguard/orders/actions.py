@@ -21,6 +21,7 @@ from storeguard.core.events import publish
 from storeguard.core.money import validate_currency
 from storeguard.core.schemas import MONEY_MAX
 from storeguard.customers.actions import customer_for_contact
+from storeguard.customers.enums import CustomerErrorCode
 from storeguard.customers.models import Customer
 from storeguard.orders import policy
 from storeguard.orders.enums import (
@@ -116,8 +117,8 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
     if customer_id is not None:
         customer = session.get(Customer, customer_id)
         if customer is None or customer.shop_id != shop.id:
-            raise Invalid(
-                OrderError.unknown_customer,
+            raise NotFound(
+                CustomerErrorCode.customer_not_found,
                 f"shop {shop.id} has no customer {customer_id}",
                 field="customer_id",
             )

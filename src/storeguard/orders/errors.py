@@ -8,7 +8,6 @@ class OrderError(StrEnum):
     order_not_found = "order_not_found"
     fulfillment_not_found = "fulfillment_not_found"
     cancellation_request_not_found = "cancellation_request_not_found"
-    unknown_customer = "unknown_customer"
     unknown_product = "unknown_product"
     unknown_line_item = "unknown_line_item"
 

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
-from storeguard.core.errors import Conflict, Invalid, NotFound
+from storeguard.core.errors import CommonError, Conflict, Invalid, NotFound
 from storeguard.core.events import publish
 from storeguard.customers.identifiers import record_order_identifiers
 from storeguard.orders import actions as order_actions
 from storeguard.orders import policy as order_policy
 from storeguard.orders.enums import CancelReason, OrderStatus
+from storeguard.orders.errors import OrderError
 from storeguard.orders.locking import lock_order
 from storeguard.orders.models import Order
 from storeguard.orders.schemas import OrderCreate
@@ -277,7 +278,7 @@ def _lock_held(session: Session, order_id: int) -> Order:
     try:
         order = lock_order(session, order_id)
     except NotFound:
-        raise NotFound(ScreeningError.order_not_found, f"no order {order_id}") from None
+        raise NotFound(OrderError.order_not_found, f"no order {order_id}") from None
     if not order.held:
         raise Conflict(ScreeningError.order_not_held, f"order {order.number} is not held for review")
     return order
@@ -383,9 +384,9 @@ def _add_note(session: Session, order_id: int, actor: Actor, body: str) -> Revie
 def add_review_note(session: Session, *, order_id: int, actor: Actor, body: str) -> ReviewNote:
     """Add a note to an order in (or through) review."""
     if not body or not body.strip():
-        raise Invalid(ScreeningError.note_required, "a note needs some text", field="body")
+        raise Invalid(CommonError.note_required, "a note needs some text", field="body")
     if session.get(Order, order_id) is None:
-        raise NotFound(ScreeningError.order_not_found, f"no order {order_id}")
+        raise NotFound(OrderError.order_not_found, f"no order {order_id}")
     row = _add_note(session, order_id, actor, body)
     record_event(
         session,

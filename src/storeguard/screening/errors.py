@@ -12,7 +12,4 @@ class ScreeningError(StrEnum):
     invalid_settings = "invalid_settings"
     invalid_range = "invalid_range"
     invalid_status = "invalid_status"
-    note_required = "note_required"
-    order_not_found = "order_not_found"
     price_required = "price_required"
-    unknown_customer = "unknown_customer"

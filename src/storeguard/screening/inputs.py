@@ -13,6 +13,7 @@ from storeguard.core.clock import now
 from storeguard.core.errors import CommonError, Invalid, NotFound
 from storeguard.core.money import validate_currency
 from storeguard.core.prepared import Driver
+from storeguard.customers.enums import CustomerErrorCode
 from storeguard.orders.models import Order
 from storeguard.screening import reads
 from storeguard.screening.errors import ScreeningError
@@ -143,8 +144,8 @@ def resolve_customer_id(
     if customer_id is not None:
         found = reads.customer_of_shop(session, shop_id, customer_id)
         if found is None:
-            raise Invalid(
-                ScreeningError.unknown_customer,
+            raise NotFound(
+                CustomerErrorCode.customer_not_found,
                 f"shop {shop_id} has no customer {customer_id}",
                 field="customer_id",
             )

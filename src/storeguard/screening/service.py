@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.errors import NotFound
+from storeguard.orders.errors import OrderError
 from storeguard.orders.models import Order
-from storeguard.screening.errors import ScreeningError
 from storeguard.screening.models import Decision, ReviewNote
 from storeguard.screening.policy import merged_settings
 from storeguard.screening.reads import shop_context
@@ -43,7 +43,7 @@ def get_held_order(session: Session, order_id: int) -> Order:
     """Return an order, or answer 404."""
     order = session.get(Order, order_id)
     if order is None:
-        raise NotFound(ScreeningError.order_not_found, f"no order {order_id}")
+        raise NotFound(OrderError.order_not_found, f"no order {order_id}")
     return order
 
 

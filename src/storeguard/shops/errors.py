@@ -6,7 +6,6 @@ from enum import StrEnum
 class ShopError(StrEnum):
     product_not_found = "product_not_found"
     invalid_platform = "invalid_platform"
-    invalid_country = "invalid_country"
     invalid_domain = "invalid_domain"
     domain_taken = "domain_taken"
     title_required = "title_required"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import idna
 from babel import Locale
 
-from storeguard.core.errors import Invalid
+from storeguard.core.errors import CommonError, Invalid
 from storeguard.core.schemas import MONEY_MAX, QUANTITY_MAX
 from storeguard.shops.enums import Platform
 from storeguard.shops.errors import ShopError
@@ -44,7 +44,9 @@ def parse_country(value: str) -> str:
     code = (value or "").strip().upper()
     if code not in COUNTRIES:
         raise Invalid(
-            ShopError.invalid_country, f"{value!r} is not an ISO 3166-1 alpha-2 country code", field="country"
+            CommonError.invalid_country,
+            f"{value!r} is not an ISO 3166-1 alpha-2 country code",
+            field="country",
         )
     return code
 
