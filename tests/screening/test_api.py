@@ -90,6 +90,41 @@ def test_post_screen_missing_fields_answers_422_naming_them(
     assert _counts(session) == before
 
 
+def test_post_screen_a_line_naming_its_product_both_ways_is_refused_like_an_order_line(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    before = _counts(session)
+    line = {"product_id": store.shirt.id, "sku": store.shirt.sku, "quantity": 1}
+
+    screened = client.post(
+        "/v1/screen", headers=owner_headers, json={"shop_id": store.shop.id, "lines": [line]}
+    )
+    ordered = client.post("/v1/orders", headers=owner_headers, json=_order_body(store, lines=[line]))
+
+    assert [
+        (a.status_code, a.json()["field"], a.json()["errors"][0]["message"]) for a in (screened, ordered)
+    ] == [
+        (422, "lines.0", "Value error, give the line's product_id or its sku (one of them)"),
+    ] * 2
+    assert _counts(session) == before
+
+
+def test_post_screen_takes_a_line_by_product_id_or_by_sku_alike(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    by_id = {"shop_id": store.shop.id, "lines": [{"product_id": store.shirt.id, "quantity": 1}]}
+    by_sku = {"shop_id": store.shop.id, "lines": [{"sku": store.shirt.sku, "quantity": 1}]}
+
+    answers = [client.post("/v1/screen", headers=owner_headers, json=b).json() for b in (by_id, by_sku)]
+
+    assert [(a["decision"], a["score"], [r["code"] for r in a["reasons"]]) for a in answers] == [
+        (answers[0]["decision"], answers[0]["score"], [r["code"] for r in answers[0]["reasons"]])
+    ] * 2
+    assert "unknown_product" not in {r["code"] for r in answers[0]["reasons"]}
+
+
 def test_post_screen_an_sku_the_catalogue_lacks_is_screened_as_given_and_named(
     session: Session, client: TestClient, owner_headers: dict[str, str]
 ) -> None:
