@@ -13,7 +13,7 @@ from storeguard.core.clock import frozen
 from storeguard.core.models import AuditEvent
 from storeguard.orders.models import Order
 from storeguard.screening.actions import screen_existing_order, update_screening_settings
-from storeguard.screening.models import Decision, ReviewNote, Verification
+from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings, Verification
 from storeguard.screening.velocity_sql import SqlVelocity
 from tests.screening.support import (
     ADDRESS,
@@ -347,6 +347,67 @@ def test_settings_refuse_a_bad_segment_weight_and_change_nothing(
     assert (shown["revision"], shown["settings"]["segments"]["watch"]["weight"]) == (0, 15)
     assert shown["settings"]["score_thresholds"]["review"] == 60
     assert _counts(session) == before
+
+
+def test_settings_show_money_as_minor_units_of_the_shops_currency_with_its_defaults(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)  # a NOK shop
+
+    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
+
+    assert (
+        shown["currency"],
+        shown["settings"]["signals"]["first_order_high_value"]["amount"],
+        shown["settings"]["segments"]["vip"]["min_spent"],
+    ) == ("NOK", 500_000, 1_000_000)
+
+
+def test_settings_refuse_a_major_unit_amount_and_change_nothing(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    before = _counts(session)
+
+    bad = client.patch(
+        f"/v1/screening/settings/{store.shop.id}",
+        headers=owner_headers,
+        json={"settings": {"segments": {"vip": {"min_spent": "2500.00"}}}},
+    )
+    after = _counts(session)
+    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
+
+    assert (bad.status_code, bad.json()["field"]) == (422, "settings.segments.vip.min_spent")
+    assert bad.json()["detail"] == (
+        "settings.segments.vip.min_spent is an amount in minor units of the shop's currency "
+        "(an integer of zero or more)"
+    )
+    assert after == before
+    assert (shown["revision"], shown["settings"]["segments"]["vip"]["min_spent"]) == (0, 1_000_000)
+
+
+def test_settings_stored_as_major_unit_text_read_and_save_as_minor_units(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    session.add(
+        ScreeningSettings(
+            shop_id=store.shop.id, revision=1, data={"segments": {"vip": {"min_spent": "7500.00"}}}
+        )
+    )
+    session.commit()
+
+    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
+    changed = client.patch(
+        f"/v1/screening/settings/{store.shop.id}",
+        headers=owner_headers,
+        json={"settings": {"score_thresholds": {"review": 55}}},
+    )
+
+    assert shown["settings"]["segments"]["vip"]["min_spent"] == 750_000
+    stored = session.scalar(select(ScreeningSettings.data).where(ScreeningSettings.shop_id == store.shop.id))
+    assert changed.status_code == 200, changed.json()
+    assert stored["segments"]["vip"]["min_spent"] == 750_000
 
 
 def test_post_rules_backtest_reports_stopped_and_good_orders(
