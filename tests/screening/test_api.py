@@ -331,19 +331,30 @@ def test_settings_refuse_an_unknown_signal_and_change_nothing(
     assert shown["revision"] == 0 and shown["settings"]["signals"]["country_mismatch"]["weight"] == 15
 
 
+def _patch_settings(
+    client: TestClient, headers: dict[str, str], shop_id: int, settings: dict[str, Any]
+) -> Any:
+    return client.patch(f"/v1/screening/settings/{shop_id}", headers=headers, json={"settings": settings})
+
+
+def _shown_settings(client: TestClient, headers: dict[str, str], shop_id: int) -> dict[str, Any]:
+    return client.get(f"/v1/screening/settings/{shop_id}", headers=headers).json()
+
+
 def test_settings_refuse_a_bad_segment_weight_and_change_nothing(
     session: Session, client: TestClient, owner_headers: dict[str, str]
 ) -> None:
     store = make_store(session)
     before = _counts(session)
-    bad = client.patch(
-        f"/v1/screening/settings/{store.shop.id}",
-        headers=owner_headers,
-        json={"settings": {"segments": {"watch": {"weight": "a lot"}}, "score_thresholds": {"review": 50}}},
+    bad = _patch_settings(
+        client,
+        owner_headers,
+        store.shop.id,
+        {"segments": {"watch": {"weight": "a lot"}}, "score_thresholds": {"review": 50}},
     )
     assert bad.status_code == 422
     assert (bad.json()["code"], bad.json()["field"]) == ("invalid_settings", "settings.segments.watch.weight")
-    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
+    shown = _shown_settings(client, owner_headers, store.shop.id)
     assert (shown["revision"], shown["settings"]["segments"]["watch"]["weight"]) == (0, 15)
     assert shown["settings"]["score_thresholds"]["review"] == 60
     assert _counts(session) == before
@@ -354,7 +365,7 @@ def test_settings_show_money_as_minor_units_of_the_shops_currency_with_its_defau
 ) -> None:
     store = make_store(session)  # a NOK shop
 
-    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
+    shown = _shown_settings(client, owner_headers, store.shop.id)
 
     assert (
         shown["currency"],
@@ -369,13 +380,11 @@ def test_settings_refuse_a_major_unit_amount_and_change_nothing(
     store = make_store(session)
     before = _counts(session)
 
-    bad = client.patch(
-        f"/v1/screening/settings/{store.shop.id}",
-        headers=owner_headers,
-        json={"settings": {"segments": {"vip": {"min_spent": "2500.00"}}}},
+    bad = _patch_settings(
+        client, owner_headers, store.shop.id, {"segments": {"vip": {"min_spent": "2500.00"}}}
     )
     after = _counts(session)
-    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
+    shown = _shown_settings(client, owner_headers, store.shop.id)
 
     assert (bad.status_code, bad.json()["field"]) == (422, "settings.segments.vip.min_spent")
     assert bad.json()["detail"] == (
@@ -397,12 +406,8 @@ def test_settings_stored_as_major_unit_text_read_and_save_as_minor_units(
     )
     session.commit()
 
-    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
-    changed = client.patch(
-        f"/v1/screening/settings/{store.shop.id}",
-        headers=owner_headers,
-        json={"settings": {"score_thresholds": {"review": 55}}},
-    )
+    shown = _shown_settings(client, owner_headers, store.shop.id)
+    changed = _patch_settings(client, owner_headers, store.shop.id, {"score_thresholds": {"review": 55}})
 
     assert shown["settings"]["segments"]["vip"]["min_spent"] == 750_000
     stored = session.scalar(select(ScreeningSettings.data).where(ScreeningSettings.shop_id == store.shop.id))
