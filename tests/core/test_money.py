@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storeguard.core.errors import Invalid
-from storeguard.core.money import Money, to_decimal_str, to_minor
+from storeguard.core.money import Money, exponent, to_decimal_str, to_minor
 
 
 def test_to_minor_converts_decimal_string_exactly():
@@ -50,3 +50,25 @@ def test_money_refuses_mixing_currencies():
 
 def test_money_parse_and_str():
     assert str(Money.parse(Decimal("12.5"), "nok")) == "12.50 NOK"
+
+
+@pytest.mark.parametrize(
+    ("currency", "places"),
+    [
+        ("USD", 2),
+        ("NOK", 2),
+        ("HUF", 2),
+        ("JPY", 0),
+        ("ISK", 0),
+        ("KRW", 0),
+        ("KWD", 3),
+        ("TND", 3),
+        ("CLF", 4),
+    ],
+)
+def test_exponent_is_iso_4217s_minor_unit(currency, places):
+    assert exponent(currency) == places
+
+
+def test_a_code_iso_gives_no_minor_unit_is_taken_with_two_places():
+    assert (exponent("XAU"), to_minor("1.25", "XAU")) == (2, 125)

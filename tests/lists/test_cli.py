@@ -82,3 +82,26 @@ def test_lists_import_then_export(cli_db, tmp_path) -> None:  # noqa: ANN001
     assert "x@example.no" in exported.stdout and "x2@example.no" not in exported.stdout
     with Session(cli_db) as session:
         assert session.scalar(select(func.count()).select_from(ListEntry)) == 2
+
+
+def test_lists_add_refuses_a_broad_entry_until_confirmed_with_the_flag(cli_db) -> None:  # noqa: ANN001
+    _two_linked_customers(cli_db)
+    add = ["lists", "add", "cidr", "0.0.0.0/0", "--reason", "fraud", "--note", "testing the gate"]
+
+    refused = runner.invoke(app, add)
+    with Session(cli_db) as session:
+        count = session.scalar(select(func.count()).select_from(ListEntry))
+    confirmed = runner.invoke(app, [*add, "--confirm-broad"])
+    narrow = runner.invoke(app, ["lists", "add", "ip", "192.0.2.1", "--reason", "fraud", "--note", "x"])
+
+    assert refused.exit_code == 2 and "entry_too_broad" in refused.output
+    assert "--confirm-broad" in refused.output
+    assert count == 0
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "block cidr 0.0.0.0/0" in confirmed.output
+    assert narrow.exit_code == 0, narrow.output
+    with Session(cli_db) as session:
+        assert session.scalars(select(ListEntry.value).order_by(ListEntry.id)).all() == [
+            "0.0.0.0/0",
+            "192.0.2.1",
+        ]

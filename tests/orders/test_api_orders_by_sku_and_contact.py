@@ -96,3 +96,27 @@ def test_an_order_with_a_new_email_creates_its_customer_and_one_without_contact_
     assert (ola.email, ola.shop_id) == ("ola@example.no", shop.id)
     assert again.json()["customer_id"] == ola.id
     assert guest.json()["customer_id"] is None
+
+
+def test_an_order_with_only_a_phone_is_linked_to_the_customer_who_used_it(
+    session: Session, client: TestClient, owner_headers: dict[str, str], shop: Shop, shirt: Product
+) -> None:
+    kari = make_customer(session, shop, email=None, phone="+1 415 555 2671")
+    record_customer_identifiers(session, kari)
+    session.commit()
+
+    answer = _post(client, owner_headers, shop, [{"sku": "SHIRT", "quantity": 1}], phone="(415) 555-2671")
+
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["customer_id"] == kari.id
+
+
+def test_a_refused_order_with_a_new_email_leaves_no_customer_behind(
+    session: Session, client: TestClient, owner_headers: dict[str, str], shop: Shop, shirt: Product
+) -> None:
+    before = _counts(session)
+
+    answer = _post(client, owner_headers, shop, [{"sku": "NO-SUCH", "quantity": 1}], email="new@example.no")
+
+    assert (answer.status_code, answer.json()["field"]) == (422, "lines.0.sku")
+    assert _counts(session) == before

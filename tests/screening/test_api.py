@@ -13,7 +13,7 @@ from storeguard.core.clock import frozen
 from storeguard.core.models import AuditEvent
 from storeguard.orders.models import Order
 from storeguard.screening.actions import screen_existing_order, update_screening_settings
-from storeguard.screening.models import Decision, ReviewNote, Verification
+from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings, Verification
 from storeguard.screening.velocity_sql import SqlVelocity
 from tests.screening.support import (
     ADDRESS,
@@ -88,6 +88,41 @@ def test_post_screen_missing_fields_answers_422_naming_them(
     line = client.post("/v1/screen", headers=owner_headers, json={"shop_id": 1, "lines": [{"quantity": 1}]})
     assert line.status_code == 422 and line.json()["field"] == "lines.0"
     assert _counts(session) == before
+
+
+def test_post_screen_a_line_naming_its_product_both_ways_is_refused_like_an_order_line(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    before = _counts(session)
+    line = {"product_id": store.shirt.id, "sku": store.shirt.sku, "quantity": 1}
+
+    screened = client.post(
+        "/v1/screen", headers=owner_headers, json={"shop_id": store.shop.id, "lines": [line]}
+    )
+    ordered = client.post("/v1/orders", headers=owner_headers, json=_order_body(store, lines=[line]))
+
+    assert [
+        (a.status_code, a.json()["field"], a.json()["errors"][0]["message"]) for a in (screened, ordered)
+    ] == [
+        (422, "lines.0", "Value error, give the line's product_id or its sku (one of them)"),
+    ] * 2
+    assert _counts(session) == before
+
+
+def test_post_screen_takes_a_line_by_product_id_or_by_sku_alike(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    by_id = {"shop_id": store.shop.id, "lines": [{"product_id": store.shirt.id, "quantity": 1}]}
+    by_sku = {"shop_id": store.shop.id, "lines": [{"sku": store.shirt.sku, "quantity": 1}]}
+
+    answers = [client.post("/v1/screen", headers=owner_headers, json=b).json() for b in (by_id, by_sku)]
+
+    assert [(a["decision"], a["score"], [r["code"] for r in a["reasons"]]) for a in answers] == [
+        (answers[0]["decision"], answers[0]["score"], [r["code"] for r in answers[0]["reasons"]])
+    ] * 2
+    assert "unknown_product" not in {r["code"] for r in answers[0]["reasons"]}
 
 
 def test_post_screen_an_sku_the_catalogue_lacks_is_screened_as_given_and_named(
@@ -296,22 +331,88 @@ def test_settings_refuse_an_unknown_signal_and_change_nothing(
     assert shown["revision"] == 0 and shown["settings"]["signals"]["country_mismatch"]["weight"] == 15
 
 
+def _patch_settings(
+    client: TestClient, headers: dict[str, str], shop_id: int, settings: dict[str, Any]
+) -> Any:
+    return client.patch(f"/v1/screening/settings/{shop_id}", headers=headers, json={"settings": settings})
+
+
+def _shown_settings(client: TestClient, headers: dict[str, str], shop_id: int) -> dict[str, Any]:
+    return client.get(f"/v1/screening/settings/{shop_id}", headers=headers).json()
+
+
 def test_settings_refuse_a_bad_segment_weight_and_change_nothing(
     session: Session, client: TestClient, owner_headers: dict[str, str]
 ) -> None:
     store = make_store(session)
     before = _counts(session)
-    bad = client.patch(
-        f"/v1/screening/settings/{store.shop.id}",
-        headers=owner_headers,
-        json={"settings": {"segments": {"watch": {"weight": "a lot"}}, "score_thresholds": {"review": 50}}},
+    bad = _patch_settings(
+        client,
+        owner_headers,
+        store.shop.id,
+        {"segments": {"watch": {"weight": "a lot"}}, "score_thresholds": {"review": 50}},
     )
     assert bad.status_code == 422
     assert (bad.json()["code"], bad.json()["field"]) == ("invalid_settings", "settings.segments.watch.weight")
-    shown = client.get(f"/v1/screening/settings/{store.shop.id}", headers=owner_headers).json()
+    shown = _shown_settings(client, owner_headers, store.shop.id)
     assert (shown["revision"], shown["settings"]["segments"]["watch"]["weight"]) == (0, 15)
     assert shown["settings"]["score_thresholds"]["review"] == 60
     assert _counts(session) == before
+
+
+def test_settings_show_money_as_minor_units_of_the_shops_currency_with_its_defaults(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)  # a NOK shop
+
+    shown = _shown_settings(client, owner_headers, store.shop.id)
+
+    assert (
+        shown["currency"],
+        shown["settings"]["signals"]["first_order_high_value"]["amount"],
+        shown["settings"]["segments"]["vip"]["min_spent"],
+    ) == ("NOK", 500_000, 1_000_000)
+
+
+def test_settings_refuse_a_major_unit_amount_and_change_nothing(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    before = _counts(session)
+
+    bad = _patch_settings(
+        client, owner_headers, store.shop.id, {"segments": {"vip": {"min_spent": "2500.00"}}}
+    )
+    after = _counts(session)
+    shown = _shown_settings(client, owner_headers, store.shop.id)
+
+    assert (bad.status_code, bad.json()["field"]) == (422, "settings.segments.vip.min_spent")
+    assert bad.json()["detail"] == (
+        "settings.segments.vip.min_spent is an amount in minor units of the shop's currency "
+        "(an integer of zero or more)"
+    )
+    assert after == before
+    assert (shown["revision"], shown["settings"]["segments"]["vip"]["min_spent"]) == (0, 1_000_000)
+
+
+def test_settings_stored_as_major_unit_text_read_and_save_as_minor_units(
+    session: Session, client: TestClient, owner_headers: dict[str, str]
+) -> None:
+    store = make_store(session)
+    session.add(
+        ScreeningSettings(
+            shop_id=store.shop.id, revision=1, data={"segments": {"vip": {"min_spent": "7500.00"}}}
+        )
+    )
+    session.commit()
+
+    shown = _shown_settings(client, owner_headers, store.shop.id)
+    changed = _patch_settings(client, owner_headers, store.shop.id, {"score_thresholds": {"review": 55}})
+
+    assert shown["settings"]["segments"]["vip"]["min_spent"] == 750_000
+    stored = session.scalar(select(ScreeningSettings.data).where(ScreeningSettings.shop_id == store.shop.id))
+    assert changed.status_code == 200, changed.json()
+    assert stored["segments"]["vip"]["min_spent"] == 750_000
 
 
 def test_post_rules_backtest_reports_stopped_and_good_orders(

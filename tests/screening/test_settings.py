@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from storeguard.core.errors import Invalid
-from storeguard.screening.policy import merged_settings, validate_settings_change
+from storeguard.screening.policy import merged_settings, money_defaults, validate_settings_change
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,43 @@ def test_settings_change_is_not_refused_for_an_unknown_key_stored_before_it_was_
         {"segments": {"vip": {"min_order": 3}}}, {"score_thresholds": {"review": 50}}
     )
     assert stored["score_thresholds"] == {"review": 50}
+
+
+@pytest.mark.parametrize(
+    ("currency", "first_order", "vip"),
+    [
+        ("USD", 50_000, 100_000),  # 500.00 and 1000.00 dollars
+        ("EUR", 50_000, 100_000),
+        ("NOK", 500_000, 1_000_000),  # 5,000 kroner: about 500 dollars
+        ("JPY", 75_000, 150_000),  # no minor unit
+        ("KWD", 500_000, 1_000_000),  # three decimals, not in the table: 500 of its major unit
+    ],
+)
+def test_money_defaults_are_about_500_dollars_in_minor_units_of_each_currency(
+    currency: str, first_order: int, vip: int
+) -> None:
+    defaults = money_defaults(currency)
+
+    assert list(defaults.values()) == [first_order, vip]
+    merged = merged_settings(None, currency)
+    assert (
+        merged["signals"]["first_order_high_value"]["amount"],
+        merged["segments"]["vip"]["min_spent"],
+    ) == (
+        first_order,
+        vip,
+    )
+
+
+def test_a_change_with_money_as_text_is_refused_though_stored_text_is_converted() -> None:
+    stored = {"signals": {"first_order_high_value": {"amount": "5000.00"}}}
+
+    merged = validate_settings_change(stored, {"segments": {"vip": {"min_spent": 250_000}}}, "NOK")
+    with pytest.raises(Invalid) as refused:
+        validate_settings_change(stored, {"segments": {"vip": {"min_spent": "2500.00"}}}, "NOK")
+
+    assert merged == {
+        "signals": {"first_order_high_value": {"amount": 500_000}},
+        "segments": {"vip": {"min_spent": 250_000}},
+    }
+    assert refused.value.field == "settings.segments.vip.min_spent"

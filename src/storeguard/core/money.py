@@ -6,34 +6,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import list_currencies
+from iso4217 import Currency
 
 from storeguard.core.errors import CommonError, Invalid
 
-# ISO 4217 minor-unit exponents that differ from 2. Babel's CLDR precision is a display
-# convention (it says 0 for ISK but also for HUF cash), so the exponents are pinned here.
-_ZERO_DECIMAL = frozenset(
-    [
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "ISK",
-        "JPY",
-        "KMF",
-        "KRW",
-        "PYG",
-        "RWF",
-        "UGX",
-        "UYI",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    ]
-)
-_THREE_DECIMAL = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
-_KNOWN = frozenset(list_currencies()) | _ZERO_DECIMAL | _THREE_DECIMAL
+# Minor-unit exponents from ISO 4217's own table (the iso4217 package ships it): 2 for most, 0 for
+# JPY or ISK, 3 for KWD, 4 for CLF. Babel's CLDR precision is a display convention (it says 0 for
+# HUF cash), so it is not used for this. Codes ISO lists without a minor unit (gold, XXX) and
+# historic codes Babel knows are taken with 2.
+_EXPONENTS = {c.code: c.exponent for c in Currency if c.exponent is not None}
+_KNOWN = frozenset(list_currencies()) | frozenset(_EXPONENTS)
 
 
 def validate_currency(code: str) -> str:
@@ -47,12 +29,8 @@ def validate_currency(code: str) -> str:
 
 
 def exponent(currency: str) -> int:
-    """Return how many decimal places the currency's minor unit has."""
-    if currency in _ZERO_DECIMAL:
-        return 0
-    if currency in _THREE_DECIMAL:
-        return 3
-    return 2
+    """Return how many decimal places the currency's minor unit has (ISO 4217)."""
+    return _EXPONENTS.get(currency, 2)
 
 
 def to_minor(amount: str | int | Decimal, currency: str, *, field: str = "amount") -> int:

@@ -95,30 +95,43 @@ def bump_version(session: Session, shop_id: int) -> None:
     session.flush()
 
 
-def _check_evidence_orders(session: Session, shop_id: int, evidence: Mapping[str, Any]) -> None:
-
+def check_evidence(session: Session, shop_id: int, evidence: Mapping[str, Any]) -> None:
+    """Refuse evidence naming an order, a case or an incident the shop does not have (422 naming the kind)."""
     order_ids = evidence.get("order_ids") or []
+    found: dict[str, set[int]] = {}
     if order_ids:
-        found = set(
+        found["order_ids"] = set(
             session.scalars(select(Order.id).where(Order.id.in_(order_ids), Order.shop_id == shop_id))
         )
-        missing = [i for i in order_ids if i not in found]
-        if missing:
-            raise Invalid(
-                ListErrorCode.evidence_order_not_found,
-                f"evidence names orders that are not in this shop: {missing}",
-                field="evidence.order_ids",
-            )
-    for kind in ("case_ids", "incident_ids"):
-        # storeguard keeps no cases or incidents yet, so no id can point at one: say so, never
-        # store a reference nobody can follow.
-        if evidence.get(kind):
-            raise Invalid(
-                ListErrorCode.evidence_case_not_found,
-                f"evidence names {kind.removesuffix('_ids')}s {evidence[kind]}, and storeguard keeps none yet; "
-                "describe them in a note",
-                field=f"evidence.{kind}",
-            )
+    # storeguard keeps no cases or incidents yet, so an id of one names nothing in the shop.
+    refusal = policy.missing_evidence(evidence, found)
+    if refusal:
+        raise Invalid(refusal[0], refusal[1], field=refusal[2])
+
+
+RECENT_ORDERS = 10_000  # the orders that say where a shop sells: enough for a share, bounded in cost
+
+
+def countries_shop_sells_to(session: Session, shop: Shop) -> frozenset[str]:
+    """Return the shop's home country and the countries a share of its recent orders ship to."""
+    addresses = session.scalars(
+        select(Order.shipping_address)
+        .where(Order.shop_id == shop.id)
+        .order_by(Order.id.desc())
+        .limit(RECENT_ORDERS)
+    )
+    countries = ((a or {}).get("country_code") or (a or {}).get("country") for a in addresses)
+    return policy.countries_sold_to(shop.country, (str(c) for c in countries if c))
+
+
+def broad_entry(session: Session, shop: Shop, type_: str, value: str, *, confirmed: bool) -> str | None:
+    """Say why an entry would match nearly every order (None when it would not); refuse it unconfirmed."""
+    sells_to = countries_shop_sells_to(session, shop) if type_ == EntryTarget.country else frozenset()
+    why = policy.broad_entry_reason(type_, value, sells_to=sells_to)
+    if why is not None and not confirmed:
+        code, message, field = policy.broad_entry_refusal(why)
+        raise Invalid(code, message, field=field, value=value)
+    return why
 
 
 def _expiry(expires_at: datetime | None) -> datetime | None:
@@ -171,8 +184,7 @@ def create_entry(
 ) -> tuple[ListEntry, bool]:
     """Put a block or allow entry on a target; an identical active entry comes back instead (created=False).
 
-    An entry that would match a large part of the shop's customers (a wide network, a free mailbox
-    provider, the shop's own country) is refused unless ``confirm_broad`` says it is meant.
+    An entry that would match nearly every order (``policy.broad_entry_reason``) needs ``confirm_broad``.
     """
     shop = shop_or_only_shop(session, shop_id)
     try:
@@ -182,7 +194,7 @@ def create_entry(
             ListErrorCode.invalid_kind, f"{kind!r} is not block or allow", field="kind", value=str(kind)
         ) from None
     target_type, target_value, display = normalize_target(session, shop, type, value)
-    policy.refuse_broad(target_type, target_value, shop.country, confirmed=confirm_broad)
+    broad = broad_entry(session, shop, target_type, target_value, confirmed=confirm_broad)
     clean_scope = validate_scope(scope)
     clean_evidence = policy.clean_evidence(evidence)
     if entry_kind == EntryKind.allow:
@@ -208,7 +220,7 @@ def create_entry(
         if refusal:
             raise policy.block_refusal_error(refusal)
         code = get_reason_code(session, shop.id, reason_code).code
-    _check_evidence_orders(session, shop.id, clean_evidence)
+    check_evidence(session, shop.id, clean_evidence)
     key = policy.dedupe_key(entry_kind, target_type, target_value, entry_action, clean_scope)
     existing = _active_by_key(session, shop.id, key)
     if existing is not None:
@@ -250,6 +262,7 @@ def create_entry(
         subject_id=entry.id,
         reason=code or note,
         after=entry_snapshot(entry),
+        data={"confirmed_broad": broad} if broad else None,
     )
     return entry, True
 
@@ -325,7 +338,7 @@ def update_entry(
     new_code = get_reason_code(session, entry.shop_id, reason_code).code if reason_code else entry.reason_code
     evidence = policy.merge_evidence(entry.evidence, add_evidence) if add_evidence else entry.evidence
     if add_evidence:
-        _check_evidence_orders(session, entry.shop_id, policy.clean_evidence(add_evidence))
+        check_evidence(session, entry.shop_id, policy.clean_evidence(add_evidence))
     new_expiry = (
         None if clear_expiry else (_expiry(expires_at) if expires_at is not None else entry.expires_at)
     )

@@ -187,6 +187,7 @@ def post_block(customer_id: Id, body: BlockCustomerIn, session: SessionDep, acto
         disable_account=body.disable_account,
         notify=body.notify,
         expires_at=body.expires_at,
+        confirm_broad=body.confirm_broad,
     )
     session.commit()
     return service.block_data(session, block)

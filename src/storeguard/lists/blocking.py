@@ -21,7 +21,7 @@ from storeguard.core.outbox import enqueue
 from storeguard.customers.enums import PERSONAL_TYPES, AccountState, CustomerErrorCode, IdentifierType
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists import policy
-from storeguard.lists.actions import _check_evidence_orders, _lift, bump_version, create_entry
+from storeguard.lists.actions import _lift, broad_entry, bump_version, check_evidence, create_entry
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryStatus, ListErrorCode
 from storeguard.lists.models import CustomerBlock, ListEntry
 from storeguard.lists.notices import notice_language, render_notice
@@ -76,11 +76,14 @@ def block_customer(
     disable_account: bool = False,
     notify: bool = True,
     expires_at: datetime | None = None,
+    confirm_broad: bool = False,
 ) -> CustomerBlock:
     """Block a customer and, by default, every personal identifier they have used.
 
     Refused without a reason code and evidence, unless an owner writes why there is none. The
     notice (reason in plain words, how to appeal) goes to the outbox in the same transaction.
+    An identifier that would match nearly every order (their gmail.com as an email domain) needs
+    ``confirm_broad``.
     """
     customer = _locked_customer(session, customer_id)
     shop = get_shop(session, customer.shop_id)
@@ -105,9 +108,20 @@ def block_customer(
     entry_action = parse_action(action)
     clean_scope = validate_scope(scope)
     types = _identifier_types(identifier_types) if block_identifiers else []
-    _check_evidence_orders(session, shop.id, clean_evidence)
+    check_evidence(session, shop.id, clean_evidence)
     if expires_at is not None and expires_at <= now():
         raise Invalid(ListErrorCode.invalid_expiry, "an expiry must be in the future", field="expires_at")
+    identifiers = (
+        session.execute(
+            select(Identifier.type, Identifier.value)
+            .where(Identifier.customer_id == customer.id, Identifier.type.in_(types))
+            .order_by(Identifier.id)
+        ).all()
+        if types
+        else []
+    )
+    for kind, value in identifiers:  # refused before anything changes
+        broad_entry(session, shop, kind, value, confirmed=confirm_broad)
 
     block = CustomerBlock(
         shop_id=shop.id,
@@ -136,16 +150,11 @@ def block_customer(
         expires_at=expires_at,
         customer_id=customer.id,
         block_id=block.id,
+        confirm_broad=confirm_broad,
     )
     entries = [create_entry(session, shop_id=shop.id, type="customer", value=customer.id, **common)]
-    if types:
-        identifiers = session.execute(
-            select(Identifier.type, Identifier.value)
-            .where(Identifier.customer_id == customer.id, Identifier.type.in_(types))
-            .order_by(Identifier.id)
-        ).all()
-        for kind, value in identifiers:
-            entries.append(create_entry(session, shop_id=shop.id, type=kind, value=value, **common))
+    for kind, value in identifiers:
+        entries.append(create_entry(session, shop_id=shop.id, type=kind, value=value, **common))
     if disable_account and customer.state == AccountState.enabled:
         customer.state = AccountState.disabled
         block.account_disabled = True
@@ -304,7 +313,7 @@ def add_block_evidence(
         raise Invalid(
             ListErrorCode.evidence_required, "give at least one piece of evidence", field="evidence"
         )
-    _check_evidence_orders(session, block.shop_id, more)
+    check_evidence(session, block.shop_id, more)
     block.evidence = policy.merge_evidence(block.evidence, more)
     for entry in session.scalars(select(ListEntry).where(ListEntry.block_id == block.id)):
         entry.evidence = policy.merge_evidence(entry.evidence, more)

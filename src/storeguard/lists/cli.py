@@ -1,4 +1,4 @@
-"""``storeguard block``, ``storeguard unblock`` and ``storeguard lists import/export``."""
+"""``storeguard block``, ``storeguard unblock`` and ``storeguard lists add/import/export``."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from storeguard.core.actor import CLI
 from storeguard.core.console import cli_session, console, err_console
+from storeguard.lists.actions import create_entry
 from storeguard.lists.blocking import appeal_url, block_customer, lift_block
 from storeguard.lists.csvio import export_entries, import_entries, read_csv
 
 
 def register(app: typer.Typer) -> None:
     """Add the list and blocking commands to the root app."""
-    lists = typer.Typer(help="Block and allow lists: import, export.", no_args_is_help=True)
+    lists = typer.Typer(help="Block and allow lists: add, import, export.", no_args_is_help=True)
     app.add_typer(lists, name="lists")
 
     @app.command("block")
@@ -66,6 +67,46 @@ def register(app: typer.Typer) -> None:
             )
             session.commit()
             console.print(f"lifted block {result.id} of customer #{customer_id}")
+
+    @lists.command("add")
+    def add(
+        type_: str = typer.Argument(
+            ..., metavar="TYPE", help="email, email_domain, phone, ip, cidr, country, customer, ..."
+        ),
+        value: str = typer.Argument(..., help="What the entry is on, as written (it is normalized)."),
+        shop_id: int = typer.Option(None, "--shop", help="The shop (optional when there is one)."),
+        kind: str = typer.Option("block", help="block or allow."),
+        action: str = typer.Option("block", help="For a block: block, verify or review."),
+        reason: str = typer.Option(None, "--reason", help="A reason code from the shop's list."),
+        order: list[int] = typer.Option([], "--order", help="An order that is evidence (repeat for more)."),
+        note: list[str] = typer.Option([], "--note", help="A note that is evidence (repeat for more)."),
+        justification: str = typer.Option(None, help="Why there is no evidence (owners only)."),
+        confirm_broad: bool = typer.Option(
+            False,
+            "--confirm-broad",
+            help="Confirm an entry that would match nearly every order (0.0.0.0/0, the shop's country, gmail.com).",
+        ),
+    ) -> None:
+        """Add one block or allow entry; a repeat of an active entry is reported, not doubled."""
+
+        with cli_session() as session:
+            entry, created = create_entry(
+                session,
+                shop_id=shop_id,
+                kind=kind,
+                type=type_,
+                value=value,
+                action=action if kind == "block" else None,
+                reason_code=reason,
+                evidence={"order_ids": order, "notes": note},
+                note=note[0] if kind == "allow" and note else None,
+                justification=justification,
+                confirm_broad=confirm_broad,
+                actor=CLI,
+            )
+            session.commit()
+            said = "added" if created else "already there as"
+            console.print(f"{said} entry {entry.id}: {entry.kind} {entry.type} {entry.value}")
 
     @lists.command("import")
     def import_(

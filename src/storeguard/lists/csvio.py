@@ -9,6 +9,7 @@ reads the file, writes batches through the driver, and keeps the import's bookke
 from __future__ import annotations
 
 import csv
+import json
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -30,9 +31,11 @@ from storeguard.core.clock import now
 from storeguard.core.db import is_postgres
 from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError, Invalid
+from storeguard.core.schemas import DB_INT_MAX
 from storeguard.lists import policy
 from storeguard.lists.actions import (
     bump_version,
+    countries_shop_sells_to,
     expire_due_entries,
     normalize_target,
     shop_or_only_shop,
@@ -46,6 +49,7 @@ from storeguard.lists.csvrows import (
     Record,
     RowError,
     RowReader,
+    broad_error,
     cells_of,
     read_chunk,
     start_worker,
@@ -53,11 +57,13 @@ from storeguard.lists.csvrows import (
 from storeguard.lists.enums import EntryStatus, ListErrorCode
 from storeguard.lists.models import ListEntry
 from storeguard.lists.reasons import list_reason_codes
+from storeguard.orders.models import Order
 
 EXPORT_COLUMNS = ("id", *COLUMNS, "status", "customer_id", "block_id", "created_by", "created_at")
 BATCH = 5000
 MAX_ERRORS = 50
 PARALLEL_FROM = 2 * BATCH  # smaller files are read in this process: starting workers costs ~1 s
+EVIDENCE = RECORD.index("evidence_json")
 
 
 @dataclass(slots=True)
@@ -118,7 +124,9 @@ def import_entries(
     min_role = Role(shop.settings.get("block_min_role", policy.DEFAULT_BLOCK_ROLE.value))
     count = select(func.count()).select_from(ListEntry).where(ListEntry.shop_id == shop.id)
     before = session.scalar(count) or 0
-    context = ReadContext(codes, actor.role, min_role, note, shop.country)
+    context = ReadContext(
+        codes, actor.role, min_role, note, shop.country, countries_shop_sells_to(session, shop)
+    )
     reader = RowReader(context)
     writer = _BatchWriter(session, shop.id, str(actor))
     cells = rows.cells() if isinstance(rows, CsvRows) else (cells_of(row) for row in rows)
@@ -158,10 +166,12 @@ def _read_and_write(
 ) -> ImportResult:
     """Read every batch and hand the good ones to the writer; stop looking past ``MAX_ERRORS`` bad rows."""
     result = ImportResult()
+    evidence = _EvidenceCheck(session, shop.id, writer)
     for first, chunk, (records, errors) in _read_chunks(cells, reader, context, workers):
         if None in records:
             writer.drain()  # the session is about to be used in this thread
             errors = _read_with_session(session, shop, reader, first, chunk, records, errors)
+        errors = evidence.check(first, records, errors)
         result.rows += len(chunk)
         if errors:
             result.errors.extend(errors)
@@ -243,9 +253,9 @@ def _read_with_session(
             if template.kind_error:
                 raise template.kind_error
             target_type, value, display = normalize_target(session, shop, cells[1].strip(), cells[2].strip())
-            if template.rest_error:
-                raise template.rest_error
-            policy.refuse_broad(target_type, value, shop.country, confirmed=template.confirm_broad)
+            broad = broad_error(reader.context, target_type, value, cells)
+            if template.rest_error or broad:
+                raise template.rest_error or broad  # type: ignore[misc]
         except DomainError as exc:
             more.append((number, exc.field, exc.message))
             continue
@@ -253,6 +263,46 @@ def _read_with_session(
         key = template.keyer(target_type, value)  # type: ignore[misc]
         records[index] = (template.kind, target_type, value, display, customer_id, *template.tail, key)
     return sorted(errors + more) if more else errors
+
+
+class _EvidenceCheck:
+    """Refuses rows whose evidence names orders the shop does not have; each distinct evidence once."""
+
+    def __init__(self, session: Session, shop_id: int, writer: _BatchWriter) -> None:
+        self.session, self.shop_id, self.writer = session, shop_id, writer
+        self.verdicts: dict[str, str | None] = {}  # evidence JSON -> why it is refused, or None
+
+    def check(self, first: int, records: list[Record | None], errors: list[RowError]) -> list[RowError]:
+        """Return ``errors`` with the rows whose evidence is refused added (their records become None)."""
+        texts = {r[EVIDENCE] for r in records if r is not None} - self.verdicts.keys()
+        if texts:
+            self._judge(texts)
+        more: list[RowError] = []
+        for index, record in enumerate(records):
+            why = self.verdicts.get(record[EVIDENCE]) if record is not None else None
+            if why is not None:
+                more.append((first + index, "evidence_order_ids", why))
+                records[index] = None
+        return sorted(errors + more) if more else errors
+
+    def _judge(self, texts: set[str]) -> None:
+        if len(self.verdicts) >= 100_000:  # a file with different evidence on every row
+            self.verdicts.clear()
+        named = {text: json.loads(text) for text in texts}
+        wanted = sorted({i for e in named.values() for i in e.get("order_ids", []) if i <= DB_INT_MAX})
+        found: set[int] = set()
+        if wanted:
+            self.writer.drain()  # the session is about to be used in this thread
+            for start in range(0, len(wanted), 1000):
+                part = wanted[start : start + 1000]
+                found.update(
+                    self.session.scalars(
+                        select(Order.id).where(Order.shop_id == self.shop_id, Order.id.in_(part))
+                    )
+                )
+        for text, evidence in named.items():
+            refusal = policy.missing_evidence(evidence, {"order_ids": found})
+            self.verdicts[text] = refusal[1] if refusal else None
 
 
 def _insert_columns() -> list[str]:
@@ -392,9 +442,11 @@ def export_entries(session: Session, out: IO[str], *, shop_id: int | None, statu
     stmt = select(ListEntry).where(ListEntry.shop_id == shop.id).order_by(ListEntry.id)
     if status:
         stmt = stmt.where(ListEntry.status == status)
+    sells_to = countries_shop_sells_to(session, shop)
     count = 0
     for entry in session.scalars(stmt.execution_options(yield_per=5000)):
         scope = entry.scope or {}
+        broad = policy.broad_entry_reason(entry.type, entry.value, sells_to=sells_to) is not None
         values = scope.get("categories") or scope.get("tags") or []
         writer.writerow(
             [
@@ -411,6 +463,7 @@ def export_entries(session: Session, out: IO[str], *, shop_id: int | None, statu
                 entry.note or "",
                 ";".join(str(i) for i in (entry.evidence or {}).get("order_ids", [])),
                 ";".join((entry.evidence or {}).get("notes", [])),
+                "true" if broad else "",  # what the shop has confirmed imports again as it is
                 entry.status,
                 entry.customer_id or "",
                 entry.block_id or "",

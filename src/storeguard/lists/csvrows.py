@@ -45,6 +45,9 @@ COLUMNS = (
     "evidence_notes",
     "confirm_broad",
 )
+CONFIRM_BROAD = COLUMNS.index("confirm_broad")
+# Entry types whose value alone can make an entry match a large part of everyone (policy.broad_entry_reason).
+BROAD_TYPES = frozenset({"cidr", "country", "email_domain"})
 # What read_rows gives per row, in the order the insert takes them (after the per-import columns).
 RECORD = (
     "kind",
@@ -61,7 +64,7 @@ RECORD = (
     "dedupe_key",
 )
 EXPIRES_AT = RECORD.index("expires_at")
-_TEMPLATE_COLUMNS = (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)  # every column but type and value
+_TEMPLATE_COLUMNS = (0, 3, 4, 5, 6, 7, 8, 9, 10, 11)  # every column but type, value and confirm_broad
 _MAX_TEMPLATES = 100_000  # a file with a different note on every row must not grow memory without end
 
 Cells = tuple[str, ...]
@@ -82,6 +85,7 @@ class ReadContext:
     min_role: Role
     note: str | None
     region: str | None
+    sells_to: frozenset[str] = frozenset()  # the countries an entry needs confirming on
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +95,26 @@ class _Template:
     kind: str
     tail: tuple[Any, ...]  # action .. expires_at, as in RECORD
     keyer: Callable[[str, str], str] | None
-    confirm_broad: bool = False  # the row says yes to an entry that matches many customers
 
 
 def _split(cell: str | None) -> list[str]:
     return [part.strip() for part in (cell or "").split(";") if part.strip()]
+
+
+def broad_error(context: ReadContext, target_type: str, value: str, cells: Cells) -> DomainError | None:
+    """Return the refusal of a row whose entry would match a large part of everyone and is not confirmed."""
+    if target_type not in BROAD_TYPES:
+        return None
+    why = policy.broad_entry_reason(target_type, value, sells_to=context.sells_to)
+    if why is None:
+        return None
+    written = cells[CONFIRM_BROAD].strip().casefold()
+    if written in ("true", "yes", "1"):
+        return None
+    if written not in ("", "false", "no", "0"):
+        return Invalid(ListErrorCode.invalid_csv, f"{written!r} is not true or false", field="confirm_broad")
+    code, message, field = policy.broad_entry_refusal(why)
+    return Invalid(code, message, field=field)
 
 
 def cells_of(row: dict[str, str | None]) -> Cells:
@@ -146,14 +165,9 @@ class RowReader:
                 errors.append(_refused(number, exc))
                 records.append(None)
                 continue
-            if template.rest_error:  # checked after the value, as a single entry is
-                errors.append(_refused(number, template.rest_error))
-                records.append(None)
-                continue
-            try:
-                policy.refuse_broad(target_type, value, self.context.region, confirmed=template.confirm_broad)
-            except DomainError as exc:
-                errors.append(_refused(number, exc))
+            broad = broad_error(self.context, target_type, value, cells) if target_type == "cidr" else None
+            if template.rest_error or broad:  # checked after the value, as a single entry is
+                errors.append(_refused(number, template.rest_error or broad))  # type: ignore[arg-type]
                 records.append(None)
                 continue
             key = template.keyer(target_type, value)  # type: ignore[misc]
@@ -193,9 +207,17 @@ class RowReader:
                 f"{code!r} is not one of this shop's reason codes",
                 field="reason_code",
             )
+        order_ids = _split(cells[10])
+        if not all(i.isdigit() for i in order_ids):
+            wrong = next(i for i in order_ids if not i.isdigit())
+            raise Invalid(
+                ListErrorCode.evidence_order_not_found,
+                f"{wrong!r} is not an order id (storeguard's order ids, separated by ;)",
+                field="evidence_order_ids",
+            )
         evidence = policy.clean_evidence(
             {
-                "order_ids": [int(i) for i in _split(cells[10]) if i.isdigit()],
+                "order_ids": [int(i) for i in order_ids],
                 "notes": _split(cells[11]) or ([self.context.note] if self.context.note else []),
             }
         )
@@ -223,8 +245,7 @@ class RowReader:
                 raise policy.block_refusal_error(refusal)
         evidence_text = json.dumps(evidence, ensure_ascii=False)
         tail = (action, code, scope_text, evidence_text, row_note, _expiry(cells[8]))
-        confirmed = cells[12].strip().lower() in {"true", "yes", "1"}
-        return _Template(None, None, kind, tail, policy.dedupe_keyer(kind, action, scope_text), confirmed)
+        return _Template(None, None, kind, tail, policy.dedupe_keyer(kind, action, scope_text))
 
     def _scope(self, cells: Cells) -> tuple[dict[str, Any], str]:
         key = (cells[5].strip(), cells[6], cells[7])

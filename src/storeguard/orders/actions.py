@@ -86,17 +86,10 @@ _CANCEL_REFUSALS = {
 def _product_ids(session: Session, shop_id: int, lines: list[LineCreate]) -> list[int | None]:
     """Each line's product id: as given, or found by SKU in the shop (None when there is none)."""
     skus = {line.sku.strip() for line in lines if line.product_id is None and line.sku}
-    by_sku = (
-        dict(
-            session.execute(
-                select(Product.sku, Product.id).where(Product.shop_id == shop_id, Product.sku.in_(skus))
-            )
-            .tuples()
-            .all()
-        )
-        if skus
-        else {}
-    )
+    by_sku: dict[str, int] = {}
+    if skus:
+        wanted = select(Product.sku, Product.id).where(Product.shop_id == shop_id, Product.sku.in_(skus))
+        by_sku = {sku: product_id for sku, product_id in session.execute(wanted)}
     return [
         line.product_id if line.product_id is not None else by_sku.get((line.sku or "").strip())
         for line in lines
@@ -122,12 +115,6 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
                 f"shop {shop.id} has no customer {customer_id}",
                 field="customer_id",
             )
-    else:
-        # Linked as a mirrored order is: to the customer who used this email or phone, or a new one.
-        found = customer_for_contact(
-            session, shop_id=shop.id, actor=actor, email=data.email, phone=data.phone
-        )
-        customer_id = found.id if found is not None else None
 
     ids = _product_ids(session, shop.id, data.lines)
     products = lock_products(session, ids)
@@ -222,6 +209,13 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
         raise Conflict(
             OrderError.duplicate_order_number, f"shop {shop.id} already has an order {number}", field="number"
         )
+    if customer_id is None:
+        # Linked as a mirrored order is: to the customer who used this email or phone, or a new
+        # one; only once every check has passed, so a refused order leaves no customer behind.
+        found = customer_for_contact(
+            session, shop_id=shop.id, actor=actor, email=data.email, phone=data.phone
+        )
+        customer_id = found.id if found is not None else None
 
     order = Order(
         shop_id=shop.id,

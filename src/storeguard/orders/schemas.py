@@ -33,19 +33,24 @@ _In = InputModel
 # ---- inputs -------------------------------------------------------------------------------------
 
 
-class LineCreate(_In):
-    product_id: Id | None = Field(default=None, description="A product of the order's shop; or give its sku.")
+class ProductRef(_In):
+    """A line's product, named by its id or by its SKU: exactly one of them (every route says it so)."""
+
+    product_id: Id | None = Field(default=None, description="A product of the shop; or give its sku.")
     sku: str | None = Field(default=None, max_length=100, description="The product's SKU; or give its id.")
+
+    @model_validator(mode="after")
+    def _one_product(self) -> ProductRef:
+        if (self.product_id is None) == (self.sku is None or not self.sku.strip()):
+            raise ValueError("give the line's product_id or its sku (one of them)")
+        return self
+
+
+class LineCreate(ProductRef):
     quantity: Quantity
     unit_price: MinorUnits | None = Field(default=None, description="Defaults to the product's price.")
     discount: MinorUnits = Field(default=0, description="Discount on the whole line, minor units.")
     variant: dict[str, str] = Field(default_factory=dict, examples=[{"size": "M", "color": "red"}])
-
-    @model_validator(mode="after")
-    def _one_product(self) -> LineCreate:
-        if (self.product_id is None) == (self.sku is None or not self.sku.strip()):
-            raise ValueError("give the line's product_id or its sku (one of them)")
-        return self
 
 
 class PaymentIn(_In):

@@ -461,12 +461,12 @@ def update_screening_settings(
     session: Session, *, shop_id: int, actor: Actor, changes: dict[str, Any]
 ) -> ScreeningSettings:
     """Change parts of a shop's screening policy (weights, thresholds, segments, what block does)."""
-    get_shop(session, shop_id)
+    shop = get_shop(session, shop_id)
     row = session.scalar(
         select(ScreeningSettings).where(ScreeningSettings.shop_id == shop_id).with_for_update()
     )
     current = dict(row.data) if row else {}
-    merged = validate_settings_change(current, changes)
+    merged = validate_settings_change(current, changes, shop.currency)
     before = {"revision": row.revision if row else 0, "data": current}
     if row is None:
         row = ScreeningSettings(shop_id=shop_id, revision=1, data=merged, updated_by=str(actor))

@@ -131,10 +131,23 @@ def merged_settings(overrides: dict[str, Any] | None, currency: str = "USD") -> 
 
     A money setting stored as major-unit text by an earlier version ("500.00") reads as minor units.
     """
+    return _overlaid(default_settings(currency), stored_money_as_minor(overrides, currency))
+
+
+def default_settings(currency: str) -> dict[str, Any]:
+    """Return the default settings of a shop selling in ``currency`` (its money defaults in its minor units)."""
     result = copy.deepcopy(DEFAULT_SETTINGS)
     for (section, name, key), amount in money_defaults(currency).items():
         result[section][name][key] = amount
-    result = _overlaid(result, overrides)
+    return result
+
+
+def stored_money_as_minor(overrides: dict[str, Any] | None, currency: str) -> dict[str, Any]:
+    """Return stored overrides with money kept as major-unit text by an earlier version in minor units.
+
+    Only what is stored is read this way: a change sent today is minor units, or it is refused.
+    """
+    result = copy.deepcopy(overrides or {})
     for section, name, key in MONEY_SETTINGS:
         part = result.get(section, {}).get(name) if isinstance(result.get(section), dict) else None
         if isinstance(part, dict) and isinstance(part.get(key), str):
@@ -403,8 +416,13 @@ def _check_part(
             )
 
 
-def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """Return a shop's overrides with ``changes`` merged in, or raise ``Invalid`` naming the bad field."""
+def validate_settings_change(
+    current: dict[str, Any], changes: dict[str, Any], currency: str = "USD"
+) -> dict[str, Any]:
+    """Return a shop's overrides with ``changes`` merged in, or raise ``Invalid`` naming the bad field.
+
+    Money is minor units of the shop's ``currency``; text an earlier version stored is converted.
+    """
 
     unknown = set(changes) - set(DEFAULT_SETTINGS)
     if unknown:
@@ -412,8 +430,8 @@ def validate_settings_change(current: dict[str, Any], changes: dict[str, Any]) -
         raise Invalid(
             ScreeningError.invalid_settings, f"{name!r} is not a screening setting", field=f"settings.{name}"
         )
-    merged_overrides = _deep_merge(current, changes)
-    full = merged_settings(merged_overrides)
+    merged_overrides = _deep_merge(stored_money_as_minor(current, currency), changes)
+    full = _overlaid(default_settings(currency), merged_overrides)
     for section, default in DEFAULT_SETTINGS.items():
         if type(full[section]) is not type(default):
             kind = "an object" if isinstance(default, dict) else "a list of limits"

@@ -9,27 +9,21 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storeguard.core.schemas import Id, InputModel
-from storeguard.orders.schemas import MinorUnits
+from storeguard.orders.schemas import MinorUnits, ProductRef
 from storeguard.screening.enums import VerificationStatus
 
 
-class ScreenLineIn(InputModel):
+class ScreenLineIn(ProductRef):
+    """A proposed line; a product the catalogue does not know is screened as the line describes it."""
+
     model_config = ConfigDict(extra="forbid")
 
-    product_id: Id | None = Field(default=None, description="A product of the shop; or give its sku.")
-    sku: str | None = None
     quantity: int = Field(ge=1, le=100_000)
     unit_price: MinorUnits | None = Field(
         default=None, description="Minor units; the catalogue price if left out."
     )
     title: str | None = None
     variant: dict[str, str] = Field(default_factory=dict, examples=[{"size": "M", "color": "red"}])
-
-    @model_validator(mode="after")
-    def _needs_product(self) -> ScreenLineIn:
-        if self.product_id is None and not self.sku:
-            raise ValueError("each line needs a product_id or a sku")
-        return self
 
 
 class ScreenOrderIn(InputModel):
