@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, product
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, String, literal, literal_column, true
@@ -83,16 +84,27 @@ def _sqlite_time(value: Any) -> Any:
     return None if value is None else sqlite_utc_text(value)
 
 
+def _picker(order: tuple[str, ...] | None) -> Callable[[Mapping[str, Any]], tuple[Any, ...]] | None:
+    """Return what takes a positional statement's values out of a mapping, in order (None: named)."""
+    if order is None:
+        return None
+    if len(order) == 1:
+        name = order[0]
+        return lambda params: (params[name],)
+    return itemgetter(*order)
+
+
 class _Compiled:
     """One statement compiled for one dialect: its SQL, parameter order and value converters."""
 
-    __slots__ = ("sql", "order", "defaults", "binds", "results")
+    __slots__ = ("sql", "order", "_pick", "defaults", "binds", "results")
 
     def __init__(self, stmt: Select[Any], dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
         # Positional styles (SQLite's ?) list the names in order; named styles (psycopg) take a dict.
         self.order: tuple[str, ...] | None = tuple(compiled.positiontup) if compiled.positiontup else None
+        self._pick = _picker(self.order)
         # The statement's own constants (status names, LIKE patterns); the caller supplies the rest.
         self.defaults = dict(compiled.construct_params(_check=False))
         self.binds: dict[str, Callable[[Any], Any]] = {}
@@ -111,19 +123,20 @@ class _Compiled:
 
     def convert(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """Return the rows with their values converted as the ORM would (JSON, timestamps)."""
-        converted = []
+        results, converted = self.results, []
         for row in rows:
             out = list(row)
-            for i, processor in self.results:
+            for i, processor in results:
                 out[i] = processor(out[i])
             converted.append(tuple(out))
         return converted
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         params = {**self.defaults, **values}
-        for name, processor in self.binds.items():
-            params[name] = processor(params[name])
-        return [params[n] for n in self.order] if self.order is not None else params
+        if self.binds:
+            for name, processor in self.binds.items():
+                params[name] = processor(params[name])
+        return self._pick(params) if self._pick is not None else params
 
 
 class Driver:
@@ -227,8 +240,8 @@ class Prepared:
         self, session: Session | Driver, values: Mapping[str, Any], shape: tuple[Any, ...] = ()
     ) -> list[tuple[Any, ...]]:
         """Run the statement with ``values`` in the session's transaction and return every row."""
-        db = driver(session)
-        compiled = self._for(db.dialect, shape)
+        db = session if session.__class__ is Driver else driver(session)
+        compiled = self._compiled.get((db.dialect.name, shape)) or self._for(db.dialect, shape)
         rows = db.run(compiled.sql, compiled.parameters(values))
         return compiled.convert(rows) if compiled.results else rows
 

@@ -189,12 +189,16 @@ class EntryRow(NamedTuple):
     block_id: int | None
 
 
-def _key_values(keys: Sequence[Key]) -> dict[str, Any]:
-    """Return the bound values of ``_probe`` conditions for these keys."""
-    values: dict[str, Any] = {}
-    for i, (t, v) in enumerate(keys):
-        values[f"type_{i}"] = t
-        values[f"value_{i}"] = v
+_TYPE_NAMES = [f"type_{i}" for i in range(_MAX_LINKING_KEYS)]
+_VALUE_NAMES = [f"value_{i}" for i in range(_MAX_LINKING_KEYS)]
+
+
+def _key_values(keys: Sequence[Key], shop_id: int) -> dict[str, Any]:
+    """Return the bound values of ``_probe`` conditions for these keys (at most ``_MAX_LINKING_KEYS``)."""
+    values: dict[str, Any] = {"shop_id": shop_id}
+    for type_name, value_name, (t, v) in zip(_TYPE_NAMES, _VALUE_NAMES, keys, strict=False):
+        values[type_name] = t
+        values[value_name] = v
     return values
 
 
@@ -401,8 +405,7 @@ def _linked(
     """Return the members of the order's link clusters and the entries on them, with who holds each."""
     if len(linking) > _MAX_LINKING_KEYS:
         raise ValueError(f"{len(linking)} linking keys in one match; at most {_MAX_LINKING_KEYS}")
-    values = _key_values(linking)
-    values["shop_id"] = shop_id
+    values = _key_values(linking, shop_id)
     if customer_id is not None:
         values["customer_id"] = customer_id
     members = {row[0] for row in _MEMBERS.rows(db, values, (len(linking), customer_id is not None))}
@@ -427,8 +430,7 @@ def _entries_on(db: Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
         return []
     found = []
     for chunk in _probe_chunks(keys):
-        values = _key_values(chunk)
-        values["shop_id"] = shop_id
+        values = _key_values(chunk, shop_id)
         found.extend(EntryRow._make(r) for r in _PROBES_ON_KEYS.rows(db, values, (len(chunk),)))
     return found
 
