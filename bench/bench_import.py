@@ -28,16 +28,12 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
+from bench.scratch import scratch_postgres
 from storeguard.core.config import get_settings
 from storeguard.core.db import Base, make_engine, make_session_factory
 from storeguard.integrations.bulk.service import import_file
 from storeguard.models import import_all_models
 from storeguard.shops.models import Shop
-
-PG_URL = os.environ.get("STOREGUARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def generate(path: Path, n: int, seed: int = 7) -> None:
@@ -189,25 +185,13 @@ def run(quick: bool = False) -> dict[str, float]:
         figures["import_orders_per_cpu_s_sqlite"] = round(cpu, 1)
         figures["import_orders_per_s_sqlite_unlinked"] = round(unlinked, 1)
         figures["import_relinked_speed_ratio_sqlite"] = round(wall / unlinked, 3)
-        base = make_url(PG_URL)
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        names = [f"sg_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]  # a database of its own each
-        try:
-            for name in names:
-                with admin.connect() as conn:
-                    conn.execute(text(f'CREATE DATABASE "{name}"'))
-            urls = [base.set(database=name).render_as_string(hide_password=False) for name in names]
-            unlinked, _ = _measure(urls[0], source, n, workdir, relink=False)
-            wall, cpu = _measure(urls[1], source, n, workdir)
+        with scratch_postgres() as unlinked_url, scratch_postgres() as url:  # a database of its own each
+            unlinked, _ = _measure(unlinked_url, source, n, workdir, relink=False)
+            wall, cpu = _measure(url, source, n, workdir)
             figures["import_orders_per_s_postgres"] = round(wall, 1)
             figures["import_orders_per_cpu_s_postgres"] = round(cpu, 1)
             figures["import_orders_per_s_postgres_unlinked"] = round(unlinked, 1)
             figures["import_relinked_speed_ratio_postgres"] = round(wall / unlinked, 3)
-        finally:
-            with admin.connect() as conn:
-                for name in names:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     return figures
 
 

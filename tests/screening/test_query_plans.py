@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.apikeys import _KEY
 from storeguard.core.db import Base, make_engine
-from storeguard.lists.matching import _SQL_MEMBER_ENTRIES, _members_sql, _probes_sql, _sql_text, padded
-from storeguard.screening.reads import _HISTORY, _PRODUCTS, _SQL_CONTEXT
+from storeguard.core.prepared import padded
+from storeguard.lists.matching import _ENTRIES_BY_ID, _MEMBER_ENTRIES, _MEMBERS, _PROBES_ON_KEYS, _RANGES
+from storeguard.screening.reads import _CONTEXT, _HISTORY, _PRODUCTS
 from storeguard.screening.service import review_queue
 from storeguard.screening.velocity_sql import _COUNTS
 
@@ -61,15 +62,24 @@ def _statements(engine: Engine) -> dict[str, tuple[str, list[object]]]:
     by_id, by_sku = _PRODUCTS._for(dialect, (2, 0)), _PRODUCTS._for(dialect, (0, 2))
     counts = _COUNTS._for(dialect, (3,))
     key = _KEY._for(dialect, ())
+    member_entries = _MEMBER_ENTRIES._for(dialect, (len(ids),))
+    clusters = _MEMBERS._for(dialect, (2, True))
+    probes = _PROBES_ON_KEYS._for(dialect, (2,))
+    entries_by_id = _ENTRIES_BY_ID._for(dialect, (2,))
+    ranges = _RANGES._for(dialect, ())
+    context = _CONTEXT._for(dialect, ())
+    keys = {"type_0": "email", "value_0": "a@b.no", "type_1": "phone", "value_1": "+4791234567"}
     at = datetime(2026, 1, 1, tzinfo=UTC)
     return {
-        "member entries": (_sql_text(_SQL_MEMBER_ENTRIES, "?", (("ids", len(ids)),)), [*ids, 1, *ids, 1]),
-        "link clusters": (
-            _sql_text(_members_sql(2, True), "?", ()),
-            [1, "email", "a@b.no", 1, "phone", "+4791234567", 7],
+        "member entries": (
+            member_entries.sql,
+            member_entries.parameters({"shop_id": 1} | {f"id_{i}": v for i, v in enumerate(ids)}),
         ),
-        "entries on keys": (_sql_text(_probes_sql(2), "?", ()), [1, "email", "a@b.no", 1, "ip", "10.0.0.1"]),
-        "shop": (_SQL_CONTEXT.format(p="?"), [1]),
+        "link clusters": (clusters.sql, clusters.parameters({"shop_id": 1, "customer_id": 7} | keys)),
+        "entries on keys": (probes.sql, probes.parameters({"shop_id": 1} | keys)),
+        "entries by id": (entries_by_id.sql, entries_by_id.parameters({"id_0": 1, "id_1": 2})),
+        "ranges": (ranges.sql, ranges.parameters({"shop_id": 1})),
+        "shop": (context.sql, context.parameters({"shop_id": 1})),
         "history": (
             history.sql,
             history.parameters({"shop_id": 1, "customer_id": 7, "exclude_order_id": 0, "address": "no|1|x"}),
@@ -107,6 +117,8 @@ def _statements(engine: Engine) -> dict[str, tuple[str, list[object]]]:
         "member entries",
         "link clusters",
         "entries on keys",
+        "entries by id",
+        "ranges",
         "shop",
         "history",
         "history as placed",

@@ -13,20 +13,32 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, select
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Engine,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
-from storeguard.core.prepared import Driver, driver, padded
+from storeguard.core.prepared import Driver, Prepared, constant, cross_join, driver, padded
 from storeguard.customers.enums import IdentifierType
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import LinkPath, describe_identifier, link_paths
+from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
-from storeguard.lists.models import ListEntry
+from storeguard.lists.models import ListEntry, ListVersion
 from storeguard.lists.scope import LineFacts, applicable_lines, describe_restriction
 from storeguard.shops.models import Shop
 
@@ -41,6 +53,8 @@ class ShopFacts(Protocol):
 
 
 E = ListEntry.__table__.c
+_I = Identifier.__table__.c
+_C = Customer.__table__.c
 _ENTRY_COLUMNS = (
     E.id,
     E.kind,
@@ -54,75 +68,108 @@ _ENTRY_COLUMNS = (
     E.expires_at,
     E.block_id,
 )
+SHOP_ID = bindparam("shop_id", type_=BigInteger)
+_ACTIVE = E.status == constant(EntryStatus.active)
 
 
-# The hot path runs a handful of hand-written statements on the session's own driver connection
-# (inside its transaction): at these sizes SQLAlchemy's per-statement overhead is larger than the
-# index searches themselves. ``type IN (..) AND value IN (..)`` is an index search on
-# (shop_id, type, value) in SQLite and PostgreSQL alike; callers keep only the exact pairs.
-_ENTRY_SELECT = (
-    "SELECT id, kind, type, value, display, customer_id, action, reason_code, scope, expires_at, block_id "
-    "FROM list_entries "
+# The hot path runs a handful of statements written with SQLAlchemy Core and compiled once per
+# dialect and shape (``core.prepared``): at these sizes SQLAlchemy's per-statement overhead is
+# larger than the index searches themselves.
+_SHOP = Prepared(
+    lambda: (
+        select(Shop.settings, func.coalesce(ListVersion.token, ""))
+        .outerjoin(ListVersion, ListVersion.shop_id == Shop.id)
+        .where(Shop.id == SHOP_ID)
+    )
 )
-_SQL_SHOP = (
-    "SELECT s.settings, COALESCE(v.token, '') FROM shops s LEFT OUTER JOIN list_versions v ON v.shop_id = s.id "
-    "WHERE s.id = {p}"
-)
-# One index probe per exact (type, value) key: ``type IN (..) AND value IN (..)`` probes every
-# combination (eight types by ten values is eighty probes for ten keys).
-_SQL_ENTRY_PROBE = _ENTRY_SELECT + "WHERE shop_id = {p} AND type = {p} AND value = {p} AND status = 'active'"
-_SQL_ENTRIES_BY_ID = _ENTRY_SELECT + "WHERE id IN ({ids}) AND status = 'active'"
-# Everything the order is linked to, in two statements. First the members of its link clusters:
-# the customers holding its linking keys (one index probe per key), the clusters of those and of
-# its own customer, and everyone in those clusters. (A cluster id is the smallest member's id; a
-# customer never linked has none, so its own id counts.)
-_SQL_HOLDER_PROBE = (
-    "SELECT i.customer_id, COALESCE(c.cluster_id, c.id) FROM identifiers i "
-    "JOIN customers c ON c.id = i.customer_id WHERE i.shop_id = {p} AND i.type = {p} AND i.value = {p}"
-)
-_SQL_OWN_CLUSTER = "SELECT id, COALESCE(cluster_id, id) FROM customers WHERE id = {p}"
-_SQL_MEMBERS = (
-    "WITH holders (cid, cl) AS ({holders}) "
-    "SELECT cid FROM holders UNION SELECT cl FROM holders "
-    "UNION SELECT c.id FROM customers c WHERE c.cluster_id IN (SELECT cl FROM holders)"
-)
-# Then the active entries on a member ('c') or on any identifier a member has used ('i'), with who
-# holds it. The members are bound values, not a subquery: with an unknown number of rows SQLite
-# chose to build a Bloom filter over the whole list (a full scan) instead of probing the index.
-_ENTRY_COLUMNS_OF_E = (
-    "e.id, e.kind, e.type, e.value, e.display, e.customer_id, e.action, e.reason_code, e.scope, "
-    "e.expires_at, e.block_id"
-)
-# CROSS JOIN makes SQLite loop over the members' identifiers first, whatever its statistics say: on a
-# database never analysed it chose to walk every active entry of the shop instead (3 s at a million
-# entries). PostgreSQL plans a CROSS JOIN with its WHERE like any other join.
-_SQL_MEMBER_ENTRIES = (
-    "SELECT 'i', i.customer_id, " + _ENTRY_COLUMNS_OF_E + " FROM identifiers i CROSS JOIN list_entries e "
-    "WHERE i.customer_id IN ({ids}) AND e.shop_id = {p} AND e.type = i.type AND e.value = i.value "
-    "AND e.status = 'active' "
-    "UNION ALL SELECT 'c', c.id, " + _ENTRY_COLUMNS_OF_E + " FROM customers c CROSS JOIN list_entries e "
-    "WHERE c.id IN ({ids}) AND e.shop_id = {p} AND e.type = 'customer' "
-    "AND e.value = CAST(c.id AS VARCHAR(20)) AND e.status = 'active'"
-)
-_processors_of: dict[str, tuple[Any, Any, Any]] = {}
 
 
-def _processors(dialect: Any) -> tuple[Any, Any, Any]:
-    """Return the value converters of scope, expires_at and shop settings for a dialect (made once)."""
-    found = _processors_of.get(dialect.name)
-    if found is None:
-        found = _processors_of[dialect.name] = tuple(  # type: ignore[assignment]
-            col.type.dialect_impl(dialect).result_processor(dialect, None)
-            for col in (E.scope, E.expires_at, Shop.__table__.c.settings)
-        )
-    return found  # type: ignore[return-value]
+def _probe(i: int, table: Any) -> tuple[Any, ...]:
+    """Return the conditions of one index probe on (shop_id, type, value) for key ``i``."""
+    return (
+        table.shop_id == SHOP_ID,
+        table.type == bindparam(f"type_{i}", type_=table.type.type),
+        table.value == bindparam(f"value_{i}", type_=table.value.type),
+    )
 
 
-@lru_cache(maxsize=512)
-def _sql_text(sql: str, mark: str, lists: tuple[tuple[str, int], ...]) -> str:
-    """Return ``sql`` with its marks written out (per statement shape, once)."""
-    return sql.format(p=mark, **{name: ", ".join([mark] * size) for name, size in lists})
+def _union_all(parts: list[Select[Any]]) -> Select[Any] | CompoundSelect:
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
+
+def _probes_statement(keys: int) -> Select[Any] | CompoundSelect:
+    """One index probe per exact (type, value) key, joined by UNION ALL.
+
+    ``type IN (..) AND value IN (..)`` would probe every combination (eight types by ten values is
+    eighty probes for ten keys); the (shop_id, type, value) index serves SQLite and PostgreSQL alike.
+    """
+    return _union_all([select(*_ENTRY_COLUMNS).where(*_probe(i, E), _ACTIVE) for i in range(keys)])
+
+
+_PROBES_ON_KEYS = Prepared(_probes_statement)
+_ENTRIES_BY_ID = Prepared(
+    lambda ids: select(*_ENTRY_COLUMNS).where(
+        E.id.in_([bindparam(f"id_{i}", type_=BigInteger) for i in range(ids)]), _ACTIVE
+    )
+)
+
+
+def _members_statement(keys: int, with_customer: bool) -> CompoundSelect:
+    """Everything the order is linked to: the members of its link clusters.
+
+    The customers holding its linking keys (one index probe per key), the clusters of those and of
+    its own customer, and everyone in those clusters. (A cluster id is the smallest member's id; a
+    customer never linked has none, so its own id counts.)
+    """
+    cluster = func.coalesce(_C.cluster_id, _C.id)
+    parts = [
+        select(_I.customer_id.label("cid"), cluster.label("cl"))
+        .join_from(Identifier, Customer, _C.id == _I.customer_id)
+        .where(*_probe(i, _I))
+        for i in range(keys)
+    ]
+    if with_customer:
+        parts.append(select(_C.id, cluster).where(_C.id == bindparam("customer_id", type_=BigInteger)))
+    holders = _union_all(parts).cte("holders")
+    return union(
+        select(holders.c.cid),
+        select(holders.c.cl),
+        select(_C.id).where(_C.cluster_id.in_(select(holders.c.cl))),
+    )
+
+
+_MEMBERS = Prepared(_members_statement)
+
+
+def _member_entries_statement(ids: int) -> CompoundSelect:
+    """The active entries on a member (customer entries) or on any identifier a member has used.
+
+    Each row starts with the member who holds the entry. The members are bound values, not a
+    subquery: with an unknown number of rows SQLite chose to build a Bloom filter over the whole
+    list (a full scan) instead of probing the index. CROSS JOIN makes SQLite loop over the members'
+    identifiers first, whatever its statistics say: on a database never analysed it chose to walk
+    every active entry of the shop instead (3 s at a million entries).
+    """
+    members = [bindparam(f"id_{i}", type_=BigInteger) for i in range(ids)]
+    on_identifiers = (
+        select(_I.customer_id, *_ENTRY_COLUMNS)
+        .select_from(cross_join(Identifier.__table__, ListEntry.__table__))
+        .where(_I.customer_id.in_(members), E.shop_id == SHOP_ID, E.type == _I.type, E.value == _I.value)
+        .where(_ACTIVE)
+    )
+    on_customers = (
+        select(_C.id, *_ENTRY_COLUMNS)
+        .select_from(cross_join(Customer.__table__, ListEntry.__table__))
+        .where(_C.id.in_(members), E.shop_id == SHOP_ID, E.type == constant("customer"))
+        .where(E.value == cast(_C.id, String(20)), _ACTIVE)
+    )
+    return union_all(on_identifiers, on_customers)
+
+
+_MEMBER_ENTRIES = Prepared(_member_entries_statement)
+_RANGES = Prepared(
+    lambda: select(E.id, E.value).where(E.shop_id == SHOP_ID, E.type == constant("cidr"), _ACTIVE)
+)
 
 # SQLite allows 500 terms in one compound SELECT; an order has a dozen linking keys at most.
 _MAX_LINKING_KEYS = 400
@@ -142,26 +189,17 @@ class EntryRow(NamedTuple):
     block_id: int | None
 
 
-class _Driver:
-    """Runs the hot-path SQL on the session's driver connection, converting values as the ORM would."""
+_TYPE_NAMES = [f"type_{i}" for i in range(_MAX_LINKING_KEYS)]
+_VALUE_NAMES = [f"value_{i}" for i in range(_MAX_LINKING_KEYS)]
 
-    __slots__ = ("db", "scope", "expires", "settings")
 
-    def __init__(self, session: Session | Driver) -> None:
-        self.db = db = driver(session)
-        self.scope, self.expires, self.settings = _processors(db.dialect)
-
-    def run(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run SQL written with ``{p}`` for one mark and ``{name}`` for a list of marks."""
-        return self.db.run(_sql_text(sql, self.db.mark, tuple((k, len(v)) for k, v in lists.items())), params)
-
-    def entry(self, r: Sequence[Any]) -> EntryRow:
-        """Build an entry from its selected columns (``_ENTRY_COLUMNS`` order), converted as the ORM would."""
-        scope, expires = self.scope, self.expires
-        return EntryRow(*r[:8], scope(r[8]) if scope else r[8], expires(r[9]) if expires else r[9], r[10])
-
-    def entries(self, sql: str, params: list[Any], **lists: Sequence[Any]) -> list[EntryRow]:
-        return [self.entry(r) for r in self.run(sql, params, **lists)]
+def _key_values(keys: Sequence[Key], shop_id: int) -> dict[str, Any]:
+    """Return the bound values of ``_probe`` conditions for these keys (at most ``_MAX_LINKING_KEYS``)."""
+    values: dict[str, Any] = {"shop_id": shop_id}
+    for type_name, value_name, (t, v) in zip(_TYPE_NAMES, _VALUE_NAMES, keys, strict=False):
+        values[type_name] = t
+        values[value_name] = v
+    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +293,7 @@ def _range_index(db: Driver, shop_id: int, version: str) -> _RangeIndex:
     cached = _ranges.get(engine, {}).get(shop_id)
     if cached is not None and cached[0] == version:
         return cached[1]
-    rows = db.session.execute(
-        select(E.id, E.value).where(E.shop_id == shop_id, E.type == "cidr", E.status == EntryStatus.active)
-    ).all()
-    index = _RangeIndex(rows)
+    index = _RangeIndex(_RANGES.rows(db, {"shop_id": shop_id}))
     with _ranges_lock:
         _ranges.setdefault(engine, {})[shop_id] = (version, index)
     return index
@@ -293,14 +328,11 @@ def match(
     """
     at = now()
     keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
-    db = _Driver(session)
+    db = driver(session)
     if shop is None:
-        shop_row = db.run(_SQL_SHOP, [shop_id])
-        settings_raw, version = shop_row[0] if shop_row else (None, "")
-        settings = (
-            db.settings(settings_raw) if db.settings and settings_raw is not None else settings_raw
-        ) or {}
-        link_kinds: Collection[str] = {str(t) for t in link_types({"settings": settings})}
+        shop_row = _SHOP.rows(db, {"shop_id": shop_id})
+        settings, version = shop_row[0] if shop_row else (None, "")
+        link_kinds: Collection[str] = {str(t) for t in link_types({"settings": settings or {}})}
     else:
         link_kinds, version = shop.link_kinds, shop.list_version
 
@@ -312,11 +344,14 @@ def match(
         hit_by[row.id] = (row.type, row.value)
     ips = [v for t, v in keys if t == IdentifierType.ip]
     if ips:
-        index = _range_index(db.db, shop_id, version)
+        index = _range_index(db, shop_id, version)
         range_hits = {eid: ip for ip in ips for eid in index.lookup(ip)}
         missing = [eid for eid in range_hits if eid not in rows]
         if missing:
-            for row in db.entries(_SQL_ENTRIES_BY_ID, missing, ids=missing):
+            ids = padded(missing)
+            values = {f"id_{i}": v for i, v in enumerate(ids)}
+            for r in _ENTRIES_BY_ID.rows(db, values, (len(ids),)):
+                row = EntryRow._make(r)
                 rows[row.id] = row
                 hit_by[row.id] = ("ip", range_hits[row.id])
 
@@ -352,7 +387,7 @@ def match(
     paths: dict[int, LinkPath] = {}
     if owners:
         paths = link_paths(
-            db.db.session,
+            db.session,
             shop_id=shop_id,
             types=link_kinds,
             start_customer_id=customer_id,
@@ -365,48 +400,39 @@ def match(
 
 
 def _linked(
-    db: _Driver, shop_id: int, linking: list[Key], customer_id: int | None
+    db: Driver, shop_id: int, linking: list[Key], customer_id: int | None
 ) -> tuple[set[int], dict[int, tuple[EntryRow, set[int]]]]:
     """Return the members of the order's link clusters and the entries on them, with who holds each."""
     if len(linking) > _MAX_LINKING_KEYS:
         raise ValueError(f"{len(linking)} linking keys in one match; at most {_MAX_LINKING_KEYS}")
-    params: list[Any] = [x for t, v in linking for x in (shop_id, t, v)]
+    values = _key_values(linking, shop_id)
     if customer_id is not None:
-        params.append(customer_id)
-    members = {row[0] for row in db.run(_members_sql(len(linking), customer_id is not None), params)}
+        values["customer_id"] = customer_id
+    members = {row[0] for row in _MEMBERS.rows(db, values, (len(linking), customer_id is not None))}
     found: dict[int, tuple[EntryRow, set[int]]] = {}
     if not members:
         return members, found
     ids = padded(sorted(members))  # a handful of statement shapes, not one per cluster size
-    for _tag, owner, *r in db.run(_SQL_MEMBER_ENTRIES, [*ids, shop_id, *ids, shop_id], ids=ids):
+    values = {f"id_{i}": v for i, v in enumerate(ids)}
+    values["shop_id"] = shop_id
+    for owner, *r in _MEMBER_ENTRIES.rows(db, values, (len(ids),)):
         held = found.get(r[0])
         if held is None:
-            found[r[0]] = (db.entry(r), {owner})
+            found[r[0]] = (EntryRow._make(r), {owner})
         else:
             held[1].add(owner)
     return members, found
 
 
-@lru_cache(maxsize=64)
-def _members_sql(keys: int, with_customer: bool) -> str:
-    parts = [_SQL_HOLDER_PROBE] * keys + ([_SQL_OWN_CLUSTER] if with_customer else [])
-    return _SQL_MEMBERS.replace("{holders}", " UNION ALL ".join(parts))
-
-
-@lru_cache(maxsize=256)
-def _probes_sql(keys: int) -> str:
-    return " UNION ALL ".join([_SQL_ENTRY_PROBE] * keys)
-
-
-def _entries_on(db: _Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
+def _entries_on(db: Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:
     """Return the active entries on exactly these (type, value) keys, one index probe per key."""
     if not keys:
         return []
-    return [
-        row
-        for chunk in _probe_chunks(keys)
-        for row in db.entries(_probes_sql(len(chunk)), [x for t, v in chunk for x in (shop_id, t, v)])
-    ]
+    found = []
+    for chunk in _probe_chunks(keys):
+        values = _key_values(chunk, shop_id)
+        found.extend(EntryRow._make(r) for r in _PROBES_ON_KEYS.rows(db, values, (len(chunk),)))
+    return found
 
 
 def _probe_chunks(keys: Iterable[Key]) -> list[list[Key]]:

@@ -14,14 +14,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, CompoundSelect, Select, bindparam, distinct, func, select, union
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    distinct,
+    func,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc
 from storeguard.core.money import exponent
-from storeguard.core.prepared import Driver, Prepared, driver
+from storeguard.core.prepared import Driver, Prepared
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.models import Customer, Identifier
+from storeguard.lists.models import ListVersion
+from storeguard.rules.models import PolicyHead
 from storeguard.screening.metrics import (
     CUSTOMER_ID,
     EXCLUDE_ORDER_ID,
@@ -30,8 +43,9 @@ from storeguard.screening.metrics import (
     metrics_from_row,
     metrics_select,
 )
+from storeguard.screening.models import ScreeningSettings
 from storeguard.screening.policy import CustomerMetrics, merged_settings
-from storeguard.shops.models import Product
+from storeguard.shops.models import Product, Shop
 
 SHOP_ID = bindparam("shop_id", type_=BigInteger)
 
@@ -40,14 +54,27 @@ SHOP_ID = bindparam("shop_id", type_=BigInteger)
 # settings, its list version (the IP-range index), its screening settings and the policy version.
 # JSON comes back as text: an unchanged row is then recognised by equality and everything derived
 # from it (parsed settings, link types, thresholds in minor units) is reused.
-_SQL_CONTEXT = (
-    "SELECT s.id, s.currency, s.country, CAST(s.settings AS TEXT), COALESCE(v.token, ''), "
-    "ss.revision, CAST(ss.data AS TEXT), h.version, h.token FROM shops s "
-    "LEFT OUTER JOIN list_versions v ON v.shop_id = s.id "
-    "LEFT OUTER JOIN screening_settings ss ON ss.shop_id = s.id "
-    "LEFT OUTER JOIN rule_policy_head h ON h.id = 1 "
-    "WHERE s.id = {p}"
-)
+def _context_statement() -> Select[Any]:
+    return (
+        select(
+            Shop.id,
+            Shop.currency,
+            Shop.country,
+            cast(Shop.settings, Text),
+            func.coalesce(ListVersion.token, ""),
+            ScreeningSettings.revision,
+            cast(ScreeningSettings.data, Text),
+            PolicyHead.version,
+            PolicyHead.token,
+        )
+        .outerjoin(ListVersion, ListVersion.shop_id == Shop.id)
+        .outerjoin(ScreeningSettings, ScreeningSettings.shop_id == Shop.id)
+        .outerjoin(PolicyHead, PolicyHead.id == 1)
+        .where(Shop.id == SHOP_ID)
+    )
+
+
+_CONTEXT = Prepared(_context_statement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +121,7 @@ def shop_context(session: Session | Driver, shop_id: int) -> ShopContext | None:
     The context is a pure function of the row read, so a cached one is reused only for an
     identical row (any change to the shop, its lists, settings or rules makes a new one).
     """
-    db = driver(session)
-    rows = db.run(_SQL_CONTEXT.format(p=db.mark), [shop_id])
+    rows = _CONTEXT.rows(session, {"shop_id": shop_id})
     if not rows:
         return None
     raw = tuple(rows[0])
