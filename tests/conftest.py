@@ -26,6 +26,7 @@ from storeguard.core.db import Base, make_engine
 from storeguard.core.enums import Role
 from storeguard.core.prepared import Driver
 from storeguard.models import import_all_models
+from storeguard.staff import passwords
 
 import_all_models()
 
@@ -56,6 +57,19 @@ def _make_pg_database() -> tuple[str, Callable[[], None]]:
         eng.dispose()
 
     return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Hash staff passwords with Argon2's cheapest parameters: the real ones cost 0.1 s a hash.
+
+    Servers started as their own process (browser tests) hash at the real cost.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    real, passwords.hasher = passwords.hasher, PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords.hasher = real
 
 
 @pytest.fixture(scope="session")
@@ -143,6 +157,15 @@ def committing_engine(engine: Engine) -> Iterator[Engine]:
                 conn.execute(text("TRUNCATE audit_events"))  # its trigger refuses DELETE, by design
             else:
                 conn.execute(table.delete())
+
+
+@pytest.fixture
+def cli_db(committing_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Point the CLI at the backend under test; tables are emptied afterwards."""
+    monkeypatch.setenv("STOREGUARD_DATABASE_URL", committing_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    yield committing_engine
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
