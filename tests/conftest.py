@@ -11,6 +11,8 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,10 @@ from storeguard.core.enums import Role
 from storeguard.core.prepared import Driver
 from storeguard.models import import_all_models
 from storeguard.staff import passwords
+from storeguard.staff.actions import log_in
+from storeguard.staff.models import StaffUser
+from storeguard.web.cookies import SESSION_COOKIE
+from tests.factories import STAFF_PASSWORD, make_staff_user
 
 import_all_models()
 
@@ -219,6 +225,29 @@ def auth(session: Session) -> Callable[[Role | str], dict[str, str]]:
     def make(role: Role | str = Role.owner) -> dict[str, str]:
         _, raw = create_api_key(session, name=f"test-{role}", role=role, actor=TEST_ACTOR)
         return {"Authorization": f"Bearer {raw}"}
+
+    return make
+
+
+@dataclass
+class PageLogin:
+    """A staff user logged in on the test client: post forms with ``csrf``."""
+
+    user: StaffUser
+    csrf: str
+    token: str
+
+
+@pytest.fixture
+def login(session: Session, client: TestClient) -> Callable[..., PageLogin]:
+    """Return a function that logs a new staff user of a role in on the test client."""
+
+    def make(role: Role | str = Role.agent, **kw: object) -> PageLogin:
+        user = make_staff_user(session, role, **kw)
+        outcome = log_in(session, email=user.email, password=STAFF_PASSWORD, lifetime=timedelta(hours=1))
+        assert outcome.token is not None and outcome.staff_session is not None
+        client.cookies.set(SESSION_COOKIE, outcome.token, domain="testserver.local")  # as a response sets it
+        return PageLogin(user=user, csrf=outcome.staff_session.csrf_token, token=outcome.token)
 
     return make
 

@@ -1,4 +1,4 @@
-"""create_app(): mounts every domain's JSON and web routers and the error handlers."""
+"""create_app(): mounts every domain's JSON routers and admin pages, and the error handlers."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ from storeguard.rules.api import router as rules_router
 from storeguard.screening.api import checkout_router
 from storeguard.screening.api import router as screening_router
 from storeguard.shops.api import router as shops_router
+from storeguard.staff.pages import login_first
+from storeguard.staff.views import router as staff_pages
+from storeguard.web.errors import crash_page
+from storeguard.web.setup import install_web
+from storeguard.web.views import router as web_pages
 
 # Every package's routes, in the order they are matched (after the checkout's). A new package with
 # routes adds its router here.
@@ -40,6 +45,9 @@ ROUTERS = (
     screening_router,
     integrations_router,
 )
+
+# The admin pages, each behind the login check (the login page itself checks on its own).
+PAGE_ROUTERS = (web_pages,)
 
 DESCRIPTION = """
 storeguard screens orders, keeps one record of customers and their linked identities, and lets a
@@ -81,10 +89,12 @@ def create_app(
         redoc_url=None,
         lifespan=_lifespan,
     )
+    pages = install_web(app)
     app.add_middleware(
         Edge,
         max_body_bytes=settings.max_body_bytes,
         max_webhook_body_bytes=settings.max_webhook_body_bytes,
+        crash_page=crash_page,
     )
     own_database = session_factory is None
     if session_factory is None:
@@ -100,7 +110,7 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.reader = Reader(engine, session_factory)  # for hot read-only routes: no session
-    install_error_handlers(app)
+    install_error_handlers(app, pages)
     install_openapi(app)
 
     @app.get("/healthz", tags=["meta"], response_model=HealthRead)
@@ -112,4 +122,7 @@ def create_app(
     app.include_router(checkout_router)  # first: the call every checkout makes is matched first
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(check_key_first)])
+    app.include_router(staff_pages)
+    for router in PAGE_ROUTERS:
+        app.include_router(router, dependencies=[Depends(login_first)])
     return app

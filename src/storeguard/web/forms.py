@@ -1,0 +1,96 @@
+"""Reading a posted form into a checked shape, and the messages a page shows beside each field.
+
+A form that does not hold is shown again with what was typed, each field at fault marked with
+its message, and nothing changed. The messages are the page's language, not Pydantic's English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+from starlette.requests import Request
+
+from storeguard.core.errors import DomainError
+from storeguard.web.i18n import N_, Speaker
+from storeguard.web.refusals import describe
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# Pydantic's error types, in words a person reads; anything else says the value is not valid.
+_MESSAGES = {
+    "missing": N_("This field is required."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "greater_than": N_("Enter a larger number."),
+    "greater_than_equal": N_("Enter a larger number."),
+    "less_than": N_("Enter a smaller number."),
+    "less_than_equal": N_("Enter a smaller number."),
+    "enum": N_("Choose one of the options."),
+    "literal_error": N_("Choose one of the options."),
+    "string_too_long": N_("This text is too long."),
+    "string_too_short": N_("This field is required."),
+    "bool_parsing": N_("Choose yes or no."),
+    "value_error": N_("This value is not valid."),
+}
+_NOT_VALID = N_("This value is not valid.")
+
+
+@dataclass
+class Form:
+    """A form as the browser sent it: the values to show again and the message of each bad field."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str | None = None  # a refusal of the whole form, shown above it
+
+    def value(self, name: str, default: Any = "") -> Any:
+        """Return what was typed in a field, or ``default``."""
+        return self.values.get(name, default)
+
+    def checked(self, name: str, default: bool = False) -> bool:
+        """Tell whether a checkbox was ticked (``default`` before the form was sent)."""
+        return name in self.values if self.values else default
+
+    def error(self, name: str) -> str | None:
+        """Return the message of a field at fault, or None."""
+        return self.errors.get(name)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.message is None
+
+
+async def form_data(request: Request) -> FormData:
+    """Read the posted form (read once: the CSRF check and the view share it)."""
+    return await request.form()
+
+
+def sent(data: FormData | Mapping[str, Any]) -> Form:
+    """Return a form holding what was sent (files left out), for showing it again."""
+    return Form(values={k: v for k, v in data.items() if isinstance(v, str)})
+
+
+def check(model: type[M], data: Mapping[str, Any], speaker: Speaker, form: Form) -> M | None:
+    """Validate ``data`` into ``model``; on failure mark each bad field of ``form`` and return None."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error.get("loc", ())) or "__all__"
+            form.errors.setdefault(name, speaker.gettext(_MESSAGES.get(error.get("type", ""), _NOT_VALID)))
+        return None
+
+
+def refuse(form: Form, error: DomainError, speaker: Speaker) -> Form:
+    """Mark ``form`` with a domain refusal: at its field when it names one, else above the form."""
+    text = describe(error, speaker)
+    if error.field:
+        form.errors[error.field] = text
+    else:
+        form.message = text
+    return form
