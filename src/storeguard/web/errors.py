@@ -41,6 +41,8 @@ _DETAILS = {
     405: N_("Go back to the page you came from and use its buttons."),
 }
 
+_NOTHING_CHANGED = N_("Nothing was changed.")
+
 
 class Pages:
     """The admin pages' answers to refusals (``core.api.install_error_handlers`` asks them)."""
@@ -76,7 +78,7 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     """Render the error page for ``status`` with an explanation."""
     said = speaker(request)
     title = said.gettext(_TITLES.get(status, _TITLES[400]))
-    text = detail or said.gettext(_DETAILS.get(status, N_("Nothing was changed.")))
+    text = detail or said.gettext(_DETAILS.get(status, _NOTHING_CHANGED))
     return render(
         request, "web/error.html", {"status": status, "title": title, "detail": text}, status_code=status
     )

@@ -14,6 +14,6 @@
 
   // A request htmx could not make at all (the server is down): say so instead of doing nothing.
   document.addEventListener("htmx:sendError", function () {
-    window.alert(document.documentElement.getAttribute("data-offline") || "The server could not be reached.");
+    window.alert(document.documentElement.getAttribute("data-offline"));
   });
 })();
