@@ -24,9 +24,11 @@ from storeguard.integrations.webhooks.worker import BackgroundWork
 from storeguard.lists.api import router as lists_router
 from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
+from storeguard.orders.views import router as orders_pages
 from storeguard.rules.api import router as rules_router
 from storeguard.screening.api import checkout_router
 from storeguard.screening.api import router as screening_router
+from storeguard.screening.views import decision_panel
 from storeguard.shops.api import router as shops_router
 from storeguard.staff.pages import login_first
 from storeguard.staff.views import router as staff_pages
@@ -47,7 +49,9 @@ ROUTERS = (
 )
 
 # The admin pages, each behind the login check (the login page itself checks on its own).
-PAGE_ROUTERS = (web_pages,)
+PAGE_ROUTERS = (web_pages, orders_pages)
+# Parts of pages one domain shows on another's (registered when their module is imported).
+PANELS = (decision_panel,)
 
 DESCRIPTION = """
 storeguard screens orders, keeps one record of customers and their linked identities, and lets a

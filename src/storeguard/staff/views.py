@@ -5,11 +5,9 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from storeguard.core.api import SessionDep
 from storeguard.core.config import get_settings
@@ -19,14 +17,12 @@ from storeguard.staff.errors import StaffError
 from storeguard.staff.pages import LoggedIn, find_staff
 from storeguard.web import cookies
 from storeguard.web.context import speaker
-from storeguard.web.forms import Form, form_data, sent
+from storeguard.web.forms import Form, FormDep, sent
 from storeguard.web.i18n import N_
 from storeguard.web.refusals import register_refusals, sentence_for
 from storeguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-FormDep = Annotated[FormData, Depends(form_data)]
 
 # Why the login page is shown, when a page sent the browser there (?m=...).
 NOTES = {

@@ -6,15 +6,20 @@ its message, and nothing changed. The messages are the page's language, not Pyda
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from storeguard.core.errors import DomainError
+from storeguard.core.money import to_minor
+from storeguard.core.schemas import DB_INT_MAX, MONEY_MAX
 from storeguard.web.i18n import N_, Speaker
 from storeguard.web.refusals import describe
 
@@ -38,6 +43,7 @@ _MESSAGES = {
     "value_error": N_("This value is not valid."),
 }
 _NOT_VALID = N_("This value is not valid.")
+_NOT_AN_AMOUNT = N_("Enter an amount such as 12.50, no more decimals than the currency has.")
 
 
 @dataclass
@@ -68,6 +74,56 @@ class Form:
 async def form_data(request: Request) -> FormData:
     """Read the posted form (read once: the CSRF check and the view share it)."""
     return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+@contextmanager
+def attempt(session: Session) -> Iterator[None]:
+    """Run one action in a savepoint: a refusal undoes whatever it began, and nothing else.
+
+    The page then shows the form again from the database as it was.
+    """
+    with session.begin_nested():
+        yield
+
+
+def whole_number(
+    form: Form, name: str, speaker: Speaker, *, minimum: int = 0, maximum: int = DB_INT_MAX
+) -> int:
+    """Read a whole number from a field (empty is ``minimum``); mark the field when it is not one."""
+    text = str(form.value(name, "")).strip()
+    if not text:
+        return minimum
+    try:
+        value = int(text)
+    except ValueError:
+        form.errors[name] = speaker.gettext(_MESSAGES["int_parsing"])
+        return minimum
+    if value < minimum:
+        form.errors[name] = speaker.gettext(_MESSAGES["greater_than_equal"])
+    elif value > maximum:
+        form.errors[name] = speaker.gettext(_MESSAGES["less_than_equal"])
+    return value
+
+
+def money(form: Form, name: str, currency: str, speaker: Speaker) -> int | None:
+    """Read an amount ("12.50") into minor units of ``currency``; empty is None; mark the field when wrong."""
+    text = str(form.value(name, "")).strip().replace(" ", "").replace("\xa0", "")
+    if not text:
+        return None
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")  # "12,50", as Norwegian keyboards write it
+    try:
+        value = to_minor(text, currency, field=name)
+    except DomainError:
+        form.errors[name] = speaker.gettext(_NOT_AN_AMOUNT)
+        return None
+    if not 0 <= value <= MONEY_MAX:
+        form.errors[name] = speaker.gettext(_NOT_AN_AMOUNT)
+        return None
+    return value
 
 
 def sent(data: FormData | Mapping[str, Any]) -> Form:

@@ -1,0 +1,40 @@
+"""Panels: parts of one domain's page that another domain fills in, without either importing the other.
+
+The order page shows its screening decision, and later its returns and disputes; the dashboard
+shows what each domain says needs attention. A domain's views register a function for a slot
+(``order.side``, ``dashboard.tiles``); the page asks the slot for what to show, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A part of a page: the template that draws it and what the template needs."""
+
+    template: str
+    context: dict[str, Any]
+    order: int = 100
+
+
+# (request, session, subject) -> a panel, or None when there is nothing to show
+Filler = Callable[[Request, Session, Any], Panel | None]
+_SLOTS: dict[str, dict[str, Filler]] = {}
+
+
+def add_panel(slot: str, name: str, filler: Filler) -> None:
+    """Register what a domain shows in a slot of another domain's page (again under a name: replaced)."""
+    _SLOTS.setdefault(slot, {})[name] = filler
+
+
+def panels(slot: str, request: Request, session: Session, subject: Any = None) -> list[Panel]:
+    """Return the panels of a slot for one subject, in their order."""
+    found = [filler(request, session, subject) for filler in _SLOTS.get(slot, {}).values()]
+    return sorted((p for p in found if p is not None), key=lambda p: p.order)
