@@ -18,9 +18,12 @@ from storeguard.core.http import Edge
 from storeguard.core.openapi import install_openapi
 from storeguard.core.schemas import HealthRead
 from storeguard.customers.api import router as customers_router
+from storeguard.dashboard.views import router as dashboard_pages
+from storeguard.integrations import views as integrations_views
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.webhooks.worker import BackgroundWork
+from storeguard.lists import views as lists_views
 from storeguard.lists.api import router as lists_router
 from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
@@ -28,13 +31,12 @@ from storeguard.orders.views import router as orders_pages
 from storeguard.rules.api import router as rules_router
 from storeguard.screening.api import checkout_router
 from storeguard.screening.api import router as screening_router
-from storeguard.screening.views import decision_panel
+from storeguard.screening.views import router as screening_pages
 from storeguard.shops.api import router as shops_router
 from storeguard.staff.pages import login_first
 from storeguard.staff.views import router as staff_pages
 from storeguard.web.errors import crash_page
 from storeguard.web.setup import install_web
-from storeguard.web.views import router as web_pages
 
 # Every package's routes, in the order they are matched (after the checkout's). A new package with
 # routes adds its router here.
@@ -49,9 +51,9 @@ ROUTERS = (
 )
 
 # The admin pages, each behind the login check (the login page itself checks on its own).
-PAGE_ROUTERS = (web_pages, orders_pages)
-# Parts of pages one domain shows on another's (registered when their module is imported).
-PANELS = (decision_panel,)
+PAGE_ROUTERS = (dashboard_pages, orders_pages, screening_pages)
+# Packages that only put panels on other packages' pages (importing them registers the panels).
+PANEL_ONLY = (lists_views, integrations_views)
 
 DESCRIPTION = """
 storeguard screens orders, keeps one record of customers and their linked identities, and lets a

@@ -3,6 +3,7 @@
 import json
 import shlex
 import stat
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, inspect, select
@@ -15,6 +16,8 @@ from storeguard.core.enums import Role
 from storeguard.core.models import ApiKey
 from storeguard.customers.models import Customer
 from storeguard.demo.quickstart import StaleSchema, banner, prepare_database, start
+from storeguard.orders.models import Order
+from storeguard.screening.models import Decision
 from storeguard.shops.models import Shop
 from storeguard.staff.passwords import verify_password
 from storeguard.staff.service import find_by_email
@@ -138,6 +141,21 @@ def test_start_gives_no_password_once_the_saved_one_no_longer_logs_in(settings):
 
     assert (again.owner_created, again.owner_password) == (False, None)
     assert first.owner_password is not None
+
+
+def test_first_start_screens_the_last_weeks_orders_dating_each_decision_at_its_order(settings):
+    start(settings, customers=200, orders=600)
+
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        week_ago = datetime.now(UTC) - timedelta(days=7, minutes=5)
+        recent = {
+            o.id: o.created_at for o in session.scalars(select(Order).where(Order.created_at >= week_ago))
+        }
+        decided = {d.order_id: d.created_at for d in session.scalars(select(Decision))}
+    engine.dispose()
+    assert len(recent) > 0
+    assert decided == recent
 
 
 def test_banner_gives_the_admin_pages_login_and_password_beside_the_key():

@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.actor import SYSTEM
 from storeguard.core.apikeys import authenticate, create_api_key
+from storeguard.core.clock import now as clock_now
 from storeguard.core.config import Settings
 from storeguard.core.db import make_engine, make_session_factory
 from storeguard.core.enums import Role
@@ -22,6 +24,8 @@ from storeguard.core.migrations import upgrade_to_head
 from storeguard.customers.models import Customer
 from storeguard.demo.generator import DEFAULT_SEED, DemoConfig
 from storeguard.demo.loader import LoadResult, Progress, load_demo, write_ground_truth
+from storeguard.orders.models import Order
+from storeguard.screening.actions import screen_existing_order
 from storeguard.shops.models import Shop
 from storeguard.staff.actions import create_staff_user
 from storeguard.staff.passwords import generate_password, verify_password
@@ -30,6 +34,7 @@ from storeguard.staff.service import find_by_email
 # Small enough that a first start takes a few seconds, big enough to show every kind of customer.
 QUICKSTART_CUSTOMERS = 1_500
 QUICKSTART_ORDERS = 4_000
+SCREENED_DAYS = 7  # about 170 of the demo's orders, two seconds of screening on a first start
 KEY_FILE = "demo_api_key"
 GROUND_TRUTH_FILE = "demo_ground_truth.json"
 DEMO_KEY_NAME = "demo owner"
@@ -70,6 +75,31 @@ def ensure_demo_key(session: Session, key_file: Path) -> tuple[str, bool]:
             pass  # the database was reset since; make a new key
     _, raw = create_api_key(session, name=DEMO_KEY_NAME, role=Role.owner, actor=SYSTEM)
     return raw, True
+
+
+def screen_recent_orders(session: Session, shop: Shop, *, days: int = SCREENED_DAYS) -> int:
+    """Screen the shop's last ``days`` of orders as checkout would have, so the pages have work on them.
+
+    Bulk-loaded orders were never screened: without this the dashboard, the decisions and the
+    held orders would all be empty. Each decision (and hold) is dated when its order came in, as
+    checkout would have made it; a block cancels the order or holds it, as the shop's policy says.
+    """
+    since = clock_now() - timedelta(days=days)
+    orders = list(
+        session.execute(
+            select(Order.id, Order.created_at)
+            .where(Order.shop_id == shop.id, Order.created_at >= since)
+            .order_by(Order.created_at, Order.id)
+        )
+    )
+    for order_id, placed in orders:
+        decision = screen_existing_order(session, order_id=order_id, actor=SYSTEM)
+        decision.created_at = placed
+        order = session.get(Order, order_id)
+        if order is not None and order.held:
+            order.held_at = placed
+    session.flush()
+    return len(orders)
 
 
 def ensure_demo_owner(session: Session, password_file: Path) -> tuple[str | None, bool]:
@@ -141,6 +171,7 @@ def start(
                 loaded = load_demo(
                     session, DemoConfig(customers=customers, orders=orders, seed=seed), progress=progress
                 )
+                screen_recent_orders(session, loaded.shop)
             raw, created = ensure_demo_key(session, key_file)
             password, owner_created = ensure_demo_owner(session, password_file)
             session.commit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
@@ -160,6 +160,18 @@ class Speaker:
         if isinstance(value, datetime):
             value = value.astimezone(_zone(self.timezone)).date()
         return format_date(value, length, locale=self.locale)
+
+    def today(self, now: datetime | None = None) -> date:
+        """Return today's date in the pages' time zone."""
+        return (now or datetime.now(UTC)).astimezone(_zone(self.timezone)).date()
+
+    def day_start(self, day: date) -> datetime:
+        """Return when a day of the pages' time zone begins, in UTC."""
+        return datetime.combine(day, time.min, tzinfo=_zone(self.timezone)).astimezone(UTC)
+
+    def day_of(self, moment: datetime) -> date:
+        """Return the day of the pages' time zone a moment falls on."""
+        return moment.astimezone(_zone(self.timezone)).date()
 
     def age(self, since: datetime | None, now: datetime | None = None) -> str:
         """Write how long ago ``since`` was ("3 hours"), in words of this language."""

@@ -24,8 +24,8 @@ class Panel:
     order: int = 100
 
 
-# (request, session, subject) -> a panel, or None when there is nothing to show
-Filler = Callable[[Request, Session, Any], Panel | None]
+# (request, session, subject) -> a panel, several, or None when there is nothing to show
+Filler = Callable[[Request, Session, Any], Panel | list[Panel] | None]
 _SLOTS: dict[str, dict[str, Filler]] = {}
 
 
@@ -36,5 +36,25 @@ def add_panel(slot: str, name: str, filler: Filler) -> None:
 
 def panels(slot: str, request: Request, session: Session, subject: Any = None) -> list[Panel]:
     """Return the panels of a slot for one subject, in their order."""
-    found = [filler(request, session, subject) for filler in _SLOTS.get(slot, {}).values()]
-    return sorted((p for p in found if p is not None), key=lambda p: p.order)
+    found: list[Panel] = []
+    for filler in _SLOTS.get(slot, {}).values():
+        made = filler(request, session, subject)
+        found.extend(made if isinstance(made, list) else [made] if made is not None else [])
+    return sorted(found, key=lambda p: p.order)
+
+
+def tile(
+    label: str,
+    figure: int,
+    *,
+    note: str | None = None,
+    href: str | None = None,
+    attention: bool = False,
+    order: int = 100,
+) -> Panel:
+    """A dashboard figure: what it counts (English, translated when shown), the number, where to look."""
+    return Panel(
+        "web/_tile.html",
+        {"label": label, "figure": figure, "note": note, "href": href, "attention": attention},
+        order=order,
+    )

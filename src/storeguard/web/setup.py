@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from storeguard.web.errors import Pages
@@ -24,4 +25,10 @@ def install_web(app: FastAPI) -> Pages:
             f"/static/vendor/{name}", StaticFiles(directory=directory, check_dir=False), name=f"vendor-{name}"
         )
     app.add_middleware(PageHeaders)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """Answer the browsers that ask for the icon by its old name."""
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
+
     return Pages()
