@@ -41,7 +41,17 @@ from storeguard.orders.schemas import CancelOrderIn, OrderFilter
 from storeguard.staff.pages import PageRead, PageWorkOrders
 from storeguard.web import flash
 from storeguard.web.context import NavItem, add_nav, speaker
-from storeguard.web.forms import Form, FormDep, attempt, check, money, refuse, sent, whole_number
+from storeguard.web.forms import (
+    Form,
+    FormDep,
+    attempt,
+    check,
+    money,
+    query_filters,
+    refuse,
+    sent,
+    whole_number,
+)
 from storeguard.web.i18n import N_
 from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import panels
@@ -107,7 +117,7 @@ def order_list(
     actor: PageRead,
     request: Request,
     session: SessionDep,
-    filters: Annotated[OrderFilter, Query()],
+    filters: Annotated[OrderFilter, Depends(query_filters(OrderFilter))],
     after: Annotated[str | None, Query(max_length=60)] = None,
     before: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:

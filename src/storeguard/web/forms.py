@@ -6,7 +6,7 @@ its message, and nothing changed. The messages are the page's language, not Pyda
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from storeguard.core.errors import DomainError
+from storeguard.core.errors import CommonError, DomainError, Invalid
 from storeguard.core.money import to_minor
 from storeguard.core.schemas import DB_INT_MAX, MONEY_MAX
 from storeguard.web.i18n import N_, Speaker
@@ -124,6 +124,27 @@ def money(form: Form, name: str, currency: str, speaker: Speaker) -> int | None:
         form.errors[name] = speaker.gettext(_NOT_AN_AMOUNT)
         return None
     return value
+
+
+def query_filters(model: type[M]) -> Callable[[Request], M]:
+    """Build the dependency that reads a list's filters from the address; an empty field means any.
+
+    A search form sends its empty selects (``status=``): for a page that is "any status", not a
+    value to refuse. A value that does not hold answers the 422 page.
+    """
+
+    def dependency(request: Request) -> M:
+        given = {k: v for k, v in request.query_params.items() if v != "" and k in model.model_fields}
+        try:
+            return model.model_validate(given)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first.get("loc", ())) or None
+            raise Invalid(
+                CommonError.validation_failed, first.get("msg", "invalid filter"), field=field
+            ) from None
+
+    return dependency
 
 
 def sent(data: FormData | Mapping[str, Any]) -> Form:
