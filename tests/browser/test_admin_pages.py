@@ -75,6 +75,9 @@ def test_an_agent_refunds_one_line_with_restock(page, live: LiveStore):
     line_id = first.get_attribute("name").removeprefix("qty-")
     first.fill("1")
     page.check(f'input[name="restock-{line_id}"]')
+    expect(page.locator("#refund-total")).to_contain_text(
+        "This refund returns NOK\xa0499.00 to the customer."
+    )
     page.fill("#f-reason", "returned")
     screenshot(page, "06-refund-dialog")
     page.click("button.primary")
@@ -106,7 +109,7 @@ def test_a_viewer_is_shown_no_agents_action_and_a_forged_one_is_refused(page, li
 
 
 def test_a_page_in_hebrew_is_right_to_left_and_mirrored(page, live: LiveStore):
-    order_id, _ = live.orders["hebrew"]
+    order_id, number = live.orders["hebrew"]
     log_in(page, live, "owner")
 
     page.goto(f"{live.base}/orders/{order_id}?lang=he")
@@ -120,3 +123,9 @@ def test_a_page_in_hebrew_is_right_to_left_and_mirrored(page, live: LiveStore):
     page.goto(f"{live.base}/")  # the language stays for the session
     assert page.locator("html").get_attribute("dir") == "rtl"
     screenshot(page, "09-dashboard-hebrew")
+    page.goto(f"{live.base}/orders/{order_id}?lang=zh")  # and back to left to right in Chinese
+    assert (page.locator("html").get_attribute("dir"), page.locator("h1").inner_text()) == (
+        "ltr",
+        f"订单 {number}",
+    )
+    screenshot(page, "10-order-chinese")

@@ -548,3 +548,41 @@ def test_a_fulfilment_of_another_order_answers_404_and_changes_nothing(
 
     assert answer.status_code == 404
     assert world(session) == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        ({"qty-{shirt}": "1"}, "This refund returns USD\xa045.00 to the customer."),
+        ({"qty-{shirt}": "1", "shipping": "9.00"}, "This refund returns USD\xa054.00 to the customer."),
+        ({"shipping": "9.01"}, "That is more shipping than is left to refund."),
+        ({"qty-{shirt}": "x"}, "One of the values is not valid; it is marked when you press Refund."),
+        ({}, "Choose quantities, shipping or an amount: the total shows here."),
+    ],
+    ids=["a-line", "line-and-shipping", "too-much-shipping", "bad-value", "nothing-yet"],
+)
+def test_the_refund_dialog_says_what_the_refund_would_return_as_one_types(
+    client, login, session, order, fields, said
+):
+    me = login("agent")
+    shirt_line = order.line_items[0].id
+    before = world(session)
+
+    part = client.post(
+        f"/orders/{order.id}/refund/total",
+        data={k.format(shirt=shirt_line): v for k, v in fields.items()},
+        headers={"HX-Request": "true", "X-CSRF-Token": me.csrf},
+    )
+
+    assert part.status_code == 200
+    assert part.text.startswith('<output id="refund-total"')
+    assert said in part.text
+    assert world(session) == before
+
+
+def test_the_refund_total_is_an_agents_work_too(client, login, order):
+    me = login("viewer")
+
+    part = client.post(f"/orders/{order.id}/refund/total", data={}, headers={"X-CSRF-Token": me.csrf})
+
+    assert part.status_code == 403

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from storeguard.core.clock import now
 from storeguard.lists import service
 from storeguard.web.i18n import N_
-from storeguard.web.panels import Panel, add_panel, tile
+from storeguard.web.panels import WEEK, Panel, add_panel, tile
 
 
 def block_tiles(request: Request, session: Session, _subject: object) -> list[Panel]:
@@ -20,8 +20,8 @@ def block_tiles(request: Request, session: Session, _subject: object) -> list[Pa
         session, week_ago=at - timedelta(days=7), week_ahead=at + timedelta(days=7)
     )
     return [
-        tile(N_("Blocks made this week"), made, order=40),
-        tile(N_("Blocks ending this week"), expiring, order=41),
+        tile(N_("Blocks made this week"), made, order=40, group=WEEK),
+        tile(N_("Blocks ending this week"), expiring, order=41, group=WEEK),
     ]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.api import SessionDep
 from storeguard.core.errors import CommonError, DomainError, NotFound
 from storeguard.core.schemas import Id
-from storeguard.orders import actions, service
+from storeguard.orders import actions, policy, service
 from storeguard.orders.enums import CancelReason, FinancialStatus, FulfillmentStatus, OrderStatus
 from storeguard.orders.errors import OrderError
 from storeguard.orders.models import Order
@@ -52,7 +52,7 @@ from storeguard.web.forms import (
     sent,
     whole_number,
 )
-from storeguard.web.i18n import N_
+from storeguard.web.i18n import N_, Speaker
 from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import panels
 from storeguard.web.refusals import describe, register_refusals, sentence_for
@@ -372,6 +372,42 @@ def _refund_dialog(
     return render(request, "orders/refund.html", context, status_code=status)
 
 
+def _refund_input(form: Form, order: Order, said: Speaker) -> tuple[list[actions.RefundLineSpec], int, int]:
+    """Read the refund form: the lines with a quantity, shipping and the extra amount (bad fields marked)."""
+    lines = []
+    for line in order.line_items:
+        quantity = whole_number(form, f"qty-{line.id}", said, minimum=0, maximum=line.quantity)
+        if quantity > 0:
+            lines.append(actions.RefundLineSpec(line.id, quantity, form.checked(f"restock-{line.id}")))
+    shipping = money(form, "shipping", order.currency, said) or 0
+    amount = money(form, "amount", order.currency, said) or 0
+    return lines, shipping, amount
+
+
+@router.post("/orders/{order_id}/refund/total", name="orders.page_refund_total")
+def refund_total(
+    actor: PageWorkOrders, request: Request, session: SessionDep, order: CurrentOrder, data: FormDep
+) -> Response:
+    """Say what the refund being filled in would return, or why it would be refused (htmx, as one types)."""
+    said, form = speaker(request), sent(data)
+    specs, shipping, amount = _refund_input(form, order, said)
+    context: dict[str, Any] = {"order": order, "total": None, "left": None, "problem": None}
+    if not form.ok:
+        context["problem"] = said.gettext(
+            "One of the values is not valid; it is marked when you press Refund."
+        )
+    else:
+        by_id = {line.id: line for line in order.line_items}
+        lines = [(by_id[s.line_item_id], s.quantity) for s in specs]
+        refusal = policy.refund_refusal(order, lines=lines, shipping=shipping, amount=amount)
+        if refusal is not None and refusal.code == OrderError.nothing_to_refund:
+            refusal = None  # nothing chosen yet is not a mistake while one is still filling in
+        total = policy.refund_total(lines=lines, shipping=shipping, amount=amount)
+        context["problem"] = sentence_for(refusal.code, said, default=refusal.message) if refusal else None
+        context["total"], context["left"] = total, policy.refundable_amount(order) - total
+    return render(request, "orders/_refund_total.html", context)
+
+
 @router.get("/orders/{order_id}/refund", name="orders.page_refund_dialog")
 def refund_dialog(
     actor: PageWorkOrders, request: Request, session: SessionDep, order: CurrentOrder
@@ -386,13 +422,7 @@ def refund(
 ) -> Response:
     """Refund the quantities, shipping and amount given; never more than is left."""
     said, form = speaker(request), sent(data)
-    lines = []
-    for line in order.line_items:
-        quantity = whole_number(form, f"qty-{line.id}", said, minimum=0, maximum=line.quantity)
-        if quantity > 0:
-            lines.append(actions.RefundLineSpec(line.id, quantity, form.checked(f"restock-{line.id}")))
-    shipping = money(form, "shipping", order.currency, said) or 0
-    amount = money(form, "amount", order.currency, said) or 0
+    lines, shipping, amount = _refund_input(form, order, said)
     if not form.ok:
         return _refund_dialog(request, session, order, form, status=422)
     try:

@@ -24,7 +24,7 @@ from storeguard.staff.pages import PageRead
 from storeguard.web.context import speaker
 from storeguard.web.i18n import N_, Speaker
 from storeguard.web.pagination import decode_key, page_links
-from storeguard.web.panels import Panel, add_panel, tile
+from storeguard.web.panels import TODAY, Panel, add_panel, tile
 from storeguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -93,7 +93,7 @@ add_panel("order.side", "screening.decision", decision_panel)
 
 # ---- the dashboard ------------------------------------------------------------------------------
 
-TODAY = {
+TODAY_LABELS = {
     Outcome.block: N_("Blocked today"),
     Outcome.review: N_("Sent to review today"),
     Outcome.verify: N_("Asked to verify today"),
@@ -138,8 +138,9 @@ def today_tiles(request: Request, session: Session, _subject: object) -> list[Pa
             counts[outcome],
             href=f"/decisions?{urlencode({'outcome': outcome.value, 'day': day})}",
             order=20 + n,
+            group=TODAY,
         )
-        for n, (outcome, label) in enumerate(TODAY.items())
+        for n, (outcome, label) in enumerate(TODAY_LABELS.items())
     ]
 
 
@@ -201,6 +202,7 @@ def decisions_chart(actor: PageRead, request: Request, session: SessionDep) -> R
         max_scale=6,
     )
     chart.add_xml_filter(_without_scripts)
+    chart.y_labels = _whole_ticks(max((sum(counts[(day, o)] for o in Outcome) for day in days), default=0))
     chart.x_labels = [said.date(day, "short") for day in days]
     for outcome in Outcome:
         chart.add(said.gettext(OUTCOMES[outcome][0]), [counts[(day, outcome)] for day in days])
@@ -210,6 +212,12 @@ def decisions_chart(actor: PageRead, request: Request, session: SessionDep) -> R
         # Shown as an image: its own styles are inline; it runs nothing and loads nothing.
         headers={"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'"},
     )
+
+
+def _whole_ticks(highest: int) -> list[int]:
+    """Return about five whole-number ticks from 0 past ``highest``: decisions are counted, never halved."""
+    step = max(1, -(-highest // 4))
+    return list(range(0, highest + step + 1, step))
 
 
 def _without_scripts(root: Any) -> Any:

@@ -22,6 +22,11 @@ class Panel:
     template: str
     context: dict[str, Any]
     order: int = 100
+    group: str = ""  # where on its page: the dashboard's ATTENTION, TODAY or WEEK
+
+
+# The dashboard's groups of figures, in the order it shows them.
+ATTENTION, TODAY, WEEK = "attention", "today", "week"
 
 
 # (request, session, subject) -> a panel, several, or None when there is nothing to show
@@ -51,10 +56,12 @@ def tile(
     href: str | None = None,
     attention: bool = False,
     order: int = 100,
+    group: str = ATTENTION,
 ) -> Panel:
     """A dashboard figure: what it counts (English, translated when shown), the number, where to look."""
     return Panel(
         "web/_tile.html",
         {"label": label, "figure": figure, "note": note, "href": href, "attention": attention},
         order=order,
+        group=group,
     )
