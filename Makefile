@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint bench fmt clean migration
+.PHONY: setup run test lint bench fmt clean migration messages
 
 setup: $(STAMP) node_modules/.package-lock.json
 
@@ -45,3 +45,6 @@ clean:
 
 migration: setup  ## autogenerate the next revision: make migration m="add disputes"
 	PYTHONPATH=src $(PY) scripts/make_migration.py $(m)
+
+messages: setup  ## after changing the pages' texts: bring the catalogs up to date, then translate what is new
+	$(PY) -m storeguard.web.messages

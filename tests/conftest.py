@@ -11,6 +11,8 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,11 @@ from storeguard.core.db import Base, make_engine
 from storeguard.core.enums import Role
 from storeguard.core.prepared import Driver
 from storeguard.models import import_all_models
+from storeguard.staff import passwords
+from storeguard.staff.actions import log_in
+from storeguard.staff.models import StaffUser
+from storeguard.web.cookies import SESSION_COOKIE
+from tests.factories import STAFF_PASSWORD, make_staff_user
 
 import_all_models()
 
@@ -56,6 +63,19 @@ def _make_pg_database() -> tuple[str, Callable[[], None]]:
         eng.dispose()
 
     return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Hash staff passwords with Argon2's cheapest parameters: the real ones cost 0.1 s a hash.
+
+    Servers started as their own process (browser tests) hash at the real cost.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    real, passwords.hasher = passwords.hasher, PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords.hasher = real
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +165,15 @@ def committing_engine(engine: Engine) -> Iterator[Engine]:
                 conn.execute(table.delete())
 
 
+@pytest.fixture
+def cli_db(committing_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Point the CLI at the backend under test; tables are emptied afterwards."""
+    monkeypatch.setenv("STOREGUARD_DATABASE_URL", committing_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    yield committing_engine
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def _shared_app():  # noqa: ANN202
     """One app for the whole run: building routes and OpenAPI per test would dominate the suite."""
@@ -196,6 +225,29 @@ def auth(session: Session) -> Callable[[Role | str], dict[str, str]]:
     def make(role: Role | str = Role.owner) -> dict[str, str]:
         _, raw = create_api_key(session, name=f"test-{role}", role=role, actor=TEST_ACTOR)
         return {"Authorization": f"Bearer {raw}"}
+
+    return make
+
+
+@dataclass
+class PageLogin:
+    """A staff user logged in on the test client: post forms with ``csrf``."""
+
+    user: StaffUser
+    csrf: str
+    token: str
+
+
+@pytest.fixture
+def login(session: Session, client: TestClient) -> Callable[..., PageLogin]:
+    """Return a function that logs a new staff user of a role in on the test client."""
+
+    def make(role: Role | str = Role.agent, **kw: object) -> PageLogin:
+        user = make_staff_user(session, role, **kw)
+        outcome = log_in(session, email=user.email, password=STAFF_PASSWORD, lifetime=timedelta(hours=1))
+        assert outcome.token is not None and outcome.staff_session is not None
+        client.cookies.set(SESSION_COOKIE, outcome.token, domain="testserver.local")  # as a response sets it
+        return PageLogin(user=user, csrf=outcome.staff_session.csrf_token, token=outcome.token)
 
     return make
 

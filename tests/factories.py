@@ -14,6 +14,8 @@ from storeguard.disputes.models import Dispute
 from storeguard.orders.enums import FinancialStatus, TransactionKind
 from storeguard.orders.models import LineItem, Order, Transaction
 from storeguard.shops.models import Product, Shop
+from storeguard.staff.actions import create_staff_user
+from storeguard.staff.models import StaffUser
 
 _seq = itertools.count(1)
 FACTORY_ACTOR = Actor("api_key", "factory", Role.owner)
@@ -183,3 +185,20 @@ def place_order(
         **kw,
     )
     return create_order(session, actor=actor or FACTORY_ACTOR, data=data)
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def make_staff_user(session: Session, role: Role | str = Role.agent, **kw: Any) -> StaffUser:
+    """A staff user whose password is ``STAFF_PASSWORD`` unless given."""
+    n = next(_seq)
+    return create_staff_user(
+        session,
+        email=kw.pop("email", f"staff{n}@example.com"),
+        name=kw.pop("name", f"Staff {n}"),
+        role=role,
+        password=kw.pop("password", STAFF_PASSWORD),
+        locale=kw.pop("locale", "en"),
+        actor=FACTORY_ACTOR,
+    )

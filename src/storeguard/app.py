@@ -1,4 +1,4 @@
-"""create_app(): mounts every domain's JSON and web routers and the error handlers."""
+"""create_app(): mounts every domain's JSON routers and admin pages, and the error handlers."""
 
 from __future__ import annotations
 
@@ -24,16 +24,25 @@ from storeguard.core.http import Edge
 from storeguard.core.openapi import install_openapi
 from storeguard.core.schemas import HealthRead
 from storeguard.customers.api import router as customers_router
+from storeguard.dashboard.views import router as dashboard_pages
+from storeguard.integrations import views as integrations_views
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.webhooks.worker import BackgroundWork
+from storeguard.lists import views as lists_views
 from storeguard.lists.api import router as lists_router
 from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
+from storeguard.orders.views import router as orders_pages
 from storeguard.rules.api import router as rules_router
 from storeguard.screening.api import checkout_router
 from storeguard.screening.api import router as screening_router
+from storeguard.screening.views import router as screening_pages
 from storeguard.shops.api import router as shops_router
+from storeguard.staff.pages import login_first
+from storeguard.staff.views import router as staff_pages
+from storeguard.web.errors import crash_page
+from storeguard.web.setup import install_web
 
 # Every package's routes, in the order they are matched (after the checkout's). A new package with
 # routes adds its router here.
@@ -46,6 +55,11 @@ ROUTERS = (
     screening_router,
     integrations_router,
 )
+
+# The admin pages, each behind the login check (the login page itself checks on its own).
+PAGE_ROUTERS = (dashboard_pages, orders_pages, screening_pages)
+# Packages that only put panels on other packages' pages (importing them registers the panels).
+PANEL_ONLY = (lists_views, integrations_views)
 
 DESCRIPTION = """
 storeguard screens orders, keeps one record of customers and their linked identities, and lets a
@@ -87,10 +101,12 @@ def create_app(
         redoc_url=None,
         lifespan=_lifespan,
     )
+    pages = install_web(app)
     app.add_middleware(
         Edge,
         max_body_bytes=settings.max_body_bytes,
         max_webhook_body_bytes=settings.max_webhook_body_bytes,
+        crash_page=crash_page,
     )
     own_database = session_factory is None
     if session_factory is None:
@@ -106,7 +122,7 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.reader = Reader(engine, session_factory)  # for hot read-only routes: no session
-    install_error_handlers(app)
+    install_error_handlers(app, pages)
     install_openapi(app)
 
     @app.get("/healthz", tags=["meta"], response_model=HealthRead)
@@ -118,4 +134,7 @@ def create_app(
     app.include_router(checkout_router)  # first: the call every checkout makes is matched first
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(check_key_first), Depends(refuse_unknown_query)])
+    app.include_router(staff_pages)
+    for router in PAGE_ROUTERS:
+        app.include_router(router, dependencies=[Depends(login_first)])
     return app

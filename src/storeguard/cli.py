@@ -16,6 +16,7 @@ from storeguard.orders import cli as orders_cli
 from storeguard.rules import cli as rules_cli
 from storeguard.screening import cli as screening_cli
 from storeguard.shops import cli as shops_cli
+from storeguard.staff import cli as staff_cli
 
 app = typer.Typer(
     help="storeguard: screen orders, block and unblock difficult customers, keep the record.",
@@ -34,6 +35,7 @@ for package in (
     rules_cli,
     screening_cli,
     integrations_cli,
+    staff_cli,
     demo_cli,
 ):
     package.register(app)

@@ -16,7 +16,8 @@ import storeguard.lists.models
 import storeguard.orders.models
 import storeguard.rules.models
 import storeguard.screening.models
-import storeguard.shops.models  # noqa: F401 - imported for their tables
+import storeguard.shops.models
+import storeguard.staff.models  # noqa: F401 - imported for their tables
 from storeguard.core.db import Base
 
 

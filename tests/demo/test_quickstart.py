@@ -3,6 +3,7 @@
 import json
 import shlex
 import stat
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, inspect, select
@@ -15,7 +16,11 @@ from storeguard.core.enums import Role
 from storeguard.core.models import ApiKey
 from storeguard.customers.models import Customer
 from storeguard.demo.quickstart import StaleSchema, banner, prepare_database, start
+from storeguard.orders.models import Order
+from storeguard.screening.models import Decision
 from storeguard.shops.models import Shop
+from storeguard.staff.passwords import verify_password
+from storeguard.staff.service import find_by_email
 
 
 @pytest.fixture
@@ -108,6 +113,70 @@ def test_start_gives_no_example_from_a_ground_truth_file_of_another_database(set
     first.ground_truth_file.write_text(json.dumps(truth))
 
     assert start(settings, customers=200, orders=600).screen_example is None
+
+
+def test_first_start_makes_a_demo_owner_whose_saved_password_logs_in_and_is_given_again(settings):
+    first = start(settings, customers=40, orders=100)
+
+    again = start(settings, customers=40, orders=100)
+
+    assert (first.owner_created, again.owner_created) == (True, False)
+    assert again.owner_password == first.owner_password and len(first.owner_password) == 16
+    password_file = settings.data_dir / "demo_owner_password"
+    assert password_file.read_text().strip() == first.owner_password
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        user = find_by_email(session, first.owner_email)
+        assert (user.role, user.active) == (Role.owner, True)
+        assert verify_password(user.password_hash, first.owner_password)
+    engine.dispose()
+
+
+def test_start_gives_no_password_once_the_saved_one_no_longer_logs_in(settings):
+    first = start(settings, customers=40, orders=100)
+    (settings.data_dir / "demo_owner_password").write_text("changed since\n")
+
+    again = start(settings, customers=40, orders=100)
+
+    assert (again.owner_created, again.owner_password) == (False, None)
+    assert first.owner_password is not None
+
+
+def test_first_start_screens_the_last_weeks_orders_dating_each_decision_at_its_order(settings):
+    start(settings, customers=200, orders=600)
+
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        week_ago = datetime.now(UTC) - timedelta(days=7, minutes=5)
+        recent = {
+            o.id: o.created_at for o in session.scalars(select(Order).where(Order.created_at >= week_ago))
+        }
+        decided = {d.order_id: d.created_at for d in session.scalars(select(Decision))}
+    engine.dispose()
+    assert len(recent) > 0
+    assert decided == recent
+
+
+def test_banner_gives_the_admin_pages_login_and_password_beside_the_key():
+    lines = banner(
+        "0.0.0.0", 8000, "sg_abc", owner_email="owner@shop.example", owner_password="Secret1234abcdXY"
+    )
+
+    assert lines[1:4] == [
+        "admin pages               http://127.0.0.1:8000/login",
+        "  log in as               owner@shop.example",
+        "  password                Secret1234abcdXY",
+    ]
+
+
+def test_banner_says_how_to_get_a_password_when_the_saved_one_is_gone():
+    lines = banner("127.0.0.1", 8000, "sg_abc", owner_email="owner@shop.example", owner_password=None)
+
+    assert (
+        lines[3]
+        == "  password                (not known here: storeguard users reset-password owner@shop.example)"
+    )
 
 
 def test_banner_adds_a_curl_that_screens_the_example_checkout():

@@ -6,12 +6,12 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import UnionType
-from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Generic, Protocol, TypeVar, Union, get_args, get_origin
 
 from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
@@ -25,6 +25,8 @@ from storeguard.core.db import READ_ONLY
 from storeguard.core.enums import Role
 from storeguard.core.errors import CommonError, DomainError, Forbidden
 from storeguard.core.http import WEBHOOK_PREFIX
+from storeguard.core.permissions import Permission
+from storeguard.core.permissions import required_role as required_permission_role
 from storeguard.core.prepared import Driver, reading, reading_on
 from storeguard.core.schemas import DB_INT_MAX
 
@@ -223,6 +225,16 @@ def authorize(session: Session | Driver, request: Request, role: Role) -> Actor:
     return actor
 
 
+def permitted(permission: Permission) -> Callable[..., Actor]:
+    """Build the dependency of a route that does ``permission``'s work: the role the table gives it."""
+    return require(required_permission_role(permission))
+
+
+CanRead = Annotated[Actor, Depends(permitted(Permission.read))]
+CanWorkOrders = Annotated[Actor, Depends(permitted(Permission.work_orders))]
+CanReadAudit = Annotated[Actor, Depends(permitted(Permission.read_audit))]
+
+# Routes not yet moved to a permission name the role itself.
 Viewer = Annotated[Actor, Depends(require(Role.viewer))]
 Agent = Annotated[Actor, Depends(require(Role.agent))]
 Admin = Annotated[Actor, Depends(require(Role.admin))]
@@ -279,15 +291,29 @@ def _refusal_of_key(request: Request, role: Role) -> DomainError | None:
     return None
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Answer every refusal as RFC 9457 problem details with a machine ``code``."""
+class PageErrors(Protocol):
+    """How the admin pages answer a refusal: an HTML page (or a redirect to log in), not JSON."""
+
+    def is_page(self, request: Request) -> bool: ...
+
+    def answer(
+        self, request: Request, error: DomainError | StarletteHTTPException | RequestValidationError
+    ) -> Response: ...
+
+
+def install_error_handlers(app: FastAPI, pages: PageErrors | None = None) -> None:
+    """Answer every refusal as RFC 9457 problem details with a machine ``code`` (pages: as a page)."""
 
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if pages is not None and pages.is_page(request):
+            return pages.answer(request, exc)
         return _domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if pages is not None and pages.is_page(request):
+            return pages.answer(request, exc)
         # Who is asking comes before what was sent: an anonymous caller learns nothing of the
         # route's fields, and a too weak key is told so whatever its body.
         role = required_role(request)
@@ -323,7 +349,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(422, body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if pages is not None and pages.is_page(request):
+            return pages.answer(request, exc)
         code = {
             404: CommonError.not_found,
             405: CommonError.method_not_allowed,

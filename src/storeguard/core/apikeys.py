@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storeguard.core.actor import Actor
+from storeguard.core.actor import Actor, parse_role
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
@@ -29,12 +29,7 @@ def create_api_key(session: Session, *, name: str, role: Role | str, actor: Acto
     name = (name or "").strip()
     if not name:
         raise Invalid(CommonError.name_required, "an API key needs a name", field="name")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise Invalid(
-            CommonError.invalid_role, f"{role!r} is not a role (owner, admin, agent, viewer)", field="role"
-        ) from None
+    role = parse_role(role)
     prefix = secrets.token_hex(4)
     raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(name=name, role=role, prefix=prefix, key_hash=hash_key(raw), created_at=now())

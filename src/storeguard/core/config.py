@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     inbox_stale_seconds: int = Field(
         default=300, ge=1, description="A delivery waiting longer than this shows as stale in /healthz."
     )
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="How long a staff login lasts before it must be made again."
+    )
+    ui_timezone: str = Field(
+        default="UTC",
+        description="The time zone the admin pages show times in (an IANA name, e.g. Europe/Oslo).",
+    )
     max_body_bytes: int = Field(
         default=1 << 20, ge=1024, description="Largest API request body; larger ones answer 413 unread."
     )

@@ -22,6 +22,15 @@ class Role(StrEnum):
 _RANK = {Role.viewer: 0, Role.agent: 1, Role.admin: 2, Role.owner: 3}
 
 
+class Language(StrEnum):
+    """The languages storeguard's pages speak; a staff user picks one, ``?lang=`` switches it."""
+
+    en = "en"
+    nb = "nb"
+    he = "he"
+    zh = "zh"
+
+
 class OutboxStatus(StrEnum):
     pending = "pending"
     sent = "sent"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ from storeguard.core.errors import CommonError
 log = logging.getLogger("storeguard.http")
 
 PROBLEM_JSON = b"application/problem+json"
+HTML = b"text/html; charset=utf-8"
 REQUEST_ID_HEADER = b"x-request-id"
 _GOOD_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
 WEBHOOK_PREFIX = "/webhooks/"
@@ -53,10 +55,20 @@ def problem_bytes(
 class Edge:
     """Give every request an id, refuse oversized bodies early, and answer any crash as a 500 problem."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_webhook_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_webhook_body_bytes: int,
+        crash_page: Callable[[str, str], bytes | None] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_webhook_body_bytes = max_webhook_body_bytes
+        # For the admin pages: given the path and request id, an HTML page to answer a crash
+        # with, or None for a path that answers problem JSON.
+        self.crash_page = crash_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,6 +120,10 @@ class Edge:
             )
             if started:
                 return  # the answer is under way; nothing sound can be added to it
+            page = self.crash_page(path, request_id.decode()) if self.crash_page is not None else None
+            if page is not None:
+                await _answer(send_with_id, 500, page, HTML)
+                return
             body = problem_bytes(
                 500,
                 CommonError.internal_error,
@@ -147,12 +163,12 @@ def _too_large(path: str, limit: int) -> bytes:
     )
 
 
-async def _answer(send: Send, status: int, body: bytes) -> None:
+async def _answer(send: Send, status: int, body: bytes, content_type: bytes = PROBLEM_JSON) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", PROBLEM_JSON), (b"content-length", str(len(body)).encode())],
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})

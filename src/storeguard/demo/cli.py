@@ -109,8 +109,18 @@ def register(app: typer.Typer) -> None:
             )
         if info.key_created:
             console.print(f"created a demo owner API key, saved to {info.key_file} (mode 0600)")
+        if info.owner_created:
+            console.print(f"created the demo owner {info.owner_email}; the password is saved beside the key")
         console.print()
-        for line in banner(host, port, info.api_key, info.screen_example):
+        lines = banner(
+            host,
+            port,
+            info.api_key,
+            info.screen_example,
+            owner_email=info.owner_email,
+            owner_password=info.owner_password,
+        )
+        for line in lines:
             console.print(line, highlight=False, soft_wrap=True)
         console.print()
         uvicorn.run("storeguard.app:create_app", factory=True, host=host, port=port)

@@ -1,4 +1,4 @@
-"""What ``storeguard quickstart`` does before it serves: schema, demo data, a key to try the API with."""
+"""What ``storeguard quickstart`` does before it serves: schema, demo data, a key and a login to try it with."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.actor import SYSTEM
 from storeguard.core.apikeys import authenticate, create_api_key
+from storeguard.core.clock import now as clock_now
 from storeguard.core.config import Settings
 from storeguard.core.db import make_engine, make_session_factory
 from storeguard.core.enums import Role
@@ -22,14 +24,23 @@ from storeguard.core.migrations import upgrade_to_head
 from storeguard.customers.models import Customer
 from storeguard.demo.generator import DEFAULT_SEED, DemoConfig
 from storeguard.demo.loader import LoadResult, Progress, load_demo, write_ground_truth
+from storeguard.orders.models import Order
+from storeguard.screening.actions import screen_existing_order
 from storeguard.shops.models import Shop
+from storeguard.staff.actions import create_staff_user
+from storeguard.staff.passwords import generate_password, verify_password
+from storeguard.staff.service import find_by_email
 
 # Small enough that a first start takes a few seconds, big enough to show every kind of customer.
 QUICKSTART_CUSTOMERS = 1_500
 QUICKSTART_ORDERS = 4_000
+SCREENED_DAYS = 7  # about 170 of the demo's orders, two seconds of screening on a first start
 KEY_FILE = "demo_api_key"
 GROUND_TRUTH_FILE = "demo_ground_truth.json"
 DEMO_KEY_NAME = "demo owner"
+OWNER_PASSWORD_FILE = "demo_owner_password"
+DEMO_OWNER_EMAIL = "owner@nordlys-outfitters.example"
+DEMO_OWNER_NAME = "Demo Owner"
 
 
 class StaleSchema(RuntimeError):
@@ -66,8 +77,58 @@ def ensure_demo_key(session: Session, key_file: Path) -> tuple[str, bool]:
     return raw, True
 
 
+def screen_recent_orders(session: Session, shop: Shop, *, days: int = SCREENED_DAYS) -> int:
+    """Screen the shop's last ``days`` of orders as checkout would have, so the pages have work on them.
+
+    Bulk-loaded orders were never screened: without this the dashboard, the decisions and the
+    held orders would all be empty. Each decision (and hold) is dated when its order came in, as
+    checkout would have made it; a block cancels the order or holds it, as the shop's policy says.
+    """
+    since = clock_now() - timedelta(days=days)
+    orders = list(
+        session.execute(
+            select(Order.id, Order.created_at)
+            .where(Order.shop_id == shop.id, Order.created_at >= since)
+            .order_by(Order.created_at, Order.id)
+        )
+    )
+    for order_id, placed in orders:
+        decision = screen_existing_order(session, order_id=order_id, actor=SYSTEM)
+        decision.created_at = placed
+        order = session.get(Order, order_id)
+        if order is not None and order.held:
+            order.held_at = placed
+    session.flush()
+    return len(orders)
+
+
+def ensure_demo_owner(session: Session, password_file: Path) -> tuple[str | None, bool]:
+    """Return the demo owner's saved password if it still logs in, else make the owner; and whether new.
+
+    None when the demo owner exists but the saved password no longer works (it was changed or
+    reset since): then nothing is printed, and ``storeguard users reset-password`` gives a new one.
+    """
+    user = find_by_email(session, DEMO_OWNER_EMAIL)
+    if user is None:
+        password = generate_password()
+        create_staff_user(
+            session,
+            email=DEMO_OWNER_EMAIL,
+            name=DEMO_OWNER_NAME,
+            role=Role.owner,
+            password=password,
+            actor=SYSTEM,
+        )
+        return password, True
+    try:
+        saved = password_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None, False
+    return (saved if verify_password(user.password_hash, saved) else None), False
+
+
 def save_key(key_file: Path, raw: str) -> None:
-    """Write the raw key readable by its owner only (0600)."""
+    """Write a secret (a key, a password) readable by its owner only (0600)."""
     key_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -83,6 +144,9 @@ class StartInfo:
     key_file: Path
     ground_truth_file: Path | None
     screen_example: dict[str, Any] | None = None
+    owner_email: str = DEMO_OWNER_EMAIL
+    owner_password: str | None = None  # None when it was changed since it was saved
+    owner_created: bool = False
 
 
 def start(
@@ -97,6 +161,7 @@ def start(
     prepare_database(settings.database_url)
     engine = make_engine(settings.database_url)
     key_file = Path(settings.data_dir) / KEY_FILE
+    password_file = Path(settings.data_dir) / OWNER_PASSWORD_FILE
     truth_path = Path(settings.data_dir) / GROUND_TRUTH_FILE
     truth_file = None
     try:
@@ -106,17 +171,30 @@ def start(
                 loaded = load_demo(
                     session, DemoConfig(customers=customers, orders=orders, seed=seed), progress=progress
                 )
+                screen_recent_orders(session, loaded.shop)
             raw, created = ensure_demo_key(session, key_file)
+            password, owner_created = ensure_demo_owner(session, password_file)
             session.commit()
             example = screen_example(session, loaded.ground_truth if loaded else _read_truth(truth_path))
     finally:
         engine.dispose()
     if created:
         save_key(key_file, raw)
+    if owner_created and password is not None:
+        save_key(password_file, password)
     if loaded is not None:
         truth_file = truth_path
         write_ground_truth(truth_file, loaded.ground_truth)
-    return StartInfo(loaded, raw, created, key_file, truth_file, example)
+    return StartInfo(
+        loaded,
+        raw,
+        created,
+        key_file,
+        truth_file,
+        example,
+        owner_password=password,
+        owner_created=owner_created,
+    )
 
 
 def _read_truth(path: Path) -> dict[str, Any] | None:
@@ -150,11 +228,23 @@ def display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
-def banner(host: str, port: int, api_key: str, screen_example: dict[str, Any] | None = None) -> list[str]:
+def banner(
+    host: str,
+    port: int,
+    api_key: str,
+    screen_example: dict[str, Any] | None = None,
+    *,
+    owner_email: str = DEMO_OWNER_EMAIL,
+    owner_password: str | None = None,
+) -> list[str]:
     """Return the lines that tell a newcomer where to point a browser and how to call the API."""
     base = f"http://{display_host(host)}:{port}"
+    password = owner_password or f"(not known here: storeguard users reset-password {owner_email})"
     lines = [
         f"storeguard is running at  {base}",
+        f"admin pages               {base}/login",
+        f"  log in as               {owner_email}",
+        f"  password                {password}",
         f"API docs                  {base}/docs",
         f"demo owner API key        {api_key}",
         "try it:",

@@ -50,3 +50,10 @@ def inbox_health(session: Session, *, stale_after: timedelta) -> dict[str, int |
     failed = session.scalar(select(func.count()).where(WebhookDelivery.status == DeliveryStatus.failed))
     oldest_seconds = None if oldest is None else round((now() - ensure_utc(oldest)).total_seconds(), 1)
     return {"waiting": count, "oldest_waiting_seconds": oldest_seconds, "stale": stale, "failed": failed}
+
+
+def failure_counts(session: Session) -> tuple[int, int]:
+    """Return how many webhook deliveries failed for good and how many outbound messages are dead."""
+    failed = session.scalar(select(func.count()).where(WebhookDelivery.status == DeliveryStatus.failed))
+    dead = session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.dead))
+    return int(failed or 0), int(dead or 0)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.pages import fetch_page
 from storeguard.lists.blocking import appeal_url
-from storeguard.lists.enums import EntryStatus
+from storeguard.lists.enums import BlockStatus, EntryStatus
 from storeguard.lists.matching import Match, MatchResult
 from storeguard.lists.models import CustomerBlock, ListEntry
 
@@ -104,3 +105,17 @@ def result_data(result: MatchResult, keys: list[tuple[str, str]]) -> dict[str, A
         "allows": [match_data(m) for m in result.allows],
         "out_of_scope": [match_data(m) for m in result.out_of_scope],
     }
+
+
+def block_summary(session: Session, *, week_ago: datetime, week_ahead: datetime) -> tuple[int, int]:
+    """Return how many customer blocks were made since ``week_ago``, and how many active ones end by ``week_ahead``."""
+    made = session.scalar(select(func.count(CustomerBlock.id)).where(CustomerBlock.created_at >= week_ago))
+    expiring = session.scalar(
+        select(func.count(CustomerBlock.id)).where(
+            CustomerBlock.status == BlockStatus.active,
+            CustomerBlock.expires_at.is_not(None),
+            CustomerBlock.expires_at > now(),
+            CustomerBlock.expires_at <= week_ahead,
+        )
+    )
+    return int(made or 0), int(expiring or 0)

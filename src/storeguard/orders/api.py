@@ -1,7 +1,9 @@
 """JSON routes for orders, their money and shipments, and the audit log.
 
-Each route parses, loads, checks the role, calls one action, commits, answers. Viewers read;
-agents create, cancel, refund, capture, void and ship; reading the whole audit log takes an admin.
+Each route parses, loads, checks the permission (``core.permissions``, the table the order pages
+use too), calls one action, commits, answers. Reading takes ``read`` (viewers); cancelling,
+refunding, capturing, voiding and shipping take ``work_orders`` (agents); the whole audit log
+takes ``read_audit`` (admins).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 
-from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.api import CanRead, CanReadAudit, CanWorkOrders, Page, PagingDep, SessionDep
 from storeguard.core.audit import verify_chains
 from storeguard.core.schemas import Id
 from storeguard.orders import actions, service
@@ -64,7 +66,7 @@ CurrentOrder = Annotated[Order, Depends(get_current_order)]
 
 @router.get("/orders", tags=["orders"], name="orders.list")
 def list_orders(
-    actor: Viewer, session: SessionDep, paging: PagingDep, filters: Annotated[OrderFilter, Query()]
+    actor: CanRead, session: SessionDep, paging: PagingDep, filters: Annotated[OrderFilter, Query()]
 ) -> Page[OrderSummary]:
     """List orders, newest first, filtered by state, customer, shop, dates or number/email."""
     shop_filter(session, filters.shop_id)
@@ -78,13 +80,15 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", tags=["orders"], name="orders.detail")
-def get_order(actor: Viewer, order: CurrentOrder) -> OrderRead:
+def get_order(actor: CanRead, order: CurrentOrder) -> OrderRead:
     """Show an order with its lines, payments, shipments, refunds and money ledger."""
     return OrderRead.of(order)
 
 
 @router.post("/orders/{order_id}/cancel", tags=["orders"], name="orders.cancel")
-def cancel_order(actor: Agent, order: CurrentOrder, body: CancelOrderIn, session: SessionDep) -> OrderRead:
+def cancel_order(
+    actor: CanWorkOrders, order: CurrentOrder, body: CancelOrderIn, session: SessionDep
+) -> OrderRead:
     """Cancel an order. Money moves only with `refund: true`; an open fulfilment must be cancelled first."""
     actions.cancel_order(
         session,
@@ -103,7 +107,9 @@ def cancel_order(actor: Agent, order: CurrentOrder, body: CancelOrderIn, session
 @router.post(
     "/orders/{order_id}/refunds", tags=["refunds"], name="orders.refund", status_code=status.HTTP_201_CREATED
 )
-def refund_order(actor: Agent, order: CurrentOrder, body: RefundIn, session: SessionDep) -> RefundRead:
+def refund_order(
+    actor: CanWorkOrders, order: CurrentOrder, body: RefundIn, session: SessionDep
+) -> RefundRead:
     """Refund lines (with restock per line), shipping and/or an amount; never more than was captured."""
     refund = actions.refund_order(
         session,
@@ -121,7 +127,7 @@ def refund_order(actor: Agent, order: CurrentOrder, body: RefundIn, session: Ses
 
 
 @router.get("/orders/{order_id}/refunds", tags=["refunds"], name="orders.refunds")
-def list_refunds(actor: Viewer, order: CurrentOrder) -> list[RefundRead]:
+def list_refunds(actor: CanRead, order: CurrentOrder) -> list[RefundRead]:
     """List an order's refunds with their expected arrival windows."""
     return [RefundRead.model_validate(r) for r in order.refunds]
 
@@ -133,7 +139,7 @@ def list_refunds(actor: Viewer, order: CurrentOrder) -> list[RefundRead]:
     status_code=status.HTTP_201_CREATED,
 )
 def add_transaction(
-    actor: Agent, order: CurrentOrder, body: TransactionIn, session: SessionDep
+    actor: CanWorkOrders, order: CurrentOrder, body: TransactionIn, session: SessionDep
 ) -> TransactionRead:
     """Capture authorized money (`capture`) or release what is left uncaptured (`void`)."""
     if body.kind == "capture":
@@ -158,7 +164,7 @@ def add_transaction(
     status_code=status.HTTP_201_CREATED,
 )
 def fulfill_order(
-    actor: Agent, order: CurrentOrder, body: FulfillOrderIn, session: SessionDep
+    actor: CanWorkOrders, order: CurrentOrder, body: FulfillOrderIn, session: SessionDep
 ) -> FulfillmentRead:
     """Ship some lines, or everything left to ship; refused while the order is held or cancelled."""
     lines = (
@@ -180,7 +186,7 @@ def fulfill_order(
 
 
 @router.post("/fulfillments/{fulfillment_id}/cancel", tags=["fulfillments"], name="fulfillments.cancel")
-def cancel_fulfillment(actor: Agent, fulfillment_id: Id, session: SessionDep) -> FulfillmentRead:
+def cancel_fulfillment(actor: CanWorkOrders, fulfillment_id: Id, session: SessionDep) -> FulfillmentRead:
     """Cancel a shipment that was not delivered; its lines are to ship again."""
     fulfillment = actions.cancel_fulfillment(session, fulfillment_id=fulfillment_id, actor=actor)
     session.commit()
@@ -188,7 +194,7 @@ def cancel_fulfillment(actor: Agent, fulfillment_id: Id, session: SessionDep) ->
 
 
 @router.post("/fulfillments/{fulfillment_id}/deliver", tags=["fulfillments"], name="fulfillments.deliver")
-def mark_delivered(actor: Agent, fulfillment_id: Id, session: SessionDep) -> FulfillmentRead:
+def mark_delivered(actor: CanWorkOrders, fulfillment_id: Id, session: SessionDep) -> FulfillmentRead:
     """Record that a shipment reached the customer."""
     fulfillment = actions.mark_delivered(session, fulfillment_id=fulfillment_id, actor=actor)
     session.commit()
@@ -196,7 +202,7 @@ def mark_delivered(actor: Agent, fulfillment_id: Id, session: SessionDep) -> Ful
 
 
 @router.get("/orders/{order_id}/timeline", tags=["orders"], name="orders.timeline")
-def order_timeline(actor: Viewer, order: CurrentOrder, session: SessionDep) -> list[TimelineEntry]:
+def order_timeline(actor: CanRead, order: CurrentOrder, session: SessionDep) -> list[TimelineEntry]:
     """Tell everything that happened to the order, oldest first: who, when, why, before and after."""
     return service.timeline(session, order.id)
 
@@ -208,7 +214,7 @@ def order_timeline(actor: Viewer, order: CurrentOrder, session: SessionDep) -> l
     status_code=status.HTTP_201_CREATED,
 )
 def record_cancellation_request(
-    actor: Agent, order: CurrentOrder, body: CancellationRequestCreate, session: SessionDep
+    actor: CanWorkOrders, order: CurrentOrder, body: CancellationRequestCreate, session: SessionDep
 ) -> CancellationRequestRead:
     """Record a customer's request to cancel (customers never cancel by themselves)."""
     request = actions.record_cancellation_request(
@@ -222,7 +228,7 @@ def record_cancellation_request(
     "/cancellation-requests/{request_id}/accept", tags=["orders"], name="cancellation_requests.accept"
 )
 def accept_cancellation_request(
-    actor: Agent, request_id: Id, body: AcceptCancellationRequestIn, session: SessionDep
+    actor: CanWorkOrders, request_id: Id, body: AcceptCancellationRequestIn, session: SessionDep
 ) -> CancellationRequestRead:
     """Grant a cancellation request: the order is cancelled with reason 'customer'."""
     request = actions.accept_cancellation_request(
@@ -242,7 +248,7 @@ def accept_cancellation_request(
     "/cancellation-requests/{request_id}/decline", tags=["orders"], name="cancellation_requests.decline"
 )
 def decline_cancellation_request(
-    actor: Agent, request_id: Id, body: DeclineCancellationRequestIn, session: SessionDep
+    actor: CanWorkOrders, request_id: Id, body: DeclineCancellationRequestIn, session: SessionDep
 ) -> CancellationRequestRead:
     """Decline a cancellation request; the order goes on."""
     request = actions.decline_cancellation_request(
@@ -257,7 +263,7 @@ def decline_cancellation_request(
 
 
 @router.get("/audit/verify", tags=["audit"], name="audit.verify")
-def verify_audit_log(session: SessionDep, actor: Admin, shop_id: ShopFilter) -> dict[str, Any]:
+def verify_audit_log(session: SessionDep, actor: CanReadAudit, shop_id: ShopFilter) -> dict[str, Any]:
     """Recompute the audit log's hash chains and name the first changed or missing event of each."""
     reports = verify_chains(session, shop_id=shop_id)
     return {
@@ -278,7 +284,7 @@ def verify_audit_log(session: SessionDep, actor: Admin, shop_id: ShopFilter) -> 
 
 @router.get("/audit", tags=["audit"], name="audit.list")
 def list_audit_events(
-    actor: Admin, session: SessionDep, paging: PagingDep, filters: Annotated[AuditFilter, Query()]
+    actor: CanReadAudit, session: SessionDep, paging: PagingDep, filters: Annotated[AuditFilter, Query()]
 ) -> Page[AuditEventRead]:
     """Read the append-only audit log, newest first, by action, subject or actor."""
     events, total = service.list_audit_events(session, filters, limit=paging.limit, offset=paging.offset)

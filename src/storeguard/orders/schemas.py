@@ -246,7 +246,14 @@ class OrderFilter(BaseModel):
     shop_id: Id | None = None
     created_from: Moment | None = None
     created_to: Moment | None = None
-    q: str | None = Field(default=None, description="Part of the order number or email.")
+    held: bool | None = Field(
+        default=None, description="Only orders held for review (true) or not held (false)."
+    )
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Part of the order number, the email or the customer's name.",
+    )
 
 
 class AuditFilter(BaseModel):

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storeguard.core.audit import events_for
 from storeguard.core.errors import NotFound
 from storeguard.core.models import AuditEvent
-from storeguard.core.pages import fetch_page
+from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
+from storeguard.customers.models import Customer
 from storeguard.orders.errors import OrderError
 from storeguard.orders.models import CancellationRequest, Fulfillment, Order, Refund, Transaction
 from storeguard.orders.schemas import AuditFilter, OrderFilter, TimelineEntry
+
+OrderKey = tuple[datetime, int]
 
 
 def get_order(session: Session, order_id: int) -> Order:
@@ -55,6 +60,27 @@ def list_orders(
     return fetch_page(session, stmt, Order.created_at.desc(), Order.id.desc(), limit=limit, offset=offset)
 
 
+def order_page(
+    session: Session,
+    filters: OrderFilter,
+    *,
+    limit: int = 50,
+    after: OrderKey | None = None,
+    before: OrderKey | None = None,
+) -> KeysetPage[Order]:
+    """Return the matching orders, newest first, after (older) or before (newer) an order's key.
+
+    Nothing is counted, so a page costs the same whatever the number of orders.
+    """
+    stmt = _filtered(select(Order), filters)
+    return fetch_keyset(session, stmt, (Order.created_at, Order.id), limit=limit, after=after, before=before)
+
+
+def order_key(order: Order) -> OrderKey:
+    """Return where an order sits in the newest-first order of lists."""
+    return order.created_at, order.id
+
+
 def _filtered(stmt: Select[tuple[Order]], f: OrderFilter) -> Select[tuple[Order]]:
     for column, value in (
         (Order.status, f.status),
@@ -69,10 +95,31 @@ def _filtered(stmt: Select[tuple[Order]], f: OrderFilter) -> Select[tuple[Order]
         stmt = stmt.where(Order.created_at >= f.created_from)
     if f.created_to is not None:
         stmt = stmt.where(Order.created_at < f.created_to)
-    if f.q:
-        pattern = f"%{f.q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Order.number).like(pattern), func.lower(Order.email).like(pattern)))
+    if f.held is not None:
+        stmt = stmt.where(Order.held.is_(f.held))
+    if f.q and f.q.strip():
+        pattern = f"%{_like_escaped(f.q.strip().lower())}%"
+        named = (
+            select(Customer.id)
+            .where(
+                Customer.id == Order.customer_id,
+                func.lower(Customer.first_name + " " + Customer.last_name).like(pattern, escape="\\"),
+            )
+            .exists()
+        )
+        stmt = stmt.where(
+            or_(
+                func.lower(Order.number).like(pattern, escape="\\"),
+                func.lower(Order.email).like(pattern, escape="\\"),
+                named,
+            )
+        )
     return stmt
+
+
+def _like_escaped(text: str) -> str:
+    """Return ``text`` with LIKE's wildcards escaped, so a search for "50%" finds "50%" only."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def refunds_of(session: Session, order_id: int) -> list[Refund]:

@@ -8,12 +8,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storeguard.core.clock import ensure_utc
 from storeguard.core.errors import NotFound
+from storeguard.core.pages import KeysetPage, fetch_keyset
 from storeguard.orders.errors import OrderError
 from storeguard.orders.models import Order
+from storeguard.screening.enums import Outcome
 from storeguard.screening.models import Decision, ReviewNote
 from storeguard.screening.policy import merged_settings
 from storeguard.screening.reads import shop_context
+from storeguard.shops.models import Shop
 
 
 def screening_settings(session: Session, shop_id: int) -> tuple[dict[str, Any], int]:
@@ -96,3 +100,54 @@ def notes_of(session: Session, order_id: int) -> list[ReviewNote]:
     return list(
         session.scalars(select(ReviewNote).where(ReviewNote.order_id == order_id).order_by(ReviewNote.id))
     )
+
+
+def held_summary(session: Session) -> tuple[int, datetime | None]:
+    """Return how many open orders are held for review and since when the oldest has waited."""
+    since = func.coalesce(Order.held_at, Order.created_at)
+    count, oldest = session.execute(
+        select(func.count(Order.id), func.min(since)).where(Order.held.is_(True), Order.status == "open")
+    ).one()
+    return int(count or 0), ensure_utc(oldest) if oldest is not None else None
+
+
+def decision_times(session: Session, since: datetime) -> list[tuple[datetime, str]]:
+    """Return when each decision since ``since`` was made and what it was (for counts by day and outcome).
+
+    Read per shop, so the (shop, created_at) index serves it on every backend.
+    """
+    stmt = select(Decision.created_at, Decision.decision).where(
+        Decision.shop_id.in_(select(Shop.id)), Decision.created_at >= since
+    )
+    return [(ensure_utc(at), outcome) for at, outcome in session.execute(stmt)]
+
+
+def decision_page(
+    session: Session,
+    *,
+    outcome: Outcome | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    before: tuple[datetime, int] | None = None,
+) -> KeysetPage[Decision]:
+    """Return stored decisions, newest first, of one outcome and time span, a page by key."""
+    stmt = select(Decision).where(Decision.order_id.is_not(None))
+    if outcome is not None:
+        stmt = stmt.where(Decision.decision == outcome)
+    if since is not None:
+        stmt = stmt.where(Decision.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(Decision.created_at < until)
+    return fetch_keyset(
+        session, stmt, (Decision.created_at, Decision.id), limit=limit, after=after, before=before
+    )
+
+
+def order_numbers(session: Session, order_ids: list[int]) -> dict[int, str]:
+    """Return the numbers of some orders, by id, in one statement."""
+    if not order_ids:
+        return {}
+    rows = session.execute(select(Order.id, Order.number).where(Order.id.in_(order_ids)))
+    return {order_id: number for order_id, number in rows}

@@ -1,0 +1,43 @@
+"""The one permission table: what each kind of work needs, for API keys and staff users alike.
+
+A JSON route and the admin page that does the same work name the same permission, so a key and a
+person with the same role may do exactly the same things. A page also asks the table which
+buttons to show, so a viewer is never offered what the server would refuse. Packages whose
+routes still name a role (``Viewer``, ``Agent``, ``Admin``, ``Owner`` in ``core.api``) move to a
+permission here when their pages are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from storeguard.core.enums import Role
+
+
+class Permission(StrEnum):
+    """A kind of work, named for what people do."""
+
+    read = "read"  # see orders, their money, shipments, decisions and timelines
+    work_orders = "work_orders"  # cancel, refund, capture, void, fulfil; customers' cancel requests
+    read_audit = "read_audit"  # the whole audit log and its verification
+
+
+PERMISSIONS: Mapping[Permission, Role] = MappingProxyType(
+    {
+        Permission.read: Role.viewer,
+        Permission.work_orders: Role.agent,
+        Permission.read_audit: Role.admin,
+    }
+)
+
+
+def required_role(permission: Permission) -> Role:
+    """Return the weakest role that has ``permission``."""
+    return PERMISSIONS[permission]
+
+
+def allows(role: Role | str, permission: Permission) -> bool:
+    """Tell whether ``role`` has ``permission``."""
+    return Role(role).at_least(PERMISSIONS[permission])

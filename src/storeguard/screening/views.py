@@ -1,0 +1,268 @@
+"""Screening on the admin pages: the order page's decision, the dashboard's figures and chart, and
+the list of decisions those figures link to."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import pygal
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pygal.style import Style
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from storeguard.core.api import SessionDep
+from storeguard.core.clock import now
+from storeguard.orders.models import Order
+from storeguard.screening import service
+from storeguard.screening.enums import Outcome, ReasonSource
+from storeguard.staff.pages import PageRead
+from storeguard.web.context import speaker
+from storeguard.web.i18n import N_, Speaker
+from storeguard.web.pagination import decode_key, page_links
+from storeguard.web.panels import TODAY, Panel, add_panel, tile
+from storeguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+CHART_DAYS = 30
+
+# A decision says its word beside its colour.
+OUTCOMES = {
+    Outcome.allow: (N_("Allow"), "ok"),
+    Outcome.verify: (N_("Verify"), "info"),
+    Outcome.review: (N_("Review"), "warn"),
+    Outcome.block: (N_("Block"), "bad"),
+}
+OUTCOME_MEANING = {
+    Outcome.allow: N_("The order may go ahead."),
+    Outcome.verify: N_("The customer must pass an extra verification step first."),
+    Outcome.review: N_("A person must look at the order before it is shipped."),
+    Outcome.block: N_("The order should not go ahead."),
+}
+SOURCES = {
+    ReasonSource.list: N_("Block list"),
+    ReasonSource.link: N_("Linked account"),
+    ReasonSource.rule: N_("Rule"),
+    ReasonSource.signal: N_("Signal"),
+    ReasonSource.velocity: N_("Velocity"),
+    ReasonSource.segment: N_("Segment"),
+    ReasonSource.catalogue: N_("Catalogue"),
+}
+# The line of a reason: strongest first, so a block reads before a signal's weight.
+_TONE = {Outcome.block: "bad", Outcome.review: "warn", Outcome.verify: "info"}
+
+
+def decision_panel(request: Request, session: Session, order: Order) -> Panel:
+    """Show the order's latest screening decision with its reasons (or that it was never screened)."""
+    decision = service.latest_decision(session, order.id)
+    reasons: list[dict[str, Any]] = []
+    if decision is not None:
+        for reason in sorted(
+            decision.reasons, key=lambda r: (not r.get("decisive"), -int(r.get("weight") or 0))
+        ):
+            action = reason.get("action")
+            reasons.append(
+                {
+                    "message": reason.get("message") or reason.get("code"),
+                    "code": reason.get("code"),
+                    "source": SOURCES.get(reason.get("source"), N_("Signal")),
+                    "weight": int(reason.get("weight") or 0),
+                    "tone": _TONE.get(action, "") if action else "",
+                    "decisive": bool(reason.get("decisive")),
+                }
+            )
+    return Panel(
+        "screening/_decision.html",
+        {
+            "decision": decision,
+            "outcome": OUTCOMES.get(decision.decision) if decision else None,
+            "meaning": OUTCOME_MEANING.get(decision.decision) if decision else None,
+            "reasons": reasons,
+        },
+        order=10,
+    )
+
+
+add_panel("order.side", "screening.decision", decision_panel)
+
+
+# ---- the dashboard ------------------------------------------------------------------------------
+
+TODAY_LABELS = {
+    Outcome.block: N_("Blocked today"),
+    Outcome.review: N_("Sent to review today"),
+    Outcome.verify: N_("Asked to verify today"),
+    Outcome.allow: N_("Allowed today"),
+}
+# The chart's colours, in the badges' tones; the legend and the table beside it say the words.
+COLOURS = {
+    Outcome.allow: "#17704a",
+    Outcome.verify: "#1b5fb8",
+    Outcome.review: "#c27c0e",
+    Outcome.block: "#b3261e",
+}
+
+
+def held_tile(request: Request, session: Session, _subject: object) -> Panel:
+    """Held orders waiting for a person, and how long the oldest has waited."""
+    count, oldest = service.held_summary(session)
+    said = speaker(request)
+    note = said.gettext("Oldest waiting %(age)s", age=said.age(oldest, now())) if oldest else None
+    return tile(
+        N_("Held for review"),
+        count,
+        note=note,
+        href="/orders?held=true&status=open",
+        attention=count > 0,
+        order=10,
+    )
+
+
+def _decisions_today(request: Request, session: Session) -> Counter[str]:
+    said = speaker(request)
+    return Counter(outcome for _, outcome in service.decision_times(session, said.day_start(said.today())))
+
+
+def today_tiles(request: Request, session: Session, _subject: object) -> list[Panel]:
+    """Today's decisions, one figure per outcome, each linking to those decisions."""
+    counts = _decisions_today(request, session)
+    day = speaker(request).today().isoformat()
+    return [
+        tile(
+            label,
+            counts[outcome],
+            href=f"/decisions?{urlencode({'outcome': outcome.value, 'day': day})}",
+            order=20 + n,
+            group=TODAY,
+        )
+        for n, (outcome, label) in enumerate(TODAY_LABELS.items())
+    ]
+
+
+def chart_panel(request: Request, session: Session, _subject: object) -> Panel:
+    """Decisions by day and outcome over the last 30 days: the chart, and the same as a table."""
+    said = speaker(request)
+    days, by_day = _by_day(session, said)
+    rows = [(day, [by_day[(day, o)] for o in Outcome]) for day in reversed(days)]
+    return Panel(
+        "screening/_chart.html",
+        {"rows": rows, "outcomes": [(o, OUTCOMES[o]) for o in Outcome], "days": CHART_DAYS},
+        order=10,
+    )
+
+
+def _by_day(session: Session, said: Speaker) -> tuple[list[date], Counter[tuple[date, Outcome]]]:
+    today = said.today()
+    days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
+    counts: Counter[tuple[date, Outcome]] = Counter()
+    for at, outcome in service.decision_times(session, said.day_start(days[0])):
+        counts[(said.day_of(at), Outcome(outcome))] += 1
+    return days, counts
+
+
+add_panel("dashboard.tiles", "screening.held", held_tile)
+add_panel("dashboard.tiles", "screening.today", today_tiles)
+add_panel("dashboard.wide", "screening.chart", chart_panel)
+
+
+@router.get("/decisions/chart.svg", name="screening.decisions_chart")
+def decisions_chart(actor: PageRead, request: Request, session: SessionDep) -> Response:
+    """Draw the last 30 days' decisions as stacked bars (SVG, drawn on the server by pygal)."""
+    said = speaker(request)
+    days, counts = _by_day(session, said)
+    chart = pygal.StackedBar(
+        style=Style(
+            background="transparent",
+            plot_background="transparent",
+            colors=tuple(COLOURS[o] for o in Outcome),
+            font_family="system-ui, sans-serif",
+            label_font_size=11,
+            legend_font_size=12,
+            major_label_font_size=11,
+        ),
+        width=900,
+        height=280,
+        js=[],  # no script: the chart is an image
+        legend_at_bottom=True,
+        legend_at_bottom_columns=4,
+        show_minor_x_labels=False,
+        x_labels_major_every=7,
+        truncate_label=-1,
+        margin=8,
+        spacing=6,
+        print_values=False,
+        show_y_guides=True,
+        y_labels_major_count=5,
+        min_scale=2,
+        max_scale=6,
+    )
+    chart.add_xml_filter(_without_scripts)
+    chart.y_labels = _whole_ticks(max((sum(counts[(day, o)] for o in Outcome) for day in days), default=0))
+    chart.x_labels = [said.date(day, "short") for day in days]
+    for outcome in Outcome:
+        chart.add(said.gettext(OUTCOMES[outcome][0]), [counts[(day, outcome)] for day in days])
+    return Response(
+        chart.render(),
+        media_type="image/svg+xml",
+        # Shown as an image: its own styles are inline; it runs nothing and loads nothing.
+        headers={"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )
+
+
+def _whole_ticks(highest: int) -> list[int]:
+    """Return about five whole-number ticks from 0 past ``highest``: decisions are counted, never halved."""
+    step = max(1, -(-highest // 4))
+    return list(range(0, highest + step + 1, step))
+
+
+def _without_scripts(root: Any) -> Any:
+    """Take out the configuration script pygal always writes: the chart is an image and runs nothing."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if str(child.tag).endswith("script"):
+                parent.remove(child)
+    return root
+
+
+# ---- the decisions a dashboard figure counts ---------------------------------------------------
+
+
+@router.get("/decisions", name="screening.decisions")
+def decision_list(
+    actor: PageRead,
+    request: Request,
+    session: SessionDep,
+    outcome: Annotated[Outcome | None, Query()] = None,
+    day: Annotated[date | None, Query()] = None,
+    after: Annotated[str | None, Query(max_length=60)] = None,
+    before: Annotated[str | None, Query(max_length=60)] = None,
+) -> Response:
+    """List stored decisions, newest first, of an outcome and a day (the pages' time zone)."""
+    said = speaker(request)
+    page = service.decision_page(
+        session,
+        outcome=outcome,
+        since=said.day_start(day) if day else None,
+        until=said.day_start(day + timedelta(days=1)) if day else None,
+        limit=PAGE_SIZE,
+        after=decode_key(after, field="after"),
+        before=decode_key(before, field="before"),
+    )
+    rows = [
+        {"decision": d, "top": next(iter(sorted(d.reasons, key=lambda r: -int(r.get("weight") or 0))), None)}
+        for d in page.rows
+    ]
+    context = {
+        "rows": rows,
+        "numbers": service.order_numbers(session, [d.order_id for d in page.rows if d.order_id is not None]),
+        "links": page_links(request, page, lambda d: (d.created_at, d.id)),
+        "outcome": outcome,
+        "day": day,
+        "outcomes": OUTCOMES,
+    }
+    return render(request, "screening/decisions.html", context)

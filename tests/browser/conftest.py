@@ -1,0 +1,155 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against the app served by its own process.
+
+Without Chromium at /usr/bin/chromium the browser tests skip with a message, unless
+STOREGUARD_REQUIRE_BROWSER=1 (CI sets it) makes that a failure. Playwright's own browser download
+is never used. Screenshots go to STOREGUARD_TEST_OUTPUT (default var/test-output)/screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from storeguard.core.actor import Actor
+from storeguard.core.config import get_settings
+from storeguard.core.db import make_engine
+from storeguard.core.enums import Role
+from storeguard.core.migrations import upgrade_to_head
+from storeguard.demo.generator import DemoConfig
+from storeguard.demo.loader import load_demo
+from storeguard.demo.quickstart import screen_recent_orders
+from storeguard.orders.actions import fulfill_order
+from tests.factories import make_customer, make_product, make_staff_user, place_order
+from tests.reliability.server import start_serve, stop
+
+CHROMIUM = Path(os.environ.get("STOREGUARD_CHROMIUM", "/usr/bin/chromium"))
+REQUIRE_BROWSER = os.environ.get("STOREGUARD_REQUIRE_BROWSER") == "1"
+OUTPUT = Path(
+    os.environ.get("STOREGUARD_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "var" / "test-output")
+)
+SCREENSHOTS = OUTPUT / "screenshots"
+PASSWORD = "a long browser password"
+SEEDER = Actor("cli", "browser-test", Role.owner)
+
+
+@dataclass
+class LiveStore:
+    """The served app's address, who may log in, and the orders each test works on."""
+
+    base: str
+    users: dict[str, str]  # role -> email (every password is PASSWORD)
+    orders: dict[str, tuple[int, str]]  # what the order is for -> (id, number)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _seed(url: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
+    """A small demo store (screened, with held orders) and the orders and staff the tests use."""
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        loaded = load_demo(session, DemoConfig(customers=80, orders=240, seed=7), actor=SEEDER)
+        screen_recent_orders(session, loaded.shop)
+        shop = loaded.shop
+        scarf = make_product(session, shop, sku="BT-SCARF", title="Wool scarf", price=49900, stock=50)
+        mittens = make_product(
+            session, shop, sku="BT-MITTENS", title="Knitted mittens", price=29900, stock=50
+        )
+        kari = make_customer(
+            session, shop, first_name="Kari", last_name="Fjellheim", email="kari.fjellheim@example.no"
+        )
+        orders = {}
+        for purpose in ("cancel", "refund", "viewer", "hebrew"):
+            order = place_order(
+                session, shop, [(scarf, 2), (mittens, 1)], shipping=9900, fee=3490, customer=kari
+            )
+            orders[purpose] = (order.id, order.number)
+        shipping = place_order(session, shop, [(scarf, 1)], customer=kari)
+        fulfill_order(
+            session, order_id=shipping.id, actor=SEEDER, carrier="Posten", tracking_number="70701234"
+        )
+        orders["shipping"] = (shipping.id, shipping.number)
+        users = {}
+        for role in (Role.owner, Role.agent, Role.viewer):
+            user = make_staff_user(
+                session,
+                role,
+                email=f"{role.value}@nordlys.example",
+                name=f"{role.value.title()} Nordmann",
+                password=PASSWORD,
+            )
+            users[role.value] = user.email
+        session.commit()
+    engine.dispose()
+    return users, orders
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Chromium from Debian's packages, headless; Playwright's own browsers are never downloaded."""
+    if not CHROMIUM.exists():
+        message = f"no Chromium at {CHROMIUM} (apt-get install chromium); the browser tests are skipped"
+        if REQUIRE_BROWSER:
+            pytest.fail(f"STOREGUARD_REQUIRE_BROWSER=1 but {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []  # Chromium refuses root without it
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def live(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStore]:
+    """The app served by ``storeguard serve`` on a scratch SQLite database seeded for these tests."""
+    data_dir = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{data_dir / 'browser.db'}"
+    upgrade_to_head(url)
+    saved = get_settings().secret_key
+    get_settings().secret_key = "browser-test-key"
+    try:
+        users, orders = _seed(url)
+    finally:
+        get_settings().secret_key = saved
+    env = {"STOREGUARD_SECRET_KEY": "browser-test-key", "STOREGUARD_BACKGROUND_WORK": "false"}
+    process, base = start_serve(url, data_dir, env=env)
+    try:
+        yield LiveStore(base=base, users=users, orders=orders)
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def page(browser: Any, live: LiveStore) -> Iterator[Any]:
+    """A fresh browser tab (its own cookies); console errors, CSP refusals among them, fail the test."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(str(e)))
+    yield tab
+    context.close()
+    assert problems == [], f"the browser reported: {problems}"
+
+
+def log_in(page: Any, live: LiveStore, role: str) -> None:
+    """Log in through the login form as the user of ``role``."""
+    page.goto(f"{live.base}/login")
+    page.fill("#f-email", live.users[role])
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live.base}/")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a screenshot of the whole page under the test output folder."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
