@@ -8,7 +8,7 @@ import pytest
 
 from storeguard.core.enums import Language
 from storeguard.web.i18n import Speaker
-from storeguard.web.messages import extract, read
+from storeguard.web.messages import extract, extract_by_package, po_path, read, read_file
 
 TRANSLATED = [Language.nb, Language.he, Language.zh]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -61,3 +61,15 @@ def test_a_translation_keeps_every_placeholder_of_its_text(language):
 )
 def test_the_pages_speak_each_language(language, text):
     assert Speaker(language).gettext("Log out") == text
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_each_package_keeps_its_texts_in_its_own_catalog_file(language):
+    misplaced = {}
+    for package, template in extract_by_package().items():
+        path = po_path(language, package)
+        held = _ids(read_file(language, path)) if path.exists() else set()
+        if _ids(template) != held:
+            misplaced[package] = sorted(map(str, _ids(template) ^ held))[:3]
+
+    assert misplaced == {}

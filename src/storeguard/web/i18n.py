@@ -1,7 +1,8 @@
 """Languages of the admin pages: gettext catalogs (Babel) and locale-aware dates, numbers and money.
 
-The catalogs are the ``.po`` files under ``web/locale``, read and compiled in memory when first
-needed: there is no build step and no compiled file to go stale. English is the source language.
+The catalogs are the ``.po`` files under ``web/locale/<lang>/LC_MESSAGES`` (one per package), read,
+merged and compiled in memory when first needed: there is no build step and no compiled file to go
+stale. English is the source language.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -72,11 +74,15 @@ def from_accept_language(header: str | None) -> Language | None:
 @cache
 def translations(language: Language) -> NullTranslations:
     """Return the compiled catalog of a language (English: the source text itself)."""
-    path = LOCALE_DIR / language.value / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
+    paths = sorted((LOCALE_DIR / language.value / "LC_MESSAGES").glob("*.po"))
+    if not paths:
         return NullTranslations()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=_BABEL_LOCALE[language], domain=DOMAIN)
+    catalog = Catalog(locale=_BABEL_LOCALE[language], domain=DOMAIN)
+    for path in paths:
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=_BABEL_LOCALE[language], domain=path.stem):
+                if message.id and message.string and not message.fuzzy:
+                    catalog[message.id] = message
     compiled = BytesIO()
     write_mo(compiled, catalog)  # fuzzy (unchecked) entries are left out, so they show in English
     compiled.seek(0)
