@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.orm import Session
 
+from storeguard.core.bulk_insert import matches_any, sqlite_time
 from storeguard.core.db import UTCDateTime
 from storeguard.core.errors import Invalid
 from storeguard.customers.models import Customer
 from storeguard.integrations.bulk.service import import_file
-from storeguard.integrations.mirror.bulk_insert import matches_any, sqlite_time
 from storeguard.integrations.mirror.orders import apply_fulfillments, apply_refunds, upsert_orders
 from storeguard.integrations.platforms.shopify.mapping import map_order
 from storeguard.orders.models import (

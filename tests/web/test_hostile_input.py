@@ -51,14 +51,18 @@ ODD_FORMS = [
 
 @pytest.mark.parametrize("fields", ODD_FORMS)
 @pytest.mark.parametrize("action", ["cancel", "refund", "capture", "fulfil"])
-def test_an_odd_form_never_answers_500_and_a_refused_one_changes_nothing(client, login, session, action, fields):
+def test_an_odd_form_never_answers_500_and_a_refused_one_changes_nothing(
+    client, login, session, action, fields
+):
     shop = make_shop(session)
     order = place_order(session, shop, [(make_product(session, shop), 2)])
     me = login("agent")
     data = {k.format(line=order.line_items[0].id): v for k, v in fields.items()}
     before = world(session)
 
-    answer = client.post(f"/orders/{order.id}/{action}", data={**data, "csrf_token": me.csrf}, follow_redirects=False)
+    answer = client.post(
+        f"/orders/{order.id}/{action}", data={**data, "csrf_token": me.csrf}, follow_redirects=False
+    )
 
     assert answer.status_code < 500, answer.text[:300]
     if answer.status_code != 303:

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import csv
 import json
-import multiprocessing
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import chain, islice
 from operator import itemgetter
 from typing import IO, Any
 
-from sqlalchemy import Column, Integer, MetaData, Table, func, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import CreateTable
 
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
+from storeguard.core.batches import worked_in_children
+from storeguard.core.bulk_insert import insert_new_tuples
 from storeguard.core.clock import now
 from storeguard.core.db import is_postgres
 from storeguard.core.enums import Role
@@ -42,7 +39,6 @@ from storeguard.lists.actions import (
 )
 from storeguard.lists.csvrows import (
     COLUMNS,
-    EXPIRES_AT,
     RECORD,
     Cells,
     ReadContext,
@@ -195,7 +191,8 @@ def _read_chunks(
     """Yield (first row number, rows, their records and errors) per batch, in file order.
 
     With workers the main process only reads the file and writes to the database, while up to
-    two batches per worker are being normalized; a batch travels as plain tuples of strings.
+    two batches per worker are being normalized (``core.batches``, as every bulk import does); a
+    batch travels as plain tuples of strings.
     """
     chunks = _chunks(cells)
     ahead: list[tuple[int, list[Cells]]] = []
@@ -209,19 +206,11 @@ def _read_chunks(
         for first, chunk in batches:
             yield first, chunk, reader.read_rows(first, chunk)
         return
-    spawn = multiprocessing.get_context("spawn")  # not fork: the caller may hold threads and connections
-    with ProcessPoolExecutor(
-        workers, mp_context=spawn, initializer=start_worker, initargs=(context,)
-    ) as pool:
-        pending: deque[tuple[int, list[Cells], Future[_Read]]] = deque()
-        for first, chunk in batches:
-            pending.append((first, chunk, pool.submit(read_chunk, first, chunk)))
-            if len(pending) >= 2 * workers:
-                done = pending.popleft()
-                yield done[0], done[1], done[2].result()
-        while pending:
-            done = pending.popleft()
-            yield done[0], done[1], done[2].result()
+    worked = worked_in_children(
+        batches, read_chunk, workers=workers, initializer=start_worker, initargs=(context,)
+    )
+    for (first, chunk), read in worked:
+        yield first, chunk, read
 
 
 def _chunks(cells: Iterator[Cells]) -> Iterator[tuple[int, list[Cells]]]:
@@ -311,40 +300,24 @@ def _insert_columns() -> list[str]:
     return names + [{"scope_json": "scope", "evidence_json": "evidence"}.get(n, n) for n in RECORD]
 
 
-def _insert_sql() -> str:
-    """Return SQLite's driver-level insert of one row (PostgreSQL copies batches in: ``_copy_in``)."""
-    names = _insert_columns()
-    return (
-        f"INSERT INTO list_entries ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-        "ON CONFLICT (shop_id, dedupe_key) WHERE status = 'active' DO NOTHING"
-    )
-
-
 class _BatchWriter:
     """Inserts batches of records in a thread of its own, so the database works while rows are read.
 
-    The statement goes straight to the driver's executemany: per-row parameter processing in
-    SQLAlchemy costs more than the insert itself at a million rows. Both drivers let other Python
-    threads run while the database works, so reading the next batch overlaps the insert of the last.
-    Times are converted with the column type's own processor, so they are stored as the ORM would.
+    Rows go through ``core.bulk_insert`` (COPY on PostgreSQL, the driver's executemany on SQLite),
+    as every bulk import's do: per-row parameter processing in SQLAlchemy costs more than the
+    insert itself at a million rows. Both drivers let other Python threads run while the database
+    works, so reading the next batch overlaps the insert of the last. A row that repeats an active
+    entry (same dedupe key) is skipped by the database.
     """
 
     def __init__(self, session: Session, shop_id: int, created_by: str) -> None:
-        connection = session.connection()
-        dialect = connection.dialect
-        table = ListEntry.__table__
-        processors = {
-            name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-            for name in ("created_at", "expires_at")
-        }
-        at = processors["created_at"](now())
+        self.session = session
+        at = now()
         self.prefix = (shop_id, created_by, at, at, EntryStatus.active.value)
-        self.expiry = processors["expires_at"]
-        self.sql = _insert_sql()
-        self.raw = connection.connection.driver_connection
-        self.postgres = is_postgres(session)
-        if not self.postgres:
-            self.raw.execute("PRAGMA cache_size = -262144")  # 256 MB: the dedupe index takes random inserts
+        self.columns = _insert_columns()
+        if not is_postgres(session):
+            raw = session.connection().connection.driver_connection
+            raw.execute("PRAGMA cache_size = -262144")  # 256 MB: the dedupe index takes random inserts
         self.pending: Future[None] | None = None
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="list-import-writer")
 
@@ -359,11 +332,8 @@ class _BatchWriter:
 
     def write(self, records: list[Record | None]) -> None:
         """Queue one batch; waits for the batch before it, so at most one is in the database's hands."""
-        prefix, slot, expiry = self.prefix, EXPIRES_AT, self.expiry
-        rows = [
-            prefix + r if r[slot] is None else prefix + r[:slot] + (expiry(r[slot]),) + r[slot + 1 :]  # type: ignore[index]
-            for r in records
-        ]
+        prefix = self.prefix
+        rows = [prefix + r for r in records]  # type: ignore[operator]
         self.drain()
         self.pending = self.thread.submit(self._insert, rows)
 
@@ -374,51 +344,15 @@ class _BatchWriter:
             pending.result()
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
-        if self.postgres:
-            self._copy_in(rows)
-        else:
-            self.raw.executemany(self.sql, rows)
-
-    def _copy_in(self, rows: list[tuple[Any, ...]]) -> None:
-        """COPY the batch into a scratch table, then insert what is new in one statement.
-
-        One row at a time (even pipelined) PostgreSQL spends most of its time per statement; COPY
-        plus INSERT ... SELECT ... ON CONFLICT DO NOTHING keeps the same idempotence. The scratch
-        table lives until the transaction ends, so a rolled-back import leaves nothing behind.
-        """
-        names = ", ".join(_insert_columns())
-        with self.raw.cursor() as cursor:
-            cursor.execute(_staging_ddl())
-            cursor.execute("TRUNCATE list_entries_import")
-            with cursor.copy(f"COPY list_entries_import (ord, {names}) FROM STDIN") as copy:
-                for number, row in enumerate(rows):
-                    copy.write_row((number, *row))
-            cursor.execute(
-                f"INSERT INTO list_entries ({names}) SELECT {names} FROM list_entries_import ORDER BY ord "
-                "ON CONFLICT (shop_id, dedupe_key) WHERE status = 'active' DO NOTHING"
-            )
-
-
-def staging_table() -> Table:
-    """The import's staging table: the columns an import writes, as ``list_entries`` defines them.
-
-    Derived from the model, so a column a migration adds or changes is staged the same way; ``ord``
-    keeps the file's order. Temporary, and dropped when the transaction ends.
-    """
-    source = ListEntry.__table__
-    return Table(
-        "list_entries_import",
-        MetaData(),
-        Column("ord", Integer),
-        *(Column(name, source.c[name].type) for name in _insert_columns()),
-        prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
-    )
-
-
-@lru_cache(maxsize=1)
-def _staging_ddl() -> str:
-    return str(CreateTable(staging_table(), if_not_exists=True).compile(dialect=postgresql.dialect()))
+        insert_new_tuples(
+            self.session,
+            ListEntry.__table__,
+            self.columns,
+            rows,
+            unique=("shop_id", "dedupe_key"),
+            where="status = 'active'",
+            encoded=("scope", "evidence"),
+        )
 
 
 def read_csv(stream: IO[str]) -> CsvRows:

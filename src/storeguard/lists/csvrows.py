@@ -286,7 +286,8 @@ def start_worker(context: ReadContext) -> None:
     _worker = RowReader(context)
 
 
-def read_chunk(first: int, rows: Sequence[Cells]) -> tuple[list[Record | None], list[RowError]]:
-    """Read one chunk in a worker process."""
+def read_chunk(chunk: tuple[int, Sequence[Cells]]) -> tuple[list[Record | None], list[RowError]]:
+    """Read one chunk (its first row number and its rows) in a worker process."""
     assert _worker is not None, "start_worker runs first"
+    first, rows = chunk
     return _worker.read_rows(first, rows)

@@ -134,5 +134,7 @@ def _translated(message: object) -> bool:
 
 if __name__ == "__main__":
     for language, count in update():
-        print(f"{language.value}: {count} text(s) to translate in {LOCALE_DIR / language.value / 'LC_MESSAGES'}")
+        print(
+            f"{language.value}: {count} text(s) to translate in {LOCALE_DIR / language.value / 'LC_MESSAGES'}"
+        )
     sys.exit(0)

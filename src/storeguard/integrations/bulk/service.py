@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
+from storeguard.core.batches import READERS, made_in_children, worth_it
 from storeguard.core.errors import Invalid
 from storeguard.integrations.bulk import csv_files as csv_rows
 from storeguard.integrations.bulk.batch_writers import (
@@ -19,7 +20,6 @@ from storeguard.integrations.bulk.batch_writers import (
     write_refunds,
 )
 from storeguard.integrations.bulk.file_records import is_json_array
-from storeguard.integrations.bulk.reader_processes import READERS, made_in_children, worth_it
 from storeguard.integrations.bulk.runs import (
     BATCH,
     BatchOutcome,

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from storeguard.core.bulk_insert import insert_tuples, insert_with_ids, matches_any
 from storeguard.core.config import get_settings
-from storeguard.integrations.mirror.bulk_insert import insert_tuples, insert_with_ids, matches_any
 from storeguard.integrations.mirror.insert_values import (
     FULFILLMENT_INSERT,
     FULFILLMENT_LINE_INSERT,

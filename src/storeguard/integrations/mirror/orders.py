@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storeguard.core.bulk_insert import insert_with_ids, matches_any
 from storeguard.core.clock import now
 from storeguard.customers.models import Customer
 from storeguard.integrations.mirror import order_details as children
-from storeguard.integrations.mirror.bulk_insert import insert_with_ids, matches_any
 from storeguard.integrations.mirror.insert_values import (
     CUSTOMER_COLUMNS,
     CUSTOMER_INSERT,

@@ -1,12 +1,18 @@
-"""Reading, mapping and building a file's rows in other processes while this one writes.
+"""Batches of a big import worked in other processes while this one writes them, in order.
 
-Parsing, mapping and building insert rows are pure CPU work; on a machine with two or more cores
-the readers' half and the writer's half overlap. Each child sends whole batches (rows ready for
-the driver, cheap to pickle) through a bounded queue, so memory stays flat however large the
-file; this process takes them in the file's order and commits them batch by batch exactly as
-batches it built itself, so resumption and the bad-rows report are the same either way. Two
-readers take turns at the batches of a JSON-lines file: on SQLite reading was the slower half,
-and on a busy machine each process gets its own share of the CPU.
+Parsing, checking and building insert rows are pure CPU work; on a machine with two or more cores
+the readers' half and the writer's half overlap. Every bulk import uses this module, in one of two
+shapes:
+
+- ``made_in_children``: children that read the file themselves (Shopify's JSON lines: two readers
+  take turns at the batches) and send whole batches through bounded queues;
+- ``worked_in_children``: this process reads the rows (an upload, a stream) and children work each
+  batch (the list import normalizes and checks rows).
+
+Either way memory stays flat however large the file (a bounded number of batches is in flight),
+batches come back in the file's order, and the caller writes and commits them exactly as batches
+it built itself, so resumption and the bad-rows report are the same with or without children.
+Children are spawned, never forked: the parent holds database connections they must not share.
 """
 
 from __future__ import annotations
@@ -17,8 +23,13 @@ import os
 import queue
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 AHEAD = 4  # batches each child may run ahead of the writer
 READERS = 2  # reader processes for a file they can split (Shopify JSON lines)
@@ -61,7 +72,6 @@ def made_in_children(makes: Sequence[Callable[[], Iterable[Any]]]) -> Iterator[A
     thread mostly waits for the database, which lets it run. Stopping early (an interruption,
     an error while writing) ends the children.
     """
-    # spawn, not fork: the parent holds open database connections the children must never share.
     context = multiprocessing.get_context("spawn")
     channels = [context.Queue(maxsize=AHEAD) for _ in makes]
     children = [
@@ -131,3 +141,32 @@ def _receive(channel: Any, child: Any, stop: threading.Event) -> Any:
             raise RuntimeError(f"reading the file failed in the reader process:\n{message[1]}")
         return message
     return _STOPPED
+
+
+def worked_in_children(
+    batches: Iterable[T],
+    work: Callable[[T], R],
+    *,
+    workers: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[tuple[T, R]]:
+    """Yield each batch with ``work(batch)`` done in one of ``workers`` child processes, in order.
+
+    At most two batches per child are in flight, so a slow writer holds back the reading. ``work``
+    and ``initializer`` must be picklable (module-level functions); ``initializer(*initargs)``
+    runs once in each child, for what every batch needs (e.g. the shop's reason codes). An error
+    in a child is raised here, at its batch.
+    """
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
+    ) as pool:
+        pending: deque[tuple[T, Future[R]]] = deque()
+        for batch in batches:
+            pending.append((batch, pool.submit(work, batch)))
+            if len(pending) >= 2 * workers:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()

@@ -1,5 +1,8 @@
 """Bulk inserts at driver speed: COPY on PostgreSQL, executemany of tuples on SQLite.
 
+Every bulk write goes through here (the mirror writer for imported orders, the list import), so
+each database has one encoder.
+
 SQLAlchemy's per-row parameter handling costs more than the database does at import volumes,
 so rows come as tuples in a fixed column order and only the columns whose type converts are
 touched: with the column type's own bind processor, except two shortcuts that store the same
@@ -9,7 +12,7 @@ reads back to the same values). Callers read generated ids back by platform id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +33,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.db import UTCDateTime
 
 _Plan = tuple[str, list[tuple[int, Callable[[Any], Any]]]]
-_PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
+_PLANS: dict[tuple[str, str, tuple[str, ...], frozenset[str]], _Plan] = {}
 
 
 _MEMO_LIMIT = 100_000  # distinct times remembered before the memo starts again
@@ -80,14 +83,16 @@ def _converter(dialect: Any, column: Any) -> Callable[[Any], Any] | None:
     return proc
 
 
-def _plan(dialect: Any, table: Table, columns: tuple[str, ...]) -> _Plan:
+def _plan(
+    dialect: Any, table: Table, columns: tuple[str, ...], encoded: frozenset[str] = frozenset()
+) -> _Plan:
     """Return the statement and the (position, processor) pairs for one table and column order."""
-    key = (dialect.name, table.name, columns)
+    key = (dialect.name, table.name, columns, encoded)
     plan = _PLANS.get(key)
     if plan is None:
         converters = []
         for i, name in enumerate(columns):
-            proc = _converter(dialect, table.c[name])
+            proc = None if name in encoded else _converter(dialect, table.c[name])
             if proc is not None:
                 converters.append((i, proc))
         quoted = ", ".join(f'"{c}"' for c in columns)
@@ -194,3 +199,54 @@ def matches_any(session: Session, column: Any, values: Sequence[Any]) -> ColumnE
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     listed = func.json_each(bindparam(None, orjson.dumps(list(values)).decode())).table_valued("value")
     return column.in_(select(listed.c.value))
+
+
+def insert_new_tuples(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique: Sequence[str],
+    where: str | None = None,
+    encoded: Collection[str] = (),
+) -> None:
+    """Insert ``rows`` like ``insert_tuples``, skipping each that clashes on the unique ``unique``
+    columns (a partial unique index when ``where`` is given): an import that repeats is idempotent.
+
+    ``encoded`` names columns whose values are already in storage form (JSON text made in a worker
+    process), left as they are. On PostgreSQL the batch is COPYed into a scratch table shaped like
+    ``table`` and inserted from there in one statement: one statement per row is what PostgreSQL
+    is slow at. The scratch table lives until the transaction ends, so a rolled-back import leaves
+    nothing behind.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    names = tuple(columns)
+    _, converters = _plan(dialect, table, names, frozenset(encoded))
+    values = _convert(rows, converters) if converters else rows
+    quoted = ", ".join(f'"{c}"' for c in names)
+    conflict = f"ON CONFLICT ({', '.join(unique)}){f' WHERE {where}' if where else ''} DO NOTHING"
+    raw = session.connection().connection.driver_connection
+    if dialect.name != "postgresql":
+        marks = ", ".join("?" for _ in names)
+        cur = raw.cursor()  # type: ignore[union-attr]
+        try:
+            cur.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks}) {conflict}', values)
+        finally:
+            cur.close()
+        return
+    scratch = f'"{table.name}_incoming"'
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ON COMMIT DROP AS "
+            f'SELECT 0 AS ord, {quoted} FROM "{table.name}" WITH NO DATA'
+        )
+        cur.execute(f"TRUNCATE {scratch}")
+        with cur.copy(f"COPY {scratch} (ord, {quoted}) FROM STDIN") as copy:
+            for number, row in enumerate(values):
+                copy.write_row((number, *row))
+        cur.execute(
+            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {scratch} ORDER BY ord {conflict}'
+        )
