@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -181,3 +182,36 @@ def test_relink_splits_clusters_when_a_type_stops_linking(session: Session) -> N
 
     assert cluster_of(session, b.id) == [b.id]
     assert session.get(Customer, a.id).cluster_id == a.id
+
+
+def test_reindex_in_child_processes_stores_what_one_process_stores(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shops = [make_shop(session, country="NO", currency="NOK") for _ in range(2)]
+    for shop in shops:
+        a = make_customer(session, shop, email="a@example.no")
+        b = make_customer(session, shop, email="b@example.no")
+        for n in range(6):
+            make_order(session, shop, customer=a, phone=f"9123456{n}", shipping_address=OSLO)
+            make_order(session, shop, customer=b, payment_fingerprint=f"fp_{n % 2}", device_id="D-1")
+    one = reindex_identifiers(session, shops[0].id)
+    monkeypatch.setattr("storeguard.orders.reindex.PARALLEL_FROM", 2)
+    monkeypatch.setattr("storeguard.orders.reindex.CHUNK", 3)
+
+    children = reindex_identifiers(session, shops[1].id)
+
+    def stored(shop_id: int) -> list[tuple]:
+        rows = session.execute(
+            select(Identifier.type, Identifier.value, Identifier.display, Identifier.source, Customer.email)
+            .join(Customer, Customer.id == Identifier.customer_id)
+            .where(Identifier.shop_id == shop_id)
+        ).all()
+        return sorted(tuple(r) for r in rows)
+
+    assert (children.orders, children.identifiers_added, children.linked_clusters) == (
+        one.orders,
+        one.identifiers_added,
+        one.linked_clusters,
+    )
+    assert stored(shops[1].id) == stored(shops[0].id)
+    assert len(stored(shops[0].id)) == one.identifiers_added

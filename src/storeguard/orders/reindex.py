@@ -5,13 +5,18 @@ It lives with orders because it reads them; the clusters themselves are the cust
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storeguard.core.batches import worked_in_children
+from storeguard.core.bulk_insert import insert_tuples
 from storeguard.core.clock import now
 from storeguard.customers.clusters import relink_customers
 from storeguard.customers.enums import IdentifierSource
@@ -35,16 +40,16 @@ class ReindexResult:
 def _see(
     found: dict[tuple[int, str, str], list[Any]],
     customer_id: int,
-    facts: Any,
+    facts: Iterable[tuple[str, str, str]],
     at: datetime,
     order_id: int | None,
     source: str,
 ) -> None:
-    for fact in facts:
-        key = (customer_id, fact.type.value, fact.value)
+    for kind, value, display in facts:
+        key = (customer_id, kind, value)
         seen = found.get(key)
         if seen is None:
-            found[key] = [fact.display[:600], at, at, order_id, source]
+            found[key] = [display[:600], at, at, order_id, source]
         else:
             if at < seen[1]:
                 seen[1], seen[3] = at, order_id or seen[3]
@@ -68,6 +73,64 @@ _ORDER_COLUMNS = (
 )
 
 
+_IDENTIFIER_COLUMNS = (
+    "shop_id",
+    "customer_id",
+    "type",
+    "value",
+    "display",
+    "first_seen",
+    "last_seen",
+    "first_order_id",
+    "source",
+)
+CHUNK = 2000  # orders read, and worked on, at a time
+# Deriving identifiers (normalizing addresses and phones) is most of a reindex's CPU; from this
+# many orders on, two child processes do it while this one reads and merges. Below it, starting
+# them (about a second) costs more than it saves.
+PARALLEL_FROM = 20_000
+WORKERS = 2
+_region: str | None = None
+
+
+def _start_worker(region: str | None) -> None:
+    global _region
+    _region = region
+
+
+def _facts_of_orders(chunk: list[tuple[Any, ...]]) -> list[list[tuple[str, str, str]]]:
+    """The identifiers of each order of a chunk, as (type, value, display): plain tuples travel cheaply."""
+    return [
+        [
+            (f.type._value_, f.value, f.display)
+            for f in identifiers_of_order(
+                dict(zip(_ORDER_COLUMNS, row, strict=False)),
+                default_region=_region,
+                platform_customer_id=row[-1],
+            )
+        ]
+        for row in chunk
+    ]
+
+
+def _facts_of_chunks(
+    chunks: Iterator[list[tuple[Any, ...]]], region: str | None
+) -> Iterator[tuple[list[tuple[Any, ...]], list[list[tuple[str, str, str]]]]]:
+    """Yield each chunk of orders with its identifiers, in order; in child processes for many orders."""
+    ahead: list[list[tuple[Any, ...]]] = []
+    while sum(map(len, ahead)) < PARALLEL_FROM and (chunk := next(chunks, None)) is not None:
+        ahead.append(chunk)
+    everything = chain(ahead, chunks)
+    if sum(map(len, ahead)) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        _start_worker(region)
+        for chunk in everything:
+            yield chunk, _facts_of_orders(chunk)
+        return
+    yield from worked_in_children(
+        everything, _facts_of_orders, workers=WORKERS, initializer=_start_worker, initargs=(region,)
+    )
+
+
 def reindex_identifiers(session: Session, shop_id: int | None = None) -> ReindexResult:
     """Derive every customer's identifiers from their orders and records, then rebuild link clusters."""
 
@@ -86,7 +149,10 @@ def reindex_identifiers(session: Session, shop_id: int | None = None) -> Reindex
             _see(
                 found,
                 c.id,
-                identifiers_of_customer(c, default_region=shop.country),
+                [
+                    (f.type._value_, f.value, f.display)
+                    for f in identifiers_of_customer(c, default_region=shop.country)
+                ],
                 c.created_at or now(),
                 None,
                 IdentifierSource.customer,
@@ -96,16 +162,16 @@ def reindex_identifiers(session: Session, shop_id: int | None = None) -> Reindex
             select(*columns)
             .where(Order.shop_id == shop.id, Order.customer_id.is_not(None))
             .order_by(Order.id)
-            .execution_options(yield_per=2000)
+            .execution_options(yield_per=CHUNK)
         )
-        for row in session.execute(stmt):
-            orders += 1
-            facts = identifiers_of_order(
-                row._mapping,
-                default_region=shop.country,
-                platform_customer_id=platform_ids.get(row.customer_id),
-            )
-            _see(found, row.customer_id, facts, row.created_at, row.id, IdentifierSource.order)
+        chunks = (
+            [(*row, platform_ids.get(row.customer_id)) for row in part]
+            for part in session.execute(stmt).partitions()
+        )
+        for chunk, facts_per_order in _facts_of_chunks(chunks, shop.country):
+            orders += len(chunk)
+            for row, facts in zip(chunk, facts_per_order, strict=True):
+                _see(found, row[1], facts, row[2], row[0], IdentifierSource.order)
 
         existing = session.execute(
             select(
@@ -131,23 +197,11 @@ def reindex_identifiers(session: Session, shop_id: int | None = None) -> Reindex
         if changes:
             session.execute(update(Identifier), changes)
         if found:
-            # Core's executemany: the ORM's bulk insert spent more than the database on these rows.
-            session.execute(
-                insert(Identifier.__table__),
-                [
-                    {
-                        "shop_id": shop.id,
-                        "customer_id": cid,
-                        "type": kind,
-                        "value": value,
-                        "display": s[0],
-                        "first_seen": s[1],
-                        "last_seen": s[2],
-                        "first_order_id": s[3],
-                        "source": s[4],
-                    }
-                    for (cid, kind, value), s in found.items()
-                ],
+            insert_tuples(
+                session,
+                Identifier.__table__,
+                _IDENTIFIER_COLUMNS,
+                [(shop.id, cid, kind, value, *seen) for (cid, kind, value), seen in found.items()],
             )
         added += len(found)
         updated += len(changes)
