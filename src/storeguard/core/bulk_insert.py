@@ -118,17 +118,25 @@ def insert_tuples(
 
 def _convert(
     rows: Sequence[Sequence[Any]], converters: list[tuple[int, Callable[[Any], Any]]]
-) -> list[list[Any]]:
-    converted = []
+) -> list[Sequence[Any]]:
+    converted: list[Sequence[Any]] = []
     append = converted.append
     for row in rows:
-        values = list(row)
+        values = None  # a row with nothing to convert (all NULL there) goes as it is
         for i, proc in converters:
-            value = values[i]
+            value = row[i]
             if value is not None:
+                if values is None:
+                    values = list(row)
                 values[i] = proc(value)
-        append(values)
+        append(row if values is None else values)
     return converted
+
+
+def storage_value(session: Session, table: Table, column: str, value: Any) -> Any:
+    """Return ``value`` as the bulk inserts store it in ``column``: convert once what every row repeats."""
+    proc = _converter(session.get_bind().dialect, table.c[column])
+    return value if proc is None or value is None else proc(value)
 
 
 def take_ids(session: Session, table: Table, n: int) -> list[int]:

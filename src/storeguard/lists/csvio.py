@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.batches import worked_in_children
-from storeguard.core.bulk_insert import insert_new_tuples
+from storeguard.core.bulk_insert import insert_new_tuples, storage_value
 from storeguard.core.clock import now
 from storeguard.core.db import is_postgres
 from storeguard.core.enums import Role
@@ -312,7 +312,7 @@ class _BatchWriter:
 
     def __init__(self, session: Session, shop_id: int, created_by: str) -> None:
         self.session = session
-        at = now()
+        at = storage_value(session, ListEntry.__table__, "created_at", now())  # once, not per row
         self.prefix = (shop_id, created_by, at, at, EntryStatus.active.value)
         self.columns = _insert_columns()
         if not is_postgres(session):
@@ -351,7 +351,7 @@ class _BatchWriter:
             rows,
             unique=("shop_id", "dedupe_key"),
             where="status = 'active'",
-            encoded=("scope", "evidence"),
+            encoded=("created_at", "updated_at", "scope", "evidence"),
         )
 
 
