@@ -24,6 +24,7 @@ from storeguard.core.migrations import upgrade_to_head
 from storeguard.customers.models import Customer
 from storeguard.demo.generator import DEFAULT_SEED, DemoConfig
 from storeguard.demo.loader import LoadResult, Progress, load_demo, write_ground_truth
+from storeguard.demo.work import record_failed_deliveries, settle_and_lift
 from storeguard.orders.models import Order
 from storeguard.screening.actions import screen_existing_order
 from storeguard.shops.models import Shop
@@ -172,9 +173,12 @@ def start(
                     session, DemoConfig(customers=customers, orders=orders, seed=seed), progress=progress
                 )
                 screen_recent_orders(session, loaded.shop)
+                settle_and_lift(session, loaded.shop, keep_blocked=_example_customers(loaded.ground_truth))
             raw, created = ensure_demo_key(session, key_file)
             password, owner_created = ensure_demo_owner(session, password_file)
             session.commit()
+            if loaded is not None:
+                record_failed_deliveries(session, loaded.shop)
             example = screen_example(session, loaded.ground_truth if loaded else _read_truth(truth_path))
     finally:
         engine.dispose()
@@ -195,6 +199,12 @@ def start(
         owner_password=password,
         owner_created=owner_created,
     )
+
+
+def _example_customers(truth: dict[str, Any]) -> set[int]:
+    """The blocked customers the printed examples rest on: their blocks stay."""
+    example = (truth.get("examples") or {}).get("linked_block") or {}
+    return {example["blocked_customer_id"]} if example.get("blocked_customer_id") else set()
 
 
 def _read_truth(path: Path) -> dict[str, Any] | None:
