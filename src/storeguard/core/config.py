@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,19 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(
         default=1 << 20, ge=1024, description="Largest API request body; larger ones answer 413 unread."
+    )
+    smtp_host: str | None = Field(
+        default=None, description="Mail server for notices; unset, mail waits in the outbox until it is set."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls (port 465) or none (a local relay only)."
+    )
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    mail_from: str = Field(
+        default="storeguard <noreply@localhost>", description="The From of every mail storeguard sends."
     )
     max_webhook_body_bytes: int = Field(
         default=2 << 20, ge=1024, description="Largest webhook body; larger ones answer 413 unread."

@@ -1,5 +1,5 @@
 """The background work every process does: finish stored webhook deliveries, hand domain events to
-the platforms that subscribe to them, send due outbound calls.
+the platforms that subscribe to them, send due outbound calls and mail.
 
 ``serve`` runs it in a thread beside the API, so a delivery acknowledged just before a crash, or
 one whose first attempt failed, is finished by the next pass of whichever process is up;
@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from storeguard.core.config import Settings, get_settings
 from storeguard.core.events import EVENT_KIND
 from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import deliver_due
+from storeguard.integrations.platforms.mail import smtp as mail
 from storeguard.integrations.platforms.shopify import events as shopify_events
 from storeguard.integrations.platforms.shopify.outbound import KIND as SHOPIFY
 from storeguard.integrations.platforms.shopify.outbound import senders
@@ -42,11 +44,12 @@ class WorkPass:
         return bool(self.inbox.processed or self.inbox.ignored or self.inbox.failed or self.sent)
 
 
-def run_pass(session: Session) -> WorkPass:
-    """Process due deliveries, then send due outbound platform calls; each one commits itself."""
+def run_pass(session: Session, settings: Settings | None = None) -> WorkPass:
+    """Process due deliveries, then send due outbound platform calls and mail; each one commits itself."""
     inbox = process_pending(session)
     handed = hand_over_events(session)
-    sent = deliver_due(session, senders(session), kinds=[SHOPIFY])
+    outbound = {**senders(session), **mail.senders(settings or get_settings())}
+    sent = deliver_due(session, outbound, kinds=[SHOPIFY, mail.KIND])
     return WorkPass(inbox=inbox, sent=handed + sent)
 
 

@@ -1,0 +1,1 @@
+"""Mail: what the outbox's ``email`` messages become, sent over SMTP."""
