@@ -159,3 +159,32 @@ def test_a_read_opened_inside_another_on_the_same_thread_gets_its_own_connection
     with reader.open() as again:
         assert again.run("SELECT 3", []) == [(3,)]
     reader.close()
+
+
+def test_on_postgresql_a_checkout_read_is_refused_any_write(committing_engine: Engine) -> None:
+    if committing_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's read is a deferred transaction rolled back after (see above)")
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    write = "INSERT INTO audit_events (actor, action, subject_type, subject_id) VALUES ('cli:t', 'x', 'x', '1')"
+    with pytest.raises(Exception, match="read-only transaction"), reader.open() as db:
+        db.run(write, [])
+    reader.close()
+
+    assert _counts(committing_engine)[2] == 0
+
+
+def test_on_postgresql_checkout_statements_stay_prepared_from_one_read_to_the_next(
+    committing_engine: Engine,
+) -> None:
+    if committing_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps its own statement cache per connection")
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    lookup = "SELECT count(*) FROM audit_events WHERE subject_id = %s"
+    for n in range(8):
+        with reader.open() as db:
+            db.run(lookup, [str(n)])
+    with reader.open() as db:
+        prepared = db.run("SELECT statement FROM pg_prepared_statements", [])
+    reader.close()
+
+    assert [row[0] for row in prepared] == ["SELECT count(*) FROM audit_events WHERE subject_id = $1"]

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storeguard.core.actor import Actor
 from storeguard.core.apikeys import authenticate
-from storeguard.core.db import READ_ONLY
+from storeguard.core.db import READ_ONLY, read_only_engine
 from storeguard.core.enums import Role
 from storeguard.core.errors import CommonError, DomainError, Forbidden
 from storeguard.core.http import WEBHOOK_PREFIX
@@ -59,7 +59,9 @@ class Reader:
     """
 
     def __init__(self, engine: Engine | None, session_factory: Callable[[], Session]) -> None:
-        self.engine = engine
+        # On PostgreSQL reads go through an autocommit, read-only engine of their own.
+        self._own_engine = engine is not None and engine.dialect.name == "postgresql"
+        self.engine = read_only_engine(engine) if self._own_engine else engine  # type: ignore[arg-type]
         self.session_factory = session_factory
         self._on_loop: bool | None = None
         # On SQLite, one connection kept for the first thread that reads (the event loop's):
@@ -89,6 +91,8 @@ class Reader:
             connection, self._kept, self._kept_by = self._kept, None, None
         if connection is not None:
             connection.close()
+        if self._own_engine and self.engine is not None:
+            self.engine.dispose()
 
     def _kept_connection(self) -> Connection | None:
         """Return this thread's kept connection, free to begin a read, or None to use the pool."""
