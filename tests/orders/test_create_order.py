@@ -1,7 +1,10 @@
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from storeguard.core.actor import Actor
+from storeguard.core.db import make_session_factory
 from storeguard.core.enums import Role
 from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.orders import policy
@@ -9,7 +12,8 @@ from storeguard.orders.actions import create_order
 from storeguard.orders.enums import FinancialStatus, FulfillmentStatus, OrderStatus, TransactionKind
 from storeguard.orders.models import InventoryMovement
 from storeguard.orders.schemas import OrderCreate
-from tests.factories import make_customer, make_product, make_shop
+from storeguard.shops.models import Shop
+from tests.factories import make_customer, make_order, make_product, make_shop
 from tests.orders.support import actions_of, world
 
 AGENT = Actor("api_key", "agent-ann", Role.agent)
@@ -115,3 +119,44 @@ def test_create_order_refuses_bad_orders_and_changes_nothing(session, shop, shir
 
     assert refused.value.code == code
     assert world(session) == before
+
+
+def test_create_order_skips_a_number_an_imported_order_already_has(session, shop, shirt):
+    make_order(session, shop, number="#1001")
+
+    made = create_order(session, actor=AGENT, data=_data(shop, [{"product_id": shirt.id, "quantity": 1}]))
+
+    assert made.number == "#1002"
+    assert session.get(Shop, shop.id).next_order_number == 1003
+
+
+def test_orders_made_at_the_same_time_never_share_a_number(backend, committing_engine):
+    factory = make_session_factory(committing_engine)
+    with factory() as setup:
+        shop_ = make_shop(setup)
+        products = [make_product(setup, shop_, stock=50) for _ in range(8)]
+        setup.commit()
+        shop_id, product_ids = shop_.id, [p.id for p in products]
+    start = threading.Barrier(len(product_ids))
+    numbers: list[str] = []
+
+    def order_one(product_id: int) -> None:
+        with factory() as session:
+            start.wait()
+            order = create_order(
+                session,
+                actor=AGENT,
+                data=OrderCreate(
+                    shop_id=shop_id, currency="USD", lines=[{"product_id": product_id, "quantity": 1}]
+                ),
+            )
+            session.commit()
+            numbers.append(order.number)
+
+    workers = [threading.Thread(target=order_one, args=(pid,)) for pid in product_ids]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert sorted(numbers) == [f"#{1001 + i}" for i in range(8)]

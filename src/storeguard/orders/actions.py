@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
@@ -54,7 +54,7 @@ from storeguard.orders.payments import (
     void_outstanding,
 )
 from storeguard.orders.schemas import LineCreate, OrderCreate
-from storeguard.shops.models import Product
+from storeguard.shops.models import Product, Shop
 from storeguard.shops.policy import platform_mails_customers
 from storeguard.shops.service import get_shop
 
@@ -510,11 +510,16 @@ def _cancel_reason(value: CancelReason | str) -> CancelReason:
 
 
 def _next_number(session: Session, shop_id: int) -> str:
-    """Return the shop's next free order number (#1001, #1002, ...)."""
-    count = session.scalar(select(func.count()).select_from(Order).where(Order.shop_id == shop_id)) or 0
-    candidate = 1001 + count
+    """Take the shop's next free order number (#1001, #1002, ...).
+
+    The shop's counter is taken and moved on in one statement, its row locked until the order
+    commits, so two orders at once never get the same number; a number an imported order already
+    has is skipped.
+    """
+    taken = update(Shop).where(Shop.id == shop_id).values(next_order_number=Shop.next_order_number + 1)
+    candidate = session.scalar(taken.returning(Shop.next_order_number)) - 1
     while session.scalar(select(Order.id).where(Order.shop_id == shop_id, Order.number == f"#{candidate}")):
-        candidate += 1
+        candidate = session.scalar(taken.returning(Shop.next_order_number)) - 1
     return f"#{candidate}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.audit import register_subject_shop
@@ -27,6 +27,8 @@ class Shop(Base):
     country: Mapped[str] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     settings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # The number the next order made in storeguard gets (#1001 first); taken with the row locked.
+    next_order_number: Mapped[int] = mapped_column(BigInteger, default=1001, server_default="1001")
 
 
 class Product(Base):

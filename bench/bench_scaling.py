@@ -1,0 +1,155 @@
+"""Checkout across processes on PostgreSQL: ``POST /v1/screen`` and ``POST /v1/orders`` (which stores
+and screens) served by 1 and 2 API processes, with velocity counted in the database and in Redis.
+
+The benchmark store of ``bench_screen`` (1,000,000 list entries, identifier rows and orders, 200
+rules; a tenth of it with ``quick``) is built once on a scratch PostgreSQL database; for each
+setting ``storeguard``'s app runs under uvicorn with ``--workers N`` and a closed-loop client of
+``CONCURRENCY`` connections sends varied checkouts for ``SECONDS`` seconds. Figures per setting:
+requests per second, p50 and p99 latency in milliseconds, and the errors (any answer but 201,
+200 or a refusal the route documents: 409 for an order the screening blocks); and the scaling,
+two processes' rate over one's. The client runs on the same machine and takes CPU of its own:
+on a two-core box the scaling figure measures the box as much as the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from itertools import cycle
+from typing import Any
+
+import httpx
+
+from bench.bench_screen import ROOT, SRC, _checkout, _free_port, build
+from bench.scratch import scratch_postgres
+
+SECONDS = 10
+CONCURRENCY = 16
+REDIS_URL = os.environ.get("STOREGUARD_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+OK = {200, 201, 409}
+
+
+def _order(info: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
+    body = _checkout(info, rnd)
+    body["currency"] = info.get("currency", "NOK")
+    return body
+
+
+def _serve(url: str, workers: int, redis: str | None) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "STOREGUARD_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join([str(SRC), str(ROOT)])}
+    env["STOREGUARD_BACKGROUND_WORK"] = "false"  # deliveries and the outbox are not what is measured
+    env.pop("STOREGUARD_REDIS_URL", None)
+    if redis:
+        env["STOREGUARD_REDIS_URL"] = redis
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "storeguard.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code in (200, 503):
+                return server, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the API did not start")
+
+
+def _load(
+    url: str, bodies: list[dict[str, Any]], headers: dict[str, str], seconds: float
+) -> dict[str, float]:
+    """Closed loop: each connection sends its next request when the last is answered."""
+
+    async def go() -> tuple[list[float], int, float]:
+        latencies: list[float] = []
+        errors = 0
+        source = cycle(bodies)
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+            end = time.perf_counter() + seconds
+
+            async def connection() -> None:
+                nonlocal errors
+                while time.perf_counter() < end:
+                    started = time.perf_counter()
+                    answer = await client.post(url, json=next(source), headers=headers)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    errors += answer.status_code not in OK
+
+            started = time.perf_counter()
+            await asyncio.gather(*(connection() for _ in range(CONCURRENCY)))
+            return latencies, errors, time.perf_counter() - started
+
+    latencies, errors, elapsed = asyncio.run(go())
+    latencies.sort()
+    return {
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1),
+        "errors": float(errors),
+    }
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Build the store once, then measure each setting one after the other."""
+    scale = (20_000, 100_000, 100_000, 200) if quick else (200_000, 1_000_000, 1_000_000, 200)
+    seconds = 3 if quick else SECONDS
+    customers, entries, orders, rules = scale
+    figures: dict[str, float] = {"scaling_load_average": round(os.getloadavg()[0], 2)}
+    with scratch_postgres() as url:
+        info = build(url, customers=customers, entries=entries, orders=orders, rules=rules)
+        headers = {"Authorization": f"Bearer {info['key']}", "Content-Type": "application/json"}
+        rnd = random.Random(21)
+        checkouts = [_checkout(info, rnd) for _ in range(2000)]
+        for redis in (None, REDIS_URL):
+            store = "redis" if redis else "sql"
+            for workers in (1, 2):
+                server, base = _serve(url, workers, redis)
+                try:
+                    for route, bodies in (
+                        ("screen", checkouts),
+                        ("orders", [_order(info, rnd) for _ in range(4000)]),
+                    ):
+                        _load(f"{base}/v1/{route}", bodies[:50], headers, 1)  # warm up every process
+                        result = _load(f"{base}/v1/{route}", bodies, headers, seconds)
+                        for name, value in result.items():
+                            figures[f"scaling_{route}_{name}_{store}_{workers}p"] = value
+                finally:
+                    server.terminate()
+                    server.wait(timeout=30)
+            for route in ("screen", "orders"):
+                one = figures[f"scaling_{route}_rps_{store}_1p"]
+                figures[f"scaling_{route}_2p_over_1p_{store}"] = (
+                    round(figures[f"scaling_{route}_rps_{store}_2p"] / one, 2) if one else 0.0
+                )
+    return figures
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
