@@ -13,9 +13,10 @@ until a server is configured.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 from typing import Any
 
 import aiosmtplib
@@ -60,8 +61,9 @@ def _sender_domain(sender: str) -> str:
 def send_email(settings: Settings, outbox_message: OutboxMessage) -> None:
     """Send one queued mail; record its Message-ID on the outbox row."""
     payload = dict(outbox_message.payload or {})
-    message_id = payload.get("message_id") or make_msgid(
-        idstring=f"outbox-{outbox_message.id}", domain=_sender_domain(settings.mail_from)
+    # Short enough to stay on one header line (a folded one reads back with a leading space).
+    message_id = payload.get("message_id") or (
+        f"<{outbox_message.id}.{uuid.uuid4().hex[:20]}@{_sender_domain(settings.mail_from)}>"
     )
     message = compose(payload, sender=settings.mail_from, message_id=message_id)
     try:
