@@ -154,6 +154,7 @@ def test_post_screen_an_sku_the_catalogue_lacks_is_screened_as_given_and_named(
             "decisive": False,
             "lines": [{"index": 0, "sku": "NEW-DROP", "title": "Drop hoodie", "quantity": 2}],
             "path": None,
+            "identifiers": None,
         }
     ]
 

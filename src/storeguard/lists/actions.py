@@ -181,10 +181,13 @@ def create_entry(
     customer_id: int | None = None,
     block_id: int | None = None,
     confirm_broad: bool = False,
+    display: str | None = None,
 ) -> tuple[ListEntry, bool]:
     """Put a block or allow entry on a target; an identical active entry comes back instead (created=False).
 
     An entry that would match nearly every order (``policy.broad_entry_reason``) needs ``confirm_broad``.
+    ``display`` is how the customer wrote the identifier, when the caller knows (a block made from
+    stored identifiers gives it; the value is then a normalized key nobody should have to read).
     """
     shop = shop_or_only_shop(session, shop_id)
     try:
@@ -193,7 +196,8 @@ def create_entry(
         raise Invalid(
             ListErrorCode.invalid_kind, f"{kind!r} is not block or allow", field="kind", value=str(kind)
         ) from None
-    target_type, target_value, display = normalize_target(session, shop, type, value)
+    target_type, target_value, normalized_display = normalize_target(session, shop, type, value)
+    display = (display or "").strip()[:600] or normalized_display
     broad = broad_entry(session, shop, target_type, target_value, confirmed=confirm_broad)
     clean_scope = validate_scope(scope)
     clean_evidence = policy.clean_evidence(evidence)

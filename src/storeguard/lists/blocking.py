@@ -113,14 +113,14 @@ def block_customer(
         raise Invalid(ListErrorCode.invalid_expiry, "an expiry must be in the future", field="expires_at")
     identifiers = (
         session.execute(
-            select(Identifier.type, Identifier.value)
+            select(Identifier.type, Identifier.value, Identifier.display)
             .where(Identifier.customer_id == customer.id, Identifier.type.in_(types))
             .order_by(Identifier.id)
         ).all()
         if types
         else []
     )
-    for kind, value in identifiers:  # refused before anything changes
+    for kind, value, _ in identifiers:  # refused before anything changes
         broad_entry(session, shop, kind, value, confirmed=confirm_broad)
 
     block = CustomerBlock(
@@ -153,8 +153,10 @@ def block_customer(
         confirm_broad=confirm_broad,
     )
     entries = [create_entry(session, shop_id=shop.id, type="customer", value=customer.id, **common)]
-    for kind, value in identifiers:
-        entries.append(create_entry(session, shop_id=shop.id, type=kind, value=value, **common))
+    for kind, value, display in identifiers:
+        entries.append(
+            create_entry(session, shop_id=shop.id, type=kind, value=value, display=display, **common)
+        )
     if disable_account and customer.state == AccountState.enabled:
         customer.state = AccountState.disabled
         block.account_disabled = True

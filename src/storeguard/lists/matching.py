@@ -224,6 +224,13 @@ class Match:
     scope_checked: bool = False
     overridden_by: int | None = None  # the allow entry that wins over this block
     explanation: str = ""
+    # The block decision that made the entry (one cause: its entries are one reason), if any.
+    block_id: int | None = None
+    # The customer the entry is about (a block's customer), if any.
+    entry_customer_id: int | None = None
+    # The identifier in words as the customer wrote it, and how the order reached it.
+    words: str = ""
+    how: str = ""
 
     @property
     def restriction(self) -> str:
@@ -508,6 +515,10 @@ def _assemble(
             scope_checked=checked,
             overridden_by=overridden,
             explanation=_explain(row, via, hit_by.get(eid), path, eid in own_history, customer_id),
+            block_id=row.block_id,
+            entry_customer_id=row.customer_id,
+            words=describe_identifier(row.type, row.value, row.display),
+            how=_how(row, via, hit_by.get(eid), path, eid in own_history, customer_id),
         )
         if row.kind == EntryKind.allow:
             result.allows.append(item)
@@ -518,14 +529,29 @@ def _assemble(
     return result
 
 
+def entry_label(kind: str, action: str | None) -> str:
+    """Name an entry by what it does: a review-only block-list entry is a "review entry"."""
+    return f"{action if kind == EntryKind.block and action else kind} entry"
+
+
 def _explain(
     row: Any, via: MatchVia, hit: Key | None, path: LinkPath | None, history: bool, customer_id: int | None
 ) -> str:
-    listed = f"{row.kind} entry #{row.id} ({row.reason_code}) on {describe_identifier(row.type, row.value, row.display)}"
+    listed = (
+        f"{entry_label(row.kind, row.action)} #{row.id} ({row.reason_code}) on "
+        f"{describe_identifier(row.type, row.value, row.display)}"
+    )
+    return f"{listed}: {_how(row, via, hit, path, history, customer_id)}"
+
+
+def _how(
+    row: Any, via: MatchVia, hit: Key | None, path: LinkPath | None, history: bool, customer_id: int | None
+) -> str:
+    """Say how the order reached an entry: it carries it, its customer used it, or a link leads there."""
     if via == MatchVia.linked and path is not None:
-        return f"{listed}: this order {path.text()}"
+        return f"this order {path.text()}"
     if history:
-        return f"{listed}: customer #{customer_id} has used it before"
+        return f"customer #{customer_id} has used it before"
     if hit and hit[0] == "ip" and row.type == "cidr":
-        return f"{listed}: the order's IP {hit[1]} is in that range"
-    return f"{listed}: the order carries it"
+        return f"the order's IP {hit[1]} is in that range"
+    return "the order carries it"

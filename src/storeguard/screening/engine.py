@@ -150,7 +150,13 @@ def screen(
         db, shop.id, vkeys, at=inp.created_at, exclude_order_id=inp.order_id
     )
     vip_spent = shop.amount(("segments", "vip", "min_spent"), inp.currency)
-    segment = segment_for(metrics, settings["segments"], blocked=blocked_self, min_spent_vip=vip_spent)
+    segment = segment_for(
+        metrics,
+        settings["segments"],
+        blocked=blocked_self,
+        min_spent_vip=vip_spent,
+        linked_to_blocked=bool(blocked_links),
+    )
     domain = next((i.value for i in identifiers if str(i.type) == "email_domain"), None)
     ctx = FactContext(
         metrics=metrics,
@@ -208,16 +214,25 @@ def _list_reasons(
     blocked_links: dict[int, dict[str, Any]] = {}
     for m in result.allows:
         reasons.append(_match_reason(m, inp, currency, Outcome.allow))
+    causes: dict[tuple[Outcome, Any], list[Match]] = {}
     for m in result.matches:
         if m.overridden_by is not None:
             continue  # the allow entry that overrides it is already a reason
         action = Outcome(m.action.value) if m.action else Outcome.block
-        reasons.append(_match_reason(m, inp, currency, action))
+        # One reason per cause: the entries one block decision made are one reason, however many hit.
+        cause = m.block_id if m.block_id is not None else ("entry", m.entry_id)
+        causes.setdefault((action, cause), []).append(m)
         own = m.via == MatchVia.direct and m.type == "customer" and m.value == str(inp.customer_id)
         if m.action == EntryAction.block and own:
             blocked_self = True
         if m.via == MatchVia.linked and m.action == EntryAction.block and m.via_customer_id is not None:
             blocked_links.setdefault(m.via_customer_id, {"type": "customer", "id": m.via_customer_id})
+    for (action, _), matched in causes.items():
+        reasons.append(
+            _match_reason(matched[0], inp, currency, action)
+            if len(matched) == 1
+            else _cause_reason(matched, inp, action)
+        )
     for m in result.out_of_scope:
         reasons.append(
             Reason(
@@ -286,6 +301,59 @@ def _match_reason(m: Match, inp: OrderInput, currency: str, action: Outcome) -> 
         path=m.path.as_dict() if m.path is not None else None,
         lines=[inp.lines[i].ref() for i in m.line_indexes] if scoped and m.line_indexes else None,
     )
+
+
+_DONE_TO = {Outcome.block: "is blocked", Outcome.review: "is held for review", Outcome.verify: "must verify"}
+
+
+def _cause_reason(matched: list[Match], inp: OrderInput, action: Outcome) -> Reason:
+    """One reason for the entries of one block decision that this order hit, each named once."""
+    first = matched[0]
+    linked = [m for m in matched if m.via == MatchVia.linked]
+    who = f"Customer #{first.entry_customer_id}" if first.entry_customer_id is not None else "This identity"
+    parts: list[str] = []
+    for m in linked:
+        if m.how not in parts:
+            parts.append(m.how)
+    carried = [m.words for m in matched if m.via == MatchVia.direct and m.how == "the order carries it"]
+    if carried:
+        parts.append("the order carries " + _listed(carried))
+    used = [m.words for m in matched if m.via == MatchVia.direct and m.how.endswith("has used it before")]
+    if used:
+        parts.append(f"customer #{inp.customer_id} has used {_listed(used)} before")
+    others = [
+        f"{m.words} ({m.how})" for m in matched if m.via == MatchVia.direct and m.words not in carried + used
+    ]
+    parts += others
+    prefix = "linked" if linked else "list"
+    scoped = [m for m in matched if m.line_indexes is not None]
+    message = f"{who} {_DONE_TO[action]} ({first.reason_code}, block #{first.block_id}): {'; '.join(parts)}."
+    if scoped:
+        message += f" It restricts {scoped[0].restriction}."
+    indexes = sorted({i for m in scoped for i in (m.line_indexes or ())})
+    ref: dict[str, Any] = {
+        "type": "list_entry",
+        "id": min(m.entry_id for m in matched),
+        "reason_code": first.reason_code,
+        "block_id": first.block_id,
+        "entry_ids": sorted(m.entry_id for m in matched),
+    }
+    if linked and linked[0].via_customer_id is not None:
+        ref["customer_id"] = linked[0].via_customer_id
+    return Reason(
+        code=f"{prefix}_{action.value}",
+        message=message,
+        source=ReasonSource.link if linked else ReasonSource.list,
+        action=action,
+        ref=ref,
+        path=linked[0].path.as_dict() if linked and linked[0].path is not None else None,
+        lines=[inp.lines[i].ref() for i in indexes] if indexes else None,
+        identifiers=[m.words for m in matched],
+    )
+
+
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _velocity_reasons(facts: dict[str, Any], settings: dict[str, Any]) -> list[Reason]:

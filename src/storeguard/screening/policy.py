@@ -182,6 +182,7 @@ class Reason:
     path: list[dict[str, Any]] | None = None  # how a linked entry was reached
     lines: list[dict[str, Any]] | None = None  # the lines a scoped entry applies to
     decisive: bool = False
+    identifiers: list[str] | None = None  # what one cause matched, in words (a block's entries)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the reason as it is stored and sent."""
@@ -198,6 +199,8 @@ class Reason:
             out["path"] = self.path
         if self.lines is not None:
             out["lines"] = self.lines
+        if self.identifiers is not None:
+            out["identifiers"] = self.identifiers
         return out
 
 
@@ -239,6 +242,7 @@ def decide(reasons: list[Reason], thresholds: dict[str, int | None]) -> Verdict:
     if allows:
         for r in allows:
             r.decisive = True
+        score = consistent_score(score, Outcome.allow, thresholds)
         return Verdict(Outcome.allow, score, _ordered(reasons), _restricted_lines(reasons))
 
     explicit = [
@@ -260,6 +264,7 @@ def decide(reasons: list[Reason], thresholds: dict[str, int | None]) -> Verdict:
     if strongest <= 0:
         for r in rule_allows:
             r.decisive = True
+        score = consistent_score(score, Outcome.allow, thresholds)
         return Verdict(Outcome.allow, score, _ordered(reasons), _restricted_lines(reasons))
     outcome = next(o for o in Outcome if STRENGTH[o] == strongest)
     decisive = [r for r in explicit + implicit if r.action is outcome]
@@ -267,7 +272,26 @@ def decide(reasons: list[Reason], thresholds: dict[str, int | None]) -> Verdict:
         decisive = [r for r in reasons if r.weight > 0]
     for r in decisive:
         r.decisive = True
-    return Verdict(outcome, score, _ordered(reasons), _restricted_lines(reasons))
+    return Verdict(
+        outcome, consistent_score(score, outcome, thresholds), _ordered(reasons), _restricted_lines(reasons)
+    )
+
+
+# The least score each decision reads as, where the shop sets no threshold for it.
+_SCORE_FLOORS = {"verify": 40, "review": 60, "block": 100}
+
+
+def consistent_score(score: int, outcome: Outcome, thresholds: dict[str, int | None]) -> int:
+    """Return a score that reads as the decision: a block an entry made is not "25 out of 100".
+
+    A decision stronger than the weights alone lifts the score to that decision's threshold; an
+    allow (an allow entry or rule outweighing the weights) keeps it under the lowest threshold.
+    """
+    if outcome is Outcome.allow:
+        limits = [v for v in thresholds.values() if v is not None]
+        return min(score, min(limits) - 1) if limits else score
+    floor = thresholds.get(outcome.value)
+    return max(score, floor if floor is not None else _SCORE_FLOORS[outcome.value])
 
 
 # Read once: looking an enum member up by attribute on every reason was a real share of a decision.
@@ -318,9 +342,20 @@ class CustomerMetrics:
         return round(self.items_returned / self.items_bought, 4) if self.items_bought > 0 else 0.0
 
 
-def segment_for(m: CustomerMetrics, rules: dict[str, Any], *, blocked: bool, min_spent_vip: int) -> str:
+def segment_for(
+    m: CustomerMetrics,
+    rules: dict[str, Any],
+    *,
+    blocked: bool,
+    min_spent_vip: int,
+    linked_to_blocked: bool = False,
+) -> str:
     # "blocked" is an active block on the customer; its list entry is the reason, not the segment.
-    """Place a customer in a segment from their metrics and the merchant's thresholds."""
+    """Place a customer in a segment from their metrics and the merchant's thresholds.
+
+    An account linked to a blocked customer is never vip or good: a second account must not earn
+    the good customer's bonus while the link stands.
+    """
     if blocked:
         return "blocked"
     r = rules["restricted"]
@@ -334,6 +369,8 @@ def segment_for(m: CustomerMetrics, rules: dict[str, Any], *, blocked: bool, min
         or m.cancellations >= w.get("cancellations", 10**9)
     ):
         return "watch"
+    if linked_to_blocked:
+        return "neutral"
     v = rules["vip"]
     if (
         m.orders_count >= v.get("min_orders", 10**9)

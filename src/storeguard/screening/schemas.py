@@ -84,6 +84,9 @@ class ReasonRead(BaseModel):
     decisive: bool
     path: list[dict[str, Any]] | None = None
     lines: list[dict[str, Any]] | None = None
+    identifiers: list[str] | None = Field(
+        default=None, description="The identifiers one cause matched, as the customer wrote them."
+    )
 
 
 class DecisionRead(BaseModel):
@@ -111,7 +114,10 @@ def decision_json(answer: dict[str, Any]) -> bytes:
     The checkout answer is built by storeguard itself, so running it through the model again only
     cost time; a test holds this equal to ``DecisionRead.model_validate(answer).model_dump_json()``.
     """
-    reasons = [{**r, "path": r.get("path"), "lines": r.get("lines")} for r in answer["reasons"]]
+    reasons = [
+        {**r, "path": r.get("path"), "lines": r.get("lines"), "identifiers": r.get("identifiers")}
+        for r in answer["reasons"]
+    ]
     return orjson.dumps({"id": None, **answer, "reasons": reasons, "created_at": None})
 
 
