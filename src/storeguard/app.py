@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import __version__
+from storeguard.audit.views import router as audit_pages
 from storeguard.core.api import (
     Reader,
     SessionDep,
@@ -37,6 +38,7 @@ from storeguard.orders.views import router as orders_pages
 from storeguard.rules.api import router as rules_router
 from storeguard.screening.api import checkout_router
 from storeguard.screening.api import router as screening_router
+from storeguard.screening.review_views import router as review_pages
 from storeguard.screening.views import router as screening_pages
 from storeguard.shops.api import router as shops_router
 from storeguard.staff.pages import login_first
@@ -57,7 +59,7 @@ ROUTERS = (
 )
 
 # The admin pages, each behind the login check (the login page itself checks on its own).
-PAGE_ROUTERS = (dashboard_pages, orders_pages, screening_pages)
+PAGE_ROUTERS = (dashboard_pages, orders_pages, screening_pages, review_pages, audit_pages)
 # Packages that only put panels on other packages' pages (importing them registers the panels).
 PANEL_ONLY = (lists_views, integrations_views)
 

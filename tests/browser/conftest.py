@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,10 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
             session, order_id=shipping.id, actor=SEEDER, carrier="Posten", tracking_number="70701234"
         )
         orders["shipping"] = (shipping.id, shipping.number)
+        for n in range(3):  # the review queue's work, held an hour apart
+            waiting = place_order(session, shop, [(mittens, 1)], customer=kari)
+            waiting.held, waiting.held_at = True, waiting.created_at - timedelta(days=2, hours=3 - n)
+            orders[f"held{n}"] = (waiting.id, waiting.number)
         users = {}
         for role in (Role.owner, Role.agent, Role.viewer):
             user = make_staff_user(
@@ -131,7 +136,7 @@ def page(browser: Any, live: LiveStore) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
     tab = context.new_page()
     problems: list[str] = []
-    tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    tab.on("console", lambda m: problems.append(f"{m.text[:60]} {m.location}") if m.type == "error" else None)
     tab.on("pageerror", lambda e: problems.append(str(e)))
     yield tab
     context.close()

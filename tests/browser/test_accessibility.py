@@ -25,6 +25,8 @@ PAGES = {
     "cancel dialog": "/orders/{order}/cancel",
     "refund dialog": "/orders/{order}/refund",
     "decisions": "/decisions",
+    "review queue": "/reviews",
+    "audit log": "/audit",
     "order in Hebrew": "/orders/{order}?lang=he",
 }
 

@@ -237,6 +237,7 @@ def permitted(permission: Permission) -> Callable[..., Actor]:
 CanRead = Annotated[Actor, Depends(permitted(Permission.read))]
 CanWorkOrders = Annotated[Actor, Depends(permitted(Permission.work_orders))]
 CanReadAudit = Annotated[Actor, Depends(permitted(Permission.read_audit))]
+CanReviewOrders = Annotated[Actor, Depends(permitted(Permission.review_orders))]
 
 # Routes not yet moved to a permission name the role itself.
 Viewer = Annotated[Actor, Depends(require(Role.viewer))]

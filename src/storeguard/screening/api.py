@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from storeguard.core.api import (
     Admin,
     Agent,
+    CanRead,
+    CanReviewOrders,
     Page,
     PagingDep,
     Reader,
@@ -141,7 +143,7 @@ def _review_of(order: Order, decision: Decision | None, notes: list[ReviewNote])
 
 @router.get("/reviews", tags=["reviews"], name="reviews.list")
 def list_reviews(
-    actor: Viewer, session: SessionDep, paging: PagingDep, shop_id: ShopFilter
+    actor: CanRead, session: SessionDep, paging: PagingDep, shop_id: ShopFilter
 ) -> Page[ReviewRead]:
     """List held orders, the longest held first, with how long each has waited and why it is held."""
     orders, total = service.review_queue(session, shop_id=shop_id, limit=paging.limit, offset=paging.offset)
@@ -156,13 +158,15 @@ def list_reviews(
 
 
 @router.get("/reviews/{order_id}", tags=["reviews"], name="reviews.detail")
-def get_review(order_id: Id, actor: Viewer, session: SessionDep) -> ReviewRead:
+def get_review(order_id: Id, actor: CanRead, session: SessionDep) -> ReviewRead:
     """Show one order in review with its decision and notes."""
     return _review(session, service.get_held_order(session, order_id))
 
 
 @router.post("/reviews/{order_id}/approve", tags=["reviews"], name="reviews.approve")
-def approve_review(order_id: Id, actor: Agent, body: ApproveReviewIn, session: SessionDep) -> ReviewRead:
+def approve_review(
+    order_id: Id, actor: CanReviewOrders, body: ApproveReviewIn, session: SessionDep
+) -> ReviewRead:
     """Release a held order to fulfilment."""
     order = actions.approve_review(session, order_id=order_id, actor=actor, note=body.note)
     session.commit()
@@ -170,7 +174,9 @@ def approve_review(order_id: Id, actor: Agent, body: ApproveReviewIn, session: S
 
 
 @router.post("/reviews/{order_id}/cancel", tags=["reviews"], name="reviews.cancel")
-def cancel_review(order_id: Id, actor: Agent, body: CancelReviewIn, session: SessionDep) -> ReviewRead:
+def cancel_review(
+    order_id: Id, actor: CanReviewOrders, body: CancelReviewIn, session: SessionDep
+) -> ReviewRead:
     """Cancel a held order, refunding and restocking as chosen (the shop's policy by default)."""
     order = actions.cancel_review(
         session, order_id=order_id, actor=actor, refund=body.refund, restock=body.restock, note=body.note
@@ -180,7 +186,9 @@ def cancel_review(order_id: Id, actor: Agent, body: CancelReviewIn, session: Ses
 
 
 @router.post("/reviews/{order_id}/notes", tags=["reviews"], name="reviews.note", status_code=201)
-def add_review_note(order_id: Id, actor: Agent, body: AddReviewNoteIn, session: SessionDep) -> ReviewNoteRead:
+def add_review_note(
+    order_id: Id, actor: CanReviewOrders, body: AddReviewNoteIn, session: SessionDep
+) -> ReviewNoteRead:
     """Add a note to an order in review."""
     note = actions.add_review_note(session, order_id=order_id, actor=actor, body=body.body)
     session.commit()

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc
 from storeguard.core.errors import NotFound
 from storeguard.core.pages import KeysetPage, fetch_keyset
+from storeguard.disputes.models import Dispute
+from storeguard.lists.enums import BlockStatus
+from storeguard.lists.models import CustomerBlock
+from storeguard.orders.enums import OrderStatus
 from storeguard.orders.errors import OrderError
-from storeguard.orders.models import Order
+from storeguard.orders.models import Order, Refund
 from storeguard.screening.enums import Outcome
 from storeguard.screening.models import Decision, ReviewNote
 from storeguard.screening.policy import merged_settings
@@ -151,3 +157,130 @@ def order_numbers(session: Session, order_ids: list[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(Order.id, Order.number).where(Order.id.in_(order_ids)))
     return {order_id: number for order_id, number in rows}
+
+
+# ---- the review queue, one order at a time -------------------------------------------------------
+
+# The queue's order: the longest held first (held_since()), then by id. The partial index on held
+# orders finds them, so counting the queue reads only the handful that wait, never the orders table.
+_held_since = func.coalesce(Order.held_at, Order.created_at)
+_WAITING = (Order.held.is_(True), Order.status == OrderStatus.open)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpot:
+    """Where an order stands in the review queue, and its neighbours there."""
+
+    position: int | None  # 1 for the longest held; None when the order no longer waits
+    waiting: int
+    previous_id: int | None
+    next_id: int | None
+
+
+def oldest_held(session: Session) -> Order | None:
+    """Return the open held order that has waited longest, or None when nothing waits."""
+    return session.scalar(select(Order).where(*_WAITING).order_by(_held_since, Order.id).limit(1))
+
+
+def queue_spot(session: Session, order: Order) -> QueueSpot:
+    """Return the order's place in the queue and the waiting orders just before and after it."""
+    since = held_since(order)
+    earlier = or_(_held_since < since, and_(_held_since == since, Order.id < order.id))
+    later = or_(_held_since > since, and_(_held_since == since, Order.id > order.id))
+    waiting, ahead = session.execute(
+        select(func.count(Order.id), func.count(Order.id).filter(earlier)).where(*_WAITING)
+    ).one()
+    previous_id = session.scalar(
+        select(Order.id).where(*_WAITING, earlier).order_by(_held_since.desc(), Order.id.desc()).limit(1)
+    )
+    next_id = session.scalar(select(Order.id).where(*_WAITING, later).order_by(_held_since, Order.id).limit(1))
+    waits = order.held and order.status == OrderStatus.open
+    return QueueSpot(
+        position=int(ahead) + 1 if waits else None,
+        waiting=int(waiting),
+        previous_id=previous_id,
+        next_id=next_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHistory:
+    """What a customer did before: orders, cancellations, refunds, disputes and blocks."""
+
+    orders: int = 0
+    cancelled: int = 0
+    refunds: int = 0
+    disputes: int = 0
+    blocks: int = 0
+    active_blocks: int = 0
+
+
+def customer_histories(session: Session, customer_ids: Iterable[int]) -> dict[int, CustomerHistory]:
+    """Return each customer's history in a few grouped statements (every id answered, zeros included)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    orders = {
+        cid: (int(n), int(c))
+        for cid, n, c in session.execute(
+            select(
+                Order.customer_id,
+                func.count(Order.id),
+                func.count(Order.id).filter(Order.status == OrderStatus.cancelled),
+            )
+            .where(Order.customer_id.in_(ids))
+            .group_by(Order.customer_id)
+        )
+    }
+    refunds = dict(
+        session.execute(
+            select(Order.customer_id, func.count(Refund.id))
+            .join(Refund, Refund.order_id == Order.id)
+            .where(Order.customer_id.in_(ids))
+            .group_by(Order.customer_id)
+        ).all()
+    )
+    disputes = dict(
+        session.execute(
+            select(Dispute.customer_id, func.count(Dispute.id))
+            .where(Dispute.customer_id.in_(ids))
+            .group_by(Dispute.customer_id)
+        ).all()
+    )
+    blocks = {
+        cid: (int(n), int(a))
+        for cid, n, a in session.execute(
+            select(
+                CustomerBlock.customer_id,
+                func.count(CustomerBlock.id),
+                func.count(CustomerBlock.id).filter(CustomerBlock.status == BlockStatus.active),
+            )
+            .where(CustomerBlock.customer_id.in_(ids))
+            .group_by(CustomerBlock.customer_id)
+        )
+    }
+    return {
+        cid: CustomerHistory(
+            orders=orders.get(cid, (0, 0))[0],
+            cancelled=orders.get(cid, (0, 0))[1],
+            refunds=int(refunds.get(cid, 0)),
+            disputes=int(disputes.get(cid, 0)),
+            blocks=blocks.get(cid, (0, 0))[0],
+            active_blocks=blocks.get(cid, (0, 0))[1],
+        )
+        for cid in ids
+    }
+
+
+def earlier_orders(session: Session, order: Order, limit: int = 5) -> list[Order]:
+    """Return the customer's most recent orders other than this one, newest first."""
+    if order.customer_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.customer_id == order.customer_id, Order.id != order.id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )

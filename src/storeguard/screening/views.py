@@ -117,7 +117,7 @@ def held_tile(request: Request, session: Session, _subject: object) -> Panel:
         N_("Held for review"),
         count,
         note=note,
-        href="/orders?held=true&status=open",
+        href="/reviews",
         attention=count > 0,
         order=10,
     )

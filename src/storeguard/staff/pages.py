@@ -127,3 +127,5 @@ def login_first(request: Request, session: SessionDep, csrf: CsrfSent) -> None:
 
 PageRead = Annotated[Actor, Depends(page_access(Permission.read))]
 PageWorkOrders = Annotated[Actor, Depends(page_access(Permission.work_orders))]
+PageReviewOrders = Annotated[Actor, Depends(page_access(Permission.review_orders))]
+PageReadAudit = Annotated[Actor, Depends(page_access(Permission.read_audit))]
