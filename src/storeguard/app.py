@@ -25,13 +25,14 @@ from storeguard.core.http import Edge
 from storeguard.core.openapi import install_openapi
 from storeguard.core.schemas import HealthRead
 from storeguard.customers.api import router as customers_router
+from storeguard.customers.views import router as customers_pages
 from storeguard.dashboard.views import router as dashboard_pages
 from storeguard.integrations import views as integrations_views
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.webhooks.worker import BackgroundWork
-from storeguard.lists import views as lists_views
 from storeguard.lists.api import router as lists_router
+from storeguard.lists.views import router as lists_pages
 from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
@@ -59,9 +60,17 @@ ROUTERS = (
 )
 
 # The admin pages, each behind the login check (the login page itself checks on its own).
-PAGE_ROUTERS = (dashboard_pages, orders_pages, screening_pages, review_pages, audit_pages)
+PAGE_ROUTERS = (
+    dashboard_pages,
+    orders_pages,
+    customers_pages,
+    lists_pages,
+    screening_pages,
+    review_pages,
+    audit_pages,
+)
 # Packages that only put panels on other packages' pages (importing them registers the panels).
-PANEL_ONLY = (lists_views, integrations_views)
+PANEL_ONLY = (integrations_views,)
 
 DESCRIPTION = """
 storeguard screens orders, keeps one record of customers and their linked identities, and lets a

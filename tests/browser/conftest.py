@@ -22,9 +22,11 @@ from storeguard.core.config import get_settings
 from storeguard.core.db import make_engine
 from storeguard.core.enums import Role
 from storeguard.core.migrations import upgrade_to_head
+from storeguard.customers.identifiers import record_order_identifiers
 from storeguard.demo.generator import DemoConfig
 from storeguard.demo.loader import load_demo
 from storeguard.demo.quickstart import screen_recent_orders
+from storeguard.lists.blocking import block_customer
 from storeguard.orders.actions import fulfill_order
 from tests.factories import make_customer, make_product, make_staff_user, place_order
 from tests.reliability.server import start_serve, stop
@@ -74,6 +76,27 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
             session, order_id=shipping.id, actor=SEEDER, carrier="Posten", tracking_number="70701234"
         )
         orders["shipping"] = (shipping.id, shipping.number)
+        # A blocked customer and the second account that shares her device.
+        first = make_customer(
+            session, shop, first_name="Sigrid", last_name="Holm", email="sigrid@example.no", locale="nb"
+        )
+        second = make_customer(
+            session, shop, first_name="Siri", last_name="Holm", email="siri.h@example.no", locale="nb"
+        )
+        sigrid_order = place_order(session, shop, [(scarf, 1)], customer=first, device_id="dev-holm-1")
+        siri_order = place_order(session, shop, [(scarf, 1)], customer=second, device_id="dev-holm-1")
+        record_order_identifiers(session, sigrid_order)
+        record_order_identifiers(session, siri_order)
+        block_customer(
+            session,
+            customer_id=first.id,
+            actor=SEEDER,
+            reason_code="fraud",
+            evidence={"order_ids": [sigrid_order.id]},
+        )
+        orders["blocked"] = (first.id, sigrid_order.number)
+        orders["second_account"] = (second.id, siri_order.number)
+        orders["second_account_order"] = (siri_order.id, siri_order.number)
         for n in range(3):  # the review queue's work, held an hour apart
             waiting = place_order(session, shop, [(mittens, 1)], customer=kari)
             waiting.held, waiting.held_at = True, waiting.created_at - timedelta(days=2, hours=3 - n)

@@ -26,6 +26,9 @@ PAGES = {
     "refund dialog": "/orders/{order}/refund",
     "decisions": "/decisions",
     "review queue": "/reviews",
+    "customers": "/customers",
+    "customer": "/customers/{blocked}",
+    "block dialog": "/customers/{second}/block",
     "audit log": "/audit",
     "order in Hebrew": "/orders/{order}?lang=he",
 }
@@ -61,7 +64,12 @@ def test_the_login_page_has_no_serious_accessibility_violation(page, live: LiveS
 @pytest.mark.parametrize("name", list(PAGES))
 def test_a_main_page_has_no_serious_accessibility_violation(page, live: LiveStore, axe_source, name):
     log_in(page, live, "owner")
-    page.goto(live.base + PAGES[name].format(order=live.orders["viewer"][0]))
+    ids = {
+        "order": live.orders["viewer"][0],
+        "blocked": live.orders["blocked"][0],
+        "second": live.orders["second_account"][0],
+    }
+    page.goto(live.base + PAGES[name].format(**ids))
 
     assert serious_violations(page, axe_source) == []
 

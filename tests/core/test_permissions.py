@@ -25,6 +25,8 @@ def test_the_table_gives_each_permission_its_weakest_role():
         Permission.read: Role.viewer,
         Permission.work_orders: Role.agent,
         Permission.read_audit: Role.admin,
+        Permission.review_orders: Role.agent,
+        Permission.block_customers: Role.agent,
     }
 
 

@@ -165,7 +165,9 @@ def test_on_postgresql_a_checkout_read_is_refused_any_write(committing_engine: E
     if committing_engine.dialect.name != "postgresql":
         pytest.skip("SQLite's read is a deferred transaction rolled back after (see above)")
     reader = Reader(committing_engine, make_session_factory(committing_engine))
-    write = "INSERT INTO audit_events (actor, action, subject_type, subject_id) VALUES ('cli:t', 'x', 'x', '1')"
+    write = (
+        "INSERT INTO audit_events (actor, action, subject_type, subject_id) VALUES ('cli:t', 'x', 'x', '1')"
+    )
     with pytest.raises(Exception, match="read-only transaction"), reader.open() as db:
         db.run(write, [])
     reader.close()

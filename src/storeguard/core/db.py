@@ -148,8 +148,6 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
     return create_engine(url, echo=echo, **kwargs)
 
 
-
-
 def read_only_engine(engine: Engine) -> Engine:
     """Return an engine for hot read-only routes on PostgreSQL: autocommit, refused any write.
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.audit import events_for
 from storeguard.core.errors import NotFound
 from storeguard.core.models import AuditEvent
-from storeguard.core.pages import fetch_page
+from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
 from storeguard.customers.enums import CustomerErrorCode
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import LinkPath, cluster_of, link_paths
@@ -60,6 +62,53 @@ def list_customers(
     return fetch_page(session, stmt, Customer.id, limit=limit, offset=offset)
 
 
+CustomerKey = tuple[datetime, int]
+
+
+def customer_page(
+    session: Session,
+    *,
+    q: str | None = None,
+    state: str | None = None,
+    limit: int = 50,
+    after: CustomerKey | None = None,
+    before: CustomerKey | None = None,
+) -> KeysetPage[Customer]:
+    """Return customers, newest first, found by name, email, phone or number; a page by key, nothing counted."""
+    stmt = select(Customer)
+    if state:
+        stmt = stmt.where(Customer.state == state)
+    text = (q or "").strip()
+    if text.lstrip("#").isdigit() and len(text.lstrip("#")) < 19:
+        stmt = stmt.where(Customer.id == int(text.lstrip("#")))
+    elif text:
+        like = f"%{text.lower().replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Customer.email).like(like),
+                func.lower(Customer.first_name).like(like),
+                func.lower(Customer.last_name).like(like),
+                func.lower(Customer.first_name + " " + Customer.last_name).like(like),
+                Customer.phone.like(like),
+            )
+        )
+    return fetch_keyset(
+        session, stmt, (Customer.created_at, Customer.id), limit=limit, after=after, before=before
+    )
+
+
+def customer_key(customer: Customer) -> CustomerKey:
+    """Return where a customer sits in the newest-first order of lists."""
+    return customer.created_at, customer.id
+
+
+def customers_by_id(session: Session, ids: list[int]) -> dict[int, Customer]:
+    """Return the customers with these ids."""
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+
+
 def identifiers_of(session: Session, customer_id: int) -> list[Identifier]:
     """Return a customer's identifiers, oldest first."""
     return list(
@@ -105,3 +154,22 @@ def links_of(session: Session, customer: Customer) -> Links:
 def timeline(session: Session, customer_id: int) -> list[AuditEvent]:
     """Return everything recorded about a customer, oldest first: created, blocked, lifted, ..."""
     return events_for(session, "customer", customer_id)
+
+
+# Who is under an active block is the lists' to say (lists import customers, not the other way):
+# the lists register how to ask, as domains register their subjects with the audit log.
+_BLOCKED_READERS: list[Callable[[Session, list[int]], set[int]]] = []
+
+
+def register_blocked_reader(reader: Callable[[Session, list[int]], set[int]]) -> None:
+    """Tell the customer pages how to find which customers are blocked."""
+    if reader not in _BLOCKED_READERS:
+        _BLOCKED_READERS.append(reader)
+
+
+def blocked_among(session: Session, customer_ids: list[int]) -> set[int]:
+    """Return which of these customers are under an active block."""
+    found: set[int] = set()
+    for reader in _BLOCKED_READERS:
+        found |= reader(session, customer_ids)
+    return found

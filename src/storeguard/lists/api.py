@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.api import Admin, Agent, CanBlockCustomers, Page, PagingDep, SessionDep, Viewer
 from storeguard.core.errors import NotFound
 from storeguard.core.schemas import Id
 from storeguard.customers.enums import CustomerErrorCode
@@ -170,7 +170,9 @@ def post_match(body: MatchIn, session: SessionDep, _: Viewer) -> dict[str, Any]:
 @router.post(
     "/v1/customers/{customer_id}/block", status_code=201, response_model=BlockRead, name="customers.block"
 )
-def post_block(customer_id: Id, body: BlockCustomerIn, session: SessionDep, actor: Agent) -> dict[str, Any]:
+def post_block(
+    customer_id: Id, body: BlockCustomerIn, session: SessionDep, actor: CanBlockCustomers
+) -> dict[str, Any]:
     """Block a customer (and by default their own identifiers); needs a reason code and evidence."""
     get_customer(session, customer_id)
     block = blocking.block_customer(
@@ -194,7 +196,9 @@ def post_block(customer_id: Id, body: BlockCustomerIn, session: SessionDep, acto
 
 
 @router.post("/v1/customers/{customer_id}/unblock", response_model=BlockRead, name="customers.unblock")
-def post_unblock(customer_id: Id, body: LiftBlockIn, session: SessionDep, actor: Agent) -> dict[str, Any]:
+def post_unblock(
+    customer_id: Id, body: LiftBlockIn, session: SessionDep, actor: CanBlockCustomers
+) -> dict[str, Any]:
     """Lift the customer's block; the block, its entries and the lift all stay on record."""
     get_customer(session, customer_id)
     block = blocking.lift_block(

@@ -10,10 +10,14 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.pages import fetch_page
+from storeguard.customers.models import Customer
 from storeguard.lists.blocking import appeal_url
 from storeguard.lists.enums import BlockStatus, EntryStatus
 from storeguard.lists.matching import Match, MatchResult
 from storeguard.lists.models import CustomerBlock, ListEntry
+from storeguard.lists.notices import Notice, notice_language, render_notice
+from storeguard.lists.reasons import list_reason_codes, plain_words
+from storeguard.shops.models import Shop
 
 
 def list_entries(
@@ -119,3 +123,40 @@ def block_summary(session: Session, *, week_ago: datetime, week_ahead: datetime)
         )
     )
     return int(made or 0), int(expiring or 0)
+
+
+def blocked_customers(session: Session, customer_ids: list[int]) -> set[int]:
+    """Return which of these customers are under an active block."""
+    if not customer_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(CustomerBlock.customer_id).where(
+                CustomerBlock.customer_id.in_(customer_ids), CustomerBlock.status == BlockStatus.active
+            )
+        )
+    )
+
+
+def notice_preview(
+    session: Session, customer: Customer, shop: Shop, reason_code: str | None, action: str
+) -> Notice | None:
+    """Return the notice a block would send this customer, in their language; None without a known reason.
+
+    Nothing is stored or sent: the block dialog shows it before the block is made. The appeal link
+    is the real one's form, with a placeholder where the block's own token will be.
+    """
+    reason = next(
+        (r for r in list_reason_codes(session, shop.id) if r.active and r.code == reason_code), None
+    )
+    if reason is None:
+        return None
+    language = notice_language(customer.locale)
+    return render_notice(
+        language=language,
+        shop_name=shop.name,
+        customer_name=customer.first_name or customer.name,
+        reason=plain_words(reason, language),
+        appeal_url=appeal_url("…"),
+        action=action,
+    )

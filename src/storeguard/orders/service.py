@@ -198,3 +198,15 @@ def find_order_for_payment(
         if len(order_ids) == 1:
             return session.get(Order, order_ids.pop())
     return None
+
+
+def recent_orders(session: Session, customer_id: int, limit: int = 20) -> list[Order]:
+    """Return a customer's latest orders, newest first."""
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.customer_id == customer_id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )

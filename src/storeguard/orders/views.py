@@ -54,7 +54,7 @@ from storeguard.web.forms import (
 )
 from storeguard.web.i18n import N_, Speaker
 from storeguard.web.pagination import decode_key, page_links
-from storeguard.web.panels import panels
+from storeguard.web.panels import Panel, add_panel, panels
 from storeguard.web.refusals import describe, register_refusals, sentence_for
 from storeguard.web.templating import render
 
@@ -450,3 +450,15 @@ def refund(
         last=said.date(done.expected_arrival_to),
     )
     return _done(request, order.id, message)
+
+
+def customer_orders_panel(request: Request, session: Session, customer: Any) -> Panel:
+    """The customer's latest orders on the customer page."""
+    return Panel(
+        "orders/_customer_orders.html",
+        {"orders": service.recent_orders(session, customer.id, 10), **_labels()},
+        order=10,
+    )
+
+
+add_panel("customer.main", "orders.recent", customer_orders_panel)

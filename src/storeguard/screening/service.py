@@ -193,7 +193,9 @@ def queue_spot(session: Session, order: Order) -> QueueSpot:
     previous_id = session.scalar(
         select(Order.id).where(*_WAITING, earlier).order_by(_held_since.desc(), Order.id.desc()).limit(1)
     )
-    next_id = session.scalar(select(Order.id).where(*_WAITING, later).order_by(_held_since, Order.id).limit(1))
+    next_id = session.scalar(
+        select(Order.id).where(*_WAITING, later).order_by(_held_since, Order.id).limit(1)
+    )
     waits = order.held and order.status == OrderStatus.open
     return QueueSpot(
         position=int(ahead) + 1 if waits else None,

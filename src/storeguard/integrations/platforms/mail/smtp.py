@@ -40,7 +40,11 @@ def compose(payload: dict[str, Any], *, sender: str, message_id: str) -> EmailMe
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id
-    for header, key in (("In-Reply-To", "in_reply_to"), ("References", "references"), ("Reply-To", "reply_to")):
+    for header, key in (
+        ("In-Reply-To", "in_reply_to"),
+        ("References", "references"),
+        ("Reply-To", "reply_to"),
+    ):
         value = payload.get(key)
         if value:
             message[header] = " ".join(value) if isinstance(value, list) else str(value)
