@@ -37,6 +37,7 @@ from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
 from storeguard.rules.api import router as rules_router
+from storeguard.rules.views import router as rules_pages
 from storeguard.screening.api import checkout_router
 from storeguard.screening.api import router as screening_router
 from storeguard.screening.review_views import router as review_pages
@@ -65,7 +66,8 @@ PAGE_ROUTERS = (
     orders_pages,
     customers_pages,
     lists_pages,
-    screening_pages,
+    screening_pages,  # before rules: its /rules/backtest would read as a rule's id
+    rules_pages,
     review_pages,
     audit_pages,
 )

@@ -27,6 +27,7 @@ def test_the_table_gives_each_permission_its_weakest_role():
         Permission.read_audit: Role.admin,
         Permission.review_orders: Role.agent,
         Permission.block_customers: Role.agent,
+        Permission.write_rules: Role.admin,
     }
 
 

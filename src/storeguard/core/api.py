@@ -239,6 +239,7 @@ CanWorkOrders = Annotated[Actor, Depends(permitted(Permission.work_orders))]
 CanReadAudit = Annotated[Actor, Depends(permitted(Permission.read_audit))]
 CanReviewOrders = Annotated[Actor, Depends(permitted(Permission.review_orders))]
 CanBlockCustomers = Annotated[Actor, Depends(permitted(Permission.block_customers))]
+CanWriteRules = Annotated[Actor, Depends(permitted(Permission.write_rules))]
 
 # Routes not yet moved to a permission name the role itself.
 Viewer = Annotated[Actor, Depends(require(Role.viewer))]

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     read = "read"  # see orders, their money, shipments, decisions and timelines
     work_orders = "work_orders"  # cancel, refund, capture, void, fulfil; customers' cancel requests
     read_audit = "read_audit"  # the whole audit log and its verification
+    write_rules = "write_rules"  # write, change and switch screening rules and named lists
     block_customers = "block_customers"  # block and unblock customers (a shop may ask for a higher role)
     review_orders = "review_orders"  # approve or cancel held orders in the review queue, add review notes
 
@@ -32,6 +33,7 @@ PERMISSIONS: Mapping[Permission, Role] = MappingProxyType(
         Permission.work_orders: Role.agent,
         Permission.read_audit: Role.admin,
         Permission.block_customers: Role.agent,
+        Permission.write_rules: Role.admin,
         Permission.review_orders: Role.agent,
     }
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from storeguard.core.api import Admin, Page, PagingDep, SessionDep, Viewer
+from storeguard.core.api import CanWriteRules, Page, PagingDep, SessionDep, Viewer
 from storeguard.core.schemas import Id
 from storeguard.rules import actions, service
 from storeguard.rules.facts import fact_catalogue
@@ -70,7 +70,7 @@ def list_rules(
 
 
 @router.post("/v1/rules", response_model=RuleRead, status_code=201, name="rules.create")
-def create_rule(body: RuleCreate, session: SessionDep, actor: Admin) -> RuleRead:
+def create_rule(body: RuleCreate, session: SessionDep, actor: CanWriteRules) -> RuleRead:
     """Create a rule after checking it; a bad rule is refused and nothing is stored."""
     rule = actions.create_rule(
         session,
@@ -92,7 +92,7 @@ def get_rule(rule_id: Id, session: SessionDep, _: Viewer) -> RuleRead:
 
 
 @router.patch("/v1/rules/{rule_id}", response_model=RuleRead, name="rules.update")
-def update_rule(rule_id: Id, body: RuleUpdate, session: SessionDep, actor: Admin) -> RuleRead:
+def update_rule(rule_id: Id, body: RuleUpdate, session: SessionDep, actor: CanWriteRules) -> RuleRead:
     """Change a rule's name, text, priority or on/off state; new text becomes a new version."""
     rule = actions.update_rule(
         session,
@@ -110,7 +110,10 @@ def update_rule(rule_id: Id, body: RuleUpdate, session: SessionDep, actor: Admin
 
 @router.delete("/v1/rules/{rule_id}", response_model=RuleRead, name="rules.delete")
 def delete_rule(
-    rule_id: Id, session: SessionDep, actor: Admin, reason: str | None = Query(default=None, max_length=1000)
+    rule_id: Id,
+    session: SessionDep,
+    actor: CanWriteRules,
+    reason: str | None = Query(default=None, max_length=1000),
 ) -> RuleRead:
     """Retire a rule; its versions and history stay readable."""
     rule = actions.delete_rule(session, rule_id=rule_id, actor=actor, reason=reason)
@@ -144,7 +147,7 @@ def list_named_lists(
 
 
 @router.post("/v1/named-lists", response_model=NamedListRead, status_code=201, name="named_lists.create")
-def create_named_list(body: NamedListCreate, session: SessionDep, actor: Admin) -> NamedListRead:
+def create_named_list(body: NamedListCreate, session: SessionDep, actor: CanWriteRules) -> NamedListRead:
     """Create a named list for rules to use as @name."""
     named = actions.create_named_list(
         session,
@@ -165,7 +168,9 @@ def get_named_list(list_id: Id, session: SessionDep, _: Viewer) -> NamedListRead
 
 
 @router.patch("/v1/named-lists/{list_id}", response_model=NamedListRead, name="named_lists.update")
-def update_named_list(list_id: Id, body: NamedListUpdate, session: SessionDep, actor: Admin) -> NamedListRead:
+def update_named_list(
+    list_id: Id, body: NamedListUpdate, session: SessionDep, actor: CanWriteRules
+) -> NamedListRead:
     """Replace a named list's values or description."""
     named = actions.update_named_list(
         session,

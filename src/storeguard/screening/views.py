@@ -17,14 +17,19 @@ from starlette.requests import Request
 
 from storeguard.core.api import SessionDep
 from storeguard.core.clock import now
+from storeguard.core.errors import DomainError
 from storeguard.orders.models import Order
 from storeguard.screening import service
+from storeguard.screening.backtest import backtest
 from storeguard.screening.enums import Outcome, ReasonSource
+from storeguard.shops.service import list_shops
 from storeguard.staff.pages import PageRead
 from storeguard.web.context import speaker
+from storeguard.web.forms import FormDep, attempt, sent
 from storeguard.web.i18n import N_, Speaker
 from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import TODAY, Panel, add_panel, tile
+from storeguard.web.refusals import describe
 from storeguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -266,3 +271,48 @@ def decision_list(
         "outcomes": OUTCOMES,
     }
     return render(request, "screening/decisions.html", context)
+
+
+# ---- the rule editor's backtest -------------------------------------------------------------------
+
+BACKTEST_DAYS = 90  # the range a backtest covers when none is given
+
+
+@router.post("/rules/backtest", name="screening.page_backtest")
+def backtest_draft(actor: PageRead, request: Request, session: SessionDep, data: FormDep) -> Response:
+    """Run the rule being written over past orders of the shop and say what it would have stopped."""
+    said, form = speaker(request), sent(data)
+    today = said.today()
+    problem = None
+    try:
+        first = date.fromisoformat(str(form.value("date_from"))) if form.value("date_from") else None
+        last = date.fromisoformat(str(form.value("date_to"))) if form.value("date_to") else None
+    except ValueError:
+        first = last = None
+        problem = said.gettext("Give the dates as dates.")
+    last = last or today
+    first = first or last - timedelta(days=BACKTEST_DAYS)
+    result = None
+    shops, _ = list_shops(session, limit=1)
+    if problem is None and not shops:
+        problem = said.gettext("There is no shop to backtest on yet.")
+    if problem is None:
+        try:
+            with attempt(session):
+                result = backtest(
+                    session,
+                    shop_id=shops[0].id,
+                    sources=[str(form.value("source"))],
+                    date_from=said.day_start(first),
+                    date_to=said.day_start(last + timedelta(days=1)),
+                    fields=["source"],
+                )
+        except DomainError as error:
+            problem = describe(error, said)
+    context = {
+        "result": result.as_dict() if result else None,
+        "problem": problem,
+        "first": first,
+        "last": last,
+    }
+    return render(request, "screening/_backtest.html", context)
