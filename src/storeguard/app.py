@@ -27,9 +27,9 @@ from storeguard.core.schemas import HealthRead
 from storeguard.customers.api import router as customers_router
 from storeguard.customers.views import router as customers_pages
 from storeguard.dashboard.views import router as dashboard_pages
-from storeguard.integrations import views as integrations_views
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.service import inbox_health
+from storeguard.integrations.views import router as integrations_pages
 from storeguard.integrations.webhooks.worker import BackgroundWork
 from storeguard.lists.api import router as lists_router
 from storeguard.lists.views import router as lists_pages
@@ -70,9 +70,8 @@ PAGE_ROUTERS = (
     rules_pages,
     review_pages,
     audit_pages,
+    integrations_pages,
 )
-# Packages that only put panels on other packages' pages (importing them registers the panels).
-PANEL_ONLY = (integrations_views,)
 
 DESCRIPTION = """
 storeguard screens orders, keeps one record of customers and their linked identities, and lets a

@@ -30,6 +30,9 @@ PAGES = {
     "customer": "/customers/{blocked}",
     "block dialog": "/customers/{second}/block",
     "audit log": "/audit",
+    "rules": "/rules",
+    "rule editor": "/rules/new",
+    "integrations": "/integrations",
     "order in Hebrew": "/orders/{order}?lang=he",
 }
 

@@ -70,3 +70,12 @@ def test_an_admin_filters_the_audit_log_by_who_did_it(page, live: LiveStore):
     page.wait_for_url(re.compile(r"/audit\?.*actor="))
     actors = page.locator("table.audit tbody tr td:nth-child(2)").all_inner_texts()
     assert actors and all(who in a for a in actors)
+
+
+def test_an_admin_sees_failed_deliveries_with_their_error(page, live: LiveStore):
+    log_in(page, live, "owner")
+
+    page.goto(f"{live.base}/integrations")
+
+    expect(page.locator("h1")).to_have_text("Integrations")
+    screenshot(page, "18-integrations")

@@ -28,6 +28,7 @@ def test_the_table_gives_each_permission_its_weakest_role():
         Permission.review_orders: Role.agent,
         Permission.block_customers: Role.agent,
         Permission.write_rules: Role.admin,
+        Permission.manage_integrations: Role.admin,
     }
 
 

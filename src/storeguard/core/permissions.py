@@ -23,6 +23,9 @@ class Permission(StrEnum):
     work_orders = "work_orders"  # cancel, refund, capture, void, fulfil; customers' cancel requests
     read_audit = "read_audit"  # the whole audit log and its verification
     write_rules = "write_rules"  # write, change and switch screening rules and named lists
+    manage_integrations = (
+        "manage_integrations"  # see deliveries and outbound messages, send failed ones again
+    )
     block_customers = "block_customers"  # block and unblock customers (a shop may ask for a higher role)
     review_orders = "review_orders"  # approve or cancel held orders in the review queue, add review notes
 
@@ -34,6 +37,7 @@ PERMISSIONS: Mapping[Permission, Role] = MappingProxyType(
         Permission.read_audit: Role.admin,
         Permission.block_customers: Role.agent,
         Permission.write_rules: Role.admin,
+        Permission.manage_integrations: Role.admin,
         Permission.review_orders: Role.agent,
     }
 )

@@ -14,9 +14,11 @@ from storeguard.core.audit import record_event
 from storeguard.core.errors import CommonError, Invalid, NotFound
 from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import retry_dead
-from storeguard.integrations.enums import SecretName, SecretScope
+from storeguard.integrations.enums import DeliveryStatus, SecretName, SecretScope
 from storeguard.integrations.errors import IntegrationError
+from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.secrets import set_secret
+from storeguard.integrations.webhooks.inbox import retry_delivery
 from storeguard.shops.actions import set_platform_settings
 from storeguard.shops.enums import Platform
 from storeguard.shops.policy import PLATFORM_MAILS_CUSTOMERS
@@ -156,3 +158,26 @@ def retry_outbound(session: Session, message_id: int, *, actor: Actor) -> Outbox
         data={"kind": message.kind, "last_error": message.last_error},
     )
     return message
+
+
+def retry_failed_delivery(session: Session, delivery_pk: int, *, actor: Actor) -> WebhookDelivery:
+    """Put a webhook delivery that failed for good back in the queue and record who decided so."""
+    delivery = session.get(WebhookDelivery, delivery_pk)
+    if delivery is None:
+        raise NotFound(IntegrationError.webhook_delivery_not_found, f"no webhook delivery {delivery_pk}")
+    if delivery.status != DeliveryStatus.failed:
+        raise Invalid(
+            IntegrationError.delivery_not_failed, f"delivery {delivery_pk} is {delivery.status}, not failed"
+        )
+    error = delivery.error
+    retry_delivery(session, delivery_pk)
+    record_event(
+        session,
+        actor=actor,
+        action="webhook_delivery.retried",
+        subject_type="webhook_delivery",
+        subject_id=delivery_pk,
+        shop_id=delivery.shop_id,
+        data={"source": delivery.source, "topic": delivery.topic, "last_error": error},
+    )
+    return delivery

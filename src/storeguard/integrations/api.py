@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.api import Admin, Owner, Page, PagingDep, SessionDep
 from storeguard.core.enums import OutboxStatus
 from storeguard.core.schemas import Id
-from storeguard.integrations import service
+from storeguard.integrations import actions, service
 from storeguard.integrations.actions import configure_gateway, configure_shop, retry_outbound
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.platforms.paypal.signature import fetch_certificate
@@ -25,7 +25,7 @@ from storeguard.integrations.schemas import (
     WebhookAck,
 )
 from storeguard.integrations.webhooks import receive
-from storeguard.integrations.webhooks.inbox import process_delivery, retry_delivery
+from storeguard.integrations.webhooks.inbox import process_delivery
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +199,8 @@ def list_deliveries(
 def retry_failed_delivery(
     delivery_pk: Id, request: Request, tasks: BackgroundTasks, session: SessionDep, actor: Admin
 ) -> DeliveryRead:
-    """Process a failed delivery again (after its cause was fixed)."""
-    delivery = retry_delivery(session, delivery_pk)
+    """Process a failed delivery again (after its cause was fixed); one that did not fail is refused."""
+    delivery = actions.retry_failed_delivery(session, delivery_pk, actor=actor)
     session.commit()
     if getattr(request.app.state, "process_webhooks_inline", True):
         tasks.add_task(process_later, request.app.state.session_factory, delivery.id)

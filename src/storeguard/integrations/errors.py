@@ -15,6 +15,7 @@ class IntegrationError(StrEnum):
     import_preset_unknown = "import_preset_unknown"
     nothing_to_store = "nothing_to_store"
     outbox_message_not_dead = "outbox_message_not_dead"
+    delivery_not_failed = "delivery_not_failed"
     secret_empty = "secret_empty"
     shop_mismatch = "shop_mismatch"
     signature_algorithm_unsupported = "signature_algorithm_unsupported"

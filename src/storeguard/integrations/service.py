@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import ensure_utc, now
 from storeguard.core.enums import OutboxStatus
 from storeguard.core.models import OutboxMessage
-from storeguard.core.pages import fetch_page
+from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
 from storeguard.integrations.enums import DeliveryStatus
 from storeguard.integrations.models import WebhookDelivery
 
@@ -57,3 +58,27 @@ def failure_counts(session: Session) -> tuple[int, int]:
     failed = session.scalar(select(func.count()).where(WebhookDelivery.status == DeliveryStatus.failed))
     dead = session.scalar(select(func.count()).where(OutboxMessage.status == OutboxStatus.dead))
     return int(failed or 0), int(dead or 0)
+
+
+def delivery_page(
+    session: Session,
+    status: DeliveryStatus | None,
+    *,
+    limit: int,
+    after: tuple[Any, Any] | None = None,
+    before: tuple[Any, Any] | None = None,
+) -> KeysetPage[WebhookDelivery]:
+    """Return webhook deliveries, newest first, of one status or all; a page by key, nothing counted."""
+    stmt = select(WebhookDelivery)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    keys = (WebhookDelivery.received_at, WebhookDelivery.id)
+    return fetch_keyset(session, stmt, keys, limit=limit, after=after, before=before)
+
+
+def outbox_page(session: Session, status: OutboxStatus | None, *, limit: int) -> list[OutboxMessage]:
+    """Return the newest outbound messages of one status or all."""
+    stmt = select(OutboxMessage)
+    if status is not None:
+        stmt = stmt.where(OutboxMessage.status == status)
+    return list(session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit)))

@@ -1,22 +1,153 @@
-"""Integrations on the admin pages: for now the dashboard's figures of what failed for good."""
+"""Integrations on the admin pages: the dashboard's figures of what failed for good, and the page
+where a person sees webhook deliveries and outbound messages and sends a failed one again."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-from starlette.requests import Request
+from typing import Annotated
 
-from storeguard.integrations import service
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from storeguard.core.api import SessionDep
+from storeguard.core.enums import OutboxStatus
+from storeguard.core.errors import DomainError
+from storeguard.core.permissions import Permission
+from storeguard.core.schemas import Id
+from storeguard.integrations import actions, service
+from storeguard.integrations.enums import DeliveryStatus
+from storeguard.integrations.errors import IntegrationError
+from storeguard.staff.pages import PageManageIntegrations
+from storeguard.web import flash
+from storeguard.web.context import NavItem, add_nav, speaker
+from storeguard.web.forms import attempt, query_filters
 from storeguard.web.i18n import N_
+from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import Panel, add_panel, tile
+from storeguard.web.refusals import describe, register_refusals
+from storeguard.web.templating import render
 
 
 def failure_tiles(request: Request, session: Session, _subject: object) -> list[Panel]:
     """Webhook deliveries that failed for good and outbound messages that died: each needs a person."""
     failed, dead = service.failure_counts(session)
     return [
-        tile(N_("Failed webhook deliveries"), failed, attention=failed > 0, order=50),
-        tile(N_("Dead outbound messages"), dead, attention=dead > 0, order=51),
+        tile(
+            N_("Failed webhook deliveries"),
+            failed,
+            attention=failed > 0,
+            order=50,
+            href="/integrations?status=failed",
+        ),
+        tile(
+            N_("Dead outbound messages"),
+            dead,
+            attention=dead > 0,
+            order=51,
+            href="/integrations?outbox=dead#outbox-h",
+        ),
     ]
 
 
 add_panel("dashboard.tiles", "integrations.failures", failure_tiles)
+
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+OUTBOX_SHOWN = 50
+add_nav(NavItem(N_("Integrations"), "/integrations", permission=Permission.manage_integrations, order=80))
+DELIVERY_STATUS = {
+    DeliveryStatus.received: (N_("Waiting"), "warn"),
+    DeliveryStatus.processed: (N_("Processed"), "ok"),
+    DeliveryStatus.ignored: (N_("Ignored"), ""),
+    DeliveryStatus.failed: (N_("Failed"), "bad"),
+}
+OUTBOX_STATUS = {
+    OutboxStatus.pending: (N_("Waiting"), "warn"),
+    OutboxStatus.sent: (N_("Sent"), "ok"),
+    OutboxStatus.dead: (N_("Dead"), "bad"),
+}
+register_refusals(
+    {
+        IntegrationError.delivery_not_failed: N_("This delivery did not fail, so there is nothing to retry."),
+        IntegrationError.outbox_message_not_dead: N_(
+            "This message is not dead, so there is nothing to retry."
+        ),
+    }
+)
+
+
+class IntegrationsFilter(BaseModel):
+    """Which deliveries and outbound messages the page shows."""
+
+    status: DeliveryStatus | None = None
+    outbox: OutboxStatus | None = None
+
+
+@router.get("/integrations", name="integrations.page")
+def integrations_page(
+    actor: PageManageIntegrations,
+    request: Request,
+    session: SessionDep,
+    filters: Annotated[IntegrationsFilter, Depends(query_filters(IntegrationsFilter))],
+    after: Annotated[str | None, Query(max_length=60)] = None,
+    before: Annotated[str | None, Query(max_length=60)] = None,
+) -> Response:
+    """Webhook deliveries, newest first, by status (failed ones with their error), and the outbox."""
+    page = service.delivery_page(
+        session,
+        filters.status,
+        limit=PAGE_SIZE,
+        after=decode_key(after, field="after"),
+        before=decode_key(before, field="before"),
+    )
+    context = {
+        "deliveries": page.rows,
+        "links": page_links(request, page, lambda d: (d.received_at, d.id)),
+        "messages": service.outbox_page(session, filters.outbox, limit=OUTBOX_SHOWN),
+        "filters": filters,
+        "delivery_status": DELIVERY_STATUS,
+        "outbox_status": OUTBOX_STATUS,
+    }
+    return render(request, "integrations/index.html", context)
+
+
+def _back(request: Request, message: str) -> Response:
+    response = RedirectResponse(request.headers.get("hx-current-url") or "/integrations", status_code=303)
+    flash.add(response, request, message)
+    return response
+
+
+@router.post("/integrations/deliveries/{delivery_pk}/retry", name="integrations.page_delivery_retry")
+def retry_delivery_page(
+    actor: PageManageIntegrations, request: Request, session: SessionDep, delivery_pk: Id
+) -> Response:
+    """Queue a failed delivery again; the background work processes it within a second or two."""
+    said = speaker(request)
+    try:
+        with attempt(session):
+            actions.retry_failed_delivery(session, delivery_pk, actor=actor)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        return _back(request, describe(error, said))
+    session.commit()
+    return _back(request, said.gettext("Delivery %(id)s is queued again.", id=delivery_pk))
+
+
+@router.post("/integrations/outbox/{message_id}/retry", name="integrations.page_outbox_retry")
+def retry_outbox_page(
+    actor: PageManageIntegrations, request: Request, session: SessionDep, message_id: Id
+) -> Response:
+    """Queue a dead outbound message again."""
+    said = speaker(request)
+    try:
+        with attempt(session):
+            actions.retry_outbound(session, message_id, actor=actor)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        return _back(request, describe(error, said))
+    session.commit()
+    return _back(request, said.gettext("Message %(id)s is queued again.", id=message_id))

@@ -131,3 +131,4 @@ PageReviewOrders = Annotated[Actor, Depends(page_access(Permission.review_orders
 PageReadAudit = Annotated[Actor, Depends(page_access(Permission.read_audit))]
 PageBlockCustomers = Annotated[Actor, Depends(page_access(Permission.block_customers))]
 PageWriteRules = Annotated[Actor, Depends(page_access(Permission.write_rules))]
+PageManageIntegrations = Annotated[Actor, Depends(page_access(Permission.manage_integrations))]
