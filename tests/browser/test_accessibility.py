@@ -33,6 +33,7 @@ PAGES = {
     "rules": "/rules",
     "rule editor": "/rules/new",
     "integrations": "/integrations",
+    "lists": "/lists",
     "order in Hebrew": "/orders/{order}?lang=he",
 }
 

@@ -79,3 +79,15 @@ def test_an_admin_sees_failed_deliveries_with_their_error(page, live: LiveStore)
 
     expect(page.locator("h1")).to_have_text("Integrations")
     screenshot(page, "18-integrations")
+
+
+def test_the_lists_page_filters_by_type(page, live: LiveStore):
+    log_in(page, live, "agent")
+    page.goto(f"{live.base}/lists")
+
+    page.select_option("#f-type", "email")
+
+    page.wait_for_url(re.compile(r"/lists\?.*type=email"))
+    types = page.locator("#entries-results tbody tr td:first-child .muted").all_inner_texts()
+    assert types and set(types) == {"email"}
+    screenshot(page, "19-lists")

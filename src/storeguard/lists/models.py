@@ -46,6 +46,8 @@ class ListEntry(Base):
 
     __table_args__ = (
         Index("ix_list_entries_lookup", "shop_id", "type", "value"),
+        # The lists page reads the newest entries a page at a time, by key: never a sort of the table.
+        Index("ix_list_entries_created", "created_at", "id"),
         Index(
             "uq_list_entries_active_dedupe",
             "shop_id",

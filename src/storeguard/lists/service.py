@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
-from storeguard.core.pages import fetch_page
+from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
 from storeguard.customers.models import Customer
 from storeguard.lists.blocking import appeal_url
 from storeguard.lists.enums import BlockStatus, EntryStatus
@@ -160,3 +160,41 @@ def notice_preview(
         appeal_url=appeal_url("…"),
         action=action,
     )
+
+
+def entry_page(
+    session: Session,
+    *,
+    kind: str | None = None,
+    type: str | None = None,
+    action: str | None = None,
+    reason_code: str | None = None,
+    status: str | None = None,
+    expiring_before: datetime | None = None,
+    value: str | None = None,
+    limit: int = 50,
+    after: tuple[Any, Any] | None = None,
+    before: tuple[Any, Any] | None = None,
+) -> KeysetPage[ListEntry]:
+    """Return entries, newest first, filtered; a page by key on (created_at, id), read from its
+    index, so a million entries cost a page's worth of index, never a count or a sort of the table."""
+    stmt = select(ListEntry)
+    for column, wanted in (
+        (ListEntry.kind, kind),
+        (ListEntry.type, type),
+        (ListEntry.action, action),
+        (ListEntry.reason_code, reason_code),
+        (ListEntry.status, status),
+    ):
+        if wanted:
+            stmt = stmt.where(column == wanted)
+    if value:
+        stmt = stmt.where(ListEntry.value.like(f"%{value.strip().lower().replace('%', '')}%"))
+    if expiring_before is not None:
+        stmt = stmt.where(
+            ListEntry.status == EntryStatus.active,
+            ListEntry.expires_at.is_not(None),
+            ListEntry.expires_at <= expiring_before,
+        )
+    keys = (ListEntry.created_at, ListEntry.id)
+    return fetch_keyset(session, stmt, keys, limit=limit, after=after, before=before)

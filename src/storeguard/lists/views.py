@@ -6,11 +6,15 @@ customer page shows the blocks through a panel, so the customers package imports
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from storeguard.core.api import SessionDep
@@ -18,20 +22,24 @@ from storeguard.core.clock import now
 from storeguard.core.errors import DomainError
 from storeguard.core.permissions import Permission
 from storeguard.core.schemas import Id
+from storeguard.customers.links import TYPE_LABELS
 from storeguard.customers.models import Customer
 from storeguard.customers.service import get_customer, register_blocked_reader
 from storeguard.lists import blocking, service
-from storeguard.lists.enums import BlockStatus, EntryAction, ListErrorCode, ScopeKind
+from storeguard.lists.actions import lift_entry
+from storeguard.lists.csvio import export_entries, import_entries, read_csv
+from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus, ListErrorCode, ScopeKind
 from storeguard.lists.reasons import list_reason_codes
 from storeguard.orders.service import recent_orders
 from storeguard.shops.service import get_shop
-from storeguard.staff.pages import PageBlockCustomers
+from storeguard.staff.pages import PageBlockCustomers, PageRead
 from storeguard.web import flash
-from storeguard.web.context import speaker
-from storeguard.web.forms import Form, FormDep, attempt, money, refuse, sent
+from storeguard.web.context import NavItem, add_nav, speaker
+from storeguard.web.forms import Form, FormDep, attempt, money, query_filters, refuse, sent
 from storeguard.web.i18n import N_, Speaker
+from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import WEEK, Panel, add_panel, tile
-from storeguard.web.refusals import register_refusals
+from storeguard.web.refusals import describe, register_refusals
 from storeguard.web.templating import render
 
 
@@ -67,7 +75,11 @@ SCOPES = {
     ScopeKind.limited_edition: N_("Only limited-edition products"),
 }
 BLOCK_STATUS = {BlockStatus.active: (N_("Active"), "bad"), BlockStatus.lifted: (N_("Lifted"), "")}
-EVIDENCE_ORDERS = 20  # the customer's latest orders offered as evidence
+EVIDENCE_ORDERS = 20
+MAX_IMPORT_BYTES = 20 << 20  # bigger files go through `storeguard lists import`, with progress
+IDENTIFIER_WORDS = {
+    str(k): v for k, v in TYPE_LABELS.items()
+}  # the customer's latest orders offered as evidence
 register_refusals(
     {
         ListErrorCode.reason_code_required: N_("Choose a reason."),
@@ -255,3 +267,183 @@ def unblock(
     response = RedirectResponse(f"/customers/{customer.id}", status_code=303)
     flash.add(response, request, said.gettext("The block is lifted."))
     return response
+
+
+# ---- the lists page: entries, lift, export and import --------------------------------------------
+
+PAGE_SIZE = 50
+ENTRY_STATUS = {
+    EntryStatus.active: (N_("Active"), "bad"),
+    EntryStatus.expired: (N_("Expired"), ""),
+    EntryStatus.lifted: (N_("Lifted"), ""),
+}
+IMPORT_ERRORS_SHOWN = 50
+add_nav(NavItem(N_("Lists"), "/lists", order=40))
+
+
+class EntryFilter(BaseModel):
+    """Which list entries the page shows."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    value: str | None = Field(default=None, max_length=200)
+    type: str | None = Field(default=None, max_length=30)
+    kind: EntryKind | None = None
+    action: EntryAction | None = None
+    reason_code: str | None = Field(default=None, max_length=50)
+    status: EntryStatus | None = None
+    expiring: bool | None = None  # ending within a week
+
+
+def _lists_page(
+    request: Request,
+    session: Session,
+    filters: EntryFilter,
+    after: str | None,
+    before: str | None,
+    *,
+    imported: Any = None,
+    import_form: Form | None = None,
+    status: int = 200,
+) -> Response:
+    page = service.entry_page(
+        session,
+        kind=filters.kind,
+        type=filters.type,
+        action=filters.action,
+        reason_code=filters.reason_code,
+        status=filters.status,
+        value=filters.value,
+        expiring_before=now() + timedelta(days=7) if filters.expiring else None,
+        limit=PAGE_SIZE,
+        after=decode_key(after, field="after"),
+        before=decode_key(before, field="before"),
+    )
+    context = {
+        "entries": page.rows,
+        "links": page_links(request, page, lambda e: (e.created_at, e.id)),
+        "filters": filters,
+        "types": sorted(IDENTIFIER_WORDS),
+        "type_words": IDENTIFIER_WORDS,
+        "entry_status": ENTRY_STATUS,
+        "actions": ACTIONS,
+        "may_manage": _may_block(request),
+        "imported": imported,
+        "import_form": import_form or Form(),
+    }
+    if request.headers.get("hx-target") == "entries-results":
+        return render(request, "lists/_entries.html", context)
+    return render(request, "lists/entries.html", context, status_code=status)
+
+
+@router.get("/lists", name="lists.page")
+def lists_page(
+    actor: PageRead,
+    request: Request,
+    session: SessionDep,
+    filters: Annotated[EntryFilter, Depends(query_filters(EntryFilter))],
+    after: Annotated[str | None, Query(max_length=60)] = None,
+    before: Annotated[str | None, Query(max_length=60)] = None,
+) -> Response:
+    """List entries, newest first, by type, kind, action, reason, status or ending soon; a page by key."""
+    return _lists_page(request, session, filters, after, before)
+
+
+@router.post("/lists/entries/{entry_id}/lift", name="lists.page_lift")
+def lift(
+    actor: PageBlockCustomers, request: Request, session: SessionDep, entry_id: Id, data: FormDep
+) -> Response:
+    """Lift one entry (it stays on record); a refusal comes back as the reason above the list."""
+    said, form = speaker(request), sent(data)
+    try:
+        with attempt(session):
+            lift_entry(
+                session, entry_id=entry_id, actor=actor, reason=str(form.value("reason")).strip() or None
+            )
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        message = describe(error, said)
+    else:
+        session.commit()
+        message = said.gettext("Entry %(id)s is lifted.", id=entry_id)
+    response = RedirectResponse(request.headers.get("hx-current-url") or "/lists", status_code=303)
+    flash.add(response, request, message)
+    return response
+
+
+@router.get("/lists/export.csv", name="lists.page_export")
+def export(actor: PageRead, session: SessionDep, status: EntryStatus | None = None) -> Response:
+    """Download the shop's entries as CSV, in the columns an import reads."""
+    out = io.StringIO()
+    export_entries(session, out, shop_id=None, status=status)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="list-entries.csv"'},
+    )
+
+
+@router.post("/lists/import", name="lists.page_import")
+async def import_csv(actor: PageBlockCustomers, request: Request, session: SessionDep) -> Response:
+    """Import entries from an uploaded CSV, all or nothing: with any bad row nothing is stored and
+    every bad row is listed (and downloadable) with what is wrong with it."""
+    said = speaker(request)
+    data = await request.form(max_files=1, max_fields=10)
+    form = sent(data)
+    upload = data.get("file")
+    filters = EntryFilter()
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        form.errors["file"] = said.gettext("Choose a CSV file.")
+        return _lists_page(request, session, filters, None, None, import_form=form, status=422)
+    raw = await upload.read(MAX_IMPORT_BYTES + 1)
+    if len(raw) > MAX_IMPORT_BYTES:
+        form.errors["file"] = said.gettext(
+            "The file is larger than the page takes; import it with `storeguard lists import`."
+        )
+        return _lists_page(request, session, filters, None, None, import_form=form, status=413)
+    try:
+        rows = read_csv(io.StringIO(raw.decode("utf-8-sig")))
+        with attempt(session):
+            result = import_entries(
+                session,
+                rows,
+                shop_id=None,
+                actor=actor,
+                note=str(form.value("note")).strip() or None,
+                source=upload.filename,
+            )
+            if result.errors:
+                raise _Refused()
+    except UnicodeDecodeError:
+        form.errors["file"] = said.gettext("The file is not UTF-8 text.")
+        return _lists_page(request, session, filters, None, None, import_form=form, status=422)
+    except DomainError as error:
+        return _lists_page(
+            request, session, filters, None, None, import_form=refuse(form, error, said), status=error.status
+        )
+    except _Refused:
+        report = import_report(result.errors)
+        summary = {
+            "rows": result.rows,
+            "errors": result.errors[:IMPORT_ERRORS_SHOWN],
+            "report": report,
+            "ok": False,
+        }
+        return _lists_page(request, session, filters, None, None, imported=summary, status=422)
+    session.commit()
+    summary = {"rows": result.rows, "created": result.created, "duplicates": result.duplicates, "ok": True}
+    return _lists_page(request, session, filters, None, None, imported=summary)
+
+
+class _Refused(Exception):
+    """Some rows were bad: the savepoint undoes the rest (the import is all or nothing)."""
+
+
+def import_report(errors: list[tuple[int, str | None, str]]) -> str:
+    """The bad rows as a CSV the page offers for download (row, field, what is wrong)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "field", "problem"])
+    writer.writerows((row, field or "", message) for row, field, message in errors)
+    return "data:text/csv;charset=utf-8," + quote(out.getvalue())

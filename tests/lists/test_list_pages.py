@@ -1,0 +1,102 @@
+"""The lists page: entries by key with filters, lifting, export, and an all-or-nothing CSV upload."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storeguard.lists.models import ListEntry
+from tests.factories import make_shop
+from tests.lists.helpers import block_entry
+
+
+def _entries(session) -> list[tuple]:
+    session.expire_all()
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(ListEntry.type, ListEntry.value, ListEntry.status).order_by(ListEntry.id)
+        )
+    ]
+
+
+def test_the_page_filters_entries_by_type(client, login, session):
+    shop = make_shop(session, country="NO", currency="NOK")
+    block_entry(session, shop.id, "email", "bad@example.no")
+    block_entry(session, shop.id, "phone", "+4791234567")
+    login("viewer")
+
+    page = client.get("/lists?type=email")
+
+    assert page.status_code == 200
+    assert "bad@example.no" in page.text and "+4791234567" not in page.text
+
+
+def test_an_agent_lifts_an_entry_and_it_stays_on_record(client, login, session):
+    shop = make_shop(session, country="NO", currency="NOK")
+    entry = block_entry(session, shop.id, "email", "bad@example.no")
+    me = login("agent")
+
+    answer = client.post(
+        f"/lists/entries/{entry.id}/lift",
+        data={"csrf_token": me.csrf, "reason": "paid"},
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == 303
+    assert _entries(session) == [("email", "bad@example.no", "lifted")]
+
+
+def test_an_upload_with_a_bad_row_stores_nothing_and_lists_the_row(client, login, session):
+    make_shop(session, country="NO", currency="NOK")
+    me = login("agent")
+    csv_text = "type,value,reason_code,evidence_notes\nemail,ok@example.no,fraud,seen\nphone,not-a-phone,fraud,seen\n"
+
+    answer = client.post(
+        "/lists/import", data={"csrf_token": me.csrf}, files={"file": ("list.csv", csv_text, "text/csv")}
+    )
+
+    assert answer.status_code == 422
+    assert "Nothing was imported" in answer.text and "bad-rows.csv" in answer.text
+    assert '<td class="num">3</td>' in answer.text
+    assert session.scalar(select(func.count()).select_from(ListEntry)) == 0
+
+
+def test_a_good_upload_is_stored_and_summed_up(client, login, session):
+    make_shop(session, country="NO", currency="NOK")
+    me = login("agent")
+    csv_text = "type,value,reason_code,evidence_notes\nemail,a@example.no,fraud,seen\nemail,b@example.no,fraud,seen\n"
+
+    answer = client.post(
+        "/lists/import", data={"csrf_token": me.csrf}, files={"file": ("list.csv", csv_text, "text/csv")}
+    )
+
+    assert answer.status_code == 200
+    assert "2 rows read: 2 new entries, 0 already there." in answer.text
+    assert _entries(session) == [("email", "a@example.no", "active"), ("email", "b@example.no", "active")]
+
+
+def test_the_export_is_a_csv_of_the_entries(client, login, session):
+    shop = make_shop(session, country="NO", currency="NOK")
+    block_entry(session, shop.id, "email", "bad@example.no")
+    login("viewer")
+
+    answer = client.get("/lists/export.csv")
+
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "bad@example.no" in answer.text.splitlines()[1]
+
+
+def test_a_viewer_may_not_import_or_lift(client, login, session):
+    shop = make_shop(session, country="NO", currency="NOK")
+    entry = block_entry(session, shop.id, "email", "bad@example.no")
+    me = login("viewer")
+
+    lifted = client.post(f"/lists/entries/{entry.id}/lift", data={"csrf_token": me.csrf})
+    imported = client.post(
+        "/lists/import",
+        data={"csrf_token": me.csrf},
+        files={"file": ("l.csv", "type,value\nemail,x@example.no\n", "text/csv")},
+    )
+
+    assert (lifted.status_code, imported.status_code) == (403, 403)
+    assert _entries(session) == [("email", "bad@example.no", "active")]
