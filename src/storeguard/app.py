@@ -44,6 +44,7 @@ from storeguard.screening.review_views import router as review_pages
 from storeguard.screening.views import router as screening_pages
 from storeguard.shops.api import router as shops_router
 from storeguard.staff.pages import login_first
+from storeguard.staff.settings_views import router as settings_pages
 from storeguard.staff.views import router as staff_pages
 from storeguard.web.errors import crash_page
 from storeguard.web.setup import install_web
@@ -71,6 +72,7 @@ PAGE_ROUTERS = (
     review_pages,
     audit_pages,
     integrations_pages,
+    settings_pages,
 )
 
 DESCRIPTION = """

@@ -34,6 +34,7 @@ PAGES = {
     "rule editor": "/rules/new",
     "integrations": "/integrations",
     "lists": "/lists",
+    "settings": "/settings",
     "order in Hebrew": "/orders/{order}?lang=he",
 }
 

@@ -91,3 +91,16 @@ def test_the_lists_page_filters_by_type(page, live: LiveStore):
     types = page.locator("#entries-results tbody tr td:first-child .muted").all_inner_texts()
     assert types and set(types) == {"email"}
     screenshot(page, "19-lists")
+
+
+def test_an_owner_makes_an_api_key_and_sees_it_once(page, live: LiveStore):
+    log_in(page, live, "owner")
+    page.goto(f"{live.base}/settings")
+
+    page.fill("#f-name >> nth=-1", "checkout")
+    page.click("button:has-text('Make key')")
+
+    expect(page.locator("code.secret")).to_have_text(re.compile(r"^sg_"))
+    screenshot(page, "20-settings")
+    page.goto(f"{live.base}/settings")
+    expect(page.locator("code.secret")).to_have_count(0)

@@ -26,6 +26,8 @@ class Permission(StrEnum):
     manage_integrations = (
         "manage_integrations"  # see deliveries and outbound messages, send failed ones again
     )
+    manage_settings = "manage_settings"  # screening thresholds and weights, reason codes, notices
+    manage_staff = "manage_staff"  # add and deactivate staff users, make and revoke API keys
     block_customers = "block_customers"  # block and unblock customers (a shop may ask for a higher role)
     review_orders = "review_orders"  # approve or cancel held orders in the review queue, add review notes
 
@@ -38,6 +40,8 @@ PERMISSIONS: Mapping[Permission, Role] = MappingProxyType(
         Permission.block_customers: Role.agent,
         Permission.write_rules: Role.admin,
         Permission.manage_integrations: Role.admin,
+        Permission.manage_staff: Role.owner,
+        Permission.manage_settings: Role.admin,
         Permission.review_orders: Role.agent,
     }
 )

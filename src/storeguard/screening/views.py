@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pygal
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pygal.style import Style
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -18,14 +18,16 @@ from starlette.requests import Request
 from storeguard.core.api import SessionDep
 from storeguard.core.clock import now
 from storeguard.core.errors import DomainError
+from storeguard.core.permissions import Permission
 from storeguard.orders.models import Order
-from storeguard.screening import service
+from storeguard.screening import actions, service
 from storeguard.screening.backtest import backtest
 from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.shops.service import list_shops
-from storeguard.staff.pages import PageRead
+from storeguard.staff.pages import PageManageSettings, PageRead
+from storeguard.web import flash
 from storeguard.web.context import speaker
-from storeguard.web.forms import FormDep, attempt, sent
+from storeguard.web.forms import Form, FormDep, attempt, sent
 from storeguard.web.i18n import N_, Speaker
 from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import TODAY, Panel, add_panel, tile
@@ -316,3 +318,70 @@ def backtest_draft(actor: PageRead, request: Request, session: SessionDep, data:
         "last": last,
     }
     return render(request, "screening/_backtest.html", context)
+
+
+# ---- settings: the score thresholds -----------------------------------------------------------------
+
+THRESHOLDS = ("verify", "review", "block")
+
+
+def thresholds_section(request: Request, session: Session, _subject: object) -> Panel | None:
+    """The shop's score thresholds on the settings page, with a form for admins."""
+    shops, _ = list_shops(session, limit=1)
+    if not shops:
+        return None
+    settings, revision = service.screening_settings(session, shops[0].id)
+    values = {k: "" if v is None else str(v) for k, v in settings["score_thresholds"].items()}
+    user = getattr(request.state, "page_user", None)
+    return Panel(
+        "screening/_thresholds.html",
+        {
+            "shop": shops[0],
+            "revision": revision,
+            "form": Form(values=values),
+            "may_change": user is not None and user.can(Permission.manage_settings),
+        },
+        order=10,
+    )
+
+
+add_panel("settings.sections", "screening.thresholds", thresholds_section)
+
+
+@router.post("/settings/screening", name="screening.page_thresholds")
+def change_thresholds(
+    actor: PageManageSettings, request: Request, session: SessionDep, data: FormDep
+) -> Response:
+    """Change the score thresholds through the settings action; a bad value is refused on its field."""
+    said, form = speaker(request), sent(data)
+    shops, _ = list_shops(session, limit=1)
+    changes: dict[str, Any] = {}
+    for name in THRESHOLDS:
+        text = str(form.value(name)).strip()
+        if not text:
+            changes[name] = None
+        elif text.isdigit() and len(text) < 6:
+            changes[name] = int(text)
+        else:
+            form.errors[name] = said.gettext("A whole number from 0 to 100, or empty for none.")
+    response = RedirectResponse("/settings", status_code=303)
+    if not form.ok or not shops:
+        flash.add(
+            response,
+            request,
+            said.gettext("Nothing was changed: %(problem)s", problem=next(iter(form.errors.values()), "")),
+        )
+        return response
+    try:
+        with attempt(session):
+            actions.update_screening_settings(
+                session, shop_id=shops[0].id, actor=actor, changes={"score_thresholds": changes}
+            )
+    except DomainError as error:
+        flash.add(
+            response, request, said.gettext("Nothing was changed: %(problem)s", problem=describe(error, said))
+        )
+        return response
+    session.commit()
+    flash.add(response, request, said.gettext("The score thresholds are saved."))
+    return response

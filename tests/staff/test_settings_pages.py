@@ -1,0 +1,92 @@
+"""The settings page: API keys and staff users for owners (a secret shown once), and thresholds."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from storeguard.core.models import ApiKey
+from storeguard.screening.service import screening_settings
+from storeguard.staff.models import StaffUser
+from tests.factories import make_shop
+
+
+def test_a_new_api_key_is_shown_once_and_then_only_its_prefix(client, login, session):
+    me = login("owner")
+
+    made = client.post("/settings/keys", data={"csrf_token": me.csrf, "name": "checkout", "role": "agent"})
+    later = client.get("/settings")
+
+    secret = re.search(r'<code class="secret">(sg_[\w-]+)</code>', made.text).group(1)
+    assert made.status_code == 200 and secret not in later.text
+    key = session.scalar(select(ApiKey).where(ApiKey.name == "checkout"))
+    assert (key.role, secret.startswith(f"sg_{key.prefix}_")) == ("agent", True)
+    assert f"sg_{key.prefix}_…" in later.text
+
+
+def test_an_owner_adds_a_staff_user_with_a_generated_password_shown_once(client, login, session):
+    me = login("owner")
+
+    made = client.post(
+        "/settings/users",
+        data={
+            "csrf_token": me.csrf,
+            "name": "Ola",
+            "email": "ola@example.no",
+            "role": "viewer",
+            "locale": "nb",
+        },
+    )
+
+    assert made.status_code == 200 and '<code class="secret">' in made.text
+    user = session.scalar(select(StaffUser).where(StaffUser.email == "ola@example.no"))
+    assert (user.role, user.locale, user.active) == ("viewer", "nb", True)
+
+
+def test_an_admin_may_not_make_keys_or_users(client, login, session):
+    me = login("admin")
+
+    key = client.post("/settings/keys", data={"csrf_token": me.csrf, "name": "x", "role": "owner"})
+    user = client.post(
+        "/settings/users", data={"csrf_token": me.csrf, "name": "x", "email": "x@example.no", "role": "owner"}
+    )
+
+    assert (key.status_code, user.status_code) == (403, 403)
+    assert session.scalar(select(ApiKey).where(ApiKey.name == "x")) is None
+
+
+def test_a_bad_threshold_changes_nothing_and_a_good_one_is_saved(client, login, session):
+    shop = make_shop(session)
+    me = login("admin")
+    before = screening_settings(session, shop.id)
+
+    bad = client.post(
+        "/settings/screening",
+        data={"csrf_token": me.csrf, "verify": "40", "review": "sixty", "block": ""},
+        follow_redirects=False,
+    )
+    unchanged = screening_settings(session, shop.id)
+    good = client.post(
+        "/settings/screening",
+        data={"csrf_token": me.csrf, "verify": "30", "review": "55", "block": "90"},
+        follow_redirects=False,
+    )
+
+    assert (bad.status_code, unchanged) == (303, before)
+    assert good.status_code == 303
+    assert screening_settings(session, shop.id)[0]["score_thresholds"] == {
+        "verify": 30,
+        "review": 55,
+        "block": 90,
+    }
+
+
+def test_a_viewer_sees_the_thresholds_but_not_the_team(client, login, session):
+    make_shop(session)
+    login("viewer")
+
+    page = client.get("/settings")
+
+    assert page.status_code == 200
+    assert 'id="thresholds-h"' in page.text and 'id="team-h"' not in page.text
