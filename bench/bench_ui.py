@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bench.bench_import import generate as generate_shopify_orders
@@ -56,6 +56,16 @@ PAGES: dict[str, Callable[[Ids], str]] = {
     "order": lambda ids: f"/orders/{ids['order']}",
     "refund_dialog": lambda ids: f"/orders/{ids['order']}/refund",
     "decisions": lambda ids: "/decisions",
+    "review_queue": lambda ids: "/reviews",
+    "customers": lambda ids: "/customers",
+    "customers_search": lambda ids: f"/customers?q={ids['email']}",
+    "customer": lambda ids: f"/customers/{ids['customer']}",
+    "lists": lambda ids: "/lists",
+    "lists_filtered": lambda ids: "/lists?type=email&status=active",
+    "rules": lambda ids: "/rules",
+    "audit": lambda ids: "/audit",
+    "integrations": lambda ids: "/integrations",
+    "settings": lambda ids: "/settings",
 }
 
 
@@ -91,14 +101,22 @@ def _build(url: str, workdir: Path, *, quick: bool) -> Ids:
             )
             session.commit()
             latest = session.execute(
-                select(Order.id, Order.email)
-                .where(Order.shop_id == shop.id)
+                select(Order.id, Order.email, Order.customer_id)
+                .where(Order.shop_id == shop.id, Order.customer_id.is_not(None))
                 .order_by(Order.id.desc())
                 .limit(1)
             ).one()
             outcome = log_in(session, email=owner.email, password=PASSWORD, lifetime=timedelta(hours=2))
             session.commit()
-            return {"order": latest.id, "email": latest.email, "token": outcome.token}
+        # Fresh statistics after the bulk load, as autovacuum would gather them on a live store.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+            return {
+                "order": latest.id,
+                "email": latest.email,
+                "customer": latest.customer_id,
+                "token": outcome.token,
+            }
     finally:
         engine.dispose()
 
