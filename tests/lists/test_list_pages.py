@@ -100,3 +100,50 @@ def test_a_viewer_may_not_import_or_lift(client, login, session):
 
     assert (lifted.status_code, imported.status_code) == (403, 403)
     assert _entries(session) == [("email", "bad@example.no", "active")]
+
+
+def test_an_agent_adds_an_entry_with_its_reason_and_note(client, login, session):
+    make_shop(session, country="NO", currency="NOK")
+    me = login("agent")
+
+    answer = client.post(
+        "/lists/entries",
+        data={
+            "csrf_token": me.csrf,
+            "type": "email",
+            "value": "Bad.Guy@Example.no",
+            "kind": "block",
+            "action": "review",
+            "reason_code": "fraud",
+            "notes": "chargebacks",
+        },
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == 303
+    row = session.execute(select(ListEntry.type, ListEntry.value, ListEntry.action, ListEntry.evidence)).one()
+    assert tuple(row) == ("email", "bad.guy@example.no", "review", {"notes": ["chargebacks"]})
+
+
+def test_an_entry_with_a_bad_value_is_shown_again_with_the_field_marked_and_nothing_stored(
+    client, login, session
+):
+    make_shop(session, country="NO", currency="NOK")
+    me = login("agent")
+
+    answer = client.post(
+        "/lists/entries",
+        data={
+            "csrf_token": me.csrf,
+            "type": "phone",
+            "value": "not a phone",
+            "kind": "block",
+            "action": "block",
+            "reason_code": "fraud",
+            "notes": "x",
+        },
+    )
+
+    assert answer.status_code == 422
+    assert 'aria-invalid="true"' in answer.text
+    assert session.scalar(select(func.count()).select_from(ListEntry)) == 0

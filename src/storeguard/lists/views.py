@@ -26,7 +26,7 @@ from storeguard.customers.links import TYPE_LABELS
 from storeguard.customers.models import Customer
 from storeguard.customers.service import get_customer, register_blocked_reader
 from storeguard.lists import blocking, service
-from storeguard.lists.actions import lift_entry
+from storeguard.lists.actions import create_entry, lift_entry
 from storeguard.lists.csvio import export_entries, import_entries, read_csv
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus, ListErrorCode, ScopeKind
 from storeguard.lists.reasons import list_reason_codes
@@ -304,6 +304,7 @@ def _lists_page(
     *,
     imported: Any = None,
     import_form: Form | None = None,
+    entry_form: Form | None = None,
     status: int = 200,
 ) -> Response:
     page = service.entry_page(
@@ -330,6 +331,12 @@ def _lists_page(
         "may_manage": _may_block(request),
         "imported": imported,
         "import_form": import_form or Form(),
+        "entry_form": entry_form or Form(values={"type": "email", "action": EntryAction.block.value}),
+        "entry_types": [(t, speaker(request).gettext(IDENTIFIER_WORDS[t])) for t in sorted(IDENTIFIER_WORDS)],
+        "entry_actions": [(a.value, speaker(request).gettext(label)) for a, label in ACTIONS.items()],
+        "reasons": [(r.code, r.label) for r in list_reason_codes(session, shop.id) if r.active]
+        if (shop := service.first_shop(session))
+        else [],
     }
     if request.headers.get("hx-target") == "entries-results":
         return render(request, "lists/_entries.html", context)
@@ -447,3 +454,44 @@ def import_report(errors: list[tuple[int, str | None, str]]) -> str:
     writer.writerow(["row", "field", "problem"])
     writer.writerows((row, field or "", message) for row, field, message in errors)
     return "data:text/csv;charset=utf-8," + quote(out.getvalue())
+
+
+@router.post("/lists/entries", name="lists.page_add_entry")
+def add_entry(actor: PageBlockCustomers, request: Request, session: SessionDep, data: FormDep) -> Response:
+    """Put one entry on the list through the same action as the API; a refusal marks its field."""
+    said, form = speaker(request), sent(data)
+    kind = form.value("kind") or EntryKind.block.value
+    try:
+        with attempt(session):
+            entry, created = create_entry(
+                session,
+                shop_id=None,
+                type=str(form.value("type")),
+                value=str(form.value("value")).strip(),
+                actor=actor,
+                kind=kind,
+                action=None if kind == EntryKind.allow else (form.value("action") or EntryAction.block),
+                reason_code=form.value("reason_code") or None,
+                evidence={"notes": [n for n in (str(form.value("notes")).strip(),) if n]},
+                note=str(form.value("notes")).strip() or None,
+                confirm_broad=form.checked("confirm_broad"),
+            )
+    except DomainError as error:
+        return _lists_page(
+            request,
+            session,
+            EntryFilter(),
+            None,
+            None,
+            entry_form=refuse(form, error, said),
+            status=error.status,
+        )
+    session.commit()
+    message = (
+        said.gettext("Entry %(id)s is on the list.", id=entry.id)
+        if created
+        else said.gettext("That entry was already on the list (entry %(id)s).", id=entry.id)
+    )
+    response = RedirectResponse("/lists", status_code=303)
+    flash.add(response, request, message)
+    return response
