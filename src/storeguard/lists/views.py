@@ -278,6 +278,7 @@ ENTRY_STATUS = {
     EntryStatus.lifted: (N_("Lifted"), ""),
 }
 IMPORT_ERRORS_SHOWN = 50
+ENTRY_FIELDS = frozenset({"type", "value", "kind", "action", "reason_code", "notes", "confirm_broad"})
 add_nav(NavItem(N_("Lists"), "/lists", order=40))
 
 
@@ -477,6 +478,8 @@ def add_entry(actor: PageBlockCustomers, request: Request, session: SessionDep, 
                 confirm_broad=form.checked("confirm_broad"),
             )
     except DomainError as error:
+        if error.field not in ENTRY_FIELDS:
+            error.field = "value"  # the normalizers name the identifier ("phone"); the form says value
         return _lists_page(
             request,
             session,

@@ -90,6 +90,8 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_shop_number", "shop_id", "number"),
         Index("ix_orders_shop_platform", "shop_id", "platform_id"),
+        # Finding a customer's orders by their whole email address (the order search).
+        Index("ix_orders_email", "email"),
         # A backtest reads a shop's orders in time order with the columns of the customer's history:
         # covering them keeps a million-order scan sequential instead of a million row lookups.
         Index(
