@@ -16,23 +16,7 @@ from sqlalchemy import Engine
 from storeguard.core.db import make_engine
 from storeguard.core.migrations import upgrade_to_head
 from tests.conftest import REQUIRE_PG, _make_pg_database
-from tests.screening.test_query_plans import DERIVED, _statements
-
-NAMES = [
-    "member entries",
-    "link clusters",
-    "entries on keys",
-    "entries by id",
-    "ranges",
-    "shop",
-    "history",
-    "history as placed",
-    "products",
-    "products by id",
-    "products by sku",
-    "velocity",
-    "api key",
-]
+from tests.screening.test_query_plans import DERIVED, NAMES, _statements
 
 
 @pytest.fixture(scope="module")
