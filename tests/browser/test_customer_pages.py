@@ -50,6 +50,7 @@ def test_the_customer_list_finds_a_customer_as_one_types(page, live: LiveStore):
 
     page.wait_for_url(re.compile(r"/customers\?q=siri"))
     expect(page.locator("#customers-results tbody tr")).to_have_count(1)
+    expect(page.locator("#customers-results")).to_have_count(1)  # the results replaced, not nested
     expect(page.locator(f'#customers-results a[href="/customers/{second_id}"]')).to_have_count(1)
     screenshot(page, "15-customers")
 

@@ -63,7 +63,7 @@ def test_the_dashboard_counts_held_orders_and_today_s_decisions_each_linking_to_
     tiles = _tiles(client.get("/").text)
 
     today = at.date().isoformat()
-    assert tiles["Held for review"] == ("2", "/orders?held=true&status=open")
+    assert tiles["Held for review"] == ("2", "/reviews")
     assert tiles["Blocked today"] == ("1", f"/decisions?outcome=block&day={today}")
     assert tiles["Sent to review today"] == ("2", f"/decisions?outcome=review&day={today}")
     assert tiles["Asked to verify today"] == ("0", f"/decisions?outcome=verify&day={today}")
@@ -119,7 +119,10 @@ def test_the_dashboard_counts_blocks_made_and_ending_this_week_and_what_failed_f
     tiles = _tiles(client.get("/").text)
 
     assert (tiles["Blocks made this week"], tiles["Blocks ending this week"]) == (("1", None), ("1", None))
-    assert (tiles["Failed webhook deliveries"], tiles["Dead outbound messages"]) == (("1", None), ("1", None))
+    assert (tiles["Failed webhook deliveries"], tiles["Dead outbound messages"]) == (
+        ("1", "/integrations?status=failed"),
+        ("1", "/integrations?outbox=dead#outbox-h"),
+    )
 
 
 def test_the_chart_is_an_svg_drawn_on_the_server_that_runs_no_script(client, login, session, shop):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
@@ -62,7 +65,30 @@ def mailbox() -> Iterator[tuple[Mailbox, Settings]]:
 
 
 def _send(session: Session, settings: Settings) -> int:
+    # Only this test's mail: other tests may have left pending mail in the shared database.
+    mine = session.info.setdefault("mail_ids", set())
+    mine.update(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.kind == mail.KIND, OutboxMessage.id > session.info["first_mail_id"]
+            )
+        )
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == mail.KIND,
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.id.not_in(mine or {0}),
+        )
+        .values(next_attempt_at=datetime(2999, 1, 1, tzinfo=UTC))
+    )
     return deliver_due(session, mail.senders(settings), kinds=[mail.KIND])
+
+
+@pytest.fixture(autouse=True)
+def _first_mail_id(session: Session) -> None:
+    session.info["first_mail_id"] = session.scalar(select(func.max(OutboxMessage.id))) or 0
 
 
 def test_a_block_notice_arrives_in_the_customers_language_as_text_and_html(session: Session, mailbox) -> None:
@@ -169,3 +195,15 @@ def test_a_mail_without_a_usable_recipient_is_dead_and_nothing_is_sent(session: 
 
     assert (queued.status, box.received) == (OutboxStatus.dead, [])
     assert queued.last_error == f"no usable recipient address: {to!r}"
+
+
+def test_mail_is_sent_from_a_thread_that_already_runs_an_event_loop(session: Session, mailbox) -> None:
+    box, settings = mailbox
+    queued = enqueue(session, mail.KIND, {"to": "kari@example.no", "subject": "Hi", "text": "x"})
+
+    async def inside_a_loop() -> int:
+        return _send(session, settings)
+
+    sent = asyncio.run(inside_a_loop())
+
+    assert (sent, queued.status, len(box.received)) == (1, OutboxStatus.sent, 1)

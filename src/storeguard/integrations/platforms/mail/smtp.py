@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any
@@ -71,7 +72,7 @@ def send_email(settings: Settings, outbox_message: OutboxMessage) -> None:
     )
     message = compose(payload, sender=settings.mail_from, message_id=message_id)
     try:
-        asyncio.run(_deliver(settings, message))
+        _run(_deliver(settings, message))
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
         if all(500 <= code < 600 for code in codes):
@@ -84,6 +85,17 @@ def send_email(settings: Settings, outbox_message: OutboxMessage) -> None:
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         raise RetryLater(f"the mail server could not be reached: {type(exc).__name__}: {exc}") from exc
     outbox_message.payload = {**payload, "message_id": message_id}
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run the send to its end from sync code, also from a thread that already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="smtp") as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 async def _deliver(settings: Settings, message: EmailMessage) -> None:
