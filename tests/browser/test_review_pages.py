@@ -97,7 +97,7 @@ def test_an_owner_makes_an_api_key_and_sees_it_once(page, live: LiveStore):
     log_in(page, live, "owner")
     page.goto(f"{live.base}/settings")
 
-    page.fill("#f-name >> nth=-1", "checkout")
+    page.fill("#f-key_name", "checkout")
     page.click("button:has-text('Make key')")
 
     expect(page.locator("code.secret")).to_have_text(re.compile(r"^sg_"))

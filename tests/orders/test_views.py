@@ -49,7 +49,16 @@ def _flash_after(client, response) -> str:  # noqa: ANN001
         ("financial_status=paid&status=open", ["#1003", "#1002"]),
         ("q=%231002&status=&financial_status=&held=", ["#1002"]),
     ],
-    ids=["number", "email", "whole-email", "customer-name", "status", "held", "payment-and-status", "empty-fields-mean-any"],
+    ids=[
+        "number",
+        "email",
+        "whole-email",
+        "customer-name",
+        "status",
+        "held",
+        "payment-and-status",
+        "empty-fields-mean-any",
+    ],
 )
 def test_the_order_list_finds_orders_by_number_email_customer_and_state(
     client, login, session, shop, shirt, query, expected

@@ -15,7 +15,9 @@ from tests.factories import make_shop
 def test_a_new_api_key_is_shown_once_and_then_only_its_prefix(client, login, session):
     me = login("owner")
 
-    made = client.post("/settings/keys", data={"csrf_token": me.csrf, "name": "checkout", "role": "agent"})
+    made = client.post(
+        "/settings/keys", data={"csrf_token": me.csrf, "key_name": "checkout", "key_role": "agent"}
+    )
     later = client.get("/settings")
 
     secret = re.search(r'<code class="secret">(sg_[\w-]+)</code>', made.text).group(1)
@@ -47,7 +49,7 @@ def test_an_owner_adds_a_staff_user_with_a_generated_password_shown_once(client,
 def test_an_admin_may_not_make_keys_or_users(client, login, session):
     me = login("admin")
 
-    key = client.post("/settings/keys", data={"csrf_token": me.csrf, "name": "x", "role": "owner"})
+    key = client.post("/settings/keys", data={"csrf_token": me.csrf, "key_name": "x", "key_role": "owner"})
     user = client.post(
         "/settings/users", data={"csrf_token": me.csrf, "name": "x", "email": "x@example.no", "role": "owner"}
     )
@@ -90,3 +92,54 @@ def test_a_viewer_sees_the_thresholds_but_not_the_team(client, login, session):
 
     assert page.status_code == 200
     assert 'id="thresholds-h"' in page.text and 'id="team-h"' not in page.text
+
+
+def test_an_admin_adds_a_reason_code_with_its_words_per_language(client, login, session):
+    from storeguard.lists.reasons import list_reason_codes
+
+    shop = make_shop(session)
+    me = login("admin")
+
+    answer = client.post(
+        "/settings/reason-codes",
+        data={
+            "csrf_token": me.csrf,
+            "code": "reseller",
+            "label": "Buys to resell",
+            "words_en": "Orders were bought to resell.",
+            "words_nb": "Ordrene ble kjøpt for videresalg.",
+        },
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == 303
+    added = [r for r in list_reason_codes(session, shop.id) if r.code == "reseller"]
+    assert [(r.label, r.descriptions) for r in added] == [
+        ("Buys to resell", {"en": "Orders were bought to resell.", "nb": "Ordrene ble kjøpt for videresalg."})
+    ]
+
+
+def test_a_reason_code_without_english_words_is_refused_and_nothing_added(client, login, session):
+    from storeguard.lists.reasons import list_reason_codes
+
+    shop = make_shop(session)
+    me = login("admin")
+    before = [r.code for r in list_reason_codes(session, shop.id)]
+
+    client.post(
+        "/settings/reason-codes",
+        data={"csrf_token": me.csrf, "code": "odd", "label": "Odd", "words_nb": "Rart."},
+    )
+
+    assert [r.code for r in list_reason_codes(session, shop.id)] == before
+
+
+def test_an_agent_may_not_add_reason_codes(client, login, session):
+    make_shop(session)
+    me = login("agent")
+
+    answer = client.post(
+        "/settings/reason-codes", data={"csrf_token": me.csrf, "code": "x", "label": "X", "words_en": "x"}
+    )
+
+    assert answer.status_code == 403

@@ -29,10 +29,11 @@ from storeguard.lists import blocking, service
 from storeguard.lists.actions import create_entry, lift_entry
 from storeguard.lists.csvio import export_entries, import_entries, read_csv
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus, ListErrorCode, ScopeKind
-from storeguard.lists.reasons import list_reason_codes
+from storeguard.lists.notices import NOTICE_LANGUAGES
+from storeguard.lists.reasons import create_reason_code, list_reason_codes
 from storeguard.orders.service import recent_orders
 from storeguard.shops.service import get_shop
-from storeguard.staff.pages import PageBlockCustomers, PageRead
+from storeguard.staff.pages import PageBlockCustomers, PageManageSettings, PageRead
 from storeguard.web import flash
 from storeguard.web.context import NavItem, add_nav, speaker
 from storeguard.web.forms import Form, FormDep, attempt, money, query_filters, refuse, sent
@@ -497,4 +498,60 @@ def add_entry(actor: PageBlockCustomers, request: Request, session: SessionDep, 
     )
     response = RedirectResponse("/lists", status_code=303)
     flash.add(response, request, message)
+    return response
+
+
+# ---- settings: the shop's reason codes ---------------------------------------------------------------
+
+
+def reason_codes_section(request: Request, session: Session, _subject: object) -> Panel | None:
+    """The shop's reason codes with the plain words a notice uses, and a form to add one."""
+    shop = service.first_shop(session)
+    if shop is None:
+        return None
+    user = getattr(request.state, "page_user", None)
+    return Panel(
+        "lists/_reason_codes.html",
+        {
+            "codes": list_reason_codes(session, shop.id),
+            "form": getattr(request.state, "reason_form", None) or Form(),
+            "may_change": user is not None and user.can(Permission.manage_settings),
+        },
+        order=20,
+    )
+
+
+add_panel("settings.sections", "lists.reason_codes", reason_codes_section)
+
+
+@router.post("/settings/reason-codes", name="lists.page_add_reason_code")
+def add_reason_code(
+    actor: PageManageSettings, request: Request, session: SessionDep, data: FormDep
+) -> Response:
+    """Add a reason code with its plain words per language; a refusal marks its field."""
+    said, form = speaker(request), sent(data)
+    shop = service.first_shop(session)
+    response = RedirectResponse("/settings#reasons-h", status_code=303)
+    if shop is None:
+        return response
+    words = {lang: str(form.value(f"words_{lang}")).strip() for lang in NOTICE_LANGUAGES}
+    try:
+        with attempt(session):
+            create_reason_code(
+                session,
+                shop_id=shop.id,
+                code=str(form.value("code")),
+                label=str(form.value("label")),
+                descriptions={lang: text for lang, text in words.items() if text},
+                actor=actor,
+            )
+    except DomainError as error:
+        flash.add(
+            response, request, said.gettext("Nothing was changed: %(problem)s", problem=describe(error, said))
+        )
+        return response
+    session.commit()
+    flash.add(
+        response, request, said.gettext("Reason code %(code)s added.", code=str(form.value("code")).strip())
+    )
     return response

@@ -61,7 +61,7 @@ def _settings(
         "role_words": ROLES,
         "locales": [(lang.value, lang.value) for lang in Language],
         "user_form": user_form or Form(values={"role": Role.agent.value, "locale": Language.en.value}),
-        "key_form": key_form or Form(values={"role": Role.agent.value}),
+        "key_form": key_form or Form(values={"key_role": Role.agent.value}),
         "shown_once": shown_once,
         "sections": panels("settings.sections", request, session),
     }
@@ -124,9 +124,11 @@ def create_key(actor: PageManageStaff, request: Request, session: SessionDep, da
     try:
         with attempt(session):
             key, raw = create_api_key(
-                session, name=str(form.value("name")), role=str(form.value("role")), actor=actor
+                session, name=str(form.value("key_name")), role=str(form.value("key_role")), actor=actor
             )
     except DomainError as error:
+        if error.field in ("name", "role"):
+            error.field = f"key_{error.field}"  # the key form's fields, apart from the user form's
         return _settings(request, session, key_form=refuse(form, error, said), status=error.status)
     session.commit()
     shown = {"what": said.gettext("API key “%(name)s”", name=key.name), "secret": raw}
