@@ -228,8 +228,10 @@ class Match:
     block_id: int | None = None
     # The customer the entry is about (a block's customer), if any.
     entry_customer_id: int | None = None
-    # The identifier in words as the customer wrote it, and how the order reached it.
+    # The identifier in words as the customer wrote it, how the order reached it (CARRIED, USED,
+    # IN_RANGE or LINKED) and that in words.
     words: str = ""
+    reached: str = ""
     how: str = ""
 
     @property
@@ -499,6 +501,8 @@ def _assemble(
                 overridden = customer_allow
                 if overridden is None and matched and all(k in allow_keys for k in matched):
                     overridden = allow_keys[matched[0]]
+        reached, how = _how(row, via, hit_by.get(eid), path, eid in own_history, customer_id)
+        words = describe_identifier(row.type, row.value, row.display)
         item = Match(
             entry_id=eid,
             kind=EntryKind(row.kind),
@@ -514,11 +518,12 @@ def _assemble(
             line_indexes=line_indexes,
             scope_checked=checked,
             overridden_by=overridden,
-            explanation=_explain(row, via, hit_by.get(eid), path, eid in own_history, customer_id),
             block_id=row.block_id,
             entry_customer_id=row.customer_id,
-            words=describe_identifier(row.type, row.value, row.display),
-            how=_how(row, via, hit_by.get(eid), path, eid in own_history, customer_id),
+            words=words,
+            reached=reached,
+            how=how,
+            explanation=f"{entry_label(row.kind, row.action)} #{row.id} ({row.reason_code}) on {words}: {how}",
         )
         if row.kind == EntryKind.allow:
             result.allows.append(item)
@@ -534,24 +539,19 @@ def entry_label(kind: str, action: str | None) -> str:
     return f"{action if kind == EntryKind.block and action else kind} entry"
 
 
-def _explain(
-    row: Any, via: MatchVia, hit: Key | None, path: LinkPath | None, history: bool, customer_id: int | None
-) -> str:
-    listed = (
-        f"{entry_label(row.kind, row.action)} #{row.id} ({row.reason_code}) on "
-        f"{describe_identifier(row.type, row.value, row.display)}"
-    )
-    return f"{listed}: {_how(row, via, hit, path, history, customer_id)}"
+# How an order reached an entry.
+CARRIED, USED, IN_RANGE, LINKED = "carried", "used", "in_range", "linked"
 
 
 def _how(
     row: Any, via: MatchVia, hit: Key | None, path: LinkPath | None, history: bool, customer_id: int | None
-) -> str:
-    """Say how the order reached an entry: it carries it, its customer used it, or a link leads there."""
+) -> tuple[str, str]:
+    """Say how the order reached an entry, as a kind and in words: it carries it, its customer
+    used it before, its IP is in the range, or a link leads there."""
     if via == MatchVia.linked and path is not None:
-        return f"this order {path.text()}"
+        return LINKED, f"this order {path.text()}"
     if history:
-        return f"customer #{customer_id} has used it before"
+        return USED, f"customer #{customer_id} has used it before"
     if hit and hit[0] == "ip" and row.type == "cidr":
-        return f"the order's IP {hit[1]} is in that range"
-    return "the order carries it"
+        return IN_RANGE, f"the order's IP {hit[1]} is in that range"
+    return CARRIED, "the order carries it"

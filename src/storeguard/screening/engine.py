@@ -19,7 +19,7 @@ from storeguard.core.prepared import Driver, driver
 from storeguard.customers.disposable import is_disposable
 from storeguard.customers.identifiers import IdentifierFact, identifiers_of_order, order_match_keys
 from storeguard.lists.enums import EntryAction, MatchVia
-from storeguard.lists.matching import Match, MatchResult, match
+from storeguard.lists.matching import CARRIED, IN_RANGE, USED, Match, MatchResult, match
 from storeguard.lists.scope import LineFacts, describe_scope
 from storeguard.orders.models import Order
 from storeguard.rules.service import ActiveRuleset, ruleset_at
@@ -315,15 +315,13 @@ def _cause_reason(matched: list[Match], inp: OrderInput, action: Outcome) -> Rea
     for m in linked:
         if m.how not in parts:
             parts.append(m.how)
-    carried = [m.words for m in matched if m.via == MatchVia.direct and m.how == "the order carries it"]
+    carried = [m.words for m in matched if m.reached == CARRIED]
     if carried:
         parts.append("the order carries " + _listed(carried))
-    used = [m.words for m in matched if m.via == MatchVia.direct and m.how.endswith("has used it before")]
+    used = [m.words for m in matched if m.reached == USED]
     if used:
         parts.append(f"customer #{inp.customer_id} has used {_listed(used)} before")
-    others = [
-        f"{m.words} ({m.how})" for m in matched if m.via == MatchVia.direct and m.words not in carried + used
-    ]
+    others = [f"{m.words} ({m.how})" for m in matched if m.reached == IN_RANGE]
     parts += others
     prefix = "linked" if linked else "list"
     scoped = [m for m in matched if m.line_indexes is not None]
