@@ -196,3 +196,13 @@ def test_an_unknown_customer_answers_a_404_page(client, login, pair):
     login("viewer")
 
     assert client.get("/customers/987654321").status_code == 404
+
+
+def test_the_link_graph_names_what_is_shared_in_the_users_language(client, login, pair):
+    _, kim, _ = pair
+    login("viewer", locale="he")
+
+    page = client.get(f"/customers/{kim.id}")
+
+    graph = page.text[page.text.index("<svg") : page.text.index("</svg>")]
+    assert ">מכשיר</text>" in graph

@@ -46,7 +46,8 @@ class GraphEdge:
     y1: float
     x2: float
     y2: float
-    label: str
+    kinds: tuple[str, ...]  # the identifier types the two share (the first two), translated when drawn
+    more: int  # how many more they share
     lx: float
     ly: float
 
@@ -60,10 +61,9 @@ class LinkGraph:
     height: int = HEIGHT
 
 
-def _shared_words(path: LinkPath, hop: int) -> str:
+def _shared_kinds(path: LinkPath, hop: int) -> tuple[tuple[str, ...], int]:
     shared = path.hops[hop].shared
-    words = ", ".join(TYPE_LABELS.get(s.type, s.type) for s in shared[:2])  # type: ignore[call-overload]
-    return words + (f" +{len(shared) - 2}" if len(shared) > 2 else "")
+    return tuple(str(s.type) for s in shared[:2]), max(len(shared) - 2, 0)
 
 
 def link_graph(
@@ -73,12 +73,12 @@ def link_graph(
     if not paths:
         return LinkGraph()
     parent: dict[int, int] = {}
-    edge_words: dict[tuple[int, int], str] = {}
+    edge_words: dict[tuple[int, int], tuple[tuple[str, ...], int]] = {}
     for path in paths.values():
         previous = customer_id
         for i, hop in enumerate(path.hops):
             parent.setdefault(hop.to_customer_id, previous)
-            edge_words.setdefault((previous, hop.to_customer_id), _shared_words(path, i))
+            edge_words.setdefault((previous, hop.to_customer_id), _shared_kinds(path, i))
             previous = hop.to_customer_id
     shown = sorted(parent)[:MAX_NODES]
     first = [c for c in shown if parent[c] == customer_id]
@@ -102,6 +102,6 @@ def link_graph(
         if source not in at:
             continue
         (x1, y1), (x2, y2) = at[source], at[child]
-        words = edge_words.get((source, child), "")
-        edges.append(GraphEdge(x1, y1, x2, y2, words, (x1 + x2) / 2, (y1 + y2) / 2 - 4))
+        kinds, more = edge_words.get((source, child), ((), 0))
+        edges.append(GraphEdge(x1, y1, x2, y2, kinds, more, (x1 + x2) / 2, (y1 + y2) / 2 - 4))
     return LinkGraph(nodes, edges, hidden=max(len(parent) - len(shown), 0))
