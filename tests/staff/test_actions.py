@@ -246,3 +246,46 @@ def test_a_hash_made_with_other_parameters_is_redone_at_the_next_login(session, 
 
     assert user.password_hash != old
     assert "m=1024,t=2,p=1" in user.password_hash
+
+
+def test_change_staff_role_gives_the_new_role_and_records_before_and_after(session):
+    make_staff_user(session, "owner", email="owner@example.com")
+    user = make_staff_user(session, "agent", email="kari@example.com")
+
+    actions.change_staff_role(session, email="kari@example.com", role="admin", actor=FACTORY_ACTOR)
+
+    assert user.role == "admin"
+    events = _audit(session, "staff_user.role_changed")
+    assert [(e.before, e.after) for e in events] == [({"role": "agent"}, {"role": "admin"})]
+
+
+def test_the_last_active_owner_cannot_be_demoted_and_nothing_changes(session):
+    owner = make_staff_user(session, "owner", email="owner@example.com")
+
+    with pytest.raises(DomainError) as refused:
+        actions.change_staff_role(session, email="owner@example.com", role="agent", actor=FACTORY_ACTOR)
+
+    assert (refused.value.code, refused.value.status) == ("last_owner", 409)
+    assert owner.role == "owner"
+    assert _audit(session, "staff_user.role_changed") == []
+
+
+def test_the_last_active_owner_cannot_be_deactivated(session):
+    owner = make_staff_user(session, "owner", email="owner@example.com")
+    make_staff_user(session, "owner", email="former@example.com")
+    actions.deactivate_staff_user(session, email="former@example.com", actor=FACTORY_ACTOR)
+
+    with pytest.raises(DomainError) as refused:
+        actions.deactivate_staff_user(session, email="owner@example.com", actor=FACTORY_ACTOR)
+
+    assert refused.value.code == "last_owner"
+    assert owner.active is True
+
+
+def test_an_owner_may_step_down_when_another_owner_remains(session):
+    first = make_staff_user(session, "owner", email="first@example.com")
+    make_staff_user(session, "owner", email="second@example.com")
+
+    actions.change_staff_role(session, email="first@example.com", role="viewer", actor=FACTORY_ACTOR)
+
+    assert first.role == "viewer"

@@ -120,3 +120,17 @@ def test_users_deactivate_names_an_unknown_user_with_exit_code_2(cli_db):
 
     assert done.exit_code == 2
     assert "staff_user_not_found" in done.output
+
+
+def test_users_set_role_gives_a_user_another_role(cli_db):
+    runner.invoke(
+        app,
+        ["users", "create", "--email", "kari@example.com", "--name", "K", "--role", "agent"]
+        + ["--password", "kari's long password"],
+    )
+
+    done = runner.invoke(app, ["users", "set-role", "kari@example.com", "viewer"])
+
+    assert done.exit_code == 0, done.output
+    assert "now has role viewer" in done.output
+    assert _users(cli_db)[0][2] == "viewer"

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from storeguard.core.models import ApiKey
 from storeguard.screening.service import screening_settings
+from storeguard.staff import passwords
 from storeguard.staff.models import StaffUser
-from tests.factories import make_shop
+from tests.factories import make_shop, make_staff_user
 
 
 def test_a_new_api_key_is_shown_once_and_then_only_its_prefix(client, login, session):
@@ -143,3 +144,51 @@ def test_an_agent_may_not_add_reason_codes(client, login, session):
     )
 
     assert answer.status_code == 403
+
+
+def test_an_owner_changes_a_staff_users_role_from_the_team_table(client, login, session):
+    me = login("owner")
+    ola = make_staff_user(session, "agent", email="ola@example.no")
+
+    changed = client.post(f"/settings/users/{ola.id}/role", data={"csrf_token": me.csrf, "role": "viewer"})
+
+    session.refresh(ola)
+    assert changed.status_code == 200 and "ola@example.no is now Viewer." in changed.text
+    assert ola.role == "viewer"
+
+
+def test_an_unknown_role_is_refused_on_the_page_and_changes_nothing(client, login, session):
+    me = login("owner")
+    ola = make_staff_user(session, "agent", email="ola@example.no")
+
+    refused = client.post(f"/settings/users/{ola.id}/role", data={"csrf_token": me.csrf, "role": "boss"})
+
+    session.refresh(ola)
+    assert refused.status_code == 200 and "boss" in refused.text
+    assert ola.role == "agent"
+
+
+def test_a_reset_password_is_shown_once_and_replaces_the_old_one(client, login, session):
+    me = login("owner")
+    ola = make_staff_user(session, "agent", email="ola@example.no")
+    old_hash = ola.password_hash
+
+    reset = client.post(f"/settings/users/{ola.id}/password", data={"csrf_token": me.csrf})
+
+    secret = re.search(r'<code class="secret">([^<]+)</code>', reset.text).group(1)
+    session.refresh(ola)
+    assert reset.status_code == 200 and "New password for ola@example.no" in reset.text
+    assert ola.password_hash != old_hash and passwords.verify_password(ola.password_hash, secret)
+
+
+def test_an_admin_may_not_change_roles_or_reset_passwords(client, login, session):
+    me = login("admin")
+    ola = make_staff_user(session, "agent", email="ola@example.no")
+    old_hash = ola.password_hash
+
+    role = client.post(f"/settings/users/{ola.id}/role", data={"csrf_token": me.csrf, "role": "owner"})
+    reset = client.post(f"/settings/users/{ola.id}/password", data={"csrf_token": me.csrf})
+
+    session.refresh(ola)
+    assert (role.status_code, reset.status_code) == (403, 403)
+    assert (ola.role, ola.password_hash) == ("agent", old_hash)

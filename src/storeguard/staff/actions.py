@@ -80,8 +80,31 @@ def create_staff_user(
 def deactivate_staff_user(session: Session, *, email: str, actor: Actor) -> StaffUser:
     """Stop a staff user from logging in and end every session they have."""
     user = _lock_user(session, get_by_email(session, email).id)
+    _keep_an_owner(session, user)
     user.active = False
     _end_sessions(session, user, actor=actor, action="staff_user.deactivated")
+    return user
+
+
+def change_staff_role(session: Session, *, email: str, role: Role | str, actor: Actor) -> StaffUser:
+    """Give a staff user another role; the team always keeps an active owner."""
+    new_role = parse_role(role)
+    user = _lock_user(session, get_by_email(session, email).id)
+    if user.role == new_role:
+        return user
+    _keep_an_owner(session, user)
+    before = Role(user.role)
+    user.role = new_role
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="staff_user.role_changed",
+        subject_type=SUBJECT,
+        subject_id=user.id,
+        before={"role": before.value},
+        after={"role": new_role.value},
+    )
     return user
 
 
@@ -240,6 +263,24 @@ def _lock_user(session: Session, user_id: int) -> StaffUser:
     )
     assert user is not None  # found a moment ago; staff users are never deleted
     return user
+
+
+def _keep_an_owner(session: Session, user: StaffUser) -> None:
+    """Refuse to take the owner role or the account from the last active owner."""
+    if user.role != Role.owner or not user.active:
+        return
+    # Lock the other owners too, so two owners demoting each other at once cannot both succeed.
+    others = session.scalars(
+        select(StaffUser.id)
+        .where(StaffUser.role == Role.owner, StaffUser.active, StaffUser.id != user.id)
+        .with_for_update()
+    ).all()
+    if not others:
+        raise Conflict(
+            StaffError.last_owner,
+            f"{user.email} is the last active owner; make someone else owner first",
+            field="role",
+        )
 
 
 def _normalize_email(email: str) -> str:

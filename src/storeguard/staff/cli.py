@@ -1,4 +1,4 @@
-"""``storeguard users``: create, list, deactivate staff users and reset their passwords."""
+"""``storeguard users``: create, list, deactivate staff users, change their role, reset their passwords."""
 
 from __future__ import annotations
 
@@ -68,6 +68,19 @@ def deactivate(email: str = typer.Argument(..., help="The user's email.")) -> No
         user = actions.deactivate_staff_user(session, email=email, actor=CLI)
         session.commit()
         console.print(f"deactivated staff user #{user.id} {user.email}")
+
+
+@users_app.command("set-role")
+def set_role(
+    email: str = typer.Argument(..., help="The user's email."),
+    role: Role = typer.Argument(..., help="owner, admin, agent or viewer."),
+) -> None:
+    """Give a user another role; the last active owner keeps theirs."""
+
+    with cli_session() as session:
+        user = actions.change_staff_role(session, email=email, role=role, actor=CLI)
+        session.commit()
+        console.print(f"staff user #{user.id} {user.email} now has role {user.role}")
 
 
 @users_app.command("reset-password")

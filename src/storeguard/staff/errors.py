@@ -9,6 +9,8 @@ class StaffError(StrEnum):
     email_taken = "email_taken"
     invalid_locale = "invalid_locale"
     weak_password = "weak_password"
+    # The last active owner may not be demoted or deactivated: nobody could manage the team.
+    last_owner = "last_owner"
     # A login refused: the same answer for an unknown email and a wrong password.
     invalid_credentials = "invalid_credentials"
     account_locked = "account_locked"

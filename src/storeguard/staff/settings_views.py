@@ -7,6 +7,8 @@ only its hash is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -26,6 +28,7 @@ from storeguard.web.context import NavItem, add_nav, speaker
 from storeguard.web.forms import Form, FormDep, attempt, refuse, sent
 from storeguard.web.i18n import N_
 from storeguard.web.panels import panels
+from storeguard.web.refusals import describe
 from storeguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -97,24 +100,71 @@ def create_user(actor: PageManageStaff, request: Request, session: SessionDep, d
     return _settings(request, session, shown_once=shown)
 
 
+def _change_user(
+    request: Request, session: Session, user_id: int, change: Callable[[StaffUser], str]
+) -> Response:
+    """Run one change of a staff user and come back to the settings with what happened."""
+    said = speaker(request)
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        return _no_such_user(request)
+    response = RedirectResponse("/settings#team-h", status_code=303)
+    try:
+        with attempt(session):
+            done = change(user)
+    except DomainError as error:
+        flash.add(response, request, describe(error, said))
+        return response
+    session.commit()
+    flash.add(response, request, done)
+    return response
+
+
+def _no_such_user(request: Request) -> Response:
+    response = RedirectResponse("/settings#team-h", status_code=303)
+    flash.add(response, request, speaker(request).gettext("There is no such staff user."))
+    return response
+
+
 @router.post("/settings/users/{user_id}/deactivate", name="staff.page_deactivate_user")
 def deactivate_user(actor: PageManageStaff, request: Request, session: SessionDep, user_id: Id) -> Response:
     """Deactivate a staff user: their sessions end and they can no longer log in."""
     said = speaker(request)
+
+    def deactivate(user: StaffUser) -> str:
+        actions.deactivate_staff_user(session, email=user.email, actor=actor)
+        return said.gettext("%(email)s can no longer log in.", email=user.email)
+
+    return _change_user(request, session, user_id, deactivate)
+
+
+@router.post("/settings/users/{user_id}/role", name="staff.page_change_role")
+def change_role(
+    actor: PageManageStaff, request: Request, session: SessionDep, user_id: Id, data: FormDep
+) -> Response:
+    """Give a staff user another role; the last active owner keeps theirs."""
+    said = speaker(request)
+
+    def give_role(user: StaffUser) -> str:
+        actions.change_staff_role(session, email=user.email, role=str(data.get("role") or ""), actor=actor)
+        role = said.gettext(ROLES[Role(user.role)])
+        return said.gettext("%(email)s is now %(role)s.", email=user.email, role=role)
+
+    return _change_user(request, session, user_id, give_role)
+
+
+@router.post("/settings/users/{user_id}/password", name="staff.page_reset_password")
+def reset_password(actor: PageManageStaff, request: Request, session: SessionDep, user_id: Id) -> Response:
+    """Give a staff user a new generated password, shown once; their sessions end."""
+    said = speaker(request)
     user = session.get(StaffUser, user_id)
-    response = RedirectResponse("/settings", status_code=303)
     if user is None:
-        flash.add(response, request, said.gettext("There is no such staff user."))
-        return response
-    try:
-        with attempt(session):
-            actions.deactivate_staff_user(session, email=user.email, actor=actor)
-    except DomainError as error:
-        flash.add(response, request, refuse(Form(), error, said).message or error.message)
-        return response
+        return _no_such_user(request)
+    password = generate_password()
+    actions.reset_password(session, email=user.email, password=password, actor=actor)
     session.commit()
-    flash.add(response, request, said.gettext("%(email)s can no longer log in.", email=user.email))
-    return response
+    shown = {"what": said.gettext("New password for %(email)s", email=user.email), "secret": password}
+    return _settings(request, session, shown_once=shown)
 
 
 @router.post("/settings/keys", name="staff.page_create_key")

@@ -35,6 +35,9 @@ register_refusals(
         StaffError.account_locked: N_(
             "Too many wrong passwords: this account is locked for a while. Try again later, or ask an owner to reset your password."
         ),
+        StaffError.last_owner: N_(
+            "This is the last active owner. Make someone else owner first, so that somebody can still manage the team."
+        ),
         StaffError.csrf_token_invalid: N_(
             "This form was out of date or did not come from this site. Reload the page and try again."
         ),
