@@ -231,3 +231,44 @@ def test_match_refuses_more_than_a_hundred_identifiers_with_422(client, session:
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["field"] == "identifiers"
+
+
+def test_a_retired_reason_code_is_refused_for_a_new_block_and_blocks_nobody(
+    client, session: Session, auth
+) -> None:
+    shop = make_shop(session)
+    customer = make_customer(session, shop)
+    retired = client.post(
+        "/v1/reason-codes/threats/retire", params={"shop_id": shop.id}, headers=auth(Role.admin)
+    )
+
+    answer = client.post(
+        f"/v1/customers/{customer.id}/block",
+        json={"reason_code": "threats", "evidence": {"notes": ["threatened staff"]}},
+        headers=auth(Role.agent),
+    )
+
+    assert (retired.status_code, retired.json()["active"]) == (200, False)
+    assert (answer.status_code, answer.json()["code"]) == (422, "unknown_reason_code")
+    assert client.get(f"/v1/customers/{customer.id}/blocks", headers=auth(Role.viewer)).json() == []
+
+
+def test_the_last_reason_code_in_use_cannot_be_retired(client, session: Session, auth) -> None:
+    shop = make_shop(session)
+    codes = [r["code"] for r in client.get("/v1/reason-codes", headers=auth(Role.viewer)).json()]
+    for code in codes[:-1]:
+        client.post(f"/v1/reason-codes/{code}/retire", params={"shop_id": shop.id}, headers=auth(Role.admin))
+
+    last = client.post(f"/v1/reason-codes/{codes[-1]}/retire", headers=auth(Role.admin))
+
+    assert (last.status_code, last.json()["code"]) == (409, "last_reason_code")
+    listed = client.get("/v1/reason-codes", headers=auth(Role.viewer)).json()
+    assert [r["code"] for r in listed if r["active"]] == [codes[-1]]
+
+
+def test_an_unknown_reason_code_cannot_be_retired(client, session: Session, auth) -> None:
+    make_shop(session)
+
+    answer = client.post("/v1/reason-codes/nonsense/retire", headers=auth(Role.admin))
+
+    assert (answer.status_code, answer.json()["code"]) == (404, "unknown_reason_code")

@@ -192,3 +192,36 @@ def test_an_admin_may_not_change_roles_or_reset_passwords(client, login, session
     session.refresh(ola)
     assert (role.status_code, reset.status_code) == (403, 403)
     assert (ola.role, ola.password_hash) == ("agent", old_hash)
+
+
+def test_an_admin_retires_a_reason_code_and_brings_it_back(client, login, session):
+    shop = make_shop(session)
+    me = login("admin")
+    client.get("/settings")  # the defaults are seeded on first read
+
+    retired = client.post("/settings/reason-codes/threats/retire", data={"csrf_token": me.csrf})
+    after_retire = _in_use(session, shop.id)
+    restored = client.post("/settings/reason-codes/threats/restore", data={"csrf_token": me.csrf})
+
+    assert "Reason code threats is retired: new blocks can no longer use it." in retired.text
+    assert after_retire["threats"] is False
+    assert "Reason code threats is in use again." in restored.text
+    assert _in_use(session, shop.id)["threats"] is True
+
+
+def test_a_viewer_sees_no_retire_button_and_may_not_retire(client, login, session):
+    shop = make_shop(session)
+    me = login("viewer")
+
+    page = client.get("/settings")
+    refused = client.post("/settings/reason-codes/fraud/retire", data={"csrf_token": me.csrf})
+
+    assert "/retire" not in page.text
+    assert refused.status_code == 403 and _in_use(session, shop.id)["fraud"] is True
+
+
+def _in_use(session, shop_id: int) -> dict[str, bool]:
+    from storeguard.lists.reasons import list_reason_codes
+
+    session.expire_all()
+    return {r.code: r.active for r in list_reason_codes(session, shop_id)}

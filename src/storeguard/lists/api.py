@@ -240,3 +240,21 @@ def post_reason_code(body: ReasonCodeCreate, session: SessionDep, actor: Admin):
     )
     session.commit()
     return reason
+
+
+@router.post("/v1/reason-codes/{code}/retire", response_model=ReasonCodeRead, name="lists.retire_reason_code")
+def retire_reason_code(code: str, session: SessionDep, actor: Admin, shop_id: Id | None = None):  # noqa: ANN201
+    """Stop offering a reason code for new blocks; blocks made with it keep it."""
+    shop = actions.shop_or_only_shop(session, shop_id)
+    reason = reasons.retire_reason_code(session, shop_id=shop.id, code=code, actor=actor)
+    session.commit()
+    return reason
+
+
+@router.post("/v1/reason-codes/{code}/restore", response_model=ReasonCodeRead, name="lists.restore_reason_code")
+def restore_reason_code(code: str, session: SessionDep, actor: Admin, shop_id: Id | None = None):  # noqa: ANN201
+    """Offer a retired reason code for new blocks again."""
+    shop = actions.shop_or_only_shop(session, shop_id)
+    reason = reasons.restore_reason_code(session, shop_id=shop.id, code=code, actor=actor)
+    session.commit()
+    return reason

@@ -69,6 +69,7 @@ class ListErrorCode(StrEnum):
     reason_code_required = "reason_code_required"
     unknown_reason_code = "unknown_reason_code"
     reason_code_exists = "reason_code_exists"
+    last_reason_code = "last_reason_code"
     evidence_required = "evidence_required"
     evidence_order_not_found = "evidence_order_not_found"
     evidence_case_not_found = "evidence_case_not_found"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
-from storeguard.core.errors import Conflict, Invalid
+from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.lists.enums import ListErrorCode
 from storeguard.lists.models import ReasonCode
 from storeguard.lists.notices import NOTICE_LANGUAGES
@@ -163,6 +163,49 @@ def create_reason_code(
         subject_type="reason_code",
         subject_id=reason.id,
         after={"code": code, "label": reason.label, "descriptions": texts},
+    )
+    return reason
+
+
+def retire_reason_code(session: Session, *, shop_id: int, code: str, actor: Actor) -> ReasonCode:
+    """Stop offering a reason code for new blocks; blocks made with it keep it and its words."""
+    return _set_in_use(session, shop_id, code, in_use=False, actor=actor)
+
+
+def restore_reason_code(session: Session, *, shop_id: int, code: str, actor: Actor) -> ReasonCode:
+    """Offer a retired reason code for new blocks again."""
+    return _set_in_use(session, shop_id, code, in_use=True, actor=actor)
+
+
+def _set_in_use(session: Session, shop_id: int, code: str, *, in_use: bool, actor: Actor) -> ReasonCode:
+    ensure_default_reason_codes(session, shop_id)
+    reason = session.scalar(
+        select(ReasonCode).where(ReasonCode.shop_id == shop_id, ReasonCode.code == code).with_for_update()
+    )
+    if reason is None:
+        raise NotFound(ListErrorCode.unknown_reason_code, f"{code!r} is not one of this shop's reason codes")
+    if reason.active == in_use:
+        return reason
+    if not in_use and not session.scalar(
+        select(ReasonCode.id).where(
+            ReasonCode.shop_id == shop_id, ReasonCode.active, ReasonCode.id != reason.id
+        ).limit(1)
+    ):
+        # A block needs a reason, so the last code in use stays.
+        raise Conflict(
+            ListErrorCode.last_reason_code, f"{code!r} is the last reason code in use; add another first"
+        )
+    reason.active = in_use
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="reason_code.restored" if in_use else "reason_code.retired",
+        subject_type="reason_code",
+        subject_id=reason.id,
+        before={"active": not in_use},
+        after={"active": in_use},
+        data={"code": code},
     )
     return reason
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -30,7 +30,12 @@ from storeguard.lists.actions import create_entry, lift_entry
 from storeguard.lists.csvio import export_entries, import_entries, read_csv
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus, ListErrorCode, ScopeKind
 from storeguard.lists.notices import NOTICE_LANGUAGES
-from storeguard.lists.reasons import create_reason_code, list_reason_codes
+from storeguard.lists.reasons import (
+    create_reason_code,
+    list_reason_codes,
+    restore_reason_code,
+    retire_reason_code,
+)
 from storeguard.orders.service import recent_orders
 from storeguard.shops.service import get_shop
 from storeguard.staff.pages import PageBlockCustomers, PageManageSettings, PageRead
@@ -76,16 +81,17 @@ SCOPES = {
     ScopeKind.limited_edition: N_("Only limited-edition products"),
 }
 BLOCK_STATUS = {BlockStatus.active: (N_("Active"), "bad"), BlockStatus.lifted: (N_("Lifted"), "")}
-EVIDENCE_ORDERS = 20
+EVIDENCE_ORDERS = 20  # the customer's latest orders offered as evidence
 MAX_IMPORT_BYTES = 20 << 20  # bigger files go through `storeguard lists import`, with progress
-IDENTIFIER_WORDS = {
-    str(k): v for k, v in TYPE_LABELS.items()
-}  # the customer's latest orders offered as evidence
+IDENTIFIER_WORDS = {str(k): v for k, v in TYPE_LABELS.items()}
 register_refusals(
     {
         ListErrorCode.reason_code_required: N_("Choose a reason."),
         ListErrorCode.lift_reason_required: N_("Say why the block is lifted."),
         ListErrorCode.customer_not_blocked: N_("This customer is not blocked."),
+        ListErrorCode.last_reason_code: N_(
+            "This is the last reason code in use; a block needs a reason. Add another code first."
+        ),
     }
 )
 register_blocked_reader(service.blocked_customers)
@@ -503,6 +509,8 @@ def add_entry(actor: PageBlockCustomers, request: Request, session: SessionDep, 
 
 # ---- settings: the shop's reason codes ---------------------------------------------------------------
 
+ReasonCodeChange = Literal["retire", "restore"]
+
 
 def reason_codes_section(request: Request, session: Session, _subject: object) -> Panel | None:
     """The shop's reason codes with the plain words a notice uses, and a form to add one."""
@@ -554,4 +562,33 @@ def add_reason_code(
     flash.add(
         response, request, said.gettext("Reason code %(code)s added.", code=str(form.value("code")).strip())
     )
+    return response
+
+
+@router.post("/settings/reason-codes/{code}/{change}", name="lists.page_retire_reason_code")
+def retire_or_restore_reason_code(
+    actor: PageManageSettings, request: Request, session: SessionDep, code: str, change: ReasonCodeChange
+) -> Response:
+    """Retire a reason code (no new blocks use it) or bring it back."""
+    said = speaker(request)
+    shop = service.first_shop(session)
+    response = RedirectResponse("/settings#reasons-h", status_code=303)
+    if shop is None:
+        return response
+    act = retire_reason_code if change == "retire" else restore_reason_code
+    try:
+        with attempt(session):
+            act(session, shop_id=shop.id, code=code, actor=actor)
+    except DomainError as error:
+        flash.add(
+            response, request, said.gettext("Nothing was changed: %(problem)s", problem=describe(error, said))
+        )
+        return response
+    session.commit()
+    done = (
+        said.gettext("Reason code %(code)s is retired: new blocks can no longer use it.", code=code)
+        if change == "retire"
+        else said.gettext("Reason code %(code)s is in use again.", code=code)
+    )
+    flash.add(response, request, done)
     return response
