@@ -225,3 +225,62 @@ def _in_use(session, shop_id: int) -> dict[str, bool]:
 
     session.expire_all()
     return {r.code: r.active for r in list_reason_codes(session, shop_id)}
+
+
+def test_an_admin_changes_a_signal_weight_and_turns_a_signal_off(client, login, session):
+    shop = make_shop(session)
+    me = login("admin")
+    form = _weights_form(client)
+    form.update({"w.disposable_email": "45", "csrf_token": me.csrf})
+    del form["on.country_mismatch"]
+
+    saved = client.post("/settings/screening/weights", data=form, follow_redirects=False)
+
+    signals = screening_settings(session, shop.id)[0]["signals"]
+    assert saved.status_code == 303
+    assert (signals["disposable_email"]["weight"], signals["disposable_email"]["enabled"]) == (45, True)
+    assert (signals["country_mismatch"]["weight"], signals["country_mismatch"]["enabled"]) == (15, False)
+
+
+def test_a_weight_out_of_range_shows_the_form_again_marked_and_changes_nothing(client, login, session):
+    shop = make_shop(session)
+    me = login("admin")
+    before = screening_settings(session, shop.id)
+    form = _weights_form(client)
+    form.update({"w.disposable_email": "250", "vmax.0": "many", "csrf_token": me.csrf})
+
+    refused = client.post("/settings/screening/weights", data=form)
+
+    assert refused.status_code == 422
+    assert refused.text.count("A whole number from") == 2
+    assert 'value="250"' in refused.text and 'value="many"' in refused.text
+    assert screening_settings(session, shop.id) == before
+
+
+def test_an_agent_sees_the_weights_without_a_save_button_and_may_not_post(client, login, session):
+    shop = make_shop(session)
+    me = login("agent")
+    before = screening_settings(session, shop.id)
+
+    page = client.get("/settings")
+    refused = client.post(
+        "/settings/screening/weights", data={"csrf_token": me.csrf, "w.disposable_email": "1"}
+    )
+
+    assert 'id="weights-h"' in page.text and "Save weights" not in page.text
+    assert refused.status_code == 403 and screening_settings(session, shop.id) == before
+
+
+def _weights_form(client) -> dict[str, str]:
+    """The weights form as the page fills it."""
+    page = client.get("/settings").text
+    section = page[page.index('action="/settings/screening/weights"') :]
+    section = section[: section.index("</form>")]
+    values = dict(re.findall(r'name="((?:w|vmax|vw)\.[\w.]+)" type="text" value="([^"]*)"', section))
+    values.update(
+        {
+            name: "on"
+            for name in re.findall(r'name="(on\.\w+)" type="checkbox" value="on"[^>]*checked', section)
+        }
+    )
+    return values

@@ -25,6 +25,7 @@ from storeguard.screening.backtest import backtest
 from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.shops.service import list_shops
 from storeguard.staff.pages import PageManageSettings, PageRead
+from storeguard.staff.settings_views import form_sent_to, show_settings_again
 from storeguard.web import flash
 from storeguard.web.context import speaker
 from storeguard.web.forms import Form, FormDep, attempt, sent
@@ -346,6 +347,136 @@ def thresholds_section(request: Request, session: Session, _subject: object) -> 
 
 
 add_panel("settings.sections", "screening.thresholds", thresholds_section)
+
+
+# ---- settings: what each signal and velocity limit adds to the score ------------------------------
+
+SIGNAL_WORDS = {
+    "country_mismatch": N_("Billing and shipping countries differ"),
+    "ip_country_mismatch": N_("The buyer's IP address is in another country than the shipping address"),
+    "disposable_email": N_("The email is from a disposable-mail provider"),
+    "first_order_high_value": N_("A customer's first order is of high value"),
+    "many_variants_of_one_product": N_("Many variants of one product in one order"),
+    "shared_shipping_address": N_("The shipping address is shared by several customers"),
+    "linked_to_blocked": N_("Linked to a blocked customer"),
+    "high_return_ratio": N_("The customer returns many of their orders"),
+    "high_refund_ratio": N_("The customer is refunded on many of their orders"),
+    "has_chargebacks": N_("The customer has had chargebacks"),
+    "many_cancellations": N_("The customer cancels many orders"),
+}
+VELOCITY_WHAT = {
+    "email": N_("email address"),
+    "phone": N_("phone number"),
+    "ip": N_("IP address"),
+    "device": N_("device"),
+    "card": N_("card"),
+    "address": N_("shipping address"),
+}
+VELOCITY_WINDOW = {"1h": N_("1 hour"), "24h": N_("24 hours"), "7d": N_("7 days"), "30d": N_("30 days")}
+
+
+def _velocity_words(fact: str, said: Speaker) -> str:
+    """``orders_per_card_24h`` in words: "Orders with one card within 24 hours"."""
+    what, _, rest = fact.partition("_per_")
+    kind, _, window = rest.rpartition("_")
+    values = {
+        "what": said.gettext(VELOCITY_WHAT.get(kind, kind)),
+        "window": said.gettext(VELOCITY_WINDOW.get(window, window)),
+    }
+    if what == "amount":
+        return said.gettext("Amount spent with one %(what)s within %(window)s", **values)
+    return said.gettext("Orders with one %(what)s within %(window)s", **values)
+
+
+def _weight_values(settings: dict[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for code, conf in settings["signals"].items():
+        values[f"w.{code}"] = str(conf.get("weight", 0))
+        if conf.get("enabled", True):
+            values[f"on.{code}"] = "on"
+    for i, limit in enumerate(settings["velocity"]):
+        values[f"vmax.{i}"], values[f"vw.{i}"] = str(limit.get("max", "")), str(limit.get("weight", ""))
+    return values
+
+
+def weights_section(request: Request, session: Session, _subject: object) -> Panel | None:
+    """What each signal and velocity limit adds to an order's score, with a form for admins."""
+    shops, _ = list_shops(session, limit=1)
+    if not shops:
+        return None
+    said = speaker(request)
+    settings, _revision = service.screening_settings(session, shops[0].id)
+    user = getattr(request.state, "page_user", None)
+    return Panel(
+        "screening/_weights.html",
+        {
+            "form": form_sent_to(request, "weights") or Form(values=_weight_values(settings)),
+            "signals": [(code, SIGNAL_WORDS.get(code, code)) for code in settings["signals"]],
+            "velocity": [
+                (i, limit["fact"], _velocity_words(str(limit["fact"]), said))
+                for i, limit in enumerate(settings["velocity"])
+            ],
+            "may_change": user is not None and user.can(Permission.manage_settings),
+        },
+        order=12,
+    )
+
+
+add_panel("settings.sections", "screening.weights", weights_section)
+
+
+def _whole_number(form: Form, name: str, said: Speaker, low: int, high: int) -> int | None:
+    text = str(form.value(name)).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        form.errors[name] = said.gettext("A whole number from %(low)s to %(high)s.", low=low, high=high)
+        return None
+    return number
+
+
+@router.post("/settings/screening/weights", name="screening.page_weights")
+def change_weights(actor: PageManageSettings, request: Request, session: SessionDep, data: FormDep) -> Response:
+    """Change what each signal and velocity limit adds to the score, and which signals are on."""
+    said, form = speaker(request), sent(data)
+    shops, _ = list_shops(session, limit=1)
+    if not shops:
+        return RedirectResponse("/settings", status_code=303)
+    settings, _revision = service.screening_settings(session, shops[0].id)
+    signals = {
+        code: {
+            "weight": _whole_number(form, f"w.{code}", said, -100, 100),
+            "enabled": form.checked(f"on.{code}"),
+        }
+        for code in settings["signals"]
+    }
+    velocity = [
+        {
+            **limit,
+            "max": _whole_number(form, f"vmax.{i}", said, 0, 10**9),
+            "weight": _whole_number(form, f"vw.{i}", said, -100, 100),
+        }
+        for i, limit in enumerate(settings["velocity"])
+    ]
+    if form.ok:
+        try:
+            with attempt(session):
+                actions.update_screening_settings(
+                    session,
+                    shop_id=shops[0].id,
+                    actor=actor,
+                    changes={"signals": signals, "velocity": velocity},
+                )
+        except DomainError as error:
+            form.message = describe(error, said)
+    if not form.ok:
+        return show_settings_again(request, session, "weights", form, status=422)
+    session.commit()
+    response = RedirectResponse("/settings#weights-h", status_code=303)
+    flash.add(response, request, said.gettext("The signal weights are saved; the next order is scored with them."))
+    return response
 
 
 @router.post("/settings/screening", name="screening.page_thresholds")

@@ -71,6 +71,18 @@ def _settings(
     return render(request, "staff/settings.html", context, status_code=status)
 
 
+def show_settings_again(request: Request, session: Session, section: str, form: Form, status: int) -> Response:
+    """Show the settings page again with one section's form as it was sent, its bad fields marked."""
+    request.state.settings_forms = {section: form}
+    return _settings(request, session, status=status)
+
+
+def form_sent_to(request: Request, section: str) -> Form | None:
+    """The form a section was sent and refused with, for showing it again (None on a fresh page)."""
+    forms: dict[str, Form] = getattr(request.state, "settings_forms", {})
+    return forms.get(section)
+
+
 @router.get("/settings", name="staff.page_settings")
 def settings_page(actor: PageRead, request: Request, session: SessionDep) -> Response:
     """The settings: screening's thresholds, and for owners the team and the API keys."""
