@@ -7,7 +7,9 @@ import re
 from sqlalchemy import select
 
 from storeguard.core.models import ApiKey
+from storeguard.customers.identifiers import link_types
 from storeguard.screening.service import screening_settings
+from storeguard.shops.models import Shop
 from storeguard.staff import passwords
 from storeguard.staff.models import StaffUser
 from tests.factories import make_shop, make_staff_user
@@ -284,3 +286,39 @@ def _weights_form(client) -> dict[str, str]:
         }
     )
     return values
+
+
+def test_an_admin_chooses_the_identifiers_that_link_customers(client, login, session):
+    shop = make_shop(session)
+    me = login("admin")
+
+    saved = client.post(
+        "/settings/link-types",
+        data={"csrf_token": me.csrf, "t.email": "on", "t.payment_fingerprint": "on"},
+        follow_redirects=False,
+    )
+
+    session.expire_all()
+    assert saved.status_code == 303
+    assert [str(t) for t in link_types(session.get(Shop, shop.id))] == ["email", "payment_fingerprint"]
+
+
+def test_the_link_types_form_shows_the_shops_choice_ticked(client, login, session):
+    make_shop(session, settings={"link_identifier_types": ["phone"]})
+    login("viewer")
+
+    page = client.get("/settings").text
+
+    ticked = re.findall(r'name="t\.(\w+)" type="checkbox" value="on" checked', page)
+    assert ticked == ["phone"] and "Save and relink" not in page
+
+
+def test_an_agent_may_not_change_the_link_types(client, login, session):
+    shop = make_shop(session)
+    me = login("agent")
+
+    refused = client.post("/settings/link-types", data={"csrf_token": me.csrf, "t.ip": "on"})
+
+    session.expire_all()
+    assert refused.status_code == 403
+    assert (session.get(Shop, shop.id).settings or {}).get("link_identifier_types") is None

@@ -10,21 +10,29 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from storeguard.core.api import SessionDep
+from storeguard.core.errors import DomainError
+from storeguard.core.permissions import Permission
 from storeguard.core.schemas import Id
-from storeguard.customers import service
-from storeguard.customers.enums import AccountState
+from storeguard.customers import actions, service
+from storeguard.customers.enums import AccountState, IdentifierType
+from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import describe_identifier
 from storeguard.customers.pages import ACCOUNT_STATE, IDENTIFIER_TYPES, link_graph
-from storeguard.staff.pages import PageRead
-from storeguard.web.context import NavItem, add_nav
-from storeguard.web.forms import query_filters
+from storeguard.shops.service import first_shop
+from storeguard.staff.pages import PageManageSettings, PageRead
+from storeguard.staff.settings_views import form_sent_to, show_settings_again
+from storeguard.web import flash
+from storeguard.web.context import NavItem, add_nav, speaker
+from storeguard.web.forms import Form, FormDep, attempt, query_filters, sent
 from storeguard.web.i18n import N_
 from storeguard.web.pagination import decode_key, page_links
-from storeguard.web.panels import panels
+from storeguard.web.panels import Panel, add_panel, panels
+from storeguard.web.refusals import describe
 from storeguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -101,3 +109,66 @@ def customer_page(actor: PageRead, request: Request, session: SessionDep, custom
         "identifier_types": IDENTIFIER_TYPES,
     }
     return render(request, "customers/detail.html", context)
+
+
+# ---- settings: which identifiers link customers --------------------------------------------------
+
+# Why a merchant might leave a type out: what two strangers can share.
+LINK_TYPE_HINTS = {
+    IdentifierType.email: N_("Exact address, after removing dots and +tags where the provider ignores them."),
+    IdentifierType.phone: N_("The number in international form."),
+    IdentifierType.shipping_address: N_(
+        "Strangers share one in apartment blocks, offices and parcel lockers."
+    ),
+    IdentifierType.billing_address: N_("Strangers share one in apartment blocks and offices."),
+    IdentifierType.ip: N_("Offices, schools and mobile networks put many strangers behind one address."),
+    IdentifierType.device_id: N_("The checkout's device fingerprint."),
+    IdentifierType.payment_fingerprint: N_(
+        "The gateway's fingerprint of a card: the same card, whoever holds it."
+    ),
+    IdentifierType.platform_id: N_("The customer's account on your platform."),
+    IdentifierType.name_address: N_("A name together with an address: rarely shared by strangers."),
+}
+
+
+def link_types_section(request: Request, session: Session, _subject: object) -> Panel | None:
+    """Which identifier types link customers into one person, with a form for admins."""
+    shop = first_shop(session)
+    if shop is None:
+        return None
+    chosen = {str(t) for t in link_types(shop)}
+    user = getattr(request.state, "page_user", None)
+    return Panel(
+        "customers/_link_types.html",
+        {
+            "form": form_sent_to(request, "link_types") or Form(values={f"t.{t}": "on" for t in chosen}),
+            "types": [(str(t), IDENTIFIER_TYPES[str(t)], hint) for t, hint in LINK_TYPE_HINTS.items()],
+            "may_change": user is not None and user.can(Permission.manage_settings),
+        },
+        order=30,
+    )
+
+
+add_panel("settings.sections", "customers.link_types", link_types_section)
+
+
+@router.post("/settings/link-types", name="customers.page_link_types")
+def change_link_types(
+    actor: PageManageSettings, request: Request, session: SessionDep, data: FormDep
+) -> Response:
+    """Choose the identifier types that link customers; the links are rebuilt at once."""
+    said, form = speaker(request), sent(data)
+    shop = first_shop(session)
+    if shop is None:
+        return RedirectResponse("/settings", status_code=303)
+    chosen = [str(t) for t in LINK_TYPE_HINTS if form.checked(f"t.{t}")]
+    try:
+        with attempt(session):
+            actions.set_link_types(session, shop_id=shop.id, types=chosen, actor=actor)
+    except DomainError as error:
+        form.message = describe(error, said)
+        return show_settings_again(request, session, "link_types", form, status=error.status)
+    session.commit()
+    response = RedirectResponse("/settings#link-types-h", status_code=303)
+    flash.add(response, request, said.gettext("Customers are linked again by the chosen identifiers."))
+    return response

@@ -251,7 +251,9 @@ def retire_reason_code(code: str, session: SessionDep, actor: Admin, shop_id: Id
     return reason
 
 
-@router.post("/v1/reason-codes/{code}/restore", response_model=ReasonCodeRead, name="lists.restore_reason_code")
+@router.post(
+    "/v1/reason-codes/{code}/restore", response_model=ReasonCodeRead, name="lists.restore_reason_code"
+)
 def restore_reason_code(code: str, session: SessionDep, actor: Admin, shop_id: Id | None = None):  # noqa: ANN201
     """Offer a retired reason code for new blocks again."""
     shop = actions.shop_or_only_shop(session, shop_id)

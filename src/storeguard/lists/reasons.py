@@ -187,9 +187,9 @@ def _set_in_use(session: Session, shop_id: int, code: str, *, in_use: bool, acto
     if reason.active == in_use:
         return reason
     if not in_use and not session.scalar(
-        select(ReasonCode.id).where(
-            ReasonCode.shop_id == shop_id, ReasonCode.active, ReasonCode.id != reason.id
-        ).limit(1)
+        select(ReasonCode.id)
+        .where(ReasonCode.shop_id == shop_id, ReasonCode.active, ReasonCode.id != reason.id)
+        .limit(1)
     ):
         # A block needs a reason, so the last code in use stays.
         raise Conflict(

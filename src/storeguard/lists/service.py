@@ -198,8 +198,3 @@ def entry_page(
         )
     keys = (ListEntry.created_at, ListEntry.id)
     return fetch_keyset(session, stmt, keys, limit=limit, after=after, before=before)
-
-
-def first_shop(session: Session) -> Shop | None:
-    """Return the first shop (the pages serve one shop; several shops pick theirs in the API)."""
-    return session.scalar(select(Shop).order_by(Shop.id).limit(1))

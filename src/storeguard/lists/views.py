@@ -37,7 +37,7 @@ from storeguard.lists.reasons import (
     retire_reason_code,
 )
 from storeguard.orders.service import recent_orders
-from storeguard.shops.service import get_shop
+from storeguard.shops.service import first_shop, get_shop
 from storeguard.staff.pages import PageBlockCustomers, PageManageSettings, PageRead
 from storeguard.web import flash
 from storeguard.web.context import NavItem, add_nav, speaker
@@ -343,7 +343,7 @@ def _lists_page(
         "entry_types": [(t, speaker(request).gettext(IDENTIFIER_WORDS[t])) for t in sorted(IDENTIFIER_WORDS)],
         "entry_actions": [(a.value, speaker(request).gettext(label)) for a, label in ACTIONS.items()],
         "reasons": [(r.code, r.label) for r in list_reason_codes(session, shop.id) if r.active]
-        if (shop := service.first_shop(session))
+        if (shop := first_shop(session))
         else [],
     }
     if request.headers.get("hx-target") == "entries-results":
@@ -514,7 +514,7 @@ ReasonCodeChange = Literal["retire", "restore"]
 
 def reason_codes_section(request: Request, session: Session, _subject: object) -> Panel | None:
     """The shop's reason codes with the plain words a notice uses, and a form to add one."""
-    shop = service.first_shop(session)
+    shop = first_shop(session)
     if shop is None:
         return None
     user = getattr(request.state, "page_user", None)
@@ -538,7 +538,7 @@ def add_reason_code(
 ) -> Response:
     """Add a reason code with its plain words per language; a refusal marks its field."""
     said, form = speaker(request), sent(data)
-    shop = service.first_shop(session)
+    shop = first_shop(session)
     response = RedirectResponse("/settings#reasons-h", status_code=303)
     if shop is None:
         return response
@@ -571,7 +571,7 @@ def retire_or_restore_reason_code(
 ) -> Response:
     """Retire a reason code (no new blocks use it) or bring it back."""
     said = speaker(request)
-    shop = service.first_shop(session)
+    shop = first_shop(session)
     response = RedirectResponse("/settings#reasons-h", status_code=303)
     if shop is None:
         return response

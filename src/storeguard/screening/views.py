@@ -438,7 +438,9 @@ def _whole_number(form: Form, name: str, said: Speaker, low: int, high: int) -> 
 
 
 @router.post("/settings/screening/weights", name="screening.page_weights")
-def change_weights(actor: PageManageSettings, request: Request, session: SessionDep, data: FormDep) -> Response:
+def change_weights(
+    actor: PageManageSettings, request: Request, session: SessionDep, data: FormDep
+) -> Response:
     """Change what each signal and velocity limit adds to the score, and which signals are on."""
     said, form = speaker(request), sent(data)
     shops, _ = list_shops(session, limit=1)
@@ -475,7 +477,9 @@ def change_weights(actor: PageManageSettings, request: Request, session: Session
         return show_settings_again(request, session, "weights", form, status=422)
     session.commit()
     response = RedirectResponse("/settings#weights-h", status_code=303)
-    flash.add(response, request, said.gettext("The signal weights are saved; the next order is scored with them."))
+    flash.add(
+        response, request, said.gettext("The signal weights are saved; the next order is scored with them.")
+    )
     return response
 
 

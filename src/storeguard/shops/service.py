@@ -36,6 +36,11 @@ def shop_with_domain(session: Session, domain: str) -> Shop:
     return shop
 
 
+def first_shop(session: Session) -> Shop | None:
+    """Return the first shop (the pages serve one shop; several shops pick theirs in the API)."""
+    return session.scalar(select(Shop).order_by(Shop.id).limit(1))
+
+
 def list_shops(session: Session, *, limit: int = 50, offset: int = 0) -> tuple[list[Shop], int]:
     """Return a page of shops in the order they were added, and how many there are."""
     total = session.scalar(select(func.count()).select_from(Shop)) or 0

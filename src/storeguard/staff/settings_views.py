@@ -71,7 +71,9 @@ def _settings(
     return render(request, "staff/settings.html", context, status_code=status)
 
 
-def show_settings_again(request: Request, session: Session, section: str, form: Form, status: int) -> Response:
+def show_settings_again(
+    request: Request, session: Session, section: str, form: Form, status: int
+) -> Response:
     """Show the settings page again with one section's form as it was sent, its bad fields marked."""
     request.state.settings_forms = {section: form}
     return _settings(request, session, status=status)
