@@ -322,3 +322,31 @@ def test_an_agent_may_not_change_the_link_types(client, login, session):
     session.expire_all()
     assert refused.status_code == 403
     assert (session.get(Shop, shop.id).settings or {}).get("link_identifier_types") is None
+
+
+def test_settings_show_the_notice_in_every_language_for_the_chosen_reason(client, login, session):
+    make_shop(session)
+    login("viewer")
+
+    page = client.get("/settings", params={"notice_reason": "threats", "notice_action": "review"}).text
+
+    grid = page[page.index('id="notice-grid"') :]
+    assert re.findall(r'<article class="mail" lang="(\w+)" dir="(\w+)"', grid) == [
+        ("en", "ltr"),
+        ("nb", "ltr"),
+        ("he", "rtl"),
+        ("zh", "ltr"),
+    ]
+    assert "Messages to our staff contained threats." in grid
+    assert "Meldinger til våre ansatte inneholdt trusler." in grid
+
+
+def test_the_notice_grid_alone_answers_an_htmx_pick(client, login, session):
+    make_shop(session)
+    login("viewer")
+
+    grid = client.get(
+        "/settings/notices", params={"notice_reason": "fraud"}, headers={"HX-Request": "true"}
+    ).text
+
+    assert grid.startswith('<div id="notice-grid"') and grid.count('<article class="mail"') == 4

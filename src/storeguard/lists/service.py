@@ -14,8 +14,8 @@ from storeguard.customers.models import Customer
 from storeguard.lists.blocking import appeal_url
 from storeguard.lists.enums import BlockStatus, EntryStatus
 from storeguard.lists.matching import Match, MatchResult
-from storeguard.lists.models import CustomerBlock, ListEntry
-from storeguard.lists.notices import Notice, notice_language, render_notice
+from storeguard.lists.models import CustomerBlock, ListEntry, ReasonCode
+from storeguard.lists.notices import NOTICE_LANGUAGES, Notice, notice_language, render_notice
 from storeguard.lists.reasons import list_reason_codes, plain_words
 from storeguard.shops.models import Shop
 
@@ -146,16 +146,33 @@ def notice_preview(
     Nothing is stored or sent: the block dialog shows it before the block is made. The appeal link
     is the real one's form, with a placeholder where the block's own token will be.
     """
-    reason = next(
-        (r for r in list_reason_codes(session, shop.id) if r.active and r.code == reason_code), None
-    )
+    reason = _reason_in_use(session, shop, reason_code)
     if reason is None:
         return None
-    language = notice_language(customer.locale)
+    return _notice(shop, reason, action, notice_language(customer.locale), customer.first_name or customer.name)
+
+
+# A name a customer might have in each language, for previews of a notice in settings.
+SAMPLE_NAMES = {"en": "Alex", "nb": "Kari", "he": "נועה", "zh": "李华"}
+
+
+def notice_previews(session: Session, shop: Shop, reason_code: str | None, action: str) -> list[Notice]:
+    """Return the notice for one reason and action in every notice language, for a sample customer."""
+    reason = _reason_in_use(session, shop, reason_code)
+    if reason is None:
+        return []
+    return [_notice(shop, reason, action, lang, SAMPLE_NAMES[lang]) for lang in NOTICE_LANGUAGES]
+
+
+def _reason_in_use(session: Session, shop: Shop, reason_code: str | None) -> ReasonCode | None:
+    return next((r for r in list_reason_codes(session, shop.id) if r.active and r.code == reason_code), None)
+
+
+def _notice(shop: Shop, reason: ReasonCode, action: str, language: str, customer_name: str | None) -> Notice:
     return render_notice(
         language=language,
         shop_name=shop.name,
-        customer_name=customer.first_name or customer.name,
+        customer_name=customer_name,
         reason=plain_words(reason, language),
         appeal_url=appeal_url("…"),
         action=action,

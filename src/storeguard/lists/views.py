@@ -565,6 +565,44 @@ def add_reason_code(
     return response
 
 
+# ---- settings: the notice a blocked customer gets, in each language ------------------------------
+
+
+def _notice_choice(request: Request, session: Session) -> dict[str, Any] | None:
+    shop = first_shop(session)
+    if shop is None:
+        return None
+    codes = [(r.code, r.label) for r in list_reason_codes(session, shop.id) if r.active]
+    reason = request.query_params.get("notice_reason") or (codes[0][0] if codes else "")
+    action = request.query_params.get("notice_action") or EntryAction.block.value
+    if action not in {a.value for a in EntryAction}:
+        action = EntryAction.block.value
+    return {
+        "form": Form(values={"notice_reason": reason, "notice_action": action}),
+        "reasons": codes,
+        "actions": [(a.value, speaker(request).gettext(ACTIONS[a])) for a in EntryAction],
+        "notices": service.notice_previews(session, shop, reason, action),
+    }
+
+
+def notices_section(request: Request, session: Session, _subject: object) -> Panel | None:
+    """The notice a blocked customer gets, side by side in every language, for a reason and action."""
+    choice = _notice_choice(request, session)
+    return Panel("lists/_notices.html", choice, order=25) if choice is not None else None
+
+
+add_panel("settings.sections", "lists.notices", notices_section)
+
+
+@router.get("/settings/notices", name="lists.page_notice_previews")
+def notice_previews(actor: PageRead, request: Request, session: SessionDep) -> Response:
+    """The notices for another reason or action (htmx, as one picks; the settings page without it)."""
+    choice = _notice_choice(request, session)
+    if choice is None or not request.headers.get("HX-Request"):
+        return RedirectResponse(f"/settings?{request.url.query}#notices-h", status_code=303)
+    return render(request, "lists/_notice_grid.html", choice)
+
+
 @router.post("/settings/reason-codes/{code}/{change}", name="lists.page_retire_reason_code")
 def retire_or_restore_reason_code(
     actor: PageManageSettings, request: Request, session: SessionDep, code: str, change: ReasonCodeChange

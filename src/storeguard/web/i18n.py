@@ -134,6 +134,13 @@ class Speaker:
         text = translations(self.language).ungettext(singular, plural, n)
         return text % {"num": self.number(n), **values}
 
+    def language_name(self, code: str) -> str:
+        """Name a language in this one ("he" is "Hebrew" in English, "hebraisk" in Norwegian)."""
+        try:
+            return Locale.parse(code).get_display_name(self.locale) or code
+        except (ValueError, TypeError):
+            return code
+
     def money(self, minor: int | None, currency: str) -> str:
         """Write an amount in minor units with its currency, as this language does ("kr 1 234,50")."""
         if minor is None:
