@@ -30,6 +30,7 @@ def test_the_table_gives_each_permission_its_weakest_role():
         Permission.write_rules: Role.admin,
         Permission.manage_integrations: Role.admin,
         Permission.manage_staff: Role.owner,
+        Permission.manage_secrets: Role.owner,
         Permission.manage_settings: Role.admin,
     }
 

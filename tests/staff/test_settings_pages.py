@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from storeguard.core.models import ApiKey
 from storeguard.customers.identifiers import link_types
+from storeguard.integrations.enums import SecretScope
+from storeguard.integrations.secrets import get_secret
 from storeguard.screening.service import screening_settings
 from storeguard.shops.models import Shop
 from storeguard.staff import passwords
@@ -350,3 +352,70 @@ def test_the_notice_grid_alone_answers_an_htmx_pick(client, login, session):
     ).text
 
     assert grid.startswith('<div id="notice-grid"') and grid.count('<article class="mail"') == 4
+
+
+def test_an_owner_sets_a_shops_secrets_and_sees_only_that_they_are_set(client, login, session):
+    shop = make_shop(session, domain="kari.myshopify.com")
+    me = login("owner")
+
+    saved = client.post(
+        f"/settings/shops/{shop.id}/secrets",
+        data={"csrf_token": me.csrf, "webhook_secret": "whsec-new-123", "access_token": "shpat_abc"},
+    )
+
+    stored = get_secret(session, scope=SecretScope.shop, owner="kari.myshopify.com", name="webhook_secret")
+    assert saved.status_code == 200 and "The secrets of kari.myshopify.com are saved." in saved.text
+    assert stored.current == "whsec-new-123"
+    assert "whsec-new-123" not in saved.text and "shpat_abc" not in saved.text
+    assert saved.text.count('<span class="badge ok">Set</span>') == 2
+
+
+def test_empty_secret_fields_are_refused_and_change_nothing(client, login, session):
+    shop = make_shop(session, domain="kari.myshopify.com")
+    me = login("owner")
+
+    refused = client.post(
+        f"/settings/shops/{shop.id}/secrets",
+        data={"csrf_token": me.csrf, "webhook_secret": " ", "access_token": ""},
+    )
+
+    assert refused.status_code == 422 and "Type a new webhook secret or access token" in refused.text
+    assert (
+        get_secret(session, scope=SecretScope.shop, owner="kari.myshopify.com", name="webhook_secret") is None
+    )
+
+
+def test_a_gateway_secret_is_saved_and_never_written_back(client, login, session):
+    make_shop(session)
+    me = login("owner")
+
+    saved = client.post(
+        "/settings/gateways/stripe/secret", data={"csrf_token": me.csrf, "secret": "whsec_stripe_1"}
+    )
+    unknown = client.post(
+        "/settings/gateways/adyen/secret", data={"csrf_token": me.csrf, "secret": "whsec_x"}
+    )
+
+    assert (
+        get_secret(session, scope=SecretScope.gateway, owner="stripe", name="webhook_secret").current
+        == "whsec_stripe_1"
+    )
+    assert "whsec_stripe_1" not in saved.text and "The Stripe secret is saved." in saved.text
+    assert unknown.status_code == 422 and "whsec_x" not in unknown.text
+    assert get_secret(session, scope=SecretScope.gateway, owner="adyen", name="webhook_secret") is None
+
+
+def test_an_admin_sees_no_secrets_and_may_not_set_them(client, login, session):
+    shop = make_shop(session, domain="kari.myshopify.com")
+    me = login("admin")
+
+    page = client.get("/settings")
+    refused = client.post(
+        f"/settings/shops/{shop.id}/secrets", data={"csrf_token": me.csrf, "webhook_secret": "x"}
+    )
+
+    assert 'id="connections-h"' not in page.text
+    assert refused.status_code == 403
+    assert (
+        get_secret(session, scope=SecretScope.shop, owner="kari.myshopify.com", name="webhook_secret") is None
+    )

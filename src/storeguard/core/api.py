@@ -240,6 +240,7 @@ CanReadAudit = Annotated[Actor, Depends(permitted(Permission.read_audit))]
 CanReviewOrders = Annotated[Actor, Depends(permitted(Permission.review_orders))]
 CanBlockCustomers = Annotated[Actor, Depends(permitted(Permission.block_customers))]
 CanWriteRules = Annotated[Actor, Depends(permitted(Permission.write_rules))]
+CanManageSecrets = Annotated[Actor, Depends(permitted(Permission.manage_secrets))]
 
 # Routes not yet moved to a permission name the role itself.
 Viewer = Annotated[Actor, Depends(require(Role.viewer))]

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     )
     manage_settings = "manage_settings"  # screening thresholds and weights, reason codes, notices
     manage_staff = "manage_staff"  # add and deactivate staff users, make and revoke API keys
+    manage_secrets = "manage_secrets"  # set shops' and gateways' webhook secrets and API tokens
     block_customers = "block_customers"  # block and unblock customers (a shop may ask for a higher role)
     review_orders = "review_orders"  # approve or cancel held orders in the review queue, add review notes
 
@@ -41,6 +42,7 @@ PERMISSIONS: Mapping[Permission, Role] = MappingProxyType(
         Permission.write_rules: Role.admin,
         Permission.manage_integrations: Role.admin,
         Permission.manage_staff: Role.owner,
+        Permission.manage_secrets: Role.owner,
         Permission.manage_settings: Role.admin,
         Permission.review_orders: Role.agent,
     }

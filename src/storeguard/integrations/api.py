@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from storeguard.core.api import Admin, Owner, Page, PagingDep, SessionDep
+from storeguard.core.api import Admin, CanManageSecrets, Page, PagingDep, SessionDep
 from storeguard.core.enums import OutboxStatus
 from storeguard.core.schemas import Id
 from storeguard.integrations import actions, service
@@ -104,7 +104,7 @@ def paypal_webhook(
     "/v1/gateways/{gateway}/secret", response_model=SecretsSetRead, name="integrations.gateway_secret"
 )
 def set_gateway_secret(
-    gateway: str, data: GatewaySecretIn, session: SessionDep, actor: Owner
+    gateway: str, data: GatewaySecretIn, session: SessionDep, actor: CanManageSecrets
 ) -> SecretsSetRead:
     """Store a gateway's webhook secret (the previous one stays valid during a rotation)."""
     stored = configure_gateway(
@@ -122,7 +122,9 @@ def set_gateway_secret(
 @router.put(
     "/v1/integrations/shops/{domain}/secrets", response_model=SecretsSetRead, name="integrations.shop_secrets"
 )
-def set_shop_secrets(domain: str, data: ShopSecretsIn, session: SessionDep, actor: Owner) -> SecretsSetRead:
+def set_shop_secrets(
+    domain: str, data: ShopSecretsIn, session: SessionDep, actor: CanManageSecrets
+) -> SecretsSetRead:
     """Store a shop's webhook secret and Admin API access token."""
     stored = configure_shop(
         session,

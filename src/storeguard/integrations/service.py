@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from storeguard.core.enums import OutboxStatus
 from storeguard.core.models import OutboxMessage
 from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
 from storeguard.integrations.enums import DeliveryStatus
-from storeguard.integrations.models import WebhookDelivery
+from storeguard.integrations.models import IntegrationSecret, WebhookDelivery
 
 
 def list_outbox(
@@ -82,3 +83,25 @@ def outbox_page(session: Session, status: OutboxStatus | None, *, limit: int) ->
     if status is not None:
         stmt = stmt.where(OutboxMessage.status == status)
     return list(session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True, slots=True)
+class SecretState:
+    """That a secret is set and when, never what it is."""
+
+    updated_at: datetime
+    rotating: bool  # the previous value is still accepted
+
+
+def secret_states(session: Session) -> dict[tuple[str, str, str], SecretState]:
+    """Which secrets are set, by (scope, owner, name): for the settings page, without decrypting any."""
+    rows = session.execute(
+        select(
+            IntegrationSecret.scope,
+            IntegrationSecret.owner,
+            IntegrationSecret.name,
+            IntegrationSecret.updated_at,
+            IntegrationSecret.previous.is_not(None),
+        )
+    )
+    return {(str(sc), owner, str(name)): SecretState(at, bool(rot)) for sc, owner, name, at, rot in rows}

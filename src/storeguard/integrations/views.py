@@ -16,12 +16,15 @@ from storeguard.core.errors import DomainError
 from storeguard.core.permissions import Permission
 from storeguard.core.schemas import Id
 from storeguard.integrations import actions, service
-from storeguard.integrations.enums import DeliveryStatus
+from storeguard.integrations.actions import GATEWAYS
+from storeguard.integrations.enums import DeliveryStatus, SecretName
 from storeguard.integrations.errors import IntegrationError
-from storeguard.staff.pages import PageManageIntegrations
+from storeguard.shops.service import get_shop, list_shops
+from storeguard.staff.pages import PageManageIntegrations, PageManageSecrets
+from storeguard.staff.settings_views import form_sent_to, show_settings_again
 from storeguard.web import flash
 from storeguard.web.context import NavItem, add_nav, speaker
-from storeguard.web.forms import attempt, query_filters
+from storeguard.web.forms import Form, FormDep, attempt, query_filters, sent
 from storeguard.web.i18n import N_
 from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import Panel, add_panel, tile
@@ -151,3 +154,112 @@ def retry_outbox_page(
         return _back(request, describe(error, said))
     session.commit()
     return _back(request, said.gettext("Message %(id)s is queued again.", id=message_id))
+
+
+# ---- settings: shops and gateways, and whether their secrets are set ----------------------------
+
+GATEWAY_NAMES = {"stripe": "Stripe", "square": "Square", "paypal": "PayPal"}
+
+
+def connections_section(request: Request, session: Session, _subject: object) -> Panel | None:
+    """The shops and gateways storeguard hears from, which secrets each has (never their values)."""
+    user = getattr(request.state, "page_user", None)
+    if user is None or not user.can(Permission.manage_secrets):
+        return None
+    states = service.secret_states(session)
+    base = str(request.base_url).rstrip("/")
+    shops, _ = list_shops(session, limit=50)
+    return Panel(
+        "integrations/_connections.html",
+        {
+            "shops": [
+                {
+                    "shop": shop,
+                    "webhook_url": f"{base}/webhooks/{shop.platform}/{shop.domain}",
+                    "webhook_secret": states.get(("shop", shop.domain, SecretName.webhook_secret)),
+                    "access_token": states.get(("shop", shop.domain, SecretName.access_token)),
+                }
+                for shop in shops
+            ],
+            "gateways": [
+                {
+                    "gateway": gateway,
+                    "name": GATEWAY_NAMES[gateway],
+                    "webhook_url": f"{base}/webhooks/{gateway}",
+                    # PayPal signs with its own key: what it needs from us is the webhook's id.
+                    "secret_label": N_("Webhook id") if gateway == "paypal" else N_("New signing secret"),
+                    "asks_url": gateway == "square",  # Square signs the URL it posted to
+                    "secret": states.get(
+                        (
+                            "gateway",
+                            gateway,
+                            SecretName.webhook_id if gateway == "paypal" else SecretName.webhook_secret,
+                        )
+                    ),
+                }
+                for gateway in GATEWAYS
+            ],
+            "form": form_sent_to(request, "connections") or Form(),
+        },
+        order=40,
+    )
+
+
+add_panel("settings.sections", "integrations.connections", connections_section)
+
+
+@router.post("/settings/shops/{shop_id}/secrets", name="integrations.page_shop_secrets")
+def set_shop_secrets(
+    actor: PageManageSecrets, request: Request, session: SessionDep, shop_id: Id, data: FormDep
+) -> Response:
+    """Store a shop's webhook secret and API token; an empty field leaves that one as it is."""
+    said, form = speaker(request), sent(data)
+    shop = get_shop(session, shop_id)
+    secret, token = (str(form.value(k)).strip() or None for k in ("webhook_secret", "access_token"))
+    if secret is None and token is None:
+        form.message = said.gettext(
+            "Type a new webhook secret or access token; empty fields are left as they are."
+        )
+        return show_settings_again(request, session, "connections", _forget_secrets(form), status=422)
+    try:
+        with attempt(session):
+            actions.configure_shop(
+                session, shop.domain, actor=actor, webhook_secret=secret, access_token=token
+            )
+    except DomainError as error:
+        form.message = describe(error, said)
+        return show_settings_again(
+            request, session, "connections", _forget_secrets(form), status=error.status
+        )
+    session.commit()
+    response = RedirectResponse("/settings#connections-h", status_code=303)
+    flash.add(response, request, said.gettext("The secrets of %(shop)s are saved.", shop=shop.domain))
+    return response
+
+
+@router.post("/settings/gateways/{gateway}/secret", name="integrations.page_gateway_secret")
+def set_gateway_secret(
+    actor: PageManageSecrets, request: Request, session: SessionDep, gateway: str, data: FormDep
+) -> Response:
+    """Store a gateway's webhook signing secret (PayPal: its webhook id); the old one works a while."""
+    said, form = speaker(request), sent(data)
+    secret = str(form.value("secret")).strip()
+    url = str(form.value("notification_url")).strip() or None
+    try:
+        with attempt(session):
+            actions.configure_gateway(session, gateway, secret, actor=actor, notification_url=url)
+    except DomainError as error:
+        form.message = describe(error, said)
+        return show_settings_again(
+            request, session, "connections", _forget_secrets(form), status=error.status
+        )
+    session.commit()
+    response = RedirectResponse("/settings#connections-h", status_code=303)
+    name = GATEWAY_NAMES.get(gateway, gateway)
+    flash.add(response, request, said.gettext("The %(gateway)s secret is saved.", gateway=name))
+    return response
+
+
+def _forget_secrets(form: Form) -> Form:
+    """A secret is never written back into a page, not even the one just refused."""
+    return Form(errors=form.errors, message=form.message)

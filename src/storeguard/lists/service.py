@@ -149,7 +149,9 @@ def notice_preview(
     reason = _reason_in_use(session, shop, reason_code)
     if reason is None:
         return None
-    return _notice(shop, reason, action, notice_language(customer.locale), customer.first_name or customer.name)
+    return _notice(
+        shop, reason, action, notice_language(customer.locale), customer.first_name or customer.name
+    )
 
 
 # A name a customer might have in each language, for previews of a notice in settings.

@@ -133,4 +133,5 @@ PageBlockCustomers = Annotated[Actor, Depends(page_access(Permission.block_custo
 PageWriteRules = Annotated[Actor, Depends(page_access(Permission.write_rules))]
 PageManageIntegrations = Annotated[Actor, Depends(page_access(Permission.manage_integrations))]
 PageManageStaff = Annotated[Actor, Depends(page_access(Permission.manage_staff))]
+PageManageSecrets = Annotated[Actor, Depends(page_access(Permission.manage_secrets))]
 PageManageSettings = Annotated[Actor, Depends(page_access(Permission.manage_settings))]
