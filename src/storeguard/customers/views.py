@@ -146,6 +146,8 @@ def link_types_section(request: Request, session: Session, _subject: object) -> 
             "may_change": user is not None and user.can(Permission.manage_settings),
         },
         order=30,
+        title=N_("Linking customers"),
+        anchor="link-types-h",
     )
 
 

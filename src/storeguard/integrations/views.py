@@ -202,6 +202,8 @@ def connections_section(request: Request, session: Session, _subject: object) ->
             "form": form_sent_to(request, "connections") or Form(),
         },
         order=40,
+        title=N_("Shops and gateways"),
+        anchor="connections-h",
     )
 
 

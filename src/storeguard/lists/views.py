@@ -118,6 +118,8 @@ def blocks_panel(request: Request, session: Session, customer: Customer) -> Pane
             "scopes": SCOPES,
         },
         order=20,
+        title=N_("Reason codes"),
+        anchor="reasons-h",
     )
 
 
@@ -588,7 +590,9 @@ def _notice_choice(request: Request, session: Session) -> dict[str, Any] | None:
 def notices_section(request: Request, session: Session, _subject: object) -> Panel | None:
     """The notice a blocked customer gets, side by side in every language, for a reason and action."""
     choice = _notice_choice(request, session)
-    return Panel("lists/_notices.html", choice, order=25) if choice is not None else None
+    if choice is None:
+        return None
+    return Panel("lists/_notices.html", choice, order=25, title=N_("Notices"), anchor="notices-h")
 
 
 add_panel("settings.sections", "lists.notices", notices_section)

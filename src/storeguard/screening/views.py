@@ -93,6 +93,8 @@ def decision_panel(request: Request, session: Session, order: Order) -> Panel:
             "reasons": reasons,
         },
         order=10,
+        title=N_("Score thresholds"),
+        anchor="thresholds-h",
     )
 
 
@@ -419,6 +421,8 @@ def weights_section(request: Request, session: Session, _subject: object) -> Pan
             "may_change": user is not None and user.can(Permission.manage_settings),
         },
         order=12,
+        title=N_("Signal weights"),
+        anchor="weights-h",
     )
 
 

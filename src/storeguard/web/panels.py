@@ -23,6 +23,8 @@ class Panel:
     context: dict[str, Any]
     order: int = 100
     group: str = ""  # where on its page: the dashboard's ATTENTION, TODAY or WEEK
+    title: str = ""  # for a page's contents (English, translated when shown), with the heading's id
+    anchor: str = ""
 
 
 # The dashboard's groups of figures, in the order it shows them.
