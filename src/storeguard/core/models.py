@@ -37,6 +37,8 @@ class AuditEvent(Base):
 
     __table_args__ = (
         Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),
+        # Who did what: one person's events, newest first, without walking everyone's.
+        Index("ix_audit_events_actor", "actor", "at", "id"),
         UniqueConstraint("chain", "seq"),
     )
 
