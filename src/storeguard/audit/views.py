@@ -20,6 +20,7 @@ from storeguard.web.forms import query_filters
 from storeguard.web.i18n import N_
 from storeguard.web.pagination import Key, decode_key, page_links
 from storeguard.web.templating import render
+from storeguard.web.timeline import event_words
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -60,6 +61,7 @@ def audit_log(
             "event": e,
             "href": subject_page(e.subject_type, e.subject_id),
             "kind": SUBJECT_KINDS.get(e.subject_type),
+            "words": event_words(e.action),
         }
         for e in page.rows
     ]

@@ -34,8 +34,20 @@ from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import Panel, add_panel, panels
 from storeguard.web.refusals import describe
 from storeguard.web.templating import render
+from storeguard.web.timeline import register_event_words, timeline_items
 
 router = APIRouter(include_in_schema=False)
+# What happened to a customer, as their timeline and the audit log say it.
+register_event_words(
+    {
+        "customer.created": N_("Customer record created"),
+        "customer.identifier_added": N_("Identifier added"),
+        "customer.blocked": N_("Blocked"),
+        "customer.block_lifted": N_("Block lifted"),
+        "customer_block.evidence_added": N_("Evidence added to the block"),
+        "shop.link_types_changed": N_("Identifiers that link customers changed"),
+    }
+)
 PAGE_SIZE = 50
 RESULTS = "customers-results"  # the part of the list page a search refreshes
 
@@ -102,7 +114,7 @@ def customer_page(actor: PageRead, request: Request, session: SessionDep, custom
         "paths": [(linked.get(cid), path) for cid, path in sorted(links.paths.items())],
         "graph": link_graph(customer.id, links.paths, names, blocked),
         "blocked": blocked,
-        "timeline": list(reversed(service.timeline(session, customer.id))),
+        "timeline": timeline_items(service.timeline(session, customer.id)),
         "main_panels": panels("customer.main", request, session, customer),
         "side_panels": panels("customer.side", request, session, customer),
         "states": ACCOUNT_STATE,

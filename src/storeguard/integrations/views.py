@@ -30,6 +30,7 @@ from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import Panel, add_panel, tile
 from storeguard.web.refusals import describe, register_refusals
 from storeguard.web.templating import render
+from storeguard.web.timeline import register_event_words
 
 
 def failure_tiles(request: Request, session: Session, _subject: object) -> list[Panel]:
@@ -57,6 +58,14 @@ add_panel("dashboard.tiles", "integrations.failures", failure_tiles)
 
 
 router = APIRouter(include_in_schema=False)
+register_event_words(
+    {
+        "integration_secret.set": N_("Secret set"),
+        "integration_secret.rotated": N_("Secret replaced"),
+        "webhook_delivery.retried": N_("Webhook delivery sent again"),
+        "outbox_message.retried": N_("Outbound message sent again"),
+    }
+)
 PAGE_SIZE = 50
 OUTBOX_SHOWN = 50
 add_nav(NavItem(N_("Integrations"), "/integrations", permission=Permission.manage_integrations, order=80))

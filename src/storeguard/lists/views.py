@@ -47,6 +47,7 @@ from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import WEEK, Panel, add_panel, tile
 from storeguard.web.refusals import describe, register_refusals
 from storeguard.web.templating import render
+from storeguard.web.timeline import register_event_words
 
 
 def block_tiles(request: Request, session: Session, _subject: object) -> list[Panel]:
@@ -95,6 +96,18 @@ register_refusals(
     }
 )
 register_blocked_reader(service.blocked_customers)
+register_event_words(
+    {
+        "list_entry.created": N_("List entry added"),
+        "list_entry.updated": N_("List entry changed"),
+        "list_entry.lifted": N_("List entry lifted"),
+        "list_entry.expired": N_("List entry expired"),
+        "list_entries.imported": N_("List entries imported"),
+        "reason_code.created": N_("Reason code added"),
+        "reason_code.retired": N_("Reason code retired"),
+        "reason_code.restored": N_("Reason code in use again"),
+    }
+)
 
 
 def _may_block(request: Request) -> bool:

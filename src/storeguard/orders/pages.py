@@ -6,7 +6,6 @@ Labels are English texts marked for the catalogs; a template translates them whe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +23,8 @@ from storeguard.orders.enums import (
 )
 from storeguard.orders.errors import OrderError
 from storeguard.orders.models import LineItem, Order
-from storeguard.orders.schemas import TimelineEntry
 from storeguard.web.i18n import N_
+from storeguard.web.timeline import register_event_words
 
 # (label, tone): the tone colours a badge, the label always says the same in words.
 ORDER_STATUS = {
@@ -72,33 +71,35 @@ TRANSACTION_STATUS = {
     TransactionStatus.failure: (N_("Failed"), "bad"),
     TransactionStatus.pending: (N_("Pending"), "warn"),
 }
-# What happened to an order, as its timeline says it; other actions show their code.
-TIMELINE = {
-    "order.created": N_("Order placed"),
-    "order.screened": N_("Order screened"),
-    "order.held": N_("Held for review"),
-    "order.hold_updated": N_("Hold updated"),
-    "order.cancelled": N_("Order cancelled"),
-    "order.refunded": N_("Refund issued"),
-    "order.refund_reported": N_("Refund reported by the platform"),
-    "order.fraud_warning_received": N_("Fraud warning received"),
-    "payment.captured": N_("Payment captured"),
-    "payment.voided": N_("Authorization voided"),
-    "fulfillment.created": N_("Fulfilment created"),
-    "fulfillment.cancelled": N_("Fulfilment cancelled"),
-    "fulfillment.delivered": N_("Delivered"),
-    "cancellation_request.recorded": N_("Customer asked to cancel"),
-    "cancellation_request.accepted": N_("Cancellation request accepted"),
-    "cancellation_request.declined": N_("Cancellation request declined"),
-    "review.approved": N_("Approved in review"),
-    "review.cancelled": N_("Cancelled in review"),
-    "review.note_added": N_("Review note added"),
-    "verification.required": N_("Verification required"),
-    "verification.satisfied": N_("Verification satisfied"),
-    "verification.failed": N_("Verification failed"),
-    "verification.waived": N_("Verification waived"),
-    "dispute.opened": N_("Dispute opened"),
-}
+# What happened to an order, as its timeline and the audit log say it.
+register_event_words(
+    {
+        "order.created": N_("Order placed"),
+        "order.screened": N_("Order screened"),
+        "order.held": N_("Held for review"),
+        "order.hold_updated": N_("Hold updated"),
+        "order.cancelled": N_("Order cancelled"),
+        "order.refunded": N_("Refund issued"),
+        "order.refund_reported": N_("Refund reported by the platform"),
+        "order.fraud_warning_received": N_("Fraud warning received"),
+        "payment.captured": N_("Payment captured"),
+        "payment.voided": N_("Authorization voided"),
+        "fulfillment.created": N_("Fulfilment created"),
+        "fulfillment.cancelled": N_("Fulfilment cancelled"),
+        "fulfillment.delivered": N_("Delivered"),
+        "cancellation_request.recorded": N_("Customer asked to cancel"),
+        "cancellation_request.accepted": N_("Cancellation request accepted"),
+        "cancellation_request.declined": N_("Cancellation request declined"),
+        "review.approved": N_("Approved in review"),
+        "review.cancelled": N_("Cancelled in review"),
+        "review.note_added": N_("Review note added"),
+        "verification.required": N_("Verification required"),
+        "verification.satisfied": N_("Verification satisfied"),
+        "verification.failed": N_("Verification failed"),
+        "verification.waived": N_("Verification waived"),
+        "dispute.opened": N_("Dispute opened"),
+    }
+)
 # Why a cancel is refused, in a sentence a page shows (``cancel_blocker``'s codes).
 CANCEL_BLOCKERS = {
     OrderError.already_cancelled: N_("This order is already cancelled."),
@@ -184,20 +185,3 @@ def customers_of(session: Session, orders: list[Order]) -> dict[int, Customer]:
     if not ids:
         return {}
     return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
-
-
-def timeline_money(entry: TimelineEntry) -> tuple[int, str] | None:
-    """Return the money an event moved (amount, currency), when it says."""
-    data: dict[str, Any] = entry.data or {}
-    refund = data.get("refund") if isinstance(data.get("refund"), dict) else None
-    source = refund or data
-    if isinstance(source.get("amount"), int) and isinstance(source.get("currency"), str):
-        return source["amount"], source["currency"]
-    return None
-
-
-def timeline_note(entry: TimelineEntry) -> str | None:
-    """Return the staff note an event carries, if any."""
-    data: dict[str, Any] = entry.data or {}
-    note = data.get("staff_note") or data.get("note") or data.get("body")
-    return note if isinstance(note, str) and note.strip() else None

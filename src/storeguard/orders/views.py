@@ -29,13 +29,10 @@ from storeguard.orders.pages import (
     FULFILLMENT_STATUS,
     HELD,
     ORDER_STATUS,
-    TIMELINE,
     TRANSACTION_KINDS,
     TRANSACTION_STATUS,
     customers_of,
     order_view,
-    timeline_money,
-    timeline_note,
 )
 from storeguard.orders.schemas import CancelOrderIn, OrderFilter
 from storeguard.staff.pages import PageRead, PageWorkOrders
@@ -57,6 +54,7 @@ from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import Panel, add_panel, panels
 from storeguard.web.refusals import describe, register_refusals, sentence_for
 from storeguard.web.templating import render
+from storeguard.web.timeline import timeline_items
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -157,15 +155,7 @@ def _order_page(
 ) -> Response:
     view = order_view(session, order)
     said = speaker(request)
-    timeline = [
-        {
-            "entry": entry,
-            "label": TIMELINE.get(entry.action),
-            "money": timeline_money(entry),
-            "note": timeline_note(entry),
-        }
-        for entry in reversed(service.timeline(session, order.id))
-    ]
+    timeline = timeline_items(service.timeline(session, order.id))
     context = {
         "view": view,
         "order": order,

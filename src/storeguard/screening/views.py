@@ -34,8 +34,10 @@ from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import TODAY, Panel, add_panel, tile
 from storeguard.web.refusals import describe
 from storeguard.web.templating import render
+from storeguard.web.timeline import register_event_words
 
 router = APIRouter(include_in_schema=False)
+register_event_words({"screening_settings.updated": N_("Screening settings changed")})
 PAGE_SIZE = 50
 CHART_DAYS = 30
 

@@ -30,8 +30,23 @@ from storeguard.web.i18n import N_
 from storeguard.web.panels import panels
 from storeguard.web.refusals import describe
 from storeguard.web.templating import render
+from storeguard.web.timeline import register_event_words
 
 router = APIRouter(include_in_schema=False)
+register_event_words(
+    {
+        "staff_user.created": N_("Staff user added"),
+        "staff_user.deactivated": N_("Staff user deactivated"),
+        "staff_user.role_changed": N_("Role changed"),
+        "staff_user.password_reset": N_("Password reset"),
+        "staff_user.locked": N_("Locked after failed logins"),
+        "staff_user.logged_in": N_("Logged in"),
+        "staff_user.logged_out": N_("Logged out"),
+        "staff_user.logged_out_everywhere": N_("Logged out everywhere"),
+        "api_key.created": N_("API key made"),
+        "api_key.revoked": N_("API key revoked"),
+    }
+)
 add_nav(NavItem(N_("Settings"), "/settings", order=85))
 ROLES = {
     Role.owner: N_("Owner"),
