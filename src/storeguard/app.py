@@ -36,6 +36,7 @@ from storeguard.lists.views import router as lists_pages
 from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
+from storeguard.returns.api import router as returns_router
 from storeguard.rules.api import router as rules_router
 from storeguard.rules.views import router as rules_pages
 from storeguard.screening.api import checkout_router
@@ -54,6 +55,7 @@ from storeguard.web.setup import install_web
 ROUTERS = (
     shops_router,
     orders_router,
+    returns_router,
     customers_router,
     lists_router,
     rules_router,

@@ -13,6 +13,7 @@ from storeguard.integrations import cli as integrations_cli
 from storeguard.lists import cli as lists_cli
 from storeguard.models import import_all_models
 from storeguard.orders import cli as orders_cli
+from storeguard.returns import cli as returns_cli
 from storeguard.rules import cli as rules_cli
 from storeguard.screening import cli as screening_cli
 from storeguard.shops import cli as shops_cli
@@ -30,6 +31,7 @@ for package in (
     core_cli,
     shops_cli,
     orders_cli,
+    returns_cli,
     customers_cli,
     lists_cli,
     rules_cli,

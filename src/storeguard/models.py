@@ -14,6 +14,7 @@ import storeguard.disputes.models
 import storeguard.integrations.models
 import storeguard.lists.models
 import storeguard.orders.models
+import storeguard.returns.models
 import storeguard.rules.models
 import storeguard.screening.models
 import storeguard.shops.models

@@ -271,4 +271,4 @@ def test_an_unknown_reason_code_cannot_be_retired(client, session: Session, auth
 
     answer = client.post("/v1/reason-codes/nonsense/retire", headers=auth(Role.admin))
 
-    assert (answer.status_code, answer.json()["code"]) == (404, "unknown_reason_code")
+    assert (answer.status_code, answer.json()["code"]) == (404, "reason_code_not_found")

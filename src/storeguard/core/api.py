@@ -241,6 +241,7 @@ CanReviewOrders = Annotated[Actor, Depends(permitted(Permission.review_orders))]
 CanBlockCustomers = Annotated[Actor, Depends(permitted(Permission.block_customers))]
 CanWriteRules = Annotated[Actor, Depends(permitted(Permission.write_rules))]
 CanManageSecrets = Annotated[Actor, Depends(permitted(Permission.manage_secrets))]
+CanManageSettings = Annotated[Actor, Depends(permitted(Permission.manage_settings))]
 
 # Routes not yet moved to a permission name the role itself.
 Viewer = Annotated[Actor, Depends(require(Role.viewer))]

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         description="Key that encrypts stored webhook secrets; generated into var/ when unset.",
     )
     data_dir: Path = Field(default=Path("var"), description="Where local files (keys, reports) go.")
+    return_photos_dir: Path | None = Field(
+        default=None, description="Where photos of returned goods are kept (default: data_dir/return-photos)."
+    )
+    return_photo_max_bytes: int = Field(default=10 << 20, description="The largest photo a return accepts.")
     refund_arrival_min_business_days: int = 5
     refund_arrival_max_business_days: int = 10
     geoip_database: Path | None = Field(default=None, description="MaxMind-format country database.")

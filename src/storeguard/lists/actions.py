@@ -27,21 +27,7 @@ from storeguard.lists.scope import validate_scope
 from storeguard.lists.validation import parse_action
 from storeguard.orders.models import Order
 from storeguard.shops.models import Shop
-from storeguard.shops.service import get_shop
-
-
-def shop_or_only_shop(session: Session, shop_id: int | None) -> Shop:
-    """Return the shop; with no id, the only shop there is (a one-shop install needs no id)."""
-    if shop_id is None:
-        shops = session.scalars(select(Shop).limit(2)).all()
-        if len(shops) != 1:
-            raise Invalid(
-                ListErrorCode.shop_required,
-                "say which shop (shop_id): there is not exactly one",
-                field="shop_id",
-            )
-        return shops[0]
-    return get_shop(session, shop_id, field="shop_id")
+from storeguard.shops.service import shop_or_only_shop
 
 
 def normalize_target(session: Session, shop: Shop, type_: str, raw: Any) -> tuple[str, str, str]:

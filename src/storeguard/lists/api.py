@@ -29,6 +29,7 @@ from storeguard.lists.schemas import (
 )
 from storeguard.lists.scope import LineFacts
 from storeguard.shops.api import ShopFilter
+from storeguard.shops.service import shop_or_only_shop
 
 router = APIRouter(tags=["lists"])
 
@@ -134,7 +135,7 @@ def delete_entry(
 @router.post("/v1/lists/match", response_model=MatchOut, name="lists.match")
 def post_match(body: MatchIn, session: SessionDep, _: Viewer) -> dict[str, Any]:
     """Say which active entries apply to an order or a set of identifiers, how, and to which lines."""
-    shop = actions.shop_or_only_shop(session, body.shop_id)
+    shop = shop_or_only_shop(session, body.shop_id)
     keys: list[tuple[str, str]] = []
     if body.order:
         keys += order_match_keys(body.order, default_region=shop.country)
@@ -218,7 +219,7 @@ def get_blocks(customer_id: Id, session: SessionDep, _: Viewer) -> list[dict[str
 @router.get("/v1/reason-codes", response_model=list[ReasonCodeRead], name="lists.reason_codes")
 def get_reason_codes(session: SessionDep, _: Viewer, shop_id: Id | None = None) -> list:
     """List the shop's reason codes with their plain words per language."""
-    shop = actions.shop_or_only_shop(session, shop_id)
+    shop = shop_or_only_shop(session, shop_id)
     codes = reasons.list_reason_codes(session, shop.id)
     session.commit()  # the defaults are seeded on first read
     return codes
@@ -229,7 +230,7 @@ def get_reason_codes(session: SessionDep, _: Viewer, shop_id: Id | None = None) 
 )
 def post_reason_code(body: ReasonCodeCreate, session: SessionDep, actor: Admin):  # noqa: ANN201
     """Add a reason code to the shop's list (plain words in English at least)."""
-    shop = actions.shop_or_only_shop(session, body.shop_id)
+    shop = shop_or_only_shop(session, body.shop_id)
     reason = reasons.create_reason_code(
         session,
         shop_id=shop.id,
@@ -245,7 +246,7 @@ def post_reason_code(body: ReasonCodeCreate, session: SessionDep, actor: Admin):
 @router.post("/v1/reason-codes/{code}/retire", response_model=ReasonCodeRead, name="lists.retire_reason_code")
 def retire_reason_code(code: str, session: SessionDep, actor: Admin, shop_id: Id | None = None):  # noqa: ANN201
     """Stop offering a reason code for new blocks; blocks made with it keep it."""
-    shop = actions.shop_or_only_shop(session, shop_id)
+    shop = shop_or_only_shop(session, shop_id)
     reason = reasons.retire_reason_code(session, shop_id=shop.id, code=code, actor=actor)
     session.commit()
     return reason
@@ -256,7 +257,7 @@ def retire_reason_code(code: str, session: SessionDep, actor: Admin, shop_id: Id
 )
 def restore_reason_code(code: str, session: SessionDep, actor: Admin, shop_id: Id | None = None):  # noqa: ANN201
     """Offer a retired reason code for new blocks again."""
-    shop = actions.shop_or_only_shop(session, shop_id)
+    shop = shop_or_only_shop(session, shop_id)
     reason = reasons.restore_reason_code(session, shop_id=shop.id, code=code, actor=actor)
     session.commit()
     return reason

@@ -35,7 +35,6 @@ from storeguard.lists.actions import (
     countries_shop_sells_to,
     expire_due_entries,
     normalize_target,
-    shop_or_only_shop,
 )
 from storeguard.lists.csvrows import (
     COLUMNS,
@@ -54,6 +53,7 @@ from storeguard.lists.enums import EntryStatus, ListErrorCode
 from storeguard.lists.models import ListEntry
 from storeguard.lists.reasons import list_reason_codes
 from storeguard.orders.models import Order
+from storeguard.shops.service import shop_or_only_shop
 
 EXPORT_COLUMNS = ("id", *COLUMNS, "status", "customer_id", "block_id", "created_by", "created_at")
 BATCH = 5000

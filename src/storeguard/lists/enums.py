@@ -70,6 +70,7 @@ class ListErrorCode(StrEnum):
     unknown_reason_code = "unknown_reason_code"
     reason_code_exists = "reason_code_exists"
     last_reason_code = "last_reason_code"
+    reason_code_not_found = "reason_code_not_found"
     evidence_required = "evidence_required"
     evidence_order_not_found = "evidence_order_not_found"
     evidence_case_not_found = "evidence_case_not_found"
@@ -87,4 +88,3 @@ class ListErrorCode(StrEnum):
     invalid_language = "invalid_language"
     invalid_reason_code = "invalid_reason_code"
     invalid_customer_id = "invalid_customer_id"
-    shop_required = "shop_required"

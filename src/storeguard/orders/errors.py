@@ -33,6 +33,7 @@ class OrderError(StrEnum):
     insufficient_stock = "insufficient_stock"
     duplicate_order_number = "duplicate_order_number"
     refund_exceeds_captured = "refund_exceeds_captured"
+    fee_exceeds_lines = "fee_exceeds_lines"  # a restocking fee larger than the lines it is kept from
     shipping_exceeds_refundable = "shipping_exceeds_refundable"
     quantity_exceeds_refundable = "quantity_exceeds_refundable"
     nothing_to_refund = "nothing_to_refund"

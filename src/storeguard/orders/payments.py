@@ -164,23 +164,26 @@ def refund_order(
     reason: str | None = None,
     note: str | None = None,
     notify_customer: bool = False,
+    kept: int = 0,
 ) -> Refund:
     """Return money by lines (restocking those asked), shipping, and/or an extra amount.
 
-    The refund returns the lines' value plus ``shipping`` plus ``amount``; it never takes the
-    total refunded above what was captured, and the gateway's fees are not given back.
+    The refund returns the lines' value less ``kept`` (a restocking fee), plus ``shipping`` plus
+    ``amount``; it never takes the total refunded above what was captured, and the gateway's fees
+    are not given back.
     """
     check_amount(shipping, "shipping")
     check_amount(amount, "amount")
+    check_amount(kept, "kept")
     order = lock_order(session, order_id)
     require_email(order, notify_customer)
     picked = _pick_lines(order, lines)
     quantities = [(line, quantity) for line, quantity, _ in picked]
-    refusal = policy.refund_refusal(order, lines=quantities, shipping=shipping, amount=amount)
+    refusal = policy.refund_refusal(order, lines=quantities, shipping=shipping, amount=amount, kept=kept)
     if refusal is not None:
         raise refuse(refusal)
     before = order_state(order)
-    total = policy.refund_total(lines=quantities, shipping=shipping, amount=amount)
+    total = policy.refund_total(lines=quantities, shipping=shipping, amount=amount, kept=kept)
     refund, restocked = issue_refund(
         session, order, actor=actor, lines=picked, shipping=shipping, total=total, reason=reason, note=note
     )

@@ -146,9 +146,12 @@ def line_refund_amount(line: LineItem, quantity: int) -> int:
 
 
 def refund_refusal(
-    order: Order, *, lines: list[tuple[LineItem, int]], shipping: int, amount: int
+    order: Order, *, lines: list[tuple[LineItem, int]], shipping: int, amount: int, kept: int = 0
 ) -> Refusal | None:
-    """Tell why a refund of these line quantities, shipping and extra amount is not allowed."""
+    """Tell why a refund of these line quantities, shipping and extra amount is not allowed.
+
+    ``kept`` is what the merchant keeps of the lines' value (a restocking fee after a return).
+    """
     for line, quantity in lines:
         if quantity > refundable_quantity(line):
             return Refusal(
@@ -163,7 +166,14 @@ def refund_refusal(
             f"{_money(refundable_shipping(order), order)} is refundable",
             "shipping",
         )
-    total = refund_total(lines=lines, shipping=shipping, amount=amount)
+    value = sum(line_refund_amount(line, quantity) for line, quantity in lines)
+    if kept > value:
+        return Refusal(
+            OrderError.fee_exceeds_lines,
+            f"{_money(kept, order)} kept, but the lines are worth {_money(value, order)}",
+            "kept",
+        )
+    total = refund_total(lines=lines, shipping=shipping, amount=amount, kept=kept)
     if total == 0 and not lines:
         return Refusal(OrderError.nothing_to_refund, "a refund needs lines, shipping or an amount")
     if total > refundable_amount(order):
@@ -176,9 +186,9 @@ def refund_refusal(
     return None
 
 
-def refund_total(*, lines: list[tuple[LineItem, int]], shipping: int, amount: int) -> int:
-    """Return the money a refund returns: its lines' value, the shipping and the extra amount."""
-    return sum(line_refund_amount(line, quantity) for line, quantity in lines) + shipping + amount
+def refund_total(*, lines: list[tuple[LineItem, int]], shipping: int, amount: int, kept: int = 0) -> int:
+    """Return the money a refund returns: its lines' value less what is kept, the shipping and the extra amount."""
+    return sum(line_refund_amount(line, quantity) for line, quantity in lines) - kept + shipping + amount
 
 
 def cancel_blocker(order: Order) -> OrderError | None:

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class ShopError(StrEnum):
     product_not_found = "product_not_found"
+    shop_required = "shop_required"  # no shop named, and there is not exactly one
     invalid_platform = "invalid_platform"
     invalid_domain = "invalid_domain"
     domain_taken = "domain_taken"

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.db import json_list_contains
-from storeguard.core.errors import CommonError, NotFound
+from storeguard.core.errors import CommonError, Invalid, NotFound
 from storeguard.shops.errors import ShopError
 from storeguard.shops.models import Product, Shop
 from storeguard.shops.schemas import ProductFilter, ProductRead
@@ -34,6 +34,18 @@ def shop_with_domain(session: Session, domain: str) -> Shop:
     if shop is None:
         raise NotFound(CommonError.shop_not_found, f"no shop with domain {domain}")
     return shop
+
+
+def shop_or_only_shop(session: Session, shop_id: int | None) -> Shop:
+    """Return the shop; with no id, the only shop there is (a one-shop install needs no id)."""
+    if shop_id is None:
+        shops = session.scalars(select(Shop).limit(2)).all()
+        if len(shops) != 1:
+            raise Invalid(
+                ShopError.shop_required, "say which shop (shop_id): there is not exactly one", field="shop_id"
+            )
+        return shops[0]
+    return get_shop(session, shop_id, field="shop_id")
 
 
 def first_shop(session: Session) -> Shop | None:
