@@ -63,6 +63,7 @@ PAGES: dict[str, Callable[[Ids], str]] = {
     "lists": lambda ids: "/lists",
     "lists_filtered": lambda ids: "/lists?type=email&status=active",
     "rules": lambda ids: "/rules",
+    "named_lists": lambda ids: "/rules/lists",
     "audit": lambda ids: "/audit",
     "integrations": lambda ids: "/integrations",
     "settings": lambda ids: "/settings",

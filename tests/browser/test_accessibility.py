@@ -32,6 +32,8 @@ PAGES = {
     "audit log": "/audit",
     "rules": "/rules",
     "rule editor": "/rules/new",
+    "named lists": "/rules/lists",
+    "new named list": "/rules/lists/new",
     "integrations": "/integrations",
     "lists": "/lists",
     "settings": "/settings",

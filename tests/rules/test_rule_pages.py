@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from storeguard.rules.models import Rule, RuleVersion
+from storeguard.core.actor import Actor
+from storeguard.core.clock import frozen
+from storeguard.core.enums import Role
+from storeguard.rules.actions import count_rule_hits, create_rule
+from storeguard.rules.models import Rule, RuleHit, RuleVersion
+
+OWNER = Actor("api_key", "test-owner", Role.owner)
+NOON = datetime(2026, 3, 15, 12, tzinfo=UTC)
 
 
 def _rules(session) -> list[tuple]:
@@ -96,3 +106,65 @@ def test_only_admins_may_save_rules_and_a_forged_post_changes_nothing(client, lo
 
     assert answer.status_code == 403
     assert _rules(session) == []
+
+
+def _counted_rule(session) -> Rule:
+    """A rule with 3 hits today, 5 in 7 days and 1,234 in 30 days (today is NOON's day)."""
+    rule = create_rule(session, name="Counted", source="review if order.total > 3", actor=OWNER)
+    count_rule_hits(session, [rule.id, rule.id], NOON)  # one decision: one hit
+    count_rule_hits(session, [rule.id], NOON - timedelta(hours=1))
+    count_rule_hits(session, [rule.id], NOON - timedelta(hours=2))
+    session.add_all(
+        [
+            RuleHit(rule_id=rule.id, day=date(2026, 3, 9), hits=2),
+            RuleHit(rule_id=rule.id, day=date(2026, 2, 14), hits=1229),
+            RuleHit(rule_id=rule.id, day=date(2026, 2, 13), hits=50),  # 31 days ago: not shown
+        ]
+    )
+    session.flush()
+    return rule
+
+
+def test_the_rules_page_shows_each_rules_hits_today_in_7_and_in_30_days(client, login, session):
+    rule = _counted_rule(session)
+    quiet = create_rule(session, name="Quiet", source="review if order.total > 9", actor=OWNER)
+
+    with frozen(NOON):
+        login("viewer")
+        page = client.get("/rules")
+
+    assert page.status_code == 200
+    cells = {
+        r.id: re.findall(
+            r'<td class="num">([^<]*)</td>', page.text.split(f'href="/rules/{r.id}"')[1].split("</tr>")[0]
+        )
+        for r in (rule, quiet)
+    }
+    # priority, version, then the hits: today, 7 days, 30 days
+    assert cells == {rule.id: ["100", "1", "3", "5", "1,234"], quiet.id: ["100", "1", "0", "0", "0"]}
+
+
+def test_the_rules_page_writes_hit_counts_as_the_pages_language_does(client, login, session):
+    rule = _counted_rule(session)
+
+    with frozen(NOON):
+        login("viewer", locale="nb")
+        page = client.get("/rules")
+
+    row = page.text.split(f'href="/rules/{rule.id}"')[1].split("</tr>")[0]
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[-1] == "1\xa0234"
+
+
+def test_the_rule_editor_shows_the_rules_hits(client, login, session):
+    rule = _counted_rule(session)
+
+    with frozen(NOON):
+        login("viewer")
+        page = client.get(f"/rules/{rule.id}")
+
+    hits = page.text.split('id="hits-h"')[1].split("</section>")[0]
+    assert re.findall(r"<dt>([^<]*)</dt><dd class=\"num\">([^<]*)</dd>", hits) == [
+        ("Today", "3"),
+        ("Last 7 days", "5"),
+        ("Last 30 days", "1,234"),
+    ]

@@ -1,23 +1,29 @@
-"""The only code that changes rules and named lists; each change is audited and bumps the policy."""
+"""The only code that changes rules and named lists; each change is audited and bumps the policy.
+
+Counting a rule's hits is the exception: screening audits the decision that matched it, and the
+count only follows from that record.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
-from storeguard.core.clock import now
+from storeguard.core.clock import ensure_utc, now
 from storeguard.core.errors import Conflict, NotFound
 from storeguard.rules import policy
 from storeguard.rules.compiler import CompiledRule, compile_rule
 from storeguard.rules.errors import RuleErrorCode as E
 from storeguard.rules.facts import FACTS
-from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleVersion
+from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleHit, RuleVersion
 from storeguard.rules.service import resolver_for
 from storeguard.shops.service import get_shop
 
@@ -314,3 +320,21 @@ def update_named_list(
         data=data,
     )
     return named
+
+
+def count_rule_hits(session: Session, rule_ids: Iterable[int], at: datetime) -> None:
+    """Add one hit on ``at``'s UTC day to each rule named, once however often it is named.
+
+    One statement inserts the day's row or adds to it, so concurrent decisions never lose a hit
+    and need no lock taken first; the ids go in order, so two decisions lock their rows alike.
+    Nothing is audited here: the decision that matched the rules is.
+    """
+    ids = sorted(set(rule_ids))
+    if not ids:
+        return
+    day = ensure_utc(at).date()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(RuleHit).values([{"rule_id": rule_id, "day": day, "hits": 1} for rule_id in ids])
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["rule_id", "day"], set_={"hits": RuleHit.hits + 1})
+    )

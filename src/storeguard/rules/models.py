@@ -1,11 +1,11 @@
-"""Rules, their versions, the policy version counter and the merchant's named lists."""
+"""Rules, their versions, the policy version counter, the merchant's named lists and rule hits."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.audit import register_subject_shop
@@ -91,6 +91,20 @@ class NamedList(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (UniqueConstraint("shop_id", "name"),)
+
+
+class RuleHit(Base):
+    """How many recorded decisions a rule matched on one UTC day, counted as each is recorded.
+
+    The rules page shows a rule's hits today, this week and this month; reading them from the
+    decisions' reasons would read every decision of the month on each page view.
+    """
+
+    __tablename__ = "rule_hits"
+
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
 
 
 register_subject_shop("rule", Rule)

@@ -1,16 +1,18 @@
-"""Reading rules, versions and named lists, and the compiled rule set screening runs."""
+"""Reading rules, versions, hits and named lists, and the compiled rule set screening runs."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from storeguard.core.clock import now
 from storeguard.core.errors import NotFound
 from storeguard.core.pages import fetch_page
 from storeguard.core.prepared import Driver, Prepared
@@ -19,7 +21,7 @@ from storeguard.rules.errors import RuleError, RuleErrorCode
 from storeguard.rules.errors import RuleErrorCode as E
 from storeguard.rules.facts import FACTS
 from storeguard.rules.index import RuleIndex
-from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleVersion
+from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleHit, RuleVersion
 from storeguard.rules.named_lists import NamedLists
 
 
@@ -61,6 +63,50 @@ def list_versions(session: Session, rule_id: int) -> list[RuleVersion]:
     get_rule(session, rule_id, include_deleted=True)
     stmt = select(RuleVersion).where(RuleVersion.rule_id == rule_id).order_by(RuleVersion.version.desc())
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHits:
+    """How many recorded decisions a rule matched: today, in the last 7 and the last 30 UTC days."""
+
+    today: int = 0
+    week: int = 0
+    month: int = 0
+
+
+NO_HITS = RuleHits()
+
+
+def rule_hits(
+    session: Session, *, shop_id: int | None = None, rule_id: int | None = None, today: date | None = None
+) -> dict[int, RuleHits]:
+    """Return the hits of the rules (a shop's, or one) that matched in the last 30 UTC days.
+
+    The windows end with ``today`` (the UTC date by default) and include it: 7 days is today and
+    the 6 before. One grouped query over at most 30 rows a rule; a rule without hits is absent.
+    """
+    today = today or now().date()
+    week_from, month_from = today - timedelta(days=6), today - timedelta(days=29)
+    stmt = (
+        select(
+            RuleHit.rule_id,
+            func.sum(case((RuleHit.day == today, RuleHit.hits), else_=0)),
+            func.sum(case((RuleHit.day >= week_from, RuleHit.hits), else_=0)),
+            func.sum(RuleHit.hits),
+        )
+        .where(RuleHit.day >= month_from, RuleHit.day <= today)
+        .group_by(RuleHit.rule_id)
+    )
+    if shop_id is not None:
+        stmt = stmt.join(Rule, Rule.id == RuleHit.rule_id).where(_scope(Rule.shop_id, shop_id))
+    if rule_id is not None:
+        stmt = stmt.where(RuleHit.rule_id == rule_id)
+    return {rid: RuleHits(int(t), int(w), int(m)) for rid, t, w, m in session.execute(stmt)}
+
+
+def hits_of_rule(session: Session, rule_id: int, *, today: date | None = None) -> RuleHits:
+    """Return one rule's hits today, in the last 7 and the last 30 UTC days."""
+    return rule_hits(session, rule_id=rule_id, today=today).get(rule_id, NO_HITS)
 
 
 def list_named_lists(

@@ -23,12 +23,13 @@ from storeguard.orders.errors import OrderError
 from storeguard.orders.locking import lock_order
 from storeguard.orders.models import Order
 from storeguard.orders.schemas import OrderCreate
+from storeguard.rules.actions import count_rule_hits
 from storeguard.screening.counters import velocity_store
 from storeguard.screening.engine import ScreenResult, screen
 from storeguard.screening.enums import Outcome, ScreeningSource, VerificationStatus
 from storeguard.screening.errors import ScreeningError
 from storeguard.screening.models import Decision, ReviewNote, ScreeningSettings, Verification
-from storeguard.screening.policy import validate_settings_change
+from storeguard.screening.policy import rules_matched, validate_settings_change
 from storeguard.screening.service import screening_settings
 from storeguard.screening.velocity import VelocityStore
 from storeguard.shops.service import get_shop
@@ -37,7 +38,10 @@ from storeguard.shops.service import get_shop
 def record_decision(
     session: Session, result: ScreenResult, *, actor: Actor, source: ScreeningSource
 ) -> Decision:
-    """Store a decision on a stored order and audit it."""
+    """Store a decision on a stored order, audit it, and count a hit for each rule it matched.
+
+    Only a recorded decision counts: checkout answers and backtests store nothing, count nothing.
+    """
     v = result.verdict
     decision = Decision(
         shop_id=result.shop_id,
@@ -71,6 +75,7 @@ def record_decision(
             "policy_version": result.policy_version,
         },
     )
+    count_rule_hits(session, rules_matched(v.reasons), decision.created_at)
     return decision
 
 

@@ -214,6 +214,11 @@ class Verdict:
     restricted_lines: list[dict[str, Any]] = field(default_factory=list)
 
 
+def rules_matched(reasons: list[Reason]) -> list[int]:
+    """Return the ids of the rules the reasons name (one reason per rule that fired)."""
+    return [r.ref["id"] for r in reasons if r.source == ReasonSource.rule and r.ref is not None]
+
+
 def score_of(reasons: list[Reason]) -> int:
     """Add the weights of every reason, clamped to 0..100."""
     return max(0, min(100, sum(r.weight for r in reasons)))
