@@ -119,6 +119,8 @@ def run_job(factory: Callable[[], Session], run_id: int, work: Callable[[Session
             session.rollback()
             fail_run(session, run_id, _message(exc))
             session.commit()
+    except Exception:  # the database itself failed: the run stays running, and the log says why
+        log.exception("background run %s could not be recorded", run_id)
     finally:
         _forget(run_id)
         session.close()
@@ -132,9 +134,12 @@ def get_run(session: Session, run_id: int, kind: str) -> WorkRun:
     return run
 
 
-def progress_of(session: Session, run: WorkRun) -> RunProgress:
-    """Return the run as its page shows it: the latest count of a running job, or the stored one."""
-    session.refresh(run)  # the job commits from another session
+def progress_of(run: WorkRun) -> RunProgress:
+    """Return the run as its page shows it: the latest count of a running job, or the stored one.
+
+    No query: right after the run is started its page answers from the row just committed, while
+    the job may already wait for SQLite's write lock.
+    """
     running = run.status == RunStatus.running
     with _live_lock:
         done = max(run.done, _live.get(run.id, 0)) if running else run.done

@@ -447,7 +447,7 @@ IMPORT_STATUS = {  # the word, its colour, and what it means for the file
 
 def _import_run_context(session: Session, run_id: int) -> dict[str, Any]:
     run = get_run(session, run_id, imports.IMPORT_KIND)
-    return {"progress": progress_of(session, run), "run_status": IMPORT_STATUS}
+    return {"progress": progress_of(run), "run_status": IMPORT_STATUS}
 
 
 @router.get("/lists/imports/{run_id}", name="lists.page_import_run")

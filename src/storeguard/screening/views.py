@@ -335,7 +335,7 @@ def backtest_draft(
 
 def _backtest_context(request: Request, session: Session, run_id: int) -> dict[str, Any]:
     run = get_run(session, run_id, BACKTEST_KIND)
-    progress = progress_of(session, run)
+    progress = progress_of(run)
     return {
         "progress": progress,
         "result": run.result,
