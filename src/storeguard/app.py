@@ -122,6 +122,7 @@ def create_app(
         Edge,
         max_body_bytes=settings.max_body_bytes,
         max_webhook_body_bytes=settings.max_webhook_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
         crash_page=crash_page,
     )
     own_database = session_factory is None

@@ -1,4 +1,4 @@
-"""The lists page: entries by key with filters, lifting, export, and an all-or-nothing CSV upload."""
+"""The lists page: entries by key with filters, lifting, export, and adding an entry (uploads: test_import_runs.py)."""
 
 from __future__ import annotations
 
@@ -44,35 +44,6 @@ def test_an_agent_lifts_an_entry_and_it_stays_on_record(client, login, session):
 
     assert answer.status_code == 303
     assert _entries(session) == [("email", "bad@example.no", "lifted")]
-
-
-def test_an_upload_with_a_bad_row_stores_nothing_and_lists_the_row(client, login, session):
-    make_shop(session, country="NO", currency="NOK")
-    me = login("agent")
-    csv_text = "type,value,reason_code,evidence_notes\nemail,ok@example.no,fraud,seen\nphone,not-a-phone,fraud,seen\n"
-
-    answer = client.post(
-        "/lists/import", data={"csrf_token": me.csrf}, files={"file": ("list.csv", csv_text, "text/csv")}
-    )
-
-    assert answer.status_code == 422
-    assert "Nothing was imported" in answer.text and "bad-rows.csv" in answer.text
-    assert '<td class="num">3</td>' in answer.text
-    assert session.scalar(select(func.count()).select_from(ListEntry)) == 0
-
-
-def test_a_good_upload_is_stored_and_summed_up(client, login, session):
-    make_shop(session, country="NO", currency="NOK")
-    me = login("agent")
-    csv_text = "type,value,reason_code,evidence_notes\nemail,a@example.no,fraud,seen\nemail,b@example.no,fraud,seen\n"
-
-    answer = client.post(
-        "/lists/import", data={"csrf_token": me.csrf}, files={"file": ("list.csv", csv_text, "text/csv")}
-    )
-
-    assert answer.status_code == 200
-    assert "2 rows read: 2 new entries, 0 already there." in answer.text
-    assert _entries(session) == [("email", "a@example.no", "active"), ("email", "b@example.no", "active")]
 
 
 def test_the_export_is_a_csv_of_the_entries(client, login, session):

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1 << 20, ge=1024, description="Largest API request body; larger ones answer 413 unread."
     )
+    max_upload_bytes: int = Field(
+        default=200 << 20,
+        ge=1024,
+        description="Largest file a page takes (a list import); it is saved under data_dir and imported in the background.",
+    )
     smtp_host: str | None = Field(
         default=None, description="Mail server for notices; unset, mail waits in the outbox until it is set."
     )

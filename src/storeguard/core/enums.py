@@ -35,3 +35,12 @@ class OutboxStatus(StrEnum):
     pending = "pending"
     sent = "sent"
     dead = "dead"
+
+
+class RunStatus(StrEnum):
+    """Where a long piece of work run in the background stands."""
+
+    running = "running"
+    finished = "finished"
+    refused = "refused"  # the work looked at everything and changed nothing (an import with bad rows)
+    failed = "failed"  # an error stopped it; its message is kept

@@ -27,6 +27,13 @@ HTML = b"text/html; charset=utf-8"
 REQUEST_ID_HEADER = b"x-request-id"
 _GOOD_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
 WEBHOOK_PREFIX = "/webhooks/"
+# Page routes that take a file (a list import): their body may reach ``max_upload_bytes``.
+UPLOAD_PATHS: set[str] = set()
+
+
+def allow_upload(path: str) -> None:
+    """Let a route's body be as large as an uploaded file may be (the route streams it to disk)."""
+    UPLOAD_PATHS.add(path)
 
 
 class BodyTooLarge(HTTPException):
@@ -61,11 +68,13 @@ class Edge:
         *,
         max_body_bytes: int,
         max_webhook_body_bytes: int,
+        max_upload_bytes: int | None = None,
         crash_page: Callable[[str, str], bytes | None] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_webhook_body_bytes = max_webhook_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
         # For the admin pages: given the path and request id, an HTML page to answer a crash
         # with, or None for a path that answers problem JSON.
         self.crash_page = crash_page
@@ -78,6 +87,8 @@ class Edge:
         scope.setdefault("state", {})["request_id"] = request_id.decode()
         path: str = scope["path"]
         limit = self.max_webhook_body_bytes if path.startswith(WEBHOOK_PREFIX) else self.max_body_bytes
+        if path in UPLOAD_PATHS:
+            limit = self.max_upload_bytes
         started = False
 
         async def send_with_id(message: Message) -> None:

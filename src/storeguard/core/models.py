@@ -1,4 +1,4 @@
-"""Tables the core owns: the audit log, API keys and the outbox."""
+"""Tables the core owns: the audit log, API keys, the outbox and runs of background work."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.clock import now
 from storeguard.core.db import Base, BigId, Json, UTCDateTime
-from storeguard.core.enums import OutboxStatus, Role
+from storeguard.core.enums import OutboxStatus, Role, RunStatus
 
 
 class AuditEvent(Base):
@@ -110,3 +110,31 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+
+
+class WorkRun(Base):
+    """One long piece of work done in the background (a list import, a backtest): how far it got.
+
+    The page that started it polls this row; ``result`` holds what the work answers when it is done
+    (a backtest's figures, an import's bad rows) and ``error`` why it failed.
+    """
+
+    __tablename__ = "work_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    label: Mapped[str] = mapped_column(String(500))  # the file name, or what the work is over
+    status: Mapped[RunStatus] = mapped_column(String(20), default=RunStatus.running)
+    done: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    created: Mapped[int] = mapped_column(BigInteger, default=0)
+    skipped: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed: Mapped[int] = mapped_column(BigInteger, default=0)
+    params: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # what the work is to do
+    result: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_work_runs_kind", "kind", "id"),)

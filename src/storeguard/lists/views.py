@@ -6,28 +6,30 @@ customer page shows the blocks through a panel, so the customers package imports
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from storeguard.core.api import SessionDep
 from storeguard.core.clock import now
+from storeguard.core.enums import RunStatus
 from storeguard.core.errors import DomainError
+from storeguard.core.http import allow_upload
 from storeguard.core.permissions import Permission
+from storeguard.core.runs import get_run, progress_of
 from storeguard.core.schemas import Id
 from storeguard.customers.links import TYPE_LABELS
 from storeguard.customers.models import Customer
 from storeguard.customers.service import get_customer, register_blocked_reader
-from storeguard.lists import blocking, service
+from storeguard.lists import blocking, imports, service
 from storeguard.lists.actions import create_entry, lift_entry
-from storeguard.lists.csvio import export_entries, import_entries, read_csv
+from storeguard.lists.csvio import export_entries
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus, ListErrorCode, ScopeKind
 from storeguard.lists.notices import NOTICE_LANGUAGES
 from storeguard.lists.reasons import (
@@ -83,7 +85,6 @@ SCOPES = {
 }
 BLOCK_STATUS = {BlockStatus.active: (N_("Active"), "bad"), BlockStatus.lifted: (N_("Lifted"), "")}
 EVIDENCE_ORDERS = 20  # the customer's latest orders offered as evidence
-MAX_IMPORT_BYTES = 20 << 20  # bigger files go through `storeguard lists import`, with progress
 IDENTIFIER_WORDS = {str(k): v for k, v in TYPE_LABELS.items()}
 register_refusals(
     {
@@ -299,9 +300,10 @@ ENTRY_STATUS = {
     EntryStatus.expired: (N_("Expired"), ""),
     EntryStatus.lifted: (N_("Lifted"), ""),
 }
-IMPORT_ERRORS_SHOWN = 50
 ENTRY_FIELDS = frozenset({"type", "value", "kind", "action", "reason_code", "notes", "confirm_broad"})
 add_nav(NavItem(N_("Lists"), "/lists", order=40))
+allow_upload("/lists/import")  # saved to disk as it arrives and imported in the background
+N_("The file is not UTF-8 text.")  # imports.NOT_UTF8: a run's error, translated where it is shown
 
 
 class EntryFilter(BaseModel):
@@ -325,7 +327,6 @@ def _lists_page(
     after: str | None,
     before: str | None,
     *,
-    imported: Any = None,
     import_form: Form | None = None,
     entry_form: Form | None = None,
     status: int = 200,
@@ -352,8 +353,8 @@ def _lists_page(
         "entry_status": ENTRY_STATUS,
         "actions": ACTIONS,
         "may_manage": _may_block(request),
-        "imported": imported,
         "import_form": import_form or Form(),
+        "max_upload_mb": request.app.state.settings.max_upload_bytes >> 20,
         "entry_form": entry_form or Form(values={"type": "email", "action": EntryAction.block.value}),
         "entry_types": [(t, speaker(request).gettext(IDENTIFIER_WORDS[t])) for t in sorted(IDENTIFIER_WORDS)],
         "entry_actions": [(a.value, speaker(request).gettext(label)) for a, label in ACTIONS.items()],
@@ -415,9 +416,14 @@ def export(actor: PageRead, session: SessionDep, status: EntryStatus | None = No
 
 
 @router.post("/lists/import", name="lists.page_import")
-async def import_csv(actor: PageBlockCustomers, request: Request, session: SessionDep) -> Response:
-    """Import entries from an uploaded CSV, all or nothing: with any bad row nothing is stored and
-    every bad row is listed (and downloadable) with what is wrong with it."""
+async def import_csv(
+    actor: PageBlockCustomers, request: Request, session: SessionDep, tasks: BackgroundTasks
+) -> Response:
+    """Save an uploaded CSV and import it in the background; the browser goes to the run's page.
+
+    The import is all or nothing: with any bad row nothing is stored, and the run's page offers
+    every bad row for download with what is wrong with it.
+    """
     said = speaker(request)
     data = await request.form(max_files=1, max_fields=10)
     form = sent(data)
@@ -426,57 +432,66 @@ async def import_csv(actor: PageBlockCustomers, request: Request, session: Sessi
     if upload is None or isinstance(upload, str) or not upload.filename:
         form.errors["file"] = said.gettext("Choose a CSV file.")
         return _lists_page(request, session, filters, None, None, import_form=form, status=422)
-    raw = await upload.read(MAX_IMPORT_BYTES + 1)
-    if len(raw) > MAX_IMPORT_BYTES:
+    settings = request.app.state.settings
+    dest = imports.upload_path(settings.data_dir)
+    try:
+        rows = await run_in_threadpool(imports.save_upload, upload.file, dest, settings.max_upload_bytes)
+    except DomainError:
         form.errors["file"] = said.gettext(
             "The file is larger than the page takes; import it with `storeguard lists import`."
         )
         return _lists_page(request, session, filters, None, None, import_form=form, status=413)
-    try:
-        rows = read_csv(io.StringIO(raw.decode("utf-8-sig")))
-        with attempt(session):
-            result = import_entries(
-                session,
-                rows,
-                shop_id=None,
-                actor=actor,
-                note=str(form.value("note")).strip() or None,
-                source=upload.filename,
-            )
-            if result.errors:
-                raise _Refused()
-    except UnicodeDecodeError:
-        form.errors["file"] = said.gettext("The file is not UTF-8 text.")
-        return _lists_page(request, session, filters, None, None, import_form=form, status=422)
-    except DomainError as error:
-        return _lists_page(
-            request, session, filters, None, None, import_form=refuse(form, error, said), status=error.status
-        )
-    except _Refused:
-        report = import_report(result.errors)
-        summary = {
-            "rows": result.rows,
-            "errors": result.errors[:IMPORT_ERRORS_SHOWN],
-            "report": report,
-            "ok": False,
-        }
-        return _lists_page(request, session, filters, None, None, imported=summary, status=422)
+    run = imports.start_list_import(
+        session,
+        actor=actor,
+        file_name=upload.filename,
+        path=dest,
+        rows=rows,
+        note=str(form.value("note")).strip() or None,
+    )
     session.commit()
-    summary = {"rows": result.rows, "created": result.created, "duplicates": result.duplicates, "ok": True}
-    return _lists_page(request, session, filters, None, None, imported=summary)
+    tasks.add_task(imports.import_job, request.app.state.session_factory, run.id)
+    return RedirectResponse(f"/lists/imports/{run.id}", status_code=303)
 
 
-class _Refused(Exception):
-    """Some rows were bad: the savepoint undoes the rest (the import is all or nothing)."""
+IMPORT_STATUS = {  # the word, its colour, and what it means for the file
+    RunStatus.running: (N_("Running"), "info", N_("The file is being imported; this page follows it.")),
+    RunStatus.finished: (N_("Imported"), "ok", N_("Every row was read; the new entries are on the list.")),
+    RunStatus.refused: (
+        N_("Nothing was imported"),
+        "bad",
+        N_("Some rows are wrong, so no row was stored. Fix them and import the file again."),
+    ),
+    RunStatus.failed: (N_("Failed"), "bad", N_("The import stopped on an error; nothing was stored.")),
+}
 
 
-def import_report(errors: list[tuple[int, str | None, str]]) -> str:
-    """The bad rows as a CSV the page offers for download (row, field, what is wrong)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "field", "problem"])
-    writer.writerows((row, field or "", message) for row, field, message in errors)
-    return "data:text/csv;charset=utf-8," + quote(out.getvalue())
+def _import_run_context(session: Session, run_id: int) -> dict[str, Any]:
+    run = get_run(session, run_id, imports.IMPORT_KIND)
+    return {"progress": progress_of(run), "run_status": IMPORT_STATUS}
+
+
+@router.get("/lists/imports/{run_id}", name="lists.page_import_run")
+def import_run(actor: PageBlockCustomers, request: Request, session: SessionDep, run_id: Id) -> Response:
+    """How far an import got: rows done of the file's, what it created and skipped, its bad rows."""
+    return render(request, "lists/import_run.html", _import_run_context(session, run_id))
+
+
+@router.get("/lists/imports/{run_id}/progress", name="lists.page_import_progress")
+def import_progress(actor: PageBlockCustomers, request: Request, session: SessionDep, run_id: Id) -> Response:
+    """The import's progress part, which asks again every second while the import runs (htmx)."""
+    return render(request, "lists/_import_progress.html", _import_run_context(session, run_id))
+
+
+@router.get("/lists/imports/{run_id}/bad-rows.csv", name="lists.page_import_bad_rows")
+def import_bad_rows(actor: PageBlockCustomers, session: SessionDep, run_id: Id) -> Response:
+    """Download the import's bad rows: row number, field and what is wrong."""
+    run = get_run(session, run_id, imports.IMPORT_KIND)
+    return Response(
+        imports.bad_rows_csv(run),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="list-import-{run.id}-bad-rows.csv"'},
+    )
 
 
 @router.post("/lists/entries", name="lists.page_add_entry")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -136,12 +136,14 @@ def backtest(
     pushdown: bool = True,
     full: bool = False,
     fields: list[str] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> BacktestResult:
     """Run draft rules over the shop's orders created in [date_from, date_to).
 
     ``pushdown=False`` evaluates every order in Python: the reference the SQL pushdown is tested against.
     ``full=True`` screens every order even when the columnar path could answer: the reference the
     columnar path is tested against. ``fields`` names the sources in a refusal, as ``compile_drafts`` says.
+    ``progress`` is told how many of the range's orders are read, every ``PROGRESS_EVERY`` and at the end.
     """
 
     started = time.perf_counter()
@@ -163,7 +165,7 @@ def backtest(
     # An order is stopped by its strongest matching action when that is above allow: allow rules
     # never change the answer, so only the others are evaluated.
     stopping = [r for r in rules if STRENGTH[Outcome(r.action)] > 0]
-    tally = _Tally()
+    tally = _Tally(progress=progress)
     orders = (
         _columnar(session, shop, stopping, date_from, date_to, tally, pushdown=pushdown)
         if path == "columnar"
@@ -186,6 +188,8 @@ def backtest(
             if best > 0:
                 stopped.append((order_id, customer_id, total, best))
     result.orders, result.revenue = tally.orders, tally.revenue
+    if progress is not None:
+        progress(result.orders)
     bad = _bad_ids(session, shop.id, date_from, date_to)
     result.bad_total = len(bad)
     good_customers: set[int] = set()
@@ -208,12 +212,16 @@ def backtest(
     return result
 
 
+PROGRESS_EVERY = 5000  # orders read between two reports of progress
+
+
 @dataclass(slots=True)
 class _Tally:
     """How many orders the range holds and their revenue, filled in by the scan that reads them."""
 
     orders: int = 0
     revenue: int = 0
+    progress: Callable[[int], None] | None = None
 
 
 def _bad_ids(session: Session, shop_id: int, date_from: datetime, date_to: datetime) -> set[int]:
@@ -310,10 +318,13 @@ def _columnar(
     n = s = 0
     count = revenue = 0
     facts: dict[str, Any] = {}
+    report = tally.progress
     for r in stream_once(session, stmt):
         cid, total, order_id = r[0], r[1], r[2]
         count += 1
         revenue += total
+        if report is not None and not count % PROGRESS_EVERY:
+            report(count)
         if want_history:
             if cid is None:
                 n = s = 0
@@ -471,6 +482,8 @@ def _full(
     for order in session.scalars(stmt):
         tally.orders += 1
         tally.revenue += order.total
+        if tally.progress is not None and not tally.orders % PROGRESS_EVERY:
+            tally.progress(tally.orders)
         with frozen(order.created_at):
             facts = screen(session, order, ruleset=empty, history_as_placed=True).facts
         yield order.id, order.customer_id, order.total, facts

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import pygal
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import RedirectResponse, Response
 from pygal.style import Style
 from sqlalchemy.orm import Session
@@ -19,9 +19,11 @@ from storeguard.core.api import SessionDep
 from storeguard.core.clock import now
 from storeguard.core.errors import DomainError
 from storeguard.core.permissions import Permission
+from storeguard.core.runs import get_run, progress_of
+from storeguard.core.schemas import Id
 from storeguard.orders.models import Order
 from storeguard.screening import actions, service
-from storeguard.screening.backtest import backtest
+from storeguard.screening.backtest_runs import BACKTEST_KIND, backtest_job, start_backtest
 from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.shops.service import list_shops
 from storeguard.staff.pages import PageManageSettings, PageRead
@@ -286,8 +288,14 @@ BACKTEST_DAYS = 90  # the range a backtest covers when none is given
 
 
 @router.post("/rules/backtest", name="screening.page_backtest")
-def backtest_draft(actor: PageRead, request: Request, session: SessionDep, data: FormDep) -> Response:
-    """Run the rule being written over past orders of the shop and say what it would have stopped."""
+def backtest_draft(
+    actor: PageRead, request: Request, session: SessionDep, data: FormDep, tasks: BackgroundTasks
+) -> Response:
+    """Start the rule being written over past orders of the shop, in the background.
+
+    A bad rule or range answers at once; otherwise htmx gets the run's progress part (which asks
+    again until the answer is there) and a plain form goes to the run's page.
+    """
     said, form = speaker(request), sent(data)
     today = said.today()
     problem = None
@@ -299,30 +307,59 @@ def backtest_draft(actor: PageRead, request: Request, session: SessionDep, data:
         problem = said.gettext("Give the dates as dates.")
     last = last or today
     first = first or last - timedelta(days=BACKTEST_DAYS)
-    result = None
     shops, _ = list_shops(session, limit=1)
     if problem is None and not shops:
         problem = said.gettext("There is no shop to backtest on yet.")
+    run = None
     if problem is None:
         try:
             with attempt(session):
-                result = backtest(
+                run = start_backtest(
                     session,
+                    actor=actor,
                     shop_id=shops[0].id,
-                    sources=[str(form.value("source"))],
+                    source=str(form.value("source")),
                     date_from=said.day_start(first),
                     date_to=said.day_start(last + timedelta(days=1)),
-                    fields=["source"],
+                    first=first,
+                    last=last,
                 )
         except DomainError as error:
             problem = describe(error, said)
-    context = {
-        "result": result.as_dict() if result else None,
-        "problem": problem,
-        "first": first,
-        "last": last,
+    if run is None:
+        context = {"result": None, "problem": problem, "first": first, "last": last}
+        return render(request, "screening/_backtest.html", context)
+    session.commit()
+    tasks.add_task(backtest_job, request.app.state.session_factory, run.id)
+    if request.headers.get("hx-request"):
+        return render(
+            request, "screening/_backtest_progress.html", _backtest_context(request, session, run.id)
+        )
+    return RedirectResponse(f"/rules/backtests/{run.id}", status_code=303)
+
+
+def _backtest_context(request: Request, session: Session, run_id: int) -> dict[str, Any]:
+    run = get_run(session, run_id, BACKTEST_KIND)
+    progress = progress_of(run)
+    return {
+        "progress": progress,
+        "result": run.result,
+        "problem": speaker(request).gettext(run.error) if run.error else None,
+        "first": date.fromisoformat(run.params["first"]),
+        "last": date.fromisoformat(run.params["last"]),
     }
-    return render(request, "screening/_backtest.html", context)
+
+
+@router.get("/rules/backtests/{run_id}", name="screening.page_backtest_run")
+def backtest_run(actor: PageRead, request: Request, session: SessionDep, run_id: Id) -> Response:
+    """A backtest's page: how many of the range's orders it has read, then what it would have stopped."""
+    return render(request, "screening/backtest_run.html", _backtest_context(request, session, run_id))
+
+
+@router.get("/rules/backtests/{run_id}/progress", name="screening.page_backtest_progress")
+def backtest_progress(actor: PageRead, request: Request, session: SessionDep, run_id: Id) -> Response:
+    """The backtest's progress part, asking again every second until its answer replaces it (htmx)."""
+    return render(request, "screening/_backtest_progress.html", _backtest_context(request, session, run_id))
 
 
 # ---- settings: the score thresholds -----------------------------------------------------------------
