@@ -130,3 +130,28 @@ def test_an_admin_changes_the_policy_and_a_bad_change_is_refused(client, auth, s
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_policy")
     assert agent.status_code == 403
     assert client.get("/v1/return-policy", headers=auth(Role.viewer)).json()["policy"]["window_days"] == 14
+
+
+def test_a_photo_larger_than_an_api_body_is_taken_and_one_over_the_photo_limit_refused(
+    client, auth, shipped, shirt, monkeypatch
+):
+    from storeguard.core.config import get_settings
+
+    rid = _open(client, auth, shipped, shirt).json()["id"]
+    noise = io.BytesIO()
+    Image.effect_noise((900, 900), 80).convert("RGB").save(
+        noise, format="PNG"
+    )  # over 1 MB, the API body limit
+    big = noise.getvalue()
+    taken = client.post(
+        f"/v1/returns/{rid}/photos", content=big, headers={**auth(Role.agent), "content-type": "image/png"}
+    )
+    monkeypatch.setattr(get_settings(), "return_photo_max_bytes", len(big) - 1)
+
+    refused = client.post(
+        f"/v1/returns/{rid}/photos", content=big, headers={**auth(Role.agent), "content-type": "image/png"}
+    )
+
+    assert len(big) > get_settings().max_body_bytes
+    assert taken.status_code == 201
+    assert (refused.status_code, refused.json()["code"]) == (422, "photo_too_large")

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storeguard.core.errors import CommonError
@@ -27,13 +28,33 @@ HTML = b"text/html; charset=utf-8"
 REQUEST_ID_HEADER = b"x-request-id"
 _GOOD_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
 WEBHOOK_PREFIX = "/webhooks/"
-# Page routes that take a file (a list import): their body may reach ``max_upload_bytes``.
-UPLOAD_PATHS: set[str] = set()
+# Routes that take a file (a list import, a photo): their body may reach ``max_upload_bytes``.
+UPLOAD_PATHS: list[re.Pattern[str]] = []
 
 
 def allow_upload(path: str) -> None:
-    """Let a route's body be as large as an uploaded file may be (the route streams it to disk)."""
-    UPLOAD_PATHS.add(path)
+    """Let a route's body be as large as an uploaded file may be; ``{name}`` stands for one path part.
+
+    The route reads the body as a stream (to disk, or up to its own smaller limit), never whole.
+    """
+    pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path))
+    UPLOAD_PATHS.append(re.compile(pattern + "$"))
+
+
+def is_upload(path: str) -> bool:
+    """Tell whether a path takes a file."""
+    return any(p.match(path) for p in UPLOAD_PATHS)
+
+
+async def read_at_most(request: Request, limit: int) -> bytes:
+    """Read a body as it streams, stopping one byte past ``limit`` (the caller refuses that size)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(chunks)[: limit + 1]
 
 
 class BodyTooLarge(HTTPException):
@@ -87,7 +108,7 @@ class Edge:
         scope.setdefault("state", {})["request_id"] = request_id.decode()
         path: str = scope["path"]
         limit = self.max_webhook_body_bytes if path.startswith(WEBHOOK_PREFIX) else self.max_body_bytes
-        if path in UPLOAD_PATHS:
+        if is_upload(path):
             limit = self.max_upload_bytes
         started = False
 

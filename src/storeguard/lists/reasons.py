@@ -183,7 +183,9 @@ def _set_in_use(session: Session, shop_id: int, code: str, *, in_use: bool, acto
         select(ReasonCode).where(ReasonCode.shop_id == shop_id, ReasonCode.code == code).with_for_update()
     )
     if reason is None:
-        raise NotFound(ListErrorCode.reason_code_not_found, f"{code!r} is not one of this shop's reason codes")
+        raise NotFound(
+            ListErrorCode.reason_code_not_found, f"{code!r} is not one of this shop's reason codes"
+        )
     if reason.active == in_use:
         return reason
     if not in_use and not session.scalar(

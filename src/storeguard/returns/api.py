@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import FileResponse
 
 from storeguard.core.api import CanManageSettings, CanRead, CanWorkOrders, Page, PagingDep, SessionDep
+from storeguard.core.http import allow_upload, read_at_most
 from storeguard.core.schemas import Id
 from storeguard.returns import actions, service
 from storeguard.returns.schemas import (
@@ -43,6 +44,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     },
 }
 router = APIRouter(prefix="/v1", tags=["returns"], responses=PROBLEMS)
+allow_upload("/v1/returns/{return_id}/photos")  # read as a stream up to the photo limit
 
 
 def _read(session: SessionDep, return_id: int) -> ReturnRead:
@@ -174,7 +176,7 @@ async def add_photo(
     actor: CanWorkOrders, return_id: Id, session: SessionDep, request: Request
 ) -> ReturnPhotoRead:
     """Add a photo of the returned goods, sent as the request body; it is stored without its metadata."""
-    data = await request.body()  # the edge has refused anything over the upload limit unread
+    data = await read_at_most(request, service.photo_limit())
     made = actions.add_return_photo(session, return_id=return_id, data=data, actor=actor)
     session.commit()
     return ReturnPhotoRead.model_validate(made)
