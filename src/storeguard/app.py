@@ -37,6 +37,7 @@ from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
 from storeguard.returns.api import router as returns_router
+from storeguard.returns.views import router as returns_pages
 from storeguard.rules.api import router as rules_router
 from storeguard.rules.views import router as rules_pages
 from storeguard.screening.api import checkout_router
@@ -67,6 +68,7 @@ ROUTERS = (
 PAGE_ROUTERS = (
     dashboard_pages,
     orders_pages,
+    returns_pages,
     customers_pages,
     lists_pages,
     screening_pages,  # before rules: its /rules/backtest would read as a rule's id

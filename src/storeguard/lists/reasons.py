@@ -178,14 +178,18 @@ def restore_reason_code(session: Session, *, shop_id: int, code: str, actor: Act
 
 
 def _set_in_use(session: Session, shop_id: int, code: str, *, in_use: bool, actor: Actor) -> ReasonCode:
-    ensure_default_reason_codes(session, shop_id)
-    reason = session.scalar(
-        select(ReasonCode).where(ReasonCode.shop_id == shop_id, ReasonCode.code == code).with_for_update()
-    )
-    if reason is None:
-        raise NotFound(
-            ListErrorCode.reason_code_not_found, f"{code!r} is not one of this shop's reason codes"
+    def locked() -> ReasonCode | None:
+        return session.scalar(
+            select(ReasonCode).where(ReasonCode.shop_id == shop_id, ReasonCode.code == code).with_for_update()
         )
+
+    reason = locked()
+    if reason is None and code in DEFAULT_REASON_CODES:
+        # A default not yet seeded: seed them (only then, so an unknown code writes nothing).
+        ensure_default_reason_codes(session, shop_id)
+        reason = locked()
+    if reason is None:
+        raise NotFound(ListErrorCode.reason_code_not_found, f"{code!r} is not one of this shop's reason codes")
     if reason.active == in_use:
         return reason
     if not in_use and not session.scalar(

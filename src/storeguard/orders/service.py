@@ -20,6 +20,13 @@ from storeguard.orders.schemas import AuditFilter, OrderFilter, TimelineEntry
 OrderKey = tuple[datetime, int]
 
 
+def orders_by_id(session: Session, order_ids: set[int]) -> dict[int, Order]:
+    """Some orders by id, in one statement (for a page of things that name their order)."""
+    if not order_ids:
+        return {}
+    return {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(order_ids)))}
+
+
 def get_order(session: Session, order_id: int) -> Order:
     """Return an order with everything it holds, or raise ``NotFound``."""
     order = session.scalar(

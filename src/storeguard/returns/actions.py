@@ -31,7 +31,7 @@ from storeguard.orders.policy import line_refund_amount
 from storeguard.returns import policy
 from storeguard.returns.enums import Condition, ReturnError, ReturnReason, ReturnStatus
 from storeguard.returns.models import Return, ReturnLine, ReturnPhoto, ReturnPolicy
-from storeguard.returns.service import photos_dir, return_policy
+from storeguard.returns.service import photos_dir, return_policy, units_in_returns
 from storeguard.screening.service import customer_segment
 from storeguard.shops.models import Product
 
@@ -74,7 +74,7 @@ def request_return(
         )
     rules, _ = return_policy(session, order.shop_id)
     by_id = {line.id: line for line in order.line_items}
-    in_returns = _units_in_returns(session, order.id)
+    in_returns = units_in_returns(session, order.id)
     asked = Counter[int]()
     for spec in lines:
         asked[spec.line_item_id] += spec.quantity
@@ -415,21 +415,6 @@ def _facts(rma: Return) -> dict[str, Any]:
         "reason": str(rma.reason),
         "lines": [{"line_item_id": line.line_item_id, "quantity": line.quantity} for line in rma.lines],
     }
-
-
-def _units_in_returns(session: Session, order_id: int) -> dict[int, int]:
-    """Units of each line already in a return that was not declined or rejected."""
-    rows = session.execute(
-        select(ReturnLine.line_item_id, ReturnLine.quantity)
-        .join(Return, Return.id == ReturnLine.return_id)
-        .where(
-            Return.order_id == order_id, Return.status.not_in([ReturnStatus.declined, ReturnStatus.rejected])
-        )
-    )
-    units = Counter[int]()
-    for line_id, quantity in rows:
-        units[line_id] += quantity
-    return dict(units)
 
 
 def _delivered_at(order: Order) -> dict[int, datetime]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -9,10 +11,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from storeguard.core.config import get_settings
 from storeguard.core.errors import NotFound
+from storeguard.core.models import AuditEvent
 from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
+from storeguard.orders.models import LineItem, Order
+from storeguard.orders.policy import line_refund_amount
 from storeguard.returns.enums import ReturnError, ReturnStatus
-from storeguard.returns.models import Return, ReturnPhoto, ReturnPolicy
-from storeguard.returns.policy import merged_policy
+from storeguard.returns.models import Return, ReturnLine, ReturnPhoto, ReturnPolicy
+from storeguard.returns.policy import merged_policy, returnable_quantity
 
 
 def get_return(session: Session, return_id: int) -> Return:
@@ -132,3 +137,64 @@ def photo_file(session: Session, return_id: int, photo_id: int) -> tuple[ReturnP
     if photo is None or photo.return_id != return_id:
         raise NotFound(ReturnError.return_not_found, f"return {return_id} has no photo {photo_id}")
     return photo, photos_dir() / photo.path
+
+
+def units_in_returns(session: Session, order_id: int) -> dict[int, int]:
+    """Units of each order line already in a return that was not declined or rejected."""
+    rows = session.execute(
+        select(ReturnLine.line_item_id, ReturnLine.quantity)
+        .join(Return, Return.id == ReturnLine.return_id)
+        .where(
+            Return.order_id == order_id, Return.status.not_in([ReturnStatus.declined, ReturnStatus.rejected])
+        )
+    )
+    units = Counter[int]()
+    for line_id, quantity in rows:
+        units[line_id] += quantity
+    return dict(units)
+
+
+def returnable_lines(session: Session, order: Order) -> list[tuple[LineItem, int]]:
+    """Each line of an order with the units that may still be asked back (0 included)."""
+    taken = units_in_returns(session, order.id)
+    return [
+        (
+            line,
+            returnable_quantity(
+                quantity=line.quantity,
+                fulfilled=line.fulfilled_quantity,
+                refunded=line.refunded_quantity,
+                in_returns=taken.get(line.id, 0),
+            ),
+        )
+        for line in order.line_items
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class RefundPreview:
+    """What refunding a return would move: its lines' value, the fees kept, and the money returned."""
+
+    value: int
+    fee: int
+    total: int
+
+
+def refund_preview(session: Session, rma: Return) -> RefundPreview:
+    """The money a refund of this return would return, as the return stands (fees set at inspection)."""
+    items = {
+        line.id: line for line in session.scalars(select(LineItem).where(LineItem.order_id == rma.order_id))
+    }
+    value = sum(line_refund_amount(items[x.line_item_id], x.quantity) for x in rma.lines)
+    return RefundPreview(value=value, fee=rma.fee, total=value - rma.fee)
+
+
+def timeline(session: Session, return_id: int) -> list[AuditEvent]:
+    """What happened to a return, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == "return", AuditEvent.subject_id == str(return_id))
+            .order_by(AuditEvent.id)
+        )
+    )
