@@ -91,3 +91,13 @@ def test_the_demo_has_one_verification_settled_and_others_still_waiting(started:
 
     assert statuses.count("satisfied") == 1
     assert len(statuses) >= 2
+
+
+def test_the_demo_has_returns_at_every_step_of_the_team_s_work(started: Session) -> None:
+    from storeguard.returns.models import Return
+
+    statuses = sorted(started.scalars(select(Return.status)))
+
+    assert statuses == sorted(
+        ["requested", "requested", "authorized", "received", "received", "partly_refunded", "declined"]
+    )

@@ -24,6 +24,10 @@ from storeguard.integrations.webhooks.inbox import MAX_ATTEMPTS, process_deliver
 from storeguard.lists.blocking import lift_block
 from storeguard.lists.enums import BlockStatus
 from storeguard.lists.models import CustomerBlock
+from storeguard.orders.enums import OrderStatus
+from storeguard.orders.models import LineItem, Order
+from storeguard.returns import actions as returns
+from storeguard.returns.enums import Condition, ReturnReason
 from storeguard.screening.actions import resolve_verification
 from storeguard.screening.enums import VerificationStatus
 from storeguard.screening.models import Verification
@@ -62,6 +66,72 @@ def settle_and_lift(session: Session, shop: Shop, *, keep_blocked: set[int]) -> 
     ).all()
     for customer_id, reason in zip(blocked, LIFTED, strict=False):
         lift_block(session, customer_id=customer_id, actor=TEAM, reason=reason)
+
+
+# The returns the team is working: (reason, how far it got, what the customer wrote).
+RETURNS = (
+    (ReturnReason.size, "requested", "The trousers are too short, I need a longer leg."),
+    (ReturnReason.changed_mind, "requested", None),
+    (ReturnReason.not_as_described, "authorized", "The colour is much darker than on the website."),
+    (ReturnReason.size, "received", "Too big across the shoulders."),
+    (ReturnReason.damaged, "received", "The zip was broken when it arrived."),
+    (ReturnReason.changed_mind, "refunded", None),
+    (ReturnReason.other, "declined", "Bought it for a party, did not need it after all."),
+)
+
+
+def open_returns(session: Session, shop: Shop) -> int:
+    """Open the demo's returns on recently shipped orders and take each as far as the team got."""
+    at = now()
+    orders = session.scalars(
+        select(Order)
+        .where(
+            Order.shop_id == shop.id,
+            Order.customer_id.is_not(None),
+            Order.status != OrderStatus.cancelled,
+            Order.created_at >= at - timedelta(days=20),
+            Order.id.in_(
+                select(LineItem.order_id).where(
+                    LineItem.fulfilled_quantity > 0, LineItem.refunded_quantity == 0
+                )
+            ),
+        )
+        .order_by(Order.created_at.desc())
+        .limit(len(RETURNS) * 3)
+    ).all()
+    opened = 0
+    for order, (reason, stage, note) in zip(orders[::3], RETURNS, strict=False):
+        line = next(li for li in order.line_items if li.fulfilled_quantity > 0 and li.refunded_quantity == 0)
+        rma = returns.request_return(
+            session,
+            order_id=order.id,
+            reason=reason,
+            lines=[returns.LineAsked(line.id, 1)],
+            note=note,
+            actor=TEAM,
+        )
+        opened += 1
+        if stage == "declined":
+            returns.decline_return(
+                session,
+                return_id=rma.id,
+                actor=TEAM,
+                reason="Party wear is final sale (see the product page).",
+            )
+            continue
+        if stage == "requested":
+            continue
+        returns.authorize_return(session, return_id=rma.id, actor=TEAM)
+        if stage == "authorized":
+            continue
+        returns.receive_return(session, return_id=rma.id, actor=TEAM)
+        if stage == "received":
+            continue
+        returns.inspect_return(
+            session, return_id=rma.id, actor=TEAM, conditions={rma.lines[0].id: Condition.used}
+        )
+        returns.refund_return(session, return_id=rma.id, actor=TEAM)
+    return opened
 
 
 def _deliveries(shop: Shop) -> list[tuple[str, str, dict[str, object]]]:
