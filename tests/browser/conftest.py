@@ -76,6 +76,11 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
             session, order_id=shipping.id, actor=SEEDER, carrier="Posten", tracking_number="70701234"
         )
         orders["shipping"] = (shipping.id, shipping.number)
+        returning = place_order(session, shop, [(scarf, 1), (mittens, 2)], customer=kari)
+        fulfill_order(
+            session, order_id=returning.id, actor=SEEDER, carrier="Posten", tracking_number="70705555"
+        )
+        orders["return"] = (returning.id, returning.number)
         # A blocked customer and the second account that shares her device.
         first = make_customer(
             session, shop, first_name="Sigrid", last_name="Holm", email="sigrid@example.no", locale="nb"
@@ -159,7 +164,7 @@ def page(browser: Any, live: LiveStore) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
     tab = context.new_page()
     problems: list[str] = []
-    tab.on("console", lambda m: problems.append(f"{m.text[:60]} {m.location}") if m.type == "error" else None)
+    tab.on("console", lambda m: problems.append(f"{m.text[:90]} {m.location}") if m.type == "error" else None)
     tab.on("pageerror", lambda e: problems.append(str(e)))
     yield tab
     context.close()

@@ -167,3 +167,15 @@ def test_an_admin_changes_the_return_policy_in_settings(client, login, session, 
     assert rules["refund_before_inspection"] == ["vip", "good"]
     assert bad.status_code == 422 and "A whole number." in bad.text
     assert return_policy(session, shop.id)[1] == 1
+
+
+def test_an_upload_without_a_file_asks_for_one(client, login, session, shipped, shirt):
+    me = login("agent")
+    rid = int(_start(client, me, shipped, shirt).headers["location"].rsplit("/", 1)[1])
+
+    refused = client.post(
+        f"/returns/{rid}/photos", data={"csrf_token": me.csrf}, files={"photo": ("x.jpg", b"", "image/jpeg")}
+    )
+
+    assert refused.status_code == 422 and "Choose a photo to upload first." in refused.text
+    assert session.get(Return, rid).photos == []

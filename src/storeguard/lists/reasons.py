@@ -189,7 +189,9 @@ def _set_in_use(session: Session, shop_id: int, code: str, *, in_use: bool, acto
         ensure_default_reason_codes(session, shop_id)
         reason = locked()
     if reason is None:
-        raise NotFound(ListErrorCode.reason_code_not_found, f"{code!r} is not one of this shop's reason codes")
+        raise NotFound(
+            ListErrorCode.reason_code_not_found, f"{code!r} is not one of this shop's reason codes"
+        )
     if reason.active == in_use:
         return reason
     if not in_use and not session.scalar(

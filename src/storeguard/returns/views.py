@@ -367,6 +367,10 @@ async def add_photo(actor: PageWorkOrders, request: Request, session: SessionDep
     data = await request.form(max_files=1, max_fields=5)
     upload = data.get("photo")
     photo = b"" if upload is None or isinstance(upload, str) else await upload.read(service.photo_limit() + 1)
+    if not photo:
+        said = speaker(request)
+        form = Form(errors={"photo": said.gettext("Choose a photo to upload first.")})
+        return _return_page(request, session, service.get_return(session, return_id), form=form, status=422)
     return _step(
         request,
         session,
