@@ -36,9 +36,11 @@ from storeguard.core.migrations import upgrade_to_head
 from storeguard.demo.generator import DemoConfig
 from storeguard.demo.loader import load_demo
 from storeguard.demo.quickstart import screen_recent_orders
+from storeguard.demo.work import open_returns
 from storeguard.integrations.bulk.service import import_file
 from storeguard.lists.csvio import import_entries, read_csv
 from storeguard.orders.models import Order
+from storeguard.returns.models import Return
 from storeguard.staff.actions import create_staff_user, log_in
 from storeguard.web.cookies import SESSION_COOKIE
 
@@ -67,6 +69,9 @@ PAGES: dict[str, Callable[[Ids], str]] = {
     "audit": lambda ids: "/audit",
     "integrations": lambda ids: "/integrations",
     "settings": lambda ids: "/settings",
+    "returns": lambda ids: "/returns",
+    "returns_to_inspect": lambda ids: "/returns?status=received",
+    "return": lambda ids: f"/returns/{ids['return']}",
 }
 
 
@@ -79,6 +84,7 @@ def _build(url: str, workdir: Path, *, quick: bool) -> Ids:
         with Session(engine, expire_on_commit=False) as session:
             loaded = load_demo(session, DemoConfig(customers=demo_orders // 3, orders=demo_orders, seed=11))
             screen_recent_orders(session, loaded.shop)
+            open_returns(session, loaded.shop)
             session.commit()
             shop = loaded.shop
             orders_file = workdir / "orders.jsonl"
@@ -107,6 +113,7 @@ def _build(url: str, workdir: Path, *, quick: bool) -> Ids:
                 .order_by(Order.id.desc())
                 .limit(1)
             ).one()
+            a_return = session.scalar(select(Return.id).order_by(Return.id.desc()).limit(1))
             outcome = log_in(session, email=owner.email, password=PASSWORD, lifetime=timedelta(hours=2))
             session.commit()
         # Fresh statistics after the bulk load, as autovacuum would gather them on a live store.
@@ -117,6 +124,7 @@ def _build(url: str, workdir: Path, *, quick: bool) -> Ids:
                 "email": latest.email,
                 "customer": latest.customer_id,
                 "token": outcome.token,
+                "return": a_return,
             }
     finally:
         engine.dispose()
