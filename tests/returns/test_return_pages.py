@@ -179,3 +179,19 @@ def test_an_upload_without_a_file_asks_for_one(client, login, session, shipped, 
 
     assert refused.status_code == 422 and "Choose a photo to upload first." in refused.text
     assert session.get(Return, rid).photos == []
+
+
+def test_a_rejection_without_a_reason_marks_the_field_and_changes_nothing(
+    client, login, session, shipped, shirt
+):
+    me = login("agent")
+    rid = int(_start(client, me, shipped, shirt).headers["location"].rsplit("/", 1)[1])
+    client.post(f"/returns/{rid}/authorize", data={"csrf_token": me.csrf})
+    client.post(f"/returns/{rid}/receive", data={"csrf_token": me.csrf})
+
+    refused = client.post(f"/returns/{rid}/reject", data={"csrf_token": me.csrf, "reason": " "})
+
+    session.expire_all()
+    assert refused.status_code == 422
+    assert '<p class="field-error" id="reason-error">Say why; the customer is told.</p>' in refused.text
+    assert session.get(Return, rid).status == "received"

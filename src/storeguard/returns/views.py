@@ -354,7 +354,7 @@ def reject(
         session,
         return_id,
         lambda: actions.reject_return(
-            session, return_id=return_id, actor=actor, reason=str(form.value("reject_reason"))
+            session, return_id=return_id, actor=actor, reason=str(form.value("reason"))
         ),
         N_("Return rejected: no money moved."),
         form,
