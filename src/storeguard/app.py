@@ -27,6 +27,7 @@ from storeguard.core.schemas import HealthRead
 from storeguard.customers.api import router as customers_router
 from storeguard.customers.views import router as customers_pages
 from storeguard.dashboard.views import router as dashboard_pages
+from storeguard.disputes.api import router as disputes_router
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.views import router as integrations_pages
@@ -57,6 +58,7 @@ ROUTERS = (
     shops_router,
     orders_router,
     returns_router,
+    disputes_router,
     customers_router,
     lists_router,
     rules_router,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,14 +18,22 @@ MAX_ATTEMPTS = 8
 
 
 def enqueue(
-    session: Session, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
-    """Queue a side effect in the caller's transaction; a repeated dedupe key returns the first."""
+    """Queue a side effect in the caller's transaction; a repeated dedupe key returns the first.
+
+    ``not_before`` holds it until then (a reminder before a deadline).
+    """
     if dedupe_key is not None:
         existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
-    message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key, next_attempt_at=now())
+    message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key, next_attempt_at=not_before or now())
     session.add(message)
     session.flush()
     return message
@@ -41,6 +49,19 @@ class RetryLater(Exception):
 
 class GiveUp(Exception):
     """A sender raises this when trying again cannot help (refused by the API): dead at once."""
+
+
+def withdraw_pending(session: Session, dedupe_prefix: str) -> int:
+    """Take back queued messages not sent yet whose dedupe key starts with ``dedupe_prefix``."""
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.status == OutboxStatus.pending, OutboxMessage.dedupe_key.startswith(dedupe_prefix)
+        )
+    ).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -36,3 +36,30 @@ class DisputeGateway(StrEnum):
     paypal = "paypal"
     shopify_payments = "shopify_payments"
     manual = "manual"
+
+
+class DisputeReason(StrEnum):
+    """One reason across gateways, for the inbox, the rebuttal letter and the win rate."""
+
+    fraud = "fraud"
+    not_received = "not_received"
+    not_as_described = "not_as_described"
+    duplicate = "duplicate"
+    credit_not_processed = "credit_not_processed"
+    subscription = "subscription"
+    other = "other"
+
+
+class DisputeResponse(StrEnum):
+    accepted = "accepted"  # not contested
+    contested = "contested"
+
+
+class DisputeError(StrEnum):
+    dispute_not_found = "dispute_not_found"
+    dispute_closed = "dispute_closed"
+    already_answered = "already_answered"
+    reason_required = "reason_required"
+    note_required = "note_required"
+    past_due = "past_due"
+    invalid_outcome = "invalid_outcome"

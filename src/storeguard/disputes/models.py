@@ -40,14 +40,37 @@ class Dispute(Base):
     # When the last applied gateway event happened: an older event never overwrites a newer one.
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
+    # The merchant's answer: accepted (not contested, with why) or contested, and when.
+    response: Mapped[str | None] = mapped_column(String(20))
+    response_note: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_by: Mapped[str | None] = mapped_column(String(200))
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # won, lost or accepted
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     events: Mapped[list[DisputeEvent]] = relationship(
         back_populates="dispute", order_by="DisputeEvent.id", cascade="all, delete-orphan"
     )
+    notes: Mapped[list[DisputeNote]] = relationship(order_by="DisputeNote.id", cascade="all, delete-orphan")
 
-    __table_args__ = (UniqueConstraint("gateway", "gateway_dispute_id"),)
+    __table_args__ = (
+        UniqueConstraint("gateway", "gateway_dispute_id"),
+        # The inbox: a shop's disputes by their evidence deadline.
+        Index("ix_disputes_due", "shop_id", "evidence_due_at", "id"),
+    )
+
+
+class DisputeNote(Base):
+    """A staff note on a dispute: what was found, asked, or decided."""
+
+    __tablename__ = "dispute_notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
 class DisputeEvent(Base):

@@ -1,0 +1,136 @@
+"""JSON routes for disputes: the inbox by deadline, one dispute, the merchant's answer, notes, the calendar.
+
+Reading takes ``read``; answering (accept, contest), notes and outcomes take ``work_orders``
+(agents): a dispute is the money of an order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from storeguard.core.api import CanRead, CanWorkOrders, Page, PagingDep, SessionDep
+from storeguard.core.clock import now
+from storeguard.core.config import get_settings
+from storeguard.core.schemas import Id
+from storeguard.disputes import actions, service
+from storeguard.disputes.calendar import deadlines_calendar
+from storeguard.disputes.enums import DisputeStatus
+from storeguard.disputes.models import Dispute
+from storeguard.disputes.policy import is_overdue, normalized_reason
+from storeguard.disputes.schemas import (
+    AcceptDisputeIn,
+    ContestDisputeIn,
+    DisputeEventRead,
+    DisputeNoteIn,
+    DisputeNoteRead,
+    DisputeOutcomeIn,
+    DisputeRead,
+)
+from storeguard.shops.api import ShopFilter
+
+_PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such dispute (dispute_not_found)", **_PROBLEM},
+    409: {"description": "Answered already, ended, or past its deadline", **_PROBLEM},
+    422: {"description": "Invalid input (reason_required, invalid_outcome, …)", **_PROBLEM},
+}
+router = APIRouter(prefix="/v1", tags=["disputes"], responses=PROBLEMS)
+
+
+def dispute_read(dispute: Dispute, *, full: bool = False) -> DisputeRead:
+    """A dispute as the API gives it: with its one reason and whether it is overdue."""
+    plain = {k: getattr(dispute, k) for k in DisputeRead.model_fields if k not in _DERIVED}
+    return DisputeRead.model_validate(
+        {
+            **plain,
+            "normalized_reason": normalized_reason(dispute.reason),
+            "overdue": is_overdue(dispute.status, dispute.evidence_due_at, now()),
+            "events": [DisputeEventRead.model_validate(e) for e in dispute.events] if full else [],
+            "notes": [DisputeNoteRead.model_validate(n) for n in dispute.notes] if full else [],
+        }
+    )
+
+
+_DERIVED = frozenset({"normalized_reason", "overdue", "events", "notes"})
+
+
+@router.get("/disputes", name="disputes.list")
+def list_disputes(
+    actor: CanRead,
+    session: SessionDep,
+    paging: PagingDep,
+    shop_id: ShopFilter,
+    status: DisputeStatus | None = None,
+    gateway: Annotated[str | None, Query(max_length=30)] = None,
+    due_before: datetime | None = None,
+    open: bool = False,
+) -> Page[DisputeRead]:
+    """The inbox: disputes waiting for an answer, soonest deadline first, then the rest."""
+    rows, total = service.list_disputes(
+        session,
+        shop_id=shop_id,
+        status=status,
+        gateway=gateway,
+        due_before=due_before,
+        open_only=open,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return Page(items=[dispute_read(d) for d in rows], total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/disputes/calendar.ics", name="disputes.calendar", response_class=Response)
+def calendar(actor: CanRead, session: SessionDep) -> Response:
+    """Every evidence deadline still ahead of an answer, as an iCalendar feed with reminders."""
+    body = deadlines_calendar(
+        service.calendar_disputes(session), base_url=get_settings().public_base_url.rstrip("/"), made_at=now()
+    )
+    return Response(body, media_type="text/calendar; charset=utf-8")
+
+
+@router.get("/disputes/{dispute_id}", name="disputes.detail")
+def get_dispute(actor: CanRead, dispute_id: Id, session: SessionDep) -> DisputeRead:
+    """One dispute with the gateway's events and the team's notes."""
+    return dispute_read(service.get_dispute(session, dispute_id), full=True)
+
+
+def _answer(session: SessionDep, dispute_id: int) -> DisputeRead:
+    session.commit()
+    session.expire_all()
+    return dispute_read(service.get_dispute(session, dispute_id), full=True)
+
+
+@router.post("/disputes/{dispute_id}/accept", name="disputes.accept")
+def accept(actor: CanWorkOrders, dispute_id: Id, body: AcceptDisputeIn, session: SessionDep) -> DisputeRead:
+    """Do not contest: the money stays with the customer; why is kept."""
+    actions.accept_dispute(session, dispute_id=dispute_id, actor=actor, reason=body.reason)
+    return _answer(session, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/contest", name="disputes.contest")
+def contest(actor: CanWorkOrders, dispute_id: Id, body: ContestDisputeIn, session: SessionDep) -> DisputeRead:
+    """Decide to contest the dispute; the evidence is due by its deadline."""
+    actions.contest_dispute(session, dispute_id=dispute_id, actor=actor, note=body.note)
+    return _answer(session, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/notes", status_code=201, name="disputes.add_note")
+def add_note(
+    actor: CanWorkOrders, dispute_id: Id, body: DisputeNoteIn, session: SessionDep
+) -> DisputeNoteRead:
+    """Keep a note on the dispute for the team."""
+    note = actions.add_dispute_note(session, dispute_id=dispute_id, actor=actor, body=body.body)
+    session.commit()
+    return DisputeNoteRead.model_validate(note)
+
+
+@router.post("/disputes/{dispute_id}/outcome", name="disputes.outcome")
+def outcome(actor: CanWorkOrders, dispute_id: Id, body: DisputeOutcomeIn, session: SessionDep) -> DisputeRead:
+    """Record by hand how the dispute ended (won or lost) where no gateway event says so."""
+    actions.record_dispute_outcome(
+        session, dispute_id=dispute_id, actor=actor, outcome=body.outcome, at=body.at
+    )
+    return _answer(session, dispute_id)

@@ -1,0 +1,83 @@
+"""Reading disputes: the inbox by deadline, one dispute with its history and notes, the due-date calendar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storeguard.core.errors import NotFound
+from storeguard.core.pages import fetch_page
+from storeguard.disputes.enums import DisputeError, DisputeStatus
+from storeguard.disputes.models import Dispute
+from storeguard.disputes.policy import ANSWERABLE
+
+# Open first, by deadline (none last); then the rest, newest first.
+_OPEN_FIRST = (
+    Dispute.status.not_in([s.value for s in ANSWERABLE]),
+    Dispute.evidence_due_at.is_(None),
+    Dispute.evidence_due_at,
+    Dispute.id.desc(),
+)
+
+
+def get_dispute(session: Session, dispute_id: int) -> Dispute:
+    """One dispute with its gateway events and notes, or refuse with 404."""
+    dispute = session.scalar(
+        select(Dispute)
+        .where(Dispute.id == dispute_id)
+        .options(selectinload(Dispute.events), selectinload(Dispute.notes))
+    )
+    if dispute is None:
+        raise NotFound(DisputeError.dispute_not_found, f"no dispute {dispute_id}")
+    return dispute
+
+
+def list_disputes(
+    session: Session,
+    *,
+    shop_id: int | None = None,
+    status: DisputeStatus | str | None = None,
+    gateway: str | None = None,
+    due_before: datetime | None = None,
+    open_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Dispute], int]:
+    """The inbox: disputes still waiting for an answer by time left, then the rest; and how many match."""
+    stmt = select(Dispute)
+    if shop_id is not None:
+        stmt = stmt.where(Dispute.shop_id == shop_id)
+    if status is not None:
+        stmt = stmt.where(Dispute.status == str(status))
+    if gateway is not None:
+        stmt = stmt.where(Dispute.gateway == gateway)
+    if due_before is not None:
+        stmt = stmt.where(Dispute.evidence_due_at < due_before)
+    if open_only:
+        stmt = stmt.where(Dispute.status.in_([s.value for s in ANSWERABLE]))
+    return fetch_page(session, stmt, *_OPEN_FIRST, limit=limit, offset=offset)
+
+
+def unanswered_due(session: Session, now: datetime, before: datetime) -> tuple[int, int]:
+    """Disputes still unanswered whose deadline comes before ``before``, and those already past it."""
+    base = select(func.count()).where(
+        Dispute.status.in_([s.value for s in ANSWERABLE]), Dispute.response.is_(None)
+    )
+    soon = int(
+        session.scalar(base.where(Dispute.evidence_due_at < before, Dispute.evidence_due_at > now)) or 0
+    )
+    late = int(session.scalar(base.where(Dispute.evidence_due_at <= now)) or 0)
+    return soon, late
+
+
+def calendar_disputes(session: Session) -> list[Dispute]:
+    """Disputes still waiting for an answer, with a deadline: the staff calendar's events."""
+    return list(
+        session.scalars(
+            select(Dispute)
+            .where(Dispute.status.in_([s.value for s in ANSWERABLE]), Dispute.evidence_due_at.is_not(None))
+            .order_by(Dispute.evidence_due_at, Dispute.id)
+        )
+    )
