@@ -28,6 +28,7 @@ from storeguard.customers.api import router as customers_router
 from storeguard.customers.views import router as customers_pages
 from storeguard.dashboard.views import router as dashboard_pages
 from storeguard.disputes.api import router as disputes_router
+from storeguard.disputes.views import router as disputes_pages
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.views import router as integrations_pages
@@ -71,6 +72,7 @@ PAGE_ROUTERS = (
     dashboard_pages,
     orders_pages,
     returns_pages,
+    disputes_pages,
     customers_pages,
     lists_pages,
     screening_pages,  # before rules: its /rules/backtest would read as a rule's id

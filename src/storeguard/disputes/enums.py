@@ -59,7 +59,7 @@ class DisputeError(StrEnum):
     dispute_not_found = "dispute_not_found"
     dispute_closed = "dispute_closed"
     already_answered = "already_answered"
-    reason_required = "reason_required"
+    reason_required = "acceptance_reason_required"
     note_required = "note_required"
     past_due = "past_due"
     invalid_outcome = "invalid_outcome"

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storeguard.core.errors import NotFound
+from storeguard.core.models import AuditEvent
 from storeguard.core.pages import fetch_page
 from storeguard.disputes.enums import DisputeError, DisputeStatus
 from storeguard.disputes.models import Dispute
@@ -42,6 +43,7 @@ def list_disputes(
     gateway: str | None = None,
     due_before: datetime | None = None,
     open_only: bool = False,
+    order_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Dispute], int]:
@@ -55,6 +57,8 @@ def list_disputes(
         stmt = stmt.where(Dispute.gateway == gateway)
     if due_before is not None:
         stmt = stmt.where(Dispute.evidence_due_at < due_before)
+    if order_id is not None:
+        stmt = stmt.where(Dispute.order_id == order_id)
     if open_only:
         stmt = stmt.where(Dispute.status.in_([s.value for s in ANSWERABLE]))
     return fetch_page(session, stmt, *_OPEN_FIRST, limit=limit, offset=offset)
@@ -79,5 +83,16 @@ def calendar_disputes(session: Session) -> list[Dispute]:
             select(Dispute)
             .where(Dispute.status.in_([s.value for s in ANSWERABLE]), Dispute.evidence_due_at.is_not(None))
             .order_by(Dispute.evidence_due_at, Dispute.id)
+        )
+    )
+
+
+def timeline(session: Session, dispute_id: int) -> list[AuditEvent]:
+    """What happened to a dispute, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == "dispute", AuditEvent.subject_id == str(dispute_id))
+            .order_by(AuditEvent.id)
         )
     )

@@ -16,8 +16,16 @@ _SENTENCES: dict[str, str] = {}
 
 
 def register_refusals(sentences: Mapping[StrEnum, str]) -> None:
-    """Give error codes the sentence a page shows for them (English, marked for the catalogs)."""
-    _SENTENCES.update({str(code): sentence for code, sentence in sentences.items()})
+    """Give error codes the sentence a page shows for them (English, marked for the catalogs).
+
+    A code means one refusal everywhere: two packages giving it different sentences is a mistake
+    (one page would show the other's words), refused when the second registers.
+    """
+    for code, sentence in sentences.items():
+        known = _SENTENCES.get(str(code))
+        if known is not None and known != sentence:
+            raise ValueError(f"refusal code {code!r} already has the sentence {known!r}")
+        _SENTENCES[str(code)] = sentence
 
 
 def describe(error: DomainError, speaker: Speaker) -> str:
