@@ -47,15 +47,3 @@ def test_every_domain_names_its_actions_once_for_timelines_and_the_audit_log():
         "List entry lifted",
         "Role changed",
     ]
-
-
-def test_a_refusal_code_cannot_be_given_two_sentences():
-    import pytest
-
-    from storeguard.web.refusals import register_refusals
-
-    register_refusals({"test_only_code": "One sentence."})
-    register_refusals({"test_only_code": "One sentence."})  # the same again is harmless
-
-    with pytest.raises(ValueError, match="test_only_code"):
-        register_refusals({"test_only_code": "Another sentence."})
