@@ -101,3 +101,16 @@ def test_the_demo_has_returns_at_every_step_of_the_team_s_work(started: Session)
     assert statuses == sorted(
         ["requested", "requested", "authorized", "received", "received", "partly_refunded", "declined"]
     )
+
+
+def test_the_demo_has_disputes_near_their_deadline_and_one_contested(started: Session) -> None:
+    from storeguard.disputes.models import Dispute
+
+    rows = started.execute(select(Dispute.status, Dispute.response).order_by(Dispute.evidence_due_at)).all()
+
+    assert [tuple(r) for r in rows] == [
+        ("needs_response", None),
+        ("under_review", "contested"),
+        ("needs_response", None),
+        ("warning_needs_response", None),
+    ]

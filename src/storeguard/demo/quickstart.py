@@ -24,7 +24,7 @@ from storeguard.core.migrations import upgrade_to_head
 from storeguard.customers.models import Customer
 from storeguard.demo.generator import DEFAULT_SEED, DemoConfig
 from storeguard.demo.loader import LoadResult, Progress, load_demo, write_ground_truth
-from storeguard.demo.work import open_returns, record_failed_deliveries, settle_and_lift
+from storeguard.demo.work import open_disputes, open_returns, record_failed_deliveries, settle_and_lift
 from storeguard.orders.models import Order
 from storeguard.screening.actions import screen_existing_order
 from storeguard.shops.models import Shop
@@ -175,6 +175,7 @@ def start(
                 screen_recent_orders(session, loaded.shop)
                 settle_and_lift(session, loaded.shop, keep_blocked=_example_customers(loaded.ground_truth))
                 open_returns(session, loaded.shop)
+                open_disputes(session, loaded.shop)
             raw, created = ensure_demo_key(session, key_file)
             password, owner_created = ensure_demo_owner(session, password_file)
             session.commit()

@@ -10,14 +10,17 @@ and retry. Everything goes through the same actions and the same inbox as in pro
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
 from storeguard.core.clock import now
+from storeguard.core.db import json_list_contains
 from storeguard.core.enums import Role
+from storeguard.disputes.actions import contest_dispute, record_dispute_report
+from storeguard.disputes.schemas import DisputeReport
 from storeguard.integrations.enums import DeliverySource
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.webhooks.inbox import MAX_ATTEMPTS, process_delivery, record_delivery
@@ -132,6 +135,81 @@ def open_returns(session: Session, shop: Shop) -> int:
         )
         returns.refund_return(session, return_id=rma.id, actor=TEAM)
     return opened
+
+
+# The disputes on the team's desk: (Stripe's reason, days to the deadline, status, contested already).
+DISPUTES = (
+    ("fraudulent", 2, "needs_response", False),
+    ("product_not_received", 6, "needs_response", False),
+    ("fraudulent", 12, "warning_needs_response", False),
+    ("product_unacceptable", 4, "under_review", True),
+)
+
+
+def open_disputes(session: Session, shop: Shop) -> int:
+    """Open the demo's disputes on orders tagged with a chargeback, as Stripe would report them."""
+    at = now()
+    orders = session.scalars(
+        select(Order)
+        .where(
+            Order.shop_id == shop.id,
+            Order.customer_id.is_not(None),
+            json_list_contains(Order.tags, "chargeback"),
+        )
+        .order_by(Order.created_at.desc())
+        .limit(len(DISPUTES))
+    ).all()
+    stripe = Actor("webhook", "stripe")
+    for n, (order, (reason, days, status, contested)) in enumerate(
+        zip(orders, DISPUTES, strict=False), start=1
+    ):
+        opened = at - timedelta(days=8 + n)
+        dispute_id = f"dp_demo_{order.id}"
+
+        due = at + timedelta(days=days)
+        dispute = record_dispute_report(
+            session,
+            _stripe_report(order, reason, due, opened, "needs_response" if contested else status),
+            actor=stripe,
+            event="charge.dispute.created",
+            event_id=f"evt_demo_{order.id}",
+            occurred_at=opened,
+            order_id=order.id,
+            payload={"id": dispute_id, "object": "dispute"},
+        )
+        if contested:
+            # The team contested and sent its evidence; Stripe put it under review.
+            contest_dispute(
+                session, dispute_id=dispute.id, actor=TEAM, note="Posten shows delivery with signature."
+            )
+            record_dispute_report(
+                session,
+                _stripe_report(order, reason, due, opened, status),
+                actor=stripe,
+                event="charge.dispute.updated",
+                event_id=f"evt_demo_{order.id}_review",
+                occurred_at=at - timedelta(days=1),
+                order_id=order.id,
+                payload={"id": dispute_id, "object": "dispute"},
+            )
+    return len(orders)
+
+
+def _stripe_report(order: Order, reason: str, due: datetime, opened: datetime, state: str) -> DisputeReport:
+    """What Stripe reports about the demo's dispute on ``order`` in ``state``."""
+    return DisputeReport(
+        gateway="stripe",
+        gateway_dispute_id=f"dp_demo_{order.id}",
+        amount=order.total,
+        currency=order.currency,
+        status=state,
+        gateway_status=state,
+        reason=reason,
+        gateway_reason=reason,
+        evidence_due_at=due,
+        opened_at=opened,
+        funds_withdrawn=not state.startswith("warning"),
+    )
 
 
 def _deliveries(shop: Shop) -> list[tuple[str, str, dict[str, object]]]:
