@@ -26,7 +26,7 @@ from storeguard.customers.identifiers import record_order_identifiers
 from storeguard.demo.generator import DemoConfig
 from storeguard.demo.loader import load_demo
 from storeguard.demo.quickstart import screen_recent_orders
-from storeguard.demo.work import open_returns
+from storeguard.demo.work import open_disputes, open_returns
 from storeguard.lists.blocking import block_customer
 from storeguard.orders.actions import fulfill_order
 from tests.factories import make_customer, make_product, make_staff_user, place_order
@@ -78,6 +78,7 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
         )
         orders["shipping"] = (shipping.id, shipping.number)
         open_returns(session, shop)  # the queue has work at every step (before the test's own order)
+        open_disputes(session, shop)
         returning = place_order(session, shop, [(scarf, 1), (mittens, 2)], customer=kari)
         fulfill_order(
             session, order_id=returning.id, actor=SEEDER, carrier="Posten", tracking_number="70705555"

@@ -37,6 +37,11 @@ PAGES = {
     "integrations": "/integrations",
     "lists": "/lists",
     "settings": "/settings",
+    "returns": "/returns",
+    "a return": "/returns/1",
+    "start a return": "/orders/{shipped}/return",
+    "disputes": "/disputes",
+    "a dispute": "/disputes/1",
     "order in Hebrew": "/orders/{order}?lang=he",
 }
 
@@ -75,6 +80,7 @@ def test_a_main_page_has_no_serious_accessibility_violation(page, live: LiveStor
         "order": live.orders["viewer"][0],
         "blocked": live.orders["blocked"][0],
         "second": live.orders["second_account"][0],
+        "shipped": live.orders["return"][0],
     }
     page.goto(live.base + PAGES[name].format(**ids))
 
