@@ -565,9 +565,15 @@ def detect(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[Finding]:
 
 
 def score(findings: list[Finding], t: Mapping[str, Any] = DEFAULT) -> tuple[int, tuple[Contribution, ...]]:
-    """Return the 0-100 score and each finding's contribution in words, largest first."""
+    """Return the 0-100 score and each finding's contribution in words, largest first.
+
+    A finding below the report confidence (a shared address, say) is shown but adds nothing: a
+    household or a shared network must not move an honest customer into watch.
+    """
     contributions = []
     for f in findings:
+        if f.confidence < t["report_confidence"]:
+            continue
         points = round(t["weights"][f.type.value] * f.confidence)
         contributions.append(Contribution(f.type, points, f"{f.words}: +{points}"))
     contributions.sort(key=lambda c: (-c.points, c.type.value))
