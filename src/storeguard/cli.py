@@ -15,6 +15,7 @@ from storeguard.lists import cli as lists_cli
 from storeguard.models import import_all_models
 from storeguard.orders import cli as orders_cli
 from storeguard.returns import cli as returns_cli
+from storeguard.risk import cli as risk_cli
 from storeguard.rules import cli as rules_cli
 from storeguard.screening import cli as screening_cli
 from storeguard.shops import cli as shops_cli
@@ -38,6 +39,7 @@ for package in (
     lists_cli,
     rules_cli,
     screening_cli,
+    risk_cli,
     integrations_cli,
     staff_cli,
     demo_cli,

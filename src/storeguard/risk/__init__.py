@@ -1,0 +1,1 @@
+"""Customer risk: behaviour, abuse findings with their evidence, an explainable score."""

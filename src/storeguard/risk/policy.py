@@ -1,0 +1,615 @@
+"""Pure rules of customer risk: a customer's behaviour, the detectors that read it, a score and a segment.
+
+No session and no I/O. ``service.py`` builds each customer's ``Behaviour`` from the shop's rows in
+a few grouped reads; everything here is a function of that record and of ``thresholds``, a plain
+dict the merchant can tune (``DEFAULT`` is where it starts). Each detector states the orders,
+refunds and disputes it rests on, the thresholds it used and a sentence a person can check.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storeguard.risk.enums import FindingType, RefundKind, Segment
+
+# Merchant-tunable data. Money is never an absolute amount: "small" is a share of the shop's
+# median order, so the same defaults hold in kroner and in dollars.
+DEFAULT: dict[str, Any] = {
+    "refund_reasons": {
+        "cancel": ["order_cancelled", "declined", "fraud"],
+        "not_received": ["item_not_received"],
+        "no_return": ["damaged", "missing_item", "not_working", "defective"],
+    },
+    "claim_tags": {"not_received": ["claim:item_not_received"], "chargeback": ["chargeback"]},
+    # A finding at or above this confidence counts as the customer's type in reports.
+    "report_confidence": 0.5,
+    "wardrobing": {
+        "return_window_days": 30,
+        "late_share_of_window": 0.7,  # returned from day 21 of 30
+        "min_signals": 2,  # returns late in the window, or wearables returned worn
+        "min_share_of_returns": 0.6,
+        "wearable_categories": ["apparel", "footwear"],
+        "occasion_tags": ["occasion"],
+    },
+    "bracketing": {
+        "min_variants": 2,  # lines of one product in one order
+        "min_returned_share": 0.5,  # of the bracketed units, sent back
+        "min_orders": 2,
+        "single_min_variants": 3,  # one order is enough when all but one of 3+ variants came back
+        "single_confidence": 0.5,
+        "min_share_of_bracketed": 0.4,  # of the orders with several variants, most returned
+    },
+    "serial_returning": {
+        "min_orders": 4,  # delivered orders the ratio is taken over
+        "min_ratio_by_value": 0.25,
+        # Compared with the shop's own return rate: someone returning up to this many times the
+        # average is an honest customer who is a little choosier than most.
+        "times_shop_rate": 1.5,
+        "min_null_rate": 0.15,
+        "max_chance": 0.02,  # how likely the returns would be at that rate: below this, not chance
+    },
+    "low_value_refunds": {
+        "small_share_of_median": 0.6,  # an order up to 60 % of the shop's median order is small
+        "min_refunds": 2,
+        "min_share_of_orders": 0.25,
+    },
+    "not_received": {"min_claims": 2, "single_confidence": 0.5},
+    "chargebacks": {"min_chargebacks": 2, "single_confidence": 0.6},
+    "evasion": {"cluster_confidence": 0.95, "address_confidence": 0.4},
+    # Points a finding adds to the 0-100 score at full confidence.
+    "weights": {
+        FindingType.evasion.value: 70,
+        FindingType.chargeback_abuse.value: 60,
+        FindingType.not_received_claims.value: 55,
+        FindingType.low_value_refunds.value: 55,
+        FindingType.wardrobing.value: 45,
+        FindingType.serial_returning.value: 45,
+        FindingType.bracketing.value: 35,
+    },
+    "segments": {
+        "watch": 25,
+        "restricted": 50,
+        "blocked": 80,
+        "vip_min_orders": 8,
+        "vip_max_return_ratio": 0.15,
+        "good_min_orders": 1,
+    },
+}
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """One order as the detectors need it."""
+
+    id: int
+    total: int
+    created_at: datetime
+    cancelled: bool = False
+    delivered_at: datetime | None = None
+    tags: tuple[str, ...] = ()
+    wearable: bool = False  # has apparel or footwear
+    occasion: bool = False  # has an item the merchant tags as worn for an occasion
+    bracket_units: int = 0  # units in lines of one product bought in several variants
+    bracket_returned: int = 0
+    fee: int = 0  # kept by the gateway
+
+
+@dataclass(frozen=True)
+class RefundFacts:
+    """One refund with what its lines say about the goods."""
+
+    id: int
+    order_id: int
+    amount: int
+    created_at: datetime
+    reason: str | None = None
+    shipping_amount: int = 0
+    units: int = 0
+    restocked_units: int = 0
+    unsellable_amount: int = 0  # refunded for units not put back on the shelf
+
+
+@dataclass(frozen=True)
+class DisputeFacts:
+    """A chargeback: a gateway dispute, or an order the platform tagged as charged back."""
+
+    order_id: int
+    amount: int
+    id: int | None = None
+    reason: str | None = None
+    lost: bool = True  # the money is gone unless the shop won the dispute
+
+
+@dataclass(frozen=True)
+class BlockLink:
+    """A link from this customer to a blocked customer, and what it runs through."""
+
+    blocked_customer_id: int
+    block_id: int
+    via: str  # "cluster" (the shop's link types) or an identifier type such as shipping_address
+
+
+@dataclass
+class Behaviour:
+    """Everything storeguard knows of one customer's conduct in one shop."""
+
+    customer_id: int
+    orders: list[OrderFacts] = field(default_factory=list)
+    refunds: list[RefundFacts] = field(default_factory=list)
+    disputes: list[DisputeFacts] = field(default_factory=list)
+    links: list[BlockLink] = field(default_factory=list)
+    shop_median_total: int = 0
+    shop_return_rate: float = 0.0  # delivered orders with a return, over the whole shop
+    as_of: datetime | None = None  # when the record was read: orders still in their window wait
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The behaviour in figures, as a person reads it on the customer page."""
+
+    orders: int
+    order_value: int
+    delivered: int
+    cancelled: int
+    returns: int  # refunds of goods sent back
+    orders_returned: int
+    returned_value: int
+    return_ratio_by_count: float  # delivered orders with a return
+    return_ratio_by_value: float  # returned value over delivered value
+    refunds_without_return: int
+    chargebacks: int
+    not_received_claims: int
+    median_days_to_return: float | None
+    true_loss: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a detector found, how sure it is, what it rests on and the thresholds it used."""
+
+    type: FindingType
+    confidence: float
+    words: str
+    order_ids: tuple[int, ...] = ()
+    refund_ids: tuple[int, ...] = ()
+    dispute_ids: tuple[int, ...] = ()
+    customer_ids: tuple[int, ...] = ()
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """Points a finding adds to the score, in words."""
+
+    type: FindingType
+    points: int
+    words: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A customer's findings, score with its contributions, and the segment it suggests."""
+
+    customer_id: int
+    summary: Summary
+    findings: tuple[Finding, ...]
+    score: int
+    contributions: tuple[Contribution, ...]
+    segment: Segment
+
+    def reported(self, thresholds: Mapping[str, Any] = DEFAULT) -> set[FindingType]:
+        """Return the finding types sure enough to count as the customer's type in reports."""
+        return {f.type for f in self.findings if f.confidence >= thresholds["report_confidence"]}
+
+
+# Reading the record -------------------------------------------------------------------------------
+
+
+def refund_kind(refund: RefundFacts, thresholds: Mapping[str, Any] = DEFAULT) -> RefundKind:
+    """Say what a refund was for: a cancellation, a claim of non-delivery, no return, or a return."""
+    reasons = thresholds["refund_reasons"]
+    reason = (refund.reason or "").lower()
+    if reason in reasons["cancel"]:
+        return RefundKind.cancel
+    if reason in reasons["not_received"]:
+        return RefundKind.not_received
+    if reason in reasons["no_return"] or (refund.units and refund.restocked_units == 0 and not reason):
+        return RefundKind.no_return
+    return RefundKind.returned
+
+
+def _days(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 86_400
+
+
+def _returns(b: Behaviour, t: Mapping[str, Any]) -> list[RefundFacts]:
+    return [r for r in b.refunds if refund_kind(r, t) is RefundKind.returned]
+
+
+def chargebacks(b: Behaviour) -> list[DisputeFacts]:
+    """Return the customer's chargebacks, one per order."""
+    seen: dict[int, DisputeFacts] = {}
+    for d in b.disputes:
+        seen.setdefault(d.order_id, d)
+    return list(seen.values())
+
+
+def not_received_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[int]:
+    """Return the ids of orders the customer said never arrived."""
+    tags = set(t["claim_tags"]["not_received"])
+    claimed = {o.id for o in b.orders if tags & set(o.tags)}
+    claimed |= {r.order_id for r in b.refunds if refund_kind(r, t) is RefundKind.not_received}
+    return sorted(claimed)
+
+
+def true_loss(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> int:
+    """Estimate what the customer cost the shop, in minor units.
+
+    Refunds with nothing back (no return, not received), returned goods unfit to sell again,
+    refunded shipping on returns, chargebacks not won, and the gateway fees kept on orders that
+    were refunded in full or charged back.
+    """
+    loss = 0
+    refunded: dict[int, int] = {}
+    for r in b.refunds:
+        kind = refund_kind(r, t)
+        refunded[r.order_id] = refunded.get(r.order_id, 0) + r.amount
+        if kind in (RefundKind.no_return, RefundKind.not_received):
+            loss += r.amount
+        elif kind is RefundKind.returned:
+            loss += r.unsellable_amount + r.shipping_amount
+    charged_back = set()
+    for d in chargebacks(b):
+        if d.lost:
+            loss += d.amount
+            charged_back.add(d.order_id)
+    for o in b.orders:
+        if o.id in charged_back or (o.total and refunded.get(o.id, 0) >= o.total):
+            loss += o.fee
+    return loss
+
+
+def summarize(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Summary:
+    """Return the customer's behaviour in figures."""
+    live = [o for o in b.orders if not o.cancelled]
+    delivered = [o for o in live if o.delivered_at is not None]
+    delivered_ids = {o.id for o in delivered}
+    returns = _returns(b, t)
+    returned_orders = {r.order_id for r in returns if r.order_id in delivered_ids}
+    delivered_value = sum(o.total for o in delivered)
+    returned_value = sum(r.amount - r.shipping_amount for r in returns if r.order_id in delivered_ids)
+    by_id = {o.id: o for o in b.orders}
+    waits = [
+        _days(by_id[r.order_id].delivered_at, r.created_at)  # type: ignore[arg-type]
+        for r in returns
+        if r.order_id in delivered_ids
+    ]
+    return Summary(
+        orders=len(live),
+        order_value=sum(o.total for o in live),
+        delivered=len(delivered),
+        cancelled=len(b.orders) - len(live),
+        returns=len(returns),
+        orders_returned=len(returned_orders),
+        returned_value=returned_value,
+        return_ratio_by_count=len(returned_orders) / len(delivered) if delivered else 0.0,
+        return_ratio_by_value=returned_value / delivered_value if delivered_value else 0.0,
+        refunds_without_return=sum(1 for r in b.refunds if refund_kind(r, t) is RefundKind.no_return),
+        chargebacks=len(chargebacks(b)),
+        not_received_claims=len(not_received_claims(b, t)),
+        median_days_to_return=round(statistics.median(waits), 1) if waits else None,
+        true_loss=true_loss(b, t),
+    )
+
+
+def binomial_tail(hits: int, n: int, p: float) -> float:
+    """Return the chance of ``hits`` or more successes in ``n`` tries at rate ``p``."""
+    return sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(hits, n + 1))
+
+
+def shop_return_rate(behaviours: Iterable[Behaviour], t: Mapping[str, Any] = DEFAULT) -> float:
+    """Return the share of the shop's delivered orders that had goods sent back."""
+    delivered = returned = 0
+    for b in behaviours:
+        ids = {o.id for o in b.orders if o.delivered_at is not None and not o.cancelled}
+        delivered += len(ids)
+        returned += len({r.order_id for r in _returns(b, t) if r.order_id in ids})
+    return returned / delivered if delivered else 0.0
+
+
+def _pct(x: float) -> str:
+    return f"{round(x * 100)} %"
+
+
+# Detectors ------------------------------------------------------------------------------------------
+
+
+def detect_wardrobing(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Goods returned late in the window, or clothing returned worn (not fit to restock), again and again."""
+    th = t["wardrobing"]
+    late_days = th["return_window_days"] * th["late_share_of_window"]
+    by_id = {o.id: o for o in b.orders}
+    returns = [r for r in _returns(b, t) if (o := by_id.get(r.order_id)) and o.delivered_at]
+    signals = []
+    for r in returns:
+        order = by_id[r.order_id]
+        late = _days(order.delivered_at, r.created_at) >= late_days  # type: ignore[arg-type]
+        worn = order.wearable and r.units > 0 and r.restocked_units < r.units
+        if late or worn:
+            signals.append((r, late, worn, order.occasion))
+    if len(signals) < th["min_signals"]:
+        return None
+    share = len(signals) / len(returns)
+    if share < th["min_share_of_returns"]:
+        return None
+    late_n = sum(1 for s in signals if s[1])
+    worn_n = sum(1 for s in signals if s[2])
+    occasion_n = sum(1 for s in signals if s[3])
+    confidence = min(0.95, 0.45 + 0.15 * len(signals)) * share
+    words = (
+        f"{len(signals)} of {len(returns)} returns came back late in the window "
+        f"(from day {round(late_days)} of {th['return_window_days']}: {late_n}) or worn "
+        f"(clothing not fit to restock: {worn_n}); {occasion_n} with occasion items"
+    )
+    return Finding(
+        FindingType.wardrobing,
+        round(confidence, 2),
+        words,
+        order_ids=tuple(sorted({s[0].order_id for s in signals})),
+        refund_ids=tuple(sorted(s[0].id for s in signals)),
+        thresholds={**th, "late_days": late_days},
+    )
+
+
+def detect_bracketing(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Several sizes or colours of one product in one order, most of them sent back, in several orders."""
+    th = t["bracketing"]
+    window = t["wardrobing"]["return_window_days"]
+    returned_ids = {r.order_id for r in _returns(b, t)}
+    # A bracketed order still inside its return window with nothing back yet says nothing yet.
+    bracketed = [
+        o
+        for o in b.orders
+        if o.bracket_units >= th["min_variants"]
+        and not o.cancelled
+        and (
+            o.id in returned_ids
+            or b.as_of is None
+            or o.delivered_at is None
+            or _days(o.delivered_at, b.as_of) > window
+        )
+    ]
+    returned = [o for o in bracketed if o.bracket_returned / o.bracket_units >= th["min_returned_share"]]
+    single = (
+        len(returned) == 1
+        and returned[0].bracket_units >= th["single_min_variants"]
+        and returned[0].bracket_returned >= returned[0].bracket_units - 1
+    )
+    if len(returned) < th["min_orders"] and not single:
+        return None
+    ids = {o.id for o in returned}
+    refunds = tuple(sorted(r.id for r in _returns(b, t) if r.order_id in ids))
+    units = sum(o.bracket_units for o in returned)
+    back = sum(o.bracket_returned for o in returned)
+    share = len(returned) / len(bracketed)
+    if share < th["min_share_of_bracketed"]:
+        return None
+    confidence = th["single_confidence"] if single else min(0.95, 0.45 + 0.15 * len(returned))
+    words = (
+        f"{len(returned)} orders with several sizes or colours of one product, {back} of {units} "
+        f"of those units sent back ({len(bracketed)} such orders in all)"
+    )
+    return Finding(
+        FindingType.bracketing,
+        round(confidence, 2),
+        words,
+        order_ids=tuple(sorted(ids)),
+        refund_ids=refunds,
+        thresholds=dict(th),
+    )
+
+
+def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """A return ratio, by count and by value, too high over enough orders to be chance (not a count).
+
+    The ratio is set against a multiple of the shop's own return rate, so a customer who returns
+    a little more than average is not flagged, however many orders they place.
+    """
+    th = t["serial_returning"]
+    delivered = [o for o in b.orders if o.delivered_at and not o.cancelled]
+    if len(delivered) < th["min_orders"]:
+        return None
+    ids = {o.id for o in delivered}
+    returns = [r for r in _returns(b, t) if r.order_id in ids]
+    returned_orders = {r.order_id for r in returns}
+    value = sum(o.total for o in delivered)
+    by_value = sum(r.amount - r.shipping_amount for r in returns) / value if value else 0.0
+    null_rate = min(0.9, max(th["min_null_rate"], b.shop_return_rate * th["times_shop_rate"]))
+    chance = binomial_tail(len(returned_orders), len(delivered), null_rate)
+    if by_value < th["min_ratio_by_value"] or chance > th["max_chance"]:
+        return None
+    confidence = min(0.95, 0.6 + 0.35 * (1 - chance / th["max_chance"]))
+    words = (
+        f"return ratio {_pct(by_value)} by value, {len(returned_orders)} of {len(delivered)} "
+        f"delivered orders returned (the shop: {_pct(b.shop_return_rate)})"
+    )
+    return Finding(
+        FindingType.serial_returning,
+        round(confidence, 2),
+        words,
+        order_ids=tuple(sorted(returned_orders)),
+        refund_ids=tuple(sorted(r.id for r in returns)),
+        thresholds={**th, "null_rate": round(null_rate, 3), "chance": round(chance, 4)},
+    )
+
+
+def detect_low_value_refunds(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Small orders refunded as damaged or missing, with nothing sent back, more than once."""
+    th = t["low_value_refunds"]
+    limit = b.shop_median_total * th["small_share_of_median"]
+    by_id = {o.id: o for o in b.orders}
+    hits = [
+        r
+        for r in b.refunds
+        if refund_kind(r, t) is RefundKind.no_return
+        and (o := by_id.get(r.order_id)) is not None
+        and (not limit or o.total <= limit)
+    ]
+    orders = {r.order_id for r in hits}
+    live = [o for o in b.orders if not o.cancelled]
+    share = len(orders) / len(live) if live else 0.0
+    if len(orders) < th["min_refunds"] or share < th["min_share_of_orders"]:
+        return None
+    confidence = min(0.95, 0.5 + 0.1 * len(orders) + 0.3 * share)
+    words = (
+        f"{len(orders)} of {len(live)} orders refunded without a return as damaged or missing, "
+        f"each up to {_pct(th['small_share_of_median'])} of the shop's median order"
+    )
+    return Finding(
+        FindingType.low_value_refunds,
+        round(confidence, 2),
+        words,
+        order_ids=tuple(sorted(orders)),
+        refund_ids=tuple(sorted(r.id for r in hits)),
+        thresholds={**th, "small_order_limit": int(limit)},
+    )
+
+
+def detect_not_received_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Parcels claimed never to have arrived although the carrier confirmed delivery: one is worth a watch."""
+    th = t["not_received"]
+    delivered = {o.id for o in b.orders if o.delivered_at is not None}
+    claimed = [i for i in not_received_claims(b, t) if i in delivered]
+    if not claimed:
+        return None
+    ids = set(claimed)
+    refunds = tuple(sorted(r.id for r in b.refunds if r.order_id in ids))
+    if len(claimed) >= th["min_claims"]:
+        confidence = min(0.95, 0.6 + 0.15 * (len(claimed) - 1))
+    else:
+        confidence = th["single_confidence"]
+    words = f"{len(claimed)} claims that a parcel never arrived, each one confirmed delivered by the carrier"
+    return Finding(
+        FindingType.not_received_claims,
+        round(confidence, 2),
+        words,
+        order_ids=tuple(claimed),
+        refund_ids=refunds,
+        thresholds=dict(th),
+    )
+
+
+def detect_chargeback_abuse(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Chargebacks on delivered orders: one is worth a watch, several are abuse."""
+    th = t["chargebacks"]
+    delivered = {o.id for o in b.orders if o.delivered_at is not None}
+    found = [d for d in chargebacks(b) if d.order_id in delivered]
+    if not found:
+        return None
+    if len(found) >= th["min_chargebacks"]:
+        confidence = min(0.95, 0.7 + 0.1 * len(found))
+    else:
+        confidence = th["single_confidence"]
+    words = f"{len(found)} chargebacks on orders the carrier shows delivered"
+    return Finding(
+        FindingType.chargeback_abuse,
+        round(confidence, 2),
+        words,
+        order_ids=tuple(sorted(d.order_id for d in found)),
+        dispute_ids=tuple(sorted(d.id for d in found if d.id is not None)),
+        thresholds=dict(th),
+    )
+
+
+def detect_evasion(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Linked to a blocked customer: through the shop's link types (strong) or a shared address (weak)."""
+    th = t["evasion"]
+    if not b.links:
+        return None
+    strong = [link for link in b.links if link.via == "cluster"]
+    chosen = strong or b.links
+    confidence = th["cluster_confidence"] if strong else th["address_confidence"]
+    blocked = tuple(sorted({link.blocked_customer_id for link in chosen}))
+    via = "the shop's link types" if strong else ", ".join(sorted({link.via for link in chosen}))
+    words = f"linked to blocked customer{'s' if len(blocked) > 1 else ''} {', '.join(map(str, blocked))} through {via}"
+    return Finding(FindingType.evasion, confidence, words, customer_ids=blocked, thresholds=dict(th))
+
+
+Detector = Callable[[Behaviour, Mapping[str, Any]], Finding | None]
+SPECIFIC: tuple[Detector, ...] = (
+    detect_wardrobing,
+    detect_bracketing,
+    detect_low_value_refunds,
+    detect_not_received_claims,
+    detect_chargeback_abuse,
+    detect_evasion,
+)
+
+
+def detect(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[Finding]:
+    """Run every detector; serial returning only when no more specific return finding explains the returns."""
+    findings = [f for detector in SPECIFIC if (f := detector(b, t)) is not None]
+    if not any(f.type in (FindingType.wardrobing, FindingType.bracketing) for f in findings):
+        serial = detect_serial_returning(b, t)
+        if serial is not None:
+            findings.append(serial)
+    return findings
+
+
+# Score and segment ----------------------------------------------------------------------------------
+
+
+def score(findings: list[Finding], t: Mapping[str, Any] = DEFAULT) -> tuple[int, tuple[Contribution, ...]]:
+    """Return the 0-100 score and each finding's contribution in words, largest first.
+
+    A finding below the report confidence (a shared address, say) is shown but adds nothing: a
+    household or a shared network must not move an honest customer into watch.
+    """
+    contributions = []
+    for f in findings:
+        if f.confidence < t["report_confidence"]:
+            continue
+        points = round(t["weights"][f.type.value] * f.confidence)
+        contributions.append(Contribution(f.type, points, f"{f.words}: +{points}"))
+    contributions.sort(key=lambda c: (-c.points, c.type.value))
+    return min(100, sum(c.points for c in contributions)), tuple(contributions)
+
+
+def segment(total: int, summary: Summary, t: Mapping[str, Any] = DEFAULT) -> Segment:
+    """Suggest a segment from the score and the figures."""
+    th = t["segments"]
+    if total >= th["blocked"]:
+        return Segment.blocked
+    if total >= th["restricted"]:
+        return Segment.restricted
+    if total >= th["watch"]:
+        return Segment.watch
+    if (
+        total == 0
+        and summary.orders >= th["vip_min_orders"]
+        and summary.return_ratio_by_value <= th["vip_max_return_ratio"]
+    ):
+        return Segment.vip
+    if total == 0 and summary.delivered >= th["good_min_orders"]:
+        return Segment.good
+    return Segment.neutral
+
+
+def assess(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Assessment:
+    """Read one customer's behaviour: figures, findings, score with contributions, suggested segment."""
+    summary = summarize(b, t)
+    findings = detect(b, t)
+    total, contributions = score(findings, t)
+    return Assessment(
+        customer_id=b.customer_id,
+        summary=summary,
+        findings=tuple(findings),
+        score=total,
+        contributions=contributions,
+        segment=segment(total, summary, t),
+    )

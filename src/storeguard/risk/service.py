@@ -1,0 +1,332 @@
+"""Reads: every customer's behaviour in a shop, built from a few grouped statements, and its assessment.
+
+One statement per kind of fact (orders, deliveries, refunds with their lines, bracketed lines,
+wearables, fees, disputes, links to blocked customers), each over the whole shop, never a query
+per customer: 200,000 orders read in seconds on SQLite.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import ensure_utc, now
+from storeguard.core.errors import NotFound
+from storeguard.customers.enums import IdentifierType
+from storeguard.customers.models import Customer, Identifier
+from storeguard.disputes.models import Dispute
+from storeguard.lists.enums import BlockStatus, ScopeKind
+from storeguard.lists.models import CustomerBlock
+from storeguard.orders.enums import OrderStatus
+from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, RefundLine, Transaction
+from storeguard.risk.errors import RiskError
+from storeguard.risk.policy import (
+    DEFAULT,
+    Assessment,
+    Behaviour,
+    BlockLink,
+    DisputeFacts,
+    OrderFacts,
+    RefundFacts,
+    assess,
+    shop_return_rate,
+)
+from storeguard.shops.models import Product
+
+# Disputes that are only an inquiry so far are not chargebacks.
+_NOT_CHARGEBACKS = ("warning_needs_response", "warning_under_review", "warning_closed")
+# An identifier a household shares: a link through it alone is weak evidence.
+_WEAK_LINK_TYPES = (IdentifierType.shipping_address.value,)
+
+
+def _product_sets(session: Session, shop_id: int, t: Mapping[str, Any]) -> tuple[set[int], set[int]]:
+    """Return the ids of the shop's wearable products and of its occasion products."""
+    wearable_categories = set(t["wardrobing"]["wearable_categories"])
+    occasion_tags = set(t["wardrobing"]["occasion_tags"])
+    wearable, occasion = set(), set()
+    for pid, category, tags in session.execute(
+        select(Product.id, Product.category, Product.tags).where(Product.shop_id == shop_id)
+    ):
+        if category in wearable_categories:
+            wearable.add(pid)
+        if occasion_tags & set(tags or ()):
+            occasion.add(pid)
+    return wearable, occasion
+
+
+def _order_scope(shop_id: int, customer_ids: Iterable[int] | None) -> list[Any]:
+    where = [Order.shop_id == shop_id, Order.customer_id.is_not(None)]
+    if customer_ids is not None:
+        where.append(Order.customer_id.in_(list(customer_ids)))
+    return where
+
+
+def read_behaviours(
+    session: Session,
+    shop_id: int,
+    *,
+    customer_ids: Iterable[int] | None = None,
+    thresholds: Mapping[str, Any] = DEFAULT,
+) -> dict[int, Behaviour]:
+    """Build the behaviour of every customer of the shop (or of the ones given) in a few grouped reads."""
+    wanted = list(customer_ids) if customer_ids is not None else None
+    scope = _order_scope(shop_id, wanted)
+    wearable, occasion = _product_sets(session, shop_id, thresholds)
+
+    delivered = dict(
+        session.execute(
+            select(Fulfillment.order_id, func.min(Fulfillment.delivered_at))
+            .join(Order, Order.id == Fulfillment.order_id)
+            .where(*scope, Fulfillment.delivered_at.is_not(None))
+            .group_by(Fulfillment.order_id)
+        ).all()
+    )
+    # Per order: wearable and occasion units; per (order, product) with several lines: bracketing.
+    kinds: dict[int, tuple[bool, bool]] = {}
+    line_rows = session.execute(
+        select(LineItem.order_id, LineItem.product_id)
+        .join(Order, Order.id == LineItem.order_id)
+        .where(*scope, LineItem.product_id.in_(wearable | occasion))
+        .group_by(LineItem.order_id, LineItem.product_id)
+    )
+    for order_id, product_id in line_rows:
+        was = kinds.get(order_id, (False, False))
+        kinds[order_id] = (was[0] or product_id in wearable, was[1] or product_id in occasion)
+    brackets: dict[int, tuple[int, int]] = {}
+    bracket_rows = session.execute(
+        select(
+            LineItem.order_id,
+            func.sum(LineItem.quantity),
+            func.sum(LineItem.refunded_quantity),
+        )
+        .join(Order, Order.id == LineItem.order_id)
+        .where(*scope, LineItem.product_id.is_not(None))
+        .group_by(LineItem.order_id, LineItem.product_id)
+        .having(func.count(LineItem.id) >= 2)
+    )
+    for order_id, units, back in bracket_rows:
+        was = brackets.get(order_id, (0, 0))
+        brackets[order_id] = (was[0] + int(units or 0), was[1] + int(back or 0))
+    fees = dict(
+        session.execute(
+            select(Transaction.order_id, func.sum(Transaction.fee))
+            .join(Order, Order.id == Transaction.order_id)
+            .where(*scope, Transaction.fee > 0)
+            .group_by(Transaction.order_id)
+        ).all()
+    )
+
+    behaviours: dict[int, Behaviour] = {}
+    if wanted is not None:
+        behaviours = {cid: Behaviour(customer_id=cid) for cid in wanted}
+    order_rows = session.execute(
+        select(Order.id, Order.customer_id, Order.total, Order.created_at, Order.status, Order.tags)
+        .where(*scope)
+        .order_by(Order.id)
+    )
+    totals = []
+    owner: dict[int, int] = {}
+    for oid, cid, total, created_at, status, tags in order_rows:
+        kind = kinds.get(oid, (False, False))
+        bracket = brackets.get(oid, (0, 0))
+        at = delivered.get(oid)
+        b = behaviours.setdefault(cid, Behaviour(customer_id=cid))
+        b.orders.append(
+            OrderFacts(
+                id=oid,
+                total=int(total),
+                created_at=ensure_utc(created_at),
+                cancelled=status == OrderStatus.cancelled,
+                delivered_at=ensure_utc(at) if at is not None else None,
+                tags=tuple(tags or ()),
+                wearable=kind[0],
+                occasion=kind[1],
+                bracket_units=bracket[0],
+                bracket_returned=bracket[1],
+                fee=int(fees.get(oid) or 0),
+            )
+        )
+        owner[oid] = cid
+        totals.append(int(total))
+
+    refund_rows = session.execute(
+        select(
+            Refund.id,
+            Refund.order_id,
+            Refund.amount,
+            Refund.shipping_amount,
+            Refund.reason,
+            Refund.created_at,
+            func.coalesce(func.sum(RefundLine.quantity), 0),
+            func.coalesce(func.sum(case((RefundLine.restock, RefundLine.quantity), else_=0)), 0),
+            func.coalesce(func.sum(case((RefundLine.restock, 0), else_=RefundLine.amount)), 0),
+        )
+        .join(Order, Order.id == Refund.order_id)
+        .outerjoin(RefundLine, RefundLine.refund_id == Refund.id)
+        .where(*scope)
+        .group_by(Refund.id)
+        .order_by(Refund.id)
+    )
+    for rid, oid, amount, shipping, reason, created_at, units, restocked, unsellable in refund_rows:
+        behaviours[owner[oid]].refunds.append(
+            RefundFacts(
+                id=rid,
+                order_id=oid,
+                amount=int(amount),
+                created_at=ensure_utc(created_at),
+                reason=reason,
+                shipping_amount=int(shipping or 0),
+                units=int(units),
+                restocked_units=int(restocked),
+                unsellable_amount=int(unsellable),
+            )
+        )
+
+    disputed = set()
+    dispute_rows = session.execute(
+        select(Dispute.id, Dispute.order_id, Dispute.amount, Dispute.reason, Dispute.status)
+        .join(Order, Order.id == Dispute.order_id)
+        .where(*scope, Dispute.status.not_in(_NOT_CHARGEBACKS))
+        .order_by(Dispute.id)
+    )
+    for did, oid, amount, reason, status in dispute_rows:
+        behaviours[owner[oid]].disputes.append(
+            DisputeFacts(order_id=oid, amount=int(amount), id=did, reason=reason, lost=status != "won")
+        )
+        disputed.add(oid)
+    # A chargeback the platform only tagged on the order (no dispute mirrored yet) counts too.
+    chargeback_tags = set(thresholds["claim_tags"]["chargeback"])
+    for b in behaviours.values():
+        for o in b.orders:
+            if o.id not in disputed and chargeback_tags & set(o.tags):
+                b.disputes.append(DisputeFacts(order_id=o.id, amount=o.total))
+
+    for link_cid, link in _block_links(session, shop_id, wanted):
+        if link_cid in behaviours:
+            behaviours[link_cid].links.append(link)
+
+    median = int(statistics.median(totals)) if totals else 0
+    if wanted is not None:
+        median = shop_median_total(session, shop_id)
+    at = now()
+    rate = shop_return_rate(behaviours.values(), thresholds)
+    if wanted is not None:
+        rate = _shop_return_rate(session, shop_id, thresholds)
+    for b in behaviours.values():
+        b.shop_median_total = median
+        b.shop_return_rate = rate
+        b.as_of = at
+    return behaviours
+
+
+def _shop_return_rate(session: Session, shop_id: int, t: Mapping[str, Any]) -> float:
+    """The shop's return rate, for one customer's read: delivered orders with a return, in SQL."""
+    delivered = (
+        select(Fulfillment.order_id)
+        .join(Order, Order.id == Fulfillment.order_id)
+        .where(
+            Order.shop_id == shop_id,
+            Order.status != OrderStatus.cancelled,
+            Fulfillment.delivered_at.is_not(None),
+        )
+        .distinct()
+        .subquery()
+    )
+    skip = [
+        *t["refund_reasons"]["cancel"],
+        *t["refund_reasons"]["not_received"],
+        *t["refund_reasons"]["no_return"],
+    ]
+    returned = (
+        select(Refund.order_id)
+        .where(
+            Refund.order_id.in_(select(delivered.c.order_id)), func.coalesce(Refund.reason, "").not_in(skip)
+        )
+        .distinct()
+        .subquery()
+    )
+    n = session.scalar(select(func.count()).select_from(delivered)) or 0
+    k = session.scalar(select(func.count()).select_from(returned)) or 0
+    return k / n if n else 0.0
+
+
+def shop_median_total(session: Session, shop_id: int) -> int:
+    """Return the shop's median order total (what "a small order" is measured against)."""
+    totals = sorted(
+        int(t) for t in session.scalars(select(Order.total).where(Order.shop_id == shop_id, Order.total > 0))
+    )
+    return int(statistics.median(totals)) if totals else 0
+
+
+def _block_links(session: Session, shop_id: int, wanted: list[int] | None) -> list[tuple[int, BlockLink]]:
+    """Return (customer, link) for every customer linked to a customer blocked from everything."""
+    blocks = session.execute(
+        select(CustomerBlock.id, CustomerBlock.customer_id, CustomerBlock.scope, Customer.cluster_id)
+        .join(Customer, Customer.id == CustomerBlock.customer_id)
+        .where(CustomerBlock.shop_id == shop_id, CustomerBlock.status == BlockStatus.active)
+        .order_by(CustomerBlock.id)
+    ).all()
+    blocks = [b for b in blocks if (b.scope or {}).get("kind", ScopeKind.everything) == ScopeKind.everything]
+    if not blocks:
+        return []
+    blocked_ids = {b.customer_id for b in blocks}
+    links: list[tuple[int, BlockLink]] = []
+    by_cluster: dict[int, list[Any]] = {}
+    for b in blocks:
+        if b.cluster_id is not None:
+            by_cluster.setdefault(b.cluster_id, []).append(b)
+    where = [Customer.shop_id == shop_id, Customer.cluster_id.in_(list(by_cluster))]
+    if wanted is not None:
+        where.append(Customer.id.in_(wanted))
+    for cid, cluster in session.execute(select(Customer.id, Customer.cluster_id).where(*where)):
+        for b in by_cluster[cluster]:
+            if cid != b.customer_id and cid not in blocked_ids:
+                links.append((cid, BlockLink(b.customer_id, b.id, "cluster")))
+    # Weak links: the same delivery address as a blocked customer, outside the shop's link types.
+    theirs = (
+        select(Identifier.type, Identifier.value, Identifier.customer_id)
+        .where(
+            Identifier.shop_id == shop_id,
+            Identifier.customer_id.in_(blocked_ids),
+            Identifier.type.in_(_WEAK_LINK_TYPES),
+        )
+        .subquery()
+    )
+    mine = Identifier
+    stmt = (
+        select(mine.customer_id, theirs.c.customer_id, theirs.c.type)
+        .join(theirs, and_(mine.type == theirs.c.type, mine.value == theirs.c.value))
+        .where(mine.shop_id == shop_id, mine.customer_id != theirs.c.customer_id)
+    )
+    if wanted is not None:
+        stmt = stmt.where(mine.customer_id.in_(wanted))
+    block_of = {b.customer_id: b.id for b in blocks}
+    for cid, blocked, kind in session.execute(stmt):
+        if cid not in blocked_ids:
+            links.append((cid, BlockLink(blocked, block_of[blocked], kind)))
+    return links
+
+
+def assess_shop(
+    session: Session, shop_id: int, thresholds: Mapping[str, Any] = DEFAULT
+) -> dict[int, Assessment]:
+    """Assess every customer of the shop who has placed an order."""
+    return {
+        cid: assess(b, thresholds)
+        for cid, b in read_behaviours(session, shop_id, thresholds=thresholds).items()
+    }
+
+
+def assess_customer(
+    session: Session, customer_id: int, thresholds: Mapping[str, Any] = DEFAULT
+) -> Assessment:
+    """Assess one customer; NotFound when there is no such customer."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(RiskError.customer_not_found, f"no customer {customer_id}", field="customer_id")
+    behaviours = read_behaviours(session, customer.shop_id, customer_ids=[customer_id], thresholds=thresholds)
+    return assess(behaviours[customer_id], thresholds)

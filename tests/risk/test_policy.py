@@ -1,0 +1,259 @@
+"""The detectors, score and segment over hand-built behaviour records: no database."""
+
+from datetime import UTC, datetime, timedelta
+
+from storeguard.risk.enums import FindingType, Segment
+from storeguard.risk.policy import (
+    DEFAULT,
+    Behaviour,
+    BlockLink,
+    DisputeFacts,
+    OrderFacts,
+    RefundFacts,
+    assess,
+    binomial_tail,
+    detect,
+    detect_bracketing,
+    detect_chargeback_abuse,
+    detect_evasion,
+    detect_low_value_refunds,
+    detect_not_received_claims,
+    detect_serial_returning,
+    detect_wardrobing,
+)
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+AS_OF = T0 + timedelta(days=400)
+
+
+def order(i: int, *, total: int = 50_000, delivered: bool = True, **kw) -> OrderFacts:
+    at = T0 + timedelta(days=i * 10)
+    return OrderFacts(
+        id=i, total=total, created_at=at, delivered_at=at + timedelta(days=2) if delivered else None, **kw
+    )
+
+
+def returned(
+    rid: int, o: OrderFacts, *, after_days: float = 10, amount: int | None = None, **kw
+) -> RefundFacts:
+    kw.setdefault("units", 1)
+    kw.setdefault("restocked_units", kw["units"])
+    return RefundFacts(
+        id=rid,
+        order_id=o.id,
+        amount=o.total if amount is None else amount,
+        created_at=o.delivered_at + timedelta(days=after_days),
+        reason=kw.pop("reason", "size_too_small"),
+        **kw,
+    )
+
+
+def behaviour(orders, refunds=(), **kw) -> Behaviour:
+    kw.setdefault("shop_median_total", 100_000)
+    kw.setdefault("shop_return_rate", 0.1)
+    return Behaviour(customer_id=1, orders=list(orders), refunds=list(refunds), as_of=AS_OF, **kw)
+
+
+def test_good_customer_who_returned_2_of_9_orders_is_not_flagged():
+    orders = [order(i, wearable=True) for i in range(1, 10)]
+    b = behaviour(orders, [returned(1, orders[2]), returned(2, orders[6])])
+
+    a = assess(b)
+
+    assert a.findings == ()
+    assert a.score == 0
+    assert a.segment is Segment.good
+
+
+def test_serial_returner_over_enough_orders_is_flagged_with_every_returned_order():
+    orders = [order(i) for i in range(1, 9)]
+    refunds = [returned(10 + i, orders[i - 1], amount=40_000) for i in (1, 2, 4, 5, 7, 8)]
+
+    finding = detect_serial_returning(behaviour(orders, refunds))
+
+    assert finding is not None
+    assert finding.order_ids == (1, 2, 4, 5, 7, 8)
+    assert finding.refund_ids == (11, 12, 14, 15, 17, 18)
+    assert finding.words == "return ratio 60 % by value, 6 of 8 delivered orders returned (the shop: 10 %)"
+    assert finding.thresholds["null_rate"] == 0.15
+
+
+def test_three_returns_of_three_orders_are_too_few_orders_for_serial_returning():
+    orders = [order(i) for i in range(1, 4)]
+
+    finding = detect_serial_returning(behaviour(orders, [returned(i, o) for i, o in enumerate(orders)]))
+
+    assert finding is None
+
+
+def test_bracketer_who_kept_one_size_of_three_is_flagged():
+    o = order(1, wearable=True, bracket_units=3, bracket_returned=2)
+    b = behaviour([o, order(2)], [returned(7, o, units=2, amount=30_000)])
+
+    finding = detect_bracketing(b)
+
+    assert finding is not None
+    assert finding.type is FindingType.bracketing
+    assert finding.order_ids == (1,)
+    assert finding.refund_ids == (7,)
+    assert finding.confidence == 0.5
+
+
+def test_two_sizes_once_with_one_sent_back_is_not_bracketing():
+    o = order(1, wearable=True, bracket_units=2, bracket_returned=1)
+
+    assert detect_bracketing(behaviour([o], [returned(7, o)])) is None
+
+
+def test_bracketing_in_two_orders_is_more_certain():
+    a = order(1, bracket_units=2, bracket_returned=1)
+    b = order(2, bracket_units=3, bracket_returned=2)
+
+    finding = detect_bracketing(behaviour([a, b], [returned(5, a), returned(6, b, units=2)]))
+
+    assert finding is not None
+    assert (finding.order_ids, finding.confidence) == ((1, 2), 0.75)
+
+
+def test_wardrober_returns_late_in_the_window_are_flagged():
+    orders = [order(i, wearable=True, occasion=True) for i in range(1, 5)]
+    refunds = [returned(20 + i, orders[i - 1], after_days=26) for i in (1, 2, 3)]
+
+    finding = detect_wardrobing(behaviour(orders, refunds))
+
+    assert finding is not None
+    assert finding.order_ids == (1, 2, 3)
+    assert finding.refund_ids == (21, 22, 23)
+    assert finding.thresholds["late_days"] == 21.0
+    assert "3 of 3 returns came back late" in finding.words
+
+
+def test_returns_early_in_the_window_in_good_condition_are_not_wardrobing():
+    orders = [order(i, wearable=True, occasion=True) for i in range(1, 5)]
+    refunds = [returned(20 + i, orders[i - 1], after_days=8) for i in (1, 2, 3)]
+
+    assert detect_wardrobing(behaviour(orders, refunds)) is None
+
+
+def test_worn_clothing_returns_count_as_wardrobing():
+    orders = [order(i, wearable=True) for i in range(1, 4)]
+    refunds = [returned(30 + i, orders[i - 1], after_days=9, units=1, restocked_units=0) for i in (1, 2)]
+
+    finding = detect_wardrobing(behaviour(orders, refunds))
+
+    assert finding is not None and finding.order_ids == (1, 2)
+
+
+def test_small_orders_refunded_without_a_return_are_flagged():
+    orders = [order(i, total=30_000) for i in range(1, 6)]
+    refunds = [
+        RefundFacts(
+            id=40 + i, order_id=i, amount=30_000, created_at=T0 + timedelta(days=i * 10 + 4), reason="damaged"
+        )
+        for i in (1, 3, 4)
+    ]
+
+    finding = detect_low_value_refunds(behaviour(orders, refunds))
+
+    assert finding is not None
+    assert finding.order_ids == (1, 3, 4)
+    assert finding.refund_ids == (41, 43, 44)
+    assert finding.thresholds["small_order_limit"] == 60_000
+
+
+def test_a_large_order_refunded_as_damaged_is_not_low_value_abuse():
+    orders = [order(i, total=400_000) for i in range(1, 4)]
+    refunds = [
+        RefundFacts(
+            id=40 + i,
+            order_id=i,
+            amount=400_000,
+            created_at=T0 + timedelta(days=i * 10 + 4),
+            reason="damaged",
+        )
+        for i in (1, 2)
+    ]
+
+    assert detect_low_value_refunds(behaviour(orders, refunds)) is None
+
+
+def test_repeated_not_received_claims_on_delivered_orders_are_flagged():
+    orders = [
+        order(1, tags=("claim:item_not_received",)),
+        order(2),
+        order(3, tags=("claim:item_not_received",)),
+    ]
+
+    finding = detect_not_received_claims(behaviour(orders))
+
+    assert finding is not None
+    assert (finding.order_ids, finding.confidence) == ((1, 3), 0.75)
+
+
+def test_a_parcel_lost_before_delivery_is_not_a_claim_against_the_customer():
+    orders = [
+        order(1, delivered=False, tags=("claim:item_not_received",)),
+        order(2, delivered=False, tags=("claim:item_not_received",)),
+    ]
+
+    assert detect_not_received_claims(behaviour(orders)) is None
+
+
+def test_two_chargebacks_on_delivered_orders_are_abuse_and_one_is_a_watch():
+    orders = [order(1), order(2), order(3)]
+    two = behaviour(orders, disputes=[DisputeFacts(1, 50_000, id=8), DisputeFacts(3, 50_000, id=9)])
+    one = behaviour(orders, disputes=[DisputeFacts(2, 50_000, id=8)])
+
+    assert detect_chargeback_abuse(two).dispute_ids == (8, 9)
+    assert detect_chargeback_abuse(two).confidence == 0.9
+    assert detect_chargeback_abuse(one).confidence == 0.6
+
+
+def test_a_link_through_the_shops_link_types_to_a_blocked_customer_is_evasion():
+    b = behaviour([order(1)], links=[BlockLink(77, 5, "cluster"), BlockLink(78, 6, "shipping_address")])
+
+    finding = detect_evasion(b)
+
+    assert (finding.customer_ids, finding.confidence) == ((77,), 0.95)
+
+
+def test_a_shared_address_alone_is_too_weak_to_report():
+    b = behaviour([order(1)], links=[BlockLink(78, 6, "shipping_address")])
+
+    a = assess(b)
+
+    assert a.findings[0].confidence == 0.4
+    assert a.reported() == set()
+    assert (a.score, a.segment) == (0, Segment.good)
+
+
+def test_bracketer_is_not_also_called_a_serial_returner():
+    orders = [order(i, bracket_units=3, bracket_returned=2) for i in range(1, 7)]
+
+    found = detect(behaviour(orders, [returned(10 + o.id, o, units=2) for o in orders]))
+
+    assert [f.type for f in found] == [FindingType.bracketing]
+
+
+def test_score_adds_each_finding_in_words_and_suggests_a_segment():
+    orders = [order(1), order(2), order(3)]
+    b = behaviour(orders, disputes=[DisputeFacts(1, 50_000, id=8), DisputeFacts(3, 50_000, id=9)])
+
+    a = assess(b)
+
+    assert a.score == 54
+    assert [c.words for c in a.contributions] == ["2 chargebacks on orders the carrier shows delivered: +54"]
+    assert a.segment is Segment.restricted
+
+
+def test_true_loss_counts_chargebacks_and_fees_of_charged_back_orders():
+    orders = [order(1, fee=1_500), order(2, fee=1_500)]
+
+    a = assess(behaviour(orders, disputes=[DisputeFacts(1, 50_000, id=8)]))
+
+    assert a.summary.true_loss == 51_500
+
+
+def test_chance_of_returns_at_the_shops_rate():
+    assert round(binomial_tail(3, 5, 0.15), 4) == 0.0266
+    assert DEFAULT["report_confidence"] == 0.5
