@@ -40,6 +40,7 @@ from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
 from storeguard.returns.api import router as returns_router
 from storeguard.returns.views import router as returns_pages
+from storeguard.risk import views as risk_pages  # noqa: F401  (the customer page's risk panel)
 from storeguard.rules.api import router as rules_router
 from storeguard.rules.views import router as rules_pages
 from storeguard.screening.api import checkout_router
