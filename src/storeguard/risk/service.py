@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -209,18 +210,37 @@ def read_behaviours(
         if link_cid in behaviours:
             behaviours[link_cid].links.append(link)
 
-    median = int(statistics.median(totals)) if totals else 0
-    if wanted is not None:
-        median = shop_median_total(session, shop_id)
     at = now()
-    rate = shop_return_rate(behaviours.values(), thresholds)
-    if wanted is not None:
-        rate = _shop_return_rate(session, shop_id, thresholds)
+    if wanted is None:  # the whole shop is read: its figures come with it
+        median = int(statistics.median(totals)) if totals else 0
+        rate = shop_return_rate(behaviours.values(), thresholds)
+    else:
+        median, rate = shop_baseline(session, shop_id, thresholds, at)
     for b in behaviours.values():
         b.shop_median_total = median
         b.shop_return_rate = rate
         b.as_of = at
     return behaviours
+
+
+# A shop's median order and return rate move slowly: one customer's page reads them from here
+# (per process, for BASELINE_TTL) instead of reading every order of the shop each time.
+BASELINE_TTL = timedelta(minutes=10)
+_baselines: dict[int, tuple[datetime, int, float]] = {}
+
+
+def shop_baseline(session: Session, shop_id: int, t: Mapping[str, Any], at: datetime) -> tuple[int, float]:
+    """The shop's median order total and return rate, as read at most BASELINE_TTL ago.
+
+    Only the default thresholds are remembered; other thresholds (an evaluation's) read afresh.
+    """
+    cached = _baselines.get(shop_id) if t is DEFAULT else None
+    if cached is not None and timedelta(0) <= at - cached[0] < BASELINE_TTL:
+        return cached[1], cached[2]
+    median, rate = shop_median_total(session, shop_id), _shop_return_rate(session, shop_id, t)
+    if t is DEFAULT:
+        _baselines[shop_id] = (at, median, rate)
+    return median, rate
 
 
 def _shop_return_rate(session: Session, shop_id: int, t: Mapping[str, Any]) -> float:
