@@ -36,6 +36,7 @@ PAGES = {
     "new named list": "/rules/lists/new",
     "integrations": "/integrations",
     "lists": "/lists",
+    "a list entry": "/lists/entries/1",
     "settings": "/settings",
     "returns": "/returns",
     "a return": "/returns/1",

@@ -118,3 +118,62 @@ def test_an_entry_with_a_bad_value_is_shown_again_with_the_field_marked_and_noth
     assert answer.status_code == 422
     assert 'aria-invalid="true"' in answer.text
     assert session.scalar(select(func.count()).select_from(ListEntry)) == 0
+
+
+def test_an_entry_page_shows_the_entry_and_an_agent_changes_its_action_and_end(client, login, session):
+    shop = make_shop(session, country="NO", currency="NOK")
+    entry = block_entry(session, shop.id, "email", "bad@example.no")
+    me = login("agent")
+
+    page = client.get(f"/lists/entries/{entry.id}")
+    changed = client.post(
+        f"/lists/entries/{entry.id}",
+        data={
+            "csrf_token": me.csrf,
+            "action": "review",
+            "reason_code": "fraud",
+            "expires": "2027-01-31",
+            "note": "Watch",
+        },
+        follow_redirects=False,
+    )
+
+    session.expire_all()
+    saved = session.get(ListEntry, entry.id)
+    assert page.status_code == 200 and "bad@example.no" in page.text
+    assert changed.status_code == 303
+    assert (saved.action, saved.note, saved.expires_at.date().isoformat()) == (
+        "review",
+        "Watch",
+        "2027-02-01",
+    )
+
+
+def test_a_bad_end_date_shows_the_entry_form_again_and_changes_nothing(client, login, session):
+    shop = make_shop(session, country="NO", currency="NOK")
+    entry = block_entry(session, shop.id, "email", "bad@example.no")
+    me = login("agent")
+
+    refused = client.post(
+        f"/lists/entries/{entry.id}", data={"csrf_token": me.csrf, "action": "review", "expires": "someday"}
+    )
+
+    session.expire_all()
+    assert refused.status_code == 422 and "Give a date." in refused.text
+    assert (session.get(ListEntry, entry.id).action, session.get(ListEntry, entry.id).expires_at) == (
+        "block",
+        None,
+    )
+
+
+def test_a_viewer_sees_an_entry_without_the_change_form(client, login, session):
+    shop = make_shop(session, country="NO", currency="NOK")
+    entry = block_entry(session, shop.id, "email", "bad@example.no")
+    me = login("viewer")
+
+    page = client.get(f"/lists/entries/{entry.id}")
+    forged = client.post(f"/lists/entries/{entry.id}", data={"csrf_token": me.csrf, "action": "review"})
+
+    session.expire_all()
+    assert "Save changes" not in page.text
+    assert forged.status_code == 403 and session.get(ListEntry, entry.id).action == "block"

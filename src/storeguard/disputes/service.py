@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storeguard.core.errors import NotFound
-from storeguard.core.models import AuditEvent
 from storeguard.core.pages import fetch_page
 from storeguard.disputes.enums import DisputeError, DisputeStatus
 from storeguard.disputes.models import Dispute
@@ -83,16 +82,5 @@ def calendar_disputes(session: Session) -> list[Dispute]:
             select(Dispute)
             .where(Dispute.status.in_([s.value for s in ANSWERABLE]), Dispute.evidence_due_at.is_not(None))
             .order_by(Dispute.evidence_due_at, Dispute.id)
-        )
-    )
-
-
-def timeline(session: Session, dispute_id: int) -> list[AuditEvent]:
-    """What happened to a dispute, oldest first."""
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.subject_type == "dispute", AuditEvent.subject_id == str(dispute_id))
-            .order_by(AuditEvent.id)
         )
     )

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from storeguard.core.api import SessionDep
+from storeguard.core.audit import events_for
 from storeguard.core.clock import now
 from storeguard.core.errors import DomainError
 from storeguard.core.schemas import Id
@@ -169,7 +170,7 @@ def _dispute_page(
         "order": orders_by_id(session, {dispute.order_id}).get(dispute.order_id)
         if dispute.order_id
         else None,
-        "timeline": timeline_items(service.timeline(session, dispute.id)),
+        "timeline": timeline_items(events_for(session, "dispute", dispute.id)),
         "form": form or Form(),
         **_labels(),
     }

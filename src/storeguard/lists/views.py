@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from storeguard.core.api import SessionDep
+from storeguard.core.audit import events_for
 from storeguard.core.clock import now
 from storeguard.core.enums import RunStatus
 from storeguard.core.errors import DomainError
@@ -28,7 +29,7 @@ from storeguard.customers.links import TYPE_LABELS
 from storeguard.customers.models import Customer
 from storeguard.customers.service import get_customer, register_blocked_reader
 from storeguard.lists import blocking, imports, service
-from storeguard.lists.actions import create_entry, lift_entry
+from storeguard.lists.actions import create_entry, get_entry, lift_entry, update_entry
 from storeguard.lists.csvio import export_entries
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus, ListErrorCode, ScopeKind
 from storeguard.lists.notices import NOTICE_LANGUAGES
@@ -49,7 +50,7 @@ from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import WEEK, Panel, add_panel, tile
 from storeguard.web.refusals import describe, register_refusals
 from storeguard.web.templating import render
-from storeguard.web.timeline import register_event_words
+from storeguard.web.timeline import register_event_words, timeline_items
 
 
 def block_tiles(request: Request, session: Session, _subject: object) -> list[Panel]:
@@ -82,6 +83,12 @@ SCOPES = {
     ScopeKind.order_above: N_("Only orders above an amount"),
     ScopeKind.high_value: N_("Only high-value products"),
     ScopeKind.limited_edition: N_("Only limited-edition products"),
+}
+# An entry's action in one word, for its badge.
+ACTION_WORDS = {
+    EntryAction.block: N_("Block"),
+    EntryAction.review: N_("Review"),
+    EntryAction.verify: N_("Verify"),
 }
 BLOCK_STATUS = {BlockStatus.active: (N_("Active"), "bad"), BlockStatus.lifted: (N_("Lifted"), "")}
 EVIDENCE_ORDERS = 20  # the customer's latest orders offered as evidence
@@ -351,6 +358,7 @@ def _lists_page(
         "types": sorted(IDENTIFIER_WORDS),
         "type_words": IDENTIFIER_WORDS,
         "entry_status": ENTRY_STATUS,
+        "action_words": ACTION_WORDS,
         "actions": ACTIONS,
         "may_manage": _may_block(request),
         "import_form": import_form or Form(),
@@ -400,6 +408,81 @@ def lift(
         message = said.gettext("Entry %(id)s is lifted.", id=entry_id)
     response = RedirectResponse(request.headers.get("hx-current-url") or "/lists", status_code=303)
     flash.add(response, request, message)
+    return response
+
+
+# ---- one entry: what it is, its history, and changing it ---------------------------------------
+
+
+def _entry_page(
+    request: Request, session: Session, entry_id: int, form: Form | None = None, status: int = 200
+) -> Response:
+    said = speaker(request)
+    entry = get_entry(session, entry_id)
+    values = {
+        "action": str(entry.action or ""),
+        "reason_code": entry.reason_code or "",
+        "expires": said.day_of(entry.expires_at).isoformat() if entry.expires_at else "",
+        "note": entry.note or "",
+    }
+    context = {
+        "entry": entry,
+        "form": form or Form(values=values),
+        "type_words": IDENTIFIER_WORDS,
+        "entry_status": ENTRY_STATUS,
+        "action_words": ACTION_WORDS,
+        "actions": [(a.value, said.gettext(w)) for a, w in ACTIONS.items()],
+        "reasons": [(r.code, r.label) for r in list_reason_codes(session, entry.shop_id) if r.active],
+        "may_change": _may_block(request) and entry.status == EntryStatus.active and not entry.block_id,
+        "timeline": timeline_items(events_for(session, "list_entry", entry.id)),
+    }
+    return render(request, "lists/entry.html", context, status_code=status)
+
+
+@router.get("/lists/entries/{entry_id}", name="lists.page_entry")
+def entry_page(actor: PageRead, request: Request, session: SessionDep, entry_id: Id) -> Response:
+    """One entry: what it matches, why, its evidence and history; a form to change it."""
+    return _entry_page(request, session, entry_id)
+
+
+@router.post("/lists/entries/{entry_id}", name="lists.page_update_entry")
+def update(
+    actor: PageBlockCustomers, request: Request, session: SessionDep, entry_id: Id, data: FormDep
+) -> Response:
+    """Change an entry's action, reason, end or note; a bad value shows the form again, nothing changed."""
+    said, form = speaker(request), sent(data)
+    expires_at, clear = None, False
+    text = str(form.value("expires")).strip()
+    if text:
+        try:
+            expires_at = said.day_start(date.fromisoformat(text) + timedelta(days=1))
+        except ValueError:
+            form.errors["expires"] = said.gettext("Give a date.")
+    else:
+        clear = True
+    if form.ok:
+        try:
+            with attempt(session):
+                update_entry(
+                    session,
+                    entry_id=entry_id,
+                    actor=actor,
+                    action=str(form.value("action")) or None,
+                    reason_code=str(form.value("reason_code")) or None,
+                    note=str(form.value("note")).strip() or None,
+                    expires_at=expires_at,
+                    clear_expiry=clear,
+                )
+        except DomainError as error:
+            if error.status == 404:
+                raise
+            refuse(form, error, said)
+    if not form.ok:
+        session.expire_all()
+        return _entry_page(request, session, entry_id, form, status=422)
+    session.commit()
+    response = RedirectResponse(f"/lists/entries/{entry_id}", status_code=303)
+    flash.add(response, request, said.gettext("Entry %(id)s is changed.", id=entry_id))
     return response
 
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from storeguard.core.config import get_settings
 from storeguard.core.errors import NotFound
-from storeguard.core.models import AuditEvent
 from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
 from storeguard.orders.models import LineItem, Order
 from storeguard.orders.policy import line_refund_amount
@@ -187,14 +186,3 @@ def refund_preview(session: Session, rma: Return) -> RefundPreview:
     }
     value = sum(line_refund_amount(items[x.line_item_id], x.quantity) for x in rma.lines)
     return RefundPreview(value=value, fee=rma.fee, total=value - rma.fee)
-
-
-def timeline(session: Session, return_id: int) -> list[AuditEvent]:
-    """What happened to a return, oldest first."""
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.subject_type == "return", AuditEvent.subject_id == str(return_id))
-            .order_by(AuditEvent.id)
-        )
-    )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from storeguard.core.api import SessionDep
+from storeguard.core.audit import events_for
 from storeguard.core.errors import DomainError
 from storeguard.core.http import allow_upload
 from storeguard.core.permissions import Permission
@@ -212,7 +213,7 @@ def _return_page(
         "order": order,
         "items": items,
         "preview": service.refund_preview(session, rma),
-        "timeline": timeline_items(service.timeline(session, rma.id)),
+        "timeline": timeline_items(events_for(session, "return", rma.id)),
         "form": form or Form(),
         "condition_choices": [(c.value, speaker(request).gettext(w)) for c, w in CONDITIONS.items()],
         "may": {step: policy.step_allowed(step, rma.status) for step in policy.STEPS},
