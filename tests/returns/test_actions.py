@@ -17,6 +17,7 @@ from storeguard.returns import actions
 from storeguard.returns.actions import LineAsked
 from storeguard.returns.models import Return
 from storeguard.returns.service import photos_dir
+from storeguard.screening.metrics import customer_metrics
 from storeguard.shops.models import Product
 from tests.factories import FACTORY_ACTOR, place_order
 from tests.returns.conftest import SHIPPED, line_of
@@ -156,6 +157,18 @@ def test_a_refund_after_inspection_returns_the_value_less_the_fee_through_the_or
     line = session.get(LineItem, line_of(shipped, shirt))
     assert (rma.status, rma.refunded, refund.amount) == ("partly_refunded", 80_000, 80_000)
     assert (line.refunded_quantity, line.restocked_quantity) == (2, 0)
+
+
+def test_goods_refunded_through_a_return_count_as_returned_even_when_too_worn_to_restock(
+    session, shipped, shirt
+):
+    rma = _to_inspected(session, shipped, shirt, "used")
+
+    actions.refund_return(session, return_id=rma.id, actor=FACTORY_ACTOR)
+
+    refund = session.get(Refund, rma.refund_id)
+    assert [(x.quantity, x.restock, x.returned) for x in refund.lines] == [(2, False, True)]
+    assert customer_metrics(session, shipped.customer_id).items_returned == 2
 
 
 def test_goods_back_as_new_are_refunded_in_full_and_restocked(session, shipped, shirt):

@@ -231,6 +231,7 @@ def refund_return(
         reason="return",
         note=f"Return #{rma.id}",
         notify_customer=notify_customer,
+        returned=True,  # the goods came back, restocked or not: they count as returned items
     )
     whole = kept == 0 and len(paid) == len(rma.lines)
     rma.status = ReturnStatus.refunded if whole else ReturnStatus.partly_refunded

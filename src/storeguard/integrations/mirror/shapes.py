@@ -73,6 +73,7 @@ class MappedRefundLine:
     amount: int
     restock: bool
     restock_type: str | None = None
+    returned: bool = False  # the units came back from the customer (not a cancel, not money alone)
 
 
 @quick_pickle
