@@ -101,6 +101,30 @@ def test_a_return_after_the_window_is_refused_with_the_closing_date(session, shi
     assert _returns(session) == 0
 
 
+def test_a_return_the_platform_already_took_is_recorded_after_the_window_and_audited_as_past_it(
+    session, shipped, shirt
+):
+    rma = _request(
+        session,
+        shipped,
+        LineAsked(line_of(shipped, shirt), 1),
+        at=SHIPPED + timedelta(days=31),
+        platform_id="945000961",
+        mirrored=True,
+    )
+
+    assert (rma.status, rma.platform_id) == ("requested", "945000961")
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "return.requested")).one()
+    assert (event.after["late"], event.after["mirrored"], event.after["past_window"]) == (False, True, True)
+
+
+def test_a_mirrored_return_inside_the_window_is_audited_as_not_past_it(session, shipped, shirt):
+    _request(session, shipped, LineAsked(line_of(shipped, shirt), 1), platform_id="945000961", mirrored=True)
+
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "return.requested")).one()
+    assert (event.after["mirrored"], event.after["past_window"]) == (True, False)
+
+
 def test_a_category_has_its_own_window(session, shop, shipped, swimsuit):
     actions.update_return_policy(
         session, shop_id=shop.id, actor=FACTORY_ACTOR, changes={"category_windows": {"swimwear": 14}}
