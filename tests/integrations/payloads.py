@@ -117,3 +117,51 @@ def shopify_refund(**overrides: Any) -> dict[str, Any]:
     }
     refund.update(overrides)
     return refund
+
+
+RETURN_ID = 945000961
+SHOE_LINE_ID = 1000000000000000001  # the shoes' line of shopify_order()
+
+
+def shopify_fulfillment(**overrides: Any) -> dict[str, Any]:
+    """Both shoes of shopify_order() shipped on 2 March 2025."""
+    fulfillment: dict[str, Any] = {
+        "id": 5000000000000000001,
+        "order_id": BIG_ORDER_ID,
+        "status": "success",
+        "created_at": "2025-03-02T10:00:00Z",
+        "line_items": [{"id": SHOE_LINE_ID, "quantity": 2}],
+    }
+    fulfillment.update(overrides)
+    return fulfillment
+
+
+def shopify_return(**overrides: Any) -> dict[str, Any]:
+    """One of the two shoes coming back, too small, as Shopify's returns/* webhooks deliver a Return."""
+    rma: dict[str, Any] = {
+        "id": RETURN_ID,
+        "admin_graphql_api_id": f"gid://shopify/Return/{RETURN_ID}",
+        "order": {"id": BIG_ORDER_ID, "admin_graphql_api_id": f"gid://shopify/Order/{BIG_ORDER_ID}"},
+        "status": "requested",
+        "name": "#5001-R1",
+        "total_return_line_items": 1,
+        "return_line_items": [
+            {
+                "id": 77001,
+                "admin_graphql_api_id": "gid://shopify/ReturnLineItem/77001",
+                "fulfillment_line_item": {
+                    "id": 66001,
+                    "line_item": {
+                        "id": SHOE_LINE_ID,
+                        "admin_graphql_api_id": f"gid://shopify/LineItem/{SHOE_LINE_ID}",
+                    },
+                },
+                "quantity": 1,
+                "return_reason": "SIZE_TOO_SMALL",
+                "return_reason_note": "",
+                "customer_note": "Half a size too small",
+            }
+        ],
+    }
+    rma.update(overrides)
+    return rma

@@ -55,6 +55,15 @@ def test_cancel_order_with_refund_and_restock_returns_everything_but_the_fee(ses
     assert (shirt.stock, mug.stock) == (10, 5)
 
 
+def test_cancel_order_refund_restocks_goods_never_shipped_without_calling_them_returned(session, shop, shirt):
+    order = place_order(session, shop, [(shirt, 2)])
+
+    _cancel(session, order, refund=True, restock=True)
+
+    [refund] = order.refunds
+    assert [(x.quantity, x.restock, x.returned) for x in refund.lines] == [(2, True, False)]
+
+
 def test_cancel_order_restock_without_refund_puts_goods_back(session, shop, shirt):
     order = place_order(session, shop, [(shirt, 3)])
     _cancel(session, order, restock=True)

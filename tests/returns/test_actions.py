@@ -17,6 +17,7 @@ from storeguard.returns import actions
 from storeguard.returns.actions import LineAsked
 from storeguard.returns.models import Return
 from storeguard.returns.service import photos_dir
+from storeguard.screening.metrics import customer_metrics
 from storeguard.shops.models import Product
 from tests.factories import FACTORY_ACTOR, place_order
 from tests.returns.conftest import SHIPPED, line_of
@@ -100,6 +101,30 @@ def test_a_return_after_the_window_is_refused_with_the_closing_date(session, shi
     assert _returns(session) == 0
 
 
+def test_a_return_the_platform_already_took_is_recorded_after_the_window_and_audited_as_past_it(
+    session, shipped, shirt
+):
+    rma = _request(
+        session,
+        shipped,
+        LineAsked(line_of(shipped, shirt), 1),
+        at=SHIPPED + timedelta(days=31),
+        platform_id="945000961",
+        mirrored=True,
+    )
+
+    assert (rma.status, rma.platform_id) == ("requested", "945000961")
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "return.requested")).one()
+    assert (event.after["late"], event.after["mirrored"], event.after["past_window"]) == (False, True, True)
+
+
+def test_a_mirrored_return_inside_the_window_is_audited_as_not_past_it(session, shipped, shirt):
+    _request(session, shipped, LineAsked(line_of(shipped, shirt), 1), platform_id="945000961", mirrored=True)
+
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "return.requested")).one()
+    assert (event.after["mirrored"], event.after["past_window"]) == (True, False)
+
+
 def test_a_category_has_its_own_window(session, shop, shipped, swimsuit):
     actions.update_return_policy(
         session, shop_id=shop.id, actor=FACTORY_ACTOR, changes={"category_windows": {"swimwear": 14}}
@@ -156,6 +181,18 @@ def test_a_refund_after_inspection_returns_the_value_less_the_fee_through_the_or
     line = session.get(LineItem, line_of(shipped, shirt))
     assert (rma.status, rma.refunded, refund.amount) == ("partly_refunded", 80_000, 80_000)
     assert (line.refunded_quantity, line.restocked_quantity) == (2, 0)
+
+
+def test_goods_refunded_through_a_return_count_as_returned_even_when_too_worn_to_restock(
+    session, shipped, shirt
+):
+    rma = _to_inspected(session, shipped, shirt, "used")
+
+    actions.refund_return(session, return_id=rma.id, actor=FACTORY_ACTOR)
+
+    refund = session.get(Refund, rma.refund_id)
+    assert [(x.quantity, x.restock, x.returned) for x in refund.lines] == [(2, False, True)]
+    assert customer_metrics(session, shipped.customer_id).items_returned == 2
 
 
 def test_goods_back_as_new_are_refunded_in_full_and_restocked(session, shipped, shirt):

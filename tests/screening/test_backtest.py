@@ -160,7 +160,9 @@ def _later_history(session: Session):  # noqa: ANN202
         expected_arrival_to=at(14).date(),
         created_at=at(7),
     )
-    refund.lines = [RefundLine(line_item_id=line.id, quantity=1, amount=line.unit_price, restock=True)]
+    refund.lines = [
+        RefundLine(line_item_id=line.id, quantity=1, amount=line.unit_price, restock=True, returned=True)
+    ]
     session.add(refund)
     # two orders in the same instant: the one stored first comes first, as the columnar path counts
     twins = new_customer(session, store)

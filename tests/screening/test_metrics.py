@@ -30,7 +30,7 @@ def test_customer_metrics_counts_orders_refunds_returns_cancellations_and_charge
         expected_arrival_from=date(2025, 1, 1),
         expected_arrival_to=date(2025, 1, 8),
     )
-    refund.lines = [RefundLine(line_item_id=line.id, quantity=1, amount=10000, restock=True)]
+    refund.lines = [RefundLine(line_item_id=line.id, quantity=1, amount=10000, restock=True, returned=True)]
     session.add(refund)
     session.flush()
 

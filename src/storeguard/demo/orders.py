@@ -211,6 +211,7 @@ class OrderBuilder:
                     "quantity": qty,
                     "amount": amount,
                     "restock": restock,
+                    "returned": restock and reason != "order_cancelled",
                 }
             )
         shipping_amount = ctx.row["shipping"] if shipping else 0

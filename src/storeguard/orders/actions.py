@@ -313,6 +313,7 @@ def cancel_order(
             total=policy.refundable_amount(order),
             reason=f"order cancelled ({reason})",
             note=staff_note,
+            returned=False,  # a cancellable order has nothing out with the customer to come back
         )
         restocked.update(by_refund)
     if restock:

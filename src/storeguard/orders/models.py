@@ -219,6 +219,9 @@ class RefundLine(Base):
     quantity: Mapped[int] = mapped_column()
     amount: Mapped[int] = mapped_column(BigId)
     restock: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The units came back from the customer (a return), which a restock alone does not say: a
+    # cancel restocks goods never shipped, and a returned item may be too worn to restock.
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class InventoryMovement(Base):

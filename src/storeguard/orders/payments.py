@@ -165,12 +165,14 @@ def refund_order(
     note: str | None = None,
     notify_customer: bool = False,
     kept: int = 0,
+    returned: bool | None = None,
 ) -> Refund:
     """Return money by lines (restocking those asked), shipping, and/or an extra amount.
 
     The refund returns the lines' value less ``kept`` (a restocking fee), plus ``shipping`` plus
     ``amount``; it never takes the total refunded above what was captured, and the gateway's fees
-    are not given back.
+    are not given back. ``returned`` says whether the lines' goods came back (a return's refund
+    says so whatever is restocked); by default a restocked line came back and another did not.
     """
     check_amount(shipping, "shipping")
     check_amount(amount, "amount")
@@ -185,7 +187,15 @@ def refund_order(
     before = order_state(order)
     total = policy.refund_total(lines=quantities, shipping=shipping, amount=amount, kept=kept)
     refund, restocked = issue_refund(
-        session, order, actor=actor, lines=picked, shipping=shipping, total=total, reason=reason, note=note
+        session,
+        order,
+        actor=actor,
+        lines=picked,
+        shipping=shipping,
+        total=total,
+        reason=reason,
+        note=note,
+        returned=returned,
     )
     _record_refund(
         session, order, refund, actor=actor, before=before, restocked=restocked, notify=notify_customer
@@ -325,11 +335,13 @@ def issue_refund(
     gateway_reference: str | None = None,
     succeeded: bool = True,
     at: datetime | None = None,
+    returned: bool | None = None,
 ) -> tuple[Refund, dict[int, int]]:
     """Write an allowed refund on a locked order; return it and the units restocked per line.
 
     The caller has checked the refund against policy; ``total`` is the money returned. A refund a
     gateway made carries its ``gateway_reference`` and the moment it was made (``at``).
+    ``returned`` marks every line as goods back from the customer or none; None: those restocked.
     """
     settings = get_settings()
     at = at or now()
@@ -355,7 +367,13 @@ def issue_refund(
     for line, quantity, restock in lines:
         value = policy.line_refund_amount(line, quantity)  # before the quantity below moves
         refund.lines.append(
-            RefundLine(line_item_id=line.id, quantity=quantity, amount=value, restock=restock)
+            RefundLine(
+                line_item_id=line.id,
+                quantity=quantity,
+                amount=value,
+                restock=restock,
+                returned=restock if returned is None else returned,
+            )
         )
         line.refunded_quantity += quantity
         if restock:

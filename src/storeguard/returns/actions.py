@@ -60,8 +60,13 @@ def request_return(
     late: bool = False,
     platform_id: str | None = None,
     at: datetime | None = None,
+    mirrored: bool = False,
 ) -> Return:
-    """Open a return for shipped units of an order, within the shop's return window."""
+    """Open a return for shipped units of an order, within the shop's return window.
+
+    ``mirrored`` records a return the platform (``platform_id``) has already taken: the window is
+    the merchant's to apply there, so it is not applied again; the audit says whether it was past.
+    """
     at = at or now()
     reason = _reason(reason)
     if not lines:
@@ -80,6 +85,7 @@ def request_return(
         asked[spec.line_item_id] += spec.quantity
     categories = _categories(session, [by_id[i].product_id for i in asked if i in by_id])
     delivered = _delivered_at(order)
+    past_window = False
     for line_id, quantity in asked.items():
         line = by_id.get(line_id)
         if line is None:
@@ -103,7 +109,9 @@ def request_return(
         days = policy.window_days(rules, [categories.get(line.product_id, "")])
         started = delivered.get(line_id)
         late_ok = late and rules["late_returns_allowed"]
-        if started is not None and policy.window_closed(started, days, at) and not late_ok:
+        closed_before = started is not None and policy.window_closed(started, days, at)
+        past_window = past_window or closed_before
+        if started is not None and closed_before and not late_ok and not mirrored:
             closed = policy.window_end(started, days).date().isoformat()
             raise Conflict(
                 ReturnError.outside_return_window,
@@ -127,7 +135,10 @@ def request_return(
     )
     session.add(rma)
     session.flush()
-    _record(session, rma, actor, "return.requested", after=_facts(rma) | {"late": late})
+    facts = _facts(rma) | {"late": late}
+    if mirrored:
+        facts |= {"mirrored": True, "past_window": past_window}
+    _record(session, rma, actor, "return.requested", after=facts)
     return rma
 
 
@@ -231,6 +242,7 @@ def refund_return(
         reason="return",
         note=f"Return #{rma.id}",
         notify_customer=notify_customer,
+        returned=True,  # the goods came back, restocked or not: they count as returned items
     )
     whole = kept == 0 and len(paid) == len(rma.lines)
     rma.status = ReturnStatus.refunded if whole else ReturnStatus.partly_refunded

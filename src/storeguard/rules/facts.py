@@ -71,7 +71,7 @@ _CUSTOMER = [
     (
         "customer.return_ratio",
         N,
-        "Share of the customer's items returned or refunded with restock (0 to 1).",
+        "Share of the customer's items that came back in returns (0 to 1).",
         False,
     ),
     ("customer.cancellations", INT, "Orders of the customer that were cancelled.", False),

@@ -63,33 +63,23 @@ def metrics_select(
         .where(live, *recorded)
         .subquery("m_refunds")
     )
-    if at is None:
-        items_q = (
-            select(
-                func.coalesce(func.sum(LineItem.quantity), 0).label("bought"),
-                func.coalesce(func.sum(LineItem.restocked_quantity), 0).label("returned"),
-            )
-            .join(Order, Order.id == LineItem.order_id)
-            .where(live)
-            .subquery("m_items")
-        )
-        parts = [orders_q, refunds_q, items_q]
-    else:
-        bought_q = (
-            select(func.coalesce(func.sum(LineItem.quantity), 0).label("bought"))
-            .join(Order, Order.id == LineItem.order_id)
-            .where(live)
-            .subquery("m_items")
-        )
-        # A line's restocked quantity has no time: a return is dated by the refund that restocked it.
-        returned_q = (
-            select(func.coalesce(func.sum(RefundLine.quantity), 0).label("returned"))
-            .join(Refund, Refund.id == RefundLine.refund_id)
-            .join(Order, Order.id == Refund.order_id)
-            .where(live, RefundLine.restock.is_(True), *recorded)
-            .subquery("m_returns")
-        )
-        parts = [orders_q, refunds_q, bought_q, returned_q]
+    bought_q = (
+        select(func.coalesce(func.sum(LineItem.quantity), 0).label("bought"))
+        .join(Order, Order.id == LineItem.order_id)
+        .where(live)
+        .subquery("m_items")
+    )
+    # Returned items are the units refund lines say came back (Shopify's restock_type ``return``,
+    # a return's refund), dated by their refund; a restock alone (a cancel's) is not a return, and
+    # a refund without return counts only as money refunded.
+    returned_q = (
+        select(func.coalesce(func.sum(RefundLine.quantity), 0).label("returned"))
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .join(Order, Order.id == Refund.order_id)
+        .where(live, RefundLine.returned.is_(True), *recorded)
+        .subquery("m_returns")
+    )
+    parts = [orders_q, refunds_q, bought_q, returned_q]
     joined = parts[0]
     for part in parts[1:]:
         joined = joined.join(part, true())
@@ -125,7 +115,7 @@ def customer_metrics(
     """Return the customer's orders, spend, refunds, returns, cancellations and chargebacks so far.
 
     Cancelled orders count as cancellations, not as spend, so a cancel-with-refund does not
-    inflate the refund ratio. Returns are items refunded with restock.
+    inflate the refund ratio. Returns are the units refund lines say came back.
     """
     if customer_id is None:
         return CustomerMetrics()

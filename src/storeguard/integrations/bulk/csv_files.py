@@ -316,12 +316,15 @@ def refund_items(path: Path, currency_of: dict[str, str]) -> Iterator[Item]:
             )
             for _, row in group:
                 if row.get("line_id"):
+                    restock = row.get("restock", "").lower() in {"1", "true", "yes"}
+                    # A file says only restock: a restocked line is taken as a return, as before.
                     refund.lines.append(
                         MappedRefundLine(
                             line_platform_id=row["line_id"],
                             quantity=_int(row, "quantity", 1),
                             amount=money(row.get("line_amount"), currency, "line_amount"),
-                            restock=row.get("restock", "").lower() in {"1", "true", "yes"},
+                            restock=restock,
+                            returned=restock,
                         )
                     )
             yield Item(first_row, refund, None, 0)

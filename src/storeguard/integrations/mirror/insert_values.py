@@ -168,7 +168,7 @@ REFUND_INSERT = (
     "expected_arrival_to",
     "created_at",
 )
-REFUND_LINE_INSERT = ("refund_id", "line_item_id", "quantity", "amount", "restock")
+REFUND_LINE_INSERT = ("refund_id", "line_item_id", "quantity", "amount", "restock", "returned")
 FULFILLMENT_LINE_INSERT = ("fulfillment_id", "line_item_id", "quantity")
 REFUND_ACTOR = "platform:shopify"
 

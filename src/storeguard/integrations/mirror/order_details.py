@@ -207,7 +207,8 @@ def write_new_shipments_and_refunds(
         for r in o.refunds:
             rid = next(refund_ids)
             refund_lines.extend(
-                (rid, lines[rl.line_platform_id], rl.quantity, rl.amount, rl.restock) for rl in r.lines
+                (rid, lines[rl.line_platform_id], rl.quantity, rl.amount, rl.restock, rl.returned)
+                for rl in r.lines
             )
             refund_transactions.extend(
                 refund_transaction_row(oid, r, tx, rid, stamp) for tx in r.transactions

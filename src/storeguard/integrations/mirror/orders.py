@@ -298,6 +298,7 @@ def apply_refunds(
                     quantity=rl.quantity,
                     amount=rl.amount,
                     restock=rl.restock,
+                    returned=rl.returned,
                 )
                 for rl in r.lines
             ],

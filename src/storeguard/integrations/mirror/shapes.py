@@ -73,6 +73,7 @@ class MappedRefundLine:
     amount: int
     restock: bool
     restock_type: str | None = None
+    returned: bool = False  # the units came back from the customer (not a cancel, not money alone)
 
 
 @quick_pickle
@@ -186,3 +187,27 @@ class MappedVariant:
     product_type: str = ""
     tags: list[str] = field(default_factory=list)
     options: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class MappedReturnLine:
+    """Units of one order line in a platform's return, with storeguard's reason for them."""
+
+    line_platform_id: str
+    quantity: int
+    reason: str  # a storeguard return reason (size, damaged, ...)
+    platform_reason: str | None = None  # the platform's own, as it sent it
+
+
+@dataclass(slots=True)
+class MappedReturn:
+    """A return as a platform reports it: its order, lines, reason, and why it was declined."""
+
+    platform_id: str
+    order_platform_id: str
+    reason: str  # a storeguard return reason: the one of the most units
+    lines: list[MappedReturnLine] = field(default_factory=list)
+    name: str | None = None  # the platform's own name for it ("#1001-R1")
+    note: str | None = None  # what the customer wrote
+    decline_reason: str | None = None  # said to the customer, on a declined return
+    requested_at: datetime | None = None

@@ -18,6 +18,7 @@ from storeguard.integrations.mirror.orders import (
     upsert_customers,
     upsert_orders,
 )
+from storeguard.integrations.mirror.returns import mirror_return
 from storeguard.integrations.mirror.shapes import MappingError
 from storeguard.integrations.models import WebhookDelivery
 from storeguard.integrations.platforms.common import NotReady, parse_body
@@ -31,6 +32,7 @@ from storeguard.integrations.platforms.shopify.mapping import (
     platform_id,
 )
 from storeguard.integrations.platforms.shopify.products import map_product
+from storeguard.integrations.platforms.shopify.returns import map_return
 from storeguard.orders.models import Order
 from storeguard.shops.models import Shop
 
@@ -43,12 +45,20 @@ DISPUTE_TOPICS = frozenset({"disputes/create", "disputes/update"})
 TRANSACTION_TOPIC = "order_transactions/create"
 PRODUCT_TOPICS = frozenset({"products/create", "products/update"})
 PRODUCT_DELETE_TOPIC = "products/delete"
+# Each returns topic and the stage of the return it reports (see ``mirror.returns``).
+RETURN_TOPICS: dict[str, str] = {
+    "returns/request": "requested",
+    "returns/approve": "authorized",
+    "returns/decline": "declined",
+    "returns/close": "closed",
+}
 TOPICS = (
     ORDER_TOPICS
     | FULFILLMENT_TOPICS
     | CUSTOMER_TOPICS
     | DISPUTE_TOPICS
     | PRODUCT_TOPICS
+    | RETURN_TOPICS.keys()
     | {"refunds/create", TRANSACTION_TOPIC, PRODUCT_DELETE_TOPIC}
 )
 
@@ -109,6 +119,11 @@ def handle(session: Session, delivery: WebhookDelivery) -> DeliveryStatus:
         archive_product(
             session, shop, platform_id(payload.get("id"), "product id"), actor=hooks.SHOPIFY_WEBHOOK
         )
+        return DeliveryStatus.processed
+    if topic in RETURN_TOPICS:
+        mapped_return = map_return(payload)
+        order = _require_order(session, shop, mapped_return.order_platform_id, "a return")
+        mirror_return(session, order, mapped_return, RETURN_TOPICS[topic], actor=hooks.SHOPIFY_WEBHOOK)
         return DeliveryStatus.processed
     if topic == TRANSACTION_TOPIC:
         order = _require_order(

@@ -29,6 +29,10 @@ FINANCIAL = {"pending", "authorized", "partially_paid", "paid", "partially_refun
 FULFILLMENT = {"fulfilled": "fulfilled", "partial": "partial"}
 CANCEL_REASONS = {"customer", "fraud", "inventory", "declined", "other"}
 RESTOCKING_TYPES = {"return", "cancel", "legacy_restock"}
+# The restock types that mean the goods came back from the customer. ``cancel`` restocks units
+# never shipped; ``legacy_restock`` (and the older refund-wide ``restock`` flag) predate the
+# distinction and keep meaning a return, as they did before.
+RETURNED_TYPES = {"return", "legacy_restock"}
 ADDRESS_FIELDS = (
     "first_name",
     "last_name",
@@ -232,11 +236,14 @@ def map_line(line: dict[str, Any], currency: str) -> MappedLine:
     )
 
 
-def _restocks(refund: dict[str, Any], item: dict[str, Any]) -> tuple[bool, str | None]:
+def _restocks(refund: dict[str, Any], item: dict[str, Any]) -> tuple[bool, bool, str | None]:
+    """Return whether a refund line restocks, whether its goods came back, and its restock type."""
     restock_type = item.get("restock_type")
     if restock_type:
-        return str(restock_type) in RESTOCKING_TYPES, str(restock_type)
-    return bool(refund.get("restock")), None  # older shape: one flag for the whole refund
+        kind = str(restock_type)
+        return kind in RESTOCKING_TYPES, kind in RETURNED_TYPES, kind
+    restock = bool(refund.get("restock"))  # older shape: one flag for the whole refund
+    return restock, restock, None
 
 
 def map_refund(data: dict[str, Any], currency: str, order_platform_id: str | None = None) -> MappedRefund:
@@ -246,7 +253,7 @@ def map_refund(data: dict[str, Any], currency: str, order_platform_id: str | Non
     order_id = order_platform_id or platform_id(data.get("order_id"), "refund order_id")
     lines = []
     for item in data.get("refund_line_items") or []:
-        restock, restock_type = _restocks(data, item)
+        restock, returned, restock_type = _restocks(data, item)
         line = item.get("line_item") or {}
         quantity = int(item.get("quantity") or 0)
         amount = (
@@ -263,6 +270,7 @@ def map_refund(data: dict[str, Any], currency: str, order_platform_id: str | Non
                 amount=amount,
                 restock=restock,
                 restock_type=restock_type,
+                returned=returned,
             )
         )
     transactions = []
