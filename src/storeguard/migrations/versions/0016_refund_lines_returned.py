@@ -1,7 +1,7 @@
 """refund lines say whether the goods came back
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-09 10:00:00
 
 A customer's returned items were counted from restocks, so a cancel's restock counted as a return
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
