@@ -40,7 +40,8 @@ from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
 from storeguard.returns.api import router as returns_router
 from storeguard.returns.views import router as returns_pages
-from storeguard.risk import views as risk_pages  # noqa: F401  (the customer page's risk panel)
+from storeguard.risk.api import router as risk_router
+from storeguard.risk.views import router as risk_pages
 from storeguard.rules.api import router as rules_router
 from storeguard.rules.views import router as rules_pages
 from storeguard.screening.api import checkout_router
@@ -61,6 +62,7 @@ ROUTERS = (
     orders_router,
     returns_router,
     disputes_router,
+    risk_router,
     customers_router,
     lists_router,
     rules_router,
@@ -74,6 +76,7 @@ PAGE_ROUTERS = (
     orders_pages,
     returns_pages,
     disputes_pages,
+    risk_pages,
     customers_pages,
     lists_pages,
     screening_pages,  # before rules: its /rules/backtest would read as a rule's id

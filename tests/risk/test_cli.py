@@ -64,3 +64,36 @@ def test_risk_show_of_an_unknown_customer_is_a_clear_error(cli_env):
 
     assert result.exit_code == 2
     assert "customer_not_found" in result.output
+
+
+def test_recompute_stores_every_customer_and_export_writes_one_line_each(cli_env):
+    loaded = runner.invoke(app, ["demo", "--customers", "60", "--orders", "400", "--seed", "5"])
+    assert loaded.exit_code == 0, loaded.output
+    out = cli_env / "customers.jsonl"
+
+    recomputed = runner.invoke(app, ["risk", "recompute"])
+    exported = runner.invoke(app, ["customers", "export", "--format", "jsonl", "--out", str(out)])
+
+    assert recomputed.exit_code == 0, recomputed.output
+    assert "assessed 60 customers" in " ".join(recomputed.output.split())
+    assert exported.exit_code == 0, exported.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 60
+    assert set(rows[0]) == {
+        "customer_id",
+        "platform_id",
+        "email",
+        "segment",
+        "suggested_segment",
+        "score",
+        "findings",
+        "linked",
+        "model_version",
+    }
+    assert all(r["model_version"] for r in rows if r["score"] is not None)
+
+
+def test_export_refuses_a_format_it_does_not_write(cli_env):
+    done = runner.invoke(app, ["customers", "export", "--format", "csv"])
+
+    assert done.exit_code == 2 and "the only format is jsonl" in done.output

@@ -7,13 +7,17 @@ import time
 from pathlib import Path
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import select
 
 from storeguard.core.console import cli_session, console, err_console
-from storeguard.risk import service
+from storeguard.customers import cli as customers_cli
+from storeguard.risk import actions, service
 from storeguard.risk.evaluation import TARGETS, Evaluation, evaluate
+from storeguard.risk.models import CustomerRisk
 from storeguard.risk.policy import DEFAULT
-from storeguard.shops.service import get_shop_by_domain
+from storeguard.shops.service import get_shop_by_domain, shop_or_only_shop, shop_with_domain
 
 DEFAULT_OUT = Path("bench/results/risk_quality.json")
 
@@ -124,3 +128,50 @@ def register(app: typer.Typer) -> None:
             console.print(f"    thresholds: {json.dumps(f.thresholds, default=str)}", highlight=False)
         for c in a.contributions:
             console.print(f"  {c.words}", highlight=False)
+
+    @risk.command("recompute")
+    def recompute(
+        shop: str | None = typer.Option(None, help="The shop's domain; the only shop when left out."),
+    ) -> None:
+        """Assess every customer again and store the scores, findings and suggestions (segments a person set stay)."""
+        with cli_session() as session:
+            target = shop_with_domain(session, shop) if shop else shop_or_only_shop(session, None)
+            started = time.perf_counter()
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task("assessing customers", total=None)
+                done = actions.recompute_risk(
+                    session,
+                    shop_id=target.id,
+                    progress=lambda n, total: bar.update(task, completed=n, total=total),
+                )
+            session.commit()
+            pending = len(
+                actions.pending_suggestions(
+                    session.scalars(select(CustomerRisk).where(CustomerRisk.shop_id == target.id))
+                )
+            )
+        console.print(
+            f"assessed {done:,} customers of {target.domain} in {time.perf_counter() - started:.1f} s; "
+            f"{pending:,} segment suggestion(s) wait for a person"
+        )
+
+    @customers_cli.customers.command("export")
+    def export(
+        format: str = typer.Option("jsonl", "--format", help="jsonl: one customer per line."),
+        out: Path | None = typer.Option(None, help="Write here instead of standard output."),
+        shop: str | None = typer.Option(None, help="The shop's domain; the only shop when left out."),
+    ) -> None:
+        """Write each customer: platform id, segment, score, findings (type, confidence), linked customers."""
+        if format != "jsonl":
+            raise typer.BadParameter("the only format is jsonl", param_hint="--format")
+        with cli_session() as session:
+            target = shop_with_domain(session, shop) if shop else shop_or_only_shop(session, None)
+            lines = (
+                json.dumps(row, ensure_ascii=False) + "\n" for row in service.export_rows(session, target.id)
+            )
+            if out is None:
+                for line in lines:
+                    print(line, end="")
+            else:
+                with out.open("w", encoding="utf-8") as handle:
+                    handle.writelines(lines)

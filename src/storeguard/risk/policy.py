@@ -17,6 +17,55 @@ from typing import Any
 
 from storeguard.risk.enums import FindingType, RefundKind, Segment
 
+# Stored with every assessment, so a score can be traced to the rules that made it.
+MODEL_VERSION = "2026-12-05.1"
+
+# What each segment is allowed, for the storefront and the returns desk (merchant-tunable data).
+PRIVILEGES: dict[str, dict[str, Any]] = {
+    "vip": {
+        "priority_support": True,
+        "free_returns": True,
+        "extra_return_days": 30,
+        "manual_review": False,
+        "inspection_before_refund": False,
+    },
+    "good": {
+        "priority_support": False,
+        "free_returns": True,
+        "extra_return_days": 0,
+        "manual_review": False,
+        "inspection_before_refund": True,
+    },
+    "neutral": {
+        "priority_support": False,
+        "free_returns": False,
+        "extra_return_days": 0,
+        "manual_review": False,
+        "inspection_before_refund": True,
+    },
+    "watch": {
+        "priority_support": False,
+        "free_returns": False,
+        "extra_return_days": 0,
+        "manual_review": False,
+        "inspection_before_refund": True,
+    },
+    "restricted": {
+        "priority_support": False,
+        "free_returns": False,
+        "extra_return_days": 0,
+        "manual_review": True,
+        "inspection_before_refund": True,
+    },
+    "blocked": {
+        "priority_support": False,
+        "free_returns": False,
+        "extra_return_days": 0,
+        "manual_review": True,
+        "inspection_before_refund": True,
+    },
+}
+
 # Merchant-tunable data. Money is never an absolute amount: "small" is a share of the shop's
 # median order, so the same defaults hold in kroner and in dollars.
 DEFAULT: dict[str, Any] = {
@@ -72,6 +121,9 @@ DEFAULT: dict[str, Any] = {
         FindingType.bracketing.value: 35,
     },
     "segments": {
+        # Moves into these happen without a person until someone has decided on the customer;
+        # every other move (vip's perks, watch and worse) waits for a person.
+        "automatic_moves": ["good", "neutral"],
         "watch": 25,
         "restricted": 50,
         "blocked": 80,
@@ -598,6 +650,13 @@ def segment(total: int, summary: Summary, t: Mapping[str, Any] = DEFAULT) -> Seg
     if total == 0 and summary.delivered >= th["good_min_orders"]:
         return Segment.good
     return Segment.neutral
+
+
+def current_segment(stored: str | None, decided: bool, suggested: str, t: Mapping[str, Any] = DEFAULT) -> str:
+    """The customer's segment: a person's decision, else the suggestion where it moves by itself."""
+    if not decided and suggested in t["segments"]["automatic_moves"]:
+        return suggested
+    return stored or Segment.neutral.value
 
 
 def assess(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Assessment:

@@ -8,7 +8,7 @@ per customer: 200,000 orders read in seconds on SQLite.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,8 +25,10 @@ from storeguard.lists.models import CustomerBlock
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.errors import RiskError
+from storeguard.risk.models import CustomerRisk
 from storeguard.risk.policy import (
     DEFAULT,
+    PRIVILEGES,
     Assessment,
     Behaviour,
     BlockLink,
@@ -350,3 +352,44 @@ def assess_customer(
         raise NotFound(RiskError.customer_not_found, f"no customer {customer_id}", field="customer_id")
     behaviours = read_behaviours(session, customer.shop_id, customer_ids=[customer_id], thresholds=thresholds)
     return assess(behaviours[customer_id], thresholds)
+
+
+def stored_risk(session: Session, customer_id: int) -> CustomerRisk | None:
+    """The customer's assessment as last stored (None before the first recompute)."""
+    return session.get(CustomerRisk, customer_id)
+
+
+def privileges_of(segment: str) -> dict[str, Any]:
+    """What a customer in ``segment`` is allowed (priority, free returns, longer window, review)."""
+    return dict(PRIVILEGES.get(segment, PRIVILEGES["neutral"]))
+
+
+def export_rows(session: Session, shop_id: int) -> Iterator[dict[str, Any]]:
+    """One plain record per assessed customer: platform id, segment, score, findings, links by strength."""
+    customers = {
+        c.id: c
+        for c in session.scalars(select(Customer).where(Customer.shop_id == shop_id).order_by(Customer.id))
+    }
+    clusters: dict[int, list[int]] = {}
+    for c in customers.values():
+        if c.cluster_id is not None:
+            clusters.setdefault(c.cluster_id, []).append(c.id)
+    risks = {
+        r.customer_id: r for r in session.scalars(select(CustomerRisk).where(CustomerRisk.shop_id == shop_id))
+    }
+    for cid, c in customers.items():
+        risk = risks.get(cid)
+        linked = [x for x in clusters.get(c.cluster_id, []) if x != cid] if c.cluster_id is not None else []
+        yield {
+            "customer_id": cid,
+            "platform_id": c.platform_id,
+            "email": c.email,
+            "segment": risk.segment if risk else "neutral",
+            "suggested_segment": risk.suggested if risk else None,
+            "score": risk.score if risk else None,
+            "findings": [{"type": f["type"], "confidence": f["confidence"]} for f in risk.findings]
+            if risk
+            else [],
+            "linked": [{"customer_id": x, "strength": "strong"} for x in linked],
+            "model_version": risk.model_version if risk else None,
+        }
