@@ -65,7 +65,9 @@ def assess_and_store(session: Session, customer_id: int) -> CustomerRisk:
     return row
 
 
-def accept_suggestion(session: Session, *, customer_id: int, actor: Actor) -> CustomerRisk:
+def accept_suggestion(
+    session: Session, *, customer_id: int, actor: Actor, note: str | None = None
+) -> CustomerRisk:
     """Place the customer in the segment their findings suggest, as assessed now."""
     row = assess_and_store(session, customer_id)
     if row.suggested == Segment.blocked:
@@ -77,7 +79,7 @@ def accept_suggestion(session: Session, *, customer_id: int, actor: Actor) -> Cu
     row.segment, row.dismissed = row.suggested, None
     row.decided_at, row.decided_by = now(), str(actor)
     session.flush()
-    _audit(session, row, actor, "customer_segment.accepted", before)
+    _audit(session, row, actor, "customer_segment.accepted", before, reason=note)
     return row
 
 

@@ -46,6 +46,10 @@ class DismissIn(InputModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class AcceptIn(InputModel):
+    note: str | None = Field(default=None, max_length=2000, description="Why, for the audit log.")
+
+
 def _risk(session: SessionDep, customer_id: int) -> RiskRead:
     get_customer(session, customer_id)
     row = service.stored_risk(session, customer_id)
@@ -78,10 +82,10 @@ def customer_risk(actor: CanRead, customer_id: Id, session: SessionDep) -> RiskR
 
 
 @router.post("/customers/{customer_id}/segment/accept", name="risk.accept_segment")
-def accept(actor: CanBlockCustomers, customer_id: Id, session: SessionDep) -> RiskRead:
+def accept(actor: CanBlockCustomers, customer_id: Id, body: AcceptIn, session: SessionDep) -> RiskRead:
     """Place the customer in the suggested segment (a move into blocked goes through a block)."""
     get_customer(session, customer_id)
-    actions.accept_suggestion(session, customer_id=customer_id, actor=actor)
+    actions.accept_suggestion(session, customer_id=customer_id, actor=actor, note=body.note)
     session.commit()
     return _risk(session, customer_id)
 

@@ -27,6 +27,7 @@ from storeguard.web.forms import FormDep, attempt
 from storeguard.web.i18n import N_, Speaker
 from storeguard.web.panels import Panel, add_panel
 from storeguard.web.refusals import describe, register_refusals
+from storeguard.web.timeline import register_event_words
 
 FINDINGS = {
     FindingType.wardrobing: N_("Wardrobing"),
@@ -37,6 +38,8 @@ FINDINGS = {
     FindingType.chargeback_abuse: N_("Chargeback abuse"),
     FindingType.evasion: N_("Evasion: linked to a blocked customer"),
 }
+
+
 def _privilege_words(privileges: dict[str, Any], said: Speaker) -> str:
     """What the customer's segment allows, in a sentence's words."""
     words = [said.gettext(text) for key, text in PRIVILEGE_WORDS.items() if privileges.get(key)]
@@ -51,6 +54,12 @@ PRIVILEGE_WORDS = {
     "manual_review": N_("orders reviewed by a person"),
     "inspection_before_refund": N_("returns inspected before refund"),
 }
+register_event_words(
+    {
+        "customer_segment.accepted": N_("Moved to the suggested segment"),
+        "customer_segment.dismissed": N_("Segment suggestion dismissed"),
+    }
+)
 register_refusals(
     {
         RiskError.block_through_dialog: N_(
