@@ -501,27 +501,6 @@ def card_fingerprint(bin_: str, last4: str, exp_month: int | None = None, exp_ye
     return normalize_payment_fingerprint(f"card:{bin_}:{last4}{expiry}")
 
 
-_EXPIRY = re.compile(r"^\s*(0?[1-9]|1[0-2])\s*[/\-.]?\s*(\d{2}|\d{4})\s*$")
-
-
-def normalize_card_expiry(raw: Any, *, field: str = "card_expiry") -> str:
-    """Return a card's expiry as ``MMYY`` from ``MM/YY``, ``MM/YYYY`` or ``MMYY``."""
-    match = _EXPIRY.match(str(raw))
-    if not match:
-        raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is not a card expiry (MM/YY)")
-    month, year = match.groups()
-    return f"{int(month):02d}{year[-2:]}"
-
-
-def card_expiry_text(month: Any, year: Any) -> str | None:
-    """Write a card's expiry month and year as ``MM/YY``; None when either is missing or unreadable."""
-    try:
-        m, y = int(month), int(year)
-    except (TypeError, ValueError):
-        return None
-    return f"{m:02d}/{y % 100:02d}" if 1 <= m <= 12 and y >= 0 else None
-
-
 def card_number_key(raw: str, *, field: str = "card_number") -> str:
     """Return ``card:BIN:LAST4`` for a card's BIN and last four digits, dropping any expiry."""
     fingerprint = normalize_payment_fingerprint(raw, field=field)
