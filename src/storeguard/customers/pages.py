@@ -11,13 +11,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from storeguard.customers.enums import AccountState
+from storeguard.customers.enums import AccountState, LinkStrength
 from storeguard.customers.links import TYPE_LABELS, LinkPath
 from storeguard.web.i18n import N_
 
 ACCOUNT_STATE = {
     AccountState.enabled: (N_("Enabled"), "ok"),
     AccountState.disabled: (N_("Disabled"), "bad"),
+}
+LINK_STRENGTH = {
+    LinkStrength.strong: (N_("Strong link"), "ok"),
+    LinkStrength.weak: (N_("Weak link"), "warn"),
 }
 IDENTIFIER_TYPES = {str(k): N_(v) for k, v in TYPE_LABELS.items()}
 # Mark texts of the labels above for the catalogs (they are written in customers.links).

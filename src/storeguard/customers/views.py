@@ -22,7 +22,7 @@ from storeguard.customers import actions, service
 from storeguard.customers.enums import AccountState, IdentifierType
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import describe_identifier
-from storeguard.customers.pages import ACCOUNT_STATE, IDENTIFIER_TYPES, link_graph
+from storeguard.customers.pages import ACCOUNT_STATE, IDENTIFIER_TYPES, LINK_STRENGTH, link_graph
 from storeguard.customers.policy import WEAK_TYPES
 from storeguard.shops.service import first_shop
 from storeguard.staff.pages import PageManageSettings, PageRead
@@ -101,7 +101,9 @@ def customer_page(actor: PageRead, request: Request, session: SessionDep, custom
     linked = service.customers_by_id(session, [customer.id, *links.paths])
     names = {cid: (c.name or f"#{cid}") for cid, c in linked.items()}
     blocked = {cid for cid, c in linked.items() if c.state == AccountState.disabled}
-    blocked |= service.blocked_among(session, list(linked))
+    possible = service.customers_by_id(session, list(links.possible))
+    blocked |= {cid for cid, c in possible.items() if c.state == AccountState.disabled}
+    blocked |= service.blocked_among(session, [*linked, *possible])
     context = {
         "customer": customer,
         "identifiers": [
@@ -113,6 +115,8 @@ def customer_page(actor: PageRead, request: Request, session: SessionDep, custom
             for i in service.identifiers_of(session, customer.id)
         ],
         "paths": [(linked.get(cid), path) for cid, path in sorted(links.paths.items())],
+        "possible": [(possible.get(cid), path) for cid, path in sorted(links.possible.items())],
+        "strengths": LINK_STRENGTH,
         "graph": link_graph(customer.id, links.paths, names, blocked),
         "blocked": blocked,
         "timeline": timeline_items(service.timeline(session, customer.id)),
