@@ -51,6 +51,7 @@ def test_identifiers_of_order_reads_every_identifier_of_a_prospective_order() ->
         ("ip", "192.0.2.7"),
         ("device_id", "d-81f2"),
         ("payment_fingerprint", "card:424242:4242:1227"),
+        ("card_number", "card:424242:4242"),
         ("platform_id", "7001"),
     }
 

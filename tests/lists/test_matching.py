@@ -77,9 +77,15 @@ def test_blocking_a_chargeback_abuser_flags_their_second_account_through_the_sha
         {
             "from_customer_id": second.id,
             "to_customer_id": abuser.id,
+            "strength": "strong",
             "shared": [
-                {"type": "phone", "value": "+4791234567", "display": "912 34 567"},
-                {"type": "device_id", "value": "d-81f2c3a4b5c6", "display": "d-81f2c3a4b5c6"},
+                {"type": "phone", "value": "+4791234567", "display": "912 34 567", "strength": "strong"},
+                {
+                    "type": "device_id",
+                    "value": "d-81f2c3a4b5c6",
+                    "display": "d-81f2c3a4b5c6",
+                    "strength": "strong",
+                },
             ],
         }
     ]

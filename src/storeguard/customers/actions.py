@@ -13,10 +13,11 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.errors import Invalid
 from storeguard.customers.clusters import relink_customers
-from storeguard.customers.enums import CustomerErrorCode, IdentifierType
+from storeguard.customers.enums import CustomerErrorCode, IdentifierType, LinkStrength
 from storeguard.customers.identifiers import add_identifier, record_customer_identifiers
 from storeguard.customers.models import Customer, Identifier
 from storeguard.customers.normalize import normalize_email, normalize_phone
+from storeguard.customers.policy import link_strength
 from storeguard.shops.service import get_shop
 
 
@@ -121,6 +122,14 @@ def set_link_types(session: Session, *, shop_id: int, types: Iterable[str], acto
             CustomerErrorCode.invalid_link_types,
             "an email domain is shared by strangers (gmail.com) and cannot link customers",
             field="types",
+        )
+    weak = [t for t in chosen if link_strength(t) is not LinkStrength.strong]
+    if weak:
+        raise Invalid(
+            CustomerErrorCode.weak_link_type,
+            f"{weak[0]} is shared by strangers: it shows possible matches but cannot link customers",
+            field="types",
+            value=weak[0],
         )
     before = (shop.settings or {}).get("link_identifier_types")
     shop.settings = {**(shop.settings or {}), "link_identifier_types": chosen}

@@ -10,6 +10,7 @@ from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewe
 from storeguard.core.schemas import Id
 from storeguard.customers import actions, service
 from storeguard.customers.identifiers import link_types
+from storeguard.customers.links import LinkPath
 from storeguard.customers.models import Customer
 from storeguard.customers.schemas import (
     CustomerCreate,
@@ -124,10 +125,17 @@ def get_links(customer: CurrentCustomer, session: SessionDep, _: Viewer) -> Link
         customer_id=customer.id,
         cluster=links.cluster,
         link_types=links.link_types,
-        links=[
-            LinkRead(customer_id=cid, path_text=path.text(), path=path.as_dict())  # type: ignore[arg-type]
-            for cid, path in sorted(links.paths.items())
-        ],
+        links=[_link_read(cid, path) for cid, path in sorted(links.paths.items())],
+        possible_matches=[_link_read(cid, path) for cid, path in sorted(links.possible.items())],
+    )
+
+
+def _link_read(customer_id: int, path: LinkPath) -> LinkRead:
+    return LinkRead(
+        customer_id=customer_id,
+        strength=path.strength,
+        path_text=path.text(),
+        path=path.as_dict(),  # type: ignore[arg-type]
     )
 
 

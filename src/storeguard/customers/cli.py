@@ -29,6 +29,10 @@ def register(app: typer.Typer) -> None:
                 console.print("no linked customers")
             for other, path in sorted(result.paths.items()):
                 console.print(f"  #{other}: {path.text()}")
+            if result.possible:
+                console.print("possible matches (weak links, never linked):")
+            for other, path in sorted(result.possible.items()):
+                console.print(f"  #{other}: {path.text()}")
 
     @customers.command("identifiers")
     def identifiers(customer_id: int = typer.Argument(..., help="The customer's id.")) -> None:

@@ -32,10 +32,26 @@ class IdentifierType(StrEnum):
     billing_address = "billing_address"
     ip = "ip"
     device_id = "device_id"
+    # The gateway's fingerprint of a card, or its BIN, last four digits and expiry together.
     payment_fingerprint = "payment_fingerprint"
     platform_id = "platform_id"
     # The customer's name is only ever used together with an address, never on its own.
     name_address = "name_address"
+    # A card's BIN and last four digits without its expiry: thousands of cards share them.
+    card_number = "card_number"
+    # An IP address together with the browser's user agent: one browser, or one office's browsers.
+    ip_user_agent = "ip_user_agent"
+
+
+class LinkStrength(StrEnum):
+    """How surely two customers who share an identifier are one person.
+
+    A strong link joins them into one cluster (a block on one reaches the other); a weak link only
+    shows them as a possible match.
+    """
+
+    strong = "strong"
+    weak = "weak"
 
 
 # What links two customers unless the merchant says otherwise: identifiers that belong to one
@@ -80,3 +96,4 @@ class CustomerErrorCode(StrEnum):
     invalid_identifier = "invalid_identifier"
     invalid_identifier_type = "invalid_identifier_type"
     invalid_link_types = "invalid_link_types"
+    weak_link_type = "weak_link_type"

@@ -22,6 +22,7 @@ from storeguard.customers.enums import (
 from storeguard.customers.models import Customer, Identifier
 from storeguard.customers.normalize import (
     email_domain,
+    ip_user_agent_key,
     name_address_key,
     normalize_address,
     normalize_country,
@@ -32,6 +33,7 @@ from storeguard.customers.normalize import (
     normalize_phone,
     normalize_token,
 )
+from storeguard.customers.policy import card_type, strong_only
 from storeguard.shops.service import get_shop
 
 T = IdentifierType
@@ -112,14 +114,40 @@ def identifiers_of_order(
                     lambda a, n=name: name_address_key(n, a),
                     f"{name}, {_address_display(address)}",
                 )
-    add(T.ip, _get(order, "browser_ip"), normalize_ip)
+    ip, agent = _get(order, "browser_ip"), _get(order, "user_agent")
+    add(T.ip, ip, normalize_ip)
+    if ip and agent:
+        add(
+            T.ip_user_agent, ip, lambda v: ip_user_agent_key(v, agent), f"{ip} {' '.join(str(agent).split())}"
+        )
     add(T.device_id, _get(order, "device_id"), lambda v: normalize_token(v, field="device_id"))
-    fingerprint = _get(order, "payment_fingerprint")
-    if not fingerprint and _get(order, "card_bin") and _get(order, "card_last4"):
-        fingerprint = f"card:{_get(order, 'card_bin')}:{_get(order, 'card_last4')}"
-    add(T.payment_fingerprint, fingerprint, normalize_payment_fingerprint)
+    for kind, value, display in _card_facts(order):
+        add(kind, value, str, display)
     add(T.platform_id, platform_customer_id, lambda v: normalize_token(v, field="platform_id"))
     return list(facts.values())
+
+
+def _card_facts(order: Any) -> list[tuple[IdentifierType, str, str]]:
+    """The order's card as (type, key, display): one card (strong) when the gateway's fingerprint or
+    the expiry says which, and its BIN and last four digits (weak) whenever they are known."""
+    raw = _get(order, "payment_fingerprint")
+    bin_, last4, expiry = _get(order, "card_bin"), _get(order, "card_last4"), _get(order, "card_expiry")
+    if not raw and bin_ and last4:
+        raw = f"card:{bin_}:{last4}:{expiry}" if expiry else f"card:{bin_}:{last4}"
+    if not raw:
+        return []
+    try:
+        fingerprint = normalize_payment_fingerprint(raw)
+    except DomainError:
+        return []
+    if not fingerprint.startswith("card:"):
+        return [(T.payment_fingerprint, fingerprint, str(raw).strip())]
+    _, card_bin, card_last4, *rest = fingerprint.split(":")
+    number = f"{card_bin} •••• {card_last4}"
+    found = [(T.card_number, f"card:{card_bin}:{card_last4}", number)]
+    if rest:
+        found.insert(0, (T.payment_fingerprint, fingerprint, f"{number} {rest[0][:2]}/{rest[0][2:]}"))
+    return found
 
 
 def identifiers_of_customer(customer: Any, *, default_region: str | None = None) -> list[IdentifierFact]:
@@ -160,12 +188,19 @@ def order_match_keys(
 
 
 def link_types(shop: Any) -> tuple[IdentifierType, ...]:
-    """Return the identifier types that link customers in this shop (the merchant's setting)."""
+    """Return the identifier types that join customers into clusters in this shop.
+
+    The merchant's setting, less any weak type an earlier version let it name: a shared address or
+    IP never makes two customers one.
+    """
     settings = _get(shop, "settings") or {}
     configured = settings.get("link_identifier_types")
     if configured is None:
         return DEFAULT_LINK_TYPES
-    return tuple(IdentifierType(t) for t in configured)
+    return strong_only(tuple(IdentifierType(t) for t in configured if t in _KNOWN_TYPES))
+
+
+_KNOWN_TYPES = frozenset(IdentifierType)
 
 
 def keys_clause(type_col: Any, value_col: Any, keys: Iterable[tuple[str, str]]) -> Any:
@@ -312,6 +347,8 @@ def add_identifier(session: Session, customer: Customer, type_: str, raw: Any) -
     shop = get_shop(session, customer.shop_id)
     value = normalize_identifier(type_, raw, default_region=shop.country)  # refuses unknown types
     kind = IdentifierType(type_)
+    if kind == T.payment_fingerprint:
+        kind = card_type(value)  # a BIN and last four without the expiry name no one card
     display = _address_display(raw) if isinstance(raw, Mapping) else str(raw).strip()
     rows = upsert_identifiers(
         session,

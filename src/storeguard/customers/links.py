@@ -10,8 +10,9 @@ from sqlalchemy import BigInteger, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from storeguard.core.prepared import Prepared, padded
-from storeguard.customers.enums import IdentifierType
+from storeguard.customers.enums import IdentifierType, LinkStrength
 from storeguard.customers.models import Customer, Identifier
+from storeguard.customers.policy import WEAK_TYPES, link_strength, weakest_link
 
 TYPE_LABELS = {
     IdentifierType.email: "email",
@@ -24,12 +25,23 @@ TYPE_LABELS = {
     IdentifierType.payment_fingerprint: "card",
     IdentifierType.platform_id: "platform account",
     IdentifierType.name_address: "name and address",
+    IdentifierType.card_number: "card number",
+    IdentifierType.ip_user_agent: "IP and browser",
     "country": "country",
     "cidr": "IP range",
     "customer": "customer",
 }
 _I = Identifier.__table__.c  # Core columns: the path query runs inside screening's hot path
 _OPAQUE = {IdentifierType.device_id, IdentifierType.payment_fingerprint, IdentifierType.platform_id}
+# Said as written: addresses, and the cards and browsers whose keys are made for comparing.
+_AS_WRITTEN = {
+    IdentifierType.shipping_address,
+    IdentifierType.billing_address,
+    IdentifierType.name_address,
+    IdentifierType.card_number,
+    IdentifierType.ip_user_agent,
+}
+_LONGEST = 80  # a user agent runs to hundreds of characters
 
 
 def describe_identifier(kind: str, value: str, display: str | None = None) -> str:
@@ -37,15 +49,12 @@ def describe_identifier(kind: str, value: str, display: str | None = None) -> st
     if kind == "customer":
         return f"customer #{value}"
     label = TYPE_LABELS.get(kind, kind)  # type: ignore[call-overload]
-    shown = (
-        display
-        if display
-        and kind
-        in (IdentifierType.shipping_address, IdentifierType.billing_address, IdentifierType.name_address)
-        else value
-    )
-    if kind in _OPAQUE and len(shown) > 12:
+    card = kind == IdentifierType.payment_fingerprint and value.startswith("card:")
+    shown = display if display and (kind in _AS_WRITTEN or card) else value
+    if kind in _OPAQUE and not card and len(shown) > 12:
         shown = shown[:10] + "…"
+    if len(shown) > _LONGEST:
+        shown = shown[: _LONGEST - 1] + "…"
     return f"{label} {shown}"
 
 
@@ -59,6 +68,10 @@ class SharedIdentifier:
         """Say the identifier in words."""
         return describe_identifier(self.type, self.value, self.display)
 
+    @property
+    def strength(self) -> LinkStrength | None:
+        return link_strength(self.type)
+
 
 @dataclass(frozen=True, slots=True)
 class LinkHop:
@@ -67,6 +80,12 @@ class LinkHop:
     from_customer_id: int | None
     to_customer_id: int
     shared: tuple[SharedIdentifier, ...]
+
+    @property
+    def strength(self) -> LinkStrength:
+        """Strong when the two share one strong identifier; else a possible match only."""
+        strong = any(s.strength is LinkStrength.strong for s in self.shared)
+        return LinkStrength.strong if strong else LinkStrength.weak
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,23 +98,38 @@ class LinkPath:
     def customer_ids(self) -> list[int]:
         return [h.to_customer_id for h in self.hops]
 
+    @property
+    def strength(self) -> LinkStrength:
+        """A path is as strong as its weakest hop."""
+        return weakest_link([h.strength for h in self.hops])
+
     def text(self) -> str:
-        """Say the path in words, e.g. "shares phone +4791234567 with customer #1042"."""
+        """Say the path in words, e.g. "shares phone +4791234567 with customer #1042"; a weak hop says so."""
         parts = []
         for i, hop in enumerate(self.hops):
             shared = " and ".join(s.words() for s in hop.shared)
+            weak = " (a weak link)" if hop.strength is LinkStrength.weak else ""
             parts.append(
-                f"{'shares' if i == 0 else 'who shares'} {shared} with customer #{hop.to_customer_id}"
+                f"{'shares' if i == 0 else 'who shares'} {shared} with customer #{hop.to_customer_id}{weak}"
             )
         return ", ".join(parts)
 
     def as_dict(self) -> list[dict[str, object]]:
-        """Return the path as plain data for JSON."""
+        """Return the path as plain data for JSON, each hop and each shared identifier with its strength."""
         return [
             {
                 "from_customer_id": h.from_customer_id,
                 "to_customer_id": h.to_customer_id,
-                "shared": [{"type": s.type, "value": s.value, "display": s.display} for s in h.shared],
+                "strength": h.strength.value,
+                "shared": [
+                    {
+                        "type": s.type,
+                        "value": s.value,
+                        "display": s.display,
+                        "strength": s.strength.value if s.strength else None,
+                    }
+                    for s in h.shared
+                ],
             }
             for h in self.hops
         ]
@@ -109,6 +143,33 @@ def cluster_of(session: Session, customer_id: int) -> list[int]:
     return list(
         session.scalars(select(Customer.id).where(Customer.cluster_id == cluster_id).order_by(Customer.id))
     )
+
+
+def possible_matches(
+    session: Session,
+    *,
+    shop_id: int,
+    start_customer_id: int | None = None,
+    start_keys: Sequence[tuple[str, str]] = (),
+    targets: Iterable[int] | None = None,
+    exclude: Iterable[int] = (),
+) -> dict[int, LinkPath]:
+    """Return the customers who share a weak identifier with a customer (or an order's keys), one hop each.
+
+    A possible match is never followed further: a shared IP with a stranger's flatmate says nothing.
+    ``exclude`` are the customers strongly linked already (the cluster).
+    """
+    paths = link_paths(
+        session,
+        shop_id=shop_id,
+        types=sorted(WEAK_TYPES),
+        start_customer_id=start_customer_id,
+        start_keys=start_keys,
+        targets=targets,
+        max_hops=1,
+    )
+    skip = set(exclude)
+    return {cid: path for cid, path in paths.items() if cid not in skip}
 
 
 def link_paths(

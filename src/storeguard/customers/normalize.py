@@ -6,6 +6,7 @@ Every function here is idempotent (normalizing a key again returns the key) and 
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 import unicodedata
@@ -500,6 +501,30 @@ def card_fingerprint(bin_: str, last4: str, exp_month: int | None = None, exp_ye
     return normalize_payment_fingerprint(f"card:{bin_}:{last4}{expiry}")
 
 
+def card_number_key(raw: str, *, field: str = "card_number") -> str:
+    """Return ``card:BIN:LAST4`` for a card's BIN and last four digits, dropping any expiry."""
+    fingerprint = normalize_payment_fingerprint(raw, field=field)
+    parts = fingerprint.split(":")
+    if parts[0] != "card":
+        raise _invalid(CustomerErrorCode.invalid_identifier, field, raw, "is not a BIN and last four digits")
+    return ":".join(parts[:3])
+
+
+def normalize_user_agent(raw: Any) -> str:
+    """Return a user agent with its spacing made even; an empty one is refused."""
+    text = " ".join(str(raw).split())
+    if not text:
+        raise _invalid(CustomerErrorCode.invalid_identifier, "user_agent", raw, "is empty")
+    return text
+
+
+def ip_user_agent_key(ip: Any, user_agent: Any, *, field: str = "ip_user_agent") -> str:
+    """Return ``IP#hash`` for an IP with a user agent: user agents run to hundreds of characters."""
+    agent = normalize_user_agent(user_agent)
+    digest = hashlib.sha256(agent.encode()).hexdigest()[:20]
+    return f"{normalize_ip(ip, field=field)}#{digest}"
+
+
 def normalize_token(raw: str, *, field: str) -> str:
     """Return an opaque id (device id, platform id) trimmed and lower-cased."""
     text = _nfkc(str(raw).strip()).lower()
@@ -533,6 +558,11 @@ def normalize_identifier(type_: IdentifierType | str, raw: Any, *, default_regio
             return normalize_ip(raw, field=field)
         case IdentifierType.payment_fingerprint:
             return normalize_payment_fingerprint(raw, field=field)
+        case IdentifierType.card_number:
+            return card_number_key(raw, field=field)
+        case IdentifierType.ip_user_agent:
+            ip, _, agent = str(raw).strip().partition(" ")
+            return ip_user_agent_key(ip, agent, field=field)
         case IdentifierType.name_address:
             if isinstance(raw, Mapping):
                 name = raw.get("name") or f"{raw.get('first_name') or ''} {raw.get('last_name') or ''}"

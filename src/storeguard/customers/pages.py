@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from storeguard.customers.enums import AccountState
+from storeguard.customers.enums import AccountState, LinkStrength
 from storeguard.customers.links import TYPE_LABELS, LinkPath
 from storeguard.web.i18n import N_
 
@@ -19,11 +19,15 @@ ACCOUNT_STATE = {
     AccountState.enabled: (N_("Enabled"), "ok"),
     AccountState.disabled: (N_("Disabled"), "bad"),
 }
+LINK_STRENGTH = {
+    LinkStrength.strong: (N_("Strong link"), "ok"),
+    LinkStrength.weak: (N_("Weak link"), "warn"),
+}
 IDENTIFIER_TYPES = {str(k): N_(v) for k, v in TYPE_LABELS.items()}
 # Mark texts of the labels above for the catalogs (they are written in customers.links).
 _ = (N_("email"), N_("email domain"), N_("phone"), N_("shipping address"), N_("billing address"), N_("IP"))
 _ = (N_("device"), N_("card"), N_("platform account"), N_("name and address"), N_("country"), N_("IP range"))
-_ = (N_("customer"),)
+_ = (N_("customer"), N_("card number"), N_("IP and browser"))
 
 WIDTH, HEIGHT = 640, 360
 RINGS = (0, 125, 165)  # radius of the centre, the directly linked, and those linked through them

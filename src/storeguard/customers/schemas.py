@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from storeguard.core.schemas import Id, InputModel
+from storeguard.customers.enums import LinkStrength
 
 
 class CustomerCreate(InputModel):
@@ -63,16 +64,19 @@ class SharedIdentifierRead(BaseModel):
     type: str
     value: str
     display: str
+    strength: LinkStrength | None = Field(description="strong, weak, or null for a type that never links")
 
 
 class LinkHopRead(BaseModel):
     from_customer_id: int | None
     to_customer_id: int
+    strength: LinkStrength = Field(description="strong when the two share one strong identifier")
     shared: list[SharedIdentifierRead]
 
 
 class LinkRead(BaseModel):
     customer_id: int
+    strength: LinkStrength = Field(description="as strong as the path's weakest hop")
     path_text: str
     path: list[LinkHopRead]
 
@@ -81,7 +85,10 @@ class LinksRead(BaseModel):
     customer_id: int
     cluster: list[int]
     link_types: list[str]
-    links: list[LinkRead]
+    links: list[LinkRead] = Field(description="the customers of the cluster, joined by strong links")
+    possible_matches: list[LinkRead] = Field(
+        description="customers outside the cluster who share only weak identifiers; never blocked through"
+    )
 
 
 class LinkTypesIn(InputModel):

@@ -15,7 +15,7 @@ from storeguard.core.models import AuditEvent
 from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
 from storeguard.customers.enums import CustomerErrorCode
 from storeguard.customers.identifiers import link_types
-from storeguard.customers.links import LinkPath, cluster_of, link_paths
+from storeguard.customers.links import LinkPath, cluster_of, link_paths, possible_matches
 from storeguard.customers.models import Customer, Identifier
 from storeguard.shops.service import get_shop
 
@@ -122,12 +122,17 @@ def identifiers_of(session: Session, customer_id: int) -> list[Identifier]:
 
 @dataclass(frozen=True, slots=True)
 class Links:
-    """A customer's cluster and the path to each linked customer."""
+    """A customer's cluster and the path to each linked customer, and their possible matches.
+
+    ``paths`` lead to the cluster, joined by strong links; ``possible`` to customers outside it who
+    share only weak identifiers (an address under another name, a card's BIN and last four, an IP).
+    """
 
     customer_id: int
     cluster: list[int]
     link_types: list[str]
     paths: dict[int, LinkPath]
+    possible: dict[int, LinkPath]
 
 
 def links_of(session: Session, customer: Customer) -> Links:
@@ -148,7 +153,10 @@ def links_of(session: Session, customer: Customer) -> Links:
         if others
         else {}
     )
-    return Links(customer.id, cluster, types, paths)
+    possible = possible_matches(
+        session, shop_id=customer.shop_id, start_customer_id=customer.id, exclude=cluster
+    )
+    return Links(customer.id, cluster, types, paths, possible)
 
 
 def timeline(session: Session, customer_id: int) -> list[AuditEvent]:

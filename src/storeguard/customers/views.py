@@ -22,7 +22,8 @@ from storeguard.customers import actions, service
 from storeguard.customers.enums import AccountState, IdentifierType
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import describe_identifier
-from storeguard.customers.pages import ACCOUNT_STATE, IDENTIFIER_TYPES, link_graph
+from storeguard.customers.pages import ACCOUNT_STATE, IDENTIFIER_TYPES, LINK_STRENGTH, link_graph
+from storeguard.customers.policy import WEAK_TYPES
 from storeguard.shops.service import first_shop
 from storeguard.staff.pages import PageManageSettings, PageRead
 from storeguard.staff.settings_views import form_sent_to, show_settings_again
@@ -100,7 +101,9 @@ def customer_page(actor: PageRead, request: Request, session: SessionDep, custom
     linked = service.customers_by_id(session, [customer.id, *links.paths])
     names = {cid: (c.name or f"#{cid}") for cid, c in linked.items()}
     blocked = {cid for cid, c in linked.items() if c.state == AccountState.disabled}
-    blocked |= service.blocked_among(session, list(linked))
+    possible = service.customers_by_id(session, list(links.possible))
+    blocked |= {cid for cid, c in possible.items() if c.state == AccountState.disabled}
+    blocked |= service.blocked_among(session, [*linked, *possible])
     context = {
         "customer": customer,
         "identifiers": [
@@ -112,6 +115,8 @@ def customer_page(actor: PageRead, request: Request, session: SessionDep, custom
             for i in service.identifiers_of(session, customer.id)
         ],
         "paths": [(linked.get(cid), path) for cid, path in sorted(links.paths.items())],
+        "possible": [(possible.get(cid), path) for cid, path in sorted(links.possible.items())],
+        "strengths": LINK_STRENGTH,
         "graph": link_graph(customer.id, links.paths, names, blocked),
         "blocked": blocked,
         "timeline": timeline_items(service.timeline(session, customer.id)),
@@ -125,22 +130,20 @@ def customer_page(actor: PageRead, request: Request, session: SessionDep, custom
 
 # ---- settings: which identifiers link customers --------------------------------------------------
 
-# Why a merchant might leave a type out: what two strangers can share.
+# What each strong type is. Only strong types may link: what strangers share (an address under
+# another name, an IP, a card's BIN and last four) shows possible matches instead.
 LINK_TYPE_HINTS = {
     IdentifierType.email: N_("Exact address, after removing dots and +tags where the provider ignores them."),
     IdentifierType.phone: N_("The number in international form."),
-    IdentifierType.shipping_address: N_(
-        "Strangers share one in apartment blocks, offices and parcel lockers."
-    ),
-    IdentifierType.billing_address: N_("Strangers share one in apartment blocks and offices."),
-    IdentifierType.ip: N_("Offices, schools and mobile networks put many strangers behind one address."),
     IdentifierType.device_id: N_("The checkout's device fingerprint."),
     IdentifierType.payment_fingerprint: N_(
-        "The gateway's fingerprint of a card: the same card, whoever holds it."
+        "The gateway's fingerprint of a card, or its number and expiry: the same card, whoever holds it."
     ),
     IdentifierType.platform_id: N_("The customer's account on your platform."),
     IdentifierType.name_address: N_("A name together with an address: rarely shared by strangers."),
 }
+# The weak types, named under the form: shown as possible matches, never linking.
+WEAK_TYPE_NAMES = [IDENTIFIER_TYPES[str(t)] for t in sorted(WEAK_TYPES, key=list(IdentifierType).index)]
 
 
 def link_types_section(request: Request, session: Session, _subject: object) -> Panel | None:
@@ -155,6 +158,7 @@ def link_types_section(request: Request, session: Session, _subject: object) -> 
         {
             "form": form_sent_to(request, "link_types") or Form(values={f"t.{t}": "on" for t in chosen}),
             "types": [(str(t), IDENTIFIER_TYPES[str(t)], hint) for t, hint in LINK_TYPE_HINTS.items()],
+            "weak_types": ", ".join(speaker(request).gettext(name) for name in WEAK_TYPE_NAMES),
             "may_change": user is not None and user.can(Permission.manage_settings),
         },
         order=30,

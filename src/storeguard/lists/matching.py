@@ -35,8 +35,9 @@ from storeguard.core.clock import now
 from storeguard.core.prepared import Driver, Prepared, constant, cross_join, driver, padded
 from storeguard.customers.enums import IdentifierType
 from storeguard.customers.identifiers import link_types
-from storeguard.customers.links import LinkPath, describe_identifier, link_paths
+from storeguard.customers.links import LinkPath, describe_identifier, link_paths, possible_matches
 from storeguard.customers.models import Customer, Identifier
+from storeguard.customers.policy import WEAK_TYPES
 from storeguard.lists.enums import ACTION_STRENGTH, EntryAction, EntryKind, EntryStatus, MatchVia
 from storeguard.lists.models import ListEntry, ListVersion
 from storeguard.lists.scope import LineFacts, applicable_lines, describe_restriction
@@ -167,6 +168,26 @@ def _member_entries_statement(ids: int) -> CompoundSelect:
 
 
 _MEMBER_ENTRIES = Prepared(_member_entries_statement)
+
+
+def _blocked_holders_statement(keys: int) -> Select[Any] | CompoundSelect:
+    """The customers under a block who hold one of the order's weak keys (one index probe per key).
+
+    CROSS JOIN walks the holders of a key first and probes each one's customer entry, as
+    ``_member_entries_statement`` explains.
+    """
+    return _union_all(
+        [
+            select(_I.customer_id, E.id, E.action, E.reason_code, E.block_id, E.expires_at)
+            .select_from(cross_join(Identifier.__table__, ListEntry.__table__))
+            .where(*_probe(i, _I), E.shop_id == SHOP_ID, E.type == constant("customer"))
+            .where(E.value == cast(_I.customer_id, String(20)), E.kind == constant(EntryKind.block), _ACTIVE)
+            for i in range(keys)
+        ]
+    )
+
+
+_BLOCKED_HOLDERS = Prepared(_blocked_holders_statement)
 _RANGES = Prepared(
     lambda: select(E.id, E.value).where(E.shop_id == SHOP_ID, E.type == constant("cidr"), _ACTIVE)
 )
@@ -239,6 +260,18 @@ class Match:
         return describe_restriction(self.scope, self.line_indexes)
 
 
+@dataclass(frozen=True, slots=True)
+class PossibleMatch:
+    """A blocked customer the order shares only weak identifiers with: shown, never blocked through."""
+
+    customer_id: int
+    entry_id: int
+    action: EntryAction | None
+    reason_code: str
+    block_id: int | None
+    path: LinkPath
+
+
 @dataclass(slots=True)
 class MatchResult:
     """Everything the lists say about an order."""
@@ -248,6 +281,8 @@ class MatchResult:
     out_of_scope: list[Match] = field(default_factory=list)  # matched, but the scope covers no line
     # Customers linked to the order (through its keys or its customer's cluster), the customer excluded.
     linked_customers: int = 0
+    # Blocked customers outside those, who share only weak identifiers with the order.
+    possible: list[PossibleMatch] = field(default_factory=list)
 
     @property
     def effective(self) -> list[Match]:
@@ -405,7 +440,37 @@ def match(
         )
     result = _assemble(live, hit_by, linked_owner, own_history, paths, customer_id, lines, order_total)
     result.linked_customers = len(members - {customer_id})
+    weak = sorted(k for k in keys if k[0] in WEAK_TYPES)
+    if weak:
+        result.possible = _possible_blocked(db, shop_id, weak, members | {customer_id}, at)
     return result
+
+
+def _possible_blocked(
+    db: Driver, shop_id: int, weak: list[Key], linked: set[int | None], at: datetime
+) -> list[PossibleMatch]:
+    """Return the blocked customers outside the order's clusters who share a weak key with it."""
+    entries: dict[int, tuple[Any, ...]] = {}
+    for chunk in _probe_chunks(weak):
+        for cid, *entry in _BLOCKED_HOLDERS.rows(db, _key_values(chunk, shop_id), (len(chunk),)):
+            expires_at = entry[-1]
+            if cid not in linked and (expires_at is None or expires_at > at):
+                entries.setdefault(cid, tuple(entry))
+    if not entries:
+        return []
+    paths = possible_matches(db.session, shop_id=shop_id, start_keys=weak, targets=entries)
+    return [
+        PossibleMatch(
+            customer_id=cid,
+            entry_id=entries[cid][0],
+            action=EntryAction(entries[cid][1]) if entries[cid][1] else None,
+            reason_code=entries[cid][2],
+            block_id=entries[cid][3],
+            path=paths[cid],
+        )
+        for cid in sorted(entries)
+        if cid in paths
+    ]
 
 
 def _linked(

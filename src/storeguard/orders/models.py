@@ -57,11 +57,15 @@ class Order(Base):
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(Json)
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(Json)
     browser_ip: Mapped[str | None] = mapped_column(String(45))
+    # The buyer's browser as the checkout saw it: with the IP, a weak sign of the same person.
+    user_agent: Mapped[str | None] = mapped_column(String(500))
     device_id: Mapped[str | None] = mapped_column(String(128))
     # Card BIN + last4 + expiry, or the gateway's own fingerprint, as one comparable string.
     payment_fingerprint: Mapped[str | None] = mapped_column(String(128))
     card_bin: Mapped[str | None] = mapped_column(String(8))
     card_last4: Mapped[str | None] = mapped_column(String(4))
+    # "MM/YY": with the BIN and last four it names one card; without it thousands share them.
+    card_expiry: Mapped[str | None] = mapped_column(String(5))
     # Held orders (screening said review) may not be fulfilled until a person releases them.
     held: Mapped[bool] = mapped_column(Boolean, default=False)
     hold_reason: Mapped[str | None] = mapped_column(Text)

@@ -70,6 +70,8 @@ _ORDER_COLUMNS = (
     "payment_fingerprint",
     "card_bin",
     "card_last4",
+    "card_expiry",
+    "user_agent",
 )
 
 

@@ -105,10 +105,16 @@ class OrderCreate(_In):
     shipping_address: dict[str, Any] | None = None
     billing_address: dict[str, Any] | None = None
     browser_ip: str | None = Field(default=None, max_length=45)
+    user_agent: str | None = Field(default=None, max_length=500, description="The buyer's browser.")
     device_id: str | None = Field(default=None, max_length=128)
     payment_fingerprint: str | None = Field(default=None, max_length=128)
     card_bin: str | None = Field(default=None, max_length=8)
     card_last4: str | None = Field(default=None, max_length=4)
+    card_expiry: str | None = Field(
+        default=None,
+        pattern=r"^(0[1-9]|1[0-2])/\d{2}$",
+        description="MM/YY. Without it a card's BIN and last four only make a possible match.",
+    )
     tags: list[str] = Field(default_factory=list)
     note: str | None = None
     payment: PaymentIn | None = Field(default=None, description="The first payment; none leaves it pending.")

@@ -28,7 +28,7 @@ from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.screening.facts import FactContext, build_facts
 from storeguard.screening.geoip import country_of_ip
 from storeguard.screening.inputs import OrderInput, from_order
-from storeguard.screening.policy import Reason, Verdict, decide, segment_for
+from storeguard.screening.policy import Reason, Verdict, decide, segment_for, weak_link_outcome
 from storeguard.screening.reads import history as read_history
 from storeguard.screening.reads import shop_context
 from storeguard.screening.signals import SignalContext, evaluate_signals
@@ -141,6 +141,7 @@ def screen(
         shop=shop,
     )
     list_reasons, blocked_self, blocked_links = _list_reasons(lists, inp, shop.currency)
+    list_reasons += _possible_match_reasons(lists, settings.get("weak_link_action"))
 
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
     placed_at = inp.created_at if history_as_placed else None
@@ -244,6 +245,37 @@ def _list_reasons(
             )
         )
     return reasons, blocked_self, list(blocked_links.values())
+
+
+def _possible_match_reasons(result: MatchResult, setting: str | None) -> list[Reason]:
+    """One reason per blocked customer the order shares only weak identifiers with: at most review."""
+    reasons = []
+    for m in result.possible:
+        action = weak_link_outcome(m.action, setting)
+        block = f", block #{m.block_id}" if m.block_id is not None else ""
+        outcome = (
+            f"a weak link never blocks, so the order {_DONE_TO[action]}"
+            if action
+            else "a weak link never blocks; it is only shown"
+        )
+        reasons.append(
+            Reason(
+                code="possible_match",
+                source=ReasonSource.link,
+                action=action,
+                ref={
+                    "type": "customer",
+                    "id": m.customer_id,
+                    "entry_id": m.entry_id,
+                    "reason_code": m.reason_code,
+                    "block_id": m.block_id,
+                },
+                path=m.path.as_dict(),
+                message=f"Possible match with customer #{m.customer_id}, who is blocked ({m.reason_code}{block}): "
+                f"this order {m.path.text()}; {outcome}.",
+            )
+        )
+    return reasons
 
 
 def _catalogue_reasons(inp: OrderInput, currency: str) -> list[Reason]:

@@ -73,6 +73,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     },
     # What a block does to an order that already exists on the platform.
     "on_block": {"refund": True, "restock": True},
+    # What a weak link to a blocked customer (a card's BIN and last four, an address under another
+    # name, an IP) asks for: review or verify at most, never block; null only shows the possible match.
+    "weak_link_action": "review",
     "verification": {
         "method": "card_3ds",
         "satisfied_by": "the payment is authorised again with 3-D Secure by the card holder",
@@ -212,6 +215,19 @@ class Verdict:
     score: int
     reasons: list[Reason] = field(default_factory=list)
     restricted_lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+WEAK_LINK_ACTIONS = ("review", "verify", None)
+
+
+def weak_link_outcome(entry_action: str | None, setting: str | None) -> Outcome | None:
+    """Say what a weak link to a blocked customer asks for: the weaker of their entry's action and the
+    merchant's ``weak_link_action``, and never block; None when the merchant only wants it shown."""
+    if setting not in ("review", "verify"):
+        return None
+    wanted = Outcome(setting)
+    entry = Outcome(entry_action) if entry_action else Outcome.block
+    return entry if entry.strength < wanted.strength else wanted
 
 
 def rules_matched(reasons: list[Reason]) -> list[int]:
@@ -474,7 +490,15 @@ def validate_settings_change(
         )
     merged_overrides = _deep_merge(stored_money_as_minor(current, currency), changes)
     full = _overlaid(default_settings(currency), merged_overrides)
+    if full["weak_link_action"] not in WEAK_LINK_ACTIONS:
+        raise Invalid(
+            ScreeningError.invalid_settings,
+            "weak_link_action is review, verify or null: a weak link never blocks",
+            field="settings.weak_link_action",
+        )
     for section, default in DEFAULT_SETTINGS.items():
+        if section == "weak_link_action":
+            continue
         if type(full[section]) is not type(default):
             kind = "an object" if isinstance(default, dict) else "a list of limits"
             raise Invalid(

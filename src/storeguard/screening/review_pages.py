@@ -38,6 +38,8 @@ IDENTIFIER_LABELS = {
     IdentifierType.payment_fingerprint: N_("card"),
     IdentifierType.platform_id: N_("platform account"),
     IdentifierType.name_address: N_("name and address"),
+    IdentifierType.card_number: N_("card number"),
+    IdentifierType.ip_user_agent: N_("IP and browser"),
 }
 # Cancelling from review is most often for fraud: that reason comes first.
 REVIEW_CANCEL_REASONS = [CancelReason.fraud, *(r for r in CancelReason if r != CancelReason.fraud)]

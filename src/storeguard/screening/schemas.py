@@ -65,12 +65,18 @@ class ScreenOrderIn(InputModel):
     shipping_address: dict[str, Any] | None = None
     billing_address: dict[str, Any] | None = None
     browser_ip: str | None = Field(default=None, max_length=45)
+    user_agent: str | None = Field(default=None, max_length=500, description="The buyer's browser.")
     device_id: str | None = Field(default=None, max_length=128)
     payment_fingerprint: str | None = Field(
         default=None, max_length=128, description="The gateway's card fingerprint."
     )
     card_bin: str | None = Field(default=None, pattern=r"^\d{6,8}$")
     card_last4: str | None = Field(default=None, pattern=r"^\d{4}$")
+    card_expiry: str | None = Field(
+        default=None,
+        pattern=r"^(0[1-9]|1[0-2])/\d{2}$",
+        description="MM/YY. Without it a card's BIN and last four only make a possible match.",
+    )
     source: str = Field(default="web", max_length=20)
 
 

@@ -164,6 +164,8 @@ class MappedOrder:
     card_bin: str | None = None
     card_last4: str | None = None
     payment_fingerprint: str | None = None
+    card_expiry: str | None = None  # MM/YY
+    user_agent: str | None = None
     tags: list[str] = field(default_factory=list)
     note: str | None = None
     created_at: datetime | None = None

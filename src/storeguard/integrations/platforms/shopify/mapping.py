@@ -349,15 +349,45 @@ def map_fulfillment(data: dict[str, Any], order_platform_id: str | None = None) 
     )
 
 
-def _card(order: dict[str, Any]) -> tuple[str | None, str | None]:
+def card_expiry_text(month: Any, year: Any) -> str | None:
+    """Write a card's expiry month and year as ``MM/YY``; None when either is missing or unreadable."""
+    try:
+        m, y = int(month), int(year)
+    except (TypeError, ValueError):
+        return None
+    return f"{m:02d}/{y % 100:02d}" if 1 <= m <= 12 and y >= 0 else None
+
+
+def _card(order: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """Return the card's BIN, last four digits and expiry (MM/YY), each None when Shopify leaves it out.
+
+    The expiry is on the order's ``payment_details`` in older API versions and on its transactions'
+    in newer ones; without it the BIN and last four name thousands of cards, not one.
+    """
     details = order.get("payment_details")
-    if not details:
-        return None, None  # no card details: most payloads, and every file export
-    bin_ = _text(details.get("credit_card_bin"))
-    number = _text(details.get("credit_card_number")) or ""
-    digits = "".join(ch for ch in number if ch.isdigit())
+    candidates = [details] + [
+        t.get("payment_details") for t in order.get("transactions") or [] if isinstance(t, dict)
+    ]
+    found = [d for d in candidates if isinstance(d, dict)]
+    if not found:
+        return None, None, None  # no card details: most payloads, and every file export
+    bin_ = next((_text(d.get("credit_card_bin")) for d in found if d.get("credit_card_bin")), None)
+    number = next((_text(d.get("credit_card_number")) for d in found if d.get("credit_card_number")), "")
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
     last4 = digits[-4:] if len(digits) >= 4 else None
-    return (bin_[:8] if bin_ else None), last4
+    expiry = next(
+        (
+            text
+            for d in found
+            if (
+                text := card_expiry_text(
+                    d.get("credit_card_expiration_month"), d.get("credit_card_expiration_year")
+                )
+            )
+        ),
+        None,
+    )
+    return (bin_[:8] if bin_ else None), last4, expiry
 
 
 def _payment(order: dict[str, Any], financial: str, total: int, currency: str) -> MappedPayment | None:
@@ -399,7 +429,7 @@ def map_order(data: dict[str, Any]) -> MappedOrder:
         else None
     )
     client = data.get("client_details") or {}
-    card_bin, last4 = _card(data)
+    card_bin, last4, expiry = _card(data)
     lines = [map_line(li, currency) for li in data.get("line_items") or []]
     refunds = [map_refund(r, currency, oid) for r in data.get("refunds") or []]
     fulfillments = [map_fulfillment(f, oid) for f in data.get("fulfillments") or []]
@@ -425,9 +455,12 @@ def map_order(data: dict[str, Any]) -> MappedOrder:
         shipping_address=address(data.get("shipping_address")),
         billing_address=address(data.get("billing_address")),
         browser_ip=_text(client.get("browser_ip")) or _text(data.get("browser_ip")),
+        user_agent=(_text(client.get("user_agent")) or "")[:500] or None,
         card_bin=card_bin,
         card_last4=last4,
-        payment_fingerprint=f"{card_bin or ''}:{last4}" if last4 else None,
+        card_expiry=expiry,
+        # Shopify gives no gateway fingerprint: the card is its BIN, last four and expiry above.
+        payment_fingerprint=None,
         tags=tags(data.get("tags")),
         note=_text(data.get("note")),
         created_at=timestamp(data.get("created_at"), "created_at"),
