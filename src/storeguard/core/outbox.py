@@ -33,7 +33,9 @@ def enqueue(
         existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
-    message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key, next_attempt_at=not_before or now())
+    message = OutboxMessage(
+        kind=kind, payload=payload, dedupe_key=dedupe_key, next_attempt_at=not_before or now()
+    )
     session.add(message)
     session.flush()
     return message

@@ -7,7 +7,6 @@ import typer
 from storeguard.core.console import cli_session, console
 from storeguard.customers.service import get_customer, identifiers_of, links_of
 
-
 # Module level, so another package may add its own customers commands (risk adds ``export``).
 customers = typer.Typer(help="Customers, their identifiers and who they are linked to.", no_args_is_help=True)
 
