@@ -12,6 +12,7 @@ from typing import Any
 
 from faker import Faker
 
+from storeguard.customers.normalize import normalize_email
 from storeguard.demo.catalogue import CITIES, EMAIL_DOMAINS, IP_BLOCKS, VPN_BLOCKS
 
 # Locale as stored on the customer -> (Faker locale, country). Faker calls Bokmål "no_NO".
@@ -206,10 +207,11 @@ class PeopleFactory:
         self._pools: dict[tuple[str, str], list[str]] = {}
         self.used: set[str] = set()
 
-    def _unique(self, kind: str, make: Any) -> Any:
+    def _unique(self, kind: str, make: Any, same: Any = str) -> Any:
+        """Make a value no one has yet; ``same`` says when two values are one (gmail ignores dots)."""
         for _ in range(1000):
             value = make()
-            key = f"{kind}:{value}".lower()
+            key = f"{kind}:{same(value)}".lower()
             if key not in self.used:
                 self.used.add(key)
                 return value
@@ -261,7 +263,8 @@ class PeopleFactory:
             )
             return f"{local}@{dom}"
 
-        return self._unique("email", make)
+        # Two people never share a mailbox: lior.avraham@ and lioravraham@gmail.com are one address.
+        return self._unique("email", make, normalize_email)
 
     def phone(self, country: str, city: str) -> str:
         """Make a mobile number in E.164 for the country."""
