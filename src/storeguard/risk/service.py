@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import ensure_utc, now
 from storeguard.core.errors import NotFound
 from storeguard.customers.enums import IdentifierType
+from storeguard.customers.identifiers import keys_clause
 from storeguard.customers.models import Customer, Identifier
 from storeguard.disputes.models import Dispute
 from storeguard.lists.enums import BlockStatus, ScopeKind
@@ -62,10 +63,14 @@ def _product_sets(session: Session, shop_id: int, t: Mapping[str, Any]) -> tuple
 
 
 def _order_scope(shop_id: int, customer_ids: Iterable[int] | None) -> list[Any]:
-    where = [Order.shop_id == shop_id, Order.customer_id.is_not(None)]
+    """The orders read: the shop's, or only these customers' (who are the shop's already).
+
+    With customers named, the shop is left out on purpose: SQLite would otherwise walk the shop's
+    covering index over every order instead of the index on the customer.
+    """
     if customer_ids is not None:
-        where.append(Order.customer_id.in_(list(customer_ids)))
-    return where
+        return [Order.customer_id.in_(list(customer_ids))]
+    return [Order.shop_id == shop_id, Order.customer_id.is_not(None)]
 
 
 def read_behaviours(
@@ -309,25 +314,48 @@ def _block_links(session: Session, shop_id: int, wanted: list[int] | None) -> li
             if cid != b.customer_id and cid not in blocked_ids:
                 links.append((cid, BlockLink(b.customer_id, b.id, "cluster")))
     # Weak links: the same delivery address as a blocked customer, outside the shop's link types.
-    theirs = (
-        select(Identifier.type, Identifier.value, Identifier.customer_id)
-        .where(
-            Identifier.shop_id == shop_id,
-            Identifier.customer_id.in_(blocked_ids),
-            Identifier.type.in_(_WEAK_LINK_TYPES),
-        )
-        .subquery()
-    )
-    mine = Identifier
-    stmt = (
-        select(mine.customer_id, theirs.c.customer_id, theirs.c.type)
-        .join(theirs, and_(mine.type == theirs.c.type, mine.value == theirs.c.value))
-        .where(mine.shop_id == shop_id, mine.customer_id != theirs.c.customer_id)
-    )
     if wanted is not None:
-        stmt = stmt.where(mine.customer_id.in_(wanted))
+        # One customer's page: start from their few keys, found through the (shop, type, value) index.
+        keys = session.execute(
+            select(Identifier.customer_id, Identifier.type, Identifier.value).where(
+                Identifier.shop_id == shop_id,
+                Identifier.customer_id.in_(wanted),
+                Identifier.type.in_(_WEAK_LINK_TYPES),
+            )
+        ).all()
+        owners: dict[tuple[str, str], list[int]] = {}
+        for cid, kind, value in keys:
+            owners.setdefault((str(kind), value), []).append(cid)
+        stmt = select(Identifier.customer_id, Identifier.type, Identifier.value).where(
+            Identifier.shop_id == shop_id,
+            keys_clause(Identifier.type, Identifier.value, owners),
+            Identifier.customer_id.in_(blocked_ids),
+        )
+        rows = [
+            (cid, blocked, kind)
+            for blocked, kind, value in (session.execute(stmt) if owners else [])
+            for cid in owners[(str(kind), value)]
+            if cid != blocked
+        ]
+    else:
+        theirs = (
+            select(Identifier.type, Identifier.value, Identifier.customer_id)
+            .where(
+                Identifier.shop_id == shop_id,
+                Identifier.customer_id.in_(blocked_ids),
+                Identifier.type.in_(_WEAK_LINK_TYPES),
+            )
+            .subquery()
+        )
+        mine = Identifier
+        stmt = (
+            select(mine.customer_id, theirs.c.customer_id, theirs.c.type)
+            .join(theirs, and_(mine.type == theirs.c.type, mine.value == theirs.c.value))
+            .where(mine.shop_id == shop_id, mine.customer_id != theirs.c.customer_id)
+        )
+        rows = list(session.execute(stmt))
     block_of = {b.customer_id: b.id for b in blocks}
-    for cid, blocked, kind in session.execute(stmt):
+    for cid, blocked, kind in rows:
         if cid not in blocked_ids:
             links.append((cid, BlockLink(blocked, block_of[blocked], kind)))
     return links
