@@ -8,13 +8,12 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storeguard.core.api import SessionDep
 from storeguard.core.audit import events_for
 from storeguard.core.clock import now
-from storeguard.core.errors import DomainError
 from storeguard.core.schemas import Id
 from storeguard.disputes import actions, service
 from storeguard.disputes.enums import DisputeError, DisputeReason, DisputeStatus
@@ -22,12 +21,12 @@ from storeguard.disputes.policy import REMINDER_DAYS, is_overdue, may_answer, no
 from storeguard.orders.models import Order
 from storeguard.orders.service import orders_by_id
 from storeguard.staff.pages import PageRead, PageWorkOrders
-from storeguard.web import flash
-from storeguard.web.context import NavItem, add_nav, speaker
-from storeguard.web.forms import Form, FormDep, attempt, refuse, sent
+from storeguard.web.context import NavItem, add_nav
+from storeguard.web.forms import Form, FormDep, sent
 from storeguard.web.i18n import N_
 from storeguard.web.panels import ATTENTION, Panel, add_panel, tile
 from storeguard.web.refusals import register_refusals
+from storeguard.web.steps import take_step
 from storeguard.web.templating import render
 from storeguard.web.timeline import register_event_words, timeline_items
 
@@ -186,17 +185,16 @@ def dispute_page(actor: PageRead, request: Request, session: SessionDep, dispute
 def _act(
     request: Request, session: Session, dispute_id: int, form: Form, do: Callable[[], object], done: str
 ) -> Response:
-    said = speaker(request)
-    try:
-        with attempt(session):
-            do()
-    except DomainError as error:
-        session.expire_all()
-        return _dispute_page(request, session, dispute_id, refuse(form, error, said), error.status)
-    session.commit()
-    response = RedirectResponse(f"/disputes/{dispute_id}", status_code=303)
-    flash.add(response, request, said.gettext(done))
-    return response
+    """Run one answer; a refusal shows the dispute again with the reason, and nothing changed."""
+    return take_step(
+        request,
+        session,
+        do,
+        form=form,
+        done_url=f"/disputes/{dispute_id}",
+        done=done,
+        show_again=lambda refused, status: _dispute_page(request, session, dispute_id, refused, status),
+    )
 
 
 @router.post("/disputes/{dispute_id}/accept", name="disputes.page_accept")

@@ -33,6 +33,7 @@ from storeguard.web.i18n import N_, Speaker
 from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import ATTENTION, Panel, add_panel, tile
 from storeguard.web.refusals import describe, register_refusals
+from storeguard.web.steps import take_step
 from storeguard.web.templating import render
 from storeguard.web.timeline import register_event_words, timeline_items
 
@@ -234,24 +235,17 @@ def _step(
     request: Request, session: Session, return_id: int, do: Any, done: str, form: Form | None = None
 ) -> Response:
     """Run one step; a refusal shows the return again with the reason, and nothing changed."""
-    said = speaker(request)
-    form = form or Form()
-    try:
-        with attempt(session):
-            do()
-    except DomainError as error:
-        session.expire_all()
-        return _return_page(
-            request,
-            session,
-            service.get_return(session, return_id),
-            form=refuse(form, error, said),
-            status=error.status,
-        )
-    session.commit()
-    response = RedirectResponse(f"/returns/{return_id}", status_code=303)
-    flash.add(response, request, said.gettext(done))
-    return response
+    return take_step(
+        request,
+        session,
+        do,
+        form=form or Form(),
+        done_url=f"/returns/{return_id}",
+        done=done,
+        show_again=lambda refused, status: _return_page(
+            request, session, service.get_return(session, return_id), form=refused, status=status
+        ),
+    )
 
 
 @router.post("/returns/{return_id}/authorize", name="returns.page_authorize")
