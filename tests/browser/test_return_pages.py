@@ -28,7 +28,7 @@ def test_an_agent_works_a_return_from_request_to_refund_with_a_photo(page, live:
     page.click("button:has-text('Open the return')")
     expect(page.locator(".flash")).to_contain_text("opened")
     page.click("button:has-text('Authorize the return')")
-    expect(page.locator(".page-head .badge")).to_have_text("Authorized")
+    expect(page.locator(".page-head .badge")).to_have_text("Approved")
     page.click("button:has-text('Mark as received')")
     expect(page.locator(".page-head .badge")).to_have_text(
         "Received"
@@ -46,3 +46,6 @@ def test_an_agent_works_a_return_from_request_to_refund_with_a_photo(page, live:
     expect(page.locator(".timeline li").first).to_contain_text("Return refunded")
     page.goto(f"{live.base}/returns")
     screenshot(page, "24-returns")
+    page.goto(f"{live.base}/returns?lang=he")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    screenshot(page, "27-returns-hebrew")

@@ -43,7 +43,7 @@ PAGE_SIZE = 50
 
 STATUS = {
     ReturnStatus.requested: (N_("Requested"), "warn"),
-    ReturnStatus.authorized: (N_("Authorized"), "info"),
+    ReturnStatus.authorized: (N_("Approved"), "info"),  # "Authorized" is a payment's word in the catalogs
     ReturnStatus.declined: (N_("Declined"), ""),
     ReturnStatus.received: (N_("Received"), "warn"),
     ReturnStatus.inspected: (N_("Inspected"), "info"),
