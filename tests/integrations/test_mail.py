@@ -7,6 +7,7 @@ import email
 import email.policy
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.message import Message
 
@@ -204,6 +205,9 @@ def test_mail_is_sent_from_a_thread_that_already_runs_an_event_loop(session: Ses
     async def inside_a_loop() -> int:
         return _send(session, settings)
 
-    sent = asyncio.run(inside_a_loop())
+    # A thread of its own: the test's own thread may run another loop already (Playwright's, when
+    # a browser test ran earlier in this worker), where asyncio.run itself would refuse.
+    with ThreadPoolExecutor(1) as pool:
+        sent = pool.submit(asyncio.run, inside_a_loop()).result()
 
     assert (sent, queued.status, len(box.received)) == (1, OutboxStatus.sent, 1)
