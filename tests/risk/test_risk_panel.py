@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import make_customer, make_product, make_shop
+from tests.factories import make_customer, make_product, make_shop, place_order
 from tests.risk.test_service import T0, _delivered_order, _return
 
 
@@ -96,3 +96,21 @@ def test_a_new_customer_is_neutral_with_the_neutral_privileges(client, auth, ses
         "manual_review": False,
         "inspection_before_refund": True,
     }
+
+
+def test_the_review_queue_shows_the_customers_findings(client, login, session):
+    customer = _bracketer(session)
+    shop_id = customer.shop_id
+    from storeguard.shops.models import Product, Shop
+
+    shop = session.get(Shop, shop_id)
+    held = place_order(
+        session, shop, [(session.query(Product).filter_by(shop_id=shop_id).first(), 1)], customer=customer
+    )
+    held.held, held.held_at = True, T0 + timedelta(days=60)
+    session.flush()
+    login("agent")
+
+    page = client.get("/reviews").text
+
+    assert "Risk score" in page and "Bracketing" in page

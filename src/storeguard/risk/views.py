@@ -106,6 +106,18 @@ def customer_risk_panel(request: Request, session: Session, customer: Any) -> Pa
 add_panel("customer.main", "risk.assessment", customer_risk_panel)
 
 
+def review_risk_panel(request: Request, session: Session, customer: Any) -> Panel:
+    """In the review queue: the customer's score and findings, so the reviewer sees the pattern."""
+    return Panel(
+        "risk/_review_risk.html",
+        {"a": assess_customer(session, customer.id), "findings": FINDINGS},
+        order=10,
+    )
+
+
+add_panel("review.customer", "risk.findings", review_risk_panel)
+
+
 router = APIRouter(include_in_schema=False)
 
 

@@ -30,6 +30,7 @@ from storeguard.web import flash
 from storeguard.web.context import NavItem, add_nav, speaker
 from storeguard.web.forms import Form, FormDep, attempt, refuse, sent
 from storeguard.web.i18n import N_
+from storeguard.web.panels import panels
 from storeguard.web.refusals import register_refusals
 from storeguard.web.templating import render
 
@@ -82,6 +83,10 @@ def _show(
         "held_label": HELD,
         "identifier_labels": IDENTIFIER_LABELS,
         "may_review": _may_review(request),
+        # What other domains know of the customer (risk's findings), registered on this slot.
+        "customer_panels": panels("review.customer", request, session, view.customer)
+        if view is not None and view.customer is not None
+        else [],
     }
     name = "screening/_review.html" if _swaps_work(request) else "screening/review.html"
     return render(request, name, context, status_code=status, headers=headers)
