@@ -147,3 +147,19 @@ def test_reminders_past_and_overdue_follow_the_clock():
         is_overdue("won", NOW, NOW),
         is_overdue("needs_response", due, NOW),
     ) == (True, False, False)
+
+
+def test_win_rates_count_won_against_lost_and_accepted_by_reason_and_gateway(session, order, team):
+    open_dispute(session, order, gid="dp_w1", status="won")
+    open_dispute(session, order, gid="dp_w2", status="won", reason="product_not_received")
+    open_dispute(session, order, gid="dp_l1", status="lost")
+    open_dispute(session, order, gid="dp_a1", status="accepted")
+    open_dispute(session, order, gid="dp_open")
+
+    rates = service.win_rates(session)
+
+    assert [(r.key, r.won, r.lost, r.rate) for r in rates["reason"]] == [
+        ("fraud", 1, 2, 0.333),
+        ("not_received", 1, 0, 1.0),
+    ]
+    assert [(r.key, r.won, r.lost) for r in rates["gateway"]] == [("stripe", 2, 2)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from storeguard.core.errors import NotFound
 from storeguard.core.pages import fetch_page
 from storeguard.disputes.enums import DisputeError, DisputeStatus
 from storeguard.disputes.models import Dispute
-from storeguard.disputes.policy import ANSWERABLE
+from storeguard.disputes.policy import ANSWERABLE, normalized_reason
 
 # Open first, by deadline (none last); then the rest, newest first.
 _OPEN_FIRST = (
@@ -84,3 +85,36 @@ def calendar_disputes(session: Session) -> list[Dispute]:
             .order_by(Dispute.evidence_due_at, Dispute.id)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WinRate:
+    """Disputes that ended won or lost, for one reason or gateway."""
+
+    key: str
+    won: int
+    lost: int
+
+    @property
+    def rate(self) -> float | None:
+        decided = self.won + self.lost
+        return round(self.won / decided, 3) if decided else None
+
+
+def win_rates(session: Session) -> dict[str, list[WinRate]]:
+    """Won and lost disputes by the one reason and by gateway (accepted ones count as lost)."""
+    rows = session.execute(
+        select(Dispute.reason, Dispute.gateway, Dispute.status, func.count())
+        .where(Dispute.status.in_([DisputeStatus.won, DisputeStatus.lost, DisputeStatus.accepted]))
+        .group_by(Dispute.reason, Dispute.gateway, Dispute.status)
+    ).all()
+    tally: dict[str, dict[str, list[int]]] = {"reason": {}, "gateway": {}}
+    for reason, gateway, status, n in rows:
+        won = status == DisputeStatus.won
+        for part, key in (("reason", str(normalized_reason(reason))), ("gateway", str(gateway))):
+            counts = tally[part].setdefault(key, [0, 0])
+            counts[0 if won else 1] += int(n)
+    return {
+        part: sorted((WinRate(k, w, lo) for k, (w, lo) in keys.items()), key=lambda r: -(r.won + r.lost))
+        for part, keys in tally.items()
+    }

@@ -153,6 +153,7 @@ def inbox(
         "orders": orders_by_id(session, {d.order_id for d in rows if d.order_id}),
         "status": status,
         "now": at,
+        "win_rates": service.win_rates(session),
         **_labels(),
     }
     return render(request, "disputes/inbox.html", context)
