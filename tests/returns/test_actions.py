@@ -326,3 +326,27 @@ def test_a_photo_over_the_size_limit_is_refused(session, shipped, shirt, monkeyp
 
     assert refused.value.code == "photo_too_large"
     assert rma.photos == []
+
+
+def test_a_customer_a_person_placed_in_vip_is_refunded_before_inspection(session, shipped, shirt):
+    from storeguard.core.clock import now
+    from storeguard.risk.models import CustomerRisk
+
+    session.add(
+        CustomerRisk(
+            customer_id=shipped.customer_id,
+            shop_id=shipped.shop_id,
+            score=0,
+            suggested="vip",
+            segment="vip",
+            model_version="test",
+            decided_at=now(),
+            decided_by="staff:owner@example.com",
+        )
+    )
+    rma = _request(session, shipped, LineAsked(line_of(shipped, shirt), 1))
+    actions.authorize_return(session, return_id=rma.id, actor=FACTORY_ACTOR)
+
+    actions.refund_return(session, return_id=rma.id, actor=FACTORY_ACTOR)
+
+    assert (rma.status, rma.refunded) == ("refunded", 50_000)

@@ -32,7 +32,7 @@ from storeguard.returns import policy
 from storeguard.returns.enums import Condition, ReturnError, ReturnReason, ReturnStatus
 from storeguard.returns.models import Return, ReturnLine, ReturnPhoto, ReturnPolicy
 from storeguard.returns.service import photos_dir, return_policy, units_in_returns
-from storeguard.screening.service import customer_segment
+from storeguard.risk.service import segment_of
 from storeguard.shops.models import Product
 
 SUBJECT = "return"
@@ -220,7 +220,7 @@ def refund_return(
     rma = _lock(session, return_id)
     if rma.status in policy.EARLY_REFUND_FROM:
         rules, _ = return_policy(session, rma.shop_id)
-        segment = customer_segment(session, rma.shop_id, rma.customer_id)
+        segment = segment_of(session, rma.customer_id)
         if policy.refund_needs_inspection(rules, segment):
             raise Conflict(
                 ReturnError.inspection_required,

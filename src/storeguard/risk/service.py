@@ -25,6 +25,7 @@ from storeguard.lists.enums import BlockStatus, ScopeKind
 from storeguard.lists.models import CustomerBlock
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, RefundLine, Transaction
+from storeguard.risk.enums import Segment
 from storeguard.risk.errors import RiskError
 from storeguard.risk.models import CustomerRisk
 from storeguard.risk.policy import (
@@ -37,6 +38,7 @@ from storeguard.risk.policy import (
     OrderFacts,
     RefundFacts,
     assess,
+    current_segment,
     shop_return_rate,
 )
 from storeguard.shops.models import Product
@@ -385,6 +387,20 @@ def assess_customer(
 def stored_risk(session: Session, customer_id: int) -> CustomerRisk | None:
     """The customer's assessment as last stored (None before the first recompute)."""
     return session.get(CustomerRisk, customer_id)
+
+
+def segment_of(session: Session, customer_id: int | None, assessment: Assessment | None = None) -> str:
+    """The segment the customer is in now, as their page shows it: a person's decision, else what
+    their findings put them in where that move happens by itself; a guest is neutral.
+
+    ``assessment`` is the customer's, when the caller has it already.
+    """
+    if customer_id is None:
+        return Segment.neutral.value
+    stored = stored_risk(session, customer_id)
+    suggested = str((assessment or assess_customer(session, customer_id)).segment)
+    decided = stored is not None and stored.decided_at is not None
+    return current_segment(stored.segment if stored else None, decided, suggested)
 
 
 def privileges_of(segment: str) -> dict[str, Any]:

@@ -17,8 +17,7 @@ from storeguard.customers.service import get_customer
 from storeguard.risk import actions
 from storeguard.risk.enums import FindingType, Segment
 from storeguard.risk.errors import RiskError
-from storeguard.risk.policy import current_segment
-from storeguard.risk.service import assess_customer, privileges_of, stored_risk
+from storeguard.risk.service import assess_customer, privileges_of, segment_of, stored_risk
 from storeguard.shops.service import get_shop
 from storeguard.staff.pages import PageBlockCustomers
 from storeguard.web import flash
@@ -82,8 +81,7 @@ def customer_risk_panel(request: Request, session: Session, customer: Any) -> Pa
     assessment = assess_customer(session, customer.id)
     stored = stored_risk(session, customer.id)
     suggested = str(assessment.segment)
-    decided = stored is not None and stored.decided_at is not None
-    segment = current_segment(stored.segment if stored else None, decided, suggested)
+    segment = segment_of(session, customer.id, assessment)
     user = getattr(request.state, "page_user", None)
     return Panel(
         "risk/_customer_risk.html",

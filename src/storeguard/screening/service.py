@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import ensure_utc
 from storeguard.core.errors import NotFound
 from storeguard.core.pages import KeysetPage, fetch_keyset
-from storeguard.customers.links import cluster_of
 from storeguard.disputes.models import Dispute
 from storeguard.lists.enums import BlockStatus
 from storeguard.lists.models import CustomerBlock
@@ -22,8 +21,8 @@ from storeguard.orders.errors import OrderError
 from storeguard.orders.models import Order, Refund
 from storeguard.screening.enums import Outcome
 from storeguard.screening.models import Decision, ReviewNote
-from storeguard.screening.policy import merged_settings, segment_for
-from storeguard.screening.reads import history, shop_context
+from storeguard.screening.policy import merged_settings
+from storeguard.screening.reads import shop_context
 from storeguard.shops.models import Shop
 
 
@@ -286,33 +285,4 @@ def earlier_orders(session: Session, order: Order, limit: int = 5) -> list[Order
             .order_by(Order.created_at.desc(), Order.id.desc())
             .limit(limit)
         )
-    )
-
-
-def customer_segment(session: Session, shop_id: int, customer_id: int | None) -> str:
-    """Place a customer in a segment as checkout screening would, from their history now.
-
-    A customer with an active block is "blocked"; one linked to a blocked customer is never vip
-    or good. A guest (no customer) is "neutral".
-    """
-    if customer_id is None:
-        return "neutral"
-    context = shop_context(session, shop_id)
-    if context is None:
-        return "neutral"
-    cluster = cluster_of(session, customer_id)
-    blocked = set(
-        session.scalars(
-            select(CustomerBlock.customer_id).where(
-                CustomerBlock.customer_id.in_(cluster), CustomerBlock.status == BlockStatus.active
-            )
-        )
-    )
-    metrics = history(session, shop_id, customer_id, None, None).metrics
-    return segment_for(
-        metrics,
-        context.screening["segments"],
-        blocked=customer_id in blocked,
-        min_spent_vip=context.amount(("segments", "vip", "min_spent"), context.currency),
-        linked_to_blocked=bool(blocked - {customer_id}),
     )
