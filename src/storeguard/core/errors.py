@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 
 class CommonError(StrEnum):
@@ -91,3 +91,15 @@ class Forbidden(DomainError):
 class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_choice(kind: type[E], value: object, *, code: StrEnum, field: str, what: str) -> E:
+    """Read ``value`` as one of ``kind``'s members, or refuse naming every choice there is."""
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise Invalid(code, f"{value!r} is not {what} ({choices})", field=field) from None

@@ -21,7 +21,7 @@ from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
-from storeguard.core.errors import Conflict, Invalid, NotFound
+from storeguard.core.errors import Conflict, Invalid, NotFound, parse_choice
 from storeguard.core.events import publish
 from storeguard.orders.enums import FulfillmentState
 from storeguard.orders.locking import lock_order
@@ -483,23 +483,15 @@ def _clean_image(data: bytes) -> tuple[bytes, str, tuple[int, int]]:
 
 
 def _reason(value: ReturnReason | str) -> ReturnReason:
-    try:
-        return ReturnReason(value)
-    except ValueError:
-        choices = ", ".join(r.value for r in ReturnReason)
-        raise Invalid(
-            ReturnError.invalid_reason, f"{value!r} is not a return reason ({choices})", field="reason"
-        ) from None
+    return parse_choice(
+        ReturnReason, value, code=ReturnError.invalid_reason, field="reason", what="a return reason"
+    )
 
 
 def _condition(value: Condition | str) -> Condition:
-    try:
-        return Condition(value)
-    except ValueError:
-        choices = ", ".join(c.value for c in Condition)
-        raise Invalid(
-            ReturnError.invalid_condition, f"{value!r} is not a condition ({choices})", field="lines"
-        ) from None
+    return parse_choice(
+        Condition, value, code=ReturnError.invalid_condition, field="lines", what="a condition"
+    )
 
 
 def _required(reason: str | None) -> str:

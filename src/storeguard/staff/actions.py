@@ -19,7 +19,7 @@ from storeguard.core.actor import Actor, parse_role
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.enums import Language, Role
-from storeguard.core.errors import CommonError, Conflict, Invalid
+from storeguard.core.errors import CommonError, Conflict, Invalid, parse_choice
 from storeguard.staff import passwords, policy
 from storeguard.staff.errors import StaffError
 from storeguard.staff.models import StaffSession, StaffUser
@@ -293,13 +293,7 @@ def _normalize_email(email: str) -> str:
 
 
 def _locale(locale: Language | str) -> Language:
-    try:
-        return Language(locale)
-    except ValueError:
-        choices = ", ".join(language.value for language in Language)
-        raise Invalid(
-            StaffError.invalid_locale, f"{locale!r} is not a language ({choices})", field="locale"
-        ) from None
+    return parse_choice(Language, locale, code=StaffError.invalid_locale, field="locale", what="a language")
 
 
 def _check_password(password: str) -> None:
