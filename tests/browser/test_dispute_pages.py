@@ -20,3 +20,6 @@ def test_an_agent_opens_the_most_urgent_dispute_and_contests_it(page, live: Live
     expect(page.locator(".flash")).to_contain_text("Marked as contested")
     expect(page.locator(".timeline li").first).to_contain_text("Decided to contest")
     screenshot(page, "26-dispute")
+    page.goto(f"{live.base}/disputes?lang=he")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    screenshot(page, "28-disputes-hebrew")
