@@ -46,4 +46,5 @@ class AppealError(StrEnum):
     override_reason_required = "override_reason_required"
     invalid_decision = "invalid_decision"
     condition_required = "condition_required"
-    too_many_requests = "too_many_requests"
+    too_many_requests = "appeal_rate_limited"
+    csrf_token_invalid = "appeal_form_expired"
