@@ -55,3 +55,17 @@ def test_a_customer_appeals_in_hebrew_and_a_second_person_lifts_the_block(page, 
     page.goto(f"{live.base}/appeal/{link}")
     expect(page.locator(".answer")).to_contain_text("החסימה הוסרה: אפשר להזמין אצלנו שוב.")
     screenshot(page, "65-appeal-answer-hebrew")
+
+
+def test_the_owner_previews_a_hebrew_template_before_saving_it(page, live: LiveStore):
+    log_in(page, live, "owner")
+    page.goto(f"{live.base}/settings#templates-h")
+    page.click("a[href='/settings/templates/appeal_received/he']")
+    page.wait_for_url(f"{live.base}/settings/templates/appeal_received/he")
+    preview = page.locator("section:has(#preview-h) .mail")
+    expect(preview).to_have_attribute("dir", "rtl")
+
+    page.fill("#f-subject", "{{ customer_name }}, הבקשה שלך התקבלה")
+    page.click("button[value=preview]")
+    expect(preview.locator(".subject")).to_have_text("נועה, הבקשה שלך התקבלה")
+    screenshot(page, "66-template-editor-hebrew")
