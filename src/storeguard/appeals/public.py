@@ -134,7 +134,7 @@ def appeal_page(request: Request, session: SessionDep, link: str) -> Response:
 
 
 @router.post("/appeal/{link}", name="appeals.public_submit")
-async def submit(request: Request, session: SessionDep, link: str, data: FormDep) -> Response:
+def submit(request: Request, session: SessionDep, link: str, data: FormDep) -> Response:
     """Record the customer's appeal; a refusal shows the form again with why, and nothing is stored."""
     if not SENDS.allow(_client(request)):
         return _too_many(request, session)
@@ -148,7 +148,7 @@ async def submit(request: Request, session: SessionDep, link: str, data: FormDep
     files = []
     for item in data.getlist("files"):
         if isinstance(item, UploadFile) and item.filename:
-            files.append(actions.Upload(item.filename, await item.read(limit + 1)))
+            files.append(actions.Upload(item.filename, item.file.read(limit + 1)))  # spooled by the parser
     try:
         with session.begin_nested():
             actions.submit_appeal(
