@@ -198,7 +198,10 @@ def test_banner_adds_a_curl_that_screens_the_example_checkout():
 def test_banner_tells_how_to_see_mail_when_no_mail_server_is_set():
     lines = "\n".join(banner("127.0.0.1", 8000, "sg_abc"))
 
-    assert "STOREGUARD_SMTP_HOST=127.0.0.1 STOREGUARD_SMTP_PORT=1025 STOREGUARD_SMTP_SECURITY=none make run" in lines
+    assert (
+        "STOREGUARD_SMTP_HOST=127.0.0.1 STOREGUARD_SMTP_PORT=1025 STOREGUARD_SMTP_SECURITY=none make run"
+        in lines
+    )
     assert ".venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025" in lines
 
 

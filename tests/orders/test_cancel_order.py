@@ -120,8 +120,9 @@ def test_cancel_order_notifies_the_customer_through_the_outbox(session, shop, sh
         "arrival_to": "2024-03-15",
     }
     assert payload["subject"] == f"Bestillingen din {order.number} hos {shop.name} er kansellert"
-    assert "Vi refunderer 45.00 USD. Pengene skal være på kontoen din mellom 2024-03-08 og 2024-03-15." in (
-        payload["text"]
+    assert (
+        "Vi refunderer 45.00 USD. Pengene skal være på kontoen din mellom 2024-03-08 og 2024-03-15."
+        in (payload["text"])
     )
 
 
