@@ -11,6 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import __version__
+from storeguard.appeals.api import router as appeals_router
+from storeguard.appeals.public import router as appeal_public_pages
+from storeguard.appeals.views import router as appeals_pages
 from storeguard.audit.views import router as audit_pages
 from storeguard.core.api import (
     Reader,
@@ -36,6 +39,8 @@ from storeguard.integrations.webhooks.worker import BackgroundWork
 from storeguard.lists.api import router as lists_router
 from storeguard.lists.views import router as lists_pages
 from storeguard.models import import_all_models
+from storeguard.notifications.api import router as notifications_router
+from storeguard.notifications.views import router as notifications_pages
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
 from storeguard.returns.api import router as returns_router
@@ -65,6 +70,8 @@ ROUTERS = (
     risk_router,
     customers_router,
     lists_router,
+    appeals_router,
+    notifications_router,
     rules_router,
     screening_router,
     integrations_router,
@@ -79,6 +86,8 @@ PAGE_ROUTERS = (
     risk_pages,
     customers_pages,
     lists_pages,
+    appeals_pages,
+    notifications_pages,
     screening_pages,  # before rules: its /rules/backtest would read as a rule's id
     rules_pages,
     review_pages,
@@ -162,6 +171,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(check_key_first), Depends(refuse_unknown_query)])
     app.include_router(staff_pages)
+    app.include_router(appeal_public_pages)  # the customer's appeal page: no login, the signed link decides
     for router in PAGE_ROUTERS:
         app.include_router(router, dependencies=[Depends(login_first)])
     return app

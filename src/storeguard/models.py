@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import storeguard.appeals.models
 import storeguard.core.models
 import storeguard.customers.models
 import storeguard.disputes.models
 import storeguard.integrations.models
 import storeguard.lists.models
+import storeguard.notifications.models
 import storeguard.orders.models
 import storeguard.returns.models
 import storeguard.risk.models

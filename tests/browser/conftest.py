@@ -27,7 +27,7 @@ from storeguard.demo.generator import DemoConfig
 from storeguard.demo.loader import load_demo
 from storeguard.demo.quickstart import screen_recent_orders
 from storeguard.demo.work import open_disputes, open_returns
-from storeguard.lists.blocking import block_customer
+from storeguard.lists.blocking import appeal_url, block_customer
 from storeguard.orders.actions import fulfill_order
 from tests.factories import make_customer, make_product, make_staff_user, place_order
 from tests.reliability.server import start_serve, stop
@@ -103,6 +103,18 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
             evidence={"order_ids": [sigrid_order.id]},
         )
         orders["blocked"] = (first.id, sigrid_order.number)
+        # A Hebrew-speaking customer blocked by the agent: she appeals, and another person decides.
+        dana = make_customer(
+            session, shop, first_name="דנה", last_name="לוי", email="dana.levi@example.co.il", locale="he-IL"
+        )
+        dana_block = block_customer(
+            session,
+            customer_id=dana.id,
+            actor=Actor("staff", "agent@nordlys.example", Role.agent),
+            reason_code="return_abuse",
+            evidence={"notes": ["three returns of worn shoes"]},
+        )
+        orders["appeal"] = (dana.id, appeal_url(dana_block).rsplit("/", 1)[1])
         orders["second_account"] = (second.id, siri_order.number)
         orders["second_account_order"] = (siri_order.id, siri_order.number)
         for n in range(3):  # the review queue's work, held an hour apart

@@ -44,6 +44,9 @@ PAGES = {
     "disputes": "/disputes",
     "a dispute": "/disputes/1",
     "order in Hebrew": "/orders/{order}?lang=he",
+    "appeals": "/appeals",
+    "a mail template in Hebrew": "/settings/templates/block_notice/he",
+    "the public appeal page in Hebrew": "/appeal/{appeal}",
 }
 
 
@@ -82,6 +85,7 @@ def test_a_main_page_has_no_serious_accessibility_violation(page, live: LiveStor
         "blocked": live.orders["blocked"][0],
         "second": live.orders["second_account"][0],
         "shipped": live.orders["return"][0],
+        "appeal": live.orders["appeal"][1],
     }
     page.goto(live.base + PAGES[name].format(**ids))
 

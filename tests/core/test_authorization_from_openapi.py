@@ -87,6 +87,7 @@ READS_WITH_A_BODY = {
     ("POST", "/v1/lists/match"),
     ("POST", "/v1/rules/validate"),
     ("POST", "/v1/rules/backtest"),
+    ("POST", "/v1/notifications/templates/{kind}/{language}/preview"),  # renders, saves nothing
 }
 
 

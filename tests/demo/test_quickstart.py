@@ -15,7 +15,7 @@ from storeguard.core.db import Base, make_engine
 from storeguard.core.enums import Role
 from storeguard.core.models import ApiKey
 from storeguard.customers.models import Customer
-from storeguard.demo.quickstart import StaleSchema, banner, prepare_database, start
+from storeguard.demo.quickstart import StaleSchema, banner, prepare_database, public_url, start
 from storeguard.orders.models import Order
 from storeguard.screening.models import Decision
 from storeguard.shops.models import Shop
@@ -193,3 +193,17 @@ def test_banner_adds_a_curl_that_screens_the_example_checkout():
     assert words[0] == "curl" and words[-1] == "http://127.0.0.1:8000/v1/screen"
     assert json.loads(words[words.index("-d") + 1]) == example["checkout"]
     assert "Authorization: Bearer sg_abc" in words
+
+
+def test_banner_tells_how_to_see_mail_when_no_mail_server_is_set():
+    lines = "\n".join(banner("127.0.0.1", 8000, "sg_abc"))
+
+    assert (
+        "STOREGUARD_SMTP_HOST=127.0.0.1 STOREGUARD_SMTP_PORT=1025 STOREGUARD_SMTP_SECURITY=none make run"
+        in lines
+    )
+    assert ".venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025" in lines
+
+
+def test_customers_links_follow_the_port_the_demo_serves_on():
+    assert public_url("0.0.0.0", 8123) == "http://127.0.0.1:8123"

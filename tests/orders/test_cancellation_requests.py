@@ -83,7 +83,10 @@ def test_decline_cancellation_request_keeps_the_order_and_can_tell_the_customer(
     assert order.status == OrderStatus.open
     message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "email")).one()
     assert message.payload["template"] == "cancellation_request_declined"
-    assert message.payload["context"] == {"staff_note": "already packed"}
+    assert message.payload["context"] == {
+        "order_number": message.payload["order_number"],
+        "staff_note": "already packed",
+    }
 
 
 def test_a_handled_request_cannot_be_handled_again(session, shop, shirt):

@@ -117,11 +117,13 @@ def test_refund_order_can_notify_the_customer_with_the_arrival_window(session, s
     assert message.payload["template"] == "order_refunded"
     assert message.payload["to"] == "ola@example.com"
     assert message.payload["context"] == {
-        "amount": 1000,
-        "currency": "USD",
-        "expected_arrival_from": "2024-03-08",
-        "expected_arrival_to": "2024-03-15",
+        "order_number": order.number,
+        "refund_amount": "10.00 USD",
+        "arrival_from": "2024-03-08",
+        "arrival_to": "2024-03-15",
     }
+    assert "We have refunded 10.00 USD for your order" in message.payload["text"]
+    assert "between 2024-03-08 and 2024-03-15" in message.payload["text"]
 
 
 def test_refund_of_a_cancelled_order_is_allowed(session, shop, shirt):

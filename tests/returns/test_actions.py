@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from storeguard.core.clock import frozen
 from storeguard.core.errors import DomainError
-from storeguard.core.models import AuditEvent
+from storeguard.core.models import AuditEvent, OutboxMessage
 from storeguard.orders.models import LineItem, Refund
 from storeguard.returns import actions
 from storeguard.returns.actions import LineAsked
@@ -350,3 +350,24 @@ def test_a_customer_a_person_placed_in_vip_is_refunded_before_inspection(session
     actions.refund_return(session, return_id=rma.id, actor=FACTORY_ACTOR)
 
     assert (rma.status, rma.refunded) == ("refunded", 50_000)
+
+
+def test_authorize_return_can_tell_the_customer_by_mail_with_the_note_as_instructions(
+    session, shipped, shirt
+):
+    rma = _request(session, shipped, LineAsked(line_of(shipped, shirt), 1))
+
+    actions.authorize_return(
+        session,
+        return_id=rma.id,
+        actor=FACTORY_ACTOR,
+        note="Drop the parcel at any post office.",
+        notify_customer=True,
+    )
+
+    message = session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == f"return_authorized:{rma.id}")
+    )
+    assert (message.payload["template"], message.payload["to"]) == ("return_authorized", shipped.email)
+    assert message.payload["subject"] == f"Your return R-{rma.id} is approved"
+    assert "Drop the parcel at any post office." in message.payload["text"]

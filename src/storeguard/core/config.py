@@ -32,7 +32,20 @@ class Settings(BaseSettings):
     refund_arrival_min_business_days: int = 5
     refund_arrival_max_business_days: int = 10
     geoip_database: Path | None = Field(default=None, description="MaxMind-format country database.")
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where customers reach this server: the appeal links in notices start with it.",
+    )
+    appeal_link_days: int = Field(
+        default=90, ge=1, le=3650, description="How long a notice's appeal link works."
+    )
+    appeal_answer_hours: int = Field(default=72, ge=1, description="The target time to decide an appeal.")
+    appeal_attachment_max_bytes: int = Field(
+        default=5 << 20, ge=1024, description="The largest file an appeal takes."
+    )
+    appeal_attachments_max: int = Field(
+        default=5, ge=0, le=20, description="How many files one appeal takes."
+    )
     sql_echo: bool = False
     background_work: bool = Field(
         default=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from storeguard.demo.quickstart import (
     StaleSchema,
     banner,
     prepare_database,
+    public_url,
     start,
 )
 
@@ -94,6 +96,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Set up the database, load the demo store on first start, print a key and serve (what `make run` does)."""
 
+        if "STOREGUARD_PUBLIC_BASE_URL" not in os.environ:
+            # The links in customers' mail (the appeal page) point at this server, on the port it serves.
+            os.environ["STOREGUARD_PUBLIC_BASE_URL"] = public_url(host, port)
+            get_settings.cache_clear()
         settings = get_settings()
         try:
             with _progress(orders) as advance:
@@ -119,6 +125,7 @@ def register(app: typer.Typer) -> None:
             info.screen_example,
             owner_email=info.owner_email,
             owner_password=info.owner_password,
+            smtp_host=settings.smtp_host,
         )
         for line in lines:
             console.print(line, highlight=False, soft_wrap=True)

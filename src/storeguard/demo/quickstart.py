@@ -240,6 +240,22 @@ def display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
+def public_url(host: str, port: int) -> str:
+    """Return the address customers' links (the appeal page) start with when none is configured."""
+    return f"http://{display_host(host)}:{port}"
+
+
+def mail_lines(smtp_host: str | None) -> list[str]:
+    """Return how mail to customers goes out, or how to see it on this machine when no server is set."""
+    if smtp_host:
+        return [f"mail to customers         sent through {smtp_host} (STOREGUARD_SMTP_*)"]
+    return [
+        "mail to customers         waits in the outbox until STOREGUARD_SMTP_HOST is set; to read it here:",
+        "  .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025     # prints every mail it gets",
+        "  STOREGUARD_SMTP_HOST=127.0.0.1 STOREGUARD_SMTP_PORT=1025 STOREGUARD_SMTP_SECURITY=none make run",
+    ]
+
+
 def banner(
     host: str,
     port: int,
@@ -248,6 +264,7 @@ def banner(
     *,
     owner_email: str = DEMO_OWNER_EMAIL,
     owner_password: str | None = None,
+    smtp_host: str | None = None,
 ) -> list[str]:
     """Return the lines that tell a newcomer where to point a browser and how to call the API."""
     base = f"http://{display_host(host)}:{port}"
@@ -262,6 +279,7 @@ def banner(
         "try it:",
         f'  curl -H "Authorization: Bearer {api_key}" "{base}/v1/products?limit=5"',
     ]
+    lines += mail_lines(smtp_host)
     if screen_example:
         body = json.dumps(screen_example["checkout"], ensure_ascii=False, separators=(",", ":"))
         lines += [

@@ -17,17 +17,19 @@ from storeguard.core.config import get_settings
 from storeguard.core.enums import Role
 from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.core.events import publish
-from storeguard.core.outbox import enqueue
 from storeguard.customers.enums import PERSONAL_TYPES, AccountState, CustomerErrorCode, IdentifierType
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists import policy
 from storeguard.lists.actions import _lift, broad_entry, bump_version, check_evidence, create_entry
+from storeguard.lists.appeal_links import sign_appeal_token
 from storeguard.lists.enums import BlockStatus, EntryAction, EntryStatus, ListErrorCode
 from storeguard.lists.models import CustomerBlock, ListEntry
-from storeguard.lists.notices import notice_language, render_notice
+from storeguard.lists.notices import notice_language
 from storeguard.lists.reasons import get_reason_code, plain_words
 from storeguard.lists.scope import validate_scope
 from storeguard.lists.validation import parse_action
+from storeguard.notifications.actions import send_notice
+from storeguard.notifications.enums import NoticeKind
 from storeguard.shops.models import Shop
 from storeguard.shops.service import get_shop
 
@@ -201,35 +203,24 @@ def block_customer(
     return block
 
 
-def appeal_url(token: str) -> str:
-    """Return the public page where the customer can appeal a block."""
+def appeal_url(block: CustomerBlock) -> str:
+    """Return the public page where the customer can appeal a block (a signed link that expires)."""
+    token = sign_appeal_token(block.appeal_token, block.created_at)
     return f"{get_settings().public_base_url.rstrip('/')}/appeal/{token}"
 
 
 def _enqueue_notice(
     session: Session, shop: Shop, customer: Customer, block: CustomerBlock, reason: str
 ) -> Any:
-    notice = render_notice(
-        language=customer.locale,
-        shop_name=shop.name,
-        customer_name=customer.first_name or customer.name,
-        reason=reason,
-        appeal_url=appeal_url(block.appeal_token),
-        action=block.action,
+    return send_notice(
+        session,
+        kind=NoticeKind.block_notice,
+        customer=customer,
+        shop=shop,
+        context={"reason": reason, "action": str(block.action), "appeal_url": appeal_url(block)},
+        dedupe_key=f"block-notice:{block.id}",
+        links={"block_id": block.id},
     )
-    payload = {
-        "to": customer.email,
-        "subject": notice.subject,
-        "text": notice.text,
-        "html": notice.html,
-        "language": notice.language,
-        "dir": notice.direction,
-        "shop_id": shop.id,
-        "customer_id": customer.id,
-        "block_id": block.id,
-        "template": "block_notice",
-    }
-    return enqueue(session, "email", payload, dedupe_key=f"block-notice:{block.id}")
 
 
 def lift_block(

@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
             session.commit()
             console.print(
                 f"blocked customer #{customer_id} (block {result.id}, {result.reason_code}); "
-                f"appeal link {appeal_url(result.appeal_token)}"
+                f"appeal link {appeal_url(result)}"
             )
 
     @app.command("unblock")

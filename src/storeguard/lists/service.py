@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
+from storeguard.core.config import get_settings
 from storeguard.core.pages import KeysetPage, fetch_keyset, fetch_page
 from storeguard.customers.models import Customer
 from storeguard.lists.blocking import appeal_url
@@ -17,6 +18,8 @@ from storeguard.lists.matching import Match, MatchResult
 from storeguard.lists.models import CustomerBlock, ListEntry, ReasonCode
 from storeguard.lists.notices import NOTICE_LANGUAGES, Notice, notice_language, render_notice
 from storeguard.lists.reasons import list_reason_codes, plain_words
+from storeguard.notifications.enums import NoticeKind
+from storeguard.notifications.service import template_for
 from storeguard.shops.models import Shop
 
 
@@ -65,7 +68,7 @@ def block_data(session: Session, block: CustomerBlock) -> dict[str, Any]:
         session.scalars(select(ListEntry.id).where(ListEntry.block_id == block.id).order_by(ListEntry.id))
     )
     fields = {c.key: getattr(block, c.key) for c in CustomerBlock.__table__.columns}
-    return {**fields, "entry_ids": entry_ids, "appeal_url": appeal_url(block.appeal_token)}
+    return {**fields, "entry_ids": entry_ids, "appeal_url": appeal_url(block)}
 
 
 def blocks_of(session: Session, customer_id: int) -> list[CustomerBlock]:
@@ -149,9 +152,8 @@ def notice_preview(
     reason = _reason_in_use(session, shop, reason_code)
     if reason is None:
         return None
-    return _notice(
-        shop, reason, action, notice_language(customer.locale), customer.first_name or customer.name
-    )
+    language = notice_language(customer.locale)
+    return _notice(session, shop, reason, action, language, customer.first_name or customer.name)
 
 
 # A name a customer might have in each language, for previews of a notice in settings.
@@ -163,20 +165,23 @@ def notice_previews(session: Session, shop: Shop, reason_code: str | None, actio
     reason = _reason_in_use(session, shop, reason_code)
     if reason is None:
         return []
-    return [_notice(shop, reason, action, lang, SAMPLE_NAMES[lang]) for lang in NOTICE_LANGUAGES]
+    return [_notice(session, shop, reason, action, lang, SAMPLE_NAMES[lang]) for lang in NOTICE_LANGUAGES]
 
 
 def _reason_in_use(session: Session, shop: Shop, reason_code: str | None) -> ReasonCode | None:
     return next((r for r in list_reason_codes(session, shop.id) if r.active and r.code == reason_code), None)
 
 
-def _notice(shop: Shop, reason: ReasonCode, action: str, language: str, customer_name: str | None) -> Notice:
+def _notice(
+    session: Session, shop: Shop, reason: ReasonCode, action: str, language: str, customer_name: str | None
+) -> Notice:
     return render_notice(
+        template=template_for(session, shop.id, NoticeKind.block_notice, language),
         language=language,
         shop_name=shop.name,
         customer_name=customer_name,
         reason=plain_words(reason, language),
-        appeal_url=appeal_url("…"),
+        appeal_url=f"{get_settings().public_base_url.rstrip('/')}/appeal/…",
         action=action,
     )
 

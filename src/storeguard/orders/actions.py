@@ -40,6 +40,7 @@ from storeguard.orders.locking import (
     order_state,
     queue_customer_mail,
     refresh_statuses,
+    refund_words,
     require_email,
 )
 from storeguard.orders.models import CancellationRequest, LineItem, Order, Refund, Transaction
@@ -376,14 +377,7 @@ def _mail_cancellation(session: Session, order: Order, refund: Refund | None) ->
         session,
         order,
         template="order_cancelled",
-        context={
-            "reason": str(order.cancel_reason),
-            "refund": None
-            if facts is None
-            else {
-                k: facts[k] for k in ("amount", "currency", "expected_arrival_from", "expected_arrival_to")
-            },
-        },
+        context={"reason": str(order.cancel_reason), **refund_words(facts)},
         dedupe_key=f"order_cancelled:{order.id}",
     )
 

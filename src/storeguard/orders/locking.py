@@ -14,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storeguard.core.errors import Conflict, Invalid, NotFound
-from storeguard.core.outbox import enqueue
+from storeguard.core.money import to_decimal_str
 from storeguard.customers.models import Customer
+from storeguard.notifications.actions import send_notice
 from storeguard.orders import policy
 from storeguard.orders.errors import OrderError
 from storeguard.orders.models import Fulfillment, Order
 from storeguard.shops.models import Product
+from storeguard.shops.service import get_shop
 
 
 def lock_order(session: Session, order_id: int) -> Order:
@@ -96,19 +98,26 @@ def refresh_statuses(order: Order) -> None:
 def queue_customer_mail(
     session: Session, order: Order, *, template: str, context: dict[str, Any], dedupe_key: str
 ) -> None:
-    """Queue a mail to the order's customer; it is sent after the commit, or never."""
-    locale = "en"
-    if order.customer_id is not None:
-        customer = session.get(Customer, order.customer_id)
-        if customer is not None and customer.locale:
-            locale = customer.locale
-    payload = {
-        "template": template,
-        "to": order.email,
-        "locale": locale,
-        "shop_id": order.shop_id,
-        "order_id": order.id,
-        "order_number": order.number,
-        "context": context,
+    """Queue a notice to the order's customer in their language; it is sent after the commit, or never."""
+    customer = session.get(Customer, order.customer_id) if order.customer_id is not None else None
+    send_notice(
+        session,
+        kind=template,
+        customer=customer,
+        shop=get_shop(session, order.shop_id),
+        to=order.email,
+        context={"order_number": order.number, **context},
+        dedupe_key=dedupe_key,
+        links={"order_id": order.id, "order_number": order.number},
+    )
+
+
+def refund_words(facts: dict[str, Any] | None) -> dict[str, str]:
+    """Return a refund as a notice says it: the amount with its currency and the arrival window."""
+    if facts is None:
+        return {"refund_amount": "", "arrival_from": "", "arrival_to": ""}
+    return {
+        "refund_amount": f"{to_decimal_str(facts['amount'], facts['currency'])} {facts['currency']}",
+        "arrival_from": facts["expected_arrival_from"],
+        "arrival_to": facts["expected_arrival_to"],
     }
-    enqueue(session, "email", payload, dedupe_key=dedupe_key)

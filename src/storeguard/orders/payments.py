@@ -26,6 +26,7 @@ from storeguard.orders.locking import (
     order_state,
     queue_customer_mail,
     refresh_statuses,
+    refund_words,
     refuse,
     require_email,
 )
@@ -424,7 +425,7 @@ def _notify_refund(session: Session, order: Order, refund: Refund) -> None:
         session,
         order,
         template="order_refunded",
-        context={k: facts[k] for k in ("amount", "currency", "expected_arrival_from", "expected_arrival_to")},
+        context=refund_words(facts),
         dedupe_key=f"order_refunded:{refund.id}",
     )
 

@@ -24,7 +24,7 @@ from storeguard.core.config import get_settings
 from storeguard.core.errors import Conflict, Invalid, NotFound, parse_choice
 from storeguard.core.events import publish
 from storeguard.orders.enums import FulfillmentState
-from storeguard.orders.locking import lock_order
+from storeguard.orders.locking import lock_order, queue_customer_mail, require_email
 from storeguard.orders.models import Order
 from storeguard.orders.payments import RefundLineSpec, refund_order
 from storeguard.orders.policy import line_refund_amount
@@ -142,13 +142,27 @@ def request_return(
     return rma
 
 
-def authorize_return(session: Session, *, return_id: int, actor: Actor, note: str | None = None) -> Return:
-    """Let the customer send the goods back."""
+def authorize_return(
+    session: Session, *, return_id: int, actor: Actor, note: str | None = None, notify_customer: bool = False
+) -> Return:
+    """Let the customer send the goods back; with ``notify_customer`` they are told by mail (the note as instructions)."""
     rma = _step(session, return_id, "authorize")
+    order = session.get(Order, rma.order_id)
+    assert order is not None  # a return's order is never deleted
+    require_email(order, notify_customer)
     before = rma.status
     rma.status, rma.authorized_at = ReturnStatus.authorized, now()
     rma.decision_note = (note or "").strip() or rma.decision_note
-    return _done(session, rma, actor, "return.authorized", before)
+    done = _done(session, rma, actor, "return.authorized", before)
+    if notify_customer:
+        queue_customer_mail(
+            session,
+            order,
+            template="return_authorized",
+            context={"return_reference": f"R-{rma.id}", "instructions": rma.decision_note or ""},
+            dedupe_key=f"return_authorized:{rma.id}",
+        )
+    return done
 
 
 def decline_return(session: Session, *, return_id: int, actor: Actor, reason: str) -> Return:

@@ -16,7 +16,7 @@ from storeguard.core.http import allow_upload, read_at_most
 from storeguard.core.schemas import Id
 from storeguard.returns import actions, service
 from storeguard.returns.schemas import (
-    DecisionIn,
+    AuthorizeIn,
     InspectionIn,
     ReasonIn,
     RefundReturnIn,
@@ -101,9 +101,11 @@ def get_return(actor: CanRead, return_id: Id, session: SessionDep) -> ReturnRead
 
 
 @router.post("/returns/{return_id}/authorize", name="returns.authorize")
-def authorize(actor: CanWorkOrders, return_id: Id, body: DecisionIn, session: SessionDep) -> ReturnRead:
+def authorize(actor: CanWorkOrders, return_id: Id, body: AuthorizeIn, session: SessionDep) -> ReturnRead:
     """Let the customer send the goods back."""
-    actions.authorize_return(session, return_id=return_id, actor=actor, note=body.note)
+    actions.authorize_return(
+        session, return_id=return_id, actor=actor, note=body.note, notify_customer=body.notify_customer
+    )
     session.commit()
     return _read(session, return_id)
 

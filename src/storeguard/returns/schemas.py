@@ -34,6 +34,12 @@ class DecisionIn(InputModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
+class AuthorizeIn(DecisionIn):
+    notify_customer: bool = Field(
+        default=False, description="Tell the customer by mail, the note as instructions."
+    )
+
+
 class ReasonIn(InputModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why: the customer is told.")
 
