@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storeguard.rules import FACTS, NamedLists, RuleError, compile_rule
-from storeguard.rules.facts import fact_catalogue
+from storeguard.rules.facts import CHECKOUT_FACTS, fact_catalogue
 from tests.rules.helpers import rule
 
 
@@ -157,3 +157,10 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "customer.account_age_days",
         "customer.platform_account_state",
     }
+
+
+def test_every_fact_example_compiles_and_reads_its_fact() -> None:
+    examples = {f["name"]: f["example"] for f in fact_catalogue() if "example" in f}
+    assert set(examples) == CHECKOUT_FACTS
+    for name, example in examples.items():
+        assert name in rule(f"review if {example}").fields_used, name

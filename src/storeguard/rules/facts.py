@@ -29,6 +29,7 @@ class FactSpec:
     type: FactType
     description: str
     nullable: bool = False
+    example: str = ""  # a condition that reads the fact, shown in the rule editor's fact panel
 
 
 N, INT, S, B, L = FactType.number, FactType.integer, FactType.string, FactType.bool, FactType.string_list
@@ -195,6 +196,48 @@ _ADDRESS_PARTS = (
     ("postal_code_key", "Postal code of the {a} address, normalized: upper-cased, without spaces or dashes."),
     ("key", "The {a} address normalized to one key (the one storeguard links customers by)."),
 )
+# A condition for each checkout fact, as a merchant would write it (each compiles: tests/rules/test_checker.py).
+_EXAMPLES = {
+    "card.bin": "card.bin in @blocked_bins",
+    "card.brand": "card.brand == 'amex'",
+    "card.funding": "card.funding == 'prepaid'",
+    "card.country": "card.country != order.billing_country",
+    "card.last4": "card.last4 == '0000'",
+    "card.has_expiry": "not card.has_expiry",
+    "card.avs_result": "card.avs_result in ['N', 'A', 'Z']",
+    "card.cvc_result": "card.cvc_result != 'M'",
+    "order.hour_local": "order.hour_local >= 1 and order.hour_local < 5",
+    "order.weekday_local": "order.weekday_local in [6, 7]",
+    "order.discount_total": "order.discount_total / order.total > 0.3",
+    "order.discount_codes": "order.discount_codes.contains('STAFF50')",
+    "order.shipping_price": "order.shipping_price == 0",
+    "order.shipping_method": "order.shipping_method.contains('express')",
+    "order.max_line_price": "order.max_line_price > 1000",
+    "order.quantity_total": "order.quantity_total > 20",
+    "email.local_part": "email.local_part.matches(r'[0-9]{6,}$')",
+    "email.local_digits": "email.local_digits >= 5",
+    "ip.prefix24": "ip.prefix24 in @blocked_networks",
+    "ip.prefix48": "ip.prefix48 in @blocked_networks",
+    "browser.user_agent": "browser.user_agent.icontains('headless')",
+    "browser.accept_language": "browser.accept_language.starts_with('ru')",
+    "browser.language_country": "browser.language_country != order.shipping_country",
+    "customer.first_name": "customer.first_name.iequals(billing.first_name)",
+    "customer.last_name": "billing.last_name != customer.last_name",
+    "customer.tags": "customer.tags.icontains('wholesale')",
+    "customer.is_guest": "customer.is_guest and order.total > 1000",
+}
+_ADDRESS_EXAMPLES = {
+    "name": "{a}.name.icontains('test')",
+    "first_name": "{a}.first_name.iequals('test')",
+    "last_name": "billing.last_name != shipping.last_name",
+    "line1": "{a}.line1.icontains('po box')",
+    "city": "billing.city != shipping.city",
+    "postal_code": "{a}.postal_code.starts_with('9')",
+    "country": "{a}.country in @high_risk_countries",
+    "city_key": "billing.city_key != shipping.city_key",
+    "postal_code_key": "billing.postal_code_key != shipping.postal_code_key",
+    "key": "billing.key != shipping.key",
+}
 SIGNAL_CODES = (
     ("country_mismatch", "Shipping and billing countries differ."),
     ("ip_country_mismatch", "The IP country is neither the billing nor the shipping country."),
@@ -215,9 +258,12 @@ _WINDOW_WORDS = {"1h": "hour", "24h": "24 hours", "7d": "7 days", "30d": "30 day
 
 def _catalogue() -> dict[str, FactSpec]:
     specs = [FactSpec(n, t, d, nullable) for n, t, d, nullable in _ORDER + _IDENTITY + _CUSTOMER]
-    specs += [FactSpec(n, t, d, nullable) for n, t, d, nullable in _CHECKOUT]
+    specs += [FactSpec(n, t, d, nullable, _EXAMPLES[n]) for n, t, d, nullable in _CHECKOUT]
     for side in ("billing", "shipping"):
-        specs += [FactSpec(f"{side}.{part}", S, text.format(a=side), True) for part, text in _ADDRESS_PARTS]
+        specs += [
+            FactSpec(f"{side}.{part}", S, text.format(a=side), True, _ADDRESS_EXAMPLES[part].format(a=side))
+            for part, text in _ADDRESS_PARTS
+        ]
     specs += [FactSpec(f"signals.{code}", B, text) for code, text in SIGNAL_CODES]
     for key in VELOCITY_KEYS:
         for window in VELOCITY_WINDOWS:
@@ -252,5 +298,6 @@ def fact_catalogue(facts: dict[str, FactSpec] | None = None) -> list[dict[str, o
     """Return the facts as plain dicts, sorted by name, for the API and the docs."""
     return [
         {"name": s.name, "type": s.type.value, "description": s.description, "nullable": s.nullable}
+        | ({"example": s.example} if s.example else {})
         for s in sorted((facts or FACTS).values(), key=lambda s: s.name)
     ]
