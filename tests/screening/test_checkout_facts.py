@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,11 +14,12 @@ from storeguard.integrations.platforms.shopify.mapping import map_order
 from storeguard.orders.models import Order
 from storeguard.rules.actions import create_rule
 from storeguard.rules.service import clear_cache
+from storeguard.screening.backtest import backtest
 from storeguard.screening.engine import screen
 from storeguard.screening.facts import language_country
 from storeguard.screening.velocity_sql import SqlVelocity
 from storeguard.shops.models import Shop
-from tests.screening.support import ADDRESS, OWNER, checkout, make_store
+from tests.screening.support import ADDRESS, OWNER, checkout, make_store, new_customer, past_order
 
 SQL = SqlVelocity()
 # 23:30 UTC on a Sunday is 00:30 on Monday in Oslo (UTC+1 in December).
@@ -271,3 +273,68 @@ def test_a_shopify_order_gives_its_card_checks_discounts_shipping_browser_and_bu
         "customer_last_name": "Norman",
         "customer_tags": ["wholesale", "b2b"],
     }
+
+
+def _checkout_history(session: Session):  # noqa: ANN202
+    """Four past orders in an Oslo shop, each with something else at checkout."""
+    store = make_store(session)
+    store.shop.settings = {**(store.shop.settings or {}), "time_zone": "Europe/Oslo"}
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    past_order(
+        session,
+        store,
+        None,
+        created_at=start.replace(hour=1),
+        card_bin="411111",
+        checkout={"card_funding": "prepaid"},
+    )
+    past_order(
+        session, store, None, created_at=start.replace(hour=12), billing_address=BILLING, discount=1000
+    )
+    kari = new_customer(session, store, email="kari1987@example.no")
+    past_order(
+        session,
+        store,
+        kari,
+        created_at=start.replace(hour=23),
+        browser_ip="203.0.113.7",
+        lines=[(store.sneaker, 2)],
+    )
+    past_order(
+        session, store, kari, created_at=start.replace(day=2), checkout={"discount_codes": ["STAFF50"]}
+    )
+    session.flush()
+    return store, start
+
+
+@pytest.mark.parametrize(
+    ("source", "stopped"),
+    [
+        ("block if card.funding == 'prepaid' and card.bin == '411111'", 1),
+        ("block if order.hour_local == 0 or order.hour_local == 2", 2),  # 23:00 and 01:00 UTC in Oslo
+        ("block if billing.city_key != shipping.city_key", 1),
+        ("block if order.discount_total > 5 and customer.is_guest", 1),
+        (
+            "block if ip.prefix24 == '203.0.113.0/24' and order.max_line_price > 2000 and order.quantity_total == 2",
+            1,
+        ),
+        ("block if order.discount_codes.contains('STAFF50')", 1),
+        ("block if email.local_digits >= 4 and not customer.is_guest", 2),
+    ],
+)
+def test_a_backtest_of_checkout_facts_runs_columnar_and_agrees_with_screening_every_order(
+    session: Session, source: str, stopped: int
+) -> None:
+    store, start = _checkout_history(session)
+    answers = [
+        backtest(
+            session,
+            shop_id=store.shop.id,
+            sources=[source],
+            date_from=start,
+            date_to=start + timedelta(days=3),
+            full=full,
+        ).as_dict()
+        for full in (False, True)
+    ]
+    assert [(a["path"], a["stopped"]) for a in answers] == [("columnar", stopped), ("full", stopped)]
