@@ -190,6 +190,11 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 _UTC = ZoneInfo("UTC")
+_ADDRESS_PARTS = ("line1", "city", "first_name", "last_name", "name", "postal_code", "country", "city_key")
+_NO_ADDRESS = {
+    side: {f"{side}.{part}": None for part in (*_ADDRESS_PARTS, "postal_code_key", "key")}
+    for side in ("billing", "shipping")
+}
 _ADDRESS_TEXT = {"line1": "address1", "city": "city", "first_name": "first_name", "last_name": "last_name"}
 
 
@@ -212,6 +217,23 @@ def _upper(value: Any) -> str | None:
 
 def address_facts(side: str, address: dict[str, Any] | None) -> dict[str, Any]:
     """Return ``billing.*`` or ``shipping.*``: the address's parts as written, and their normalized keys."""
+    if not address:
+        return _NO_ADDRESS[side]
+    try:
+        key = tuple(sorted(address.items()))
+        hash(key)
+    except TypeError:  # a nested value: worked out without the memory
+        return _address_facts(side, address)
+    return _remembered_address(side, key)
+
+
+@lru_cache(maxsize=16384)
+def _remembered_address(side: str, items: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    # Addresses come back (a returning customer, one warehouse): normalizing costs more than the rest.
+    return _address_facts(side, dict(items))
+
+
+def _address_facts(side: str, address: dict[str, Any] | None) -> dict[str, Any]:
     a = address or {}
     facts = {f"{side}.{part}": _text(a.get(key)) for part, key in _ADDRESS_TEXT.items()}
     name = _text(a.get("name")) or _text(" ".join(str(a.get(k) or "") for k in ("first_name", "last_name")))
@@ -235,6 +257,7 @@ def address_facts(side: str, address: dict[str, Any] | None) -> dict[str, Any]:
     return facts
 
 
+@lru_cache(maxsize=4096)
 def language_country(accept_language: str | None) -> str | None:
     """Return the country of the first language tag that names one ('nb-NO,nb;q=0.9' gives 'NO')."""
     if not accept_language:
@@ -247,6 +270,7 @@ def language_country(accept_language: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def ip_prefixes(ip: str | None) -> tuple[str | None, str | None]:
     """Return the IPv4 /24 and IPv6 /48 networks of an address (one of them None)."""
     if not ip:
@@ -256,8 +280,9 @@ def ip_prefixes(ip: str | None) -> tuple[str | None, str | None]:
     except ValueError:
         return None, None
     if address.version == 4:
-        return str(ipaddress.ip_network(f"{address}/24", strict=False)), None
-    return None, str(ipaddress.ip_network(f"{address}/48", strict=False))
+        a, b, c, _ = address.packed
+        return f"{a}.{b}.{c}.0/24", None
+    return None, str(ipaddress.IPv6Network((int(address) >> 80 << 80, 48)))
 
 
 def checkout_facts(order: OrderInput, time_zone: str | None, scale: int) -> dict[str, Any]:
@@ -284,7 +309,7 @@ def checkout_facts(order: OrderInput, time_zone: str | None, scale: int) -> dict
         "order.max_line_price": max((line.unit_price for line in order.lines), default=0) / scale,
         "order.quantity_total": sum(line.quantity for line in order.lines),
         "email.local_part": local_part or None,
-        "email.local_digits": sum(ch.isdigit() for ch in local_part) if local_part else None,
+        "email.local_digits": sum(map(str.isdigit, local_part)) if local_part else None,
         "ip.prefix24": prefix24,
         "ip.prefix48": prefix48,
         "browser.user_agent": _text(order.user_agent),
