@@ -19,6 +19,8 @@ METHOD_ALIASES = {
     "istarts_with": "istartswith",
     "iends_with": "iendswith",
 }
+# Short names for a fact: ip.in_range(@office_ips) reads ip.address.
+FACT_ALIASES = {"ip": "ip.address"}
 # Functions written before their value, and the method each one is: len(x) is x.length().
 FUNCTIONS = {"len": "length"}
 

@@ -27,6 +27,7 @@ from storeguard.rules.errors import RuleError, RuleErrorCode, RuleSyntaxError, p
 from storeguard.rules.nodes import (
     ACTIONS,
     COMPARE_OPS,
+    FACT_ALIASES,
     FUNCTIONS,
     METHOD_ALIASES,
     Arith,
@@ -529,7 +530,8 @@ class _Parser:
             part = self.advance()
             parts.append(part.text)
             end = part.end
-        return self.make(Field, ".".join(parts), pos=first.pos, end=end)
+        name = ".".join(parts)
+        return self.make(Field, FACT_ALIASES.get(name, name), pos=first.pos, end=end)
 
     def list_literal(self) -> Node:
         open_ = self.advance()
