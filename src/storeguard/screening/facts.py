@@ -190,12 +190,20 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 _UTC = ZoneInfo("UTC")
-_ADDRESS_PARTS = ("line1", "city", "first_name", "last_name", "name", "postal_code", "country", "city_key")
-_NO_ADDRESS = {
-    side: {f"{side}.{part}": None for part in (*_ADDRESS_PARTS, "postal_code_key", "key")}
-    for side in ("billing", "shipping")
-}
-_ADDRESS_TEXT = {"line1": "address1", "city": "city", "first_name": "first_name", "last_name": "last_name"}
+_ADDRESS_FIELDS = (
+    "line1",
+    "city",
+    "first_name",
+    "last_name",
+    "name",
+    "postal_code",
+    "country",
+    "city_key",
+    "postal_code_key",
+    "key",
+)
+_ADDRESS_NAMES = {side: tuple(f"{side}.{part}" for part in _ADDRESS_FIELDS) for side in ("billing", "shipping")}
+_NO_ADDRESS = {side: dict.fromkeys(names) for side, names in _ADDRESS_NAMES.items()}
 
 
 def _text(value: Any) -> str | None:
@@ -220,41 +228,33 @@ def address_facts(side: str, address: dict[str, Any] | None) -> dict[str, Any]:
     if not address:
         return _NO_ADDRESS[side]
     try:
-        key = tuple(sorted(address.items()))
-        hash(key)
+        values = _remembered_address(tuple(sorted(address.items())))
     except TypeError:  # a nested value: worked out without the memory
-        return _address_facts(side, address)
-    return _remembered_address(side, key)
+        values = _address_values(address)
+    return dict(zip(_ADDRESS_NAMES[side], values, strict=True))
 
 
 @lru_cache(maxsize=16384)
-def _remembered_address(side: str, items: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    # Addresses come back (a returning customer, one warehouse): normalizing costs more than the rest.
-    return _address_facts(side, dict(items))
+def _remembered_address(items: tuple[tuple[str, Any], ...]) -> tuple[str | None, ...]:
+    # Addresses come back (billing the same as shipping, a returning customer): normalizing costs
+    # more than the rest of the facts, so each address is normalized once.
+    return _address_values(dict(items))
 
 
-def _address_facts(side: str, address: dict[str, Any] | None) -> dict[str, Any]:
-    a = address or {}
-    facts = {f"{side}.{part}": _text(a.get(key)) for part, key in _ADDRESS_TEXT.items()}
+def _address_values(a: dict[str, Any]) -> tuple[str | None, ...]:
+    """The address's parts in the order of ``_ADDRESS_FIELDS``."""
+    line1, city = _text(a.get("address1")), _text(a.get("city"))
+    first, last = _text(a.get("first_name")), _text(a.get("last_name"))
     name = _text(a.get("name")) or _text(" ".join(str(a.get(k) or "") for k in ("first_name", "last_name")))
     postal = _text(a.get("zip") or a.get("postal_code"))
-    country = country_of(address)
-    city = facts[f"{side}.city"]
-    facts[f"{side}.name"] = name
-    facts[f"{side}.postal_code"] = postal
-    facts[f"{side}.country"] = country
-    facts[f"{side}.city_key"] = (normalize_words(city) or None) if city else None
-    facts[f"{side}.postal_code_key"] = (
-        (normalize_postal_code(postal, country or "") or None) if postal else None
-    )
-    key = None
-    if address:
-        try:
-            key = normalize_address(address)
-        except Invalid:
-            key = None  # no street line: no key, so a rule on it stays unknown
-    facts[f"{side}.key"] = key
-    return facts
+    country = country_of(a)
+    city_key = (normalize_words(city) or None) if city else None
+    postal_key = (normalize_postal_code(postal, country or "") or None) if postal else None
+    try:
+        key: str | None = normalize_address(a)
+    except Invalid:
+        key = None  # no street line: no key, so a rule on it stays unknown
+    return (line1, city, first, last, name, postal, country, city_key, postal_key, key)
 
 
 @lru_cache(maxsize=4096)
