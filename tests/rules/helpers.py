@@ -13,6 +13,9 @@ LISTS = NamedLists(
         "high_risk_countries": ["NG", "RU"],
         "restricted_categories": ["knives", "gift_cards"],
         "trusted_customers": ["kari@example.com"],
+        "office_ips": ["203.0.113.0/24", "2001:db8::/32"],
+        "blocked_networks": ["203.0.113.0/24"],
+        "blocked_bins": ["411111"],
     }
 )
 

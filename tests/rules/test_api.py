@@ -190,3 +190,31 @@ def test_named_list_refusals_are_problems_and_store_nothing(client, auth, sessio
 def test_malformed_body_is_a_validation_problem(client, auth) -> None:  # noqa: ANN001
     r = client.post("/v1/rules", json={"name": "x"}, headers=auth(Role.admin))
     assert r.status_code == 422 and r.json()["code"] == "validation_failed"
+
+
+def test_a_pattern_re2_refuses_is_a_422_at_the_pattern_and_nothing_is_stored(client, auth, session) -> None:  # noqa: ANN001
+    before = _stored(session)
+    source = "review if email.local_part.matches(r'(a)\\1')"
+    r = client.post("/v1/rules", json={"name": "echo", "source": source}, headers=auth(Role.admin))
+    assert (r.status_code, r.json()["code"], r.json()["position"]) == (
+        422,
+        "invalid_pattern",
+        {"line": 1, "column": 36, "offset": 35},
+    )
+    assert _stored(session) == before
+
+
+def test_in_range_over_a_list_of_countries_is_a_422_naming_the_value_and_nothing_is_stored(
+    client,  # noqa: ANN001
+    auth,  # noqa: ANN001
+    session,  # noqa: ANN001
+) -> None:
+    before = _stored(session)
+    source = "allow if ip.in_range(['203.0.113.0/24', 'NO'])"
+    r = client.post("/v1/rules", json={"name": "office", "source": source}, headers=auth(Role.admin))
+    assert (r.status_code, r.json()["code"], r.json()["detail"]) == (
+        422,
+        "wrong_list_type",
+        "'NO' in the list is not an IP address or range (like 203.0.113.0/24)",
+    )
+    assert _stored(session) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storeguard.rules import FACTS, NamedLists, RuleError, compile_rule
-from storeguard.rules.facts import fact_catalogue
+from storeguard.rules.facts import CHECKOUT_FACTS, fact_catalogue
 from tests.rules.helpers import rule
 
 
@@ -135,9 +135,18 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "velocity.amount_per_card_7d",
     ):
         assert required in names
-    assert len(names) == 93
-    nullable = {f["name"] for f in fact_catalogue() if f["nullable"]}
-    assert nullable == {
+    assert len(names) == 140  # 93, and the checkout's 47 (tests/screening/test_checkout_facts.py)
+    checkout = {n for n in names if n.split(".")[0] in ("card", "billing", "shipping", "browser")}
+    nullable = {f["name"] for f in fact_catalogue() if f["nullable"]} - checkout
+    assert nullable - {
+        "order.shipping_method",
+        "email.local_part",
+        "email.local_digits",
+        "ip.prefix24",
+        "ip.prefix48",
+        "customer.first_name",
+        "customer.last_name",
+    } == {
         "order.shipping_country",
         "order.billing_country",
         "order.ip_country",
@@ -148,3 +157,10 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "customer.account_age_days",
         "customer.platform_account_state",
     }
+
+
+def test_every_fact_example_compiles_and_reads_its_fact() -> None:
+    examples = {f["name"]: f["example"] for f in fact_catalogue() if "example" in f}
+    assert set(examples) == CHECKOUT_FACTS
+    for name, example in examples.items():
+        assert name in rule(f"review if {example}").fields_used, name

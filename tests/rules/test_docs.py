@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from storeguard.rules import FACTS, RuleError
+from storeguard.rules.facts import CHECKOUT_FACTS
 from tests.rules.helpers import base_facts, rule
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
@@ -72,3 +73,23 @@ def test_the_issue_examples_compile() -> None:
         "block if linked.blocked_customers > 0 and order.has_limited_edition",
     ):
         assert rule(source).source == source
+
+
+def _evaluated_lines() -> str:
+    return "\n".join(line for body in blocks("rule-eval") for line in body.splitlines()[1:])
+
+
+def test_every_checkout_fact_has_an_evaluated_example() -> None:
+    checked = _evaluated_lines()
+    missing = [
+        name for name in sorted(CHECKOUT_FACTS) if not re.search(rf"\b{re.escape(name)}\b(?!_)", checked)
+    ]
+    assert missing == []
+
+
+def test_every_new_operator_has_an_evaluated_example() -> None:
+    checked = _evaluated_lines()
+    written = ["starts_with(", "ends_with(", "icontains(", "istarts_with(", "iends_with(", "iequals("]
+    written += ["matches(r'", "in_range(@", "in_range([", "ip.in_range(", "len(", " in @", "billing.city != shipping.city"]
+    missing = [text for text in written if text not in checked]
+    assert missing == []

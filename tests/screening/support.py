@@ -101,12 +101,13 @@ def checkout(store: Store, *lines: tuple[Product, int, dict[str, str]], **kw: An
     subtotal = sum(li.unit_price * li.quantity for li in items)
     kw.setdefault("shipping_address", ADDRESS)
     kw.setdefault("billing_address", ADDRESS)
+    shipping = kw.pop("shipping", 0)
     return OrderInput(
         shop_id=store.shop.id,
         currency=store.shop.currency,
         subtotal=subtotal,
-        shipping=0,
-        total=subtotal,
+        shipping=shipping,
+        total=subtotal + shipping - kw.get("discount", 0),
         lines=items,
         **kw,
     )

@@ -372,6 +372,11 @@ def _words(text: str) -> list[str]:
     return [w for w in _NON_WORD.sub(" ", _fold(text).replace("_", " ")).split() if w]
 
 
+def normalize_words(text: str) -> str:
+    """Return text folded to its lowercase words without accents or punctuation ("Tromsø " = "tromso")."""
+    return " ".join(_words(text))
+
+
 def _street_word(word: str) -> str:
     if word in _STREET_WORDS:
         return _STREET_WORDS[word]

@@ -241,6 +241,7 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
         card_bin=data.card_bin,
         card_last4=data.card_last4,
         card_expiry=data.card_expiry,
+        checkout=data.checkout.model_dump(exclude_defaults=True) or None if data.checkout else None,
         tags=list(data.tags),
         note=data.note,
         line_items=items,

@@ -66,6 +66,9 @@ class Order(Base):
     card_last4: Mapped[str | None] = mapped_column(String(4))
     # "MM/YY": with the BIN and last four it names one card; without it thousands share them.
     card_expiry: Mapped[str | None] = mapped_column(String(5))
+    # Card checks, discount codes, shipping method, browser language and buyer as the checkout gave
+    # them (screening.inputs.CHECKOUT_KEYS); rules read them as card.*, order.*, browser.* facts.
+    checkout: Mapped[dict[str, Any] | None] = mapped_column(Json)
     # Held orders (screening said review) may not be fulfilled until a person releases them.
     held: Mapped[bool] = mapped_column(Boolean, default=False)
     hold_reason: Mapped[str | None] = mapped_column(Text)

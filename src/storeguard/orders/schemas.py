@@ -8,7 +8,7 @@ refused with 422 rather than guessed at.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -28,6 +28,56 @@ from storeguard.orders.enums import (
 from storeguard.orders.models import CancellationRequest, LineItem, Order
 
 _In = InputModel
+
+
+class CheckoutIn(InputModel):
+    """What the checkout says beyond the identifiers, for rules: card checks, discounts, shipping, browser, buyer.
+
+    Every field may be left out; a rule reading a missing one never fires (its fact is null).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "card_brand": "visa",
+                    "card_funding": "credit",
+                    "card_country": "NO",
+                    "avs_result": "Y",
+                    "cvc_result": "M",
+                    "discount_codes": ["WELCOME10"],
+                    "shipping_method": "Express",
+                    "accept_language": "nb-NO,nb;q=0.9,en;q=0.8",
+                    "customer_first_name": "Kari",
+                    "customer_last_name": "Nordmann",
+                    "customer_tags": ["wholesale"],
+                }
+            ]
+        },
+    )
+
+    card_brand: str | None = Field(default=None, max_length=40, description="visa, mastercard, amex, ...")
+    card_funding: Literal["credit", "debit", "prepaid", "unknown"] | None = None
+    card_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$", description="Issuing country.")
+    avs_result: str | None = Field(
+        default=None, max_length=4, description="The address check's code (Y, N, A, Z...)."
+    )
+    cvc_result: str | None = Field(
+        default=None, max_length=4, description="The security code check's code (M, N...)."
+    )
+    discount_codes: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    shipping_method: str | None = Field(default=None, max_length=200)
+    accept_language: str | None = Field(
+        default=None, max_length=300, description="The browser's Accept-Language."
+    )
+    customer_first_name: str | None = Field(default=None, max_length=200)
+    customer_last_name: str | None = Field(default=None, max_length=200)
+    customer_tags: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
 
 
 # ---- inputs -------------------------------------------------------------------------------------
@@ -114,6 +164,10 @@ class OrderCreate(_In):
         default=None,
         pattern=r"^(0[1-9]|1[0-2])/\d{2}$",
         description="MM/YY. Without it a card's BIN and last four only make a possible match.",
+    )
+    checkout: CheckoutIn | None = Field(
+        default=None,
+        description="Card checks, discount codes, shipping method, browser and buyer, for rules.",
     )
     tags: list[str] = Field(default_factory=list)
     note: str | None = None

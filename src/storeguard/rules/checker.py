@@ -10,10 +10,13 @@ import difflib
 from collections.abc import Mapping
 from enum import StrEnum
 
+import re2
+
 from storeguard.rules.errors import RuleError, RuleErrorCode
 from storeguard.rules.facts import FactSpec, FactType
 from storeguard.rules.named_lists import ListResolver
 from storeguard.rules.nodes import (
+    METHOD_ALIASES,
     Arith,
     Bool,
     BoolOp,
@@ -32,6 +35,7 @@ from storeguard.rules.nodes import (
     Str,
     unparse,
 )
+from storeguard.rules.semantics import networks, pattern
 
 
 class T(StrEnum):
@@ -78,6 +82,12 @@ METHODS: dict[str, tuple[tuple[T, ...], tuple[tuple[T, ...], ...], T]] = {
     "contains": ((T.string, T.string_list), ((T.string,),), T.bool),
     "contains_any": ((T.string_list,), ((T.string_list, T.empty_list),), T.bool),
     "length": ((T.string, T.string_list), (), T.number),
+    "icontains": ((T.string, T.string_list), ((T.string,),), T.bool),
+    "istartswith": ((T.string,), ((T.string,),), T.bool),
+    "iendswith": ((T.string,), ((T.string,),), T.bool),
+    "iequals": ((T.string,), ((T.string,),), T.bool),
+    "matches": ((T.string,), ((T.string,),), T.bool),
+    "in_range": ((T.string,), ((T.string_list,),), T.bool),
 }
 
 
@@ -249,7 +259,7 @@ class Checker:
         receiver = self.check(node.receiver)
         spec = METHODS.get(node.method)
         if spec is None:
-            close = suggest(node.method, list(METHODS))
+            close = suggest(node.method, [*METHODS, *METHOD_ALIASES])
             hint = f"did you mean {close}()? " if close else ""
             raise self.error(
                 RuleErrorCode.unknown_method,
@@ -275,4 +285,47 @@ class Checker:
                     f"{node.method}() needs {' or '.join(article(k) for k in allowed)}, but {unparse(arg)} is {article(kind)}",
                     arg,
                 )
+        if node.method == "matches":
+            self.regex(node.args[0])
+        elif node.method == "in_range":
+            self.ranges(node.args[0])
         return result
+
+    def regex(self, arg: Node) -> None:
+        """A pattern is written in the rule, so it is checked once, here, and can never fail later."""
+        if not isinstance(arg, Str):
+            raise self.mismatch(
+                f"matches() needs the pattern written in quotes, like matches('^[0-9]+$'), not {unparse(arg)}",
+                arg,
+            )
+        try:
+            pattern(arg.value)
+        except re2.error as exc:
+            why = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            raise self.error(
+                RuleErrorCode.invalid_pattern,
+                f"this pattern cannot be used ({why}); patterns may not refer back to a group or look around",
+                arg,
+            ) from None
+
+    def ranges(self, arg: Node) -> None:
+        """Every value of an in_range() list must be an IP address or range, in the rule or the named list."""
+        if isinstance(arg, ListLit):
+            values: list[str] = [str(v) for v in arg.values]
+        elif isinstance(arg, ListRef):
+            values = sorted(self.lists[arg.name])
+        else:
+            raise self.mismatch(
+                f"in_range() needs a list of IP ranges, like ['203.0.113.0/24'] or @office_ips, not {unparse(arg)}",
+                arg,
+            )
+        for value in values:
+            try:
+                networks([value])
+            except ValueError:
+                where = f"the named list {unparse(arg)}" if isinstance(arg, ListRef) else "the list"
+                raise self.error(
+                    RuleErrorCode.wrong_list_type,
+                    f"{value!r} in {where} is not an IP address or range (like 203.0.113.0/24)",
+                    arg,
+                ) from None

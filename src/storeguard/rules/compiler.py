@@ -41,7 +41,7 @@ from storeguard.rules.nodes import (
     Str,
 )
 from storeguard.rules.parser import parse
-from storeguard.rules.semantics import CMP, call_method, clamp
+from storeguard.rules.semantics import CMP, call_method, clamp, icontains, in_networks, networks, pattern
 
 Facts = Mapping[str, Any]
 Fn = Callable[[Facts], Any]
@@ -255,8 +255,34 @@ def _call(method: str, receiver: Node, built_receiver: Fn | _Const, built_args: 
         if method == "contains_any":
             values = frozenset(c)
             return lambda f: None if (v := f.get(name)) is None else not values.isdisjoint(v)
+    if len(built_args) == 1 and isinstance(built_args[0], _Const) and built_args[0].value is not None:
+        special = _constant_argument(method, built_args[0].value)
+        if special is not None:
+            if name is not None:
+                return lambda f: None if (v := f.get(name)) is None else special(v)
+            return lambda f: None if (v := rf(f)) is None else special(v)
     argf = [_fn(b) for b in built_args]
     return lambda f: call_method(method, rf(f), [a(f) for a in argf])
+
+
+def _constant_argument(method: str, c: Any) -> Callable[[Any], Any] | None:
+    """Prepare a method whose argument is written in the rule once: the pattern, ranges, folded text."""
+    if method == "matches":
+        search = pattern(c).search
+        return lambda v: search(v) is not None
+    if method == "in_range":
+        nets = networks(c)
+        return lambda v: in_networks(v, nets)
+    if method in ("icontains", "istartswith", "iendswith", "iequals"):
+        folded = c.casefold()
+        if method == "icontains":
+            return lambda v: folded in v.casefold() if isinstance(v, str) else icontains(v, c)
+        if method == "istartswith":
+            return lambda v: v.casefold().startswith(folded)
+        if method == "iendswith":
+            return lambda v: v.casefold().endswith(folded)
+        return lambda v: v.casefold() == folded
+    return None
 
 
 def _build(node: Node, lists: Mapping[str, frozenset[str]]) -> Fn | _Const:

@@ -16,6 +16,8 @@ class RuleErrorCode(StrEnum):
     unknown_list = "unknown_list"
     unknown_method = "unknown_method"
     type_mismatch = "type_mismatch"
+    invalid_pattern = "invalid_pattern"  # a regular expression RE2 does not take
+    wrong_list_type = "wrong_list_type"  # a list whose values the operator cannot read (in_range)
     rule_too_large = "rule_too_large"
     name_too_long = "name_too_long"
     named_list_builtin = "named_list_builtin"

@@ -29,6 +29,7 @@ class FactSpec:
     type: FactType
     description: str
     nullable: bool = False
+    example: str = ""  # a condition that reads the fact, shown in the rule editor's fact panel
 
 
 N, INT, S, B, L = FactType.number, FactType.integer, FactType.string, FactType.bool, FactType.string_list
@@ -103,6 +104,140 @@ _CUSTOMER = [
     ("linked.customers", INT, "Other customers linked to this one by a shared identity.", False),
     ("linked.blocked_customers", INT, "Linked customers that are blocked.", False),
 ]
+# What the checkout itself says: the card, the time, discounts, shipping, addresses, browser.
+_CHECKOUT = [
+    (
+        "card.bin",
+        S,
+        "The card's first six to eight digits (its BIN); null when the gateway gives none.",
+        True,
+    ),
+    (
+        "card.brand",
+        S,
+        "The card's brand, lowercased: visa, mastercard, amex, ...; null when not given.",
+        True,
+    ),
+    ("card.funding", S, "How the card is funded: credit, debit or prepaid; null when not given.", True),
+    ("card.country", S, "ISO 3166 alpha-2 country that issued the card; null when not given.", True),
+    ("card.last4", S, "The card's last four digits; null when not given.", True),
+    ("card.has_expiry", B, "The card's expiry date was given (false when it was not).", False),
+    (
+        "card.avs_result",
+        S,
+        "The address check's result code as the gateway gives it, upper-cased (Y, N, A, Z, U...); null when none.",
+        True,
+    ),
+    (
+        "card.cvc_result",
+        S,
+        "The security code check's result code, upper-cased (M matched, N failed, P, U...); null when none.",
+        True,
+    ),
+    (
+        "order.hour_local",
+        INT,
+        "Hour the order was placed, 0 to 23, in the shop's time zone (UTC when the shop has none).",
+        False,
+    ),
+    (
+        "order.weekday_local",
+        INT,
+        "Day of the week the order was placed, 1 (Monday) to 7 (Sunday), in the shop's time zone.",
+        False,
+    ),
+    ("order.discount_total", N, "Discount given on the order, in major units (0 when none).", False),
+    ("order.discount_codes", L, "Discount codes used, upper-cased (empty when none).", False),
+    ("order.shipping_price", N, "Shipping charged, in major units (the same as order.shipping).", False),
+    (
+        "order.shipping_method",
+        S,
+        "The shipping method's name, lowercased, e.g. 'express'; null when none.",
+        True,
+    ),
+    ("order.max_line_price", N, "Highest unit price of any line, in major units (0 without lines).", False),
+    ("order.quantity_total", INT, "Number of items, the sum of the lines' quantities.", False),
+    ("email.local_part", S, "The part of the email address before '@', lowercased.", True),
+    ("email.local_digits", INT, "How many digits the email's local part holds.", True),
+    ("ip.prefix24", S, "The IPv4 address's /24 network, e.g. '203.0.113.0/24'; null for IPv6 or none.", True),
+    (
+        "ip.prefix48",
+        S,
+        "The IPv6 address's /48 network, e.g. '2001:db8:1::/48'; null for IPv4 or none.",
+        True,
+    ),
+    ("browser.user_agent", S, "The buyer's browser as it names itself (its user agent).", True),
+    (
+        "browser.accept_language",
+        S,
+        "The languages the buyer's browser asks for, as sent, e.g. 'nb-NO,nb;q=0.9,en;q=0.8'.",
+        True,
+    ),
+    (
+        "browser.language_country",
+        S,
+        "The country of the browser's first language that names one ('nb-NO' gives 'NO'); null when none does.",
+        True,
+    ),
+    ("customer.first_name", S, "The customer's first name as the order gives it.", True),
+    ("customer.last_name", S, "The customer's last name as the order gives it.", True),
+    ("customer.tags", L, "The customer's tags on the platform, lowercased (empty when none).", False),
+    ("customer.is_guest", B, "The order has no customer account (a guest checkout).", False),
+]
+_ADDRESS_PARTS = (
+    ("name", "Full name on the {a} address, as written."),
+    ("first_name", "First name on the {a} address, as written."),
+    ("last_name", "Last name on the {a} address, as written."),
+    ("line1", "First street line of the {a} address, as written."),
+    ("city", "City of the {a} address, as written."),
+    ("postal_code", "Postal code of the {a} address, as written."),
+    ("country", "ISO 3166 alpha-2 country of the {a} address."),
+    ("city_key", "City of the {a} address, normalized: lowercased, accents and extra spaces removed."),
+    ("postal_code_key", "Postal code of the {a} address, normalized: upper-cased, without spaces or dashes."),
+    ("key", "The {a} address normalized to one key (the one storeguard links customers by)."),
+)
+# A condition for each checkout fact, as a merchant would write it (each compiles: tests/rules/test_checker.py).
+_EXAMPLES = {
+    "card.bin": "card.bin in @blocked_bins",
+    "card.brand": "card.brand == 'amex'",
+    "card.funding": "card.funding == 'prepaid'",
+    "card.country": "card.country != order.billing_country",
+    "card.last4": "card.last4 == '0000'",
+    "card.has_expiry": "not card.has_expiry",
+    "card.avs_result": "card.avs_result in ['N', 'A', 'Z']",
+    "card.cvc_result": "card.cvc_result != 'M'",
+    "order.hour_local": "order.hour_local >= 1 and order.hour_local < 5",
+    "order.weekday_local": "order.weekday_local in [6, 7]",
+    "order.discount_total": "order.discount_total / order.total > 0.3",
+    "order.discount_codes": "order.discount_codes.contains('STAFF50')",
+    "order.shipping_price": "order.shipping_price == 0",
+    "order.shipping_method": "order.shipping_method.contains('express')",
+    "order.max_line_price": "order.max_line_price > 1000",
+    "order.quantity_total": "order.quantity_total > 20",
+    "email.local_part": "email.local_part.matches(r'[0-9]{6,}$')",
+    "email.local_digits": "email.local_digits >= 5",
+    "ip.prefix24": "ip.prefix24 in @blocked_networks",
+    "ip.prefix48": "ip.prefix48 in @blocked_networks",
+    "browser.user_agent": "browser.user_agent.icontains('headless')",
+    "browser.accept_language": "browser.accept_language.starts_with('ru')",
+    "browser.language_country": "browser.language_country != order.shipping_country",
+    "customer.first_name": "customer.first_name.iequals(billing.first_name)",
+    "customer.last_name": "billing.last_name != customer.last_name",
+    "customer.tags": "customer.tags.icontains('wholesale')",
+    "customer.is_guest": "customer.is_guest and order.total > 1000",
+}
+_ADDRESS_EXAMPLES = {
+    "name": "{a}.name.icontains('test')",
+    "first_name": "{a}.first_name.iequals('test')",
+    "last_name": "billing.last_name != shipping.last_name",
+    "line1": "{a}.line1.icontains('po box')",
+    "city": "billing.city != shipping.city",
+    "postal_code": "{a}.postal_code.starts_with('9')",
+    "country": "{a}.country in @high_risk_countries",
+    "city_key": "billing.city_key != shipping.city_key",
+    "postal_code_key": "billing.postal_code_key != shipping.postal_code_key",
+    "key": "billing.key != shipping.key",
+}
 SIGNAL_CODES = (
     ("country_mismatch", "Shipping and billing countries differ."),
     ("ip_country_mismatch", "The IP country is neither the billing nor the shipping country."),
@@ -123,6 +258,12 @@ _WINDOW_WORDS = {"1h": "hour", "24h": "24 hours", "7d": "7 days", "30d": "30 day
 
 def _catalogue() -> dict[str, FactSpec]:
     specs = [FactSpec(n, t, d, nullable) for n, t, d, nullable in _ORDER + _IDENTITY + _CUSTOMER]
+    specs += [FactSpec(n, t, d, nullable, _EXAMPLES[n]) for n, t, d, nullable in _CHECKOUT]
+    for side in ("billing", "shipping"):
+        specs += [
+            FactSpec(f"{side}.{part}", S, text.format(a=side), True, _ADDRESS_EXAMPLES[part].format(a=side))
+            for part, text in _ADDRESS_PARTS
+        ]
     specs += [FactSpec(f"signals.{code}", B, text) for code, text in SIGNAL_CODES]
     for key in VELOCITY_KEYS:
         for window in VELOCITY_WINDOWS:
@@ -147,11 +288,16 @@ def _catalogue() -> dict[str, FactSpec]:
 
 
 FACTS: dict[str, FactSpec] = _catalogue()
+# The facts read straight from the checkout (card, time, discounts, shipping, addresses, browser, buyer).
+CHECKOUT_FACTS = frozenset(
+    [name for name, *_ in _CHECKOUT] + [n for n in FACTS if n.split(".")[0] in ("billing", "shipping")]
+)
 
 
 def fact_catalogue(facts: dict[str, FactSpec] | None = None) -> list[dict[str, object]]:
     """Return the facts as plain dicts, sorted by name, for the API and the docs."""
     return [
         {"name": s.name, "type": s.type.value, "description": s.description, "nullable": s.nullable}
+        | ({"example": s.example} if s.example else {})
         for s in sorted((facts or FACTS).values(), key=lambda s: s.name)
     ]

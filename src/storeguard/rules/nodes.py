@@ -12,6 +12,17 @@ from decimal import Decimal
 ACTIONS = ("block", "review", "verify", "allow")
 COMPARE_OPS = ("==", "!=", "<", "<=", ">", ">=")
 ARITH_OPS = ("+", "-", "*", "/")
+# Other spellings a merchant may write for a method (Radar's, Flow's), and the method they mean.
+METHOD_ALIASES = {
+    "starts_with": "startswith",
+    "ends_with": "endswith",
+    "istarts_with": "istartswith",
+    "iends_with": "iendswith",
+}
+# Short names for a fact: ip.in_range(@office_ips) reads ip.address.
+FACT_ALIASES = {"ip": "ip.address"}
+# Functions written before their value, and the method each one is: len(x) is x.length().
+FUNCTIONS = {"len": "length"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ Grammar (weakest binding first)::
     product  := unary (('*'|'/') unary)*
     unary    := '-' unary | postfix
     postfix  := primary ('.' NAME '(' [or (',' or)*] ')')*
-    primary  := NUMBER | STRING | 'true' | 'false' | path | '@'NAME | '[' literals ']' | '(' or ')'
+    primary  := NUMBER | STRING | 'true' | 'false' | 'len' '(' or ')' | path | '@'NAME | '[' literals ']'
+              | '(' or ')'
 
 Every limit is checked while reading, so no text can make the parser recurse without bound,
 and every failure is a :class:`RuleError` that points at the offending characters.
@@ -26,6 +27,9 @@ from storeguard.rules.errors import RuleError, RuleErrorCode, RuleSyntaxError, p
 from storeguard.rules.nodes import (
     ACTIONS,
     COMPARE_OPS,
+    FACT_ALIASES,
+    FUNCTIONS,
+    METHOD_ALIASES,
     Arith,
     Bool,
     BoolOp,
@@ -88,6 +92,7 @@ _TOKEN = re.compile(
     r"""
     (?P<ws>[ \t\r\n]+|\#[^\n]*)
   | (?P<number>[0-9]+(?:\.[0-9]+)?)
+  | (?P<raw>r['"])
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<listref>@[A-Za-z0-9_]*)
   | (?P<string>['"])
@@ -141,6 +146,26 @@ def _read_string(source: str, start: int) -> tuple[str, int]:
     raise RuleSyntaxError("this text is never closed; add the closing quote", source=source, offset=start)
 
 
+def _read_raw(source: str, start: int) -> tuple[str, int]:
+    """Read r'...': every character as written, so a pattern's backslashes (\\d, \\.) need no doubling."""
+    quote = source[start]
+    end = source.find(quote, start + 1)
+    newline = source.find("\n", start + 1)
+    if end < 0 or 0 <= newline < end:
+        raise RuleSyntaxError(
+            "this text is never closed; add the closing quote", source=source, offset=start - 1
+        )
+    value = source[start + 1 : end]
+    if len(value) > MAX_STRING_CHARS:
+        raise RuleError(
+            RuleErrorCode.rule_too_large,
+            f"text is longer than {MAX_STRING_CHARS} characters; use a named list for long values",
+            source=source,
+            offset=start - 1,
+        )
+    return value, end + 1
+
+
 def tokenize(source: str) -> list[Token]:
     """Split ``source`` into tokens, refusing any character the language does not use."""
     if len(source) > MAX_SOURCE_CHARS:
@@ -160,6 +185,11 @@ def tokenize(source: str) -> list[Token]:
         text = m.group()
         if kind == "ws":
             i = m.end()
+            continue
+        if kind == "raw":
+            value, end = _read_raw(source, i + 1)
+            tokens.append(Token("string", source[i:end], value, i, end))
+            i = end
             continue
         if kind == "string":
             value, end = _read_string(source, i)
@@ -425,7 +455,8 @@ class _Parser:
                     args.append(self.or_())
                 self.nesting -= 1
             close = self.expect_op(")", "to close the method call")
-            node = self.make(Call, node, name.text, tuple(args), pos=node.pos, end=close.end)
+            method = METHOD_ALIASES.get(name.text, name.text)
+            node = self.make(Call, node, method, tuple(args), pos=node.pos, end=close.end)
         return node
 
     def primary(self) -> Node:
@@ -442,6 +473,13 @@ class _Parser:
         if tok.kind == "listref":
             self.advance()
             return self.make(ListRef, tok.value, pos=tok.pos, end=tok.end)
+        if (
+            tok.kind == "name"
+            and tok.text in FUNCTIONS
+            and self.peek().kind == "op"
+            and self.peek().text == "("
+        ):
+            return self.function()
         if tok.kind == "name":
             return self.path()
         if tok.kind == "op" and tok.text == "[":
@@ -464,6 +502,20 @@ class _Parser:
             raise self.fail("the rule ends too early; a value or fact is missing here")
         raise self.fail(f"expected a value or a fact, found {_describe(tok)}")
 
+    def function(self) -> Node:
+        """Read ``len(x)``: the same call as ``x.length()``."""
+        name = self.advance()
+        self.advance()  # the '(' checked by the caller
+        if self.at("op", ")"):
+            raise self.fail(f"{name.text}() needs a value inside, like {name.text}(email.local_part)")
+        self.enter(name)
+        operand = self.or_()
+        self.nesting -= 1
+        if self.at("op", ","):
+            raise self.fail(f"{name.text}() takes one value")
+        close = self.expect_op(")", f"to close {name.text}(")
+        return self.make(Call, operand, FUNCTIONS[name.text], (), pos=name.pos, end=close.end)
+
     def path(self) -> Node:
         first = self.advance()
         parts = [first.text]
@@ -478,7 +530,8 @@ class _Parser:
             part = self.advance()
             parts.append(part.text)
             end = part.end
-        return self.make(Field, ".".join(parts), pos=first.pos, end=end)
+        name = ".".join(parts)
+        return self.make(Field, FACT_ALIASES.get(name, name), pos=first.pos, end=end)
 
     def list_literal(self) -> Node:
         open_ = self.advance()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
+
+import re2
 
 # Whole numbers past this size turn into floats, so no rule can grow a huge integer.
 INT_LIMIT = 10**18
@@ -40,6 +44,54 @@ def arith(op: str, a: Any, b: Any) -> Any:
     return None if b == 0 else clamp(a / b)
 
 
+Networks = tuple[tuple[ipaddress.IPv4Network, ...], tuple[ipaddress.IPv6Network, ...]]
+
+
+@lru_cache(maxsize=1024)
+def pattern(text: str) -> Any:
+    """Compile a rule's regular expression with RE2, whose matching time is linear in the text.
+
+    RE2 has no backtracking, so no pattern can make a rule run long; the patterns it does not
+    take (backreferences, lookaround) raise ``re2.error``, which the checker turns into a refusal.
+    """
+    options = re2.Options()
+    options.max_mem = 1 << 20  # a pattern that needs more than a megabyte of automaton is refused
+    options.log_errors = False
+    return re2.compile(text, options)
+
+
+def networks(values: Iterable[str]) -> Networks:
+    """Read a list of IP ranges ('203.0.113.0/24', a lone address); raise ValueError on any other value."""
+    v4: list[ipaddress.IPv4Network] = []
+    v6: list[ipaddress.IPv6Network] = []
+    for value in values:
+        net = ipaddress.ip_network(value.strip(), strict=False)
+        (v4 if net.version == 4 else v6).append(net)  # type: ignore[arg-type]
+    return tuple(v4), tuple(v6)
+
+
+@lru_cache(maxsize=256)
+def _networks(values: frozenset[str]) -> Networks:
+    return networks(values)
+
+
+def in_networks(address: str, nets: Networks) -> bool | None:
+    """Return whether an IP address is in one of the ranges; unknown when the text is no address."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    return any(ip in n for n in (nets[0] if ip.version == 4 else nets[1]))
+
+
+def icontains(receiver: Any, value: str) -> bool:
+    """Return whether text holds ``value`` or a list holds it, ignoring case."""
+    folded = value.casefold()
+    if isinstance(receiver, str):
+        return folded in receiver.casefold()
+    return any(item.casefold() == folded for item in receiver)
+
+
 def call_method(method: str, receiver: Any, args: Sequence[Any]) -> Any:
     """Apply one whitelisted method; unknown receiver or argument gives unknown."""
     if receiver is None or any(a is None for a in args):
@@ -60,4 +112,16 @@ def call_method(method: str, receiver: Any, args: Sequence[Any]) -> Any:
         return not frozenset(args[0]).isdisjoint(receiver)
     if method == "length":
         return len(receiver)
+    if method == "icontains":
+        return icontains(receiver, args[0])
+    if method == "istartswith":
+        return receiver.casefold().startswith(args[0].casefold())
+    if method == "iendswith":
+        return receiver.casefold().endswith(args[0].casefold())
+    if method == "iequals":
+        return receiver.casefold() == args[0].casefold()
+    if method == "matches":
+        return pattern(args[0]).search(receiver) is not None
+    if method == "in_range":
+        return in_networks(receiver, _networks(frozenset(args[0])))
     raise ValueError(f"unknown method {method}")

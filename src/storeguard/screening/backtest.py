@@ -33,13 +33,14 @@ from storeguard.customers.disposable import is_disposable
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import LineItem, Order
 from storeguard.rules import CompiledRule, RuleError, compile_rule
-from storeguard.rules.facts import FACTS
+from storeguard.rules.facts import CHECKOUT_FACTS, FACTS
 from storeguard.rules.service import ActiveRuleset, resolver_for
 from storeguard.rules.sql import SqlFact, candidates
 from storeguard.screening.engine import screen
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
-from storeguard.screening.facts import country_of
+from storeguard.screening.facts import checkout_facts, country_of
+from storeguard.screening.inputs import OrderInput, checkout_fields
 from storeguard.screening.outcomes import bad_orders
 from storeguard.shops.models import Product, Shop
 from storeguard.shops.service import get_shop
@@ -57,7 +58,26 @@ _LINE_FACTS = {
     "order.tags",
     "order.max_variants_of_one_product",
 }
-COLUMNAR_FACTS = _ORDER_FACTS | _HISTORY_FACTS | _EMAIL_FACTS | _COUNTRY_FACTS | _LINE_FACTS
+# The checkout's own facts (card, local time, discount, address parts, browser, buyer), read from the
+# order's columns; its two line facts come with the line aggregates.
+_CHECKOUT_LINE_FACTS = {"order.max_line_price", "order.quantity_total"}
+_CHECKOUT_COLUMNS = (
+    "created_at",
+    "email",
+    "browser_ip",
+    "user_agent",
+    "card_bin",
+    "card_last4",
+    "card_expiry",
+    "discount",
+    "shipping",
+    "shipping_address",
+    "billing_address",
+    "checkout",
+)
+COLUMNAR_FACTS = (
+    _ORDER_FACTS | _HISTORY_FACTS | _EMAIL_FACTS | _COUNTRY_FACTS | _LINE_FACTS | CHECKOUT_FACTS
+)
 
 
 @dataclass(slots=True)
@@ -271,13 +291,17 @@ def _columnar(
     want_spent = "customer.total_spent" in used
     want_email = bool(used & _EMAIL_FACTS)
     want_country = bool(used & _COUNTRY_FACTS)
-    want_lines = bool(used & _LINE_FACTS)
+    want_lines = bool(used & (_LINE_FACTS | _CHECKOUT_LINE_FACTS))
+    want_checkout = bool(used & CHECKOUT_FACTS)
+    time_zone = (shop.settings or {}).get("time_zone")
 
     extra = [name for name, fact in _PLAIN_COLUMNS if fact in used and name != "total"]  # total: always read
-    if want_email:
+    if want_email or want_checkout:
         extra += ["email", "browser_ip"]
-    if want_country:
+    if want_country or want_checkout:
         extra += ["shipping_address", "billing_address"]
+    if want_checkout:
+        extra += [name for name in _CHECKOUT_COLUMNS if name not in extra]
     # A row: customer, total, the order's id (NULL for an order the rules cannot fire on, read only
     # for the history), its status when the rules want what the customer spent, then the columns.
     selected: list[Any] = [o.customer_id, o.total, o.id]
@@ -359,11 +383,44 @@ def _columnar(
             ship, bill = r[at["shipping_address"]], r[at["billing_address"]]
             facts["order.shipping_country"] = country_of(json.loads(ship) if isinstance(ship, str) else ship)
             facts["order.billing_country"] = country_of(json.loads(bill) if isinstance(bill, str) else bill)
+        if want_checkout:
+            facts.update(_checkout_row(r, at, cid, total, shop.currency, time_zone, scale))
         if want_lines:
             facts.update(lines.get(order_id) or _EMPTY_LINES)
         yield order_id, cid, total, facts
     if counting:
         tally.orders, tally.revenue = count, revenue
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _checkout_row(
+    r: Any, at: dict[str, int], cid: int | None, total: int, currency: str, time_zone: str | None, scale: int
+) -> dict[str, Any]:
+    """The checkout facts of one order row, computed by screening's own code (its lines come separately)."""
+    order = OrderInput(
+        shop_id=0,
+        currency=currency,
+        subtotal=0,
+        shipping=r[at["shipping"]],
+        total=total,
+        lines=[],
+        email=r[at["email"]],
+        shipping_address=_json(r[at["shipping_address"]]),
+        billing_address=_json(r[at["billing_address"]]),
+        browser_ip=r[at["browser_ip"]],
+        user_agent=r[at["user_agent"]],
+        card_bin=r[at["card_bin"]],
+        card_last4=r[at["card_last4"]],
+        card_expiry=r[at["card_expiry"]],
+        discount=r[at["discount"]] or 0,
+        customer_id=cid,
+        created_at=ensure_utc(r[at["created_at"]]),
+        **checkout_fields(_json(r[at["checkout"]])),
+    )
+    return checkout_facts(order, time_zone, scale)
 
 
 def _history_before(
@@ -422,6 +479,8 @@ _EMPTY_LINES: dict[str, Any] = {
     "order.categories": [],
     "order.tags": [],
     "order.max_variants_of_one_product": 0,
+    "order.max_line_price": 0.0,
+    "order.quantity_total": 0,
 }
 
 
@@ -432,6 +491,7 @@ def _line_aggregates(session: Session, shop: Shop, in_range: tuple[Any, ...]) ->
             LineItem.product_id,
             LineItem.sku,
             LineItem.quantity,
+            LineItem.unit_price,
             LineItem.variant,
             Product.category,
             Product.tags,
@@ -444,11 +504,14 @@ def _line_aggregates(session: Session, shop: Shop, in_range: tuple[Any, ...]) ->
     )
     acc: dict[int, dict[str, Any]] = {}
     variants: dict[int, dict[Any, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for oid, pid, sku, qty, variant, category, tags, high, limited in session.execute(stmt):
+    scale = 10 ** exponent(shop.currency)
+    for oid, pid, sku, qty, price, variant, category, tags, high, limited in session.execute(stmt):
         a = acc.get(oid)
         if a is None:
             a = acc[oid] = {**_EMPTY_LINES, "order.categories": set(), "order.tags": set()}
         a["order.item_count"] += qty
+        a["order.quantity_total"] += qty
+        a["order.max_line_price"] = max(a["order.max_line_price"], price / scale)
         a["order.line_count"] += 1
         a["order.has_high_value"] = a["order.has_high_value"] or bool(high)
         a["order.has_limited_edition"] = a["order.has_limited_edition"] or bool(limited)

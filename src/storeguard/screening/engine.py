@@ -172,6 +172,7 @@ def screen(
         ip_country=country_of_ip(inp.browser_ip),
         default_region=shop.country,
         email_disposable=bool(domain and is_disposable(domain)),
+        time_zone=shop.settings.get("time_zone"),
     )
     facts = build_facts(inp, ctx)
     first_amount = shop.amount(("signals", "first_order_high_value", "amount"), inp.currency)

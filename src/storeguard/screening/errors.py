@@ -13,3 +13,4 @@ class ScreeningError(StrEnum):
     invalid_range = "invalid_range"
     invalid_status = "invalid_status"
     price_required = "price_required"
+    discount_too_large = "discount_too_large"

@@ -6,17 +6,25 @@ converted from minor units with ``core.money.exponent``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, UNKNOWN_REGION, PhoneNumber
 
+from storeguard.core.errors import Invalid
 from storeguard.core.money import exponent
-from storeguard.customers.normalize import e164_as_written
+from storeguard.customers.normalize import (
+    e164_as_written,
+    normalize_address,
+    normalize_postal_code,
+    normalize_words,
+)
 from storeguard.screening.inputs import OrderInput
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics
 from storeguard.screening.velocity import VelocityCounts
@@ -38,6 +46,7 @@ class FactContext:
     ip_country: str | None = None
     email_disposable: bool = False
     default_region: str | None = None  # the shop's country, for phone numbers written without +
+    time_zone: str | None = None  # the shop's IANA time zone, for order.hour_local; UTC when unset
 
 
 def country_of(address: dict[str, Any] | None) -> str | None:
@@ -148,6 +157,7 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
         "linked.customers": ctx.linked_customers,
         "linked.blocked_customers": ctx.linked_blocked_customers,
     }
+    facts.update(checkout_facts(order, ctx.time_zone, scale))
     facts.update(_NO_SIGNALS)
     # Velocity facts count this order too: a merchant writes "more than 3 orders an hour" as "> 3".
     orders, amounts, have = ctx.velocity.orders, ctx.velocity.amounts, ctx.velocity_kinds
@@ -169,3 +179,147 @@ _VELOCITY_FACTS = {
 _NO_VELOCITY = {
     name: zero for facts in _VELOCITY_FACTS.values() for o, a, _ in facts for name, zero in ((o, 0), (a, 0.0))
 }
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else _UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return _UTC  # a zone removed from the system's database since it was saved: UTC, not a crash
+
+
+_UTC = ZoneInfo("UTC")
+_ADDRESS_FIELDS = (
+    "line1",
+    "city",
+    "first_name",
+    "last_name",
+    "name",
+    "postal_code",
+    "country",
+    "city_key",
+    "postal_code_key",
+    "key",
+)
+_ADDRESS_NAMES = {side: tuple(f"{side}.{part}" for part in _ADDRESS_FIELDS) for side in ("billing", "shipping")}
+_NO_ADDRESS = {side: dict.fromkeys(names) for side, names in _ADDRESS_NAMES.items()}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _lower(value: Any) -> str | None:
+    text = _text(value)
+    return text.lower() if text else None
+
+
+def _upper(value: Any) -> str | None:
+    text = _text(value)
+    return text.upper() if text else None
+
+
+def address_facts(side: str, address: dict[str, Any] | None) -> dict[str, Any]:
+    """Return ``billing.*`` or ``shipping.*``: the address's parts as written, and their normalized keys."""
+    if not address:
+        return _NO_ADDRESS[side]
+    try:
+        values = _remembered_address(tuple(sorted(address.items())))
+    except TypeError:  # a nested value: worked out without the memory
+        values = _address_values(address)
+    return dict(zip(_ADDRESS_NAMES[side], values, strict=True))
+
+
+@lru_cache(maxsize=16384)
+def _remembered_address(items: tuple[tuple[str, Any], ...]) -> tuple[str | None, ...]:
+    # Addresses come back (billing the same as shipping, a returning customer): normalizing costs
+    # more than the rest of the facts, so each address is normalized once.
+    return _address_values(dict(items))
+
+
+def _address_values(a: dict[str, Any]) -> tuple[str | None, ...]:
+    """The address's parts in the order of ``_ADDRESS_FIELDS``."""
+    line1, city = _text(a.get("address1")), _text(a.get("city"))
+    first, last = _text(a.get("first_name")), _text(a.get("last_name"))
+    name = _text(a.get("name")) or _text(" ".join(str(a.get(k) or "") for k in ("first_name", "last_name")))
+    postal = _text(a.get("zip") or a.get("postal_code"))
+    country = country_of(a)
+    city_key = (normalize_words(city) or None) if city else None
+    postal_key = (normalize_postal_code(postal, country or "") or None) if postal else None
+    try:
+        key: str | None = normalize_address(a)
+    except Invalid:
+        key = None  # no street line: no key, so a rule on it stays unknown
+    return (line1, city, first, last, name, postal, country, city_key, postal_key, key)
+
+
+@lru_cache(maxsize=4096)
+def language_country(accept_language: str | None) -> str | None:
+    """Return the country of the first language tag that names one ('nb-NO,nb;q=0.9' gives 'NO')."""
+    if not accept_language:
+        return None
+    for part in accept_language.split(","):
+        tag = part.split(";", 1)[0].strip()
+        for sub in tag.split("-")[1:]:
+            if len(sub) == 2 and sub.isalpha():
+                return sub.upper()
+    return None
+
+
+@lru_cache(maxsize=16384)
+def ip_prefixes(ip: str | None) -> tuple[str | None, str | None]:
+    """Return the IPv4 /24 and IPv6 /48 networks of an address (one of them None)."""
+    if not ip:
+        return None, None
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return None, None
+    if address.version == 4:
+        a, b, c, _ = address.packed
+        return f"{a}.{b}.{c}.0/24", None
+    return None, str(ipaddress.IPv6Network((int(address) >> 80 << 80, 48)))
+
+
+def checkout_facts(order: OrderInput, time_zone: str | None, scale: int) -> dict[str, Any]:
+    """Return the facts read straight from the checkout: card, time, discounts, shipping, addresses, browser."""
+    local = order.created_at.astimezone(_zone(time_zone))
+    email = order.email.strip().lower() if order.email else None
+    local_part = email.rsplit("@", 1)[0] if email and "@" in email else None
+    prefix24, prefix48 = ip_prefixes(order.browser_ip)
+    facts: dict[str, Any] = {
+        "card.bin": _text(order.card_bin),
+        "card.brand": _lower(order.card_brand),
+        "card.funding": _lower(order.card_funding),
+        "card.country": _upper(order.card_country),
+        "card.last4": _text(order.card_last4),
+        "card.has_expiry": bool(order.card_expiry),
+        "card.avs_result": _upper(order.avs_result),
+        "card.cvc_result": _upper(order.cvc_result),
+        "order.hour_local": local.hour,
+        "order.weekday_local": local.isoweekday(),
+        "order.discount_total": order.discount / scale,
+        "order.discount_codes": sorted({c.strip().upper() for c in order.discount_codes if c.strip()}),
+        "order.shipping_price": order.shipping / scale,
+        "order.shipping_method": _lower(order.shipping_method),
+        "order.max_line_price": max((line.unit_price for line in order.lines), default=0) / scale,
+        "order.quantity_total": sum(line.quantity for line in order.lines),
+        "email.local_part": local_part or None,
+        "email.local_digits": sum(map(str.isdigit, local_part)) if local_part else None,
+        "ip.prefix24": prefix24,
+        "ip.prefix48": prefix48,
+        "browser.user_agent": _text(order.user_agent),
+        "browser.accept_language": _text(order.accept_language),
+        "browser.language_country": language_country(order.accept_language),
+        "customer.first_name": _text(order.customer_first_name),
+        "customer.last_name": _text(order.customer_last_name),
+        "customer.tags": sorted({t.strip().lower() for t in order.customer_tags if t.strip()}),
+        "customer.is_guest": order.customer_id is None,
+    }
+    facts.update(address_facts("billing", order.billing_address))
+    facts.update(address_facts("shipping", order.shipping_address))
+    return facts

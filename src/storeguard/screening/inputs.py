@@ -76,12 +76,51 @@ class OrderInput:
     card_bin: str | None = None
     card_last4: str | None = None
     card_expiry: str | None = None
+    # What the checkout says beyond the identifiers: card checks, discounts, shipping, browser, buyer.
+    card_brand: str | None = None
+    card_funding: str | None = None
+    card_country: str | None = None
+    avs_result: str | None = None
+    cvc_result: str | None = None
+    discount: int = 0
+    discount_codes: list[str] = field(default_factory=list)
+    shipping_method: str | None = None
+    accept_language: str | None = None
+    customer_first_name: str | None = None
+    customer_last_name: str | None = None
+    customer_tags: list[str] = field(default_factory=list)
     customer_id: int | None = None
     order_id: int | None = None
     source: str = "checkout"
     created_at: datetime = field(default_factory=now)
     order: Order | None = None  # set when the order is stored
     shop: ShopContext | None = None  # read with the order (checkout), so screening need not read it again
+
+
+CHECKOUT_KEYS = (
+    "card_brand",
+    "card_funding",
+    "card_country",
+    "avs_result",
+    "cvc_result",
+    "discount_codes",
+    "shipping_method",
+    "accept_language",
+    "customer_first_name",
+    "customer_last_name",
+    "customer_tags",
+)
+
+
+def checkout_fields(checkout: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the stored checkout details as OrderInput's fields (an order stored before them has none)."""
+    if not checkout:
+        return {}
+    out = {k: checkout[k] for k in CHECKOUT_KEYS if checkout.get(k) is not None}
+    for k in ("discount_codes", "customer_tags"):
+        if k in out:
+            out[k] = [str(v) for v in out[k]]
+    return out
 
 
 def _product_line(index: int, product: Product | ProductRow | None, **kw: Any) -> LineInput:
@@ -133,6 +172,8 @@ def from_order(session: Session, order: Order) -> OrderInput:
         card_bin=order.card_bin,
         card_last4=order.card_last4,
         card_expiry=order.card_expiry,
+        **checkout_fields(order.checkout),
+        discount=order.discount,
         customer_id=order.customer_id,
         order_id=order.id,
         source=str(order.source),
@@ -169,12 +210,18 @@ def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
     customer_id = resolve_customer_id(session, shop.id, body.customer_id, body.platform_customer_id)
     lines = resolve_lines(session, shop, body.lines, currency)
     subtotal = sum(line.unit_price * line.quantity for line in lines)
+    if body.discount > subtotal + body.shipping:
+        raise Invalid(
+            ScreeningError.discount_too_large,
+            f"the discount ({body.discount}) is more than the lines and shipping ({subtotal + body.shipping})",
+            field="discount",
+        )
     return OrderInput(
         shop_id=shop.id,
         currency=currency,
         subtotal=subtotal,
         shipping=body.shipping,
-        total=subtotal + body.shipping,
+        total=subtotal + body.shipping - body.discount,
         lines=lines,
         email=body.email,
         phone=body.phone,
@@ -187,6 +234,8 @@ def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
         card_bin=body.card_bin,
         card_last4=body.card_last4,
         card_expiry=body.card_expiry,
+        **checkout_fields(body.checkout.model_dump() if body.checkout else None),
+        discount=body.discount,
         customer_id=customer_id,
         source=body.source,
         shop=shop,

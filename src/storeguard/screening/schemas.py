@@ -9,7 +9,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storeguard.core.schemas import Id, InputModel
-from storeguard.orders.schemas import MinorUnits, ProductRef
+from storeguard.orders.schemas import CheckoutIn, MinorUnits, ProductRef
 from storeguard.screening.enums import VerificationStatus
 
 
@@ -76,6 +76,11 @@ class ScreenOrderIn(InputModel):
         default=None,
         pattern=r"^(0[1-9]|1[0-2])/\d{2}$",
         description="MM/YY. Without it a card's BIN and last four only make a possible match.",
+    )
+    discount: MinorUnits = Field(default=0, description="Order-level discount, minor units.")
+    checkout: CheckoutIn | None = Field(
+        default=None,
+        description="Card checks, discount codes, shipping method, browser and buyer, for rules.",
     )
     source: str = Field(default="web", max_length=20)
 

@@ -53,6 +53,7 @@ def create_shop(
     platform = policy.parse_platform(data.platform)
     currency = validate_currency(data.currency)
     country = policy.parse_country(data.country)
+    zone = {"time_zone": policy.parse_time_zone(data.time_zone)} if data.time_zone else {}
     taken = Conflict(ShopError.domain_taken, f"a shop with domain {domain} already exists", field="domain")
     if session.scalar(select(Shop.id).where(Shop.domain == domain)) is not None:
         raise taken
@@ -62,7 +63,7 @@ def create_shop(
         platform=platform,
         currency=currency,
         country=country,
-        settings=dict(settings or {}),
+        settings={**(settings or {}), **zone},
         created_at=now(),
     )
     _flush_unique(session, taken, lambda: session.add(shop))

@@ -8,6 +8,7 @@ class ShopError(StrEnum):
     shop_required = "shop_required"  # no shop named, and there is not exactly one
     invalid_platform = "invalid_platform"
     invalid_domain = "invalid_domain"
+    invalid_time_zone = "invalid_time_zone"
     domain_taken = "domain_taken"
     title_required = "title_required"
     sku_required = "sku_required"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING, Any
+from zoneinfo import available_timezones as _zones
 
 import idna
 from babel import Locale
@@ -49,6 +51,18 @@ def parse_country(value: str) -> str:
             field="country",
         )
     return code
+
+
+def parse_time_zone(value: str) -> str:
+    """Return an IANA time zone name (Europe/Oslo) the system knows, or refuse it."""
+    name = (value or "").strip()
+    if name not in available_timezones():
+        raise Invalid(
+            ShopError.invalid_time_zone,
+            f"{value!r} is not a time zone; give its IANA name, like Europe/Oslo",
+            field="time_zone",
+        )
+    return name
 
 
 def normalize_domain(value: str) -> str:
@@ -163,3 +177,9 @@ def platform_mails_customers(shop: Shop | None, platform_id: str | None) -> bool
     return (
         shop is not None and bool(platform_id) and bool((shop.settings or {}).get(PLATFORM_MAILS_CUSTOMERS))
     )
+
+
+@cache
+def available_timezones() -> frozenset[str]:
+    """The IANA time zone names the system knows (read once: listing them walks the zone database)."""
+    return frozenset(_zones())

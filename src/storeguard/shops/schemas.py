@@ -16,6 +16,12 @@ class ShopCreate(InputModel):
     platform: str = Field(default="other", examples=["shopify"], description="shopify, woocommerce or other")
     currency: str = Field(examples=["NOK"], description="ISO 4217 code")
     country: str = Field(examples=["NO"], description="ISO 3166-1 alpha-2 code")
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        examples=["Europe/Oslo"],
+        description="IANA time zone the shop keeps its hours in (rules' order.hour_local); UTC if left out.",
+    )
 
 
 class ShopRead(BaseModel):

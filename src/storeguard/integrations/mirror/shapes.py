@@ -166,6 +166,7 @@ class MappedOrder:
     payment_fingerprint: str | None = None
     card_expiry: str | None = None  # MM/YY
     user_agent: str | None = None
+    checkout: dict[str, Any] | None = None  # card checks, discount codes, shipping method, browser, buyer
     tags: list[str] = field(default_factory=list)
     note: str | None = None
     created_at: datetime | None = None

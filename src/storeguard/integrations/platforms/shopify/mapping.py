@@ -390,6 +390,55 @@ def _card(order: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     return (bin_[:8] if bin_ else None), last4, expiry
 
 
+def _short(value: Any, limit: int) -> str | None:
+    text = _text(value)
+    return text[:limit] if text else None
+
+
+def checkout_details(
+    order: dict[str, Any], client: dict[str, Any], customer: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Return what rules read beyond the identifiers: card checks, discounts, shipping, browser, buyer.
+
+    The card's brand and check results are on the order's ``payment_details`` (older API versions)
+    or its transactions' (newer ones); Shopify gives no funding or issuing country.
+    """
+    found = [order.get("payment_details")] + [
+        t.get("payment_details") for t in order.get("transactions") or [] if isinstance(t, dict)
+    ]
+    cards = [d for d in found if isinstance(d, dict)]
+
+    def first(key: str, limit: int) -> str | None:
+        return next((_short(d.get(key), limit) for d in cards if _text(d.get(key))), None)
+
+    codes = [
+        code[:100]
+        for d in order.get("discount_codes") or []
+        if isinstance(d, dict) and (code := _text(d.get("code")))
+    ]
+    shipping = next(
+        (
+            _short(s.get("title") or s.get("code"), 200)
+            for s in order.get("shipping_lines") or []
+            if isinstance(s, dict) and _text(s.get("title") or s.get("code"))
+        ),
+        None,
+    )
+    details = {
+        "card_brand": first("credit_card_company", 40),
+        "avs_result": first("avs_result_code", 4),
+        "cvc_result": first("cvv_result_code", 4),
+        "discount_codes": codes[:50],
+        "shipping_method": shipping,
+        "accept_language": _short(client.get("accept_language"), 300),
+        "customer_first_name": _short(customer.get("first_name"), 200),
+        "customer_last_name": _short(customer.get("last_name"), 200),
+        "customer_tags": [t[:100] for t in tags(customer.get("tags"))][:100],
+    }
+    kept = {k: v for k, v in details.items() if v}
+    return kept or None
+
+
 def _payment(order: dict[str, Any], financial: str, total: int, currency: str) -> MappedPayment | None:
     names = order.get("payment_gateway_names") or []
     gateway = str(order.get("gateway") or (names[0] if names else "shopify"))[:50]
@@ -429,6 +478,7 @@ def map_order(data: dict[str, Any]) -> MappedOrder:
         else None
     )
     client = data.get("client_details") or {}
+    customer_data = data["customer"] if isinstance(data.get("customer"), dict) else {}
     card_bin, last4, expiry = _card(data)
     lines = [map_line(li, currency) for li in data.get("line_items") or []]
     refunds = [map_refund(r, currency, oid) for r in data.get("refunds") or []]
@@ -456,6 +506,7 @@ def map_order(data: dict[str, Any]) -> MappedOrder:
         billing_address=address(data.get("billing_address")),
         browser_ip=_text(client.get("browser_ip")) or _text(data.get("browser_ip")),
         user_agent=(_text(client.get("user_agent")) or "")[:500] or None,
+        checkout=checkout_details(data, client, customer_data),
         card_bin=card_bin,
         card_last4=last4,
         card_expiry=expiry,
