@@ -29,6 +29,7 @@ from storeguard.customers.views import router as customers_pages
 from storeguard.dashboard.views import router as dashboard_pages
 from storeguard.disputes.api import router as disputes_router
 from storeguard.disputes.views import router as disputes_pages
+from storeguard.policies.api import router as policies_router
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.views import router as integrations_pages
@@ -62,6 +63,7 @@ ROUTERS = (
     orders_router,
     returns_router,
     disputes_router,
+    policies_router,
     risk_router,
     customers_router,
     lists_router,

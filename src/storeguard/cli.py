@@ -10,6 +10,7 @@ from storeguard.core import cli as core_cli
 from storeguard.customers import cli as customers_cli
 from storeguard.demo import cli as demo_cli
 from storeguard.disputes import cli as disputes_cli
+from storeguard.policies import cli as policies_cli
 from storeguard.integrations import cli as integrations_cli
 from storeguard.lists import cli as lists_cli
 from storeguard.models import import_all_models
@@ -35,6 +36,7 @@ for package in (
     orders_cli,
     returns_cli,
     disputes_cli,
+    policies_cli,
     customers_cli,
     lists_cli,
     rules_cli,

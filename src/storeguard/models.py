@@ -14,6 +14,7 @@ import storeguard.disputes.models
 import storeguard.integrations.models
 import storeguard.lists.models
 import storeguard.orders.models
+import storeguard.policies.models
 import storeguard.returns.models
 import storeguard.risk.models
 import storeguard.rules.models
