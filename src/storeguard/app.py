@@ -29,7 +29,6 @@ from storeguard.customers.views import router as customers_pages
 from storeguard.dashboard.views import router as dashboard_pages
 from storeguard.disputes.api import router as disputes_router
 from storeguard.disputes.views import router as disputes_pages
-from storeguard.policies.api import router as policies_router
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.views import router as integrations_pages
@@ -39,6 +38,7 @@ from storeguard.lists.views import router as lists_pages
 from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
+from storeguard.policies.api import router as policies_router
 from storeguard.returns.api import router as returns_router
 from storeguard.returns.views import router as returns_pages
 from storeguard.risk.api import router as risk_router

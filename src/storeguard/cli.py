@@ -10,11 +10,11 @@ from storeguard.core import cli as core_cli
 from storeguard.customers import cli as customers_cli
 from storeguard.demo import cli as demo_cli
 from storeguard.disputes import cli as disputes_cli
-from storeguard.policies import cli as policies_cli
 from storeguard.integrations import cli as integrations_cli
 from storeguard.lists import cli as lists_cli
 from storeguard.models import import_all_models
 from storeguard.orders import cli as orders_cli
+from storeguard.policies import cli as policies_cli
 from storeguard.returns import cli as returns_cli
 from storeguard.risk import cli as risk_cli
 from storeguard.rules import cli as rules_cli

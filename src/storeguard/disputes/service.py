@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from storeguard.core.errors import NotFound
 from storeguard.core.pages import fetch_page
 from storeguard.disputes.enums import DisputeError, DisputeStatus
-from storeguard.disputes.models import Dispute
+from storeguard.disputes.models import Dispute, DisputeFile
 from storeguard.disputes.policy import ANSWERABLE, normalized_reason
 
 # Open first, by deadline (none last); then the rest, newest first.
@@ -33,6 +33,14 @@ def get_dispute(session: Session, dispute_id: int) -> Dispute:
     if dispute is None:
         raise NotFound(DisputeError.dispute_not_found, f"no dispute {dispute_id}")
     return dispute
+
+
+def file_bytes(session: Session, dispute_id: int) -> dict[int, bytes]:
+    """The bytes of a dispute's files by id, for the PDF."""
+    rows = session.execute(
+        select(DisputeFile.id, DisputeFile.data).where(DisputeFile.dispute_id == dispute_id)
+    )
+    return {file_id: data for file_id, data in rows}
 
 
 def list_disputes(
