@@ -95,10 +95,12 @@ class _Pack(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4")
         self._footer_text = footer_text
+        self.family = "sans"
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("sans", size=8)
+        self.set_font("hebrew", size=8)
+        self.set_font(self.family, size=8)
         self.set_text_color(110)
         self.cell(0, 6, f"{self._footer_text} · {self.page_no()}", align="C")
 
@@ -115,16 +117,25 @@ def render_pack_pdf(pack: EvidencePack, *, files: dict[int, bytes] | None = None
     pdf.add_font("hebrew", fname=font_path("hebrew"))
     pdf.add_font("hebrew", style="B", fname=font_path("hebrew-bold"))
     fallbacks = ["hebrew"]
+    hebrew = any(_is_rtl(ch) for ch in corpus)
     if _has_cjk(corpus):
-        pdf.add_font("cjk", fname=font_path("cjk"), collection_font_number=CJK_SIMPLIFIED)
-        pdf.add_font("cjk", style="B", fname=font_path("cjk"), collection_font_number=CJK_SIMPLIFIED)
+        # HarfBuzz shapes a font collection's first face (Japanese); Chinese needs no shaping, so
+        # the Simplified face is used unshaped unless Hebrew in the same pack needs the shaper.
+        # One face only: a second (bold) face of the same file would share its subset and garble.
+        face = 0 if hebrew else CJK_SIMPLIFIED
+        pdf.add_font("cjk", fname=font_path("cjk"), collection_font_number=face)
         fallbacks.append("cjk")
     pdf.set_fallback_fonts(fallbacks)
-    pdf.set_text_shaping(True)  # Hebrew joined and ordered right to left (uharfbuzz)
+    if speaker.direction == "rtl":  # every paragraph reads right to left, even one that starts in Latin
+        pdf.set_text_shaping(True, direction="rtl")
+    else:  # Hebrew joined and ordered right to left where it appears
+        pdf.set_text_shaping(hebrew or not _has_cjk(corpus))
     pdf.set_auto_page_break(True, margin=16)
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
-    writer = _Writer(pdf)
+    # Chinese and Latin in one font: fpdf2 mixes up fonts where a wrapped line falls back mid-way.
+    pdf.family = "cjk" if "cjk" in fallbacks else "sans"
+    writer = _Writer(pdf, rtl=speaker.direction == "rtl", family=pdf.family)
 
     present = pack.present()
     writer.heading(f"{t('Dispute')} {pack.dispute_id} · {pack.amount}", size=15)
@@ -147,19 +158,21 @@ def render_pack_pdf(pack: EvidencePack, *, files: dict[int, bytes] | None = None
 
 
 class _Writer:
-    """Paragraphs that align to their own direction: a Hebrew line starts at the right."""
+    """Paragraphs that start at the right in a Hebrew pack, and wherever a line is Hebrew."""
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: _Pack, *, rtl: bool, family: str) -> None:
         self.pdf = pdf
+        self.rtl = rtl
+        self.family = family
 
     def heading(self, text: str, size: int = 12) -> None:
         self.pdf.ln(3)
-        self.pdf.set_font("sans", style="B", size=size)
+        self._font("B", size)
         self.pdf.set_text_color(20)
         self._cell(text, 7)
 
     def text(self, text: str, *, muted: bool = False, size: int = 10) -> None:
-        self.pdf.set_font("sans", size=size)
+        self._font("", size)
         self.pdf.set_text_color(100 if muted else 30)
         for paragraph in (text or "").split("\n"):
             self._cell(paragraph or " ", 5)
@@ -169,9 +182,23 @@ class _Writer:
             if value not in (None, "", []):
                 self.text(f"{label}: {value}")
 
+    def _font(self, style: str, size: float) -> None:
+        # A line that fell back to another font leaves that font current in the page while fpdf2
+        # thinks Noto Sans still is; choosing another font first makes the choice really happen.
+        self.pdf.set_font("hebrew", size=size)
+        if self.family == "cjk":  # one weight: a heading is set larger instead of bold
+            self.pdf.set_font("cjk", size=size + (1 if style else 0))
+        else:
+            self.pdf.set_font("sans", style=style, size=size)
+
     def _cell(self, text: str, height: float) -> None:
         self.pdf.multi_cell(
-            0, height, text, align="R" if _is_rtl(text) else "L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            0,
+            height,
+            text,
+            align="R" if self.rtl or _is_rtl(text) else "L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
 
 
