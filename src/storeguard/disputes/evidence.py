@@ -75,8 +75,8 @@ class EvidencePack:
     extra_text: str | None
     excluded: list[str] = field(default_factory=list)
 
-    def present(self) -> list[EvidenceItem]:
-        """The items this pack holds, in index order (left-out ones not counted)."""
+    def present(self, *, with_excluded: bool = False) -> list[EvidenceItem]:
+        """The items this pack holds, in index order (those left out only when asked)."""
         held = {
             EvidenceItem.letter: bool(self.letter),
             EvidenceItem.order: self.order is not None,
@@ -91,7 +91,9 @@ class EvidencePack:
             EvidenceItem.compelling_evidence_3: bool(self.compelling),
             EvidenceItem.files: bool(self.files),
         }
-        return [item for item, yes in held.items() if yes and item.value not in self.excluded]
+        return [
+            item for item, yes in held.items() if yes and (with_excluded or item.value not in self.excluded)
+        ]
 
 
 def build_evidence_pack(session: Session, dispute: Dispute) -> EvidencePack:
