@@ -8,6 +8,7 @@ Chinese font is loaded only when the pack holds Chinese, which keeps the common 
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +78,13 @@ def font_path(key: str) -> Path:
     )
 
 
+# A Chinese character, a run of other non-space characters, or a run of spaces.
+_TOKENS = re.compile(r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+|\s+")
+
+
+_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
 def _has_cjk(text: str) -> bool:
     return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)
 
@@ -99,8 +107,10 @@ class _Pack(FPDF):
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("hebrew", size=8)
+        self.set_font("sans", style="B", size=8)
         self.set_font(self.family, size=8)
+        if _RTL.search(self._footer_text):
+            self.set_text_shaping(True, direction="rtl")
         self.set_text_color(110)
         self.cell(0, 6, f"{self._footer_text} · {self.page_no()}", align="C")
 
@@ -112,30 +122,34 @@ def render_pack_pdf(pack: EvidencePack, *, files: dict[int, bytes] | None = None
     corpus = "\n".join([pack.letter, str(pack.customer), str(pack.policies), communication_text(pack) or ""])
     pdf = _Pack(f"{t('Dispute')} {pack.dispute_id}")
     pdf.set_title(f"Dispute {pack.dispute_id} evidence")
+    rtl = speaker.direction == "rtl"
+    hebrew = rtl or _RTL.search(corpus) is not None
+    cjk = speaker.language is Language.zh or _has_cjk(corpus)
     pdf.add_font("sans", fname=font_path("sans"))
     pdf.add_font("sans", style="B", fname=font_path("sans-bold"))
-    pdf.add_font("hebrew", fname=font_path("hebrew"))
-    pdf.add_font("hebrew", style="B", fname=font_path("hebrew-bold"))
-    fallbacks = ["hebrew"]
-    hebrew = any(_is_rtl(ch) for ch in corpus)
-    if _has_cjk(corpus):
+    # Only the fonts a pack needs: each one read costs time, and each fallback is checked per character.
+    fallbacks = []
+    if hebrew:
+        pdf.add_font("hebrew", fname=font_path("hebrew"))
+        pdf.add_font("hebrew", style="B", fname=font_path("hebrew-bold"))
+        fallbacks.append("hebrew")
+    if cjk:
         # HarfBuzz shapes a font collection's first face (Japanese); Chinese needs no shaping, so
         # the Simplified face is used unshaped unless Hebrew in the same pack needs the shaper.
         # One face only: a second (bold) face of the same file would share its subset and garble.
         face = 0 if hebrew else CJK_SIMPLIFIED
         pdf.add_font("cjk", fname=font_path("cjk"), collection_font_number=face)
         fallbacks.append("cjk")
-    pdf.set_fallback_fonts(fallbacks)
-    if speaker.direction == "rtl":  # every paragraph reads right to left, even one that starts in Latin
-        pdf.set_text_shaping(True, direction="rtl")
-    else:  # Hebrew joined and ordered right to left where it appears
-        pdf.set_text_shaping(hebrew or not _has_cjk(corpus))
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks)
     pdf.set_auto_page_break(True, margin=16)
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
     # Chinese and Latin in one font: fpdf2 mixes up fonts where a wrapped line falls back mid-way.
-    pdf.family = "cjk" if "cjk" in fallbacks else "sans"
-    writer = _Writer(pdf, rtl=speaker.direction == "rtl", family=pdf.family)
+    pdf.family = "cjk" if cjk else "sans"
+    writer = _Writer(
+        pdf, rtl=rtl, family=pdf.family, switch_font="hebrew" if hebrew else "cjk" if cjk else None
+    )
 
     present = pack.present()
     writer.heading(f"{t('Dispute')} {pack.dispute_id} · {pack.amount}", size=15)
@@ -160,10 +174,12 @@ def render_pack_pdf(pack: EvidencePack, *, files: dict[int, bytes] | None = None
 class _Writer:
     """Paragraphs that start at the right in a Hebrew pack, and wherever a line is Hebrew."""
 
-    def __init__(self, pdf: _Pack, *, rtl: bool, family: str) -> None:
+    def __init__(self, pdf: _Pack, *, rtl: bool, family: str, switch_font: str | None) -> None:
         self.pdf = pdf
         self.rtl = rtl
         self.family = family
+        self.switch_font = switch_font
+        self._widths: dict[tuple[str, str, float, str], float] = {}
 
     def heading(self, text: str, size: int = 12) -> None:
         self.pdf.ln(3)
@@ -185,21 +201,53 @@ class _Writer:
     def _font(self, style: str, size: float) -> None:
         # A line that fell back to another font leaves that font current in the page while fpdf2
         # thinks Noto Sans still is; choosing another font first makes the choice really happen.
-        self.pdf.set_font("hebrew", size=size)
+        if self.switch_font is not None:
+            self.pdf.set_font(self.switch_font, size=size)
         if self.family == "cjk":  # one weight: a heading is set larger instead of bold
             self.pdf.set_font("cjk", size=size + (1 if style else 0))
         else:
             self.pdf.set_font("sans", style=style, size=size)
 
     def _cell(self, text: str, height: float) -> None:
-        self.pdf.multi_cell(
-            0,
-            height,
-            text,
-            align="R" if self.rtl or _is_rtl(text) else "L",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        hebrew = _RTL.search(text) is not None
+        align = "R" if self.rtl or _is_rtl(text) else "L"
+        # Shaping (joining, right-to-left order) only where Hebrew is: it is most of the render time.
+        if hebrew:
+            self.pdf.set_text_shaping(True, direction="rtl" if self.rtl else None)
+        else:
+            self.pdf.set_text_shaping(False)
+        for line in self._wrap(text):
+            self.pdf.cell(0, height, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _wrap(self, text: str) -> list[str]:
+        """Break a paragraph into lines that fit, word by word (Chinese character by character).
+
+        fpdf2's own breaking measures a line again for every character it adds, which made a
+        200-message log take seconds; here each word is measured once per font and size.
+        """
+        room = self.pdf.epw - 0.5
+        lines, line, width = [], "", 0.0
+        for token in _TOKENS.findall(text):
+            size = self._width(token)
+            if width + size > room and line.strip():
+                lines.append(line.rstrip())
+                line, width = "", 0.0
+                if token.isspace():
+                    continue
+            while size > room and len(token) > 1:  # a word wider than the line: cut it
+                cut = max(1, int(len(token) * room / size))
+                lines.append(token[:cut])
+                token = token[cut:]
+                size = self._width(token)
+            line, width = line + token, width + size
+        lines.append(line.rstrip())
+        return lines
+
+    def _width(self, token: str) -> float:
+        key = (self.pdf.font_family, self.pdf.font_style, self.pdf.font_size_pt, token)
+        if key not in self._widths:
+            self._widths[key] = self.pdf.get_string_width(token)
+        return self._widths[key]
 
 
 def _order(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
