@@ -75,3 +75,20 @@ def test_an_agent_sends_the_evidence_from_the_page(client, login, session, team)
     assert sent.status_code == 303
     assert session.get(Dispute, dispute.id).evidence_submitted_at is not None
     assert "Sent to the gateway" in page and "Send evidence to" not in page
+
+
+def test_the_win_rate_by_evidence_counts_what_won_disputes_sent(client, login, session, team):
+    from storeguard.core.actor import Actor
+    from storeguard.disputes.actions import record_dispute_outcome, submit_evidence
+    from storeguard.disputes.service import win_rates_by_evidence
+
+    dispute = fraud_story(session)
+    submit_evidence(session, dispute_id=dispute.id, actor=Actor("staff", "agent"))
+    record_dispute_outcome(session, dispute_id=dispute.id, actor=Actor("webhook", "stripe"), outcome="won")
+    login("viewer")
+
+    rates = {r.key: (r.won, r.lost) for r in win_rates_by_evidence(session)}
+    page = client.get("/disputes").text
+
+    assert rates["compelling_evidence_3"] == (1, 0)
+    assert "Win rate by evidence used" in page and "Visa Compelling Evidence 3.0" in page

@@ -126,3 +126,24 @@ def win_rates(session: Session) -> dict[str, list[WinRate]]:
         part: sorted((WinRate(k, w, lo) for k, (w, lo) in keys.items()), key=lambda r: -(r.won + r.lost))
         for part, keys in tally.items()
     }
+
+
+def win_rates_by_evidence(session: Session) -> list[WinRate]:
+    """Of the disputes answered with evidence that have ended, how many each evidence item helped win.
+
+    A dispute counts once for every item it sent; the items most often in won disputes come first.
+    """
+    rows = session.execute(
+        select(Dispute.status, Dispute.evidence_used).where(
+            Dispute.status.in_([DisputeStatus.won, DisputeStatus.lost, DisputeStatus.accepted]),
+            Dispute.evidence_submitted_at.is_not(None),
+        )
+    ).all()
+    tally: dict[str, list[int]] = {}
+    for status, used in rows:
+        for item in used or []:
+            counts = tally.setdefault(str(item), [0, 0])
+            counts[0 if status == DisputeStatus.won else 1] += 1
+    return sorted(
+        (WinRate(k, w, lo) for k, (w, lo) in tally.items()), key=lambda r: (-(r.rate or 0), -r.won, r.key)
+    )

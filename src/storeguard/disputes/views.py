@@ -184,6 +184,8 @@ def inbox(
         "status": status,
         "now": at,
         "win_rates": service.win_rates(session),
+        "evidence_rates": service.win_rates_by_evidence(session),
+        "evidence_titles": {item.value: title for item, title in TITLES.items()},
         **_labels(),
     }
     return render(request, "disputes/inbox.html", context)
