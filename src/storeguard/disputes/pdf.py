@@ -118,9 +118,9 @@ class _Pack(FPDF):
 def render_pack_pdf(pack: EvidencePack, *, files: dict[int, bytes] | None = None) -> bytes:
     """Render the pack: letter, evidence index and documents; image files are shown, PDFs attached."""
     speaker = Speaker(parse_language(pack.language) or Language.en)
-    t: Callable[[str], str] = speaker.gettext
+    _: Callable[[str], str] = speaker.gettext
     corpus = "\n".join([pack.letter, str(pack.customer), str(pack.policies), communication_text(pack) or ""])
-    pdf = _Pack(f"{t('Dispute')} {pack.dispute_id}")
+    pdf = _Pack(f"{_('Dispute')} {pack.dispute_id}")
     pdf.set_title(f"Dispute {pack.dispute_id} evidence")
     rtl = speaker.direction == "rtl"
     hebrew = rtl or _RTL.search(corpus) is not None
@@ -152,22 +152,22 @@ def render_pack_pdf(pack: EvidencePack, *, files: dict[int, bytes] | None = None
     )
 
     present = pack.present()
-    writer.heading(f"{t('Dispute')} {pack.dispute_id} · {pack.amount}", size=15)
-    writer.text(f"{pack.merchant} · {pack.gateway} · {t(REASON_WORDS[pack.reason])}", muted=True)
-    writer.heading(t(TITLES[EvidenceItem.letter]))
+    writer.heading(f"{_('Dispute')} {pack.dispute_id} · {pack.amount}", size=15)
+    writer.text(f"{pack.merchant} · {pack.gateway} · {_(REASON_WORDS[pack.reason])}", muted=True)
+    writer.heading(_(TITLES[EvidenceItem.letter]))
     writer.text(pack.letter)
     if pack.extra_text:
         writer.text(pack.extra_text)
 
-    writer.heading(t("Evidence index"))
+    writer.heading(_("Evidence index"))
     for n, item in enumerate(present, start=1):
-        writer.text(f"{n}. {t(TITLES[item])}")
+        writer.text(f"{n}. {_(TITLES[item])}")
 
     for n, item in enumerate(present, start=1):
         if item is EvidenceItem.letter:
             continue
-        writer.heading(f"{n}. {t(TITLES[item])}")
-        _SECTIONS[item](writer, pack, t, files or {})
+        writer.heading(f"{n}. {_(TITLES[item])}")
+        _SECTIONS[item](writer, pack, _, files or {})
     return bytes(pdf.output())
 
 
@@ -250,110 +250,110 @@ class _Writer:
         return self._widths[key]
 
 
-def _order(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _order(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     o = pack.order or {}
     w.pairs(
         [
-            (t("Order"), o.get("number")),
-            (t("Placed"), (o.get("placed_at") or "")[:16].replace("T", " ")),
-            (t("Total"), o.get("total")),
-            (t("Payment"), o.get("charge")),
+            (_("Order"), o.get("number")),
+            (_("Placed"), (o.get("placed_at") or "")[:16].replace("T", " ")),
+            (_("Total"), o.get("total")),
+            (_("Payment"), o.get("charge")),
         ]
     )
     for li in pack.lines:
         w.text(f"{li['quantity']} × {li['title']} ({li['sku']}) · {li['unit_price']}")
 
 
-def _customer(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _customer(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     c = pack.customer
     w.pairs(
         [
-            (t("Name"), c.get("name")),
-            (t("Email"), c.get("email")),
-            (t("Phone"), c.get("phone")),
-            (t("Billing address"), c.get("billing_address")),
-            (t("Shipping address"), c.get("shipping_address")),
+            (_("Name"), c.get("name")),
+            (_("Email"), c.get("email")),
+            (_("Phone"), c.get("phone")),
+            (_("Billing address"), c.get("billing_address")),
+            (_("Shipping address"), c.get("shipping_address")),
         ]
     )
 
 
-def _purchase(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _purchase(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     p = pack.purchase
     w.pairs(
         [
             ("IP", p.get("ip")),
-            (t("Device"), p.get("device")),
-            (t("Browser"), p.get("user_agent")),
-            (t("Card"), p.get("card")),
+            (_("Device"), p.get("device")),
+            (_("Browser"), p.get("user_agent")),
+            (_("Card"), p.get("card")),
         ]
     )
 
 
-def _fulfilment(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _fulfilment(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     for f in pack.fulfilments:
         w.pairs(
             [
-                (t("Carrier"), f["carrier"]),
-                (t("Tracking number"), f["tracking_number"]),
-                (t("Shipped"), f["shipped_at"][:10]),
+                (_("Carrier"), f["carrier"]),
+                (_("Tracking number"), f["tracking_number"]),
+                (_("Shipped"), f["shipped_at"][:10]),
             ]
         )
 
 
-def _delivery(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _delivery(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     for f in pack.fulfilments:
         if f["delivered_at"]:
             w.pairs(
                 [
-                    (t("Delivered"), f["delivered_at"][:16].replace("T", " ")),
-                    (t("Recipient"), f["recipient"]),
-                    (t("Tracking number"), f["tracking_number"]),
+                    (_("Delivered"), f["delivered_at"][:16].replace("T", " ")),
+                    (_("Recipient"), f["recipient"]),
+                    (_("Tracking number"), f["tracking_number"]),
                 ]
             )
 
 
-def _refunds(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _refunds(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     for r in pack.refunds:
-        what = t("Refund") if r["kind"] == "refund" else t("Cancellation")
+        what = _("Refund") if r["kind"] == "refund" else _("Cancellation")
         w.text(" · ".join(str(v) for v in (r["at"][:10], what, r["amount"], r["reason"]) if v))
 
 
-def _communication(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _communication(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     for m in pack.communication:
         w.text(f"{m['at'][:16].replace('T', ' ')} · {m['source']} {m['author']}".strip(), muted=True, size=9)
         w.text(m["text"])
 
 
-def _policies(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _policies(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     for p in pack.policies:
         w.text(f"{p['title']} · v{p['version']} · {p['effective_from'][:10]}", muted=True)
         w.text(p["body"])
 
 
-def _priors(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _priors(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     for p in pack.prior_orders:
-        flag = t("disputed") if p.disputed else ""
+        flag = _("disputed") if p.disputed else ""
         w.text(f"{p.number} · {p.placed_at:%Y-%m-%d} · {p.total} · {', '.join(p.shared)} {flag}".strip())
 
 
-def _ce3(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _ce3(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     w.text(
-        t(
+        _(
             "Two or more earlier orders, 120 to 365 days before the dispute and never disputed, share the IP address or device and another identifier with the disputed order."
         )
     )
     for p in pack.compelling:
         w.pairs(
             [
-                (t("Order"), f"{p.number} · {p.placed_at:%Y-%m-%d} · {p.total}"),
-                (t("Shared"), ", ".join(p.shared)),
+                (_("Order"), f"{p.number} · {p.placed_at:%Y-%m-%d} · {p.total}"),
+                (_("Shared"), ", ".join(p.shared)),
                 ("IP", p.ip),
-                (t("Device"), p.device),
+                (_("Device"), p.device),
             ]
         )
 
 
-def _files(w: _Writer, pack: EvidencePack, t: Callable[[str], str], files: dict[int, bytes]) -> None:
+def _files(w: _Writer, pack: EvidencePack, _: Callable[[str], str], files: dict[int, bytes]) -> None:
     for f in pack.files:
         w.text(f"{f['filename']} · {f['content_type']} · {f['size']:,} B")
         data = files.get(f["id"])
