@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     refund_arrival_max_business_days: int = 10
     geoip_database: Path | None = Field(default=None, description="MaxMind-format country database.")
     public_base_url: str = "http://127.0.0.1:8000"
+    stripe_api_base_url: str = Field(
+        default="https://api.stripe.com", description="Where Stripe's API answers (a fake in tests)."
+    )
     sql_echo: bool = False
     background_work: bool = Field(
         default=True,
