@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storeguard.core.actor import Actor
-from storeguard.core.clock import frozen
+from storeguard.core.clock import frozen, now
 from storeguard.core.outbox import enqueue
 from storeguard.disputes.models import DisputeNote
 from storeguard.orders.enums import FulfillmentState, TransactionKind
@@ -88,7 +88,8 @@ def fraud_story(session, *, locale="nb", priors=(150, 200), reason="fraudulent")
         )
     )
     session.flush()
-    dispute = open_dispute(session, order, reason=reason)
+    # Due ten days after whichever is later, the story's day or today: page tests run on the real clock.
+    dispute = open_dispute(session, order, reason=reason, due=max(NOW, now()) + timedelta(days=10))
     with frozen(NOW - timedelta(days=1, hours=20)):
         enqueue(
             session,
