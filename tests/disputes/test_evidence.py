@@ -231,7 +231,7 @@ def test_submitting_twice_is_refused(session):
 def test_submitting_after_the_deadline_is_refused_and_nothing_is_sent(session):
     dispute = fraud_story(session)
 
-    with frozen(NOW + timedelta(days=11)), pytest.raises(Conflict) as refused:
+    with frozen(dispute.evidence_due_at + timedelta(hours=1)), pytest.raises(Conflict) as refused:
         submit_evidence(session, dispute_id=dispute.id, actor=AGENT)
 
     assert refused.value.code == "past_due"

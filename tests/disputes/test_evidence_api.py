@@ -128,7 +128,7 @@ def test_submit_sends_once_and_refuses_the_second_time(client, auth, session):
 def test_submit_after_the_deadline_is_refused(client, auth, session):
     dispute = fraud_story(session)
 
-    with frozen(NOW + timedelta(days=30)):
+    with frozen(dispute.evidence_due_at + timedelta(hours=1)):
         answer = client.post(f"/v1/disputes/{dispute.id}/submit", headers=auth(Role.agent))
 
     assert (answer.status_code, answer.json()["code"]) == (409, "past_due")

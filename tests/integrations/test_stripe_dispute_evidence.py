@@ -102,7 +102,7 @@ def test_without_a_stripe_key_nothing_is_sent(session, fake):
 def test_a_refused_submission_queues_nothing_for_stripe(session, fake):
     dispute = fraud_story(session)
 
-    with frozen(NOW + timedelta(days=30)), pytest.raises(Conflict):
+    with frozen(dispute.evidence_due_at + timedelta(hours=1)), pytest.raises(Conflict):
         submit_evidence(session, dispute_id=dispute.id, actor=AGENT)
 
     assert _queued(session) is None
