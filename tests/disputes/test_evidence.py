@@ -9,7 +9,12 @@ import pytest
 from storeguard.core.actor import Actor
 from storeguard.core.clock import frozen
 from storeguard.core.errors import Conflict, Invalid
-from storeguard.disputes.actions import add_dispute_file, save_evidence, submit_evidence
+from storeguard.disputes.actions import (
+    add_dispute_file,
+    record_dispute_outcome,
+    save_evidence,
+    submit_evidence,
+)
 from storeguard.disputes.evidence import build_evidence_pack
 from storeguard.disputes.fields import over_limits, stripe_evidence
 from tests.disputes.conftest import NOW, open_dispute
@@ -255,3 +260,13 @@ def _order(session, order_id):
     from storeguard.orders.models import Order
 
     return session.get(Order, order_id)
+
+
+def test_a_lost_dispute_records_its_amount_as_lost_and_a_won_one_nothing(session):
+    lost = fraud_story(session)
+    won = open_dispute(session, _order(session, lost.order_id), gid="dp_won")
+
+    record_dispute_outcome(session, dispute_id=lost.id, actor=AGENT, outcome="lost")
+    record_dispute_outcome(session, dispute_id=won.id, actor=AGENT, outcome="won")
+
+    assert (lost.amount_lost, won.amount_lost) == (129_900, 0)

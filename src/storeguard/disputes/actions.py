@@ -104,6 +104,7 @@ def record_dispute_report(
     )
     if DisputeStatus(dispute.status).is_final:
         dispute.outcome_at = dispute.outcome_at or occurred_at or now()
+    _record_loss(dispute)
     session.flush()
     schedule_reminders(session, dispute)
     record_event(
@@ -162,6 +163,7 @@ def accept_dispute(session: Session, *, dispute_id: int, actor: Actor, reason: s
     dispute.response, dispute.response_note = DisputeResponse.accepted, why
     dispute.responded_at, dispute.responded_by = now(), str(actor)
     dispute.status, dispute.outcome_at = DisputeStatus.accepted, now()
+    _record_loss(dispute)
     return _done(session, dispute, actor, "dispute.accepted", before, reason=why)
 
 
@@ -216,7 +218,16 @@ def record_dispute_outcome(
         )
     before = _state(dispute)
     dispute.status, dispute.outcome_at = result, at or now()
+    _record_loss(dispute)
     return _done(session, dispute, actor, f"dispute.{result.value}", before)
+
+
+def _record_loss(dispute: Dispute) -> None:
+    """A lost or accepted dispute lost its amount (unless staff recorded otherwise); a won one nothing."""
+    if dispute.status in (DisputeStatus.lost, DisputeStatus.accepted) and dispute.amount_lost is None:
+        dispute.amount_lost = dispute.amount
+    elif dispute.status == DisputeStatus.won:
+        dispute.amount_lost = 0
 
 
 def save_evidence(
