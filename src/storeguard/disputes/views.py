@@ -231,10 +231,20 @@ def _evidence_context(session: Session, dispute: Any, at: Any) -> dict[str, Any]
         "by_hand": dispute.gateway not in SUBMITTED_BY_API,
         "letter_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         "prior_shown": pack.prior_orders[:PRIOR_SHOWN],
+        "shared_words": SHARED_WORDS,
     }
 
 
 PRIOR_SHOWN = 20
+# What an earlier order shares with the disputed one, in the merchant's words.
+SHARED_WORDS = {
+    "ip": N_("IP address"),
+    "device": N_("device"),
+    "account": N_("customer account"),
+    "shipping_address": N_("delivery address"),
+    "email": N_("email"),
+    "card": N_("card"),
+}
 LANGUAGE_NAMES = {"en": "English", "nb": "Norsk bokmål", "he": "עברית", "zh": "中文"}
 
 
