@@ -43,6 +43,7 @@ from storeguard.notifications.api import router as notifications_router
 from storeguard.notifications.views import router as notifications_pages
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
+from storeguard.policies.api import router as policies_router
 from storeguard.returns.api import router as returns_router
 from storeguard.returns.views import router as returns_pages
 from storeguard.risk.api import router as risk_router
@@ -67,6 +68,7 @@ ROUTERS = (
     orders_router,
     returns_router,
     disputes_router,
+    policies_router,
     risk_router,
     customers_router,
     lists_router,

@@ -15,6 +15,7 @@ from storeguard.integrations import cli as integrations_cli
 from storeguard.lists import cli as lists_cli
 from storeguard.models import import_all_models
 from storeguard.orders import cli as orders_cli
+from storeguard.policies import cli as policies_cli
 from storeguard.returns import cli as returns_cli
 from storeguard.risk import cli as risk_cli
 from storeguard.rules import cli as rules_cli
@@ -37,6 +38,7 @@ for package in (
     returns_cli,
     disputes_cli,
     appeals_cli,
+    policies_cli,
     customers_cli,
     lists_cli,
     rules_cli,

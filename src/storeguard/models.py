@@ -16,6 +16,7 @@ import storeguard.integrations.models
 import storeguard.lists.models
 import storeguard.notifications.models
 import storeguard.orders.models
+import storeguard.policies.models
 import storeguard.returns.models
 import storeguard.risk.models
 import storeguard.rules.models

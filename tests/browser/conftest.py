@@ -168,7 +168,7 @@ def live(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Liv
     env = {"STOREGUARD_SECRET_KEY": "browser-test-key", "STOREGUARD_BACKGROUND_WORK": "false"}
     process, base = start_serve(url, data_dir, env=env)
     try:
-        yield LiveStore(base=base, users=users, orders=orders)
+        yield LiveStore(base=base, users=users, orders=orders, extra={"database_url": url})
     finally:
         stop(process)
 

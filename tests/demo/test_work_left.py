@@ -114,3 +114,18 @@ def test_the_demo_has_disputes_near_their_deadline_and_one_contested(started: Se
         ("needs_response", None),
         ("warning_needs_response", None),
     ]
+
+
+def test_the_demo_has_a_fraud_dispute_with_compelling_evidence_3(started: Session) -> None:
+    from storeguard.disputes.evidence import build_evidence_pack
+    from storeguard.disputes.models import Dispute
+
+    dispute = started.scalars(
+        select(Dispute).where(Dispute.reason == "fraudulent").order_by(Dispute.evidence_due_at)
+    ).first()
+
+    pack = build_evidence_pack(started, dispute)
+
+    assert len(pack.compelling) == 2
+    assert all({"ip", "device", "shipping_address"} <= set(p.shared) for p in pack.compelling)
+    assert [p["title"] for p in pack.policies] == ["Angrerett og retur"]

@@ -25,6 +25,28 @@ ENUMS = {
 }
 
 
+# ShopifyPaymentsDisputeEvidenceUpdateInput's fields.
+DISPUTE_EVIDENCE_INPUT = (
+    "accessActivityLog",
+    "cancellationPolicyDisclosure",
+    "cancellationPolicyFile",
+    "cancellationRebuttal",
+    "customerCommunicationFile",
+    "customerEmailAddress",
+    "customerFirstName",
+    "customerLastName",
+    "refundPolicyDisclosure",
+    "refundPolicyFile",
+    "refundRefusalExplanation",
+    "serviceDocumentationFile",
+    "shippingAddress",
+    "shippingDocumentationFile",
+    "submitEvidence",
+    "uncategorizedFile",
+    "uncategorizedText",
+)
+
+
 def _check(mutation: str, v: dict[str, Any]) -> str | None:
     """Return what is wrong with the variables, or None."""
     if mutation == "orderCancel":
@@ -67,6 +89,13 @@ def _check(mutation: str, v: dict[str, Any]) -> str | None:
         ):
             return "facts need description and sentiment"
         return None
+    if mutation == "disputeEvidenceUpdate":
+        data = v.get("input") or {}
+        allowed = set(DISPUTE_EVIDENCE_INPUT)
+        if not re.match(r"^gid://shopify/ShopifyPaymentsDisputeEvidence/\d+$", str(v.get("id"))):
+            return "id must be a ShopifyPaymentsDisputeEvidence gid"
+        unknown = sorted(set(data) - allowed)
+        return f"unknown input field {unknown[0]}" if unknown else None
     if mutation == "orderUpdate":
         data = v.get("input") or {}
         return None if GID.match(str(data.get("id"))) else "input.id must be an Order gid"

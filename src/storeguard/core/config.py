@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     appeal_attachments_max: int = Field(
         default=5, ge=0, le=20, description="How many files one appeal takes."
     )
+    stripe_api_base_url: str = Field(
+        default="https://api.stripe.com", description="Where Stripe's API answers (a fake in tests)."
+    )
     sql_echo: bool = False
     background_work: bool = Field(
         default=True,

@@ -29,6 +29,8 @@ from storeguard.lists.enums import BlockStatus
 from storeguard.lists.models import CustomerBlock
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import LineItem, Order
+from storeguard.policies.actions import publish_policy_version
+from storeguard.policies.enums import PolicyKind
 from storeguard.returns import actions as returns
 from storeguard.returns.enums import Condition, ReturnReason
 from storeguard.screening.actions import resolve_verification
@@ -192,7 +194,46 @@ def open_disputes(session: Session, shop: Shop) -> int:
                 order_id=order.id,
                 payload={"id": dispute_id, "object": "dispute"},
             )
+    if orders:
+        prepare_compelling_evidence(session, shop, orders[0], opened=at - timedelta(days=9))
     return len(orders)
+
+
+# The shop's refund policy, in effect long before any order of the demo year.
+REFUND_POLICY = (
+    "Angrerett: du kan returnere varer innen 14 dager etter at du mottok dem. "
+    "Vi refunderer kjøpesummen innen 14 dager etter at vi har mottatt varen."
+)
+
+
+def prepare_compelling_evidence(session: Session, shop: Shop, order: Order, *, opened: datetime) -> None:
+    """Make the first fraud dispute's buyer a returning one: two earlier undisputed orders, 150 and
+    240 days before the dispute, from the same device, IP address and delivery address, so the
+    dispute page proposes them as Visa Compelling Evidence 3.0; and publish the refund policy."""
+    publish_policy_version(
+        session,
+        shop_id=shop.id,
+        kind=PolicyKind.refund,
+        title="Angrerett og retur",
+        body=REFUND_POLICY,
+        language="nb",
+        effective_from=opened - timedelta(days=500),
+        actor=TEAM,
+    )
+    order.device_id = order.device_id or f"demo-device-{order.customer_id}"
+    order.browser_ip = order.browser_ip or "84.210.17.42"
+    earlier = session.scalars(
+        select(Order)
+        .where(Order.customer_id == order.customer_id, Order.id != order.id)
+        .order_by(Order.created_at.desc())
+        .limit(2)
+    ).all()
+    for prior, days in zip(earlier, (150, 240), strict=False):
+        prior.created_at = opened - timedelta(days=days)
+        prior.device_id, prior.browser_ip = order.device_id, order.browser_ip
+        prior.shipping_address = order.shipping_address
+        prior.tags = [t for t in prior.tags if t != "chargeback"]
+    session.flush()
 
 
 def _stripe_report(order: Order, reason: str, due: datetime, opened: datetime, state: str) -> DisputeReport:

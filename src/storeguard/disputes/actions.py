@@ -16,16 +16,29 @@ from storeguard.core.audit import record_event
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.enums import Role
-from storeguard.core.errors import Conflict, Invalid, NotFound
+from storeguard.core.errors import Conflict, Invalid, NotFound, parse_choice
+from storeguard.core.events import publish
 from storeguard.core.money import to_decimal_str
 from storeguard.core.outbox import enqueue, withdraw_pending
 from storeguard.disputes import policy
-from storeguard.disputes.enums import DisputeError, DisputeResponse, DisputeStatus
-from storeguard.disputes.models import Dispute, DisputeEvent, DisputeNote
+from storeguard.disputes.enums import (
+    DisputeError,
+    DisputeReason,
+    DisputeResponse,
+    DisputeStatus,
+    EvidenceItem,
+)
+from storeguard.disputes.evidence import build_evidence_pack
+from storeguard.disputes.fields import field_map, over_limits
+from storeguard.disputes.letters import LANGUAGES
+from storeguard.disputes.models import Dispute, DisputeEvent, DisputeFile, DisputeLetterTemplate, DisputeNote
 from storeguard.disputes.policy import report_applies
 from storeguard.disputes.schemas import DisputeReport
 from storeguard.orders.models import Order
 from storeguard.staff.service import list_staff_users
+
+# Gateways whose evidence storeguard sends through their API; the others get the PDF and field map.
+SUBMITTED_BY_API = frozenset({"stripe", "shopify_payments"})
 
 
 def record_dispute_report(
@@ -91,6 +104,7 @@ def record_dispute_report(
     )
     if DisputeStatus(dispute.status).is_final:
         dispute.outcome_at = dispute.outcome_at or occurred_at or now()
+    _record_loss(dispute)
     session.flush()
     schedule_reminders(session, dispute)
     record_event(
@@ -149,6 +163,7 @@ def accept_dispute(session: Session, *, dispute_id: int, actor: Actor, reason: s
     dispute.response, dispute.response_note = DisputeResponse.accepted, why
     dispute.responded_at, dispute.responded_by = now(), str(actor)
     dispute.status, dispute.outcome_at = DisputeStatus.accepted, now()
+    _record_loss(dispute)
     return _done(session, dispute, actor, "dispute.accepted", before, reason=why)
 
 
@@ -203,7 +218,229 @@ def record_dispute_outcome(
         )
     before = _state(dispute)
     dispute.status, dispute.outcome_at = result, at or now()
+    _record_loss(dispute)
     return _done(session, dispute, actor, f"dispute.{result.value}", before)
+
+
+def _record_loss(dispute: Dispute) -> None:
+    """A lost or accepted dispute lost its amount (unless staff recorded otherwise); a won one nothing."""
+    if dispute.status in (DisputeStatus.lost, DisputeStatus.accepted) and dispute.amount_lost is None:
+        dispute.amount_lost = dispute.amount
+    elif dispute.status == DisputeStatus.won:
+        dispute.amount_lost = 0
+
+
+def save_evidence(
+    session: Session,
+    *,
+    dispute_id: int,
+    actor: Actor,
+    letter: str | None = None,
+    language: str | None = None,
+    excluded: list[str] | None = None,
+    extra_text: str | None = None,
+) -> Dispute:
+    """Keep the merchant's edits to the evidence pack; a blank letter goes back to the template's."""
+    dispute = _lock(session, dispute_id)
+    _evidence_open(dispute)
+    if language is not None and language not in LANGUAGES:
+        raise Invalid(
+            DisputeError.unknown_language,
+            f"the letter is written in {', '.join(LANGUAGES)}, not {language!r}",
+            field="language",
+        )
+    known = {i.value for i in EvidenceItem}
+    unknown = sorted(set(excluded or []) - known)
+    if unknown:
+        raise Invalid(
+            DisputeError.unknown_evidence_item,
+            f"no evidence item {', '.join(unknown)} (items: {', '.join(sorted(known))})",
+            field="excluded",
+        )
+    before = dict(dispute.evidence or {})
+    edits = dict(before)
+    for key, value in (("letter", letter), ("language", language), ("extra_text", extra_text)):
+        if value is not None:
+            edits[key] = value.strip() or None
+    if excluded is not None:
+        edits["excluded"] = sorted(set(excluded))
+    dispute.evidence = {k: v for k, v in edits.items() if v not in (None, [])}
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="dispute.evidence_edited",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        before=before,
+        after=dispute.evidence,
+    )
+    return dispute
+
+
+def add_dispute_file(
+    session: Session, *, dispute_id: int, actor: Actor, filename: str, data: bytes
+) -> DisputeFile:
+    """Add a PDF or image to the evidence, checked by its bytes; anything else is refused."""
+    dispute = _lock(session, dispute_id)
+    _evidence_open(dispute)
+    kind = policy.sniff_file_type(data)
+    if kind is None:
+        raise Invalid(
+            DisputeError.file_type_refused,
+            f"{filename} is not a PDF, PNG or JPEG (its bytes say so, whatever its name)",
+            field="file",
+        )
+    if len(data) > policy.MAX_FILE_BYTES:
+        raise Invalid(
+            DisputeError.file_too_large,
+            f"{filename} has {len(data):,} bytes; Stripe takes an evidence file up to 5 MB",
+            field="file",
+        )
+    name = (filename or "evidence").replace("/", "_").replace("\\", "_")[-200:]
+    added = DisputeFile(filename=name, content_type=kind, size=len(data), data=data, author=str(actor))
+    dispute.files.append(added)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="dispute.file_added",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        data={"file_id": added.id, "filename": name, "content_type": kind, "size": len(data)},
+    )
+    return added
+
+
+def submit_evidence(session: Session, *, dispute_id: int, actor: Actor) -> Dispute:
+    """Send the evidence pack to the gateway, once, before the deadline, within the gateway's limits.
+
+    The gateway's own fields are checked here, so a refusal sends nothing; the call itself goes out
+    through the outbox after the commit (Stripe and Shopify Payments), and the dispute is marked
+    contested with the items it used.
+    """
+    dispute = _lock(session, dispute_id)
+    _evidence_open(dispute)
+    if dispute.order_id is None:
+        raise Conflict(
+            DisputeError.order_unmatched,
+            f"dispute {dispute.id} is not matched to an order yet: the evidence has no records to show",
+        )
+    if dispute.gateway not in SUBMITTED_BY_API:
+        raise Conflict(
+            DisputeError.gateway_not_wired,
+            f"{dispute.gateway} evidence is entered by hand: download the PDF and the field map",
+            field="gateway",
+        )
+    pack = build_evidence_pack(session, dispute)
+    fields = field_map(pack)
+    files_bytes = sum(f["size"] for f in pack.files)
+    problems = over_limits(str(dispute.gateway), fields, files_bytes)
+    if problems:
+        raise Invalid(DisputeError.over_gateway_limit, "; ".join(problems), field="evidence")
+    before = _state(dispute)
+    at = now()
+    dispute.evidence_submitted_at, dispute.evidence_submitted_by = at, str(actor)
+    dispute.evidence_used = [i.value for i in pack.present()]
+    if dispute.response is None:
+        dispute.response, dispute.responded_at, dispute.responded_by = (
+            DisputeResponse.contested,
+            at,
+            str(actor),
+        )
+    session.flush()
+    publish(
+        session,
+        "dispute.evidence_submitted",
+        shop_id=dispute.shop_id or 0,
+        subject_type="dispute",
+        subject_id=dispute.id,
+        data={
+            "gateway": str(dispute.gateway),
+            "gateway_dispute_id": dispute.gateway_dispute_id,
+            "evidence": fields,
+            "file_ids": [f["id"] for f in pack.files],
+        },
+        key="submit",
+    )
+    return _done(session, dispute, actor, "dispute.evidence_submitted", before)
+
+
+def update_dispute(
+    session: Session, *, dispute_id: int, actor: Actor, fee: int | None = None, amount_lost: int | None = None
+) -> Dispute:
+    """Record what the dispute cost: the gateway's fee and, when lost, the amount lost (minor units)."""
+    dispute = _lock(session, dispute_id)
+    before = {"fee": dispute.fee, "amount_lost": dispute.amount_lost}
+    if fee is not None:
+        dispute.fee = fee
+    if amount_lost is not None:
+        dispute.amount_lost = amount_lost
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="dispute.costs_recorded",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        before=before,
+        after={"fee": dispute.fee, "amount_lost": dispute.amount_lost},
+    )
+    return dispute
+
+
+def set_letter_template(
+    session: Session, *, reason: DisputeReason | str, language: str, body: str, actor: Actor
+) -> DisputeLetterTemplate:
+    """Make the merchant's own rebuttal letter the one written for a reason in a language."""
+    which = parse_choice(
+        DisputeReason, reason, code=DisputeError.unknown_reason, field="reason", what="a reason"
+    )
+    if language not in LANGUAGES:
+        raise Invalid(
+            DisputeError.unknown_language,
+            f"letters are written in {', '.join(LANGUAGES)}, not {language!r}",
+            field="language",
+        )
+    text = _required(body, DisputeError.note_required, "body")
+    template = session.scalar(
+        select(DisputeLetterTemplate)
+        .where(DisputeLetterTemplate.reason == which.value, DisputeLetterTemplate.language == language)
+        .with_for_update()
+    )
+    before = {"body": template.body} if template else None
+    if template is None:
+        template = DisputeLetterTemplate(
+            reason=which.value, language=language, body=text, updated_by=str(actor)
+        )
+        session.add(template)
+    template.body, template.updated_by = text, str(actor)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="dispute.letter_template_saved",
+        subject_type="dispute_letter",
+        subject_id=f"{which.value}:{language}",
+        before=before,
+        after={"body": text},
+    )
+    return template
+
+
+def _evidence_open(dispute: Dispute) -> None:
+    code = policy.evidence_blocker(
+        dispute.status, dispute.response, dispute.evidence_submitted_at, dispute.evidence_due_at, now()
+    )
+    if code is None:
+        return
+    due = f"{dispute.evidence_due_at:%Y-%m-%d %H:%M} UTC" if dispute.evidence_due_at else ""
+    messages = {
+        DisputeError.already_submitted: f"the evidence for dispute {dispute.id} was sent already",
+        DisputeError.dispute_closed: f"dispute {dispute.id} is {dispute.status}: it takes no evidence now",
+        DisputeError.past_due: f"the evidence for dispute {dispute.id} was due {due}",
+    }
+    raise Conflict(DisputeError(code), messages[DisputeError(code)])
 
 
 def _lock(session: Session, dispute_id: int) -> Dispute:

@@ -9,25 +9,34 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Response, UploadFile
 
-from storeguard.core.api import CanRead, CanWorkOrders, Page, PagingDep, SessionDep
+from storeguard.core.api import CanManageSettings, CanRead, CanWorkOrders, Page, PagingDep, SessionDep
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.schemas import Id
 from storeguard.disputes import actions, service
 from storeguard.disputes.calendar import deadlines_calendar
-from storeguard.disputes.enums import DisputeStatus
+from storeguard.disputes.enums import DisputeReason, DisputeStatus
+from storeguard.disputes.evidence import build_evidence_pack
+from storeguard.disputes.fields import field_map, over_limits
 from storeguard.disputes.models import Dispute
-from storeguard.disputes.policy import is_overdue, normalized_reason
+from storeguard.disputes.pdf import render_pack_pdf
+from storeguard.disputes.policy import MAX_FILE_BYTES, is_overdue, normalized_reason
 from storeguard.disputes.schemas import (
     AcceptDisputeIn,
     ContestDisputeIn,
     DisputeEventRead,
+    DisputeFileRead,
     DisputeNoteIn,
     DisputeNoteRead,
     DisputeOutcomeIn,
     DisputeRead,
+    DisputeUpdate,
+    EvidenceEditIn,
+    EvidencePackRead,
+    LetterTemplateIn,
+    PriorOrderRead,
 )
 from storeguard.shops.api import ShopFilter
 
@@ -35,7 +44,10 @@ _PROBLEM = {"content": {"application/problem+json": {}}}
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such dispute (dispute_not_found)", **_PROBLEM},
     409: {"description": "Answered already, ended, or past its deadline", **_PROBLEM},
-    422: {"description": "Invalid input (reason_required, invalid_outcome, …)", **_PROBLEM},
+    422: {
+        "description": "Invalid input (reason_required, invalid_outcome, evidence_over_gateway_limit, file_not_pdf_or_image, …)",
+        **_PROBLEM,
+    },
 }
 router = APIRouter(prefix="/v1", tags=["disputes"], responses=PROBLEMS)
 
@@ -134,3 +146,121 @@ def outcome(actor: CanWorkOrders, dispute_id: Id, body: DisputeOutcomeIn, sessio
         session, dispute_id=dispute_id, actor=actor, outcome=body.outcome, at=body.at
     )
     return _answer(session, dispute_id)
+
+
+def pack_read(session: SessionDep, dispute: Dispute) -> EvidencePackRead:
+    """The evidence pack with the gateway's own fields and any limit they break."""
+    pack = build_evidence_pack(session, dispute)
+    fields = field_map(pack)
+    prior = [PriorOrderRead.model_validate(p, from_attributes=True) for p in pack.prior_orders]
+    return EvidencePackRead(
+        dispute_id=pack.dispute_id,
+        gateway=pack.gateway,
+        reason=pack.reason.value,
+        language=pack.language,
+        letter=pack.letter,
+        letter_edited=pack.letter_edited,
+        items=[i.value for i in pack.present()],
+        excluded=pack.excluded,
+        order=pack.order,
+        lines=pack.lines,
+        customer={k: v for k, v in pack.customer.items() if k != "shipping_address_fields"},
+        purchase=pack.purchase,
+        fulfilments=pack.fulfilments,
+        refunds=pack.refunds,
+        communication=pack.communication,
+        policies=pack.policies,
+        prior_orders=prior,
+        compelling_evidence_3=[p for p in prior if p.compelling],
+        files=pack.files,
+        extra_text=pack.extra_text,
+        gateway_fields=fields,
+        over_limits=over_limits(pack.gateway, fields, sum(f["size"] for f in pack.files)),
+    )
+
+
+@router.patch("/disputes/{dispute_id}", name="disputes.update")
+def update(actor: CanWorkOrders, dispute_id: Id, body: DisputeUpdate, session: SessionDep) -> DisputeRead:
+    """Record the dispute's fee and the amount lost."""
+    actions.update_dispute(
+        session, dispute_id=dispute_id, actor=actor, fee=body.fee, amount_lost=body.amount_lost
+    )
+    return _answer(session, dispute_id)
+
+
+@router.get("/disputes/{dispute_id}/evidence", name="disputes.evidence")
+def evidence(actor: CanRead, dispute_id: Id, session: SessionDep) -> EvidencePackRead:
+    """The evidence pack as it would be sent: sections, letter, CE3.0 orders and the gateway's fields."""
+    return pack_read(session, service.get_dispute(session, dispute_id))
+
+
+@router.post("/disputes/{dispute_id}/evidence", name="disputes.edit_evidence")
+def edit_evidence(
+    actor: CanWorkOrders, dispute_id: Id, body: EvidenceEditIn, session: SessionDep
+) -> EvidencePackRead:
+    """Edit the pack before it is sent: the letter, its language, items left out, extra text."""
+    actions.save_evidence(
+        session,
+        dispute_id=dispute_id,
+        actor=actor,
+        letter=body.letter,
+        language=body.language,
+        excluded=body.excluded,
+        extra_text=body.extra_text,
+    )
+    session.commit()
+    return pack_read(session, service.get_dispute(session, dispute_id))
+
+
+@router.post("/disputes/{dispute_id}/files", status_code=201, name="disputes.add_file")
+def add_file(actor: CanWorkOrders, dispute_id: Id, file: UploadFile, session: SessionDep) -> DisputeFileRead:
+    """Add a PDF, PNG or JPEG to the evidence (checked by its bytes, up to 5 MB)."""
+    data = file.file.read(MAX_FILE_BYTES + 1)
+    added = actions.add_dispute_file(
+        session, dispute_id=dispute_id, actor=actor, filename=file.filename or "evidence", data=data
+    )
+    session.commit()
+    return DisputeFileRead.model_validate(added)
+
+
+@router.post("/disputes/{dispute_id}/submit", name="disputes.submit")
+def submit(actor: CanWorkOrders, dispute_id: Id, session: SessionDep) -> DisputeRead:
+    """Send the evidence to the gateway (Stripe, Shopify Payments) once, before the deadline."""
+    actions.submit_evidence(session, dispute_id=dispute_id, actor=actor)
+    return _answer(session, dispute_id)
+
+
+@router.get(
+    "/disputes/{dispute_id}/evidence-pack.pdf",
+    name="disputes.evidence_pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The evidence pack"},
+        503: {"description": "A font is missing (pdf_font_missing)", **_PROBLEM},
+    },
+)
+def evidence_pdf(actor: CanRead, dispute_id: Id, session: SessionDep) -> Response:
+    """The evidence pack as a PDF: the letter, the evidence index and each document."""
+    dispute = service.get_dispute(session, dispute_id)
+    body = render_pack_pdf(
+        build_evidence_pack(session, dispute), files=service.file_bytes(session, dispute.id)
+    )
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="dispute-{dispute.id}-evidence.pdf"'},
+    )
+
+
+@router.put("/dispute-letters/{reason}/{language}", name="disputes.letter_template")
+def put_letter_template(
+    actor: CanManageSettings,
+    reason: DisputeReason,
+    language: str,
+    body: LetterTemplateIn,
+    session: SessionDep,
+) -> dict[str, str]:
+    """Make the merchant's own rebuttal letter the one written for a reason in a language."""
+    actions.set_letter_template(session, reason=reason, language=language, body=body.body, actor=actor)
+    session.commit()
+    return {"reason": reason.value, "language": language, "body": body.body.strip()}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
@@ -10,6 +13,9 @@ from storeguard.core.clock import now
 from storeguard.core.console import cli_session, console
 from storeguard.core.money import to_decimal_str
 from storeguard.disputes import actions, service
+from storeguard.disputes.evidence import build_evidence_pack
+from storeguard.disputes.fields import field_map, over_limits
+from storeguard.disputes.pdf import render_pack_pdf
 from storeguard.disputes.policy import is_overdue, normalized_reason
 
 
@@ -84,3 +90,59 @@ def register(app: typer.Typer) -> None:
             made = actions.add_dispute_note(session, dispute_id=dispute_id, actor=CLI, body=body)
             session.commit()
             console.print(f"note #{made.id} kept on dispute #{dispute_id}")
+
+    @disputes.command("evidence")
+    def evidence(
+        dispute_id: int = typer.Argument(...),
+        pdf: Path | None = typer.Option(None, help="Write the evidence pack PDF to this file."),
+        letter: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Use this file as the letter."
+        ),
+        language: str | None = typer.Option(None, help="The letter's language: en, nb, he or zh."),
+        leave_out: list[str] = typer.Option([], help="An evidence item to leave out (repeatable)."),
+    ) -> None:
+        """Show the evidence pack and the gateway's fields; edit the letter; write the PDF."""
+        with cli_session() as session:
+            if letter is not None or language is not None or leave_out:
+                actions.save_evidence(
+                    session,
+                    dispute_id=dispute_id,
+                    actor=CLI,
+                    letter=letter.read_text(encoding="utf-8") if letter else None,
+                    language=language,
+                    excluded=leave_out or None,
+                )
+                session.commit()
+            dispute = service.get_dispute(session, dispute_id)
+            pack = build_evidence_pack(session, dispute)
+            fields = field_map(pack)
+            console.print(f"[bold]items[/bold]: {', '.join(i.value for i in pack.present())}")
+            for p in pack.compelling:
+                console.print(f"CE3.0: {p.number} {p.placed_at:%Y-%m-%d} shares {', '.join(p.shared)}")
+            console.print(pack.letter)
+            console.print_json(json.dumps(fields, ensure_ascii=False))
+            for problem in over_limits(pack.gateway, fields, sum(f["size"] for f in pack.files)):
+                console.print(f"[red]over the limit[/red]: {problem}")
+            if pdf is not None:
+                pdf.write_bytes(render_pack_pdf(pack, files=service.file_bytes(session, dispute.id)))
+                console.print(f"PDF written to {pdf}")
+
+    @disputes.command("add-file")
+    def add_file(
+        dispute_id: int = typer.Argument(...), path: Path = typer.Argument(..., exists=True, dir_okay=False)
+    ) -> None:
+        """Add a PDF or image to the evidence."""
+        with cli_session() as session:
+            added = actions.add_dispute_file(
+                session, dispute_id=dispute_id, actor=CLI, filename=path.name, data=path.read_bytes()
+            )
+            session.commit()
+            console.print(f"file #{added.id} ({added.content_type}) added to dispute #{dispute_id}")
+
+    @disputes.command("submit")
+    def submit(dispute_id: int = typer.Argument(...)) -> None:
+        """Send the evidence to the gateway (Stripe, Shopify Payments), once, before the deadline."""
+        with cli_session() as session:
+            d = actions.submit_evidence(session, dispute_id=dispute_id, actor=CLI)
+            session.commit()
+            console.print(f"dispute #{d.id}: evidence queued for {d.gateway} ({', '.join(d.evidence_used)})")

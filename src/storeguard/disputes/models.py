@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storeguard.core.audit import register_subject_shop
@@ -46,6 +46,15 @@ class Dispute(Base):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded_by: Mapped[str | None] = mapped_column(String(200))
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # won, lost or accepted
+    # What the dispute cost beyond the order: the gateway's fee, and the amount lost when it ended lost.
+    fee: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    amount_lost: Mapped[int | None] = mapped_column(BigId)
+    # The merchant's edits to the evidence pack (letter, language, left-out items, extra text).
+    evidence: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # The evidence items sent, kept so the win rate by evidence counts what was really used.
+    evidence_used: Mapped[list[str]] = mapped_column(Json, default=list)
+    evidence_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    evidence_submitted_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
@@ -53,6 +62,7 @@ class Dispute(Base):
         back_populates="dispute", order_by="DisputeEvent.id", cascade="all, delete-orphan"
     )
     notes: Mapped[list[DisputeNote]] = relationship(order_by="DisputeNote.id", cascade="all, delete-orphan")
+    files: Mapped[list[DisputeFile]] = relationship(order_by="DisputeFile.id", cascade="all, delete-orphan")
 
     __table_args__ = (
         UniqueConstraint("gateway", "gateway_dispute_id"),
@@ -71,6 +81,36 @@ class DisputeNote(Base):
     body: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class DisputeFile(Base):
+    """A document added to a dispute's evidence (a PDF or an image, checked by its bytes)."""
+
+    __tablename__ = "dispute_files"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column()
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class DisputeLetterTemplate(Base):
+    """The merchant's own rebuttal letter for one reason in one language (the built-in one otherwise)."""
+
+    __tablename__ = "dispute_letter_templates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    __table_args__ = (UniqueConstraint("reason", "language"),)
 
 
 class DisputeEvent(Base):

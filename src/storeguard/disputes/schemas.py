@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storeguard.core.schemas import InputModel
+from storeguard.core.schemas import DB_INT_MAX, InputModel
 
 
 @dataclass(slots=True)
@@ -72,6 +73,12 @@ class DisputeRead(BaseModel):
     responded_at: datetime | None
     outcome_at: datetime | None
     opened_at: datetime | None
+    fee: int = Field(description="The gateway's dispute fee, minor units.")
+    amount_lost: int | None = Field(
+        description="What the merchant lost when the dispute ended lost, minor units."
+    )
+    evidence_submitted_at: datetime | None
+    evidence_used: list[str] = Field(description="The evidence items sent (for the win rate by evidence).")
     events: list[DisputeEventRead] = []
     notes: list[DisputeNoteRead] = []
 
@@ -91,3 +98,73 @@ class DisputeNoteIn(InputModel):
 class DisputeOutcomeIn(InputModel):
     outcome: str = Field(description="won or lost")
     at: datetime | None = None
+
+
+class DisputeUpdate(InputModel):
+    fee: int | None = Field(default=None, ge=0, le=DB_INT_MAX, description="The gateway's fee, minor units.")
+    amount_lost: int | None = Field(default=None, ge=0, le=DB_INT_MAX, description="Minor units.")
+
+
+class EvidenceEditIn(InputModel):
+    letter: str | None = Field(
+        default=None, max_length=20_000, description="The letter as sent; blank for the template's."
+    )
+    language: str | None = Field(default=None, max_length=10, description="en, nb, he or zh")
+    excluded: list[str] | None = Field(default=None, max_length=20, description="Evidence items left out.")
+    extra_text: str | None = Field(default=None, max_length=20_000)
+
+
+class LetterTemplateIn(InputModel):
+    body: str = Field(
+        min_length=1, max_length=20_000, description="Facts in braces: {order_number}, {tracking_number}, …"
+    )
+
+
+class DisputeFileRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    author: str
+    created_at: datetime
+
+
+class PriorOrderRead(BaseModel):
+    order_id: int
+    number: str
+    placed_at: datetime
+    total: str
+    disputed: bool
+    shared: list[str]
+    compelling: bool
+
+
+class EvidencePackRead(BaseModel):
+    dispute_id: int
+    gateway: str
+    reason: str
+    language: str
+    letter: str
+    letter_edited: bool
+    items: list[str] = Field(description="The evidence items in the pack, in index order.")
+    excluded: list[str]
+    order: dict[str, Any] | None
+    lines: list[dict[str, Any]]
+    customer: dict[str, Any]
+    purchase: dict[str, Any]
+    fulfilments: list[dict[str, Any]]
+    refunds: list[dict[str, Any]]
+    communication: list[dict[str, Any]]
+    policies: list[dict[str, Any]]
+    prior_orders: list[PriorOrderRead]
+    compelling_evidence_3: list[PriorOrderRead]
+    files: list[dict[str, Any]]
+    extra_text: str | None
+    gateway_fields: dict[str, Any] = Field(
+        description="The gateway's own evidence fields, as they would be sent."
+    )
+    over_limits: list[str] = Field(
+        description="Each gateway limit the fields break; empty when they can be sent."
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from storeguard.core.errors import NotFound
 from storeguard.core.pages import fetch_page
 from storeguard.disputes.enums import DisputeError, DisputeStatus
-from storeguard.disputes.models import Dispute
+from storeguard.disputes.models import Dispute, DisputeFile
 from storeguard.disputes.policy import ANSWERABLE, normalized_reason
 
 # Open first, by deadline (none last); then the rest, newest first.
@@ -33,6 +33,14 @@ def get_dispute(session: Session, dispute_id: int) -> Dispute:
     if dispute is None:
         raise NotFound(DisputeError.dispute_not_found, f"no dispute {dispute_id}")
     return dispute
+
+
+def file_bytes(session: Session, dispute_id: int) -> dict[int, bytes]:
+    """The bytes of a dispute's files by id, for the PDF."""
+    rows = session.execute(
+        select(DisputeFile.id, DisputeFile.data).where(DisputeFile.dispute_id == dispute_id)
+    )
+    return {file_id: data for file_id, data in rows}
 
 
 def list_disputes(
@@ -118,3 +126,24 @@ def win_rates(session: Session) -> dict[str, list[WinRate]]:
         part: sorted((WinRate(k, w, lo) for k, (w, lo) in keys.items()), key=lambda r: -(r.won + r.lost))
         for part, keys in tally.items()
     }
+
+
+def win_rates_by_evidence(session: Session) -> list[WinRate]:
+    """Of the disputes answered with evidence that have ended, how many each evidence item helped win.
+
+    A dispute counts once for every item it sent; the items most often in won disputes come first.
+    """
+    rows = session.execute(
+        select(Dispute.status, Dispute.evidence_used).where(
+            Dispute.status.in_([DisputeStatus.won, DisputeStatus.lost, DisputeStatus.accepted]),
+            Dispute.evidence_submitted_at.is_not(None),
+        )
+    ).all()
+    tally: dict[str, list[int]] = {}
+    for status, used in rows:
+        for item in used or []:
+            counts = tally.setdefault(str(item), [0, 0])
+            counts[0 if status == DisputeStatus.won else 1] += 1
+    return sorted(
+        (WinRate(k, w, lo) for k, (w, lo) in tally.items()), key=lambda r: (-(r.rate or 0), -r.won, r.key)
+    )

@@ -3,11 +3,12 @@ forms, the dashboard's figures and the disputes on an order's page."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -16,8 +17,20 @@ from storeguard.core.audit import events_for
 from storeguard.core.clock import now
 from storeguard.core.schemas import Id
 from storeguard.disputes import actions, service
-from storeguard.disputes.enums import DisputeError, DisputeReason, DisputeStatus
-from storeguard.disputes.policy import REMINDER_DAYS, is_overdue, may_answer, normalized_reason
+from storeguard.disputes.actions import SUBMITTED_BY_API
+from storeguard.disputes.enums import DisputeError, DisputeReason, DisputeStatus, EvidenceItem
+from storeguard.disputes.evidence import build_evidence_pack
+from storeguard.disputes.fields import field_map, over_limits
+from storeguard.disputes.letters import LANGUAGES
+from storeguard.disputes.pdf import TITLES, render_pack_pdf
+from storeguard.disputes.policy import (
+    MAX_FILE_BYTES,
+    REMINDER_DAYS,
+    evidence_blocker,
+    is_overdue,
+    may_answer,
+    normalized_reason,
+)
 from storeguard.orders.models import Order
 from storeguard.orders.service import orders_by_id
 from storeguard.staff.pages import PageRead, PageWorkOrders
@@ -68,6 +81,19 @@ register_refusals(
         DisputeError.dispute_closed: N_("This dispute takes no answer now."),
         DisputeError.reason_required: N_("Say why; it is kept with the dispute."),
         DisputeError.note_required: N_("Write the note first."),
+        DisputeError.already_submitted: N_("The evidence was sent already; a gateway takes it once."),
+        DisputeError.order_unmatched: N_(
+            "This dispute is not matched to an order yet, so there is no evidence to send."
+        ),
+        DisputeError.over_gateway_limit: N_(
+            "The evidence is over the gateway's limits; shorten the named field."
+        ),
+        DisputeError.file_type_refused: N_("Only a PDF, PNG or JPEG file can be evidence."),
+        DisputeError.file_too_large: N_("The file is larger than 5 MB."),
+        DisputeError.unknown_language: N_("Choose English, Norwegian, Hebrew or Chinese."),
+        DisputeError.gateway_not_wired: N_(
+            "This gateway takes evidence by hand: download the PDF and copy the fields."
+        ),
     }
 )
 register_event_words(
@@ -79,6 +105,10 @@ register_event_words(
         "dispute.note_added": N_("Note added"),
         "dispute.won": N_("Dispute won"),
         "dispute.lost": N_("Dispute lost"),
+        "dispute.evidence_edited": N_("Evidence edited"),
+        "dispute.file_added": N_("File added to the evidence"),
+        "dispute.evidence_submitted": N_("Evidence sent to the gateway"),
+        "dispute.costs_recorded": N_("Fee and amount lost recorded"),
     }
 )
 
@@ -154,6 +184,8 @@ def inbox(
         "status": status,
         "now": at,
         "win_rates": service.win_rates(session),
+        "evidence_rates": service.win_rates_by_evidence(session),
+        "evidence_titles": {item.value: title for item, title in TITLES.items()},
         **_labels(),
     }
     return render(request, "disputes/inbox.html", context)
@@ -172,9 +204,122 @@ def _dispute_page(
         else None,
         "timeline": timeline_items(events_for(session, "dispute", dispute.id)),
         "form": form or Form(),
+        **_evidence_context(session, dispute, at),
         **_labels(),
     }
     return render(request, "disputes/detail.html", context, status_code=status)
+
+
+def _evidence_context(session: Session, dispute: Any, at: Any) -> dict[str, Any]:
+    """The pack preview, what may be done with it, and the gateway's fields as they would go."""
+    pack = build_evidence_pack(session, dispute)
+    fields = field_map(pack)
+    blocker = evidence_blocker(
+        dispute.status, dispute.response, dispute.evidence_submitted_at, dispute.evidence_due_at, at
+    )
+    return {
+        "pack": pack,
+        "pack_items": [
+            (i, TITLES[i], i.value not in pack.excluded) for i in pack.present(with_excluded=True)
+        ],
+        "gateway_fields": json.dumps(fields, ensure_ascii=False, indent=2),
+        "over_limits": over_limits(pack.gateway, fields, sum(f["size"] for f in pack.files)),
+        "may_edit_evidence": blocker is None,
+        "may_submit": blocker is None
+        and dispute.order_id is not None
+        and dispute.gateway in SUBMITTED_BY_API,
+        "by_hand": dispute.gateway not in SUBMITTED_BY_API,
+        "letter_languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "prior_shown": pack.prior_orders[:PRIOR_SHOWN],
+        "shared_words": SHARED_WORDS,
+    }
+
+
+PRIOR_SHOWN = 20
+# What an earlier order shares with the disputed one, in the merchant's words.
+SHARED_WORDS = {
+    "ip": N_("IP address"),
+    "device": N_("device"),
+    "account": N_("customer account"),
+    "shipping_address": N_("delivery address"),
+    "email": N_("email"),
+    "card": N_("card"),
+}
+LANGUAGE_NAMES = {"en": "English", "nb": "Norsk bokmål", "he": "עברית", "zh": "中文"}
+
+
+@router.get("/disputes/{dispute_id}/evidence-pack.pdf", name="disputes.page_pdf")
+def evidence_pdf(actor: PageRead, session: SessionDep, dispute_id: Id) -> Response:
+    """Download the evidence pack as a PDF."""
+    dispute = service.get_dispute(session, dispute_id)
+    body = render_pack_pdf(
+        build_evidence_pack(session, dispute), files=service.file_bytes(session, dispute.id)
+    )
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="dispute-{dispute.id}-evidence.pdf"'},
+    )
+
+
+@router.post("/disputes/{dispute_id}/evidence", name="disputes.page_evidence")
+def edit_evidence(
+    actor: PageWorkOrders, request: Request, session: SessionDep, dispute_id: Id, data: FormDep
+) -> Response:
+    """Keep the edited letter, its language, the items used and the extra text."""
+    form = sent(data)
+    held = [i.value for i in EvidenceItem]
+    return _act(
+        request,
+        session,
+        dispute_id,
+        form,
+        lambda: actions.save_evidence(
+            session,
+            dispute_id=dispute_id,
+            actor=actor,
+            letter=str(form.value("letter")),
+            language=str(form.value("language")) or None,
+            excluded=[i for i in held if f"shown_{i}" in data and f"use_{i}" not in data],
+            extra_text=str(form.value("extra_text")),
+        ),
+        N_("The evidence is saved."),
+    )
+
+
+@router.post("/disputes/{dispute_id}/files", name="disputes.page_file")
+async def add_file(
+    actor: PageWorkOrders, request: Request, session: SessionDep, dispute_id: Id, data: FormDep
+) -> Response:
+    """Add a PDF or image to the evidence."""
+    upload = data.get("file")
+    content = await upload.read(MAX_FILE_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    name = upload.filename if isinstance(upload, UploadFile) and upload.filename else "evidence"
+    return _act(
+        request,
+        session,
+        dispute_id,
+        sent(data),
+        lambda: actions.add_dispute_file(
+            session, dispute_id=dispute_id, actor=actor, filename=name, data=content
+        ),
+        N_("The file is added to the evidence."),
+    )
+
+
+@router.post("/disputes/{dispute_id}/submit", name="disputes.page_submit")
+def submit(
+    actor: PageWorkOrders, request: Request, session: SessionDep, dispute_id: Id, data: FormDep
+) -> Response:
+    """Send the evidence to the gateway."""
+    return _act(
+        request,
+        session,
+        dispute_id,
+        sent(data),
+        lambda: actions.submit_evidence(session, dispute_id=dispute_id, actor=actor),
+        N_("The evidence is on its way to the gateway."),
+    )
 
 
 @router.get("/disputes/{dispute_id}", name="disputes.page_detail")

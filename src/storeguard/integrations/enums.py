@@ -27,6 +27,7 @@ class SecretName(StrEnum):
     access_token = "access_token"  # Shopify Admin API token
     webhook_id = "webhook_id"  # PayPal's id of the webhook subscription (part of the signed string)
     notification_url = "notification_url"  # Square signs the URL it posted to
+    api_key = "api_key"  # Stripe's secret key, for the calls storeguard makes (dispute evidence)
 
 
 class ImportKind(StrEnum):

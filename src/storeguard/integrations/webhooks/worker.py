@@ -25,10 +25,11 @@ from storeguard.integrations.platforms.mail import smtp as mail
 from storeguard.integrations.platforms.shopify import events as shopify_events
 from storeguard.integrations.platforms.shopify.outbound import KIND as SHOPIFY
 from storeguard.integrations.platforms.shopify.outbound import senders
+from storeguard.integrations.platforms.stripe import outbound as stripe
 from storeguard.integrations.webhooks.inbox import InboxPass, process_pending
 
 # Every platform's subscription to domain events, each called with every event in turn.
-SUBSCRIBERS: tuple[Callable[[Session, OutboxMessage], None], ...] = (shopify_events.on_event,)
+SUBSCRIBERS: tuple[Callable[[Session, OutboxMessage], None], ...] = (shopify_events.on_event, stripe.on_event)
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,8 @@ def run_pass(session: Session, settings: Settings | None = None) -> WorkPass:
     """Process due deliveries, then send due outbound platform calls and mail; each one commits itself."""
     inbox = process_pending(session)
     handed = hand_over_events(session)
-    outbound = {**senders(session), **mail.senders(settings or get_settings())}
-    sent = deliver_due(session, outbound, kinds=[SHOPIFY, mail.KIND])
+    outbound = {**senders(session), **stripe.senders(session), **mail.senders(settings or get_settings())}
+    sent = deliver_due(session, outbound, kinds=[SHOPIFY, stripe.KIND, mail.KIND])
     return WorkPass(inbox=inbox, sent=handed + sent)
 
 

@@ -20,6 +20,7 @@ from storeguard.integrations.platforms.shopify.outbound import (
     REVIEW_TAG,
     VERIFY_TAG,
     request_customer_disable,
+    request_dispute_evidence,
     request_order_cancel,
     request_refund,
     request_risk_assessment,
@@ -27,6 +28,7 @@ from storeguard.integrations.platforms.shopify.outbound import (
     request_tags_removed,
 )
 from storeguard.orders.models import Order, Refund
+from storeguard.shops.models import Shop
 
 # The risk level Shopify is shown for a decision that stops fulfilment. Review and verify are
 # MEDIUM, Shopify's "investigate" level: a person (or the customer) still decides, and HIGH would
@@ -141,7 +143,26 @@ def _customer_tag(add: bool) -> Handler:
     return change
 
 
+def _dispute_evidence(session: Session, event: dict[str, Any], _message: OutboxMessage) -> None:
+    """A Shopify Payments dispute's evidence, checked by the disputes domain, sent as Shopify takes it.
+
+    Shopify's dispute evidence has the dispute's own id (as its REST ``dispute_evidences`` did).
+    """
+    data = event["data"]
+    shop = session.get(Shop, event["shop_id"])
+    if data.get("gateway") != "shopify_payments" or shop is None:
+        return
+    request_dispute_evidence(
+        session,
+        shop,
+        evidence_id=str(data["gateway_dispute_id"]).rsplit("/", 1)[-1],
+        evidence=data["evidence"],
+        dedupe_key=f"dispute-evidence:{event['subject_id']}",
+    )
+
+
 HANDLERS: dict[str, Handler] = {
+    "dispute.evidence_submitted": _dispute_evidence,
     "order.cancelled": _cancelled,
     "order.refunded": _refunded,
     "order.held": _tagged_for(REVIEW_TAG),

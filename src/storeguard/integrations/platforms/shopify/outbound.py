@@ -68,6 +68,11 @@ MUTATIONS: dict[str, str] = {
         " { orderRiskAssessmentCreate(orderRiskAssessmentInput: $orderRiskAssessmentInput)"
         " { orderRiskAssessment { riskLevel } userErrors { field message } } }"
     ),
+    "disputeEvidenceUpdate": (
+        "mutation disputeEvidenceUpdate($id: ID!, $input: ShopifyPaymentsDisputeEvidenceUpdateInput!)"
+        " { disputeEvidenceUpdate(id: $id, input: $input)"
+        " { disputeEvidence { id } userErrors { field message code } } }"
+    ),
     "orderUpdate": (
         "mutation orderUpdate($input: OrderInput!) { orderUpdate(input: $input)"
         " { order { id } userErrors { field message } } }"
@@ -245,6 +250,17 @@ def request_customer_disable(
     storeguard tags the customer; a Shopify Flow or checkout rule acts on the tag.
     """
     return request_tags(session, customer, [DISABLED_TAG], dedupe_key=dedupe_key)
+
+
+def request_dispute_evidence(
+    session: Session, shop: Shop, *, evidence_id: str, evidence: dict[str, Any], dedupe_key: str
+) -> OutboxMessage | None:
+    """Send a Shopify Payments dispute's evidence and submit it (``submitEvidence``), once."""
+    variables = {
+        "id": gid("ShopifyPaymentsDisputeEvidence", evidence_id),
+        "input": {**evidence, "submitEvidence": True},
+    }
+    return enqueue_mutation(session, shop, "disputeEvidenceUpdate", variables, dedupe_key=dedupe_key)
 
 
 def _throttle_delay(body: dict[str, Any]) -> timedelta:

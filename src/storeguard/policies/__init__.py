@@ -1,0 +1,1 @@
+"""The merchant's refund, return and cancellation policies: versioned documents with effective dates."""
