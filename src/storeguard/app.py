@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import __version__
 from storeguard.audit.views import router as audit_pages
+from storeguard.cases.api import inbound_router as cases_inbound_router
+from storeguard.cases.api import router as cases_router
 from storeguard.core.api import (
     Reader,
     SessionDep,
@@ -62,6 +64,7 @@ ROUTERS = (
     orders_router,
     returns_router,
     disputes_router,
+    cases_router,
     risk_router,
     customers_router,
     lists_router,
@@ -159,6 +162,7 @@ def create_app(
         return HealthRead(status="degraded" if inbox["stale"] else "ok", version=__version__, inbox=inbox)
 
     app.include_router(checkout_router)  # first: the call every checkout makes is matched first
+    app.include_router(cases_inbound_router)  # a mail relay signs with the shared secret, no API key
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(check_key_first), Depends(refuse_unknown_query)])
     app.include_router(staff_pages)

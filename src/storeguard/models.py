@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import storeguard.cases.models
 import storeguard.core.models
 import storeguard.customers.models
 import storeguard.disputes.models
