@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from storeguard.cases import cli as cases_cli
 from storeguard.core import cli as core_cli
 from storeguard.customers import cli as customers_cli
 from storeguard.demo import cli as demo_cli
@@ -35,6 +36,7 @@ for package in (
     orders_cli,
     returns_cli,
     disputes_cli,
+    cases_cli,
     customers_cli,
     lists_cli,
     rules_cli,

@@ -16,7 +16,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,16 @@ LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "i"}
 )
 MASKS = "*#%_"
+_NO_MASKS = str.maketrans("", "", MASKS)
 _TOKEN = re.compile(r"[\w*#%@$!|]+")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad\u0591-\u05c7]")  # zero-width, hyphen, niqqud
-_LEET_INSIDE = re.compile(r"(?<=[^\W\d_])[0134579@$!|]|[0134579@$!|](?=[^\W\d_])")
+_LATIN = "a-zà-öø-ÿ"
+# Only beside a Latin letter: 12315 beside a Chinese character is a phone number, not leet.
+_LEET_INSIDE = re.compile(f"(?<=[{_LATIN}])[0134579@$!|]|[0134579@$!|](?=[{_LATIN}])")
+# Hebrew's final letters are the same letters: מטומטם and מטומטמת share a stem.
+FINALS = str.maketrans({"ם": "מ", "ן": "נ", "ץ": "צ", "ף": "פ", "ך": "כ"})
+# Three or more single letters, each followed by the same separator (a space, a dot, a dash).
+_SPACED = re.compile(r"(?<![^\W_])([^\W\d_])([ .\-+·•~])(?:[^\W\d_]\2)+[^\W\d_](?![^\W_])")
 _REPEATS = re.compile(r"([^\W\d_])\1+")
 _HEBREW = re.compile("[\u05d0-\u05ea]")
 _HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")
@@ -88,39 +95,27 @@ def _collapse(token: str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Lower-cased tokens with leet letters read back and letter runs folded; masks kept."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold().translate(FINALS)
+    text = _join_spaced(text)
     out = []
     for raw in _TOKEN.findall(text):
         raw = raw.strip("!|")  # "idiot!" is an exclamation, "sh!t" a hidden letter
         token = _LEET_INSIDE.sub(lambda m: m.group(0).translate(LEET), raw).strip("$@")
         if token:
             out.append(_collapse(token))
-    return _join_spaced(out)
-
-
-def _join_spaced(tokens: list[str]) -> list[str]:
-    """Join letters written apart (f u c k, s.h.i.t) into the word they spell: three or more in a row."""
-    out: list[str] = []
-    run: list[str] = []
-    for token in [*tokens, ""]:
-        if len(token) == 1 and _is_latin_letter(token) and token not in MASKS:
-            run.append(token)
-            continue
-        if len(run) >= 3:
-            out.append(_collapse("".join(run)))
-        else:
-            out.extend(run)
-        run = []
-        if token:
-            out.append(token)
     return out
+
+
+def _join_spaced(text: str) -> str:
+    """Join letters written apart with one same sign (f u c k, s.h.i.t, ח-ר-א) into the word they spell."""
+    return _SPACED.sub(lambda m: m.group(0).replace(m.group(2), ""), text)
 
 
 def _key(term: str, language: str) -> list[tuple[str, str]]:
     """The automaton keys of one lexicon term (with the term as written): boundaries as spaces."""
     prefix_ok, suffix_ok = term.startswith("*"), term.endswith("*")
     words = " ".join(_tokens(term.strip("*")))
-    if not words:
+    if len(words) < 2:  # folded to one letter ("bbb" → "b"), it would match everywhere
         return []
     if language == "zh":
         return [("".join(words.split()), term)]
@@ -180,6 +175,12 @@ class Detector:
 
     def __init__(self, lexicons: Mapping[str, Mapping[str, Iterable[str]]]) -> None:
         self.matchers = {lang: _matcher(lang, lexicons.get(lang, {})) for lang in LANGUAGES}
+        # Chinese speakers also write pinyin initials in Latin letters (nmsl, tmd): whole words only.
+        pinyin = {
+            category: [t for t in terms if t.isascii() and t.isalpha() and len(t) >= 3]
+            for category, terms in lexicons.get("zh", {}).items()
+        }
+        self.matchers["pinyin"] = replace(_matcher("pinyin", pinyin), language="zh")
         self.lingua = (
             LanguageDetectorBuilder.from_languages(*_LINGUA).with_preloaded_language_models().build()
         )
@@ -197,15 +198,17 @@ class Detector:
         language = language if language in LANGUAGES else self.language_of(text)
         tokens = _tokens(text)
         # Norwegians swear in English too: English words are looked for in every Latin message.
-        languages = [language] if language in ("he", "zh", "en") else [language, "en"]
-        if language in ("he", "zh") and any(_is_latin_letter(ch) for ch in text):
-            languages.append("en")
+        languages = [language, "pinyin"] if language == "en" else [language, "en", "pinyin"]
+        if language in ("he", "zh"):
+            latin = any(_is_latin_letter(ch) for ch in text)
+            languages = [language, "en"] if latin else [language]
         triggers: list[Trigger] = []
         for lang in languages:
             matcher = self.matchers[lang]
             if not len(matcher.automaton):
                 continue
-            haystack = "".join(tokens) if lang == "zh" else " " + " ".join(tokens) + " "
+            # Chinese has no spaces: signs or spaces between its characters hide a word (傻*逼, 傻 逼).
+            haystack = "".join(tokens).translate(_NO_MASKS) if lang == "zh" else " " + " ".join(tokens) + " "
             for _end, values in matcher.automaton.iter(haystack):
                 for category, term in values:
                     triggers.append(Trigger(category, term, lang, " ".join(_tokens(term.strip("*")))))

@@ -1,0 +1,111 @@
+"""``storeguard cases ...``: the inbox by time left, one case, a conduct check, and the detection's quality."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from storeguard.cases import conduct_actions, service
+from storeguard.cases.conduct import detector
+from storeguard.cases.evaluation import below_target, evaluate, load_labelled
+from storeguard.core.clock import now
+from storeguard.core.console import cli_session, console
+
+DATA = Path("bench/conduct")
+RESULTS = Path("bench/results/conduct_quality.json")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``cases`` commands to the root app."""
+    cases = typer.Typer(help="Customer conversations and conduct incidents.", no_args_is_help=True)
+    app.add_typer(cases, name="cases")
+
+    @cases.command("list")
+    def list_cases(legal: bool = typer.Option(False, "--legal", help="Only the legal queue.")) -> None:
+        """Open cases, the one due soonest first."""
+        at = now()
+        with cli_session() as session:
+            rows = service.list_cases(session, queue="legal" if legal else None)
+            table = Table(
+                "id",
+                "customer",
+                "subject",
+                "status",
+                "priority",
+                "time left",
+                title=f"{len(rows)} open case(s)",
+            )
+            for case in rows:
+                clock = service.clock_of(case, at)
+                left = "—" if clock.left is None else f"{int(clock.left.total_seconds() // 60)} min"
+                table.add_row(
+                    str(case.id),
+                    case.customer_email or "—",
+                    case.subject[:50],
+                    str(case.status),
+                    str(case.priority) + (" (urgent)" if case.urgent else ""),
+                    left + (" BREACHED" if clock.breached else ""),
+                )
+        console.print(table)
+
+    @cases.command("show")
+    def show(case_id: int) -> None:
+        """A case and its whole log."""
+        with cli_session() as session:
+            case = service.get_case(session, case_id)
+            console.print(f"[bold]Case {case.id}[/bold] {case.subject} · {case.status} · {case.queue}")
+            for entry in case.entries:
+                console.print(
+                    f"[dim]{entry.created_at:%Y-%m-%d %H:%M} {entry.kind} {entry.channel} {entry.author}[/dim]"
+                )
+                console.print(entry.body)
+            for incident in service.incidents_of_case(session, case.id):
+                terms = ", ".join(t["term"] for t in incident.triggers)
+                console.print(
+                    f"incident {incident.id}: {incident.category} ({terms}) → {incident.outcome}, {incident.status}"
+                )
+
+    @cases.command("check")
+    def check(
+        text: str, language: str = typer.Option(None, help="en, nb, he or zh; told from the text if left out")
+    ) -> None:
+        """Check a text for abuse and threats; nothing is stored."""
+        finding = conduct_actions.check_text(text, language=language)
+        console.print_json(json.dumps(finding.as_dict(), ensure_ascii=False))
+
+    @cases.command("evaluate")
+    def evaluate_command(
+        data: Path = typer.Option(DATA, help="Folder with dev.jsonl and heldout.jsonl"),
+        out: Path = typer.Option(RESULTS, help="Where the figures are written"),
+    ) -> None:
+        """Precision and recall of conduct detection per category and language, on the labelled set."""
+        found = detector()
+        report = {part: evaluate(found, load_labelled(data / f"{part}.jsonl")) for part in ("dev", "heldout")}
+        table = Table("set", "category", "language", "precision", "recall", "tp", "fp", "fn")
+        for part, figures in report.items():
+            for category, languages in figures["by_category"].items():
+                for lang, cell in languages.items():
+                    table.add_row(
+                        part,
+                        category,
+                        lang,
+                        str(cell["precision"]),
+                        str(cell["recall"]),
+                        str(cell["tp"]),
+                        str(cell["fp"]),
+                        str(cell["fn"]),
+                    )
+        console.print(table)
+        for part, figures in report.items():
+            console.print(
+                f"{part}: {figures['messages']} messages, language right {figures['language_accuracy']}, "
+                f"median {figures['median_ms']} ms per message"
+            )
+            for short in below_target(figures):
+                console.print(f"[red]{part}: below target: {short}[/red]")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        console.print(f"written to {out}")
