@@ -256,12 +256,17 @@ def review_incident(session: Session, *, incident_id: int, actor: Actor, confirm
 
 
 def _block_from(session: Session, proposal: BlockProposal, *, actor: Actor, reason_code: str) -> None:
+    # Every case the incidents came from is evidence, not only the one that proposed the block.
+    incident_cases = session.scalars(
+        select(ConductIncident.case_id).where(ConductIncident.id.in_(proposal.incident_ids)).order_by(ConductIncident.id)
+    )
+    case_ids = list(dict.fromkeys([*incident_cases, proposal.case_id]))
     block = block_customer(
         session,
         customer_id=proposal.customer_id,
         actor=actor,
         reason_code=reason_code,
-        evidence={"case_ids": [proposal.case_id], "incident_ids": list(proposal.incident_ids)},
+        evidence={"case_ids": case_ids, "incident_ids": list(proposal.incident_ids)},
     )
     proposal.status, proposal.block_id = "accepted", block.id
     proposal.decided_by, proposal.decided_at = str(actor), now()
