@@ -75,7 +75,11 @@ def test_a_legal_threat_names_its_words() -> None:
 
 
 def test_a_physical_threat_is_its_own_category() -> None:
-    assert _found("I know where you live") == ("en", ["physical_threat"], ["know where you live", "where you live"])
+    assert _found("I know where you live") == (
+        "en",
+        ["physical_threat"],
+        ["know where you live", "where you live"],
+    )
 
 
 def test_a_merchant_term_is_found_and_a_removed_one_is_not() -> None:

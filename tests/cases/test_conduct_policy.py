@@ -58,7 +58,9 @@ def test_a_second_abusive_mail_proposes_a_block_with_both_incidents_and_moves_th
     case, _ = _mail(session, shop, ABUSE_NB)
     warning = session.scalars(select(CaseEntry).where(CaseEntry.kind == "outbound")).one()
 
-    again, _ = _mail(session, shop, "Dere er noen jævla svin", message_id="<m2@example.no>", in_reply_to=warning.message_id)
+    again, _ = _mail(
+        session, shop, "Dere er noen jævla svin", message_id="<m2@example.no>", in_reply_to=warning.message_id
+    )
 
     incidents = service.incidents_of_case(session, case.id)
     [proposal] = service.open_proposals(session)
@@ -80,7 +82,11 @@ def test_a_block_proposal_accepted_blocks_the_customer_with_the_case_and_inciden
     decide_block_proposal(session, proposal_id=proposal.id, actor=AGENT, accept=True)
 
     block = session.get(CustomerBlock, proposal.block_id)
-    assert (proposal.status, block.customer_id, block.reason_code) == ("accepted", case.customer_id, "abusive_language")
+    assert (proposal.status, block.customer_id, block.reason_code) == (
+        "accepted",
+        case.customer_id,
+        "abusive_language",
+    )
     assert block.evidence == {"case_ids": [case.id, other.id], "incident_ids": proposal.incident_ids}
 
 
@@ -92,10 +98,15 @@ def test_a_shop_whose_policy_blocks_at_once_blocks_on_the_second_abusive_mail(se
 
     proposal = session.scalars(select(BlockProposal)).one()
     assert proposal.status == "accepted"
-    assert session.scalar(select(CustomerBlock.customer_id).where(CustomerBlock.id == proposal.block_id)) == case.customer_id
+    assert (
+        session.scalar(select(CustomerBlock.customer_id).where(CustomerBlock.id == proposal.block_id))
+        == case.customer_id
+    )
 
 
-def test_a_legal_threat_escalates_the_case_to_legal_and_holds_the_customers_records(session: Session, shop) -> None:
+def test_a_legal_threat_escalates_the_case_to_legal_and_holds_the_customers_records(
+    session: Session, shop
+) -> None:
     case, _ = _mail(session, shop, "Jeg kommer til å saksøke dere.")
 
     assert (case.queue, case.priority) == ("legal", "high")
@@ -127,9 +138,13 @@ def test_an_ordinary_complaint_records_no_incident(session: Session, shop) -> No
     assert _outbox(session) == []
 
 
-def test_dismissed_detections_count_against_the_precision_shown_to_the_merchant(session: Session, shop) -> None:
+def test_dismissed_detections_count_against_the_precision_shown_to_the_merchant(
+    session: Session, shop
+) -> None:
     first, _ = _mail(session, shop, ABUSE_NB)
-    second, _ = _mail(session, shop, "Jeg vet hvor du bor.", sender="ola@example.no", message_id="<m9@example.no>")
+    second, _ = _mail(
+        session, shop, "Jeg vet hvor du bor.", sender="ola@example.no", message_id="<m9@example.no>"
+    )
     [a] = service.incidents_of_case(session, first.id)
     [b] = service.incidents_of_case(session, second.id)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storeguard.cases import policy
@@ -237,9 +237,13 @@ def receive_email(
     if case is not None:
         case = locked_case(session, case.id)
     else:
-        customer = customer_for_contact(
-            session, shop_id=shop_id, actor=actor, email=mail.from_address, phone=None
-        )
+        # The customer with this address on record, else the one whose identifiers match it (or a new one).
+        customer = session.scalar(
+            select(Customer)
+            .where(Customer.shop_id == shop_id, func.lower(Customer.email) == mail.from_address)
+            .order_by(Customer.id)
+            .limit(1)
+        ) or customer_for_contact(session, shop_id=shop_id, actor=actor, email=mail.from_address, phone=None)
         if customer is not None and mail.from_name and not customer.first_name and not customer.last_name:
             first, _, last = mail.from_name.partition(" ")
             customer.first_name, customer.last_name = first[:100], last[:100]

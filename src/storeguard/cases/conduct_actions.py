@@ -258,7 +258,9 @@ def review_incident(session: Session, *, incident_id: int, actor: Actor, confirm
 def _block_from(session: Session, proposal: BlockProposal, *, actor: Actor, reason_code: str) -> None:
     # Every case the incidents came from is evidence, not only the one that proposed the block.
     incident_cases = session.scalars(
-        select(ConductIncident.case_id).where(ConductIncident.id.in_(proposal.incident_ids)).order_by(ConductIncident.id)
+        select(ConductIncident.case_id)
+        .where(ConductIncident.id.in_(proposal.incident_ids))
+        .order_by(ConductIncident.id)
     )
     case_ids = list(dict.fromkeys([*incident_cases, proposal.case_id]))
     block = block_customer(
