@@ -328,7 +328,8 @@ def add_case_note(
     case = locked_case(session, case_id)
     if not body.strip():
         raise Invalid(CaseError.body_required, "write the note first", field="body")
-    if corrects_entry_id is not None and not any(e.id == corrects_entry_id for e in case.entries):
+    corrected = session.get(CaseEntry, corrects_entry_id) if corrects_entry_id is not None else None
+    if corrects_entry_id is not None and (corrected is None or corrected.case_id != case.id):
         raise Invalid(
             CaseError.link_not_found,
             f"case {case.id} has no entry {corrects_entry_id}",

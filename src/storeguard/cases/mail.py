@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from email.utils import parseaddr
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.cases.enums import CaseChannel, CaseError, EntryKind
@@ -25,13 +26,24 @@ def new_message_id() -> str:
     return f"<case.{uuid.uuid4().hex[:24]}@{_sender_domain()}>"
 
 
-def thread_headers(case: Case) -> tuple[str | None, list[str]]:
+def thread_headers(session: Session, case: Case) -> tuple[str | None, list[str]]:
     """In-Reply-To and References for the next mail on a case: the last message, and the chain."""
-    ids = [e.message_id for e in case.entries if e.message_id and e.kind != EntryKind.note]
-    if not ids:
+    entries = list(
+        session.scalars(
+            select(CaseEntry)
+            .where(
+                CaseEntry.case_id == case.id,
+                CaseEntry.kind != EntryKind.note,
+                CaseEntry.message_id.is_not(None),
+            )
+            .order_by(CaseEntry.id)
+        )
+    )
+    if not entries:
         return None, []
-    last_inbound = [e for e in case.entries if e.kind == EntryKind.inbound and e.message_id]
-    chain = list(last_inbound[-1].references) if last_inbound else []
+    inbound = [e for e in entries if e.kind == EntryKind.inbound]
+    chain = list(inbound[-1].references) if inbound else []
+    ids = [e.message_id for e in entries if e.message_id]
     return ids[-1], list(dict.fromkeys([*chain, *ids]))[-20:]
 
 
@@ -42,7 +54,7 @@ def send_case_mail(
     if not case.customer_email:
         raise Conflict(CaseError.no_customer_address, "the case has no customer email address to answer")
     message_id = new_message_id()
-    in_reply_to, references = thread_headers(case)
+    in_reply_to, references = thread_headers(session, case)
     outbox = enqueue(
         session,
         "email",
