@@ -14,6 +14,7 @@ from storeguard import __version__
 from storeguard.audit.views import router as audit_pages
 from storeguard.cases.api import inbound_router as cases_inbound_router
 from storeguard.cases.api import router as cases_router
+from storeguard.cases.views import router as cases_pages
 from storeguard.core.api import (
     Reader,
     SessionDep,
@@ -79,6 +80,7 @@ PAGE_ROUTERS = (
     orders_pages,
     returns_pages,
     disputes_pages,
+    cases_pages,
     risk_pages,
     customers_pages,
     lists_pages,

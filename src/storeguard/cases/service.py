@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.cases import policy
 from storeguard.cases.enums import CaseError, CaseQueue, CaseStatus, IncidentStatus
-from storeguard.cases.models import BlockProposal, Case, ConductIncident, LegalHold
+from storeguard.cases.models import BlockProposal, Case, CaseEntry, ConductIncident, LegalHold
 from storeguard.core.errors import NotFound
 
 OPEN = (CaseStatus.new, CaseStatus.open, CaseStatus.waiting_on_customer)
@@ -69,6 +69,11 @@ def breach_counts(session: Session, at: datetime) -> dict[str, int]:
         select(func.count()).where(Case.resolution_due_at < func.coalesce(Case.resolved_at, at))
     )
     return {"first_answer": first or 0, "resolution": resolution or 0}
+
+
+def entries_of_case(session: Session, case_id: int) -> list[CaseEntry]:
+    """A case's log, oldest first."""
+    return list(session.scalars(select(CaseEntry).where(CaseEntry.case_id == case_id).order_by(CaseEntry.id)))
 
 
 def incidents_of_case(session: Session, case_id: int) -> list[ConductIncident]:
