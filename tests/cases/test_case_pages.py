@@ -44,7 +44,9 @@ def test_the_case_page_shows_the_thread_and_the_words_that_triggered_the_inciden
     assert "Om tonen i meldingen din" in page.text  # the warning, in the log as sent
 
 
-def test_an_agent_answers_from_the_case_page_and_the_mail_is_queued(client, login, session: Session, shop) -> None:
+def test_an_agent_answers_from_the_case_page_and_the_mail_is_queued(
+    client, login, session: Session, shop
+) -> None:
     case = _case(session, shop, "Hvor er pakken min?")
     me = login("agent")
 
@@ -55,15 +57,21 @@ def test_an_agent_answers_from_the_case_page_and_the_mail_is_queued(client, logi
     )
 
     assert (answer.status_code, answer.headers["location"]) == (303, f"/cases/{case.id}")
-    entry = session.scalars(select(CaseEntry).where(CaseEntry.case_id == case.id, CaseEntry.kind == "outbound")).one()
+    entry = session.scalars(
+        select(CaseEntry).where(CaseEntry.case_id == case.id, CaseEntry.kind == "outbound")
+    ).one()
     assert session.get(OutboxMessage, entry.outbox_message_id).payload["text"] == "Den er på vei."
 
 
-def test_an_empty_answer_shows_the_form_again_and_sends_nothing(client, login, session: Session, shop) -> None:
+def test_an_empty_answer_shows_the_form_again_and_sends_nothing(
+    client, login, session: Session, shop
+) -> None:
     case = _case(session, shop, "Hvor er pakken min?")
     me = login("agent")
 
-    answer = client.post(f"/cases/{case.id}/reply", data={"csrf_token": me.csrf, "body": " ", "channel": "email"})
+    answer = client.post(
+        f"/cases/{case.id}/reply", data={"csrf_token": me.csrf, "body": " ", "channel": "email"}
+    )
 
     assert answer.status_code == 422
     assert "Write the message first." in answer.text
@@ -76,16 +84,22 @@ def test_an_internal_note_is_kept_apart_from_messages(client, login, session: Se
 
     client.post(f"/cases/{case.id}/notes", data={"csrf_token": me.csrf, "note": "Ringte posten."})
 
-    note = session.scalars(select(CaseEntry).where(CaseEntry.case_id == case.id, CaseEntry.kind == "note")).one()
+    note = session.scalars(
+        select(CaseEntry).where(CaseEntry.case_id == case.id, CaseEntry.kind == "note")
+    ).one()
     assert (note.body, note.outbox_message_id) == ("Ringte posten.", None)
 
 
-def test_a_detection_dismissed_on_the_page_counts_in_the_precision(client, login, session: Session, shop) -> None:
+def test_a_detection_dismissed_on_the_page_counts_in_the_precision(
+    client, login, session: Session, shop
+) -> None:
     case = _case(session, shop)
     incident = session.scalars(select(ConductIncident).where(ConductIncident.case_id == case.id)).one()
     me = login("agent")
 
-    client.post(f"/cases/{case.id}/incidents/{incident.id}/review", data={"csrf_token": me.csrf, "verdict": "dismiss"})
+    client.post(
+        f"/cases/{case.id}/incidents/{incident.id}/review", data={"csrf_token": me.csrf, "verdict": "dismiss"}
+    )
     page = client.get("/cases/incidents")
 
     assert incident.status == "dismissed"
