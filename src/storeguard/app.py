@@ -164,7 +164,8 @@ def create_app(
         return HealthRead(status="degraded" if inbox["stale"] else "ok", version=__version__, inbox=inbox)
 
     app.include_router(checkout_router)  # first: the call every checkout makes is matched first
-    app.include_router(cases_inbound_router)  # a mail relay signs with the shared secret, no API key
+    # A mail relay signs with the shared secret: no API key.
+    app.include_router(cases_inbound_router, dependencies=[Depends(refuse_unknown_query)])
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(check_key_first), Depends(refuse_unknown_query)])
     app.include_router(staff_pages)
