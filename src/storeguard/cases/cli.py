@@ -8,9 +8,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from storeguard.cases import conduct_actions, service
+from storeguard.cases import conduct_actions, service, settings_actions
 from storeguard.cases.conduct import detector
 from storeguard.cases.evaluation import below_target, evaluate, load_labelled
+from storeguard.core.actor import CLI
 from storeguard.core.clock import now
 from storeguard.core.console import cli_session, console
 
@@ -109,3 +110,59 @@ def register(app: typer.Typer) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", "utf-8")
         console.print(f"written to {out}")
+
+    @cases.command("targets")
+    def targets(
+        shop: int = typer.Option(..., help="The shop's id"),
+        first_answer_minutes: int = typer.Option(60, help="First answer within this many minutes"),
+        resolution_hours: int = typer.Option(48, help="Resolved within this many hours"),
+    ) -> None:
+        """Set the shop's service targets."""
+        with cli_session() as session:
+            value = settings_actions.set_service_targets(
+                session,
+                shop_id=shop,
+                actor=CLI,
+                first_answer_minutes=first_answer_minutes,
+                resolution_hours=resolution_hours,
+            )
+            session.commit()
+        console.print(value)
+
+    @cases.command("policy")
+    def conduct_policy(
+        shop: int = typer.Option(..., help="The shop's id"),
+        on_repeat: str = typer.Option("propose_block", help="propose_block or block"),
+        window_days: int = typer.Option(
+            90, help="A second abusive message within this many days is a repeat"
+        ),
+        legal_hold: bool = typer.Option(True, help="Hold the customer's records on a legal threat"),
+    ) -> None:
+        """Set the shop's conduct policy."""
+        with cli_session() as session:
+            value = settings_actions.set_conduct_policy(
+                session,
+                shop_id=shop,
+                actor=CLI,
+                on_repeat=on_repeat,
+                repeat_window_days=window_days,
+                legal_hold=legal_hold,
+            )
+            session.commit()
+        console.print(value)
+
+    @cases.command("lexicon")
+    def lexicon(
+        language: str,
+        category: str,
+        shop: int = typer.Option(..., help="The shop's id"),
+        add: list[str] = typer.Option([], help="A word or phrase to look for (term* may go on)"),
+        remove: list[str] = typer.Option([], help="A shipped word or phrase to stop looking for"),
+    ) -> None:
+        """Edit the shop's lexicon of one language and category (abuse, legal_threat, physical_threat)."""
+        with cli_session() as session:
+            edits = settings_actions.edit_lexicon(
+                session, shop_id=shop, actor=CLI, language=language, category=category, add=add, remove=remove
+            )
+            session.commit()
+        console.print_json(json.dumps(edits, ensure_ascii=False))
