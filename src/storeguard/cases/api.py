@@ -79,6 +79,12 @@ class CaseEntryRead(BaseModel):
     created_at: datetime
 
 
+class CaseLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(description="order, return or dispute")
+    ref_id: int
+
+
 class CaseRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -100,6 +106,24 @@ class CaseRead(BaseModel):
     first_answered_at: datetime | None
     created_at: datetime
     entries: list[CaseEntryRead] = []
+
+
+class CaseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shop_id: int
+    channel: str = Field(description="email, chat, phone or form")
+    subject: str = Field(default="", max_length=300)
+    customer_id: int | None = None
+    customer_email: str | None = Field(default=None, max_length=320)
+    priority: str = "normal"
+    links: list[CaseLinkIn] = []
+    message: str | None = Field(default=None, max_length=50_000, description="the customer's first message")
+
+
+class CustomerMessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(max_length=50_000)
+    channel: str | None = Field(default=None, description="the case's channel when left out")
 
 
 class CaseReplyIn(BaseModel):
@@ -202,6 +226,46 @@ def list_cases(
 def get_case(case_id: Id, session: SessionDep, _: CanRead) -> CaseRead:
     """A case with its whole log."""
     return CaseRead.model_validate(service.get_case(session, case_id))
+
+
+@router.post("/cases", response_model=CaseRead, status_code=201, name="cases.create")
+def create_case(body: CaseCreate, session: SessionDep, actor: CanWorkOrders) -> Any:
+    """Open a case from chat, phone or a form (mail opens its own), with the customer's first message."""
+    case = actions.open_case(
+        session,
+        shop_id=body.shop_id,
+        channel=body.channel,
+        actor=actor,
+        subject=body.subject,
+        customer_id=body.customer_id,
+        customer_email=body.customer_email,
+        priority=body.priority,
+        links=[(link.kind, link.ref_id) for link in body.links],
+    )
+    if body.message:
+        actions.record_message(session, case=case, body=body.message, actor=actor)
+    session.commit()
+    return service.get_case(session, case.id)
+
+
+@router.post(
+    "/cases/{case_id}/messages", response_model=CaseEntryRead, status_code=201, name="cases.customer_message"
+)
+def customer_message(case_id: Id, body: CustomerMessageIn, session: SessionDep, actor: CanWorkOrders) -> Any:
+    """Log what the customer said on chat, phone or a form; it is checked for conduct like mail."""
+    case = actions.locked_case(session, case_id)
+    entry = actions.record_message(session, case=case, body=body.body, actor=actor, channel=body.channel)
+    session.commit()
+    return entry
+
+
+@router.post("/cases/{case_id}/links", response_model=CaseRead, name="cases.link")
+def link(case_id: Id, body: CaseLinkIn, session: SessionDep, actor: CanWorkOrders) -> Any:
+    """Link an order, return or dispute of the shop to the case."""
+    case = actions.locked_case(session, case_id)
+    actions.link_case(session, case=case, kind=body.kind, ref_id=body.ref_id, actor=actor)
+    session.commit()
+    return case
 
 
 @router.post("/cases/{case_id}/replies", response_model=CaseEntryRead, status_code=201, name="cases.reply")
