@@ -109,3 +109,7 @@ def test_abuse_and_legal_threats_meet_the_targets_in_every_language(part: str) -
 
     assert below_target(report) == []
     assert report["messages"] >= 80
+
+
+def test_a_masked_word_is_read_as_abuse_only_never_as_a_short_acronym() -> None:
+    assert _found("What the f*** is wrong with you people") == ("en", ["abuse"], ["fuck*"])

@@ -152,7 +152,11 @@ def _matcher(language: str, lexicon: Mapping[str, Iterable[str]]) -> _Matcher:
 
 
 def _masked_matches(tokens: list[str], matcher: _Matcher) -> list[Trigger]:
-    """Words with masked letters (f*ck, b**ch, a**hole): each mask run stands for one to a few letters."""
+    """Words with masked letters (f*ck, b**ch, a**hole): each mask run stands for one to a few letters.
+
+    Only abuse is hidden this way, and only words of four letters or more are guessed at (f*** is not
+    the FTC); of the words that fit, the one closest in length is named.
+    """
     found = []
     for token in tokens:
         if not any(m in token for m in MASKS) or not token[0].isalpha():
@@ -163,10 +167,16 @@ def _masked_matches(tokens: list[str], matcher: _Matcher) -> list[Trigger]:
         )
         tail = parts[-1] if parts[-1] and parts[-1][0] not in MASKS else ""
         regex = re.compile(pattern)
+        fits = []
         for category, term, word, goes_on in matcher.single_words:
+            if category != ConductCategory.abuse or len(word) < 4:
+                continue
             endings = [tail[i:] for i in range(len(tail) + 1)] if goes_on else [""]
             if any(regex.fullmatch(word + end) for end in endings):
-                found.append(Trigger(category, term, matcher.language, token))
+                fits.append((abs(len(word) - len(token)), category, term))
+        if fits:
+            _, category, term = min(fits, key=lambda fit: fit[0])
+            found.append(Trigger(category, term, matcher.language, token))
     return found
 
 
