@@ -43,6 +43,11 @@ PAGES = {
     "start a return": "/orders/{shipped}/return",
     "disputes": "/disputes",
     "a dispute": "/disputes/1",
+    "cases": "/cases",
+    "a case": "/cases/1",
+    "conduct incidents": "/cases/incidents",
+    "legal queue": "/cases/legal",
+    "a case in Hebrew": "/cases/1?lang=he",
     "order in Hebrew": "/orders/{order}?lang=he",
 }
 
