@@ -2,7 +2,11 @@
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-05 19:23:19.400176
+Create Date: 2026-12-05 19:23:19
+
+Support cases (one per conversation with a customer), their communication log (never edited),
+the links to orders, returns and disputes, conduct incidents with the words that triggered them,
+block proposals after repeated abuse, and legal holds on a customer's records.
 """
 from collections.abc import Sequence
 
