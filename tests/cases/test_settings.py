@@ -17,6 +17,7 @@ from storeguard.core.actor import Actor
 from storeguard.core.enums import Role
 from storeguard.core.errors import Invalid
 from tests.cases.mails import raw_mail
+from tests.factories import make_shop
 from tests.refusals import row_counts
 
 OWNER = Actor("api_key", "owner-key", Role.owner)
@@ -79,3 +80,17 @@ def test_evaluate_writes_precision_and_recall_per_category_and_language(tmp_path
     assert set(report) == {"dev", "heldout"}
     assert set(report["heldout"]["by_category"]["abuse"]) == {"en", "nb", "he", "zh"}
     assert report["heldout"]["by_category"]["legal_threat"]["nb"]["recall"] == 1.0
+
+
+def test_an_abusive_mail_piped_to_the_receive_command_opens_a_case_and_warns(cli_db, tmp_path) -> None:
+    with Session(cli_db) as session:
+        shop = make_shop(session, name="Nordlys Sko")
+        session.commit()
+        domain = shop.domain
+    mail = tmp_path / "mail.eml"
+    mail.write_bytes(raw_mail("Faen ta dere, jævla idioter!", message_id="<cli-1@example.no>"))
+
+    result = CliRunner().invoke(app, ["cases", "receive", str(mail), "--shop", domain])
+
+    assert result.exit_code == 0, result.output
+    assert "abuse (faen, jævla*, idioter) → warned" in result.output

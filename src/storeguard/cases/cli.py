@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from storeguard.cases import conduct_actions, service, settings_actions
+from storeguard.cases import actions, conduct_actions, service, settings_actions
 from storeguard.cases.conduct import detector
 from storeguard.cases.evaluation import below_target, evaluate, load_labelled
+from storeguard.cases.inbound import parse_mail
 from storeguard.core.actor import CLI
 from storeguard.core.clock import now
 from storeguard.core.console import cli_session, console
+from storeguard.shops.service import first_shop, get_shop_by_domain
 
 DATA = Path("bench/conduct")
 RESULTS = Path("bench/results/conduct_quality.json")
@@ -166,3 +169,23 @@ def register(app: typer.Typer) -> None:
             )
             session.commit()
         console.print_json(json.dumps(edits, ensure_ascii=False))
+
+    @cases.command("receive")
+    def receive(
+        path: Path = typer.Argument(..., help="A raw RFC 5322 mail (- reads standard input)"),
+        shop: str = typer.Option(None, help="The shop's domain (the only shop when left out)"),
+    ) -> None:
+        """Take in one mail as the relay would post it (for a mail server that pipes mail to a command)."""
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        mail = parse_mail(raw)
+        with cli_session() as session:
+            target = get_shop_by_domain(session, shop) if shop else first_shop(session)
+            if target is None:
+                raise typer.BadParameter("no such shop", param_hint="--shop")
+            case, entry = actions.receive_email(session, shop_id=target.id, mail=mail, actor=CLI)
+            incidents = [i for i in service.incidents_of_case(session, case.id) if i.entry_id == entry.id]
+            session.commit()
+            console.print(f"case {case.id}, entry {entry.id}")
+            for incident in incidents:
+                terms = ", ".join(t["term"] for t in incident.triggers)
+                console.print(f"incident {incident.id}: {incident.category} ({terms}) → {incident.outcome}")
