@@ -167,3 +167,19 @@ def test_a_detection_reviewed_twice_is_refused_and_nothing_changes(session: Sess
     assert refused.value.code == "incident_reviewed"
     assert session.get(ConductIncident, incident.id).status == "confirmed"
     assert row_counts(session) == before
+
+
+def test_a_polite_reply_quoting_the_abusive_mail_is_judged_on_its_own_words(session: Session, shop) -> None:
+    case, _ = _mail(session, shop, ABUSE_NB)
+    quoted = f"Beklager, det var dumt sagt.\n\nDen 5. des. 2026 kl. 19:50 skrev Kari <kari@example.no>:\n> {ABUSE_NB}"
+
+    _mail(session, shop, quoted, message_id="<m2@example.no>", in_reply_to="<m1@example.no>")
+
+    assert [i.outcome for i in service.incidents_of_case(session, case.id)] == ["warned"]
+    assert service.open_proposals(session) == []
+
+
+def test_a_line_that_only_looks_like_a_reply_header_is_still_read(session: Session, shop) -> None:
+    case, _ = _mail(session, shop, "Jeg skrev til dere i går:\nDere er noen jævla idioter.")
+
+    assert [i.category for i in service.incidents_of_case(session, case.id)] == ["abuse"]

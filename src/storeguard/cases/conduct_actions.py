@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storeguard.cases import policy
 from storeguard.cases.conduct import Finding, detector
 from storeguard.cases.enums import CaseError, CasePriority, CaseQueue, ConductCategory, IncidentStatus
+from storeguard.cases.inbound import own_words
 from storeguard.cases.mail import send_case_mail
 from storeguard.cases.models import BlockProposal, Case, CaseEntry, ConductIncident, LegalHold
 from storeguard.core.actor import SYSTEM, Actor
@@ -40,7 +41,7 @@ WARNING_LANGUAGES = ("en", "nb", "he", "zh")
 def check_inbound(session: Session, *, case: Case, entry: CaseEntry, actor: Actor) -> list[ConductIncident]:
     """Check a customer's message and apply the shop's conduct policy to what it finds."""
     shop = get_shop(session, case.shop_id)
-    finding = detector(shop.settings.get("conduct_lexicon")).check(entry.body)
+    finding = detector(shop.settings.get("conduct_lexicon")).check(own_words(entry.body))
     entry.language = finding.language
     case.language = finding.language
     rules = policy.conduct_policy(shop.settings)

@@ -56,6 +56,32 @@ class ParsedMail:
         return list(dict.fromkeys(ids))
 
 
+# Where a reply's quote of the earlier mail begins, as the common mail programs write it.
+_QUOTE_HEADER = re.compile(
+    r"^(on .{0,200} wrote:|den .{0,200} skrev.{0,40}:|.{0,200} skrev .{0,200}:|-+ ?original message ?-+|"
+    r"-+ ?opprinnelig melding ?-+|בתאריך .{0,200} כתב.{0,10}:|在 .{0,200} 写道[:：]|from: .+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def own_words(body: str) -> str:
+    """The part of a message its writer wrote: quoted lines and the quoted mail below a reply header dropped.
+
+    A polite reply that quotes an earlier abusive mail (or our warning) is judged on its own words.
+    """
+    kept = []
+    for line in body.splitlines():
+        header = line.strip()
+        # A reply header names a date or an address ("Jeg skrev til dere i går:" is not one).
+        if _QUOTE_HEADER.match(header) and (
+            header.startswith("-") or "@" in header or any(c.isdigit() for c in header)
+        ):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(kept).strip()
+
+
 def sign(secret: str, body: bytes) -> str:
     """The signature a relay sends: ``sha256=`` and the hex HMAC of the raw mail."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
