@@ -15,6 +15,9 @@ from storeguard.appeals.api import router as appeals_router
 from storeguard.appeals.public import router as appeal_public_pages
 from storeguard.appeals.views import router as appeals_pages
 from storeguard.audit.views import router as audit_pages
+from storeguard.cases.api import inbound_router as cases_inbound_router
+from storeguard.cases.api import router as cases_router
+from storeguard.cases.views import router as cases_pages
 from storeguard.core.api import (
     Reader,
     SessionDep,
@@ -69,6 +72,7 @@ ROUTERS = (
     returns_router,
     disputes_router,
     policies_router,
+    cases_router,
     risk_router,
     customers_router,
     lists_router,
@@ -85,6 +89,7 @@ PAGE_ROUTERS = (
     orders_pages,
     returns_pages,
     disputes_pages,
+    cases_pages,
     risk_pages,
     customers_pages,
     lists_pages,
@@ -170,6 +175,8 @@ def create_app(
         return HealthRead(status="degraded" if inbox["stale"] else "ok", version=__version__, inbox=inbox)
 
     app.include_router(checkout_router)  # first: the call every checkout makes is matched first
+    # A mail relay signs with the shared secret: no API key.
+    app.include_router(cases_inbound_router, dependencies=[Depends(refuse_unknown_query)])
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(check_key_first), Depends(refuse_unknown_query)])
     app.include_router(staff_pages)

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from storeguard.appeals import cli as appeals_cli
+from storeguard.cases import cli as cases_cli
 from storeguard.core import cli as core_cli
 from storeguard.customers import cli as customers_cli
 from storeguard.demo import cli as demo_cli
@@ -39,6 +40,7 @@ for package in (
     disputes_cli,
     appeals_cli,
     policies_cli,
+    cases_cli,
     customers_cli,
     lists_cli,
     rules_cli,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import storeguard.appeals.models
+import storeguard.cases.models
 import storeguard.core.models
 import storeguard.customers.models
 import storeguard.disputes.models

@@ -23,6 +23,7 @@ from storeguard.core.db import make_engine
 from storeguard.core.enums import Role
 from storeguard.core.migrations import upgrade_to_head
 from storeguard.customers.identifiers import record_order_identifiers
+from storeguard.demo.cases import open_cases
 from storeguard.demo.generator import DemoConfig
 from storeguard.demo.loader import load_demo
 from storeguard.demo.quickstart import screen_recent_orders
@@ -79,6 +80,7 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
         orders["shipping"] = (shipping.id, shipping.number)
         open_returns(session, shop)  # the queue has work at every step (before the test's own order)
         open_disputes(session, shop)
+        open_cases(session, shop)  # the Norwegian abusive thread among them
         returning = place_order(session, shop, [(scarf, 1), (mittens, 2)], customer=kari)
         fulfill_order(
             session, order_id=returning.id, actor=SEEDER, carrier="Posten", tracking_number="70705555"

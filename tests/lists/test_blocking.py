@@ -228,9 +228,7 @@ def test_evidence_found_later_is_added_to_the_block_and_its_entries(session: Ses
     assert entry.evidence == {"notes": ["x", "called back"], "order_ids": [order.id]}
 
 
-def test_evidence_naming_a_case_is_refused_while_storeguard_keeps_none_and_nothing_changes(
-    session: Session, shop
-) -> None:
+def test_evidence_naming_a_case_the_shop_lacks_is_refused_and_nothing_changes(session: Session, shop) -> None:
     ola = make_customer(session, shop)
     block = block_customer(
         session, customer_id=ola.id, actor=AGENT, reason_code="fraud", evidence={"notes": ["x"]}, notify=False

@@ -29,7 +29,7 @@ def test_missing_evidence_names_the_first_kind_with_ids_the_shop_lacks() -> None
 
     assert missing_evidence(evidence, {"order_ids": {3, 4}}) == (
         "evidence_case_not_found",
-        "evidence names cases this shop does not have: 9 (storeguard keeps no cases yet: describe them in a note)",
+        "evidence names cases this shop does not have: 9",
         "evidence.case_ids",
     )
     assert missing_evidence(evidence, {"order_ids": {3}, "case_ids": {9}}) == (

@@ -90,6 +90,14 @@ def test_every_checkout_fact_has_an_evaluated_example() -> None:
 def test_every_new_operator_has_an_evaluated_example() -> None:
     checked = _evaluated_lines()
     written = ["starts_with(", "ends_with(", "icontains(", "istarts_with(", "iends_with(", "iequals("]
-    written += ["matches(r'", "in_range(@", "in_range([", "ip.in_range(", "len(", " in @", "billing.city != shipping.city"]
+    written += [
+        "matches(r'",
+        "in_range(@",
+        "in_range([",
+        "ip.in_range(",
+        "len(",
+        " in @",
+        "billing.city != shipping.city",
+    ]
     missing = [text for text in written if text not in checked]
     assert missing == []

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default="storeguard <noreply@localhost>", description="The From of every mail storeguard sends."
     )
+    inbound_email_secret: str | None = Field(
+        default=None,
+        description="Shared secret the mail relay signs POST /v1/inbound/email with; unset, no mail is taken.",
+    )
     max_webhook_body_bytes: int = Field(
         default=2 << 20, ge=1024, description="Largest webhook body; larger ones answer 413 unread."
     )

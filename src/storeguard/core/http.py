@@ -28,6 +28,7 @@ HTML = b"text/html; charset=utf-8"
 REQUEST_ID_HEADER = b"x-request-id"
 _GOOD_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
 WEBHOOK_PREFIX = "/webhooks/"
+INBOUND_PREFIX = "/v1/inbound/"  # raw mail a relay posts, attachments included: a webhook's limit
 # Routes that take a file (a list import, a photo): their body may reach ``max_upload_bytes``.
 UPLOAD_PATHS: list[re.Pattern[str]] = []
 
@@ -107,7 +108,11 @@ class Edge:
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id.decode()
         path: str = scope["path"]
-        limit = self.max_webhook_body_bytes if path.startswith(WEBHOOK_PREFIX) else self.max_body_bytes
+        limit = (
+            self.max_webhook_body_bytes
+            if path.startswith((WEBHOOK_PREFIX, INBOUND_PREFIX))
+            else self.max_body_bytes
+        )
         if is_upload(path):
             limit = self.max_upload_bytes
         started = False

@@ -25,6 +25,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/webhooks/stripe"): "Stripe signs it with the endpoint secret",
     ("POST", "/webhooks/square"): "Square signs it with the signature key",
     ("POST", "/webhooks/paypal"): "PayPal signs it with its certificate",
+    ("POST", "/v1/inbound/email"): "the mail relay signs it with the shared inbound secret",
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {

@@ -22,6 +22,7 @@ from storeguard.core.enums import Role
 from storeguard.core.errors import Unauthorized
 from storeguard.core.migrations import upgrade_to_head
 from storeguard.customers.models import Customer
+from storeguard.demo.cases import open_cases
 from storeguard.demo.generator import DEFAULT_SEED, DemoConfig
 from storeguard.demo.loader import LoadResult, Progress, load_demo, write_ground_truth
 from storeguard.demo.work import open_disputes, open_returns, record_failed_deliveries, settle_and_lift
@@ -176,6 +177,7 @@ def start(
                 settle_and_lift(session, loaded.shop, keep_blocked=_example_customers(loaded.ground_truth))
                 open_returns(session, loaded.shop)
                 open_disputes(session, loaded.shop)
+                open_cases(session, loaded.shop)
             raw, created = ensure_demo_key(session, key_file)
             password, owner_created = ensure_demo_owner(session, password_file)
             session.commit()

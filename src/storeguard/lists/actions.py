@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import column, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -89,7 +89,14 @@ def check_evidence(session: Session, shop_id: int, evidence: Mapping[str, Any]) 
         found["order_ids"] = set(
             session.scalars(select(Order.id).where(Order.id.in_(order_ids), Order.shop_id == shop_id))
         )
-    # storeguard keeps no cases or incidents yet, so an id of one names nothing in the shop.
+    # Cases and incidents are named through their tables, not their package: cases blocks through lists.
+    for kind, name in (("case_ids", "cases"), ("incident_ids", "conduct_incidents")):
+        ids = evidence.get(kind) or []
+        if ids:
+            rows = table(name, column("id"), column("shop_id"))
+            found[kind] = set(
+                session.scalars(select(rows.c.id).where(rows.c.id.in_(ids), rows.c.shop_id == shop_id))
+            )
     refusal = policy.missing_evidence(evidence, found)
     if refusal:
         raise Invalid(refusal[0], refusal[1], field=refusal[2])

@@ -26,8 +26,8 @@ EVIDENCE_REFS = {
     "case_ids": (ListErrorCode.evidence_case_not_found, "case"),
     "incident_ids": (ListErrorCode.evidence_incident_not_found, "incident"),
 }
-# The records evidence can name that storeguard keeps today (cases and incidents come with their domains).
-KEPT_EVIDENCE = frozenset({"order_ids"})
+# The records evidence can name that storeguard keeps.
+KEPT_EVIDENCE = frozenset({"order_ids", "case_ids", "incident_ids"})
 MIN_JUSTIFICATION_CHARS = 20
 DEFAULT_BLOCK_ROLE = Role.agent
 

@@ -202,7 +202,9 @@ _ADDRESS_FIELDS = (
     "postal_code_key",
     "key",
 )
-_ADDRESS_NAMES = {side: tuple(f"{side}.{part}" for part in _ADDRESS_FIELDS) for side in ("billing", "shipping")}
+_ADDRESS_NAMES = {
+    side: tuple(f"{side}.{part}" for part in _ADDRESS_FIELDS) for side in ("billing", "shipping")
+}
 _NO_ADDRESS = {side: dict.fromkeys(names) for side, names in _ADDRESS_NAMES.items()}
 
 

@@ -1,0 +1,1 @@
+"""Support cases: conversations with customers, their log, and conduct incidents."""
