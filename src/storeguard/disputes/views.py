@@ -89,7 +89,7 @@ register_refusals(
             "The evidence is over the gateway's limits; shorten the named field."
         ),
         DisputeError.file_type_refused: N_("Only a PDF, PNG or JPEG file can be evidence."),
-        DisputeError.file_too_large: N_("The file is larger than 5 MB."),
+        DisputeError.file_too_large: N_("A file is too large. Each file may be at most 5 MB."),
         DisputeError.unknown_language: N_("Choose English, Norwegian, Hebrew or Chinese."),
         DisputeError.gateway_not_wired: N_(
             "This gateway takes evidence by hand: download the PDF and copy the fields."

@@ -48,7 +48,7 @@ MAIL_STATUS = {
 register_refusals(
     {
         NotificationError.subject_required: N_("Write a subject."),
-        NotificationError.body_required: N_("Write the text of the notice."),
+        NotificationError.body_required: N_("Write the message first."),
     }
 )
 register_event_words(
