@@ -273,7 +273,7 @@ class OrderBuilder:
             card: Card | None = (
                 person.cards[0] if len(person.cards) == 1 or rng.random() < 0.8 else person.cards[1]
             )
-            gateway, fingerprint = "stripe", card.fingerprint
+            gateway, fingerprint = "stripe", card.fingerprint if card.fingerprinted else None
         ip = rng.choice(person.ips)
         if customer.type in (CustomerType.chargeback_abuser, CustomerType.evader) and rng.random() < 0.3:
             a, b = rng.choice(VPN_BLOCKS)  # ordering through a VPN exit
@@ -316,10 +316,12 @@ class OrderBuilder:
                 "shipping_address": dict(person.address),
                 "billing_address": dict(person.address),
                 "browser_ip": ip,
+                "user_agent": person.user_agent or None,
                 "device_id": device,
                 "payment_fingerprint": fingerprint,
                 "card_bin": card.bin if card else None,
                 "card_last4": card.last4 if card else None,
+                "card_expiry": card.expiry if card else None,
                 "held": False,
                 "hold_reason": None,
                 "tags": [],
@@ -486,6 +488,7 @@ class OrderBuilder:
             at = delivered_at + days(rng, 10, 60)
             if at <= now:
                 why = rng.choice(["fraudulent", "product_not_received", "unrecognized"])
+                customer.acts += 1
                 ctx.row["tags"].append("chargeback")
                 ctx.notes.append(
                     f"Chargeback opened {at:%Y-%m-%d} via {ctx.gateway}: reason '{why}'. {carrier} "
@@ -506,6 +509,7 @@ class OrderBuilder:
                     "delivered to a parcel locker",
                 ]
             )
+            customer.acts += 1
             ctx.row["tags"].append("claim:item_not_received")
             text = (
                 f"{at:%Y-%m-%d}: customer says the parcel never arrived. {carrier} tracking {tracking} shows "
@@ -529,6 +533,7 @@ class OrderBuilder:
             at = delivered_at + days(rng, 1, 5)
             if at > now:
                 return
+            customer.acts += 1
             what = rng.choice(["damaged on arrival", "missing from the parcel", "not working"])
             picks = [(line, line.quantity, False) for line in ctx.lines]
             self._refund(
@@ -551,6 +556,7 @@ class OrderBuilder:
 
     def _return(self, customer: Customer, ctx: _Order, at: datetime, delivered_at: datetime) -> None:
         rng, b = self.rng, customer.behaviour
+        customer.acts += 1
         lines = ctx.lines
         bracket = len(lines) > 1 and len({line.product_id for line in lines}) == 1
         if bracket:

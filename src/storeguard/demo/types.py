@@ -67,7 +67,8 @@ BEHAVIOUR: dict[CustomerType, Behaviour] = {
     CustomerType.vip: Behaviour((8, 30), "premium", 0.05, 0.5, (5, 15), cancel_rate=0.015),
     CustomerType.wardrober: Behaviour((4, 10), "wardrobe", 0.75, 1.0, (22, 29), resellable=0.5),
     CustomerType.bracketer: Behaviour((3, 8), "bracket", 0.85, 0.75, (5, 14)),
-    CustomerType.serial_returner: Behaviour((5, 12), "multi", 0.7, 0.8, (4, 20), cancel_rate=0.04),
+    # "Sends most of every order back": most orders, not two in five.
+    CustomerType.serial_returner: Behaviour((5, 12), "multi", 0.85, 0.8, (4, 20), cancel_rate=0.04),
     CustomerType.low_value_refund_abuser: Behaviour(
         (5, 14), "small", 0.05, 1.0, (3, 10), refund_without_return_rate=0.65, resellable=0.0
     ),
@@ -78,6 +79,11 @@ BEHAVIOUR: dict[CustomerType, Behaviour] = {
     CustomerType.abusive: Behaviour((2, 6), "normal", 0.2, 0.8, (5, 20), cancel_rate=0.06),
     CustomerType.evader: Behaviour((2, 5), "normal", 0.1, 1.0, (5, 15)),
 }
+
+
+# An honest customer who buys clothes often and sends back about a third: choosier than most, not
+# an abuser. The trap for a return-ratio detector that counts returns instead of weighing them.
+HEAVY_RETURNER = Behaviour((4, 10), "multi", 0.3, 0.6, (6, 20))
 
 
 @dataclass
@@ -95,3 +101,4 @@ class Customer:
     disabled_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
     orders_built: int = 0
+    acts: int = 0  # chargebacks, claims, refunds without return and returns played out so far
