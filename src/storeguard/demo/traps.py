@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from storeguard.demo.people import Card, PeopleFactory, Person
+from storeguard.demo.people import Card, PeopleFactory
 from storeguard.demo.types import HEAVY_RETURNER, Customer, CustomerType
 
 HONEST = (CustomerType.good, CustomerType.vip)
@@ -64,13 +64,19 @@ def _free(people: Sequence[Customer], trap: str) -> list[Customer]:
     return [c for c in people if trap not in c.person.traps]
 
 
-def _move_in(home: Person, person: Person) -> None:
-    """``person`` moves in with ``home``: the same address under their own name, the same router."""
-    person.address = {**home.address, "name": person.display_name}
-    person.ips = [home.ips[0], *person.ips[1:]]
-    person.traps.append("household")
-    if "household" not in home.traps:
-        home.traps.append("household")
+def _mark(customer: Customer, trap: str) -> None:
+    """Note the trap on an honest customer (an abuser in a trap is still an abuser)."""
+    if customer.type in HONEST and trap not in customer.person.traps:
+        customer.person.traps.append(trap)
+
+
+def _move_in(home: Customer, mate: Customer) -> None:
+    """``mate`` moves in with ``home``: the same address under their own name, the same router."""
+    person = mate.person
+    person.address = {**home.person.address, "name": person.display_name}
+    person.ips = [home.person.ips[0], *person.ips[1:]]
+    _mark(mate, "household")
+    _mark(home, "household")
 
 
 def households(honest: Sequence[Customer], blocked: Sequence[Customer], rng: random.Random) -> None:
@@ -90,7 +96,7 @@ def households(honest: Sequence[Customer], blocked: Sequence[Customer], rng: ran
         ][: rng.choice([1, 1, 2, 3])]
         for mate in mates:
             pool.remove(mate)
-            _move_in(head.person, mate.person)
+            _move_in(head, mate)
         placed += len(mates) + (head.type in HONEST)
 
 
@@ -103,7 +109,7 @@ def campus(honest: Sequence[Customer], rng: random.Random, factory: PeopleFactor
     ip = factory.ip("NO")
     for c in rng.sample(students, k=k):
         c.person.ips = [ip]
-        c.person.traps.append("campus")
+        _mark(c, "campus")
 
 
 def common_names(honest: Sequence[Customer], rng: random.Random, factory: PeopleFactory) -> None:
@@ -118,7 +124,7 @@ def common_names(honest: Sequence[Customer], rng: random.Random, factory: People
         p.first_name, p.last_name, p.latin_first, p.latin_last = rng.choice(COMMON_NAMES[p.locale])
         p.email = factory.email(p.country, p.latin_first, p.latin_last)
         p.address = {**p.address, "name": p.display_name}
-        p.traps.append("common_name")
+        _mark(c, "common_name")
 
 
 def colliding_cards(honest: Sequence[Customer], blocked: Sequence[Customer], rng: random.Random) -> None:
@@ -142,6 +148,5 @@ def colliding_cards(honest: Sequence[Customer], blocked: Sequence[Customer], rng
         expiry = f"{int(month) % 12 + 1:02d}/{year}"
         mine = second.person.cards[0]
         second.person.cards = [Card(card.brand, card.bin, card.last4, expiry, mine.fingerprint, False)]
-        for c in (first, second):
-            if "colliding_card" not in c.person.traps:
-                c.person.traps.append("colliding_card")
+        _mark(first, "colliding_card")
+        _mark(second, "colliding_card")
