@@ -280,19 +280,19 @@ def test_four_returns_in_five_orders_are_25_times_likelier_from_an_abuser_than_a
     assert round(likelihood_ratio(4, 5, 0.7, 0.25), 1) == 24.6
 
 
-def test_three_returns_in_four_orders_are_not_enough_to_tell_an_abuser_from_a_choosy_customer():
-    orders = [order(i) for i in range(1, 5)]
+def test_three_returns_in_five_orders_are_not_enough_to_tell_an_abuser_from_a_choosy_customer():
+    orders = [order(i) for i in range(1, 6)]
     refunds = [returned(10 + i, orders[i - 1]) for i in (1, 2, 3)]
 
     assert detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.125)) is None
 
 
-def test_three_returns_of_three_orders_are_serial_returning_at_a_low_confidence():
+def test_three_returns_of_three_orders_are_serial_returning():
     orders = [order(i) for i in range(1, 4)]
 
     finding = detect_serial_returning(behaviour(orders, [returned(i, o) for i, o in enumerate(orders)]))
 
-    assert finding.confidence == 0.82
+    assert finding.confidence == 0.88
     assert finding.thresholds["likelihood_ratio"] == 42.9
 
 

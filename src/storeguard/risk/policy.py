@@ -109,7 +109,7 @@ DEFAULT: dict[str, Any] = {
         "times_shop_rate": 2.0,
         "min_honest_rate": 0.2,
         "abuser_rate": 0.7,
-        "min_likelihood_ratio": 10,
+        "min_likelihood_ratio": 7,
     },
     "low_value_refunds": {
         "small_share_of_median": 0.6,  # an order up to 60 % of the shop's median order is small
@@ -553,7 +553,7 @@ def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
         or ratio < th["min_likelihood_ratio"]
     ):
         return None
-    # 0.6 at the threshold, 0.95 once the record is a hundred times likelier from an abuser.
+    # 0.6 at the threshold, 0.95 once the record is ten times likelier still.
     confidence = min(0.95, 0.6 + 0.35 * math.log10(ratio / th["min_likelihood_ratio"]))
     words = (
         f"return ratio {_pct(by_value)} by value, {len(returned_orders)} of {len(orders)} "
