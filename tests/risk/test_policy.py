@@ -445,3 +445,13 @@ def test_a_finding_below_the_report_confidence_does_not_make_a_shared_address_ev
     finding = next(f for f in assess(b).findings if f.type is FindingType.evasion)
 
     assert finding.confidence == 0.4
+
+
+def test_bracketed_orders_not_delivered_yet_do_not_count_as_kept():
+    sent_back = order(1, wearable=True, bracket_units=3, bracket_returned=3)
+    on_the_way = [order(i, delivered=False, bracket_units=3) for i in (2, 3)]
+    refunds = [returned(5, sent_back, units=3)]
+
+    finding = detect_bracketing(behaviour([sent_back, *on_the_way], refunds))
+
+    assert (finding.order_ids, finding.confidence) == ((1,), 0.5)

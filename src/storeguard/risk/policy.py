@@ -443,7 +443,8 @@ def detect_bracketing(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding |
     th = t["bracketing"]
     window = t["wardrobing"]["return_window_days"]
     returned_ids = {r.order_id for r in _returns(b, t)}
-    # A bracketed order still inside its return window with nothing back yet says nothing yet.
+    # A bracketed order not delivered yet, or still inside its return window with nothing back
+    # yet, says nothing yet.
     bracketed = [
         o
         for o in b.orders
@@ -451,9 +452,7 @@ def detect_bracketing(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding |
         and not o.cancelled
         and (
             o.id in returned_ids
-            or b.as_of is None
-            or o.delivered_at is None
-            or _days(o.delivered_at, b.as_of) > window
+            or (o.delivered_at is not None and (b.as_of is None or _days(o.delivered_at, b.as_of) > window))
         )
     ]
     returned = [o for o in bracketed if o.bracket_returned / o.bracket_units >= th["min_returned_share"]]
