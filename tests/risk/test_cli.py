@@ -39,6 +39,7 @@ def test_risk_evaluate_prints_the_table_and_writes_the_figures(cli_env):
         "low_value_refund_abuser",
         "item_not_received_claimer",
         "chargeback_abuser",
+        "late_claimer",
         "evader",
     }
     assert figures["not_detectable_yet"] == {"abusive": 1}

@@ -17,6 +17,7 @@ from storeguard.risk.policy import (
     detect_bracketing,
     detect_chargeback_abuse,
     detect_evasion,
+    detect_late_claims,
     detect_low_value_refunds,
     detect_not_received_claims,
     detect_serial_returning,
@@ -455,3 +456,52 @@ def test_bracketed_orders_not_delivered_yet_do_not_count_as_kept():
     finding = detect_bracketing(behaviour([sent_back, *on_the_way], refunds))
 
     assert (finding.order_ids, finding.confidence) == ((1,), 0.5)
+
+
+def _claim(rid: int, o: OrderFacts, reason: str, after_days: float) -> RefundFacts:
+    return RefundFacts(
+        id=rid,
+        order_id=o.id,
+        amount=o.total,
+        created_at=o.delivered_at + timedelta(days=after_days),
+        reason=reason,
+    )
+
+
+def test_two_late_claims_of_a_wrong_address_or_duplicate_order_are_reported():
+    orders = [order(1), order(2), order(3)]
+    refunds = [_claim(7, orders[0], "wrong_address", 5), _claim(8, orders[2], "duplicate_order", 9)]
+
+    finding = detect_late_claims(behaviour(orders, refunds))
+
+    assert (finding.order_ids, finding.refund_ids, finding.confidence) == ((1, 3), (7, 8), 0.75)
+    assert finding.words == (
+        "2 claims of a wrong address, a duplicate order or a site error made after the parcel was delivered"
+    )
+
+
+def test_one_late_claim_is_shown_below_the_report_confidence():
+    orders = [order(1), order(2)]
+    b = behaviour(orders, [_claim(7, orders[0], "site_error", 5)])
+
+    assert detect_late_claims(b).confidence == 0.4
+    assert assess(b).reported() == set()
+
+
+def test_a_duplicate_order_refunded_on_the_day_it_arrived_is_not_a_late_claim():
+    orders = [order(1), order(2)]
+    refunds = [_claim(7, orders[0], "duplicate_order", 0.5), _claim(8, orders[1], "duplicate_order", 1)]
+
+    assert detect_late_claims(behaviour(orders, refunds)) is None
+
+
+def test_an_order_tagged_with_a_claim_once_delivered_counts_as_a_late_claim():
+    orders = [order(1, tags=("claim:wrong_address",)), order(2, tags=("claim:site_error",)), order(3)]
+
+    assert detect_late_claims(behaviour(orders)).order_ids == (1, 2)
+
+
+def test_a_claim_on_an_order_not_delivered_is_not_a_late_claim():
+    orders = [order(1, delivered=False, tags=("claim:wrong_address",))]
+
+    assert detect_late_claims(behaviour(orders)) is None

@@ -12,6 +12,7 @@ class FindingType(StrEnum):
     low_value_refunds = "low_value_refunds"
     not_received_claims = "not_received_claims"
     chargeback_abuse = "chargeback_abuse"
+    late_claims = "late_claims"  # wrong address, duplicate order or site error, claimed after delivery
     evasion = "evasion"
 
 

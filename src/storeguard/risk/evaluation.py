@@ -29,6 +29,7 @@ TYPE_OF_FINDING: dict[FindingType, str] = {
     FindingType.low_value_refunds: "low_value_refund_abuser",
     FindingType.not_received_claims: "item_not_received_claimer",
     FindingType.chargeback_abuse: "chargeback_abuser",
+    FindingType.late_claims: "late_claimer",
     FindingType.evasion: "evader",
 }
 # Bracketers and wardrobers of the demo send most orders back, bracketed or worn or not: a

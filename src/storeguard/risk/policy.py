@@ -117,6 +117,15 @@ DEFAULT: dict[str, Any] = {
         "min_share_of_orders": 0.25,
     },
     "not_received": {"min_claims": 2, "single_confidence": 0.5},
+    # "I typed the wrong address", "I ordered twice", "the site charged me wrongly", said once the
+    # parcel has arrived: a real mistake is reported before shipping; one claim is only shown.
+    "late_claims": {
+        "reasons": ["wrong_address", "duplicate_order", "site_error", "price_error"],
+        "tags": ["claim:wrong_address", "claim:duplicate_order", "claim:site_error"],
+        "min_days_after_delivery": 2,
+        "min_claims": 2,
+        "single_confidence": 0.4,
+    },
     "chargebacks": {
         "min_chargebacks": 2,
         "single_confidence": 0.6,
@@ -135,6 +144,7 @@ DEFAULT: dict[str, Any] = {
         FindingType.chargeback_abuse.value: 60,
         FindingType.not_received_claims.value: 55,
         FindingType.low_value_refunds.value: 55,
+        FindingType.late_claims.value: 50,
         FindingType.wardrobing.value: 45,
         FindingType.serial_returning.value: 45,
         FindingType.bracketing.value: 35,
@@ -630,6 +640,43 @@ def detect_not_received_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> 
     )
 
 
+def detect_late_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Refunds claimed after delivery for a wrong address, a duplicate order or a site error.
+
+    A refund with one of those reasons made at least ``min_days_after_delivery`` after the parcel
+    arrived, or an order the platform tagged with such a claim once delivered. Several are a
+    pattern; one is shown below the report confidence.
+    """
+    th = t["late_claims"]
+    reasons, tags = set(th["reasons"]), set(th["tags"])
+    delivered = {o.id: o for o in b.orders if o.delivered_at is not None}
+    claimed: dict[int, list[int]] = {o: [] for o in delivered if tags & set(delivered[o].tags)}
+    for r in b.refunds:
+        o = delivered.get(r.order_id)
+        if (
+            o is not None
+            and (r.reason or "").lower() in reasons
+            and _days(o.delivered_at, r.created_at) >= th["min_days_after_delivery"]  # type: ignore[arg-type]
+        ):
+            claimed.setdefault(o.id, []).append(r.id)
+    if not claimed:
+        return None
+    n = len(claimed)
+    confidence = min(0.95, 0.6 + 0.15 * (n - 1)) if n >= th["min_claims"] else th["single_confidence"]
+    words = (
+        f"{n} claims of a wrong address, a duplicate order or a site error made after the parcel "
+        "was delivered"
+    )
+    return Finding(
+        FindingType.late_claims,
+        round(confidence, 2),
+        words,
+        order_ids=tuple(sorted(claimed)),
+        refund_ids=tuple(sorted(rid for ids in claimed.values() for rid in ids)),
+        thresholds=dict(th),
+    )
+
+
 def detect_chargeback_abuse(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
     """Chargebacks on delivered orders, weighed by how they ended: several are abuse; one is worth a
     watch, abuse when the shop won it or it denies a confirmed delivery, less when lost as fraud."""
@@ -698,6 +745,7 @@ SPECIFIC: tuple[Detector, ...] = (
     detect_bracketing,
     detect_low_value_refunds,
     detect_not_received_claims,
+    detect_late_claims,
     detect_chargeback_abuse,
 )
 
