@@ -29,6 +29,12 @@ DOMESTIC_SHIPPING, DOMESTIC_FREE_FROM = 9_900, 100_000
 INTERNATIONAL_SHIPPING, INTERNATIONAL_FREE_FROM = 24_900, 300_000
 VAT_RATE_PERCENT = 25
 RETURN_WINDOW = timedelta(days=30)
+# Refunds asked for a mistake once the parcel has arrived: (reason, what the customer says).
+LATE_CLAIMS = (
+    ("wrong_address", "they typed the wrong address and want the order sent again"),
+    ("duplicate_order", "they ordered the same thing twice by mistake"),
+    ("site_error", "the site charged them more than the price shown"),
+)
 
 TABLES = (
     "products",
@@ -421,7 +427,9 @@ class OrderBuilder:
             reason or rng.choices(["customer", "inventory", "fraud", "other"], weights=[65, 18, 10, 7])[0]
         )
         cancelled_at = min(
-            at + (timedelta(minutes=6) if reason == "declined" else hours(rng, 0.5, 30)), self.now
+            # Before now by a minute: a refund's transaction follows the cancellation by seconds.
+            at + (timedelta(minutes=6) if reason == "declined" else hours(rng, 0.5, 30)),
+            self.now - timedelta(minutes=1),
         )
         staff = rng.choice(STAFF)
         if reason == "customer":
@@ -528,6 +536,21 @@ class OrderBuilder:
             else:
                 ctx.notes.append(text + f" Claim declined by {staff}; proof of delivery sent.")
                 ctx.touch(at)
+            return
+        if rng.random() < b.late_claim_rate:
+            at = delivered_at + days(rng, 3, 20)
+            if at > now - timedelta(minutes=1):  # the refund's transaction follows it by seconds
+                return
+            customer.acts += 1
+            reason, says = rng.choice(LATE_CLAIMS)
+            self._refund(
+                ctx,
+                at,
+                [(line, line.quantity, False) for line in ctx.lines],
+                shipping=False,
+                reason=reason,
+                note=f"Customer says {says}, {(at - delivered_at).days} days after delivery. Refunded by {staff}.",
+            )
             return
         if rng.random() < b.refund_without_return_rate:
             at = delivered_at + days(rng, 1, 5)

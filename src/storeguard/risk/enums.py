@@ -20,6 +20,7 @@ class RefundKind(StrEnum):
     returned = "returned"  # goods came back
     no_return = "no_return"  # refunded as damaged or missing, nothing sent back
     not_received = "not_received"
+    claim = "claim"  # a wrong address, a duplicate order, a site error: not a return
     cancel = "cancel"
 
 

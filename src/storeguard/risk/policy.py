@@ -292,13 +292,16 @@ class Assessment:
 
 
 def refund_kind(refund: RefundFacts, thresholds: Mapping[str, Any] = DEFAULT) -> RefundKind:
-    """Say what a refund was for: a cancellation, a claim of non-delivery, no return, or a return."""
+    """Say what a refund was for: a cancellation, a claim of non-delivery or of a mistake (wrong
+    address, duplicate order, site error), no return, or a return."""
     reasons = thresholds["refund_reasons"]
     reason = (refund.reason or "").lower()
     if reason in reasons["cancel"]:
         return RefundKind.cancel
     if reason in reasons["not_received"]:
         return RefundKind.not_received
+    if reason in thresholds["late_claims"]["reasons"]:
+        return RefundKind.claim
     if reason in reasons["no_return"] or (refund.units and refund.restocked_units == 0 and not reason):
         return RefundKind.no_return
     return RefundKind.returned
@@ -331,7 +334,7 @@ def not_received_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[in
 def true_loss(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> int:
     """Estimate what the customer cost the shop, in minor units.
 
-    Refunds with nothing back (no return, not received), returned goods unfit to sell again,
+    Refunds with nothing back (no return, not received, a claimed mistake), returned goods unfit to sell again,
     refunded shipping on returns, chargebacks not won, and the gateway fees kept on orders that
     were refunded in full or charged back.
     """
@@ -340,7 +343,7 @@ def true_loss(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> int:
     for r in b.refunds:
         kind = refund_kind(r, t)
         refunded[r.order_id] = refunded.get(r.order_id, 0) + r.amount
-        if kind in (RefundKind.no_return, RefundKind.not_received):
+        if kind in (RefundKind.no_return, RefundKind.not_received, RefundKind.claim):
             loss += r.amount
         elif kind is RefundKind.returned:
             loss += r.unsellable_amount + r.shipping_amount
