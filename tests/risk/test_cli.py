@@ -43,7 +43,7 @@ def test_risk_evaluate_prints_the_table_and_writes_the_figures(cli_env):
         "evader",
     }
     assert figures["not_detectable_yet"] == {"abusive": 1}
-    assert figures["honest_in_watch_or_worse"]["good_and_vip"]["of"] == 51
+    assert figures["honest_in_watch_or_worse"]["good_and_vip"]["of"] == 50
 
 
 def test_risk_show_explains_a_customer(cli_env):

@@ -88,12 +88,17 @@ def households(honest: Sequence[Customer], blocked: Sequence[Customer], rng: ran
     heads = [c for c in blocked if rng.random() < BLOCKED_HOUSEHOLD_SHARE]
     placed = 0
     while pool and placed < target:
+        want = rng.choice([1, 1, 2, 3])
         head = heads.pop() if heads else pool.pop()
-        mates = [
-            c
-            for c in pool
-            if c.person.country == head.person.country and c.person.display_name != head.person.display_name
-        ][: rng.choice([1, 1, 2, 3])]
+        # Everyone at one address under a name of their own: one name at one address is one person.
+        names = {head.person.display_name}
+        mates: list[Customer] = []
+        for c in pool:
+            if len(mates) == want:
+                break
+            if c.person.country == head.person.country and c.person.display_name not in names:
+                names.add(c.person.display_name)
+                mates.append(c)
         for mate in mates:
             pool.remove(mate)
             _move_in(head, mate)
