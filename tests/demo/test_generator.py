@@ -1,7 +1,7 @@
 """The generator alone: pure rows, no database."""
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 import phonenumbers
@@ -10,6 +10,7 @@ import pytest
 from storeguard.demo.generator import DemoConfig, assign_types, generate, order_counts, scale_counts
 from storeguard.demo.orders import gateway_fee
 from storeguard.demo.people import NO_ABBREVIATIONS, US_ABBREVIATIONS
+from storeguard.demo.traps import COMMON_NAMES
 from storeguard.demo.types import CustomerType
 from storeguard.lists.reasons import DEFAULT_REASON_CODES
 
@@ -86,7 +87,7 @@ def test_evaders_share_an_identifier_with_their_original_account(data):
             "phone": {phonenumbers.format_number(phonenumbers.parse(customers[customer_id]["phone"]), 0)},
             "address": {_canonical_address(o["shipping_address"]) for o in rows},
             "device": {o["device_id"] for o in rows},
-            "card": {o["payment_fingerprint"] for o in rows},
+            "card": {(o["card_bin"], o["card_last4"], o["card_expiry"]) for o in rows if o["card_bin"]},
         }
 
     evaders = [e for e in data.ground_truth["customers"] if e["type"] == "evader"]
@@ -228,3 +229,76 @@ def test_one_good_customer_who_buys_up_limited_drops_is_restricted_from_them_onl
     assert reseller["evidence_order_ids"] and set(reseller["evidence_order_ids"]) <= drops
     plan = next(b for b in data.blocks if b.customer_id == reseller["customer_id"])
     assert plan.scope == {"kind": "limited_edition"}
+
+
+def _trapped(data, trap):
+    return [e["id"] for e in data.ground_truth["customers"] if trap in e.get("traps", ())]
+
+
+def test_trapped_customers_are_all_honest(data):
+    trapped = [e for e in data.ground_truth["customers"] if e.get("traps")]
+
+    assert trapped
+    assert {e["type"] for e in trapped} <= {"good", "vip"}
+
+
+def test_housemates_share_an_address_under_different_names(data):
+    orders = _by(data.tables["orders"], "customer_id")
+    homes = defaultdict(set)
+    for cid in _trapped(data, "household"):
+        for o in orders[cid]:
+            a = o["shipping_address"]
+            homes[(a["address1"], a["address2"], a["zip"])].add((cid, a["name"]))
+
+    shared = [people for people in homes.values() if len(people) > 1]
+    assert shared
+    for people in shared:
+        assert len({name for _, name in people}) == len(people)
+
+
+def test_campus_students_order_from_one_network(data):
+    orders = _by(data.tables["orders"], "customer_id")
+    students = [cid for cid in _trapped(data, "campus") if orders[cid]]
+    # Some orders are placed on the phone, away from the campus.
+    students_by_ip = Counter(ip for cid in students for ip in {o["browser_ip"] for o in orders[cid]})
+
+    assert len(students) >= 2
+    assert students_by_ip.most_common(1)[0][1] > len(students) / 2
+
+
+def test_colliding_cards_share_bin_and_last_four_with_another_expiry_and_no_fingerprint(data):
+    orders = _by(data.tables["orders"], "customer_id")
+    cards = defaultdict(set)
+    for cid in _trapped(data, "colliding_card"):
+        for o in orders[cid]:
+            if o["card_bin"]:
+                assert o["payment_fingerprint"] is None
+                cards[(o["card_bin"], o["card_last4"])].add((cid, o["card_expiry"]))
+
+    collisions = [owners for owners in cards.values() if len({cid for cid, _ in owners}) > 1]
+    assert collisions
+    for owners in collisions:
+        assert len({expiry for _, expiry in owners}) == len(owners)
+
+
+def test_common_names_go_to_several_customers_with_their_own_email(data):
+    customers = {c["id"]: c for c in data.tables["customers"]}
+    common = {(first, last) for names in COMMON_NAMES.values() for first, last, _, _ in names}
+    named = [customers[cid] for cid in _trapped(data, "common_name")]
+
+    assert len(named) >= 2
+    assert all((c["first_name"], c["last_name"]) in common for c in named)
+    assert len({c["email"] for c in named}) == len(named)
+
+
+def test_honest_heavy_returners_are_good_customers(data):
+    heavy = {e["type"] for e in data.ground_truth["customers"] if "heavy_returner" in e.get("traps", ())}
+
+    assert heavy == {"good"}
+
+
+def test_the_truth_says_how_much_of_each_abusers_abuse_has_played_out(data):
+    entries = data.ground_truth["customers"]
+
+    assert all(isinstance(e["acts"], int) for e in entries if e["type"] == "chargeback_abuser")
+    assert all("acts" not in e for e in entries if e["type"] in ("good", "vip", "evader"))

@@ -9,10 +9,12 @@ from storeguard.core.errors import Conflict
 from storeguard.core.models import AuditEvent
 from storeguard.customers.identifiers import identifiers_of_order
 from storeguard.customers.models import Customer
+from storeguard.customers.service import cluster_ids
 from storeguard.demo.generator import SHOP, DemoConfig
 from storeguard.demo.loader import after_load, load_demo
 from storeguard.lists.models import CustomerBlock, ListEntry
 from storeguard.orders.models import InventoryMovement, Order, Refund, Transaction
+from storeguard.risk.evaluation import check_clusters
 from storeguard.screening.engine import velocity_keys
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.velocity_sql import SqlVelocity
@@ -153,3 +155,14 @@ def test_load_demo_counts_the_last_30_days_orders_under_their_velocity_keys(sess
     keys = velocity_keys(identifiers_of_order(latest, default_region="NO"))
     counts = SqlVelocity().counts(session, result.shop.id, keys, at=latest.created_at + timedelta(seconds=1))
     assert counts.order_count("email", "30d") >= 1
+
+
+def test_no_cluster_joins_customers_who_are_not_one_person(session):
+    # Households, a campus network, common names and colliding cards are all in a store this size;
+    # only an evader and the account they came back from may share a cluster.
+    result = load_demo(session, DemoConfig(customers=300, orders=900, seed=11), now=NOW)
+
+    check = check_clusters(cluster_ids(session, result.shop.id), result.ground_truth["customers"])
+
+    assert check.clusters > 0
+    assert (check.joining_unrelated, check.examples) == (0, ())

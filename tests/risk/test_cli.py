@@ -39,10 +39,11 @@ def test_risk_evaluate_prints_the_table_and_writes_the_figures(cli_env):
         "low_value_refund_abuser",
         "item_not_received_claimer",
         "chargeback_abuser",
+        "late_claimer",
         "evader",
     }
     assert figures["not_detectable_yet"] == {"abusive": 1}
-    assert figures["honest_in_watch_or_worse"]["good_and_vip"]["of"] == 51
+    assert figures["honest_in_watch_or_worse"]["good_and_vip"]["of"] == 50
 
 
 def test_risk_show_explains_a_customer(cli_env):

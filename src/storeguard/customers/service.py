@@ -181,3 +181,10 @@ def blocked_among(session: Session, customer_ids: list[int]) -> set[int]:
     for reader in _BLOCKED_READERS:
         found |= reader(session, customer_ids)
     return found
+
+
+def cluster_ids(session: Session, shop_id: int) -> dict[int, int | None]:
+    """Every customer of the shop and the cluster their strong links put them in (None: alone)."""
+    return dict(
+        session.execute(select(Customer.id, Customer.cluster_id).where(Customer.shop_id == shop_id)).all()
+    )

@@ -16,7 +16,8 @@ from storeguard.demo.orders import OrderBuilder, Rows
 from storeguard.demo.people import PeopleFactory, Person, reformat_address
 from storeguard.demo.texts import ABUSE_INCIDENTS
 from storeguard.demo.timeline import days, hours, shopping_time
-from storeguard.demo.types import BEHAVIOUR, EVADED_TYPES, MIX, Customer, CustomerType
+from storeguard.demo.traps import lay_traps, mark_heavy_returner, pick_heavy_returners
+from storeguard.demo.types import BEHAVIOUR, EVADED_TYPES, HEAVY_RETURNER, MIX, Customer, CustomerType
 
 DEFAULT_CUSTOMERS = 5_000
 DEFAULT_ORDERS = 12_000
@@ -95,11 +96,21 @@ def scale_counts(weights: list[int], total: int, minimum: int) -> list[int]:
     return counts
 
 
-def order_counts(types: list[CustomerType], total: int, rng: random.Random) -> list[int]:
-    """Decide how many orders each customer places so the store has exactly ``total`` orders."""
+def order_counts(
+    types: list[CustomerType], total: int, rng: random.Random, heavy: set[int] | None = None
+) -> list[int]:
+    """Decide how many orders each customer places so the store has exactly ``total`` orders.
+
+    ``heavy`` are the honest heavy returners, who shop more often than most good customers.
+    """
+    heavy = heavy or set()
     raw = [
-        rng.choices(*GOOD_ORDER_COUNTS)[0] if t is CustomerType.good else rng.randint(*BEHAVIOUR[t].orders)
-        for t in types
+        rng.randint(*HEAVY_RETURNER.orders)
+        if i in heavy
+        else rng.choices(*GOOD_ORDER_COUNTS)[0]
+        if t is CustomerType.good
+        else rng.randint(*BEHAVIOUR[t].orders)
+        for i, t in enumerate(types)
     ]
     bad = [i for i, t in enumerate(types) if t not in (CustomerType.good, CustomerType.vip)]
     rest = [i for i, t in enumerate(types) if t in (CustomerType.good, CustomerType.vip)]
@@ -168,7 +179,9 @@ def generate(
         products.append((item, row["id"]))
 
     types = assign_types(config.customers, rng)
-    counts = order_counts(types, config.orders, rng)
+    trap_rng = random.Random(f"{config.seed}:traps")
+    heavy = pick_heavy_returners(types, trap_rng)
+    counts = order_counts(types, config.orders, rng, heavy)
     candidates = [i for i, t in enumerate(types) if t in EVADED_TYPES]
     evaders = [i for i, t in enumerate(types) if t is CustomerType.evader]
     if not candidates:
@@ -201,7 +214,11 @@ def generate(
             index=i, id=0, type=ctype, behaviour=BEHAVIOUR[ctype], person=person, created_at=created
         )
         customer.order_times = _times(rng, counts[i], start, end, person.country, new=not existing)
+        if i in heavy:
+            mark_heavy_returner(customer)
         customers.append(customer)
+    # Before the evaders are made: one who comes back to a shared home finds the household there.
+    lay_traps(customers, evaded, trap_rng, factory)
 
     for i in evaders:
         original = customers[originals[i]]
@@ -325,6 +342,10 @@ def _ground_truth(config: DemoConfig, customers: list[Customer], now: datetime, 
             "email": customer.person.email,
             "type": customer.type.value,
         }
+        if customer.type not in (CustomerType.good, CustomerType.vip, CustomerType.evader):
+            entry["acts"] = customer.acts  # 0: the abuse has not played out in the data yet
+        if customer.person.traps:
+            entry["traps"] = sorted(customer.person.traps)
         if customer.original is not None:
             entry.update(
                 original_customer_id=customer.original.id,

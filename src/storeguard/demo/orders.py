@@ -29,6 +29,12 @@ DOMESTIC_SHIPPING, DOMESTIC_FREE_FROM = 9_900, 100_000
 INTERNATIONAL_SHIPPING, INTERNATIONAL_FREE_FROM = 24_900, 300_000
 VAT_RATE_PERCENT = 25
 RETURN_WINDOW = timedelta(days=30)
+# Refunds asked for a mistake once the parcel has arrived: (reason, what the customer says).
+LATE_CLAIMS = (
+    ("wrong_address", "they typed the wrong address and want the order sent again"),
+    ("duplicate_order", "they ordered the same thing twice by mistake"),
+    ("site_error", "the site charged them more than the price shown"),
+)
 
 TABLES = (
     "products",
@@ -273,7 +279,7 @@ class OrderBuilder:
             card: Card | None = (
                 person.cards[0] if len(person.cards) == 1 or rng.random() < 0.8 else person.cards[1]
             )
-            gateway, fingerprint = "stripe", card.fingerprint
+            gateway, fingerprint = "stripe", card.fingerprint if card.fingerprinted else None
         ip = rng.choice(person.ips)
         if customer.type in (CustomerType.chargeback_abuser, CustomerType.evader) and rng.random() < 0.3:
             a, b = rng.choice(VPN_BLOCKS)  # ordering through a VPN exit
@@ -316,10 +322,12 @@ class OrderBuilder:
                 "shipping_address": dict(person.address),
                 "billing_address": dict(person.address),
                 "browser_ip": ip,
+                "user_agent": person.user_agent or None,
                 "device_id": device,
                 "payment_fingerprint": fingerprint,
                 "card_bin": card.bin if card else None,
                 "card_last4": card.last4 if card else None,
+                "card_expiry": card.expiry if card else None,
                 "held": False,
                 "hold_reason": None,
                 "tags": [],
@@ -419,7 +427,9 @@ class OrderBuilder:
             reason or rng.choices(["customer", "inventory", "fraud", "other"], weights=[65, 18, 10, 7])[0]
         )
         cancelled_at = min(
-            at + (timedelta(minutes=6) if reason == "declined" else hours(rng, 0.5, 30)), self.now
+            # Before now by a minute: a refund's transaction follows the cancellation by seconds.
+            at + (timedelta(minutes=6) if reason == "declined" else hours(rng, 0.5, 30)),
+            self.now - timedelta(minutes=1),
         )
         staff = rng.choice(STAFF)
         if reason == "customer":
@@ -486,6 +496,7 @@ class OrderBuilder:
             at = delivered_at + days(rng, 10, 60)
             if at <= now:
                 why = rng.choice(["fraudulent", "product_not_received", "unrecognized"])
+                customer.acts += 1
                 ctx.row["tags"].append("chargeback")
                 ctx.notes.append(
                     f"Chargeback opened {at:%Y-%m-%d} via {ctx.gateway}: reason '{why}'. {carrier} "
@@ -506,6 +517,7 @@ class OrderBuilder:
                     "delivered to a parcel locker",
                 ]
             )
+            customer.acts += 1
             ctx.row["tags"].append("claim:item_not_received")
             text = (
                 f"{at:%Y-%m-%d}: customer says the parcel never arrived. {carrier} tracking {tracking} shows "
@@ -525,10 +537,26 @@ class OrderBuilder:
                 ctx.notes.append(text + f" Claim declined by {staff}; proof of delivery sent.")
                 ctx.touch(at)
             return
+        if rng.random() < b.late_claim_rate:
+            at = delivered_at + days(rng, 3, 20)
+            if at > now - timedelta(minutes=1):  # the refund's transaction follows it by seconds
+                return
+            customer.acts += 1
+            reason, says = rng.choice(LATE_CLAIMS)
+            self._refund(
+                ctx,
+                at,
+                [(line, line.quantity, False) for line in ctx.lines],
+                shipping=False,
+                reason=reason,
+                note=f"Customer says {says}, {(at - delivered_at).days} days after delivery. Refunded by {staff}.",
+            )
+            return
         if rng.random() < b.refund_without_return_rate:
             at = delivered_at + days(rng, 1, 5)
             if at > now:
                 return
+            customer.acts += 1
             what = rng.choice(["damaged on arrival", "missing from the parcel", "not working"])
             picks = [(line, line.quantity, False) for line in ctx.lines]
             self._refund(
@@ -551,6 +579,7 @@ class OrderBuilder:
 
     def _return(self, customer: Customer, ctx: _Order, at: datetime, delivered_at: datetime) -> None:
         rng, b = self.rng, customer.behaviour
+        customer.acts += 1
         lines = ctx.lines
         bracket = len(lines) > 1 and len({line.product_id for line in lines}) == 1
         if bracket:

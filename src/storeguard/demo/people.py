@@ -23,6 +23,20 @@ LOCALES: dict[str, tuple[str, str]] = {
     "zh-CN": ("zh_CN", "CN"),
 }
 POOL_SIZE = 400
+# Share of cards the gateway names by its own fingerprint; the rest arrive as BIN, last four, expiry.
+CARD_FINGERPRINT_SHARE = 0.6
+# A handful of browser builds: sharing one with a stranger is common, on one IP it is an office.
+USER_AGENTS = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.6 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+    "Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+    "Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
+)
 LOCALE_WEIGHTS: dict[str, float] = {"nb-NO": 0.5, "en-US": 0.22, "he-IL": 0.13, "zh-CN": 0.15}
 
 # Hebrew and Chinese names with the Latin spelling people use in their email addresses.
@@ -166,6 +180,8 @@ class Card:
     last4: str
     expiry: str
     fingerprint: str
+    # Some gateways and older imports give only the BIN, last four and expiry, no card fingerprint.
+    fingerprinted: bool = True
 
 
 @dataclass
@@ -186,6 +202,8 @@ class Person:
     cards: list[Card]
     paypal_payer: str | None
     shared: list[str] = field(default_factory=list)  # for evaders: identifiers copied from the original
+    user_agent: str = ""  # the browser build: thousands of people run the same one
+    traps: list[str] = field(default_factory=list)  # what an honest customer shares with strangers
 
     @property
     def display_name(self) -> str:
@@ -351,7 +369,8 @@ class PeopleFactory:
         bin_ = prefix + token(rng, 6 - len(prefix), DIGITS)
         fingerprint = self._unique("card", lambda: token(rng, 16))
         expiry = f"{rng.randint(1, 12):02d}/{rng.randint(26, 31)}"
-        return Card(brand, bin_, f"{rng.randint(0, 9999):04d}", expiry, fingerprint)
+        fingerprinted = rng.random() < CARD_FINGERPRINT_SHARE
+        return Card(brand, bin_, f"{rng.randint(0, 9999):04d}", expiry, fingerprint, fingerprinted)
 
     def person(self, locale: str | None = None) -> Person:
         """Make a complete new customer identity."""
@@ -379,6 +398,7 @@ class PeopleFactory:
         person.ips = [self.ip(country) for _ in range(rng.choice([1, 1, 2, 3]))]
         person.devices = [self.device() for _ in range(rng.choice([1, 1, 2]))]
         person.cards = [self.card(country) for _ in range(rng.choice([1, 1, 1, 2]))]
+        person.user_agent = rng.choice(USER_AGENTS)
         if rng.random() < 0.3:
             person.paypal_payer = self._unique("paypal", lambda: token(rng, 13, UPPER_ALNUM))
         return person

@@ -18,6 +18,7 @@ class CustomerType(StrEnum):
     low_value_refund_abuser = "low_value_refund_abuser"  # small orders refunded without sending anything back
     item_not_received_claimer = "item_not_received_claimer"
     chargeback_abuser = "chargeback_abuser"
+    late_claimer = "late_claimer"  # "wrong address", "ordered twice", "site error", once the parcel is in
     abusive = "abusive"  # abusive language and threats to support
     evader = "evader"  # a new account of a customer the shop had trouble with
 
@@ -31,6 +32,7 @@ MIX: dict[CustomerType, float] = {
     CustomerType.low_value_refund_abuser: 0.015,
     CustomerType.item_not_received_claimer: 0.015,
     CustomerType.chargeback_abuser: 0.01,
+    CustomerType.late_claimer: 0.01,
     CustomerType.abusive: 0.01,
     CustomerType.evader: 0.015,
 }
@@ -59,15 +61,18 @@ class Behaviour:
     refund_without_return_rate: float = 0.0
     not_received_claim_rate: float = 0.0
     chargeback_rate: float = 0.0
+    late_claim_rate: float = 0.0  # refund asked after delivery for a wrong address, duplicate, site error
     resellable: float = 0.95  # share of returned goods fit to restock
 
 
 BEHAVIOUR: dict[CustomerType, Behaviour] = {
-    CustomerType.good: Behaviour((1, 4), "normal", 0.09, 0.7, (6, 18)),
+    # Now and then an honest customer really did order twice or mistype the address: once.
+    CustomerType.good: Behaviour((1, 4), "normal", 0.09, 0.7, (6, 18), late_claim_rate=0.004),
     CustomerType.vip: Behaviour((8, 30), "premium", 0.05, 0.5, (5, 15), cancel_rate=0.015),
     CustomerType.wardrober: Behaviour((4, 10), "wardrobe", 0.75, 1.0, (22, 29), resellable=0.5),
     CustomerType.bracketer: Behaviour((3, 8), "bracket", 0.85, 0.75, (5, 14)),
-    CustomerType.serial_returner: Behaviour((5, 12), "multi", 0.7, 0.8, (4, 20), cancel_rate=0.04),
+    # "Sends most of every order back": most orders, not two in five.
+    CustomerType.serial_returner: Behaviour((5, 12), "multi", 0.85, 0.8, (4, 20), cancel_rate=0.04),
     CustomerType.low_value_refund_abuser: Behaviour(
         (5, 14), "small", 0.05, 1.0, (3, 10), refund_without_return_rate=0.65, resellable=0.0
     ),
@@ -75,9 +80,15 @@ BEHAVIOUR: dict[CustomerType, Behaviour] = {
         (3, 8), "normal", 0.05, 1.0, (5, 15), not_received_claim_rate=0.5
     ),
     CustomerType.chargeback_abuser: Behaviour((2, 6), "electronics", 0.05, 1.0, (5, 15), chargeback_rate=0.5),
+    CustomerType.late_claimer: Behaviour((3, 8), "normal", 0.05, 1.0, (5, 15), late_claim_rate=0.5),
     CustomerType.abusive: Behaviour((2, 6), "normal", 0.2, 0.8, (5, 20), cancel_rate=0.06),
     CustomerType.evader: Behaviour((2, 5), "normal", 0.1, 1.0, (5, 15)),
 }
+
+
+# An honest customer who buys clothes often and sends back about a third: choosier than most, not
+# an abuser. The trap for a return-ratio detector that counts returns instead of weighing them.
+HEAVY_RETURNER = Behaviour((4, 10), "multi", 0.3, 0.6, (6, 20))
 
 
 @dataclass
@@ -95,3 +106,4 @@ class Customer:
     disabled_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
     orders_built: int = 0
+    acts: int = 0  # chargebacks, claims, refunds without return and returns played out so far

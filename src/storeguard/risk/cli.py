@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from storeguard.core.console import cli_session, console, err_console
 from storeguard.customers import cli as customers_cli
+from storeguard.customers.service import cluster_ids
 from storeguard.risk import actions, service
 from storeguard.risk.evaluation import TARGETS, Evaluation, evaluate
 from storeguard.risk.models import CustomerRisk
@@ -34,6 +35,9 @@ def _table(result: Evaluation) -> Table:
         table.add_row(name, _fmt(score.precision), _fmt(score.recall), str(score.support), str(score.flagged))
     for name, support in result.not_detectable.items():
         table.add_row(f"{name} (not detectable yet)", "-", "-", str(support), "-")
+    quiet = sum(result.latent.values())
+    if quiet:
+        table.add_row("abusers with no abuse in the data yet", "-", "-", str(quiet), "-")
     o = result.overall
     table.add_row(
         "abusive vs not", _fmt(o.precision), _fmt(o.recall), str(o.support), str(o.flagged), style="bold"
@@ -70,11 +74,23 @@ def register(app: typer.Typer) -> None:
             started = time.perf_counter()
             assessments = service.assess_shop(session, found.id)
             elapsed = time.perf_counter() - started
-        result = evaluate(assessments, customers)
+            clusters = cluster_ids(session, found.id)
+        result = evaluate(assessments, customers, cluster_of=clusters)
         console.print(_table(result))
         for name, (n, total) in result.honest_watch_or_worse.items():
             share = f"{n / total:.2%}" if total else "-"
             console.print(f"{name} customers in watch or worse: {n} of {total} ({share})")
+        for trap, (flagged, watched, total) in result.traps.items():
+            console.print(
+                f"honest customers in the {trap.replace('_', ' ')} trap: {flagged} of {total} with a finding, "
+                f"{watched} in watch or worse"
+            )
+        if result.clusters is not None:
+            c = result.clusters
+            console.print(
+                f"clusters joining unrelated customers: {c.joining_unrelated} of {c.clusters}"
+                + (f" (e.g. {', '.join('+'.join(map(str, e)) for e in c.examples)})" if c.examples else "")
+            )
         console.print(
             f"assessed {len(assessments):,} customers in {elapsed:.1f} s; targets: precision and recall "
             f">= {TARGETS['precision']}, honest in watch or worse <= {TARGETS['honest_watch_or_worse']:.0%}"

@@ -12,6 +12,7 @@ class FindingType(StrEnum):
     low_value_refunds = "low_value_refunds"
     not_received_claims = "not_received_claims"
     chargeback_abuse = "chargeback_abuse"
+    late_claims = "late_claims"  # wrong address, duplicate order or site error, claimed after delivery
     evasion = "evasion"
 
 
@@ -19,6 +20,7 @@ class RefundKind(StrEnum):
     returned = "returned"  # goods came back
     no_return = "no_return"  # refunded as damaged or missing, nothing sent back
     not_received = "not_received"
+    claim = "claim"  # a wrong address, a duplicate order, a site error: not a return
     cancel = "cancel"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from storeguard.risk.enums import FindingType, RefundKind, Segment
 
 # Stored with every assessment, so a score can be traced to the rules that made it.
-MODEL_VERSION = "2026-12-05.1"
+MODEL_VERSION = "2026-12-05.2"
 
 # What each segment is allowed, for the storefront and the returns desk (merchant-tunable data).
 PRIVILEGES: dict[str, dict[str, Any]] = {
@@ -81,6 +81,9 @@ DEFAULT: dict[str, Any] = {
         "return_window_days": 30,
         "late_share_of_window": 0.7,  # returned from day 21 of 30
         "min_signals": 2,  # returns late in the window, or wearables returned worn
+        # A worn return that was neither late nor of an occasion item counts this much: clothes
+        # come back unfit to sell now and then from anyone; worn, late and dressy is the pattern.
+        "worn_only_weight": 0.5,
         "min_share_of_returns": 0.6,
         "wearable_categories": ["apparel", "footwear"],
         "occasion_tags": ["occasion"],
@@ -94,13 +97,19 @@ DEFAULT: dict[str, Any] = {
         "min_share_of_bracketed": 0.4,  # of the orders with several variants, most returned
     },
     "serial_returning": {
-        "min_orders": 4,  # delivered orders the ratio is taken over
-        "min_ratio_by_value": 0.25,
-        # Compared with the shop's own return rate: someone returning up to this many times the
-        # average is an honest customer who is a little choosier than most.
-        "times_shop_rate": 1.5,
-        "min_null_rate": 0.15,
-        "max_chance": 0.02,  # how likely the returns would be at that rate: below this, not chance
+        "min_orders": 3,  # delivered orders whose return window has closed or that came back
+        # Most orders come back, and most of the money: both ratios weigh recent orders more.
+        "min_ratio_by_count": 0.5,
+        "min_ratio_by_value": 0.4,
+        "half_life_days": 180,  # an order this old weighs half as much as one delivered today
+        # Two explanations of the record are weighed: an honest customer who is choosier than
+        # most, returning up to this many times the shop's own rate (never less than the floor),
+        # against an abuser who sends back this share of orders; reported when the record is at
+        # least this many times likelier from the abuser.
+        "times_shop_rate": 2.0,
+        "min_honest_rate": 0.2,
+        "abuser_rate": 0.7,
+        "min_likelihood_ratio": 7,
     },
     "low_value_refunds": {
         "small_share_of_median": 0.6,  # an order up to 60 % of the shop's median order is small
@@ -108,14 +117,34 @@ DEFAULT: dict[str, Any] = {
         "min_share_of_orders": 0.25,
     },
     "not_received": {"min_claims": 2, "single_confidence": 0.5},
-    "chargebacks": {"min_chargebacks": 2, "single_confidence": 0.6},
-    "evasion": {"cluster_confidence": 0.95, "address_confidence": 0.4},
+    # "I typed the wrong address", "I ordered twice", "the site charged me wrongly", said once the
+    # parcel has arrived: a real mistake is reported before shipping; one claim is only shown.
+    "late_claims": {
+        "reasons": ["wrong_address", "duplicate_order", "site_error", "price_error"],
+        "tags": ["claim:wrong_address", "claim:duplicate_order", "claim:site_error"],
+        "min_days_after_delivery": 2,
+        "min_claims": 2,
+        "single_confidence": 0.4,
+    },
+    "chargebacks": {
+        "min_chargebacks": 2,
+        "single_confidence": 0.6,
+        # One chargeback the bank found unfounded (the shop won), or one saying a parcel the carrier
+        # delivered never came, is abuse on its own; one the shop lost as fraud may be a stolen card.
+        "unfounded_confidence": 0.75,
+        "stolen_card_confidence": 0.45,
+        "not_received_reasons": ["product_not_received"],
+        "fraud_reasons": ["fraudulent"],
+    },
+    # A shared address alone is a household; with abuse of the customer's own, it is a comeback.
+    "evasion": {"cluster_confidence": 0.95, "address_confidence": 0.4, "address_and_conduct_confidence": 0.7},
     # Points a finding adds to the 0-100 score at full confidence.
     "weights": {
         FindingType.evasion.value: 70,
         FindingType.chargeback_abuse.value: 60,
         FindingType.not_received_claims.value: 55,
         FindingType.low_value_refunds.value: 55,
+        FindingType.late_claims.value: 50,
         FindingType.wardrobing.value: 45,
         FindingType.serial_returning.value: 45,
         FindingType.bracketing.value: 35,
@@ -263,13 +292,16 @@ class Assessment:
 
 
 def refund_kind(refund: RefundFacts, thresholds: Mapping[str, Any] = DEFAULT) -> RefundKind:
-    """Say what a refund was for: a cancellation, a claim of non-delivery, no return, or a return."""
+    """Say what a refund was for: a cancellation, a claim of non-delivery or of a mistake (wrong
+    address, duplicate order, site error), no return, or a return."""
     reasons = thresholds["refund_reasons"]
     reason = (refund.reason or "").lower()
     if reason in reasons["cancel"]:
         return RefundKind.cancel
     if reason in reasons["not_received"]:
         return RefundKind.not_received
+    if reason in thresholds["late_claims"]["reasons"]:
+        return RefundKind.claim
     if reason in reasons["no_return"] or (refund.units and refund.restocked_units == 0 and not reason):
         return RefundKind.no_return
     return RefundKind.returned
@@ -302,7 +334,7 @@ def not_received_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[in
 def true_loss(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> int:
     """Estimate what the customer cost the shop, in minor units.
 
-    Refunds with nothing back (no return, not received), returned goods unfit to sell again,
+    Refunds with nothing back (no return, not received, a claimed mistake), returned goods unfit to sell again,
     refunded shipping on returns, chargebacks not won, and the gateway fees kept on orders that
     were refunded in full or charged back.
     """
@@ -311,7 +343,7 @@ def true_loss(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> int:
     for r in b.refunds:
         kind = refund_kind(r, t)
         refunded[r.order_id] = refunded.get(r.order_id, 0) + r.amount
-        if kind in (RefundKind.no_return, RefundKind.not_received):
+        if kind in (RefundKind.no_return, RefundKind.not_received, RefundKind.claim):
             loss += r.amount
         elif kind is RefundKind.returned:
             loss += r.unsellable_amount + r.shipping_amount
@@ -359,9 +391,9 @@ def summarize(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Summary:
     )
 
 
-def binomial_tail(hits: int, n: int, p: float) -> float:
-    """Return the chance of ``hits`` or more successes in ``n`` tries at rate ``p``."""
-    return sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(hits, n + 1))
+def likelihood_ratio(hits: int, n: int, abuser_rate: float, honest_rate: float) -> float:
+    """How many times likelier ``hits`` returns in ``n`` orders are at ``abuser_rate`` than at ``honest_rate``."""
+    return (abuser_rate / honest_rate) ** hits * ((1 - abuser_rate) / (1 - honest_rate)) ** (n - hits)
 
 
 def shop_return_rate(behaviours: Iterable[Behaviour], t: Mapping[str, Any] = DEFAULT) -> float:
@@ -394,7 +426,8 @@ def detect_wardrobing(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding |
         worn = order.wearable and r.units > 0 and r.restocked_units < r.units
         if late or worn:
             signals.append((r, late, worn, order.occasion))
-    if len(signals) < th["min_signals"]:
+    strength = sum(1 if late or occasion else th["worn_only_weight"] for _, late, _, occasion in signals)
+    if strength < th["min_signals"]:
         return None
     share = len(signals) / len(returns)
     if share < th["min_share_of_returns"]:
@@ -423,7 +456,8 @@ def detect_bracketing(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding |
     th = t["bracketing"]
     window = t["wardrobing"]["return_window_days"]
     returned_ids = {r.order_id for r in _returns(b, t)}
-    # A bracketed order still inside its return window with nothing back yet says nothing yet.
+    # A bracketed order not delivered yet, or still inside its return window with nothing back
+    # yet, says nothing yet.
     bracketed = [
         o
         for o in b.orders
@@ -431,9 +465,7 @@ def detect_bracketing(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding |
         and not o.cancelled
         and (
             o.id in returned_ids
-            or b.as_of is None
-            or o.delivered_at is None
-            or _days(o.delivered_at, b.as_of) > window
+            or (o.delivered_at is not None and (b.as_of is None or _days(o.delivered_at, b.as_of) > window))
         )
     ]
     returned = [o for o in bracketed if o.bracket_returned / o.bracket_units >= th["min_returned_share"]]
@@ -466,28 +498,77 @@ def detect_bracketing(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding |
     )
 
 
-def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
-    """A return ratio, by count and by value, too high over enough orders to be chance (not a count).
+def settled_orders(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[OrderFacts]:
+    """Delivered orders whose outcome is known: something came back, or the return window closed.
 
-    The ratio is set against a multiple of the shop's own return rate, so a customer who returns
-    a little more than average is not flagged, however many orders they place.
+    An order delivered last week with nothing back yet says nothing about returns yet.
+    """
+    window = t["wardrobing"]["return_window_days"]
+    returned = {r.order_id for r in _returns(b, t)}
+    return [
+        o
+        for o in b.orders
+        if o.delivered_at is not None
+        and not o.cancelled
+        and (o.id in returned or b.as_of is None or _days(o.delivered_at, b.as_of) > window)
+    ]
+
+
+def recency_weight(order: OrderFacts, as_of: datetime | None, half_life_days: float) -> float:
+    """How much an order counts: 1 delivered now, halving every ``half_life_days`` before ``as_of``."""
+    if as_of is None or order.delivered_at is None or half_life_days <= 0:
+        return 1.0
+    return 0.5 ** (max(0.0, _days(order.delivered_at, as_of)) / half_life_days)
+
+
+def weighted_return_ratios(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> tuple[float, float]:
+    """Return the settled orders' return ratio by count and by value, recent orders weighing more.
+
+    By count: the weighted share of orders with a return. By value: the weighted value sent back
+    over the weighted value delivered (a return never counts for more than its order).
+    """
+    half_life = t["serial_returning"]["half_life_days"]
+    orders = settled_orders(b, t)
+    back: dict[int, int] = {}
+    for r in _returns(b, t):
+        back[r.order_id] = back.get(r.order_id, 0) + r.amount - r.shipping_amount
+    weight = count = value = returned_value = 0.0
+    for o in orders:
+        w = recency_weight(o, b.as_of, half_life)
+        weight += w
+        count += w * (o.id in back)
+        value += w * o.total
+        returned_value += w * min(max(back.get(o.id, 0), 0), o.total)
+    return (count / weight if weight else 0.0, returned_value / value if value else 0.0)
+
+
+def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Most orders sent back, by count and by value, over too many orders to be chance (not a count).
+
+    Both ratios weigh recent orders more, so a customer who has changed their ways is seen as they
+    are now. The count is set against a multiple of the shop's own return rate: a customer who
+    returns more than average but still keeps most of what they buy is choosy, not abusive.
     """
     th = t["serial_returning"]
-    delivered = [o for o in b.orders if o.delivered_at and not o.cancelled]
-    if len(delivered) < th["min_orders"]:
+    orders = settled_orders(b, t)
+    if len(orders) < th["min_orders"]:
         return None
-    ids = {o.id for o in delivered}
+    ids = {o.id for o in orders}
     returns = [r for r in _returns(b, t) if r.order_id in ids]
     returned_orders = {r.order_id for r in returns}
-    value = sum(o.total for o in delivered)
-    by_value = sum(r.amount - r.shipping_amount for r in returns) / value if value else 0.0
-    null_rate = min(0.9, max(th["min_null_rate"], b.shop_return_rate * th["times_shop_rate"]))
-    chance = binomial_tail(len(returned_orders), len(delivered), null_rate)
-    if by_value < th["min_ratio_by_value"] or chance > th["max_chance"]:
+    by_count, by_value = weighted_return_ratios(b, t)
+    honest_rate = min(0.9, max(th["min_honest_rate"], b.shop_return_rate * th["times_shop_rate"]))
+    ratio = likelihood_ratio(len(returned_orders), len(orders), th["abuser_rate"], honest_rate)
+    if (
+        by_count < th["min_ratio_by_count"]
+        or by_value < th["min_ratio_by_value"]
+        or ratio < th["min_likelihood_ratio"]
+    ):
         return None
-    confidence = min(0.95, 0.6 + 0.35 * (1 - chance / th["max_chance"]))
+    # 0.6 at the threshold, 0.95 once the record is ten times likelier still.
+    confidence = min(0.95, 0.6 + 0.35 * math.log10(ratio / th["min_likelihood_ratio"]))
     words = (
-        f"return ratio {_pct(by_value)} by value, {len(returned_orders)} of {len(delivered)} "
+        f"return ratio {_pct(by_value)} by value, {len(returned_orders)} of {len(orders)} "
         f"delivered orders returned (the shop: {_pct(b.shop_return_rate)})"
     )
     return Finding(
@@ -496,7 +577,13 @@ def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
         words,
         order_ids=tuple(sorted(returned_orders)),
         refund_ids=tuple(sorted(r.id for r in returns)),
-        thresholds={**th, "null_rate": round(null_rate, 3), "chance": round(chance, 4)},
+        thresholds={
+            **th,
+            "ratio_by_count": round(by_count, 3),
+            "ratio_by_value": round(by_value, 3),
+            "honest_rate": round(honest_rate, 3),
+            "likelihood_ratio": round(ratio, 1),
+        },
     )
 
 
@@ -556,18 +643,66 @@ def detect_not_received_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> 
     )
 
 
+def detect_late_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
+    """Refunds claimed after delivery for a wrong address, a duplicate order or a site error.
+
+    A refund with one of those reasons made at least ``min_days_after_delivery`` after the parcel
+    arrived, or an order the platform tagged with such a claim once delivered. Several are a
+    pattern; one is shown below the report confidence.
+    """
+    th = t["late_claims"]
+    reasons, tags = set(th["reasons"]), set(th["tags"])
+    delivered = {o.id: o for o in b.orders if o.delivered_at is not None}
+    claimed: dict[int, list[int]] = {o: [] for o in delivered if tags & set(delivered[o].tags)}
+    for r in b.refunds:
+        o = delivered.get(r.order_id)
+        if (
+            o is not None
+            and (r.reason or "").lower() in reasons
+            and _days(o.delivered_at, r.created_at) >= th["min_days_after_delivery"]  # type: ignore[arg-type]
+        ):
+            claimed.setdefault(o.id, []).append(r.id)
+    if not claimed:
+        return None
+    n = len(claimed)
+    confidence = min(0.95, 0.6 + 0.15 * (n - 1)) if n >= th["min_claims"] else th["single_confidence"]
+    words = (
+        f"{n} claims of a wrong address, a duplicate order or a site error made after the parcel "
+        "was delivered"
+    )
+    return Finding(
+        FindingType.late_claims,
+        round(confidence, 2),
+        words,
+        order_ids=tuple(sorted(claimed)),
+        refund_ids=tuple(sorted(rid for ids in claimed.values() for rid in ids)),
+        thresholds=dict(th),
+    )
+
+
 def detect_chargeback_abuse(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
-    """Chargebacks on delivered orders: one is worth a watch, several are abuse."""
+    """Chargebacks on delivered orders, weighed by how they ended: several are abuse; one is worth a
+    watch, abuse when the shop won it or it denies a confirmed delivery, less when lost as fraud."""
     th = t["chargebacks"]
     delivered = {o.id for o in b.orders if o.delivered_at is not None}
     found = [d for d in chargebacks(b) if d.order_id in delivered]
     if not found:
         return None
+    won = [d for d in found if not d.lost]
+    denied = [d for d in found if (d.reason or "").lower() in th["not_received_reasons"]]
     if len(found) >= th["min_chargebacks"]:
-        confidence = min(0.95, 0.7 + 0.1 * len(found))
+        confidence = min(0.95, 0.7 + 0.1 * len(found) + 0.05 * len(won))
+    elif won or denied:
+        confidence = th["unfounded_confidence"]
+    elif (found[0].reason or "").lower() in th["fraud_reasons"]:
+        confidence = th["stolen_card_confidence"]
     else:
         confidence = th["single_confidence"]
     words = f"{len(found)} chargebacks on orders the carrier shows delivered"
+    if won:
+        words += f", {len(won)} won by the shop"
+    if denied:
+        words += f", {len(denied)} claiming the delivered parcel never came"
     return Finding(
         FindingType.chargeback_abuse,
         round(confidence, 2),
@@ -578,17 +713,32 @@ def detect_chargeback_abuse(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
     )
 
 
-def detect_evasion(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Finding | None:
-    """Linked to a blocked customer: through the shop's link types (strong) or a shared address (weak)."""
+def detect_evasion(
+    b: Behaviour, t: Mapping[str, Any] = DEFAULT, conduct: Iterable[Finding] = ()
+) -> Finding | None:
+    """Linked to a blocked customer: through the shop's link types (strong) or a shared address (weak).
+
+    A weak link alone stays below the report confidence (housemates share an address); with
+    ``conduct``, the customer's own reported findings, it is reported: someone at a blocked
+    customer's address doing what got accounts blocked is more likely the same person back.
+    """
     th = t["evasion"]
     if not b.links:
         return None
     strong = [link for link in b.links if link.via == "cluster"]
     chosen = strong or b.links
-    confidence = th["cluster_confidence"] if strong else th["address_confidence"]
+    own = sorted({f.type.value for f in conduct if f.confidence >= t["report_confidence"]})
+    if strong:
+        confidence = th["cluster_confidence"]
+    elif own:
+        confidence = th["address_and_conduct_confidence"]
+    else:
+        confidence = th["address_confidence"]
     blocked = tuple(sorted({link.blocked_customer_id for link in chosen}))
     via = "the shop's link types" if strong else ", ".join(sorted({link.via for link in chosen}))
     words = f"linked to blocked customer{'s' if len(blocked) > 1 else ''} {', '.join(map(str, blocked))} through {via}"
+    if own and not strong:
+        words += f", with findings of their own ({', '.join(own).replace('_', ' ')})"
     return Finding(FindingType.evasion, confidence, words, customer_ids=blocked, thresholds=dict(th))
 
 
@@ -598,18 +748,22 @@ SPECIFIC: tuple[Detector, ...] = (
     detect_bracketing,
     detect_low_value_refunds,
     detect_not_received_claims,
+    detect_late_claims,
     detect_chargeback_abuse,
-    detect_evasion,
 )
 
 
 def detect(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[Finding]:
-    """Run every detector; serial returning only when no more specific return finding explains the returns."""
+    """Run every detector; serial returning only when no more specific return finding explains the
+    returns; evasion last, weighing a weak link with the customer's own conduct."""
     findings = [f for detector in SPECIFIC if (f := detector(b, t)) is not None]
     if not any(f.type in (FindingType.wardrobing, FindingType.bracketing) for f in findings):
         serial = detect_serial_returning(b, t)
         if serial is not None:
             findings.append(serial)
+    evasion = detect_evasion(b, t, findings)
+    if evasion is not None:
+        findings.append(evasion)
     return findings
 
 

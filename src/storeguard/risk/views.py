@@ -35,6 +35,7 @@ FINDINGS = {
     FindingType.low_value_refunds: N_("Low-value refunds without return"),
     FindingType.not_received_claims: N_("Not-received claims"),
     FindingType.chargeback_abuse: N_("Chargeback abuse"),
+    FindingType.late_claims: N_("Late claims: wrong address, duplicate order or site error"),
     FindingType.evasion: N_("Evasion: linked to a blocked customer"),
 }
 
