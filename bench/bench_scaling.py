@@ -9,6 +9,10 @@ requests per second, p50 and p99 latency in milliseconds, and the errors (any an
 200 or a refusal the route documents: 409 for an order the screening blocks); and the scaling,
 two processes' rate over one's. The client runs on the same machine and takes CPU of its own:
 on a two-core box the scaling figure measures the box as much as the app.
+
+With one process, an open-loop client then offers ``POST /v1/screen`` at ``OPEN_RATE`` a second
+for ``OPEN_SECONDS`` seconds (``screen_open_loop_*``): the rate done, p50 and p99 from when each
+request was due, and the errors (timeouts included).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -32,6 +37,11 @@ SECONDS = 10
 CONCURRENCY = 16
 REDIS_URL = os.environ.get("STOREGUARD_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 OK = {200, 201, 409}
+# The open-loop test: the rate one process must hold on PostgreSQL, and for how long.
+OPEN_RATE = 400.0
+OPEN_SECONDS = 60
+OPEN_CONNECTIONS = 64
+TIMEOUT = 10.0
 
 
 def _order(info: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
@@ -67,6 +77,7 @@ def _serve(url: str, workers: int, redis: str | None) -> tuple[subprocess.Popen[
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: stopping it stops its worker processes too
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -75,8 +86,18 @@ def _serve(url: str, workers: int, redis: str | None) -> tuple[subprocess.Popen[
                 return server, base
         except httpx.HTTPError:
             time.sleep(0.1)
-    server.kill()
+    _stop(server)
     raise RuntimeError("the API did not start")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the API processes; kill them if they have not finished their requests in time."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
 
 
 def _load(
@@ -89,14 +110,18 @@ def _load(
         errors = 0
         source = cycle(bodies)
         limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async with httpx.AsyncClient(timeout=TIMEOUT, limits=limits) as client:
             end = time.perf_counter() + seconds
 
             async def connection() -> None:
                 nonlocal errors
                 while time.perf_counter() < end:
                     started = time.perf_counter()
-                    answer = await client.post(url, json=next(source), headers=headers)
+                    try:
+                        answer = await client.post(url, json=next(source), headers=headers)
+                    except httpx.HTTPError:  # a timeout is an error of the server's, not the bench's end
+                        errors += 1
+                        continue
                     latencies.append((time.perf_counter() - started) * 1000)
                     errors += answer.status_code not in OK
 
@@ -108,8 +133,57 @@ def _load(
     latencies.sort()
     return {
         "rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies), 1),
-        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1),
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else 0.0,
+        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else 0.0,
+        "errors": float(errors),
+    }
+
+
+def _open_loop(
+    url: str, bodies: list[dict[str, Any]], headers: dict[str, str], rate: float, seconds: float
+) -> dict[str, float]:
+    """Open loop: a request every 1/rate seconds whatever the answers; latency counted from the plan.
+
+    A closed loop slows down with the server and hides a queue; here a request the server cannot
+    take in time waits, and its wait counts (from when it was due to be sent, not when it was).
+    A request unanswered after ``TIMEOUT`` seconds is an error.
+    """
+
+    async def go() -> tuple[list[float], int, float]:
+        latencies: list[float] = []
+        errors = 0
+        source = cycle(bodies)
+        limits = httpx.Limits(max_connections=OPEN_CONNECTIONS, max_keepalive_connections=OPEN_CONNECTIONS)
+        async with httpx.AsyncClient(timeout=TIMEOUT, limits=limits) as client:
+
+            async def one(due: float, body: dict[str, Any]) -> None:
+                nonlocal errors
+                try:
+                    answer = await client.post(url, json=body, headers=headers)
+                    errors += answer.status_code not in OK
+                except httpx.HTTPError:
+                    errors += 1
+                    return
+                latencies.append((time.perf_counter() - due) * 1000)
+
+            started = time.perf_counter()
+            tasks = []
+            for i in range(int(rate * seconds)):
+                due = started + i / rate
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                tasks.append(asyncio.create_task(one(due, next(source))))
+            await asyncio.gather(*tasks)
+            return latencies, errors, time.perf_counter() - started
+
+    latencies, errors, elapsed = asyncio.run(go())
+    latencies.sort()
+    return {
+        "offered_rps": rate,
+        "done_rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else 0.0,
+        "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else 0.0,
         "errors": float(errors),
     }
 
@@ -138,9 +212,14 @@ def run(quick: bool = False) -> dict[str, float]:
                         result = _load(f"{base}/v1/{route}", bodies, headers, seconds)
                         for name, value in result.items():
                             figures[f"scaling_{route}_{name}_{store}_{workers}p"] = value
+                    if workers == 1:  # can one process hold a drop's rate (open loop)?
+                        opened = _open_loop(
+                            f"{base}/v1/screen", checkouts, headers, OPEN_RATE, 3 if quick else OPEN_SECONDS
+                        )
+                        for name, value in opened.items():
+                            figures[f"screen_open_loop_{name}_{store}_1p"] = value
                 finally:
-                    server.terminate()
-                    server.wait(timeout=30)
+                    _stop(server)
             for route in ("screen", "orders"):
                 one = figures[f"scaling_{route}_rps_{store}_1p"]
                 figures[f"scaling_{route}_2p_over_1p_{store}"] = (

@@ -501,6 +501,7 @@ def run(quick: bool = False) -> dict[str, float]:
     scale = (20_000, 100_000, 100_000, 200) if quick else (200_000, 1_000_000, 1_000_000, 200)
     customers, entries, orders, rules = scale
     count, seconds = (300, 4) if quick else (2000, 10)
+    load_average = os.getloadavg()[0]  # the machine's load when the run started: quote it with the figures
     with tempfile.TemporaryDirectory(prefix="sg-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         t = time.perf_counter()
@@ -513,6 +514,14 @@ def run(quick: bool = False) -> dict[str, float]:
         pg_info = build(pg, customers=customers, entries=entries, orders=orders, rules=rules)
         figures["screen_bench_build_s_postgres"] = round(time.perf_counter() - t, 1)
         figures |= checkout_figures(pg, pg_info, count, seconds, "_postgres")
+    # The names issue 16 states its targets in: PostgreSQL's in-process screening and its median
+    # over SQLite's, both measured above in this run.
+    figures |= {
+        "screen_pg_p50_ms": figures["screen_p50_ms_postgres"],
+        "screen_pg_p99_ms": figures["screen_p99_ms_postgres"],
+        "screen_pg_over_sqlite_p50": round(figures["screen_p50_ms_postgres"] / figures["screen_p50_ms"], 2),
+        "screen_load_average": round(load_average, 2),
+    }
     figures |= {
         "backtest_orders": float(orders),
         "backtest_1m_orders_s" if not quick else "backtest_quick_orders_s": round(backtest_s, 3),

@@ -189,4 +189,6 @@ def test_on_postgresql_checkout_statements_stay_prepared_from_one_read_to_the_ne
         prepared = db.run("SELECT statement FROM pg_prepared_statements", [])
     reader.close()
 
-    assert [row[0] for row in prepared] == ["SELECT count(*) FROM audit_events WHERE subject_id = $1"]
+    # Prepared once, whatever else the connection prepared when it opened (the dialect's own queries).
+    statements = [row[0] for row in prepared]
+    assert statements.count("SELECT count(*) FROM audit_events WHERE subject_id = $1") == 1

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+    exc,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -141,11 +153,49 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
                 writing.release()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     # With SQLAlchemy's 5 + 10, a burst opened and closed PostgreSQL sessions all the time (103 in 65 s).
     kwargs.setdefault("pool_size", POOL_SIZE)
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)
-    return create_engine(url, echo=echo, **kwargs)
+    engine = create_engine(url, echo=echo, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_when_idle(engine)
+    return engine
+
+
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out. SQLAlchemy's
+# pool_pre_ping pings on every checkout: one more round trip for every request, a tenth of a
+# checkout screening's time. A connection in use a moment ago is alive; one idle for a while may
+# have been closed by a server restart, a failover or a firewall, and is replaced unseen.
+PING_AFTER_IDLE_SECONDS = 5.0
+_RETURNED_AT = "storeguard_returned_at"
+
+# Statements on the checkout's read connections are prepared on the server at their first run
+# (psycopg's default waits for the fifth): a process has up to 40 such connections and about
+# twenty statement shapes, so with the default a fresh process planned each shape five times on
+# every connection before it was prepared. Up to this many stay prepared on each connection.
+READ_PREPARE_THRESHOLD = 0
+READ_PREPARED_MAX = 256
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection on checkout only when it sat idle in the pool a while."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return  # fresh from connect, or back in the pool a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # any failure: the pool opens a new connection instead
+            raise exc.DisconnectionError(f"an idle pooled connection is gone: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("an idle pooled connection is gone")
 
 
 def read_only_engine(engine: Engine) -> Engine:
@@ -154,16 +204,27 @@ def read_only_engine(engine: Engine) -> Engine:
     Each statement is its own read-only transaction: no BEGIN and COMMIT round trips, and
     psycopg's prepared statements (made after a few runs on a connection) survive, where ending
     every read with a rollback had them planned again on every call. The server refuses any write
-    (``default_transaction_read_only``), so "nothing is written" holds without a rollback.
+    (``default_transaction_read_only``), so "nothing is written" holds without a rollback. Each
+    statement is prepared at its first run on a connection, and a connection is pinged only when
+    it comes back from a long idle (``ping_when_idle``), not on every request.
     """
-    return create_engine(
+    reads = create_engine(
         engine.url,
         isolation_level="AUTOCOMMIT",
-        pool_pre_ping=True,
         pool_size=READ_POOL_SIZE,
         max_overflow=READ_POOL_OVERFLOW,
-        connect_args={"options": "-c default_transaction_read_only=on"},
+        connect_args={
+            "options": "-c default_transaction_read_only=on",
+            "prepare_threshold": READ_PREPARE_THRESHOLD,
+        },
     )
+
+    @event.listens_for(reads, "connect")
+    def _keep_prepared(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.prepared_max = READ_PREPARED_MAX
+
+    ping_when_idle(reads)
+    return reads
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

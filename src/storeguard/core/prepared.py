@@ -10,7 +10,7 @@ values and hands them to the driver, inside the session's transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, product
 from operator import itemgetter
@@ -149,7 +149,7 @@ class Driver:
     ``.session``, a session on the same connection and transaction, made on first use.
     """
 
-    __slots__ = ("dialect", "dbapi", "_session", "_connection")
+    __slots__ = ("dialect", "dbapi", "_session", "_connection", "_ahead")
 
     def __init__(self, session: Session | None = None, *, connection: Connection | None = None) -> None:
         if session is not None:
@@ -162,6 +162,8 @@ class Driver:
         self._connection = connection
         self.dialect: Dialect = connection.dialect
         self.dbapi: Any = connection.connection.dbapi_connection
+        # Rows read ahead (``ahead``), by statement and parameters, until a run asks for them.
+        self._ahead: dict[tuple[str, Hashable], list[tuple[Any, ...]]] = {}
 
     @property
     def engine(self) -> Engine:
@@ -175,6 +177,46 @@ class Driver:
             self._session = Session(bind=self._connection, autoflush=False, expire_on_commit=False)
         return self._session
 
+    def ahead(self, runs: Iterable[tuple[Prepared, Mapping[str, Any], tuple[Any, ...]]]) -> None:
+        """Send several statements the caller will run next in one round trip, and keep their rows.
+
+        On PostgreSQL each statement is a network round trip, and a checkout's handful of
+        independent reads cost more in waiting than in the server's work: psycopg's pipeline
+        sends them together. Each ``Prepared.rows`` asking for the same statement with the same
+        values then takes the rows kept, once. SQLite has no round trip to save: nothing is done.
+        A statement that fails here is simply not kept: run again, it fails where it is asked for.
+
+        Only on the checkout's autocommit reads (``reading``): inside a write transaction, under
+        load, a pipeline once left psycopg waiting for an answer the server never sent, with the
+        shop's row locked, so a write's connection is left alone.
+        """
+        if self.dialect.name != "postgresql" or not self.dbapi.autocommit:
+            return
+        batch = []
+        for prepared, values, shape in runs:
+            compiled = prepared._for(self.dialect, shape)
+            batch.append((compiled, compiled.parameters(values)))
+        cursors = [self.dbapi.cursor() for _ in batch]
+        try:
+            with self.dbapi.pipeline():
+                for cursor, (compiled, params) in zip(cursors, batch, strict=True):
+                    cursor.execute(compiled.sql, params)
+            for cursor, (compiled, params) in zip(cursors, batch, strict=True):
+                self._ahead[(compiled.sql, _key(params))] = cursor.fetchall()
+        except self.dialect.loaded_dbapi.Error:
+            self._ahead.clear()
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+    def forget_ahead(self) -> None:
+        """Drop rows read ahead that nobody asked for (so none is served after a later write)."""
+        self._ahead.clear()
+
+    def take_ahead(self, sql: str, params: Any) -> list[tuple[Any, ...]] | None:
+        """Return (once) the rows ``ahead`` read for this statement and these values, or None."""
+        return self._ahead.pop((sql, _key(params)), None) if self._ahead else None
+
     def run(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
         """Run SQL compiled for this dialect (``Prepared`` does) with its parameters; return every row."""
         cursor = self.dbapi.cursor()
@@ -183,6 +225,11 @@ class Driver:
             return cursor.fetchall()
         finally:
             cursor.close()
+
+
+def _key(params: Any) -> Hashable:
+    """Return a statement's parameters (a mapping or a sequence) as something a dict can key on."""
+    return tuple(sorted(params.items())) if isinstance(params, Mapping) else tuple(params)
 
 
 @contextmanager
@@ -242,7 +289,10 @@ class Prepared:
         """Run the statement with ``values`` in the session's transaction and return every row."""
         db = session if session.__class__ is Driver else driver(session)
         compiled = self._compiled.get((db.dialect.name, shape)) or self._for(db.dialect, shape)
-        rows = db.run(compiled.sql, compiled.parameters(values))
+        params = compiled.parameters(values)
+        rows = db.take_ahead(compiled.sql, params) if db._ahead else None
+        if rows is None:
+            rows = db.run(compiled.sql, params)
         return compiled.convert(rows) if compiled.results else rows
 
     def stream(

@@ -202,13 +202,17 @@ def resolve_customer_id(
 
 def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
     """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
-
+    if isinstance(session, Driver):  # the shop, customer and products in one round trip
+        ids, skus = _wanted_products(body.lines)
+        reads.checkout_ahead(session, body.shop_id, body.customer_id, body.platform_customer_id, ids, skus)
     shop = reads.shop_context(session, body.shop_id)
     if shop is None:
         raise NotFound(CommonError.shop_not_found, f"no shop {body.shop_id}", field="shop_id")
     currency = validate_currency(body.currency) if body.currency else shop.currency
     customer_id = resolve_customer_id(session, shop.id, body.customer_id, body.platform_customer_id)
     lines = resolve_lines(session, shop, body.lines, currency)
+    if isinstance(session, Driver):
+        session.forget_ahead()
     subtotal = sum(line.unit_price * line.quantity for line in lines)
     if body.discount > subtotal + body.shipping:
         raise Invalid(
@@ -242,12 +246,18 @@ def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
     )
 
 
+def _wanted_products(lines: list[Any]) -> tuple[set[int], set[str]]:
+    """Return the product ids and skus proposed lines name (a line with an id is found by it)."""
+    ids = {line.product_id for line in lines if line.product_id is not None}
+    skus = {line.sku for line in lines if line.product_id is None and line.sku}
+    return ids, skus
+
+
 def resolve_lines(
     session: Session | Driver, shop: ShopContext, lines: list[Any], currency: str
 ) -> list[LineInput]:
     """Match proposed lines (product id or sku, quantity, optional price) to the shop's products."""
-    ids = {line.product_id for line in lines if line.product_id is not None}
-    skus = {line.sku for line in lines if line.product_id is None and line.sku}
+    ids, skus = _wanted_products(lines)
     found = reads.products(session, shop.id, ids, skus)
     by_id = {p.id: p for p in found}
     by_sku = {p.sku: p for p in found}

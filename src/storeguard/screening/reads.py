@@ -183,13 +183,18 @@ def _products_statement(ids: int, skus: int) -> Select[Any] | CompoundSelect:
 _PRODUCTS = Prepared(_products_statement)
 
 
+def _products_values(shop_id: int, ids: set[int], skus: set[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {"shop_id": shop_id}
+    values.update({f"id_{i}": v for i, v in enumerate(sorted(ids))})
+    values.update({f"sku_{i}": v for i, v in enumerate(sorted(skus))})
+    return values
+
+
 def products(session: Session | Driver, shop_id: int, ids: set[int], skus: set[str]) -> list[ProductRow]:
     """Return the shop's products with these ids or skus, in one indexed query."""
     if not ids and not skus:
         return []
-    values: dict[str, Any] = {"shop_id": shop_id}
-    values.update({f"id_{i}": v for i, v in enumerate(sorted(ids))})
-    values.update({f"sku_{i}": v for i, v in enumerate(sorted(skus))})
+    values = _products_values(shop_id, ids, skus)
     return [ProductRow(*r) for r in _PRODUCTS.rows(session, values, (len(ids), len(skus)))]
 
 
@@ -202,6 +207,30 @@ _CUSTOMER_BY_PLATFORM_ID = Prepared(
         Customer.platform_id == bindparam("platform_id", type_=Customer.platform_id.type),
     )
 )
+
+
+def checkout_ahead(
+    db: Driver,
+    shop_id: int,
+    customer_id: int | None,
+    platform_id: str | None,
+    product_ids: set[int],
+    skus: set[str],
+) -> None:
+    """Read the shop, the customer and the products of a prospective order in one round trip.
+
+    ``from_screen_in`` then asks for each as usual and gets the rows read here (``Driver.ahead``);
+    if the shop turns out not to exist, the others are simply never asked for.
+    """
+    runs: list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = [(_CONTEXT, {"shop_id": shop_id}, ())]
+    if customer_id is not None:
+        runs.append((_CUSTOMER_OF_SHOP, {"shop_id": shop_id, "customer_id": customer_id}, ()))
+    elif platform_id:
+        runs.append((_CUSTOMER_BY_PLATFORM_ID, {"shop_id": shop_id, "platform_id": platform_id}, ()))
+    if product_ids or skus:
+        shape = (len(product_ids), len(skus))
+        runs.append((_PRODUCTS, _products_values(shop_id, product_ids, skus), shape))
+    db.ahead(runs)
 
 
 def customer_of_shop(session: Session | Driver, shop_id: int, customer_id: int) -> int | None:
@@ -259,6 +288,42 @@ _HISTORY = Prepared(_history_statement)
 _AFTER_EVERY_ID = 2**63 - 1
 
 
+def _history_run(
+    shop_id: int,
+    customer_id: int | None,
+    order_id: int | None,
+    address: str | None,
+    placed_at: datetime | None,
+) -> tuple[dict[str, Any], tuple[bool, bool, bool]]:
+    """Return the history statement's values and shape for this order."""
+    known = customer_id is not None
+    params: dict[str, Any] = {
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "exclude_order_id": order_id or 0,
+        "address": address,
+    }
+    as_of = placed_at is not None and known
+    if as_of:
+        # An order not yet stored comes after every stored order of the same instant.
+        params |= {"placed_at": placed_at, "placed_order_id": order_id or _AFTER_EVERY_ID}
+    return params, (known, address is not None, as_of)
+
+
+def history_ahead(
+    shop_id: int,
+    customer_id: int | None,
+    order_id: int | None,
+    address: str | None,
+    placed_at: datetime | None,
+) -> list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]]:
+    """Return the history read ``history`` will make, for ``Driver.ahead`` (none when it makes none)."""
+    if customer_id is None and address is None:
+        return []
+    params, shape = _history_run(shop_id, customer_id, order_id, address, placed_at)
+    return [(_HISTORY, params, shape)]
+
+
 def history(
     session: Session | Driver,
     shop_id: int,
@@ -277,17 +342,8 @@ def history(
     known = customer_id is not None
     if not known and address is None:
         return result
-    params: dict[str, Any] = {
-        "shop_id": shop_id,
-        "customer_id": customer_id,
-        "exclude_order_id": order_id or 0,
-        "address": address,
-    }
-    as_of = placed_at is not None and known
-    if as_of:
-        # An order not yet stored comes after every stored order of the same instant.
-        params |= {"placed_at": placed_at, "placed_order_id": order_id or _AFTER_EVERY_ID}
-    row = list(_HISTORY.one(session, params, (known, address is not None, as_of)))
+    params, shape = _history_run(shop_id, customer_id, order_id, address, placed_at)
+    row = list(_HISTORY.one(session, params, shape))
     if known:
         result.metrics = metrics_from_row(row[:8])
         created, state, result.platform_account_state = row[8], row[9], row[10]

@@ -54,20 +54,29 @@ class SqlVelocity:
         exclude_order_id: int | None = None,
     ) -> VelocityCounts:
         """Count orders and sum amounts per identifier and window, strictly before ``at``."""
-        at = at or now()
-        present = [digest(f"{k}:{v}") for k, v in keys.items() if v and k in VELOCITY_KINDS]
         result = VelocityCounts()
-        if not present:
+        runs = self.ahead(shop_id, keys, at=at or now(), exclude_order_id=exclude_order_id)
+        if not runs:
             return result
-        values: dict[str, Any] = {name: at - span for name, span in _STARTS}
-        values.update(zip(_KEY_NAMES, present, strict=False))  # one name per kind; fewer keys than kinds
-        values.update(shop_id=shop_id, at=at, exclude_order_id=exclude_order_id or 0)
-        for row in _COUNTS.rows(session, values, (len(present),)):
+        _, values, shape = runs[0]
+        for row in _COUNTS.rows(session, values, shape):
             kind = row[0]
             for i, w in enumerate(WINDOWS):
                 result.orders[(kind, w)] = int(row[1 + i] or 0)
                 result.amounts[(kind, w)] = int(row[1 + len(WINDOWS) + i] or 0)
         return result
+
+    def ahead(
+        self, shop_id: int, keys: VelocityKeys, *, at: datetime, exclude_order_id: int | None = None
+    ) -> list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]]:
+        """Return the statement ``counts`` runs for these keys, for ``Driver.ahead`` (none without keys)."""
+        present = [digest(f"{k}:{v}") for k, v in keys.items() if v and k in VELOCITY_KINDS]
+        if not present:
+            return []
+        values: dict[str, Any] = {name: at - span for name, span in _STARTS}
+        values.update(zip(_KEY_NAMES, present, strict=False))  # one name per kind; fewer keys than kinds
+        values.update(shop_id=shop_id, at=at, exclude_order_id=exclude_order_id or 0)
+        return [(_COUNTS, values, (len(present),))]
 
     def record(
         self,
