@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi import APIRouter, Form, Query, Response
 
 from storeguard.core.api import CanManageSettings, CanRead, CanWorkOrders, Page, PagingDep, SessionDep
 from storeguard.core.clock import now
@@ -34,6 +34,7 @@ from storeguard.disputes.schemas import (
     DisputeRead,
     DisputeUpdate,
     EvidenceEditIn,
+    EvidenceFileForm,
     EvidencePackRead,
     LetterTemplateIn,
     PriorOrderRead,
@@ -213,8 +214,11 @@ def edit_evidence(
 
 
 @router.post("/disputes/{dispute_id}/files", status_code=201, name="disputes.add_file")
-def add_file(actor: CanWorkOrders, dispute_id: Id, file: UploadFile, session: SessionDep) -> DisputeFileRead:
+def add_file(
+    actor: CanWorkOrders, dispute_id: Id, form: Annotated[EvidenceFileForm, Form()], session: SessionDep
+) -> DisputeFileRead:
     """Add a PDF, PNG or JPEG to the evidence (checked by its bytes, up to 5 MB)."""
+    file = form.file
     data = file.file.read(MAX_FILE_BYTES + 1)
     added = actions.add_dispute_file(
         session, dispute_id=dispute_id, actor=actor, filename=file.filename or "evidence", data=data

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from storeguard.core.schemas import DB_INT_MAX, InputModel
@@ -168,3 +169,11 @@ class EvidencePackRead(BaseModel):
     over_limits: list[str] = Field(
         description="Each gateway limit the fields break; empty when they can be sent."
     )
+
+
+class EvidenceFileForm(BaseModel):
+    """The multipart form of an evidence file: one part named ``file``, nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: UploadFile
