@@ -15,6 +15,7 @@ import storeguard.integrations.models
 import storeguard.lists.models
 import storeguard.orders.models
 import storeguard.returns.models
+import storeguard.risk.freshness  # its session listener marks customers whose history changed
 import storeguard.risk.models
 import storeguard.rules.models
 import storeguard.screening.models

@@ -43,4 +43,21 @@ class CustomerRisk(Base):
     )
 
 
+class StaleRisk(Base):
+    """A customer whose history changed after their assessment was stored: reassess them soon.
+
+    A write marks the customer here in its own transaction (one upsert, ``risk.freshness``); the
+    background work reassesses marked customers and takes the mark away. ``changes`` grows with
+    every mark, so a mark made while the customer was being reassessed is not taken away with it.
+    """
+
+    __tablename__ = "risk_stale_customers"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id"), primary_key=True, autoincrement=False
+    )
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    changes: Mapped[int] = mapped_column(default=1)
+
+
 register_subject_shop("customer_risk", CustomerRisk, "shop_id")

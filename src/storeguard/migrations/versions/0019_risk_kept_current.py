@@ -1,0 +1,42 @@
+"""risk kept current
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-05 19:40:00
+
+Customers whose history changed after their risk was assessed (an order, refund, dispute, block),
+marked by the write itself and reassessed by the background work shortly after.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0019"
+down_revision: str | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "risk_stale_customers",
+        sa.Column(
+            "customer_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_risk_stale_customers_customer_id_customers")
+        ),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_risk_stale_customers_shop_id_shops")),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_risk_stale_customers")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("risk_stale_customers")

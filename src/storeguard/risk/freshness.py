@@ -1,0 +1,193 @@
+"""Keeping every customer's stored risk current as their history changes.
+
+A write that changes what a customer's assessment rests on (an order created, imported or
+cancelled; a refund, return, fulfillment, payment or dispute and its outcome; a block; a link
+between customers) marks the customers it touches as stale in its own transaction: one upsert
+into ``risk_stale_customers`` per transaction and customer, made by the session listener below
+after the write's flush, so no action has to remember it. The background work then reassesses
+the marked customers in batches (``refresh_stale``), and pages read the value last stored.
+
+Bulk loads that bypass the ORM (``storeguard import shopify``, the demo loader) are followed by a
+full recompute instead.
+
+What moves by itself without a write to the customer is the shop's baseline (its median order and
+return rate, read at most ``service.BASELINE_TTL`` ago); ``storeguard risk recompute`` brings
+every customer onto the newest one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, event, inspect, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, aliased
+
+from storeguard.customers.models import Customer, Identifier
+from storeguard.disputes.models import Dispute
+from storeguard.lists.models import CustomerBlock
+from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, Transaction
+from storeguard.risk.actions import store_assessments
+from storeguard.risk.models import StaleRisk
+from storeguard.risk.policy import assess
+from storeguard.risk.service import WEAK_LINK_TYPES, read_behaviours
+
+BATCH = 500
+# An order's changes that its customer's assessment reads; others (held, notes) leave it as it is.
+_ORDER_FIELDS = ("customer_id", "status", "tags", "total", "cancelled_at")
+# Rows hanging off an order: any change to one changes the order's customer's record.
+_ORDER_PARTS = (Refund, Dispute, Fulfillment, Transaction, LineItem)
+_MARKED = "risk_marked"  # session.info: (customers, orders) already marked in this transaction
+
+
+@dataclass(slots=True)
+class _Touched:
+    customers: set[int]
+    orders: set[int]
+    clusters: set[int]
+    blocked: set[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.customers or self.orders or self.clusters or self.blocked)
+
+
+def _changed(obj: Any, fields: Iterable[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+def touched(session: Session) -> _Touched:
+    """What this flush changed that customers' assessments rest on (read in ``after_flush``)."""
+    t = _Touched(set(), set(), set(), set())
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Order):
+            new = obj in session.new or obj in session.deleted
+            if new or _changed(obj, _ORDER_FIELDS):
+                t.customers.update(c for c in inspect(obj).attrs.customer_id.history.sum() if c is not None)
+                if obj.customer_id is not None:
+                    t.customers.add(obj.customer_id)
+        elif isinstance(obj, _ORDER_PARTS):
+            if obj.order_id is not None:
+                t.orders.add(obj.order_id)
+        elif isinstance(obj, CustomerBlock):
+            t.blocked.add(obj.customer_id)
+        elif isinstance(obj, Customer) and obj in session.dirty:
+            history = inspect(obj).attrs.cluster_id.history
+            if history.has_changes():
+                t.customers.add(obj.id)
+                t.clusters.update(c for c in history.sum() if c is not None)
+    return t
+
+
+def mark_stale(session: Session, t: _Touched) -> None:
+    """Mark the customers behind ``t`` stale in one upsert: themselves, their orders' customers,
+    the members of changed clusters, and everyone linked to a newly blocked customer."""
+    done_customers, done_orders = session.info.setdefault(_MARKED, (set(), set()))
+    customers, orders = t.customers - done_customers, t.orders - done_orders
+    if not (customers or orders or t.clusters or t.blocked):
+        return
+    who = []
+    if customers:
+        who.append(Customer.id.in_(sorted(customers)))
+    if orders:
+        who.append(
+            Customer.id.in_(
+                select(Order.customer_id).where(Order.id.in_(sorted(orders)), Order.customer_id.is_not(None))
+            )
+        )
+    if t.clusters:
+        who.append(Customer.cluster_id.in_(sorted(t.clusters)))
+    if t.blocked:
+        blocked = aliased(Customer)
+        who.append(Customer.id.in_(sorted(t.blocked)))
+        who.append(
+            Customer.cluster_id.in_(
+                select(blocked.cluster_id).where(
+                    blocked.id.in_(sorted(t.blocked)), blocked.cluster_id.is_not(None)
+                )
+            )
+        )
+        theirs, mine = aliased(Identifier), aliased(Identifier)
+        who.append(
+            Customer.id.in_(
+                select(mine.customer_id)
+                .join(
+                    theirs,
+                    and_(
+                        theirs.shop_id == mine.shop_id, theirs.type == mine.type, theirs.value == mine.value
+                    ),
+                )
+                .where(theirs.customer_id.in_(sorted(t.blocked)), theirs.type.in_(WEAK_LINK_TYPES))
+            )
+        )
+    rows = select(Customer.id, Customer.shop_id).where(or_(*who))
+    table = StaleRisk.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).from_select(["customer_id", "shop_id"], rows)
+    stmt = stmt.on_conflict_do_update(index_elements=["customer_id"], set_={"changes": table.c.changes + 1})
+    session.connection().execute(stmt)
+    done_customers.update(customers)
+    done_orders.update(orders)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    t = touched(session)
+    if t:
+        mark_stale(session, t)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_marks(session: Session, *_: Any) -> None:
+    # A new transaction marks again; after a rollback the marks made were rolled back with it.
+    session.info.pop(_MARKED, None)
+
+
+def stale_count(session: Session, shop_id: int | None = None) -> int:
+    """How many customers wait to be reassessed (in the shop, or in all)."""
+    stmt = select(StaleRisk.customer_id)
+    if shop_id is not None:
+        stmt = stmt.where(StaleRisk.shop_id == shop_id)
+    return len(session.scalars(stmt).all())
+
+
+def refresh_stale(session: Session, *, limit: int = BATCH) -> int:
+    """Reassess up to ``limit`` marked customers, store them, take their marks away and commit.
+
+    A customer marked again while this ran keeps the mark (its ``changes`` moved on), so the next
+    pass reassesses them with the newer write too. Returns how many were reassessed.
+    """
+    marks = session.execute(
+        select(StaleRisk.customer_id, StaleRisk.shop_id, StaleRisk.changes)
+        .order_by(StaleRisk.shop_id, StaleRisk.customer_id)
+        .limit(limit)
+    ).all()
+    if not marks:
+        session.rollback()
+        return 0
+    by_shop: dict[int, list[int]] = {}
+    for cid, shop_id, _ in marks:
+        by_shop.setdefault(shop_id, []).append(cid)
+    for shop_id, ids in by_shop.items():
+        behaviours = read_behaviours(session, shop_id, customer_ids=ids)
+        store_assessments(session, shop_id, [assess(b) for b in behaviours.values()])
+    table = StaleRisk.__table__
+    session.connection().execute(
+        delete(table).where(table.c.customer_id == bindparam("b_id"), table.c.changes == bindparam("b_n")),
+        [{"b_id": cid, "b_n": changes} for cid, _, changes in marks],
+    )
+    session.commit()
+    return len(marks)
+
+
+def refresh_all_stale(session: Session, *, limit: int = BATCH) -> int:
+    """Reassess every marked customer, a batch per commit (tests, and a worker catching up)."""
+    total = 0
+    while done := refresh_stale(session, limit=limit):
+        total += done
+    return total
