@@ -97,7 +97,16 @@ def store_assessments(session: Session, shop_id: int, assessments: Sequence[Asse
             session.expire(row)
 
 
-_STORED = ("score", "suggested", "segment", "findings", "contributions", "model_version", "computed_at")
+_STORED = (
+    "score",
+    "suggested",
+    "segment",
+    "findings",
+    "finding_types",
+    "contributions",
+    "model_version",
+    "computed_at",
+)
 
 
 def _row(a: Assessment, at: Any) -> dict[str, Any]:
@@ -107,6 +116,7 @@ def _row(a: Assessment, at: Any) -> dict[str, Any]:
         "model_version": MODEL_VERSION,
         "computed_at": at,
         "findings": _findings(a),
+        "finding_types": ",".join(sorted({str(f.type) for f in a.findings})),
         "contributions": [
             {"type": str(c.type), "points": c.points, "words": c.words} for c in a.contributions
         ],
@@ -189,6 +199,7 @@ def _fill(row: CustomerRisk, a: Assessment, at: Any) -> None:
     )
     row.segment = current_segment(row.segment, row.decided_at is not None, row.suggested)
     row.findings, row.contributions = stored["findings"], stored["contributions"]
+    row.finding_types = stored["finding_types"]
 
 
 def _audit(

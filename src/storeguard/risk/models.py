@@ -30,6 +30,9 @@ class CustomerRisk(Base):
     suggested: Mapped[str] = mapped_column(String(20))
     segment: Mapped[str] = mapped_column(String(20), default="neutral")
     findings: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    # The findings' types, sorted and comma-separated: what screening reads on every checkout,
+    # without the evidence (order ids, words) the findings carry.
+    finding_types: Mapped[str] = mapped_column(String(300), default="", server_default="")
     contributions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     model_version: Mapped[str] = mapped_column(String(40))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

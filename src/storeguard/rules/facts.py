@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from storeguard.risk.enums import FindingType
+
 
 class FactType(StrEnum):
     """The type of a fact's value (``integer`` is a number that is always whole)."""
@@ -84,7 +86,8 @@ _CUSTOMER = [
     (
         "customer.segment",
         S,
-        "The customer's segment: vip, good, neutral, watch, restricted or blocked.",
+        "The customer's segment: vip, good, neutral, watch, restricted or blocked "
+        "(risk's, as the customer page shows it, once assessed).",
         False,
     ),
     ("customer.account_age_days", N, "Days since the customer's account was created.", True),
@@ -103,6 +106,23 @@ _CUSTOMER = [
     ("linked.customers", INT, "Other customers linked to this one by a shared identity.", False),
     ("linked.blocked_customers", INT, "Linked customers that are blocked.", False),
 ]
+# Risk (storeguard.risk): the customer's assessment as last stored, kept current in the background
+# as their history changes. A guest or a customer not assessed yet has score 0 and no findings.
+_RISK = [
+    ("customer.risk_score", INT, "The customer's risk score, 0 to 100, as last assessed.", False),
+    ("customer.findings", L, "Types of the customer's abuse findings, e.g. ['bracketing'].", False),
+]
+_FINDING_FLAGS = [f"customer.finding_{t.value}" for t in FindingType]
+
+
+def _risk_specs() -> list[FactSpec]:
+    flags = [
+        FactSpec(n, B, f"The customer has a {n.removeprefix('customer.finding_')} finding.")
+        for n in _FINDING_FLAGS
+    ]
+    return [FactSpec(n, t, d, nullable) for n, t, d, nullable in _RISK] + flags
+
+
 SIGNAL_CODES = (
     ("country_mismatch", "Shipping and billing countries differ."),
     ("ip_country_mismatch", "The IP country is neither the billing nor the shipping country."),
@@ -123,6 +143,7 @@ _WINDOW_WORDS = {"1h": "hour", "24h": "24 hours", "7d": "7 days", "30d": "30 day
 
 def _catalogue() -> dict[str, FactSpec]:
     specs = [FactSpec(n, t, d, nullable) for n, t, d, nullable in _ORDER + _IDENTITY + _CUSTOMER]
+    specs += _risk_specs()
     specs += [FactSpec(f"signals.{code}", B, text) for code, text in SIGNAL_CODES]
     for key in VELOCITY_KEYS:
         for window in VELOCITY_WINDOWS:
