@@ -35,7 +35,9 @@ def recompute_risk(
     customers is written in a second or two; the shop's marks of stale customers go with it.
     """
     marks = session.execute(
-        select(StaleRisk.customer_id, StaleRisk.changes).where(StaleRisk.shop_id == shop_id)
+        select(StaleRisk.customer_id, StaleRisk.changes)
+        .where(StaleRisk.shop_id == shop_id)
+        .order_by(StaleRisk.customer_id)
     ).all()
     assessments = list(assess_shop(session, shop_id).values())
     for start in range(0, len(assessments), BATCH):

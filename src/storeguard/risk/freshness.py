@@ -124,7 +124,9 @@ def mark_stale(session: Session, t: _Touched) -> None:
                 .where(theirs.customer_id.in_(sorted(t.blocked)), theirs.type.in_(WEAK_LINK_TYPES))
             )
         )
-    rows = select(Customer.id, Customer.shop_id).where(or_(*who))
+    # In key order, as the background pass takes marks away: two transactions never wait on each
+    # other's marks in opposite orders (a deadlock on PostgreSQL).
+    rows = select(Customer.id, Customer.shop_id).where(or_(*who)).order_by(Customer.id)
     table = StaleRisk.__table__
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(table).from_select(["customer_id", "shop_id"], rows)
@@ -179,7 +181,7 @@ def refresh_stale(session: Session, *, limit: int = BATCH) -> int:
     table = StaleRisk.__table__
     session.connection().execute(
         delete(table).where(table.c.customer_id == bindparam("b_id"), table.c.changes == bindparam("b_n")),
-        [{"b_id": cid, "b_n": changes} for cid, _, changes in marks],
+        [{"b_id": cid, "b_n": changes} for cid, _, changes in sorted(marks)],
     )
     session.commit()
     return len(marks)
