@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from storeguard.core.clock import frozen
 from storeguard.disputes.actions import record_dispute_outcome
+from storeguard.disputes.models import Dispute
 from storeguard.integrations.webhooks.worker import run_pass
 from storeguard.lists.blocking import block_customer
 from storeguard.orders.actions import cancel_order
@@ -244,3 +245,26 @@ def test_values_kept_through_a_sequence_of_events_equal_a_full_recompute(session
     assert {cid: kept[cid] for cid in full} == full
     assert [f["type"] for f in kept[evader.id][2]] == ["evasion"]
     assert {f["type"] for f in kept[disputer.id][2]} == {"chargeback_abuse"}
+
+
+def test_a_dispute_on_an_order_not_read_in_this_session_marks_the_orders_customer(session):
+    shop = make_shop(session)
+    customer = make_customer(session, shop)
+    order = place_order(session, shop, [(make_product(session, shop), 1)], customer=customer)
+    freshness.refresh_all_stale(session)
+    order_id, total = order.id, order.total
+    session.expunge(order)
+
+    session.add(
+        Dispute(
+            gateway="stripe",
+            gateway_dispute_id="dp_elsewhere",
+            order_id=order_id,
+            amount=total,
+            currency="NOK",
+            status="needs_response",
+        )
+    )
+    session.flush()
+
+    assert _stale(session) == {customer.id: 1}

@@ -133,9 +133,12 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "signals.high_refund_ratio",
         "velocity.orders_per_address_30d",
         "velocity.amount_per_card_7d",
+        "customer.risk_score",
+        "customer.findings",
+        "customer.finding_bracketing",
     ):
         assert required in names
-    assert len(names) == 93
+    assert len(names) == 102  # 93, and risk's: score, findings and a flag per finding type (7)
     nullable = {f["name"] for f in fact_catalogue() if f["nullable"]}
     assert nullable == {
         "order.shipping_country",

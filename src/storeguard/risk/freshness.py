@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, event, inspect, or_, select
+from sqlalchemy import and_, bindparam, delete, event, inspect, select, union
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -46,8 +46,8 @@ _MARKED = "risk_marked"  # session.info: (customers, orders) already marked in t
 
 @dataclass(slots=True)
 class _Touched:
-    customers: set[int]
-    orders: set[int]
+    customers: dict[int, int]  # customer -> shop, known from the flushed objects themselves
+    orders: set[int]  # orders not in the session: their customers are read in the upsert
     clusters: set[int]
     blocked: set[int]
 
@@ -62,78 +62,99 @@ def _changed(obj: Any, fields: Iterable[str]) -> bool:
 
 def touched(session: Session) -> _Touched:
     """What this flush changed that customers' assessments rest on (read in ``after_flush``)."""
-    t = _Touched(set(), set(), set(), set())
+    t = _Touched({}, set(), set(), set())
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Order):
             new = obj in session.new or obj in session.deleted
             if new or _changed(obj, _ORDER_FIELDS):
-                t.customers.update(c for c in inspect(obj).attrs.customer_id.history.sum() if c is not None)
-                if obj.customer_id is not None:
-                    t.customers.add(obj.customer_id)
+                for cid in inspect(obj).attrs.customer_id.history.sum():
+                    if cid is not None:
+                        t.customers[cid] = obj.shop_id
         elif isinstance(obj, _ORDER_PARTS):
-            if obj.order_id is not None:
+            if obj.order_id is None:
+                continue
+            # The order is nearly always in the session already (placed, refunded, fulfilled
+            # through it): its customer is known without a read.
+            order = session.identity_map.get(session.identity_key(Order, obj.order_id))
+            if order is None or inspect(order).expired_attributes & {"customer_id", "shop_id"}:
                 t.orders.add(obj.order_id)
+            elif order.customer_id is not None:
+                t.customers[order.customer_id] = order.shop_id
         elif isinstance(obj, CustomerBlock):
             t.blocked.add(obj.customer_id)
+            t.customers[obj.customer_id] = obj.shop_id
         elif isinstance(obj, Customer) and obj in session.dirty:
             history = inspect(obj).attrs.cluster_id.history
             if history.has_changes():
-                t.customers.add(obj.id)
+                t.customers[obj.id] = obj.shop_id
                 t.clusters.update(c for c in history.sum() if c is not None)
     return t
 
 
 def mark_stale(session: Session, t: _Touched) -> None:
     """Mark the customers behind ``t`` stale in one upsert: themselves, their orders' customers,
-    the members of changed clusters, and everyone linked to a newly blocked customer."""
+    the members of changed clusters, and everyone linked to a newly blocked customer.
+
+    Marks are made in key order, as the background pass takes them away: two transactions never
+    wait on each other's marks in opposite orders (a deadlock on PostgreSQL).
+    """
     done_customers, done_orders = session.info.setdefault(_MARKED, (set(), set()))
-    customers, orders = t.customers - done_customers, t.orders - done_orders
+    customers = {cid: shop for cid, shop in t.customers.items() if cid not in done_customers}
+    orders = t.orders - done_orders
     if not (customers or orders or t.clusters or t.blocked):
         return
-    who = []
-    if customers:
-        who.append(Customer.id.in_(sorted(customers)))
-    if orders:
-        who.append(
-            Customer.id.in_(
-                select(Order.customer_id).where(Order.id.in_(sorted(orders)), Order.customer_id.is_not(None))
-            )
-        )
-    if t.clusters:
-        who.append(Customer.cluster_id.in_(sorted(t.clusters)))
-    if t.blocked:
-        blocked = aliased(Customer)
-        who.append(Customer.id.in_(sorted(t.blocked)))
-        who.append(
-            Customer.cluster_id.in_(
-                select(blocked.cluster_id).where(
-                    blocked.id.in_(sorted(t.blocked)), blocked.cluster_id.is_not(None)
-                )
-            )
-        )
-        theirs, mine = aliased(Identifier), aliased(Identifier)
-        who.append(
-            Customer.id.in_(
-                select(mine.customer_id)
-                .join(
-                    theirs,
-                    and_(
-                        theirs.shop_id == mine.shop_id, theirs.type == mine.type, theirs.value == mine.value
-                    ),
-                )
-                .where(theirs.customer_id.in_(sorted(t.blocked)), theirs.type.in_(WEAK_LINK_TYPES))
-            )
-        )
-    # In key order, as the background pass takes marks away: two transactions never wait on each
-    # other's marks in opposite orders (a deadlock on PostgreSQL).
-    rows = select(Customer.id, Customer.shop_id).where(or_(*who)).order_by(Customer.id)
     table = StaleRisk.__table__
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).from_select(["customer_id", "shop_id"], rows)
+    if not (orders or t.clusters or t.blocked):
+        # An order write: the customers are known, so the upsert is of plain values.
+        stmt = insert(table).values(
+            [{"customer_id": cid, "shop_id": customers[cid]} for cid in sorted(customers)]
+        )
+    else:
+        stmt = insert(table).from_select(["customer_id", "shop_id"], _whom(customers, orders, t))
     stmt = stmt.on_conflict_do_update(index_elements=["customer_id"], set_={"changes": table.c.changes + 1})
     session.connection().execute(stmt)
     done_customers.update(customers)
     done_orders.update(orders)
+
+
+def _whom(customers: dict[int, int], orders: set[int], t: _Touched) -> Any:
+    """The customers a write reaches beyond the ones it names, each once, in key order."""
+    parts: list[Any] = []
+    if customers:
+        parts.append(select(Customer.id, Customer.shop_id).where(Customer.id.in_(sorted(customers))))
+    if orders:
+        parts.append(
+            select(Order.customer_id, Order.shop_id).where(
+                Order.id.in_(sorted(orders)), Order.customer_id.is_not(None)
+            )
+        )
+    if t.clusters:
+        parts.append(select(Customer.id, Customer.shop_id).where(Customer.cluster_id.in_(sorted(t.clusters))))
+    if t.blocked:
+        blocked = aliased(Customer)
+        parts.append(
+            select(Customer.id, Customer.shop_id).where(
+                Customer.cluster_id.in_(
+                    select(blocked.cluster_id).where(
+                        blocked.id.in_(sorted(t.blocked)), blocked.cluster_id.is_not(None)
+                    )
+                )
+            )
+        )
+        theirs, mine = aliased(Identifier), aliased(Identifier)
+        parts.append(
+            select(mine.customer_id, mine.shop_id)
+            .join(
+                theirs,
+                and_(theirs.shop_id == mine.shop_id, theirs.type == mine.type, theirs.value == mine.value),
+            )
+            .where(theirs.customer_id.in_(sorted(t.blocked)), theirs.type.in_(WEAK_LINK_TYPES))
+        )
+    both = union(*parts).subquery() if len(parts) > 1 else parts[0].distinct().subquery()
+    first, second = both.c
+    # union drops repeats; a WHERE for SQLite, whose upsert needs one after a SELECT.
+    return select(first, second).where(first.is_not(None)).order_by(first)
 
 
 @event.listens_for(Session, "after_flush")
