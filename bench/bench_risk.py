@@ -309,6 +309,7 @@ def run(quick: bool = False) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="sg-bench-risk-") as tmp:
         sqlite = measure(f"sqlite:///{Path(tmp) / 'bench.db'}", customers, orders, quick)
     figures |= {f"{name}_sqlite": value for name, value in sqlite.items()}
+    print(json.dumps(sqlite), file=sys.stderr)  # told at once: the PostgreSQL half takes as long again
     with scratch_postgres() as pg:
         postgres = measure(pg, customers, orders, quick)
     figures |= {f"{name}_postgres": value for name, value in postgres.items()}
