@@ -35,7 +35,6 @@ from storeguard.orders.models import (
     Transaction,
 )
 from storeguard.orders.reindex import reindex_identifiers
-from storeguard.risk.actions import recompute_risk
 from storeguard.screening.engine import velocity_keys
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import WINDOWS
@@ -111,7 +110,7 @@ def load_demo(
     """Create the demo shop and bulk-insert its year of customers and orders; flushes, never commits.
 
     Then what the shop's team and screening would have left behind: the blocks (made through
-    ``block_customer``), the last 30 days' velocity counts, and every customer's risk.
+    ``block_customer``) and the last 30 days' velocity counts.
     """
     if get_shop_by_domain(session, SHOP["domain"]) is not None:
         raise Conflict(
@@ -140,8 +139,6 @@ def load_demo(
     counts = data.counts()
     counts["velocity_events"] = record_recent_velocity(session, shop, data.tables["orders"], at)
     truth = {**data.ground_truth, "blocks": make_blocks(session, data.blocks, actor)}
-    # Risk last: the blocks above are history its evasion finding reads.
-    recompute_risk(session, shop_id=shop.id)
     example = linked_block_example(session, shop, truth["blocks"])
     if example is not None:
         truth["examples"] = {"linked_block": example}
