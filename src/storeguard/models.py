@@ -19,6 +19,7 @@ import storeguard.notifications.models
 import storeguard.orders.models
 import storeguard.policies.models
 import storeguard.returns.models
+import storeguard.risk.freshness  # its session listener marks customers whose history changed
 import storeguard.risk.models
 import storeguard.rules.models
 import storeguard.screening.models

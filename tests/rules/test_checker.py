@@ -133,9 +133,12 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "signals.high_refund_ratio",
         "velocity.orders_per_address_30d",
         "velocity.amount_per_card_7d",
+        "customer.risk_score",
+        "customer.findings",
+        "customer.finding_bracketing",
     ):
         assert required in names
-    assert len(names) == 140  # 93, and the checkout's 47 (tests/screening/test_checkout_facts.py)
+    assert len(names) == 150  # 93, the checkout's 47 (tests/screening/test_checkout_facts.py), risk's 10
     checkout = {n for n in names if n.split(".")[0] in ("card", "billing", "shipping", "browser")}
     nullable = {f["name"] for f in fact_catalogue() if f["nullable"]} - checkout
     assert nullable - {

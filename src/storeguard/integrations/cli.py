@@ -12,6 +12,7 @@ from storeguard.core.actor import CLI
 from storeguard.core.config import get_settings
 from storeguard.core.console import cli_session, console, err_console
 from storeguard.integrations.actions import configure_gateway, configure_shop
+from storeguard.integrations.bulk.disputes import import_shopify_disputes
 from storeguard.integrations.bulk.product_files import import_products
 from storeguard.integrations.bulk.service import import_blocklist, import_file
 from storeguard.integrations.webhooks.inbox import process_pending
@@ -58,7 +59,7 @@ def register(app: typer.Typer) -> None:
             if once or work.busy:
                 console.print(
                     f"inbox: {work.inbox.processed} processed, {work.inbox.failed} failed; "
-                    f"shopify calls sent: {work.sent}"
+                    f"shopify calls sent: {work.sent}; customers reassessed: {work.assessed}"
                 )
             if once:
                 return
@@ -113,19 +114,27 @@ def register(app: typer.Typer) -> None:
         with (
             cli_session() as session,
             Progress(
-                TextColumn("[bold]importing"),
+                TextColumn("[bold]{task.description}"),
                 BarColumn(),
-                TextColumn("{task.fields[rows]} rows"),
+                TextColumn("{task.fields[rows]} {task.fields[unit]}"),
                 TimeElapsedColumn(),
                 console=console,
                 transient=False,
             ) as bar,
         ):
             target = shop_with_domain(session, shop)
-            task = bar.add_task("import", total=size or None, rows=0)
+            task = bar.add_task("importing", total=size or None, rows=0, unit="rows")
 
             def progress(rows: int, offset: int) -> None:
                 bar.update(task, completed=offset if offset else None, rows=rows)
+
+            assessing = None
+
+            def assessed(done: int, total: int) -> None:
+                nonlocal assessing
+                if assessing is None:
+                    assessing = bar.add_task("assessing risk", total=total, rows=0, unit="customers")
+                bar.update(assessing, completed=done, rows=done)
 
             run = import_file(
                 session,
@@ -136,6 +145,7 @@ def register(app: typer.Typer) -> None:
                 preset=preset,
                 batch_size=batch_size,
                 on_progress=progress,
+                on_assess=assessed,
             )
             bar.update(task, completed=size or None)
         seconds = time.perf_counter() - started
@@ -154,6 +164,36 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import Shopify orders (with customers, lines, refunds); safe to re-run, resumes if interrupted."""
         _run("shopify", file, shop, None, batch_size)
+
+    @importer.command("shopify-disputes")
+    def import_shopify_disputes_command(
+        file: Path = typer.Argument(
+            ...,
+            help="Shopify Payments dispute objects: a JSON array or JSON lines.",
+            exists=True,
+            dir_okay=False,
+        ),
+        shop: str = typer.Option(..., "--shop", help="The shop's domain."),
+    ) -> None:
+        """Record a shop's Shopify Payments disputes on their orders, then reassess the customers they touch."""
+
+        with cli_session() as session, Progress(console=console, transient=True) as bar:
+            task = bar.add_task("disputes", total=None)
+            result = import_shopify_disputes(
+                session,
+                shop_with_domain(session, shop),
+                file,
+                actor=CLI,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        console.print(
+            f"{result.recorded} disputes recorded ({result.without_order} on no known order); "
+            f"{result.assessed} customers reassessed; {len(result.failed)} rows refused"
+        )
+        for row, why in result.failed[:20]:
+            err_console.print(f"[red]row {row}[/red] {why}")
+        if result.failed:
+            raise typer.Exit(1)
 
     @importer.command("shopify-products")
     def import_shopify_products(

@@ -16,6 +16,18 @@ class FindingType(StrEnum):
     evasion = "evasion"
 
 
+# Each finding in plain words, as a screening reason names it.
+FINDING_WORDS: dict[str, str] = {
+    FindingType.wardrobing: "wardrobing (worn items returned, or returns late in the window)",
+    FindingType.bracketing: "bracketing (several sizes or colours of one product ordered, most sent back)",
+    FindingType.serial_returning: "serial returning (a high share of delivered orders returned)",
+    FindingType.low_value_refunds: "low-value refund abuse (small orders refunded without a return)",
+    FindingType.not_received_claims: "repeated not-received claims on orders shown delivered",
+    FindingType.chargeback_abuse: "chargeback abuse (chargebacks on delivered orders)",
+    FindingType.evasion: "evasion (linked to a blocked customer)",
+}
+
+
 class RefundKind(StrEnum):
     returned = "returned"  # goods came back
     no_return = "no_return"  # refunded as damaged or missing, nothing sent back

@@ -30,6 +30,9 @@ class CustomerRisk(Base):
     suggested: Mapped[str] = mapped_column(String(20))
     segment: Mapped[str] = mapped_column(String(20), default="neutral")
     findings: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    # The findings' types, sorted and comma-separated: what screening reads on every checkout,
+    # without the evidence (order ids, words) the findings carry.
+    finding_types: Mapped[str] = mapped_column(String(300), default="", server_default="")
     contributions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     model_version: Mapped[str] = mapped_column(String(40))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -41,6 +44,23 @@ class CustomerRisk(Base):
         # Suggestions waiting for a person, by score.
         Index("ix_customer_risks_shop_score", "shop_id", "score"),
     )
+
+
+class StaleRisk(Base):
+    """A customer whose history changed after their assessment was stored: reassess them soon.
+
+    A write marks the customer here in its own transaction (one upsert, ``risk.freshness``); the
+    background work reassesses marked customers and takes the mark away. ``changes`` grows with
+    every mark, so a mark made while the customer was being reassessed is not taken away with it.
+    """
+
+    __tablename__ = "risk_stale_customers"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id"), primary_key=True, autoincrement=False
+    )
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    changes: Mapped[int] = mapped_column(default=1)
 
 
 register_subject_shop("customer_risk", CustomerRisk, "shop_id")

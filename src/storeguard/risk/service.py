@@ -7,12 +7,13 @@ per customer: 200,000 orders read in seconds on SQLite.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Text, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, now
@@ -43,10 +44,12 @@ from storeguard.risk.policy import (
 )
 from storeguard.shops.models import Product
 
+# An order's tags as text: most orders have none, and decoding "[]" 200,000 times cost seconds.
+_TAGS_TEXT = cast(Order.tags, Text)
 # Disputes that are only an inquiry so far are not chargebacks.
 _NOT_CHARGEBACKS = ("warning_needs_response", "warning_under_review", "warning_closed")
 # An identifier a household shares: a link through it alone is weak evidence.
-_WEAK_LINK_TYPES = (IdentifierType.shipping_address.value,)
+WEAK_LINK_TYPES = (IdentifierType.shipping_address.value,)
 
 
 def _product_sets(session: Session, shop_id: int, t: Mapping[str, Any]) -> tuple[set[int], set[int]]:
@@ -84,11 +87,13 @@ def read_behaviours(
 ) -> dict[int, Behaviour]:
     """Build the behaviour of every customer of the shop (or of the ones given) in a few grouped reads."""
     wanted = list(customer_ids) if customer_ids is not None else None
+    session.flush()  # what session.execute's autoflush did: the reads below see pending changes
+    read = session.connection().execute  # rows as the driver gives them: no ORM loading per row
     scope = _order_scope(shop_id, wanted)
     wearable, occasion = _product_sets(session, shop_id, thresholds)
 
     delivered = dict(
-        session.execute(
+        read(
             select(Fulfillment.order_id, func.min(Fulfillment.delivered_at))
             .join(Order, Order.id == Fulfillment.order_id)
             .where(*scope, Fulfillment.delivered_at.is_not(None))
@@ -97,7 +102,7 @@ def read_behaviours(
     )
     # Per order: wearable and occasion units; per (order, product) with several lines: bracketing.
     kinds: dict[int, tuple[bool, bool]] = {}
-    line_rows = session.execute(
+    line_rows = read(
         select(LineItem.order_id, LineItem.product_id)
         .join(Order, Order.id == LineItem.order_id)
         .where(*scope, LineItem.product_id.in_(wearable | occasion))
@@ -107,7 +112,7 @@ def read_behaviours(
         was = kinds.get(order_id, (False, False))
         kinds[order_id] = (was[0] or product_id in wearable, was[1] or product_id in occasion)
     brackets: dict[int, tuple[int, int]] = {}
-    bracket_rows = session.execute(
+    bracket_rows = read(
         select(
             LineItem.order_id,
             func.sum(LineItem.quantity),
@@ -122,7 +127,7 @@ def read_behaviours(
         was = brackets.get(order_id, (0, 0))
         brackets[order_id] = (was[0] + int(units or 0), was[1] + int(back or 0))
     fees = dict(
-        session.execute(
+        read(
             select(Transaction.order_id, func.sum(Transaction.fee))
             .join(Order, Order.id == Transaction.order_id)
             .where(*scope, Transaction.fee > 0)
@@ -133,8 +138,8 @@ def read_behaviours(
     behaviours: dict[int, Behaviour] = {}
     if wanted is not None:
         behaviours = {cid: Behaviour(customer_id=cid) for cid in wanted}
-    order_rows = session.execute(
-        select(Order.id, Order.customer_id, Order.total, Order.created_at, Order.status, Order.tags)
+    order_rows = read(
+        select(Order.id, Order.customer_id, Order.total, Order.created_at, Order.status, _TAGS_TEXT)
         .where(*scope)
         .order_by(Order.id)
     )
@@ -152,7 +157,7 @@ def read_behaviours(
                 created_at=ensure_utc(created_at),
                 cancelled=status == OrderStatus.cancelled,
                 delivered_at=ensure_utc(at) if at is not None else None,
-                tags=tuple(tags or ()),
+                tags=tuple(json.loads(tags)) if tags and tags != "[]" else (),
                 wearable=kind[0],
                 occasion=kind[1],
                 bracket_units=bracket[0],
@@ -163,7 +168,7 @@ def read_behaviours(
         owner[oid] = cid
         totals.append(int(total))
 
-    refund_rows = session.execute(
+    refund_rows = read(
         select(
             Refund.id,
             Refund.order_id,
@@ -197,7 +202,7 @@ def read_behaviours(
         )
 
     disputed = set()
-    dispute_rows = session.execute(
+    dispute_rows = read(
         select(Dispute.id, Dispute.order_id, Dispute.amount, Dispute.reason, Dispute.status)
         .join(Order, Order.id == Dispute.order_id)
         .where(*scope, Dispute.status.not_in(_NOT_CHARGEBACKS))
@@ -223,6 +228,8 @@ def read_behaviours(
     if wanted is None:  # the whole shop is read: its figures come with it
         median = int(statistics.median(totals)) if totals else 0
         rate = shop_return_rate(behaviours.values(), thresholds)
+        if thresholds is DEFAULT:  # customers reassessed alone next are measured against the same
+            _baselines[shop_id] = (now(), median, rate)
     else:
         median, rate = shop_baseline(session, shop_id, thresholds, at)
     for b in behaviours.values():
@@ -241,54 +248,74 @@ _baselines: dict[int, tuple[datetime, int, float]] = {}
 def shop_baseline(session: Session, shop_id: int, t: Mapping[str, Any], at: datetime) -> tuple[int, float]:
     """The shop's median order total and return rate, as read at most BASELINE_TTL ago.
 
-    Only the default thresholds are remembered; other thresholds (an evaluation's) read afresh.
+    The same figures a read of the whole shop gives, so a customer reassessed alone is assessed as
+    a full recompute would. Only the default thresholds are remembered; others read afresh.
     """
     cached = _baselines.get(shop_id) if t is DEFAULT else None
     if cached is not None and timedelta(0) <= at - cached[0] < BASELINE_TTL:
         return cached[1], cached[2]
-    median, rate = shop_median_total(session, shop_id), _shop_return_rate(session, shop_id, t)
+    median, rate = shop_figures(session, shop_id, t)
     if t is DEFAULT:
         _baselines[shop_id] = (at, median, rate)
     return median, rate
 
 
-def _shop_return_rate(session: Session, shop_id: int, t: Mapping[str, Any]) -> float:
-    """The shop's return rate, for one customer's read: delivered orders with a return, in SQL."""
-    delivered = (
-        select(Fulfillment.order_id)
-        .join(Order, Order.id == Fulfillment.order_id)
-        .where(
-            Order.shop_id == shop_id,
-            Order.status != OrderStatus.cancelled,
-            Fulfillment.delivered_at.is_not(None),
-        )
-        .distinct()
-        .subquery()
-    )
-    skip = [
-        *t["refund_reasons"]["cancel"],
-        *t["refund_reasons"]["not_received"],
-        *t["refund_reasons"]["no_return"],
-    ]
-    returned = (
-        select(Refund.order_id)
-        .where(
-            Refund.order_id.in_(select(delivered.c.order_id)), func.coalesce(Refund.reason, "").not_in(skip)
-        )
-        .distinct()
-        .subquery()
-    )
-    n = session.scalar(select(func.count()).select_from(delivered)) or 0
-    k = session.scalar(select(func.count()).select_from(returned)) or 0
-    return k / n if n else 0.0
+def shop_figures(session: Session, shop_id: int, t: Mapping[str, Any] = DEFAULT) -> tuple[int, float]:
+    """Read the shop's median order total and return rate over its customers' orders.
 
-
-def shop_median_total(session: Session, shop_id: int) -> int:
-    """Return the shop's median order total (what "a small order" is measured against)."""
-    totals = sorted(
-        int(t) for t in session.scalars(select(Order.total).where(Order.shop_id == shop_id, Order.total > 0))
+    Only what the two figures need (no lines, fees or disputes), computed by the same functions as
+    the full read: the shop's orders as one record.
+    """
+    scope = _order_scope(shop_id, None)
+    delivered = set(
+        session.scalars(
+            select(Fulfillment.order_id)
+            .join(Order, Order.id == Fulfillment.order_id)
+            .where(*scope, Fulfillment.delivered_at.is_not(None))
+            .distinct()
+        )
     )
-    return int(statistics.median(totals)) if totals else 0
+    shop = Behaviour(customer_id=0)
+    totals = []
+    epoch = datetime.min.replace(tzinfo=UTC)
+    for oid, total, status in session.execute(select(Order.id, Order.total, Order.status).where(*scope)):
+        totals.append(int(total))
+        shop.orders.append(
+            OrderFacts(
+                id=oid,
+                total=int(total),
+                created_at=epoch,
+                cancelled=status == OrderStatus.cancelled,
+                delivered_at=epoch if oid in delivered else None,
+            )
+        )
+    refund_rows = session.execute(
+        select(
+            Refund.id,
+            Refund.order_id,
+            Refund.reason,
+            func.coalesce(func.sum(RefundLine.quantity), 0),
+            func.coalesce(func.sum(case((RefundLine.restock, RefundLine.quantity), else_=0)), 0),
+        )
+        .join(Order, Order.id == Refund.order_id)
+        .outerjoin(RefundLine, RefundLine.refund_id == Refund.id)
+        .where(*scope)
+        .group_by(Refund.id)
+    )
+    for rid, oid, reason, units, restocked in refund_rows:
+        shop.refunds.append(
+            RefundFacts(
+                id=rid,
+                order_id=oid,
+                amount=0,
+                created_at=epoch,
+                reason=reason,
+                units=int(units),
+                restocked_units=int(restocked),
+            )
+        )
+    median = int(statistics.median(totals)) if totals else 0
+    return median, shop_return_rate([shop], t)
 
 
 def _block_links(session: Session, shop_id: int, wanted: list[int] | None) -> list[tuple[int, BlockLink]]:
@@ -322,7 +349,7 @@ def _block_links(session: Session, shop_id: int, wanted: list[int] | None) -> li
             select(Identifier.customer_id, Identifier.type, Identifier.value).where(
                 Identifier.shop_id == shop_id,
                 Identifier.customer_id.in_(wanted),
-                Identifier.type.in_(_WEAK_LINK_TYPES),
+                Identifier.type.in_(WEAK_LINK_TYPES),
             )
         ).all()
         owners: dict[tuple[str, str], list[int]] = {}
@@ -345,7 +372,7 @@ def _block_links(session: Session, shop_id: int, wanted: list[int] | None) -> li
             .where(
                 Identifier.shop_id == shop_id,
                 Identifier.customer_id.in_(blocked_ids),
-                Identifier.type.in_(_WEAK_LINK_TYPES),
+                Identifier.type.in_(WEAK_LINK_TYPES),
             )
             .subquery()
         )

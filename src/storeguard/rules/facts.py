@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from storeguard.risk.enums import FindingType
+
 
 class FactType(StrEnum):
     """The type of a fact's value (``integer`` is a number that is always whole)."""
@@ -85,7 +87,8 @@ _CUSTOMER = [
     (
         "customer.segment",
         S,
-        "The customer's segment: vip, good, neutral, watch, restricted or blocked.",
+        "The customer's segment: vip, good, neutral, watch, restricted or blocked "
+        "(risk's, as the customer page shows it, once assessed).",
         False,
     ),
     ("customer.account_age_days", N, "Days since the customer's account was created.", True),
@@ -238,6 +241,23 @@ _ADDRESS_EXAMPLES = {
     "postal_code_key": "billing.postal_code_key != shipping.postal_code_key",
     "key": "billing.key != shipping.key",
 }
+# Risk (storeguard.risk): the customer's assessment as last stored, kept current in the background
+# as their history changes. A guest or a customer not assessed yet has score 0 and no findings.
+_RISK = [
+    ("customer.risk_score", INT, "The customer's risk score, 0 to 100, as last assessed.", False),
+    ("customer.findings", L, "Types of the customer's abuse findings, e.g. ['bracketing'].", False),
+]
+_FINDING_FLAGS = [f"customer.finding_{t.value}" for t in FindingType]
+
+
+def _risk_specs() -> list[FactSpec]:
+    flags = [
+        FactSpec(n, B, f"The customer has a {n.removeprefix('customer.finding_')} finding.")
+        for n in _FINDING_FLAGS
+    ]
+    return [FactSpec(n, t, d, nullable) for n, t, d, nullable in _RISK] + flags
+
+
 SIGNAL_CODES = (
     ("country_mismatch", "Shipping and billing countries differ."),
     ("ip_country_mismatch", "The IP country is neither the billing nor the shipping country."),
@@ -264,6 +284,7 @@ def _catalogue() -> dict[str, FactSpec]:
             FactSpec(f"{side}.{part}", S, text.format(a=side), True, _ADDRESS_EXAMPLES[part].format(a=side))
             for part, text in _ADDRESS_PARTS
         ]
+    specs += _risk_specs()
     specs += [FactSpec(f"signals.{code}", B, text) for code, text in SIGNAL_CODES]
     for key in VELOCITY_KEYS:
         for window in VELOCITY_WINDOWS:

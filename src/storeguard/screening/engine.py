@@ -23,6 +23,7 @@ from storeguard.lists.enums import EntryAction, MatchVia
 from storeguard.lists.matching import CARRIED, IN_RANGE, USED, Match, MatchResult, match
 from storeguard.lists.scope import LineFacts, describe_scope
 from storeguard.orders.models import Order
+from storeguard.risk.enums import FINDING_WORDS
 from storeguard.rules.service import ActiveRuleset, ruleset_at
 from storeguard.screening.counters import velocity_store
 from storeguard.screening.enums import Outcome, ReasonSource
@@ -168,10 +169,18 @@ def screen(
         min_spent_vip=vip_spent,
         linked_to_blocked=bool(blocked_links),
     )
+    risk_score, findings = 0, ()
+    if history.risk is not None:
+        # Once assessed, the customer is in risk's segment (a person's decision, else the
+        # suggestion), as their page shows it; a block on the customer still makes it blocked.
+        risk_score, risk_segment, findings = history.risk
+        segment = segment if blocked_self else risk_segment
     domain = next((i.value for i in identifiers if str(i.type) == "email_domain"), None)
     ctx = FactContext(
         metrics=metrics,
         segment=segment,
+        risk_score=risk_score,
+        findings=findings,
         customer_created_at=history.created_at,
         customer_disabled=history.state == "disabled",
         platform_account_state=history.platform_account_state,
@@ -200,6 +209,7 @@ def screen(
     )
     reasons += _velocity_reasons(facts, settings)
     reasons += _segment_reasons(segment, settings, inp.customer_id)
+    reasons += _finding_reasons(findings, risk_score, inp.customer_id)
     reasons += _rule_reasons(ruleset, facts)
     verdict = decide(reasons, settings["score_thresholds"])
     verification = dict(settings["verification"]) if verdict.decision is Outcome.verify else None
@@ -438,6 +448,19 @@ def _segment_reasons(segment: str, settings: dict[str, Any], customer_id: int | 
             ref={"type": "customer", "id": customer_id},
             message=f"The customer is in the {segment} segment.",
         )
+    ]
+
+
+def _finding_reasons(findings: tuple[str, ...], score: int, customer_id: int | None) -> list[Reason]:
+    """Name each of the customer's risk findings; they inform (the segment and rules act on them)."""
+    return [
+        Reason(
+            code=f"finding_{kind}",
+            source=ReasonSource.risk,
+            ref={"type": "customer", "id": customer_id, "finding": kind, "risk_score": score},
+            message=f"The customer's history shows {FINDING_WORDS.get(kind, kind)}; risk score {score}.",
+        )
+        for kind in findings
     ]
 
 

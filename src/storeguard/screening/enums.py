@@ -28,6 +28,7 @@ class ReasonSource(StrEnum):
     signal = "signal"  # a weighted risk signal
     velocity = "velocity"  # too many orders per identifier in a window
     segment = "segment"  # the customer's segment
+    risk = "risk"  # a finding of the customer's risk assessment
     catalogue = "catalogue"  # what the checkout sent that the catalogue does not know
 
 

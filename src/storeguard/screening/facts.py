@@ -25,6 +25,7 @@ from storeguard.customers.normalize import (
     normalize_postal_code,
     normalize_words,
 )
+from storeguard.risk.enums import FindingType
 from storeguard.screening.inputs import OrderInput
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics
 from storeguard.screening.velocity import VelocityCounts
@@ -36,6 +37,8 @@ class FactContext:
 
     metrics: CustomerMetrics = field(default_factory=CustomerMetrics)
     segment: str = "neutral"
+    risk_score: int = 0
+    findings: tuple[str, ...] = ()  # the types of the customer's risk findings
     customer_created_at: datetime | None = None
     customer_disabled: bool = False
     platform_account_state: str | None = None
@@ -151,6 +154,8 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
         "customer.cancellations": m.cancellations,
         "customer.chargebacks": m.chargebacks,
         "customer.segment": ctx.segment,
+        "customer.risk_score": ctx.risk_score,
+        "customer.findings": list(ctx.findings),
         "customer.account_age_days": round(max(age, 0.0), 3) if age is not None else None,
         "customer.is_disabled": ctx.customer_disabled,
         "customer.platform_account_state": ctx.platform_account_state,
@@ -158,6 +163,9 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
         "linked.blocked_customers": ctx.linked_blocked_customers,
     }
     facts.update(checkout_facts(order, ctx.time_zone, scale))
+    facts.update(_NO_FINDINGS)
+    for kind in ctx.findings:
+        facts[f"customer.finding_{kind}"] = True
     facts.update(_NO_SIGNALS)
     # Velocity facts count this order too: a merchant writes "more than 3 orders an hour" as "> 3".
     orders, amounts, have = ctx.velocity.orders, ctx.velocity.amounts, ctx.velocity_kinds
@@ -172,6 +180,7 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
 
 # The fact names, written once rather than formatted on every order.
 _NO_SIGNALS = {f"signals.{code}": False for code in SIGNAL_CODES}
+_NO_FINDINGS = {f"customer.finding_{kind.value}": False for kind in FindingType}
 _VELOCITY_FACTS = {
     k: [(f"velocity.orders_per_{k}_{w}", f"velocity.amount_per_{k}_{w}", (k, w)) for w in WINDOWS]
     for k in VELOCITY_KINDS

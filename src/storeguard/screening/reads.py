@@ -34,6 +34,7 @@ from storeguard.core.prepared import Driver, Prepared
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.models import ListVersion
+from storeguard.risk.models import CustomerRisk
 from storeguard.rules.models import PolicyHead
 from storeguard.screening.metrics import (
     CUSTOMER_ID,
@@ -254,6 +255,7 @@ class History:
     state: str | None
     address_customers: int
     platform_account_state: str | None = None
+    risk: tuple[int, str, tuple[str, ...]] | None = None  # score, segment, finding types: as stored
 
 
 def _history_statement(known: bool, address: bool, as_of: bool = False) -> Select[Any]:
@@ -271,6 +273,12 @@ def _history_statement(known: bool, address: bool, as_of: bool = False) -> Selec
             select(Customer.created_at).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
             select(Customer.state).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
             select(Customer.platform_account_state).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
+            # Risk as last stored: one row by its key, concatenated so it costs one subquery.
+            select(
+                cast(CustomerRisk.score, Text) + ":" + CustomerRisk.segment + ":" + CustomerRisk.finding_types
+            )
+            .where(CustomerRisk.customer_id == CUSTOMER_ID)
+            .scalar_subquery(),
         ]
     if address:
         shared = select(func.count(distinct(Identifier.customer_id))).where(
@@ -351,7 +359,10 @@ def history(
             created = datetime.fromisoformat(created)
         result.created_at = ensure_utc(created) if created else None
         result.state = state
-        row = row[11:]
+        if row[11]:
+            score, segment, types = row[11].split(":", 2)
+            result.risk = (int(score), segment, tuple(types.split(",")) if types else ())
+        row = row[12:]
     if address is not None:
         result.address_customers = int(row.pop(0) or 0)
     return result

@@ -63,6 +63,7 @@ SOURCES = {
     ReasonSource.signal: N_("Signal"),
     ReasonSource.velocity: N_("Velocity"),
     ReasonSource.segment: N_("Segment"),
+    ReasonSource.risk: N_("Risk finding"),
     ReasonSource.catalogue: N_("Catalogue"),
 }
 # The line of a reason: strongest first, so a block reads before a signal's weight.

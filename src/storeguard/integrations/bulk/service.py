@@ -37,6 +37,7 @@ from storeguard.integrations.models import ImportRun
 from storeguard.lists.csvio import ImportResult, import_entries, read_csv
 from storeguard.orders.models import Order
 from storeguard.orders.reindex import reindex_identifiers
+from storeguard.risk.actions import recompute_risk
 from storeguard.shops.models import Shop
 
 CSV_KINDS = ("customers", "orders", "refunds")
@@ -125,13 +126,16 @@ def import_file(
     stop_after_batches: int | None = None,
     parallel: bool | None = None,
     relink: bool = True,
+    on_assess: Callable[[int, int], None] | None = None,
 ) -> ImportRun:
     """Import ``path`` into ``shop``, resuming an interrupted run of the same file; commits per batch.
 
     With ``parallel`` (by default: for files of a few megabytes and up, on a multi-core machine)
     the file is read and mapped in other processes while this one writes, through the same
     mirror writer webhooks use. ``relink=False`` leaves identifiers and links for a later
-    ``storeguard orders reindex-identifiers`` (several files in a row, relinked once at the end).
+    ``storeguard orders reindex-identifiers`` (several files in a row, relinked once at the end)
+    and the customers' risk for a later ``storeguard risk recompute``; otherwise every customer of
+    the shop is reassessed after the links, with ``on_assess(done, total)`` told as it goes.
     """
     make_from, write = plan(session, shop, kind, path, preset, batch_size=batch_size)
     run = start_run(session, shop, "shopify" if kind == "shopify" else kind, path, report_dir)
@@ -160,6 +164,10 @@ def import_file(
         # An import leaves linking current: the customers' identifiers and clusters are what a
         # reindex makes of the shop now, so screening links imported history at once.
         reindex_identifiers(session, shop.id)
+        session.commit()
+        # And risk: the history just written bypassed the writes that mark customers stale, and
+        # one set-based pass over the shop costs less than reassessing customer by customer.
+        recompute_risk(session, shop_id=shop.id, progress=on_assess)
         session.commit()
         run = session.get(ImportRun, run_id, populate_existing=True) or run  # loaded, for the caller
     return run

@@ -1,5 +1,6 @@
 """The background work every process does: finish stored webhook deliveries, hand domain events to
-the platforms that subscribe to them, send due outbound calls and mail.
+the platforms that subscribe to them, send due outbound calls and mail, and reassess the risk of
+customers whose history changed.
 
 ``serve`` runs it in a thread beside the API, so a delivery acknowledged just before a crash, or
 one whose first attempt failed, is finished by the next pass of whichever process is up;
@@ -27,6 +28,7 @@ from storeguard.integrations.platforms.shopify.outbound import KIND as SHOPIFY
 from storeguard.integrations.platforms.shopify.outbound import senders
 from storeguard.integrations.platforms.stripe import outbound as stripe
 from storeguard.integrations.webhooks.inbox import InboxPass, process_pending
+from storeguard.risk.freshness import refresh_stale
 
 # Every platform's subscription to domain events, each called with every event in turn.
 SUBSCRIBERS: tuple[Callable[[Session, OutboxMessage], None], ...] = (shopify_events.on_event, stripe.on_event)
@@ -38,20 +40,25 @@ log = logging.getLogger(__name__)
 class WorkPass:
     inbox: InboxPass
     sent: int
+    assessed: int = 0  # customers whose risk was reassessed after their history changed
 
     @property
     def busy(self) -> bool:
         """Tell whether this pass found work (the next one should then come at once)."""
-        return bool(self.inbox.processed or self.inbox.ignored or self.inbox.failed or self.sent)
+        return bool(
+            self.inbox.processed or self.inbox.ignored or self.inbox.failed or self.sent or self.assessed
+        )
 
 
 def run_pass(session: Session, settings: Settings | None = None) -> WorkPass:
-    """Process due deliveries, then send due outbound platform calls and mail; each one commits itself."""
+    """Process due deliveries, send due outbound platform calls and mail, then reassess a batch of
+    customers whose history changed (what the deliveries just wrote included); each one commits itself."""
     inbox = process_pending(session)
     handed = hand_over_events(session)
     outbound = {**senders(session), **stripe.senders(session), **mail.senders(settings or get_settings())}
     sent = deliver_due(session, outbound, kinds=[SHOPIFY, stripe.KIND, mail.KIND])
-    return WorkPass(inbox=inbox, sent=handed + sent)
+    assessed = refresh_stale(session)
+    return WorkPass(inbox=inbox, sent=handed + sent, assessed=assessed)
 
 
 def hand_over_events(session: Session) -> int:
