@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import __version__
+from storeguard.analytics.api import router as analytics_router
+from storeguard.analytics.views import router as analytics_pages
 from storeguard.audit.views import router as audit_pages
 from storeguard.core.api import (
     Reader,
@@ -68,6 +70,7 @@ ROUTERS = (
     rules_router,
     screening_router,
     integrations_router,
+    analytics_router,
 )
 
 # The admin pages, each behind the login check (the login page itself checks on its own).
@@ -82,6 +85,7 @@ PAGE_ROUTERS = (
     screening_pages,  # before rules: its /rules/backtest would read as a rule's id
     rules_pages,
     review_pages,
+    analytics_pages,
     audit_pages,
     integrations_pages,
     settings_pages,
