@@ -234,7 +234,8 @@ def traits(session: Session, period: Period) -> TraitsReport:
         .having(func.count() > 1)
     )
     linked = case((Customer.cluster_id.in_(linked_clusters), "yes"), else_="no")
-    add("linked_accounts", _count_by(session, period, linked, (Customer, Customer.id == Order.customer_id)))
+    linked_counts = _count_by(session, period, linked, (Customer, Customer.id == Order.customer_id))
+    add("linked_accounts", {"yes": linked_counts.get("yes", (0, 0))})  # "no" only mirrors "yes"
     add("finding", _findings(session, period))
     return TraitsReport(
         group_total,

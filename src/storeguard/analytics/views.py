@@ -15,6 +15,7 @@ from storeguard.analytics.enums import Report
 from storeguard.analytics.policy import AGE_BANDS, BLOCK_AFTER_BANDS
 from storeguard.analytics.service import Period, resolve_period
 from storeguard.core.api import SessionDep
+from storeguard.core.money import exponent
 from storeguard.core.schemas import Id
 from storeguard.disputes.views import GATEWAYS, REASONS
 from storeguard.lists.reasons import list_reason_codes
@@ -198,6 +199,7 @@ def report_page(
             "until": last_day,
             "query": query,
             "series_names": SERIES,
+            "scale": 10 ** exponent(period.shop.currency),  # money axes count whole kroner or dollars
             **CONTEXTS[report](session, period, answer),
         }
     return render(request, f"analytics/{report}.html", context)
