@@ -314,7 +314,7 @@ class ReturnsReport:
     overall: ReturnRate
 
 
-def _reason_in(*kinds: str) -> ColumnElement[bool]:
+def reason_in(*kinds: str) -> ColumnElement[bool]:
     words = [w for kind in kinds for w in REFUND_REASONS[kind]]
     return func.lower(func.coalesce(Refund.reason, "")).in_(words)
 
@@ -323,7 +323,7 @@ def _goods_came_back() -> ColumnElement[bool]:
     """A refunded line whose goods were returned, read as risk reads a refund: not a cancellation, a
     claim of non-delivery or a refund without return (by its reason), and sent back or restocked."""
     return and_(
-        ~_reason_in("cancel", "not_received", "no_return"),
+        ~reason_in("cancel", "not_received", "no_return"),
         or_(
             RefundLine.returned.is_(True),
             RefundLine.restock.is_(True),
@@ -332,13 +332,13 @@ def _goods_came_back() -> ColumnElement[bool]:
     )
 
 
-def _nothing_came_back() -> ColumnElement[bool]:
+def nothing_came_back() -> ColumnElement[bool]:
     """A refund with nothing back: damaged, missing, not received, or no reason and nothing restocked."""
     back = select(RefundLine.id).where(
         RefundLine.refund_id == Refund.id, or_(RefundLine.returned.is_(True), RefundLine.restock.is_(True))
     )
     return or_(
-        _reason_in("not_received", "no_return"),
+        reason_in("not_received", "no_return"),
         and_(func.coalesce(Refund.reason, "") == "", ~back.exists()),
     )
 
@@ -613,7 +613,7 @@ def losses(session: Session, period: Period) -> LossesReport:
             Order.shop_id == sid,
             Refund.created_at >= period.since,
             Refund.created_at < period.until,
-            _nothing_came_back(),
+            nothing_came_back(),
         )
         .group_by(rmonth)
     ):
@@ -622,7 +622,7 @@ def losses(session: Session, period: Period) -> LossesReport:
     refunded_orders = (
         select(Refund.order_id)
         .join(Order, Order.id == Refund.order_id)
-        .where(*in_period, ~_reason_in("cancel"))
+        .where(*in_period, ~reason_in("cancel"))
     )
     for m, value in session.execute(
         select(month, func.sum(Transaction.fee))

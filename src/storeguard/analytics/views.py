@@ -12,19 +12,23 @@ from sqlalchemy.orm import Session
 
 from storeguard.analytics import charts, exports
 from storeguard.analytics.enums import Report
+from storeguard.analytics.ledger import customer_ledger, period_ledger
 from storeguard.analytics.policy import AGE_BANDS, BLOCK_AFTER_BANDS
 from storeguard.analytics.service import Period, resolve_period
 from storeguard.core.api import SessionDep
+from storeguard.core.clock import now
 from storeguard.core.money import exponent
 from storeguard.core.schemas import Id
 from storeguard.disputes.views import GATEWAYS, REASONS
 from storeguard.lists.reasons import list_reason_codes
+from storeguard.orders.service import orders_by_id
 from storeguard.risk.views import FINDINGS
 from storeguard.screening.views import OUTCOMES
-from storeguard.shops.service import first_shop
+from storeguard.shops.service import first_shop, get_shop
 from storeguard.staff.pages import PageRead
 from storeguard.web.context import NavItem, add_nav
 from storeguard.web.i18n import N_
+from storeguard.web.panels import WEEK, Panel, add_panel
 from storeguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -145,6 +149,66 @@ CONTEXTS = {
     Report.screening: _screening_context,
     Report.losses: _losses_context,
 }
+
+LEDGER = {
+    "captured": N_("Captured"),
+    "refunded": N_("Refunded"),
+    "fees_not_returned": N_("Gateway fees not returned"),
+    "chargebacks": N_("Chargebacks lost"),
+    "dispute_fees": N_("Dispute fees"),
+    "return_shipping": N_("Return shipping paid"),
+    "restocking_fees_kept": N_("Restocking fees kept"),
+    "goods_not_returned": N_("Goods refunded, not returned"),
+}
+
+
+def customer_ledger_panel(request: Request, session: Session, customer: Any) -> Panel | None:
+    """What the customer really cost, order by order; nothing when no money moved."""
+    shop = get_shop(session, customer.shop_id)
+    whole, orders = customer_ledger(session, shop, customer.id)
+    if not orders:
+        return None
+    costly = {oid: one for oid, one in orders.items() if one.true_loss}
+    return Panel(
+        "analytics/_customer_ledger.html",
+        {
+            "whole": whole,
+            "rows": sorted(costly.items(), reverse=True),
+            "numbers": orders_by_id(session, set(costly)),
+            "words": LEDGER,
+            "currency": shop.currency,
+        },
+        order=35,
+        title=N_("What this customer cost"),
+        anchor="ledger-h",
+    )
+
+
+add_panel("customer.main", "analytics.ledger", customer_ledger_panel)
+
+
+def loss_tile(request: Request, session: Session, _subject: object) -> Panel | None:
+    """This month's true loss on the dashboard, beside last month's."""
+    shop = first_shop(session)
+    if shop is None:
+        return None
+    at = now()
+    start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    before = (start - timedelta(days=1)).replace(day=1)
+    return Panel(
+        "analytics/_loss_tile.html",
+        {
+            "this_month": period_ledger(session, shop, start, at + timedelta(seconds=1)).true_loss,
+            "last_month": period_ledger(session, shop, before, start).true_loss,
+            "currency": shop.currency,
+            "href": "/analytics/losses",
+        },
+        order=90,
+        group=WEEK,
+    )
+
+
+add_panel("dashboard.tiles", "analytics.true_loss", loss_tile)
 
 Since = Annotated[date | None, Query()]
 Until = Annotated[date | None, Query()]
