@@ -40,6 +40,7 @@ from storeguard.lists.views import router as lists_pages
 from storeguard.models import import_all_models
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
+from storeguard.privacy.api import router as privacy_router
 from storeguard.returns.api import router as returns_router
 from storeguard.returns.views import router as returns_pages
 from storeguard.risk.api import router as risk_router
@@ -71,6 +72,7 @@ ROUTERS = (
     screening_router,
     integrations_router,
     analytics_router,
+    privacy_router,
 )
 
 # The admin pages, each behind the login check (the login page itself checks on its own).
