@@ -6,6 +6,7 @@ import csv
 import io
 
 from storeguard.core.enums import Role
+from storeguard.risk.models import CustomerRisk
 from tests.analytics.conftest import PERIOD
 
 
@@ -161,3 +162,44 @@ def test_an_unknown_report_is_refused(client, auth, store):
     answer = client.get("/v1/analytics/everything.csv", headers=auth(Role.viewer))
 
     assert answer.status_code == 422
+
+
+def _risk(session, customer, score, kinds, segment="neutral"):
+    session.add(
+        CustomerRisk(
+            customer_id=customer.id,
+            shop_id=customer.shop_id,
+            score=score,
+            suggested=segment,
+            segment=segment,
+            findings=[{"type": k} for k in kinds],
+            model_version="test",
+        )
+    )
+    session.flush()
+
+
+def test_alike_customers_treated_differently_are_shown_side_by_side(client, auth, session, store):
+    _risk(session, store.kari, 45, ["serial_returning"])
+    _risk(session, store.ola, 50, ["serial_returning"])
+    _risk(session, store.per, 48, ["wardrobing"])
+
+    answer = _get(client, auth, store, "consistency").json()
+
+    assert answer["groups"] == [
+        {
+            "findings": ["serial_returning"],
+            "score_band": "40-59",
+            "customers": 2,
+            "treatments": {"block:block": [store.kari.id], "segment:neutral": [store.ola.id]},
+        }
+    ]
+
+
+def test_alike_customers_treated_alike_are_not_reported(client, auth, session, store):
+    _risk(session, store.ola, 50, ["serial_returning"])
+    _risk(session, store.per, 41, ["serial_returning"])
+
+    answer = _get(client, auth, store, "consistency").json()
+
+    assert answer["groups"] == []

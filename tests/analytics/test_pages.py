@@ -6,7 +6,7 @@ import pytest
 
 from tests.analytics.conftest import PERIOD
 
-REPORTS = ["traits", "returns", "disputes", "screening", "losses"]
+REPORTS = ["traits", "returns", "disputes", "screening", "losses", "consistency"]
 
 
 @pytest.mark.parametrize("report", REPORTS)

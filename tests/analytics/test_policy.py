@@ -14,6 +14,7 @@ from storeguard.analytics.policy import (
     default_period,
     period_problem,
     rank_traits,
+    score_band,
     value_bounds,
 )
 
@@ -72,3 +73,7 @@ def test_stacked_columns_stand_on_each_other():
 
     won, lost = chart.rects
     assert (won.y + won.height, lost.y + lost.height) == (chart.baseline, won.y)
+
+
+def test_scores_ten_points_apart_can_share_a_band():
+    assert [score_band(s) for s in (0, 45, 59, 60, 100)] == ["0-19", "40-59", "40-59", "60-79", "80-100"]

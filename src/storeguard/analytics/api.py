@@ -14,7 +14,14 @@ from fastapi.responses import Response
 
 from storeguard.analytics import exports
 from storeguard.analytics.enums import Report
-from storeguard.analytics.schemas import DisputesRead, LossesRead, ReturnsRead, ScreeningRead, TraitsRead
+from storeguard.analytics.schemas import (
+    ConsistencyRead,
+    DisputesRead,
+    LossesRead,
+    ReturnsRead,
+    ScreeningRead,
+    TraitsRead,
+)
 from storeguard.analytics.service import resolve_period
 from storeguard.core.api import CanRead, SessionDep
 from storeguard.shops.api import ShopFilter
@@ -68,6 +75,14 @@ def losses(
 ) -> LossesRead:
     """Per month: what screening stopped, and what chargebacks, refunds without return and fees cost."""
     return exports.losses(session, resolve_period(session, shop_id, since, until))
+
+
+@router.get("/consistency", name="analytics.consistency")
+def consistency(
+    actor: CanRead, session: SessionDep, shop_id: ShopFilter, since: Since = None, until: Until = None
+) -> ConsistencyRead:
+    """Customers with the same findings and score band but a different treatment, side by side (as they stand now)."""
+    return exports.consistency(session, resolve_period(session, shop_id, since, until))
 
 
 @router.get("/{report}.csv", name="analytics.csv", response_class=Response)

@@ -9,6 +9,7 @@ class Report(StrEnum):
     disputes = "disputes"
     screening = "screening"
     losses = "losses"
+    consistency = "consistency"
 
 
 class AnalyticsError(StrEnum):

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from storeguard.analytics import service
 from storeguard.analytics.enums import Report
 from storeguard.analytics.schemas import (
+    ConsistencyRead,
     CountRead,
     DisputeGroupRead,
     DisputesRead,
+    FactsGroupRead,
     LossesRead,
     LossMonthRead,
     OutcomeMonthRead,
@@ -149,12 +151,29 @@ def losses(session: Session, p: Period) -> LossesRead:
     return LossesRead(period=_period(p), total=_loss(r.total), months=[_loss(m) for m in r.months])
 
 
+def consistency(session: Session, p: Period) -> ConsistencyRead:
+    groups = service.consistency(session, p)
+    return ConsistencyRead(
+        period=_period(p),
+        groups=[
+            FactsGroupRead(
+                findings=list(g.findings),
+                score_band=g.score_band,
+                customers=g.customers,
+                treatments=g.treatments,
+            )
+            for g in groups
+        ],
+    )
+
+
 BUILDERS: dict[Report, Callable[[Session, Period], BaseModel]] = {
     Report.traits: traits,
     Report.returns: returns,
     Report.disputes: disputes,
     Report.screening: screening,
     Report.losses: losses,
+    Report.consistency: consistency,
 }
 
 
@@ -217,6 +236,14 @@ def table(report: Report, answer: Any) -> Table:
                 "" if h.override_share is None else h.override_share,
             ]
             for h in answer.reasons
+        ]
+        return Table(header, rows)
+    if report is Report.consistency:
+        header = ["findings", "score_band", "treatment", "customers", "customer_ids"]
+        rows = [
+            [" ".join(g.findings), g.score_band, t, len(ids), " ".join(str(i) for i in ids)]
+            for g in answer.groups
+            for t, ids in g.treatments.items()
         ]
         return Table(header, rows)
     header = list(LossMonthRead.model_fields)

@@ -157,3 +157,14 @@ def period_problem(since: date, until: date) -> AnalyticsError | None:
     if (until - since).days > MAX_PERIOD_DAYS:
         return AnalyticsError.period_too_long
     return None
+
+
+# Scores of one band count as the same facts: ten points apart is noise, not a different customer.
+SCORE_BAND = 20
+
+
+def score_band(score: int) -> str:
+    """The band a risk score falls in, as "40-59"."""
+    low = (max(0, min(score, 99)) // SCORE_BAND) * SCORE_BAND
+    high = 100 if low + SCORE_BAND >= 100 else low + SCORE_BAND - 1
+    return f"{low}-{high}"

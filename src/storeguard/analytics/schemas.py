@@ -118,3 +118,15 @@ class LossesRead(BaseModel):
     period: PeriodRead
     total: LossMonthRead
     months: list[LossMonthRead]
+
+
+class FactsGroupRead(BaseModel):
+    findings: list[str]
+    score_band: str
+    customers: int
+    treatments: dict[str, list[int]]  # "block:block", "block:review", "segment:restricted", "segment:neutral"
+
+
+class ConsistencyRead(BaseModel):
+    period: PeriodRead
+    groups: list[FactsGroupRead]

@@ -40,6 +40,7 @@ from storeguard.analytics.policy import (
     median,
     period_problem,
     rank_traits,
+    score_band,
     share,
     trait_rows,
     value_bounds,
@@ -642,3 +643,49 @@ def losses(session: Session, period: Period) -> LossesReport:
         for name in ("prevented_orders", "prevented", "chargebacks", "refunds_without_return", "fees"):
             setattr(report.total, name, getattr(report.total, name) + getattr(m, name))
     return report
+
+
+# ---------------------------------------------------------------- consistency
+
+
+@dataclass
+class FactsGroup:
+    """Customers with the same findings and score band, and how differently they are treated."""
+
+    findings: tuple[str, ...]
+    score_band: str
+    treatments: dict[str, list[int]]  # treatment -> customer ids (lowest first)
+
+    @property
+    def customers(self) -> int:
+        return sum(len(ids) for ids in self.treatments.values())
+
+
+def consistency(session: Session, period: Period) -> list[FactsGroup]:
+    """ "Same facts, same outcome": customers whose risk findings and score band are the same but whose
+    treatment differs (blocked, held for review, restricted segment, or nothing), biggest groups
+    first, so a person can look at them side by side and correct either."""
+    sid = period.shop_id
+    blocks = dict(
+        session.execute(
+            select(CustomerBlock.customer_id, func.max(CustomerBlock.action))
+            .where(CustomerBlock.shop_id == sid, CustomerBlock.status == BlockStatus.active)
+            .group_by(CustomerBlock.customer_id)
+        ).all()
+    )
+    groups: dict[tuple[tuple[str, ...], str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    stmt = select(
+        CustomerRisk.customer_id, CustomerRisk.findings, CustomerRisk.score, CustomerRisk.segment
+    ).where(CustomerRisk.shop_id == sid, cast(CustomerRisk.findings, String) != "[]")
+    for customer_id, findings, score, segment in session.execute(stmt.order_by(CustomerRisk.customer_id)):
+        kinds = tuple(sorted({str(f.get("type")) for f in findings or [] if f.get("type")}))
+        if not kinds:
+            continue
+        treatment = f"block:{blocks[customer_id]}" if customer_id in blocks else f"segment:{segment}"
+        groups[(kinds, score_band(int(score)))][treatment].append(customer_id)
+    found = [
+        FactsGroup(kinds, band_name, {t: ids for t, ids in sorted(treated.items())})
+        for (kinds, band_name), treated in groups.items()
+        if len(treated) > 1
+    ]
+    return sorted(found, key=lambda g: (-g.customers, g.findings, g.score_band))

@@ -40,6 +40,7 @@ TABS = {
     Report.disputes: N_("Disputes"),
     Report.screening: N_("Screening"),
     Report.losses: N_("Losses"),
+    Report.consistency: N_("Same facts, same outcome"),
 }
 TRAITS = {
     "country": N_("Ships to"),
@@ -142,12 +143,30 @@ def _losses_context(session: Session, period: Period, answer: Any) -> dict[str, 
     return {"chart": chart}
 
 
+TREATMENTS = {
+    "block:block": N_("Blocked"),
+    "block:review": N_("Blocked: orders held for review"),
+    "block:verify": N_("Blocked: orders verified"),
+    "segment:blocked": N_("Blocked segment"),
+    "segment:restricted": N_("Restricted segment"),
+    "segment:watch": N_("Watched"),
+    "segment:neutral": N_("No action"),
+    "segment:good": N_("Good customer"),
+    "segment:vip": N_("VIP"),
+}
+
+
+def _consistency_context(session: Session, period: Period, answer: Any) -> dict[str, Any]:
+    return {"treatment_names": TREATMENTS, "finding_names": VALUES["finding"], "shown_ids": 8}
+
+
 CONTEXTS = {
     Report.traits: _traits_context,
     Report.returns: _returns_context,
     Report.disputes: _disputes_context,
     Report.screening: _screening_context,
     Report.losses: _losses_context,
+    Report.consistency: _consistency_context,
 }
 
 LEDGER = {
