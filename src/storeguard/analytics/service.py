@@ -154,63 +154,89 @@ class TraitsReport:
     median_days_to_block: float | None
 
 
-def traits(session: Session, period: Period) -> TraitsReport:
-    """What the flagged customers have in common, against everyone else who ordered in the period.
+def _count_by(session: Session, period: Period, value: Any, *joins: Any) -> dict[str, tuple[int, int]]:
+    """{value: (flagged customers, other customers)} among those who ordered in the period."""
+    flag = _flag(Order.customer_id, period.shop_id)
+    stmt = select(value, flag, func.count(distinct(Order.customer_id))).select_from(Order)
+    for target, on in joins:
+        stmt = stmt.join(target, on)
+    stmt = stmt.where(*_in_period(period)).group_by(value, flag)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key, flagged, n in session.execute(stmt):
+        counts[str(key) if key not in (None, "") else "unknown"][0 if flagged else 1] += int(n)
+    return {k: (g, r) for k, (g, r) in counts.items()}
 
-    Three reads (the period's orders, their payments, the shop's customers) and Python counts: one
-    pass over the orders instead of a grouped scan per trait.
-    """
+
+def _band_case(column: Any, bounds: tuple[int, ...], scale: int = 1, *, reverse_from: Any = None) -> Any:
+    """The band index of a column's value (or, with reverse_from, of how far before it a time lies)."""
+    if reverse_from is not None:
+        # Days before reverse_from: the youngest accounts (created after the nearest bound) first.
+        whens = [(column > reverse_from - timedelta(days=b), i) for i, b in enumerate(bounds)]
+    else:
+        whens = [(column < b * scale, i) for i, b in enumerate(bounds)]
+    return case(*whens, else_=len(bounds))
+
+
+def traits(session: Session, period: Period) -> TraitsReport:
+    """What the flagged customers have in common, against everyone else who ordered in the period."""
     sid = period.shop_id
-    flagged = set(session.scalars(flagged_customers(sid)))
-    country = Order.shipping_address["country_code"].as_string()
-    orders = session.execute(
-        select(Order.customer_id, country, Order.source, Order.total).where(*_in_period(period))
-    ).all()
-    ordered = {row[0] for row in orders}
-    group_total = len(ordered & flagged)
-    rest_total = len(ordered) - group_total
+    flag = _flag(Order.customer_id, sid)
+    totals = dict(
+        session.execute(
+            select(flag, func.count(distinct(Order.customer_id))).where(*_in_period(period)).group_by(flag)
+        ).all()
+    )
+    group_total, rest_total = int(totals.get(1, 0)), int(totals.get(0, 0))
+    scale = 10 ** exponent(period.shop.currency)
     rows: list[TraitRow] = []
-    seen: dict[str, set[tuple[int, str]]] = defaultdict(set)
 
     def add(trait: str, counts: dict[str, tuple[int, int]]) -> None:
         rows.extend(trait_rows(trait, counts, group_total, rest_total))
 
-    scale = 10 ** exponent(period.shop.currency)
-    average = sum(r[3] for r in orders) / len(orders) if orders else 0
-    bounds = value_bounds(float(average), scale)
-    for customer_id, where, source, total in orders:
-        seen["country"].add((customer_id, where or "unknown"))
-        seen["channel"].add((customer_id, str(source)))
-        seen["order_value"].add((customer_id, band_label(band(total / scale, bounds), bounds)))
-    payments = select(Order.customer_id, Transaction.gateway).join(Order, Order.id == Transaction.order_id)
-    for customer_id, gateway in session.execute(
-        payments.where(
-            *_in_period(period), Transaction.kind.in_([*CAPTURES, TransactionKind.authorization])
-        ).distinct()
-    ):
-        seen["payment"].add((customer_id, str(gateway)))
-    linked_clusters = set(
-        session.scalars(
-            select(Customer.cluster_id)
-            .where(Customer.shop_id == sid, Customer.cluster_id.is_not(None))
-            .group_by(Customer.cluster_id)
-            .having(func.count() > 1)
-        )
+    country = Order.shipping_address["country_code"].as_string()
+    add("country", _count_by(session, period, country))
+    add("channel", _count_by(session, period, Order.source))
+    add(
+        "payment",
+        _count_by(
+            session,
+            period,
+            Transaction.gateway,
+            (
+                Transaction,
+                and_(
+                    Transaction.order_id == Order.id,
+                    Transaction.kind.in_([*CAPTURES, TransactionKind.authorization]),
+                ),
+            ),
+        ),
     )
-    for customer_id, created_at, cluster_id in session.execute(
-        select(Customer.id, Customer.created_at, Customer.cluster_id).where(Customer.shop_id == sid)
-    ):
-        if customer_id not in ordered:
-            continue
-        age_days = (period.until - created_at).total_seconds() / 86400
-        seen["account_age"].add((customer_id, band_label(band(age_days, AGE_BANDS), AGE_BANDS)))
-        if cluster_id in linked_clusters:
-            seen["linked_accounts"].add((customer_id, "yes"))
-    for trait in ("country", "channel", "payment", "order_value", "account_age", "linked_accounts"):
-        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for customer_id, value in seen[trait]:
-            counts[value][0 if customer_id in flagged else 1] += 1
-        add(trait, {k: (g, r) for k, (g, r) in counts.items()})
+    average = session.scalar(select(func.avg(Order.total)).where(*_in_period(period))) or 0
+    bounds = value_bounds(float(average), scale)
+    value_band = _band_case(Order.total, bounds, scale)
+    add(
+        "order_value",
+        {band_label(int(k), bounds): v for k, v in _count_by(session, period, value_band).items()},
+    )
+    age_band = _band_case(Customer.created_at, AGE_BANDS, reverse_from=period.until)
+    add(
+        "account_age",
+        {
+            band_label(int(k), AGE_BANDS): v
+            for k, v in _count_by(
+                session, period, age_band, (Customer, Customer.id == Order.customer_id)
+            ).items()
+        },
+    )
+    linked_clusters = (
+        select(Customer.cluster_id)
+        .where(Customer.shop_id == sid, Customer.cluster_id.is_not(None))
+        .group_by(Customer.cluster_id)
+        .having(func.count() > 1)
+    )
+    linked = case((Customer.cluster_id.in_(linked_clusters), "yes"), else_="no")
+    linked_counts = _count_by(session, period, linked, (Customer, Customer.id == Order.customer_id))
+    add("linked_accounts", {"yes": linked_counts.get("yes", (0, 0))})  # "no" only mirrors "yes"
     add("finding", _findings(session, period))
     return TraitsReport(
         group_total,
