@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import __version__
+from storeguard.analytics.api import router as analytics_router
+from storeguard.analytics.views import router as analytics_pages
 from storeguard.appeals.api import router as appeals_router
 from storeguard.appeals.public import router as appeal_public_pages
 from storeguard.appeals.views import router as appeals_pages
@@ -47,6 +49,7 @@ from storeguard.notifications.views import router as notifications_pages
 from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
 from storeguard.policies.api import router as policies_router
+from storeguard.privacy.api import router as privacy_router
 from storeguard.returns.api import router as returns_router
 from storeguard.returns.views import router as returns_pages
 from storeguard.risk.api import router as risk_router
@@ -81,6 +84,8 @@ ROUTERS = (
     rules_router,
     screening_router,
     integrations_router,
+    analytics_router,
+    privacy_router,
 )
 
 # The admin pages, each behind the login check (the login page itself checks on its own).
@@ -98,6 +103,7 @@ PAGE_ROUTERS = (
     screening_pages,  # before rules: its /rules/backtest would read as a rule's id
     rules_pages,
     review_pages,
+    analytics_pages,
     audit_pages,
     integrations_pages,
     settings_pages,

@@ -17,6 +17,7 @@ from storeguard.lists import cli as lists_cli
 from storeguard.models import import_all_models
 from storeguard.orders import cli as orders_cli
 from storeguard.policies import cli as policies_cli
+from storeguard.privacy import cli as privacy_cli
 from storeguard.returns import cli as returns_cli
 from storeguard.risk import cli as risk_cli
 from storeguard.rules import cli as rules_cli
@@ -47,6 +48,7 @@ for package in (
     screening_cli,
     risk_cli,
     integrations_cli,
+    privacy_cli,
     staff_cli,
     demo_cli,
 ):

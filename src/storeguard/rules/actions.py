@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import ensure_utc, now
-from storeguard.core.errors import Conflict, NotFound
+from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.rules import policy
 from storeguard.rules.compiler import CompiledRule, compile_rule
 from storeguard.rules.errors import RuleErrorCode as E
 from storeguard.rules.facts import FACTS
 from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleHit, RuleVersion
-from storeguard.rules.service import resolver_for
+from storeguard.rules.service import PROTECTED_KEY, protected_facts, resolver_for, rules_using
+from storeguard.shops.models import Shop
 from storeguard.shops.service import get_shop
 
 
@@ -46,8 +47,45 @@ def _check_shop(session: Session, shop_id: int | None) -> None:
 
 
 def validate_source(session: Session, source: str, shop_id: int | None) -> CompiledRule:
-    """Compile ``source`` against the facts and the lists the shop can name, or raise a RuleError."""
-    return compile_rule(source, FACTS, resolver_for(session, shop_id))
+    """Compile ``source`` against the facts and the lists the shop can name, or raise a RuleError
+    (``protected_fact`` for a fact the shop marked protected)."""
+    return compile_rule(source, FACTS, resolver_for(session, shop_id), protected_facts(session, shop_id))
+
+
+def set_protected_facts(
+    session: Session, *, shop_id: int, facts: Iterable[str], actor: Actor, reason: str | None = None
+) -> list[str]:
+    """Mark the facts no rule of the shop may use (a characteristic such as age or gender must not
+    decide). Refused while a live rule reads one of them: the merchant changes the rule first."""
+    get_shop(session, shop_id, field="shop_id")
+    shop = session.scalars(select(Shop).where(Shop.id == shop_id).with_for_update()).one()
+    wanted = sorted(set(facts))
+    unknown = [name for name in wanted if name not in FACTS]
+    if unknown:
+        raise Invalid(E.unknown_field, f"unknown fact {unknown[0]!r}; see GET /v1/rules/facts", field="facts")
+    in_use = rules_using(session, shop_id, frozenset(wanted))
+    if in_use:
+        names = ", ".join(f"#{r.id} {r.name}" for r in in_use)
+        raise Conflict(
+            E.protected_fact_in_use, f"rules read these facts: {names}; change them first", field="facts"
+        )
+    settings = dict(shop.settings or {})
+    before = sorted(settings.get(PROTECTED_KEY, []))
+    settings[PROTECTED_KEY] = wanted
+    shop.settings = settings
+    record_event(
+        session,
+        actor=actor,
+        action="shop.protected_facts_changed",
+        subject_type="shop",
+        subject_id=shop.id,
+        reason=reason,
+        before={"protected_facts": before},
+        after={"protected_facts": wanted},
+        shop_id=shop.id,
+    )
+    session.flush()
+    return wanted
 
 
 def bump_policy(session: Session, *, actor: Actor, change: str) -> PolicyVersion:

@@ -16,6 +16,8 @@ from storeguard.rules.schemas import (
     NamedListCreate,
     NamedListRead,
     NamedListUpdate,
+    ProtectedFactsIn,
+    ProtectedFactsRead,
     RuleCreate,
     RuleRead,
     RuleUpdate,
@@ -24,6 +26,7 @@ from storeguard.rules.schemas import (
     ValidateRuleOut,
 )
 from storeguard.shops.api import ShopFilter
+from storeguard.shops.service import shop_or_only_shop
 
 router = APIRouter(tags=["rules"])
 
@@ -32,6 +35,26 @@ router = APIRouter(tags=["rules"])
 def facts(_: Viewer) -> list[dict[str, object]]:
     """List the facts a rule may use, with their types and meaning."""
     return fact_catalogue()
+
+
+@router.get("/v1/rules/protected-facts", response_model=ProtectedFactsRead, name="rules.protected_facts")
+def get_protected_facts(session: SessionDep, _: Viewer, shop_id: ShopFilter) -> ProtectedFactsRead:
+    """The facts the shop marked protected: no rule of the shop may use them."""
+    shop = shop_or_only_shop(session, shop_id)
+    return ProtectedFactsRead(shop_id=shop.id, facts=sorted(service.protected_facts(session, shop.id)))
+
+
+@router.put("/v1/rules/protected-facts", response_model=ProtectedFactsRead, name="rules.set_protected_facts")
+def put_protected_facts(
+    body: ProtectedFactsIn, session: SessionDep, actor: CanWriteRules
+) -> ProtectedFactsRead:
+    """Mark the facts no rule may use (the whole list); refused while a live rule reads one of them."""
+    shop = shop_or_only_shop(session, body.shop_id)
+    facts = actions.set_protected_facts(
+        session, shop_id=shop.id, facts=body.facts, actor=actor, reason=body.reason
+    )
+    session.commit()
+    return ProtectedFactsRead(shop_id=shop.id, facts=facts)
 
 
 @router.post("/v1/rules/validate", response_model=ValidateRuleOut, name="rules.validate")

@@ -7,7 +7,7 @@ documented types), so evaluation never has to guess.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from enum import StrEnum
 
 import re2
@@ -106,10 +106,18 @@ def suggest(name: str, candidates: list[str]) -> str | None:
 class Checker:
     """Type-checks one parsed rule against a fact catalogue and a list resolver."""
 
-    def __init__(self, source: str, facts: Mapping[str, FactSpec], lists: ListResolver) -> None:
+    def __init__(
+        self,
+        source: str,
+        facts: Mapping[str, FactSpec],
+        lists: ListResolver,
+        protected: Collection[str] = frozenset(),
+    ) -> None:
         self.source = source
         self.facts = facts
         self.lists = lists
+        # Facts the merchant marked protected (a characteristic no rule may decide on).
+        self.protected = frozenset(protected)
         self.fields_used: set[str] = set()
         self.lists_used: set[str] = set()
 
@@ -200,6 +208,12 @@ class Checker:
             close = suggest(name, list(self.facts))
             hint = f"; did you mean {close}?" if close else "; see the list of facts (GET /v1/rules/facts)"
             raise self.error(RuleErrorCode.unknown_field, f"unknown fact {name!r}{hint}", node)
+        if name in self.protected:
+            raise self.error(
+                RuleErrorCode.protected_fact,
+                f"{name!r} is marked protected by the shop: no rule may decide on it",
+                node,
+            )
         self.fields_used.add(name)
         return _FACT_TYPES[spec.type]
 

@@ -15,7 +15,7 @@ Any error while evaluating (facts of the wrong type) also counts as not firing.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from storeguard.rules.checker import Checker
@@ -471,12 +471,16 @@ class CompiledRule:
 
 
 def compile_rule(
-    source: str, facts: Mapping[str, FactSpec] = FACTS, lists: ListResolver | None = None
+    source: str,
+    facts: Mapping[str, FactSpec] = FACTS,
+    lists: ListResolver | None = None,
+    protected: Collection[str] = frozenset(),
 ) -> CompiledRule:
-    """Parse, check and compile a rule; raise a RuleError pointing at the first problem."""
+    """Parse, check and compile a rule; raise a RuleError pointing at the first problem (a
+    protected fact among them)."""
     tree = parse(source)
     resolver = NamedLists() if lists is None else lists
-    checker = Checker(source, facts, resolver)
+    checker = Checker(source, facts, resolver, protected)
     checker.check_rule(tree)
     used = {name: frozenset(resolver[name]) for name in sorted(checker.lists_used)}
     return CompiledRule(source, tree, frozenset(checker.fields_used), facts, used)

@@ -29,6 +29,8 @@ class RuleErrorCode(StrEnum):
     policy_version_not_found = "policy_version_not_found"
     priority_out_of_range = "priority_out_of_range"
     rule_not_found = "rule_not_found"
+    protected_fact = "protected_fact"
+    protected_fact_in_use = "protected_fact_in_use"
 
 
 def position_of(source: str, offset: int) -> tuple[int, int]:

@@ -109,3 +109,14 @@ class BuiltinListRead(BaseModel):
     name: str
     description: str
     value_count: int
+
+
+class ProtectedFactsIn(InputModel):
+    shop_id: Id | None = Field(None, description="The shop; may be left out when there is only one.")
+    facts: list[str] = Field(max_length=200, examples=[["customer.account_age_days"]])
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ProtectedFactsRead(BaseModel):
+    shop_id: int
+    facts: list[str]

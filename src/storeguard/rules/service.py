@@ -23,6 +23,10 @@ from storeguard.rules.facts import FACTS
 from storeguard.rules.index import RuleIndex
 from storeguard.rules.models import NamedList, PolicyHead, PolicyVersion, Rule, RuleHit, RuleVersion
 from storeguard.rules.named_lists import NamedLists
+from storeguard.shops.models import Shop
+
+# Where a shop keeps the facts it marked protected, in its settings.
+PROTECTED_KEY = "protected_facts"
 
 
 def _scope(column, shop_id: int | None):  # noqa: ANN001, ANN202 - a SQL expression
@@ -249,3 +253,21 @@ def clear_cache() -> None:
     """Forget every compiled rule set (tests, or after changing FACTS at run time)."""
     with _cache_lock:
         _CACHE.clear()
+
+
+def protected_facts(session: Session, shop_id: int | None) -> frozenset[str]:
+    """The facts a shop marked protected; for a rule of every shop, those any shop marked."""
+    stmt = select(Shop.settings) if shop_id is None else select(Shop.settings).where(Shop.id == shop_id)
+    return frozenset(
+        name for settings in session.scalars(stmt) for name in (settings or {}).get(PROTECTED_KEY, [])
+    )
+
+
+def rules_using(session: Session, shop_id: int, facts: frozenset[str]) -> list[Rule]:
+    """The shop's live rules (its own and those of every shop) that read any of these facts."""
+    stmt = select(Rule).where(Rule.deleted_at.is_(None), or_(Rule.shop_id == shop_id, Rule.shop_id.is_(None)))
+    return [
+        rule
+        for rule in session.scalars(stmt.order_by(Rule.id))
+        if compile_rule(rule.source, FACTS, resolver_for(session, rule.shop_id)).fields_used & facts
+    ]

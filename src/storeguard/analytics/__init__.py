@@ -1,0 +1,2 @@
+"""Analytics: what the blocklist teaches (traits, returns by product), what disputes and screening
+did, and what difficult customers cost, for one shop over a chosen period."""

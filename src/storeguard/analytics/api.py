@@ -1,0 +1,99 @@
+"""JSON routes for the analytics, and each report as CSV. Reading takes ``read``.
+
+Every report is for one shop (the only one when not named) over a period of days, both included;
+without one, the last twelve months.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from storeguard.analytics import exports
+from storeguard.analytics.enums import Report
+from storeguard.analytics.schemas import (
+    ConsistencyRead,
+    DisputesRead,
+    LossesRead,
+    ReturnsRead,
+    ScreeningRead,
+    TraitsRead,
+)
+from storeguard.analytics.service import resolve_period
+from storeguard.core.api import CanRead, SessionDep
+from storeguard.shops.api import ShopFilter
+
+_PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such shop (shop_not_found)", **_PROBLEM},
+    422: {"description": "Invalid period (period_reversed, period_too_long) or shop_required", **_PROBLEM},
+}
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEMS)
+
+Since = Annotated[date | None, Query(description="First day of the period (UTC).")]
+Until = Annotated[date | None, Query(description="Last day of the period, included (UTC).")]
+
+
+@router.get("/traits", name="analytics.traits")
+def traits(
+    actor: CanRead, session: SessionDep, shop_id: ShopFilter, since: Since = None, until: Until = None
+) -> TraitsRead:
+    """What blocked and restricted customers have in common against everyone else who ordered, ranked by the gap."""
+    return exports.traits(session, resolve_period(session, shop_id, since, until))
+
+
+@router.get("/returns", name="analytics.returns")
+def returns(
+    actor: CanRead, session: SessionDep, shop_id: ShopFilter, since: Since = None, until: Until = None
+) -> ReturnsRead:
+    """Return rates of products and categories, with and without the blocked and restricted customers."""
+    return exports.returns(session, resolve_period(session, shop_id, since, until))
+
+
+@router.get("/disputes", name="analytics.disputes")
+def disputes(
+    actor: CanRead, session: SessionDep, shop_id: ShopFilter, since: Since = None, until: Until = None
+) -> DisputesRead:
+    """Disputes opened in the period by reason, gateway and month: counts, amounts and win rate."""
+    return exports.disputes(session, resolve_period(session, shop_id, since, until))
+
+
+@router.get("/screening", name="analytics.screening")
+def screening(
+    actor: CanRead, session: SessionDep, shop_id: ShopFilter, since: Since = None, until: Until = None
+) -> ScreeningRead:
+    """Decisions by outcome per month; reasons by hits, later-bad share and reviewers' overrides; review outcomes."""
+    return exports.screening(session, resolve_period(session, shop_id, since, until))
+
+
+@router.get("/losses", name="analytics.losses")
+def losses(
+    actor: CanRead, session: SessionDep, shop_id: ShopFilter, since: Since = None, until: Until = None
+) -> LossesRead:
+    """Per month: what screening stopped, and what chargebacks, refunds without return and fees cost."""
+    return exports.losses(session, resolve_period(session, shop_id, since, until))
+
+
+@router.get("/consistency", name="analytics.consistency")
+def consistency(
+    actor: CanRead, session: SessionDep, shop_id: ShopFilter, since: Since = None, until: Until = None
+) -> ConsistencyRead:
+    """Customers with the same findings and score band but a different treatment, side by side (as they stand now)."""
+    return exports.consistency(session, resolve_period(session, shop_id, since, until))
+
+
+@router.get("/{report}.csv", name="analytics.csv", response_class=Response)
+def report_csv(
+    actor: CanRead,
+    session: SessionDep,
+    report: Report,
+    shop_id: ShopFilter,
+    since: Since = None,
+    until: Until = None,
+) -> Response:
+    """A report's main table as CSV, for a spreadsheet."""
+    period = resolve_period(session, shop_id, since, until)
+    return exports.csv_response(report, exports.BUILDERS[report](session, period), period.since.date())

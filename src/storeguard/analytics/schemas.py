@@ -1,0 +1,132 @@
+"""The analytics as the API gives them: one shape per report, money in minor units of the shop's currency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class PeriodRead(BaseModel):
+    shop_id: int
+    currency: str
+    since: datetime
+    until: datetime
+
+
+class TraitRead(BaseModel):
+    trait: str
+    value: str
+    flagged: int  # blocked or restricted customers with the trait
+    others: int
+    flagged_share: float
+    others_share: float
+    separation: float  # flagged_share - others_share
+
+
+class CountRead(BaseModel):
+    key: str
+    count: int
+
+
+class TraitsRead(BaseModel):
+    period: PeriodRead
+    flagged_customers: int
+    other_customers: int
+    traits: list[TraitRead]
+    reason_codes: list[CountRead]
+    days_from_first_order_to_block: list[CountRead]
+    median_days_to_block: float | None
+
+
+class ReturnRateRead(BaseModel):
+    key: str
+    label: str
+    sold: int
+    returned: int
+    sold_flagged: int
+    returned_flagged: int
+    rate: float
+    rate_without_flagged: float
+    flagged_share_of_returns: float
+    high_without_flagged: bool
+    driven_by_flagged: bool
+
+
+class ReturnsRead(BaseModel):
+    period: PeriodRead
+    overall: ReturnRateRead
+    products: list[ReturnRateRead]
+    categories: list[ReturnRateRead]
+
+
+class DisputeGroupRead(BaseModel):
+    key: str
+    count: int
+    amount: int
+    won: int
+    lost: int
+    lost_amount: int
+    win_rate: float | None
+
+
+class DisputesRead(BaseModel):
+    period: PeriodRead
+    total: DisputeGroupRead
+    by_reason: list[DisputeGroupRead]
+    by_gateway: list[DisputeGroupRead]
+    by_month: list[DisputeGroupRead]
+
+
+class OutcomeMonthRead(BaseModel):
+    month: str
+    allow: int
+    verify: int
+    review: int
+    block: int
+
+
+class ReasonHitsRead(BaseModel):
+    code: str
+    hits: int
+    later_bad: int
+    later_bad_share: float
+    held: int
+    released_by_reviewer: int
+    override_share: float | None
+
+
+class ScreeningRead(BaseModel):
+    period: PeriodRead
+    totals: dict[str, int]
+    by_month: list[OutcomeMonthRead]
+    reasons: list[ReasonHitsRead]
+    reviews: dict[str, int]
+
+
+class LossMonthRead(BaseModel):
+    month: str
+    prevented_orders: int
+    prevented: int
+    chargebacks: int
+    refunds_without_return: int
+    fees: int
+    suffered: int
+
+
+class LossesRead(BaseModel):
+    period: PeriodRead
+    total: LossMonthRead
+    months: list[LossMonthRead]
+
+
+class FactsGroupRead(BaseModel):
+    findings: list[str]
+    score_band: str
+    customers: int
+    treatments: dict[str, list[int]]  # "block:block", "block:review", "segment:restricted", "segment:neutral"
+
+
+class ConsistencyRead(BaseModel):
+    period: PeriodRead
+    groups: list[FactsGroupRead]

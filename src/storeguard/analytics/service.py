@@ -1,0 +1,697 @@
+"""Reads behind the analytics: each report's figures for one shop over one period.
+
+"Flagged" customers are those the shop has blocked (an active block of any action) or put in the
+restricted or blocked segment; everyone else who ordered in the period is the comparison. Every
+report is a handful of grouped queries: the database counts, Python only names and ranks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    or_,
+    select,
+    union,
+)
+from sqlalchemy.orm import Session
+
+from storeguard.analytics.enums import AnalyticsError
+from storeguard.analytics.policy import (
+    AGE_BANDS,
+    BLOCK_AFTER_BANDS,
+    MAX_PERIOD_DAYS,
+    ReturnRate,
+    TraitRow,
+    band,
+    band_label,
+    default_period,
+    median,
+    period_problem,
+    rank_traits,
+    score_band,
+    share,
+    trait_rows,
+    value_bounds,
+    win_rate,
+)
+from storeguard.core.clock import now
+from storeguard.core.errors import Invalid
+from storeguard.core.money import exponent
+from storeguard.customers.models import Customer
+from storeguard.disputes.enums import DisputeStatus
+from storeguard.disputes.models import Dispute
+from storeguard.disputes.policy import normalized_reason
+from storeguard.lists.enums import BlockStatus
+from storeguard.lists.models import CustomerBlock
+from storeguard.orders.enums import CancelReason, OrderStatus, TransactionKind, TransactionStatus
+from storeguard.orders.models import LineItem, Order, Refund, RefundLine, Transaction
+from storeguard.risk.enums import Segment
+from storeguard.risk.models import CustomerRisk
+from storeguard.risk.policy import DEFAULT as RISK_DEFAULTS
+from storeguard.screening.enums import Outcome
+from storeguard.screening.models import Decision
+from storeguard.screening.outcomes import bad_orders
+from storeguard.shops.models import Product, Shop
+from storeguard.shops.service import shop_or_only_shop
+
+ENDED_LOST = (DisputeStatus.lost, DisputeStatus.accepted)
+CAPTURES = (TransactionKind.sale, TransactionKind.capture)
+REFUND_REASONS: dict[str, list[str]] = RISK_DEFAULTS["refund_reasons"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """One shop over [since, until): every report reads the same window."""
+
+    shop: Shop
+    since: datetime
+    until: datetime
+
+    @property
+    def shop_id(self) -> int:
+        return self.shop.id
+
+    def months(self) -> list[str]:
+        """Every month the period touches, as "YYYY-MM", oldest first (empty months are shown too)."""
+        out: list[str] = []
+        year, month = self.since.year, self.since.month
+        last = (self.until - timedelta(microseconds=1)).strftime("%Y-%m")
+        while True:
+            key = f"{year:04d}-{month:02d}"
+            out.append(key)
+            if key >= last:
+                return out
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def resolve_period(session: Session, shop_id: int | None, since: date | None, until: date | None) -> Period:
+    """The shop (the only one when not named) and the period from its first day to its last, both included."""
+    shop = shop_or_only_shop(session, shop_id)
+    first, last = default_period(now().date())
+    since, until = since or (first if until is None else until - timedelta(days=364)), until or last
+    problem = period_problem(since, until)
+    if problem is AnalyticsError.period_reversed:
+        raise Invalid(problem, "the period's first day comes after its last", field="since")
+    if problem is AnalyticsError.period_too_long:
+        raise Invalid(problem, f"a period may be at most {MAX_PERIOD_DAYS} days", field="since")
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    return Period(shop, start, datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC))
+
+
+def month_of(session: Session, column: Any) -> ColumnElement[str]:
+    """A timestamp's UTC month as "YYYY-MM", counted by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.substr(column, 1, 7)  # SQLite keeps UTC text: "2026-12-05 12:00:00.000000"
+
+
+def flagged_customers(shop_id: int) -> Select[Any]:
+    """Ids of the shop's customers under an active block or in the restricted or blocked segment."""
+    blocked = select(CustomerBlock.customer_id).where(
+        CustomerBlock.shop_id == shop_id, CustomerBlock.status == BlockStatus.active
+    )
+    restricted = select(CustomerRisk.customer_id).where(
+        CustomerRisk.shop_id == shop_id, CustomerRisk.segment.in_([Segment.restricted, Segment.blocked])
+    )
+    return select(union(blocked, restricted).subquery().c[0])
+
+
+def _flag(column: Any, shop_id: int) -> ColumnElement[int]:
+    return case((column.in_(flagged_customers(shop_id)), 1), else_=0)
+
+
+def _in_period(period: Period) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Order.shop_id == period.shop_id,
+        Order.created_at >= period.since,
+        Order.created_at < period.until,
+        Order.customer_id.is_not(None),
+    )
+
+
+# ---------------------------------------------------------------- traits
+
+
+@dataclass
+class TraitsReport:
+    group_total: int
+    rest_total: int
+    traits: list[TraitRow]
+    reason_codes: list[tuple[str, int]]
+    block_after_days: list[tuple[str, int]]
+    median_days_to_block: float | None
+
+
+def _count_by(session: Session, period: Period, value: Any, *joins: Any) -> dict[str, tuple[int, int]]:
+    """{value: (flagged customers, other customers)} among those who ordered in the period."""
+    flag = _flag(Order.customer_id, period.shop_id)
+    stmt = select(value, flag, func.count(distinct(Order.customer_id))).select_from(Order)
+    for target, on in joins:
+        stmt = stmt.join(target, on)
+    stmt = stmt.where(*_in_period(period)).group_by(value, flag)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key, flagged, n in session.execute(stmt):
+        counts[str(key) if key not in (None, "") else "unknown"][0 if flagged else 1] += int(n)
+    return {k: (g, r) for k, (g, r) in counts.items()}
+
+
+def _band_case(column: Any, bounds: tuple[int, ...], scale: int = 1, *, reverse_from: Any = None) -> Any:
+    """The band index of a column's value (or, with reverse_from, of how far before it a time lies)."""
+    if reverse_from is not None:
+        # Days before reverse_from: the youngest accounts (created after the nearest bound) first.
+        whens = [(column > reverse_from - timedelta(days=b), i) for i, b in enumerate(bounds)]
+    else:
+        whens = [(column < b * scale, i) for i, b in enumerate(bounds)]
+    return case(*whens, else_=len(bounds))
+
+
+def traits(session: Session, period: Period) -> TraitsReport:
+    """What the flagged customers have in common, against everyone else who ordered in the period."""
+    sid = period.shop_id
+    flag = _flag(Order.customer_id, sid)
+    totals = dict(
+        session.execute(
+            select(flag, func.count(distinct(Order.customer_id))).where(*_in_period(period)).group_by(flag)
+        ).all()
+    )
+    group_total, rest_total = int(totals.get(1, 0)), int(totals.get(0, 0))
+    scale = 10 ** exponent(period.shop.currency)
+    rows: list[TraitRow] = []
+
+    def add(trait: str, counts: dict[str, tuple[int, int]]) -> None:
+        rows.extend(trait_rows(trait, counts, group_total, rest_total))
+
+    country = Order.shipping_address["country_code"].as_string()
+    add("country", _count_by(session, period, country))
+    add("channel", _count_by(session, period, Order.source))
+    add(
+        "payment",
+        _count_by(
+            session,
+            period,
+            Transaction.gateway,
+            (
+                Transaction,
+                and_(
+                    Transaction.order_id == Order.id,
+                    Transaction.kind.in_([*CAPTURES, TransactionKind.authorization]),
+                ),
+            ),
+        ),
+    )
+    average = session.scalar(select(func.avg(Order.total)).where(*_in_period(period))) or 0
+    bounds = value_bounds(float(average), scale)
+    value_band = _band_case(Order.total, bounds, scale)
+    add(
+        "order_value",
+        {band_label(int(k), bounds): v for k, v in _count_by(session, period, value_band).items()},
+    )
+    age_band = _band_case(Customer.created_at, AGE_BANDS, reverse_from=period.until)
+    add(
+        "account_age",
+        {
+            band_label(int(k), AGE_BANDS): v
+            for k, v in _count_by(
+                session, period, age_band, (Customer, Customer.id == Order.customer_id)
+            ).items()
+        },
+    )
+    linked_clusters = (
+        select(Customer.cluster_id)
+        .where(Customer.shop_id == sid, Customer.cluster_id.is_not(None))
+        .group_by(Customer.cluster_id)
+        .having(func.count() > 1)
+    )
+    linked = case((Customer.cluster_id.in_(linked_clusters), "yes"), else_="no")
+    linked_counts = _count_by(session, period, linked, (Customer, Customer.id == Order.customer_id))
+    add("linked_accounts", {"yes": linked_counts.get("yes", (0, 0))})  # "no" only mirrors "yes"
+    add("finding", _findings(session, period))
+    return TraitsReport(
+        group_total,
+        rest_total,
+        rank_traits(rows),
+        _reason_codes(session, period),
+        *_time_to_block(session, period),
+    )
+
+
+def _findings(session: Session, period: Period) -> dict[str, tuple[int, int]]:
+    """Customers with each kind of risk finding, flagged or not, among those who ordered in the period."""
+    ordered = select(Order.customer_id).where(*_in_period(period)).distinct()
+    flagged = set(session.scalars(flagged_customers(period.shop_id)))
+    stmt = select(CustomerRisk.customer_id, CustomerRisk.findings).where(
+        CustomerRisk.shop_id == period.shop_id,
+        cast(CustomerRisk.findings, String) != "[]",
+        CustomerRisk.customer_id.in_(ordered),
+    )
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for customer_id, findings in session.execute(stmt):
+        for kind in {f.get("type") for f in findings or [] if f.get("type")}:
+            counts[str(kind)][0 if customer_id in flagged else 1] += 1
+    return {k: (g, r) for k, (g, r) in counts.items()}
+
+
+def _reason_codes(session: Session, period: Period) -> list[tuple[str, int]]:
+    """Why the flagged customers who ordered in the period were blocked, commonest first."""
+    ordered = select(Order.customer_id).where(*_in_period(period)).distinct()
+    rows = session.execute(
+        select(CustomerBlock.reason_code, func.count(distinct(CustomerBlock.customer_id)))
+        .where(
+            CustomerBlock.shop_id == period.shop_id,
+            CustomerBlock.status == BlockStatus.active,
+            CustomerBlock.customer_id.in_(ordered),
+        )
+        .group_by(CustomerBlock.reason_code)
+    ).all()
+    return sorted(((str(code), int(n)) for code, n in rows), key=lambda r: (-r[1], r[0]))
+
+
+def _time_to_block(session: Session, period: Period) -> tuple[list[tuple[str, int]], float | None]:
+    """How long after their first order the blocked customers were blocked, in bands, and the median in days."""
+    blocked = select(CustomerBlock.customer_id).where(
+        CustomerBlock.shop_id == period.shop_id,
+        CustomerBlock.created_at >= period.since,
+        CustomerBlock.created_at < period.until,
+    )
+    # Only the blocked customers' orders (through the index on the customer), not every order's group.
+    first = (
+        select(Order.customer_id, func.min(Order.created_at).label("first"))
+        .where(Order.customer_id.in_(blocked))
+        .group_by(Order.customer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(func.min(CustomerBlock.created_at), first.c.first)
+        .join(first, first.c.customer_id == CustomerBlock.customer_id)
+        .where(
+            CustomerBlock.shop_id == period.shop_id,
+            CustomerBlock.created_at >= period.since,
+            CustomerBlock.created_at < period.until,
+        )
+        .group_by(CustomerBlock.customer_id, first.c.first)
+    ).all()
+    days = [max((blocked - first_order).total_seconds() / 86400, 0.0) for blocked, first_order in rows]
+    counts = [0] * (len(BLOCK_AFTER_BANDS) + 1)
+    for d in days:
+        counts[band(d, BLOCK_AFTER_BANDS)] += 1
+    bands = [(band_label(i, BLOCK_AFTER_BANDS), n) for i, n in enumerate(counts)]
+    found = median(days)
+    return bands, round(found, 1) if found is not None else None
+
+
+# ---------------------------------------------------------------- returns by product
+
+
+@dataclass
+class ReturnsReport:
+    products: list[ReturnRate]
+    categories: list[ReturnRate]
+    overall: ReturnRate
+
+
+def reason_in(*kinds: str) -> ColumnElement[bool]:
+    words = [w for kind in kinds for w in REFUND_REASONS[kind]]
+    return func.lower(func.coalesce(Refund.reason, "")).in_(words)
+
+
+def _goods_came_back() -> ColumnElement[bool]:
+    """A refunded line whose goods were returned, read as risk reads a refund: not a cancellation, a
+    claim of non-delivery or a refund without return (by its reason), and sent back or restocked."""
+    return and_(
+        ~reason_in("cancel", "not_received", "no_return"),
+        or_(
+            RefundLine.returned.is_(True),
+            RefundLine.restock.is_(True),
+            func.coalesce(Refund.reason, "") != "",
+        ),
+    )
+
+
+def nothing_came_back() -> ColumnElement[bool]:
+    """A refund with nothing back: damaged, missing, not received, or no reason and nothing restocked."""
+    back = select(RefundLine.id).where(
+        RefundLine.refund_id == Refund.id, or_(RefundLine.returned.is_(True), RefundLine.restock.is_(True))
+    )
+    return or_(
+        reason_in("not_received", "no_return"),
+        and_(func.coalesce(Refund.reason, "") == "", ~back.exists()),
+    )
+
+
+def returns_by_product(session: Session, period: Period) -> ReturnsReport:
+    """Units sold and returned per product, split by flagged customers, for orders placed in the period."""
+    sid = period.shop_id
+    in_period = (Order.shop_id == sid, Order.created_at >= period.since, Order.created_at < period.until)
+    sold_flag = _flag(Order.customer_id, sid)
+    sold = session.execute(
+        select(LineItem.product_id, sold_flag, func.sum(LineItem.quantity))
+        .join(Order, Order.id == LineItem.order_id)
+        .where(*in_period, LineItem.product_id.is_not(None), Order.status != OrderStatus.cancelled)
+        .group_by(LineItem.product_id, sold_flag)
+    ).all()
+    back_flag = _flag(Order.customer_id, sid)
+    returned = session.execute(
+        select(LineItem.product_id, back_flag, func.sum(RefundLine.quantity))
+        .select_from(RefundLine)
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .join(LineItem, LineItem.id == RefundLine.line_item_id)
+        .join(Order, Order.id == Refund.order_id)
+        .where(*in_period, LineItem.product_id.is_not(None), _goods_came_back())
+        .group_by(LineItem.product_id, back_flag)
+    ).all()
+    tally: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # sold, returned, sold_f, returned_f
+    for product_id, flagged, n in sold:
+        tally[product_id][0] += int(n or 0)
+        if flagged:
+            tally[product_id][2] += int(n or 0)
+    for product_id, flagged, n in returned:
+        tally[product_id][1] += int(n or 0)
+        if flagged:
+            tally[product_id][3] += int(n or 0)
+    names = {
+        pid: (title, category)
+        for pid, title, category in session.execute(
+            select(Product.id, Product.title, Product.category).where(Product.id.in_(list(tally)))
+        )
+    }
+    products = [ReturnRate(str(pid), names.get(pid, ("?", ""))[0], *counts) for pid, counts in tally.items()]
+    by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for pid, counts in tally.items():
+        for i, n in enumerate(counts):
+            by_category[names.get(pid, ("", ""))[1] or "-"][i] += n
+    categories = [ReturnRate(cat, cat, *counts) for cat, counts in by_category.items()]
+    whole = [sum(c[i] for c in tally.values()) for i in range(4)]
+
+    def order(rates: list[ReturnRate]) -> list[ReturnRate]:
+        return sorted(rates, key=lambda r: (-r.rate, -r.returned, r.label))
+
+    return ReturnsReport(
+        order([p for p in products if p.returned]), order(categories), ReturnRate("all", "all", *whole)
+    )
+
+
+# ---------------------------------------------------------------- disputes
+
+
+@dataclass
+class DisputeGroup:
+    key: str
+    count: int = 0
+    amount: int = 0
+    won: int = 0
+    lost: int = 0
+    lost_amount: int = 0
+
+    @property
+    def win_rate(self) -> float | None:
+        return win_rate(self.won, self.lost)
+
+    def add(self, amount: int, status: str) -> None:
+        self.count += 1
+        self.amount += amount
+        if status == DisputeStatus.won:
+            self.won += 1
+        elif status in ENDED_LOST:
+            self.lost += 1
+            self.lost_amount += amount
+
+
+@dataclass
+class DisputesReport:
+    total: DisputeGroup
+    by_reason: list[DisputeGroup]
+    by_gateway: list[DisputeGroup]
+    by_month: list[DisputeGroup]
+
+
+def disputes(session: Session, period: Period) -> DisputesReport:
+    """Disputes opened in the period by normalized reason, gateway and month: counts, amounts, win rate."""
+    opened = func.coalesce(Dispute.opened_at, Dispute.created_at)
+    rows = session.execute(
+        select(Dispute.reason, Dispute.gateway, Dispute.status, Dispute.amount, opened).where(
+            Dispute.shop_id == period.shop_id, opened >= period.since, opened < period.until
+        )
+    ).all()
+    total = DisputeGroup("all")
+    reasons: dict[str, DisputeGroup] = {}
+    gateways: dict[str, DisputeGroup] = {}
+    months = {m: DisputeGroup(m) for m in period.months()}
+    for reason, gateway, status, amount, at in rows:
+        total.add(amount, status)
+        key = str(normalized_reason(reason))
+        reasons.setdefault(key, DisputeGroup(key)).add(amount, status)
+        gateways.setdefault(str(gateway), DisputeGroup(str(gateway))).add(amount, status)
+        month = at.strftime("%Y-%m")
+        if month in months:
+            months[month].add(amount, status)
+
+    def biggest(groups: dict[str, DisputeGroup]) -> list[DisputeGroup]:
+        return sorted(groups.values(), key=lambda g: (-g.count, g.key))
+
+    return DisputesReport(total, biggest(reasons), biggest(gateways), list(months.values()))
+
+
+# ---------------------------------------------------------------- screening
+
+
+@dataclass
+class ReasonHits:
+    code: str
+    hits: int = 0
+    bad: int = 0
+    held: int = 0
+    released: int = 0  # held orders a person approved: screening overridden
+
+    @property
+    def later_bad_share(self) -> float:
+        return share(self.bad, self.hits)
+
+    @property
+    def override_share(self) -> float | None:
+        return share(self.released, self.held) if self.held else None
+
+
+@dataclass
+class ScreeningReport:
+    by_month: list[tuple[str, dict[str, int]]]
+    totals: dict[str, int]
+    reasons: list[ReasonHits]
+    reviews: dict[str, int]
+
+
+def screening(session: Session, period: Period) -> ScreeningReport:
+    """Decisions by outcome per month, reasons by hits with how many later turned bad, review outcomes."""
+    sid = period.shop_id
+    window = (
+        Decision.shop_id == sid,
+        Decision.created_at >= period.since,
+        Decision.created_at < period.until,
+    )
+    month = month_of(session, Decision.created_at)
+    counts = session.execute(
+        select(month, Decision.decision, func.count()).where(*window).group_by(month, Decision.decision)
+    ).all()
+    by_month = {m: {o.value: 0 for o in Outcome} for m in period.months()}
+    totals = {o.value: 0 for o in Outcome}
+    for m, outcome, n in counts:
+        if m in by_month:
+            by_month[m][str(outcome)] += int(n)
+        totals[str(outcome)] = totals.get(str(outcome), 0) + int(n)
+
+    bad = {
+        row[0]
+        for row in session.execute(
+            bad_orders(
+                Order.shop_id == sid, Order.created_at >= period.since, Order.created_at < period.until
+            )
+        )
+    }
+    orders = (
+        select(Order.id, Order.held, Order.held_at, Order.status)
+        .where(Order.shop_id == sid, Order.held_at.is_not(None))
+        .subquery()
+    )
+    hits: dict[str, ReasonHits] = {}
+    rows = session.execute(
+        select(Decision.order_id, Decision.reasons, orders.c.held, orders.c.held_at, orders.c.status)
+        .outerjoin(orders, orders.c.id == Decision.order_id)
+        .where(*window, cast(Decision.reasons, String) != "[]")
+    )
+    for order_id, reasons, held, held_at, status in rows:
+        was_held = held_at is not None
+        released = was_held and not held and status != OrderStatus.cancelled
+        for code in {r.get("code") for r in reasons or [] if r.get("code")}:
+            h = hits.setdefault(str(code), ReasonHits(str(code)))
+            h.hits += 1
+            h.bad += order_id in bad
+            h.held += was_held
+            h.released += released
+    review = session.execute(
+        select(Order.held, Order.status, func.count())
+        .where(Order.shop_id == sid, Order.held_at >= period.since, Order.held_at < period.until)
+        .group_by(Order.held, Order.status)
+    ).all()
+    reviews = {"approved": 0, "cancelled": 0, "waiting": 0}
+    for held, status, n in review:
+        key = "waiting" if held else "cancelled" if status == OrderStatus.cancelled else "approved"
+        reviews[key] += int(n)
+    return ScreeningReport(
+        list(by_month.items()), totals, sorted(hits.values(), key=lambda h: (-h.hits, h.code)), reviews
+    )
+
+
+# ---------------------------------------------------------------- losses
+
+
+@dataclass
+class LossMonth:
+    month: str
+    prevented_orders: int = 0
+    prevented: int = 0
+    chargebacks: int = 0
+    refunds_without_return: int = 0
+    fees: int = 0
+
+    @property
+    def suffered(self) -> int:
+        return self.chargebacks + self.refunds_without_return + self.fees
+
+
+@dataclass
+class LossesReport:
+    months: list[LossMonth]
+    total: LossMonth = field(default_factory=lambda: LossMonth("all"))
+
+
+def losses(session: Session, period: Period) -> LossesReport:
+    """Per month: orders screening stopped (blocked, or cancelled after a hold) and their value;
+    chargebacks lost, refunds of goods that never came back, and gateway fees kept on refunded orders."""
+    sid = period.shop_id
+    months = {m: LossMonth(m) for m in period.months()}
+    in_period = (Order.shop_id == sid, Order.created_at >= period.since, Order.created_at < period.until)
+    blocked = select(Decision.order_id).where(
+        Decision.shop_id == sid, Decision.decision == Outcome.block, Decision.order_id.is_not(None)
+    )
+    stopped = or_(
+        Order.id.in_(blocked),
+        and_(Order.held_at.is_not(None), Order.status == OrderStatus.cancelled),
+        Order.cancel_reason == CancelReason.fraud,
+    )
+    month = month_of(session, Order.created_at)
+    for m, n, value in session.execute(
+        select(month, func.count(), func.coalesce(func.sum(Order.total), 0))
+        .where(*in_period, stopped)
+        .group_by(month)
+    ):
+        if m in months:
+            months[m].prevented_orders += int(n)
+            months[m].prevented += int(value)
+    ended = func.coalesce(Dispute.outcome_at, Dispute.updated_at)
+    dmonth = month_of(session, ended)
+    for m, value in session.execute(
+        select(dmonth, func.sum(Dispute.amount))
+        .where(
+            Dispute.shop_id == sid,
+            Dispute.status.in_(ENDED_LOST),
+            ended >= period.since,
+            ended < period.until,
+        )
+        .group_by(dmonth)
+    ):
+        if m in months:
+            months[m].chargebacks += int(value or 0)
+    rmonth = month_of(session, Refund.created_at)
+    for m, value in session.execute(
+        select(rmonth, func.sum(Refund.amount))
+        .join(Order, Order.id == Refund.order_id)
+        .where(
+            Order.shop_id == sid,
+            Refund.created_at >= period.since,
+            Refund.created_at < period.until,
+            nothing_came_back(),
+        )
+        .group_by(rmonth)
+    ):
+        if m in months:
+            months[m].refunds_without_return += int(value or 0)
+    refunded_orders = (
+        select(Refund.order_id)
+        .join(Order, Order.id == Refund.order_id)
+        .where(*in_period, ~reason_in("cancel"))
+    )
+    for m, value in session.execute(
+        select(month, func.sum(Transaction.fee))
+        .join(Order, Order.id == Transaction.order_id)
+        .where(
+            *in_period,
+            Transaction.kind.in_(CAPTURES),
+            Transaction.status == TransactionStatus.success,
+            Transaction.order_id.in_(refunded_orders),
+        )
+        .group_by(month)
+    ):
+        if m in months:
+            months[m].fees += int(value or 0)
+    report = LossesReport(list(months.values()))
+    for m in report.months:
+        for name in ("prevented_orders", "prevented", "chargebacks", "refunds_without_return", "fees"):
+            setattr(report.total, name, getattr(report.total, name) + getattr(m, name))
+    return report
+
+
+# ---------------------------------------------------------------- consistency
+
+
+@dataclass
+class FactsGroup:
+    """Customers with the same findings and score band, and how differently they are treated."""
+
+    findings: tuple[str, ...]
+    score_band: str
+    treatments: dict[str, list[int]]  # treatment -> customer ids (lowest first)
+
+    @property
+    def customers(self) -> int:
+        return sum(len(ids) for ids in self.treatments.values())
+
+
+def consistency(session: Session, period: Period) -> list[FactsGroup]:
+    """ "Same facts, same outcome": customers whose risk findings and score band are the same but whose
+    treatment differs (blocked, held for review, restricted segment, or nothing), biggest groups
+    first, so a person can look at them side by side and correct either."""
+    sid = period.shop_id
+    blocks = dict(
+        session.execute(
+            select(CustomerBlock.customer_id, func.max(CustomerBlock.action))
+            .where(CustomerBlock.shop_id == sid, CustomerBlock.status == BlockStatus.active)
+            .group_by(CustomerBlock.customer_id)
+        ).all()
+    )
+    groups: dict[tuple[tuple[str, ...], str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    stmt = select(
+        CustomerRisk.customer_id, CustomerRisk.findings, CustomerRisk.score, CustomerRisk.segment
+    ).where(CustomerRisk.shop_id == sid, cast(CustomerRisk.findings, String) != "[]")
+    for customer_id, findings, score, segment in session.execute(stmt.order_by(CustomerRisk.customer_id)):
+        kinds = tuple(sorted({str(f.get("type")) for f in findings or [] if f.get("type")}))
+        if not kinds:
+            continue
+        treatment = f"block:{blocks[customer_id]}" if customer_id in blocks else f"segment:{segment}"
+        groups[(kinds, score_band(int(score)))][treatment].append(customer_id)
+    found = [
+        FactsGroup(kinds, band_name, {t: ids for t, ids in sorted(treated.items())})
+        for (kinds, band_name), treated in groups.items()
+        if len(treated) > 1
+    ]
+    return sorted(found, key=lambda g: (-g.customers, g.findings, g.score_band))

@@ -1,0 +1,1 @@
+"""Privacy: everything held about a person, exported on request."""
