@@ -23,6 +23,7 @@ from storeguard.core.outbox import enqueue, withdraw_pending
 from storeguard.disputes import policy
 from storeguard.disputes.enums import (
     DisputeError,
+    DisputeEscalation,
     DisputeReason,
     DisputeResponse,
     DisputeStatus,
@@ -220,6 +221,41 @@ def record_dispute_outcome(
     dispute.status, dispute.outcome_at = result, at or now()
     _record_loss(dispute)
     return _done(session, dispute, actor, f"dispute.{result.value}", before)
+
+
+def escalate_dispute(
+    session: Session, *, dispute_id: int, actor: Actor, kind: DisputeEscalation | str, note: str | None = None
+) -> Dispute:
+    """Mark a dispute for mediation or arbitration (or change which), with why; a won, accepted
+    or closed dispute has nothing left to take further."""
+    chosen = parse_choice(
+        DisputeEscalation,
+        kind,
+        code=DisputeError.invalid_escalation,
+        field="kind",
+        what="a way to take a dispute further",
+    )
+    dispute = _lock(session, dispute_id)
+    if not policy.may_escalate(dispute.status):
+        raise Conflict(
+            DisputeError.nothing_to_escalate,
+            f"dispute {dispute.id} is {dispute.status}: there is nothing to take further",
+        )
+    before = {"escalation": dispute.escalation, "escalation_note": dispute.escalation_note}
+    dispute.escalation, dispute.escalation_note = chosen.value, (note or "").strip() or None
+    dispute.escalated_at, dispute.escalated_by = now(), str(actor)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="dispute.escalated",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        before=before,
+        after={"escalation": dispute.escalation, "escalation_note": dispute.escalation_note},
+        reason=dispute.escalation_note,
+    )
+    return dispute
 
 
 def _record_loss(dispute: Dispute) -> None:

@@ -22,7 +22,7 @@ from storeguard.disputes.evidence import build_evidence_pack
 from storeguard.disputes.fields import field_map, over_limits
 from storeguard.disputes.models import Dispute
 from storeguard.disputes.pdf import render_pack_pdf
-from storeguard.disputes.policy import MAX_FILE_BYTES, is_overdue, normalized_reason
+from storeguard.disputes.policy import MAX_FILE_BYTES, escalation_suggested, is_overdue, normalized_reason
 from storeguard.disputes.schemas import (
     AcceptDisputeIn,
     ContestDisputeIn,
@@ -33,6 +33,7 @@ from storeguard.disputes.schemas import (
     DisputeOutcomeIn,
     DisputeRead,
     DisputeUpdate,
+    EscalateDisputeIn,
     EvidenceEditIn,
     EvidenceFileForm,
     EvidencePackRead,
@@ -53,21 +54,25 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v1", tags=["disputes"], responses=PROBLEMS)
 
 
-def dispute_read(dispute: Dispute, *, full: bool = False) -> DisputeRead:
-    """A dispute as the API gives it: with its one reason and whether it is overdue."""
+def dispute_read(dispute: Dispute, *, threshold: int, full: bool = False) -> DisputeRead:
+    """A dispute as the API gives it: with its one reason, whether it is overdue, and whether
+    mediation or arbitration is suggested (``threshold``: the shop's amount for that)."""
     plain = {k: getattr(dispute, k) for k in DisputeRead.model_fields if k not in _DERIVED}
     return DisputeRead.model_validate(
         {
             **plain,
             "normalized_reason": normalized_reason(dispute.reason),
             "overdue": is_overdue(dispute.status, dispute.evidence_due_at, now()),
+            "escalation_suggested": escalation_suggested(
+                dispute.status, dispute.amount, dispute.escalation, threshold
+            ),
             "events": [DisputeEventRead.model_validate(e) for e in dispute.events] if full else [],
             "notes": [DisputeNoteRead.model_validate(n) for n in dispute.notes] if full else [],
         }
     )
 
 
-_DERIVED = frozenset({"normalized_reason", "overdue", "events", "notes"})
+_DERIVED = frozenset({"normalized_reason", "overdue", "escalation_suggested", "events", "notes"})
 
 
 @router.get("/disputes", name="disputes.list")
@@ -92,7 +97,9 @@ def list_disputes(
         limit=paging.limit,
         offset=paging.offset,
     )
-    return Page(items=[dispute_read(d) for d in rows], total=total, limit=paging.limit, offset=paging.offset)
+    thresholds = service.escalation_thresholds(session, {d.shop_id for d in rows})
+    items = [dispute_read(d, threshold=thresholds[d.shop_id]) for d in rows]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get("/disputes/calendar.ics", name="disputes.calendar", response_class=Response)
@@ -107,19 +114,33 @@ def calendar(actor: CanRead, session: SessionDep) -> Response:
 @router.get("/disputes/{dispute_id}", name="disputes.detail")
 def get_dispute(actor: CanRead, dispute_id: Id, session: SessionDep) -> DisputeRead:
     """One dispute with the gateway's events and the team's notes."""
-    return dispute_read(service.get_dispute(session, dispute_id), full=True)
+    return _full(session, service.get_dispute(session, dispute_id))
+
+
+def _full(session: SessionDep, dispute: Dispute) -> DisputeRead:
+    threshold = service.escalation_thresholds(session, {dispute.shop_id})[dispute.shop_id]
+    return dispute_read(dispute, threshold=threshold, full=True)
 
 
 def _answer(session: SessionDep, dispute_id: int) -> DisputeRead:
     session.commit()
     session.expire_all()
-    return dispute_read(service.get_dispute(session, dispute_id), full=True)
+    return _full(session, service.get_dispute(session, dispute_id))
 
 
 @router.post("/disputes/{dispute_id}/accept", name="disputes.accept")
 def accept(actor: CanWorkOrders, dispute_id: Id, body: AcceptDisputeIn, session: SessionDep) -> DisputeRead:
     """Do not contest: the money stays with the customer; why is kept."""
     actions.accept_dispute(session, dispute_id=dispute_id, actor=actor, reason=body.reason)
+    return _answer(session, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/escalate", name="disputes.escalate")
+def escalate(
+    actor: CanWorkOrders, dispute_id: Id, body: EscalateDisputeIn, session: SessionDep
+) -> DisputeRead:
+    """Mark the dispute for mediation or arbitration (or change which), with why."""
+    actions.escalate_dispute(session, dispute_id=dispute_id, actor=actor, kind=body.kind, note=body.note)
     return _answer(session, dispute_id)
 
 

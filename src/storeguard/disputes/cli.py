@@ -71,6 +71,18 @@ def register(app: typer.Typer) -> None:
             session.commit()
             console.print(f"dispute #{d.id} accepted: {d.status}")
 
+    @disputes.command("escalate")
+    def escalate(
+        dispute_id: int = typer.Argument(...),
+        kind: str = typer.Option(..., help="mediation or arbitration"),
+        note: str | None = typer.Option(None, help="Why; kept with the dispute."),
+    ) -> None:
+        """Mark a dispute for mediation or arbitration."""
+        with cli_session() as session:
+            d = actions.escalate_dispute(session, dispute_id=dispute_id, actor=CLI, kind=kind, note=note)
+            session.commit()
+            console.print(f"dispute #{d.id} marked for {d.escalation}")
+
     @disputes.command("contest")
     def contest(dispute_id: int = typer.Argument(...), note: str | None = typer.Option(None)) -> None:
         """Decide to contest the dispute."""

@@ -50,6 +50,14 @@ class DisputeReason(StrEnum):
     other = "other"
 
 
+class DisputeEscalation(StrEnum):
+    """Where a dispute goes past the gateway's first answer (a card network's pre-arbitration or
+    arbitration, or a mediator): worth it for high amounts only, since the fees are high."""
+
+    mediation = "mediation"
+    arbitration = "arbitration"
+
+
 class DisputeResponse(StrEnum):
     accepted = "accepted"  # not contested
     contested = "contested"
@@ -73,6 +81,8 @@ class DisputeError(StrEnum):
     unknown_language = "unknown_language"
     gateway_not_wired = "gateway_not_wired"
     unknown_reason = "unknown_reason"
+    invalid_escalation = "invalid_escalation"
+    nothing_to_escalate = "nothing_to_escalate"
 
 
 class EvidenceItem(StrEnum):

@@ -55,6 +55,11 @@ class Dispute(Base):
     evidence_used: Mapped[list[str]] = mapped_column(Json, default=list)
     evidence_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evidence_submitted_by: Mapped[str | None] = mapped_column(String(200))
+    # Marked for mediation or arbitration (a high amount worth the extra step), by whom and why.
+    escalation: Mapped[str | None] = mapped_column(String(20))
+    escalation_note: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 

@@ -72,6 +72,39 @@ def may_answer(status: DisputeStatus | str, response: str | None) -> bool:
     return DisputeStatus(status) in ANSWERABLE and response is None
 
 
+# The amount from which mediation or arbitration is suggested when the shop sets none (minor
+# units): below it the network's arbitration fee (often 500 USD or more) outweighs what is won.
+ESCALATION_SETTING = "dispute_escalation_threshold"
+DEFAULT_ESCALATION_THRESHOLD = 100_000
+# Won, accepted or closed disputes have nothing left to take further; a lost one may still go to
+# pre-arbitration or arbitration.
+_NOT_ESCALATABLE = frozenset(
+    {DisputeStatus.won, DisputeStatus.accepted, DisputeStatus.closed, DisputeStatus.warning_closed}
+)
+
+
+def escalation_threshold(shop_settings: dict[str, Any] | None) -> int:
+    """The shop's amount (minor units) from which mediation or arbitration is suggested."""
+    value = (shop_settings or {}).get(ESCALATION_SETTING)
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        else (DEFAULT_ESCALATION_THRESHOLD)
+    )
+
+
+def may_escalate(status: DisputeStatus | str) -> bool:
+    """Whether a dispute can still go to mediation or arbitration."""
+    return DisputeStatus(status) not in _NOT_ESCALATABLE
+
+
+def escalation_suggested(
+    status: DisputeStatus | str, amount: int, escalation: str | None, threshold: int
+) -> bool:
+    """Suggest mediation or arbitration for a high-value dispute not yet marked for it."""
+    return escalation is None and may_escalate(status) and amount >= threshold
+
+
 # Visa Compelling Evidence 3.0 (reason code 10.4, card-absent fraud): prior transactions by the
 # same cardholder that were not disputed, 120 to 365 days before the dispute.
 CE3_DAYS = (120, 365)

@@ -80,12 +80,26 @@ class DisputeRead(BaseModel):
     )
     evidence_submitted_at: datetime | None
     evidence_used: list[str] = Field(description="The evidence items sent (for the win rate by evidence).")
+    escalation: str | None = Field(
+        description="mediation or arbitration, when the dispute is marked for one."
+    )
+    escalation_note: str | None
+    escalated_at: datetime | None
+    escalation_suggested: bool = Field(
+        description="The amount is at or above the shop's dispute_escalation_threshold and the dispute "
+        "can still be taken further."
+    )
     events: list[DisputeEventRead] = []
     notes: list[DisputeNoteRead] = []
 
 
 class AcceptDisputeIn(InputModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why the dispute is not contested.")
+
+
+class EscalateDisputeIn(InputModel):
+    kind: str = Field(description="mediation or arbitration")
+    note: str | None = Field(default=None, max_length=2000, description="Why; kept with the dispute.")
 
 
 class ContestDisputeIn(InputModel):

@@ -12,7 +12,8 @@ from storeguard.core.errors import NotFound
 from storeguard.core.pages import fetch_page
 from storeguard.disputes.enums import DisputeError, DisputeStatus
 from storeguard.disputes.models import Dispute, DisputeFile
-from storeguard.disputes.policy import ANSWERABLE, normalized_reason
+from storeguard.disputes.policy import ANSWERABLE, escalation_threshold, normalized_reason
+from storeguard.shops.models import Shop
 
 # Open first, by deadline (none last); then the rest, newest first.
 _OPEN_FIRST = (
@@ -147,3 +148,10 @@ def win_rates_by_evidence(session: Session) -> list[WinRate]:
     return sorted(
         (WinRate(k, w, lo) for k, (w, lo) in tally.items()), key=lambda r: (-(r.rate or 0), -r.won, r.key)
     )
+
+
+def escalation_thresholds(session: Session, shop_ids: set[int | None]) -> dict[int | None, int]:
+    """Each shop's amount from which mediation or arbitration is suggested (the default without a shop)."""
+    ids = {i for i in shop_ids if i is not None}
+    found = dict(session.execute(select(Shop.id, Shop.settings).where(Shop.id.in_(ids))).all()) if ids else {}
+    return {i: escalation_threshold(found.get(i)) for i in shop_ids}

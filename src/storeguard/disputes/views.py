@@ -18,7 +18,13 @@ from storeguard.core.clock import now
 from storeguard.core.schemas import Id
 from storeguard.disputes import actions, service
 from storeguard.disputes.actions import SUBMITTED_BY_API
-from storeguard.disputes.enums import DisputeError, DisputeReason, DisputeStatus, EvidenceItem
+from storeguard.disputes.enums import (
+    DisputeError,
+    DisputeEscalation,
+    DisputeReason,
+    DisputeStatus,
+    EvidenceItem,
+)
 from storeguard.disputes.evidence import build_evidence_pack
 from storeguard.disputes.fields import field_map, over_limits
 from storeguard.disputes.letters import LANGUAGES
@@ -26,9 +32,11 @@ from storeguard.disputes.pdf import TITLES, render_pack_pdf
 from storeguard.disputes.policy import (
     MAX_FILE_BYTES,
     REMINDER_DAYS,
+    escalation_suggested,
     evidence_blocker,
     is_overdue,
     may_answer,
+    may_escalate,
     normalized_reason,
 )
 from storeguard.orders.models import Order
@@ -67,6 +75,10 @@ REASONS = {
     DisputeReason.subscription: N_("Subscription"),
     DisputeReason.other: N_("Other"),
 }
+ESCALATIONS = {
+    DisputeEscalation.mediation: N_("Mediation"),
+    DisputeEscalation.arbitration: N_("Arbitration"),
+}
 GATEWAYS = {
     "stripe": "Stripe",
     "square": "Square",
@@ -91,6 +103,8 @@ register_refusals(
         DisputeError.file_type_refused: N_("Only a PDF, PNG or JPEG file can be evidence."),
         DisputeError.file_too_large: N_("A file is too large. Each file may be at most 5 MB."),
         DisputeError.unknown_language: N_("Choose English, Norwegian, Hebrew or Chinese."),
+        DisputeError.invalid_escalation: N_("Choose mediation or arbitration."),
+        DisputeError.nothing_to_escalate: N_("This dispute has ended: there is nothing to take further."),
         DisputeError.gateway_not_wired: N_(
             "This gateway takes evidence by hand: download the PDF and copy the fields."
         ),
@@ -109,6 +123,7 @@ register_event_words(
         "dispute.file_added": N_("File added to the evidence"),
         "dispute.evidence_submitted": N_("Evidence sent to the gateway"),
         "dispute.costs_recorded": N_("Fee and amount lost recorded"),
+        "dispute.escalated": N_("Marked for mediation or arbitration"),
     }
 )
 
@@ -203,11 +218,23 @@ def _dispute_page(
         if dispute.order_id
         else None,
         "timeline": timeline_items(events_for(session, "dispute", dispute.id)),
+        "escalation": _escalation(session, dispute),
         "form": form or Form(),
         **_evidence_context(session, dispute, at),
         **_labels(),
     }
     return render(request, "disputes/detail.html", context, status_code=status)
+
+
+def _escalation(session: Session, dispute: Any) -> dict[str, Any]:
+    """Whether the dispute may still go to mediation or arbitration, and whether its amount asks for it."""
+    threshold = service.escalation_thresholds(session, {dispute.shop_id})[dispute.shop_id]
+    return {
+        "may": may_escalate(dispute.status),
+        "suggested": escalation_suggested(dispute.status, dispute.amount, dispute.escalation, threshold),
+        "threshold": threshold,
+        "kinds": ESCALATIONS,
+    }
 
 
 def _evidence_context(session: Session, dispute: Any, at: Any) -> dict[str, Any]:
@@ -376,6 +403,28 @@ def contest(
             session, dispute_id=dispute_id, actor=actor, note=str(form.value("note"))
         ),
         N_("Marked as contested: send the evidence before the deadline."),
+    )
+
+
+@router.post("/disputes/{dispute_id}/escalate", name="disputes.page_escalate")
+def escalate(
+    actor: PageWorkOrders, request: Request, session: SessionDep, dispute_id: Id, data: FormDep
+) -> Response:
+    """Mark for mediation or arbitration."""
+    form = sent(data)
+    return _act(
+        request,
+        session,
+        dispute_id,
+        form,
+        lambda: actions.escalate_dispute(
+            session,
+            dispute_id=dispute_id,
+            actor=actor,
+            kind=str(form.value("kind")),
+            note=str(form.value("escalation_note")),
+        ),
+        N_("Marked for mediation or arbitration."),
     )
 
 
