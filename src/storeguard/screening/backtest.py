@@ -40,7 +40,6 @@ from storeguard.rules.sql import SqlFact, candidates
 from storeguard.screening.backtest_history import (
     ACCOUNT_FACTS,
     RECORDED_FACTS,
-    account_facts,
     accounts,
     naive_utc,
     raw_time,
@@ -372,6 +371,7 @@ def _columnar(
     recorded = recorded_history(session, shop.id, used) if want_recorded else None
     with_events = recorded.customers() if recorded is not None else frozenset()
     account_of = accounts(session, shop.id).get if want_account else None
+    fromisoformat = datetime.fromisoformat
     region = shop.country
     lines = (
         _line_aggregates(
@@ -426,10 +426,20 @@ def _columnar(
                 else:  # most customers: nothing refunded, returned or disputed
                     facts.update(_NOTHING_RECORDED)
         if account_of is not None:
-            if cid is None:
+            account = account_of(cid) if cid is not None else None
+            if account is None:
                 age, disabled, platform = None, False, None
             else:
-                age, disabled, platform = account_facts(account_of(cid), naive_utc(r[placed_at]))
+                created, disabled, platform = account
+                placed = r[placed_at]
+                # SQLite's UTC text as UTCDateTime writes it (26 characters, no zone) is parsed directly:
+                # the commonest case, on every order of the range; anything else goes the careful way.
+                when = (
+                    fromisoformat(placed)
+                    if placed.__class__ is str and len(placed) == 26
+                    else naive_utc(placed)
+                )
+                age = round(max((when - created).total_seconds() / 86400, 0.0), 3) if created else None
             facts["customer.account_age_days"] = age
             facts["customer.is_disabled"] = disabled
             facts["customer.platform_account_state"] = platform

@@ -134,25 +134,19 @@ def recorded_history(session: Session, shop_id: int, used: set[str]) -> Recorded
     return out
 
 
-def accounts(session: Session, shop_id: int) -> dict[int, tuple[datetime | None, str | None, str | None]]:
-    """Return each customer of the shop's account: created at (naive UTC), storeguard's state, the platform's."""
+def accounts(session: Session, shop_id: int) -> dict[int, tuple[datetime | None, bool, str | None]]:
+    """Return each customer of the shop's account as ``build_facts`` reads it.
+
+    Created at (naive UTC: the age in days is the order's time less it), disabled by storeguard,
+    and the platform's state.
+    """
     c = Customer
     stmt = select(c.id, raw_time(c.created_at), c.state, c.platform_account_state).where(c.shop_id == shop_id)
     return {
-        cid: (naive_utc(created) if created else None, str(state) if state is not None else None, platform)
+        cid: (
+            naive_utc(created) if created else None,
+            state is not None and str(state) == "disabled",
+            platform,
+        )
         for cid, created, state, platform in stream_once(session, stmt)
     }
-
-
-def account_facts(
-    account: tuple[datetime | None, str | None, str | None] | None, at: datetime
-) -> tuple[float | None, bool, str | None]:
-    """Return an order's account facts as ``build_facts`` values them: age in days, disabled, platform state.
-
-    ``at`` is the order's time in naive UTC, as ``naive_utc`` gives it.
-    """
-    if account is None:
-        return None, False, None
-    created, state, platform = account
-    age = round(max((at - created).total_seconds() / 86400, 0.0), 3) if created else None
-    return age, state == "disabled", platform
