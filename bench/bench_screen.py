@@ -100,8 +100,9 @@ def build(
     """Build the scaled store and return what the timing loops need."""
     from storeguard.core.apikeys import create_api_key
     from storeguard.customers.models import Customer, Identifier
+    from storeguard.disputes.models import Dispute
     from storeguard.lists.models import ListEntry
-    from storeguard.orders.models import Order
+    from storeguard.orders.models import Order, Refund
     from storeguard.rules.actions import create_rule
     from storeguard.screening.models import VelocityEvent
     from storeguard.screening.velocity import digest
@@ -210,6 +211,10 @@ def build(
             entries_rows(),
         )
         vel_rows: list[tuple[Any, ...]] = []
+        # A refund on one order in 40 (recorded a week later) and a lost dispute on one in 150 (opened
+        # three weeks later): the customer facts' backtest counts them as of each order.
+        refund_rows: list[tuple[Any, ...]] = []
+        dispute_rows: list[tuple[Any, ...]] = []
         span = 365 * 86400
         now_epoch = int(NOW.timestamp())
         recent = now_epoch - 30 * 86400
@@ -234,6 +239,23 @@ def build(
                     at_s,
                     at_s,
                 )
+                if i % 40 == 1:
+                    later = time.gmtime(at + 7 * 86400)
+                    day = time.strftime("%Y-%m-%d", later)
+                    refund_rows.append(
+                        (
+                            i + 1,
+                            total // 2,
+                            "NOK",
+                            "bench",
+                            day,
+                            day,
+                            time.strftime("%Y-%m-%d %H:%M:%S.000000", later),
+                        )
+                    )
+                if i % 150 == 3:
+                    opened = time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime(at + 21 * 86400))
+                    dispute_rows.append(("stripe", f"dp_{i}", sid, i + 1, cid, total, "NOK", "lost", opened))
                 if at > recent:
                     n = cid - 1
                     for kind, value in (
@@ -252,6 +274,20 @@ def build(
             order_rows(),
         )
         _fill(s, VelocityEvent.__table__, ["shop_id", "kind", "key", "order_id", "amount", "at"], vel_rows)
+        _fill(
+            s,
+            Refund.__table__,
+            ["order_id", "amount", "currency", "actor", "expected_arrival_from", "expected_arrival_to"]
+            + ["created_at"],
+            refund_rows,
+        )
+        _fill(
+            s,
+            Dispute.__table__,
+            ["gateway", "gateway_dispute_id", "shop_id", "order_id", "customer_id", "amount", "currency"]
+            + ["status", "opened_at"],
+            dispute_rows,
+        )
         for table in bulk:
             for index in table.indexes:
                 index.create(s.connection())
@@ -476,7 +512,17 @@ def time_http(url: str, info: dict[str, Any], seconds: int) -> dict[str, Any]:
     return {**rates, "tool": tool}
 
 
-def time_backtest(url: str, info: dict[str, Any]) -> float:
+BACKTEST_RULE = "block if order.total > 4000 and order.is_first_order"
+# The customer's facts: refunds, chargebacks, cancellations and the account's age, as they stood at each order.
+BACKTEST_CUSTOMER_RULE = (
+    "block if customer.chargebacks > 0 and customer.refund_ratio > 0.1"
+    " or customer.cancellations > 0 and customer.account_age_days < 400 and order.total > 5000"
+)
+
+
+def time_backtest(
+    url: str, info: dict[str, Any], source: str = BACKTEST_RULE, key: str = "backtest"
+) -> float:
     """Run one rule over every order; return the seconds it took."""
     from storeguard.screening.backtest import backtest
 
@@ -486,13 +532,13 @@ def time_backtest(url: str, info: dict[str, Any]) -> float:
         result = backtest(
             session,
             shop_id=info["shop_id"],
-            sources=["block if order.total > 4000 and order.is_first_order"],
+            sources=[source],
             date_from=NOW - timedelta(days=400),
             date_to=NOW + timedelta(days=1),
         )
         elapsed = time.perf_counter() - t
     engine.dispose()
-    info["backtest"] = result.as_dict()
+    info[key] = result.as_dict()
     return elapsed
 
 
@@ -509,6 +555,7 @@ def run(quick: bool = False) -> dict[str, float]:
         build_s = time.perf_counter() - t
         figures = checkout_figures(url, info, count, seconds)
         backtest_s = time_backtest(url, info)
+        customer_s = time_backtest(url, info, BACKTEST_CUSTOMER_RULE, "backtest_customer_facts")
     with scratch_postgres() as pg:
         t = time.perf_counter()
         pg_info = build(pg, customers=customers, entries=entries, orders=orders, rules=rules)
@@ -525,12 +572,16 @@ def run(quick: bool = False) -> dict[str, float]:
     figures |= {
         "backtest_orders": float(orders),
         "backtest_1m_orders_s" if not quick else "backtest_quick_orders_s": round(backtest_s, 3),
+        "backtest_1m_customer_facts_s" if not quick else "backtest_quick_customer_facts_s": round(
+            customer_s, 3
+        ),
         "screen_bench_list_entries": float(entries),
         "screen_bench_identifier_rows": float(customers * 5),
         "screen_bench_rules": float(rules),
         "screen_bench_build_s": round(build_s, 1),
     }
-    print(json.dumps({"backtest": info["backtest"]}, indent=None), file=sys.stderr)
+    shown = {k: info[k] for k in ("backtest", "backtest_customer_facts")}
+    print(json.dumps(shown, indent=None), file=sys.stderr)
     return figures
 
 

@@ -33,6 +33,7 @@ def base_facts(**overrides: Any) -> dict[str, Any]:
         FactType.string: "",
         FactType.bool: False,
         FactType.string_list: [],
+        FactType.lines: (),
     }
     facts: dict[str, Any] = {name: neutral[spec.type] for name, spec in FACTS.items()}
     facts.update({k.replace("__", "."): v for k, v in overrides.items()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storeguard.rules import FACTS, NamedLists, RuleError, compile_rule
-from storeguard.rules.facts import CHECKOUT_FACTS, fact_catalogue
+from storeguard.rules.facts import CHECKOUT_FACTS, LINE_FACTS, fact_catalogue
 from tests.rules.helpers import rule
 
 
@@ -138,7 +138,8 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "customer.finding_bracketing",
     ):
         assert required in names
-    assert len(names) == 150  # 93, the checkout's 47 (tests/screening/test_checkout_facts.py), risk's 10
+    # 93, the checkout's 47 (tests/screening/test_checkout_facts.py), risk's 10, order.lines and its 10 line facts
+    assert len(names) == 161
     checkout = {n for n in names if n.split(".")[0] in ("card", "billing", "shipping", "browser")}
     nullable = {f["name"] for f in fact_catalogue() if f["nullable"]} - checkout
     assert nullable - {
@@ -149,6 +150,7 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
         "ip.prefix48",
         "customer.first_name",
         "customer.last_name",
+        "line.category",
     } == {
         "order.shipping_country",
         "order.billing_country",
@@ -164,6 +166,9 @@ def test_fact_catalogue_holds_the_contract_minimum() -> None:
 
 def test_every_fact_example_compiles_and_reads_its_fact() -> None:
     examples = {f["name"]: f["example"] for f in fact_catalogue() if "example" in f}
-    assert set(examples) == CHECKOUT_FACTS
+    assert set(examples) == CHECKOUT_FACTS | {"order.lines"} | set(LINE_FACTS)
     for name, example in examples.items():
-        assert name in rule(f"review if {example}").fields_used, name
+        # A line fact is read inside order.lines.any/all/count(...): the rule reads order.lines.
+        read = "order.lines" if name.startswith("line.") else name
+        assert read in rule(f"review if {example}").fields_used, name
+        assert name in example, name

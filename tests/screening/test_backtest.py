@@ -96,7 +96,7 @@ def test_backtest_full_path_builds_facts_with_screening(session: Session) -> Non
     result = backtest(
         session,
         shop_id=store.shop.id,
-        sources=["block if customer.chargebacks > 0"],
+        sources=["block if linked.blocked_customers > 0"],
         date_from=T0,
         date_to=T0 + timedelta(days=30),
     ).as_dict()
@@ -189,10 +189,10 @@ BOTH = ("full", "columnar")
         ("block if customer.orders_count >= 2", 3, BOTH),
         ("block if customer.total_spent >= 600", 3, BOTH),
         # the tagged customer's third order and the disputed customer's third (day 9, after day 8)
-        ("block if customer.chargebacks > 0", 2, ("full",)),
+        ("block if customer.chargebacks > 0", 2, BOTH),
         # only the returner's third order (day 11): the refund on day 7 came after the second
-        ("block if customer.refunds_count > 0", 1, ("full",)),
-        ("block if customer.return_ratio > 0", 1, ("full",)),
+        ("block if customer.refunds_count > 0", 1, BOTH),
+        ("block if customer.return_ratio > 0", 1, BOTH),
     ],
 )
 def test_backtest_sees_the_customer_history_as_it_stood_at_each_order_on_every_path(

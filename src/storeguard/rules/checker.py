@@ -13,7 +13,7 @@ from enum import StrEnum
 import re2
 
 from storeguard.rules.errors import RuleError, RuleErrorCode
-from storeguard.rules.facts import FactSpec, FactType
+from storeguard.rules.facts import LINE_FACTS, FactSpec, FactType
 from storeguard.rules.named_lists import ListResolver
 from storeguard.rules.nodes import (
     METHOD_ALIASES,
@@ -34,6 +34,7 @@ from storeguard.rules.nodes import (
     Rule,
     Str,
     unparse,
+    walk,
 )
 from storeguard.rules.semantics import networks, pattern
 
@@ -47,6 +48,7 @@ class T(StrEnum):
     string_list = "list of text"
     number_list = "list of numbers"
     empty_list = "empty list"
+    lines = "order lines"
 
 
 _ARTICLE = {
@@ -56,6 +58,7 @@ _ARTICLE = {
     T.string_list: "a list of text",
     T.number_list: "a list of numbers",
     T.empty_list: "an empty list",
+    T.lines: "the order's lines",
 }
 
 
@@ -71,7 +74,15 @@ _FACT_TYPES = {
     FactType.string: T.string,
     FactType.bool: T.bool,
     FactType.string_list: T.string_list,
+    FactType.lines: T.lines,
 }
+# A condition over the order's lines: the method, and what it answers (a line count for count()).
+LINE_METHODS = {"any": T.bool, "all": T.bool, "count": T.number}
+# The bound on line predicates, checked at save time: each reads every line once with a condition of
+# at most LINE_CONDITION_NODES nodes over that line alone (no predicate inside another), and a rule
+# holds at most LINE_PREDICATES of them, so a line costs a rule a fixed amount of work.
+LINE_PREDICATES = 4
+LINE_CONDITION_NODES = 25
 # method -> (receiver types, argument types, result type)
 METHODS: dict[str, tuple[tuple[T, ...], tuple[tuple[T, ...], ...], T]] = {
     "lower": ((T.string,), (), T.string),
@@ -81,7 +92,7 @@ METHODS: dict[str, tuple[tuple[T, ...], tuple[tuple[T, ...], ...], T]] = {
     "endswith": ((T.string,), ((T.string,),), T.bool),
     "contains": ((T.string, T.string_list), ((T.string,),), T.bool),
     "contains_any": ((T.string_list,), ((T.string_list, T.empty_list),), T.bool),
-    "length": ((T.string, T.string_list), (), T.number),
+    "length": ((T.string, T.string_list, T.lines), (), T.number),
     "icontains": ((T.string, T.string_list), ((T.string,),), T.bool),
     "istartswith": ((T.string,), ((T.string,),), T.bool),
     "iendswith": ((T.string,), ((T.string,),), T.bool),
@@ -120,6 +131,8 @@ class Checker:
         self.protected = frozenset(protected)
         self.fields_used: set[str] = set()
         self.lists_used: set[str] = set()
+        self.in_line: Call | None = None  # the line predicate being checked, if any
+        self.line_predicates = 0
 
     def error(self, code: RuleErrorCode, message: str, node: Node) -> RuleError:
         return RuleError(
@@ -203,6 +216,8 @@ class Checker:
             )
 
     def field(self, node: Node, name: str) -> T:
+        if name.startswith("line.") or self.in_line is not None:
+            return self.line_field(node, name)
         spec = self.facts.get(name)
         if spec is None:
             close = suggest(name, list(self.facts))
@@ -216,6 +231,70 @@ class Checker:
             )
         self.fields_used.add(name)
         return _FACT_TYPES[spec.type]
+
+    def line_field(self, node: Node, name: str) -> T:
+        """A line fact, known only inside order.lines.any(...), .all(...) or .count(...)."""
+        if self.in_line is None:
+            raise self.error(
+                RuleErrorCode.unknown_field,
+                f"{name} is a fact of one order line: read it inside order.lines.any(...), "
+                f"like order.lines.any({name} ...)",
+                node,
+            )
+        spec = LINE_FACTS.get(name)
+        if spec is None:
+            if not name.startswith("line."):
+                raise self.error(
+                    RuleErrorCode.unknown_field,
+                    f"inside order.lines.{self.in_line.method}(...) only the line's facts (line.*) can be read; "
+                    f"test {name} beside it, joined with 'and'",
+                    node,
+                )
+            close = suggest(name, list(LINE_FACTS))
+            hint = f"; did you mean {close}?" if close else f"; the line facts are {', '.join(LINE_FACTS)}"
+            raise self.error(RuleErrorCode.unknown_field, f"unknown line fact {name!r}{hint}", node)
+        return _FACT_TYPES[spec.type]
+
+    def line_predicate(self, node: Call) -> T:
+        """order.lines.any(cond), .all(cond), .count(cond): one condition over each line, bounded."""
+        if self.in_line is not None:
+            raise self.mismatch(
+                f"order.lines.{node.method}(...) cannot be used inside order.lines.{self.in_line.method}(...)",
+                node,
+            )
+        self.line_predicates += 1
+        if self.line_predicates > LINE_PREDICATES:
+            raise self.error(
+                RuleErrorCode.rule_too_large,
+                f"a rule may read the order's lines at most {LINE_PREDICATES} times; split it into several rules",
+                node,
+            )
+        if len(node.args) != 1:
+            raise self.mismatch(
+                f"order.lines.{node.method}() takes one condition about a line, like "
+                f"order.lines.{node.method}(line.tags.contains('drop')), but was given {len(node.args)}",
+                node,
+            )
+        (condition,) = node.args
+        if len(walk(condition)) > LINE_CONDITION_NODES:
+            raise self.error(
+                RuleErrorCode.rule_too_large,
+                f"the condition inside order.lines.{node.method}(...) is too long "
+                f"(at most {LINE_CONDITION_NODES} parts); split it into several predicates joined with 'and'",
+                condition,
+            )
+        self.in_line = node
+        try:
+            kind = self.check(condition)
+        finally:
+            self.in_line = None
+        if kind != T.bool:
+            raise self.mismatch(
+                f"order.lines.{node.method}() needs a condition about a line (true or false), "
+                f"but {unparse(condition)} is {article(kind)}",
+                condition,
+            )
+        return LINE_METHODS[node.method]
 
     def list_literal(self, node: Node, values: tuple[str | int | float, ...]) -> T:
         if not values:
@@ -271,6 +350,14 @@ class Checker:
 
     def call(self, node: Call) -> T:
         receiver = self.check(node.receiver)
+        if receiver == T.lines and node.method in LINE_METHODS:
+            return self.line_predicate(node)
+        if node.method in LINE_METHODS:
+            raise self.mismatch(
+                f"{node.method}() reads the order's lines, like order.lines.{node.method}(line.quantity > 5), "
+                f"but {unparse(node.receiver)} is {article(receiver)}",
+                node,
+            )
         spec = METHODS.get(node.method)
         if spec is None:
             close = suggest(node.method, [*METHODS, *METHOD_ALIASES])

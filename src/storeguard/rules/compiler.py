@@ -18,7 +18,7 @@ import operator
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
-from storeguard.rules.checker import Checker
+from storeguard.rules.checker import LINE_METHODS, Checker
 from storeguard.rules.explain import Explainer, compile_explainer
 from storeguard.rules.facts import FACTS, FactSpec
 from storeguard.rules.named_lists import ListResolver, NamedLists
@@ -235,10 +235,43 @@ _UNARY_METHODS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _lines(method: str, lines_of: Fn, cond: Fn) -> Fn:
+    """Compile order.lines.any/all/count(cond): ``cond`` reads one line's facts (``line.*``).
+
+    any() is true when the condition is true on a line, false when it is false on every line, and
+    unknown otherwise; all() the other way round; count() counts the lines it is exactly true on.
+    """
+    if method == "count":
+
+        def count(f: Facts) -> Any:
+            lines = lines_of(f)
+            return None if lines is None else sum(1 for line in lines if cond(line) is True)
+
+        return count
+    wanted = method == "any"  # the value that decides at once: true for any(), false for all()
+
+    def quantified(f: Facts) -> Any:
+        lines = lines_of(f)
+        if lines is None:
+            return None
+        unknown = False
+        for line in lines:
+            v = cond(line)
+            if v is wanted:
+                return wanted
+            if v is None:
+                unknown = True
+        return None if unknown else not wanted
+
+    return quantified
+
+
 def _call(method: str, receiver: Node, built_receiver: Fn | _Const, built_args: list[Fn | _Const]) -> Fn:
     """Compile a method call; the common shapes (a fact, a constant argument) skip call_method()."""
     name = receiver.name if isinstance(receiver, Field) else None
     rf = _fn(built_receiver)
+    if method in LINE_METHODS:
+        return _lines(method, rf, _fn(built_args[0]))
     if method in _UNARY_METHODS:
         apply = _UNARY_METHODS[method]
         if name is not None:

@@ -50,6 +50,8 @@ def format_value(value: Any, kind: FactType | None = None) -> str:
         return "null"
     if value is True or value is False:
         return "true" if value else "false"
+    if kind is FactType.lines:
+        return f"({len(value)} lines)"
     if type(value) is float and kind is not FactType.integer:  # money, the commonest case, first
         if abs(value * 100 - round(value * 100)) < 1e-6:
             return f"{value:.2f}"
@@ -123,6 +125,10 @@ def explain_node(node: Node, facts: Facts, rule: CompiledRule) -> tuple[Any, str
             v, text = explain_node(operand, facts, rule)
             value = None if v is None else -v
             return value, f"-({text})"
+        case Call(receiver=receiver, method=method, args=args) if method in LINE_METHODS:
+            lines = facts.get("order.lines") if isinstance(receiver, Field) else None
+            values = [explain_node(args[0], line, rule)[0] for line in lines or ()]
+            return _lines_explained(method, lines, values, unparse(node))
         case Call(receiver=receiver, method=method, args=args):
             r, tr = explain_node(receiver, facts, rule)
             evaluated = [explain_node(a, facts, rule) for a in args]
@@ -132,6 +138,26 @@ def explain_node(node: Node, facts: Facts, rule: CompiledRule) -> tuple[Any, str
                 return value, text
             return value, f"({text} = {format_value(value)})"
     raise TypeError(f"not a rule node: {node!r}")
+
+
+LINE_METHODS = ("any", "all", "count")  # the line predicates (checker.LINE_METHODS)
+
+
+def _lines_explained(method: str, lines: Any, values: list[Any], written: str) -> tuple[Any, str]:
+    """The value of a line predicate, as the compiled rule gives it, and how many lines held."""
+    if lines is None:
+        return None, f"({written} = unknown)"
+    held = sum(1 for v in values if v is True)
+    if method == "count":
+        value: Any = held
+    elif method == "any":
+        value = True if held else (None if None in values else False)
+    else:
+        value = False if False in values else (None if None in values else True)
+    of = f"{held} of {len(values)} lines"
+    return value, (
+        f"{written} ({of})" if method != "count" else f"({written} = {held}, of {len(values)} lines)"
+    )
 
 
 def explain_value(rule: CompiledRule, facts: Facts) -> bool | None:
@@ -235,6 +261,16 @@ def compile_explainer(node: Node, rule: CompiledRule) -> Explainer:
                 return (None if v is None else -v), f"-({text})"
 
             return neg
+        case Call(receiver=receiver, method=method, args=args) if method in LINE_METHODS:
+            inner = compile_explainer(args[0], rule)
+            written = unparse(node)
+
+            def lines_call(facts: Facts) -> tuple[Any, str]:
+                lines = facts.get("order.lines")
+                values = [inner(line)[0] for line in lines or ()]
+                return _lines_explained(method, lines, values, written)
+
+            return lines_call
         case Call(receiver=receiver, method=method, args=args):
             rf = compile_explainer(receiver, rule)
             args_of = [compile_explainer(a, rule) for a in args]

@@ -21,6 +21,7 @@ class FactType(StrEnum):
     string = "string"
     bool = "bool"
     string_list = "string_list"
+    lines = "lines"  # the order's lines: read only through order.lines.any/all/count(...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class FactSpec:
 
 
 N, INT, S, B, L = FactType.number, FactType.integer, FactType.string, FactType.bool, FactType.string_list
+LINES = FactType.lines
 
 _ORDER = [
     ("order.total", N, "Order total in major units of the order's currency (500 means 500.00).", False),
@@ -58,7 +60,39 @@ _ORDER = [
     ("order.ip_country", S, "Country of the buyer's IP address (GeoIP).", True),
     ("order.source", S, "Where the order came from: web, pos, api, draft, ...", False),
     ("order.is_first_order", B, "This is the customer's first order in the shop.", False),
+    (
+        "order.lines",
+        LINES,
+        "The order's lines, read one by one with order.lines.any(...), .all(...) or .count(...) "
+        "and the line facts (line.*) inside; len(order.lines) is how many there are.",
+        False,
+    ),
 ]
+# What a condition inside order.lines.any(...), .all(...) or .count(...) reads about one line.
+_LINE = [
+    ("line.sku", S, "The line's SKU, as given.", False),
+    ("line.title", S, "The line's title, as given.", False),
+    ("line.quantity", INT, "How many of the item the line holds.", False),
+    ("line.price", N, "The line's unit price, in major units.", False),
+    ("line.amount", N, "The line's price times its quantity, in major units.", False),
+    ("line.category", S, "The product's category; null when it has none.", True),
+    ("line.tags", L, "The product's tags (empty when none).", False),
+    ("line.options", L, "The variant's options as 'name=value', e.g. 'size=M' (empty when none).", False),
+    ("line.high_value", B, "The product is marked high value.", False),
+    ("line.limited_edition", B, "The product is marked limited edition.", False),
+]
+_LINE_EXAMPLES = {
+    "line.sku": "order.lines.any(line.sku.starts_with('GIFT-'))",
+    "line.title": "order.lines.any(line.title.icontains('gift card'))",
+    "line.quantity": "order.lines.any(line.quantity >= 10)",
+    "line.price": "order.lines.count(line.price > 1000) >= 2",
+    "line.amount": "order.lines.any(line.amount > 5000)",
+    "line.category": "order.lines.any(line.category == 'electronics')",
+    "line.tags": "order.lines.any(line.tags.contains('drop') and line.quantity > 2)",
+    "line.options": "order.lines.count(line.options.contains('size=M')) >= 3",
+    "line.high_value": "order.lines.all(line.high_value)",
+    "line.limited_edition": "order.lines.any(line.limited_edition and line.quantity > 1)",
+}
 _IDENTITY = [
     ("email.address", S, "The buyer's email address, lowercased.", True),
     ("email.domain", S, "The domain of the buyer's email address, lowercased.", True),
@@ -278,6 +312,13 @@ _WINDOW_WORDS = {"1h": "hour", "24h": "24 hours", "7d": "7 days", "30d": "30 day
 
 def _catalogue() -> dict[str, FactSpec]:
     specs = [FactSpec(n, t, d, nullable) for n, t, d, nullable in _ORDER + _IDENTITY + _CUSTOMER]
+    specs[[s.name for s in specs].index("order.lines")] = FactSpec(
+        "order.lines",
+        LINES,
+        dict((n, d) for n, _, d, _ in _ORDER)["order.lines"],
+        False,
+        _LINE_EXAMPLES["line.tags"],
+    )
     specs += [FactSpec(n, t, d, nullable, _EXAMPLES[n]) for n, t, d, nullable in _CHECKOUT]
     for side in ("billing", "shipping"):
         specs += [
@@ -315,10 +356,16 @@ CHECKOUT_FACTS = frozenset(
 )
 
 
+# The line facts: known only inside a line predicate, so not in FACTS (an order's facts never hold them).
+LINE_FACTS: dict[str, FactSpec] = {
+    n: FactSpec(n, t, d, nullable, _LINE_EXAMPLES[n]) for n, t, d, nullable in _LINE
+}
+
+
 def fact_catalogue(facts: dict[str, FactSpec] | None = None) -> list[dict[str, object]]:
-    """Return the facts as plain dicts, sorted by name, for the API and the docs."""
+    """Return the facts as plain dicts, sorted by name, for the API and the docs (the line facts with them)."""
     return [
         {"name": s.name, "type": s.type.value, "description": s.description, "nullable": s.nullable}
         | ({"example": s.example} if s.example else {})
-        for s in sorted((facts or FACTS).values(), key=lambda s: s.name)
+        for s in sorted([*(facts or FACTS).values(), *LINE_FACTS.values()], key=lambda s: s.name)
     ]

@@ -1,12 +1,13 @@
 """Backtest: what a draft rule (or rule set) would have done to past orders, and at what cost.
 
 Orders in the date range are read in one pass as columns; only the facts the rules use are
-computed (order amounts, the customer's history as it stood at each order, email, countries and
-line aggregates), so a rule over a million orders runs in seconds. The rules' simple conditions
+computed (order amounts, the checkout's own facts, the customer's history as it stood at each
+order with refunds, returns and chargebacks read once per shop by ``backtest_history``, email,
+countries and line aggregates), so a rule over a million orders runs in seconds. The rules' simple conditions
 (an amount or text column against a constant) are translated to SQL exactly (rules.sql), so the
 database marks the orders a rule could fire on and only those get facts; Python still decides,
 and ``pushdown=False`` runs without the translation, as the reference. Facts that need the whole
-screening pipeline (lists, links, velocity, signals) take the slow path: each order's facts are
+screening pipeline (the segment, links, velocity, signals) take the slow path: each order's facts are
 built by ``screen()`` with the clock at the order's time and the customer's history as it stood
 then (earlier orders; refunds, returns and disputes recorded before the order). The answer says
 which path ran.
@@ -36,17 +37,36 @@ from storeguard.rules import CompiledRule, RuleError, compile_rule
 from storeguard.rules.facts import CHECKOUT_FACTS, FACTS
 from storeguard.rules.service import ActiveRuleset, resolver_for
 from storeguard.rules.sql import SqlFact, candidates
+from storeguard.screening.backtest_history import (
+    ACCOUNT_FACTS,
+    RECORDED_FACTS,
+    accounts,
+    naive_utc,
+    raw_time,
+    recorded_history,
+)
 from storeguard.screening.engine import screen
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
-from storeguard.screening.facts import checkout_facts, country_of
+from storeguard.screening.facts import checkout_facts, country_of, line_facts, phone_country
+from storeguard.screening.geoip import country_of_ip
 from storeguard.screening.inputs import OrderInput, checkout_fields
 from storeguard.screening.outcomes import bad_orders
+from storeguard.screening.policy import CustomerMetrics
 from storeguard.shops.models import Product, Shop
 from storeguard.shops.service import get_shop
 
 _ORDER_FACTS = {"order.total", "order.subtotal", "order.shipping", "order.currency", "order.source"}
-_HISTORY_FACTS = {"order.is_first_order", "customer.orders_count", "customer.total_spent"}
+_HISTORY_FACTS = {
+    "order.is_first_order",
+    "customer.orders_count",
+    "customer.total_spent",
+    "customer.cancellations",
+}
+# The facts that need each earlier order's status: spend and cancellations leave the cancelled out.
+_STATUS_FACTS = {"customer.total_spent", "customer.cancellations", "customer.refund_ratio"}
+# Read from the order's own columns by screening's own functions (GeoIP, the phone number's country).
+_LOOKUP_FACTS = {"order.ip_country", "phone.country"}
 _EMAIL_FACTS = {"email.address", "email.domain", "email.is_disposable", "ip.address"}
 _COUNTRY_FACTS = {"order.shipping_country", "order.billing_country"}
 _LINE_FACTS = {
@@ -57,6 +77,7 @@ _LINE_FACTS = {
     "order.categories",
     "order.tags",
     "order.max_variants_of_one_product",
+    "order.lines",
 }
 # The checkout's own facts (card, local time, discount, address parts, browser, buyer), read from the
 # order's columns; its two line facts come with the line aggregates.
@@ -75,7 +96,17 @@ _CHECKOUT_COLUMNS = (
     "billing_address",
     "checkout",
 )
-COLUMNAR_FACTS = _ORDER_FACTS | _HISTORY_FACTS | _EMAIL_FACTS | _COUNTRY_FACTS | _LINE_FACTS | CHECKOUT_FACTS
+COLUMNAR_FACTS = (
+    _ORDER_FACTS
+    | _HISTORY_FACTS
+    | RECORDED_FACTS
+    | ACCOUNT_FACTS
+    | _LOOKUP_FACTS
+    | _EMAIL_FACTS
+    | _COUNTRY_FACTS
+    | _LINE_FACTS
+    | CHECKOUT_FACTS
+)
 
 
 @dataclass(slots=True)
@@ -285,8 +316,11 @@ def _columnar(
     used = set().union(*(r.fields_used for r in rules))
     scale = 10 ** exponent(shop.currency)
     wanted = candidates(rules, _sql_facts(scale)) if pushdown else None
-    want_history = bool(used & _HISTORY_FACTS)
-    want_spent = "customer.total_spent" in used
+    want_recorded = bool(used & RECORDED_FACTS)
+    want_account = bool(used & ACCOUNT_FACTS)
+    want_history = bool(used & (_HISTORY_FACTS | RECORDED_FACTS))
+    want_status = bool(used & _STATUS_FACTS)
+    want_lookup = bool(used & _LOOKUP_FACTS)
     want_email = bool(used & _EMAIL_FACTS)
     want_country = bool(used & _COUNTRY_FACTS)
     want_lines = bool(used & (_LINE_FACTS | _CHECKOUT_LINE_FACTS))
@@ -300,6 +334,8 @@ def _columnar(
         extra += ["shipping_address", "billing_address"]
     if want_checkout:
         extra += [name for name in _CHECKOUT_COLUMNS if name not in extra]
+    if want_lookup:
+        extra += [name for name in ("browser_ip", "phone") if name not in extra]
     # A row: customer, total, the order's id (NULL for an order the rules cannot fire on, read only
     # for the history), its status when the rules want what the customer spent, then the columns.
     selected: list[Any] = [o.customer_id, o.total, o.id]
@@ -316,19 +352,31 @@ def _columnar(
             tally.orders, tally.revenue = _count(session, in_range)
             counting = False
         extra_columns = [o[name] for name in extra]
-    if want_spent:
+    if want_status:
         selected.append(o.status)
     at = {"total": 1} | {name: len(selected) + i for i, name in enumerate(extra)}
     selected += extra_columns
+    placed_at = len(selected)  # the order's time as the driver gives it, for its history and account
+    if want_recorded or want_account:
+        placed = raw_time(o.created_at)
+        selected.append(case((wanted, placed)) if wanted is not None and want_history else placed)
     stmt = select(*selected).where(*conditions).order_by(o.created_at, o.id)
 
     # The customer's history as it stood at each order: what came before the range, then a running count.
     counts: dict[int, int] = {}
     spent: dict[int, int] = {}
+    cancels: dict[int, int] = {}
     if want_history:
-        _history_before(session, shop.id, date_from, counts, spent if want_spent else None)
+        _history_before(session, shop.id, date_from, counts, (spent, cancels) if want_status else None)
+    recorded = recorded_history(session, shop.id, used) if want_recorded else None
+    with_events = recorded.customers() if recorded is not None else frozenset()
+    account_of = accounts(session, shop.id).get if want_account else None
+    fromisoformat = datetime.fromisoformat
+    region = shop.country
     lines = (
-        _line_aggregates(session, shop, in_range if wanted is None else (*in_range, wanted))
+        _line_aggregates(
+            session, shop, in_range if wanted is None else (*in_range, wanted), "order.lines" in used
+        )
         if want_lines
         else {}
     )
@@ -336,8 +384,8 @@ def _columnar(
     money = [(fact, at[name]) for name, fact in _PLAIN_COLUMNS if fact in used and name in _MONEY]
     texts = [(fact, at[name]) for name, fact in _PLAIN_COLUMNS if fact in used and name not in _MONEY]
     cancelled = OrderStatus.cancelled.value
-    counts_get, spent_get = counts.get, spent.get
-    n = s = 0
+    counts_get, spent_get, cancels_get = counts.get, spent.get, cancels.get
+    n = s = c = 0
     count = revenue = 0
     facts: dict[str, Any] = {}
     report = tally.progress
@@ -349,20 +397,55 @@ def _columnar(
             report(count)
         if want_history:
             if cid is None:
-                n = s = 0
+                n = s = c = 0
             else:
                 n = counts_get(cid, 0)
                 counts[cid] = n + 1
-                if want_spent:
-                    s = spent_get(cid, 0)
+                if want_status:
+                    s, c = spent_get(cid, 0), cancels_get(cid, 0)
                     if r[3] != cancelled:
                         spent[cid] = s + total
+                    else:
+                        cancels[cid] = c + 1
             if order_id is None:
                 continue
             facts["customer.orders_count"] = n
             facts["order.is_first_order"] = n == 0
-            if want_spent:
+            if want_status:
                 facts["customer.total_spent"] = s / scale
+                facts["customer.cancellations"] = c
+            if recorded is not None:
+                if cid in with_events:
+                    m = recorded.metrics(
+                        cid, naive_utc(r[placed_at]), order_id, CustomerMetrics(orders_count=n, total_spent=s)
+                    )
+                    facts["customer.refunds_count"] = m.refunds_count
+                    facts["customer.refund_ratio"] = m.refund_ratio
+                    facts["customer.return_ratio"] = m.return_ratio
+                    facts["customer.chargebacks"] = m.chargebacks
+                else:  # most customers: nothing refunded, returned or disputed
+                    facts.update(_NOTHING_RECORDED)
+        if account_of is not None:
+            account = account_of(cid) if cid is not None else None
+            if account is None:
+                age, disabled, platform = None, False, None
+            else:
+                created, disabled, platform = account
+                placed = r[placed_at]
+                # SQLite's UTC text as UTCDateTime writes it (26 characters, no zone) is parsed directly:
+                # the commonest case, on every order of the range; anything else goes the careful way.
+                when = (
+                    fromisoformat(placed)
+                    if placed.__class__ is str and len(placed) == 26
+                    else naive_utc(placed)
+                )
+                age = round(max((when - created).total_seconds() / 86400, 0.0), 3) if created else None
+            facts["customer.account_age_days"] = age
+            facts["customer.is_disabled"] = disabled
+            facts["customer.platform_account_state"] = platform
+        if want_lookup:
+            facts["order.ip_country"] = country_of_ip(r[at["browser_ip"]])
+            facts["phone.country"] = phone_country(r[at["phone"]], region)
         if money:
             for name, i in money:
                 facts[name] = r[i] / scale  # as _sql_facts says: the pushdown relies on it
@@ -422,9 +505,13 @@ def _checkout_row(
 
 
 def _history_before(
-    session: Session, shop_id: int, date_from: datetime, counts: dict[int, int], spent: dict[int, int] | None
+    session: Session,
+    shop_id: int,
+    date_from: datetime,
+    counts: dict[int, int],
+    by_status: tuple[dict[int, int], dict[int, int]] | None,
 ) -> None:
-    """Count each customer's orders before the range (and what they spent, unless cancelled).
+    """Count each customer's orders before the range (and what they spent unless cancelled, and cancellations).
 
     Summed here rather than grouped in SQL: SQLite would walk the customer index and look up every
     order of the shop, where this reads the shop's (shop, time) index alone.
@@ -432,13 +519,17 @@ def _history_before(
     o = Order.__table__.c
     stmt = select(o.customer_id, o.total, o.status).where(o.shop_id == shop_id, o.created_at < date_from)
     cancelled = OrderStatus.cancelled.value
-    counts_get, spent_get = counts.get, (spent if spent is not None else {}).get
+    spent, cancels = by_status if by_status is not None else ({}, {})
+    counts_get, spent_get, cancels_get = counts.get, spent.get, cancels.get
     for cid, total, status in stream_once(session, stmt):
         if cid is None:
             continue
         counts[cid] = counts_get(cid, 0) + 1
-        if spent is not None and status != cancelled:
-            spent[cid] = spent_get(cid, 0) + total
+        if by_status is not None:
+            if status != cancelled:
+                spent[cid] = spent_get(cid, 0) + total
+            else:
+                cancels[cid] = cancels_get(cid, 0) + 1
 
 
 def _sql_facts(scale: int) -> dict[str, SqlFact]:
@@ -469,6 +560,12 @@ _PLAIN_COLUMNS = (
 _MONEY = {"total", "subtotal", "shipping"}
 
 
+_NOTHING_RECORDED = {
+    "customer.refunds_count": 0,
+    "customer.refund_ratio": 0.0,
+    "customer.return_ratio": 0.0,
+    "customer.chargebacks": 0,
+}
 _EMPTY_LINES: dict[str, Any] = {
     "order.item_count": 0,
     "order.line_count": 0,
@@ -479,10 +576,14 @@ _EMPTY_LINES: dict[str, Any] = {
     "order.max_variants_of_one_product": 0,
     "order.max_line_price": 0.0,
     "order.quantity_total": 0,
+    "order.lines": (),
 }
 
 
-def _line_aggregates(session: Session, shop: Shop, in_range: tuple[Any, ...]) -> dict[int, dict[str, Any]]:
+def _line_aggregates(
+    session: Session, shop: Shop, in_range: tuple[Any, ...], each_line: bool = False
+) -> dict[int, dict[str, Any]]:
+    """Each order's line facts; with ``each_line`` also every line's own facts (``order.lines``)."""
     stmt = (
         select(
             LineItem.order_id,
@@ -495,18 +596,26 @@ def _line_aggregates(session: Session, shop: Shop, in_range: tuple[Any, ...]) ->
             Product.tags,
             Product.high_value,
             Product.limited_edition,
+            LineItem.title,
         )
         .join(Order, Order.id == LineItem.order_id)
         .outerjoin(Product, Product.id == LineItem.product_id)
         .where(*in_range)
+        .order_by(LineItem.id)  # the lines in the order screening reads them
     )
     acc: dict[int, dict[str, Any]] = {}
     variants: dict[int, dict[Any, set[str]]] = defaultdict(lambda: defaultdict(set))
     scale = 10 ** exponent(shop.currency)
-    for oid, pid, sku, qty, price, variant, category, tags, high, limited in session.execute(stmt):
+    for oid, pid, sku, qty, price, variant, category, tags, high, limited, title in session.execute(stmt):
         a = acc.get(oid)
         if a is None:
-            a = acc[oid] = {**_EMPTY_LINES, "order.categories": set(), "order.tags": set()}
+            a = acc[oid] = {**_EMPTY_LINES, "order.categories": set(), "order.tags": set(), "order.lines": []}
+        if each_line:
+            a["order.lines"].append(
+                line_facts(
+                    sku, title, qty, price, category, _json(tags), _json(variant), high, limited, scale
+                )
+            )
         a["order.item_count"] += qty
         a["order.quantity_total"] += qty
         a["order.max_line_price"] = max(a["order.max_line_price"], price / scale)
@@ -521,6 +630,7 @@ def _line_aggregates(session: Session, shop: Shop, in_range: tuple[Any, ...]) ->
             json.dumps(variant, sort_keys=True) if variant else ""
         )
     for oid, a in acc.items():
+        a["order.lines"] = tuple(a["order.lines"])
         a["order.categories"] = sorted(a["order.categories"])
         a["order.tags"] = sorted(a["order.tags"])
         a["order.max_variants_of_one_product"] = max(len(v) for v in variants[oid].values())

@@ -114,6 +114,33 @@ def max_variants_of_one_product(order: OrderInput) -> int:
     return max((len(v) for v in variants.values()), default=0)
 
 
+def line_facts(
+    sku: str,
+    title: str,
+    quantity: int,
+    unit_price: int,
+    category: str | None,
+    tags: list[str] | None,
+    variant: dict[str, str] | None,
+    high_value: bool,
+    limited_edition: bool,
+    scale: int,
+) -> dict[str, Any]:
+    """Return one line's facts (``line.*``), read by order.lines.any/all/count(...) (backtests use it too)."""
+    return {
+        "line.sku": sku,
+        "line.title": title,
+        "line.quantity": quantity,
+        "line.price": unit_price / scale,
+        "line.amount": unit_price * quantity / scale,
+        "line.category": category or None,
+        "line.tags": list(tags or ()),
+        "line.options": [f"{k}={v}" for k, v in sorted((variant or {}).items())],
+        "line.high_value": bool(high_value),
+        "line.limited_edition": bool(limited_edition),
+    }
+
+
 def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
     """Return every fact about the order except ``signals.*`` (added by the signals)."""
     scale = 10 ** exponent(order.currency)
@@ -141,6 +168,21 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
         "order.ip_country": ctx.ip_country,
         "order.source": order.source,
         "order.is_first_order": m.orders_count == 0,
+        "order.lines": tuple(
+            line_facts(
+                li.sku,
+                li.title,
+                li.quantity,
+                li.unit_price,
+                li.category,
+                li.tags,
+                li.variant,
+                li.high_value,
+                li.limited_edition,
+                scale,
+            )
+            for li in order.lines
+        ),
         "email.address": order.email.strip().lower() if order.email else None,
         "email.domain": domain,
         "email.is_disposable": ctx.email_disposable,

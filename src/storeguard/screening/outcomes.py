@@ -23,6 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from storeguard.core.db import UTCDateTime
 from storeguard.disputes.enums import DisputeStatus
 from storeguard.disputes.models import Dispute
 from storeguard.orders.enums import CancelReason
@@ -61,6 +62,27 @@ def chargeback_condition(before: Any = None) -> ColumnElement[bool]:
     """
     disputed = _chargeback_disputes(before).where(Dispute.order_id == Order.id).exists()
     return or_(_has_tag(CHARGEBACK_TAG), disputed)
+
+
+def chargeback_orders(*where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
+    """Select the orders ``where`` picks that drew a chargeback, for a whole shop at once (the backtest).
+
+    Two statements, both (customer id, order time, order id, since): the orders tagged chargeback
+    (``since`` NULL: a tag carries no time) and the orders with chargeback disputes (``since`` the
+    first one's opening), the same test ``chargeback_condition`` makes one customer at a time.
+    """
+    tagged = select(Order.customer_id, Order.created_at, Order.id, literal(None)).where(
+        *where, cast(Order.tags, String) != "[]", _has_tag(CHARGEBACK_TAG)
+    )
+    opened = func.min(func.coalesce(Dispute.opened_at, Dispute.created_at), type_=UTCDateTime)
+    disputed = (
+        select(Order.customer_id, Order.created_at, Order.id, opened)
+        .select_from(Dispute)
+        .join(Order, Order.id == Dispute.order_id)
+        .where(*where, Dispute.status.in_([literal(s) for s in CHARGEBACK_STATUSES]))
+        .group_by(Order.customer_id, Order.created_at, Order.id)
+    )
+    return tagged, disputed
 
 
 def fraud_cancellation_condition() -> ColumnElement[bool]:

@@ -1,0 +1,201 @@
+"""The backtest's columnar path gives every order the facts full screening gives it, family by family."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storeguard.orders.models import Order, Refund, RefundLine
+from storeguard.rules import compile_rule
+from storeguard.rules.facts import FACTS
+from storeguard.rules.service import resolver_for
+from storeguard.screening.backtest import COLUMNAR_FACTS, _columnar, _full, _Tally, backtest
+from tests.factories import make_dispute
+from tests.screening.support import make_store, new_customer, past_order
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+FROM, TO = T0 + timedelta(days=2), T0 + timedelta(days=40)
+
+FAMILIES = {
+    "history": [
+        "customer.orders_count",
+        "customer.total_spent",
+        "customer.cancellations",
+        "order.is_first_order",
+    ],
+    "recorded": [
+        "customer.refunds_count",
+        "customer.refund_ratio",
+        "customer.return_ratio",
+        "customer.chargebacks",
+    ],
+    "account": ["customer.account_age_days", "customer.is_disabled", "customer.platform_account_state"],
+    "lookups": ["order.ip_country", "phone.country"],
+    "lines": ["order.lines", "order.line_count", "order.tags"],
+}
+
+
+def _refund(session: Session, order, at: datetime, *, returned: bool, units: int = 1) -> None:  # noqa: ANN001
+    line = order.line_items[0]
+    refund = Refund(
+        order_id=order.id,
+        amount=line.unit_price * units,
+        currency=order.currency,
+        actor="test",
+        expected_arrival_from=at.date(),
+        expected_arrival_to=at.date(),
+        created_at=at,
+    )
+    refund.lines = [
+        RefundLine(
+            line_item_id=line.id,
+            quantity=units,
+            amount=line.unit_price * units,
+            restock=returned,
+            returned=returned,
+        )
+    ]
+    session.add(refund)
+
+
+def _store(session: Session):  # noqa: ANN202
+    """Customers whose refunds, returns, disputes, tags and cancellations come before, between and after orders."""
+    store = make_store(session)
+    at = lambda d: T0 + timedelta(days=d)  # noqa: E731
+    # history before the range, a cancellation, a refund (money only) and a return recorded mid-range
+    regular = new_customer(session, store, created_at=at(-30), platform_account_state="enabled")
+    first = past_order(
+        session, store, regular, lines=[(store.shirt, 3)], created_at=at(1), phone="+4791234567"
+    )
+    past_order(session, store, regular, created_at=at(3), status="cancelled")
+    second = past_order(session, store, regular, lines=[(store.sneaker, 1)], created_at=at(4))
+    _refund(session, first, at(5), returned=False)
+    _refund(session, first, at(9), returned=True, units=2)
+    _refund(session, second, at(9), returned=True)
+    past_order(session, store, regular, created_at=at(6), browser_ip="8.8.8.8")
+    past_order(session, store, regular, created_at=at(10), phone="+12025550143")
+    # a tagged order and a disputed one (opened later), a refund on a cancelled order (never counted)
+    tagged = new_customer(
+        session, store, created_at=at(8), state="disabled", platform_account_state="disabled"
+    )
+    past_order(session, store, tagged, created_at=at(2))
+    past_order(session, store, tagged, created_at=at(5), tags=["chargeback"])
+    disputed = past_order(session, store, tagged, created_at=at(7))
+    make_dispute(session, disputed, status="lost", opened_at=at(12))
+    make_dispute(session, disputed, status="won", opened_at=at(11))
+    cancelled = past_order(session, store, tagged, created_at=at(8), status="cancelled")
+    _refund(session, cancelled, at(8), returned=True)
+    past_order(session, store, tagged, created_at=at(11))
+    past_order(session, store, tagged, created_at=at(13))
+    # an inquiry is no chargeback; a guest has no account; two orders in one instant
+    asked = new_customer(session, store)
+    inquired = past_order(session, store, asked, created_at=at(3))
+    make_dispute(session, inquired, status="warning_closed", opened_at=at(4))
+    past_order(session, store, asked, created_at=at(6))
+    past_order(session, store, None, created_at=at(6), phone="91234567")
+    past_order(session, store, None, lines=[(store.shirt, 2), (store.sneaker, 1)], created_at=at(14))
+    twins = new_customer(session, store)
+    one = past_order(session, store, twins, created_at=at(12))
+    _refund(session, one, at(12), returned=True)
+    past_order(session, store, twins, created_at=at(12))
+    session.flush()
+    return store
+
+
+def _facts(session: Session, store, names: list[str], *, full: bool) -> dict[int, dict[str, Any]]:  # noqa: ANN001
+    rule = compile_rule(f"block if {names[0]} == {names[0]}", FACTS, resolver_for(session, store.shop.id))
+    # Every fact of the family is read, whatever the rule names.
+    object.__setattr__(rule, "fields_used", frozenset(names))
+    rows = (
+        _full(session, store.shop, FROM, TO, _Tally())
+        if full
+        else _columnar(session, store.shop, [rule], FROM, TO, _Tally(), pushdown=False)
+    )
+    return {order_id: {n: facts[n] for n in names} for order_id, _, _, facts in rows}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_columnar_facts_equal_full_screening_on_every_order(session: Session, family: str) -> None:
+    store = _store(session)
+    names = FAMILIES[family]
+    columnar = _facts(session, store, names, full=False)
+    assert len(columnar) == 16
+    assert columnar == _facts(session, store, names, full=True)
+
+
+def _on_day(session: Session, store, day: int) -> int:  # noqa: ANN001
+    """The id of the one order placed on that day, by a customer with an account."""
+    (order_id,) = session.scalars(
+        select(Order.id).where(
+            Order.shop_id == store.shop.id,
+            Order.created_at == T0 + timedelta(days=day),
+            Order.customer_id.is_not(None),
+        )
+    )
+    return order_id
+
+
+def test_recorded_history_counts_refunds_and_returns_recorded_before_the_order(session: Session) -> None:
+    store = _store(session)
+    seen = _facts(session, store, FAMILIES["recorded"], full=False)
+    # day 10: three refunds (3,400.00 of 3,700.00 spent), three units back of five bought
+    assert seen[_on_day(session, store, 10)] == {
+        "customer.refunds_count": 3,
+        "customer.refund_ratio": 0.9189,
+        "customer.return_ratio": 0.6,
+        "customer.chargebacks": 0,
+    }
+    # day 4: the first order's refund came on day 5, after it
+    assert seen[_on_day(session, store, 4)] == {
+        "customer.refunds_count": 0,
+        "customer.refund_ratio": 0.0,
+        "customer.return_ratio": 0.0,
+        "customer.chargebacks": 0,
+    }
+
+
+def test_recorded_history_counts_a_tag_at_once_and_a_dispute_once_opened(session: Session) -> None:
+    store = _store(session)
+    seen = _facts(session, store, FAMILIES["recorded"], full=False)
+    # day 7: the tagged order of day 5; day 11: the dispute (first opened on day 11) not yet; day 13: both
+    assert [seen[_on_day(session, store, d)]["customer.chargebacks"] for d in (7, 11, 13)] == [1, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "block if customer.refunds_count > 0",
+        "block if customer.return_ratio > 0.5",
+        "block if customer.chargebacks >= 1",
+        "review if customer.cancellations > 0 and customer.account_age_days > 20",
+        "block if customer.is_disabled or customer.platform_account_state == 'disabled'",
+        "verify if phone.country != order.shipping_country",
+        "review if order.lines.any(line.tags.contains('drop') and line.quantity >= 1)",
+        "block if order.lines.count(line.price >= 300) >= 2",
+    ],
+)
+def test_a_backtest_of_customer_facts_runs_columnar_with_the_answer_of_full_screening(
+    session: Session, source: str
+) -> None:
+    store = _store(session)
+    answers = [
+        backtest(
+            session, shop_id=store.shop.id, sources=[source], date_from=FROM, date_to=TO, full=full
+        ).as_dict()
+        for full in (False, True)
+    ]
+    assert [a.pop("path") for a in answers] == ["columnar", "full"]
+    for a in answers:
+        a.pop("seconds")
+    assert answers[0] == answers[1]
+
+
+def test_only_lists_links_signals_and_velocity_still_need_full_screening() -> None:
+    slow = {
+        n.split(".")[0] if n.startswith(("signals.", "velocity.")) else n for n in set(FACTS) - COLUMNAR_FACTS
+    }
+    assert slow == {"customer.segment", "linked.customers", "linked.blocked_customers", "signals", "velocity"}
