@@ -53,7 +53,10 @@ def test_a_first_abusive_mail_records_the_incident_with_its_words_and_queues_one
     assert warning.payload["subject"] == "Et ord om hvordan vi snakker sammen hos Nordlys Sko"
     assert (warning.payload["template"], warning.payload["context"]) == (
         "conduct_warning",
-        {"reason": "fornærmende eller krenkende språk mot medarbeiderne våre.", "case_reference": str(case.id)},
+        {
+            "reason": "fornærmende eller krenkende språk mot medarbeiderne våre.",
+            "case_reference": str(case.id),
+        },
     )
     assert warning.payload["in_reply_to"] == "<m1@example.no>"
     assert case.official_channels_only is False

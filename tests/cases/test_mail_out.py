@@ -89,7 +89,9 @@ def test_the_conduct_warning_arrives_by_smtp_in_norwegian_as_an_answer_to_the_cu
         "<kari-1@example.no>",
         "nb",
     )
-    assert "Men dette godtar vi ikke i meldinger til teamet vårt" in received.get_body(("plain",)).get_content()
+    assert (
+        "Men dette godtar vi ikke i meldinger til teamet vårt" in received.get_body(("plain",)).get_content()
+    )
 
 
 def test_a_reply_from_the_case_arrives_threaded_after_the_whole_conversation(
