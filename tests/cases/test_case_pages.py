@@ -41,7 +41,7 @@ def test_the_case_page_shows_the_thread_and_the_words_that_triggered_the_inciden
     assert page.status_code == 200
     assert "Faen ta dere, jævla idioter!" in page.text
     assert '<mark dir="auto">jævla*</mark>' in page.text
-    assert "Om tonen i meldingen din" in page.text  # the warning, in the log as sent
+    assert "Et ord om hvordan vi snakker sammen hos Nordlys Sko" in page.text  # the warning, as sent
 
 
 def test_an_agent_answers_from_the_case_page_and_the_mail_is_queued(

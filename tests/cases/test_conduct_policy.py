@@ -16,7 +16,10 @@ from storeguard.core.enums import OutboxStatus, Role
 from storeguard.core.errors import Conflict
 from storeguard.core.models import OutboxMessage
 from storeguard.lists.models import CustomerBlock
+from storeguard.notifications.actions import save_template
+from storeguard.notifications.service import mail_to_customer
 from tests.cases.mails import raw_mail
+from tests.factories import make_customer
 from tests.refusals import row_counts
 
 RELAY = Actor("webhook", "mail-relay")
@@ -47,9 +50,44 @@ def test_a_first_abusive_mail_records_the_incident_with_its_words_and_queues_one
         "kari@example.no",
         "nb",
     )
-    assert warning.payload["subject"] == f"Om tonen i meldingen din (sak {case.id})"
+    assert warning.payload["subject"] == "Et ord om hvordan vi snakker sammen hos Nordlys Sko"
+    assert (warning.payload["template"], warning.payload["context"]) == (
+        "conduct_warning",
+        {
+            "reason": "fornærmende eller krenkende språk mot medarbeiderne våre.",
+            "case_reference": str(case.id),
+        },
+    )
     assert warning.payload["in_reply_to"] == "<m1@example.no>"
     assert case.official_channels_only is False
+
+
+def test_the_warning_is_the_merchants_own_template_and_is_logged_once_in_the_case_and_the_customers_mail(
+    session: Session, shop
+) -> None:
+    kari = make_customer(session, shop, email="kari@example.no", first_name="Kari")
+    save_template(
+        session,
+        shop_id=shop.id,
+        kind="conduct_warning",
+        language="nb",
+        subject="Hei {{ customer_name }}, sak {{ case_reference }}",
+        body="Vi godtar ikke {{ reason }}",
+        actor=AGENT,
+    )
+
+    case, _ = _mail(session, shop, ABUSE_NB)
+
+    [warning] = _outbox(session)
+    [logged] = session.scalars(select(CaseEntry).where(CaseEntry.kind == "outbound")).all()
+    [sent] = mail_to_customer(session, kari.id)
+    assert warning.payload["subject"] == f"Hei Kari, sak {case.id}"
+    assert (logged.subject, logged.body, logged.outbox_message_id) == (
+        f"Hei Kari, sak {case.id}",
+        "Vi godtar ikke fornærmende eller krenkende språk mot medarbeiderne våre.\n",
+        warning.id,
+    )
+    assert (sent.kind, sent.outbox_message_id) == ("conduct_warning", warning.id)
 
 
 def test_a_second_abusive_mail_proposes_a_block_with_both_incidents_and_moves_the_case_to_email_only(

@@ -83,13 +83,15 @@ def test_the_conduct_warning_arrives_by_smtp_in_norwegian_as_an_answer_to_the_cu
     _send(session, settings, after)
 
     [received] = [m for m in box.received if m["To"] == "kari@example.no"]
-    assert received["Subject"].startswith("Om tonen i meldingen din (sak ")
+    assert received["Subject"] == "Et ord om hvordan vi snakker sammen hos Nordlys Sko"
     assert (received["In-Reply-To"], received["References"], received["Content-Language"]) == (
         "<kari-1@example.no>",
         "<kari-1@example.no>",
         "nb",
     )
-    assert "Dette er en vennlig advarsel." in received.get_body(("plain",)).get_content()
+    assert (
+        "Men dette godtar vi ikke i meldinger til teamet vårt" in received.get_body(("plain",)).get_content()
+    )
 
 
 def test_a_reply_from_the_case_arrives_threaded_after_the_whole_conversation(

@@ -6,8 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from storeguard.cases.actions import add_case_note, receive_email, reply_to_case
+from storeguard.cases.inbound import parse_mail
 from storeguard.core.actor import Actor
 from storeguard.core.clock import frozen
+from storeguard.core.enums import Role
 from storeguard.core.errors import Conflict, Invalid
 from storeguard.disputes.actions import (
     add_dispute_file,
@@ -17,6 +20,7 @@ from storeguard.disputes.actions import (
 )
 from storeguard.disputes.evidence import build_evidence_pack
 from storeguard.disputes.fields import over_limits, stripe_evidence
+from tests.cases.mails import raw_mail
 from tests.disputes.conftest import NOW, open_dispute
 from tests.disputes.evidence_story import ELSEWHERE, fraud_story, prior_order
 
@@ -270,3 +274,26 @@ def test_a_lost_dispute_records_its_amount_as_lost_and_a_won_one_nothing(session
     record_dispute_outcome(session, dispute_id=won.id, actor=AGENT, outcome="won")
 
     assert (lost.amount_lost, won.amount_lost) == (129_900, 0)
+
+
+def test_the_log_holds_the_customers_case_messages_both_ways_in_time_order_but_not_the_teams_notes(session):
+    dispute = fraud_story(session)
+    relay, agent = Actor("webhook", "mail-relay"), Actor("api_key", "agent-key", Role.agent)
+    with frozen(NOW - timedelta(days=1)):
+        case, _ = receive_email(
+            session, shop_id=dispute.shop_id, mail=parse_mail(raw_mail("Hvor er pakken min?")), actor=relay
+        )
+    with frozen(NOW - timedelta(hours=23)):
+        reply_to_case(session, case_id=case.id, actor=agent, body="Den ble levert i går.")
+    with frozen(NOW - timedelta(hours=22)):
+        add_case_note(session, case_id=case.id, actor=agent, body="Sjekk sporingen")
+
+    with frozen(NOW):
+        pack = build_evidence_pack(session, dispute)
+
+    assert [(m["source"], m["text"]) for m in pack.communication] == [
+        ("mail to customer", "Ordren er sendt\nSporingsnummer 70712345678"),
+        (f"case {case.id}: from customer", "Bestilling 1001\nHvor er pakken min?"),
+        (f"case {case.id}: to customer", "Re: Bestilling 1001\nDen ble levert i går."),
+        ("dispute note", "Kunden har ikke svart på e-post."),
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -9,11 +10,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from storeguard.appeals.actions import Upload, submit_appeal
+from storeguard.cases.actions import receive_email
+from storeguard.cases.conduct_actions import place_legal_hold
+from storeguard.cases.inbound import parse_mail
 from storeguard.cli import app as cli
+from storeguard.core.actor import Actor
 from storeguard.core.enums import Role
 from storeguard.core.models import AuditEvent
-from storeguard.lists.blocking import block_customer
+from storeguard.lists.blocking import appeal_url, block_customer
+from storeguard.lists.models import CustomerBlock
 from storeguard.privacy.service import customer_export
+from tests.appeals.helpers import PDF
+from tests.cases.mails import raw_mail
 from tests.factories import FACTORY_ACTOR, make_customer, make_order, make_shop
 
 
@@ -53,9 +62,11 @@ def test_the_export_lists_every_domains_part(session, kari):
     export = customer_export(session, kari.id)
 
     assert sorted(export["parts"]) == [
+        "appeals",
         "audit",
         "blocks",
         "cancellation_requests",
+        "cases",
         "customer",
         "disputes",
         "identifiers",
@@ -66,7 +77,47 @@ def test_the_export_lists_every_domains_part(session, kari):
         "returns",
         "risk",
         "screening",
+        "sent_notices",
     ]
+
+
+def test_the_export_gives_their_cases_with_messages_incidents_and_legal_holds(session, kari):
+    case, _ = receive_email(
+        session,
+        shop_id=kari.shop_id,
+        mail=parse_mail(raw_mail("Faen ta dere, jævla idioter!", sender="Kari <kari@example.com>")),
+        actor=Actor("webhook", "mail-relay"),
+    )
+    hold = place_legal_hold(
+        session, customer_id=kari.id, case_id=case.id, actor=FACTORY_ACTOR, reason="lawyer"
+    )
+
+    cases = customer_export(session, kari.id)["parts"]["cases"]
+
+    [exported] = cases["cases"]
+    assert (exported["id"], [e["kind"] for e in exported["entries"]]) == (case.id, ["inbound", "outbound"])
+    assert exported["entries"][0]["body"] == "Faen ta dere, jævla idioter!"
+    assert [(i["category"], i["outcome"]) for i in cases["conduct_incidents"]] == [("abuse", "warned")]
+    assert ([h["id"] for h in cases["legal_holds"]], cases["block_proposals"]) == ([hold.id], [])
+
+
+def test_the_export_gives_their_appeals_with_the_files_they_sent_and_every_notice_sent_to_them(session, kari):
+    block = session.scalars(select(CustomerBlock).where(CustomerBlock.customer_id == kari.id)).one()
+    link = appeal_url(block).rsplit("/", 1)[1]
+    appeal = submit_appeal(session, link=link, message="Jeg har ikke svindlet", files=[Upload("r.pdf", PDF)])
+
+    parts = customer_export(session, kari.id)["parts"]
+
+    [exported] = parts["appeals"]
+    [attachment] = exported["attachments"]
+    assert (exported["id"], exported["message"]) == (appeal.id, "Jeg har ikke svindlet")
+    assert (attachment["filename"], base64.b64decode(attachment["data_base64"])) == ("r.pdf", PDF)
+    assert "data" not in attachment
+    assert [(n["kind"], n["to"], n["status"]) for n in parts["sent_notices"]] == [
+        ("block_notice", "kari@example.com", "pending"),
+        ("appeal_received", "kari@example.com", "pending"),
+    ]
+    assert "appeal" in parts["sent_notices"][0]["text"]
 
 
 def test_the_export_is_recorded_with_its_parts_not_their_content(client, auth, session, kari):

@@ -13,7 +13,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storeguard.cases import policy
+from storeguard.cases import (
+    evidence,  # noqa: F401 - puts case messages in dispute evidence
+    policy,
+)
 from storeguard.cases.conduct_actions import check_inbound
 from storeguard.cases.enums import CaseChannel, CaseError, CaseLinkKind, CasePriority, CaseStatus, EntryKind
 from storeguard.cases.inbound import ParsedMail

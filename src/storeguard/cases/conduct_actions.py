@@ -9,9 +9,7 @@ A physical threat: the case is flagged urgent.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +17,7 @@ from storeguard.cases import policy
 from storeguard.cases.conduct import Finding, detector
 from storeguard.cases.enums import CaseError, CasePriority, CaseQueue, ConductCategory, IncidentStatus
 from storeguard.cases.inbound import own_words
-from storeguard.cases.mail import send_case_mail
+from storeguard.cases.mail import log_sent_mail, next_mail_headers
 from storeguard.cases.models import BlockProposal, Case, CaseEntry, ConductIncident, LegalHold
 from storeguard.core.actor import SYSTEM, Actor
 from storeguard.core.audit import record_event
@@ -27,15 +25,10 @@ from storeguard.core.clock import now
 from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.customers.service import get_customer
 from storeguard.lists.blocking import active_block, block_customer
+from storeguard.notifications.actions import send_notice
+from storeguard.notifications.enums import NoticeKind
+from storeguard.notifications.render import notice_language
 from storeguard.shops.service import get_shop
-
-_WARNINGS = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates" / "cases" / "mail"),
-    autoescape=select_autoescape(default=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
-WARNING_LANGUAGES = ("en", "nb", "he", "zh")
 
 
 def check_inbound(session: Session, *, case: Case, entry: CaseEntry, actor: Actor) -> list[ConductIncident]:
@@ -140,26 +133,37 @@ def _answer_abuse(session: Session, *, case: Case, incident: ConductIncident, ru
     incident.outcome = step
 
 
-def send_conduct_warning(session: Session, *, case: Case, incident: ConductIncident) -> CaseEntry:
-    """Queue the one conduct warning, in the customer's language, and keep it in the case's log.
+# The warning's ``reason``: what broke the policy, in plain words in the message's language.
+ABUSE_REASON = {
+    "en": "insulting or abusive language towards our staff.",
+    "nb": "fornærmende eller krenkende språk mot medarbeiderne våre.",
+    "he": "שפה מעליבה או פוגענית כלפי הצוות שלנו.",
+    "zh": "对我们员工的侮辱性或辱骂性语言。",
+}
 
-    Rendered from the per-language templates in ``cases/templates/cases/mail``; the notification
-    templates the merchant edits take this over when they exist.
+
+def send_conduct_warning(session: Session, *, case: Case, incident: ConductIncident) -> CaseEntry:
+    """Queue the one conduct warning in the message's language and keep it in the case's log.
+
+    The words are the merchant's ``conduct_warning`` notice template (the shipped one until edited),
+    so the warning is also in the customer's log of mail; it is threaded after the case's messages.
     """
-    language = incident.language if incident.language in WARNING_LANGUAGES else "en"
+    if not case.customer_email:
+        raise Conflict(CaseError.no_customer_address, "the case has no customer email address to warn")
     shop = get_shop(session, case.shop_id)
-    context = {"shop_name": shop.name, "customer_name": case.customer_name or "", "case_id": case.id}
-    subject, _, body = (
-        _WARNINGS.get_template(f"conduct_warning.{language}.txt").render(context).partition("\n\n")
-    )
-    entry = send_case_mail(
+    customer = get_customer(session, case.customer_id) if case.customer_id is not None else None
+    language = notice_language(incident.language)
+    outbox = send_notice(
         session,
-        case=case,
-        subject=subject.strip(),
-        text=body.strip() + "\n",
-        author=str(SYSTEM),
+        kind=NoticeKind.conduct_warning,
+        customer=customer,
+        shop=shop,
+        to=case.customer_email,
         language=language,
+        context={"reason": ABUSE_REASON[language], "case_reference": str(case.id)},
+        links={"case_id": case.id, "incident_id": incident.id, **next_mail_headers(session, case)},
     )
+    entry = log_sent_mail(session, case=case, outbox=outbox, author=str(SYSTEM))
     record_event(
         session,
         actor=SYSTEM,

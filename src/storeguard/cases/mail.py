@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from email.utils import parseaddr
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from storeguard.cases.models import Case, CaseEntry
 from storeguard.core.clock import now
 from storeguard.core.config import get_settings
 from storeguard.core.errors import Conflict
+from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import enqueue
 
 
@@ -53,8 +55,7 @@ def send_case_mail(
     """Queue a mail to the case's customer, threaded after its last message, and log it as sent."""
     if not case.customer_email:
         raise Conflict(CaseError.no_customer_address, "the case has no customer email address to answer")
-    message_id = new_message_id()
-    in_reply_to, references = thread_headers(session, case)
+    headers = next_mail_headers(session, case)
     outbox = enqueue(
         session,
         "email",
@@ -63,23 +64,37 @@ def send_case_mail(
             "subject": subject,
             "text": text,
             "language": language or case.language,
-            "message_id": message_id,
-            "in_reply_to": in_reply_to,
-            "references": references,
+            **headers,
         },
     )
+    return log_sent_mail(session, case=case, outbox=outbox, author=author)
+
+
+def next_mail_headers(session: Session, case: Case) -> dict[str, Any]:
+    """The Message-ID, In-Reply-To and References of the next mail on a case (for the outbox payload)."""
+    in_reply_to, references = thread_headers(session, case)
+    return {"message_id": new_message_id(), "in_reply_to": in_reply_to, "references": references}
+
+
+def log_sent_mail(session: Session, *, case: Case, outbox: OutboxMessage, author: str) -> CaseEntry:
+    """Keep a queued mail in the case's log as sent, in the words and headers it was queued with.
+
+    Whoever rendered it (a reply, the merchant's notice template), the log shows what the customer
+    gets: the entry is written once from the outbox payload and never edited.
+    """
+    payload = outbox.payload
     entry = CaseEntry(
         case_id=case.id,
         kind=EntryKind.outbound,
         channel=CaseChannel.email,
         author=author,
-        subject=subject,
-        body=text,
-        message_id=message_id,
-        in_reply_to=in_reply_to,
-        references=references,
+        subject=(payload.get("subject") or "")[:300],
+        body=payload.get("text") or "",
+        message_id=payload.get("message_id"),
+        in_reply_to=payload.get("in_reply_to"),
+        references=list(payload.get("references") or []),
         outbox_message_id=outbox.id,
-        language=language or case.language,
+        language=payload.get("language") or case.language,
         created_at=now(),
     )
     session.add(entry)

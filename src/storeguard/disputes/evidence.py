@@ -6,6 +6,7 @@ dispute and are applied here, so the preview, the PDF and the gateway fields say
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,16 @@ from storeguard.shops.models import Shop
 
 PRIOR_ORDERS_SHOWN = 100
 MESSAGES_SHOWN = 500
+
+# (session, customer, email) -> entries of the communication log ({"at", "source", "author", "text"},
+# with "outbox_message_id" when the entry is a mail that was queued): support cases add theirs.
+CommunicationSource = Callable[[Session, Customer | None, str | None], list[dict[str, Any]]]
+_COMMUNICATION_SOURCES: dict[str, CommunicationSource] = {}
+
+
+def add_communication_source(name: str, source: CommunicationSource) -> None:
+    """Register a domain's messages with the customer for the pack's communication log (by name: replaced)."""
+    _COMMUNICATION_SOURCES[name] = source
 
 
 @dataclass(slots=True)
@@ -306,7 +317,7 @@ def _refunds(order: Order, money: Any) -> list[dict[str, Any]]:
 def _communication(
     session: Session, dispute: Dispute, order: Order | None, customer: Customer | None
 ) -> list[dict[str, Any]]:
-    """The notes on record and the mails sent to the customer, oldest first (support cases plug in here)."""
+    """The notes on record, the customer's messages in support cases and the mails sent, oldest first."""
     log = [
         {"at": n.created_at.isoformat(), "source": "dispute note", "author": n.author, "text": n.body}
         for n in dispute.notes
@@ -316,6 +327,11 @@ def _communication(
             {"at": order.created_at.isoformat(), "source": "order note", "author": "", "text": order.note}
         )
     email = (order.email if order else None) or (customer.email if customer else None)
+    for source in _COMMUNICATION_SOURCES.values():
+        log.extend(source(session, customer, email))
+    # A case's answer is also a queued mail: shown once, as the case's message.
+    logged = {e.pop("outbox_message_id") for e in log if e.get("outbox_message_id") is not None}
+    log = [{k: v for k, v in e.items() if k != "outbox_message_id"} for e in log]
     if email:
         mails = session.scalars(
             select(OutboxMessage)
@@ -331,6 +347,7 @@ def _communication(
                 "text": f"{m.payload.get('subject', '')}\n{m.payload.get('text', '')}".strip(),
             }
             for m in mails
+            if m.id not in logged
         )
     return sorted(log, key=lambda e: e["at"])
 

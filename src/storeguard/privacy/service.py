@@ -6,9 +6,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storeguard.appeals import export as appeals_export  # noqa: F401 - registers its export part
+from storeguard.cases import export as cases_export  # noqa: F401 - registers its export part
 from storeguard.core.clock import now
 from storeguard.core.privacy import export_parts
 from storeguard.customers.service import get_customer
+from storeguard.notifications import export as notifications_export  # noqa: F401 - registers its export part
 from storeguard.privacy import parts  # noqa: F401 - registers the parts of the domains before privacy
 
 
