@@ -88,6 +88,7 @@ READS_WITH_A_BODY = {
     ("POST", "/v1/lists/match"),
     ("POST", "/v1/rules/validate"),
     ("POST", "/v1/rules/backtest"),
+    ("POST", "/v1/rules/backtests"),  # the same backtest in the background: only its run is kept
     ("POST", "/v1/notifications/templates/{kind}/{language}/preview"),  # renders, saves nothing
     ("POST", "/v1/conduct/check"),  # stores nothing: a viewer's helpdesk may ask
 }

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -23,12 +24,15 @@ from storeguard.core.api import (
 )
 from storeguard.core.clock import now
 from storeguard.core.enums import Role
+from storeguard.core.models import WorkRun
+from storeguard.core.runs import get_run, progress_of
 from storeguard.core.schemas import Id
 from storeguard.orders.models import Order
 from storeguard.orders.schemas import OrderCreate, OrderRead
 from storeguard.orders.service import get_order
 from storeguard.screening import actions, service
 from storeguard.screening.backtest import backtest
+from storeguard.screening.backtest_runs import BACKTEST_KIND, backtest_job, start_backtest
 from storeguard.screening.engine import screen
 from storeguard.screening.enums import ScreeningSource
 from storeguard.screening.inputs import from_screen_in
@@ -37,6 +41,7 @@ from storeguard.screening.schemas import (
     AddReviewNoteIn,
     ApproveReviewIn,
     BacktestIn,
+    BacktestRunRead,
     CancelReviewIn,
     DecisionRead,
     ResolveVerificationIn,
@@ -255,6 +260,60 @@ def backtest_rules(actor: Viewer, body: BacktestIn, session: SessionDep) -> dict
         fields=fields,
     )
     return result.as_dict()
+
+
+def _first_and_last_day(body: BacktestIn) -> tuple[date, date]:
+    return body.date_from.date(), (body.date_to - timedelta(microseconds=1)).date()
+
+
+@router.post(
+    "/rules/backtests",
+    tags=["rules"],
+    name="rules.backtest_start",
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def start_rules_backtest(
+    actor: Viewer, body: BacktestIn, request: Request, tasks: BackgroundTasks, session: SessionDep
+) -> BacktestRunRead:
+    """Start a backtest in the background, for ranges too long to wait on; poll its progress.
+
+    The drafts and the range are checked first: a typo answers 422 at once and starts nothing.
+    """
+    sources = [body.rule] if body.rule else list(body.rules or [])
+    fields = ["rule"] if body.rule else [f"rules.{i}" for i in range(len(sources))]
+    first, last = _first_and_last_day(body)
+    run = start_backtest(
+        session,
+        actor=actor,
+        shop_id=body.shop_id,
+        sources=sources,
+        fields=fields,
+        date_from=body.date_from,
+        date_to=body.date_to,
+        first=first,
+        last=last,
+    )
+    session.commit()
+    tasks.add_task(backtest_job, request.app.state.session_factory, run.id)
+    return _run_read(run)
+
+
+@router.get("/rules/backtests/{run_id}", tags=["rules"], name="rules.backtest_progress")
+def rules_backtest_progress(actor: Viewer, run_id: Id, session: SessionDep) -> BacktestRunRead:
+    """A background backtest: orders read so far of the range's, then its answer."""
+    return _run_read(get_run(session, run_id, BACKTEST_KIND))
+
+
+def _run_read(run: WorkRun) -> BacktestRunRead:
+    progress = progress_of(run)
+    return BacktestRunRead(
+        id=run.id,
+        status=str(run.status),
+        done=progress.done,
+        total=progress.total,
+        result=run.result,
+        error=run.error,
+    )
 
 
 # Creating an order is screening it (block answers 409, review holds it), so the route lives here.

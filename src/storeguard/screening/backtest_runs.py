@@ -32,7 +32,8 @@ def start_backtest(
     *,
     actor: Actor,
     shop_id: int,
-    source: str,
+    sources: list[str],
+    fields: list[str],
     date_from: datetime,
     date_to: datetime,
     first: date,
@@ -40,12 +41,13 @@ def start_backtest(
 ) -> WorkRun:
     """Check the draft and the range, then record a backtest run to be done in the background.
 
-    ``first`` and ``last`` are the days the page asked for (the answer names them); the caller commits.
+    ``sources`` are the drafts evaluated together, ``fields`` where a refusal points for each;
+    ``first`` and ``last`` are the days asked for (the answer names them); the caller commits.
     """
     get_shop(session, shop_id, field="shop_id")
     if date_to <= date_from:
         raise Invalid(ScreeningError.invalid_range, "'to' must come after 'from'", field="to")
-    compile_drafts(session, shop_id, [source], ["source"])
+    compile_drafts(session, shop_id, sources, fields)
     total = session.scalar(
         select(func.count()).where(
             Order.shop_id == shop_id, Order.created_at >= date_from, Order.created_at < date_to
@@ -53,7 +55,8 @@ def start_backtest(
     )
     params = {
         "shop_id": shop_id,
-        "source": source,
+        "sources": sources,
+        "fields": fields,
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         "first": first.isoformat(),
@@ -75,10 +78,10 @@ def _run_backtest(session: Session, run: WorkRun) -> None:
     result = backtest(
         session,
         shop_id=params["shop_id"],
-        sources=[params["source"]],
+        sources=params["sources"] if "sources" in params else [params["source"]],  # runs made before lists
         date_from=datetime.fromisoformat(params["from"]),
         date_to=datetime.fromisoformat(params["to"]),
-        fields=["source"],
+        fields=params.get("fields", ["source"]),
         progress=partial(note_progress, run_id),
     )
     session.rollback()

@@ -205,6 +205,19 @@ class BacktestIn(InputModel):
         return self
 
 
+class BacktestRunRead(BaseModel):
+    """A backtest running in the background: how many of the range's orders it has read, then its answer."""
+
+    id: int
+    status: str = Field(description="running, finished or failed")
+    done: int = Field(description="Orders read so far.")
+    total: int = Field(description="Orders in the range.")
+    result: dict[str, Any] | None = Field(
+        description="The answer, as POST /v1/rules/backtest gives it, once finished."
+    )
+    error: str | None = Field(description="Why it failed, when it did.")
+
+
 class ResolveVerificationIn(InputModel):
     """What became of a verification step: satisfied, failed or waived."""
 
