@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
@@ -151,16 +151,18 @@ DISPUTES = (
 def open_disputes(session: Session, shop: Shop) -> int:
     """Open the demo's disputes on orders tagged with a chargeback, as Stripe would report them."""
     at = now()
-    orders = session.scalars(
-        select(Order)
-        .where(
-            Order.shop_id == shop.id,
-            Order.customer_id.is_not(None),
-            json_list_contains(Order.tags, "chargeback"),
+    tagged = list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.shop_id == shop.id,
+                Order.customer_id.is_not(None),
+                json_list_contains(Order.tags, "chargeback"),
+            )
+            .order_by(Order.created_at.desc(), Order.id.desc())
         )
-        .order_by(Order.created_at.desc())
-        .limit(len(DISPUTES))
-    ).all()
+    )
+    orders = _disputed_orders(session, tagged, opened=at - timedelta(days=9))
     stripe = Actor("webhook", "stripe")
     for n, (order, (reason, days, status, contested)) in enumerate(
         zip(orders, DISPUTES, strict=False), start=1
@@ -199,11 +201,44 @@ def open_disputes(session: Session, shop: Shop) -> int:
     return len(orders)
 
 
+def _disputed_orders(session: Session, tagged: list[Order], *, opened: datetime) -> list[Order]:
+    """The newest chargeback orders, one per dispute; the first (a fraud dispute) goes to a buyer
+    with at least two other orders placed before the dispute's window, so that they can be moved
+    into it as Compelling Evidence 3.0. Chosen from the data: the traps and customer types decide
+    who has how many orders, and the newest chargeback's buyer often has only one other."""
+    counts = dict(
+        session.execute(
+            select(Order.customer_id, func.count())
+            .where(Order.customer_id.in_({o.customer_id for o in tagged}))
+            .group_by(Order.customer_id)
+        ).all()
+    )
+    returning = next(
+        (
+            o
+            for o in tagged
+            if counts.get(o.customer_id, 0) >= CE3_PRIOR + 1
+            and o.created_at > opened - timedelta(days=CE3_AGES[0])
+        ),
+        None,
+    )
+    rest = [
+        o for o in tagged if o is not returning and o.customer_id != getattr(returning, "customer_id", None)
+    ]
+    chosen = ([returning] if returning else []) + rest
+    return chosen[: len(DISPUTES)]
+
+
 # The shop's refund policy, in effect long before any order of the demo year.
 REFUND_POLICY = (
     "Angrerett: du kan returnere varer innen 14 dager etter at du mottok dem. "
     "Vi refunderer kjøpesummen innen 14 dager etter at vi har mottatt varen."
 )
+
+
+# How many earlier orders the fraud dispute's buyer gets, and how many days before the dispute.
+CE3_PRIOR = 2
+CE3_AGES = (150, 240)
 
 
 def prepare_compelling_evidence(session: Session, shop: Shop, order: Order, *, opened: datetime) -> None:
@@ -226,9 +261,9 @@ def prepare_compelling_evidence(session: Session, shop: Shop, order: Order, *, o
         select(Order)
         .where(Order.customer_id == order.customer_id, Order.id != order.id)
         .order_by(Order.created_at.desc())
-        .limit(2)
+        .limit(CE3_PRIOR)
     ).all()
-    for prior, days in zip(earlier, (150, 240), strict=False):
+    for prior, days in zip(earlier, CE3_AGES, strict=False):
         prior.created_at = opened - timedelta(days=days)
         prior.device_id, prior.browser_ip = order.device_id, order.browser_ip
         prior.shipping_address = order.shipping_address
