@@ -203,8 +203,8 @@ def open_disputes(session: Session, shop: Shop) -> int:
 
 def _disputed_orders(session: Session, tagged: list[Order], *, opened: datetime) -> list[Order]:
     """The newest chargeback orders, one per dispute; the first (a fraud dispute) goes to a buyer
-    with at least two other orders placed before the dispute's window, so that they can be moved
-    into it as Compelling Evidence 3.0. Chosen from the data: the traps and customer types decide
+    with at least two other orders (the fewest such), so that two can be moved into the dispute's
+    window as Compelling Evidence 3.0 (others of theirs may already be in it). Chosen from the data: the traps and customer types decide
     who has how many orders, and the newest chargeback's buyer often has only one other."""
     counts = dict(
         session.execute(
@@ -213,15 +213,13 @@ def _disputed_orders(session: Session, tagged: list[Order], *, opened: datetime)
             .group_by(Order.customer_id)
         ).all()
     )
-    returning = next(
-        (
-            o
-            for o in tagged
-            if counts.get(o.customer_id, 0) >= CE3_PRIOR + 1
-            and o.created_at > opened - timedelta(days=CE3_AGES[0])
-        ),
-        None,
-    )
+    fitting = [
+        o
+        for o in tagged
+        if counts.get(o.customer_id, 0) > CE3_PRIOR and o.created_at > opened - timedelta(days=CE3_AGES[0])
+    ]
+    # The buyer with the fewest other orders: the two moved are then most of what the page proposes.
+    returning = min(fitting, key=lambda o: (counts[o.customer_id], fitting.index(o)), default=None)
     rest = [
         o for o in tagged if o is not returning and o.customer_id != getattr(returning, "customer_id", None)
     ]
