@@ -416,7 +416,7 @@ def order_numbers(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
     wanted = set(order_ids)
     if not wanted:
         return {}
-    return dict(session.execute(select(Order.id, Order.number).where(Order.id.in_(wanted))).tuples().all())
+    return dict(session.execute(select(Order.id, Order.number).where(Order.id.in_(wanted))).all())
 
 
 def stored_risk(session: Session, customer_id: int) -> CustomerRisk | None:
