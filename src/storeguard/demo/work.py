@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
-from storeguard.core.clock import now
+from storeguard.core.clock import ensure_utc, now
 from storeguard.core.db import json_list_contains
 from storeguard.core.enums import Role
 from storeguard.disputes.actions import contest_dispute, record_dispute_report
@@ -202,29 +202,60 @@ def open_disputes(session: Session, shop: Shop) -> int:
 
 
 def _disputed_orders(session: Session, tagged: list[Order], *, opened: datetime) -> list[Order]:
-    """The newest chargeback orders, one per dispute; the first (a fraud dispute) goes to a buyer
-    with at least two other orders (the fewest such), so that two can be moved into the dispute's
-    window as Compelling Evidence 3.0 (others of theirs may already be in it). Chosen from the data: the traps and customer types decide
-    who has how many orders, and the newest chargeback's buyer often has only one other."""
+    """The newest chargeback orders, one per dispute, after the first (a fraud dispute) on a
+    returning buyer's order: one of theirs from the last 120 days, with two other orders that can
+    be moved into the dispute's window as Compelling Evidence 3.0.
+
+    Chosen from the data, as the traps and customer types decide who has how many orders: a
+    chargeback order's buyer when one fits, else any returning buyer's (friendly fraud by a
+    customer who bought before is what CE3.0 answers); the fewest other orders first, and best
+    none of the rest already in the window, so the page proposes just the two moved.
+    """
+    shop_id = tagged[0].shop_id if tagged else None
     counts = dict(
         session.execute(
             select(Order.customer_id, func.count())
-            .where(Order.customer_id.in_({o.customer_id for o in tagged}))
+            .where(Order.shop_id == shop_id, Order.customer_id.is_not(None))
             .group_by(Order.customer_id)
         ).all()
     )
-    fitting = [
-        o
-        for o in tagged
-        if counts.get(o.customer_id, 0) > CE3_PRIOR and o.created_at > opened - timedelta(days=CE3_AGES[0])
-    ]
-    # The buyer with the fewest other orders: the two moved are then most of what the page proposes.
-    returning = min(fitting, key=lambda o: (counts[o.customer_id], fitting.index(o)), default=None)
-    rest = [
-        o for o in tagged if o is not returning and o.customer_id != getattr(returning, "customer_id", None)
-    ]
+    recent = session.scalars(
+        select(Order)
+        .where(
+            Order.shop_id == shop_id,
+            Order.customer_id.is_not(None),
+            Order.created_at > opened - timedelta(days=CE3_AGES[0]),
+            Order.created_at < opened,
+        )
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    ).all()
+    fitting = [o for o in recent if counts.get(o.customer_id, 0) > CE3_PRIOR]
+    chargebacks = {o.id for o in tagged}
+    returning = min(
+        fitting,
+        key=lambda o: (
+            _already_in_window(session, o, opened),
+            o.id not in chargebacks,
+            counts[o.customer_id],
+            fitting.index(o),
+        ),
+        default=None,
+    )
+    rest = [o for o in tagged if o.customer_id != getattr(returning, "customer_id", None)]
     chosen = ([returning] if returning else []) + rest
     return chosen[: len(DISPUTES)]
+
+
+def _already_in_window(session: Session, order: Order, opened: datetime) -> bool:
+    """Whether the buyer has orders besides the two that will be moved already 120-365 days before."""
+    others = session.scalars(
+        select(Order.created_at)
+        .where(Order.customer_id == order.customer_id, Order.id != order.id)
+        .order_by(Order.created_at.desc())
+        .offset(CE3_PRIOR)
+    ).all()
+    low, high = opened - timedelta(days=365), opened - timedelta(days=CE3_AGES[0])
+    return any(low <= ensure_utc(at) <= high for at in others)
 
 
 # The shop's refund policy, in effect long before any order of the demo year.
