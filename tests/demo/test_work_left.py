@@ -128,4 +128,5 @@ def test_the_demo_has_a_fraud_dispute_with_compelling_evidence_3(started: Sessio
 
     assert len(pack.compelling) == 2
     assert all({"ip", "device", "shipping_address"} <= set(p.shared) for p in pack.compelling)
+    assert not any(p.disputed for p in pack.compelling)
     assert [p["title"] for p in pack.policies] == ["Angrerett og retur"]

@@ -163,3 +163,19 @@ def test_win_rates_count_won_against_lost_and_accepted_by_reason_and_gateway(ses
         ("not_received", 1, 0, 1.0),
     ]
     assert [(r.key, r.won, r.lost) for r in rates["gateway"]] == [("stripe", 2, 2)]
+
+
+def test_the_inbox_shows_when_the_team_is_next_reminded_of_each_dispute_still_waiting(session, order, team):
+    waiting = open_dispute(session, order)
+
+    assert service.next_reminders(session, [waiting.id]) == {
+        waiting.id: waiting.evidence_due_at - timedelta(days=5)
+    }
+
+
+def test_an_answered_dispute_has_no_next_reminder(session, order, team):
+    dispute = open_dispute(session, order)
+    with frozen(NOW):
+        actions.contest_dispute(session, dispute_id=dispute.id, actor=FACTORY_ACTOR, note="Delivered")
+
+    assert service.next_reminders(session, [dispute.id]) == {}

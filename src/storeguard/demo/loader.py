@@ -35,6 +35,7 @@ from storeguard.orders.models import (
     Transaction,
 )
 from storeguard.orders.reindex import reindex_identifiers
+from storeguard.risk.actions import recompute_risk
 from storeguard.screening.engine import velocity_keys
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import WINDOWS
@@ -142,6 +143,9 @@ def load_demo(
     example = linked_block_example(session, shop, truth["blocks"])
     if example is not None:
         truth["examples"] = {"linked_block": example}
+    # The bulk insert bypassed the listener that marks customers for the background risk pass:
+    # assess everyone now, after the blocks, so every customer page shows a score and a segment.
+    counts["risk_assessments"] = recompute_risk(session, shop_id=shop.id)
     record_event(
         session,
         actor=actor,

@@ -169,6 +169,8 @@ def start(
     try:
         with make_session_factory(engine)() as session:
             loaded = None
+            # The owner first: the scripted disputes queue their deadline reminders to the team.
+            password, owner_created = ensure_demo_owner(session, password_file)
             if not session.scalar(select(func.count()).select_from(Shop)):
                 loaded = load_demo(
                     session, DemoConfig(customers=customers, orders=orders, seed=seed), progress=progress
@@ -179,7 +181,6 @@ def start(
                 open_disputes(session, loaded.shop)
                 open_cases(session, loaded.shop)
             raw, created = ensure_demo_key(session, key_file)
-            password, owner_created = ensure_demo_owner(session, password_file)
             session.commit()
             if loaded is not None:
                 record_failed_deliveries(session, loaded.shop)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
-from storeguard.core.clock import now
+from storeguard.core.clock import ensure_utc, now
 from storeguard.core.db import json_list_contains
 from storeguard.core.enums import Role
 from storeguard.disputes.actions import contest_dispute, record_dispute_report
@@ -151,16 +151,18 @@ DISPUTES = (
 def open_disputes(session: Session, shop: Shop) -> int:
     """Open the demo's disputes on orders tagged with a chargeback, as Stripe would report them."""
     at = now()
-    orders = session.scalars(
-        select(Order)
-        .where(
-            Order.shop_id == shop.id,
-            Order.customer_id.is_not(None),
-            json_list_contains(Order.tags, "chargeback"),
+    tagged = list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.shop_id == shop.id,
+                Order.customer_id.is_not(None),
+                json_list_contains(Order.tags, "chargeback"),
+            )
+            .order_by(Order.created_at.desc(), Order.id.desc())
         )
-        .order_by(Order.created_at.desc())
-        .limit(len(DISPUTES))
-    ).all()
+    )
+    orders = _disputed_orders(session, tagged, opened=at - timedelta(days=9))
     stripe = Actor("webhook", "stripe")
     for n, (order, (reason, days, status, contested)) in enumerate(
         zip(orders, DISPUTES, strict=False), start=1
@@ -199,11 +201,73 @@ def open_disputes(session: Session, shop: Shop) -> int:
     return len(orders)
 
 
+def _disputed_orders(session: Session, tagged: list[Order], *, opened: datetime) -> list[Order]:
+    """The newest chargeback orders, one per dispute, after the first (a fraud dispute) on a
+    returning buyer's order: one of theirs from the last 120 days, with two other orders that can
+    be moved into the dispute's window as Compelling Evidence 3.0.
+
+    Chosen from the data, as the traps and customer types decide who has how many orders: a
+    chargeback order's buyer when one fits, else any returning buyer's (friendly fraud by a
+    customer who bought before is what CE3.0 answers); the fewest other orders first, and best
+    none of the rest already in the window, so the page proposes just the two moved.
+    """
+    shop_id = tagged[0].shop_id if tagged else None
+    counts = dict(
+        session.execute(
+            select(Order.customer_id, func.count())
+            .where(Order.shop_id == shop_id, Order.customer_id.is_not(None))
+            .group_by(Order.customer_id)
+        ).all()
+    )
+    recent = session.scalars(
+        select(Order)
+        .where(
+            Order.shop_id == shop_id,
+            Order.customer_id.is_not(None),
+            Order.created_at > opened - timedelta(days=CE3_AGES[0]),
+            Order.created_at < opened,
+        )
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    ).all()
+    fitting = [o for o in recent if counts.get(o.customer_id, 0) > CE3_PRIOR]
+    chargebacks = {o.id for o in tagged}
+    returning = min(
+        fitting,
+        key=lambda o: (
+            _already_in_window(session, o, opened),
+            o.id not in chargebacks,
+            counts[o.customer_id],
+            fitting.index(o),
+        ),
+        default=None,
+    )
+    rest = [o for o in tagged if o.customer_id != getattr(returning, "customer_id", None)]
+    chosen = ([returning] if returning else []) + rest
+    return chosen[: len(DISPUTES)]
+
+
+def _already_in_window(session: Session, order: Order, opened: datetime) -> bool:
+    """Whether the buyer has orders besides the two that will be moved already 120-365 days before."""
+    others = session.scalars(
+        select(Order.created_at)
+        .where(Order.customer_id == order.customer_id, Order.id != order.id)
+        .order_by(Order.created_at.desc())
+        .offset(CE3_PRIOR)
+    ).all()
+    low, high = opened - timedelta(days=365), opened - timedelta(days=CE3_AGES[0])
+    return any(low <= ensure_utc(at) <= high for at in others)
+
+
 # The shop's refund policy, in effect long before any order of the demo year.
 REFUND_POLICY = (
     "Angrerett: du kan returnere varer innen 14 dager etter at du mottok dem. "
     "Vi refunderer kjøpesummen innen 14 dager etter at vi har mottatt varen."
 )
+
+
+# How many earlier orders the fraud dispute's buyer gets, and how many days before the dispute.
+CE3_PRIOR = 2
+CE3_AGES = (150, 240)
 
 
 def prepare_compelling_evidence(session: Session, shop: Shop, order: Order, *, opened: datetime) -> None:
@@ -226,9 +290,9 @@ def prepare_compelling_evidence(session: Session, shop: Shop, order: Order, *, o
         select(Order)
         .where(Order.customer_id == order.customer_id, Order.id != order.id)
         .order_by(Order.created_at.desc())
-        .limit(2)
+        .limit(CE3_PRIOR)
     ).all()
-    for prior, days in zip(earlier, (150, 240), strict=False):
+    for prior, days in zip(earlier, CE3_AGES, strict=False):
         prior.created_at = opened - timedelta(days=days)
         prior.device_id, prior.browser_ip = order.device_id, order.browser_ip
         prior.shipping_address = order.shipping_address

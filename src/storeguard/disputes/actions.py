@@ -127,7 +127,7 @@ def schedule_reminders(session: Session, dispute: Dispute) -> int:
     A moved deadline or an answer takes back the reminders not sent yet, so nobody is reminded of
     a dispute that no longer waits.
     """
-    prefix = f"dispute-reminder:{dispute.id}:"
+    prefix = policy.reminder_key_prefix(dispute.id)
     withdraw_pending(session, prefix)
     if not policy.may_answer(dispute.status, dispute.response):
         return 0

@@ -203,3 +203,8 @@ MAX_FILE_BYTES = 5_000_000
 def sniff_file_type(data: bytes) -> str | None:
     """The content type a file's bytes say it is (PDF, PNG or JPEG), or None for anything else."""
     return next((kind for magic, kind in FILE_SIGNATURES if data.startswith(magic)), None)
+
+
+def reminder_key_prefix(dispute_id: int) -> str:
+    """The outbox key every deadline reminder of one dispute starts with (to find or take them back)."""
+    return f"dispute-reminder:{dispute_id}:"

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from storeguard.core.clock import ensure_utc
+from storeguard.core.enums import OutboxStatus
 from storeguard.core.errors import NotFound
+from storeguard.core.models import OutboxMessage
 from storeguard.core.pages import fetch_page
 from storeguard.disputes.enums import DisputeError, DisputeStatus
 from storeguard.disputes.models import Dispute, DisputeFile
-from storeguard.disputes.policy import ANSWERABLE, escalation_threshold, normalized_reason
+from storeguard.disputes.policy import (
+    ANSWERABLE,
+    escalation_threshold,
+    normalized_reason,
+    reminder_key_prefix,
+)
 from storeguard.shops.models import Shop
 
 # Open first, by deadline (none last); then the rest, newest first.
@@ -42,6 +51,21 @@ def file_bytes(session: Session, dispute_id: int) -> dict[int, bytes]:
         select(DisputeFile.id, DisputeFile.data).where(DisputeFile.dispute_id == dispute_id)
     )
     return {file_id: data for file_id, data in rows}
+
+
+def next_reminders(session: Session, dispute_ids: Iterable[int]) -> dict[int, datetime]:
+    """When the next deadline reminder of each dispute goes to the team, for those with one queued."""
+    out: dict[int, datetime] = {}
+    for dispute_id in set(dispute_ids):
+        due = session.scalar(
+            select(func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.status == OutboxStatus.pending,
+                OutboxMessage.dedupe_key.startswith(reminder_key_prefix(dispute_id)),
+            )
+        )
+        if due is not None:
+            out[dispute_id] = ensure_utc(due)
+    return out
 
 
 def list_disputes(

@@ -196,6 +196,7 @@ def inbox(
         "rows": [_row(d, at) for d in rows],
         "total": total,
         "orders": orders_by_id(session, {d.order_id for d in rows if d.order_id}),
+        "reminders": service.next_reminders(session, (d.id for d in rows)),
         "status": status,
         "now": at,
         "win_rates": service.win_rates(session),

@@ -11,6 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import select
 
+from storeguard.core.config import get_settings
 from storeguard.core.console import cli_session, console, err_console
 from storeguard.customers import cli as customers_cli
 from storeguard.customers.service import cluster_ids
@@ -21,6 +22,8 @@ from storeguard.risk.policy import DEFAULT
 from storeguard.shops.service import get_shop_by_domain, shop_or_only_shop, shop_with_domain
 
 DEFAULT_OUT = Path("bench/results/risk_quality.json")
+# Where the demo loader writes its ground truth, under the data directory (storeguard.demo's name).
+TRUTH_FILE = "demo_ground_truth.json"
 
 
 def _fmt(value: float | None) -> str:
@@ -54,14 +57,25 @@ def register(app: typer.Typer) -> None:
 
     @risk.command("evaluate")
     def evaluate_command(
-        truth: Path = typer.Option(..., exists=True, dir_okay=False, help="The demo's ground-truth JSON."),
+        truth: Path | None = typer.Option(
+            None,
+            dir_okay=False,
+            help="The demo's ground-truth JSON; default the one the demo wrote to the data directory.",
+        ),
         shop: str | None = typer.Option(None, help="Shop domain; default the one the truth file names."),
         out: Path = typer.Option(DEFAULT_OUT, help="Where to write the figures (JSON)."),
     ) -> None:
         """Print precision and recall per abuse type, overall, and the honest customers placed in watch or worse."""
+        truth = truth or Path(get_settings().data_dir) / TRUTH_FILE
         try:
             data = json.loads(truth.read_text(encoding="utf-8"))
             customers = data["customers"]
+        except OSError:
+            err_console.print(
+                f"[red]error[/red] no ground truth at {truth}: load the demo first (make run, or "
+                "storeguard demo), or give --truth"
+            )
+            raise typer.Exit(2) from None
         except (ValueError, KeyError) as exc:
             err_console.print(f"[red]error[/red] {truth} is not a ground-truth file: {exc}")
             raise typer.Exit(2) from None

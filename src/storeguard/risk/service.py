@@ -411,6 +411,14 @@ def assess_customer(
     return assess(behaviours[customer_id], thresholds)
 
 
+def order_numbers(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
+    """The shop's numbers of the given orders (what the merchant knows them by), by order id."""
+    wanted = set(order_ids)
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Order.id, Order.number).where(Order.id.in_(wanted))).all())
+
+
 def stored_risk(session: Session, customer_id: int) -> CustomerRisk | None:
     """The customer's assessment as last stored (None before the first recompute)."""
     return session.get(CustomerRisk, customer_id)

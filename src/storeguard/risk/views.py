@@ -17,7 +17,7 @@ from storeguard.customers.service import get_customer
 from storeguard.risk import actions
 from storeguard.risk.enums import FindingType, Segment
 from storeguard.risk.errors import RiskError
-from storeguard.risk.service import assess_customer, privileges_of, segment_of, stored_risk
+from storeguard.risk.service import assess_customer, order_numbers, privileges_of, segment_of, stored_risk
 from storeguard.shops.service import get_shop
 from storeguard.staff.pages import PageBlockCustomers
 from storeguard.web import flash
@@ -97,6 +97,8 @@ def customer_risk_panel(request: Request, session: Session, customer: Any) -> Pa
             "currency": get_shop(session, customer.shop_id).currency,
             "findings": FINDINGS,
             "segments": SEGMENTS,
+            # Findings keep order ids; the page shows the numbers the shop knows its orders by.
+            "numbers": order_numbers(session, (i for f in assessment.findings for i in f.order_ids)),
         },
         order=5,
     )
