@@ -38,6 +38,7 @@ from storeguard.dashboard.views import router as dashboard_pages
 from storeguard.disputes.api import router as disputes_router
 from storeguard.disputes.views import router as disputes_pages
 from storeguard.integrations.api import router as integrations_router
+from storeguard.integrations.events.api import router as events_router
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.views import router as integrations_pages
 from storeguard.integrations.webhooks.worker import BackgroundWork
@@ -71,6 +72,7 @@ from storeguard.web.setup import install_web
 # routes adds its router here.
 ROUTERS = (
     shops_router,
+    events_router,
     orders_router,
     returns_router,
     disputes_router,

@@ -13,6 +13,7 @@ from storeguard.customers import cli as customers_cli
 from storeguard.demo import cli as demo_cli
 from storeguard.disputes import cli as disputes_cli
 from storeguard.integrations import cli as integrations_cli
+from storeguard.integrations.events import cli as events_cli
 from storeguard.lists import cli as lists_cli
 from storeguard.models import import_all_models
 from storeguard.orders import cli as orders_cli
@@ -48,6 +49,7 @@ for package in (
     screening_cli,
     risk_cli,
     integrations_cli,
+    events_cli,
     privacy_cli,
     staff_cli,
     demo_cli,
