@@ -39,6 +39,7 @@ from storeguard.disputes.api import router as disputes_router
 from storeguard.disputes.views import router as disputes_pages
 from storeguard.integrations.api import router as integrations_router
 from storeguard.integrations.events.api import router as events_router
+from storeguard.integrations.events.views import router as events_pages
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.views import router as integrations_pages
 from storeguard.integrations.webhooks.worker import BackgroundWork
@@ -108,6 +109,7 @@ PAGE_ROUTERS = (
     analytics_pages,
     audit_pages,
     integrations_pages,
+    events_pages,
     settings_pages,
 )
 
