@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import __version__
+from storeguard.analytics.api import policy_router
 from storeguard.analytics.api import router as analytics_router
 from storeguard.analytics.views import router as analytics_pages
 from storeguard.appeals.api import router as appeals_router
@@ -88,6 +89,7 @@ ROUTERS = (
     screening_router,
     integrations_router,
     analytics_router,
+    policy_router,
     privacy_router,
 )
 
