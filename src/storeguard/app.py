@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storeguard import __version__
 from storeguard.analytics.api import policy_router
 from storeguard.analytics.api import router as analytics_router
+from storeguard.analytics.replay_views import router as policy_replay_pages
 from storeguard.analytics.views import router as analytics_pages
 from storeguard.appeals.api import router as appeals_router
 from storeguard.appeals.public import router as appeal_public_pages
@@ -108,6 +109,7 @@ PAGE_ROUTERS = (
     screening_pages,  # before rules: its /rules/backtest would read as a rule's id
     rules_pages,
     review_pages,
+    policy_replay_pages,  # before analytics_pages: /analytics/{report} would take its path
     analytics_pages,
     audit_pages,
     integrations_pages,

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from storeguard.core.clock import frozen
-from storeguard.customers.models import Customer
-from storeguard.orders.fulfillments import fulfill_order, mark_delivered
 from storeguard.orders.models import Order
-from storeguard.orders.payments import RefundLineSpec, refund_line_items
 from storeguard.screening.models import Decision
 from storeguard.shops.models import Shop
-from tests.factories import FACTORY_ACTOR, make_customer, make_order, make_product, make_shop, place_order
+from tests.analytics.returners import shop_with_a_frequent_returner
+from tests.factories import make_customer, make_order, make_shop
 from tests.refusals import refusal, row_counts
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -23,36 +20,6 @@ STRICTER = {
     "serial_returning": {"min_ratio_by_count": 0.3, "min_ratio_by_value": 0.3, "min_likelihood_ratio": 0.4}
 }
 Headers = Callable[..., dict[str, str]]
-
-
-def _orders(session: Session, shop: Shop, customer: Customer, count: int, returned: set[int]) -> None:
-    """``count`` delivered orders 20 days apart; those numbered in ``returned`` sent back after 9 days."""
-    shirt = make_product(session, shop, category="apparel", price=40_000)
-    for i in range(count):
-        at = T0 + timedelta(days=20 * i)
-        with frozen(at):
-            order = place_order(session, shop, [(shirt, 1)], customer=customer)
-            fulfillment = fulfill_order(session, order_id=order.id, actor=FACTORY_ACTOR)
-        with frozen(at + timedelta(days=1)):
-            mark_delivered(session, fulfillment_id=fulfillment.id, actor=FACTORY_ACTOR)
-        if i in returned:
-            with frozen(at + timedelta(days=9)):
-                refund_line_items(
-                    session,
-                    order_id=order.id,
-                    actor=FACTORY_ACTOR,
-                    lines=[RefundLineSpec(line.id, line.quantity, True) for line in order.line_items],
-                    reason="size_too_large",
-                )
-
-
-def _shop_with_a_frequent_returner(session: Session) -> tuple[Shop, Customer]:
-    shop = make_shop(session)
-    for _ in range(3):
-        _orders(session, shop, make_customer(session, shop), 6, set())
-    returner = make_customer(session, shop, first_name="Rita", last_name="Returns")
-    _orders(session, shop, returner, 9, {0, 2, 4, 6})
-    return shop, returner
 
 
 def _held_order(session: Session, shop: Shop, score: int) -> Order:
@@ -83,7 +50,7 @@ def _held_order(session: Session, shop: Shop, score: int) -> Order:
 def test_a_stricter_return_ratio_shows_the_customer_who_would_move(
     session: Session, client: TestClient, auth: Headers
 ) -> None:
-    shop, returner = _shop_with_a_frequent_returner(session)
+    shop, returner = shop_with_a_frequent_returner(session)
 
     answer = client.post("/v1/policy-replay", json={"shop_id": shop.id, "risk": STRICTER}, headers=auth())
 
@@ -115,7 +82,7 @@ def test_a_stricter_review_score_shows_the_open_orders_that_would_be_held(
 
 
 def test_replaying_changes_nothing(session: Session, client: TestClient, auth: Headers) -> None:
-    shop, _ = _shop_with_a_frequent_returner(session)
+    shop, _ = shop_with_a_frequent_returner(session)
     _held_order(session, shop, 50)
     headers = auth()
     before = row_counts(session)
@@ -171,3 +138,28 @@ def test_a_replay_without_a_change_is_refused(session: Session, client: TestClie
     answer = client.post("/v1/policy-replay", json={"shop_id": shop.id}, headers=auth())
 
     assert refusal(answer) == (422, "replay_change_required", "risk")
+
+
+def test_the_replay_page_lists_who_a_stricter_return_share_would_move(
+    session: Session, client: TestClient, login: Callable
+) -> None:
+    shop, returner = shop_with_a_frequent_returner(session)
+    login("viewer")
+
+    page = client.get(f"/analytics/policy-replay?shop_id={shop.id}&return_share=30&evidence=0.4")
+
+    assert page.status_code == 200
+    assert f'<a href="/customers/{returner.id}">Rita Returns</a>' in page.text
+    assert "4 customers assessed, 0 open orders decided again." in page.text
+
+
+def test_the_replay_page_says_what_is_wrong_with_a_share_above_100(
+    session: Session, client: TestClient, login: Callable
+) -> None:
+    shop = make_shop(session)
+    login("viewer")
+
+    page = client.get(f"/analytics/policy-replay?shop_id={shop.id}&return_share=150")
+
+    assert page.status_code == 422
+    assert "A share is a percentage from 0 to 100, a score a whole number from 0 to 100." in page.text

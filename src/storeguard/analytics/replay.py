@@ -48,6 +48,11 @@ class Replay:
     moves: list[Move] = field(default_factory=list)
 
     @property
+    def transitions(self) -> dict[tuple[str, str, str], int]:
+        """How many customers or orders make each move, by (kind, from, to)."""
+        return dict(Counter((m.kind, m.before, m.after) for m in self.moves))
+
+    @property
     def counts(self) -> dict[str, int]:
         """How many customers or orders make each move (``customer: neutral → watch``)."""
         return dict(Counter(f"{m.kind}: {m.before} → {m.after}" for m in self.moves))
