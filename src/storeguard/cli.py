@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from storeguard.analytics import cli as analytics_cli
 from storeguard.appeals import cli as appeals_cli
 from storeguard.cases import cli as cases_cli
 from storeguard.core import cli as core_cli
@@ -51,6 +52,7 @@ for package in (
     integrations_cli,
     events_cli,
     privacy_cli,
+    analytics_cli,
     staff_cli,
     demo_cli,
 ):
