@@ -11,7 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storeguard import __version__
+from storeguard.analytics.api import policy_router
 from storeguard.analytics.api import router as analytics_router
+from storeguard.analytics.replay_views import router as policy_replay_pages
 from storeguard.analytics.views import router as analytics_pages
 from storeguard.appeals.api import router as appeals_router
 from storeguard.appeals.public import router as appeal_public_pages
@@ -38,6 +40,8 @@ from storeguard.dashboard.views import router as dashboard_pages
 from storeguard.disputes.api import router as disputes_router
 from storeguard.disputes.views import router as disputes_pages
 from storeguard.integrations.api import router as integrations_router
+from storeguard.integrations.events.api import router as events_router
+from storeguard.integrations.events.views import router as events_pages
 from storeguard.integrations.service import inbox_health
 from storeguard.integrations.views import router as integrations_pages
 from storeguard.integrations.webhooks.worker import BackgroundWork
@@ -71,6 +75,7 @@ from storeguard.web.setup import install_web
 # routes adds its router here.
 ROUTERS = (
     shops_router,
+    events_router,
     orders_router,
     returns_router,
     disputes_router,
@@ -85,6 +90,7 @@ ROUTERS = (
     screening_router,
     integrations_router,
     analytics_router,
+    policy_router,
     privacy_router,
 )
 
@@ -103,9 +109,11 @@ PAGE_ROUTERS = (
     screening_pages,  # before rules: its /rules/backtest would read as a rule's id
     rules_pages,
     review_pages,
+    policy_replay_pages,  # before analytics_pages: /analytics/{report} would take its path
     analytics_pages,
     audit_pages,
     integrations_pages,
+    events_pages,
     settings_pages,
 )
 

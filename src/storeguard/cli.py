@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from storeguard.analytics import cli as analytics_cli
 from storeguard.appeals import cli as appeals_cli
 from storeguard.cases import cli as cases_cli
 from storeguard.core import cli as core_cli
@@ -13,6 +14,7 @@ from storeguard.customers import cli as customers_cli
 from storeguard.demo import cli as demo_cli
 from storeguard.disputes import cli as disputes_cli
 from storeguard.integrations import cli as integrations_cli
+from storeguard.integrations.events import cli as events_cli
 from storeguard.lists import cli as lists_cli
 from storeguard.models import import_all_models
 from storeguard.orders import cli as orders_cli
@@ -48,7 +50,9 @@ for package in (
     screening_cli,
     risk_cli,
     integrations_cli,
+    events_cli,
     privacy_cli,
+    analytics_cli,
     staff_cli,
     demo_cli,
 ):

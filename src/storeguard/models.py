@@ -13,6 +13,8 @@ import storeguard.cases.models
 import storeguard.core.models
 import storeguard.customers.models
 import storeguard.disputes.models
+import storeguard.integrations.events.actions  # raises outbound events from the audit log
+import storeguard.integrations.events.models
 import storeguard.integrations.models
 import storeguard.lists.models
 import storeguard.notifications.models

@@ -91,6 +91,7 @@ READS_WITH_A_BODY = {
     ("POST", "/v1/rules/backtests"),  # the same backtest in the background: only its run is kept
     ("POST", "/v1/notifications/templates/{kind}/{language}/preview"),  # renders, saves nothing
     ("POST", "/v1/conduct/check"),  # stores nothing: a viewer's helpdesk may ask
+    ("POST", "/v1/policy-replay"),  # replays proposed thresholds, changes nothing
 }
 
 

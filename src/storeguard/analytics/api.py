@@ -14,10 +14,14 @@ from fastapi.responses import Response
 
 from storeguard.analytics import exports
 from storeguard.analytics.enums import Report
+from storeguard.analytics.replay import Replay, replay_policy
 from storeguard.analytics.schemas import (
     ConsistencyRead,
     DisputesRead,
     LossesRead,
+    PolicyMoveRead,
+    PolicyReplayIn,
+    PolicyReplayRead,
     ReturnsRead,
     ScreeningRead,
     TraitsRead,
@@ -25,6 +29,7 @@ from storeguard.analytics.schemas import (
 from storeguard.analytics.service import resolve_period
 from storeguard.core.api import CanRead, SessionDep
 from storeguard.shops.api import ShopFilter
+from storeguard.shops.service import shop_or_only_shop
 
 _PROBLEM = {"content": {"application/problem+json": {}}}
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -97,3 +102,29 @@ def report_csv(
     """A report's main table as CSV, for a spreadsheet."""
     period = resolve_period(session, shop_id, since, until)
     return exports.csv_response(report, exports.BUILDERS[report](session, period), period.since.date())
+
+
+policy_router = APIRouter(prefix="/v1", tags=["analytics"], responses=PROBLEMS)
+
+
+def replay_read(result: Replay) -> PolicyReplayRead:
+    """A replay as the API gives it."""
+    return PolicyReplayRead(
+        customers_assessed=result.customers,
+        orders_replayed=result.orders,
+        counts=result.counts,
+        moves=[
+            PolicyMoveRead(kind=m.kind, id=m.id, label=m.label, before=m.before, after=m.after)
+            for m in result.moves
+        ],
+    )
+
+
+@policy_router.post("/policy-replay", name="analytics.policy_replay")
+def policy_replay(actor: CanRead, body: PolicyReplayIn, session: SessionDep) -> PolicyReplayRead:
+    """Replay proposed risk and/or screening score thresholds over the customers and open orders:
+    who would move from which segment or decision to which. Nothing is changed."""
+    shop = shop_or_only_shop(session, body.shop_id)
+    return replay_read(
+        replay_policy(session, shop.id, risk=body.risk, score_thresholds=body.score_thresholds)
+    )

@@ -15,3 +15,6 @@ class Report(StrEnum):
 class AnalyticsError(StrEnum):
     period_reversed = "period_reversed"
     period_too_long = "period_too_long"
+    replay_change_required = "replay_change_required"
+    replay_setting_unknown = "replay_setting_unknown"
+    replay_value_invalid = "replay_value_invalid"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from storeguard.core.schemas import Id, InputModel
 
 
 class PeriodRead(BaseModel):
@@ -130,3 +133,30 @@ class FactsGroupRead(BaseModel):
 class ConsistencyRead(BaseModel):
     period: PeriodRead
     groups: list[FactsGroupRead]
+
+
+class PolicyReplayIn(InputModel):
+    shop_id: Id | None = Field(None, description="The shop (may be left out when there is only one).")
+    risk: dict[str, Any] | None = Field(
+        None,
+        description="Risk thresholds to try, as in the defaults, e.g. "
+        '{"serial_returning": {"min_ratio_by_count": 0.3}}.',
+    )
+    score_thresholds: dict[str, int | None] | None = Field(
+        None, description='Screening score thresholds to try, e.g. {"review": 50}; null turns a step off.'
+    )
+
+
+class PolicyMoveRead(BaseModel):
+    kind: str
+    id: int
+    label: str
+    before: str = Field(serialization_alias="from")
+    after: str = Field(serialization_alias="to")
+
+
+class PolicyReplayRead(BaseModel):
+    customers_assessed: int
+    orders_replayed: int
+    counts: dict[str, int]
+    moves: list[PolicyMoveRead]

@@ -32,6 +32,22 @@ _SHOP_OF: dict[str, Callable[[Session, str], int | None]] = {
 }
 
 
+# Told of every event in the transaction that records it (outbound events to the merchant's own
+# systems subscribe here, so no domain needs to know they exist).
+AuditListener = Callable[[Session, AuditEvent], None]
+_LISTENERS: dict[str, AuditListener] = {}
+
+
+def on_record(name: str, listener: AuditListener) -> None:
+    """Call ``listener`` with every event recorded from now on (again under a name: replaced)."""
+    _LISTENERS[name] = listener
+
+
+def shop_of_chain(chain: str) -> int | None:
+    """Return the shop whose chain this is, or None for the global chain."""
+    return int(chain.removeprefix("shop:")) if chain.startswith("shop:") else None
+
+
 def register_subject_shop(subject_type: str, model: type, attribute: str = "shop_id") -> None:
     """Tell the audit log how to find the shop of a subject type (a model with a ``shop_id``)."""
 
@@ -124,6 +140,8 @@ def record_event(
     head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)
     session.flush()
+    for listener in _LISTENERS.values():
+        listener(session, entry)
     return entry
 
 

@@ -5,7 +5,12 @@ from enum import StrEnum
 
 class IntegrationError(StrEnum):
     api_base_url_invalid = "api_base_url_invalid"
+    event_delivery_not_found = "event_delivery_not_found"
     event_incomplete = "event_incomplete"
+    event_subscription_not_found = "event_subscription_not_found"
+    event_unknown = "event_unknown"
+    event_url_invalid = "event_url_invalid"
+    events_required = "events_required"
     event_not_json = "event_not_json"
     gateway_unknown = "gateway_unknown"
     import_file_missing = "import_file_missing"

@@ -1,5 +1,5 @@
 """The background work every process does: finish stored webhook deliveries, hand domain events to
-the platforms that subscribe to them, send due outbound calls and mail, and reassess the risk of
+the platforms that subscribe to them, send due outbound calls, mail and events to merchants' systems, and reassess the risk of
 customers whose history changed.
 
 ``serve`` runs it in a thread beside the API, so a delivery acknowledged just before a crash, or
@@ -22,6 +22,7 @@ from storeguard.core.config import Settings, get_settings
 from storeguard.core.events import EVENT_KIND
 from storeguard.core.models import OutboxMessage
 from storeguard.core.outbox import deliver_due
+from storeguard.integrations.events import sender as events
 from storeguard.integrations.platforms.mail import smtp as mail
 from storeguard.integrations.platforms.shopify import events as shopify_events
 from storeguard.integrations.platforms.shopify.outbound import KIND as SHOPIFY
@@ -55,8 +56,13 @@ def run_pass(session: Session, settings: Settings | None = None) -> WorkPass:
     customers whose history changed (what the deliveries just wrote included); each one commits itself."""
     inbox = process_pending(session)
     handed = hand_over_events(session)
-    outbound = {**senders(session), **stripe.senders(session), **mail.senders(settings or get_settings())}
-    sent = deliver_due(session, outbound, kinds=[SHOPIFY, stripe.KIND, mail.KIND])
+    outbound = {
+        **senders(session),
+        **stripe.senders(session),
+        **mail.senders(settings or get_settings()),
+        **events.senders(session),
+    }
+    sent = deliver_due(session, outbound, kinds=[SHOPIFY, stripe.KIND, mail.KIND, events.KIND])
     assessed = refresh_stale(session)
     return WorkPass(inbox=inbox, sent=handed + sent, assessed=assessed)
 
