@@ -1,7 +1,7 @@
 """outbound events
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-05 20:45:00
 
 A merchant's URLs subscribed to events (with their encrypted signing secrets), the deliveries
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0026"
-down_revision: str | None = "0023"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
