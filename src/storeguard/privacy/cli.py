@@ -9,9 +9,11 @@ import typer
 
 from storeguard.core.actor import CLI
 from storeguard.core.console import cli_session, console
-from storeguard.privacy.actions import export_customer
+from storeguard.privacy.actions import erase_customer, export_customer
 
-privacy = typer.Typer(help="Answer data-protection requests: export a customer's data.", no_args_is_help=True)
+privacy = typer.Typer(
+    help="Answer data-protection requests: export or erase a customer's data.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,3 +37,19 @@ def register(app: typer.Typer) -> None:
         else:
             out.write_text(text, encoding="utf-8")
             console.print(f"wrote customer #{customer_id}'s data to {out}")
+
+    @privacy.command("erase")
+    def erase(
+        customer_id: int = typer.Argument(..., help="The customer's id."),
+        reason: str = typer.Option(..., "--reason", help="Why: the person's request, its date or reference."),
+    ) -> None:
+        """Erase a customer's personal data everywhere; a block still stops them by keyed hashes."""
+        with cli_session() as session:
+            result = erase_customer(session, customer_id=customer_id, actor=CLI, reason=reason)
+            session.commit()
+        result.remove_files()
+        changed = ", ".join(f"{name} {count}" for name, count in result.counts.items() if count)
+        console.print(
+            f"erased customer #{customer_id}'s personal data ({changed}); "
+            f"{result.redacted_audit_events} audit events redacted"
+        )
