@@ -7,10 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from storeguard.core.api import CanErasePersonalData, CanReadAudit, SessionDep
+from storeguard.core.api import CanErasePersonalData, CanManageSettings, CanReadAudit, SessionDep, Viewer
 from storeguard.core.schemas import Id
 from storeguard.privacy.actions import erase_customer, export_customer
-from storeguard.privacy.schemas import ErasureRead, ErasureRequest
+from storeguard.privacy.retention import apply_retention, retention_limits, set_retention
+from storeguard.privacy.schemas import ErasureRead, ErasureRequest, RetentionLimits, RetentionRun
+from storeguard.shops.service import get_shop
 
 _PROBLEM = {"content": {"application/problem+json": {}}}
 PROBLEMS: dict[int | str, dict[str, Any]] = {404: {"description": "No such customer", **_PROBLEM}}
@@ -46,3 +48,31 @@ def erase(
     session.commit()
     result.remove_files()
     return ErasureRead(**result.answer())
+
+
+@router.get("/shops/{shop_id}/retention", name="privacy.retention")
+def get_retention(actor: Viewer, session: SessionDep, shop_id: Id) -> RetentionLimits:
+    """The shop's retention limits, in days (null: kept)."""
+    return RetentionLimits(**retention_limits(get_shop(session, shop_id)))
+
+
+@router.put("/shops/{shop_id}/retention", name="privacy.set_retention")
+def put_retention(
+    actor: CanManageSettings, session: SessionDep, shop_id: Id, body: RetentionLimits
+) -> RetentionLimits:
+    """Set after how many days closed cases, messages and ended blocks' identifiers are erased or hashed."""
+    limits = set_retention(session, shop_id=shop_id, limits=body.model_dump(), actor=actor)
+    session.commit()
+    return RetentionLimits(**limits)
+
+
+@router.post("/privacy/retention/run", name="privacy.run_retention")
+def run_retention(actor: CanErasePersonalData, session: SessionDep, dry_run: bool = True) -> RetentionRun:
+    """Apply every shop's retention limits now (the background work does it hourly); ``dry_run`` (the
+    default) only says what would go."""
+    report = apply_retention(session, actor=actor, dry_run=dry_run)
+    session.commit()
+    report.remove_files()
+    return RetentionRun(
+        dry_run=dry_run, erased=report.counts(), skipped_without_key=report.skipped_without_key
+    )

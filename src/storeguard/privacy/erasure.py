@@ -187,7 +187,7 @@ def cases_part(session: Session, erasure: Erasure) -> int:
             entry.body, entry.html, entry.subject, entry.attachments = "", None, None, []
             changed += 1
             for digest in hashes:
-                if not _attachment_used_elsewhere(session, digest, entry.id):
+                if not attachment_used_elsewhere(session, digest, entry.id):
                     erasure.files.append(folder / digest)
         incidents = list(session.scalars(select(ConductIncident).where(ConductIncident.case_id == case.id)))
         for incident in incidents:
@@ -195,7 +195,7 @@ def cases_part(session: Session, erasure: Erasure) -> int:
     return len(cases) + changed
 
 
-def _attachment_used_elsewhere(session: Session, digest: str, entry_id: int) -> bool:
+def attachment_used_elsewhere(session: Session, digest: str, entry_id: int) -> bool:
     """Attachments are stored once by their hash: another message may hold the same file."""
     stmt = select(func.count()).where(
         CaseEntry.id != entry_id, cast(CaseEntry.attachments, String).contains(digest)
