@@ -50,6 +50,7 @@ from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
 from storeguard.policies.api import router as policies_router
 from storeguard.privacy.api import router as privacy_router
+from storeguard.privacy.views import router as privacy_pages
 from storeguard.returns.api import router as returns_router
 from storeguard.returns.views import router as returns_pages
 from storeguard.risk.api import router as risk_router
@@ -104,6 +105,7 @@ PAGE_ROUTERS = (
     rules_pages,
     review_pages,
     analytics_pages,
+    privacy_pages,
     audit_pages,
     integrations_pages,
     settings_pages,
