@@ -214,3 +214,15 @@ def test_the_command_lists_what_is_due_in_a_dry_run(cli_db):
 
     assert result.exit_code == 0, result.output
     assert f"would erase closed case #{case_id}" in result.output
+
+
+def test_a_run_through_the_api_is_dry_unless_asked(client, auth, session, shop):
+    case = _case(session, shop, closed_days_ago=10000)
+
+    answer = client.post("/v1/privacy/retention/run", headers=auth(Role.admin), json={}).json()
+
+    assert (answer["dry_run"], answer["erased"], _bodies(session, case)) == (
+        True,
+        {str(shop.id): {"closed_case": 1, "message": 1}},
+        ["Call me on 91234567"],
+    )

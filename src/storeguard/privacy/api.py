@@ -11,7 +11,13 @@ from storeguard.core.api import CanErasePersonalData, CanManageSettings, CanRead
 from storeguard.core.schemas import Id
 from storeguard.privacy.actions import erase_customer, export_customer
 from storeguard.privacy.retention import apply_retention, retention_limits, set_retention
-from storeguard.privacy.schemas import ErasureRead, ErasureRequest, RetentionLimits, RetentionRun
+from storeguard.privacy.schemas import (
+    ErasureRead,
+    ErasureRequest,
+    RetentionLimits,
+    RetentionRun,
+    RetentionRunRequest,
+)
 from storeguard.shops.service import get_shop
 
 _PROBLEM = {"content": {"application/problem+json": {}}}
@@ -67,12 +73,14 @@ def put_retention(
 
 
 @router.post("/privacy/retention/run", name="privacy.run_retention")
-def run_retention(actor: CanErasePersonalData, session: SessionDep, dry_run: bool = True) -> RetentionRun:
+def run_retention(
+    actor: CanErasePersonalData, session: SessionDep, body: RetentionRunRequest
+) -> RetentionRun:
     """Apply every shop's retention limits now (the background work does it hourly); ``dry_run`` (the
     default) only says what would go."""
-    report = apply_retention(session, actor=actor, dry_run=dry_run)
+    report = apply_retention(session, actor=actor, dry_run=body.dry_run)
     session.commit()
     report.remove_files()
     return RetentionRun(
-        dry_run=dry_run, erased=report.counts(), skipped_without_key=report.skipped_without_key
+        dry_run=body.dry_run, erased=report.counts(), skipped_without_key=report.skipped_without_key
     )

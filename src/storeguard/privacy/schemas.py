@@ -41,6 +41,10 @@ class RetentionLimits(InputModel):
     )
 
 
+class RetentionRunRequest(InputModel):
+    dry_run: bool = Field(default=True, description="Only say what would go (the default).")
+
+
 class RetentionRun(BaseModel):
     dry_run: bool
     erased: dict[int, dict[str, int]] = Field(
