@@ -14,7 +14,8 @@ from storeguard.core.config import get_settings
 from storeguard.core.db import Base
 from storeguard.core.enums import Role
 from storeguard.core.models import AuditEvent
-from storeguard.core.pseudonyms import PREFIX
+from storeguard.core.pseudonyms import PREFIX, hashed_keys, keyed_hash
+from storeguard.core.pseudonyms import erasure_key as erasure_key_bytes
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.blocking import block_customer
 from storeguard.lists.models import ListEntry
@@ -222,3 +223,16 @@ def test_the_command_erases_a_customer(cli_db, erasure_key):
     assert result.exit_code == 0, result.output
     with Session(cli_db) as session:
         assert session.get(Customer, customer_id).email is None
+
+
+def test_screening_hashes_an_orders_keys_exactly_as_erasure_stores_them(erasure_key):
+    from_checkout = hashed_keys([("phone", PHONE), ("email", EMAIL)])
+
+    assert from_checkout == [
+        ("phone", keyed_hash(erasure_key_bytes(), "phone", PHONE)),
+        ("email", keyed_hash(erasure_key_bytes(), "email", EMAIL)),
+    ]
+
+
+def test_without_an_erasure_key_checkout_probes_no_hashed_keys():
+    assert hashed_keys([("phone", PHONE)]) == []

@@ -42,9 +42,22 @@ def keyed_hash(key: bytes, identifier_type: str, value: str) -> str:
     return PREFIX + digest
 
 
+@lru_cache(maxsize=4)
+def _keyed(key: bytes) -> hmac.HMAC:
+    # The key's inner and outer pads are worked out once; each order's keys copy them (checkout path).
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def hashed_keys(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Return the keyed-hash form of (type, normalized value) keys; none when no key is set."""
     key = erasure_key()
     if key is None:
         return []
-    return [(t, keyed_hash(key, t, v)) for t, v in keys if not v.startswith(PREFIX)]
+    base = _keyed(key)
+    out = []
+    for t, v in keys:
+        if not v.startswith(PREFIX):
+            mac = base.copy()
+            mac.update(f"{t}\x00{v}".encode())
+            out.append((t, PREFIX + mac.hexdigest()))
+    return out
