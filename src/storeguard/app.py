@@ -54,6 +54,7 @@ from storeguard.orders.api import router as orders_router
 from storeguard.orders.views import router as orders_pages
 from storeguard.policies.api import router as policies_router
 from storeguard.privacy.api import router as privacy_router
+from storeguard.privacy.views import router as privacy_pages
 from storeguard.returns.api import router as returns_router
 from storeguard.returns.views import router as returns_pages
 from storeguard.risk.api import router as risk_router
@@ -111,6 +112,7 @@ PAGE_ROUTERS = (
     review_pages,
     policy_replay_pages,  # before analytics_pages: /analytics/{report} would take its path
     analytics_pages,
+    privacy_pages,
     audit_pages,
     integrations_pages,
     events_pages,

@@ -167,7 +167,11 @@ def live(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Liv
         users, orders = _seed(url)
     finally:
         get_settings().secret_key = saved
-    env = {"STOREGUARD_SECRET_KEY": "browser-test-key", "STOREGUARD_BACKGROUND_WORK": "false"}
+    env = {
+        "STOREGUARD_SECRET_KEY": "browser-test-key",
+        "STOREGUARD_BACKGROUND_WORK": "false",
+        "STOREGUARD_ERASURE_KEY": "browser-erasure-key",
+    }
     process, base = start_serve(url, data_dir, env=env)
     try:
         yield LiveStore(base=base, users=users, orders=orders, extra={"database_url": url})

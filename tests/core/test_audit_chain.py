@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from storeguard.core.actor import SYSTEM
-from storeguard.core.audit import GENESIS, record_event, verify_chains
+from storeguard.core.audit import GENESIS, record_event, redact_events, verify_chains
 from storeguard.core.models import AuditEvent
 from tests.factories import make_shop
 
@@ -195,3 +195,34 @@ def test_the_migration_chains_events_recorded_before_it(tmp_path):
         (report,) = verify_chains(session)
     engine.dispose()
     assert (report.chain, report.events, report.whole) == ("global", 3, True)
+
+
+def test_postgresql_lets_a_redaction_of_an_events_words_through(postgres_only, session):
+    _events(session, 1)
+
+    session.execute(text("UPDATE audit_events SET reason = '[erased]', redacted_at = now()"))
+
+    assert session.scalar(select(AuditEvent.reason)) == "[erased]"
+
+
+def test_postgresql_refuses_a_redaction_that_changes_more_than_the_words(postgres_only, session):
+    _events(session, 1)
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text("UPDATE audit_events SET actor = 'someone', redacted_at = now()"))
+
+
+def test_the_app_refuses_to_change_an_events_words_without_marking_it_redacted(session):
+    (event,) = _events(session, 1)
+    event.reason = "rewritten"
+    with pytest.raises(PermissionError, match="append-only"), session.begin_nested():
+        session.flush()
+
+
+def test_a_redacted_events_chain_still_verifies_and_counts_it(session):
+    _events(session, 3)
+
+    changed = redact_events(session, [("note", 1)], ["note 1"])
+
+    (report,) = verify_chains(session)
+    event = session.get(AuditEvent, changed[0])
+    assert (report.whole, report.redacted, event.after) == (True, 1, {"text": "[erased]", "amount": 100})

@@ -32,6 +32,7 @@ def test_the_table_gives_each_permission_its_weakest_role():
         Permission.manage_staff: Role.owner,
         Permission.manage_secrets: Role.owner,
         Permission.manage_settings: Role.admin,
+        Permission.erase_personal_data: Role.admin,
     }
 
 

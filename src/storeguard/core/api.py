@@ -242,6 +242,7 @@ CanBlockCustomers = Annotated[Actor, Depends(permitted(Permission.block_customer
 CanWriteRules = Annotated[Actor, Depends(permitted(Permission.write_rules))]
 CanManageSecrets = Annotated[Actor, Depends(permitted(Permission.manage_secrets))]
 CanManageSettings = Annotated[Actor, Depends(permitted(Permission.manage_settings))]
+CanErasePersonalData = Annotated[Actor, Depends(permitted(Permission.erase_personal_data))]
 
 # Routes not yet moved to a permission name the role itself.
 Viewer = Annotated[Actor, Depends(require(Role.viewer))]

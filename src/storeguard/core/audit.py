@@ -4,13 +4,18 @@ Every event joins a chain (its shop's, or "global"): its hash covers its own con
 of the event before it, so changing or deleting a stored event breaks every hash after it, and
 ``verify_chains`` names the first broken one. Appending locks the chain's head row, so two
 transactions never append to the same place.
+
+The hash covers the event's words (reason, before, after, data) through their digest, which is
+stored beside them: erasing a person's data from an event (``redact_events``) replaces the words
+and marks the event redacted, while the digest still proves the chain. Events recorded before the
+digests existed (and left so because their chain was already broken) are hashed over their words.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -65,9 +70,22 @@ def chain_of(session: Session, subject_type: str, subject_id: str, shop_id: int 
     return f"shop:{shop_id}" if shop_id is not None else GLOBAL_CHAIN
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def payload_digest(event: AuditEvent) -> str:
+    """Return the SHA-256 of an event's words: what a redaction may replace, the hash keeps."""
+    words = {"reason": event.reason, "before": event.before, "after": event.after, "data": event.data}
+    return hashlib.sha256(_canonical(words).encode()).hexdigest()
+
+
 def event_hash(event: AuditEvent, prev_hash: str) -> str:
-    """Return the SHA-256 of an event's content and the hash before it, over canonical JSON."""
-    content = {
+    """Return the SHA-256 of an event's content and the hash before it, over canonical JSON.
+
+    The words enter as their stored digest; an event without one (older) is hashed over the words.
+    """
+    content: dict[str, Any] = {
         "chain": event.chain,
         "seq": event.seq,
         "prev": prev_hash,
@@ -76,13 +94,13 @@ def event_hash(event: AuditEvent, prev_hash: str) -> str:
         "action": event.action,
         "subject_type": event.subject_type,
         "subject_id": event.subject_id,
-        "reason": event.reason,
-        "before": event.before,
-        "after": event.after,
-        "data": event.data,
     }
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    digest = getattr(event, "payload_digest", None)
+    if digest is None:
+        content |= {"reason": event.reason, "before": event.before, "after": event.after, "data": event.data}
+    else:
+        content["payload"] = digest
+    return hashlib.sha256(_canonical(content).encode()).hexdigest()
 
 
 def _as_stored(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -136,6 +154,7 @@ def record_event(
         seq=head.seq + 1,
         prev_hash=head.hash,
     )
+    entry.payload_digest = payload_digest(entry)
     entry.hash = event_hash(entry, head.hash)
     head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)
@@ -155,12 +174,61 @@ def events_for(session: Session, subject_type: str, subject_id: int | str) -> li
     return list(session.scalars(stmt))
 
 
+ERASED = "[erased]"
+
+
+def scrub(value: Any, words: Sequence[str]) -> Any:
+    """Return text or JSON-like data with every occurrence of ``words`` replaced by "[erased]"."""
+    if isinstance(value, str):
+        for word in words:
+            value = value.replace(word, ERASED)
+        return value
+    if isinstance(value, list):
+        return [scrub(v, words) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub(v, words) for k, v in value.items()}
+    return value
+
+
+def longest_first(words: Iterable[str]) -> list[str]:
+    """Order words for ``scrub``: an email is replaced whole before its local part could be."""
+    return sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+
+
+def redact_events(
+    session: Session, subjects: Iterable[tuple[str, int | str]], words: Iterable[str]
+) -> list[int]:
+    """Replace every occurrence of ``words`` (a person's erased data) in the subjects' events.
+
+    Only the words change; the stored digest of the original keeps the chain verifiable, and the
+    event is marked redacted (when). Returns the ids of the events changed.
+    """
+    ordered = longest_first(words)
+    changed: list[int] = []
+    if not ordered:
+        return changed
+    for subject_type, subject_id in sorted({(t, str(i)) for t, i in subjects}):
+        for event in events_for(session, subject_type, subject_id):
+            fields = ("reason", "before", "after", "data")
+            new = {f: scrub(getattr(event, f), ordered) for f in fields}
+            if all(new[f] == getattr(event, f) for f in fields):
+                continue
+            for f in fields:
+                setattr(event, f, new[f])
+            event.redacted_at = now()
+            changed.append(event.id)
+    session.flush()
+    return sorted(changed)
+
+
 @dataclass(slots=True)
 class ChainReport:
     """One chain as verified: how many events were checked and the first break, if any."""
 
     chain: str
     events: int
+    # Events a person's data was erased from: their chain and digest verify, their words cannot.
+    redacted: int = 0
     broken_event_id: int | None = None
     broken_seq: int | None = None
     problem: str | None = None
@@ -200,12 +268,17 @@ def _verify(session: Session, chain: str, head: AuditChainHead | None, batch: in
     expected_seq, prev = 1, GENESIS
     for event in _events(session, chain, batch):
         report.events += 1
+        report.redacted += event.redacted_at is not None
         problem = None
         if event.seq != expected_seq:
             problem = f"events {expected_seq} to {event.seq - 1} of the chain are missing (deleted)"
         elif event.prev_hash != prev:
             problem = "it does not follow the event before it (reordered or replaced)"
-        elif event_hash(event, prev) != event.hash:
+        elif event_hash(event, prev) != event.hash or (
+            event.redacted_at is None
+            and event.payload_digest is not None
+            and payload_digest(event) != event.payload_digest
+        ):
             problem = "its content was changed after it was recorded"
         if problem is not None:
             report.broken_event_id, report.broken_seq, report.problem = event.id, event.seq, problem

@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         default=None,
         description="Shared secret the mail relay signs POST /v1/inbound/email with; unset, no mail is taken.",
     )
+    erasure_key: str | None = Field(
+        default=None,
+        description="Secret that hashes an erased customer's identifiers a block still needs (kept out of the database); unset, erasure is refused.",
+    )
+    erasure_key_file: Path | None = Field(
+        default=None, description="A file holding the erasure key, instead of erasure_key."
+    )
     max_webhook_body_bytes: int = Field(
         default=2 << 20, ge=1024, description="Largest webhook body; larger ones answer 413 unread."
     )

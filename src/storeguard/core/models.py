@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, BigInteger, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, BigInteger, Index, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storeguard.core.clock import now
@@ -34,6 +34,10 @@ class AuditEvent(Base):
     seq: Mapped[int | None] = mapped_column(BigInteger)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+    # The SHA-256 of reason, before, after and data as recorded: the hash covers it, not the words,
+    # so a person's data can be erased from an event (redacted_at says when) without breaking the chain.
+    payload_digest: Mapped[str | None] = mapped_column(String(64))
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),
@@ -54,10 +58,20 @@ class AuditChainHead(Base):
 
 
 # On PostgreSQL the database itself refuses to change or delete history, whoever asks: the
-# migration creates this trigger, and so does create_all (tests, fresh installs).
+# migration creates this trigger, and so does create_all (tests, fresh installs). The one change let
+# through is a redaction: only the words (reason, before, after, data) of an event that has a digest
+# change, and the event is marked redacted; what the chain hashes stays as it was.
 APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.redacted_at IS NOT NULL AND OLD.payload_digest IS NOT NULL
+        AND NEW.payload_digest = OLD.payload_digest AND NEW.id = OLD.id AND NEW.at = OLD.at
+        AND NEW.actor = OLD.actor AND NEW.action = OLD.action AND NEW.subject_type = OLD.subject_type
+        AND NEW.subject_id = OLD.subject_id AND NEW.chain = OLD.chain
+        AND NEW.seq IS NOT DISTINCT FROM OLD.seq AND NEW.prev_hash IS NOT DISTINCT FROM OLD.prev_hash
+        AND NEW.hash IS NOT DISTINCT FROM OLD.hash THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION USING MESSAGE = 'the audit log is append-only, so ' || TG_OP || ' on audit_events is refused';
 END;
 $$ LANGUAGE plpgsql
@@ -69,8 +83,17 @@ FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()
 event.listen(AuditEvent.__table__, "after_create", DDL(APPEND_ONLY_FUNCTION).execute_if(dialect="postgresql"))
 event.listen(AuditEvent.__table__, "after_create", DDL(APPEND_ONLY_TRIGGER).execute_if(dialect="postgresql"))
 
+REDACTABLE = frozenset({"reason", "before", "after", "data", "redacted_at"})
+
 
 @event.listens_for(AuditEvent, "before_update")
+def _audit_changes_only_by_redaction(_mapper: Any, _conn: Any, target: AuditEvent) -> None:
+    state = inspect(target)
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    if target.redacted_at is None or target.payload_digest is None or not changed <= REDACTABLE:
+        raise PermissionError("the audit log is append-only")
+
+
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(_mapper: Any, _conn: Any, target: AuditEvent) -> None:
     raise PermissionError("the audit log is append-only")

@@ -31,6 +31,9 @@ class Permission(StrEnum):
     manage_secrets = "manage_secrets"  # set shops' and gateways' webhook secrets and API tokens
     block_customers = "block_customers"  # block and unblock customers (a shop may ask for a higher role)
     review_orders = "review_orders"  # approve or cancel held orders in the review queue, add review notes
+    erase_personal_data = (
+        "erase_personal_data"  # answer a data-protection request by erasing a customer's data
+    )
 
 
 PERMISSIONS: Mapping[Permission, Role] = MappingProxyType(
@@ -45,6 +48,7 @@ PERMISSIONS: Mapping[Permission, Role] = MappingProxyType(
         Permission.manage_secrets: Role.owner,
         Permission.manage_settings: Role.admin,
         Permission.review_orders: Role.agent,
+        Permission.erase_personal_data: Role.admin,
     }
 )
 

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from storeguard.core.prepared import Prepared, padded
+from storeguard.core.pseudonyms import PREFIX as PSEUDONYM
 from storeguard.customers.enums import IdentifierType, LinkStrength
 from storeguard.customers.models import Customer, Identifier
 from storeguard.customers.policy import WEAK_TYPES, link_strength, weakest_link
@@ -49,6 +50,8 @@ def describe_identifier(kind: str, value: str, display: str | None = None) -> st
     if kind == "customer":
         return f"customer #{value}"
     label = TYPE_LABELS.get(kind, kind)  # type: ignore[call-overload]
+    if value.startswith(PSEUDONYM):
+        return f"{label} of an erased customer"
     card = kind == IdentifierType.payment_fingerprint and value.startswith("card:")
     shown = display if display and (kind in _AS_WRITTEN or card) else value
     if kind in _OPAQUE and not card and len(shown) > 12:

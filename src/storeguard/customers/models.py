@@ -42,6 +42,8 @@ class Customer(Base):
     cluster_id: Mapped[int | None] = mapped_column(BigId, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    # When their personal data was erased on request (privacy): the row stays for the books and blocks.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_customers_shop_platform", "shop_id", "platform_id"),)
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.prepared import Driver, Prepared, constant, cross_join, driver, padded
+from storeguard.core.pseudonyms import hashed_keys
 from storeguard.customers.enums import IdentifierType
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import LinkPath, describe_identifier, link_paths, possible_matches
@@ -381,6 +382,9 @@ def match(
         link_kinds, version = shop.link_kinds, shop.list_version
 
     lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
+    # An erased customer's blocked identifiers are stored as keyed hashes: the order's keys are
+    # probed in that form too, in the same statement (one more index probe per key).
+    lookup += hashed_keys(keys)
     rows: dict[int, EntryRow] = {}
     hit_by: dict[int, Key] = {}
     for row in _entries_on(db, shop_id, set(lookup)):

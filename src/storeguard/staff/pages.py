@@ -135,3 +135,4 @@ PageManageIntegrations = Annotated[Actor, Depends(page_access(Permission.manage_
 PageManageStaff = Annotated[Actor, Depends(page_access(Permission.manage_staff))]
 PageManageSecrets = Annotated[Actor, Depends(page_access(Permission.manage_secrets))]
 PageManageSettings = Annotated[Actor, Depends(page_access(Permission.manage_settings))]
+PageErasePersonalData = Annotated[Actor, Depends(page_access(Permission.erase_personal_data))]

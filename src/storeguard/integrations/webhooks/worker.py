@@ -15,9 +15,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from storeguard.core.actor import SYSTEM
+from storeguard.core.clock import now
 from storeguard.core.config import Settings, get_settings
 from storeguard.core.events import EVENT_KIND
 from storeguard.core.models import OutboxMessage
@@ -29,6 +32,7 @@ from storeguard.integrations.platforms.shopify.outbound import KIND as SHOPIFY
 from storeguard.integrations.platforms.shopify.outbound import senders
 from storeguard.integrations.platforms.stripe import outbound as stripe
 from storeguard.integrations.webhooks.inbox import InboxPass, process_pending
+from storeguard.privacy.retention import apply_retention
 from storeguard.risk.freshness import refresh_stale
 
 # Every platform's subscription to domain events, each called with every event in turn.
@@ -42,6 +46,7 @@ class WorkPass:
     inbox: InboxPass
     sent: int
     assessed: int = 0  # customers whose risk was reassessed after their history changed
+    retained: int = 0  # cases, messages and ended blocks' identifiers erased or hashed by retention
 
     @property
     def busy(self) -> bool:
@@ -64,7 +69,24 @@ def run_pass(session: Session, settings: Settings | None = None) -> WorkPass:
     }
     sent = deliver_due(session, outbound, kinds=[SHOPIFY, stripe.KIND, mail.KIND, events.KIND])
     assessed = refresh_stale(session)
-    return WorkPass(inbox=inbox, sent=handed + sent, assessed=assessed)
+    return WorkPass(inbox=inbox, sent=handed + sent, assessed=assessed, retained=retain_when_due(session))
+
+
+_RETENTION_EVERY = timedelta(hours=1)
+_last_retention: dict[str, datetime] = {}
+
+
+def retain_when_due(session: Session) -> int:
+    """Apply the shops' retention limits, once an hour per process (a sweep, not a queue); commits."""
+    at = now()
+    last = _last_retention.get("at")
+    if last is not None and at - last < _RETENTION_EVERY:
+        return 0
+    _last_retention["at"] = at
+    report = apply_retention(session, actor=SYSTEM)
+    session.commit()
+    report.remove_files()
+    return len(report.items)
 
 
 def hand_over_events(session: Session) -> int:
