@@ -1,7 +1,7 @@
 """personal data erasure
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-05 20:40:00
 
 When a customer's personal data was erased; and the audit log's words hashed through a stored
@@ -23,7 +23,7 @@ from storeguard.core.audit import GENESIS, event_hash, payload_digest
 from storeguard.core.models import APPEND_ONLY_FUNCTION, APPEND_ONLY_TRIGGER
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
