@@ -19,7 +19,7 @@ from tests.reliability.conftest import NoAnswer, run_concurrently
 from tests.reliability.server import start_serve, stop
 
 CLIENTS = 16
-ORDERS = 480
+ORDERS = 160
 IMPORTED = 30_000  # at two round trips each, trying these one by one takes far longer than the timeout
 ANSWER_WITHIN_SECONDS = 20.0
 
