@@ -28,6 +28,7 @@ from storeguard.core.api import (
     check_key_first,
     install_error_handlers,
     refuse_unknown_query,
+    session_slots,
 )
 from storeguard.core.config import Settings, get_settings
 from storeguard.core.db import make_engine, make_session_factory
@@ -180,6 +181,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.session_slots = session_slots(engine if own_database else None)
     app.state.reader = Reader(engine, session_factory)  # for hot read-only routes: no session
     install_error_handlers(app, pages)
     install_openapi(app)

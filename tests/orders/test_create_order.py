@@ -1,7 +1,7 @@
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storeguard.core.actor import Actor
 from storeguard.core.db import make_session_factory
@@ -128,6 +128,39 @@ def test_create_order_skips_a_number_an_imported_order_already_has(session, shop
 
     assert made.number == "#1002"
     assert session.get(Shop, shop.id).next_order_number == 1003
+
+
+def test_create_order_jumps_past_imported_numbers_in_one_step(session, shop, shirt):
+    for n in range(1001, 1301):
+        make_order(session, shop, number=f"#{n}")
+    make_order(session, shop, number="#1400-B")  # not "#N": never a number the counter gives
+    statements: list[str] = []
+    engine = session.get_bind().engine
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        made = create_order(session, actor=AGENT, data=_data(shop, [{"product_id": shirt.id, "quantity": 1}]))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert made.number == "#1301"
+    assert session.get(Shop, shop.id).next_order_number == 1302
+    assert sum("next_order_number" in s for s in statements) == 2
+    assert sum(s.lstrip().startswith("SELECT orders.id") for s in statements) == 3
+
+
+def test_the_order_after_a_jump_takes_the_next_number_at_once(session, shop, shirt):
+    for n in range(1001, 1011):
+        make_order(session, shop, number=f"#{n}")
+    create_order(session, actor=AGENT, data=_data(shop, [{"product_id": shirt.id, "quantity": 1}]))
+
+    made = create_order(session, actor=AGENT, data=_data(shop, [{"product_id": shirt.id, "quantity": 1}]))
+
+    assert made.number == "#1012"
+    assert session.get(Shop, shop.id).next_order_number == 1013
 
 
 def test_orders_made_at_the_same_time_never_share_a_number(backend, committing_engine):

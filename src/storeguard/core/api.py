@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,12 +17,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storeguard.core.actor import Actor
 from storeguard.core.apikeys import authenticate
-from storeguard.core.db import READ_ONLY, read_only_engine
+from storeguard.core.db import READ_ONLY, pool_overflow, read_only_engine
 from storeguard.core.enums import Role
 from storeguard.core.errors import CommonError, DomainError, Forbidden
 from storeguard.core.http import WEBHOOK_PREFIX
@@ -39,12 +41,33 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     An async dependency runs on the event loop instead of costing a threadpool hop each way;
     opening a session touches no connection (the first statement, in the route, does).
+
+    No more requests hold a session at once than the pool has connections (``session_slots``):
+    a request keeps its connection from the key check (one threadpool call) to the route
+    (another), so with more admitted, every connection could be held by requests waiting for a
+    thread while every thread waited for a connection, and the process stood still.
     """
-    with request.app.state.session_factory() as session:
-        if request.method in READING_METHODS:
-            # A read asks for a deferred transaction: on SQLite it then never waits for a writer.
-            session.connection(execution_options={READ_ONLY: True})
-        yield session
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "session_slots", None)
+    if slots is not None:
+        await slots.acquire()
+    try:
+        with request.app.state.session_factory() as session:
+            if request.method in READING_METHODS:
+                # A read asks for a deferred transaction: on SQLite it then never waits for a writer.
+                session.connection(execution_options={READ_ONLY: True})
+            yield session
+    finally:
+        if slots is not None:
+            slots.release()
+
+
+def session_slots(engine: Engine | None) -> asyncio.Semaphore | None:
+    """Return the limit of requests holding a session at once: the engine's pool's connections."""
+    pool = engine.pool if engine is not None else None
+    if not isinstance(pool, QueuePool):
+        return None
+    overflow = pool_overflow(pool)
+    return None if overflow < 0 else asyncio.Semaphore(pool.size() + overflow)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -97,6 +97,11 @@ READ_POOL_SIZE = 20
 READ_POOL_OVERFLOW = 20
 
 
+def pool_overflow(pool: Any) -> int:
+    """Return how many connections a queue pool opens beyond its size (negative: no limit)."""
+    return int(pool._max_overflow)  # SQLAlchemy keeps it without a public reader
+
+
 def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
     """Create an engine with the per-backend settings storeguard relies on."""
     if url.startswith("sqlite"):
