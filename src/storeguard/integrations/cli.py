@@ -12,7 +12,12 @@ from storeguard.core.actor import CLI
 from storeguard.core.config import get_settings
 from storeguard.core.console import cli_session, console, err_console
 from storeguard.integrations.actions import configure_gateway, configure_shop
-from storeguard.integrations.bulk.disputes import import_shopify_disputes
+from storeguard.integrations.bulk.disputes import (
+    MAPPERS,
+    DisputeImport,
+    import_disputes,
+    import_shopify_disputes,
+)
 from storeguard.integrations.bulk.product_files import import_products
 from storeguard.integrations.bulk.service import import_blocklist, import_file
 from storeguard.integrations.webhooks.inbox import process_pending
@@ -186,14 +191,34 @@ def register(app: typer.Typer) -> None:
                 actor=CLI,
                 progress=lambda done: bar.update(task, completed=done),
             )
-        console.print(
-            f"{result.recorded} disputes recorded ({result.without_order} on no known order); "
-            f"{result.assessed} customers reassessed; {len(result.failed)} rows refused"
-        )
-        for row, why in result.failed[:20]:
-            err_console.print(f"[red]row {row}[/red] {why}")
-        if result.failed:
-            raise typer.Exit(1)
+        _say_disputes(result)
+
+    @importer.command("disputes")
+    def import_disputes_command(
+        file: Path = typer.Argument(
+            ...,
+            help="The gateway's dispute objects as its API lists them: a JSON array or JSON lines.",
+            exists=True,
+            dir_okay=False,
+        ),
+        shop: str = typer.Option(..., "--shop", help="The shop's domain."),
+        gateway: str = typer.Option(..., "--gateway", help="shopify, stripe, square or paypal"),
+    ) -> None:
+        """Record a shop's disputes from any gateway on their orders, then reassess the customers they touch."""
+        if gateway not in MAPPERS:
+            err_console.print(f"[red]--gateway is one of {', '.join(MAPPERS)}, not {gateway!r}[/red]")
+            raise typer.Exit(2)
+        with cli_session() as session, Progress(console=console, transient=True) as bar:
+            task = bar.add_task("disputes", total=None)
+            result = import_disputes(
+                session,
+                shop_with_domain(session, shop),
+                file,
+                gateway=gateway,
+                actor=CLI,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        _say_disputes(result)
 
     @importer.command("shopify-products")
     def import_shopify_products(
@@ -259,3 +284,14 @@ def register(app: typer.Typer) -> None:
             _run_blocklist(file, shop, note)
         else:
             _run(kind, file, shop, preset, batch_size)
+
+
+def _say_disputes(result: DisputeImport) -> None:
+    console.print(
+        f"{result.recorded} disputes recorded ({result.without_order} on no known order); "
+        f"{result.assessed} customers reassessed; {len(result.failed)} rows refused"
+    )
+    for row, why in result.failed[:20]:
+        err_console.print(f"[red]row {row}[/red] {why}")
+    if result.failed:
+        raise typer.Exit(1)

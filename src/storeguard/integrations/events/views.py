@@ -55,5 +55,7 @@ def replay(actor: PageManageSettings, request: Request, session: SessionDep, del
     delivery = actions.replay(session, delivery_id=delivery_id, actor=actor)
     session.commit()
     response = RedirectResponse("/settings#events-h", status_code=303)
-    flash.add(response, request, speaker(request).gettext("Event %(id)s will be sent again.", id=delivery.event_id))
+    flash.add(
+        response, request, speaker(request).gettext("Event %(id)s will be sent again.", id=delivery.event_id)
+    )
     return response
