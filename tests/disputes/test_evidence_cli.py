@@ -11,6 +11,7 @@ import storeguard.models  # noqa: F401 - every table known before create_all
 from storeguard.cli import app
 from storeguard.core.config import get_settings
 from storeguard.core.db import Base
+from storeguard.disputes.models import Dispute
 from tests.disputes.evidence_story import fraud_story
 
 runner = CliRunner()
@@ -65,3 +66,20 @@ def test_policies_publish_and_list(story_db):
     assert published.exit_code == 0, published.output
     assert "return policy version 1" in published.output
     assert "Angrerett" in listed.output
+
+
+def test_a_dispute_is_entered_by_hand_on_its_order_from_the_command_line(story_db):
+    folder, dispute_id = story_db
+    engine = create_engine(f"sqlite:///{folder / 'sg.db'}")
+    with Session(engine) as session:
+        order_id = session.get(Dispute, dispute_id).order_id
+    engine.dispose()
+
+    result = runner.invoke(
+        app,
+        ["disputes", "enter", "--order", str(order_id), "--amount", "5000", "--currency", "NOK"]
+        + ["--reason", "duplicate", "--reference", "BANK-9", "--due", "2030-01-02T10:00"],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f"entered on order #{order_id}" in result.output

@@ -5,6 +5,7 @@ Each action locks what it changes, records an audit event and flushes; the entry
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +19,13 @@ from storeguard.core.config import get_settings
 from storeguard.core.enums import Role
 from storeguard.core.errors import Conflict, Invalid, NotFound, parse_choice
 from storeguard.core.events import publish
-from storeguard.core.money import to_decimal_str
+from storeguard.core.money import to_decimal_str, validate_currency
 from storeguard.core.outbox import enqueue, withdraw_pending
 from storeguard.disputes import policy
 from storeguard.disputes.enums import (
     DisputeError,
     DisputeEscalation,
+    DisputeGateway,
     DisputeReason,
     DisputeResponse,
     DisputeStatus,
@@ -118,6 +120,66 @@ def record_dispute_report(
         after={"status": str(dispute.status), "amount": dispute.amount},
         data={"gateway": report.gateway, "event": event, "event_id": event_id},
     )
+    return dispute
+
+
+def enter_dispute(
+    session: Session,
+    *,
+    actor: Actor,
+    order_id: int,
+    amount: int,
+    currency: str,
+    reason: DisputeReason | str,
+    evidence_due_at: datetime | None,
+    gateway: DisputeGateway | str = DisputeGateway.manual,
+    gateway_dispute_id: str | None = None,
+    note: str | None = None,
+) -> Dispute:
+    """Record a dispute the merchant learned of outside any webhook (a bank's letter, a gateway
+    not wired), on its order, so it joins the inbox with its deadline and reminders."""
+    chosen_reason = parse_choice(
+        DisputeReason, reason, code=DisputeError.unknown_reason, field="reason", what="a dispute reason"
+    )
+    chosen_gateway = parse_choice(
+        DisputeGateway, gateway, code=DisputeError.unknown_gateway, field="gateway", what="a gateway"
+    )
+    money = validate_currency(currency)
+    if session.get(Order, order_id) is None:
+        raise NotFound(DisputeError.order_not_found, f"no order {order_id}", field="order_id")
+    reference = (gateway_dispute_id or "").strip() or f"manual-{uuid.uuid4().hex[:12]}"
+    taken = session.scalar(
+        select(Dispute.id).where(Dispute.gateway == chosen_gateway, Dispute.gateway_dispute_id == reference)
+    )
+    if taken is not None:
+        raise Conflict(
+            DisputeError.dispute_exists,
+            f"{chosen_gateway} dispute {reference} is recorded already (#{taken})",
+            field="gateway_dispute_id",
+        )
+    report = DisputeReport(
+        gateway=chosen_gateway,
+        gateway_dispute_id=reference,
+        amount=amount,
+        currency=money,
+        status=DisputeStatus.needs_response,
+        gateway_status=None,
+        reason=policy.reason_word(chosen_reason),
+        gateway_reason=None,
+        evidence_due_at=evidence_due_at,
+        opened_at=now(),
+    )
+    dispute = record_dispute_report(
+        session,
+        report,
+        actor=actor,
+        event="manual.entered",
+        event_id=None,
+        occurred_at=now(),
+        order_id=order_id,
+        payload={"note": (note or "").strip() or None},
+    )
+    dispute.note = (note or "").strip() or None
     return dispute
 
 

@@ -33,6 +33,7 @@ from storeguard.disputes.schemas import (
     DisputeOutcomeIn,
     DisputeRead,
     DisputeUpdate,
+    EnterDisputeIn,
     EscalateDisputeIn,
     EvidenceEditIn,
     EvidenceFileForm,
@@ -100,6 +101,24 @@ def list_disputes(
     thresholds = service.escalation_thresholds(session, {d.shop_id for d in rows})
     items = [dispute_read(d, threshold=thresholds[d.shop_id]) for d in rows]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.post("/disputes", status_code=201, name="disputes.enter")
+def enter(actor: CanWorkOrders, body: EnterDisputeIn, session: SessionDep) -> DisputeRead:
+    """Enter a dispute by hand, on its order: it joins the inbox with its deadline and reminders."""
+    dispute = actions.enter_dispute(
+        session,
+        actor=actor,
+        order_id=body.order_id,
+        amount=body.amount,
+        currency=body.currency,
+        reason=body.reason,
+        evidence_due_at=body.evidence_due_at,
+        gateway=body.gateway,
+        gateway_dispute_id=body.gateway_dispute_id,
+        note=body.note,
+    )
+    return _answer(session, dispute.id)
 
 
 @router.get("/disputes/calendar.ics", name="disputes.calendar", response_class=Response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -70,6 +71,34 @@ def register(app: typer.Typer) -> None:
             d = actions.accept_dispute(session, dispute_id=dispute_id, actor=CLI, reason=reason)
             session.commit()
             console.print(f"dispute #{d.id} accepted: {d.status}")
+
+    @disputes.command("enter")
+    def enter(
+        order_id: int = typer.Option(..., "--order", help="The order's id in storeguard."),
+        amount: int = typer.Option(..., help="Disputed amount, minor units."),
+        currency: str = typer.Option(...),
+        reason: str = typer.Option(..., help="fraud, not_received, not_as_described, duplicate, ..., other"),
+        due: datetime | None = typer.Option(None, help="When the answer is due, UTC (YYYY-MM-DDTHH:MM)."),
+        gateway: str = typer.Option("manual"),
+        reference: str | None = typer.Option(None, help="The gateway's or bank's reference."),
+        note: str | None = typer.Option(None),
+    ) -> None:
+        """Enter a dispute by hand, on its order (a bank's letter, a gateway not wired)."""
+        with cli_session() as session:
+            d = actions.enter_dispute(
+                session,
+                actor=CLI,
+                order_id=order_id,
+                amount=amount,
+                currency=currency,
+                reason=reason,
+                evidence_due_at=due.replace(tzinfo=UTC) if due is not None and due.tzinfo is None else due,
+                gateway=gateway,
+                gateway_dispute_id=reference,
+                note=note,
+            )
+            session.commit()
+            console.print(f"dispute #{d.id} entered on order #{d.order_id}")
 
     @disputes.command("escalate")
     def escalate(

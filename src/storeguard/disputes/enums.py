@@ -82,6 +82,9 @@ class DisputeError(StrEnum):
     gateway_not_wired = "gateway_not_wired"
     unknown_reason = "unknown_reason"
     invalid_escalation = "invalid_escalation"
+    dispute_exists = "dispute_exists"
+    unknown_gateway = "unknown_gateway"
+    order_not_found = "order_not_found"
     nothing_to_escalate = "nothing_to_escalate"
 
 

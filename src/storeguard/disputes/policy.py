@@ -51,6 +51,11 @@ def normalized_reason(reason: str | None) -> DisputeReason:
     return NORMALIZED_REASONS.get(reason or "", DisputeReason.other)
 
 
+def reason_word(reason: DisputeReason) -> str:
+    """The gateway word a dispute entered by hand is stored under, so it reads back as ``reason``."""
+    return next((word for word, meant in NORMALIZED_REASONS.items() if meant == reason), "general")
+
+
 def reminder_times(
     due: datetime | None, now: datetime, days: tuple[int, ...] = REMINDER_DAYS
 ) -> list[tuple[int, datetime]]:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from storeguard.core.schemas import DB_INT_MAX, InputModel
+from storeguard.core.schemas import DB_INT_MAX, InputModel, Moment
 
 
 @dataclass(slots=True)
@@ -95,6 +95,25 @@ class DisputeRead(BaseModel):
 
 class AcceptDisputeIn(InputModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why the dispute is not contested.")
+
+
+class EnterDisputeIn(InputModel):
+    """A dispute the merchant learned of outside any webhook: a bank's letter, a gateway not wired."""
+
+    order_id: int = Field(ge=1, le=DB_INT_MAX)
+    amount: int = Field(gt=0, le=DB_INT_MAX, description="Disputed amount, minor units.")
+    currency: str = Field(min_length=3, max_length=3)
+    reason: str = Field(
+        description="fraud, not_received, not_as_described, duplicate, credit_not_processed, subscription or other"
+    )
+    evidence_due_at: Moment | None = Field(
+        default=None, description="When the answer is due (with its time zone)."
+    )
+    gateway: str = Field(default="manual", description="stripe, square, paypal, shopify_payments or manual")
+    gateway_dispute_id: str | None = Field(
+        default=None, max_length=128, description="The gateway's or bank's reference."
+    )
+    note: str | None = Field(default=None, max_length=2000)
 
 
 class EscalateDisputeIn(InputModel):
