@@ -188,11 +188,21 @@ def test_banner_adds_a_curl_that_screens_the_example_checkout():
 
     lines = banner("127.0.0.1", 8000, "sg_abc", example)
 
-    assert "customer #42" in lines[-2] and "blocked customer #7" in lines[-2]
-    words = shlex.split(lines[-1])
+    at = next(i for i, line in enumerate(lines) if "customer #42" in line)
+    assert "blocked customer #7" in lines[at]
+    words = shlex.split(lines[at + 1])
     assert words[0] == "curl" and words[-1] == "http://127.0.0.1:8000/v1/screen"
     assert json.loads(words[words.index("-d") + 1]) == example["checkout"]
     assert "Authorization: Bearer sg_abc" in words
+
+
+def test_banner_tells_about_mail_after_both_calls_to_try():
+    example = {"blocked_customer_id": 7, "customer_id": 42, "checkout": {"shop_id": 1, "lines": []}}
+
+    lines = banner("127.0.0.1", 8000, "sg_abc", example)
+
+    mail = next(i for i, line in enumerate(lines) if line.startswith("mail to customers"))
+    assert mail > max(i for i, line in enumerate(lines) if line.lstrip().startswith("curl"))
 
 
 def test_banner_tells_how_to_see_mail_when_no_mail_server_is_set():

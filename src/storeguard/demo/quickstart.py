@@ -282,7 +282,6 @@ def banner(
         "try it:",
         f'  curl -H "Authorization: Bearer {api_key}" "{base}/v1/products?limit=5"',
     ]
-    lines += mail_lines(smtp_host)
     if screen_example:
         body = json.dumps(screen_example["checkout"], ensure_ascii=False, separators=(",", ":"))
         lines += [
@@ -291,4 +290,4 @@ def banner(
             f'  curl -H "Authorization: Bearer {api_key}" -H "Content-Type: application/json" '
             f'-d {shlex.quote(body)} "{base}/v1/screen"',
         ]
-    return lines
+    return lines + mail_lines(smtp_host)  # after both calls, so the second reads as part of "try it"
