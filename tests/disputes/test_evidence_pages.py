@@ -92,3 +92,14 @@ def test_the_win_rate_by_evidence_counts_what_won_disputes_sent(client, login, s
 
     assert rates["compelling_evidence_3"] == (1, 0)
     assert "Win rate by evidence used" in page and "Visa Compelling Evidence 3.0" in page
+
+
+def test_the_sent_note_names_the_person_not_the_actor_code(client, login, session, team):
+    dispute = fraud_story(session)
+    me = login("agent")
+
+    client.post(f"/disputes/{dispute.id}/submit", data={"csrf_token": me.csrf}, follow_redirects=False)
+    page = client.get(f"/disputes/{dispute.id}").text
+
+    note = page[page.index("Sent to the gateway") :].split("</p>")[0]
+    assert "staff:" not in note and me.user.email in note
