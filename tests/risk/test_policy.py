@@ -549,3 +549,18 @@ def test_serial_returner_with_recent_orders_still_open_is_flagged_and_told_so():
     assert finding.words.endswith(
         "5 of 5 delivered orders returned (the shop: 10 %); 1 more still inside the return window"
     )
+
+
+def test_a_shared_address_with_a_blocked_customer_and_a_throw_away_mail_address_is_evasion():
+    b = behaviour([order(1)], links=[BlockLink(78, 6, "shipping_address")], disposable_email=True)
+
+    finding = detect_evasion(b)
+
+    assert finding.confidence == 0.7
+    assert finding.words == (
+        "linked to blocked customer 78 through shipping_address, signed up with a throw-away mail address"
+    )
+
+
+def test_a_throw_away_mail_address_without_a_link_to_a_blocked_customer_is_no_evasion():
+    assert detect_evasion(behaviour([order(1)], disposable_email=True)) is None

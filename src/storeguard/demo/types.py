@@ -151,4 +151,16 @@ class Customer:
         """
         if self.type is CustomerType.serial_returner:
             return 2 * self.played["settled_order_returned"] > self.played["settled_order"]
+        if self.type is CustomerType.evader and self.original is not None:
+            return self._comeback_knowable(self.original)
         return self.acts >= ACTS_TO_KNOW.get(self.type, 1)
+
+    def _comeback_knowable(self, original: Customer) -> bool:
+        """An evader who shares only the old account's address, and has not yet done what got it
+        blocked, leaves what an honest housemate of a blocked customer leaves (``traps.households``
+        puts one at 40 % of blocked addresses): a shared phone, device or card, or the old abuse
+        played out again, is what tells the same person back."""
+        if set(self.person.shared) - {"address"}:
+            return True
+        kind = ACT_OF_TYPE.get(original.type)
+        return bool(kind and self.played[kind])

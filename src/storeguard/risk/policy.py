@@ -224,6 +224,7 @@ class Behaviour:
     refunds: list[RefundFacts] = field(default_factory=list)
     disputes: list[DisputeFacts] = field(default_factory=list)
     links: list[BlockLink] = field(default_factory=list)
+    disposable_email: bool = False  # signed up with a throw-away mail address
     shop_median_total: int = 0
     shop_return_rate: float = 0.0  # delivered orders with a return, over the whole shop
     as_of: datetime | None = None  # when the record was read: orders still in their window wait
@@ -747,7 +748,9 @@ def detect_evasion(
 
     A weak link alone stays below the report confidence (housemates share an address); with
     ``conduct``, the customer's own reported findings, it is reported: someone at a blocked
-    customer's address doing what got accounts blocked is more likely the same person back.
+    customer's address doing what got accounts blocked is more likely the same person back. So is
+    someone at that address who signed up with a throw-away mail address: a housemate has no
+    reason to hide, someone coming back under a new account has.
     """
     th = t["evasion"]
     if not b.links:
@@ -757,7 +760,7 @@ def detect_evasion(
     own = sorted({f.type.value for f in conduct if f.confidence >= t["report_confidence"]})
     if strong:
         confidence = th["cluster_confidence"]
-    elif own:
+    elif own or b.disposable_email:
         confidence = th["address_and_conduct_confidence"]
     else:
         confidence = th["address_confidence"]
@@ -766,6 +769,8 @@ def detect_evasion(
     words = f"linked to blocked customer{'s' if len(blocked) > 1 else ''} {', '.join(map(str, blocked))} through {via}"
     if own and not strong:
         words += f", with findings of their own ({', '.join(own).replace('_', ' ')})"
+    if b.disposable_email and not strong:
+        words += ", signed up with a throw-away mail address"
     return Finding(FindingType.evasion, confidence, words, customer_ids=blocked, thresholds=dict(th))
 
 
