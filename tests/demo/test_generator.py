@@ -1,5 +1,6 @@
 """The generator alone: pure rows, no database."""
 
+import random
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -9,9 +10,9 @@ import pytest
 
 from storeguard.demo.generator import DemoConfig, assign_types, generate, order_counts, scale_counts
 from storeguard.demo.orders import gateway_fee
-from storeguard.demo.people import NO_ABBREVIATIONS, US_ABBREVIATIONS
+from storeguard.demo.people import NO_ABBREVIATIONS, US_ABBREVIATIONS, PeopleFactory
 from storeguard.demo.traps import COMMON_NAMES
-from storeguard.demo.types import CustomerType
+from storeguard.demo.types import BEHAVIOUR, Customer, CustomerType
 from storeguard.lists.reasons import DEFAULT_REASON_CODES
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -302,3 +303,55 @@ def test_the_truth_says_how_much_of_each_abusers_abuse_has_played_out(data):
 
     assert all(isinstance(e["acts"], int) for e in entries if e["type"] == "chargeback_abuser")
     assert all("acts" not in e for e in entries if e["type"] in ("good", "vip", "evader"))
+
+
+def test_a_chargeback_abusers_acts_are_their_chargebacks_only(data):
+    tagged = Counter(o["customer_id"] for o in data.tables["orders"] if "chargeback" in o["tags"])
+    abusers = [e for e in data.ground_truth["customers"] if e["type"] == "chargeback_abuser"]
+
+    assert [e["acts"] for e in abusers] == [tagged[e["id"]] for e in abusers]
+
+
+def test_a_late_claimer_is_knowable_from_the_second_claim(data):
+    late = {"wrong_address", "duplicate_order", "site_error"}
+    order_customer = {o["id"]: o["customer_id"] for o in data.tables["orders"]}
+    claims = Counter(order_customer[r["order_id"]] for r in data.tables["refunds"] if r["reason"] in late)
+    claimers = [e for e in data.ground_truth["customers"] if e["type"] == "late_claimer"]
+
+    assert [e["acts"] for e in claimers] == [claims[e["id"]] for e in claimers]
+    assert [e["knowable"] for e in claimers] == [claims[e["id"]] >= 2 for e in claimers]
+
+
+def _customer(ctype: CustomerType) -> Customer:
+    person = PeopleFactory(random.Random(1), 1).person()
+    return Customer(0, 1, ctype, BEHAVIOUR[ctype], person, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_a_serial_returner_who_sent_back_half_their_settled_orders_is_not_knowable():
+    customer = _customer(CustomerType.serial_returner)
+    for returned in (True, True, True, False, False, False):
+        customer.act("settled_order")
+        if returned:
+            customer.act("return")
+            customer.act("settled_order_returned")
+
+    assert (customer.acts, customer.knowable) == (3, False)
+
+
+def test_a_serial_returner_who_sent_back_most_settled_orders_is_knowable():
+    customer = _customer(CustomerType.serial_returner)
+    for returned in (True, True, True, True, False, False):
+        customer.act("settled_order")
+        if returned:
+            customer.act("return")
+            customer.act("settled_order_returned")
+
+    assert (customer.acts, customer.knowable) == (4, True)
+
+
+def test_a_bracketer_who_only_returned_plain_orders_has_not_bracketed_yet():
+    customer = _customer(CustomerType.bracketer)
+    customer.act("return")
+    customer.act("return")
+
+    assert (customer.acts, customer.knowable) == (0, False)

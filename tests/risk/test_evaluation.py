@@ -116,3 +116,17 @@ def test_a_wardrobing_finding_on_a_bracketer_is_wrong():
     result = evaluate({1: assessment(1, FindingType.wardrobing)}, truth)
 
     assert result.per_type["wardrober"].precision == 0.0
+
+
+def test_an_abuser_whose_abuse_is_not_knowable_yet_is_left_out_of_recall():
+    truth = [
+        {"id": 1, "type": "late_claimer", "acts": 2, "knowable": True},
+        {"id": 2, "type": "late_claimer", "acts": 1, "knowable": False},
+    ]
+    found = {1: assessment(1, FindingType.late_claims), 2: assessment(2)}
+
+    result = evaluate(found, truth)
+
+    score = result.per_type["late_claimer"]
+    assert (score.support, score.caught, score.recall) == (1, 1, 1.0)
+    assert result.latent["late_claimer"] == 1

@@ -25,6 +25,7 @@ from storeguard.risk.policy import (
     likelihood_ratio,
     recency_weight,
     settled_orders,
+    still_open,
     weighted_return_ratios,
 )
 
@@ -505,3 +506,61 @@ def test_a_claim_on_an_order_not_delivered_is_not_a_late_claim():
     orders = [order(1, delivered=False, tags=("claim:wrong_address",))]
 
     assert detect_late_claims(behaviour(orders)) is None
+
+
+def _orders_in_the_last_weeks(count: int) -> list[OrderFacts]:
+    """``count`` orders delivered on consecutive days, the last one a day before AS_OF."""
+    out = []
+    for i in range(count):
+        delivered = AS_OF - timedelta(days=count - i)
+        out.append(
+            OrderFacts(
+                id=i + 1, total=50_000, created_at=delivered - timedelta(days=2), delivered_at=delivered
+            )
+        )
+    return out
+
+
+def test_a_new_customer_whose_first_returns_came_back_while_most_orders_are_still_open_is_not_a_serial_returner():
+    orders = _orders_in_the_last_weeks(24)  # all inside the 30-day window
+    refunds = [returned(100 + o.id, o, after_days=3) for o in orders[:3]]
+
+    b = behaviour(orders, refunds)
+
+    assert [o.id for o in settled_orders(b)] == [1, 2, 3]
+    assert detect_serial_returning(b) is None
+
+
+def test_an_open_order_counts_as_kept_as_far_as_its_window_has_run():
+    orders = _orders_in_the_last_weeks(24)[:1]  # delivered 24 days before AS_OF: 24 of 30 days run
+
+    assert still_open(behaviour(orders)) == [(orders[0], 0.8)]
+
+
+def test_serial_returner_with_recent_orders_still_open_is_flagged_and_told_so():
+    old = [order(i) for i in range(1, 6)]
+    refunds = [returned(100 + o.id, o) for o in old]
+    recent = OrderFacts(
+        id=50, total=50_000, created_at=AS_OF - timedelta(days=5), delivered_at=AS_OF - timedelta(days=3)
+    )
+
+    finding = detect_serial_returning(behaviour([*old, recent], refunds))
+
+    assert finding.words.endswith(
+        "5 of 5 delivered orders returned (the shop: 10 %); 1 more still inside the return window"
+    )
+
+
+def test_a_shared_address_with_a_blocked_customer_and_a_throw_away_mail_address_is_evasion():
+    b = behaviour([order(1)], links=[BlockLink(78, 6, "shipping_address")], disposable_email=True)
+
+    finding = detect_evasion(b)
+
+    assert finding.confidence == 0.7
+    assert finding.words == (
+        "linked to blocked customer 78 through shipping_address, signed up with a throw-away mail address"
+    )
+
+
+def test_a_throw_away_mail_address_without_a_link_to_a_blocked_customer_is_no_evasion():
+    assert detect_evasion(behaviour([order(1)], disposable_email=True)) is None

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from storeguard.core.clock import frozen
+from storeguard.lists.blocking import block_customer
 from storeguard.orders.fulfillments import fulfill_order, mark_delivered
 from storeguard.orders.payments import RefundLineSpec, refund_line_items
 from storeguard.risk.enums import FindingType, Segment
@@ -85,3 +86,29 @@ def test_behaviour_of_a_shop_is_read_for_every_customer_at_once(session):
     assert len(behaviours[claimer.id].orders) == 3
     found = assess_customer(session, claimer.id).findings
     assert [(f.type, f.order_ids) for f in found] == [(FindingType.not_received_claims, tuple(claimed))]
+
+
+def test_a_customer_linked_to_a_blocked_one_is_read_with_whether_their_mail_address_is_throw_away(session):
+    shop = make_shop(session)
+    blocked = make_customer(session, shop)
+    throw_away = make_customer(session, shop, email="kari@mailinator.com")
+    ordinary = make_customer(session, shop, email="kari@gmail.com")
+    blocked.cluster_id = throw_away.cluster_id = ordinary.cluster_id = blocked.id
+    cap = make_product(session, shop, category="accessories", price=20_000)
+    for c in (blocked, throw_away, ordinary):
+        _delivered_order(session, shop, c, [(cap, 1)], T0)
+    block_customer(
+        session,
+        customer_id=blocked.id,
+        actor=FACTORY_ACTOR,
+        reason_code="chargeback_abuse",
+        evidence={"notes": ["two chargebacks"]},
+        notify=False,
+    )
+
+    behaviours = read_behaviours(session, shop.id)
+
+    assert (behaviours[throw_away.id].disposable_email, behaviours[ordinary.id].disposable_email) == (
+        True,
+        False,
+    )

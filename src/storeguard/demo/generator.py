@@ -344,6 +344,10 @@ def _ground_truth(config: DemoConfig, customers: list[Customer], now: datetime, 
         }
         if customer.type not in (CustomerType.good, CustomerType.vip, CustomerType.evader):
             entry["acts"] = customer.acts  # 0: the abuse has not played out in the data yet
+            # False: played out, but no more than an honest customer's slip leaves (types.ACTS_TO_KNOW)
+            entry["knowable"] = customer.knowable
+        if customer.type is CustomerType.evader:
+            entry["knowable"] = customer.knowable
         if customer.person.traps:
             entry["traps"] = sorted(customer.person.traps)
         if customer.original is not None:

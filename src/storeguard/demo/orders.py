@@ -416,7 +416,14 @@ class OrderBuilder:
         if lost:
             self._lost(ctx, ship_at, carrier)
         elif delivered:
+            returns_before = customer.played["return"]
             self._after_delivery(customer, ctx, delivered_at, carrier, tracking)
+            # Settled: something came back, or the return window has closed with nothing back.
+            returned = customer.played["return"] > returns_before
+            if returned or delivered_at + RETURN_WINDOW <= now:
+                customer.act("settled_order")
+                if returned:
+                    customer.act("settled_order_returned")
             if delivered_at + RETURN_WINDOW <= now and not ctx.open_claim:
                 ctx.row["status"] = "closed"
                 ctx.row["closed_at"] = max(delivered_at + RETURN_WINDOW, ctx.row["updated_at"])
@@ -496,7 +503,7 @@ class OrderBuilder:
             at = delivered_at + days(rng, 10, 60)
             if at <= now:
                 why = rng.choice(["fraudulent", "product_not_received", "unrecognized"])
-                customer.acts += 1
+                customer.act("chargeback")
                 ctx.row["tags"].append("chargeback")
                 ctx.notes.append(
                     f"Chargeback opened {at:%Y-%m-%d} via {ctx.gateway}: reason '{why}'. {carrier} "
@@ -517,7 +524,7 @@ class OrderBuilder:
                     "delivered to a parcel locker",
                 ]
             )
-            customer.acts += 1
+            customer.act("not_received_claim")
             ctx.row["tags"].append("claim:item_not_received")
             text = (
                 f"{at:%Y-%m-%d}: customer says the parcel never arrived. {carrier} tracking {tracking} shows "
@@ -541,7 +548,7 @@ class OrderBuilder:
             at = delivered_at + days(rng, 3, 20)
             if at > now - timedelta(minutes=1):  # the refund's transaction follows it by seconds
                 return
-            customer.acts += 1
+            customer.act("late_claim")
             reason, says = rng.choice(LATE_CLAIMS)
             self._refund(
                 ctx,
@@ -556,7 +563,7 @@ class OrderBuilder:
             at = delivered_at + days(rng, 1, 5)
             if at > now:
                 return
-            customer.acts += 1
+            customer.act("refund_without_return")
             what = rng.choice(["damaged on arrival", "missing from the parcel", "not working"])
             picks = [(line, line.quantity, False) for line in ctx.lines]
             self._refund(
@@ -579,10 +586,11 @@ class OrderBuilder:
 
     def _return(self, customer: Customer, ctx: _Order, at: datetime, delivered_at: datetime) -> None:
         rng, b = self.rng, customer.behaviour
-        customer.acts += 1
+        customer.act("return")
         lines = ctx.lines
         bracket = len(lines) > 1 and len({line.product_id for line in lines}) == 1
         if bracket:
+            customer.act("bracketed_return")
             keep = rng.randrange(len(lines)) if rng.random() < 0.8 else None
             chosen = [line for i, line in enumerate(lines) if i != keep]
             kept = lines[keep].variant if keep is not None else None

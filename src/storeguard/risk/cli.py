@@ -40,7 +40,7 @@ def _table(result: Evaluation) -> Table:
         table.add_row(f"{name} (not detectable yet)", "-", "-", str(support), "-")
     quiet = sum(result.latent.values())
     if quiet:
-        table.add_row("abusers with no abuse in the data yet", "-", "-", str(quiet), "-")
+        table.add_row("abusers not knowable from the data yet", "-", "-", str(quiet), "-")
     o = result.overall
     table.add_row(
         "abusive vs not", _fmt(o.precision), _fmt(o.recall), str(o.support), str(o.flagged), style="bold"

@@ -7,7 +7,8 @@ the truth gives (the evasion finding is what has to catch them).
 
 An abuser whose abuse has not played out yet (the truth's ``acts`` is 0: a chargeback abuser with
 no chargeback so far) leaves nothing to find: such customers are counted apart, as latent, and out
-of recall. Honest customers caught in a trap (a household, a campus network, a colliding card, a
+of recall. So does one whose abuse played out no more than an honest customer's does now and then
+(the truth's ``knowable`` false: a late claimer with a single claim, which good customers make too). Honest customers caught in a trap (a household, a campus network, a colliding card, a
 common name, many honest returns) are counted per trap; and every cluster is checked for joining
 customers the truth says are unrelated (only an evader and the account they came back from are).
 """
@@ -127,8 +128,9 @@ def true_types(entry: Mapping[str, Any]) -> set[str]:
 
 
 def latent(entry: Mapping[str, Any]) -> bool:
-    """Say whether an abuser's abuse has not played out in the data yet."""
-    return entry.get("acts") == 0
+    """Say whether an abuser's abuse has not played out in the data yet, or not enough to be told
+    apart from what honest customers do too (the truth's ``knowable`` is false)."""
+    return entry.get("acts") == 0 or entry.get("knowable") is False
 
 
 def check_clusters(

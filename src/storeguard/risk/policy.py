@@ -18,7 +18,7 @@ from typing import Any
 from storeguard.risk.enums import FindingType, RefundKind, Segment
 
 # Stored with every assessment, so a score can be traced to the rules that made it.
-MODEL_VERSION = "2026-12-05.2"
+MODEL_VERSION = "2026-12-05.3"
 
 # What each segment is allowed, for the storefront and the returns desk (merchant-tunable data).
 PRIVILEGES: dict[str, dict[str, Any]] = {
@@ -224,6 +224,7 @@ class Behaviour:
     refunds: list[RefundFacts] = field(default_factory=list)
     disputes: list[DisputeFacts] = field(default_factory=list)
     links: list[BlockLink] = field(default_factory=list)
+    disposable_email: bool = False  # signed up with a throw-away mail address
     shop_median_total: int = 0
     shop_return_rate: float = 0.0  # delivered orders with a return, over the whole shop
     as_of: datetime | None = None  # when the record was read: orders still in their window wait
@@ -391,7 +392,7 @@ def summarize(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Summary:
     )
 
 
-def likelihood_ratio(hits: int, n: int, abuser_rate: float, honest_rate: float) -> float:
+def likelihood_ratio(hits: int, n: float, abuser_rate: float, honest_rate: float) -> float:
     """How many times likelier ``hits`` returns in ``n`` orders are at ``abuser_rate`` than at ``honest_rate``."""
     return (abuser_rate / honest_rate) ** hits * ((1 - abuser_rate) / (1 - honest_rate)) ** (n - hits)
 
@@ -514,6 +515,28 @@ def settled_orders(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[OrderFa
     ]
 
 
+def still_open(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[tuple[OrderFacts, float]]:
+    """Delivered orders inside their return window with nothing back yet, each with the share of the
+    window that has passed.
+
+    Returns come in during the window, so counting the orders that came back early while leaving
+    out the ones not back yet would make a customer who bought a lot last week look like one who
+    sends everything back. An open order counts as kept as far as its window has run.
+    """
+    if b.as_of is None:
+        return []
+    window = t["wardrobing"]["return_window_days"]
+    returned = {r.order_id for r in _returns(b, t)}
+    return [
+        (o, max(0.0, _days(o.delivered_at, b.as_of)) / window)
+        for o in b.orders
+        if o.delivered_at is not None
+        and not o.cancelled
+        and o.id not in returned
+        and _days(o.delivered_at, b.as_of) <= window
+    ]
+
+
 def recency_weight(order: OrderFacts, as_of: datetime | None, half_life_days: float) -> float:
     """How much an order counts: 1 delivered now, halving every ``half_life_days`` before ``as_of``."""
     if as_of is None or order.delivered_at is None or half_life_days <= 0:
@@ -528,13 +551,13 @@ def weighted_return_ratios(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> tupl
     over the weighted value delivered (a return never counts for more than its order).
     """
     half_life = t["serial_returning"]["half_life_days"]
-    orders = settled_orders(b, t)
+    orders = [(o, 1.0) for o in settled_orders(b, t)] + still_open(b, t)
     back: dict[int, int] = {}
     for r in _returns(b, t):
         back[r.order_id] = back.get(r.order_id, 0) + r.amount - r.shipping_amount
     weight = count = value = returned_value = 0.0
-    for o in orders:
-        w = recency_weight(o, b.as_of, half_life)
+    for o, known in orders:
+        w = recency_weight(o, b.as_of, half_life) * known
         weight += w
         count += w * (o.id in back)
         value += w * o.total
@@ -547,7 +570,8 @@ def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
 
     Both ratios weigh recent orders more, so a customer who has changed their ways is seen as they
     are now. The count is set against a multiple of the shop's own return rate: a customer who
-    returns more than average but still keeps most of what they buy is choosy, not abusive.
+    returns more than average but still keeps most of what they buy is choosy, not abusive. Orders
+    still inside their window count as kept as far as the window has run (``still_open``).
     """
     th = t["serial_returning"]
     orders = settled_orders(b, t)
@@ -558,7 +582,9 @@ def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
     returned_orders = {r.order_id for r in returns}
     by_count, by_value = weighted_return_ratios(b, t)
     honest_rate = min(0.9, max(th["min_honest_rate"], b.shop_return_rate * th["times_shop_rate"]))
-    ratio = likelihood_ratio(len(returned_orders), len(orders), th["abuser_rate"], honest_rate)
+    open_orders = still_open(b, t)
+    seen = len(orders) + sum(known for _, known in open_orders)
+    ratio = likelihood_ratio(len(returned_orders), seen, th["abuser_rate"], honest_rate)
     if (
         by_count < th["min_ratio_by_count"]
         or by_value < th["min_ratio_by_value"]
@@ -571,6 +597,8 @@ def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
         f"return ratio {_pct(by_value)} by value, {len(returned_orders)} of {len(orders)} "
         f"delivered orders returned (the shop: {_pct(b.shop_return_rate)})"
     )
+    if open_orders:
+        words += f"; {len(open_orders)} more still inside the return window"
     return Finding(
         FindingType.serial_returning,
         round(confidence, 2),
@@ -720,7 +748,9 @@ def detect_evasion(
 
     A weak link alone stays below the report confidence (housemates share an address); with
     ``conduct``, the customer's own reported findings, it is reported: someone at a blocked
-    customer's address doing what got accounts blocked is more likely the same person back.
+    customer's address doing what got accounts blocked is more likely the same person back. So is
+    someone at that address who signed up with a throw-away mail address: a housemate has no
+    reason to hide, someone coming back under a new account has.
     """
     th = t["evasion"]
     if not b.links:
@@ -730,7 +760,7 @@ def detect_evasion(
     own = sorted({f.type.value for f in conduct if f.confidence >= t["report_confidence"]})
     if strong:
         confidence = th["cluster_confidence"]
-    elif own:
+    elif own or b.disposable_email:
         confidence = th["address_and_conduct_confidence"]
     else:
         confidence = th["address_confidence"]
@@ -739,6 +769,8 @@ def detect_evasion(
     words = f"linked to blocked customer{'s' if len(blocked) > 1 else ''} {', '.join(map(str, blocked))} through {via}"
     if own and not strong:
         words += f", with findings of their own ({', '.join(own).replace('_', ' ')})"
+    if b.disposable_email and not strong:
+        words += ", signed up with a throw-away mail address"
     return Finding(FindingType.evasion, confidence, words, customer_ids=blocked, thresholds=dict(th))
 
 

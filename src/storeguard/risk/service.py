@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, now
 from storeguard.core.errors import NotFound
+from storeguard.customers.disposable import is_disposable
 from storeguard.customers.enums import IdentifierType
 from storeguard.customers.identifiers import keys_clause
 from storeguard.customers.models import Customer, Identifier
@@ -223,6 +224,12 @@ def read_behaviours(
     for link_cid, link in _block_links(session, shop_id, wanted):
         if link_cid in behaviours:
             behaviours[link_cid].links.append(link)
+    # Only a customer linked to a blocked one is asked whether their email is a throw-away one.
+    linked = [cid for cid, b in behaviours.items() if b.links]
+    for i in range(0, len(linked), 500):
+        for cid, email in read(select(Customer.id, Customer.email).where(Customer.id.in_(linked[i : i + 500]))):
+            domain = (email or "").rpartition("@")[2]
+            behaviours[cid].disposable_email = bool(domain) and is_disposable(domain)
 
     at = now()
     if wanted is None:  # the whole shop is read: its figures come with it
