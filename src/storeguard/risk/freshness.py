@@ -41,6 +41,8 @@ BATCH = 500
 _ORDER_FIELDS = ("customer_id", "status", "tags", "total", "cancelled_at")
 # Rows hanging off an order: any change to one changes the order's customer's record.
 _ORDER_PARTS = (Refund, Dispute, Fulfillment, Transaction, LineItem)
+# Of those, the ones an order's place in its customer's history counts (see ``histories``).
+_HISTORY_PARTS = (Refund, Dispute, LineItem)
 _MARKED = "risk_marked"  # session.info: (customers, orders) already marked in this transaction
 
 
@@ -52,7 +54,10 @@ class Touched:
     orders: set[int]  # orders not in the session: their customers are read in the upsert
     clusters: set[int]
     blocked: set[int]
-    ordered: set[int] = field(default_factory=set)  # customers whose orders or their parts changed
+    # Customers whose order history changed (orders, their lines, refunds and disputes; not
+    # deliveries or payments), and orders not in the session whose customers that says of.
+    histories: set[int] = field(default_factory=set)
+    history_orders: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.customers or self.orders or self.clusters or self.blocked)
@@ -79,13 +84,13 @@ def touched(session: Session) -> Touched:
                 for cid in inspect(obj).attrs.customer_id.history.sum():
                     if cid is not None:
                         t.customers[cid] = obj.shop_id
-                        t.ordered.add(cid)
+                        t.histories.add(cid)
         elif isinstance(obj, _ORDER_PARTS):
             # Every order the row hung off, before and after this flush (a dispute moved to
             # another order changes both orders' customers).
             for order_id in inspect(obj).attrs.order_id.history.sum() or (obj.order_id,):
                 if order_id is not None:
-                    _order_touched(session, t, order_id)
+                    _order_touched(session, t, order_id, history=isinstance(obj, _HISTORY_PARTS))
         elif isinstance(obj, RefundLine):
             # Written with its refund as a rule (which counts above); on its own, found through it.
             refund = session.identity_map.get(session.identity_key(Refund, obj.refund_id))
@@ -95,7 +100,7 @@ def touched(session: Session) -> Touched:
                 else session.connection().scalar(select(Refund.order_id).where(Refund.id == obj.refund_id))
             )
             if order_id is not None:
-                _order_touched(session, t, order_id)
+                _order_touched(session, t, order_id, history=True)
         elif isinstance(obj, CustomerBlock):
             t.blocked.add(obj.customer_id)
             t.customers[obj.customer_id] = obj.shop_id
@@ -107,15 +112,18 @@ def touched(session: Session) -> Touched:
     return t
 
 
-def _order_touched(session: Session, t: Touched, order_id: int) -> None:
+def _order_touched(session: Session, t: Touched, order_id: int, *, history: bool) -> None:
     # The order is nearly always in the session already (placed, refunded, fulfilled through
     # it): its customer is known without a read.
     order = session.identity_map.get(session.identity_key(Order, order_id))
     if order is None or inspect(order).expired_attributes & {"customer_id", "shop_id"}:
         t.orders.add(order_id)
+        if history:
+            t.history_orders.add(order_id)
     elif order.customer_id is not None:
         t.customers[order.customer_id] = order.shop_id
-        t.ordered.add(order.customer_id)
+        if history:
+            t.histories.add(order.customer_id)
 
 
 def mark_stale(session: Session, t: Touched) -> None:

@@ -10,8 +10,8 @@ already reads each flush for the customers whose history it changed; no action h
 Two writers of one customer's history never compute from each other's old state: each has
 marked the customer stale for risk first (one row lock per customer, held to commit), so the
 second waits for the first to commit before it recomputes. A bulk refresh (``refresh_profiles``:
-the mirror writer's batches, the demo loader, ``storeguard profiles rebuild``) locks its rows
-itself before it reads.
+the mirror writer's batches) marks its customers first in the same way; ``storeguard profiles
+rebuild`` locks the profile rows themselves, a short transaction per batch.
 
 Writes that bypass the ORM (the mirror writer's batch inserts, the demo loader) refresh the
 customers they touched in one set-based statement per batch. ``verify_profiles`` compares every
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.customers.models import Customer
 from storeguard.orders.models import Order
-from storeguard.risk.freshness import Touched, after_history_written
+from storeguard.risk.freshness import Touched, after_history_written, mark_stale
 from storeguard.screening.metrics import CUSTOMER_ID, metrics_by_customer, metrics_select
 from storeguard.screening.models import PROFILE_NUMBERS, CustomerProfile
 
@@ -52,15 +52,16 @@ def _upsert(dialect: str, source: Any) -> Insert:
 
 
 # One customer's refresh: screening's own aggregate, its result upserted. Built once per dialect
-# (SQLAlchemy then caches its compiled form); the WHERE is SQLite's, whose upsert after a SELECT
-# with joins needs one.
+# (SQLAlchemy then caches its compiled form). The WHERE (the customer exists) is also the one
+# SQLite's upsert after a SELECT with joins needs.
 _ONE: dict[str, Insert] = {}
 
 
 def _refresh_one(dialect: str) -> Insert:
     stmt = _ONE.get(dialect)
     if stmt is None:
-        source = metrics_select(CUSTOMER_ID).add_columns(cast(CUSTOMER_ID, BigInteger)).where(true())
+        exists = select(Customer.id).where(Customer.id == CUSTOMER_ID).exists()
+        source = metrics_select(CUSTOMER_ID).add_columns(cast(CUSTOMER_ID, BigInteger)).where(exists)
         stmt = _ONE[dialect] = _upsert(dialect, source)
     return stmt
 
@@ -78,18 +79,31 @@ def _rebuilt(customer_ids: Sequence[int]) -> Any:
     return select(*columns[1:], columns[0]).where(true())
 
 
-def refresh_profiles(session: Session, customer_ids: Iterable[int]) -> int:
+def history_written(session: Session, shop_id: int, customer_ids: Iterable[int]) -> None:
+    """After rows written without the ORM (the mirror writer's batches): do what the listener does.
+
+    The customers are marked stale for risk first, as an ORM write marks them (which also makes a
+    concurrent writer of their history wait for this one), then their profiles are refreshed.
+    """
+    ids = sorted(set(customer_ids))
+    if ids:
+        mark_stale(session, Touched(dict.fromkeys(ids, shop_id), set(), set(), set()))
+        refresh_profiles(session, ids)
+
+
+def refresh_profiles(session: Session, customer_ids: Iterable[int], *, lock: bool = False) -> int:
     """Recompute the profiles of many customers, a set-based statement per batch; return how many.
 
-    On PostgreSQL the rows are locked first, in key order, so a history write committing while
-    the batch reads is waited for and counted rather than overwritten by an older count.
+    With ``lock`` (a rebuild beside live writes, on PostgreSQL) the rows are locked first, in key
+    order, so a history write committing while the batch reads is waited for and counted rather
+    than overwritten by an older count. Writers hold their customers' risk marks instead.
     """
     ids = sorted(set(customer_ids))
     connection = session.connection()
     dialect = connection.dialect.name
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        if dialect == "postgresql":
+        if lock and dialect == "postgresql":
             lock = pg_insert(_TABLE).from_select(
                 ["customer_id"], select(Customer.id).where(Customer.id.in_(batch)).order_by(Customer.id)
             )
@@ -118,10 +132,10 @@ def customers_of_orders(session: Session, order_ids: Iterable[int]) -> set[int]:
 
 
 def _keep_current(session: Session, t: Touched) -> None:
-    """Refresh the profile of every customer whose orders (or their parts) this flush changed."""
-    customers = set(t.ordered)
-    if t.orders:
-        customers |= customers_of_orders(session, t.orders)
+    """Refresh the profile of every customer whose order history this flush changed."""
+    customers = set(t.histories)
+    if t.history_orders:
+        customers |= customers_of_orders(session, t.history_orders)
     for customer_id in sorted(customers):
         refresh_profile(session, customer_id)
 
@@ -193,7 +207,7 @@ def rebuild_profiles(
     """Rebuild the profiles of every customer (or one) from history, committing per batch."""
     done = 0
     for batch in _customer_batches(session, customer_id):
-        done += refresh_profiles(session, batch)
+        done += refresh_profiles(session, batch, lock=True)
         session.commit()
         if progress:
             progress(len(batch))

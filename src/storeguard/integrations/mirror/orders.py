@@ -49,7 +49,7 @@ from storeguard.orders.models import (
     RefundLine,
     Transaction,
 )
-from storeguard.screening.profiles import refresh_profiles
+from storeguard.screening.profiles import history_written
 from storeguard.shops.models import Product, Shop
 
 
@@ -246,10 +246,10 @@ def upsert_orders(
                 apply_refunds(session, order_id, o.refunds, recount=False)
             except MappingError as exc:
                 result.failed.append((index_of[o.platform_id], str(exc)))
-    # The rows above went in without the ORM's flush listener: the customers they touched have
-    # their profiles rebuilt here, in one statement per batch, before the batch commits.
+    # The rows above went in without the ORM's flush listener: the customers they touched are
+    # marked for risk and their profiles rebuilt here, one statement each per batch.
     touched = {cid(o) for o in [*accepted_new, *changed]} | {customer_before[o.platform_id] for o in changed}
-    refresh_profiles(session, (c for c in touched if c is not None))
+    history_written(session, shop.id, (c for c in touched if c is not None))
     return result
 
 
