@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import Actor
+from storeguard.core.api import Reader
+from storeguard.core.db import make_session_factory
 from storeguard.core.enums import Role
 from storeguard.core.errors import DomainError
+from storeguard.core.prepared import Driver
 from storeguard.customers.models import Customer
 from storeguard.disputes.actions import enter_dispute, record_dispute_outcome
 from storeguard.disputes.models import Dispute
@@ -293,3 +296,42 @@ def test_screening_a_stored_order_still_leaves_it_out_of_its_own_history(
 
     assert facts["customer.orders_count"] == 3  # the three before it, not itself
     assert _kept(session, customer.id)[0] == 4  # type: ignore[index]
+
+
+def test_checkout_on_the_read_pool_answers_the_same_facts_from_the_profile(
+    committing_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app's own read path: a pooled read-only connection, on PostgreSQL its reads pipelined.
+    with Session(committing_engine, expire_on_commit=False) as s:
+        store = make_store(s)
+        customer = new_customer(s, store)
+        past_order(s, store, customer, tags=["chargeback"], lines=[(store.shirt, 2)])
+        past_order(s, store, customer)
+        s.commit()
+    order = checkout(store, customer_id=customer.id, email=customer.email)
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    sent: list[tuple[Any, ...]] = []
+    ahead = Driver.ahead
+
+    def recorded(db: Driver, runs: Any) -> None:
+        runs = list(runs)
+        sent.extend(shape for prepared, _, shape in runs if prepared is reads._HISTORY)
+        ahead(db, runs)
+
+    monkeypatch.setattr(Driver, "ahead", recorded)
+    with reader.open() as db:
+        from_profile = screen(db, order).facts
+    assert sent == [(True, True, False, True)]  # the profile's read, sent ahead with the others
+
+    real = reads._history_run
+
+    def aggregate(*args: Any) -> Any:
+        params, (known, address, as_of, _) = real(*args)
+        return {**params, "exclude_order_id": 0}, (known, address, as_of, False)
+
+    monkeypatch.setattr(reads, "_history_run", aggregate)
+    with reader.open() as db:
+        from_history = screen(db, order).facts
+
+    assert from_profile == from_history
+    assert (from_profile["customer.orders_count"], from_profile["customer.chargebacks"]) == (2, 1)
