@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -335,3 +336,47 @@ def test_checkout_on_the_read_pool_answers_the_same_facts_from_the_profile(
 
     assert from_profile == from_history
     assert (from_profile["customer.orders_count"], from_profile["customer.chargebacks"]) == (2, 1)
+
+
+def test_two_writers_of_one_customers_history_at_once_leave_the_profile_exact(
+    committing_engine: Engine,
+) -> None:
+    if committing_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the second waits before it reads anything")
+    with Session(committing_engine, expire_on_commit=False) as s:
+        shop = make_shop(s)
+        product = make_product(s, shop, price=1000, stock=100)
+        customer = make_customer(s, shop)
+        refunded = place_order(s, shop, [(product, 1)], customer=customer)
+        tagged = place_order(s, shop, [(product, 2)], customer=customer)
+        s.commit()
+    first = Session(committing_engine, expire_on_commit=False)
+    line = refunded.line_items[0]
+    refund_order(first, order_id=refunded.id, actor=STAFF, lines=[RefundLineSpec(line.id, 1)])
+    first.flush()  # the refund and its profile refresh are made, not yet committed
+    done: list[BaseException | None] = []
+
+    def second_writer() -> None:
+        # A platform's update (no audit, no lock of the shop): only the customer's mark is shared.
+        try:
+            with Session(committing_engine) as second:
+                order = second.get(Order, tagged.id)
+                assert order is not None
+                order.tags = ["chargeback"]
+                second.commit()
+            done.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            done.append(exc)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive()  # the second waits for the first writer of this history
+    first.commit()
+    first.close()
+    thread.join(10)
+
+    assert done == [None]
+    with Session(committing_engine) as s:
+        assert verify_profiles(s) == []
+        assert _kept(s, customer.id) == (2, 3000, 0, 1, 1, 1000, 3, 0)
