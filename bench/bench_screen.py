@@ -105,6 +105,7 @@ def build(
     from storeguard.orders.models import Order, Refund
     from storeguard.rules.actions import create_rule
     from storeguard.screening.models import VelocityEvent
+    from storeguard.screening.profiles import rebuild_profiles
     from storeguard.screening.velocity import digest
     from storeguard.shops.models import Product, Shop
 
@@ -300,6 +301,8 @@ def build(
             create_rule(s, name=f"bench rule {i}", source=source, shop_id=shop.id, actor=ACTOR)
         _, raw_key = create_api_key(s, name="bench", role=Role.owner, actor=ACTOR)
         s.commit()
+        # The orders went in without the ORM: build the profiles checkout reads, as a load does.
+        rebuild_profiles(s)
         s.execute(text("ANALYZE"))
         s.commit()
         info = {

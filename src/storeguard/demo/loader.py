@@ -39,6 +39,7 @@ from storeguard.risk.actions import recompute_risk
 from storeguard.screening.engine import velocity_keys
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import WINDOWS
+from storeguard.screening.profiles import refresh_profiles
 from storeguard.screening.velocity_sql import event_rows
 from storeguard.shops.actions import create_shop
 from storeguard.shops.models import Product, Shop
@@ -143,8 +144,10 @@ def load_demo(
     example = linked_block_example(session, shop, truth["blocks"])
     if example is not None:
         truth["examples"] = {"linked_block": example}
-    # The bulk insert bypassed the listener that marks customers for the background risk pass:
+    # The bulk insert bypassed the listener that keeps profiles and marks customers for the
+    # background risk pass: build every customer's profile, set-based, then
     # assess everyone now, after the blocks, so every customer page shows a score and a segment.
+    refresh_profiles(session, session.scalars(select(Customer.id).where(Customer.shop_id == shop.id)).all())
     counts["risk_assessments"] = recompute_risk(session, shop_id=shop.id)
     record_event(
         session,

@@ -17,8 +17,8 @@ every customer onto the newest one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, aliased
 from storeguard.customers.models import Customer, Identifier
 from storeguard.disputes.models import Dispute
 from storeguard.lists.models import CustomerBlock
-from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, Transaction
+from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.actions import store_assessments
 from storeguard.risk.models import StaleRisk
 from storeguard.risk.policy import assess
@@ -41,18 +41,32 @@ BATCH = 500
 _ORDER_FIELDS = ("customer_id", "status", "tags", "total", "cancelled_at")
 # Rows hanging off an order: any change to one changes the order's customer's record.
 _ORDER_PARTS = (Refund, Dispute, Fulfillment, Transaction, LineItem)
+# Of those, the ones an order's place in its customer's history counts (see ``histories``).
+_HISTORY_PARTS = (Refund, Dispute, LineItem)
 _MARKED = "risk_marked"  # session.info: (customers, orders) already marked in this transaction
 
 
 @dataclass(slots=True)
-class _Touched:
+class Touched:
+    """What one flush changed that customers' records rest on."""
+
     customers: dict[int, int]  # customer -> shop, known from the flushed objects themselves
     orders: set[int]  # orders not in the session: their customers are read in the upsert
     clusters: set[int]
     blocked: set[int]
+    # Customers whose order history changed (orders, their lines, refunds and disputes; not
+    # deliveries or payments), and orders not in the session whose customers that says of.
+    histories: set[int] = field(default_factory=set)
+    history_orders: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.customers or self.orders or self.clusters or self.blocked)
+
+
+# What else keeps something of a customer's order history current (screening's profiles) hooks in
+# here instead of listening on its own: the flush is read once, and each runs after the marks, so
+# two writers of one customer's history already wait on each other's mark (see ``mark_stale``).
+after_history_written: list[Callable[[Session, Touched], None]] = []
 
 
 def _changed(obj: Any, fields: Iterable[str]) -> bool:
@@ -60,9 +74,9 @@ def _changed(obj: Any, fields: Iterable[str]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in fields)
 
 
-def touched(session: Session) -> _Touched:
+def touched(session: Session) -> Touched:
     """What this flush changed that customers' assessments rest on (read in ``after_flush``)."""
-    t = _Touched({}, set(), set(), set())
+    t = Touched({}, set(), set(), set())
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Order):
             new = obj in session.new or obj in session.deleted
@@ -70,16 +84,23 @@ def touched(session: Session) -> _Touched:
                 for cid in inspect(obj).attrs.customer_id.history.sum():
                     if cid is not None:
                         t.customers[cid] = obj.shop_id
+                        t.histories.add(cid)
         elif isinstance(obj, _ORDER_PARTS):
-            if obj.order_id is None:
-                continue
-            # The order is nearly always in the session already (placed, refunded, fulfilled
-            # through it): its customer is known without a read.
-            order = session.identity_map.get(session.identity_key(Order, obj.order_id))
-            if order is None or inspect(order).expired_attributes & {"customer_id", "shop_id"}:
-                t.orders.add(obj.order_id)
-            elif order.customer_id is not None:
-                t.customers[order.customer_id] = order.shop_id
+            # Every order the row hung off, before and after this flush (a dispute moved to
+            # another order changes both orders' customers).
+            for order_id in inspect(obj).attrs.order_id.history.sum() or (obj.order_id,):
+                if order_id is not None:
+                    _order_touched(session, t, order_id, history=isinstance(obj, _HISTORY_PARTS))
+        elif isinstance(obj, RefundLine):
+            # Written with its refund as a rule (which counts above); on its own, found through it.
+            refund = session.identity_map.get(session.identity_key(Refund, obj.refund_id))
+            order_id = (
+                refund.order_id
+                if refund is not None and "order_id" not in inspect(refund).expired_attributes
+                else session.connection().scalar(select(Refund.order_id).where(Refund.id == obj.refund_id))
+            )
+            if order_id is not None:
+                _order_touched(session, t, order_id, history=True)
         elif isinstance(obj, CustomerBlock):
             t.blocked.add(obj.customer_id)
             t.customers[obj.customer_id] = obj.shop_id
@@ -91,7 +112,21 @@ def touched(session: Session) -> _Touched:
     return t
 
 
-def mark_stale(session: Session, t: _Touched) -> None:
+def _order_touched(session: Session, t: Touched, order_id: int, *, history: bool) -> None:
+    # The order is nearly always in the session already (placed, refunded, fulfilled through
+    # it): its customer is known without a read.
+    order = session.identity_map.get(session.identity_key(Order, order_id))
+    if order is None or inspect(order).expired_attributes & {"customer_id", "shop_id"}:
+        t.orders.add(order_id)
+        if history:
+            t.history_orders.add(order_id)
+    elif order.customer_id is not None:
+        t.customers[order.customer_id] = order.shop_id
+        if history:
+            t.histories.add(order.customer_id)
+
+
+def mark_stale(session: Session, t: Touched) -> None:
     """Mark the customers behind ``t`` stale in one upsert: themselves, their orders' customers,
     the members of changed clusters, and everyone linked to a newly blocked customer.
 
@@ -118,7 +153,7 @@ def mark_stale(session: Session, t: _Touched) -> None:
     done_orders.update(orders)
 
 
-def _whom(customers: dict[int, int], orders: set[int], t: _Touched) -> Any:
+def _whom(customers: dict[int, int], orders: set[int], t: Touched) -> Any:
     """The customers a write reaches beyond the ones it names, each once, in key order."""
     parts: list[Any] = []
     if customers:
@@ -162,6 +197,8 @@ def _after_flush(session: Session, _context: Any) -> None:
     t = touched(session)
     if t:
         mark_stale(session, t)
+        for keep in after_history_written:
+            keep(session, t)
 
 
 @event.listens_for(Session, "after_commit")

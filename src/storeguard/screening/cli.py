@@ -13,7 +13,7 @@ from storeguard.core.clock import ensure_utc, now
 from storeguard.core.console import cli_session, console, err_console
 from storeguard.core.money import to_decimal_str
 from storeguard.rules.cli import rule_errors, rules_app
-from storeguard.screening import service
+from storeguard.screening import profiles_cli, service
 from storeguard.screening.actions import approve_review, cancel_review
 from storeguard.screening.backtest import backtest
 
@@ -95,9 +95,10 @@ def _parse_time(value: str, name: str) -> datetime:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``reviews`` and attach ``backtest`` to ``rules``."""
+    """Add ``reviews`` and ``profiles``, and attach ``backtest`` to ``rules``."""
 
     app.add_typer(reviews_app, name="reviews")
+    profiles_cli.register(app)
 
     @rules_app.command("backtest")
     def backtest_command(

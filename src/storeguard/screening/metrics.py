@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.core.db import UTCDateTime
 from storeguard.core.prepared import Prepared
+from storeguard.customers.models import Customer
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import LineItem, Order, Refund, RefundLine
 from storeguard.screening.outcomes import chargeback_condition
@@ -39,9 +40,28 @@ def metrics_select(
         at, order_id = placed_before
         mine.append(or_(Order.created_at < at, and_(Order.created_at == at, Order.id < order_id)))
         recorded.append(Refund.created_at < at)
+    parts = _parts(mine, recorded, at)
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, true())
+    return select(*(c for part in parts for c in part.c)).select_from(joined)
+
+
+def _parts(mine: list[Any], recorded: list[Any], at: Any, *, by_customer: bool = False) -> list[Any]:
+    """The four one-pass aggregates (orders, refunds, lines, returned lines) over the orders ``mine`` picks.
+
+    ``by_customer`` groups each by the order's customer (many customers at once, ``metrics_by_customer``)
+    with the very same expressions, so a profile rebuilt in bulk counts as screening's own read does.
+    """
     live = and_(*mine, Order.status != OrderStatus.cancelled.value)
-    orders_q = (
+    key = [Order.customer_id.label("customer_id")] if by_customer else []
+
+    def grouped(stmt: Select[Any]) -> Select[Any]:
+        return stmt.group_by(Order.customer_id) if by_customer else stmt
+
+    orders_q = grouped(
         select(
+            *key,
             func.count(Order.id).label("orders"),
             func.coalesce(
                 func.sum(case((Order.status != OrderStatus.cancelled.value, Order.total), else_=0)), 0
@@ -50,40 +70,47 @@ def metrics_select(
                 "cancelled"
             ),
             func.coalesce(func.sum(case((chargeback_condition(at), 1), else_=0)), 0).label("chargebacks"),
-        )
-        .where(*mine)
-        .subquery("m_orders")
-    )
-    refunds_q = (
+        ).where(*mine)
+    ).subquery("m_orders")
+    refunds_q = grouped(
         select(
+            *key,
             func.count(Refund.id).label("refunds"),
             func.coalesce(func.sum(Refund.amount), 0).label("refunded"),
         )
         .join(Order, Order.id == Refund.order_id)
         .where(live, *recorded)
-        .subquery("m_refunds")
-    )
-    bought_q = (
-        select(func.coalesce(func.sum(LineItem.quantity), 0).label("bought"))
+    ).subquery("m_refunds")
+    bought_q = grouped(
+        select(*key, func.coalesce(func.sum(LineItem.quantity), 0).label("bought"))
         .join(Order, Order.id == LineItem.order_id)
         .where(live)
-        .subquery("m_items")
-    )
+    ).subquery("m_items")
     # Returned items are the units refund lines say came back (Shopify's restock_type ``return``,
     # a return's refund), dated by their refund; a restock alone (a cancel's) is not a return, and
     # a refund without return counts only as money refunded.
-    returned_q = (
-        select(func.coalesce(func.sum(RefundLine.quantity), 0).label("returned"))
+    returned_q = grouped(
+        select(*key, func.coalesce(func.sum(RefundLine.quantity), 0).label("returned"))
         .join(Refund, Refund.id == RefundLine.refund_id)
         .join(Order, Order.id == Refund.order_id)
         .where(live, RefundLine.returned.is_(True), *recorded)
-        .subquery("m_returns")
-    )
-    parts = [orders_q, refunds_q, bought_q, returned_q]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined.join(part, true())
-    return select(*(c for part in parts for c in part.c)).select_from(joined)
+    ).subquery("m_returns")
+    return [orders_q, refunds_q, bought_q, returned_q]
+
+
+def metrics_by_customer(customers: Any) -> Select[Any]:
+    """Return (customer id, the eight aggregates) for every customer ``customers`` selects (ids).
+
+    The same expressions as ``metrics_select``, grouped by customer: one pass over the orders of
+    all of them, for a bulk load or a rebuild. A customer without orders gets zeros.
+    """
+    wanted = select(Customer.id.label("customer_id")).where(Customer.id.in_(customers)).subquery("m_who")
+    parts = _parts([Order.customer_id.in_(customers)], [], None, by_customer=True)
+    joined: Any = wanted
+    for part in parts:
+        joined = joined.outerjoin(part, part.c.customer_id == wanted.c.customer_id)
+    values = [func.coalesce(c, 0) for part in parts for c in part.c if c.key != "customer_id"]
+    return select(wanted.c.customer_id, *values).select_from(joined)
 
 
 def metrics_from_row(values: Any) -> CustomerMetrics:

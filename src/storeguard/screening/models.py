@@ -103,3 +103,40 @@ class VelocityEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_screening_velocity_events_lookup", "shop_id", "key", "at"),)
+
+
+class CustomerProfile(Base):
+    """A customer's history in the eight numbers checkout screening reads, kept as the history changes.
+
+    Every write to the customer's orders, refunds, returns, lines or disputes recomputes the row in
+    its own transaction (``screening.profiles``), so a checkout reads one row by its key instead
+    of aggregating the history. A customer without a row has no history (all zeros).
+    """
+
+    __tablename__ = "customer_profiles"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # In the order ``metrics_select`` returns them, so both paths build the same metrics.
+    orders_count: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    total_spent: Mapped[int] = mapped_column(BigId, default=0, server_default="0")  # minor units
+    cancellations: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    chargebacks: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    refunds_count: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    refunded_amount: Mapped[int] = mapped_column(BigId, default=0, server_default="0")  # minor units
+    items_bought: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    items_returned: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+
+
+# The columns of a profile that hold its numbers, in ``metrics_select``'s order.
+PROFILE_NUMBERS = (
+    "orders_count",
+    "total_spent",
+    "cancellations",
+    "chargebacks",
+    "refunds_count",
+    "refunded_amount",
+    "items_bought",
+    "items_returned",
+)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     cast,
     distinct,
     func,
+    literal,
     select,
     union,
 )
@@ -44,7 +45,7 @@ from storeguard.screening.metrics import (
     metrics_from_row,
     metrics_select,
 )
-from storeguard.screening.models import ScreeningSettings
+from storeguard.screening.models import PROFILE_NUMBERS, CustomerProfile, ScreeningSettings
 from storeguard.screening.policy import CustomerMetrics, merged_settings
 from storeguard.shops.models import Product, Shop
 
@@ -258,17 +259,35 @@ class History:
     risk: tuple[int, str, tuple[str, ...]] | None = None  # score, segment, finding types: as stored
 
 
-def _history_statement(known: bool, address: bool, as_of: bool = False) -> Select[Any]:
+def _profile_select() -> Select[Any]:
+    """Select the customer's kept profile: one row by its key, zeros when none is kept.
+
+    From a one-row table, so the statement answers one row whether or not the customer has a
+    profile (or exists), as the aggregate it replaces does.
+    """
+    one = select(literal(1).label("one")).subquery("one")
+    p = CustomerProfile.__table__
+    return select(*(p.c[name] for name in PROFILE_NUMBERS)).select_from(
+        one.outerjoin(p, p.c.customer_id == CUSTOMER_ID)
+    )
+
+
+def _history_statement(known: bool, address: bool, as_of: bool = False, kept: bool = False) -> Select[Any]:
     """Build the one SELECT this order needs; the shape says which parts.
 
     ``as_of`` bounds the customer's history by the order's time (the backtest's): a shape of its
-    own, so checkout screening's statement has no bound to pay for.
+    own, so checkout screening's statement has no bound to pay for. ``kept`` reads the customer's
+    profile (a new order's checkout) instead of aggregating the history; an order already stored
+    is left out of its own history, which only the aggregate can do.
     """
     cols: list[Any] = []
     stmt: Select[Any] | None = None
-    if known:
+    if known and kept:
+        stmt = _profile_select()
+    elif known:
         placed = (PLACED_AT, PLACED_ORDER_ID) if as_of else None
         stmt = metrics_select(CUSTOMER_ID, exclude_order_id=EXCLUDE_ORDER_ID, placed_before=placed)
+    if known:
         cols += [
             select(Customer.created_at).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
             select(Customer.state).where(Customer.id == CUSTOMER_ID).scalar_subquery(),
@@ -302,20 +321,19 @@ def _history_run(
     order_id: int | None,
     address: str | None,
     placed_at: datetime | None,
-) -> tuple[dict[str, Any], tuple[bool, bool, bool]]:
+) -> tuple[dict[str, Any], tuple[bool, bool, bool, bool]]:
     """Return the history statement's values and shape for this order."""
     known = customer_id is not None
-    params: dict[str, Any] = {
-        "shop_id": shop_id,
-        "customer_id": customer_id,
-        "exclude_order_id": order_id or 0,
-        "address": address,
-    }
+    # A new order at checkout: its customer's history is everything so far, as the profile keeps it.
+    kept = known and order_id is None and placed_at is None
+    params: dict[str, Any] = {"shop_id": shop_id, "customer_id": customer_id, "address": address}
+    if known and not kept:
+        params["exclude_order_id"] = order_id or 0
     as_of = placed_at is not None and known
     if as_of:
         # An order not yet stored comes after every stored order of the same instant.
         params |= {"placed_at": placed_at, "placed_order_id": order_id or _AFTER_EVERY_ID}
-    return params, (known, address is not None, as_of)
+    return params, (known, address is not None, as_of, kept)
 
 
 def history_ahead(
@@ -344,7 +362,8 @@ def history(
     """Read the customer's history, account and shared address in one round trip.
 
     With ``placed_at`` (the order's time) the history is as it stood when the order was placed:
-    see ``metrics_select``. Checkout screening leaves it out: its history is everything so far.
+    see ``metrics_select``. Checkout screening leaves it out: its history is everything so far,
+    read from the customer's kept profile (``screening.profiles``) rather than aggregated.
     """
     result = History(CustomerMetrics(), None, None, 0)
     known = customer_id is not None

@@ -49,6 +49,7 @@ from storeguard.orders.models import (
     RefundLine,
     Transaction,
 )
+from storeguard.screening.profiles import history_written
 from storeguard.shops.models import Product, Shop
 
 
@@ -154,14 +155,19 @@ def upsert_orders(
     customer_ids, *_ = upsert_customers(session, shop, [o.customer for o in batch if o.customer is not None])
 
     existing: dict[str, tuple[int, datetime | None, str]] = {}
+    customer_before: dict[str, int | None] = {}  # an updated order may move to another customer
     if batch:
         rows = session.execute(
-            select(Order.platform_id, Order.id, Order.platform_updated_at, Order.number).where(
+            select(
+                Order.platform_id, Order.id, Order.platform_updated_at, Order.number, Order.customer_id
+            ).where(
                 Order.shop_id == shop.id,
                 matches_any(session, Order.platform_id, [o.platform_id for o in batch]),
             )
         )
-        existing.update({pid: (oid, stamp, number) for pid, oid, stamp, number in rows})
+        for pid, oid, stamp, number, before in rows:
+            existing[pid] = (oid, stamp, number)
+            customer_before[pid] = before
 
     new_orders = [o for o in batch if o.platform_id not in existing]
     # Orders are the platform's by id; a name used before is kept and flagged, never refused.
@@ -240,6 +246,10 @@ def upsert_orders(
                 apply_refunds(session, order_id, o.refunds, recount=False)
             except MappingError as exc:
                 result.failed.append((index_of[o.platform_id], str(exc)))
+    # The rows above went in without the ORM's flush listener: the customers they touched are
+    # marked for risk and their profiles rebuilt here, one statement each per batch.
+    touched = {cid(o) for o in [*accepted_new, *changed]} | {customer_before[o.platform_id] for o in changed}
+    history_written(session, shop.id, (c for c in touched if c is not None))
     return result
 
 
