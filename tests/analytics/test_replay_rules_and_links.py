@@ -4,11 +4,13 @@ and of proposed link types (clusters rebuilt, evasion ties gained or lost), chan
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import SYSTEM
+from storeguard.core.clock import now
 from storeguard.customers.identifiers import add_identifier
 from storeguard.customers.models import Customer
 from storeguard.lists.blocking import block_customer
@@ -203,3 +205,81 @@ def test_days_out_of_range_are_refused(session: Session, client: TestClient, aut
     )
 
     assert refusal(answer)[:2] == (422, "validation_failed")
+
+
+def test_the_replay_page_lists_the_order_a_new_rule_would_stop_with_its_customer(
+    session: Session, client: TestClient, login: Callable
+) -> None:
+    shop = make_shop(session)
+    order, customer = _big_order(session, shop)
+    session.commit()
+    login("viewer")
+    before = row_counts(session)
+
+    page = client.get(
+        "/analytics/policy-replay", params={"shop_id": shop.id, "rule_source": "block if order.total > 500"}
+    )
+
+    assert page.status_code == 200
+    assert f'<a href="/orders/{order.id}">{order.number}</a>' in page.text
+    assert f'<a href="/customers/{customer.id}">Ola Big</a>' in page.text
+    assert "Orders screened again with the rule: 1." in page.text
+    assert row_counts(session) == before
+
+
+def test_the_replay_page_shows_the_compilers_caret_for_a_rule_that_does_not_compile(
+    session: Session, client: TestClient, login: Callable
+) -> None:
+    shop = make_shop(session)
+    session.commit()
+    login("viewer")
+
+    page = client.get(
+        "/analytics/policy-replay", params={"shop_id": shop.id, "rule_source": "block if order.totl > 500"}
+    )
+
+    assert page.status_code == 422
+    assert '<pre class="caret">block if order.totl &gt; 500\n         ^^^^^^^^^^</pre>' in page.text
+
+
+def test_the_replay_page_lists_who_a_dropped_link_type_would_free(
+    session: Session, client: TestClient, login: Callable
+) -> None:
+    shop = make_shop(session)
+    _, other = _linked_pair(session, shop)
+    login("viewer")
+
+    page = client.get(
+        "/analytics/policy-replay", params={"shop_id": shop.id, "links": "1", "link": ["email"]}
+    )
+
+    assert page.status_code == 200
+    assert f'<a href="/customers/{other.id}">Nils New</a>' in page.text
+    assert "Clusters of two or more customers: 1 today, 0 with these identifiers" in page.text
+    assert "Not linked to a blocked customer" in page.text
+
+
+def test_days_add_the_orders_placed_lately_to_the_open_ones(
+    session: Session, client: TestClient, auth: Headers
+) -> None:
+    shop = make_shop(session)
+    customer = make_customer(session, shop)
+    big = make_product(session, shop, price=90000)
+    closed = make_order(
+        session,
+        shop,
+        customer=customer,
+        lines=[(big, 1)],
+        status="closed",
+        created_at=now() - timedelta(days=3),
+    )
+    session.commit()
+    headers = auth()
+    rule = {"source": "block if order.total > 500"}
+
+    without = _replay(client, headers, {"shop_id": shop.id, "rules": [rule]}).json()
+    within = _replay(client, headers, {"shop_id": shop.id, "rules": [rule], "days": 7}).json()
+
+    assert (without["orders_screened_with_rules"], without["moves"]) == (0, [])
+    assert within["orders_screened_with_rules"] == 1
+    assert [(m["id"], m["to"]) for m in within["moves"]] == [(closed.id, "block")]

@@ -280,9 +280,11 @@ def proposed_ruleset(
             raise NotFound(
                 E.rule_not_found, f"there is no rule #{change.rule_id}", field=f"{fields[i]}.rule_id"
             )
-        if change.source is not None:
+        # A new rule without a text is an empty text: the compiler says what is missing.
+        source = change.source if change.source is not None or change.rule_id is not None else ""
+        if source is not None:
             try:
-                compiled = compile_rule(change.source, FACTS, lists)
+                compiled = compile_rule(source, FACTS, lists)
             except RuleError as exc:
                 exc.field = f"{fields[i]}.source"
                 raise
