@@ -58,7 +58,15 @@ def test_a_stricter_return_ratio_shows_the_customer_who_would_move(
     body = answer.json()
     assert body["customers_assessed"] == 4
     assert body["moves"] == [
-        {"kind": "customer", "id": returner.id, "label": "Rita Returns", "from": "good", "to": "watch"}
+        {
+            "kind": "customer",
+            "id": returner.id,
+            "label": "Rita Returns",
+            "from": "good",
+            "to": "watch",
+            "customer_id": None,
+            "customer_label": None,
+        }
     ]
     assert body["counts"] == {"customer: good → watch": 1}
 
@@ -77,7 +85,15 @@ def test_a_stricter_review_score_shows_the_open_orders_that_would_be_held(
     body = answer.json()
     assert (body["orders_replayed"], body["counts"]) == (2, {"order: verify → review": 1})
     assert body["moves"] == [
-        {"kind": "order", "id": moving.id, "label": moving.number, "from": "verify", "to": "review"}
+        {
+            "kind": "order",
+            "id": moving.id,
+            "label": moving.number,
+            "from": "verify",
+            "to": "review",
+            "customer_id": None,
+            "customer_label": None,
+        }
     ]
 
 

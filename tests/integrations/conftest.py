@@ -31,6 +31,12 @@ def _secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None
 
 
 @pytest.fixture
+def allow_private_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let event subscriptions post to the local test receiver (127.0.0.1), as the demo does."""
+    monkeypatch.setattr(get_settings(), "events_allow_private_urls", True)
+
+
+@pytest.fixture
 def shopify_shop(session: Session) -> Shop:
     """A Shopify shop with a webhook secret, committed so processing (which commits) sees it."""
     shop = make_shop(session, domain="kari-sko.myshopify.com", currency="NOK", country="NO")

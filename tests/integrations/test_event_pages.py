@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,9 @@ from storeguard.integrations.webhooks.worker import run_pass
 from storeguard.lists.blocking import block_customer
 from tests.factories import FACTORY_ACTOR, make_customer, make_shop
 from tests.integrations.receiver import receiving
+
+# The receiver listens on 127.0.0.1, an address only a deployment that allows it posts to.
+pytestmark = pytest.mark.usefixtures("allow_private_urls")
 
 
 def _delivered(session: Session, url: str) -> EventDelivery:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,6 +26,9 @@ from tests.integrations.receiver import free_port, receiving
 from tests.refusals import refusal, row_counts
 
 Headers = Callable[..., dict[str, str]]
+
+# The receiver listens on 127.0.0.1, an address only a deployment that allows it posts to.
+pytestmark = pytest.mark.usefixtures("allow_private_urls")
 
 
 def _subscribe(client: TestClient, auth: Headers, shop: Shop, url: str, events: list[str]) -> dict:

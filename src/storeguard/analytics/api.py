@@ -28,6 +28,7 @@ from storeguard.analytics.schemas import (
 )
 from storeguard.analytics.service import resolve_period
 from storeguard.core.api import CanRead, SessionDep
+from storeguard.rules.service import ProposedRule
 from storeguard.shops.api import ShopFilter
 from storeguard.shops.service import shop_or_only_shop
 
@@ -112,19 +113,64 @@ def replay_read(result: Replay) -> PolicyReplayRead:
     return PolicyReplayRead(
         customers_assessed=result.customers,
         orders_replayed=result.orders,
+        orders_screened_with_rules=result.rule_orders,
+        clusters_before=result.clusters_before,
+        clusters_after=result.clusters_after,
+        customers_relinked=result.customers_relinked,
         counts=result.counts,
         moves=[
-            PolicyMoveRead(kind=m.kind, id=m.id, label=m.label, before=m.before, after=m.after)
+            PolicyMoveRead(
+                kind=m.kind,
+                id=m.id,
+                label=m.label,
+                before=m.before,
+                after=m.after,
+                customer_id=m.customer_id,
+                customer_label=m.customer_label,
+            )
             for m in result.moves
         ],
     )
 
 
-@policy_router.post("/policy-replay", name="analytics.policy_replay")
+REPLAY_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such shop, or a proposed rule_id the shop has not (rule_not_found)", **_PROBLEM},
+    422: {
+        "description": "No change proposed (replay_change_required), a bad threshold or days "
+        "(replay_setting_unknown, replay_value_invalid), a rule source that does not compile (the "
+        "compiler's code with position and caret), or a link type that is unknown or too weak "
+        "(invalid_link_types, weak_link_type)",
+        **_PROBLEM,
+    },
+}
+
+
+@policy_router.post("/policy-replay", name="analytics.policy_replay", responses=REPLAY_PROBLEMS)
 def policy_replay(actor: CanRead, body: PolicyReplayIn, session: SessionDep) -> PolicyReplayRead:
-    """Replay proposed risk and/or screening score thresholds over the customers and open orders:
-    who would move from which segment or decision to which. Nothing is changed."""
+    """Replay a proposed change before enabling it: who would move from which segment or decision
+    to which. Nothing is changed.
+
+    - `risk`: risk thresholds; every customer is assessed again (moves of kind `customer`).
+    - `score_thresholds`: every open order's last decision decided again from its reasons (`order`).
+    - `rules`: new or edited rule texts, rules turned on or off; every open order (and with `days`
+      the orders of the last days) is screened by the screening engine with the rules in force and
+      with the proposed ones, as the backtest screens a past order (`order_rules`, with the customer).
+    - `link_types`: the clusters rebuilt with these identifier types (`clusters_before`,
+      `clusters_after`, `customers_relinked`), and who a link would newly tie to a blocked customer
+      or free from one (`link`: `not_linked` ↔ `linked_to_blocked`).
+    """
     shop = shop_or_only_shop(session, body.shop_id)
+    rules = (
+        [ProposedRule(r.rule_id, r.source, r.enabled, r.priority) for r in body.rules] if body.rules else None
+    )
     return replay_read(
-        replay_policy(session, shop.id, risk=body.risk, score_thresholds=body.score_thresholds)
+        replay_policy(
+            session,
+            shop.id,
+            risk=body.risk,
+            score_thresholds=body.score_thresholds,
+            rules=rules,
+            days=body.days,
+            link_types=body.link_types,
+        )
     )

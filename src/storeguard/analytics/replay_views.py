@@ -1,5 +1,5 @@
-"""The policy replay page: a merchant types stricter thresholds and sees who would move, before
-changing anything."""
+"""The policy replay page: a merchant types stricter thresholds, a rule, or other link types and sees
+who would move, before changing anything."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storeguard.analytics.enums import AnalyticsError
-from storeguard.analytics.replay import replay_policy
+from storeguard.analytics.replay import LINKED, NOT_LINKED, replay_policy
 from storeguard.core.api import SessionDep
 from storeguard.core.errors import DomainError
 from storeguard.core.schemas import Id
+from storeguard.customers.identifiers import link_types
+from storeguard.customers.pages import IDENTIFIER_TYPES
+from storeguard.customers.views import LINK_TYPE_HINTS
 from storeguard.risk.policy import DEFAULT
+from storeguard.rules.service import ProposedRule, list_rules
 from storeguard.screening.service import screening_settings
 from storeguard.shops.service import first_shop, get_shop
 from storeguard.staff.pages import PageRead
@@ -27,7 +31,9 @@ router = APIRouter(include_in_schema=False)
 
 register_refusals(
     {
-        AnalyticsError.replay_change_required: N_("Change at least one threshold to see who would move."),
+        AnalyticsError.replay_change_required: N_(
+            "Change at least one threshold, rule or link type to see who would move."
+        ),
         AnalyticsError.replay_setting_unknown: N_("This threshold cannot be replayed."),
         AnalyticsError.replay_value_invalid: N_(
             "A share is a percentage from 0 to 100, a score a whole number from 0 to 100."
@@ -49,6 +55,12 @@ DECISION_WORDS = {
     "review": N_("Hold for review"),
     "block": N_("Block"),
 }
+
+LINK_WORDS = {
+    NOT_LINKED: N_("Not linked to a blocked customer"),
+    LINKED: N_("Linked to a blocked customer"),
+}
+RULE_STATES = {"": N_("As it is"), "on": N_("On"), "off": N_("Off")}
 
 Field = Annotated[str, Query()]
 
@@ -95,9 +107,19 @@ def policy_replay_page(
     return_share: Field = "",
     evidence: Field = "",
     review: Field = "",
+    rule_source: Field = "",
+    rule_id: Field = "",
+    rule_state: Field = "",
+    days: Field = "",
+    links: Field = "",
+    link: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
-    """The form with today's thresholds; once sent, the customers and open orders that would move."""
+    """The forms with today's thresholds, rules and link types; once one is sent, who would move."""
     context = _context(request, session, shop_id, return_share, evidence, review)
+    if context["shop"] is not None:
+        _rules_and_links(
+            request, session, context, rule_source, rule_id, rule_state, days, links == "1", link or []
+        )
     # A proposal that cannot be replayed is answered like a refused form: the page, with why.
     status = 422 if context["message"] else 200
     return render(request, "analytics/policy_replay.html", context, status_code=status)
@@ -137,3 +159,67 @@ def _context(
     except DomainError as error:
         context["message"] = describe(error, said)
     return context
+
+
+def _rules_and_links(
+    request: Request,
+    session: Session,
+    context: dict[str, Any],
+    rule_source: str,
+    rule_id: str,
+    rule_state: str,
+    days: str,
+    links_sent: bool,
+    link: list[str],
+) -> None:
+    """Fill the rule and link-type forms, and replay whichever was sent."""
+    said = speaker(request)
+    shop = context["shop"]
+    rules, _ = list_rules(session, shop_id=shop.id, limit=200)
+    chosen = link if links_sent else [str(t) for t in link_types(shop)]
+    context.update(
+        {
+            "link_words": LINK_WORDS,
+            "rule_states": RULE_STATES,
+            "rules": [(str(r.id), r.name, r.enabled) for r in rules],
+            "rule_values": {
+                "rule_source": rule_source,
+                "rule_id": rule_id,
+                "rule_state": rule_state,
+                "days": days,
+            },
+            "link_types": [(t, IDENTIFIER_TYPES[t], t in chosen) for t in map(str, LINK_TYPE_HINTS)],
+            "caret": None,
+        }
+    )
+    rule_sent = bool(rule_source.strip() or rule_id or rule_state)
+    if not (rule_sent or links_sent) or context["sent"]:
+        return
+    context["sent"] = True
+    proposed: list[ProposedRule] = []
+    if rule_sent:
+        if (
+            (rule_id and not rule_id.isdigit())
+            or (days and not days.isdigit())
+            or rule_state not in RULE_STATES
+        ):
+            context["message"] = said.gettext("Type numbers only.")
+            return
+        proposed.append(
+            ProposedRule(
+                rule_id=int(rule_id) if rule_id else None,
+                source=rule_source if rule_source.strip() else None,
+                enabled=None if not rule_state else rule_state == "on",
+            )
+        )
+    try:
+        context["result"] = replay_policy(
+            session,
+            shop.id,
+            rules=proposed or None,
+            days=int(days) if rule_sent and days else 0,
+            link_types=link if links_sent else None,
+        )
+    except DomainError as error:
+        context["message"] = describe(error, said)
+        context["caret"] = getattr(error, "caret", None)

@@ -135,6 +135,17 @@ class ConsistencyRead(BaseModel):
     groups: list[FactsGroupRead]
 
 
+class ProposedRuleIn(InputModel):
+    rule_id: Id | None = Field(None, description="The rule to change; left out, a new rule.")
+    source: str | None = Field(
+        None, max_length=20000, description="The rule's text, e.g. `block when order.total > 5000`."
+    )
+    enabled: bool | None = Field(None, description="Turn the rule on or off (a new rule is on).")
+    priority: int | None = Field(
+        None, ge=0, le=100000, description="Where it runs among the rules (lower first)."
+    )
+
+
 class PolicyReplayIn(InputModel):
     shop_id: Id | None = Field(None, description="The shop (may be left out when there is only one).")
     risk: dict[str, Any] | None = Field(
@@ -145,6 +156,27 @@ class PolicyReplayIn(InputModel):
     score_thresholds: dict[str, int | None] | None = Field(
         None, description='Screening score thresholds to try, e.g. {"review": 50}; null turns a step off.'
     )
+    rules: list[ProposedRuleIn] | None = Field(
+        None,
+        max_length=50,
+        description="Rule changes to try: a new rule (no rule_id, its source), a rule's new source, or a "
+        "rule turned on or off (enabled). Every open order (and the last `days`' orders) is screened "
+        "with the rules in force and with these; a source that does not compile is refused with the "
+        "compiler's code, position and caret, its field naming the change (rules.0.source).",
+    )
+    days: int = Field(
+        0,
+        ge=0,
+        le=90,
+        description="With rules: also screen again the orders placed in the last so many days.",
+    )
+    link_types: list[str] | None = Field(
+        None,
+        max_length=20,
+        description="The identifier types that would link customers (as PUT /v1/shops/{id}/link-types "
+        "takes them): the clusters that would form or split, and who a link would newly tie to a "
+        "blocked customer (evasion) or free from one.",
+    )
 
 
 class PolicyMoveRead(BaseModel):
@@ -153,10 +185,18 @@ class PolicyMoveRead(BaseModel):
     label: str
     before: str = Field(serialization_alias="from")
     after: str = Field(serialization_alias="to")
+    customer_id: int | None = Field(None, description="An order's customer.")
+    customer_label: str | None = None
 
 
 class PolicyReplayRead(BaseModel):
     customers_assessed: int
     orders_replayed: int
+    orders_screened_with_rules: int = Field(description="Orders screened again under the proposed rules.")
+    clusters_before: int | None = Field(
+        description="Link clusters of two or more customers today (with link_types)."
+    )
+    clusters_after: int | None = Field(description="... and with the proposed link types.")
+    customers_relinked: int = Field(description="Customers whose cluster would hold other customers.")
     counts: dict[str, int]
     moves: list[PolicyMoveRead]

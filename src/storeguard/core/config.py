@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     erasure_key_file: Path | None = Field(
         default=None, description="A file holding the erasure key, instead of erasure_key."
     )
+    events_allow_private_urls: bool = Field(
+        default=False,
+        description="Let event subscriptions post to private, loopback and other internal addresses (the demo's local receiver); off, they are refused.",
+    )
     max_webhook_body_bytes: int = Field(
         default=2 << 20, ge=1024, description="Largest webhook body; larger ones answer 413 unread."
     )

@@ -110,9 +110,8 @@ def add_customer_identifier(
     return identifier
 
 
-def set_link_types(session: Session, *, shop_id: int, types: Iterable[str], actor: Actor) -> list[str]:
-    """Choose which identifier types link customers in a shop, and rebuild the clusters to match."""
-    shop = get_shop(session, shop_id)
+def check_link_types(types: Iterable[str]) -> list[str]:
+    """Return the identifier types without repeats, or refuse one unknown or too weak to link."""
     try:
         chosen = [IdentifierType(t).value for t in dict.fromkeys(types)]
     except ValueError as exc:
@@ -131,6 +130,13 @@ def set_link_types(session: Session, *, shop_id: int, types: Iterable[str], acto
             field="types",
             value=weak[0],
         )
+    return chosen
+
+
+def set_link_types(session: Session, *, shop_id: int, types: Iterable[str], actor: Actor) -> list[str]:
+    """Choose which identifier types link customers in a shop, and rebuild the clusters to match."""
+    shop = get_shop(session, shop_id)
+    chosen = check_link_types(types)
     before = (shop.settings or {}).get("link_identifier_types")
     shop.settings = {**(shop.settings or {}), "link_identifier_types": chosen}
     session.flush()

@@ -29,12 +29,10 @@ class _UnionFind:
             self.parent[hi] = lo
 
 
-def relink_customers(session: Session, shop_id: int, *, types: tuple[IdentifierType, ...]) -> int:
-    """Recompute every customer's cluster from shared identifiers of ``types``; return multi-member clusters.
-
-    Union-find on insert only ever merges; this rebuild is what splits clusters when the merchant
-    stops linking on a type.
-    """
+def clusters_by(session: Session, shop_id: int, *, types: tuple[IdentifierType, ...]) -> dict[int, int]:
+    """Every customer of the shop and the cluster shared identifiers of ``types`` put them in (its
+    smallest member's id; a customer alone is their own). Reads only: the policy replay asks what
+    other link types would do with it, and ``relink_customers`` stores it."""
     uf = _UnionFind()
     holder: dict[tuple[str, str], int] = {}
     rows = session.execute(
@@ -45,13 +43,25 @@ def relink_customers(session: Session, shop_id: int, *, types: tuple[IdentifierT
     for customer_id, kind, value in rows:
         first = holder.setdefault((kind, value), customer_id)
         uf.union(first, customer_id)
+    return {
+        cid: uf.find(cid) for cid in session.scalars(select(Customer.id).where(Customer.shop_id == shop_id))
+    }
+
+
+def relink_customers(session: Session, shop_id: int, *, types: tuple[IdentifierType, ...]) -> int:
+    """Recompute every customer's cluster from shared identifiers of ``types``; return multi-member clusters.
+
+    Union-find on insert only ever merges; this rebuild is what splits clusters when the merchant
+    stops linking on a type.
+    """
+    roots = clusters_by(session, shop_id, types=types)
     current = session.execute(
         select(Customer.id, Customer.cluster_id).where(Customer.shop_id == shop_id)
     ).all()
     changes = []
     members: dict[int, int] = {}
     for customer_id, cluster_id in current:
-        root = uf.find(customer_id)
+        root = roots[customer_id]
         members[root] = members.get(root, 0) + 1
         if cluster_id != root:
             changes.append({"id": customer_id, "cluster_id": root})

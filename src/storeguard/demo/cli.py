@@ -100,6 +100,10 @@ def register(app: typer.Typer) -> None:
             # The links in customers' mail (the appeal page) point at this server, on the port it serves.
             os.environ["STOREGUARD_PUBLIC_BASE_URL"] = public_url(host, port)
             get_settings.cache_clear()
+        if "STOREGUARD_EVENTS_ALLOW_PRIVATE_URLS" not in os.environ:
+            # The demo's event receiver listens on this machine, an address a deployment refuses.
+            os.environ["STOREGUARD_EVENTS_ALLOW_PRIVATE_URLS"] = "true"
+            get_settings.cache_clear()
         settings = get_settings()
         try:
             with _progress(orders) as advance:

@@ -10,6 +10,7 @@ class IntegrationError(StrEnum):
     event_subscription_not_found = "event_subscription_not_found"
     event_unknown = "event_unknown"
     event_url_invalid = "event_url_invalid"
+    event_url_internal = "event_url_internal"
     events_required = "events_required"
     event_not_json = "event_not_json"
     gateway_unknown = "gateway_unknown"

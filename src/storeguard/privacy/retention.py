@@ -35,6 +35,7 @@ from storeguard.shops.models import Shop
 from storeguard.shops.service import get_shop
 
 LIMITS = ("closed_cases_days", "messages_days", "expired_blocks_days")
+KINDS = ("closed_case", "message", "expired_block_identifier")  # what each limit makes due, in order
 LONGEST_DAYS = 36500
 # A pass takes so many rows of each kind at most: the background work stays short, the next pass goes on.
 BATCH = 500
@@ -76,10 +77,8 @@ def retention_limits(shop: Shop) -> dict[str, int | None]:
     return {name: saved.get(name) for name in LIMITS}
 
 
-def set_retention(
-    session: Session, *, shop_id: int, limits: dict[str, int | None], actor: Actor
-) -> dict[str, Any]:
-    """Set a shop's retention limits (days, or None to keep); audited with what they were."""
+def check_limits(limits: dict[str, int | None]) -> None:
+    """Refuse a limit that is not one of ``LIMITS`` or not 1 to ``LONGEST_DAYS`` days."""
     for name, days in limits.items():
         if name not in LIMITS:
             raise Invalid(PrivacyError.invalid_retention, f"no retention limit {name!r}", field=name)
@@ -87,6 +86,13 @@ def set_retention(
             raise Invalid(
                 PrivacyError.invalid_retention, f"{name} must be 1 to {LONGEST_DAYS} days", field=name
             )
+
+
+def set_retention(
+    session: Session, *, shop_id: int, limits: dict[str, int | None], actor: Actor
+) -> dict[str, Any]:
+    """Set a shop's retention limits (days, or None to keep); audited with what they were."""
+    check_limits(limits)
     shop = get_shop(session, shop_id, field="shop_id")
     before = retention_limits(shop)
     after = {**before, **limits}
@@ -112,15 +118,23 @@ def _has_words() -> Any:
     return or_(CaseEntry.body != "", CaseEntry.html.is_not(None), cast(CaseEntry.attachments, String) != "[]")
 
 
-def due(session: Session, *, at: datetime | None = None, shop_id: int | None = None) -> list[DueItem]:
-    """List what the shops' limits make due now, oldest first per kind (a batch at most of each)."""
+def due(
+    session: Session,
+    *,
+    at: datetime | None = None,
+    shop_id: int | None = None,
+    limits: dict[str, int | None] | None = None,
+    batch: int | None = BATCH,
+) -> list[DueItem]:
+    """List what the shops' limits make due now, oldest first per kind (``batch`` at most of each;
+    None: all). ``limits`` replaces the shops' own, to see what limits not saved yet would do."""
     at = at or now()
     held = _held(session)
     shops = select(Shop) if shop_id is None else select(Shop).where(Shop.id == shop_id)
     items: list[DueItem] = []
     for shop in session.scalars(shops.order_by(Shop.id)):
-        limits = retention_limits(shop)
-        if (days := limits["closed_cases_days"]) is not None:
+        shop_limits = {**retention_limits(shop), **(limits or {})}
+        if (days := shop_limits["closed_cases_days"]) is not None:
             stmt = (
                 select(Case.id, Case.customer_id)
                 .where(Case.shop_id == shop.id, Case.status.in_([CaseStatus.resolved, CaseStatus.closed]))
@@ -134,10 +148,10 @@ def due(session: Session, *, at: datetime | None = None, shop_id: int | None = N
                     )
                 )
                 .order_by(Case.id)
-                .limit(BATCH)
+                .limit(batch)
             )
             items += [DueItem(shop.id, "closed_case", i) for i, c in session.execute(stmt) if c not in held]
-        if (days := limits["messages_days"]) is not None:
+        if (days := shop_limits["messages_days"]) is not None:
             stmt = (
                 select(CaseEntry.id, Case.customer_id)
                 .join(Case, Case.id == CaseEntry.case_id)
@@ -145,10 +159,10 @@ def due(session: Session, *, at: datetime | None = None, shop_id: int | None = N
                     Case.shop_id == shop.id, CaseEntry.created_at < at - timedelta(days=days), _has_words()
                 )
                 .order_by(CaseEntry.id)
-                .limit(BATCH)
+                .limit(batch)
             )
             items += [DueItem(shop.id, "message", i) for i, c in session.execute(stmt) if c not in held]
-        if (days := limits["expired_blocks_days"]) is not None:
+        if (days := shop_limits["expired_blocks_days"]) is not None:
             cutoff = at - timedelta(days=days)
             stmt = (
                 select(ListEntry.id, ListEntry.customer_id)
@@ -161,7 +175,7 @@ def due(session: Session, *, at: datetime | None = None, shop_id: int | None = N
                     )
                 )
                 .order_by(ListEntry.id)
-                .limit(BATCH)
+                .limit(batch)
             )
             items += [
                 DueItem(shop.id, "expired_block_identifier", i)
@@ -169,6 +183,16 @@ def due(session: Session, *, at: datetime | None = None, shop_id: int | None = N
                 if c not in held
             ]
     return items
+
+
+def would_erase(session: Session, *, shop_id: int, limits: dict[str, int | None]) -> dict[str, int]:
+    """Count, per kind, what the scheduled pass would erase or hash now under these limits (the
+    page's dry run: every item due, not one pass's batch); changes nothing."""
+    check_limits(limits)
+    counts = dict.fromkeys(KINDS, 0)
+    for item in due(session, shop_id=shop_id, limits=limits, batch=None):
+        counts[item.kind] += 1
+    return counts
 
 
 def apply_retention(

@@ -249,6 +249,74 @@ def _compile_ruleset(session: Session, shop_id: int | None, version: int) -> Act
     return ActiveRuleset(policy_version=version, rules=tuple(active), broken=tuple(broken))
 
 
+@dataclass(frozen=True, slots=True)
+class ProposedRule:
+    """A change to try before making it: a rule's new text or on/off (``rule_id``), or a new rule."""
+
+    rule_id: int | None = None
+    source: str | None = None
+    enabled: bool | None = None
+    priority: int | None = None
+
+
+def proposed_ruleset(
+    session: Session, shop_id: int, changes: list[ProposedRule], fields: list[str]
+) -> ActiveRuleset:
+    """The shop's rules in force as they would be with ``changes``, compiled by the rules compiler.
+
+    Nothing is stored. A rule the shop cannot see is refused (``rule_not_found``, its ``fields``
+    entry as the field); a text that does not compile is refused with the compiler's own code,
+    position and caret, its field naming the change (``rules.0.source``). New rules are numbered
+    -1, -2, ... in the answer (they have no id yet).
+    """
+    stmt = select(Rule).where(_scope(Rule.shop_id, shop_id), Rule.deleted_at.is_(None))
+    rows = {rule.id: rule for rule in session.scalars(stmt)}
+    lists = resolver_for(session, shop_id)
+    edited: dict[int, ProposedRule] = {}
+    added: list[ActiveRule] = []
+    compiled_of: dict[int, CompiledRule] = {}
+    for i, change in enumerate(changes):
+        if change.rule_id is not None and change.rule_id not in rows:
+            raise NotFound(
+                E.rule_not_found, f"there is no rule #{change.rule_id}", field=f"{fields[i]}.rule_id"
+            )
+        # A new rule without a text is an empty text: the compiler says what is missing.
+        source = change.source if change.source is not None or change.rule_id is not None else ""
+        if source is not None:
+            try:
+                compiled = compile_rule(source, FACTS, lists)
+            except RuleError as exc:
+                exc.field = f"{fields[i]}.source"
+                raise
+            if change.rule_id is None:
+                if change.enabled is not False:
+                    priority = change.priority if change.priority is not None else 100
+                    added.append(
+                        ActiveRule(-(len(added) + 1), 1, f"proposed rule {i + 1}", priority, compiled)
+                    )
+                continue
+            compiled_of[change.rule_id] = compiled
+        if change.rule_id is not None:
+            edited[change.rule_id] = change
+    active: list[ActiveRule] = []
+    for rule in rows.values():
+        change = edited.get(rule.id, ProposedRule())
+        enabled = rule.enabled if change.enabled is None else change.enabled
+        if not enabled:
+            continue
+        compiled = compiled_of.get(rule.id)
+        if compiled is None:
+            try:
+                compiled = compile_rule(rule.source, FACTS, lists)
+            except RuleError:
+                continue  # broken in force too: screening skips it alike
+        priority = rule.priority if change.priority is None else change.priority
+        version = rule.version + 1 if rule.id in compiled_of else rule.version
+        active.append(ActiveRule(rule.id, version, rule.name, priority, compiled))
+    ordered = sorted([*active, *added], key=lambda r: (r.priority, r.rule_id < 0, abs(r.rule_id)))
+    return ActiveRuleset(policy_version=-1, rules=tuple(ordered))
+
+
 def clear_cache() -> None:
     """Forget every compiled rule set (tests, or after changing FACTS at run time)."""
     with _cache_lock:

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.audit import on_record, record_event, register_subject_shop, shop_of_chain
 from storeguard.core.clock import now
+from storeguard.core.config import get_settings
 from storeguard.core.errors import Invalid, NotFound
 from storeguard.core.models import AuditEvent, OutboxMessage
 from storeguard.core.outbox import enqueue
 from storeguard.integrations.errors import IntegrationError
 from storeguard.integrations.events.catalog import EVENT_NAMES, FROM_AUDIT
+from storeguard.integrations.events.destinations import Resolver, check_host
 from storeguard.integrations.events.models import EventDelivery, EventSubscription
 from storeguard.integrations.events.signing import new_secret
 from storeguard.integrations.secrets import fernet
@@ -33,16 +35,43 @@ URL_MAX = 2000
 register_subject_shop("event_subscription", EventSubscription)
 
 
-def check_url(url: str) -> str:
-    """Return the URL cleaned, or refuse one that is not an absolute http(s) address."""
+def _url_invalid(url: str) -> Invalid:
+    return Invalid(
+        IntegrationError.event_url_invalid,
+        f"{url!r} is not an http:// or https:// address storeguard can post to",
+        field="url",
+    )
+
+
+def url_internal(url: str, why: str) -> Invalid:
+    """The refusal of a URL inside storeguard's own network (at subscribing, and kept on a refused send)."""
+    return Invalid(
+        IntegrationError.event_url_internal,
+        f"storeguard does not post events to {url!r}: {why}",
+        field="url",
+    )
+
+
+def check_url(url: str, *, resolve: Resolver | None = None) -> str:
+    """Return the URL cleaned, or refuse one that is not an absolute http(s) address or whose host
+    is, or resolves to, an internal address (unless the deployment allows them)."""
     clean = url.strip()
     parts = urlsplit(clean)
     if parts.scheme not in {"http", "https"} or not parts.hostname or len(clean) > URL_MAX or " " in clean:
-        raise Invalid(
-            IntegrationError.event_url_invalid,
-            f"{url!r} is not an http:// or https:// address storeguard can post to",
-            field="url",
-        )
+        raise _url_invalid(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise _url_invalid(url) from None
+    if get_settings().events_allow_private_urls:
+        return clean
+    try:
+        why = check_host(parts.hostname, port, resolve=resolve).refusal()
+    except OSError:
+        # A name that does not resolve yet cannot be judged now; every delivery checks it again.
+        return clean
+    if why is not None:
+        raise url_internal(clean, why)
     return clean
 
 
