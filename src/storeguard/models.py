@@ -20,6 +20,7 @@ import storeguard.lists.models
 import storeguard.notifications.models
 import storeguard.orders.models
 import storeguard.policies.models
+import storeguard.returns.ledger  # hands the loss ledger its restocking fees and accepted returns
 import storeguard.returns.models
 import storeguard.risk.freshness  # its session listener marks customers whose history changed
 import storeguard.risk.models

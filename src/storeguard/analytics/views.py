@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from storeguard.analytics import charts, exports
 from storeguard.analytics.enums import Report
-from storeguard.analytics.ledger import customer_ledger, period_ledger
+from storeguard.risk.ledger import customer_ledger, period_ledger
 from storeguard.analytics.policy import AGE_BANDS, BLOCK_AFTER_BANDS
 from storeguard.analytics.service import Period, resolve_period
 from storeguard.core.api import SessionDep

@@ -28,6 +28,7 @@ from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.enums import Segment
 from storeguard.risk.errors import RiskError
+from storeguard.risk.ledger import order_ledgers
 from storeguard.risk.models import CustomerRisk
 from storeguard.risk.policy import (
     DEFAULT,
@@ -42,7 +43,7 @@ from storeguard.risk.policy import (
     current_segment,
     shop_return_rate,
 )
-from storeguard.shops.models import Product
+from storeguard.shops.models import Product, Shop
 
 # An order's tags as text: most orders have none, and decoding "[]" 200,000 times cost seconds.
 _TAGS_TEXT = cast(Order.tags, Text)
@@ -219,6 +220,12 @@ def read_behaviours(
         for o in b.orders:
             if o.id not in disputed and chargeback_tags & set(o.tags):
                 b.disputes.append(DisputeFacts(order_id=o.id, amount=o.total))
+
+    shop = session.get(Shop, shop_id)
+    if shop is not None:  # the customer's cost, as the ledger counts it (a few grouped reads)
+        for oid, one in order_ledgers(session, shop, *scope).items():
+            if oid in owner:
+                behaviours[owner[oid]].true_loss += one.true_loss
 
     for link_cid, link in _block_links(session, shop_id, wanted):
         if link_cid in behaviours:
