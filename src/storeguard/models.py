@@ -26,6 +26,7 @@ import storeguard.risk.freshness  # its session listener marks customers whose h
 import storeguard.risk.models
 import storeguard.rules.models
 import storeguard.screening.models
+import storeguard.screening.segments  # places customers risk has not assessed, for their page
 import storeguard.shops.models
 import storeguard.staff.models  # noqa: F401 - imported for their tables
 from storeguard.core.db import Base

@@ -55,17 +55,16 @@ from storeguard.disputes.models import Dispute
 from storeguard.disputes.policy import normalized_reason
 from storeguard.lists.enums import BlockStatus
 from storeguard.lists.models import CustomerBlock
-from storeguard.orders.enums import CancelReason, OrderStatus, TransactionKind, TransactionStatus
+from storeguard.orders.enums import CancelReason, OrderStatus, TransactionKind
 from storeguard.orders.models import LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.enums import Segment
-from storeguard.risk.ledger import CAPTURES, ENDED_LOST, Ledger, nothing_came_back, order_ledgers, reason_in
+from storeguard.risk.ledger import CAPTURES, ENDED_LOST, Ledger, order_ledgers, reason_in
 from storeguard.risk.models import CustomerRisk
 from storeguard.screening.enums import Outcome
 from storeguard.screening.models import Decision
 from storeguard.screening.outcomes import bad_orders
 from storeguard.shops.models import Product, Shop
 from storeguard.shops.service import shop_or_only_shop
-
 
 
 @dataclass(frozen=True)

@@ -789,6 +789,22 @@ def current_segment(stored: str | None, decided: bool, suggested: str, t: Mappin
     return stored or Segment.neutral.value
 
 
+def segment_now(stored: str | None, *, blocked: bool, fallback: str = Segment.neutral.value) -> str:
+    """The customer's segment: the one rule the page, screening, returns and the storefront read it by.
+
+    A block on the customer makes it ``blocked``. A customer risk has assessed is in the segment
+    stored with the assessment (a person's decision, else the suggestion where it moves by itself:
+    ``current_segment``). A customer not assessed yet, mostly one placing a first order, is in
+    ``fallback``: screening's placement from the history the checkout reads already
+    (``screening.policy.segment_for``; neutral without history), until risk assesses them.
+    """
+    if blocked:
+        return Segment.blocked.value
+    if stored is not None:
+        return stored
+    return fallback
+
+
 def assess(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Assessment:
     """Read one customer's behaviour: figures, findings, score with contributions, suggested segment."""
     summary = summarize(b, t)

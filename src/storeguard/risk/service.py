@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, select
+from sqlalchemy import Text, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, now
@@ -22,8 +22,8 @@ from storeguard.customers.enums import IdentifierType
 from storeguard.customers.identifiers import keys_clause
 from storeguard.customers.models import Customer, Identifier
 from storeguard.disputes.models import Dispute
-from storeguard.lists.enums import BlockStatus, ScopeKind
-from storeguard.lists.models import CustomerBlock
+from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus, ScopeKind
+from storeguard.lists.models import CustomerBlock, ListEntry
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.enums import Segment
@@ -40,7 +40,7 @@ from storeguard.risk.policy import (
     OrderFacts,
     RefundFacts,
     assess,
-    current_segment,
+    segment_now,
     shop_return_rate,
 )
 from storeguard.shops.models import Product, Shop
@@ -431,18 +431,45 @@ def stored_risk(session: Session, customer_id: int) -> CustomerRisk | None:
     return session.get(CustomerRisk, customer_id)
 
 
-def segment_of(session: Session, customer_id: int | None, assessment: Assessment | None = None) -> str:
-    """The segment the customer is in now, as their page shows it: a person's decision, else what
-    their findings put them in where that move happens by itself; a guest is neutral.
+# (session, customer id) -> the segment of a customer risk has not assessed yet. Screening
+# registers its placement (``screening.segments``): screening depends on risk, not the reverse.
+UnassessedSegment = Callable[[Session, int], str]
+_unassessed: list[UnassessedSegment] = []
 
-    ``assessment`` is the customer's, when the caller has it already.
-    """
+
+def place_unassessed_with(reader: UnassessedSegment) -> None:
+    """Let screening say which segment a customer not assessed yet is in (``segment_now``'s fallback)."""
+    _unassessed[:] = [reader]
+
+
+def blocked_from_everything(session: Session, customer_id: int) -> bool:
+    """Whether a block entry on the customer holds for every order, as the checkout matches it
+    (an entry scoped to some products blocks only those orders)."""
+    entries = session.scalars(
+        select(ListEntry.scope).where(
+            ListEntry.shop_id == select(Customer.shop_id).where(Customer.id == customer_id).scalar_subquery(),
+            ListEntry.type == "customer",
+            ListEntry.value == str(customer_id),
+            ListEntry.kind == EntryKind.block,
+            ListEntry.action == EntryAction.block,
+            ListEntry.status == EntryStatus.active,
+            or_(ListEntry.expires_at.is_(None), ListEntry.expires_at > now()),
+        )
+    )
+    return any((scope or {}).get("kind", ScopeKind.everything) == ScopeKind.everything for scope in entries)
+
+
+def segment_of(session: Session, customer_id: int | None) -> str:
+    """The segment the customer is in now, as their page, screening and the returns desk see it
+    (``policy.segment_now``); a guest is neutral."""
     if customer_id is None:
         return Segment.neutral.value
     stored = stored_risk(session, customer_id)
-    suggested = str((assessment or assess_customer(session, customer_id)).segment)
-    decided = stored is not None and stored.decided_at is not None
-    return current_segment(stored.segment if stored else None, decided, suggested)
+    blocked = blocked_from_everything(session, customer_id)
+    fallback = Segment.neutral.value
+    if stored is None and not blocked and _unassessed:
+        fallback = _unassessed[0](session, customer_id)
+    return segment_now(stored.segment if stored else None, blocked=blocked, fallback=fallback)
 
 
 def privileges_of(segment: str) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def customer_risk_panel(request: Request, session: Session, customer: Any) -> Pa
     assessment = assess_customer(session, customer.id)
     stored = stored_risk(session, customer.id)
     suggested = str(assessment.segment)
-    segment = segment_of(session, customer.id, assessment)
+    segment = segment_of(session, customer.id)
     user = getattr(request.state, "page_user", None)
     return Panel(
         "risk/_customer_risk.html",
