@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, Text, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, now
@@ -442,21 +442,31 @@ def place_unassessed_with(reader: UnassessedSegment) -> None:
     _unassessed[:] = [reader]
 
 
-def blocked_from_everything(session: Session, customer_id: int) -> bool:
-    """Whether a block entry on the customer holds for every order, as the checkout matches it
-    (an entry scoped to some products blocks only those orders)."""
-    entries = session.scalars(
-        select(ListEntry.scope).where(
-            ListEntry.shop_id == select(Customer.shop_id).where(Customer.id == customer_id).scalar_subquery(),
+def block_entry_on(customer_id: Any, shop_id: Any = None) -> ColumnElement[bool]:
+    """A block entry on the customer holds for every order, as the checkout matches it (an entry
+    scoped to some products blocks only those orders). Values, or the list's columns."""
+    if shop_id is None:
+        shop_id = select(Customer.shop_id).where(Customer.id == customer_id).scalar_subquery()
+    return (
+        select(ListEntry.id)
+        .where(
+            ListEntry.shop_id == shop_id,
             ListEntry.type == "customer",
-            ListEntry.value == str(customer_id),
+            ListEntry.value == cast(customer_id, String),
             ListEntry.kind == EntryKind.block,
             ListEntry.action == EntryAction.block,
             ListEntry.status == EntryStatus.active,
             or_(ListEntry.expires_at.is_(None), ListEntry.expires_at > now()),
+            func.coalesce(ListEntry.scope["kind"].as_string(), ScopeKind.everything.value)
+            == ScopeKind.everything.value,
         )
+        .exists()
     )
-    return any((scope or {}).get("kind", ScopeKind.everything) == ScopeKind.everything for scope in entries)
+
+
+def blocked_from_everything(session: Session, customer_id: int) -> bool:
+    """Whether a block entry on the customer holds for every order."""
+    return bool(session.scalar(select(block_entry_on(customer_id))))
 
 
 def segment_of(session: Session, customer_id: int | None) -> str:
@@ -470,6 +480,59 @@ def segment_of(session: Session, customer_id: int | None) -> str:
     if stored is None and not blocked and _unassessed:
         fallback = _unassessed[0](session, customer_id)
     return segment_now(stored.segment if stored else None, blocked=blocked, fallback=fallback)
+
+
+# The customers list's filters (registered in ``risk.views``) ---------------------------------------
+
+_STORED_SEGMENT = (
+    select(CustomerRisk.segment)
+    .where(CustomerRisk.customer_id == Customer.id)
+    .correlate(Customer)
+    .scalar_subquery()
+)
+
+
+def _listed_segment() -> ColumnElement[str]:
+    """The segment as the list reads it: ``segment_now`` over the stored rows, a customer not
+    assessed yet counting as neutral (their fallback is a per-customer read of their history)."""
+    return case(
+        (block_entry_on(Customer.id, Customer.shop_id), Segment.blocked.value),
+        else_=func.coalesce(_STORED_SEGMENT, Segment.neutral.value),
+    )
+
+
+def customers_in_segment(segment: str) -> ColumnElement[bool]:
+    """The customers the list shows in ``segment``."""
+    return _listed_segment() == segment
+
+
+def customers_with_finding(finding: str) -> ColumnElement[bool]:
+    """The customers whose stored assessment has a finding of this type."""
+    # finding_types is sorted and comma-separated: match the whole name between commas.
+    words = "," + CustomerRisk.finding_types + ","
+    escaped = finding.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+    return Customer.id.in_(select(CustomerRisk.customer_id).where(words.like(f"%,{escaped},%", escape="\\")))
+
+
+def segment_counts(session: Session, shop_id: int | None) -> dict[str, int]:
+    """How many customers the list shows in each segment (of a shop, or of all)."""
+    segment = _listed_segment()
+    stmt = select(segment, func.count()).select_from(Customer).group_by(segment)
+    if shop_id is not None:
+        stmt = stmt.where(Customer.shop_id == shop_id)
+    return {str(s): int(n) for s, n in session.execute(stmt)}
+
+
+def finding_counts(session: Session, shop_id: int | None) -> dict[str, int]:
+    """How many customers have each finding (few distinct sets of types: grouped by the set)."""
+    stmt = select(CustomerRisk.finding_types, func.count()).group_by(CustomerRisk.finding_types)
+    if shop_id is not None:
+        stmt = stmt.where(CustomerRisk.shop_id == shop_id)
+    counts: dict[str, int] = {}
+    for types, n in session.execute(stmt):
+        for t in filter(None, (types or "").split(",")):
+            counts[t] = counts.get(t, 0) + int(n)
+    return counts
 
 
 def privileges_of(segment: str) -> dict[str, Any]:
