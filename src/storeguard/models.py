@@ -20,12 +20,14 @@ import storeguard.lists.models
 import storeguard.notifications.models
 import storeguard.orders.models
 import storeguard.policies.models
+import storeguard.returns.ledger  # hands the loss ledger its restocking fees and accepted returns
 import storeguard.returns.models
 import storeguard.risk.freshness  # its session listener marks customers whose history changed
 import storeguard.risk.models
 import storeguard.rules.models
 import storeguard.screening.models
 import storeguard.screening.profiles  # keeps each customer's profile current on the same listener
+import storeguard.screening.segments  # places customers risk has not assessed, for their page
 import storeguard.shops.models
 import storeguard.staff.models  # noqa: F401 - imported for their tables
 from storeguard.core.db import Base

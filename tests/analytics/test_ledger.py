@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from storeguard.analytics.ledger import customer_ledger, order_ledgers, period_ledger
 from storeguard.core.clock import frozen
 from storeguard.orders.models import Order
+from storeguard.risk.ledger import customer_ledger, order_ledgers, period_ledger
 from tests.analytics.conftest import MAY
 
 

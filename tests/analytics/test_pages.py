@@ -45,7 +45,7 @@ def test_the_csv_link_gives_the_reports_table(client, login, store):
 
     answer = client.get("/analytics/losses.csv", params=PERIOD)
 
-    assert answer.text.splitlines()[1] == "2026-05,1,100000,50000,20000,600,70600"
+    assert answer.text.splitlines()[1] == "2026-05,1,100000,50000,20000,600,0,0,0,70600"
 
 
 def test_analytics_opens_on_the_traits_report_keeping_the_period(client, login, store):

@@ -62,3 +62,45 @@ def test_a_viewer_is_offered_no_block(page, live: LiveStore):
     page.goto(f"{live.base}/customers/{second_id}")
 
     expect(page.locator(f'a[href="/customers/{second_id}/block"]')).to_have_count(0)
+
+
+def _bracketers(url: str) -> set[int]:
+    """The demo customers whose stored assessment found bracketing (the load assessed everyone)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from storeguard.core.db import make_engine
+    from storeguard.risk.models import CustomerRisk
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(select(CustomerRisk.customer_id, CustomerRisk.finding_types)).all()
+            return {cid for cid, types in rows if "bracketing" in (types or "").split(",")}
+    finally:
+        engine.dispose()
+
+
+def test_a_viewer_narrows_the_customers_list_to_the_bracketers(page, live: LiveStore):
+    bracketers = _bracketers(live.extra["database_url"])
+    log_in(page, live, "viewer")
+    page.goto(f"{live.base}/customers")
+    option = page.locator("#f-finding option[value='bracketing']")
+    expect(option).to_have_text(f"Bracketing ({len(bracketers)})")
+
+    page.select_option("#f-finding", "bracketing")
+
+    expect(page.locator("#customers-results .chip")).to_contain_text("Finding: Bracketing")
+    expect(page).to_have_url(re.compile(r"finding=bracketing"))
+    rows = page.locator("#customers-results tbody tr td:first-child a")
+    expect(rows).to_have_count(len(bracketers))
+    shown = {
+        int(href.rsplit("/", 1)[1])
+        for href in rows.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    }
+    assert shown == bracketers and len(bracketers) >= 2
+    screenshot(page, "customers-bracketers")
+
+    page.locator("#customers-results .chip a").click()
+    page.wait_for_url(f"{live.base}/customers")
+    expect(page.locator("#customers-results .chip")).to_have_count(0)

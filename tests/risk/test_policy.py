@@ -270,14 +270,6 @@ def test_score_adds_each_finding_in_words_and_suggests_a_segment():
     assert a.segment is Segment.restricted
 
 
-def test_true_loss_counts_chargebacks_and_fees_of_charged_back_orders():
-    orders = [order(1, fee=1_500), order(2, fee=1_500)]
-
-    a = assess(behaviour(orders, disputes=[DisputeFacts(1, 50_000, id=8)]))
-
-    assert a.summary.true_loss == 51_500
-
-
 def test_four_returns_in_five_orders_are_25_times_likelier_from_an_abuser_than_a_choosy_customer():
     assert round(likelihood_ratio(4, 5, 0.7, 0.25), 1) == 24.6
 

@@ -75,6 +75,9 @@ def _loss(m: Any) -> LossMonthRead:
         chargebacks=m.chargebacks,
         refunds_without_return=m.refunds_without_return,
         fees=m.fees,
+        dispute_fees=m.dispute_fees,
+        return_shipping=m.return_shipping,
+        restocking_fees_kept=m.restocking_fees_kept,
         suffered=m.suffered,
     )
 

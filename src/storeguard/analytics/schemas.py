@@ -114,7 +114,10 @@ class LossMonthRead(BaseModel):
     chargebacks: int
     refunds_without_return: int
     fees: int
-    suffered: int
+    dispute_fees: int
+    return_shipping: int
+    restocking_fees_kept: int
+    suffered: int  # the true loss: the same ledger as the dashboard and the customer page
 
 
 class LossesRead(BaseModel):

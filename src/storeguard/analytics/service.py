@@ -55,20 +55,16 @@ from storeguard.disputes.models import Dispute
 from storeguard.disputes.policy import normalized_reason
 from storeguard.lists.enums import BlockStatus
 from storeguard.lists.models import CustomerBlock
-from storeguard.orders.enums import CancelReason, OrderStatus, TransactionKind, TransactionStatus
+from storeguard.orders.enums import CancelReason, OrderStatus, TransactionKind
 from storeguard.orders.models import LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.enums import Segment
+from storeguard.risk.ledger import CAPTURES, ENDED_LOST, Ledger, order_ledgers, reason_in
 from storeguard.risk.models import CustomerRisk
-from storeguard.risk.policy import DEFAULT as RISK_DEFAULTS
 from storeguard.screening.enums import Outcome
 from storeguard.screening.models import Decision
 from storeguard.screening.outcomes import bad_orders
 from storeguard.shops.models import Product, Shop
 from storeguard.shops.service import shop_or_only_shop
-
-ENDED_LOST = (DisputeStatus.lost, DisputeStatus.accepted)
-CAPTURES = (TransactionKind.sale, TransactionKind.capture)
-REFUND_REASONS: dict[str, list[str]] = RISK_DEFAULTS["refund_reasons"]
 
 
 @dataclass(frozen=True)
@@ -321,11 +317,6 @@ class ReturnsReport:
     overall: ReturnRate
 
 
-def reason_in(*kinds: str) -> ColumnElement[bool]:
-    words = [w for kind in kinds for w in REFUND_REASONS[kind]]
-    return func.lower(func.coalesce(Refund.reason, "")).in_(words)
-
-
 def _goods_came_back() -> ColumnElement[bool]:
     """A refunded line whose goods were returned, read as risk reads a refund: not a cancellation, a
     claim of non-delivery or a refund without return (by its reason), and sent back or restocked."""
@@ -336,17 +327,6 @@ def _goods_came_back() -> ColumnElement[bool]:
             RefundLine.restock.is_(True),
             func.coalesce(Refund.reason, "") != "",
         ),
-    )
-
-
-def nothing_came_back() -> ColumnElement[bool]:
-    """A refund with nothing back: damaged, missing, not received, or no reason and nothing restocked."""
-    back = select(RefundLine.id).where(
-        RefundLine.refund_id == Refund.id, or_(RefundLine.returned.is_(True), RefundLine.restock.is_(True))
-    )
-    return or_(
-        reason_in("not_received", "no_return"),
-        and_(func.coalesce(Refund.reason, "") == "", ~back.exists()),
     )
 
 
@@ -557,16 +537,40 @@ def screening(session: Session, period: Period) -> ScreeningReport:
 
 @dataclass
 class LossMonth:
+    """A month's orders: what screening stopped, and what the orders placed in it cost (their ledger)."""
+
     month: str
     prevented_orders: int = 0
     prevented: int = 0
-    chargebacks: int = 0
-    refunds_without_return: int = 0
-    fees: int = 0
+    ledger: Ledger = field(default_factory=Ledger)
+
+    @property
+    def chargebacks(self) -> int:
+        return self.ledger.chargebacks
+
+    @property
+    def dispute_fees(self) -> int:
+        return self.ledger.dispute_fees
+
+    @property
+    def refunds_without_return(self) -> int:
+        return self.ledger.goods_not_returned
+
+    @property
+    def fees(self) -> int:
+        return self.ledger.fees_not_returned
+
+    @property
+    def return_shipping(self) -> int:
+        return self.ledger.return_shipping
+
+    @property
+    def restocking_fees_kept(self) -> int:
+        return self.ledger.restocking_fees_kept
 
     @property
     def suffered(self) -> int:
-        return self.chargebacks + self.refunds_without_return + self.fees
+        return self.ledger.true_loss
 
 
 @dataclass
@@ -576,8 +580,10 @@ class LossesReport:
 
 
 def losses(session: Session, period: Period) -> LossesReport:
-    """Per month: orders screening stopped (blocked, or cancelled after a hold) and their value;
-    chargebacks lost, refunds of goods that never came back, and gateway fees kept on refunded orders."""
+    """Per month of the orders placed: orders screening stopped (blocked, or cancelled after a hold)
+    and their value, and the true-loss ledger of the month's orders (what the dashboard and each
+    customer's page count): chargebacks and dispute fees, goods not returned, fees kept, labels paid,
+    less restocking fees kept."""
     sid = period.shop_id
     months = {m: LossMonth(m) for m in period.months()}
     in_period = (Order.shop_id == sid, Order.created_at >= period.since, Order.created_at < period.until)
@@ -598,56 +604,16 @@ def losses(session: Session, period: Period) -> LossesReport:
         if m in months:
             months[m].prevented_orders += int(n)
             months[m].prevented += int(value)
-    ended = func.coalesce(Dispute.outcome_at, Dispute.updated_at)
-    dmonth = month_of(session, ended)
-    for m, value in session.execute(
-        select(dmonth, func.sum(Dispute.amount))
-        .where(
-            Dispute.shop_id == sid,
-            Dispute.status.in_(ENDED_LOST),
-            ended >= period.since,
-            ended < period.until,
-        )
-        .group_by(dmonth)
-    ):
-        if m in months:
-            months[m].chargebacks += int(value or 0)
-    rmonth = month_of(session, Refund.created_at)
-    for m, value in session.execute(
-        select(rmonth, func.sum(Refund.amount))
-        .join(Order, Order.id == Refund.order_id)
-        .where(
-            Order.shop_id == sid,
-            Refund.created_at >= period.since,
-            Refund.created_at < period.until,
-            nothing_came_back(),
-        )
-        .group_by(rmonth)
-    ):
-        if m in months:
-            months[m].refunds_without_return += int(value or 0)
-    refunded_orders = (
-        select(Refund.order_id)
-        .join(Order, Order.id == Refund.order_id)
-        .where(*in_period, ~reason_in("cancel"))
-    )
-    for m, value in session.execute(
-        select(month, func.sum(Transaction.fee))
-        .join(Order, Order.id == Transaction.order_id)
-        .where(
-            *in_period,
-            Transaction.kind.in_(CAPTURES),
-            Transaction.status == TransactionStatus.success,
-            Transaction.order_id.in_(refunded_orders),
-        )
-        .group_by(month)
-    ):
-        if m in months:
-            months[m].fees += int(value or 0)
+    ledgers = order_ledgers(session, period.shop, *in_period)
+    if ledgers:
+        for order_id, m in session.execute(select(Order.id, month).where(*in_period)):
+            if order_id in ledgers and m in months:
+                months[m].ledger.add(ledgers[order_id])
     report = LossesReport(list(months.values()))
     for m in report.months:
-        for name in ("prevented_orders", "prevented", "chargebacks", "refunds_without_return", "fees"):
-            setattr(report.total, name, getattr(report.total, name) + getattr(m, name))
+        report.total.prevented_orders += m.prevented_orders
+        report.total.prevented += m.prevented
+        report.total.ledger.add(m.ledger)
     return report
 
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from storeguard.analytics import charts, exports
 from storeguard.analytics.enums import Report
-from storeguard.analytics.ledger import customer_ledger, period_ledger
 from storeguard.analytics.policy import AGE_BANDS, BLOCK_AFTER_BANDS
 from storeguard.analytics.service import Period, resolve_period
 from storeguard.core.api import SessionDep
@@ -22,6 +21,7 @@ from storeguard.core.schemas import Id
 from storeguard.disputes.views import GATEWAYS, REASONS
 from storeguard.lists.reasons import list_reason_codes
 from storeguard.orders.service import orders_by_id
+from storeguard.risk.ledger import customer_ledger, period_ledger
 from storeguard.risk.views import FINDINGS
 from storeguard.screening.views import OUTCOMES
 from storeguard.shops.service import first_shop, get_shop

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from storeguard.core.api import Admin, Agent, Page, PagingDep, SessionDep, Viewer
 from storeguard.core.schemas import Id
 from storeguard.customers import actions, service
+from storeguard.customers.filters import chosen_filters, filter_clauses
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import LinkPath
 from storeguard.customers.models import Customer
@@ -55,8 +56,17 @@ def list_customers(
     state: str | None = None,
     q: Annotated[str | None, Query(description="email, name or phone contains")] = None,
     cluster_id: Id | None = None,
+    segment: Annotated[
+        str | None,
+        Query(max_length=30, description="vip, good, neutral, watch, restricted or blocked"),
+    ] = None,
+    finding: Annotated[
+        str | None,
+        Query(max_length=40, description="a finding's type: bracketing, wardrobing, serial_returning, ..."),
+    ] = None,
 ) -> Page[CustomerRead]:
-    """List customers, filtered by shop, email, state, text or cluster."""
+    """List customers, filtered by shop, email, state, text, cluster, segment or finding (combined)."""
+    chosen = chosen_filters({"segment": segment, "finding": finding})
     rows, total = service.list_customers(
         session,
         shop_id=shop_id,
@@ -64,6 +74,7 @@ def list_customers(
         state=state,
         q=q,
         cluster_id=cluster_id,
+        picks=filter_clauses(chosen),
         limit=paging.limit,
         offset=paging.offset,
     )

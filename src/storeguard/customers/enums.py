@@ -97,3 +97,4 @@ class CustomerErrorCode(StrEnum):
     invalid_identifier_type = "invalid_identifier_type"
     invalid_link_types = "invalid_link_types"
     weak_link_type = "weak_link_type"
+    unknown_filter_value = "unknown_filter_value"  # a list filter given a value it does not take

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.audit import events_for
@@ -36,11 +36,15 @@ def list_customers(
     state: str | None = None,
     q: str | None = None,
     cluster_id: int | None = None,
+    picks: Sequence[ColumnElement[bool]] = (),
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Customer], int]:
-    """Return a page of customers matching the filters, and how many match in all."""
-    stmt = select(Customer)
+    """Return a page of customers matching the filters, and how many match in all.
+
+    ``picks`` are the clauses of filters other domains give the list (``customers.filters``).
+    """
+    stmt = select(Customer).where(*picks)
     if shop_id is not None:
         stmt = stmt.where(Customer.shop_id == shop_id)
     if email:
@@ -70,12 +74,16 @@ def customer_page(
     *,
     q: str | None = None,
     state: str | None = None,
+    picks: Sequence[ColumnElement[bool]] = (),
     limit: int = 50,
     after: CustomerKey | None = None,
     before: CustomerKey | None = None,
 ) -> KeysetPage[Customer]:
-    """Return customers, newest first, found by name, email, phone or number; a page by key, nothing counted."""
-    stmt = select(Customer)
+    """Return customers, newest first, found by name, email, phone or number; a page by key, nothing counted.
+
+    ``picks`` are the clauses of filters other domains give the list (``customers.filters``).
+    """
+    stmt = select(Customer).where(*picks)
     if state:
         stmt = stmt.where(Customer.state == state)
     text = (q or "").strip()

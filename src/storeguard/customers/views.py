@@ -8,6 +8,7 @@ customer's orders, blocks and their history), so this package imports none of th
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -19,7 +20,8 @@ from storeguard.core.errors import DomainError
 from storeguard.core.permissions import Permission
 from storeguard.core.schemas import Id
 from storeguard.customers import actions, service
-from storeguard.customers.enums import AccountState, IdentifierType
+from storeguard.customers.enums import AccountState, CustomerErrorCode, IdentifierType
+from storeguard.customers.filters import chosen_filters, filter_clauses, list_filters
 from storeguard.customers.identifiers import link_types
 from storeguard.customers.links import describe_identifier
 from storeguard.customers.pages import ACCOUNT_STATE, IDENTIFIER_TYPES, LINK_STRENGTH, link_graph
@@ -29,11 +31,11 @@ from storeguard.staff.pages import PageManageSettings, PageRead
 from storeguard.staff.settings_views import form_sent_to, show_settings_again
 from storeguard.web import flash
 from storeguard.web.context import NavItem, add_nav, speaker
-from storeguard.web.forms import Form, FormDep, attempt, query_filters, sent
+from storeguard.web.forms import Form, FormDep, attempt, query_filters, refuse, sent
 from storeguard.web.i18n import N_
 from storeguard.web.pagination import decode_key, page_links
 from storeguard.web.panels import Panel, add_panel, panels
-from storeguard.web.refusals import describe
+from storeguard.web.refusals import describe, register_refusals
 from storeguard.web.templating import render
 from storeguard.web.timeline import register_event_words, timeline_items
 
@@ -48,6 +50,9 @@ register_event_words(
         "customer_block.evidence_added": N_("Evidence added to the block"),
         "shop.link_types_changed": N_("Identifiers that link customers changed"),
     }
+)
+register_refusals(
+    {CustomerErrorCode.unknown_filter_value: N_("This filter has no such value: choose one from its list.")}
 )
 PAGE_SIZE = 50
 RESULTS = "customers-results"  # the part of the list page a search refreshes
@@ -73,24 +78,58 @@ def customer_list(
     after: Annotated[str | None, Query(max_length=60)] = None,
     before: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
-    """List customers, newest first, found by name, email, phone or number; a page by key."""
-    page = service.customer_page(
-        session,
-        q=filters.q,
-        state=filters.state,
-        limit=PAGE_SIZE,
-        after=decode_key(after, field="after"),
-        before=decode_key(before, field="before"),
+    """List customers, newest first, found by name, email, phone or number, and narrowed by the
+    filters other domains give (segment, finding); a page by key."""
+    extra = list_filters()
+    given = {f.name: request.query_params.get(f.name) for f in extra}
+    form = Form(values={k: v for k, v in given.items() if v})
+    try:
+        chosen = chosen_filters(given)
+    except DomainError as error:  # the list again, empty, with the filter marked
+        chosen, status = None, error.status
+        form = refuse(form, error, speaker(request))
+    else:
+        status = 200
+    page = (
+        service.customer_page(
+            session,
+            q=filters.q,
+            state=filters.state,
+            picks=filter_clauses(chosen),
+            limit=PAGE_SIZE,
+            after=decode_key(after, field="after"),
+            before=decode_key(before, field="before"),
+        )
+        if chosen is not None
+        else None
     )
     context = {
-        "customers": page.rows,
-        "links": page_links(request, page, service.customer_key),
+        "customers": page.rows if page else [],
+        "links": page_links(request, page, service.customer_key) if page else None,
         "filters": filters,
         "states": ACCOUNT_STATE,
+        "form": form,
+        "extra_filters": [
+            {
+                "name": f.name,
+                "label": f.label,
+                "choices": f.choices,
+                "counts": f.counts(session, None) if f.counts else {},
+                "chosen": (chosen or {}).get(f.name),
+                "without": _without(request, f.name),
+            }
+            for f in extra
+        ],
     }
     if request.headers.get("hx-target") == RESULTS:
-        return render(request, "customers/_results.html", context)
-    return render(request, "customers/list.html", context)
+        return render(request, "customers/_results.html", context, status_code=status)
+    return render(request, "customers/list.html", context, status_code=status)
+
+
+def _without(request: Request, name: str) -> str:
+    """The list's address with one filter taken off (a chip's remove link)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if v and k not in (name, "after", "before")]
+    return "/customers" + ("?" + urlencode(kept) if kept else "")
 
 
 @router.get("/customers/{customer_id}", name="customers.page")

@@ -68,10 +68,9 @@ def _risk(session: SessionDep, customer_id: int) -> RiskRead:
 
 @router.get("/customers/{customer_id}/privileges", name="risk.privileges")
 def privileges(actor: CanRead, customer_id: Id, session: SessionDep) -> PrivilegesRead:
-    """What the storefront may offer this customer, from the segment a person placed them in."""
+    """What the storefront may offer this customer, from the segment they are in (as on their page)."""
     get_customer(session, customer_id)
-    row = service.stored_risk(session, customer_id)
-    segment = row.segment if row else Segment.neutral
+    segment = service.segment_of(session, customer_id)
     return PrivilegesRead(customer_id=customer_id, segment=segment, **service.privileges_of(segment))
 
 

@@ -228,6 +228,9 @@ class Behaviour:
     shop_median_total: int = 0
     shop_return_rate: float = 0.0  # delivered orders with a return, over the whole shop
     as_of: datetime | None = None  # when the record was read: orders still in their window wait
+    # What the customer cost the shop, from the true-loss ledger (``risk.ledger``): the one
+    # definition of a loss, which the reads fill in so this page and the reports agree.
+    true_loss: int = 0
 
 
 @dataclass(frozen=True)
@@ -332,33 +335,6 @@ def not_received_claims(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> list[in
     return sorted(claimed)
 
 
-def true_loss(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> int:
-    """Estimate what the customer cost the shop, in minor units.
-
-    Refunds with nothing back (no return, not received, a claimed mistake), returned goods unfit to sell again,
-    refunded shipping on returns, chargebacks not won, and the gateway fees kept on orders that
-    were refunded in full or charged back.
-    """
-    loss = 0
-    refunded: dict[int, int] = {}
-    for r in b.refunds:
-        kind = refund_kind(r, t)
-        refunded[r.order_id] = refunded.get(r.order_id, 0) + r.amount
-        if kind in (RefundKind.no_return, RefundKind.not_received, RefundKind.claim):
-            loss += r.amount
-        elif kind is RefundKind.returned:
-            loss += r.unsellable_amount + r.shipping_amount
-    charged_back = set()
-    for d in chargebacks(b):
-        if d.lost:
-            loss += d.amount
-            charged_back.add(d.order_id)
-    for o in b.orders:
-        if o.id in charged_back or (o.total and refunded.get(o.id, 0) >= o.total):
-            loss += o.fee
-    return loss
-
-
 def summarize(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Summary:
     """Return the customer's behaviour in figures."""
     live = [o for o in b.orders if not o.cancelled]
@@ -388,7 +364,7 @@ def summarize(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Summary:
         chargebacks=len(chargebacks(b)),
         not_received_claims=len(not_received_claims(b, t)),
         median_days_to_return=round(statistics.median(waits), 1) if waits else None,
-        true_loss=true_loss(b, t),
+        true_loss=b.true_loss,
     )
 
 
@@ -843,6 +819,22 @@ def current_segment(stored: str | None, decided: bool, suggested: str, t: Mappin
     if not decided and suggested in t["segments"]["automatic_moves"]:
         return suggested
     return stored or Segment.neutral.value
+
+
+def segment_now(stored: str | None, *, blocked: bool, fallback: str = Segment.neutral.value) -> str:
+    """The customer's segment: the one rule the page, screening, returns and the storefront read it by.
+
+    A block on the customer makes it ``blocked``. A customer risk has assessed is in the segment
+    stored with the assessment (a person's decision, else the suggestion where it moves by itself:
+    ``current_segment``). A customer not assessed yet, mostly one placing a first order, is in
+    ``fallback``: screening's placement from the history the checkout reads already
+    (``screening.policy.segment_for``; neutral without history), until risk assesses them.
+    """
+    if blocked:
+        return Segment.blocked.value
+    if stored is not None:
+        return stored
+    return fallback
 
 
 def assess(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Assessment:

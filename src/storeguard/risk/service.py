@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, String, Text, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, now
@@ -23,12 +23,13 @@ from storeguard.customers.enums import IdentifierType
 from storeguard.customers.identifiers import keys_clause
 from storeguard.customers.models import Customer, Identifier
 from storeguard.disputes.models import Dispute
-from storeguard.lists.enums import BlockStatus, ScopeKind
-from storeguard.lists.models import CustomerBlock
+from storeguard.lists.enums import BlockStatus, EntryAction, EntryKind, EntryStatus, ScopeKind
+from storeguard.lists.models import CustomerBlock, ListEntry
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.enums import Segment
 from storeguard.risk.errors import RiskError
+from storeguard.risk.ledger import order_ledgers
 from storeguard.risk.models import CustomerRisk
 from storeguard.risk.policy import (
     DEFAULT,
@@ -40,10 +41,10 @@ from storeguard.risk.policy import (
     OrderFacts,
     RefundFacts,
     assess,
-    current_segment,
+    segment_now,
     shop_return_rate,
 )
-from storeguard.shops.models import Product
+from storeguard.shops.models import Product, Shop
 
 # An order's tags as text: most orders have none, and decoding "[]" 200,000 times cost seconds.
 _TAGS_TEXT = cast(Order.tags, Text)
@@ -220,6 +221,12 @@ def read_behaviours(
         for o in b.orders:
             if o.id not in disputed and chargeback_tags & set(o.tags):
                 b.disputes.append(DisputeFacts(order_id=o.id, amount=o.total))
+
+    shop = session.get(Shop, shop_id)
+    if shop is not None:  # the customer's cost, as the ledger counts it (a few grouped reads)
+        for oid, one in order_ledgers(session, shop, *scope).items():
+            if oid in owner:
+                behaviours[owner[oid]].true_loss += one.true_loss
 
     for link_cid, link in _block_links(session, shop_id, wanted):
         if link_cid in behaviours:
@@ -431,18 +438,108 @@ def stored_risk(session: Session, customer_id: int) -> CustomerRisk | None:
     return session.get(CustomerRisk, customer_id)
 
 
-def segment_of(session: Session, customer_id: int | None, assessment: Assessment | None = None) -> str:
-    """The segment the customer is in now, as their page shows it: a person's decision, else what
-    their findings put them in where that move happens by itself; a guest is neutral.
+# (session, customer id) -> the segment of a customer risk has not assessed yet. Screening
+# registers its placement (``screening.segments``): screening depends on risk, not the reverse.
+UnassessedSegment = Callable[[Session, int], str]
+_unassessed: list[UnassessedSegment] = []
 
-    ``assessment`` is the customer's, when the caller has it already.
-    """
+
+def place_unassessed_with(reader: UnassessedSegment) -> None:
+    """Let screening say which segment a customer not assessed yet is in (``segment_now``'s fallback)."""
+    _unassessed[:] = [reader]
+
+
+def block_entry_on(customer_id: Any, shop_id: Any = None) -> ColumnElement[bool]:
+    """A block entry on the customer holds for every order, as the checkout matches it (an entry
+    scoped to some products blocks only those orders). Values, or the list's columns."""
+    if shop_id is None:
+        shop_id = select(Customer.shop_id).where(Customer.id == customer_id).scalar_subquery()
+    return (
+        select(ListEntry.id)
+        .where(
+            ListEntry.shop_id == shop_id,
+            ListEntry.type == "customer",
+            ListEntry.value == cast(customer_id, String),
+            ListEntry.kind == EntryKind.block,
+            ListEntry.action == EntryAction.block,
+            ListEntry.status == EntryStatus.active,
+            or_(ListEntry.expires_at.is_(None), ListEntry.expires_at > now()),
+            func.coalesce(ListEntry.scope["kind"].as_string(), ScopeKind.everything.value)
+            == ScopeKind.everything.value,
+        )
+        .exists()
+    )
+
+
+def blocked_from_everything(session: Session, customer_id: int) -> bool:
+    """Whether a block entry on the customer holds for every order."""
+    return bool(session.scalar(select(block_entry_on(customer_id))))
+
+
+def segment_of(session: Session, customer_id: int | None) -> str:
+    """The segment the customer is in now, as their page, screening and the returns desk see it
+    (``policy.segment_now``); a guest is neutral."""
     if customer_id is None:
         return Segment.neutral.value
     stored = stored_risk(session, customer_id)
-    suggested = str((assessment or assess_customer(session, customer_id)).segment)
-    decided = stored is not None and stored.decided_at is not None
-    return current_segment(stored.segment if stored else None, decided, suggested)
+    blocked = blocked_from_everything(session, customer_id)
+    fallback = Segment.neutral.value
+    if stored is None and not blocked and _unassessed:
+        fallback = _unassessed[0](session, customer_id)
+    return segment_now(stored.segment if stored else None, blocked=blocked, fallback=fallback)
+
+
+# The customers list's filters (registered in ``risk.views``) ---------------------------------------
+
+_STORED_SEGMENT = (
+    select(CustomerRisk.segment)
+    .where(CustomerRisk.customer_id == Customer.id)
+    .correlate(Customer)
+    .scalar_subquery()
+)
+
+
+def _listed_segment() -> ColumnElement[str]:
+    """The segment as the list reads it: ``segment_now`` over the stored rows, a customer not
+    assessed yet counting as neutral (their fallback is a per-customer read of their history)."""
+    return case(
+        (block_entry_on(Customer.id, Customer.shop_id), Segment.blocked.value),
+        else_=func.coalesce(_STORED_SEGMENT, Segment.neutral.value),
+    )
+
+
+def customers_in_segment(segment: str) -> ColumnElement[bool]:
+    """The customers the list shows in ``segment``."""
+    return _listed_segment() == segment
+
+
+def customers_with_finding(finding: str) -> ColumnElement[bool]:
+    """The customers whose stored assessment has a finding of this type."""
+    # finding_types is sorted and comma-separated: match the whole name between commas.
+    words = "," + CustomerRisk.finding_types + ","
+    escaped = finding.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
+    return Customer.id.in_(select(CustomerRisk.customer_id).where(words.like(f"%,{escaped},%", escape="\\")))
+
+
+def segment_counts(session: Session, shop_id: int | None) -> dict[str, int]:
+    """How many customers the list shows in each segment (of a shop, or of all)."""
+    segment = _listed_segment()
+    stmt = select(segment, func.count()).select_from(Customer).group_by(segment)
+    if shop_id is not None:
+        stmt = stmt.where(Customer.shop_id == shop_id)
+    return {str(s): int(n) for s, n in session.execute(stmt)}
+
+
+def finding_counts(session: Session, shop_id: int | None) -> dict[str, int]:
+    """How many customers have each finding (few distinct sets of types: grouped by the set)."""
+    stmt = select(CustomerRisk.finding_types, func.count()).group_by(CustomerRisk.finding_types)
+    if shop_id is not None:
+        stmt = stmt.where(CustomerRisk.shop_id == shop_id)
+    counts: dict[str, int] = {}
+    for types, n in session.execute(stmt):
+        for t in filter(None, (types or "").split(",")):
+            counts[t] = counts.get(t, 0) + int(n)
+    return counts
 
 
 def privileges_of(segment: str) -> dict[str, Any]:

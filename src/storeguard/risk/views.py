@@ -13,11 +13,22 @@ from storeguard.core.api import SessionDep
 from storeguard.core.errors import DomainError
 from storeguard.core.permissions import Permission
 from storeguard.core.schemas import Id
+from storeguard.customers.filters import ListFilter, add_list_filter
 from storeguard.customers.service import get_customer
 from storeguard.risk import actions
 from storeguard.risk.enums import FindingType, Segment
 from storeguard.risk.errors import RiskError
-from storeguard.risk.service import assess_customer, order_numbers, privileges_of, segment_of, stored_risk
+from storeguard.risk.service import (
+    assess_customer,
+    customers_in_segment,
+    customers_with_finding,
+    finding_counts,
+    order_numbers,
+    privileges_of,
+    segment_counts,
+    segment_of,
+    stored_risk,
+)
 from storeguard.shops.service import get_shop
 from storeguard.staff.pages import PageBlockCustomers
 from storeguard.web import flash
@@ -82,7 +93,7 @@ def customer_risk_panel(request: Request, session: Session, customer: Any) -> Pa
     assessment = assess_customer(session, customer.id)
     stored = stored_risk(session, customer.id)
     suggested = str(assessment.segment)
-    segment = segment_of(session, customer.id, assessment)
+    segment = segment_of(session, customer.id)
     user = getattr(request.state, "page_user", None)
     return Panel(
         "risk/_customer_risk.html",
@@ -105,6 +116,26 @@ def customer_risk_panel(request: Request, session: Session, customer: Any) -> Pa
 
 
 add_panel("customer.main", "risk.assessment", customer_risk_panel)
+
+# The customers list filters by segment and by finding (customers imports no risk: risk offers them).
+add_list_filter(
+    ListFilter(
+        name="segment",
+        label=N_("Segment"),
+        choices={str(s): words for s, (words, _) in SEGMENTS.items()},
+        picks=customers_in_segment,
+        counts=segment_counts,
+    )
+)
+add_list_filter(
+    ListFilter(
+        name="finding",
+        label=N_("Finding"),
+        choices={str(t): words for t, words in FINDINGS.items()},
+        picks=customers_with_finding,
+        counts=finding_counts,
+    )
+)
 
 
 def review_risk_panel(request: Request, session: Session, customer: Any) -> Panel:

@@ -23,7 +23,8 @@ from storeguard.lists.enums import EntryAction, MatchVia
 from storeguard.lists.matching import CARRIED, IN_RANGE, USED, Match, MatchResult, match
 from storeguard.lists.scope import LineFacts, describe_scope
 from storeguard.orders.models import Order
-from storeguard.risk.enums import FINDING_WORDS
+from storeguard.risk.enums import FINDING_WORDS, Segment
+from storeguard.risk.policy import segment_now
 from storeguard.rules.service import ActiveRuleset, ruleset_at
 from storeguard.screening.counters import velocity_store
 from storeguard.screening.enums import Outcome, ReasonSource
@@ -161,20 +162,24 @@ def screen(
     metrics = history.metrics
     counts = counter.counts(db, shop.id, vkeys, at=at, exclude_order_id=inp.order_id)
     db.forget_ahead()
-    vip_spent = shop.amount(("segments", "vip", "min_spent"), inp.currency)
-    segment = segment_for(
-        metrics,
-        settings["segments"],
+    risk_score, findings, stored_segment = 0, (), None
+    if history.risk is not None:  # read in the history's one statement: no extra round trip
+        risk_score, stored_segment, findings = history.risk
+    # One rule, the customer page's: blocked, else risk's stored segment, else (not assessed yet)
+    # screening's placement from the history just read.
+    segment = segment_now(
+        stored_segment,
         blocked=blocked_self,
-        min_spent_vip=vip_spent,
-        linked_to_blocked=bool(blocked_links),
+        fallback=segment_for(
+            metrics,
+            settings["segments"],
+            blocked=False,
+            min_spent_vip=shop.amount(("segments", "vip", "min_spent"), inp.currency),
+            linked_to_blocked=bool(blocked_links),
+        )
+        if stored_segment is None and not blocked_self
+        else Segment.neutral.value,
     )
-    risk_score, findings = 0, ()
-    if history.risk is not None:
-        # Once assessed, the customer is in risk's segment (a person's decision, else the
-        # suggestion), as their page shows it; a block on the customer still makes it blocked.
-        risk_score, risk_segment, findings = history.risk
-        segment = segment if blocked_self else risk_segment
     domain = next((i.value for i in identifiers if str(i.type) == "email_domain"), None)
     ctx = FactContext(
         metrics=metrics,

@@ -10,27 +10,63 @@ loss.
 Two costs are not in any gateway's record and are the shop's settings, in minor units:
 ``dispute_fee`` (what the gateway charges per chargeback) and ``return_label_cost`` (what the shop
 pays for a return label, per return it accepted).
+
+This is the one definition of loss: the customer page's "Cost to the shop" (risk's summary), the
+customer's ledger, the dashboard's month and the losses report all sum these ledgers. It lives in
+risk, which analytics reads; returns depend on risk (a segment sets return privileges), so the
+returns domain hands the ledger its restocking fees and accepted returns through
+``read_returns_with`` rather than risk importing returns.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from storeguard.analytics.service import CAPTURES, ENDED_LOST, nothing_came_back, reason_in
 from storeguard.disputes.enums import DisputeStatus
 from storeguard.disputes.models import Dispute
-from storeguard.orders.enums import TransactionStatus
-from storeguard.orders.models import Order, Refund, Transaction
-from storeguard.returns.enums import ReturnStatus
-from storeguard.returns.models import Return
+from storeguard.orders.enums import TransactionKind, TransactionStatus
+from storeguard.orders.models import Order, Refund, RefundLine, Transaction
+from storeguard.risk.policy import DEFAULT
 from storeguard.shops.models import Shop
 
 CHARGEBACKS = [s for s in DisputeStatus if not s.value.startswith("warning_")]
+ENDED_LOST = (DisputeStatus.lost, DisputeStatus.accepted)
+CAPTURES = (TransactionKind.sale, TransactionKind.capture)
+REFUND_REASONS: dict[str, list[str]] = DEFAULT["refund_reasons"]
+
+# (session, the orders' ids as a select) -> rows of (order id, restocking fees kept, returns accepted).
+ReturnsReader = Callable[[Session, Select[Any]], Iterable[tuple[int, int, int]]]
+_returns_readers: list[ReturnsReader] = []
+
+
+def read_returns_with(reader: ReturnsReader) -> None:
+    """Let the returns domain tell the ledger, per order, the restocking fees kept and returns accepted."""
+    if reader not in _returns_readers:
+        _returns_readers.append(reader)
+
+
+def reason_in(*kinds: str) -> ColumnElement[bool]:
+    """A refund whose reason is one of these kinds (cancel, not_received, no_return)."""
+    words = [w for kind in kinds for w in REFUND_REASONS[kind]]
+    return func.lower(func.coalesce(Refund.reason, "")).in_(words)
+
+
+def nothing_came_back() -> ColumnElement[bool]:
+    """A refund with nothing back: damaged, missing, not received, or no reason and nothing restocked."""
+    back = select(RefundLine.id).where(
+        RefundLine.refund_id == Refund.id, or_(RefundLine.returned.is_(True), RefundLine.restock.is_(True))
+    )
+    return or_(
+        reason_in("not_received", "no_return"),
+        and_(func.coalesce(Refund.reason, "") == "", ~back.exists()),
+    )
 
 
 @dataclass
@@ -48,6 +84,7 @@ class Ledger:
 
     @property
     def true_loss(self) -> int:
+        """What is gone for good: the one definition of a loss."""
         return (
             self.fees_not_returned
             + self.chargebacks
@@ -58,10 +95,12 @@ class Ledger:
         )
 
     def add(self, other: Ledger) -> None:
+        """Add another ledger's figures to this one."""
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def as_dict(self) -> dict[str, int]:
+        """Every figure by name, the true loss included."""
         return {**{f.name: getattr(self, f.name) for f in fields(self)}, "true_loss": self.true_loss}
 
 
@@ -113,21 +152,19 @@ def order_ledgers(session: Session, shop: Shop, *where: ColumnElement[bool]) -> 
         ledgers[order_id].dispute_fees = dispute_fee * int(count)
         if lost:  # a won chargeback leaves the sale standing, and its fee a cost of the sale
             money_back[order_id] = True
-    for order_id, kept, count in session.execute(
-        select(Return.order_id, func.sum(Return.fee), func.count())
-        .where(
-            Return.order_id.in_(orders), Return.status.not_in([ReturnStatus.declined, ReturnStatus.requested])
-        )
-        .group_by(Return.order_id)
-    ):
-        ledgers[order_id].restocking_fees_kept = int(kept or 0)
-        ledgers[order_id].return_shipping = label_cost * int(count)
+    if not _returns_readers:  # a ledger without the returns would understate every loss silently
+        raise RuntimeError("the returns domain has not registered its reader (import storeguard.models)")
+    for reader in _returns_readers:
+        for order_id, kept, count in reader(session, orders):
+            ledgers[order_id].restocking_fees_kept += int(kept or 0)
+            ledgers[order_id].return_shipping += label_cost * int(count)
     for order_id in money_back:
         ledgers[order_id].fees_not_returned = fees.get(order_id, 0)
     return dict(ledgers)
 
 
 def total(ledgers: dict[int, Ledger]) -> Ledger:
+    """The sum of the ledgers."""
     whole = Ledger()
     for one in ledgers.values():
         whole.add(one)
@@ -150,4 +187,5 @@ def period_ledger(session: Session, shop: Shop, since: datetime, until: datetime
 
 
 def ledger_fields() -> list[str]:
+    """The ledger's figures by name, in order."""
     return [f.name for f in fields(Ledger)]
