@@ -14,6 +14,7 @@ from storeguard.core.errors import CommonError, Invalid, NotFound
 from storeguard.core.money import validate_currency
 from storeguard.core.prepared import Driver
 from storeguard.customers.enums import CustomerErrorCode
+from storeguard.orders.line_properties import checked_properties
 from storeguard.orders.models import Order
 from storeguard.screening import reads
 from storeguard.screening.errors import ScreeningError
@@ -36,6 +37,8 @@ class LineInput:
     tags: list[str] = field(default_factory=list)
     high_value: bool = False
     limited_edition: bool = False
+    # What the buyer wrote on the line, as {"name", "value"} pairs (orders.line_properties).
+    properties: list[dict[str, str]] = field(default_factory=list)
     line_item_id: int | None = None
     # False for a line whose product the catalogue does not have yet (screened as given).
     in_catalogue: bool = True
@@ -150,6 +153,7 @@ def from_order(session: Session, order: Order) -> OrderInput:
             quantity=li.quantity,
             unit_price=li.unit_price,
             variant=dict(li.variant or {}),
+            properties=list(li.properties or ()),
             line_item_id=li.id,
         )
         for i, li in enumerate(order.line_items)
@@ -263,6 +267,7 @@ def resolve_lines(
     by_sku = {p.sku: p for p in found}
     out: list[LineInput] = []
     for i, line in enumerate(lines):
+        properties = checked_properties(line.properties, f"lines.{i}.properties")
         product = by_id.get(line.product_id) if line.product_id is not None else by_sku.get(line.sku)
         if product is None:
             # The catalogue can lag the shop (a product added minutes ago): checkout is screened
@@ -277,6 +282,7 @@ def resolve_lines(
                     quantity=line.quantity,
                     unit_price=line.unit_price or 0,
                     variant=dict(line.variant or {}),
+                    properties=properties,
                     in_catalogue=False,
                 )
             )
@@ -300,6 +306,7 @@ def resolve_lines(
                 quantity=line.quantity,
                 unit_price=price,
                 variant=dict(line.variant or {}),
+                properties=properties,
             )
         )
     return out
