@@ -16,7 +16,10 @@ from storeguard.screening.backtest import backtest
 from tests.refusals import refusal, row_counts
 from tests.screening.support import ADDRESS, OWNER, Store, make_store, new_customer, past_order
 
-ENGRAVING = [{"name": "Engraving", "value": "Test order, please ignore"}, {"name": "_app_ref", "value": "r-17"}]
+ENGRAVING = [
+    {"name": "Engraving", "value": "Test order, please ignore"},
+    {"name": "_app_ref", "value": "r-17"},
+]
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -87,9 +90,7 @@ OVER_LIMIT = {
     "name": ([{"name": "N" * 101, "value": "x"}], "the name 'NNNNNNNNNNNNNNNNNNNN'... has 101 characters"),
     "value": ({"Engraving": "v" * 1001}, "the value of 'Engraving' has 1,001 characters"),
 }
-LIMITS = (
-    "a line holds at most 50 properties, each name at most 100 characters and each value at most 1,000"
-)
+LIMITS = "a line holds at most 50 properties, each name at most 100 characters and each value at most 1,000"
 
 
 @pytest.mark.parametrize("path", ["/v1/orders", "/v1/screen"])
@@ -144,7 +145,11 @@ def test_post_screen_fires_a_rule_on_a_property_of_a_line(
     session: Session, client: TestClient, owner_headers: dict[str, str]
 ) -> None:
     store = make_store(session)
-    _rule(session, store, "block if order.lines.any(line.properties.get('engraving').icontains('please ignore'))")
+    _rule(
+        session,
+        store,
+        "block if order.lines.any(line.properties.get('engraving').icontains('please ignore'))",
+    )
 
     fired = client.post("/v1/screen", headers=owner_headers, json=_order_body(store, properties=ENGRAVING))
     plain = client.post(
