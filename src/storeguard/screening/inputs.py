@@ -206,6 +206,10 @@ def resolve_customer_id(
 
 def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
     """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
+    # Checked before anything is read ahead: a refusal reads nothing and leaves nothing read ahead.
+    properties = [
+        checked_properties(line.properties, f"lines.{i}.properties") for i, line in enumerate(body.lines)
+    ]
     if isinstance(session, Driver):  # the shop, customer and products in one round trip
         ids, skus = _wanted_products(body.lines)
         reads.checkout_ahead(session, body.shop_id, body.customer_id, body.platform_customer_id, ids, skus)
@@ -214,7 +218,7 @@ def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
         raise NotFound(CommonError.shop_not_found, f"no shop {body.shop_id}", field="shop_id")
     currency = validate_currency(body.currency) if body.currency else shop.currency
     customer_id = resolve_customer_id(session, shop.id, body.customer_id, body.platform_customer_id)
-    lines = resolve_lines(session, shop, body.lines, currency)
+    lines = resolve_lines(session, shop, body.lines, currency, properties)
     if isinstance(session, Driver):
         session.forget_ahead()
     subtotal = sum(line.unit_price * line.quantity for line in lines)
@@ -258,16 +262,22 @@ def _wanted_products(lines: list[Any]) -> tuple[set[int], set[str]]:
 
 
 def resolve_lines(
-    session: Session | Driver, shop: ShopContext, lines: list[Any], currency: str
+    session: Session | Driver,
+    shop: ShopContext,
+    lines: list[Any],
+    currency: str,
+    properties: list[list[dict[str, str]]],
 ) -> list[LineInput]:
-    """Match proposed lines (product id or sku, quantity, optional price) to the shop's products."""
+    """Match proposed lines (product id or sku, quantity, optional price) to the shop's products.
+
+    ``properties`` are each line's, already checked against the limits.
+    """
     ids, skus = _wanted_products(lines)
     found = reads.products(session, shop.id, ids, skus)
     by_id = {p.id: p for p in found}
     by_sku = {p.sku: p for p in found}
     out: list[LineInput] = []
     for i, line in enumerate(lines):
-        properties = checked_properties(line.properties, f"lines.{i}.properties")
         product = by_id.get(line.product_id) if line.product_id is not None else by_sku.get(line.sku)
         if product is None:
             # The catalogue can lag the shop (a product added minutes ago): checkout is screened
@@ -282,7 +292,7 @@ def resolve_lines(
                     quantity=line.quantity,
                     unit_price=line.unit_price or 0,
                     variant=dict(line.variant or {}),
-                    properties=properties,
+                    properties=properties[i],
                     in_catalogue=False,
                 )
             )
@@ -306,7 +316,7 @@ def resolve_lines(
                 quantity=line.quantity,
                 unit_price=price,
                 variant=dict(line.variant or {}),
-                properties=properties,
+                properties=properties[i],
             )
         )
     return out
