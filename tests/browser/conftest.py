@@ -73,6 +73,12 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
                 session, shop, [(scarf, 2), (mittens, 1)], shipping=9900, fee=3490, customer=kari
             )
             orders[purpose] = (order.id, order.number)
+            if purpose in ("viewer", "hebrew"):  # what the buyer wrote, shown under the line
+                order.line_items[0].properties = [
+                    {"name": "Monogram", "value": "K.F."},
+                    {"name": "Gift message", "value": "God jul, mamma!\nKlem fra Kari"},
+                    {"name": "_bundle_id", "value": "b-2041"},
+                ]
         shipping = place_order(session, shop, [(scarf, 1)], customer=kari)
         fulfill_order(
             session, order_id=shipping.id, actor=SEEDER, carrier="Posten", tracking_number="70701234"

@@ -596,3 +596,29 @@ def test_the_refund_total_is_an_agents_work_too(client, login, order):
     part = client.post(f"/orders/{order.id}/refund/total", data={}, headers={"X-CSRF-Token": me.csrf})
 
     assert part.status_code == 403
+
+
+def test_the_order_page_shows_each_lines_properties_under_it_escaped_and_app_data_apart(
+    client, login, session, order
+):
+    order.line_items[0].properties = [
+        {"name": "Engraving", "value": "<script>alert(1)</script> & love"},
+        {"name": "_app_ref", "value": "r-17"},
+    ]
+    session.flush()
+    login("viewer")
+
+    page = client.get(f"/orders/{order.id}")
+
+    assert page.status_code == 200
+    assert (
+        '<dt dir="auto">Engraving</dt><dd dir="auto">&lt;script&gt;alert(1)&lt;/script&gt; &amp; love</dd>'
+        in page.text
+    )
+    assert "<script>alert(1)" not in page.text
+    app_data = re.search(r"<details class=\"line-properties small\">(.*?)</details>", page.text, re.S)
+    assert app_data is not None and "App data" in app_data.group(1)
+    assert '<dt class="mono" dir="auto">_app_ref</dt><dd class="mono" dir="auto">r-17</dd>' in app_data.group(
+        1
+    )
+    assert page.text.count('class="line-properties') == 3  # one line's list, and the app data's

@@ -35,6 +35,7 @@ from storeguard.orders.enums import (
 from storeguard.orders.errors import OrderError
 from storeguard.orders.fulfillments import FulfillLineSpec, cancel_fulfillment, fulfill_order, mark_delivered
 from storeguard.orders.inventory import record_sale, restock_line
+from storeguard.orders.line_properties import checked_properties
 from storeguard.orders.locking import (
     lock_order,
     lock_products,
@@ -123,6 +124,7 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
     needed: Counter[int] = Counter()
     items: list[LineItem] = []
     for i, line in enumerate(data.lines):
+        properties = checked_properties(line.properties, f"lines.{i}.properties")
         product = products.get(ids[i]) if ids[i] is not None else None
         if product is None or product.shop_id != shop.id:
             named = (
@@ -155,6 +157,7 @@ def create_order(session: Session, *, actor: Actor, data: OrderCreate) -> Order:
                 sku=product.sku,
                 title=product.title,
                 variant=line.variant,
+                properties=properties,
                 quantity=line.quantity,
                 unit_price=unit_price,
                 discount=line.discount,

@@ -19,6 +19,7 @@ class OrderError(StrEnum):
     total_mismatch = "total_mismatch"
     invalid_cancel_reason = "invalid_cancel_reason"
     no_email_to_notify = "no_email_to_notify"
+    line_properties_too_large = "line_properties_too_large"
 
     # The order's state forbids the change (409).
     already_cancelled = "already_cancelled"

@@ -130,6 +130,9 @@ class LineItem(Base):
     sku: Mapped[str] = mapped_column(String(100), default="")
     title: Mapped[str] = mapped_column(String(300))
     variant: Mapped[dict[str, str]] = mapped_column(Json, default=dict)  # {"size": "M", "color": "red"}
+    # What the buyer wrote on the line (engraving, gift message): [{"name", "value"}] in the
+    # platform's order, bounded by policy.line_properties_refusal; "_" names are an app's own data.
+    properties: Mapped[list[dict[str, str]]] = mapped_column(Json, default=list, server_default=text("'[]'"))
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[int] = mapped_column(BigId)
     discount: Mapped[int] = mapped_column(BigId, default=0)  # for the whole line

@@ -22,6 +22,7 @@ from storeguard.orders.enums import (
     TransactionStatus,
 )
 from storeguard.orders.errors import OrderError
+from storeguard.orders.line_properties import is_private
 from storeguard.orders.models import LineItem, Order
 from storeguard.web.i18n import N_
 from storeguard.web.timeline import register_event_words
@@ -120,6 +121,9 @@ class LineView:
     line: LineItem
     refundable: int
     fulfillable: int
+    # What the buyer wrote on the line, and apart from it an app's own data ("_" names).
+    properties: list[dict[str, str]] = field(default_factory=list)
+    app_properties: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,13 @@ def order_view(session: Session, order: Order) -> OrderView:
     """Describe an order for its page: money, open quantities, and what may be done now."""
     ledger = policy.ledger(order)
     lines = [
-        LineView(line, policy.refundable_quantity(line), policy.fulfillable_quantity(line))
+        LineView(
+            line,
+            policy.refundable_quantity(line),
+            policy.fulfillable_quantity(line),
+            [p for p in line.properties or () if not is_private(p["name"])],
+            [p for p in line.properties or () if is_private(p["name"])],
+        )
         for line in order.line_items
     ]
     blocker = policy.cancel_blocker(order)

@@ -96,11 +96,31 @@ class ProductRef(_In):
         return self
 
 
+class LinePropertyIn(_In):
+    """One thing the buyer wrote on a line, as Shopify's ``line_items[].properties`` holds it."""
+
+    name: str = Field(min_length=1, examples=["Engraving"])
+    value: str = Field(examples=["K + O"])
+
+
+LINE_PROPERTIES_DESCRIPTION = (
+    "What the buyer wrote on the line (engraving, gift message): a list of {name, value} or a "
+    "mapping of name to value; names starting with '_' are an app's own data. At most 50, names up to "
+    "100 characters, values up to 1,000 (more is refused with line_properties_too_large)."
+)
+LineProperties = list[LinePropertyIn] | dict[str, str]
+
+
 class LineCreate(ProductRef):
     quantity: Quantity
     unit_price: MinorUnits | None = Field(default=None, description="Defaults to the product's price.")
     discount: MinorUnits = Field(default=0, description="Discount on the whole line, minor units.")
     variant: dict[str, str] = Field(default_factory=dict, examples=[{"size": "M", "color": "red"}])
+    properties: LineProperties = Field(
+        default_factory=list,
+        description=LINE_PROPERTIES_DESCRIPTION,
+        examples=[[{"name": "Engraving", "value": "K + O"}]],
+    )
 
 
 class PaymentIn(_In):
@@ -330,12 +350,18 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class LinePropertyRead(_Out):
+    name: str
+    value: str
+
+
 class LineItemRead(_Out):
     id: int
     product_id: int | None
     sku: str
     title: str
     variant: dict[str, str]
+    properties: list[LinePropertyRead]
     quantity: int
     unit_price: int
     discount: int

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import re2
 
+from storeguard.orders.line_properties import MAX_NAME
 from storeguard.rules.errors import RuleError, RuleErrorCode
 from storeguard.rules.facts import LINE_FACTS, FactSpec, FactType
 from storeguard.rules.named_lists import ListResolver
@@ -33,6 +34,7 @@ from storeguard.rules.nodes import (
     Num,
     Rule,
     Str,
+    format_literal,
     unparse,
     walk,
 )
@@ -49,6 +51,7 @@ class T(StrEnum):
     number_list = "list of numbers"
     empty_list = "empty list"
     lines = "order lines"
+    properties = "line properties"
 
 
 _ARTICLE = {
@@ -59,6 +62,7 @@ _ARTICLE = {
     T.number_list: "a list of numbers",
     T.empty_list: "an empty list",
     T.lines: "the order's lines",
+    T.properties: "the line's properties (read one with .get('name'))",
 }
 
 
@@ -75,6 +79,7 @@ _FACT_TYPES = {
     FactType.bool: T.bool,
     FactType.string_list: T.string_list,
     FactType.lines: T.lines,
+    FactType.properties: T.properties,
 }
 # A condition over the order's lines: the method, and what it answers (a line count for count()).
 LINE_METHODS = {"any": T.bool, "all": T.bool, "count": T.number}
@@ -92,14 +97,18 @@ METHODS: dict[str, tuple[tuple[T, ...], tuple[tuple[T, ...], ...], T]] = {
     "endswith": ((T.string,), ((T.string,),), T.bool),
     "contains": ((T.string, T.string_list), ((T.string,),), T.bool),
     "contains_any": ((T.string_list,), ((T.string_list, T.empty_list),), T.bool),
-    "length": ((T.string, T.string_list, T.lines), (), T.number),
+    "length": ((T.string, T.string_list, T.lines, T.properties), (), T.number),
     "icontains": ((T.string, T.string_list), ((T.string,),), T.bool),
     "istartswith": ((T.string,), ((T.string,),), T.bool),
     "iendswith": ((T.string,), ((T.string,),), T.bool),
     "iequals": ((T.string,), ((T.string,),), T.bool),
     "matches": ((T.string,), ((T.string,),), T.bool),
     "in_range": ((T.string,), ((T.string_list,),), T.bool),
+    # A line's properties by name (line.properties): the property's text, or whether there is one.
+    "get": ((T.properties,), ((T.string,),), T.string),
+    "has": ((T.properties,), ((T.string,),), T.bool),
 }
+PROPERTY_METHODS = ("get", "has")
 
 
 def suggest(name: str, candidates: list[str]) -> str | None:
@@ -370,6 +379,13 @@ class Checker:
         receivers, params, result = spec
         if receiver == T.empty_list and T.string_list in receivers:
             receiver = T.string_list  # [] is a list of text with nothing in it
+        if receiver == T.properties and receiver not in receivers:
+            raise self.mismatch(
+                f"{node.method}() does not work on {unparse(node.receiver)}, the line's properties by name; "
+                f"read one with {unparse(node.receiver)}.get('engraving').{node.method}(...) "
+                f"or test for one with {unparse(node.receiver)}.has('engraving')",
+                node,
+            )
         if receiver not in receivers:
             raise self.mismatch(
                 f"{node.method}() works on {' or '.join(article(r) for r in receivers)}, "
@@ -390,7 +406,24 @@ class Checker:
             self.regex(node.args[0])
         elif node.method == "in_range":
             self.ranges(node.args[0])
+        elif node.method in PROPERTY_METHODS:
+            self.property_name(node.method, node.args[0])
         return result
+
+    def property_name(self, method: str, arg: Node) -> None:
+        """A property is named in the rule, in quotes, as a line could hold it (at most 100 characters)."""
+        if not isinstance(arg, Str):
+            raise self.mismatch(
+                f"{method}() needs the property's name written in quotes, like {method}('engraving'), "
+                f"not {unparse(arg)}",
+                arg,
+            )
+        if not arg.value.strip() or len(arg.value) > MAX_NAME:
+            raise self.mismatch(
+                f"a property's name is 1 to {MAX_NAME} characters, so no line has a property named "
+                f"{format_literal(arg.value[:20])}{'...' if len(arg.value) > 20 else ''}",
+                arg,
+            )
 
     def regex(self, arg: Node) -> None:
         """A pattern is written in the rule, so it is checked once, here, and can never fail later."""

@@ -41,7 +41,17 @@ from storeguard.rules.nodes import (
     Str,
 )
 from storeguard.rules.parser import parse
-from storeguard.rules.semantics import CMP, call_method, clamp, icontains, in_networks, networks, pattern
+from storeguard.rules.semantics import (
+    CMP,
+    call_method,
+    clamp,
+    icontains,
+    in_networks,
+    networks,
+    pattern,
+    property_name,
+    property_value,
+)
 
 Facts = Mapping[str, Any]
 Fn = Callable[[Facts], Any]
@@ -306,6 +316,12 @@ def _constant_argument(method: str, c: Any) -> Callable[[Any], Any] | None:
     if method == "in_range":
         nets = networks(c)
         return lambda v: in_networks(v, nets)
+    if method == "get":
+        key = property_name(c)
+        return lambda v: property_value(v, key)
+    if method == "has":
+        key = property_name(c)
+        return lambda v: property_value(v, key) is not None
     if method in ("icontains", "istartswith", "iendswith", "iequals"):
         folded = c.casefold()
         if method == "icontains":

@@ -64,6 +64,10 @@ def format_value(value: Any, kind: FactType | None = None) -> str:
                 return f"{value:.2f}"
             return f"{value:.4f}".rstrip("0")
         return format_number(value)
+    if isinstance(value, Mapping):  # a line's properties, by name
+        pairs = list(value.items())
+        shown = ", ".join(f"{format_literal(str(k))}: {format_value(v)}" for k, v in pairs[:10])
+        return f"{{{shown}{', ...' if len(pairs) > 10 else ''}}}"
     if isinstance(value, Iterable):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
         shown = ", ".join(format_value(v) for v in items[:10])

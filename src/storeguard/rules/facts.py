@@ -22,6 +22,7 @@ class FactType(StrEnum):
     bool = "bool"
     string_list = "string_list"
     lines = "lines"  # the order's lines: read only through order.lines.any/all/count(...)
+    properties = "properties"  # a line's properties by name: read with .get('name') and .has('name')
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class FactSpec:
 
 N, INT, S, B, L = FactType.number, FactType.integer, FactType.string, FactType.bool, FactType.string_list
 LINES = FactType.lines
+PROPS = FactType.properties
 
 _ORDER = [
     ("order.total", N, "Order total in major units of the order's currency (500 means 500.00).", False),
@@ -80,6 +82,15 @@ _LINE = [
     ("line.options", L, "The variant's options as 'name=value', e.g. 'size=M' (empty when none).", False),
     ("line.high_value", B, "The product is marked high value.", False),
     ("line.limited_edition", B, "The product is marked limited edition.", False),
+    (
+        "line.properties",
+        PROPS,
+        "What the buyer wrote on the line (engraving, gift message, custom size), by name: "
+        "line.properties.get('name') is a property's text (null when the line has none of that name), "
+        "line.properties.has('name') whether it has one; names match ignoring case, and names "
+        "starting with '_' are an app's own data.",
+        False,
+    ),
 ]
 _LINE_EXAMPLES = {
     "line.sku": "order.lines.any(line.sku.starts_with('GIFT-'))",
@@ -92,6 +103,7 @@ _LINE_EXAMPLES = {
     "line.options": "order.lines.count(line.options.contains('size=M')) >= 3",
     "line.high_value": "order.lines.all(line.high_value)",
     "line.limited_edition": "order.lines.any(line.limited_edition and line.quantity > 1)",
+    "line.properties": "order.lines.any(line.properties.get('engraving').icontains('sale'))",
 }
 _IDENTITY = [
     ("email.address", S, "The buyer's email address, lowercased.", True),

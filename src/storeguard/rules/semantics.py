@@ -92,6 +92,22 @@ def icontains(receiver: Any, value: str) -> bool:
     return any(item.casefold() == folded for item in receiver)
 
 
+def property_value(properties: Any, folded_name: str) -> str | None:
+    """Return a line property's text by name (``folded_name`` already trimmed and casefolded), or None.
+
+    A line holds at most 50 properties (orders.line_properties), so the scan is bounded.
+    """
+    for name, value in properties.items():
+        if name.strip().casefold() == folded_name:
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+def property_name(name: str) -> str:
+    """Return a property name as lookups compare it: trimmed, ignoring case."""
+    return name.strip().casefold()
+
+
 def call_method(method: str, receiver: Any, args: Sequence[Any]) -> Any:
     """Apply one whitelisted method; unknown receiver or argument gives unknown."""
     if receiver is None or any(a is None for a in args):
@@ -124,4 +140,8 @@ def call_method(method: str, receiver: Any, args: Sequence[Any]) -> Any:
         return pattern(args[0]).search(receiver) is not None
     if method == "in_range":
         return in_networks(receiver, _networks(frozenset(args[0])))
+    if method == "get":
+        return property_value(receiver, property_name(args[0]))
+    if method == "has":
+        return property_value(receiver, property_name(args[0])) is not None
     raise ValueError(f"unknown method {method}")

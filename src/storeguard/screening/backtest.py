@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, frozen
@@ -597,6 +597,8 @@ def _line_aggregates(
             Product.high_value,
             Product.limited_edition,
             LineItem.title,
+            # Decoded only when a rule reads each line: the aggregates never need them.
+            LineItem.properties if each_line else null(),
         )
         .join(Order, Order.id == LineItem.order_id)
         .outerjoin(Product, Product.id == LineItem.product_id)
@@ -606,14 +608,26 @@ def _line_aggregates(
     acc: dict[int, dict[str, Any]] = {}
     variants: dict[int, dict[Any, set[str]]] = defaultdict(lambda: defaultdict(set))
     scale = 10 ** exponent(shop.currency)
-    for oid, pid, sku, qty, price, variant, category, tags, high, limited, title in session.execute(stmt):
+    for oid, pid, sku, qty, price, variant, category, tags, high, limited, title, props in session.execute(
+        stmt
+    ):
         a = acc.get(oid)
         if a is None:
             a = acc[oid] = {**_EMPTY_LINES, "order.categories": set(), "order.tags": set(), "order.lines": []}
         if each_line:
             a["order.lines"].append(
                 line_facts(
-                    sku, title, qty, price, category, _json(tags), _json(variant), high, limited, scale
+                    sku,
+                    title,
+                    qty,
+                    price,
+                    category,
+                    _json(tags),
+                    _json(variant),
+                    high,
+                    limited,
+                    scale,
+                    _json(props),
                 )
             )
         a["order.item_count"] += qty

@@ -125,8 +125,12 @@ def line_facts(
     high_value: bool,
     limited_edition: bool,
     scale: int,
+    properties: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Return one line's facts (``line.*``), read by order.lines.any/all/count(...) (backtests use it too)."""
+    by_name: dict[str, str] = {}
+    for p in properties or ():
+        by_name.setdefault(p["name"], p["value"])  # a name given twice reads as its first value
     return {
         "line.sku": sku,
         "line.title": title,
@@ -138,6 +142,7 @@ def line_facts(
         "line.options": [f"{k}={v}" for k, v in sorted((variant or {}).items())],
         "line.high_value": bool(high_value),
         "line.limited_edition": bool(limited_edition),
+        "line.properties": by_name,
     }
 
 
@@ -180,6 +185,7 @@ def build_facts(order: OrderInput, ctx: FactContext) -> dict[str, Any]:
                 li.high_value,
                 li.limited_edition,
                 scale,
+                li.properties,
             )
             for li in order.lines
         ),

@@ -14,6 +14,7 @@ from storeguard.core.errors import CommonError, Invalid, NotFound
 from storeguard.core.money import validate_currency
 from storeguard.core.prepared import Driver
 from storeguard.customers.enums import CustomerErrorCode
+from storeguard.orders.line_properties import checked_properties
 from storeguard.orders.models import Order
 from storeguard.screening import reads
 from storeguard.screening.errors import ScreeningError
@@ -36,6 +37,8 @@ class LineInput:
     tags: list[str] = field(default_factory=list)
     high_value: bool = False
     limited_edition: bool = False
+    # What the buyer wrote on the line, as {"name", "value"} pairs (orders.line_properties).
+    properties: list[dict[str, str]] = field(default_factory=list)
     line_item_id: int | None = None
     # False for a line whose product the catalogue does not have yet (screened as given).
     in_catalogue: bool = True
@@ -150,6 +153,7 @@ def from_order(session: Session, order: Order) -> OrderInput:
             quantity=li.quantity,
             unit_price=li.unit_price,
             variant=dict(li.variant or {}),
+            properties=list(li.properties or ()),
             line_item_id=li.id,
         )
         for i, li in enumerate(order.line_items)
@@ -202,6 +206,10 @@ def resolve_customer_id(
 
 def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
     """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
+    # Checked before anything is read ahead: a refusal reads nothing and leaves nothing read ahead.
+    properties = [
+        checked_properties(line.properties, f"lines.{i}.properties") for i, line in enumerate(body.lines)
+    ]
     if isinstance(session, Driver):  # the shop, customer and products in one round trip
         ids, skus = _wanted_products(body.lines)
         reads.checkout_ahead(session, body.shop_id, body.customer_id, body.platform_customer_id, ids, skus)
@@ -210,7 +218,7 @@ def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
         raise NotFound(CommonError.shop_not_found, f"no shop {body.shop_id}", field="shop_id")
     currency = validate_currency(body.currency) if body.currency else shop.currency
     customer_id = resolve_customer_id(session, shop.id, body.customer_id, body.platform_customer_id)
-    lines = resolve_lines(session, shop, body.lines, currency)
+    lines = resolve_lines(session, shop, body.lines, currency, properties)
     if isinstance(session, Driver):
         session.forget_ahead()
     subtotal = sum(line.unit_price * line.quantity for line in lines)
@@ -254,9 +262,16 @@ def _wanted_products(lines: list[Any]) -> tuple[set[int], set[str]]:
 
 
 def resolve_lines(
-    session: Session | Driver, shop: ShopContext, lines: list[Any], currency: str
+    session: Session | Driver,
+    shop: ShopContext,
+    lines: list[Any],
+    currency: str,
+    properties: list[list[dict[str, str]]],
 ) -> list[LineInput]:
-    """Match proposed lines (product id or sku, quantity, optional price) to the shop's products."""
+    """Match proposed lines (product id or sku, quantity, optional price) to the shop's products.
+
+    ``properties`` are each line's, already checked against the limits.
+    """
     ids, skus = _wanted_products(lines)
     found = reads.products(session, shop.id, ids, skus)
     by_id = {p.id: p for p in found}
@@ -277,6 +292,7 @@ def resolve_lines(
                     quantity=line.quantity,
                     unit_price=line.unit_price or 0,
                     variant=dict(line.variant or {}),
+                    properties=properties[i],
                     in_catalogue=False,
                 )
             )
@@ -300,6 +316,7 @@ def resolve_lines(
                 quantity=line.quantity,
                 unit_price=price,
                 variant=dict(line.variant or {}),
+                properties=properties[i],
             )
         )
     return out

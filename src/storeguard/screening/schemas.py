@@ -9,7 +9,13 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storeguard.core.schemas import Id, InputModel
-from storeguard.orders.schemas import CheckoutIn, MinorUnits, ProductRef
+from storeguard.orders.schemas import (
+    LINE_PROPERTIES_DESCRIPTION,
+    CheckoutIn,
+    LineProperties,
+    MinorUnits,
+    ProductRef,
+)
 from storeguard.screening.enums import VerificationStatus
 
 
@@ -24,6 +30,11 @@ class ScreenLineIn(ProductRef):
     )
     title: str | None = None
     variant: dict[str, str] = Field(default_factory=dict, examples=[{"size": "M", "color": "red"}])
+    properties: LineProperties = Field(
+        default_factory=list,
+        description=LINE_PROPERTIES_DESCRIPTION,
+        examples=[[{"name": "Engraving", "value": "K + O"}]],
+    )
 
 
 class ScreenOrderIn(InputModel):

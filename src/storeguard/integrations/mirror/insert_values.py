@@ -147,6 +147,7 @@ LINE_COLUMNS = (
     "fulfilled_quantity",
     "refunded_quantity",
     "restocked_quantity",
+    "properties",
 )
 PAYMENT_COLUMNS = ("order_id", "platform_id", "kind", "amount", "currency", "gateway", "status")
 TRANSACTION_INSERT = (*PAYMENT_COLUMNS, "created_at", "fee", "refund_id", "gateway_reference")
@@ -194,6 +195,7 @@ def line_row(order_id: int, li: MappedLine, product_id: int | None) -> tuple[Any
         li.fulfilled_quantity,
         li.refunded_quantity,
         li.restocked_quantity,
+        li.properties,
     )
 
 

@@ -63,6 +63,8 @@ class MappedLine:
     fulfilled_quantity: int = 0
     refunded_quantity: int = 0
     restocked_quantity: int = 0
+    # What the buyer wrote on the line: {"name", "value"} pairs, within the limits (orders.line_properties).
+    properties: list[dict[str, str]] = field(default_factory=list)
 
 
 @quick_pickle

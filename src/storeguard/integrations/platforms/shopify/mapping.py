@@ -24,6 +24,7 @@ from storeguard.integrations.mirror.shapes import (
 )
 from storeguard.integrations.platforms.common import timestamp
 from storeguard.integrations.platforms.dispute_reasons import stripe_reason
+from storeguard.orders.line_properties import bounded_properties, property_pairs
 
 FINANCIAL = {"pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"}
 FULFILLMENT = {"fulfilled": "fulfilled", "partial": "partial"}
@@ -233,6 +234,7 @@ def map_line(line: dict[str, Any], currency: str) -> MappedLine:
         variant=variant_options(line),
         discount=discount,
         product_platform_id=optional_id(line.get("product_id"), "product id"),
+        properties=bounded_properties(property_pairs(line.get("properties"))),
     )
 
 
