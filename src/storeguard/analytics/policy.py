@@ -16,6 +16,9 @@ MIN_UNITS_FOR_FLAG = 20
 # Returns mostly from restricted customers: their share of a product's returned units at or above this.
 DRIVEN_SHARE = 0.5
 
+# What the traits report compares the flagged customers on.
+TRAITS = ("country", "channel", "payment", "order_value", "account_age", "linked_accounts", "finding")
+
 # Order value bands as multiples of the period's average order: the same in kroner and in dollars.
 VALUE_MULTIPLES = (0.5, 1, 2, 4)
 # Account age bands and time-to-block bands, in days.

@@ -7,6 +7,7 @@ report is a handful of grouped queries: the database counts, Python only names a
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,9 +22,11 @@ from sqlalchemy import (
     cast,
     distinct,
     func,
+    literal,
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -32,6 +35,7 @@ from storeguard.analytics.policy import (
     AGE_BANDS,
     BLOCK_AFTER_BANDS,
     MAX_PERIOD_DAYS,
+    TRAITS,
     ReturnRate,
     TraitRow,
     band,
@@ -150,19 +154,6 @@ class TraitsReport:
     median_days_to_block: float | None
 
 
-def _count_by(session: Session, period: Period, value: Any, *joins: Any) -> dict[str, tuple[int, int]]:
-    """{value: (flagged customers, other customers)} among those who ordered in the period."""
-    flag = _flag(Order.customer_id, period.shop_id)
-    stmt = select(value, flag, func.count(distinct(Order.customer_id))).select_from(Order)
-    for target, on in joins:
-        stmt = stmt.join(target, on)
-    stmt = stmt.where(*_in_period(period)).group_by(value, flag)
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for key, flagged, n in session.execute(stmt):
-        counts[str(key) if key not in (None, "") else "unknown"][0 if flagged else 1] += int(n)
-    return {k: (g, r) for k, (g, r) in counts.items()}
-
-
 def _band_case(column: Any, bounds: tuple[int, ...], scale: int = 1, *, reverse_from: Any = None) -> Any:
     """The band index of a column's value (or, with reverse_from, of how far before it a time lies)."""
     if reverse_from is not None:
@@ -173,56 +164,40 @@ def _band_case(column: Any, bounds: tuple[int, ...], scale: int = 1, *, reverse_
     return case(*whens, else_=len(bounds))
 
 
-def traits(session: Session, period: Period) -> TraitsReport:
-    """What the flagged customers have in common, against everyone else who ordered in the period."""
+# Parts of the traits statement's answer besides the traits themselves.
+TOTALS, FINDINGS, REASON_CODES = "*totals", "*findings", "*reason_codes"
+
+
+@dataclass
+class _TraitCounts:
+    totals: tuple[int, int]  # flagged customers who ordered in the period, and the others
+    traits: dict[str, dict[str, tuple[int, int]]]  # trait -> value -> (flagged, others)
+    reason_codes: list[tuple[str, int]]
+
+
+def _trait_counts(session: Session, period: Period, order_value: Any) -> _TraitCounts:
+    """Every count behind the traits report in one statement, so the period's orders are read once
+    (materialized), each customer's flag is decided once, not per order, and no statement scans the
+    orders again to ask who ordered. A trait counts the distinct (customer, value) pairs; a customer
+    whose orders differ (two countries) counts once under each value, as the shares always have."""
     sid = period.shop_id
-    flag = _flag(Order.customer_id, sid)
-    totals = dict(
-        session.execute(
-            select(flag, func.count(distinct(Order.customer_id))).where(*_in_period(period)).group_by(flag)
-        ).all()
-    )
-    group_total, rest_total = int(totals.get(1, 0)), int(totals.get(0, 0))
-    scale = 10 ** exponent(period.shop.currency)
-    rows: list[TraitRow] = []
+    flagged = flagged_customers(sid).cte("flagged").prefix_with("MATERIALIZED")
 
-    def add(trait: str, counts: dict[str, tuple[int, int]]) -> None:
-        rows.extend(trait_rows(trait, counts, group_total, rest_total))
+    def flag(customer_id: Any) -> ColumnElement[int]:
+        return case((customer_id.in_(select(flagged.c[0])), 1), else_=0)
 
-    country = Order.shipping_address["country_code"].as_string()
-    add("country", _count_by(session, period, country))
-    add("channel", _count_by(session, period, Order.source))
-    add(
-        "payment",
-        _count_by(
-            session,
-            period,
-            Transaction.gateway,
-            (
-                Transaction,
-                and_(
-                    Transaction.order_id == Order.id,
-                    Transaction.kind.in_([*CAPTURES, TransactionKind.authorization]),
-                ),
-            ),
-        ),
-    )
-    average = session.scalar(select(func.avg(Order.total)).where(*_in_period(period))) or 0
-    bounds = value_bounds(float(average), scale)
-    value_band = _band_case(Order.total, bounds, scale)
-    add(
-        "order_value",
-        {band_label(int(k), bounds): v for k, v in _count_by(session, period, value_band).items()},
-    )
-    age_band = _band_case(Customer.created_at, AGE_BANDS, reverse_from=period.until)
-    add(
-        "account_age",
-        {
-            band_label(int(k), AGE_BANDS): v
-            for k, v in _count_by(
-                session, period, age_band, (Customer, Customer.id == Order.customer_id)
-            ).items()
-        },
+    # What each customer's orders in the period were like, one row per distinct kind of order.
+    orders = (
+        select(
+            Order.customer_id.label("customer_id"),
+            Order.shipping_address["country_code"].as_string().label("country"),
+            Order.source.label("channel"),
+            order_value.label("order_value"),
+        )
+        .where(*_in_period(period))
+        .distinct()
+        .cte("period_orders")
+        .prefix_with("MATERIALIZED")
     )
     linked_clusters = (
         select(Customer.cluster_id)
@@ -230,48 +205,106 @@ def traits(session: Session, period: Period) -> TraitsReport:
         .group_by(Customer.cluster_id)
         .having(func.count() > 1)
     )
-    linked = case((Customer.cluster_id.in_(linked_clusters), "yes"), else_="no")
-    linked_counts = _count_by(session, period, linked, (Customer, Customer.id == Order.customer_id))
-    add("linked_accounts", {"yes": linked_counts.get("yes", (0, 0))})  # "no" only mirrors "yes"
-    add("finding", _findings(session, period))
-    return TraitsReport(
-        group_total,
-        rest_total,
-        rank_traits(rows),
-        _reason_codes(session, period),
-        *_time_to_block(session, period),
-    )
-
-
-def _findings(session: Session, period: Period) -> dict[str, tuple[int, int]]:
-    """Customers with each kind of risk finding, flagged or not, among those who ordered in the period."""
-    ordered = select(Order.customer_id).where(*_in_period(period)).distinct()
-    flagged = set(session.scalars(flagged_customers(period.shop_id)))
-    stmt = select(CustomerRisk.customer_id, CustomerRisk.findings).where(
-        CustomerRisk.shop_id == period.shop_id,
-        cast(CustomerRisk.findings, String) != "[]",
-        CustomerRisk.customer_id.in_(ordered),
-    )
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for customer_id, findings in session.execute(stmt):
-        for kind in {f.get("type") for f in findings or [] if f.get("type")}:
-            counts[str(kind)][0 if customer_id in flagged else 1] += 1
-    return {k: (g, r) for k, (g, r) in counts.items()}
-
-
-def _reason_codes(session: Session, period: Period) -> list[tuple[str, int]]:
-    """Why the flagged customers who ordered in the period were blocked, commonest first."""
-    ordered = select(Order.customer_id).where(*_in_period(period)).distinct()
-    rows = session.execute(
-        select(CustomerBlock.reason_code, func.count(distinct(CustomerBlock.customer_id)))
-        .where(
-            CustomerBlock.shop_id == period.shop_id,
-            CustomerBlock.status == BlockStatus.active,
-            CustomerBlock.customer_id.in_(ordered),
+    # Who ordered in the period, each with their flag and what is theirs rather than their orders'.
+    who = (
+        select(
+            Customer.id.label("customer_id"),
+            flag(Customer.id).label("flagged"),
+            _band_case(Customer.created_at, AGE_BANDS, reverse_from=period.until).label("account_age"),
+            case((Customer.cluster_id.in_(linked_clusters), "yes"), else_="no").label("linked"),
         )
-        .group_by(CustomerBlock.reason_code)
-    ).all()
-    return sorted(((str(code), int(n)) for code, n in rows), key=lambda r: (-r[1], r[0]))
+        .where(Customer.id.in_(select(orders.c.customer_id)))
+        .cte("period_customers")
+        .prefix_with("MATERIALIZED")
+    )
+
+    def part(name: str, rows: Any, *, distinct_customers: bool = False) -> Select[Any]:
+        """Customers per value and flag, from rows of (customer_id, value, flagged)."""
+        customers = func.count(distinct(rows.c.customer_id)) if distinct_customers else func.count()
+        return select(
+            literal(name, String).label("part"), cast(rows.c.value, String), rows.c.flagged, customers
+        ).group_by(rows.c.value, rows.c.flagged)
+
+    def of_orders(value: Any) -> Any:
+        return select(orders.c.customer_id, value.label("value")).distinct().subquery()
+
+    def flagged_rows(pairs: Any) -> Any:
+        return select(
+            pairs.c.customer_id, pairs.c.value, flag(pairs.c.customer_id).label("flagged")
+        ).subquery()
+
+    def of_customers(value: Any) -> Any:
+        return select(who.c.customer_id, value.label("value"), who.c.flagged).subquery()
+
+    paid = (
+        select(Order.customer_id, Transaction.gateway.label("value"))
+        .join(Transaction, Transaction.order_id == Order.id)
+        .where(*_in_period(period), Transaction.kind.in_([*CAPTURES, TransactionKind.authorization]))
+        .distinct()
+        .subquery()
+    )
+    # Findings are a list per customer: customers are counted by the exact list, Python splits it.
+    findings = (
+        select(CustomerRisk.customer_id, cast(CustomerRisk.findings, String).label("value"), who.c.flagged)
+        .join(who, who.c.customer_id == CustomerRisk.customer_id)
+        .where(CustomerRisk.shop_id == sid, cast(CustomerRisk.findings, String) != "[]")
+        .subquery()
+    )
+    blocks = (
+        select(CustomerBlock.customer_id, CustomerBlock.reason_code.label("value"), who.c.flagged)
+        .join(who, who.c.customer_id == CustomerBlock.customer_id)
+        .where(CustomerBlock.shop_id == sid, CustomerBlock.status == BlockStatus.active)
+        .subquery()
+    )
+    stmt = union_all(
+        part(TOTALS, of_customers(literal("", String))),
+        part("country", flagged_rows(of_orders(orders.c.country))),
+        part("channel", flagged_rows(of_orders(orders.c.channel))),
+        part("payment", flagged_rows(paid)),
+        part("order_value", flagged_rows(of_orders(orders.c.order_value))),
+        part("account_age", of_customers(who.c.account_age)),
+        part("linked_accounts", of_customers(who.c.linked)),
+        part(FINDINGS, findings),
+        part(REASON_CODES, blocks, distinct_customers=True),
+    )
+    totals = [0, 0]
+    traits: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    reason_codes: dict[str, int] = defaultdict(int)
+    for name, value, is_flagged, n in session.execute(stmt):
+        side = 0 if is_flagged else 1
+        if name == TOTALS:
+            totals[side] += int(n)
+        elif name == REASON_CODES:
+            reason_codes[str(value)] += int(n)
+        elif name == FINDINGS:
+            for kind in {f.get("type") for f in json.loads(value) or [] if f.get("type")}:
+                traits["finding"][str(kind)][side] += int(n)
+        else:
+            traits[name][str(value) if value not in (None, "") else "unknown"][side] += int(n)
+    return _TraitCounts(
+        (totals[0], totals[1]),
+        {name: {k: (g, r) for k, (g, r) in values.items()} for name, values in traits.items()},
+        sorted(reason_codes.items(), key=lambda r: (-r[1], r[0])),
+    )
+
+
+def traits(session: Session, period: Period) -> TraitsReport:
+    """What the flagged customers have in common, against everyone else who ordered in the period."""
+    average = session.scalar(select(func.avg(Order.total)).where(*_in_period(period))) or 0
+    scale = 10 ** exponent(period.shop.currency)
+    bounds = value_bounds(float(average), scale)
+    counts = _trait_counts(session, period, _band_case(Order.total, bounds, scale))
+    group_total, rest_total = counts.totals
+    found = counts.traits
+    found["order_value"] = {band_label(int(k), bounds): v for k, v in found.get("order_value", {}).items()}
+    found["account_age"] = {band_label(int(k), AGE_BANDS): v for k, v in found.get("account_age", {}).items()}
+    found["linked_accounts"] = {"yes": found.get("linked_accounts", {}).get("yes", (0, 0))}  # "no" mirrors it
+    rows = [
+        row for trait in TRAITS for row in trait_rows(trait, found.get(trait, {}), group_total, rest_total)
+    ]
+    return TraitsReport(
+        group_total, rest_total, rank_traits(rows), counts.reason_codes, *_time_to_block(session, period)
+    )
 
 
 def _time_to_block(session: Session, period: Period) -> tuple[list[tuple[str, int]], float | None]:
