@@ -123,6 +123,16 @@ CHECKS: dict[str, Check] = {
 assert tuple(CHECKS) == SIGNAL_CODES
 
 
+def signal_facts(facts: dict[str, Any], settings: dict[str, Any], ctx: SignalContext) -> None:
+    """Set ``signals.<code>`` in ``facts`` without the reasons (the backtest reads only the facts)."""
+    params = settings["signals"]
+    for code, check in CHECKS.items():
+        facts[_FACT_NAMES[code]] = check(facts, params.get(code, {}), ctx) is not None
+
+
+_FACT_NAMES = {code: f"signals.{code}" for code in CHECKS}
+
+
 def evaluate_signals(
     facts: dict[str, Any], settings: dict[str, Any], ctx: SignalContext, *, customer_id: int | None = None
 ) -> list[Reason]:

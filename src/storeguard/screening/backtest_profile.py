@@ -1,0 +1,353 @@
+"""The backtest's profile facts, read once per shop: risk, links, segment, velocity and signals.
+
+Full screening looks each of these up per order: the customer's risk as last stored, the link
+clusters and list entries as they stand now, velocity events strictly before the order, and the
+signals over the order's facts. Here each source is read once (risk by customer, identifier
+holders and clusters, velocity events by key, sorted by time), and every order is answered from
+memory with screening's own functions (``identifiers_of_order``, ``velocity_keys``,
+``segment_for``, the signal checks). An order whose link cluster holds a blocked customer, or
+whose customer has a list entry of their own, is rare and needs the list match's paths, scopes
+and overrides: that order alone is screened as the full path screens it.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left, bisect_right
+from datetime import datetime, timedelta
+from itertools import accumulate
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import ensure_utc, frozen
+from storeguard.core.money import exponent
+from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
+from storeguard.customers.models import Customer, Identifier
+from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus
+from storeguard.lists.models import ListEntry
+from storeguard.orders.models import Order
+from storeguard.risk.enums import FindingType
+from storeguard.risk.models import CustomerRisk
+from storeguard.rules.service import ActiveRuleset
+from storeguard.screening.backtest_history import naive_utc, raw_time
+from storeguard.screening.models import VelocityEvent
+from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
+from storeguard.screening.reads import ShopContext, shop_context
+from storeguard.screening.signals import SignalContext, signal_facts
+from storeguard.screening.velocity import digest
+from storeguard.shops.models import Shop
+
+RISK_FACTS = frozenset(
+    {"customer.risk_score", "customer.findings"} | {f"customer.finding_{t.value}" for t in FindingType}
+)
+LINKED_FACTS = frozenset({"linked.customers", "linked.blocked_customers"})
+SEGMENT_FACTS = frozenset({"customer.segment"})
+SIGNAL_FACTS = frozenset(f"signals.{code}" for code in SIGNAL_CODES)
+VELOCITY_FACTS = frozenset(
+    f"velocity.{what}_per_{kind}_{window}"
+    for what in ("orders", "amount")
+    for kind in VELOCITY_KINDS
+    for window in WINDOWS
+)
+PROFILE_FACTS = RISK_FACTS | LINKED_FACTS | SEGMENT_FACTS | SIGNAL_FACTS | VELOCITY_FACTS
+
+# The columnar facts a profile fact is worked out from: the customer's history for the segment,
+# and what the signal checks read.
+_METRIC_FACTS = frozenset(
+    {
+        "customer.orders_count",
+        "customer.total_spent",
+        "customer.cancellations",
+        "customer.refunds_count",
+        "customer.refund_ratio",
+        "customer.return_ratio",
+        "customer.chargebacks",
+    }
+)
+_SIGNAL_NEEDS = _METRIC_FACTS | {
+    "order.billing_country",
+    "order.shipping_country",
+    "order.ip_country",
+    "email.is_disposable",
+    "email.domain",
+    "order.is_first_order",
+    "order.total",
+    "order.currency",
+    "order.has_high_value",
+    "order.max_variants_of_one_product",
+}
+# The order's columns its identifiers are read from (``identifiers_of_order``), and its time and currency.
+PROFILE_COLUMNS = (
+    "email",
+    "phone",
+    "shipping_address",
+    "billing_address",
+    "browser_ip",
+    "user_agent",
+    "device_id",
+    "payment_fingerprint",
+    "card_bin",
+    "card_last4",
+    "card_expiry",
+    "created_at",
+    "currency",
+)
+_IDENTITY_COLUMNS = PROFILE_COLUMNS[:11]
+_VELOCITY_TYPES = {
+    "email": "email",
+    "phone": "phone",
+    "ip": "ip",
+    "device_id": "device",
+    "payment_fingerprint": "card",
+    "shipping_address": "address",
+}
+_SPANS = [(w, timedelta(seconds=s)) for w, s in WINDOWS.items()]
+_NAMES = {
+    kind: [(f"velocity.orders_per_{kind}_{w}", f"velocity.amount_per_{kind}_{w}", span) for w, span in _SPANS]
+    for kind in VELOCITY_KINDS
+}
+_NO_VELOCITY = {
+    name: zero for k in VELOCITY_KINDS for o, a, _ in _NAMES[k] for name, zero in ((o, 0), (a, 0.0))
+}
+_NO_FINDINGS = {f"customer.finding_{t.value}": False for t in FindingType}
+
+
+def with_needs(used: set[str]) -> set[str]:
+    """Return ``used`` with the columnar facts its profile facts are worked out from."""
+    out = set(used)
+    if used & (SEGMENT_FACTS | SIGNAL_FACTS):
+        out |= _METRIC_FACTS
+    if used & SIGNAL_FACTS:
+        out |= _SIGNAL_NEEDS
+    return out
+
+
+class Profiles:
+    """What the profile facts need, read once for the shop; ``add`` answers one order."""
+
+    def __init__(self, session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime):
+        self.session = session
+        self.want_risk = bool(used & (RISK_FACTS | SEGMENT_FACTS))
+        self.want_velocity = bool(used & VELOCITY_FACTS)
+        self.want_signals = bool(used & SIGNAL_FACTS)
+        self.want_segment = bool(used & SEGMENT_FACTS)
+        self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS | SIGNAL_FACTS))
+        self.reads_order = self.want_velocity or self.want_links
+        context = shop_context(session, shop.id)
+        assert context is not None  # the shop was read by the caller
+        self.shop: ShopContext = context
+        self.region = context.country
+        self.risk = _risk(session, shop.id) if self.want_risk else {}
+        if self.want_links:
+            self._read_links(shop.id)
+        if self.want_signals:
+            self.addresses = _address_holders(session, shop.id)
+        if self.want_velocity:
+            self._read_velocity(shop.id, date_from, date_to)
+
+    # --- reads, once per backtest ------------------------------------------------------------
+
+    def _read_links(self, shop_id: int) -> None:
+        session, kinds = self.session, self.shop.link_kinds
+        c, i, e = Customer.__table__.c, Identifier.__table__.c, ListEntry.__table__.c
+        self.cluster_of: dict[int, int] = {}
+        self.in_cluster: dict[int, set[int]] = {}
+        for cid, cluster in session.execute(select(c.id, c.cluster_id).where(c.shop_id == shop_id)):
+            self.cluster_of[cid] = cluster if cluster is not None else cid
+            if cluster is not None:
+                self.in_cluster.setdefault(cluster, set()).add(cid)
+        self.holders: dict[tuple[str, str], list[int]] = {}
+        stmt = select(i.type, i.value, i.customer_id).where(i.shop_id == shop_id, i.type.in_(sorted(kinds)))
+        for type_, value, cid in session.execute(stmt):
+            self.holders.setdefault((type_, value), []).append(cid)
+        active = (e.shop_id == shop_id, e.status == EntryStatus.active.value)
+        # The customers whose own entries decide whether the order's customer is blocked.
+        self.with_entry: set[int] = {
+            int(v)
+            for (v,) in session.execute(select(e.value).where(*active, e.type == "customer"))
+            if v.isdigit()
+        }
+        # The customers a linked block can come from (a superset: expiry, scope and paths are the match's).
+        blocking = (
+            *active,
+            e.kind == EntryKind.block.value,
+            or_(e.action == EntryAction.block.value, e.action.is_(None)),
+        )
+        self.blocked: set[int] = {
+            int(v)
+            for (v,) in session.execute(select(e.value).where(*blocking, e.type == "customer"))
+            if v.isdigit()
+        }
+        on_identifiers = select(i.customer_id).join(
+            ListEntry, (e.shop_id == i.shop_id) & (e.type == i.type) & (e.value == i.value)
+        )
+        self.blocked.update(
+            cid for (cid,) in session.execute(on_identifiers.where(i.shop_id == shop_id, *blocking))
+        )
+
+    def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
+        v = VelocityEvent.__table__.c
+        stmt = (
+            select(v.key, raw_time(v.at), v.order_id, v.amount)
+            .where(v.shop_id == shop_id, v.at > date_from - _SPANS[-1][1], v.at < date_to)
+            .order_by(v.key, v.at)
+        )
+        times: dict[str, list[datetime]] = {}
+        amounts: dict[str, list[int]] = {}
+        self.own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
+        for key, at, order_id, amount in self.session.execute(stmt):
+            when = naive_utc(at)
+            times.setdefault(key, []).append(when)
+            amounts.setdefault(key, []).append(amount)
+            self.own.setdefault((key, order_id), []).append((when, amount))
+        self.times = times
+        self.sums = {key: [0, *accumulate(a)] for key, a in amounts.items()}
+
+    # --- one order ---------------------------------------------------------------------------
+
+    def add(
+        self,
+        facts: dict[str, Any],
+        order_id: int,
+        cid: int | None,
+        total: int,
+        row: Any,
+        at: dict[str, int],
+        metrics: CustomerMetrics | None,
+    ) -> None:
+        """Set the order's profile facts in ``facts`` (its columnar facts are there already)."""
+        risk = self.risk.get(cid) if cid is not None else None
+        score, risk_segment, findings = risk if risk is not None else (0, None, ())
+        if self.want_risk:
+            facts["customer.risk_score"] = score
+            facts["customer.findings"] = list(findings)
+            facts.update(_NO_FINDINGS)
+            for kind in findings:
+                facts[f"customer.finding_{kind}"] = True
+        if not self.reads_order:
+            return
+        order = {name: row[at[name]] for name in _IDENTITY_COLUMNS}
+        for side in ("shipping_address", "billing_address"):
+            if isinstance(order[side], str):
+                order[side] = json.loads(order[side])
+        identifiers = identifiers_of_order(order, default_region=self.region)
+        currency = row[at["currency"]]
+        if self.want_velocity:
+            placed = ensure_utc(row[at["created_at"]]).replace(tzinfo=None)
+            self._velocity(facts, identifiers, order_id, placed, total, currency)
+        if not self.want_links:
+            return
+        keys = order_match_keys(order, identifiers=identifiers)
+        members = self._members(cid, {k for k in dict.fromkeys(keys) if k[0] in self.shop.link_kinds})
+        others = members - {cid}
+        if (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked):
+            self._screened(facts, order_id)
+            return
+        facts["linked.customers"] = len(others)
+        facts["linked.blocked_customers"] = 0
+        if self.want_segment:
+            assert metrics is not None
+            vip = self.shop.amount(("segments", "vip", "min_spent"), currency)
+            segment = segment_for(metrics, self.shop.screening["segments"], blocked=False, min_spent_vip=vip)
+            facts["customer.segment"] = risk_segment if risk_segment is not None else segment
+        if self.want_signals:
+            address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
+            holders = self.addresses.get(address, ()) if address is not None else ()
+            shared = len(holders) - (cid in holders) if cid is not None else len(holders)
+            first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
+            context = SignalContext(
+                first_order_amount=first_amount, total_minor=total, address_customers=shared
+            )
+            signal_facts(facts, self.shop.screening, context)
+
+    def _velocity(
+        self,
+        facts: dict[str, Any],
+        identifiers: list[Any],
+        order_id: int,
+        placed: datetime,
+        total: int,
+        currency: str,
+    ) -> None:
+        """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
+        facts.update(_NO_VELOCITY)
+        scale = 10 ** exponent(currency)
+        seen: set[str] = set()
+        for ident in identifiers:
+            kind = _VELOCITY_TYPES.get(str(ident.type))
+            if kind is None or kind in seen:
+                continue  # the first identifier of each kind is the one counted (``velocity_keys``)
+            seen.add(kind)
+            if not ident.value:
+                continue
+            key = digest(f"{kind}:{ident.value}")
+            times = self.times.get(key)
+            own = self.own.get((key, order_id)) if times else None
+            for orders_name, amount_name, span in _NAMES[kind]:
+                n = amount = 0
+                if times:
+                    start = placed - span
+                    lo, hi = bisect_right(times, start), bisect_left(times, placed)
+                    n, sums = hi - lo, self.sums[key]
+                    amount = sums[hi] - sums[lo]
+                    for when, value in own or ():
+                        if start < when < placed:  # the order itself is never its own velocity
+                            n -= 1
+                            amount -= value
+                facts[orders_name] = n + 1
+                facts[amount_name] = (amount + total) / scale
+
+    def _members(self, cid: int | None, linking: set[tuple[str, str]]) -> set[int]:
+        """The members of the order's link clusters, as the list match reads them (``_members_statement``)."""
+        members: set[int] = set()
+        clusters: set[int] = set()
+        cluster_of = self.cluster_of
+        for key in linking:
+            for holder in self.holders.get(key, ()):
+                members.add(holder)
+                clusters.add(cluster_of.get(holder, holder))
+        if cid is not None and cid in cluster_of:
+            members.add(cid)
+            clusters.add(cluster_of[cid])
+        for cluster in clusters:
+            members.add(cluster)
+            members |= self.in_cluster.get(cluster, ())
+        return members
+
+    def _screened(self, facts: dict[str, Any], order_id: int) -> None:
+        """The order's link, segment and signal facts as full screening gives them (it has list entries)."""
+        from storeguard.screening.engine import screen  # the engine imports this package's modules
+
+        order = self.session.get(Order, order_id)
+        assert order is not None
+        with frozen(order.created_at):
+            screened = screen(self.session, order, ruleset=_NO_RULES, history_as_placed=True).facts
+        for name in (*LINKED_FACTS, *SEGMENT_FACTS, *SIGNAL_FACTS):
+            facts[name] = screened[name]
+
+
+_NO_RULES = ActiveRuleset(policy_version=0, rules=())
+
+
+def _risk(session: Session, shop_id: int) -> dict[int, tuple[int, str, tuple[str, ...]]]:
+    """Each assessed customer's score, segment and finding types, as stored (``reads.history``)."""
+    r = CustomerRisk.__table__.c
+    stmt = select(r.customer_id, r.score, r.segment, r.finding_types).where(r.shop_id == shop_id)
+    return {
+        cid: (int(score), segment, tuple(types.split(",")) if types else ())
+        for cid, score, segment, types in session.execute(stmt)
+        if score is not None and segment is not None and types is not None  # else screening reads NULL
+    }
+
+
+def _address_holders(session: Session, shop_id: int) -> dict[str, set[int]]:
+    """The customers who used each shipping address (``reads.history``'s shared-address count)."""
+    i = Identifier.__table__.c
+    out: dict[str, set[int]] = {}
+    stmt = select(i.value, i.customer_id).where(i.shop_id == shop_id, i.type == "shipping_address")
+    for value, cid in session.execute(stmt):
+        if cid is not None:
+            out.setdefault(value, set()).add(cid)
+    return out
