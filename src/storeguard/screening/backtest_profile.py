@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -32,6 +33,7 @@ from storeguard.risk.enums import FindingType
 from storeguard.risk.models import CustomerRisk
 from storeguard.rules.service import ActiveRuleset
 from storeguard.screening.backtest_history import naive_utc, raw_time
+from storeguard.screening.engine import screen
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
 from storeguard.screening.reads import ShopContext, shop_context
@@ -228,18 +230,17 @@ class Profiles:
                 facts[f"customer.finding_{kind}"] = True
         if not self.reads_order:
             return
-        order = {name: row[at[name]] for name in _IDENTITY_COLUMNS}
-        for side in ("shipping_address", "billing_address"):
-            if isinstance(order[side], str):
-                order[side] = json.loads(order[side])
-        identifiers = identifiers_of_order(order, default_region=self.region)
+        raw = tuple(row[at[name]] for name in _IDENTITY_COLUMNS)
+        try:
+            identifiers, keys = _identities(raw, self.region)
+        except TypeError:  # an address the driver gave as a dict: worked out without the memory
+            identifiers, keys = _identities.__wrapped__(raw, self.region)
         currency = row[at["currency"]]
         if self.want_velocity:
             placed = ensure_utc(row[at["created_at"]]).replace(tzinfo=None)
             self._velocity(facts, identifiers, order_id, placed, total, currency)
         if not self.want_links:
             return
-        keys = order_match_keys(order, identifiers=identifiers)
         members = self._members(cid, {k for k in dict.fromkeys(keys) if k[0] in self.shop.link_kinds})
         others = members - {cid}
         if (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked):
@@ -318,8 +319,6 @@ class Profiles:
 
     def _screened(self, facts: dict[str, Any], order_id: int) -> None:
         """The order's link, segment and signal facts as full screening gives them (it has list entries)."""
-        from storeguard.screening.engine import screen  # the engine imports this package's modules
-
         order = self.session.get(Order, order_id)
         assert order is not None
         with frozen(order.created_at):
@@ -329,6 +328,19 @@ class Profiles:
 
 
 _NO_RULES = ActiveRuleset(policy_version=0, rules=())
+
+
+@lru_cache(maxsize=65536)
+def _identities(
+    raw: tuple[Any, ...], region: str | None
+) -> tuple[tuple[Any, ...], tuple[tuple[str, str], ...]]:
+    """The identifiers and match keys of an order's identity columns (a returning customer's come back)."""
+    order = dict(zip(_IDENTITY_COLUMNS, raw, strict=True))
+    for side in ("shipping_address", "billing_address"):
+        if isinstance(order[side], str):
+            order[side] = json.loads(order[side])
+    identifiers = identifiers_of_order(order, default_region=region)
+    return tuple(identifiers), tuple(order_match_keys(order, identifiers=identifiers))
 
 
 def _risk(session: Session, shop_id: int) -> dict[int, tuple[int, str, tuple[str, ...]]]:
