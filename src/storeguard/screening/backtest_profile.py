@@ -4,10 +4,10 @@ Full screening looks each of these up per order: the customer's risk as last sto
 clusters and list entries as they stand now, velocity events strictly before the order, and the
 signals over the order's facts. Here each source is read once (risk by customer, identifier
 holders and clusters, velocity events by key, sorted by time), and every order is answered from
-memory with screening's own functions (``identifiers_of_order``, ``velocity_keys``,
-``segment_for``, the signal checks). An order whose link cluster holds a blocked customer, or
-whose customer has a list entry of their own, is rare and needs the list match's paths, scopes
-and overrides: that order alone is screened as the full path screens it.
+memory with screening's own functions (``identifiers_of_order``, ``segment_for``, the signal
+checks). An order whose link cluster holds a blocked customer, or whose customer has a list entry
+of their own, needs the list match's paths, scopes and overrides: the match screening runs answers
+it, once per customer and keys when no entry's scope or expiry can tell two orders apart.
 """
 
 from __future__ import annotations
@@ -27,19 +27,20 @@ from storeguard.core.money import exponent
 from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus
+from storeguard.lists.matching import match
 from storeguard.lists.models import ListEntry
-from storeguard.orders.models import Order
+from storeguard.orders.models import LineItem
 from storeguard.risk.enums import FindingType
 from storeguard.risk.models import CustomerRisk
-from storeguard.rules.service import ActiveRuleset
 from storeguard.screening.backtest_history import naive_utc, raw_time
-from storeguard.screening.engine import screen
+from storeguard.screening.engine import list_blocks, scope_lines
+from storeguard.screening.inputs import LineInput, _product_line
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
-from storeguard.screening.reads import ShopContext, shop_context
+from storeguard.screening.reads import ProductRow, ShopContext, shop_context
 from storeguard.screening.signals import SignalContext, signal_facts
 from storeguard.screening.velocity import digest
-from storeguard.shops.models import Shop
+from storeguard.shops.models import Product, Shop
 
 RISK_FACTS = frozenset(
     {"customer.risk_score", "customer.findings"} | {f"customer.finding_{t.value}" for t in FindingType}
@@ -131,6 +132,7 @@ class Profiles:
 
     def __init__(self, session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime):
         self.session = session
+        self.date_from = date_from
         self.want_risk = bool(used & (RISK_FACTS | SEGMENT_FACTS))
         self.want_velocity = bool(used & VELOCITY_FACTS)
         self.want_signals = bool(used & SIGNAL_FACTS)
@@ -188,6 +190,10 @@ class Profiles:
         self.blocked.update(
             cid for (cid,) in session.execute(on_identifiers.where(i.shop_id == shop_id, *blocking))
         )
+        # An entry still live at the range's start can expire within it: then no match is remembered.
+        expiring = select(e.id).where(*active, e.expires_at.is_not(None), e.expires_at > self.date_from)
+        self.expiring = session.execute(expiring.limit(1)).first() is not None
+        self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
 
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
         v = VelocityEvent.__table__.c
@@ -244,15 +250,26 @@ class Profiles:
         members = self._members(cid, {k for k in dict.fromkeys(keys) if k[0] in self.shop.link_kinds})
         others = members - {cid}
         if (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked):
-            self._screened(facts, order_id)
-            return
-        facts["linked.customers"] = len(others)
-        facts["linked.blocked_customers"] = 0
+            placed_at = ensure_utc(row[at["created_at"]])
+            blocked_self, blocked, linked = self._matched(order_id, cid, keys, total, placed_at)
+        else:  # no list entry can reach the order through its customer or its links
+            blocked_self, blocked, linked = False, 0, len(others)
+        facts["linked.customers"] = linked
+        facts["linked.blocked_customers"] = blocked
         if self.want_segment:
             assert metrics is not None
             vip = self.shop.amount(("segments", "vip", "min_spent"), currency)
-            segment = segment_for(metrics, self.shop.screening["segments"], blocked=False, min_spent_vip=vip)
-            facts["customer.segment"] = risk_segment if risk_segment is not None else segment
+            segment = segment_for(
+                metrics,
+                self.shop.screening["segments"],
+                blocked=blocked_self,
+                min_spent_vip=vip,
+                linked_to_blocked=blocked > 0,
+            )
+            # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
+            facts["customer.segment"] = (
+                risk_segment if risk_segment is not None and not blocked_self else segment
+            )
         if self.want_signals:
             address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
             holders = self.addresses.get(address, ()) if address is not None else ()
@@ -266,7 +283,7 @@ class Profiles:
     def _velocity(
         self,
         facts: dict[str, Any],
-        identifiers: list[Any],
+        identifiers: tuple[Any, ...],
         order_id: int,
         placed: datetime,
         total: int,
@@ -317,17 +334,33 @@ class Profiles:
             members |= self.in_cluster.get(cluster, ())
         return members
 
-    def _screened(self, facts: dict[str, Any], order_id: int) -> None:
-        """The order's link, segment and signal facts as full screening gives them (it has list entries)."""
-        order = self.session.get(Order, order_id)
-        assert order is not None
-        with frozen(order.created_at):
-            screened = screen(self.session, order, ruleset=_NO_RULES, history_as_placed=True).facts
-        for name in (*LINKED_FACTS, *SEGMENT_FACTS, *SIGNAL_FACTS):
-            facts[name] = screened[name]
-
-
-_NO_RULES = ActiveRuleset(policy_version=0, rules=())
+    def _matched(
+        self, order_id: int, cid: int | None, keys: tuple[tuple[str, str], ...], total: int, placed: datetime
+    ) -> tuple[bool, int, int]:
+        """Whether the lists block the customer, how many blocked customers and how many customers the
+        order links to, by the list match screening runs (as of the order's time, with its lines)."""
+        memo = (cid, keys)
+        known = self.matched.get(memo)
+        if known is not None:
+            return known
+        with frozen(placed):
+            result = match(
+                self.session,
+                shop_id=self.shop.id,
+                identifiers=keys,
+                customer_id=cid,
+                lines=scope_lines(_lines(self.session, order_id)),
+                order_total=total,
+                shop=self.shop,
+            )
+        blocked_self, blocked_links = list_blocks(result, cid)
+        answer = (blocked_self, len(blocked_links), result.linked_customers)
+        # The same customer and keys give the same answer unless an entry's scope (the lines) or
+        # expiry (the time) could tell two orders apart.
+        reached = (*result.matches, *result.out_of_scope)
+        if not self.expiring and all(m.scope.get("kind", "everything") == "everything" for m in reached):
+            self.matched[memo] = answer
+        return answer
 
 
 @lru_cache(maxsize=65536)
@@ -341,6 +374,33 @@ def _identities(
             order[side] = json.loads(order[side])
     identifiers = identifiers_of_order(order, default_region=region)
     return tuple(identifiers), tuple(order_match_keys(order, identifiers=identifiers))
+
+
+def _lines(session: Session, order_id: int) -> list[LineInput]:
+    """The order's lines with their products' facts, as ``inputs.from_order`` describes them."""
+    li, p = LineItem, Product
+    stmt = (
+        select(li.id, li.sku, li.title, li.quantity, li.unit_price, li.variant, li.product_id)
+        .add_columns(p.id, p.sku, p.title, p.price, p.category, p.tags, p.high_value, p.limited_edition)
+        .outerjoin(p, p.id == li.product_id)
+        .where(li.order_id == order_id)
+        .order_by(li.id)
+    )
+    return [
+        _product_line(
+            i,
+            ProductRow(*product) if product_id and product[0] is not None else None,
+            sku=sku,
+            title=title,
+            quantity=quantity,
+            unit_price=price,
+            variant=dict(variant or {}),
+            line_item_id=line_id,
+        )
+        for i, (line_id, sku, title, quantity, price, variant, product_id, *product) in enumerate(
+            session.execute(stmt)
+        )
+    ]
 
 
 def _risk(session: Session, shop_id: int) -> dict[int, tuple[int, str, tuple[str, ...]]]:
