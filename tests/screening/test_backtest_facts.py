@@ -292,3 +292,29 @@ def test_profile_facts_on_the_columnar_path_equal_full_screening_on_every_order(
     assert columnar == _facts(session, store, names, full=True)
     # the data makes every family vary from order to order
     assert len({tuple(map(repr, facts.values())) for facts in columnar.values()}) > 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "block if linked.blocked_customers > 0",
+        "review if customer.segment == 'watch' or customer.finding_bracketing",
+        "verify if velocity.orders_per_email_1h >= 3 or velocity.amount_per_ip_30d > 1000",
+        "review if signals.country_mismatch or signals.shared_shipping_address and order.total > 500",
+    ],
+)
+def test_a_backtest_of_profile_facts_runs_columnar_with_the_answer_of_full_screening(
+    session: Session, source: str
+) -> None:
+    store = _profile_store(session)
+    answers = [
+        backtest(
+            session, shop_id=store.shop.id, sources=[source], date_from=FROM, date_to=TO, full=full
+        ).as_dict()
+        for full in (False, True)
+    ]
+    assert [a.pop("path") for a in answers] == ["columnar", "full"]
+    for a in answers:
+        a.pop("seconds")
+    assert answers[0]["stopped"] > 0
+    assert answers[0] == answers[1]
