@@ -19,11 +19,12 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import BigInteger, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, frozen
 from storeguard.core.money import exponent
+from storeguard.core.prepared import Prepared, stream_once
 from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus
@@ -158,13 +159,15 @@ class Profiles:
         c, i, e = Customer.__table__.c, Identifier.__table__.c, ListEntry.__table__.c
         self.cluster_of: dict[int, int] = {}
         self.in_cluster: dict[int, set[int]] = {}
-        for cid, cluster in session.execute(select(c.id, c.cluster_id).where(c.shop_id == shop_id)):
+        for cid, cluster in stream_once(session, select(c.id, c.cluster_id).where(c.shop_id == shop_id)):
             self.cluster_of[cid] = cluster if cluster is not None else cid
             if cluster is not None:
                 self.in_cluster.setdefault(cluster, set()).add(cid)
         self.holders: dict[tuple[str, str], list[int]] = {}
-        stmt = select(i.type, i.value, i.customer_id).where(i.shop_id == shop_id, i.type.in_(sorted(kinds)))
-        for type_, value, cid in session.execute(stmt):
+        stmt = select(i.type, i.value, i.customer_id).where(
+            i.shop_id == shop_id, or_(*(i.type == kind for kind in sorted(kinds)))
+        )
+        for type_, value, cid in stream_once(session, stmt) if kinds else ():  # a shop may link on nothing
             self.holders.setdefault((type_, value), []).append(cid)
         active = (e.shop_id == shop_id, e.status == EntryStatus.active.value)
         # The customers whose own entries decide whether the order's customer is blocked.
@@ -205,7 +208,7 @@ class Profiles:
         times: dict[str, list[datetime]] = {}
         amounts: dict[str, list[int]] = {}
         self.own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
-        for key, at, order_id, amount in self.session.execute(stmt):
+        for key, at, order_id, amount in stream_once(self.session, stmt):
             when = naive_utc(at)
             times.setdefault(key, []).append(when)
             amounts.setdefault(key, []).append(amount)
@@ -363,7 +366,7 @@ class Profiles:
         return answer
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=131072)
 def _identities(
     raw: tuple[Any, ...], region: str | None
 ) -> tuple[tuple[Any, ...], tuple[tuple[str, str], ...]]:
@@ -376,16 +379,22 @@ def _identities(
     return tuple(identifiers), tuple(order_match_keys(order, identifiers=identifiers))
 
 
-def _lines(session: Session, order_id: int) -> list[LineInput]:
-    """The order's lines with their products' facts, as ``inputs.from_order`` describes them."""
+def _lines_statement() -> Select[Any]:
     li, p = LineItem, Product
-    stmt = (
+    return (
         select(li.id, li.sku, li.title, li.quantity, li.unit_price, li.variant, li.product_id)
         .add_columns(p.id, p.sku, p.title, p.price, p.category, p.tags, p.high_value, p.limited_edition)
         .outerjoin(p, p.id == li.product_id)
-        .where(li.order_id == order_id)
+        .where(li.order_id == bindparam("order_id", type_=BigInteger))
         .order_by(li.id)
     )
+
+
+_LINES = Prepared(_lines_statement)
+
+
+def _lines(session: Session, order_id: int) -> list[LineInput]:
+    """The order's lines with their products' facts, as ``inputs.from_order`` describes them."""
     return [
         _product_line(
             i,
@@ -398,7 +407,7 @@ def _lines(session: Session, order_id: int) -> list[LineInput]:
             line_item_id=line_id,
         )
         for i, (line_id, sku, title, quantity, price, variant, product_id, *product) in enumerate(
-            session.execute(stmt)
+            _LINES.rows(session, {"order_id": order_id})
         )
     ]
 
@@ -409,7 +418,7 @@ def _risk(session: Session, shop_id: int) -> dict[int, tuple[int, str, tuple[str
     stmt = select(r.customer_id, r.score, r.segment, r.finding_types).where(r.shop_id == shop_id)
     return {
         cid: (int(score), segment, tuple(types.split(",")) if types else ())
-        for cid, score, segment, types in session.execute(stmt)
+        for cid, score, segment, types in stream_once(session, stmt)
         if score is not None and segment is not None and types is not None  # else screening reads NULL
     }
 
@@ -419,7 +428,7 @@ def _address_holders(session: Session, shop_id: int) -> dict[str, set[int]]:
     i = Identifier.__table__.c
     out: dict[str, set[int]] = {}
     stmt = select(i.value, i.customer_id).where(i.shop_id == shop_id, i.type == "shipping_address")
-    for value, cid in session.execute(stmt):
+    for value, cid in stream_once(session, stmt):
         if cid is not None:
             out.setdefault(value, set()).add(cid)
     return out
