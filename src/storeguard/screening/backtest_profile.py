@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -34,7 +34,7 @@ from storeguard.orders.models import LineItem
 from storeguard.risk.enums import FindingType
 from storeguard.risk.models import CustomerRisk
 from storeguard.screening.backtest_history import naive_utc, raw_time
-from storeguard.screening.engine import list_blocks, scope_lines
+from storeguard.screening.engine import list_blocks, scope_lines, velocity_keys
 from storeguard.screening.inputs import LineInput, _product_line
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
@@ -99,14 +99,6 @@ PROFILE_COLUMNS = (
     "currency",
 )
 _IDENTITY_COLUMNS = PROFILE_COLUMNS[:11]
-_VELOCITY_TYPES = {
-    "email": "email",
-    "phone": "phone",
-    "ip": "ip",
-    "device_id": "device",
-    "payment_fingerprint": "card",
-    "shipping_address": "address",
-}
 _SPANS = [(w, timedelta(seconds=s)) for w, s in WINDOWS.items()]
 _NAMES = {
     kind: [(f"velocity.orders_per_{kind}_{w}", f"velocity.amount_per_{kind}_{w}", span) for w, span in _SPANS]
@@ -196,6 +188,7 @@ class Profiles:
         # An entry still live at the range's start can expire within it: then no match is remembered.
         expiring = select(e.id).where(*active, e.expires_at.is_not(None), e.expires_at > self.date_from)
         self.expiring = session.execute(expiring.limit(1)).first() is not None
+        self.reached: dict[tuple[int | None, frozenset[tuple[str, str]]], tuple[int, bool]] = {}
         self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
 
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
@@ -241,22 +234,28 @@ class Profiles:
             return
         raw = tuple(row[at[name]] for name in _IDENTITY_COLUMNS)
         try:
-            identifiers, keys = _identities(raw, self.region)
+            identity = _identity(raw, self.region, self.shop.link_kinds)
         except TypeError:  # an address the driver gave as a dict: worked out without the memory
-            identifiers, keys = _identities.__wrapped__(raw, self.region)
+            identity = _identity.__wrapped__(raw, self.region, self.shop.link_kinds)
         currency = row[at["currency"]]
         if self.want_velocity:
             placed = ensure_utc(row[at["created_at"]]).replace(tzinfo=None)
-            self._velocity(facts, identifiers, order_id, placed, total, currency)
+            self._velocity(facts, identity.counted, order_id, placed, total, currency)
         if not self.want_links:
             return
-        members = self._members(cid, {k for k in dict.fromkeys(keys) if k[0] in self.shop.link_kinds})
-        others = members - {cid}
-        if (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked):
+        reach = (cid, identity.linking)
+        known = self.reached.get(reach)
+        if known is None:
+            others = self._members(cid, identity.linking) - {cid}
+            touched = (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked)
+            known = (len(others), touched)
+            if len(self.reached) < _REMEMBERED:
+                self.reached[reach] = known
+        if known[1]:
             placed_at = ensure_utc(row[at["created_at"]])
-            blocked_self, blocked, linked = self._matched(order_id, cid, keys, total, placed_at)
+            blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, placed_at)
         else:  # no list entry can reach the order through its customer or its links
-            blocked_self, blocked, linked = False, 0, len(others)
+            blocked_self, blocked, linked = False, 0, known[0]
         facts["linked.customers"] = linked
         facts["linked.blocked_customers"] = blocked
         if self.want_segment:
@@ -274,7 +273,7 @@ class Profiles:
                 risk_segment if risk_segment is not None and not blocked_self else segment
             )
         if self.want_signals:
-            address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
+            address = identity.address
             holders = self.addresses.get(address, ()) if address is not None else ()
             shared = len(holders) - (cid in holders) if cid is not None else len(holders)
             first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
@@ -286,7 +285,7 @@ class Profiles:
     def _velocity(
         self,
         facts: dict[str, Any],
-        identifiers: tuple[Any, ...],
+        counted: tuple[tuple[str, str | None], ...],
         order_id: int,
         placed: datetime,
         total: int,
@@ -295,17 +294,9 @@ class Profiles:
         """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
         facts.update(_NO_VELOCITY)
         scale = 10 ** exponent(currency)
-        seen: set[str] = set()
-        for ident in identifiers:
-            kind = _VELOCITY_TYPES.get(str(ident.type))
-            if kind is None or kind in seen:
-                continue  # the first identifier of each kind is the one counted (``velocity_keys``)
-            seen.add(kind)
-            if not ident.value:
-                continue
-            key = digest(f"{kind}:{ident.value}")
-            times = self.times.get(key)
-            own = self.own.get((key, order_id)) if times else None
+        for kind, key in counted:
+            times = self.times.get(key) if key is not None else None
+            own = self.own.get((key, order_id)) if times and key is not None else None
             for orders_name, amount_name, span in _NAMES[kind]:
                 n = amount = 0
                 if times:
@@ -320,7 +311,7 @@ class Profiles:
                 facts[orders_name] = n + 1
                 facts[amount_name] = (amount + total) / scale
 
-    def _members(self, cid: int | None, linking: set[tuple[str, str]]) -> set[int]:
+    def _members(self, cid: int | None, linking: frozenset[tuple[str, str]]) -> set[int]:
         """The members of the order's link clusters, as the list match reads them (``_members_statement``)."""
         members: set[int] = set()
         clusters: set[int] = set()
@@ -366,17 +357,34 @@ class Profiles:
         return answer
 
 
+class _Identity(NamedTuple):
+    """What an order's identity columns say, worked out once per distinct identity."""
+
+    keys: tuple[tuple[str, str], ...]  # the list match's keys (``order_match_keys``)
+    linking: frozenset[tuple[str, str]]  # those of a type the shop links customers on
+    counted: tuple[tuple[str, str | None], ...]  # (velocity kind, the key it is counted under)
+    address: str | None  # the shipping address's key
+
+
 @lru_cache(maxsize=131072)
-def _identities(
-    raw: tuple[Any, ...], region: str | None
-) -> tuple[tuple[Any, ...], tuple[tuple[str, str], ...]]:
-    """The identifiers and match keys of an order's identity columns (a returning customer's come back)."""
+def _identity(raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str]) -> _Identity:
+    """Read an order's identity columns as screening does (a returning customer's come back)."""
     order = dict(zip(_IDENTITY_COLUMNS, raw, strict=True))
     for side in ("shipping_address", "billing_address"):
         if isinstance(order[side], str):
             order[side] = json.loads(order[side])
     identifiers = identifiers_of_order(order, default_region=region)
-    return tuple(identifiers), tuple(order_match_keys(order, identifiers=identifiers))
+    keys = tuple(order_match_keys(order, identifiers=identifiers))
+    # Every kind the order has gets its facts; one with no value has no key, so nothing earlier counts.
+    counted = tuple(
+        (kind, digest(f"{kind}:{value}") if value and kind in VELOCITY_KINDS else None)
+        for kind, value in velocity_keys(identifiers).items()
+    )
+    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
+    return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
+
+
+_REMEMBERED = 1_000_000  # (customer, linking keys) answers kept in one backtest
 
 
 def _lines_statement() -> Select[Any]:
