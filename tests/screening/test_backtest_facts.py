@@ -318,3 +318,9 @@ def test_a_backtest_of_profile_facts_runs_columnar_with_the_answer_of_full_scree
         a.pop("seconds")
     assert answers[0]["stopped"] > 0
     assert answers[0] == answers[1]
+
+
+@pytest.mark.parametrize("name", PROFILE_FAMILIES["signals"])
+def test_each_signal_read_alone_backtests_as_full_screening_gives_it(session: Session, name: str) -> None:
+    store = _profile_store(session)
+    assert _facts(session, store, [name], full=False) == _facts(session, store, [name], full=True)

@@ -70,18 +70,26 @@ _METRIC_FACTS = frozenset(
         "customer.chargebacks",
     }
 )
-_SIGNAL_NEEDS = _METRIC_FACTS | {
-    "order.billing_country",
-    "order.shipping_country",
-    "order.ip_country",
-    "email.is_disposable",
-    "email.domain",
-    "order.is_first_order",
-    "order.total",
-    "order.currency",
-    "order.has_high_value",
-    "order.max_variants_of_one_product",
+# What each signal's check reads (``signals.CHECKS``), beyond the link and shared-address counts.
+_SIGNAL_NEEDS = {
+    "country_mismatch": {"order.billing_country", "order.shipping_country"},
+    "ip_country_mismatch": {"order.ip_country", "order.billing_country", "order.shipping_country"},
+    "disposable_email": {"email.is_disposable", "email.domain"},
+    "first_order_high_value": {
+        "order.is_first_order",
+        "order.total",
+        "order.currency",
+        "order.has_high_value",
+    },
+    "many_variants_of_one_product": {"order.max_variants_of_one_product"},
+    "shared_shipping_address": set(),
+    "linked_to_blocked": {"linked.blocked_customers"},
+    "high_return_ratio": {"customer.orders_count", "customer.return_ratio"},
+    "high_refund_ratio": {"customer.orders_count", "customer.refund_ratio", "customer.refunds_count"},
+    "has_chargebacks": {"customer.chargebacks"},
+    "many_cancellations": {"customer.cancellations"},
 }
+assert tuple(_SIGNAL_NEEDS) == SIGNAL_CODES
 # The order's columns its identifiers are read from (``identifiers_of_order``), and its time and currency.
 PROFILE_COLUMNS = (
     "email",
@@ -113,10 +121,11 @@ _NO_FINDINGS = {f"customer.finding_{t.value}": False for t in FindingType}
 def with_needs(used: set[str]) -> set[str]:
     """Return ``used`` with the columnar facts its profile facts are worked out from."""
     out = set(used)
-    if used & (SEGMENT_FACTS | SIGNAL_FACTS):
+    if used & SEGMENT_FACTS:
         out |= _METRIC_FACTS
-    if used & SIGNAL_FACTS:
-        out |= _SIGNAL_NEEDS
+    for code, needs in _SIGNAL_NEEDS.items():
+        if f"signals.{code}" in used:
+            out |= needs
     return out
 
 
@@ -128,10 +137,12 @@ class Profiles:
         self.date_from = date_from
         self.want_risk = bool(used & (RISK_FACTS | SEGMENT_FACTS))
         self.want_velocity = bool(used & VELOCITY_FACTS)
-        self.want_signals = bool(used & SIGNAL_FACTS)
+        # Only the signals the rules read are evaluated: each is a pure function of the facts.
+        self.codes = tuple(code for code in SIGNAL_CODES if f"signals.{code}" in used)
         self.want_segment = bool(used & SEGMENT_FACTS)
-        self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS | SIGNAL_FACTS))
-        self.reads_order = self.want_velocity or self.want_links
+        self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
+        self.want_addresses = "shared_shipping_address" in self.codes
+        self.reads_order = self.want_velocity or self.want_links or self.want_addresses
         context = shop_context(session, shop.id)
         assert context is not None  # the shop was read by the caller
         self.shop: ShopContext = context
@@ -139,7 +150,7 @@ class Profiles:
         self.risk = _risk(session, shop.id) if self.want_risk else {}
         if self.want_links:
             self._read_links(shop.id)
-        if self.want_signals:
+        if self.want_addresses:
             self.addresses = _address_holders(session, shop.id)
         if self.want_velocity:
             self._read_velocity(shop.id, date_from, date_to)
@@ -230,13 +241,41 @@ class Profiles:
             facts.update(_NO_FINDINGS)
             for kind in findings:
                 facts[f"customer.finding_{kind}"] = True
-        if not self.reads_order:
-            return
-        raw = tuple(row[at[name]] for name in _IDENTITY_COLUMNS)
-        try:
-            identity = _identity(raw, self.region, self.shop.link_kinds)
-        except TypeError:  # an address the driver gave as a dict: worked out without the memory
-            identity = _identity.__wrapped__(raw, self.region, self.shop.link_kinds)
+        identity = None
+        if self.reads_order:
+            raw = tuple(row[at[name]] for name in _IDENTITY_COLUMNS)
+            try:
+                identity = _identity(raw, self.region, self.shop.link_kinds)
+            except TypeError:  # an address the driver gave as a dict: worked out without the memory
+                identity = _identity.__wrapped__(raw, self.region, self.shop.link_kinds)
+            self._from_order(facts, identity, order_id, cid, total, row, at, metrics, risk_segment)
+        if self.codes:
+            shared = 0
+            if identity is not None and self.want_addresses:
+                address = identity.address
+                holders = self.addresses.get(address, ()) if address is not None else ()
+                shared = len(holders) - (cid in holders) if cid is not None else len(holders)
+            # The threshold in the order's currency; only the first-order check reads it (and that currency).
+            currency = facts.get("order.currency") or self.shop.currency
+            first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
+            context = SignalContext(
+                first_order_amount=first_amount, total_minor=total, address_customers=shared
+            )
+            signal_facts(facts, self.shop.screening, context, self.codes)
+
+    def _from_order(
+        self,
+        facts: dict[str, Any],
+        identity: _Identity,
+        order_id: int,
+        cid: int | None,
+        total: int,
+        row: Any,
+        at: dict[str, int],
+        metrics: CustomerMetrics | None,
+        risk_segment: str | None,
+    ) -> None:
+        """The facts read from the order's identifiers: velocity, links and the segment."""
         currency = row[at["currency"]]
         if self.want_velocity:
             placed = ensure_utc(row[at["created_at"]]).replace(tzinfo=None)
@@ -272,15 +311,6 @@ class Profiles:
             facts["customer.segment"] = (
                 risk_segment if risk_segment is not None and not blocked_self else segment
             )
-        if self.want_signals:
-            address = identity.address
-            holders = self.addresses.get(address, ()) if address is not None else ()
-            shared = len(holders) - (cid in holders) if cid is not None else len(holders)
-            first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
-            context = SignalContext(
-                first_order_amount=first_amount, total_minor=total, address_customers=shared
-            )
-            signal_facts(facts, self.shop.screening, context)
 
     def _velocity(
         self,
