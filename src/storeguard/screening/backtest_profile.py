@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left, bisect_right
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Select, bindparam, or_, select
@@ -135,10 +136,24 @@ class Profiles:
     def __init__(self, session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime):
         self.session = session
         self.date_from = date_from
-        self.want_risk = bool(used & (RISK_FACTS | SEGMENT_FACTS))
+        self.want_risk_facts = bool(used & RISK_FACTS)
+        self.want_risk = self.want_risk_facts or bool(used & SEGMENT_FACTS)
         self.want_velocity = bool(used & VELOCITY_FACTS)
+        # Only the velocity facts the rules read are counted: each kind's windows, orders or amount.
+        self.windows = {
+            kind: [
+                (o if o in used else None, a if a in used else None, span)
+                for o, a, span in _NAMES[kind]
+                if o in used or a in used
+            ]
+            for kind in VELOCITY_KINDS
+        }
+        self.no_velocity = {name: zero for name, zero in _NO_VELOCITY.items() if name in used}
         # Only the signals the rules read are evaluated: each is a pure function of the facts.
         self.codes = tuple(code for code in SIGNAL_CODES if f"signals.{code}" in used)
+        self.segments: dict[tuple[Any, ...], str] = {}
+        self.first_amounts: dict[str, int] = {}
+        self.raw_of: Any = None  # the order row's identity columns, bound on the first order
         self.want_segment = bool(used & SEGMENT_FACTS)
         self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
         self.want_addresses = "shared_shipping_address" in self.codes
@@ -235,7 +250,7 @@ class Profiles:
         """Set the order's profile facts in ``facts`` (its columnar facts are there already)."""
         risk = self.risk.get(cid) if cid is not None else None
         score, risk_segment, findings = risk if risk is not None else (0, None, ())
-        if self.want_risk:
+        if self.want_risk_facts:
             facts["customer.risk_score"] = score
             facts["customer.findings"] = list(findings)
             facts.update(_NO_FINDINGS)
@@ -243,7 +258,9 @@ class Profiles:
                 facts[f"customer.finding_{kind}"] = True
         identity = None
         if self.reads_order:
-            raw = tuple(row[at[name]] for name in _IDENTITY_COLUMNS)
+            if self.raw_of is None:
+                self.raw_of = itemgetter(*(at[name] for name in _IDENTITY_COLUMNS))
+            raw = self.raw_of(row)
             try:
                 identity = _identity(raw, self.region, self.shop.link_kinds)
             except TypeError:  # an address the driver gave as a dict: worked out without the memory
@@ -257,7 +274,10 @@ class Profiles:
                 shared = len(holders) - (cid in holders) if cid is not None else len(holders)
             # The threshold in the order's currency; only the first-order check reads it (and that currency).
             currency = facts.get("order.currency") or self.shop.currency
-            first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
+            first_amount = self.first_amounts.get(currency)
+            if first_amount is None:
+                first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
+                self.first_amounts[currency] = first_amount
             context = SignalContext(
                 first_order_amount=first_amount, total_minor=total, address_customers=shared
             )
@@ -277,8 +297,9 @@ class Profiles:
     ) -> None:
         """The facts read from the order's identifiers: velocity, links and the segment."""
         currency = row[at["currency"]]
+        created = row[at["created_at"]]
         if self.want_velocity:
-            placed = ensure_utc(row[at["created_at"]]).replace(tzinfo=None)
+            placed = created if created.tzinfo is None else created.astimezone(UTC).replace(tzinfo=None)
             self._velocity(facts, identity.counted, order_id, placed, total, currency)
         if not self.want_links:
             return
@@ -291,7 +312,7 @@ class Profiles:
             if len(self.reached) < _REMEMBERED:
                 self.reached[reach] = known
         if known[1]:
-            placed_at = ensure_utc(row[at["created_at"]])
+            placed_at = ensure_utc(created)
             blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, placed_at)
         else:  # no list entry can reach the order through its customer or its links
             blocked_self, blocked, linked = False, 0, known[0]
@@ -299,14 +320,33 @@ class Profiles:
         facts["linked.blocked_customers"] = blocked
         if self.want_segment:
             assert metrics is not None
-            vip = self.shop.amount(("segments", "vip", "min_spent"), currency)
-            segment = segment_for(
-                metrics,
-                self.shop.screening["segments"],
-                blocked=blocked_self,
-                min_spent_vip=vip,
-                linked_to_blocked=blocked > 0,
+            m = metrics
+            # The segment is a pure function of these: customers in the same place share one answer.
+            place = (
+                m.orders_count,
+                m.total_spent,
+                m.refunds_count,
+                m.refunded_amount,
+                m.items_bought,
+                m.items_returned,
+                m.cancellations,
+                m.chargebacks,
+                blocked_self,
+                blocked > 0,
+                currency,
             )
+            segment = self.segments.get(place)
+            if segment is None:
+                vip = self.shop.amount(("segments", "vip", "min_spent"), currency)
+                segment = segment_for(
+                    metrics,
+                    self.shop.screening["segments"],
+                    blocked=blocked_self,
+                    min_spent_vip=vip,
+                    linked_to_blocked=blocked > 0,
+                )
+                if len(self.segments) < _REMEMBERED:
+                    self.segments[place] = segment
             # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
             facts["customer.segment"] = (
                 risk_segment if risk_segment is not None and not blocked_self else segment
@@ -322,12 +362,15 @@ class Profiles:
         currency: str,
     ) -> None:
         """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
-        facts.update(_NO_VELOCITY)
+        facts.update(self.no_velocity)
         scale = 10 ** exponent(currency)
         for kind, key in counted:
+            windows = self.windows[kind]
+            if not windows:
+                continue
             times = self.times.get(key) if key is not None else None
             own = self.own.get((key, order_id)) if times and key is not None else None
-            for orders_name, amount_name, span in _NAMES[kind]:
+            for orders_name, amount_name, span in windows:
                 n = amount = 0
                 if times:
                     start = placed - span
@@ -338,8 +381,10 @@ class Profiles:
                         if start < when < placed:  # the order itself is never its own velocity
                             n -= 1
                             amount -= value
-                facts[orders_name] = n + 1
-                facts[amount_name] = (amount + total) / scale
+                if orders_name is not None:
+                    facts[orders_name] = n + 1
+                if amount_name is not None:
+                    facts[amount_name] = (amount + total) / scale
 
     def _members(self, cid: int | None, linking: frozenset[tuple[str, str]]) -> set[int]:
         """The members of the order's link clusters, as the list match reads them (``_members_statement``)."""
