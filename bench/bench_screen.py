@@ -521,6 +521,11 @@ BACKTEST_CUSTOMER_RULE = (
     "block if customer.chargebacks > 0 and customer.refund_ratio > 0.1"
     " or customer.cancellations > 0 and customer.account_age_days < 400 and order.total > 5000"
 )
+# The profile facts: velocity per email, links to a blocked customer, the segment, a signal.
+BACKTEST_PROFILE_RULE = (
+    "review if velocity.orders_per_email_24h > 2 or linked.blocked_customers > 0"
+    " or customer.segment == 'watch' and signals.has_chargebacks"
+)
 
 
 def time_backtest(
@@ -559,6 +564,7 @@ def run(quick: bool = False) -> dict[str, float]:
         figures = checkout_figures(url, info, count, seconds)
         backtest_s = time_backtest(url, info)
         customer_s = time_backtest(url, info, BACKTEST_CUSTOMER_RULE, "backtest_customer_facts")
+        profile_s = time_backtest(url, info, BACKTEST_PROFILE_RULE, "backtest_profile_facts")
     with scratch_postgres() as pg:
         t = time.perf_counter()
         pg_info = build(pg, customers=customers, entries=entries, orders=orders, rules=rules)
@@ -578,12 +584,13 @@ def run(quick: bool = False) -> dict[str, float]:
         "backtest_1m_customer_facts_s" if not quick else "backtest_quick_customer_facts_s": round(
             customer_s, 3
         ),
+        "backtest_1m_profile_facts_s" if not quick else "backtest_quick_profile_facts_s": round(profile_s, 3),
         "screen_bench_list_entries": float(entries),
         "screen_bench_identifier_rows": float(customers * 5),
         "screen_bench_rules": float(rules),
         "screen_bench_build_s": round(build_s, 1),
     }
-    shown = {k: info[k] for k in ("backtest", "backtest_customer_facts")}
+    shown = {k: info[k] for k in ("backtest", "backtest_customer_facts", "backtest_profile_facts")}
     print(json.dumps(shown, indent=None), file=sys.stderr)
     return figures
 

@@ -91,17 +91,20 @@ def test_backtest_of_a_rule_set_takes_the_strongest_action(session: Session) -> 
     assert result["by_action"] == {"verify": 2, "block": 1}
 
 
-def test_backtest_full_path_builds_facts_with_screening(session: Session) -> None:
+def test_a_backtest_of_linked_facts_runs_columnar_and_the_full_path_only_when_asked(session: Session) -> None:
     store = _history(session)
-    result = backtest(
-        session,
-        shop_id=store.shop.id,
-        sources=["block if linked.blocked_customers > 0"],
-        date_from=T0,
-        date_to=T0 + timedelta(days=30),
-    ).as_dict()
-    assert result["path"] == "full"
-    assert result["orders"] == 4
+    paths = [
+        backtest(
+            session,
+            shop_id=store.shop.id,
+            sources=["block if linked.blocked_customers > 0"],
+            date_from=T0,
+            date_to=T0 + timedelta(days=30),
+            full=full,
+        ).as_dict()
+        for full in (False, True)
+    ]
+    assert [(r["path"], r["orders"]) for r in paths] == [("columnar", 4), ("full", 4)]
 
 
 def _month(session: Session, store, source: str, **kw: bool) -> dict:  # noqa: ANN001

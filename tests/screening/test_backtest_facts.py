@@ -9,13 +9,19 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storeguard.customers.identifiers import identifiers_of_order
 from storeguard.orders.models import Order, Refund, RefundLine
+from storeguard.risk.enums import FindingType
+from storeguard.risk.models import CustomerRisk
 from storeguard.rules import compile_rule
 from storeguard.rules.facts import FACTS
 from storeguard.rules.service import resolver_for
 from storeguard.screening.backtest import COLUMNAR_FACTS, _columnar, _full, _Tally, backtest
+from storeguard.screening.engine import velocity_keys
+from storeguard.screening.velocity_sql import SqlVelocity
 from tests.factories import make_dispute
-from tests.screening.support import make_store, new_customer, past_order
+from tests.screening.support import ADDRESS as ADDRESS_NO
+from tests.screening.support import block_customer, make_store, new_customer, past_order
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 FROM, TO = T0 + timedelta(days=2), T0 + timedelta(days=40)
@@ -194,20 +200,127 @@ def test_a_backtest_of_customer_facts_runs_columnar_with_the_answer_of_full_scre
     assert answers[0] == answers[1]
 
 
-def test_only_segment_risk_links_signals_and_velocity_still_need_full_screening() -> None:
-    def group(name: str) -> str:
-        if name.startswith("customer.finding_"):
-            return "customer.finding_*"
-        return name.split(".")[0] if name.startswith(("signals.", "velocity.")) else name
+def test_every_catalogue_fact_backtests_on_the_columnar_path() -> None:
+    assert set(FACTS) - COLUMNAR_FACTS == set()
 
-    slow = {group(n) for n in set(FACTS) - COLUMNAR_FACTS}
-    assert slow == {
-        "customer.segment",
-        "customer.risk_score",
-        "customer.findings",
-        "customer.finding_*",
-        "linked.customers",
-        "linked.blocked_customers",
-        "signals",
-        "velocity",
-    }
+
+PROFILE_FAMILIES = {
+    "risk": ["customer.risk_score", "customer.findings"]
+    + [f"customer.finding_{t.value}" for t in FindingType],
+    "segment": ["customer.segment"],
+    "linked": ["linked.customers", "linked.blocked_customers"],
+    "signals": sorted(n for n in FACTS if n.startswith("signals.")),
+    "velocity": sorted(n for n in FACTS if n.startswith("velocity.")),
+}
+ELSEWHERE = {
+    "name": "Ola Svensson",
+    "address1": "Drottninggatan 5",
+    "city": "Stockholm",
+    "zip": "11151",
+    "country_code": "SE",
+}
+
+
+def _recorded(session: Session, store, order) -> None:  # noqa: ANN001
+    """Count the order in velocity, as accepting it does."""
+    keys = velocity_keys(identifiers_of_order(order, default_region="NO"))
+    SqlVelocity().record(
+        session, store.shop.id, keys, order_id=order.id, amount=order.total, at=order.created_at
+    )
+
+
+def _profile_store(session: Session):  # noqa: ANN202
+    """Customers assessed by risk, blocked, linked to a blocked one, fast repeat buyers and guests."""
+    store = make_store(session)
+    at = lambda d, h=0.0: T0 + timedelta(days=d, hours=h)  # noqa: E731
+    assessed = new_customer(session, store, email="fast@example.com")
+    session.add(
+        CustomerRisk(
+            customer_id=assessed.id,
+            shop_id=store.shop.id,
+            score=62,
+            suggested="watch",
+            segment="watch",
+            findings=[{"type": "bracketing", "confidence": 0.9}],
+            finding_types="bracketing",
+            contributions=[],
+            model_version="test",
+        )
+    )
+    # the same email four times within an hour, then a day and a week later: the windows differ
+    for hours in (0.0, 0.2, 0.5, 0.9, 25.0, 24 * 8):
+        order = past_order(session, store, assessed, created_at=at(3, hours))
+        _recorded(session, store, order)
+    # a blocked customer, and a second account sharing their phone: linked to a blocked customer
+    blocked = new_customer(session, store)
+    evidence = past_order(session, store, blocked, created_at=at(1), phone="+4791234567")
+    block_customer(session, store, blocked, evidence)
+    past_order(session, store, blocked, created_at=at(5), phone="+4791234567")
+    second = new_customer(session, store, email="two@example.com")
+    for day in (6, 9):
+        order = past_order(session, store, second, created_at=at(day), phone="+4791234567")
+        _recorded(session, store, order)
+    # a regular buyer linked to no one by phone; a different address, billed in Sweden, from a US IP
+    regular = new_customer(session, store, email="regular@example.com")
+    for day in (4, 7, 8, 10, 12):
+        order = past_order(
+            session,
+            store,
+            regular,
+            created_at=at(day),
+            shipping_address=ELSEWHERE,
+            billing_address=ADDRESS_NO if day % 2 else ELSEWHERE,
+            browser_ip="8.8.8.8",
+        )
+        _recorded(session, store, order)
+    past_order(session, store, regular, created_at=at(11), status="cancelled", lines=[(store.sneaker, 1)])
+    # guests: a disposable address, a first order of high value
+    past_order(session, store, None, created_at=at(6), email="x@mailinator.com")
+    past_order(session, store, None, created_at=at(13), lines=[(store.sneaker, 2)], email="big@example.com")
+    session.flush()
+    return store
+
+
+@pytest.mark.parametrize("family", PROFILE_FAMILIES)
+def test_profile_facts_on_the_columnar_path_equal_full_screening_on_every_order(
+    session: Session, family: str
+) -> None:
+    store = _profile_store(session)
+    names = PROFILE_FAMILIES[family]
+    columnar = _facts(session, store, names, full=False)
+    assert len(columnar) == 17
+    assert columnar == _facts(session, store, names, full=True)
+    # the data makes every family vary from order to order
+    assert len({tuple(map(repr, facts.values())) for facts in columnar.values()}) > 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "block if linked.blocked_customers > 0",
+        "review if customer.segment == 'watch' or customer.finding_bracketing",
+        "verify if velocity.orders_per_email_1h >= 3 or velocity.amount_per_ip_30d > 1000",
+        "review if signals.country_mismatch or signals.shared_shipping_address and order.total > 500",
+    ],
+)
+def test_a_backtest_of_profile_facts_runs_columnar_with_the_answer_of_full_screening(
+    session: Session, source: str
+) -> None:
+    store = _profile_store(session)
+    answers = [
+        backtest(
+            session, shop_id=store.shop.id, sources=[source], date_from=FROM, date_to=TO, full=full
+        ).as_dict()
+        for full in (False, True)
+    ]
+    assert [a.pop("path") for a in answers] == ["columnar", "full"]
+    for a in answers:
+        a.pop("seconds")
+    assert answers[0]["stopped"] > 0
+    assert answers[0] == answers[1]
+
+
+@pytest.mark.parametrize("name", PROFILE_FAMILIES["signals"])
+def test_each_signal_read_alone_backtests_as_full_screening_gives_it(session: Session, name: str) -> None:
+    store = _profile_store(session)
+    assert _facts(session, store, [name], full=False) == _facts(session, store, [name], full=True)

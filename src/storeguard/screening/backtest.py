@@ -6,11 +6,11 @@ order with refunds, returns and chargebacks read once per shop by ``backtest_his
 countries and line aggregates), so a rule over a million orders runs in seconds. The rules' simple conditions
 (an amount or text column against a constant) are translated to SQL exactly (rules.sql), so the
 database marks the orders a rule could fire on and only those get facts; Python still decides,
-and ``pushdown=False`` runs without the translation, as the reference. Facts that need the whole
-screening pipeline (the segment, links, velocity, signals) take the slow path: each order's facts are
-built by ``screen()`` with the clock at the order's time and the customer's history as it stood
-then (earlier orders; refunds, returns and disputes recorded before the order). The answer says
-which path ran.
+and ``pushdown=False`` runs without the translation, as the reference. The profile facts (risk,
+segment, links, velocity, signals) are read once per shop too (``backtest_profile``). Every fact
+runs on this columnar path; ``full=True`` builds each order's facts with ``screen()`` instead, with
+the clock at the order's time and the customer's history as it stood then: the reference the
+columnar path is tested against. The answer says which path ran.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from storeguard.screening.backtest_history import (
     raw_time,
     recorded_history,
 )
+from storeguard.screening.backtest_profile import PROFILE_COLUMNS, PROFILE_FACTS, Profiles, with_needs
 from storeguard.screening.engine import screen
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
@@ -106,6 +107,7 @@ COLUMNAR_FACTS = (
     | _COUNTRY_FACTS
     | _LINE_FACTS
     | CHECKOUT_FACTS
+    | PROFILE_FACTS
 )
 
 
@@ -201,8 +203,7 @@ def backtest(
     if date_to <= date_from:
         raise Invalid(ScreeningError.invalid_range, "'to' must come after 'from'", field="to")
     rules = compile_drafts(session, shop_id, sources, fields)
-    used = set().union(*(r.fields_used for r in rules))
-    path = "columnar" if used <= COLUMNAR_FACTS and not full else "full"
+    path = "full" if full else "columnar"
     result = BacktestResult(
         shop_id=shop_id,
         currency=shop.currency,
@@ -313,7 +314,7 @@ def _columnar(
     if not rules:
         tally.orders, tally.revenue = _count(session, in_range)
         return
-    used = set().union(*(r.fields_used for r in rules))
+    used = with_needs(set().union(*(r.fields_used for r in rules)))
     scale = 10 ** exponent(shop.currency)
     wanted = candidates(rules, _sql_facts(scale)) if pushdown else None
     want_recorded = bool(used & RECORDED_FACTS)
@@ -326,6 +327,8 @@ def _columnar(
     want_lines = bool(used & (_LINE_FACTS | _CHECKOUT_LINE_FACTS))
     want_checkout = bool(used & CHECKOUT_FACTS)
     time_zone = (shop.settings or {}).get("time_zone")
+    profile = Profiles(session, shop, used, date_from, date_to) if used & PROFILE_FACTS else None
+    want_metrics = profile is not None and profile.want_segment
 
     extra = [name for name, fact in _PLAIN_COLUMNS if fact in used and name != "total"]  # total: always read
     if want_email or want_checkout:
@@ -336,6 +339,8 @@ def _columnar(
         extra += [name for name in _CHECKOUT_COLUMNS if name not in extra]
     if want_lookup:
         extra += [name for name in ("browser_ip", "phone") if name not in extra]
+    if profile is not None and profile.reads_order:
+        extra += [name for name in PROFILE_COLUMNS if name not in extra]
     # A row: customer, total, the order's id (NULL for an order the rules cannot fire on, read only
     # for the history), its status when the rules want what the customer spent, then the columns.
     selected: list[Any] = [o.customer_id, o.total, o.id]
@@ -388,6 +393,7 @@ def _columnar(
     n = s = c = 0
     count = revenue = 0
     facts: dict[str, Any] = {}
+    metrics: CustomerMetrics | None = None
     report = tally.progress
     for r in stream_once(session, stmt):
         cid, total, order_id = r[0], r[1], r[2]
@@ -423,8 +429,13 @@ def _columnar(
                     facts["customer.refund_ratio"] = m.refund_ratio
                     facts["customer.return_ratio"] = m.return_ratio
                     facts["customer.chargebacks"] = m.chargebacks
+                    if want_metrics:
+                        m.cancellations = c
+                        metrics = m
                 else:  # most customers: nothing refunded, returned or disputed
                     facts.update(_NOTHING_RECORDED)
+                    if want_metrics:
+                        metrics = CustomerMetrics(orders_count=n, total_spent=s, cancellations=c)
         if account_of is not None:
             account = account_of(cid) if cid is not None else None
             if account is None:
@@ -468,6 +479,8 @@ def _columnar(
             facts.update(_checkout_row(r, at, cid, total, shop.currency, time_zone, scale))
         if want_lines:
             facts.update(lines.get(order_id) or _EMPTY_LINES)
+        if profile is not None:
+            profile.add(facts, order_id, cid, total, r, at, metrics)
         yield order_id, cid, total, facts
     if counting:
         tally.orders, tally.revenue = count, revenue

@@ -30,7 +30,7 @@ from storeguard.screening.counters import velocity_store
 from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.screening.facts import FactContext, build_facts
 from storeguard.screening.geoip import country_of_ip
-from storeguard.screening.inputs import OrderInput, from_order
+from storeguard.screening.inputs import LineInput, OrderInput, from_order
 from storeguard.screening.policy import Reason, Verdict, decide, segment_for, weak_link_outcome
 from storeguard.screening.reads import history as read_history
 from storeguard.screening.reads import history_ahead, shop_context
@@ -121,20 +121,7 @@ def screen(
     identifiers = identifiers_of_order(inp, default_region=shop.country)
     keys = order_match_keys(inp, default_region=shop.country, identifiers=identifiers)
     vkeys = velocity_keys(identifiers)
-    lines = [
-        LineFacts(
-            index=li.index,
-            category=li.category,
-            tags=tuple(li.tags),
-            unit_price=li.unit_price,
-            quantity=li.quantity,
-            high_value=li.high_value,
-            limited_edition=li.limited_edition,
-            product_id=li.product_id,
-            sku=li.sku,
-        )
-        for li in inp.lines
-    ]
+    lines = scope_lines(inp.lines)
     # The history and the velocity counts depend only on the order: on PostgreSQL they are read
     # in one round trip now, while the list match's chained lookups run, and taken below.
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
@@ -232,13 +219,43 @@ def screen(
     )
 
 
+def scope_lines(lines: Iterable[LineInput]) -> list[LineFacts]:
+    """The order's lines as a list entry's scope reads them."""
+    return [
+        LineFacts(
+            index=li.index,
+            category=li.category,
+            tags=tuple(li.tags),
+            unit_price=li.unit_price,
+            quantity=li.quantity,
+            high_value=li.high_value,
+            limited_edition=li.limited_edition,
+            product_id=li.product_id,
+            sku=li.sku,
+        )
+        for li in lines
+    ]
+
+
+def list_blocks(result: MatchResult, customer_id: int | None) -> tuple[bool, list[dict[str, Any]]]:
+    """Say whether the lists block the customer, and which blocked customers the order links to."""
+    blocked_self = False
+    blocked_links: dict[int, dict[str, Any]] = {}
+    for m in result.matches:
+        if m.overridden_by is not None or m.action != EntryAction.block:
+            continue
+        if m.via == MatchVia.direct and m.type == "customer" and m.value == str(customer_id):
+            blocked_self = True
+        if m.via == MatchVia.linked and m.via_customer_id is not None:
+            blocked_links.setdefault(m.via_customer_id, {"type": "customer", "id": m.via_customer_id})
+    return blocked_self, list(blocked_links.values())
+
+
 def _list_reasons(
     result: MatchResult, inp: OrderInput, currency: str
 ) -> tuple[list[Reason], bool, list[dict[str, Any]]]:
     """Turn list matches into reasons; say whether the customer is blocked and who they link to."""
     reasons: list[Reason] = []
-    blocked_self = False
-    blocked_links: dict[int, dict[str, Any]] = {}
     for m in result.allows:
         reasons.append(_match_reason(m, inp, currency, Outcome.allow))
     causes: dict[tuple[Outcome, Any], list[Match]] = {}
@@ -249,11 +266,6 @@ def _list_reasons(
         # One reason per cause: the entries one block decision made are one reason, however many hit.
         cause = m.block_id if m.block_id is not None else ("entry", m.entry_id)
         causes.setdefault((action, cause), []).append(m)
-        own = m.via == MatchVia.direct and m.type == "customer" and m.value == str(inp.customer_id)
-        if m.action == EntryAction.block and own:
-            blocked_self = True
-        if m.via == MatchVia.linked and m.action == EntryAction.block and m.via_customer_id is not None:
-            blocked_links.setdefault(m.via_customer_id, {"type": "customer", "id": m.via_customer_id})
     for (action, _), matched in causes.items():
         reasons.append(
             _match_reason(matched[0], inp, currency, action)
@@ -270,7 +282,8 @@ def _list_reasons(
                 "and this order has none.",
             )
         )
-    return reasons, blocked_self, list(blocked_links.values())
+    blocked_self, blocked_links = list_blocks(result, inp.customer_id)
+    return reasons, blocked_self, blocked_links
 
 
 def _possible_match_reasons(result: MatchResult, setting: str | None) -> list[Reason]:

@@ -123,6 +123,18 @@ CHECKS: dict[str, Check] = {
 assert tuple(CHECKS) == SIGNAL_CODES
 
 
+def signal_facts(
+    facts: dict[str, Any], settings: dict[str, Any], ctx: SignalContext, codes: tuple[str, ...] = SIGNAL_CODES
+) -> None:
+    """Set ``signals.<code>`` in ``facts`` for these codes, without the reasons (the backtest's facts)."""
+    params = settings["signals"]
+    for code in codes:
+        facts[_FACT_NAMES[code]] = CHECKS[code](facts, params.get(code, {}), ctx) is not None
+
+
+_FACT_NAMES = {code: f"signals.{code}" for code in CHECKS}
+
+
 def evaluate_signals(
     facts: dict[str, Any], settings: dict[str, Any], ctx: SignalContext, *, customer_id: int | None = None
 ) -> list[Reason]:

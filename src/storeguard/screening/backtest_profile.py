@@ -1,0 +1,517 @@
+"""The backtest's profile facts, read once per shop: risk, links, segment, velocity and signals.
+
+Full screening looks each of these up per order: the customer's risk as last stored, the link
+clusters and list entries as they stand now, velocity events strictly before the order, and the
+signals over the order's facts. Here each source is read once (risk by customer, identifier
+holders and clusters, velocity events by key, sorted by time), and every order is answered from
+memory with screening's own functions (``identifiers_of_order``, ``segment_for``, the signal
+checks). An order whose link cluster holds a blocked customer, or whose customer has a list entry
+of their own, needs the list match's paths, scopes and overrides: the match screening runs answers
+it, once per customer and keys when no entry's scope or expiry can tell two orders apart.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left, bisect_right
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from itertools import accumulate
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+from sqlalchemy import BigInteger, Select, bindparam, or_, select
+from sqlalchemy.orm import Session
+
+from storeguard.core.clock import ensure_utc, frozen
+from storeguard.core.money import exponent
+from storeguard.core.prepared import Prepared, stream_once
+from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
+from storeguard.customers.models import Customer, Identifier
+from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus
+from storeguard.lists.matching import match
+from storeguard.lists.models import ListEntry
+from storeguard.orders.models import LineItem
+from storeguard.risk.enums import FindingType
+from storeguard.risk.models import CustomerRisk
+from storeguard.screening.backtest_history import naive_utc, raw_time
+from storeguard.screening.engine import list_blocks, scope_lines, velocity_keys
+from storeguard.screening.inputs import LineInput, _product_line
+from storeguard.screening.models import VelocityEvent
+from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
+from storeguard.screening.reads import ProductRow, ShopContext, shop_context
+from storeguard.screening.signals import SignalContext, signal_facts
+from storeguard.screening.velocity import digest
+from storeguard.shops.models import Product, Shop
+
+RISK_FACTS = frozenset(
+    {"customer.risk_score", "customer.findings"} | {f"customer.finding_{t.value}" for t in FindingType}
+)
+LINKED_FACTS = frozenset({"linked.customers", "linked.blocked_customers"})
+SEGMENT_FACTS = frozenset({"customer.segment"})
+SIGNAL_FACTS = frozenset(f"signals.{code}" for code in SIGNAL_CODES)
+VELOCITY_FACTS = frozenset(
+    f"velocity.{what}_per_{kind}_{window}"
+    for what in ("orders", "amount")
+    for kind in VELOCITY_KINDS
+    for window in WINDOWS
+)
+PROFILE_FACTS = RISK_FACTS | LINKED_FACTS | SEGMENT_FACTS | SIGNAL_FACTS | VELOCITY_FACTS
+
+# The columnar facts a profile fact is worked out from: the customer's history for the segment,
+# and what the signal checks read.
+_METRIC_FACTS = frozenset(
+    {
+        "customer.orders_count",
+        "customer.total_spent",
+        "customer.cancellations",
+        "customer.refunds_count",
+        "customer.refund_ratio",
+        "customer.return_ratio",
+        "customer.chargebacks",
+    }
+)
+# What each signal's check reads (``signals.CHECKS``), beyond the link and shared-address counts.
+_SIGNAL_NEEDS = {
+    "country_mismatch": {"order.billing_country", "order.shipping_country"},
+    "ip_country_mismatch": {"order.ip_country", "order.billing_country", "order.shipping_country"},
+    "disposable_email": {"email.is_disposable", "email.domain"},
+    "first_order_high_value": {
+        "order.is_first_order",
+        "order.total",
+        "order.currency",
+        "order.has_high_value",
+    },
+    "many_variants_of_one_product": {"order.max_variants_of_one_product"},
+    "shared_shipping_address": set(),
+    "linked_to_blocked": {"linked.blocked_customers"},
+    "high_return_ratio": {"customer.orders_count", "customer.return_ratio"},
+    "high_refund_ratio": {"customer.orders_count", "customer.refund_ratio", "customer.refunds_count"},
+    "has_chargebacks": {"customer.chargebacks"},
+    "many_cancellations": {"customer.cancellations"},
+}
+assert tuple(_SIGNAL_NEEDS) == SIGNAL_CODES
+# The order's columns its identifiers are read from (``identifiers_of_order``), and its time and currency.
+PROFILE_COLUMNS = (
+    "email",
+    "phone",
+    "shipping_address",
+    "billing_address",
+    "browser_ip",
+    "user_agent",
+    "device_id",
+    "payment_fingerprint",
+    "card_bin",
+    "card_last4",
+    "card_expiry",
+    "created_at",
+    "currency",
+)
+_IDENTITY_COLUMNS = PROFILE_COLUMNS[:11]
+_SPANS = [(w, timedelta(seconds=s)) for w, s in WINDOWS.items()]
+_NAMES = {
+    kind: [(f"velocity.orders_per_{kind}_{w}", f"velocity.amount_per_{kind}_{w}", span) for w, span in _SPANS]
+    for kind in VELOCITY_KINDS
+}
+_NO_VELOCITY = {
+    name: zero for k in VELOCITY_KINDS for o, a, _ in _NAMES[k] for name, zero in ((o, 0), (a, 0.0))
+}
+_NO_FINDINGS = {f"customer.finding_{t.value}": False for t in FindingType}
+
+
+def with_needs(used: set[str]) -> set[str]:
+    """Return ``used`` with the columnar facts its profile facts are worked out from."""
+    out = set(used)
+    if used & SEGMENT_FACTS:
+        out |= _METRIC_FACTS
+    for code, needs in _SIGNAL_NEEDS.items():
+        if f"signals.{code}" in used:
+            out |= needs
+    return out
+
+
+class Profiles:
+    """What the profile facts need, read once for the shop; ``add`` answers one order."""
+
+    def __init__(self, session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime):
+        self.session = session
+        self.date_from = date_from
+        self.want_risk_facts = bool(used & RISK_FACTS)
+        self.want_risk = self.want_risk_facts or bool(used & SEGMENT_FACTS)
+        self.want_velocity = bool(used & VELOCITY_FACTS)
+        # Only the velocity facts the rules read are counted: each kind's windows, orders or amount.
+        self.windows = {
+            kind: [
+                (o if o in used else None, a if a in used else None, span)
+                for o, a, span in _NAMES[kind]
+                if o in used or a in used
+            ]
+            for kind in VELOCITY_KINDS
+        }
+        self.no_velocity = {name: zero for name, zero in _NO_VELOCITY.items() if name in used}
+        # Only the signals the rules read are evaluated: each is a pure function of the facts.
+        self.codes = tuple(code for code in SIGNAL_CODES if f"signals.{code}" in used)
+        self.segments: dict[tuple[Any, ...], str] = {}
+        self.first_amounts: dict[str, int] = {}
+        self.raw_of: Any = None  # the order row's identity columns, bound on the first order
+        self.want_segment = bool(used & SEGMENT_FACTS)
+        self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
+        self.want_addresses = "shared_shipping_address" in self.codes
+        self.reads_order = self.want_velocity or self.want_links or self.want_addresses
+        context = shop_context(session, shop.id)
+        assert context is not None  # the shop was read by the caller
+        self.shop: ShopContext = context
+        self.region = context.country
+        self.risk = _risk(session, shop.id) if self.want_risk else {}
+        if self.want_links:
+            self._read_links(shop.id)
+        if self.want_addresses:
+            self.addresses = _address_holders(session, shop.id)
+        if self.want_velocity:
+            self._read_velocity(shop.id, date_from, date_to)
+
+    # --- reads, once per backtest ------------------------------------------------------------
+
+    def _read_links(self, shop_id: int) -> None:
+        session, kinds = self.session, self.shop.link_kinds
+        c, i, e = Customer.__table__.c, Identifier.__table__.c, ListEntry.__table__.c
+        self.cluster_of: dict[int, int] = {}
+        self.in_cluster: dict[int, set[int]] = {}
+        for cid, cluster in stream_once(session, select(c.id, c.cluster_id).where(c.shop_id == shop_id)):
+            self.cluster_of[cid] = cluster if cluster is not None else cid
+            if cluster is not None:
+                self.in_cluster.setdefault(cluster, set()).add(cid)
+        self.holders: dict[tuple[str, str], list[int]] = {}
+        stmt = select(i.type, i.value, i.customer_id).where(
+            i.shop_id == shop_id, or_(*(i.type == kind for kind in sorted(kinds)))
+        )
+        for type_, value, cid in stream_once(session, stmt) if kinds else ():  # a shop may link on nothing
+            self.holders.setdefault((type_, value), []).append(cid)
+        active = (e.shop_id == shop_id, e.status == EntryStatus.active.value)
+        # The customers whose own entries decide whether the order's customer is blocked.
+        self.with_entry: set[int] = {
+            int(v)
+            for (v,) in session.execute(select(e.value).where(*active, e.type == "customer"))
+            if v.isdigit()
+        }
+        # The customers a linked block can come from (a superset: expiry, scope and paths are the match's).
+        blocking = (
+            *active,
+            e.kind == EntryKind.block.value,
+            or_(e.action == EntryAction.block.value, e.action.is_(None)),
+        )
+        self.blocked: set[int] = {
+            int(v)
+            for (v,) in session.execute(select(e.value).where(*blocking, e.type == "customer"))
+            if v.isdigit()
+        }
+        on_identifiers = select(i.customer_id).join(
+            ListEntry, (e.shop_id == i.shop_id) & (e.type == i.type) & (e.value == i.value)
+        )
+        self.blocked.update(
+            cid for (cid,) in session.execute(on_identifiers.where(i.shop_id == shop_id, *blocking))
+        )
+        # An entry still live at the range's start can expire within it: then no match is remembered.
+        expiring = select(e.id).where(*active, e.expires_at.is_not(None), e.expires_at > self.date_from)
+        self.expiring = session.execute(expiring.limit(1)).first() is not None
+        self.reached: dict[tuple[int | None, frozenset[tuple[str, str]]], tuple[int, bool]] = {}
+        self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
+
+    def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
+        v = VelocityEvent.__table__.c
+        stmt = (
+            select(v.key, raw_time(v.at), v.order_id, v.amount)
+            .where(v.shop_id == shop_id, v.at > date_from - _SPANS[-1][1], v.at < date_to)
+            .order_by(v.key, v.at)
+        )
+        times: dict[str, list[datetime]] = {}
+        amounts: dict[str, list[int]] = {}
+        self.own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
+        for key, at, order_id, amount in stream_once(self.session, stmt):
+            when = naive_utc(at)
+            times.setdefault(key, []).append(when)
+            amounts.setdefault(key, []).append(amount)
+            self.own.setdefault((key, order_id), []).append((when, amount))
+        self.times = times
+        self.sums = {key: [0, *accumulate(a)] for key, a in amounts.items()}
+
+    # --- one order ---------------------------------------------------------------------------
+
+    def add(
+        self,
+        facts: dict[str, Any],
+        order_id: int,
+        cid: int | None,
+        total: int,
+        row: Any,
+        at: dict[str, int],
+        metrics: CustomerMetrics | None,
+    ) -> None:
+        """Set the order's profile facts in ``facts`` (its columnar facts are there already)."""
+        risk = self.risk.get(cid) if cid is not None else None
+        score, risk_segment, findings = risk if risk is not None else (0, None, ())
+        if self.want_risk_facts:
+            facts["customer.risk_score"] = score
+            facts["customer.findings"] = list(findings)
+            facts.update(_NO_FINDINGS)
+            for kind in findings:
+                facts[f"customer.finding_{kind}"] = True
+        identity = None
+        if self.reads_order:
+            if self.raw_of is None:
+                self.raw_of = itemgetter(*(at[name] for name in _IDENTITY_COLUMNS))
+            raw = self.raw_of(row)
+            try:
+                identity = _identity(raw, self.region, self.shop.link_kinds)
+            except TypeError:  # an address the driver gave as a dict: worked out without the memory
+                identity = _identity.__wrapped__(raw, self.region, self.shop.link_kinds)
+            self._from_order(facts, identity, order_id, cid, total, row, at, metrics, risk_segment)
+        if self.codes:
+            shared = 0
+            if identity is not None and self.want_addresses:
+                address = identity.address
+                holders = self.addresses.get(address, ()) if address is not None else ()
+                shared = len(holders) - (cid in holders) if cid is not None else len(holders)
+            # The threshold in the order's currency; only the first-order check reads it (and that currency).
+            currency = facts.get("order.currency") or self.shop.currency
+            first_amount = self.first_amounts.get(currency)
+            if first_amount is None:
+                first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
+                self.first_amounts[currency] = first_amount
+            context = SignalContext(
+                first_order_amount=first_amount, total_minor=total, address_customers=shared
+            )
+            signal_facts(facts, self.shop.screening, context, self.codes)
+
+    def _from_order(
+        self,
+        facts: dict[str, Any],
+        identity: _Identity,
+        order_id: int,
+        cid: int | None,
+        total: int,
+        row: Any,
+        at: dict[str, int],
+        metrics: CustomerMetrics | None,
+        risk_segment: str | None,
+    ) -> None:
+        """The facts read from the order's identifiers: velocity, links and the segment."""
+        currency = row[at["currency"]]
+        created = row[at["created_at"]]
+        if self.want_velocity:
+            placed = created if created.tzinfo is None else created.astimezone(UTC).replace(tzinfo=None)
+            self._velocity(facts, identity.counted, order_id, placed, total, currency)
+        if not self.want_links:
+            return
+        reach = (cid, identity.linking)
+        known = self.reached.get(reach)
+        if known is None:
+            others = self._members(cid, identity.linking) - {cid}
+            touched = (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked)
+            known = (len(others), touched)
+            if len(self.reached) < _REMEMBERED:
+                self.reached[reach] = known
+        if known[1]:
+            placed_at = ensure_utc(created)
+            blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, placed_at)
+        else:  # no list entry can reach the order through its customer or its links
+            blocked_self, blocked, linked = False, 0, known[0]
+        facts["linked.customers"] = linked
+        facts["linked.blocked_customers"] = blocked
+        if self.want_segment:
+            assert metrics is not None
+            m = metrics
+            # The segment is a pure function of these: customers in the same place share one answer.
+            place = (
+                m.orders_count,
+                m.total_spent,
+                m.refunds_count,
+                m.refunded_amount,
+                m.items_bought,
+                m.items_returned,
+                m.cancellations,
+                m.chargebacks,
+                blocked_self,
+                blocked > 0,
+                currency,
+            )
+            segment = self.segments.get(place)
+            if segment is None:
+                vip = self.shop.amount(("segments", "vip", "min_spent"), currency)
+                segment = segment_for(
+                    metrics,
+                    self.shop.screening["segments"],
+                    blocked=blocked_self,
+                    min_spent_vip=vip,
+                    linked_to_blocked=blocked > 0,
+                )
+                if len(self.segments) < _REMEMBERED:
+                    self.segments[place] = segment
+            # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
+            facts["customer.segment"] = (
+                risk_segment if risk_segment is not None and not blocked_self else segment
+            )
+
+    def _velocity(
+        self,
+        facts: dict[str, Any],
+        counted: tuple[tuple[str, str | None], ...],
+        order_id: int,
+        placed: datetime,
+        total: int,
+        currency: str,
+    ) -> None:
+        """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
+        facts.update(self.no_velocity)
+        scale = 10 ** exponent(currency)
+        for kind, key in counted:
+            windows = self.windows[kind]
+            if not windows:
+                continue
+            times = self.times.get(key) if key is not None else None
+            own = self.own.get((key, order_id)) if times and key is not None else None
+            for orders_name, amount_name, span in windows:
+                n = amount = 0
+                if times:
+                    start = placed - span
+                    lo, hi = bisect_right(times, start), bisect_left(times, placed)
+                    n, sums = hi - lo, self.sums[key]
+                    amount = sums[hi] - sums[lo]
+                    for when, value in own or ():
+                        if start < when < placed:  # the order itself is never its own velocity
+                            n -= 1
+                            amount -= value
+                if orders_name is not None:
+                    facts[orders_name] = n + 1
+                if amount_name is not None:
+                    facts[amount_name] = (amount + total) / scale
+
+    def _members(self, cid: int | None, linking: frozenset[tuple[str, str]]) -> set[int]:
+        """The members of the order's link clusters, as the list match reads them (``_members_statement``)."""
+        members: set[int] = set()
+        clusters: set[int] = set()
+        cluster_of = self.cluster_of
+        for key in linking:
+            for holder in self.holders.get(key, ()):
+                members.add(holder)
+                clusters.add(cluster_of.get(holder, holder))
+        if cid is not None and cid in cluster_of:
+            members.add(cid)
+            clusters.add(cluster_of[cid])
+        for cluster in clusters:
+            members.add(cluster)
+            members |= self.in_cluster.get(cluster, ())
+        return members
+
+    def _matched(
+        self, order_id: int, cid: int | None, keys: tuple[tuple[str, str], ...], total: int, placed: datetime
+    ) -> tuple[bool, int, int]:
+        """Whether the lists block the customer, how many blocked customers and how many customers the
+        order links to, by the list match screening runs (as of the order's time, with its lines)."""
+        memo = (cid, keys)
+        known = self.matched.get(memo)
+        if known is not None:
+            return known
+        with frozen(placed):
+            result = match(
+                self.session,
+                shop_id=self.shop.id,
+                identifiers=keys,
+                customer_id=cid,
+                lines=scope_lines(_lines(self.session, order_id)),
+                order_total=total,
+                shop=self.shop,
+            )
+        blocked_self, blocked_links = list_blocks(result, cid)
+        answer = (blocked_self, len(blocked_links), result.linked_customers)
+        # The same customer and keys give the same answer unless an entry's scope (the lines) or
+        # expiry (the time) could tell two orders apart.
+        reached = (*result.matches, *result.out_of_scope)
+        if not self.expiring and all(m.scope.get("kind", "everything") == "everything" for m in reached):
+            self.matched[memo] = answer
+        return answer
+
+
+class _Identity(NamedTuple):
+    """What an order's identity columns say, worked out once per distinct identity."""
+
+    keys: tuple[tuple[str, str], ...]  # the list match's keys (``order_match_keys``)
+    linking: frozenset[tuple[str, str]]  # those of a type the shop links customers on
+    counted: tuple[tuple[str, str | None], ...]  # (velocity kind, the key it is counted under)
+    address: str | None  # the shipping address's key
+
+
+@lru_cache(maxsize=131072)
+def _identity(raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str]) -> _Identity:
+    """Read an order's identity columns as screening does (a returning customer's come back)."""
+    order = dict(zip(_IDENTITY_COLUMNS, raw, strict=True))
+    for side in ("shipping_address", "billing_address"):
+        if isinstance(order[side], str):
+            order[side] = json.loads(order[side])
+    identifiers = identifiers_of_order(order, default_region=region)
+    keys = tuple(order_match_keys(order, identifiers=identifiers))
+    # Every kind the order has gets its facts; one with no value has no key, so nothing earlier counts.
+    counted = tuple(
+        (kind, digest(f"{kind}:{value}") if value and kind in VELOCITY_KINDS else None)
+        for kind, value in velocity_keys(identifiers).items()
+    )
+    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
+    return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
+
+
+_REMEMBERED = 1_000_000  # (customer, linking keys) answers kept in one backtest
+
+
+def _lines_statement() -> Select[Any]:
+    li, p = LineItem, Product
+    return (
+        select(li.id, li.sku, li.title, li.quantity, li.unit_price, li.variant, li.product_id)
+        .add_columns(p.id, p.sku, p.title, p.price, p.category, p.tags, p.high_value, p.limited_edition)
+        .outerjoin(p, p.id == li.product_id)
+        .where(li.order_id == bindparam("order_id", type_=BigInteger))
+        .order_by(li.id)
+    )
+
+
+_LINES = Prepared(_lines_statement)
+
+
+def _lines(session: Session, order_id: int) -> list[LineInput]:
+    """The order's lines with their products' facts, as ``inputs.from_order`` describes them."""
+    return [
+        _product_line(
+            i,
+            ProductRow(*product) if product_id and product[0] is not None else None,
+            sku=sku,
+            title=title,
+            quantity=quantity,
+            unit_price=price,
+            variant=dict(variant or {}),
+            line_item_id=line_id,
+        )
+        for i, (line_id, sku, title, quantity, price, variant, product_id, *product) in enumerate(
+            _LINES.rows(session, {"order_id": order_id})
+        )
+    ]
+
+
+def _risk(session: Session, shop_id: int) -> dict[int, tuple[int, str, tuple[str, ...]]]:
+    """Each assessed customer's score, segment and finding types, as stored (``reads.history``)."""
+    r = CustomerRisk.__table__.c
+    stmt = select(r.customer_id, r.score, r.segment, r.finding_types).where(r.shop_id == shop_id)
+    return {
+        cid: (int(score), segment, tuple(types.split(",")) if types else ())
+        for cid, score, segment, types in stream_once(session, stmt)
+        if score is not None and segment is not None and types is not None  # else screening reads NULL
+    }
+
+
+def _address_holders(session: Session, shop_id: int) -> dict[str, set[int]]:
+    """The customers who used each shipping address (``reads.history``'s shared-address count)."""
+    i = Identifier.__table__.c
+    out: dict[str, set[int]] = {}
+    stmt = select(i.value, i.customer_id).where(i.shop_id == shop_id, i.type == "shipping_address")
+    for value, cid in stream_once(session, stmt):
+        if cid is not None:
+            out.setdefault(value, set()).add(cid)
+    return out
