@@ -1,7 +1,7 @@
 """customer profiles
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-05 22:40:00
 
 Each customer's history in the eight numbers checkout screening reads (orders, spend,
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0026"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
