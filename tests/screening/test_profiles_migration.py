@@ -47,7 +47,7 @@ def test_the_migration_fills_profiles_that_agree_with_history(empty_database_url
             s.commit()
             ids = (buyer.id, quiet.id, disputer.id)
         config = alembic_config(empty_database_url)
-        command.downgrade(config, "0026")  # as a database was before profiles
+        command.downgrade(config, "0026")  # before line properties and profiles, with refunded lines
         command.upgrade(config, "head")
         with Session(engine) as s:
             rows = {

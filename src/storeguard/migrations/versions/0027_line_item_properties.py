@@ -23,10 +23,10 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("line_items") as batch:
-        batch.add_column(sa.Column("properties", JSON, server_default=sa.text("'[]'"), nullable=False))
+    # A plain ADD COLUMN on both databases: a batch copy of line_items would drop the table that
+    # refunds and returns point at, which SQLite refuses once an order has been refunded.
+    op.add_column("line_items", sa.Column("properties", JSON, server_default=sa.text("'[]'"), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("line_items") as batch:
-        batch.drop_column("properties")
+    op.drop_column("line_items", "properties")  # SQLite has had DROP COLUMN since 3.35
