@@ -25,7 +25,7 @@ def crashing_app(tmp_path):  # noqa: ANN001, ANN201
 
 
 def test_unexpected_error_answers_500_problem_details_with_the_request_id(crashing_app):
-    with serving(crashing_app) as base, httpx.Client(base_url=base) as client:
+    with serving(crashing_app) as base, httpx.Client(base_url=base, timeout=30) as client:
         response = client.get("/v1/crash", headers={"X-Request-Id": "req-7"})
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
@@ -42,7 +42,7 @@ def test_unexpected_error_answers_500_problem_details_with_the_request_id(crashi
 
 def test_the_next_request_on_the_same_connection_works_after_a_500(crashing_app):
     ports = []
-    with serving(crashing_app) as base, httpx.Client(base_url=base) as client:
+    with serving(crashing_app) as base, httpx.Client(base_url=base, timeout=30) as client:
         for _ in range(3):
             first = client.get("/v1/crash")
             ports.append(first.extensions["network_stream"].get_extra_info("client_addr")[1])
