@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from storeguard.core.actor import CLI
@@ -122,3 +123,16 @@ def test_a_blocked_customers_second_account_from_imported_history_is_blocked_at_
     )
     assert answer.status_code == 200
     assert answer.json()["decision"] == "block"
+
+
+def test_an_import_leaves_the_planner_statistics_of_the_relinked_identifiers(session, tmp_path):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    shop = make_shop(session, currency="NOK", country="NO")
+    session.commit()
+    orders = [_order(1, email="kari@example.no", phone="+4791234567", address="Storgata 1", customer_id=501)]
+    import_file(session, shop, "shopify", _write(tmp_path, orders), report_dir=tmp_path, parallel=False)
+    analysed = session.scalar(
+        text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'identifiers'")
+    )
+    assert analysed is True

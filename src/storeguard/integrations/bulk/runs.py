@@ -213,9 +213,11 @@ def finish(session: Session, run: ImportRun) -> None:
 STATISTICS_UNTIL = 8
 # What an import writes, and so what PostgreSQL's planner must see the size of.
 IMPORTED_TABLES = ("customers", "orders", "line_items", "transactions", "fulfillments", "refunds")
+# What relinking after an import writes; risk's pass over the shop joins them to themselves.
+RELINKED_TABLES = ("identifiers", "customers")
 
 
-def refresh_statistics(session: Session) -> None:
+def refresh_statistics(session: Session, tables: tuple[str, ...] = IMPORTED_TABLES) -> None:
     """Let PostgreSQL's planner see how large the import made the tables, then commit.
 
     Planned for the near-empty tables an import starts from, the per-batch look-ups by platform
@@ -224,7 +226,7 @@ def refresh_statistics(session: Session) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(text(f"ANALYZE {', '.join(IMPORTED_TABLES)}"))
+    session.execute(text(f"ANALYZE {', '.join(tables)}"))
     session.commit()
 
 
