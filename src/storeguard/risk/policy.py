@@ -573,7 +573,9 @@ def weighted_return_ratios(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> tupl
     """
     half_life = t["serial_returning"]["half_life_days"]
     orders = [(o, 1.0) for o in settled_orders(b, t)] + still_open(b, t)
-    back = {order_id: sum(r.amount - r.shipping_amount for r in rs) for order_id, rs in sent_back(b, t).items()}
+    back = {
+        order_id: sum(r.amount - r.shipping_amount for r in rs) for order_id, rs in sent_back(b, t).items()
+    }
     weight = count = value = returned_value = 0.0
     for o, known in orders:
         w = recency_weight(o, b.as_of, half_life) * known
