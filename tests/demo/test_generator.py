@@ -355,3 +355,76 @@ def test_a_bracketer_who_only_returned_plain_orders_has_not_bracketed_yet():
     customer.act("return")
 
     assert (customer.acts, customer.knowable) == (0, False)
+
+
+def test_a_bracketer_with_one_bracketed_order_of_two_sizes_is_not_knowable():
+    customer = _customer(CustomerType.bracketer)
+    customer.act("bracketed_return")
+
+    assert (customer.acts, customer.knowable) == (1, False)
+
+
+def test_a_bracketer_with_one_bracketed_order_of_three_variants_is_knowable():
+    customer = _customer(CustomerType.bracketer)
+    customer.act("bracketed_return")
+    customer.act("wide_bracketed_return")
+
+    assert (customer.acts, customer.knowable) == (1, True)
+
+
+def test_a_bracketer_is_knowable_from_the_second_bracketed_order():
+    customer = _customer(CustomerType.bracketer)
+    customer.act("bracketed_return")
+    customer.act("bracketed_return")
+
+    assert (customer.acts, customer.knowable) == (2, True)
+
+
+def test_a_wardrober_is_knowable_from_the_second_return():
+    customer = _customer(CustomerType.wardrober)
+    customer.act("return")
+    once = customer.knowable
+    customer.act("return")
+
+    assert (once, customer.knowable) == (False, True)
+
+
+@pytest.fixture(scope="module")
+def larger():
+    return generate(DemoConfig(customers=1000, orders=4000, seed=11), shop_id=1, now=NOW)
+
+
+def _one_off_orders(data, trap):
+    trapped = {e["id"] for e in data.ground_truth["customers"] if trap in e.get("traps", ())}
+    refunded = _by(data.tables["refunds"], "order_id")
+    return trapped, [o for o in data.tables["orders"] if o["customer_id"] in trapped and o["id"] in refunded]
+
+
+def test_honest_customers_in_the_two_sizes_trap_kept_one_of_two_sizes_of_one_product(larger):
+    trapped, orders = _one_off_orders(larger, "two_sizes")
+    lines = _by(larger.tables["line_items"], "order_id")
+    once = [
+        o
+        for o in orders
+        if len(lines[o["id"]]) == 2
+        and len({line["product_id"] for line in lines[o["id"]]}) == 1
+        and sorted(line["refunded_quantity"] for line in lines[o["id"]]) == [0, 1]
+    ]
+
+    assert len(trapped) >= 10
+    assert {o["customer_id"] for o in once} == trapped
+    assert {e["type"] for e in larger.ground_truth["customers"] if e["id"] in trapped} <= {"good", "vip"}
+
+
+def test_honest_customers_in_the_late_worn_trap_sent_something_back_from_day_21(larger):
+    trapped, orders = _one_off_orders(larger, "late_worn")
+    refunds = _by(larger.tables["refunds"], "order_id")
+    late = {
+        o["customer_id"]
+        for o in orders
+        for r in refunds[o["id"]]
+        if r["note"] and r["note"].startswith("Returned on day") and int(r["note"].split()[3]) >= 21
+    }
+
+    assert len(trapped) >= 5
+    assert late == trapped

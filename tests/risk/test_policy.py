@@ -298,6 +298,30 @@ def test_honest_heavy_returner_who_keeps_most_of_the_value_is_not_a_serial_retur
     assert detect_serial_returning(behaviour(orders, refunds)) is None
 
 
+def test_an_order_of_two_sizes_with_one_kept_counts_as_kept_for_serial_returning():
+    orders = [order(1), order(2), order(3, bracket_units=2, bracket_returned=1)]
+    refunds = [returned(1, orders[0]), returned(2, orders[1]), returned(3, orders[2], amount=25_000)]
+
+    # Three of three sent back would be serial returning (see the test of three returns below).
+    assert detect_serial_returning(behaviour(orders, refunds)) is None
+
+
+def test_an_order_of_two_sizes_with_both_sent_back_counts_as_sent_back_for_serial_returning():
+    orders = [order(1), order(2), order(3, bracket_units=2, bracket_returned=2)]
+    refunds = [returned(1, orders[0]), returned(2, orders[1]), returned(3, orders[2], units=2)]
+
+    finding = detect_serial_returning(behaviour(orders, refunds))
+
+    assert finding.order_ids == (1, 2, 3)
+
+
+def test_an_order_of_two_sizes_whose_other_lines_came_back_too_counts_as_sent_back():
+    orders = [order(1), order(2), order(3, bracket_units=2, bracket_returned=1)]
+    refunds = [returned(1, orders[0]), returned(2, orders[1]), returned(3, orders[2], units=2)]
+
+    assert detect_serial_returning(behaviour(orders, refunds)).order_ids == (1, 2, 3)
+
+
 def test_customer_who_keeps_most_orders_is_not_a_serial_returner_however_much_each_return_is_worth():
     orders = [order(i) for i in range(1, 13)]
     refunds = [returned(10 + i, orders[i - 1]) for i in (1, 4, 7, 10, 12)]  # 5 of 12, in full

@@ -71,6 +71,24 @@ class Baskets:
             lines.append(self._line(item, pid, self._variant(item), qty))
         return lines
 
+    def one_off(self, trap: str) -> list[Line]:
+        """The cart of an honest customer's one-off: two neighbouring sizes of one garment
+        (``two_sizes``), or one occasion piece alone (``late_worn``)."""
+        rng = self.rng
+        if trap == "two_sizes":
+            apparel = [
+                (i, p)
+                for i, p in self.products
+                if len(i.options.get("size", [])) >= 2 and i.category == "apparel" and not i.limited_edition
+            ]
+            item, pid = rng.choice(apparel)
+            base = self._variant(item)
+            sizes = item.options["size"]
+            start = rng.randrange(len(sizes) - 1)
+            return [self._line(item, pid, {**base, "size": size}) for size in sizes[start : start + 2]]
+        item, pid = rng.choice([(i, p) for i, p in self.products if i.wardrobe_target])
+        return [self._line(item, pid, self._variant(item))]
+
     def basket(self, style: str) -> list[Line]:
         """Choose what goes in the cart for a shopping style."""
         rng = self.rng

@@ -16,7 +16,7 @@ from storeguard.demo.orders import OrderBuilder, Rows
 from storeguard.demo.people import PeopleFactory, Person, reformat_address
 from storeguard.demo.texts import ABUSE_INCIDENTS
 from storeguard.demo.timeline import days, hours, shopping_time
-from storeguard.demo.traps import lay_traps, mark_heavy_returner, pick_heavy_returners
+from storeguard.demo.traps import lay_traps, mark_heavy_returner, pick_heavy_returners, pick_one_offs
 from storeguard.demo.types import BEHAVIOUR, EVADED_TYPES, HEAVY_RETURNER, MIX, Customer, CustomerType
 
 DEFAULT_CUSTOMERS = 5_000
@@ -219,6 +219,7 @@ def generate(
         customers.append(customer)
     # Before the evaders are made: one who comes back to a shared home finds the household there.
     lay_traps(customers, evaded, trap_rng, factory)
+    pick_one_offs(customers, trap_rng)
 
     for i in evaders:
         original = customers[originals[i]]

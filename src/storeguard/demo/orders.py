@@ -20,7 +20,7 @@ from storeguard.demo.catalogue import (
 from storeguard.demo.people import DIGITS, UPPER_ALNUM, Card, format_phone_locally, token
 from storeguard.demo.texts import CANCEL_MESSAGES, CHECKOUT_NOTES, RETURN_REASONS
 from storeguard.demo.timeline import days, hours, is_black_week
-from storeguard.demo.types import Customer, CustomerType
+from storeguard.demo.types import BEHAVIOUR, Customer, CustomerType
 from storeguard.orders.policy import add_business_days
 
 GATEWAY_PERCENT_BP = 290  # 2.9 % in basis points
@@ -256,7 +256,8 @@ class OrderBuilder:
         rng, person = self.rng, customer.person
         first = customer.orders_built == 0
         customer.orders_built += 1
-        lines = self.baskets.basket(customer.behaviour.basket)
+        one_off = customer.one_off if at == customer.one_off_at else None
+        lines = self.baskets.one_off(one_off) if one_off else self.baskets.basket(customer.behaviour.basket)
         percent = self._discount_percent(customer, at, first)
         for line in lines:
             line.discount = line.unit_price * line.quantity * percent // 100
@@ -336,7 +337,7 @@ class OrderBuilder:
                 "updated_at": at,
             },
         )
-        ctx = _Order(row=row, gateway=gateway, notes=[note] if note else [])
+        ctx = _Order(row=row, gateway=gateway, notes=[note] if note else [], one_off=one_off)
         for line in lines:
             line.row = self.rows.add(
                 "line_items",
@@ -498,6 +499,9 @@ class OrderBuilder:
         self, customer: Customer, ctx: _Order, delivered_at: datetime, carrier: str, tracking: str
     ) -> None:
         rng, now, b = self.rng, self.now, customer.behaviour
+        if ctx.one_off:
+            self._one_off(customer, ctx, delivered_at)
+            return
         staff = rng.choice(STAFF)
         if rng.random() < b.chargeback_rate:
             at = delivered_at + days(rng, 10, 60)
@@ -584,14 +588,38 @@ class OrderBuilder:
             return
         self._return(customer, ctx, at, delivered_at)
 
-    def _return(self, customer: Customer, ctx: _Order, at: datetime, delivered_at: datetime) -> None:
+    def _one_off(self, customer: Customer, ctx: _Order, delivered_at: datetime) -> None:
+        """An honest customer's one-off return: one of two sizes back within a fortnight, or an
+        occasion piece back in the window's last week, by the same path as an abuser's return;
+        the trap is noted on the person once it has happened."""
+        trap = ctx.one_off
+        at = delivered_at + days(self.rng, *((5, 14) if trap == "two_sizes" else (22, 29)))
+        if trap is None or at > self.now:
+            return
+        customer.person.traps.append(trap)
+        self._return(customer, ctx, at, delivered_at, keep_one=trap == "two_sizes", worn=trap == "late_worn")
+
+    def _return(
+        self,
+        customer: Customer,
+        ctx: _Order,
+        at: datetime,
+        delivered_at: datetime,
+        *,
+        keep_one: bool = False,
+        worn: bool = False,
+    ) -> None:
+        """Send goods back; ``keep_one``: of a bracketed order, keep one variant for sure;
+        ``worn``: a wardrobing-looking return (late, often not fit to restock) by anyone."""
         rng, b = self.rng, customer.behaviour
         customer.act("return")
         lines = ctx.lines
         bracket = len(lines) > 1 and len({line.product_id for line in lines}) == 1
         if bracket:
             customer.act("bracketed_return")
-            keep = rng.randrange(len(lines)) if rng.random() < 0.8 else None
+            if len(lines) >= 3:
+                customer.act("wide_bracketed_return")
+            keep = rng.randrange(len(lines)) if keep_one or rng.random() < 0.8 else None
             chosen = [line for i, line in enumerate(lines) if i != keep]
             kept = lines[keep].variant if keep is not None else None
             reason = rng.choice(RETURN_REASONS["size"]) if "size" in lines[0].variant else "color"
@@ -599,7 +627,7 @@ class OrderBuilder:
         else:
             count = max(1, round(len(lines) * b.return_share))
             chosen = rng.sample(lines, k=count)
-            kind = "wardrobe" if customer.behaviour.basket == "wardrobe" else "normal"
+            kind = "wardrobe" if worn or customer.behaviour.basket == "wardrobe" else "normal"
             reason = rng.choice(RETURN_REASONS[kind])
             note = None
             if kind == "wardrobe":
@@ -611,7 +639,8 @@ class OrderBuilder:
                         f"Returned on day {day} of 30 in good condition.",
                     ]
                 )
-        picks = [(line, line.quantity, rng.random() < b.resellable) for line in chosen]
+        resellable = BEHAVIOUR[CustomerType.wardrober].resellable if worn else b.resellable
+        picks = [(line, line.quantity, rng.random() < resellable) for line in chosen]
         self._refund(ctx, at, picks, shipping=False, reason=reason, note=note)
 
     def _settle(self, ctx: _Order) -> None:
@@ -645,6 +674,7 @@ class _Order:
     refunded: int = 0
     voided: bool = False
     open_claim: bool = False
+    one_off: str | None = None  # an honest customer's one-off played on this order (types.ONE_OFF_TRAPS)
     updated_at: datetime | None = None
 
     def touch(self, at: datetime) -> None:

@@ -1,7 +1,8 @@
 """The traps real stores hold for a risk model: honest customers who look like something else.
 
 Households at one address under different names, a campus network behind one IP, common names,
-cards that collide on BIN and last four, and honest customers who return more than most. Each
+cards that collide on BIN and last four, honest customers who return more than most, and honest
+customers who once bought two sizes or once sent something back late and worn-looking. Each
 function changes the people it picks and writes what they share to ``person.traps``, so the
 ground truth can say none of them is abusive or one of the others' accounts.
 """
@@ -12,7 +13,7 @@ import random
 from collections.abc import Sequence
 
 from storeguard.demo.people import Card, PeopleFactory
-from storeguard.demo.types import HEAVY_RETURNER, Customer, CustomerType
+from storeguard.demo.types import HEAVY_RETURNER, ONE_OFF_TRAPS, Customer, CustomerType
 
 HONEST = (CustomerType.good, CustomerType.vip)
 
@@ -23,6 +24,9 @@ SHARES: dict[str, float] = {
     "common_name": 0.05,
     "colliding_card": 0.02,
     "heavy_returner": 0.05,
+    # Once in their history (``types.ONE_OFF_TRAPS``); noted when it plays out.
+    "two_sizes": 0.05,
+    "late_worn": 0.03,
 }
 # Of the accounts the team blocks, this share live with honest people who shop here too.
 BLOCKED_HOUSEHOLD_SHARE = 0.4
@@ -46,6 +50,18 @@ def mark_heavy_returner(customer: Customer) -> None:
     """Make ``customer`` an honest heavy returner."""
     customer.behaviour = HEAVY_RETURNER
     customer.person.traps.append("heavy_returner")
+
+
+def pick_one_offs(customers: Sequence[Customer], rng: random.Random) -> None:
+    """Give some honest customers with orders a one-off on one of their orders: two sizes of one
+    garment with one sent back, or a late, worn-looking return. ``OrderBuilder`` plays it out and
+    notes the trap on the person once it has happened (a one-off still ahead has left nothing)."""
+    pool = [c for c in customers if c is not None and c.type in HONEST and c.order_times]
+    honest = sum(1 for c in customers if c is not None and c.type in HONEST)
+    rng.shuffle(pool)
+    for trap in ONE_OFF_TRAPS:
+        for c in [pool.pop() for _ in range(min(len(pool), round(honest * SHARES[trap])))]:
+            c.one_off, c.one_off_at = trap, rng.choice(c.order_times)
 
 
 def lay_traps(

@@ -105,12 +105,27 @@ ACT_OF_TYPE: dict[CustomerType, str] = {
 # late claimer with one claim so far leaves exactly what an honest customer who mistyped an
 # address once leaves, so no detector can tell them apart without flagging the honest ones; two
 # claims from one honest customer happen about once in ten stores of this size.
-ACTS_TO_KNOW: dict[CustomerType, int] = {CustomerType.late_claimer: 2}
+#
+# Honest customers also buy two sizes of one thing once and send one back, or once send back a
+# dress late and worn-looking (``ONE_OFF_TRAPS``, laid by ``traps.pick_one_offs``): a wardrober
+# with one return so far leaves just that record, and so does a bracketer with one bracketed
+# order of two variants (see ``Customer.knowable``). A single occurrence is not evidence of a
+# habit; the second is what tells the habit from the slip.
+ACTS_TO_KNOW: dict[CustomerType, int] = {
+    CustomerType.late_claimer: 2,
+    CustomerType.wardrober: 2,
+}
 
 
 # An honest customer who buys clothes often and sends back about a third: choosier than most, not
 # an abuser. The trap for a return-ratio detector that counts returns instead of weighing them.
 HEAVY_RETURNER = Behaviour((4, 10), "multi", 0.3, 0.6, (6, 20))
+
+# What an honest customer does once in a real store, and an abuser does again and again:
+# ``two_sizes``: order two sizes of one garment, keep the one that fits and send the other back
+# (one bracketed order); ``late_worn``: send an occasion piece back in the last days of the
+# return window, sometimes not fit to sell again (one wardrobing-looking return).
+ONE_OFF_TRAPS = ("two_sizes", "late_worn")
 
 
 @dataclass
@@ -129,6 +144,9 @@ class Customer:
     notes: list[str] = field(default_factory=list)
     orders_built: int = 0
     played: Counter[str] = field(default_factory=Counter)  # acts played out so far, by kind
+    # An honest customer's one-off (``ONE_OFF_TRAPS``) and the order time it happens on.
+    one_off: str | None = None
+    one_off_at: datetime | None = None
 
     def act(self, kind: str) -> None:
         """Note an act played out: a chargeback, a claim, a refund without return, a return."""
@@ -148,9 +166,18 @@ class Customer:
         one whose draws came out at half or fewer of their settled orders (3 of 6, 2 of 4) has the
         record of an honest heavy returner (``HEAVY_RETURNER``, a third back, twice as many
         people), which no detector can tell apart without flagging those honest customers.
+
+        A bracketer whose only bracketed order so far had two variants leaves what an honest
+        customer who once ordered two sizes leaves (the ``two_sizes`` one-off; sending both back
+        is no stronger: neither fitted): a single bracketed order is not evidence of bracketing.
+        The second bracketed order, or one of three or more variants with all but one sent back
+        (which no honest one-off does), tells the habit apart. A wardrober with one late return
+        leaves the ``late_worn`` one-off's record (``ACTS_TO_KNOW``).
         """
         if self.type is CustomerType.serial_returner:
             return 2 * self.played["settled_order_returned"] > self.played["settled_order"]
+        if self.type is CustomerType.bracketer:
+            return self.played["bracketed_return"] >= 2 or self.played["wide_bracketed_return"] >= 1
         if self.type is CustomerType.evader and self.original is not None:
             return self._comeback_knowable(self.original)
         return self.acts >= ACTS_TO_KNOW.get(self.type, 1)

@@ -8,7 +8,9 @@ the truth gives (the evasion finding is what has to catch them).
 An abuser whose abuse has not played out yet (the truth's ``acts`` is 0: a chargeback abuser with
 no chargeback so far) leaves nothing to find: such customers are counted apart, as latent, and out
 of recall. So does one whose abuse played out no more than an honest customer's does now and then
-(the truth's ``knowable`` false: a late claimer with a single claim, which good customers make too). Honest customers caught in a trap (a household, a campus network, a colliding card, a
+(the truth's ``knowable`` false: a late claimer with a single claim, which good customers make too;
+a wardrober with one late return or a bracketer with one order of two sizes, which the demo's honest
+customers do once too). Honest customers caught in a trap (a household, a campus network, a colliding card, a
 common name, many honest returns) are counted per trap; and every cluster is checked for joining
 customers the truth says are unrelated (only an evader and the account they came back from are).
 """

@@ -18,7 +18,7 @@ from typing import Any
 from storeguard.risk.enums import FindingType, RefundKind, Segment
 
 # Stored with every assessment, so a score can be traced to the rules that made it.
-MODEL_VERSION = "2026-12-05.3"
+MODEL_VERSION = "2026-12-05.4"
 
 # What each segment is allowed, for the storefront and the returns desk (merchant-tunable data).
 PRIVILEGES: dict[str, dict[str, Any]] = {
@@ -520,6 +520,27 @@ def recency_weight(order: OrderFacts, as_of: datetime | None, half_life_days: fl
     return 0.5 ** (max(0.0, _days(order.delivered_at, as_of)) / half_life_days)
 
 
+def sent_back(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> dict[int, list[RefundFacts]]:
+    """The returns of each order that counts as sent back for serial returning.
+
+    An order of several sizes or colours of one product whose returns were only of those variants,
+    one kept, is a garment bought and kept: the customer sent back the sizes that did not fit.
+    That is bracketing's question (``detect_bracketing``), not serial returning's: counted here
+    too, one honest order of two sizes would weigh like a whole order sent back.
+    """
+    by_order: dict[int, list[RefundFacts]] = {}
+    for r in _returns(b, t):
+        by_order.setdefault(r.order_id, []).append(r)
+    kept_a_variant = {
+        o.id
+        for o in b.orders
+        if o.id in by_order
+        and 0 < o.bracket_returned < o.bracket_units
+        and sum(r.units for r in by_order[o.id]) <= o.bracket_returned
+    }
+    return {order_id: rs for order_id, rs in by_order.items() if order_id not in kept_a_variant}
+
+
 def weighted_return_ratios(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> tuple[float, float]:
     """Return the settled orders' return ratio by count and by value, recent orders weighing more.
 
@@ -528,9 +549,9 @@ def weighted_return_ratios(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> tupl
     """
     half_life = t["serial_returning"]["half_life_days"]
     orders = [(o, 1.0) for o in settled_orders(b, t)] + still_open(b, t)
-    back: dict[int, int] = {}
-    for r in _returns(b, t):
-        back[r.order_id] = back.get(r.order_id, 0) + r.amount - r.shipping_amount
+    back = {
+        order_id: sum(r.amount - r.shipping_amount for r in rs) for order_id, rs in sent_back(b, t).items()
+    }
     weight = count = value = returned_value = 0.0
     for o, known in orders:
         w = recency_weight(o, b.as_of, half_life) * known
@@ -547,14 +568,15 @@ def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
     Both ratios weigh recent orders more, so a customer who has changed their ways is seen as they
     are now. The count is set against a multiple of the shop's own return rate: a customer who
     returns more than average but still keeps most of what they buy is choosy, not abusive. Orders
-    still inside their window count as kept as far as the window has run (``still_open``).
+    still inside their window count as kept as far as the window has run (``still_open``), and an
+    order of several sizes with one kept counts as kept (``sent_back``).
     """
     th = t["serial_returning"]
     orders = settled_orders(b, t)
     if len(orders) < th["min_orders"]:
         return None
     ids = {o.id for o in orders}
-    returns = [r for r in _returns(b, t) if r.order_id in ids]
+    returns = [r for order_id, rs in sent_back(b, t).items() if order_id in ids for r in rs]
     returned_orders = {r.order_id for r in returns}
     by_count, by_value = weighted_return_ratios(b, t)
     honest_rate = min(0.9, max(th["min_honest_rate"], b.shop_return_rate * th["times_shop_rate"]))
