@@ -219,19 +219,26 @@ class Profiles:
 
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
         v = VelocityEvent.__table__.c
+        # Only the kinds the rules count, as far back as their longest window reaches (screening
+        # counts an event under its own kind).
+        kinds = sorted(kind for kind, windows in self.windows.items() if windows)
+        longest = max(span for windows in self.windows.values() for *_, span in windows)
         stmt = (
             select(v.key, raw_time(v.at), v.order_id, v.amount)
-            .where(v.shop_id == shop_id, v.at > date_from - _SPANS[-1][1], v.at < date_to)
+            .where(v.shop_id == shop_id, or_(*(v.kind == k for k in kinds)), v.at > date_from - longest, v.at < date_to)
             .order_by(v.key, v.at)
         )
         times: dict[str, list[datetime]] = {}
         amounts: dict[str, list[int]] = {}
-        self.own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
+        own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
+        fromisoformat = datetime.fromisoformat
         for key, at, order_id, amount in stream_once(self.session, stmt):
-            when = naive_utc(at)
+            # SQLite's UTC text as UTCDateTime writes it is parsed directly; anything else the careful way.
+            when = fromisoformat(at) if at.__class__ is str and len(at) == 26 else naive_utc(at)
             times.setdefault(key, []).append(when)
             amounts.setdefault(key, []).append(amount)
-            self.own.setdefault((key, order_id), []).append((when, amount))
+            own.setdefault((key, order_id), []).append((when, amount))
+        self.own = own
         self.times = times
         self.sums = {key: [0, *accumulate(a)] for key, a in amounts.items()}
 
@@ -319,6 +326,10 @@ class Profiles:
         facts["linked.customers"] = linked
         facts["linked.blocked_customers"] = blocked
         if self.want_segment:
+            if risk_segment is not None and not blocked_self:
+                # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
+                facts["customer.segment"] = risk_segment
+                return
             assert metrics is not None
             m = metrics
             # The segment is a pure function of these: customers in the same place share one answer.
@@ -347,10 +358,7 @@ class Profiles:
                 )
                 if len(self.segments) < _REMEMBERED:
                     self.segments[place] = segment
-            # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
-            facts["customer.segment"] = (
-                risk_segment if risk_segment is not None and not blocked_self else segment
-            )
+            facts["customer.segment"] = segment
 
     def _velocity(
         self,
