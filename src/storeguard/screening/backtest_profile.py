@@ -151,9 +151,14 @@ class Profiles:
         self.no_velocity = {name: zero for name, zero in _NO_VELOCITY.items() if name in used}
         # Only the signals the rules read are evaluated: each is a pure function of the facts.
         self.codes = tuple(code for code in SIGNAL_CODES if f"signals.{code}" in used)
+        # Only the first-order and shared-address checks read the context (``signals.CHECKS``):
+        # for the others one context serves every order.
+        self.order_context = bool({"first_order_high_value", "shared_shipping_address"} & set(self.codes))
+        self.no_context = SignalContext(first_order_amount=0, total_minor=0)
         self.segments: dict[tuple[Any, ...], str] = {}
         self.first_amounts: dict[str, int] = {}
         self.raw_of: Any = None  # the order row's identity columns, bound on the first order
+        self.currency_at = self.created_at = 0  # the row's currency and time, bound with them
         self.want_segment = bool(used & SEGMENT_FACTS)
         self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
         self.want_addresses = "shared_shipping_address" in self.codes
@@ -267,13 +272,16 @@ class Profiles:
         if self.reads_order:
             if self.raw_of is None:
                 self.raw_of = itemgetter(*(at[name] for name in _IDENTITY_COLUMNS))
+                self.currency_at, self.created_at = at["currency"], at["created_at"]
             raw = self.raw_of(row)
             try:
                 identity = _identity(raw, self.region, self.shop.link_kinds)
             except TypeError:  # an address the driver gave as a dict: worked out without the memory
                 identity = _identity.__wrapped__(raw, self.region, self.shop.link_kinds)
             self._from_order(facts, identity, order_id, cid, total, row, at, metrics, risk_segment)
-        if self.codes:
+        if self.codes and not self.order_context:
+            signal_facts(facts, self.shop.screening, self.no_context, self.codes)
+        elif self.codes:
             shared = 0
             if identity is not None and self.want_addresses:
                 address = identity.address
@@ -303,8 +311,8 @@ class Profiles:
         risk_segment: str | None,
     ) -> None:
         """The facts read from the order's identifiers: velocity, links and the segment."""
-        currency = row[at["currency"]]
-        created = row[at["created_at"]]
+        currency = row[self.currency_at]
+        created = row[self.created_at]
         if self.want_velocity:
             placed = created if created.tzinfo is None else created.astimezone(UTC).replace(tzinfo=None)
             self._velocity(facts, identity.counted, order_id, placed, total, currency)
