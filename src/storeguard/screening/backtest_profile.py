@@ -380,23 +380,29 @@ class Profiles:
         """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
         facts.update(self.no_velocity)
         scale = 10 ** exponent(currency)
+        windows_of, times_of = self.windows, self.times
         for kind, key in counted:
-            windows = self.windows[kind]
+            windows = windows_of[kind]
             if not windows:
                 continue
-            times = self.times.get(key) if key is not None else None
-            own = self.own.get((key, order_id)) if times and key is not None else None
+            times = times_of.get(key) if key is not None else None
+            if not times:  # nothing counted under the key: every window holds the order alone
+                for orders_name, amount_name, _ in windows:
+                    if orders_name is not None:
+                        facts[orders_name] = 1
+                    if amount_name is not None:
+                        facts[amount_name] = total / scale
+                continue
+            own = self.own.get((key, order_id))
+            sums = self.sums[key]
             for orders_name, amount_name, span in windows:
-                n = amount = 0
-                if times:
-                    start = placed - span
-                    lo, hi = bisect_right(times, start), bisect_left(times, placed)
-                    n, sums = hi - lo, self.sums[key]
-                    amount = sums[hi] - sums[lo]
-                    for when, value in own or ():
-                        if start < when < placed:  # the order itself is never its own velocity
-                            n -= 1
-                            amount -= value
+                start = placed - span
+                lo, hi = bisect_right(times, start), bisect_left(times, placed)
+                n, amount = hi - lo, sums[hi] - sums[lo]
+                for when, value in own or ():
+                    if start < when < placed:  # the order itself is never its own velocity
+                        n -= 1
+                        amount -= value
                 if orders_name is not None:
                     facts[orders_name] = n + 1
                 if amount_name is not None:
