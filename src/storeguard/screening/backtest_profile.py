@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -158,6 +157,9 @@ class Profiles:
         self.segments: dict[tuple[Any, ...], str] = {}
         self.first_amounts: dict[str, int] = {}
         self.raw_of: Any = None  # the order row's identity columns, bound on the first order
+        # Every returning identity of the range is remembered for this backtest (a bounded cache
+        # shared by all backtests would forget the earliest of a large shop's customers).
+        self.identities: dict[tuple[Any, ...], _Identity] = {}
         self.currency_at = self.created_at = 0  # the row's currency and time, bound with them
         self.want_segment = bool(used & SEGMENT_FACTS)
         self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
@@ -275,9 +277,14 @@ class Profiles:
                 self.currency_at, self.created_at = at["currency"], at["created_at"]
             raw = self.raw_of(row)
             try:
-                identity = _identity(raw, self.region, self.shop.link_kinds)
+                identity = self.identities.get(raw)
             except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                identity = _identity.__wrapped__(raw, self.region, self.shop.link_kinds)
+                identity = _identity(raw, self.region, self.shop.link_kinds)
+            else:
+                if identity is None:
+                    identity = _identity(raw, self.region, self.shop.link_kinds)
+                    if len(self.identities) < _REMEMBERED:
+                        self.identities[raw] = identity
             self._from_order(facts, identity, order_id, cid, total, row, at, metrics, risk_segment)
         if self.codes and not self.order_context:
             signal_facts(facts, self.shop.screening, self.no_context, self.codes)
@@ -463,7 +470,6 @@ class _Identity(NamedTuple):
     address: str | None  # the shipping address's key
 
 
-@lru_cache(maxsize=131072)
 def _identity(raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str]) -> _Identity:
     """Read an order's identity columns as screening does (a returning customer's come back)."""
     order = dict(zip(_IDENTITY_COLUMNS, raw, strict=True))
@@ -481,7 +487,7 @@ def _identity(raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[st
     return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
 
 
-_REMEMBERED = 1_000_000  # (customer, linking keys) answers kept in one backtest
+_REMEMBERED = 1_000_000  # identities and (customer, linking keys) answers kept in one backtest
 
 
 def _lines_statement() -> Select[Any]:
