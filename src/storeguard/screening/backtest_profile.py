@@ -147,6 +147,7 @@ class Profiles:
             ]
             for kind in VELOCITY_KINDS
         }
+        self.counting = frozenset(kind for kind, windows in self.windows.items() if windows)
         self.no_velocity = {name: zero for name, zero in _NO_VELOCITY.items() if name in used}
         # Only the signals the rules read are evaluated: each is a pure function of the facts.
         self.codes = tuple(code for code in SIGNAL_CODES if f"signals.{code}" in used)
@@ -279,10 +280,10 @@ class Profiles:
             try:
                 identity = self.identities.get(raw)
             except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                identity = _identity(raw, self.region, self.shop.link_kinds)
+                identity = _identity(raw, self.region, self.shop.link_kinds, self.counting)
             else:
                 if identity is None:
-                    identity = _identity(raw, self.region, self.shop.link_kinds)
+                    identity = _identity(raw, self.region, self.shop.link_kinds, self.counting)
                     if len(self.identities) < _REMEMBERED:
                         self.identities[raw] = identity
             self._from_order(facts, identity, order_id, cid, total, row, at, metrics, risk_segment)
@@ -470,8 +471,13 @@ class _Identity(NamedTuple):
     address: str | None  # the shipping address's key
 
 
-def _identity(raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str]) -> _Identity:
-    """Read an order's identity columns as screening does (a returning customer's come back)."""
+def _identity(
+    raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str], counting: frozenset[str]
+) -> _Identity:
+    """Read an order's identity columns as screening does (a returning customer's come back).
+
+    Only the velocity kinds in ``counting`` (those the rules read) are keyed: the others are never counted.
+    """
     order = dict(zip(_IDENTITY_COLUMNS, raw, strict=True))
     for side in ("shipping_address", "billing_address"):
         if isinstance(order[side], str):
@@ -482,6 +488,7 @@ def _identity(raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[st
     counted = tuple(
         (kind, digest(f"{kind}:{value}") if value and kind in VELOCITY_KINDS else None)
         for kind, value in velocity_keys(identifiers).items()
+        if kind in counting
     )
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
     return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
