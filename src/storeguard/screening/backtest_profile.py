@@ -233,7 +233,12 @@ class Profiles:
         longest = max(span for windows in self.windows.values() for *_, span in windows)
         stmt = (
             select(v.key, raw_time(v.at), v.order_id, v.amount)
-            .where(v.shop_id == shop_id, or_(*(v.kind == k for k in kinds)), v.at > date_from - longest, v.at < date_to)
+            .where(
+                v.shop_id == shop_id,
+                or_(*(v.kind == k for k in kinds)),
+                v.at > date_from - longest,
+                v.at < date_to,
+            )
             .order_by(v.key, v.at)
         )
         times: dict[str, list[datetime]] = {}
