@@ -19,7 +19,7 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Select, bindparam, or_, select
+from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, frozen
@@ -30,7 +30,7 @@ from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus
 from storeguard.lists.matching import match
 from storeguard.lists.models import ListEntry
-from storeguard.orders.models import LineItem
+from storeguard.orders.models import LineItem, Order
 from storeguard.risk.enums import FindingType
 from storeguard.risk.models import CustomerRisk
 from storeguard.screening.backtest_history import naive_utc, raw_time
@@ -134,7 +134,7 @@ class Profiles:
 
     def __init__(self, session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime):
         self.session = session
-        self.date_from = date_from
+        self.date_from, self.date_to = date_from, date_to
         self.want_risk_facts = bool(used & RISK_FACTS)
         self.want_risk = self.want_risk_facts or bool(used & SEGMENT_FACTS)
         self.want_velocity = bool(used & VELOCITY_FACTS)
@@ -190,6 +190,7 @@ class Profiles:
             if cluster is not None:
                 self.in_cluster.setdefault(cluster, set()).add(cid)
         self.holders: dict[tuple[str, str], list[int]] = {}
+        kinds = self._carried(shop_id, kinds)  # a kind no order of the range can carry is never looked up
         stmt = select(i.type, i.value, i.customer_id).where(
             i.shop_id == shop_id, or_(*(i.type == kind for kind in sorted(kinds)))
         )
@@ -224,6 +225,23 @@ class Profiles:
         self.expiring = session.execute(expiring.limit(1)).first() is not None
         self.reached: dict[tuple[int | None, frozenset[tuple[str, str]]], tuple[int, bool]] = {}
         self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
+
+    def _carried(self, shop_id: int, kinds: frozenset[str]) -> frozenset[str]:
+        """The link kinds some order of the range may carry: those of a column some order fills.
+
+        A kind whose columns are empty on every order is never an order's key, so its holders are
+        not read (the largest read of a big shop). Kinds not listed in ``_KIND_COLUMNS`` are kept.
+        """
+        o = Order.__table__.c
+        columns = sorted({c for kind in kinds for c in _KIND_COLUMNS.get(kind, ())})
+        if not columns:
+            return kinds
+        stmt = select(*(func.max(case((o[c].is_not(None), 1), else_=0)) for c in columns)).where(
+            o.shop_id == shop_id, o.created_at >= self.date_from, o.created_at < self.date_to
+        )
+        row = self.session.execute(stmt).one()
+        filled = {c for c, flag in zip(columns, row, strict=True) if flag}
+        return frozenset(k for k in kinds if k not in _KIND_COLUMNS or filled & _KIND_COLUMNS[k])
 
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
         v = VelocityEvent.__table__.c
@@ -498,6 +516,21 @@ def _identity(
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
     return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
 
+
+# The order columns each identifier type is read from (``identifiers_of_order``).
+_KIND_COLUMNS: dict[str, frozenset[str]] = {
+    "email": frozenset({"email"}),
+    "email_domain": frozenset({"email"}),
+    "phone": frozenset({"phone", "shipping_address", "billing_address"}),
+    "shipping_address": frozenset({"shipping_address"}),
+    "billing_address": frozenset({"billing_address"}),
+    "name_address": frozenset({"shipping_address", "billing_address"}),
+    "ip": frozenset({"browser_ip"}),
+    "ip_user_agent": frozenset({"browser_ip"}),
+    "device_id": frozenset({"device_id"}),
+    "payment_fingerprint": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
+    "card_number": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
+}
 
 _REMEMBERED = 1_000_000  # identities and (customer, linking keys) answers kept in one backtest
 
