@@ -93,8 +93,10 @@ def identifiers_of_order(
             return  # an order is never refused for a typo in its phone; the key is just missing
         facts.setdefault((kind._value_, value), IdentifierFact(kind, value, display or str(raw).strip()))
 
+    # A missing value adds nothing: it is passed over before ``add`` (a backtest reads many such orders).
     email = _get(order, "email")
-    add(T.email, email, normalize_email)
+    if email is not None:
+        add(T.email, email, normalize_email)
     if email:
         with contextlib.suppress(DomainError):
             add(T.email_domain, email_domain(normalize_email(email)), str)
@@ -102,7 +104,8 @@ def identifiers_of_order(
     shipping = _get(order, "shipping_address")
     billing = _get(order, "billing_address")
     for raw_phone in (_get(order, "phone"), _get(shipping, "phone"), _get(billing, "phone")):
-        add(T.phone, raw_phone, lambda v: normalize_phone(v, default_region=region))
+        if raw_phone is not None:
+            add(T.phone, raw_phone, lambda v: normalize_phone(v, default_region=region))
     for kind, address in ((T.shipping_address, shipping), (T.billing_address, billing)):
         if address and _get(address, "address1"):
             add(kind, address, normalize_address, _address_display(address))
@@ -115,15 +118,19 @@ def identifiers_of_order(
                     f"{name}, {_address_display(address)}",
                 )
     ip, agent = _get(order, "browser_ip"), _get(order, "user_agent")
-    add(T.ip, ip, normalize_ip)
+    if ip is not None:
+        add(T.ip, ip, normalize_ip)
     if ip and agent:
         add(
             T.ip_user_agent, ip, lambda v: ip_user_agent_key(v, agent), f"{ip} {' '.join(str(agent).split())}"
         )
-    add(T.device_id, _get(order, "device_id"), lambda v: normalize_token(v, field="device_id"))
+    device = _get(order, "device_id")
+    if device is not None:
+        add(T.device_id, device, lambda v: normalize_token(v, field="device_id"))
     for kind, value, display in _card_facts(order):
         add(kind, value, str, display)
-    add(T.platform_id, platform_customer_id, lambda v: normalize_token(v, field="platform_id"))
+    if platform_customer_id is not None:
+        add(T.platform_id, platform_customer_id, lambda v: normalize_token(v, field="platform_id"))
     return list(facts.values())
 
 

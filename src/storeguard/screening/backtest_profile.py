@@ -15,12 +15,11 @@ from __future__ import annotations
 import json
 from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Select, bindparam, or_, select
+from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import ensure_utc, frozen
@@ -31,7 +30,7 @@ from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus
 from storeguard.lists.matching import match
 from storeguard.lists.models import ListEntry
-from storeguard.orders.models import LineItem
+from storeguard.orders.models import LineItem, Order
 from storeguard.risk.enums import FindingType
 from storeguard.risk.models import CustomerRisk
 from storeguard.screening.backtest_history import naive_utc, raw_time
@@ -135,7 +134,7 @@ class Profiles:
 
     def __init__(self, session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime):
         self.session = session
-        self.date_from = date_from
+        self.date_from, self.date_to = date_from, date_to
         self.want_risk_facts = bool(used & RISK_FACTS)
         self.want_risk = self.want_risk_facts or bool(used & SEGMENT_FACTS)
         self.want_velocity = bool(used & VELOCITY_FACTS)
@@ -148,12 +147,21 @@ class Profiles:
             ]
             for kind in VELOCITY_KINDS
         }
+        self.counting = frozenset(kind for kind, windows in self.windows.items() if windows)
         self.no_velocity = {name: zero for name, zero in _NO_VELOCITY.items() if name in used}
         # Only the signals the rules read are evaluated: each is a pure function of the facts.
         self.codes = tuple(code for code in SIGNAL_CODES if f"signals.{code}" in used)
+        # Only the first-order and shared-address checks read the context (``signals.CHECKS``):
+        # for the others one context serves every order.
+        self.order_context = bool({"first_order_high_value", "shared_shipping_address"} & set(self.codes))
+        self.no_context = SignalContext(first_order_amount=0, total_minor=0)
         self.segments: dict[tuple[Any, ...], str] = {}
         self.first_amounts: dict[str, int] = {}
         self.raw_of: Any = None  # the order row's identity columns, bound on the first order
+        # Every returning identity of the range is remembered for this backtest (a bounded cache
+        # shared by all backtests would forget the earliest of a large shop's customers).
+        self.identities: dict[tuple[Any, ...], _Identity] = {}
+        self.currency_at = self.created_at = 0  # the row's currency and time, bound with them
         self.want_segment = bool(used & SEGMENT_FACTS)
         self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
         self.want_addresses = "shared_shipping_address" in self.codes
@@ -182,6 +190,7 @@ class Profiles:
             if cluster is not None:
                 self.in_cluster.setdefault(cluster, set()).add(cid)
         self.holders: dict[tuple[str, str], list[int]] = {}
+        kinds = self._carried(shop_id, kinds)  # a kind no order of the range can carry is never looked up
         stmt = select(i.type, i.value, i.customer_id).where(
             i.shop_id == shop_id, or_(*(i.type == kind for kind in sorted(kinds)))
         )
@@ -217,21 +226,50 @@ class Profiles:
         self.reached: dict[tuple[int | None, frozenset[tuple[str, str]]], tuple[int, bool]] = {}
         self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
 
+    def _carried(self, shop_id: int, kinds: frozenset[str]) -> frozenset[str]:
+        """The link kinds some order of the range may carry: those of a column some order fills.
+
+        A kind whose columns are empty on every order is never an order's key, so its holders are
+        not read (the largest read of a big shop). Kinds not listed in ``_KIND_COLUMNS`` are kept.
+        """
+        o = Order.__table__.c
+        columns = sorted({c for kind in kinds for c in _KIND_COLUMNS.get(kind, ())})
+        if not columns:
+            return kinds
+        stmt = select(*(func.max(case((o[c].is_not(None), 1), else_=0)) for c in columns)).where(
+            o.shop_id == shop_id, o.created_at >= self.date_from, o.created_at < self.date_to
+        )
+        row = self.session.execute(stmt).one()
+        filled = {c for c, flag in zip(columns, row, strict=True) if flag}
+        return frozenset(k for k in kinds if k not in _KIND_COLUMNS or filled & _KIND_COLUMNS[k])
+
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
         v = VelocityEvent.__table__.c
+        # Only the kinds the rules count, as far back as their longest window reaches (screening
+        # counts an event under its own kind).
+        kinds = sorted(kind for kind, windows in self.windows.items() if windows)
+        longest = max(span for windows in self.windows.values() for *_, span in windows)
         stmt = (
             select(v.key, raw_time(v.at), v.order_id, v.amount)
-            .where(v.shop_id == shop_id, v.at > date_from - _SPANS[-1][1], v.at < date_to)
+            .where(
+                v.shop_id == shop_id,
+                or_(*(v.kind == k for k in kinds)),
+                v.at > date_from - longest,
+                v.at < date_to,
+            )
             .order_by(v.key, v.at)
         )
         times: dict[str, list[datetime]] = {}
         amounts: dict[str, list[int]] = {}
-        self.own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
+        own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
+        fromisoformat = datetime.fromisoformat
         for key, at, order_id, amount in stream_once(self.session, stmt):
-            when = naive_utc(at)
+            # SQLite's UTC text as UTCDateTime writes it is parsed directly; anything else the careful way.
+            when = fromisoformat(at) if at.__class__ is str and len(at) == 26 else naive_utc(at)
             times.setdefault(key, []).append(when)
             amounts.setdefault(key, []).append(amount)
-            self.own.setdefault((key, order_id), []).append((when, amount))
+            own.setdefault((key, order_id), []).append((when, amount))
+        self.own = own
         self.times = times
         self.sums = {key: [0, *accumulate(a)] for key, a in amounts.items()}
 
@@ -260,13 +298,21 @@ class Profiles:
         if self.reads_order:
             if self.raw_of is None:
                 self.raw_of = itemgetter(*(at[name] for name in _IDENTITY_COLUMNS))
+                self.currency_at, self.created_at = at["currency"], at["created_at"]
             raw = self.raw_of(row)
             try:
-                identity = _identity(raw, self.region, self.shop.link_kinds)
+                identity = self.identities.get(raw)
             except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                identity = _identity.__wrapped__(raw, self.region, self.shop.link_kinds)
+                identity = _identity(raw, self.region, self.shop.link_kinds, self.counting)
+            else:
+                if identity is None:
+                    identity = _identity(raw, self.region, self.shop.link_kinds, self.counting)
+                    if len(self.identities) < _REMEMBERED:
+                        self.identities[raw] = identity
             self._from_order(facts, identity, order_id, cid, total, row, at, metrics, risk_segment)
-        if self.codes:
+        if self.codes and not self.order_context:
+            signal_facts(facts, self.shop.screening, self.no_context, self.codes)
+        elif self.codes:
             shared = 0
             if identity is not None and self.want_addresses:
                 address = identity.address
@@ -296,8 +342,8 @@ class Profiles:
         risk_segment: str | None,
     ) -> None:
         """The facts read from the order's identifiers: velocity, links and the segment."""
-        currency = row[at["currency"]]
-        created = row[at["created_at"]]
+        currency = row[self.currency_at]
+        created = row[self.created_at]
         if self.want_velocity:
             placed = created if created.tzinfo is None else created.astimezone(UTC).replace(tzinfo=None)
             self._velocity(facts, identity.counted, order_id, placed, total, currency)
@@ -319,6 +365,10 @@ class Profiles:
         facts["linked.customers"] = linked
         facts["linked.blocked_customers"] = blocked
         if self.want_segment:
+            if risk_segment is not None and not blocked_self:
+                # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
+                facts["customer.segment"] = risk_segment
+                return
             assert metrics is not None
             m = metrics
             # The segment is a pure function of these: customers in the same place share one answer.
@@ -347,10 +397,7 @@ class Profiles:
                 )
                 if len(self.segments) < _REMEMBERED:
                     self.segments[place] = segment
-            # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
-            facts["customer.segment"] = (
-                risk_segment if risk_segment is not None and not blocked_self else segment
-            )
+            facts["customer.segment"] = segment
 
     def _velocity(
         self,
@@ -364,23 +411,29 @@ class Profiles:
         """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
         facts.update(self.no_velocity)
         scale = 10 ** exponent(currency)
+        windows_of, times_of = self.windows, self.times
         for kind, key in counted:
-            windows = self.windows[kind]
+            windows = windows_of[kind]
             if not windows:
                 continue
-            times = self.times.get(key) if key is not None else None
-            own = self.own.get((key, order_id)) if times and key is not None else None
+            times = times_of.get(key) if key is not None else None
+            if not times:  # nothing counted under the key: every window holds the order alone
+                for orders_name, amount_name, _ in windows:
+                    if orders_name is not None:
+                        facts[orders_name] = 1
+                    if amount_name is not None:
+                        facts[amount_name] = total / scale
+                continue
+            own = self.own.get((key, order_id))
+            sums = self.sums[key]
             for orders_name, amount_name, span in windows:
-                n = amount = 0
-                if times:
-                    start = placed - span
-                    lo, hi = bisect_right(times, start), bisect_left(times, placed)
-                    n, sums = hi - lo, self.sums[key]
-                    amount = sums[hi] - sums[lo]
-                    for when, value in own or ():
-                        if start < when < placed:  # the order itself is never its own velocity
-                            n -= 1
-                            amount -= value
+                start = placed - span
+                lo, hi = bisect_right(times, start), bisect_left(times, placed)
+                n, amount = hi - lo, sums[hi] - sums[lo]
+                for when, value in own or ():
+                    if start < when < placed:  # the order itself is never its own velocity
+                        n -= 1
+                        amount -= value
                 if orders_name is not None:
                     facts[orders_name] = n + 1
                 if amount_name is not None:
@@ -441,9 +494,13 @@ class _Identity(NamedTuple):
     address: str | None  # the shipping address's key
 
 
-@lru_cache(maxsize=131072)
-def _identity(raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str]) -> _Identity:
-    """Read an order's identity columns as screening does (a returning customer's come back)."""
+def _identity(
+    raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str], counting: frozenset[str]
+) -> _Identity:
+    """Read an order's identity columns as screening does (a returning customer's come back).
+
+    Only the velocity kinds in ``counting`` (those the rules read) are keyed: the others are never counted.
+    """
     order = dict(zip(_IDENTITY_COLUMNS, raw, strict=True))
     for side in ("shipping_address", "billing_address"):
         if isinstance(order[side], str):
@@ -454,12 +511,28 @@ def _identity(raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[st
     counted = tuple(
         (kind, digest(f"{kind}:{value}") if value and kind in VELOCITY_KINDS else None)
         for kind, value in velocity_keys(identifiers).items()
+        if kind in counting
     )
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
     return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
 
 
-_REMEMBERED = 1_000_000  # (customer, linking keys) answers kept in one backtest
+# The order columns each identifier type is read from (``identifiers_of_order``).
+_KIND_COLUMNS: dict[str, frozenset[str]] = {
+    "email": frozenset({"email"}),
+    "email_domain": frozenset({"email"}),
+    "phone": frozenset({"phone", "shipping_address", "billing_address"}),
+    "shipping_address": frozenset({"shipping_address"}),
+    "billing_address": frozenset({"billing_address"}),
+    "name_address": frozenset({"shipping_address", "billing_address"}),
+    "ip": frozenset({"browser_ip"}),
+    "ip_user_agent": frozenset({"browser_ip"}),
+    "device_id": frozenset({"device_id"}),
+    "payment_fingerprint": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
+    "card_number": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
+}
+
+_REMEMBERED = 1_000_000  # identities and (customer, linking keys) answers kept in one backtest
 
 
 def _lines_statement() -> Select[Any]:
