@@ -15,9 +15,9 @@ import pytest
 from storeguard.analytics.service import losses, resolve_period
 from storeguard.core.clock import frozen
 from storeguard.core.permissions import Role
-from storeguard.orders.models import Refund, RefundLine
+from storeguard.orders.models import Order, Refund, RefundLine
 from storeguard.returns.models import Return
-from storeguard.risk.ledger import customer_ledger, period_ledger
+from storeguard.risk.ledger import customer_ledger, ledgers_by, order_ledgers, period_ledger, total
 from storeguard.risk.service import assess_customer
 from storeguard.shops.models import Shop
 from tests.factories import make_customer, make_dispute, make_order, make_product, make_shop
@@ -154,3 +154,16 @@ def test_the_customer_page_shows_one_cost_in_the_risk_panel_and_the_ledger(clien
     page = client.get(f"/customers/{tove.id}").text.replace("\xa0", " ")
 
     assert page.count("NOK 846.00") == 2
+
+
+def test_ledgers_summed_by_customer_equal_the_sum_of_each_orders_ledger(session, tove):
+    shop = session.get(Shop, tove.shop_id)
+    per_order = order_ledgers(session, shop, Order.customer_id == tove.id)
+
+    by_customer = ledgers_by(session, shop, Order.customer_id, Order.customer_id == tove.id)
+
+    assert list(by_customer) == [tove.id]
+    assert by_customer[tove.id].as_dict() == total(per_order).as_dict()
+    # the returned hoodie: fee 100 + label 4,000 - restocking 5,000; the scarf: 20,000 + fee 200;
+    # the charged-back hoodie: 50,000 + dispute fee 15,000 + fee 300
+    assert sorted(one.true_loss for one in per_order.values()) == [-900, 20_200, 65_300]

@@ -62,7 +62,7 @@ from storeguard.lists.models import CustomerBlock
 from storeguard.orders.enums import CancelReason, OrderStatus, TransactionKind
 from storeguard.orders.models import LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.enums import Segment
-from storeguard.risk.ledger import CAPTURES, ENDED_LOST, Ledger, order_ledgers, reason_in
+from storeguard.risk.ledger import CAPTURES, ENDED_LOST, Ledger, ledgers_by, reason_in
 from storeguard.risk.models import CustomerRisk
 from storeguard.screening.enums import Outcome
 from storeguard.screening.models import Decision
@@ -637,11 +637,9 @@ def losses(session: Session, period: Period) -> LossesReport:
         if m in months:
             months[m].prevented_orders += int(n)
             months[m].prevented += int(value)
-    ledgers = order_ledgers(session, period.shop, *in_period)
-    if ledgers:
-        for order_id, m in session.execute(select(Order.id, month).where(*in_period)):
-            if order_id in ledgers and m in months:
-                months[m].ledger.add(ledgers[order_id])
+    for m, ledger in ledgers_by(session, period.shop, month, *in_period).items():
+        if m in months:
+            months[m].ledger.add(ledger)
     report = LossesReport(list(months.values()))
     for m in report.months:
         report.total.prevented_orders += m.prevented_orders

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from storeguard.returns.enums import ReturnStatus
@@ -20,14 +20,15 @@ from storeguard.risk.ledger import read_returns_with
 NOT_ACCEPTED = (ReturnStatus.declined, ReturnStatus.requested)
 
 
-def returns_by_order(session: Session, orders: Select[Any]) -> Iterable[tuple[int, int, int]]:
-    """Per order among ``orders``: the restocking fees kept and the number of returns accepted."""
+def returns_by_order(session: Session, orders: Subquery) -> Iterable[tuple[Any, int, int]]:
+    """Per key of ``orders`` (order_id, key): the restocking fees kept and the returns accepted."""
     rows = session.execute(
-        select(Return.order_id, func.sum(Return.fee), func.count())
-        .where(Return.order_id.in_(orders), Return.status.not_in(NOT_ACCEPTED))
-        .group_by(Return.order_id)
+        select(orders.c.key, func.sum(Return.fee), func.count())
+        .join(orders, orders.c.order_id == Return.order_id)
+        .where(Return.status.not_in(NOT_ACCEPTED))
+        .group_by(orders.c.key)
     )
-    return [(int(order_id), int(kept or 0), int(count)) for order_id, kept, count in rows]
+    return [(key, int(kept or 0), int(count)) for key, kept, count in rows]
 
 
 read_returns_with(returns_by_order)

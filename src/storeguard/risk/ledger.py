@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.disputes.enums import DisputeStatus
@@ -41,13 +41,14 @@ ENDED_LOST = (DisputeStatus.lost, DisputeStatus.accepted)
 CAPTURES = (TransactionKind.sale, TransactionKind.capture)
 REFUND_REASONS: dict[str, list[str]] = DEFAULT["refund_reasons"]
 
-# (session, the orders' ids as a select) -> rows of (order id, restocking fees kept, returns accepted).
-ReturnsReader = Callable[[Session, Select[Any]], Iterable[tuple[int, int, int]]]
+# (session, the orders as a subquery of (order_id, key)) -> rows of (key, restocking fees kept,
+# returns accepted), summed per key.
+ReturnsReader = Callable[[Session, Subquery], Iterable[tuple[Any, int, int]]]
 _returns_readers: list[ReturnsReader] = []
 
 
 def read_returns_with(reader: ReturnsReader) -> None:
-    """Let the returns domain tell the ledger, per order, the restocking fees kept and returns accepted."""
+    """Let the returns domain tell the ledger, per key, the restocking fees kept and returns accepted."""
     if reader not in _returns_readers:
         _returns_readers.append(reader)
 
@@ -104,63 +105,72 @@ class Ledger:
         return {**{f.name: getattr(self, f.name) for f in fields(self)}, "true_loss": self.true_loss}
 
 
-def order_ledgers(session: Session, shop: Shop, *where: ColumnElement[bool]) -> dict[int, Ledger]:
-    """The ledger of every order ``where`` picks (orders with no money moved are left out)."""
-    orders = select(Order.id).where(*where)
+def ledgers_by(
+    session: Session, shop: Shop, key: ColumnElement[Any], *where: ColumnElement[bool]
+) -> dict[Any, Ledger]:
+    """The ledgers of the orders ``where`` picks, summed per ``key`` (an expression over the order:
+    its id, its customer, its month). Keys whose orders moved no money are left out.
+
+    Every figure is summed in the database, grouped by the key: a report over a year of orders reads
+    a few rows per month, not a ledger per order.
+    """
+    picked = select(Order.id.label("order_id"), key.label("key")).where(*where).subquery()
     dispute_fee = int((shop.settings or {}).get("dispute_fee", 0))
     label_cost = int((shop.settings or {}).get("return_label_cost", 0))
-    ledgers: dict[int, Ledger] = defaultdict(Ledger)
-    captured = session.execute(
-        select(Transaction.order_id, func.sum(Transaction.amount), func.sum(Transaction.fee))
-        .where(
-            Transaction.order_id.in_(orders),
-            Transaction.kind.in_(CAPTURES),
-            Transaction.status == TransactionStatus.success,
-        )
-        .group_by(Transaction.order_id)
-    ).all()
-    fees: dict[int, int] = {}
-    for order_id, amount, fee in captured:
-        ledgers[order_id].captured = int(amount or 0)
-        fees[order_id] = int(fee or 0)
-    money_back: dict[int, bool] = {}
-    for order_id, amount, lost in session.execute(
+    ledgers: dict[Any, Ledger] = defaultdict(Ledger)
+    # The gateway keeps its fee on a sale whose money went back: refunded (not as a cancellation)
+    # or lost to a chargeback. A won chargeback leaves the sale standing, and its fee a cost of it.
+    money_back = or_(
+        select(Refund.id).where(Refund.order_id == Transaction.order_id, ~reason_in("cancel")).exists(),
+        select(Dispute.id)
+        .where(Dispute.order_id == Transaction.order_id, Dispute.status.in_(ENDED_LOST), Dispute.amount > 0)
+        .exists(),
+    )
+    for k, amount, fees in session.execute(
         select(
-            Refund.order_id,
+            picked.c.key, func.sum(Transaction.amount), func.sum(case((money_back, Transaction.fee), else_=0))
+        )
+        .join(picked, picked.c.order_id == Transaction.order_id)
+        .where(Transaction.kind.in_(CAPTURES), Transaction.status == TransactionStatus.success)
+        .group_by(picked.c.key)
+    ):
+        ledgers[k].captured = int(amount or 0)
+        ledgers[k].fees_not_returned = int(fees or 0)
+    for k, amount, lost in session.execute(
+        select(
+            picked.c.key,
             func.sum(Refund.amount),
             func.sum(case((nothing_came_back(), Refund.amount), else_=0)),
         )
-        .where(Refund.order_id.in_(orders))
-        .group_by(Refund.order_id)
+        .join(picked, picked.c.order_id == Refund.order_id)
+        .group_by(picked.c.key)
     ):
-        ledgers[order_id].refunded = int(amount or 0)
-        ledgers[order_id].goods_not_returned = int(lost or 0)
-    for (order_id,) in session.execute(
-        select(Refund.order_id).where(Refund.order_id.in_(orders), ~reason_in("cancel")).distinct()
-    ):
-        money_back[order_id] = True
-    for order_id, lost, count in session.execute(
+        ledgers[k].refunded = int(amount or 0)
+        ledgers[k].goods_not_returned = int(lost or 0)
+    for k, lost, count in session.execute(
         select(
-            Dispute.order_id,
+            picked.c.key,
             func.sum(case((Dispute.status.in_(ENDED_LOST), Dispute.amount), else_=0)),
             func.count(),
         )
-        .where(Dispute.order_id.in_(orders), Dispute.status.in_(CHARGEBACKS))
-        .group_by(Dispute.order_id)
+        .join(picked, picked.c.order_id == Dispute.order_id)
+        .where(Dispute.status.in_(CHARGEBACKS))
+        .group_by(picked.c.key)
     ):
-        ledgers[order_id].chargebacks = int(lost or 0)
-        ledgers[order_id].dispute_fees = dispute_fee * int(count)
-        if lost:  # a won chargeback leaves the sale standing, and its fee a cost of the sale
-            money_back[order_id] = True
+        ledgers[k].chargebacks = int(lost or 0)
+        ledgers[k].dispute_fees = dispute_fee * int(count)
     if not _returns_readers:  # a ledger without the returns would understate every loss silently
         raise RuntimeError("the returns domain has not registered its reader (import storeguard.models)")
     for reader in _returns_readers:
-        for order_id, kept, count in reader(session, orders):
-            ledgers[order_id].restocking_fees_kept += int(kept or 0)
-            ledgers[order_id].return_shipping += label_cost * int(count)
-    for order_id in money_back:
-        ledgers[order_id].fees_not_returned = fees.get(order_id, 0)
+        for k, kept, count in reader(session, picked):
+            ledgers[k].restocking_fees_kept += int(kept or 0)
+            ledgers[k].return_shipping += label_cost * int(count)
     return dict(ledgers)
+
+
+def order_ledgers(session: Session, shop: Shop, *where: ColumnElement[bool]) -> dict[int, Ledger]:
+    """The ledger of every order ``where`` picks (orders with no money moved are left out)."""
+    return ledgers_by(session, shop, Order.id, *where)
 
 
 def total(ledgers: dict[int, Ledger]) -> Ledger:
@@ -180,8 +190,13 @@ def customer_ledger(session: Session, shop: Shop, customer_id: int) -> tuple[Led
 def period_ledger(session: Session, shop: Shop, since: datetime, until: datetime) -> Ledger:
     """The sum over the shop's orders placed in [since, until)."""
     return total(
-        order_ledgers(
-            session, shop, Order.shop_id == shop.id, Order.created_at >= since, Order.created_at < until
+        ledgers_by(
+            session,
+            shop,
+            Order.shop_id,
+            Order.shop_id == shop.id,
+            Order.created_at >= since,
+            Order.created_at < until,
         )
     )
 

@@ -29,7 +29,7 @@ from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import Fulfillment, LineItem, Order, Refund, RefundLine, Transaction
 from storeguard.risk.enums import Segment
 from storeguard.risk.errors import RiskError
-from storeguard.risk.ledger import order_ledgers
+from storeguard.risk.ledger import ledgers_by
 from storeguard.risk.models import CustomerRisk
 from storeguard.risk.policy import (
     DEFAULT,
@@ -224,9 +224,9 @@ def read_behaviours(
 
     shop = session.get(Shop, shop_id)
     if shop is not None:  # the customer's cost, as the ledger counts it (a few grouped reads)
-        for oid, one in order_ledgers(session, shop, *scope).items():
-            if oid in owner:
-                behaviours[owner[oid]].true_loss += one.true_loss
+        for cid, one in ledgers_by(session, shop, Order.customer_id, *scope).items():
+            if cid in behaviours:
+                behaviours[cid].true_loss += one.true_loss
 
     for link_cid, link in _block_links(session, shop_id, wanted):
         if link_cid in behaviours:
@@ -234,7 +234,9 @@ def read_behaviours(
     # Only a customer linked to a blocked one is asked whether their email is a throw-away one.
     linked = [cid for cid, b in behaviours.items() if b.links]
     for i in range(0, len(linked), 500):
-        for cid, email in read(select(Customer.id, Customer.email).where(Customer.id.in_(linked[i : i + 500]))):
+        for cid, email in read(
+            select(Customer.id, Customer.email).where(Customer.id.in_(linked[i : i + 500]))
+        ):
             domain = (email or "").rpartition("@")[2]
             behaviours[cid].disposable_email = bool(domain) and is_disposable(domain)
 
