@@ -13,13 +13,11 @@ bench/results/latest.json.
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +29,9 @@ if str(SRC) not in sys.path:
 from sqlalchemy import event, func, null, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.__main__ import main  # noqa: E402
 from bench.bench_screen import _checkout, _fill, _ts, build  # noqa: E402
-from bench.scratch import scratch_postgres  # noqa: E402
+from bench.scratch import on_both_databases  # noqa: E402
 from storeguard.core.db import make_engine, make_session_factory  # noqa: E402
 from storeguard.models import import_all_models  # noqa: E402
 
@@ -308,24 +307,8 @@ def measure(url: str, customers: int, orders: int, quick: bool) -> dict[str, flo
 def run(quick: bool = False) -> dict[str, float]:
     """20,000 customers and 200,000 orders (2,000 and 20,000 when quick), on SQLite then PostgreSQL."""
     customers, orders = (2_000, 20_000) if quick else (20_000, 200_000)
-    figures: dict[str, float] = {"risk_bench_load_average": round(os.getloadavg()[0], 2)}
-    with tempfile.TemporaryDirectory(prefix="sg-bench-risk-") as tmp:
-        sqlite = measure(f"sqlite:///{Path(tmp) / 'bench.db'}", customers, orders, quick)
-    figures |= {f"{name}_sqlite": value for name, value in sqlite.items()}
-    print(json.dumps(sqlite), file=sys.stderr)  # told at once: the PostgreSQL half takes as long again
-    with scratch_postgres() as pg:
-        postgres = measure(pg, customers, orders, quick)
-    figures |= {f"{name}_postgres": value for name, value in postgres.items()}
-    figures["risk_bench_orders"] = float(orders)
-    figures["risk_bench_load_average_after"] = round(os.getloadavg()[0], 2)
-    return figures
+    return on_both_databases("risk_bench", measure, customers, orders, quick)
 
 
 if __name__ == "__main__":
-    result = run(quick="--quick" in sys.argv)
-    print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results" / "latest.json"
-    current = json.loads(out.read_text()) if out.exists() else {}
-    current.update(result)
-    current["date"] = datetime.now(UTC).isoformat(timespec="seconds")
-    out.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    main(["risk", *sys.argv[1:]])

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -27,3 +31,25 @@ def scratch_postgres() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def on_both_databases(
+    prefix: str,
+    measure: Callable[[str, int, int, bool], dict[str, float]],
+    customers: int,
+    orders: int,
+    quick: bool,
+) -> dict[str, float]:
+    """Run ``measure(url, customers, orders, quick)`` on a temporary SQLite file, then on a scratch
+    PostgreSQL database, and name each figure for its database, with the load average around both."""
+    figures: dict[str, float] = {f"{prefix}_load_average": round(os.getloadavg()[0], 2)}
+    with tempfile.TemporaryDirectory(prefix=f"sg-bench-{prefix}-") as tmp:
+        sqlite = measure(f"sqlite:///{Path(tmp) / 'bench.db'}", customers, orders, quick)
+    figures |= {f"{name}_sqlite": value for name, value in sqlite.items()}
+    print(json.dumps(sqlite), file=sys.stderr)  # told at once: the PostgreSQL half takes as long again
+    with scratch_postgres() as pg:
+        postgres = measure(pg, customers, orders, quick)
+    figures |= {f"{name}_postgres": value for name, value in postgres.items()}
+    figures[f"{prefix}_orders"] = float(orders)
+    figures[f"{prefix}_load_average_after"] = round(os.getloadavg()[0], 2)
+    return figures
