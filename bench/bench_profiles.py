@@ -24,7 +24,7 @@ if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
 from bench.__main__ import main  # noqa: E402
-from bench.bench_risk import add_history  # noqa: E402
+from bench.bench_risk import add_history, known_customer_order  # noqa: E402
 from bench.bench_screen import _checkout, build  # noqa: E402
 from bench.scratch import on_both_databases  # noqa: E402
 from storeguard.core.db import make_engine, make_session_factory  # noqa: E402
@@ -36,7 +36,6 @@ def time_order_writes(url: str, info: dict[str, Any], count: int) -> dict[str, f
     from storeguard.core.actor import Actor
     from storeguard.core.enums import Role
     from storeguard.orders.actions import create_order
-    from storeguard.orders.schemas import OrderCreate
     from storeguard.risk import freshness
     from storeguard.screening import profiles
 
@@ -56,16 +55,7 @@ def time_order_writes(url: str, info: dict[str, Any], count: int) -> dict[str, f
     kept, unkept = [], []
     try:
         for i in range(count + 20):
-            n = rnd.randrange(info["customers"])
-            pid = rnd.choice(info["products"])[0]
-            data = OrderCreate(
-                shop_id=info["shop_id"],
-                customer_id=n + 1,
-                currency="NOK",
-                email=f"c{n}@mail{n % 97}.example",
-                lines=[{"product_id": pid, "quantity": 1}],
-                payment={"kind": "sale", "fee": 100, "gateway": "stripe"},
-            )
+            data = known_customer_order(info, rnd)
             keeping = i % 2 == 0
             if not keeping:
                 freshness.after_history_written.remove(profiles._keep_current)

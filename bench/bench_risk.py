@@ -158,13 +158,28 @@ def time_recompute(url: str, shop_id: int) -> tuple[float, float, int]:
     return times[0], times[1], done
 
 
+def known_customer_order(info: dict[str, Any], rnd: random.Random) -> Any:
+    """An order of one product for a known customer of the bench store, paid by a sale with a fee."""
+    from storeguard.orders.schemas import OrderCreate  # noqa: PLC0415 - after the bench's path setup, as its callers did
+
+    n = rnd.randrange(info["customers"])
+    pid = rnd.choice(info["products"])[0]
+    return OrderCreate(
+        shop_id=info["shop_id"],
+        customer_id=n + 1,
+        currency="NOK",
+        email=f"c{n}@mail{n % 97}.example",
+        lines=[{"product_id": pid, "quantity": 1}],
+        payment={"kind": "sale", "fee": 100, "gateway": "stripe"},
+    )
+
+
 def time_order_writes(url: str, info: dict[str, Any], count: int) -> dict[str, float]:
     """Place orders through ``create_order`` (committed, as the API does), with and without the
     risk listener, alternating; and time the marking upsert itself."""
     from storeguard.core.actor import Actor
     from storeguard.core.enums import Role
     from storeguard.orders.actions import create_order
-    from storeguard.orders.schemas import OrderCreate
     from storeguard.risk import freshness
 
     actor = Actor("cli", "bench", Role.owner)
@@ -183,16 +198,7 @@ def time_order_writes(url: str, info: dict[str, Any], count: int) -> dict[str, f
     on, off = [], []
     try:
         for i in range(count + 20):
-            n = rnd.randrange(info["customers"])
-            pid = rnd.choice(info["products"])[0]
-            data = OrderCreate(
-                shop_id=info["shop_id"],
-                customer_id=n + 1,
-                currency="NOK",
-                email=f"c{n}@mail{n % 97}.example",
-                lines=[{"product_id": pid, "quantity": 1}],
-                payment={"kind": "sale", "fee": 100, "gateway": "stripe"},
-            )
+            data = known_customer_order(info, rnd)
             listening = i % 2 == 0
             if not listening:
                 event.remove(Session, "after_flush", freshness._after_flush)
