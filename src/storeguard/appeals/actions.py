@@ -43,7 +43,7 @@ def block_for_link(session: Session, signed: str, *, lock: bool = False) -> Cust
     if why == "expired":
         raise Forbidden(AppealError.link_expired, "this appeal link has expired; write to the shop instead")
     stmt = select(CustomerBlock).where(CustomerBlock.appeal_token == token)
-    block = session.scalar(stmt.with_for_update() if lock else stmt) if token else None
+    block = session.scalar(stmt.with_for_update(key_share=True) if lock else stmt) if token else None
     if block is None:
         raise NotFound(AppealError.link_forged, "this appeal link is not one the shop sent")
     return block
@@ -176,7 +176,7 @@ def decide_appeal(
             field="condition",
             what="a condition",
         )
-    appeal = session.scalar(select(Appeal).where(Appeal.id == appeal_id).with_for_update())
+    appeal = session.scalar(select(Appeal).where(Appeal.id == appeal_id).with_for_update(key_share=True))
     if appeal is None:
         raise NotFound(AppealError.appeal_not_found, f"no appeal {appeal_id}")
     if appeal.status != AppealStatus.open:

@@ -40,7 +40,7 @@ _LINKED = {CaseLinkKind.order: Order, CaseLinkKind.return_: Return, CaseLinkKind
 
 def locked_case(session: Session, case_id: int) -> Case:
     """The case, locked for a change, or 404."""
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(key_share=True))
     if case is None:
         raise NotFound(CaseError.case_not_found, f"no case {case_id}")
     return case

@@ -224,7 +224,7 @@ def place_legal_hold(
 
 def lift_legal_hold(session: Session, *, hold_id: int, actor: Actor) -> LegalHold:
     """Lift a legal hold: the records may be erased again."""
-    hold = session.scalar(select(LegalHold).where(LegalHold.id == hold_id).with_for_update())
+    hold = session.scalar(select(LegalHold).where(LegalHold.id == hold_id).with_for_update(key_share=True))
     if hold is None:
         raise NotFound(CaseError.hold_not_found, f"no legal hold {hold_id}")
     if hold.lifted_at is not None:
@@ -240,7 +240,7 @@ def lift_legal_hold(session: Session, *, hold_id: int, actor: Actor) -> LegalHol
 def review_incident(session: Session, *, incident_id: int, actor: Actor, confirm: bool) -> ConductIncident:
     """Confirm a detection, or dismiss it as a false positive (it then counts against precision)."""
     incident = session.scalar(
-        select(ConductIncident).where(ConductIncident.id == incident_id).with_for_update()
+        select(ConductIncident).where(ConductIncident.id == incident_id).with_for_update(key_share=True)
     )
     if incident is None:
         raise NotFound(CaseError.incident_not_found, f"no incident {incident_id}")
@@ -282,7 +282,9 @@ def _block_from(session: Session, proposal: BlockProposal, *, actor: Actor, reas
 
 def decide_block_proposal(session: Session, *, proposal_id: int, actor: Actor, accept: bool) -> BlockProposal:
     """Block the customer with the incidents as evidence, or turn the proposal down."""
-    proposal = session.scalar(select(BlockProposal).where(BlockProposal.id == proposal_id).with_for_update())
+    proposal = session.scalar(
+        select(BlockProposal).where(BlockProposal.id == proposal_id).with_for_update(key_share=True)
+    )
     if proposal is None:
         raise NotFound(CaseError.incident_not_found, f"no block proposal {proposal_id}")
     if proposal.status != "proposed":

@@ -118,7 +118,7 @@ def _lock_head(session: Session, chain: str) -> AuditChainHead:
     return session.execute(
         select(AuditChainHead)
         .where(AuditChainHead.chain == chain)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).scalar_one()
 

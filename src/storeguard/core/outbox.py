@@ -92,7 +92,7 @@ def deliver_due(
     for message_id in ids:
         query = select(OutboxMessage).where(OutboxMessage.id == message_id)
         if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+            query = query.with_for_update(skip_locked=True, key_share=True)
         message = session.scalar(query)
         if message is None or message.status != OutboxStatus.pending:
             session.rollback()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event
 from storeguard.core.clock import now
-from storeguard.core.errors import Invalid
+from storeguard.core.errors import Invalid, NotFound
 from storeguard.customers.clusters import relink_customers
 from storeguard.customers.enums import CustomerErrorCode, IdentifierType, LinkStrength
 from storeguard.customers.identifiers import add_identifier, record_customer_identifiers
@@ -19,6 +19,21 @@ from storeguard.customers.models import Customer, Identifier
 from storeguard.customers.normalize import normalize_email, normalize_phone
 from storeguard.customers.policy import link_strength
 from storeguard.shops.service import get_shop
+
+
+def lock_customer(session: Session, customer_id: int) -> Customer:
+    """Lock a customer's row for a change of its state (a block, an erasure) and return it.
+
+    ``FOR NO KEY UPDATE``, as every row lock here: rows that only refer to the customer (its
+    orders, risk marks, profile, identifiers) are still written by other transactions meanwhile,
+    so a block and a refund of the customer's order never wait on each other in a circle.
+    """
+    customer = session.scalar(
+        select(Customer).where(Customer.id == customer_id).with_for_update(key_share=True)
+    )
+    if customer is None:
+        raise NotFound(CustomerErrorCode.customer_not_found, f"no customer {customer_id}")
+    return customer
 
 
 def create_customer(

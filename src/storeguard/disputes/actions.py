@@ -63,7 +63,7 @@ def record_dispute_report(
     dispute = session.scalar(
         select(Dispute)
         .where(Dispute.gateway == report.gateway, Dispute.gateway_dispute_id == report.gateway_dispute_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     created = dispute is None
     if dispute is None:
@@ -504,7 +504,7 @@ def set_letter_template(
     template = session.scalar(
         select(DisputeLetterTemplate)
         .where(DisputeLetterTemplate.reason == which.value, DisputeLetterTemplate.language == language)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     before = {"body": template.body} if template else None
     if template is None:
@@ -545,7 +545,7 @@ def _lock(session: Session, dispute_id: int) -> Dispute:
     dispute = session.scalar(
         select(Dispute)
         .where(Dispute.id == dispute_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if dispute is None:

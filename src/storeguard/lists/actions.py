@@ -299,7 +299,7 @@ def get_entry(session: Session, entry_id: int, *, for_update: bool = False) -> L
     """Return an entry or 404."""
     stmt = select(ListEntry).where(ListEntry.id == entry_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     entry = session.scalar(stmt)
     if entry is None:
         raise NotFound(ListErrorCode.entry_not_found, f"no list entry {entry_id}")

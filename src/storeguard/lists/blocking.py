@@ -17,6 +17,7 @@ from storeguard.core.config import get_settings
 from storeguard.core.enums import Role
 from storeguard.core.errors import Conflict, Invalid, NotFound
 from storeguard.core.events import publish
+from storeguard.customers.actions import lock_customer
 from storeguard.customers.enums import PERSONAL_TYPES, AccountState, CustomerErrorCode, IdentifierType
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists import policy
@@ -32,13 +33,6 @@ from storeguard.notifications.actions import send_notice
 from storeguard.notifications.enums import NoticeKind
 from storeguard.shops.models import Shop
 from storeguard.shops.service import get_shop
-
-
-def _locked_customer(session: Session, customer_id: int) -> Customer:
-    customer = session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
-    if customer is None:
-        raise NotFound(CustomerErrorCode.customer_not_found, f"no customer {customer_id}")
-    return customer
 
 
 def active_block(session: Session, customer_id: int) -> CustomerBlock | None:
@@ -87,7 +81,7 @@ def block_customer(
     An identifier that would match nearly every order (their gmail.com as an email domain) needs
     ``confirm_broad``.
     """
-    customer = _locked_customer(session, customer_id)
+    customer = lock_customer(session, customer_id)
     shop = get_shop(session, customer.shop_id)
     existing = active_block(session, customer.id)
     if existing is not None:
@@ -227,7 +221,7 @@ def lift_block(
     session: Session, *, customer_id: int, actor: Actor, reason: str | None, enable_account: bool = True
 ) -> CustomerBlock:
     """Lift a customer's active block and the entries it made; the block and entries stay on record."""
-    customer = _locked_customer(session, customer_id)
+    customer = lock_customer(session, customer_id)
     block = active_block(session, customer.id)
     if block is None:
         raise Conflict(ListErrorCode.customer_not_blocked, f"customer {customer.id} is not blocked")

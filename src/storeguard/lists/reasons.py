@@ -180,7 +180,9 @@ def restore_reason_code(session: Session, *, shop_id: int, code: str, actor: Act
 def _set_in_use(session: Session, shop_id: int, code: str, *, in_use: bool, actor: Actor) -> ReasonCode:
     def locked() -> ReasonCode | None:
         return session.scalar(
-            select(ReasonCode).where(ReasonCode.shop_id == shop_id, ReasonCode.code == code).with_for_update()
+            select(ReasonCode)
+            .where(ReasonCode.shop_id == shop_id, ReasonCode.code == code)
+            .with_for_update(key_share=True)
         )
 
     reason = locked()

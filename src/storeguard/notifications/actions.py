@@ -59,7 +59,7 @@ def save_template(
             NoticeTemplate.kind == the_kind,
             NoticeTemplate.language == lang,
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     before = None if row is None else {"subject": row.subject, "body": row.body}
     if row is None:
@@ -92,7 +92,7 @@ def reset_template(session: Session, *, shop_id: int, kind: str, language: str, 
             NoticeTemplate.kind == the_kind,
             NoticeTemplate.language == lang,
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     if row is None:
         return

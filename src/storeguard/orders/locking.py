@@ -1,7 +1,8 @@
 """Loading the rows an order action changes, locked, and the helpers every action shares.
 
 Every action that touches an order's money, quantities or states first locks the order row
-(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serializes writers by itself). All such changes
+(``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL, which leaves rows that only refer to the
+order free to be written; SQLite serializes writers by itself). All such changes
 go through that one lock, so two refunds of one order never both see the same refundable amount.
 """
 
@@ -35,7 +36,7 @@ def lock_order(session: Session, order_id: int) -> Order:
             selectinload(Order.fulfillments).selectinload(Fulfillment.lines),
             selectinload(Order.refunds),
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
         # The session may hold an older copy (read before the lock was granted): replace it.
         .execution_options(populate_existing=True)
     )
@@ -54,7 +55,7 @@ def lock_products(session: Session, product_ids: Iterable[int]) -> dict[int, Pro
         select(Product)
         .where(Product.id.in_(ids))
         .order_by(Product.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return {p.id: p for p in session.scalars(stmt)}

@@ -35,7 +35,7 @@ def publish_policy_version(
     text = (body or "").strip()
     if not text:
         raise Invalid(PolicyError.policy_text_required, "a policy needs its text", field="body")
-    shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update(key_share=True))
     if shop is None:
         raise NotFound(PolicyError.policy_not_found, f"no shop {shop_id}", field="shop_id")
     kind = PolicyKind(kind)

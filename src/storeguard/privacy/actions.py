@@ -6,18 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storeguard.cases.service import is_on_legal_hold
 from storeguard.core.actor import Actor
 from storeguard.core.audit import record_event, redact_events
 from storeguard.core.clock import now
-from storeguard.core.errors import CommonError, Conflict, Invalid, NotFound
+from storeguard.core.errors import CommonError, Conflict, Invalid
 from storeguard.core.privacy import Erasure, erasure_parts
 from storeguard.core.pseudonyms import erasure_key
-from storeguard.customers.enums import CustomerErrorCode
-from storeguard.customers.models import Customer
+from storeguard.customers.actions import lock_customer
 from storeguard.privacy import erasure  # noqa: F401 - registers the erasure parts of the domains before privacy
 from storeguard.privacy.enums import PrivacyError
 from storeguard.privacy.service import customer_export
@@ -61,13 +59,6 @@ class ErasureResult:
         }
 
 
-def _locked_customer(session: Session, customer_id: int) -> Customer:
-    customer = session.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
-    if customer is None:
-        raise NotFound(CustomerErrorCode.customer_not_found, f"no customer {customer_id}")
-    return customer
-
-
 def erase_customer(session: Session, *, customer_id: int, actor: Actor, reason: str) -> ErasureResult:
     """Erase a customer's personal data everywhere, on request; refuse while a legal hold stands.
 
@@ -77,7 +68,7 @@ def erase_customer(session: Session, *, customer_id: int, actor: Actor, reason: 
     """
     if not reason.strip():
         raise Invalid(CommonError.note_required, "say why the data is erased (the request)", field="reason")
-    customer = _locked_customer(session, customer_id)
+    customer = lock_customer(session, customer_id)
     if customer.erased_at is not None:
         raise Conflict(PrivacyError.already_erased, f"customer #{customer_id}'s data was erased already")
     if is_on_legal_hold(session, customer_id):

@@ -318,7 +318,9 @@ def update_return_policy(
     session: Session, *, shop_id: int, actor: Actor, changes: Mapping[str, Any]
 ) -> ReturnPolicy:
     """Change parts of a shop's return policy (windows, fees by condition, early refunds)."""
-    row = session.scalar(select(ReturnPolicy).where(ReturnPolicy.shop_id == shop_id).with_for_update())
+    row = session.scalar(
+        select(ReturnPolicy).where(ReturnPolicy.shop_id == shop_id).with_for_update(key_share=True)
+    )
     current = dict(row.data) if row else {}
     merged = policy.validate_policy_change(current, changes)
     before = {"revision": row.revision if row else 0, "data": current}
@@ -348,7 +350,7 @@ def _lock(session: Session, return_id: int) -> Return:
         select(Return)
         .where(Return.id == return_id)
         .options(selectinload(Return.lines), selectinload(Return.photos))
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if rma is None:

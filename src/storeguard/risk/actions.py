@@ -144,7 +144,7 @@ def assess_and_store(session: Session, customer_id: int) -> CustomerRisk:
     """Assess one customer now and store it (their segment, as a person set it, stays)."""
     assessment = assess_customer(session, customer_id)
     row = session.scalar(
-        select(CustomerRisk).where(CustomerRisk.customer_id == customer_id).with_for_update()
+        select(CustomerRisk).where(CustomerRisk.customer_id == customer_id).with_for_update(key_share=True)
     )
     if row is None:
         customer = session.get(Customer, customer_id)

@@ -58,7 +58,7 @@ def set_protected_facts(
     """Mark the facts no rule of the shop may use (a characteristic such as age or gender must not
     decide). Refused while a live rule reads one of them: the merchant changes the rule first."""
     get_shop(session, shop_id, field="shop_id")
-    shop = session.scalars(select(Shop).where(Shop.id == shop_id).with_for_update()).one()
+    shop = session.scalars(select(Shop).where(Shop.id == shop_id).with_for_update(key_share=True)).one()
     wanted = sorted(set(facts))
     unknown = [name for name in wanted if name not in FACTS]
     if unknown:
@@ -90,7 +90,9 @@ def set_protected_facts(
 
 def bump_policy(session: Session, *, actor: Actor, change: str) -> PolicyVersion:
     """Number a new policy version after a change, recording what rules and lists are in force."""
-    head = session.scalars(select(PolicyHead).where(PolicyHead.id == 1).with_for_update()).first()
+    head = session.scalars(
+        select(PolicyHead).where(PolicyHead.id == 1).with_for_update(key_share=True)
+    ).first()
     if head is None:
         head = PolicyHead(id=1, version=0, token="")
         session.add(head)
@@ -119,7 +121,7 @@ def bump_policy(session: Session, *, actor: Actor, change: str) -> PolicyVersion
 
 
 def _lock_rule(session: Session, rule_id: int) -> Rule:
-    rule = session.scalars(select(Rule).where(Rule.id == rule_id).with_for_update()).first()
+    rule = session.scalars(select(Rule).where(Rule.id == rule_id).with_for_update(key_share=True)).first()
     if rule is None or rule.deleted_at is not None:
         raise NotFound(E.rule_not_found, f"there is no rule #{rule_id}")
     return rule
@@ -323,7 +325,9 @@ def update_named_list(
     reason: str | None = None,
 ) -> NamedList:
     """Replace a named list's values or description; rules using it see the new values at once."""
-    named = session.scalars(select(NamedList).where(NamedList.id == list_id).with_for_update()).first()
+    named = session.scalars(
+        select(NamedList).where(NamedList.id == list_id).with_for_update(key_share=True)
+    ).first()
     if named is None:
         raise NotFound(E.named_list_not_found, f"there is no named list #{list_id}")
     old_values = list(named.values)

@@ -409,7 +409,9 @@ def resolve_verification(
     session: Session, *, verification_id: int, actor: Actor, status: VerificationStatus | str
 ) -> Verification:
     """Mark a verification step satisfied, failed or waived."""
-    row = session.scalar(select(Verification).where(Verification.id == verification_id).with_for_update())
+    row = session.scalar(
+        select(Verification).where(Verification.id == verification_id).with_for_update(key_share=True)
+    )
     if row is None:
         raise NotFound(ScreeningError.verification_not_found, f"no verification {verification_id}")
     try:
@@ -468,7 +470,7 @@ def update_screening_settings(
     """Change parts of a shop's screening policy (weights, thresholds, segments, what block does)."""
     shop = get_shop(session, shop_id)
     row = session.scalar(
-        select(ScreeningSettings).where(ScreeningSettings.shop_id == shop_id).with_for_update()
+        select(ScreeningSettings).where(ScreeningSettings.shop_id == shop_id).with_for_update(key_share=True)
     )
     current = dict(row.data) if row else {}
     merged = validate_settings_change(current, changes, shop.currency)

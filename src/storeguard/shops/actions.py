@@ -130,7 +130,7 @@ def create_product(session: Session, *, data: ProductCreate, actor: Actor) -> Pr
 
 def update_product(session: Session, *, product_id: int, data: ProductUpdate, actor: Actor) -> Product:
     """Change the fields sent; a new SKU must still be unique within the shop."""
-    product = session.scalar(select(Product).where(Product.id == product_id).with_for_update())
+    product = session.scalar(select(Product).where(Product.id == product_id).with_for_update(key_share=True))
     if product is None:
         raise NotFound(ShopError.product_not_found, f"no product {product_id}")
     sent = data.model_dump(exclude_unset=True)
@@ -184,7 +184,7 @@ def set_catalogue_mapping(
 ) -> dict[str, list[str]]:
     """Change which platform tags and types mark products high-value or limited-edition, and re-flag them."""
     get_shop(session, shop_id)
-    shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update(key_share=True))
     assert shop is not None  # found just above, and shops are never deleted
     before = policy.catalogue_mapping(shop.settings)
     after = {**before, **policy.clean_catalogue_mapping(mapping)}
@@ -209,7 +209,7 @@ def set_platform_settings(session: Session, *, shop_id: int, changes: dict[str, 
     Called by the integration that connects the shop; the change is audited like any other.
     """
     get_shop(session, shop_id)
-    shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    shop = session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update(key_share=True))
     assert shop is not None  # found just above, and shops are never deleted
     before = {k: (shop.settings or {}).get(k) for k in changes}
     shop.settings = {**(shop.settings or {}), **changes}
@@ -234,7 +234,9 @@ def reflag_mirrored_products(session: Session, shop: Shop) -> int:
     mapping = policy.catalogue_mapping(shop.settings)
     changed = 0
     products = session.scalars(
-        select(Product).where(Product.shop_id == shop.id, Product.platform_id.is_not(None)).with_for_update()
+        select(Product)
+        .where(Product.shop_id == shop.id, Product.platform_id.is_not(None))
+        .with_for_update(key_share=True)
     )
     for product in products:
         flags = policy.catalogue_flags(product.tags or [], product.category or "", mapping)

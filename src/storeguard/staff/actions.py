@@ -245,7 +245,9 @@ def _revoke(session: Session, *where: ColumnElement[bool]) -> int:
     """End the unrevoked sessions that match; return how many (a person has a handful at most)."""
     live = list(
         session.scalars(
-            select(StaffSession).where(StaffSession.revoked_at.is_(None), *where).with_for_update()
+            select(StaffSession)
+            .where(StaffSession.revoked_at.is_(None), *where)
+            .with_for_update(key_share=True)
         )
     )
     for staff_session in live:
@@ -258,7 +260,7 @@ def _lock_user(session: Session, user_id: int) -> StaffUser:
     user = session.scalar(
         select(StaffUser)
         .where(StaffUser.id == user_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     assert user is not None  # found a moment ago; staff users are never deleted
@@ -273,7 +275,7 @@ def _keep_an_owner(session: Session, user: StaffUser) -> None:
     others = session.scalars(
         select(StaffUser.id)
         .where(StaffUser.role == Role.owner, StaffUser.active, StaffUser.id != user.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     ).all()
     if not others:
         raise Conflict(

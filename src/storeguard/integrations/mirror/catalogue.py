@@ -41,7 +41,9 @@ def mirror_products(
     stored = {
         p.platform_id: p
         for p in session.scalars(
-            select(Product).where(Product.shop_id == shop.id, Product.platform_id.in_(keys)).with_for_update()
+            select(Product)
+            .where(Product.shop_id == shop.id, Product.platform_id.in_(keys))
+            .with_for_update(key_share=True)
         )
     }
     skus_taken = set(
@@ -110,7 +112,7 @@ def archive_product(session: Session, shop: Shop, product_platform_id: str, *, a
                 Product.shop_id == shop.id,
                 Product.platform_id.startswith(f"{product_platform_id}/", autoescape=True),
             )
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     )
     for product in variants:

@@ -417,7 +417,7 @@ def record_payment_transaction(session: Session, order_id: int, t: MappedTransac
     payment = session.scalar(
         select(Transaction)
         .where(Transaction.order_id == order_id, Transaction.platform_id.like("payment:%"))
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     if payment is None:
         return False

@@ -88,7 +88,7 @@ def process_delivery(session: Session, delivery_pk: int) -> DeliveryStatus | Non
         free = session.scalar(
             select(WebhookDelivery.id)
             .where(WebhookDelivery.id == delivery_pk, WebhookDelivery.status == DeliveryStatus.received)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         )
         if free is None:
             session.commit()
