@@ -34,7 +34,9 @@ def test_a_refund_of_a_customers_order_does_not_wait_for_a_block_holding_the_cus
     with Session(committing_engine) as setup:
         shop = make_shop(setup)
         customer = make_customer(setup, shop)
-        order = make_order(setup, shop, customer=customer, lines=[(make_product(setup, shop, price=10_000), 1)])
+        order = make_order(
+            setup, shop, customer=customer, lines=[(make_product(setup, shop, price=10_000), 1)]
+        )
         setup.commit()
         customer_id, order_id = customer.id, order.id
         # The background pass has reassessed the customer: the refund writes a new risk mark.

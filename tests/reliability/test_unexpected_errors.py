@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from psycopg.errors import DeadlockDetected
+from sqlalchemy.exc import OperationalError
 
 from storeguard.app import create_app
 from storeguard.core.config import Settings
@@ -50,3 +52,26 @@ def test_the_next_request_on_the_same_connection_works_after_a_500(crashing_app)
             ports.append(second.extensions["network_stream"].get_extra_info("client_addr")[1])
             assert (first.status_code, second.status_code) == (500, 200)
     assert len(set(ports)) == 1  # one keep-alive connection served all six
+
+
+@pytest.fixture
+def conflicting_app(tmp_path):  # noqa: ANN001, ANN201
+    url = f"sqlite:///{tmp_path / 'edge.db'}"
+    upgrade_to_head(url)
+    app = create_app(Settings(database_url=url, data_dir=tmp_path))
+
+    @app.post("/v1/deadlocked", include_in_schema=False)
+    def deadlocked() -> None:
+        raise OperationalError("UPDATE customers ...", {}, DeadlockDetected("deadlock detected"))
+
+    return app
+
+
+def test_a_write_chosen_as_a_deadlocks_victim_answers_503_write_conflict_with_retry_after(conflicting_app):
+    with serving(conflicting_app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        response = client.post("/v1/deadlocked", headers={"X-Request-Id": "req-9"})
+        after = client.get("/healthz")
+    assert (response.status_code, response.headers["retry-after"]) == (503, "1")
+    body = response.json()
+    assert (body["code"], body["status"], body["request_id"]) == ("write_conflict", 503, "req-9")
+    assert after.status_code == 200  # the connection is still good for the next request

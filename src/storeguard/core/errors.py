@@ -27,6 +27,7 @@ class CommonError(StrEnum):
     outbox_message_not_found = "outbox_message_not_found"
     body_too_large = "body_too_large"
     internal_error = "internal_error"
+    write_conflict = "write_conflict"  # the database chose another writer; send again
     # What the HTTP layer itself refuses, before any route runs.
     not_found = "not_found"  # no route at this path
     method_not_allowed = "method_not_allowed"

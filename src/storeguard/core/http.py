@@ -1,5 +1,9 @@
 """The HTTP edge every request passes: a request id, a body size limit, and a last-resort 500.
 
+A write that lost a race inside the database (PostgreSQL chose it as a deadlock's victim, or
+could not serialize it, or a lock wait ran out; SQLite stayed locked too long) changed nothing
+and may simply be sent again: it is answered 503 ``write_conflict`` with ``Retry-After``, not 500.
+
 A pure ASGI middleware (no BaseHTTPMiddleware: that would buffer and cost the checkout route a
 task hop). It sits inside Starlette's ServerErrorMiddleware, so an unexpected error is answered
 here as problem details and never re-raised: uvicorn closes a keep-alive connection on an
@@ -15,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +32,9 @@ PROBLEM_JSON = b"application/problem+json"
 HTML = b"text/html; charset=utf-8"
 REQUEST_ID_HEADER = b"x-request-id"
 _GOOD_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,100}")
+# PostgreSQL's answers to a transaction that lost a race: deadlock victim, serialization failure,
+# lock wait timed out. Each rolled the whole transaction back.
+_LOST_RACE_STATES = frozenset({"40P01", "40001", "55P03"})
 WEBHOOK_PREFIX = "/webhooks/"
 INBOUND_PREFIX = "/v1/inbound/"  # raw mail a relay posts, attachments included: a webhook's limit
 # Routes that take a file (a list import, a photo): their body may reach ``max_upload_bytes``.
@@ -151,12 +159,33 @@ class Edge:
 
         try:
             await self.app(scope, counted_receive, send_with_id)
-        except Exception:
-            log.exception(
-                "unexpected error answering %s %s (request id %s)", scope["method"], path, request_id
-            )
+        except Exception as exc:
+            lost_race = _lost_a_race(exc)
+            if lost_race:
+                log.warning(
+                    "write conflict answering %s %s (request id %s): %s",
+                    scope["method"],
+                    path,
+                    request_id,
+                    exc,
+                )
+            else:
+                log.exception(
+                    "unexpected error answering %s %s (request id %s)", scope["method"], path, request_id
+                )
             if started:
                 return  # the answer is under way; nothing sound can be added to it
+            if lost_race:
+                body = problem_bytes(
+                    503,
+                    CommonError.write_conflict,
+                    "Write conflict",
+                    "another change to the same records went first and nothing was changed: send the request again",
+                    path,
+                    request_id=request_id.decode(),
+                )
+                await _answer(send_with_id, 503, body, retry_after=1)
+                return
             page = self.crash_page(path, request_id.decode()) if self.crash_page is not None else None
             if page is not None:
                 await _answer(send_with_id, 500, page, HTML)
@@ -170,6 +199,15 @@ class Edge:
                 request_id=request_id.decode(),
             )
             await _answer(send_with_id, 500, body)
+
+
+def _lost_a_race(exc: Exception) -> bool:
+    """Whether the database rolled this request's transaction back for another's sake."""
+    if not isinstance(exc, OperationalError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _LOST_RACE_STATES:
+        return True
+    return "database is locked" in str(exc.orig)  # SQLite's busy timeout ran out
 
 
 def _request_id(scope: Scope) -> bytes:
@@ -200,12 +238,16 @@ def _too_large(path: str, limit: int) -> bytes:
     )
 
 
-async def _answer(send: Send, status: int, body: bytes, content_type: bytes = PROBLEM_JSON) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
-        }
-    )
+async def _answer(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes = PROBLEM_JSON,
+    *,
+    retry_after: int | None = None,
+) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
