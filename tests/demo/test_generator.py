@@ -16,6 +16,7 @@ from storeguard.demo.types import BEHAVIOUR, Customer, CustomerType
 from storeguard.lists.reasons import DEFAULT_REASON_CODES
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+GIFTS_IN_SEED_11 = 49  # orders of the 900 whose number draws a gift message (about one in twenty)
 
 
 @pytest.fixture(scope="module")
@@ -428,3 +429,18 @@ def test_honest_customers_in_the_late_worn_trap_sent_something_back_from_day_21(
 
     assert len(trapped) >= 5
     assert late == trapped
+
+
+def test_about_one_order_in_twenty_carries_a_gift_message_on_its_first_line(data):
+    lines = _by(data.tables["line_items"], "order_id")
+    gifts = [
+        (order["id"], [line["properties"] for line in lines[order["id"]]])
+        for order in data.tables["orders"]
+        if any(line["properties"] for line in lines[order["id"]])
+    ]
+
+    assert len(gifts) == GIFTS_IN_SEED_11
+    for _, properties in gifts:
+        first, *rest = properties
+        assert [p["name"] for p in first] == ["Gift message", "_gift_wrap"]
+        assert rest == [[]] * len(rest)

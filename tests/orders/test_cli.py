@@ -59,6 +59,16 @@ def test_orders_show_prints_lines_and_ledger(placed):
     assert "captured 55.00 USD" in result.output
 
 
+def test_orders_show_prints_what_the_buyer_wrote_on_a_line(db, placed):
+    placed.line_items[0].properties = [{"name": "Engraving", "value": "[K & O] 2026"}]
+    db.commit()
+
+    result = _run("orders", "show", str(placed.id))
+
+    assert result.exit_code == 0, result.output
+    assert "    Engraving: [K & O] 2026\n" in result.output
+
+
 def test_orders_list_filters(placed):
     result = _run("orders", "list", "--financial-status", "paid")
     assert result.exit_code == 0, result.output

@@ -20,6 +20,13 @@ CHECKOUT_NOTES = {
     "he-IL": ("נא להשאיר ליד הדלת.", "מתנה – בלי חשבונית בחבילה בבקשה."),
     "zh-CN": ("请放快递柜。", "送人的礼物，请不要放发票。"),
 }
+# What a buyer writes on a line as a gift (Shopify's line item properties), in their language.
+GIFT_MESSAGES = {
+    "nb-NO": ("Gratulerer med dagen, Ingrid!", "God jul fra oss alle", "Lykke til på turen!"),
+    "en-US": ("Happy birthday, Sam!", "Congratulations on the new job", "Merry Christmas from all of us"),
+    "he-IL": ("יום הולדת שמח, נועה!", "מזל טוב על הדירה החדשה"),
+    "zh-CN": ("生日快乐！", "新年快乐，万事如意"),
+}
 RETURN_REASONS = {
     "size": ("size_too_small", "size_too_large"),
     "normal": ("size_too_small", "size_too_large", "not_as_described", "changed_mind", "color"),

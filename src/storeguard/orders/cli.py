@@ -51,6 +51,8 @@ def register(app: typer.Typer) -> None:
                     f"{_money(line.unit_price, order.currency)}  shipped {line.fulfilled_quantity}  "
                     f"refunded {line.refunded_quantity}  restocked {line.restocked_quantity}"
                 )
+                for prop in line.properties or []:
+                    console.print(f"    {prop['name']}: {prop['value']}", markup=False)
             console.print(
                 f"  captured {_money(money.captured, money.currency)}  refunded {_money(money.refunded, money.currency)}"
                 f"  fees {_money(money.fees, money.currency)}  net {_money(money.net, money.currency)}"
