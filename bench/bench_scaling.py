@@ -8,7 +8,9 @@ setting ``storeguard``'s app runs under uvicorn with ``--workers N`` and a close
 requests per second, p50 and p99 latency in milliseconds, and the errors (any answer but 201,
 200 or a refusal the route documents: 409 for an order the screening blocks); and the scaling,
 two processes' rate over one's. The client runs on the same machine and takes CPU of its own:
-on a two-core box the scaling figure measures the box as much as the app.
+``wrk`` (C, a fraction of a core) when installed, else a Python client that takes most of a
+core; on a two-core box the scaling figure measures the box as much as the app
+(``scaling_load_tool_wrk`` says which client ran).
 
 With one process, an open-loop client then offers ``POST /v1/screen`` at ``OPEN_RATE`` a second
 for ``OPEN_SECONDS`` seconds (``screen_open_loop_*``): the rate done, p50 and p99 from when each
@@ -18,12 +20,16 @@ request was due, and the errors (timeouts included).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
+import re
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from itertools import cycle
 from typing import Any
@@ -100,10 +106,82 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
+# wrk's script: each request takes the next body in turn; answers outside OK are counted per
+# thread and summed at the end (wrk's own "Non-2xx" would count a refused order as a failure).
+_WRK_SCRIPT = """
+local bodies = {%(bodies)s}
+local ok = {%(ok)s}
+local threads = {}
+local i = 0
+errors = 0  -- a global: done() reads each thread's through thread:get
+wrk.method = "POST"
+%(headers)s
+function setup(thread) table.insert(threads, thread) end
+function init(args) i = math.random(#bodies) end
+function request()
+  i = i %% #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+function response(status, headers, body)
+  if not ok[status] then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("errors") end
+  local failed = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("SG %%d %%d %%.3f %%.3f %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, total + failed))
+end
+"""
+
+
+def _wrk_load(
+    url: str, bodies: list[dict[str, Any]], headers: dict[str, str], seconds: float
+) -> dict[str, float]:
+    """The closed loop driven by wrk: ``CONCURRENCY`` connections on two threads."""
+    script = _WRK_SCRIPT % {
+        "bodies": ",".join(json.dumps(json.dumps(b)) for b in bodies),
+        "ok": ",".join(f"[{code}]=true" for code in sorted(OK)),
+        "headers": "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{CONCURRENCY}",
+                f"-d{max(1, round(seconds))}s",
+                f"--timeout={TIMEOUT:.0f}s",
+                "-s",
+                lua.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(lua.name)
+    found = re.search(r"^SG (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+)$", out, re.M)
+    if found is None:
+        raise RuntimeError(f"wrk gave no summary:\n{out}")
+    requests, micros, p50, p99, errors = found.groups()
+    return {
+        "rps": round(int(requests) / (int(micros) / 1e6), 1),
+        "p50_ms": round(float(p50), 1),
+        "p99_ms": round(float(p99), 1),
+        "errors": float(errors),
+    }
+
+
 def _load(
     url: str, bodies: list[dict[str, Any]], headers: dict[str, str], seconds: float
 ) -> dict[str, float]:
     """Closed loop: each connection sends its next request when the last is answered."""
+    if shutil.which("wrk"):
+        return _wrk_load(url, bodies, headers, seconds)
 
     async def go() -> tuple[list[float], int, float]:
         latencies: list[float] = []
@@ -193,7 +271,10 @@ def run(quick: bool = False) -> dict[str, float]:
     scale = (20_000, 100_000, 100_000, 200) if quick else (200_000, 1_000_000, 1_000_000, 200)
     seconds = 3 if quick else SECONDS
     customers, entries, orders, rules = scale
-    figures: dict[str, float] = {"scaling_load_average": round(os.getloadavg()[0], 2)}
+    figures: dict[str, float] = {
+        "scaling_load_average": round(os.getloadavg()[0], 2),
+        "scaling_load_tool_wrk": 1.0 if shutil.which("wrk") else 0.0,
+    }
     with scratch_postgres() as url:
         info = build(url, customers=customers, entries=entries, orders=orders, rules=rules)
         headers = {"Authorization": f"Bearer {info['key']}", "Content-Type": "application/json"}
