@@ -88,6 +88,44 @@ def test_serial_returner_over_enough_orders_is_flagged_with_every_returned_order
     assert finding.thresholds["honest_rate"] == 0.2
 
 
+def test_three_of_five_orders_sent_back_is_serial_returning_where_the_shop_sees_nine_in_a_hundred_back():
+    orders = [order(i) for i in range(1, 6)]
+    refunds = [returned(10 + i, orders[i - 1]) for i in (1, 3, 5)]
+
+    finding = detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.09))
+
+    assert finding is not None
+    assert finding.order_ids == (1, 3, 5)
+    assert (finding.thresholds["honest_rate"], finding.thresholds["likelihood_ratio"]) == (0.18, 7.9)
+
+
+def test_a_serial_returner_who_kept_their_two_largest_orders_whole_is_still_flagged():
+    orders = [order(i, total=150_000 if i in (2, 4) else 50_000) for i in range(1, 6)]
+    refunds = [returned(10 + i, orders[i - 1]) for i in (1, 3, 5)]
+
+    finding = detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.09))
+
+    assert finding is not None
+    assert finding.thresholds["ratio_by_value"] == 0.334  # a third of the value, recent orders weighing more
+
+
+def test_sending_back_only_the_cheap_orders_is_not_serial_returning():
+    orders = [order(i, total=300_000 if i in (2, 4) else 50_000) for i in range(1, 6)]
+    refunds = [returned(10 + i, orders[i - 1]) for i in (1, 3, 5)]
+
+    assert detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.09)) is None
+
+
+def test_a_shop_that_rarely_sees_returns_weighs_a_record_against_the_honest_floor():
+    orders = [order(i) for i in range(1, 6)]
+    refunds = [returned(10 + i, orders[i - 1]) for i in (1, 3, 5)]
+
+    finding = detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.02))
+
+    assert finding is not None
+    assert finding.thresholds["honest_rate"] == 0.15
+
+
 def test_two_returns_of_two_orders_are_too_few_orders_for_serial_returning():
     orders = [order(i) for i in range(1, 3)]
 

@@ -101,16 +101,20 @@ DEFAULT: dict[str, Any] = {
         # An order counts as sent back when more than this share of its units came back (of its
         # value when the units are not known): one jumper of two back is a choosy customer's return.
         "most_of_order": 0.5,
-        # Most orders come back, and most of the money: both ratios weigh recent orders more.
+        # Most orders come back, and a real share of the money, not only the cheap pieces: both
+        # ratios weigh recent orders more. The value floor is lower than the count's because a
+        # serial returner keeps some orders whole, and those are as often the large ones.
         "min_ratio_by_count": 0.5,
-        "min_ratio_by_value": 0.4,
+        "min_ratio_by_value": 0.3,
         "half_life_days": 180,  # an order this old weighs half as much as one delivered today
         # Two explanations of the record are weighed: an honest customer who is choosier than
         # most, returning up to this many times the shop's own rate (never less than the floor),
         # against an abuser who sends back this share of orders; reported when the record is at
-        # least this many times likelier from the abuser.
+        # least this many times likelier from the abuser. The floor is for a shop that rarely
+        # sees anything back; counted by orders mostly sent back, twice a fashion shop's own rate
+        # (about 0.18) is above it, so the shop's rate decides.
         "times_shop_rate": 2.0,
-        "min_honest_rate": 0.2,
+        "min_honest_rate": 0.15,
         "abuser_rate": 0.7,
         "min_likelihood_ratio": 7,
     },
