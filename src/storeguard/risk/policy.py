@@ -18,7 +18,7 @@ from typing import Any
 from storeguard.risk.enums import FindingType, RefundKind, Segment
 
 # Stored with every assessment, so a score can be traced to the rules that made it.
-MODEL_VERSION = "2026-12-06.1"
+MODEL_VERSION = "2026-12-06.2"
 
 # What each segment is allowed, for the storefront and the returns desk (merchant-tunable data).
 PRIVILEGES: dict[str, dict[str, Any]] = {
