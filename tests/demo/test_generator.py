@@ -350,6 +350,27 @@ def test_a_serial_returner_who_sent_back_most_settled_orders_is_knowable():
     assert (customer.acts, customer.knowable) == (4, True)
 
 
+def test_a_serial_returner_who_sent_back_both_of_two_settled_orders_is_not_knowable():
+    customer = _customer(CustomerType.serial_returner)
+    for _ in range(2):
+        customer.act("settled_order")
+        customer.act("return")
+        customer.act("settled_order_returned")
+
+    assert (customer.acts, customer.knowable) == (2, False)
+
+
+def test_a_serial_returner_who_sent_back_three_of_four_settled_orders_is_knowable():
+    customer = _customer(CustomerType.serial_returner)
+    for returned in (True, True, False, True):
+        customer.act("settled_order")
+        if returned:
+            customer.act("return")
+            customer.act("settled_order_returned")
+
+    assert (customer.acts, customer.knowable) == (3, True)
+
+
 def test_a_bracketer_who_only_returned_plain_orders_has_not_bracketed_yet():
     customer = _customer(CustomerType.bracketer)
     customer.act("return")

@@ -23,8 +23,10 @@ from storeguard.risk.policy import (
     detect_serial_returning,
     detect_wardrobing,
     likelihood_ratio,
+    mostly_sent_back,
     recency_weight,
     settled_orders,
+    shop_return_rate,
     still_open,
     weighted_return_ratios,
 )
@@ -82,8 +84,46 @@ def test_serial_returner_over_enough_orders_is_flagged_with_every_returned_order
     assert finding is not None
     assert finding.order_ids == (1, 2, 4, 5, 7, 8)
     assert finding.refund_ids == (11, 12, 14, 15, 17, 18)
-    assert finding.words == "return ratio 60 % by value, 6 of 8 delivered orders returned (the shop: 10 %)"
+    assert finding.words == "return ratio 60 % by value, most of 6 of 8 delivered orders sent back (the shop: 10 %)"
     assert finding.thresholds["honest_rate"] == 0.2
+
+
+def test_three_of_five_orders_sent_back_is_serial_returning_where_the_shop_sees_nine_in_a_hundred_back():
+    orders = [order(i) for i in range(1, 6)]
+    refunds = [returned(10 + i, orders[i - 1]) for i in (1, 3, 5)]
+
+    finding = detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.09))
+
+    assert finding is not None
+    assert finding.order_ids == (1, 3, 5)
+    assert (finding.thresholds["honest_rate"], finding.thresholds["likelihood_ratio"]) == (0.18, 7.9)
+
+
+def test_a_serial_returner_who_kept_their_two_largest_orders_whole_is_still_flagged():
+    orders = [order(i, total=150_000 if i in (2, 4) else 50_000) for i in range(1, 6)]
+    refunds = [returned(10 + i, orders[i - 1]) for i in (1, 3, 5)]
+
+    finding = detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.09))
+
+    assert finding is not None
+    assert finding.thresholds["ratio_by_value"] == 0.334  # a third of the value, recent orders weighing more
+
+
+def test_sending_back_only_the_cheap_orders_is_not_serial_returning():
+    orders = [order(i, total=300_000 if i in (2, 4) else 50_000) for i in range(1, 6)]
+    refunds = [returned(10 + i, orders[i - 1]) for i in (1, 3, 5)]
+
+    assert detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.09)) is None
+
+
+def test_a_shop_that_rarely_sees_returns_weighs_a_record_against_the_honest_floor():
+    orders = [order(i) for i in range(1, 6)]
+    refunds = [returned(10 + i, orders[i - 1]) for i in (1, 3, 5)]
+
+    finding = detect_serial_returning(behaviour(orders, refunds, shop_return_rate=0.02))
+
+    assert finding is not None
+    assert finding.thresholds["honest_rate"] == 0.15
 
 
 def test_two_returns_of_two_orders_are_too_few_orders_for_serial_returning():
@@ -320,6 +360,35 @@ def test_an_order_of_two_sizes_whose_other_lines_came_back_too_counts_as_sent_ba
     refunds = [returned(1, orders[0]), returned(2, orders[1]), returned(3, orders[2], units=2)]
 
     assert detect_serial_returning(behaviour(orders, refunds)).order_ids == (1, 2, 3)
+
+
+def test_an_order_with_one_of_two_units_sent_back_is_not_mostly_sent_back():
+    orders = [order(1, units=2), order(2, units=2)]
+    refunds = [returned(1, orders[0], units=1), returned(2, orders[1], units=2)]
+
+    assert mostly_sent_back(behaviour(orders, refunds)) == {2}
+
+
+def test_an_order_whose_units_are_not_known_is_judged_by_the_value_sent_back():
+    orders = [order(1), order(2)]  # no units read
+    refunds = [returned(1, orders[0], amount=25_000), returned(2, orders[1], amount=30_000)]
+
+    assert mostly_sent_back(behaviour(orders, refunds)) == {2}
+
+
+def test_a_choosy_customer_who_sends_back_one_item_of_two_from_most_orders_is_not_a_serial_returner():
+    orders = [order(i, units=2) for i in range(1, 6)]
+    # 4 of 5 orders with a return, 80 % of the money back, but one item of two kept each time.
+    refunds = [returned(10 + i, orders[i - 1], units=1, amount=40_000) for i in (1, 2, 3, 4)]
+
+    assert detect_serial_returning(behaviour(orders, refunds)) is None
+
+
+def test_the_shop_return_rate_counts_the_orders_mostly_sent_back():
+    orders = [order(i, units=2) for i in range(1, 5)]
+    refunds = [returned(1, orders[0], units=1), returned(2, orders[1], units=2)]
+
+    assert shop_return_rate([behaviour(orders, refunds)]) == 0.25
 
 
 def test_customer_who_keeps_most_orders_is_not_a_serial_returner_however_much_each_return_is_worth():
@@ -563,7 +632,7 @@ def test_serial_returner_with_recent_orders_still_open_is_flagged_and_told_so():
     finding = detect_serial_returning(behaviour([*old, recent], refunds))
 
     assert finding.words.endswith(
-        "5 of 5 delivered orders returned (the shop: 10 %); 1 more still inside the return window"
+        "most of 5 of 5 delivered orders sent back (the shop: 10 %); 1 more still inside the return window"
     )
 
 

@@ -7,7 +7,7 @@ from storeguard.lists.blocking import block_customer
 from storeguard.orders.fulfillments import fulfill_order, mark_delivered
 from storeguard.orders.payments import RefundLineSpec, refund_line_items
 from storeguard.risk.enums import FindingType, Segment
-from storeguard.risk.service import assess_customer, read_behaviours
+from storeguard.risk.service import assess_customer, read_behaviours, shop_figures
 from tests.factories import FACTORY_ACTOR, make_customer, make_product, make_shop, place_order
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -112,3 +112,30 @@ def test_a_customer_linked_to_a_blocked_one_is_read_with_whether_their_mail_addr
         True,
         False,
     )
+
+
+def test_each_orders_units_are_read_for_serial_returning(session):
+    shop = make_shop(session)
+    shirt = make_product(session, shop, category="apparel", price=40_000)
+    cap = make_product(session, shop, category="accessories", price=20_000)
+    customer = make_customer(session, shop)
+    order = _delivered_order(session, shop, customer, [(shirt, 2), (cap, 1)], T0)
+
+    [facts] = read_behaviours(session, shop.id)[customer.id].orders
+
+    assert (facts.id, facts.units) == (order.id, 3)
+
+
+def test_the_shop_return_rate_counts_orders_mostly_sent_back_alike_in_both_reads(session):
+    shop = make_shop(session)
+    shirt = make_product(session, shop, category="apparel", price=40_000)
+    cap = make_product(session, shop, category="accessories", price=20_000)
+    customer = make_customer(session, shop)
+    kept_most = _delivered_order(session, shop, customer, [(shirt, 1), (cap, 1)], T0)
+    sent_back = _delivered_order(session, shop, customer, [(shirt, 1), (cap, 1)], T0 + timedelta(days=1))
+    _return(session, kept_most, kept_most.line_items[:1], T0 + timedelta(days=8))
+    _return(session, sent_back, sent_back.line_items, T0 + timedelta(days=9))
+
+    full = read_behaviours(session, shop.id)[customer.id].shop_return_rate
+
+    assert (full, shop_figures(session, shop.id)[1]) == (0.5, 0.5)

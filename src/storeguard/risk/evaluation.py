@@ -10,7 +10,8 @@ no chargeback so far) leaves nothing to find: such customers are counted apart, 
 of recall. So does one whose abuse played out no more than an honest customer's does now and then
 (the truth's ``knowable`` false: a late claimer with a single claim, which good customers make too;
 a wardrober with one late return or a bracketer with one order of two sizes, which the demo's honest
-customers do once too). Honest customers caught in a trap (a household, a campus network, a colliding card, a
+customers do once too; a serial returner with fewer than three orders sent back, or with half or
+fewer of their settled orders back, which honest customers leave more often). Honest customers caught in a trap (a household, a campus network, a colliding card, a
 common name, many honest returns) are counted per trap; and every cluster is checked for joining
 customers the truth says are unrelated (only an evader and the account they came back from are).
 """

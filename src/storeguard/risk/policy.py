@@ -18,7 +18,7 @@ from typing import Any
 from storeguard.risk.enums import FindingType, RefundKind, Segment
 
 # Stored with every assessment, so a score can be traced to the rules that made it.
-MODEL_VERSION = "2026-12-05.4"
+MODEL_VERSION = "2026-12-06.2"
 
 # What each segment is allowed, for the storefront and the returns desk (merchant-tunable data).
 PRIVILEGES: dict[str, dict[str, Any]] = {
@@ -98,16 +98,23 @@ DEFAULT: dict[str, Any] = {
     },
     "serial_returning": {
         "min_orders": 3,  # delivered orders whose return window has closed or that came back
-        # Most orders come back, and most of the money: both ratios weigh recent orders more.
+        # An order counts as sent back when more than this share of its units came back (of its
+        # value when the units are not known): one jumper of two back is a choosy customer's return.
+        "most_of_order": 0.5,
+        # Most orders come back, and a real share of the money, not only the cheap pieces: both
+        # ratios weigh recent orders more. The value floor is lower than the count's because a
+        # serial returner keeps some orders whole, and those are as often the large ones.
         "min_ratio_by_count": 0.5,
-        "min_ratio_by_value": 0.4,
+        "min_ratio_by_value": 0.3,
         "half_life_days": 180,  # an order this old weighs half as much as one delivered today
         # Two explanations of the record are weighed: an honest customer who is choosier than
         # most, returning up to this many times the shop's own rate (never less than the floor),
         # against an abuser who sends back this share of orders; reported when the record is at
-        # least this many times likelier from the abuser.
+        # least this many times likelier from the abuser. The floor is for a shop that rarely
+        # sees anything back; counted by orders mostly sent back, twice a fashion shop's own rate
+        # (about 0.18) is above it, so the shop's rate decides.
         "times_shop_rate": 2.0,
-        "min_honest_rate": 0.2,
+        "min_honest_rate": 0.15,
         "abuser_rate": 0.7,
         "min_likelihood_ratio": 7,
     },
@@ -178,6 +185,7 @@ class OrderFacts:
     bracket_units: int = 0  # units in lines of one product bought in several variants
     bracket_returned: int = 0
     fee: int = 0  # kept by the gateway
+    units: int = 0  # units ordered; 0 when not known
 
 
 @dataclass(frozen=True)
@@ -374,12 +382,13 @@ def likelihood_ratio(hits: int, n: float, abuser_rate: float, honest_rate: float
 
 
 def shop_return_rate(behaviours: Iterable[Behaviour], t: Mapping[str, Any] = DEFAULT) -> float:
-    """Return the share of the shop's delivered orders that had goods sent back."""
+    """Return the share of the shop's delivered orders sent back, as serial returning counts a
+    customer's (``mostly_sent_back``): the two rates are weighed against each other."""
     delivered = returned = 0
     for b in behaviours:
         ids = {o.id for o in b.orders if o.delivered_at is not None and not o.cancelled}
         delivered += len(ids)
-        returned += len({r.order_id for r in _returns(b, t) if r.order_id in ids})
+        returned += len(mostly_sent_back(b, t) & ids)
     return returned / delivered if delivered else 0.0
 
 
@@ -541,22 +550,49 @@ def sent_back(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> dict[int, list[Re
     return {order_id: rs for order_id, rs in by_order.items() if order_id not in kept_a_variant}
 
 
+def mostly_sent_back(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> set[int]:
+    """The orders most of which came back: more than ``most_of_order`` of the units, or of the
+    value when the order's units or the returns' units are not known.
+
+    A serial returner sends most of every order back; a choosy customer sends back the jumper
+    that did not suit and keeps the rest. Counting every order with any return as sent back
+    makes the second look like the first: the orders are counted, the part returned is not.
+    """
+    most = t["serial_returning"]["most_of_order"]
+    by_id = {o.id: o for o in b.orders}
+    out = set()
+    for order_id, rs in sent_back(b, t).items():
+        o = by_id.get(order_id)
+        if o is None:
+            continue
+        units = sum(r.units for r in rs)
+        if o.units and units:
+            share = units / o.units
+        else:
+            share = sum(r.amount - r.shipping_amount for r in rs) / o.total if o.total else 0.0
+        if share > most:
+            out.add(order_id)
+    return out
+
+
 def weighted_return_ratios(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> tuple[float, float]:
     """Return the settled orders' return ratio by count and by value, recent orders weighing more.
 
-    By count: the weighted share of orders with a return. By value: the weighted value sent back
-    over the weighted value delivered (a return never counts for more than its order).
+    By count: the weighted share of orders mostly sent back (``mostly_sent_back``). By value: the
+    weighted value sent back over the weighted value delivered (a return never counts for more
+    than its order).
     """
     half_life = t["serial_returning"]["half_life_days"]
     orders = [(o, 1.0) for o in settled_orders(b, t)] + still_open(b, t)
     back = {
         order_id: sum(r.amount - r.shipping_amount for r in rs) for order_id, rs in sent_back(b, t).items()
     }
+    mostly = mostly_sent_back(b, t)
     weight = count = value = returned_value = 0.0
     for o, known in orders:
         w = recency_weight(o, b.as_of, half_life) * known
         weight += w
-        count += w * (o.id in back)
+        count += w * (o.id in mostly)
         value += w * o.total
         returned_value += w * min(max(back.get(o.id, 0), 0), o.total)
     return (count / weight if weight else 0.0, returned_value / value if value else 0.0)
@@ -570,12 +606,20 @@ def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
     returns more than average but still keeps most of what they buy is choosy, not abusive. Orders
     still inside their window count as kept as far as the window has run (``still_open``), and an
     order of several sizes with one kept counts as kept (``sent_back``).
+
+    An order counts as sent back when most of it came back (``mostly_sent_back``), and the shop's
+    rate is counted the same way. Counting every order with any return made a choosy customer's
+    one jumper of two back weigh like a serial returner's whole parcel back, so the honest
+    explanation had to allow a high rate (twice every return in the shop) and a serial returner
+    with three or four of four to six orders back could not be told from it. Counted by what came
+    back, the two explanations differ where they really differ: the choosy customer keeps most of
+    each order, the serial returner sends most of each back.
     """
     th = t["serial_returning"]
     orders = settled_orders(b, t)
     if len(orders) < th["min_orders"]:
         return None
-    ids = {o.id for o in orders}
+    ids = mostly_sent_back(b, t) & {o.id for o in orders}
     returns = [r for order_id, rs in sent_back(b, t).items() if order_id in ids for r in rs]
     returned_orders = {r.order_id for r in returns}
     by_count, by_value = weighted_return_ratios(b, t)
@@ -592,8 +636,8 @@ def detect_serial_returning(b: Behaviour, t: Mapping[str, Any] = DEFAULT) -> Fin
     # 0.6 at the threshold, 0.95 once the record is ten times likelier still.
     confidence = min(0.95, 0.6 + 0.35 * math.log10(ratio / th["min_likelihood_ratio"]))
     words = (
-        f"return ratio {_pct(by_value)} by value, {len(returned_orders)} of {len(orders)} "
-        f"delivered orders returned (the shop: {_pct(b.shop_return_rate)})"
+        f"return ratio {_pct(by_value)} by value, most of {len(returned_orders)} of {len(orders)} "
+        f"delivered orders sent back (the shop: {_pct(b.shop_return_rate)})"
     )
     if open_orders:
         words += f"; {len(open_orders)} more still inside the return window"

@@ -54,6 +54,17 @@ _NOT_CHARGEBACKS = ("warning_needs_response", "warning_under_review", "warning_c
 WEAK_LINK_TYPES = (IdentifierType.shipping_address.value,)
 
 
+def _order_units(read: Any, scope: list[Any]) -> dict[int, int]:
+    """Units ordered, per order: serial returning asks whether most of an order came back."""
+    rows = read(
+        select(LineItem.order_id, func.sum(LineItem.quantity))
+        .join(Order, Order.id == LineItem.order_id)
+        .where(*scope)
+        .group_by(LineItem.order_id)
+    )
+    return {order_id: int(n or 0) for order_id, n in rows}
+
+
 def _product_sets(session: Session, shop_id: int, t: Mapping[str, Any]) -> tuple[set[int], set[int]]:
     """Return the ids of the shop's wearable products and of its occasion products."""
     wearable_categories = set(t["wardrobing"]["wearable_categories"])
@@ -128,6 +139,7 @@ def read_behaviours(
     for order_id, units, back in bracket_rows:
         was = brackets.get(order_id, (0, 0))
         brackets[order_id] = (was[0] + int(units or 0), was[1] + int(back or 0))
+    units = _order_units(read, scope)
     fees = dict(
         read(
             select(Transaction.order_id, func.sum(Transaction.fee))
@@ -165,6 +177,7 @@ def read_behaviours(
                 bracket_units=bracket[0],
                 bracket_returned=bracket[1],
                 fee=int(fees.get(oid) or 0),
+                units=units.get(oid, 0),
             )
         )
         owner[oid] = cid
@@ -279,7 +292,7 @@ def shop_baseline(session: Session, shop_id: int, t: Mapping[str, Any], at: date
 def shop_figures(session: Session, shop_id: int, t: Mapping[str, Any] = DEFAULT) -> tuple[int, float]:
     """Read the shop's median order total and return rate over its customers' orders.
 
-    Only what the two figures need (no lines, fees or disputes), computed by the same functions as
+    Only what the two figures need (units per order, no fees or disputes), computed by the same functions as
     the full read: the shop's orders as one record.
     """
     scope = _order_scope(shop_id, None)
@@ -294,6 +307,7 @@ def shop_figures(session: Session, shop_id: int, t: Mapping[str, Any] = DEFAULT)
     shop = Behaviour(customer_id=0)
     totals = []
     epoch = datetime.min.replace(tzinfo=UTC)
+    units = _order_units(session.connection().execute, scope)
     for oid, total, status in session.execute(select(Order.id, Order.total, Order.status).where(*scope)):
         totals.append(int(total))
         shop.orders.append(
@@ -303,12 +317,15 @@ def shop_figures(session: Session, shop_id: int, t: Mapping[str, Any] = DEFAULT)
                 created_at=epoch,
                 cancelled=status == OrderStatus.cancelled,
                 delivered_at=epoch if oid in delivered else None,
+                units=units.get(oid, 0),
             )
         )
     refund_rows = session.execute(
         select(
             Refund.id,
             Refund.order_id,
+            Refund.amount,
+            Refund.shipping_amount,
             Refund.reason,
             func.coalesce(func.sum(RefundLine.quantity), 0),
             func.coalesce(func.sum(case((RefundLine.restock, RefundLine.quantity), else_=0)), 0),
@@ -318,15 +335,16 @@ def shop_figures(session: Session, shop_id: int, t: Mapping[str, Any] = DEFAULT)
         .where(*scope)
         .group_by(Refund.id)
     )
-    for rid, oid, reason, units, restocked in refund_rows:
+    for rid, oid, amount, shipping, reason, back, restocked in refund_rows:
         shop.refunds.append(
             RefundFacts(
                 id=rid,
                 order_id=oid,
-                amount=0,
+                amount=int(amount),
                 created_at=epoch,
                 reason=reason,
-                units=int(units),
+                shipping_amount=int(shipping or 0),
+                units=int(back),
                 restocked_units=int(restocked),
             )
         )
