@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from operator import itemgetter
@@ -22,7 +23,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from storeguard.core.clock import ensure_utc, frozen
+from storeguard.core.clock import frozen
 from storeguard.core.money import exponent
 from storeguard.core.prepared import Prepared, stream_once
 from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
@@ -90,8 +91,8 @@ _SIGNAL_NEEDS = {
     "many_cancellations": {"customer.cancellations"},
 }
 assert tuple(_SIGNAL_NEEDS) == SIGNAL_CODES
-# The order's columns its identifiers are read from (``identifiers_of_order``), and its time and currency.
-PROFILE_COLUMNS = (
+# The order's columns its identifiers are read from (``identifiers_of_order``).
+_IDENTITY_COLUMNS = (
     "email",
     "phone",
     "shipping_address",
@@ -103,10 +104,7 @@ PROFILE_COLUMNS = (
     "card_bin",
     "card_last4",
     "card_expiry",
-    "created_at",
-    "currency",
 )
-_IDENTITY_COLUMNS = PROFILE_COLUMNS[:11]
 _SPANS = [(w, timedelta(seconds=s)) for w, s in WINDOWS.items()]
 _NAMES = {
     kind: [(f"velocity.orders_per_{kind}_{w}", f"velocity.amount_per_{kind}_{w}", span) for w, span in _SPANS]
@@ -161,7 +159,8 @@ class Profiles:
         # Every returning identity of the range is remembered for this backtest (a bounded cache
         # shared by all backtests would forget the earliest of a large shop's customers).
         self.identities: dict[tuple[Any, ...], _Identity] = {}
-        self.currency_at = self.created_at = 0  # the row's currency and time, bound with them
+        self.currency_at = 0  # the row's currency, bound with its identity columns
+        self.scales: dict[str, int] = {}
         self.want_segment = bool(used & SEGMENT_FACTS)
         self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
         self.want_addresses = "shared_shipping_address" in self.codes
@@ -170,6 +169,10 @@ class Profiles:
         assert context is not None  # the shop was read by the caller
         self.shop: ShopContext = context
         self.region = context.country
+        # The order columns ``add`` reads: the identity columns some order of the range fills, and
+        # the currency. A column empty on every order adds no identifier, so it is not read at all.
+        self.filled = self._filled(shop.id) if self.reads_order else ()
+        self.columns = (*self.filled, "currency") if self.reads_order else ()
         self.risk = _risk(session, shop.id) if self.want_risk else {}
         if self.want_links:
             self._read_links(shop.id)
@@ -190,7 +193,8 @@ class Profiles:
             if cluster is not None:
                 self.in_cluster.setdefault(cluster, set()).add(cid)
         self.holders: dict[tuple[str, str], list[int]] = {}
-        kinds = self._carried(shop_id, kinds)  # a kind no order of the range can carry is never looked up
+        # A kind no order of the range can carry is never looked up (kinds not in _KIND_COLUMNS are kept).
+        kinds = frozenset(k for k in kinds if k not in _KIND_COLUMNS or _KIND_COLUMNS[k] & set(self.filled))
         stmt = select(i.type, i.value, i.customer_id).where(
             i.shop_id == shop_id, or_(*(i.type == kind for kind in sorted(kinds)))
         )
@@ -226,22 +230,18 @@ class Profiles:
         self.reached: dict[tuple[int | None, frozenset[tuple[str, str]]], tuple[int, bool]] = {}
         self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
 
-    def _carried(self, shop_id: int, kinds: frozenset[str]) -> frozenset[str]:
-        """The link kinds some order of the range may carry: those of a column some order fills.
+    def _filled(self, shop_id: int) -> tuple[str, ...]:
+        """The identity columns some order of the range fills, in ``_IDENTITY_COLUMNS`` order.
 
-        A kind whose columns are empty on every order is never an order's key, so its holders are
-        not read (the largest read of a big shop). Kinds not listed in ``_KIND_COLUMNS`` are kept.
+        The others are empty on every order, so no order carries their identifiers: their holders
+        are not read (the largest read of a big shop) and the orders' rows are narrower.
         """
         o = Order.__table__.c
-        columns = sorted({c for kind in kinds for c in _KIND_COLUMNS.get(kind, ())})
-        if not columns:
-            return kinds
-        stmt = select(*(func.max(case((o[c].is_not(None), 1), else_=0)) for c in columns)).where(
+        stmt = select(*(func.max(case((o[c].is_not(None), 1), else_=0)) for c in _IDENTITY_COLUMNS)).where(
             o.shop_id == shop_id, o.created_at >= self.date_from, o.created_at < self.date_to
         )
         row = self.session.execute(stmt).one()
-        filled = {c for c, flag in zip(columns, row, strict=True) if flag}
-        return frozenset(k for k in kinds if k not in _KIND_COLUMNS or filled & _KIND_COLUMNS[k])
+        return tuple(c for c, flag in zip(_IDENTITY_COLUMNS, row, strict=True) if flag)
 
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
         v = VelocityEvent.__table__.c
@@ -284,8 +284,13 @@ class Profiles:
         row: Any,
         at: dict[str, int],
         metrics: CustomerMetrics | None,
+        placed: datetime | None,
     ) -> None:
-        """Set the order's profile facts in ``facts`` (its columnar facts are there already)."""
+        """Set the order's profile facts in ``facts`` (its columnar facts are there already).
+
+        ``row`` holds ``columns`` at the places ``at`` says; ``placed`` is the order's time in naive
+        UTC (read when ``reads_order``).
+        """
         risk = self.risk.get(cid) if cid is not None else None
         score, risk_segment, findings = risk if risk is not None else (0, None, ())
         if self.want_risk_facts:
@@ -297,19 +302,22 @@ class Profiles:
         identity = None
         if self.reads_order:
             if self.raw_of is None:
-                self.raw_of = itemgetter(*(at[name] for name in _IDENTITY_COLUMNS))
-                self.currency_at, self.created_at = at["currency"], at["created_at"]
+                self.raw_of = _row_getter([at[name] for name in self.filled])
+                self.currency_at = at["currency"]
             raw = self.raw_of(row)
             try:
                 identity = self.identities.get(raw)
             except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                identity = _identity(raw, self.region, self.shop.link_kinds, self.counting)
+                identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting)
             else:
                 if identity is None:
-                    identity = _identity(raw, self.region, self.shop.link_kinds, self.counting)
+                    identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting)
                     if len(self.identities) < _REMEMBERED:
                         self.identities[raw] = identity
-            self._from_order(facts, identity, order_id, cid, total, row, at, metrics, risk_segment)
+            assert placed is not None  # read with the identity columns
+            self._from_order(
+                facts, identity, order_id, cid, total, row[self.currency_at], placed, metrics, risk_segment
+            )
         if self.codes and not self.order_context:
             signal_facts(facts, self.shop.screening, self.no_context, self.codes)
         elif self.codes:
@@ -336,16 +344,13 @@ class Profiles:
         order_id: int,
         cid: int | None,
         total: int,
-        row: Any,
-        at: dict[str, int],
+        currency: str,
+        placed: datetime,
         metrics: CustomerMetrics | None,
         risk_segment: str | None,
     ) -> None:
         """The facts read from the order's identifiers: velocity, links and the segment."""
-        currency = row[self.currency_at]
-        created = row[self.created_at]
         if self.want_velocity:
-            placed = created if created.tzinfo is None else created.astimezone(UTC).replace(tzinfo=None)
             self._velocity(facts, identity.counted, order_id, placed, total, currency)
         if not self.want_links:
             return
@@ -358,8 +363,8 @@ class Profiles:
             if len(self.reached) < _REMEMBERED:
                 self.reached[reach] = known
         if known[1]:
-            placed_at = ensure_utc(created)
-            blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, placed_at)
+            as_placed = placed.replace(tzinfo=UTC)
+            blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, as_placed)
         else:  # no list entry can reach the order through its customer or its links
             blocked_self, blocked, linked = False, 0, known[0]
         facts["linked.customers"] = linked
@@ -410,7 +415,9 @@ class Profiles:
     ) -> None:
         """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
         facts.update(self.no_velocity)
-        scale = 10 ** exponent(currency)
+        scale = self.scales.get(currency)
+        if scale is None:
+            scale = self.scales[currency] = 10 ** exponent(currency)
         windows_of, times_of = self.windows, self.times
         for kind, key in counted:
             windows = windows_of[kind]
@@ -495,15 +502,20 @@ class _Identity(NamedTuple):
 
 
 def _identity(
-    raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str], counting: frozenset[str]
+    raw: tuple[Any, ...],
+    columns: tuple[str, ...],
+    region: str | None,
+    link_kinds: frozenset[str],
+    counting: frozenset[str],
 ) -> _Identity:
     """Read an order's identity columns as screening does (a returning customer's come back).
 
-    Only the velocity kinds in ``counting`` (those the rules read) are keyed: the others are never counted.
+    ``raw`` holds the ``columns`` some order fills; the others are empty. Only the velocity kinds in
+    ``counting`` (those the rules read) are keyed: the others are never counted.
     """
-    order = dict(zip(_IDENTITY_COLUMNS, raw, strict=True))
+    order = dict(zip(columns, raw, strict=True))
     for side in ("shipping_address", "billing_address"):
-        if isinstance(order[side], str):
+        if isinstance(order.get(side), str):
             order[side] = json.loads(order[side])
     identifiers = identifiers_of_order(order, default_region=region)
     keys = tuple(order_match_keys(order, identifiers=identifiers))
@@ -515,6 +527,16 @@ def _identity(
     )
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
     return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
+
+
+def _row_getter(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
+    """A row's values at ``indexes`` as a tuple, however many there are (``itemgetter`` of one is no tuple)."""
+    if len(indexes) == 1:
+        (i,) = indexes
+        return lambda row: (row[i],)
+    if not indexes:
+        return lambda row: ()
+    return itemgetter(*indexes)
 
 
 # The order columns each identifier type is read from (``identifiers_of_order``).
