@@ -40,7 +40,7 @@ from storeguard.screening.inputs import LineInput, _product_line
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
 from storeguard.screening.reads import ProductRow, ShopContext, shop_context
-from storeguard.screening.signals import SignalContext, signal_facts
+from storeguard.screening.signals import SignalContext, signal_checks
 from storeguard.screening.velocity import digest
 from storeguard.shops.models import Product, Shop
 
@@ -169,6 +169,7 @@ class Profiles:
         assert context is not None  # the shop was read by the caller
         self.shop: ShopContext = context
         self.region = context.country
+        self.checks = signal_checks(context.screening, self.codes)
         # The order columns ``add`` reads: the identity columns some order of the range fills, and
         # the currency. A column empty on every order adds no identifier, so it is not read at all.
         self.filled = self._filled(shop.id) if self.reads_order else ()
@@ -227,7 +228,6 @@ class Profiles:
         # An entry still live at the range's start can expire within it: then no match is remembered.
         expiring = select(e.id).where(*active, e.expires_at.is_not(None), e.expires_at > self.date_from)
         self.expiring = session.execute(expiring.limit(1)).first() is not None
-        self.reached: dict[tuple[int | None, frozenset[tuple[str, str]]], tuple[int, bool]] = {}
         self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
 
     def _filled(self, shop_id: int) -> tuple[str, ...]:
@@ -237,11 +237,11 @@ class Profiles:
         are not read (the largest read of a big shop) and the orders' rows are narrower.
         """
         o = Order.__table__.c
-        stmt = select(*(func.max(case((o[c].is_not(None), 1), else_=0)) for c in _IDENTITY_COLUMNS)).where(
+        stmt = select(*(func.count(o[c]) for c in _IDENTITY_COLUMNS)).where(
             o.shop_id == shop_id, o.created_at >= self.date_from, o.created_at < self.date_to
         )
         row = self.session.execute(stmt).one()
-        return tuple(c for c, flag in zip(_IDENTITY_COLUMNS, row, strict=True) if flag)
+        return tuple(c for c, filled in zip(_IDENTITY_COLUMNS, row, strict=True) if filled)
 
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
         v = VelocityEvent.__table__.c
@@ -261,17 +261,17 @@ class Profiles:
         )
         times: dict[str, list[datetime]] = {}
         amounts: dict[str, list[int]] = {}
-        own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
+        own: dict[int, list[tuple[str, datetime, int]]] = {}
         fromisoformat = datetime.fromisoformat
         for key, at, order_id, amount in stream_once(self.session, stmt):
             # SQLite's UTC text as UTCDateTime writes it is parsed directly; anything else the careful way.
             when = fromisoformat(at) if at.__class__ is str and len(at) == 26 else naive_utc(at)
             times.setdefault(key, []).append(when)
             amounts.setdefault(key, []).append(amount)
-            own.setdefault((key, order_id), []).append((when, amount))
+            own.setdefault(order_id, []).append((key, when, amount))
         self.own = own
-        self.times = times
-        self.sums = {key: [0, *accumulate(a)] for key, a in amounts.items()}
+        # Each key's times and running sums, looked up once per identity rather than once per order.
+        self.counters = {key: (t, [0, *accumulate(amounts[key])]) for key, t in times.items()}
 
     # --- one order ---------------------------------------------------------------------------
 
@@ -308,10 +308,10 @@ class Profiles:
             try:
                 identity = self.identities.get(raw)
             except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting)
+                identity = self._identity(raw)
             else:
                 if identity is None:
-                    identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting)
+                    identity = self._identity(raw)
                     if len(self.identities) < _REMEMBERED:
                         self.identities[raw] = identity
             assert placed is not None  # read with the identity columns
@@ -319,7 +319,9 @@ class Profiles:
                 facts, identity, order_id, cid, total, row[self.currency_at], placed, metrics, risk_segment
             )
         if self.codes and not self.order_context:
-            signal_facts(facts, self.shop.screening, self.no_context, self.codes)
+            context = self.no_context
+            for name, check, params in self.checks:
+                facts[name] = check(facts, params, context) is not None
         elif self.codes:
             shared = 0
             if identity is not None and self.want_addresses:
@@ -335,7 +337,20 @@ class Profiles:
             context = SignalContext(
                 first_order_amount=first_amount, total_minor=total, address_customers=shared
             )
-            signal_facts(facts, self.shop.screening, context, self.codes)
+            for name, check, params in self.checks:
+                facts[name] = check(facts, params, context) is not None
+
+    def _identity(self, raw: tuple[Any, ...]) -> _Identity:
+        """The order's identity, with each counted key's times and sums found once for all its orders."""
+        identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting)
+        if not self.want_velocity:
+            return identity
+        counters = self.counters
+        counted = tuple(
+            (kind, key, self.windows[kind], counters.get(key) if key is not None else None)
+            for kind, key in identity.counted
+        )
+        return identity._replace(counted=counted)
 
     def _from_order(
         self,
@@ -354,14 +369,11 @@ class Profiles:
             self._velocity(facts, identity.counted, order_id, placed, total, currency)
         if not self.want_links:
             return
-        reach = (cid, identity.linking)
-        known = self.reached.get(reach)
+        known = identity.reach.get(cid)
         if known is None:
             others = self._members(cid, identity.linking) - {cid}
             touched = (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked)
-            known = (len(others), touched)
-            if len(self.reached) < _REMEMBERED:
-                self.reached[reach] = known
+            known = identity.reach[cid] = (len(others), touched)
         if known[1]:
             as_placed = placed.replace(tzinfo=UTC)
             blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, as_placed)
@@ -407,37 +419,38 @@ class Profiles:
     def _velocity(
         self,
         facts: dict[str, Any],
-        counted: tuple[tuple[str, str | None], ...],
+        counted: tuple[Any, ...],
         order_id: int,
         placed: datetime,
         total: int,
         currency: str,
     ) -> None:
-        """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
+        """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count).
+
+        ``counted`` is the identity's (kind, key, windows, the key's times and sums) as ``_identity`` resolves it.
+        """
         facts.update(self.no_velocity)
         scale = self.scales.get(currency)
         if scale is None:
             scale = self.scales[currency] = 10 ** exponent(currency)
-        windows_of, times_of = self.windows, self.times
-        for kind, key in counted:
-            windows = windows_of[kind]
-            if not windows:
-                continue
-            times = times_of.get(key) if key is not None else None
-            if not times:  # nothing counted under the key: every window holds the order alone
+        own_events = None
+        for _, key, windows, counter in counted:
+            if counter is None:  # nothing counted under the key: every window holds the order alone
                 for orders_name, amount_name, _ in windows:
                     if orders_name is not None:
                         facts[orders_name] = 1
                     if amount_name is not None:
                         facts[amount_name] = total / scale
                 continue
-            own = self.own.get((key, order_id))
-            sums = self.sums[key]
+            times, sums = counter
+            if own_events is None:
+                own_events = self.own.get(order_id, ())
+            own = [(when, value) for k, when, value in own_events if k == key] if own_events else ()
             for orders_name, amount_name, span in windows:
                 start = placed - span
                 lo, hi = bisect_right(times, start), bisect_left(times, placed)
                 n, amount = hi - lo, sums[hi] - sums[lo]
-                for when, value in own or ():
+                for when, value in own:
                     if start < when < placed:  # the order itself is never its own velocity
                         n -= 1
                         amount -= value
@@ -497,8 +510,11 @@ class _Identity(NamedTuple):
 
     keys: tuple[tuple[str, str], ...]  # the list match's keys (``order_match_keys``)
     linking: frozenset[tuple[str, str]]  # those of a type the shop links customers on
-    counted: tuple[tuple[str, str | None], ...]  # (velocity kind, the key it is counted under)
+    # (velocity kind, the key it is counted under); ``Profiles`` adds the kind's windows and the key's counters
+    counted: tuple[Any, ...]
     address: str | None  # the shipping address's key
+    # Per customer with the identity: how many others its links reach, and whether a list entry can.
+    reach: dict[int | None, tuple[int, bool]]
 
 
 def _identity(
@@ -526,7 +542,7 @@ def _identity(
         if kind in counting
     )
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
-    return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
+    return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address, {})
 
 
 def _row_getter(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
@@ -554,7 +570,7 @@ _KIND_COLUMNS: dict[str, frozenset[str]] = {
     "card_number": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
 }
 
-_REMEMBERED = 1_000_000  # identities and (customer, linking keys) answers kept in one backtest
+_REMEMBERED = 1_000_000  # identities and segment answers kept in one backtest
 
 
 def _lines_statement() -> Select[Any]:
