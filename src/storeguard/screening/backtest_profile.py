@@ -20,7 +20,7 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select
+from sqlalchemy import BigInteger, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen
