@@ -229,6 +229,8 @@ class Profiles:
         expiring = select(e.id).where(*active, e.expires_at.is_not(None), e.expires_at > self.date_from)
         self.expiring = session.execute(expiring.limit(1)).first() is not None
         self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
+        # The same, for customers an entry scoped to some lines reaches: the order's lines are part of the key.
+        self.matched_lines: dict[tuple[Any, ...], tuple[bool, int, int]] = {}
 
     def _filled(self, shop_id: int) -> tuple[str, ...]:
         """The identity columns some order of the range fills, in ``_IDENTITY_COLUMNS`` order.
@@ -485,23 +487,32 @@ class Profiles:
         known = self.matched.get(memo)
         if known is not None:
             return known
+        lines = tuple(scope_lines(_lines(self.session, order_id)))
+        with_lines = (cid, keys, lines)
+        known = self.matched_lines.get(with_lines)
+        if known is not None:
+            return known
         with frozen(placed):
             result = match(
                 self.session,
                 shop_id=self.shop.id,
                 identifiers=keys,
                 customer_id=cid,
-                lines=scope_lines(_lines(self.session, order_id)),
+                lines=list(lines),
                 order_total=total,
                 shop=self.shop,
             )
         blocked_self, blocked_links = list_blocks(result, cid)
         answer = (blocked_self, len(blocked_links), result.linked_customers)
-        # The same customer and keys give the same answer unless an entry's scope (the lines) or
-        # expiry (the time) could tell two orders apart.
+        # The same customer and keys give the same answer unless an entry's scope (the lines, or the
+        # total for an order above an amount) or expiry (the time) could tell two orders apart.
         reached = (*result.matches, *result.out_of_scope)
-        if not self.expiring and all(m.scope.get("kind", "everything") == "everything" for m in reached):
-            self.matched[memo] = answer
+        if not self.expiring:
+            kinds = {m.scope.get("kind", "everything") for m in reached}
+            if kinds <= {"everything"}:
+                self.matched[memo] = answer
+            elif "order_above" not in kinds:
+                self.matched_lines[with_lines] = answer
         return answer
 
 
