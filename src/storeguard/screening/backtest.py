@@ -395,6 +395,7 @@ def _columnar(
     count = revenue = 0
     facts: dict[str, Any] = {}
     metrics: CustomerMetrics | None = None
+    nothing = CustomerMetrics()  # the metrics of a customer with no refund, return or dispute
     report = tally.progress
     for r in stream_once(session, stmt):
         cid, total, order_id = r[0], r[1], r[2]
@@ -443,7 +444,9 @@ def _columnar(
                 else:  # most customers: nothing refunded, returned or disputed
                     facts.update(_NOTHING_RECORDED)
                     if want_metrics:
-                        metrics = CustomerMetrics(orders_count=n, total_spent=s, cancellations=c)
+                        # One object serves them all: the profile reads it for this order only.
+                        nothing.orders_count, nothing.total_spent, nothing.cancellations = n, s, c
+                        metrics = nothing
         if account_of is not None:
             account = account_of(cid) if cid is not None else None
             if account is None:

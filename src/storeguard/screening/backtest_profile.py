@@ -155,6 +155,7 @@ class Profiles:
         self.no_context = SignalContext(first_order_amount=0, total_minor=0)
         self.segments: dict[tuple[Any, ...], str] = {}
         self.first_amounts: dict[str, int] = {}
+        self.vips: dict[str, int] = {}  # the vip segment's least spend, in each currency
         self.raw_of: Any = None  # the order row's identity columns, bound on the first order
         # Every returning identity of the range is remembered for this backtest (a bounded cache
         # shared by all backtests would forget the earliest of a large shop's customers).
@@ -406,7 +407,9 @@ class Profiles:
             )
             segment = self.segments.get(place)
             if segment is None:
-                vip = self.shop.amount(("segments", "vip", "min_spent"), currency)
+                vip = self.vips.get(currency)
+                if vip is None:
+                    vip = self.vips[currency] = self.shop.amount(("segments", "vip", "min_spent"), currency)
                 segment = segment_for(
                     metrics,
                     self.shop.screening["segments"],
