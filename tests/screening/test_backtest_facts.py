@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from storeguard.rules import compile_rule
 from storeguard.rules.facts import FACTS
 from storeguard.rules.service import resolver_for
 from storeguard.screening.backtest import COLUMNAR_FACTS, _columnar, _full, _Tally, backtest
+from storeguard.screening.backtest_history import naive_utc
 from storeguard.screening.backtest_profile import Profiles
 from storeguard.screening.engine import velocity_keys
 from storeguard.screening.velocity_sql import SqlVelocity
@@ -379,3 +381,17 @@ def test_a_list_entry_scoped_to_limited_editions_blocks_only_the_orders_holding_
         "blocked",
     ]
     assert columnar == _facts(session, store, ["customer.segment"], full=True)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-01-01 12:00:00.000000",  # SQLite's text
+        datetime(2025, 1, 1, 12, tzinfo=ZoneInfo("Etc/UTC")),  # PostgreSQL's driver
+        datetime(2025, 1, 1, 12, tzinfo=UTC),
+        datetime(2025, 1, 1, 13, tzinfo=ZoneInfo("Europe/Oslo")),
+        datetime(2025, 1, 1, 14, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_a_time_read_from_either_database_becomes_the_same_naive_utc(value: str | datetime) -> None:
+    assert naive_utc(value) == datetime(2025, 1, 1, 12)  # noqa: DTZ001 - naive UTC is the point
