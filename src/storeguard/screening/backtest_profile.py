@@ -7,7 +7,9 @@ holders and clusters, velocity events by key, sorted by time), and every order i
 memory with screening's own functions (``identifiers_of_order``, ``segment_for``, the signal
 checks). An order whose link cluster holds a blocked customer, or whose customer has a list entry
 of their own, needs the list match's paths, scopes and overrides: the match screening runs answers
-it, once per customer and keys when no entry's scope or expiry can tell two orders apart.
+it, once per customer and keys when no entry's scope or expiry can tell two orders apart (once per
+customer, keys and lines when only a scope on the lines can). Only the identity columns some order
+of the range fills are read, and each distinct identity is worked out once.
 """
 
 from __future__ import annotations
