@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from storeguard.rules import compile_rule
 from storeguard.rules.facts import FACTS
 from storeguard.rules.service import resolver_for
 from storeguard.screening.backtest import COLUMNAR_FACTS, _columnar, _full, _Tally, backtest
+from storeguard.screening.backtest_history import naive_utc
+from storeguard.screening.backtest_profile import Profiles
 from storeguard.screening.engine import velocity_keys
 from storeguard.screening.velocity_sql import SqlVelocity
 from tests.factories import make_dispute
@@ -301,6 +304,9 @@ def test_profile_facts_on_the_columnar_path_equal_full_screening_on_every_order(
         "review if customer.segment == 'watch' or customer.finding_bracketing",
         "verify if velocity.orders_per_email_1h >= 3 or velocity.amount_per_ip_30d > 1000",
         "review if signals.country_mismatch or signals.shared_shipping_address and order.total > 500",
+        # the benchmark's rule: velocity, links, the segment and a signal together
+        "review if velocity.orders_per_email_24h > 2 or linked.blocked_customers > 0"
+        " or customer.segment == 'watch' and signals.has_chargebacks",
     ],
 )
 def test_a_backtest_of_profile_facts_runs_columnar_with_the_answer_of_full_screening(
@@ -324,3 +330,68 @@ def test_a_backtest_of_profile_facts_runs_columnar_with_the_answer_of_full_scree
 def test_each_signal_read_alone_backtests_as_full_screening_gives_it(session: Session, name: str) -> None:
     store = _profile_store(session)
     assert _facts(session, store, [name], full=False) == _facts(session, store, [name], full=True)
+
+
+def test_a_profile_backtest_reads_only_the_identity_columns_some_order_of_the_range_fills(
+    session: Session,
+) -> None:
+    store = _profile_store(session)
+    used = {"velocity.orders_per_email_24h", "linked.blocked_customers"}
+    profiles = Profiles(session, store.shop, used, FROM, TO)
+    assert profiles.filled == ("email", "phone", "shipping_address", "billing_address", "browser_ip")
+    assert profiles.columns == (*profiles.filled, "currency")
+
+
+def test_velocity_and_links_backtest_as_full_screening_when_orders_carry_no_phone_address_or_ip(
+    session: Session,
+) -> None:
+    store = make_store(session)
+    bare = {"shipping_address": None, "billing_address": None}
+    blocked = new_customer(session, store, email="shared@example.com")
+    evidence = past_order(session, store, blocked, created_at=T0 + timedelta(days=1), **bare)
+    block_customer(session, store, blocked, evidence)
+    # a second account on the blocked customer's email, buying three times in an hour
+    second = new_customer(session, store, email="shared@example.com")
+    for hours in (0.0, 0.3, 0.6):
+        order = past_order(session, store, second, created_at=T0 + timedelta(days=3, hours=hours), **bare)
+        _recorded(session, store, order)
+    session.flush()
+    names = ["velocity.orders_per_email_24h", "linked.customers", "linked.blocked_customers"]
+    columnar = _facts(session, store, names, full=False)
+    assert [tuple(f.values()) for _, f in sorted(columnar.items())] == [(1, 1, 1), (2, 1, 1), (3, 1, 1)]
+    assert columnar == _facts(session, store, names, full=True)
+
+
+def test_a_list_entry_scoped_to_limited_editions_blocks_only_the_orders_holding_one_in_a_backtest(
+    session: Session,
+) -> None:
+    store = make_store(session)
+    customer = new_customer(session, store)
+    evidence = past_order(session, store, customer, created_at=T0 + timedelta(days=1))
+    block_customer(session, store, customer, evidence, scope={"kind": "limited_edition"})
+    # the same customer and identifiers, with and without a limited edition, twice each
+    for day, product in ((3, store.shirt), (4, store.sneaker), (5, store.shirt), (6, store.sneaker)):
+        past_order(session, store, customer, created_at=T0 + timedelta(days=day), lines=[(product, 1)])
+    session.flush()
+    columnar = _facts(session, store, ["customer.segment"], full=False)
+    assert [f["customer.segment"] for _, f in sorted(columnar.items())] == [
+        "neutral",
+        "blocked",
+        "good",  # a third order: the customer is good unless the block applies
+        "blocked",
+    ]
+    assert columnar == _facts(session, store, ["customer.segment"], full=True)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2025-01-01 12:00:00.000000",  # SQLite's text
+        datetime(2025, 1, 1, 12, tzinfo=ZoneInfo("Etc/UTC")),  # PostgreSQL's driver
+        datetime(2025, 1, 1, 12, tzinfo=UTC),
+        datetime(2025, 1, 1, 13, tzinfo=ZoneInfo("Europe/Oslo")),
+        datetime(2025, 1, 1, 14, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_a_time_read_from_either_database_becomes_the_same_naive_utc(value: str | datetime) -> None:
+    assert naive_utc(value) == datetime(2025, 1, 1, 12)  # noqa: DTZ001 - naive UTC is the point

@@ -45,7 +45,7 @@ from storeguard.screening.backtest_history import (
     raw_time,
     recorded_history,
 )
-from storeguard.screening.backtest_profile import PROFILE_COLUMNS, PROFILE_FACTS, Profiles, with_needs
+from storeguard.screening.backtest_profile import PROFILE_FACTS, Profiles, with_needs
 from storeguard.screening.engine import screen
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
@@ -339,8 +339,8 @@ def _columnar(
         extra += [name for name in _CHECKOUT_COLUMNS if name not in extra]
     if want_lookup:
         extra += [name for name in ("browser_ip", "phone") if name not in extra]
-    if profile is not None and profile.reads_order:
-        extra += [name for name in PROFILE_COLUMNS if name not in extra]
+    if profile is not None:
+        extra += [name for name in profile.columns if name not in extra]
     # A row: customer, total, the order's id (NULL for an order the rules cannot fire on, read only
     # for the history), its status when the rules want what the customer spent, then the columns.
     selected: list[Any] = [o.customer_id, o.total, o.id]
@@ -361,8 +361,9 @@ def _columnar(
         selected.append(o.status)
     at = {"total": 1} | {name: len(selected) + i for i, name in enumerate(extra)}
     selected += extra_columns
-    placed_at = len(selected)  # the order's time as the driver gives it, for its history and account
-    if want_recorded or want_account:
+    placed_at = len(selected)  # the order's time as the driver gives it, for its history, account, profile
+    want_placed = want_recorded or want_account or (profile is not None and profile.reads_order)
+    if want_placed:
         placed = raw_time(o.created_at)
         selected.append(case((wanted, placed)) if wanted is not None and want_history else placed)
     stmt = select(*selected).where(*conditions).order_by(o.created_at, o.id)
@@ -394,6 +395,7 @@ def _columnar(
     count = revenue = 0
     facts: dict[str, Any] = {}
     metrics: CustomerMetrics | None = None
+    nothing = CustomerMetrics()  # the metrics of a customer with no refund, return or dispute
     report = tally.progress
     for r in stream_once(session, stmt):
         cid, total, order_id = r[0], r[1], r[2]
@@ -415,6 +417,15 @@ def _columnar(
                         cancels[cid] = c + 1
             if order_id is None:
                 continue
+        when = None  # the order's time in naive UTC
+        if want_placed:
+            placed = r[placed_at]
+            # SQLite's UTC text as UTCDateTime writes it (26 characters, no zone) is parsed directly:
+            # the commonest case, on every order of the range; anything else goes the careful way.
+            when = (
+                fromisoformat(placed) if placed.__class__ is str and len(placed) == 26 else naive_utc(placed)
+            )
+        if want_history:
             facts["customer.orders_count"] = n
             facts["order.is_first_order"] = n == 0
             if want_status:
@@ -422,9 +433,7 @@ def _columnar(
                 facts["customer.cancellations"] = c
             if recorded is not None:
                 if cid in with_events:
-                    m = recorded.metrics(
-                        cid, naive_utc(r[placed_at]), order_id, CustomerMetrics(orders_count=n, total_spent=s)
-                    )
+                    m = recorded.metrics(cid, when, order_id, CustomerMetrics(orders_count=n, total_spent=s))
                     facts["customer.refunds_count"] = m.refunds_count
                     facts["customer.refund_ratio"] = m.refund_ratio
                     facts["customer.return_ratio"] = m.return_ratio
@@ -435,21 +444,16 @@ def _columnar(
                 else:  # most customers: nothing refunded, returned or disputed
                     facts.update(_NOTHING_RECORDED)
                     if want_metrics:
-                        metrics = CustomerMetrics(orders_count=n, total_spent=s, cancellations=c)
+                        # One object serves them all: the profile reads it for this order only.
+                        nothing.orders_count, nothing.total_spent, nothing.cancellations = n, s, c
+                        metrics = nothing
         if account_of is not None:
             account = account_of(cid) if cid is not None else None
             if account is None:
                 age, disabled, platform = None, False, None
             else:
                 created, disabled, platform = account
-                placed = r[placed_at]
-                # SQLite's UTC text as UTCDateTime writes it (26 characters, no zone) is parsed directly:
-                # the commonest case, on every order of the range; anything else goes the careful way.
-                when = (
-                    fromisoformat(placed)
-                    if placed.__class__ is str and len(placed) == 26
-                    else naive_utc(placed)
-                )
+                assert when is not None  # read with the account
                 age = round(max((when - created).total_seconds() / 86400, 0.0), 3) if created else None
             facts["customer.account_age_days"] = age
             facts["customer.is_disabled"] = disabled
@@ -480,7 +484,7 @@ def _columnar(
         if want_lines:
             facts.update(lines.get(order_id) or _EMPTY_LINES)
         if profile is not None:
-            profile.add(facts, order_id, cid, total, r, at, metrics)
+            profile.add(facts, order_id, cid, total, r, at, metrics, when)
         yield order_id, cid, total, facts
     if counting:
         tally.orders, tally.revenue = count, revenue

@@ -49,9 +49,16 @@ def naive_utc(value: str | datetime) -> datetime:
     """
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    if value.tzinfo is not None:
+    zone = value.tzinfo
+    if zone is not None:
+        # PostgreSQL's driver gives every time in the session's zone, UTC: dropping it is the conversion.
+        if zone is UTC or getattr(zone, "key", None) in _UTC_KEYS:
+            return value.replace(tzinfo=None)
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+_UTC_KEYS = frozenset({"UTC", "Etc/UTC"})  # zoneinfo's names for UTC, always 0 hours from it
 
 
 @dataclass(slots=True)

@@ -7,22 +7,25 @@ holders and clusters, velocity events by key, sorted by time), and every order i
 memory with screening's own functions (``identifiers_of_order``, ``segment_for``, the signal
 checks). An order whose link cluster holds a blocked customer, or whose customer has a list entry
 of their own, needs the list match's paths, scopes and overrides: the match screening runs answers
-it, once per customer and keys when no entry's scope or expiry can tell two orders apart.
+it, once per customer and keys when no entry's scope or expiry can tell two orders apart (once per
+customer, keys and lines when only a scope on the lines can). Only the identity columns some order
+of the range fills are read, and each distinct identity is worked out once.
 """
 
 from __future__ import annotations
 
 import json
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select
+from sqlalchemy import BigInteger, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from storeguard.core.clock import ensure_utc, frozen
+from storeguard.core.clock import frozen
 from storeguard.core.money import exponent
 from storeguard.core.prepared import Prepared, stream_once
 from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
@@ -39,7 +42,7 @@ from storeguard.screening.inputs import LineInput, _product_line
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
 from storeguard.screening.reads import ProductRow, ShopContext, shop_context
-from storeguard.screening.signals import SignalContext, signal_facts
+from storeguard.screening.signals import SignalContext, signal_checks
 from storeguard.screening.velocity import digest
 from storeguard.shops.models import Product, Shop
 
@@ -90,8 +93,8 @@ _SIGNAL_NEEDS = {
     "many_cancellations": {"customer.cancellations"},
 }
 assert tuple(_SIGNAL_NEEDS) == SIGNAL_CODES
-# The order's columns its identifiers are read from (``identifiers_of_order``), and its time and currency.
-PROFILE_COLUMNS = (
+# The order's columns its identifiers are read from (``identifiers_of_order``).
+_IDENTITY_COLUMNS = (
     "email",
     "phone",
     "shipping_address",
@@ -103,10 +106,7 @@ PROFILE_COLUMNS = (
     "card_bin",
     "card_last4",
     "card_expiry",
-    "created_at",
-    "currency",
 )
-_IDENTITY_COLUMNS = PROFILE_COLUMNS[:11]
 _SPANS = [(w, timedelta(seconds=s)) for w, s in WINDOWS.items()]
 _NAMES = {
     kind: [(f"velocity.orders_per_{kind}_{w}", f"velocity.amount_per_{kind}_{w}", span) for w, span in _SPANS]
@@ -157,11 +157,13 @@ class Profiles:
         self.no_context = SignalContext(first_order_amount=0, total_minor=0)
         self.segments: dict[tuple[Any, ...], str] = {}
         self.first_amounts: dict[str, int] = {}
+        self.vips: dict[str, int] = {}  # the vip segment's least spend, in each currency
         self.raw_of: Any = None  # the order row's identity columns, bound on the first order
         # Every returning identity of the range is remembered for this backtest (a bounded cache
         # shared by all backtests would forget the earliest of a large shop's customers).
         self.identities: dict[tuple[Any, ...], _Identity] = {}
-        self.currency_at = self.created_at = 0  # the row's currency and time, bound with them
+        self.currency_at = 0  # the row's currency, bound with its identity columns
+        self.scales: dict[str, int] = {}
         self.want_segment = bool(used & SEGMENT_FACTS)
         self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
         self.want_addresses = "shared_shipping_address" in self.codes
@@ -170,6 +172,11 @@ class Profiles:
         assert context is not None  # the shop was read by the caller
         self.shop: ShopContext = context
         self.region = context.country
+        self.checks = signal_checks(context.screening, self.codes)
+        # The order columns ``add`` reads: the identity columns some order of the range fills, and
+        # the currency. A column empty on every order adds no identifier, so it is not read at all.
+        self.filled = self._filled(shop.id) if self.reads_order else ()
+        self.columns = (*self.filled, "currency") if self.reads_order else ()
         self.risk = _risk(session, shop.id) if self.want_risk else {}
         if self.want_links:
             self._read_links(shop.id)
@@ -190,7 +197,8 @@ class Profiles:
             if cluster is not None:
                 self.in_cluster.setdefault(cluster, set()).add(cid)
         self.holders: dict[tuple[str, str], list[int]] = {}
-        kinds = self._carried(shop_id, kinds)  # a kind no order of the range can carry is never looked up
+        # A kind no order of the range can carry is never looked up (kinds not in _KIND_COLUMNS are kept).
+        kinds = frozenset(k for k in kinds if k not in _KIND_COLUMNS or _KIND_COLUMNS[k] & set(self.filled))
         stmt = select(i.type, i.value, i.customer_id).where(
             i.shop_id == shop_id, or_(*(i.type == kind for kind in sorted(kinds)))
         )
@@ -223,25 +231,22 @@ class Profiles:
         # An entry still live at the range's start can expire within it: then no match is remembered.
         expiring = select(e.id).where(*active, e.expires_at.is_not(None), e.expires_at > self.date_from)
         self.expiring = session.execute(expiring.limit(1)).first() is not None
-        self.reached: dict[tuple[int | None, frozenset[tuple[str, str]]], tuple[int, bool]] = {}
         self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
+        # The same, for customers an entry scoped to some lines reaches: the order's lines are part of the key.
+        self.matched_lines: dict[tuple[Any, ...], tuple[bool, int, int]] = {}
 
-    def _carried(self, shop_id: int, kinds: frozenset[str]) -> frozenset[str]:
-        """The link kinds some order of the range may carry: those of a column some order fills.
+    def _filled(self, shop_id: int) -> tuple[str, ...]:
+        """The identity columns some order of the range fills, in ``_IDENTITY_COLUMNS`` order.
 
-        A kind whose columns are empty on every order is never an order's key, so its holders are
-        not read (the largest read of a big shop). Kinds not listed in ``_KIND_COLUMNS`` are kept.
+        The others are empty on every order, so no order carries their identifiers: their holders
+        are not read (the largest read of a big shop) and the orders' rows are narrower.
         """
         o = Order.__table__.c
-        columns = sorted({c for kind in kinds for c in _KIND_COLUMNS.get(kind, ())})
-        if not columns:
-            return kinds
-        stmt = select(*(func.max(case((o[c].is_not(None), 1), else_=0)) for c in columns)).where(
+        stmt = select(*(func.count(o[c]) for c in _IDENTITY_COLUMNS)).where(
             o.shop_id == shop_id, o.created_at >= self.date_from, o.created_at < self.date_to
         )
         row = self.session.execute(stmt).one()
-        filled = {c for c, flag in zip(columns, row, strict=True) if flag}
-        return frozenset(k for k in kinds if k not in _KIND_COLUMNS or filled & _KIND_COLUMNS[k])
+        return tuple(c for c, filled in zip(_IDENTITY_COLUMNS, row, strict=True) if filled)
 
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
         v = VelocityEvent.__table__.c
@@ -261,17 +266,17 @@ class Profiles:
         )
         times: dict[str, list[datetime]] = {}
         amounts: dict[str, list[int]] = {}
-        own: dict[tuple[str, int], list[tuple[datetime, int]]] = {}
+        own: dict[int, list[tuple[str, datetime, int]]] = {}
         fromisoformat = datetime.fromisoformat
         for key, at, order_id, amount in stream_once(self.session, stmt):
             # SQLite's UTC text as UTCDateTime writes it is parsed directly; anything else the careful way.
             when = fromisoformat(at) if at.__class__ is str and len(at) == 26 else naive_utc(at)
             times.setdefault(key, []).append(when)
             amounts.setdefault(key, []).append(amount)
-            own.setdefault((key, order_id), []).append((when, amount))
+            own.setdefault(order_id, []).append((key, when, amount))
         self.own = own
-        self.times = times
-        self.sums = {key: [0, *accumulate(a)] for key, a in amounts.items()}
+        # Each key's times and running sums, looked up once per identity rather than once per order.
+        self.counters = {key: (t, [0, *accumulate(amounts[key])]) for key, t in times.items()}
 
     # --- one order ---------------------------------------------------------------------------
 
@@ -284,8 +289,13 @@ class Profiles:
         row: Any,
         at: dict[str, int],
         metrics: CustomerMetrics | None,
+        placed: datetime | None,
     ) -> None:
-        """Set the order's profile facts in ``facts`` (its columnar facts are there already)."""
+        """Set the order's profile facts in ``facts`` (its columnar facts are there already).
+
+        ``row`` holds ``columns`` at the places ``at`` says; ``placed`` is the order's time in naive
+        UTC (read when ``reads_order``).
+        """
         risk = self.risk.get(cid) if cid is not None else None
         score, risk_segment, findings = risk if risk is not None else (0, None, ())
         if self.want_risk_facts:
@@ -297,21 +307,26 @@ class Profiles:
         identity = None
         if self.reads_order:
             if self.raw_of is None:
-                self.raw_of = itemgetter(*(at[name] for name in _IDENTITY_COLUMNS))
-                self.currency_at, self.created_at = at["currency"], at["created_at"]
+                self.raw_of = _row_getter([at[name] for name in self.filled])
+                self.currency_at = at["currency"]
             raw = self.raw_of(row)
             try:
                 identity = self.identities.get(raw)
             except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                identity = _identity(raw, self.region, self.shop.link_kinds, self.counting)
+                identity = self._identity(raw)
             else:
                 if identity is None:
-                    identity = _identity(raw, self.region, self.shop.link_kinds, self.counting)
+                    identity = self._identity(raw)
                     if len(self.identities) < _REMEMBERED:
                         self.identities[raw] = identity
-            self._from_order(facts, identity, order_id, cid, total, row, at, metrics, risk_segment)
+            assert placed is not None  # read with the identity columns
+            self._from_order(
+                facts, identity, order_id, cid, total, row[self.currency_at], placed, metrics, risk_segment
+            )
         if self.codes and not self.order_context:
-            signal_facts(facts, self.shop.screening, self.no_context, self.codes)
+            context = self.no_context
+            for name, check, params in self.checks:
+                facts[name] = check(facts, params, context) is not None
         elif self.codes:
             shared = 0
             if identity is not None and self.want_addresses:
@@ -327,7 +342,20 @@ class Profiles:
             context = SignalContext(
                 first_order_amount=first_amount, total_minor=total, address_customers=shared
             )
-            signal_facts(facts, self.shop.screening, context, self.codes)
+            for name, check, params in self.checks:
+                facts[name] = check(facts, params, context) is not None
+
+    def _identity(self, raw: tuple[Any, ...]) -> _Identity:
+        """The order's identity, with each counted key's times and sums found once for all its orders."""
+        identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting)
+        if not self.want_velocity:
+            return identity
+        counters = self.counters
+        counted = tuple(
+            (kind, key, self.windows[kind], counters.get(key) if key is not None else None)
+            for kind, key in identity.counted
+        )
+        return identity._replace(counted=counted)
 
     def _from_order(
         self,
@@ -336,30 +364,24 @@ class Profiles:
         order_id: int,
         cid: int | None,
         total: int,
-        row: Any,
-        at: dict[str, int],
+        currency: str,
+        placed: datetime,
         metrics: CustomerMetrics | None,
         risk_segment: str | None,
     ) -> None:
         """The facts read from the order's identifiers: velocity, links and the segment."""
-        currency = row[self.currency_at]
-        created = row[self.created_at]
         if self.want_velocity:
-            placed = created if created.tzinfo is None else created.astimezone(UTC).replace(tzinfo=None)
             self._velocity(facts, identity.counted, order_id, placed, total, currency)
         if not self.want_links:
             return
-        reach = (cid, identity.linking)
-        known = self.reached.get(reach)
+        known = identity.reach.get(cid)
         if known is None:
             others = self._members(cid, identity.linking) - {cid}
             touched = (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked)
-            known = (len(others), touched)
-            if len(self.reached) < _REMEMBERED:
-                self.reached[reach] = known
+            known = identity.reach[cid] = (len(others), touched)
         if known[1]:
-            placed_at = ensure_utc(created)
-            blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, placed_at)
+            as_placed = placed.replace(tzinfo=UTC)
+            blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, as_placed)
         else:  # no list entry can reach the order through its customer or its links
             blocked_self, blocked, linked = False, 0, known[0]
         facts["linked.customers"] = linked
@@ -387,7 +409,9 @@ class Profiles:
             )
             segment = self.segments.get(place)
             if segment is None:
-                vip = self.shop.amount(("segments", "vip", "min_spent"), currency)
+                vip = self.vips.get(currency)
+                if vip is None:
+                    vip = self.vips[currency] = self.shop.amount(("segments", "vip", "min_spent"), currency)
                 segment = segment_for(
                     metrics,
                     self.shop.screening["segments"],
@@ -402,35 +426,38 @@ class Profiles:
     def _velocity(
         self,
         facts: dict[str, Any],
-        counted: tuple[tuple[str, str | None], ...],
+        counted: tuple[Any, ...],
         order_id: int,
         placed: datetime,
         total: int,
         currency: str,
     ) -> None:
-        """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count)."""
+        """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count).
+
+        ``counted`` is the identity's (kind, key, windows, the key's times and sums) as ``_identity`` resolves it.
+        """
         facts.update(self.no_velocity)
-        scale = 10 ** exponent(currency)
-        windows_of, times_of = self.windows, self.times
-        for kind, key in counted:
-            windows = windows_of[kind]
-            if not windows:
-                continue
-            times = times_of.get(key) if key is not None else None
-            if not times:  # nothing counted under the key: every window holds the order alone
+        scale = self.scales.get(currency)
+        if scale is None:
+            scale = self.scales[currency] = 10 ** exponent(currency)
+        own_events = None
+        for _, key, windows, counter in counted:
+            if counter is None:  # nothing counted under the key: every window holds the order alone
                 for orders_name, amount_name, _ in windows:
                     if orders_name is not None:
                         facts[orders_name] = 1
                     if amount_name is not None:
                         facts[amount_name] = total / scale
                 continue
-            own = self.own.get((key, order_id))
-            sums = self.sums[key]
+            times, sums = counter
+            if own_events is None:
+                own_events = self.own.get(order_id, ())
+            own = [(when, value) for k, when, value in own_events if k == key] if own_events else ()
             for orders_name, amount_name, span in windows:
                 start = placed - span
                 lo, hi = bisect_right(times, start), bisect_left(times, placed)
                 n, amount = hi - lo, sums[hi] - sums[lo]
-                for when, value in own or ():
+                for when, value in own:
                     if start < when < placed:  # the order itself is never its own velocity
                         n -= 1
                         amount -= value
@@ -465,23 +492,32 @@ class Profiles:
         known = self.matched.get(memo)
         if known is not None:
             return known
+        lines = tuple(scope_lines(_lines(self.session, order_id)))
+        with_lines = (cid, keys, lines)
+        known = self.matched_lines.get(with_lines)
+        if known is not None:
+            return known
         with frozen(placed):
             result = match(
                 self.session,
                 shop_id=self.shop.id,
                 identifiers=keys,
                 customer_id=cid,
-                lines=scope_lines(_lines(self.session, order_id)),
+                lines=list(lines),
                 order_total=total,
                 shop=self.shop,
             )
         blocked_self, blocked_links = list_blocks(result, cid)
         answer = (blocked_self, len(blocked_links), result.linked_customers)
-        # The same customer and keys give the same answer unless an entry's scope (the lines) or
-        # expiry (the time) could tell two orders apart.
+        # The same customer and keys give the same answer unless an entry's scope (the lines, or the
+        # total for an order above an amount) or expiry (the time) could tell two orders apart.
         reached = (*result.matches, *result.out_of_scope)
-        if not self.expiring and all(m.scope.get("kind", "everything") == "everything" for m in reached):
-            self.matched[memo] = answer
+        if not self.expiring:
+            kinds = {m.scope.get("kind", "everything") for m in reached}
+            if kinds <= {"everything"}:
+                self.matched[memo] = answer
+            elif "order_above" not in kinds:
+                self.matched_lines[with_lines] = answer
         return answer
 
 
@@ -490,20 +526,28 @@ class _Identity(NamedTuple):
 
     keys: tuple[tuple[str, str], ...]  # the list match's keys (``order_match_keys``)
     linking: frozenset[tuple[str, str]]  # those of a type the shop links customers on
-    counted: tuple[tuple[str, str | None], ...]  # (velocity kind, the key it is counted under)
+    # (velocity kind, the key it is counted under); ``Profiles`` adds the kind's windows and the key's counters
+    counted: tuple[Any, ...]
     address: str | None  # the shipping address's key
+    # Per customer with the identity: how many others its links reach, and whether a list entry can.
+    reach: dict[int | None, tuple[int, bool]]
 
 
 def _identity(
-    raw: tuple[Any, ...], region: str | None, link_kinds: frozenset[str], counting: frozenset[str]
+    raw: tuple[Any, ...],
+    columns: tuple[str, ...],
+    region: str | None,
+    link_kinds: frozenset[str],
+    counting: frozenset[str],
 ) -> _Identity:
     """Read an order's identity columns as screening does (a returning customer's come back).
 
-    Only the velocity kinds in ``counting`` (those the rules read) are keyed: the others are never counted.
+    ``raw`` holds the ``columns`` some order fills; the others are empty. Only the velocity kinds in
+    ``counting`` (those the rules read) are keyed: the others are never counted.
     """
-    order = dict(zip(_IDENTITY_COLUMNS, raw, strict=True))
+    order = dict(zip(columns, raw, strict=True))
     for side in ("shipping_address", "billing_address"):
-        if isinstance(order[side], str):
+        if isinstance(order.get(side), str):
             order[side] = json.loads(order[side])
     identifiers = identifiers_of_order(order, default_region=region)
     keys = tuple(order_match_keys(order, identifiers=identifiers))
@@ -514,7 +558,17 @@ def _identity(
         if kind in counting
     )
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
-    return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address)
+    return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address, {})
+
+
+def _row_getter(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
+    """A row's values at ``indexes`` as a tuple, however many there are (``itemgetter`` of one is no tuple)."""
+    if len(indexes) == 1:
+        (i,) = indexes
+        return lambda row: (row[i],)
+    if not indexes:
+        return lambda row: ()
+    return itemgetter(*indexes)
 
 
 # The order columns each identifier type is read from (``identifiers_of_order``).
@@ -532,7 +586,7 @@ _KIND_COLUMNS: dict[str, frozenset[str]] = {
     "card_number": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
 }
 
-_REMEMBERED = 1_000_000  # identities and (customer, linking keys) answers kept in one backtest
+_REMEMBERED = 1_000_000  # identities and segment answers kept in one backtest
 
 
 def _lines_statement() -> Select[Any]:

@@ -135,6 +135,15 @@ def signal_facts(
 _FACT_NAMES = {code: f"signals.{code}" for code in CHECKS}
 
 
+def signal_checks(
+    settings: dict[str, Any], codes: tuple[str, ...]
+) -> tuple[tuple[str, Check, dict[str, Any]], ...]:
+    """Each code's fact name, check and settings, as ``signal_facts`` runs them: for a caller that
+    runs the same checks on many orders (the backtest) and looks them up once."""
+    params = settings["signals"]
+    return tuple((_FACT_NAMES[code], CHECKS[code], params.get(code, {})) for code in codes)
+
+
 def evaluate_signals(
     facts: dict[str, Any], settings: dict[str, Any], ctx: SignalContext, *, customer_id: int | None = None
 ) -> list[Reason]:
