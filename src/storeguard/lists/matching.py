@@ -353,6 +353,46 @@ def forget_range_cache() -> None:
 # --- the lookup ----------------------------------------------------------------------------------
 
 
+def _distinct(identifiers: Iterable[tuple[Any, str]]) -> list[Key]:
+    return list(dict.fromkeys((str(t), v) for t, v in identifiers))
+
+
+def _lookup(keys: list[Key], customer_id: int | None) -> set[Key]:
+    """Return the keys entries are probed on: the order's, its customer, and their hashed forms."""
+    lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
+    # An erased customer's blocked identifiers are stored as keyed hashes: the order's keys are
+    # probed in that form too, in the same statement (one more index probe per key).
+    lookup += hashed_keys(keys)
+    return set(lookup)
+
+
+def match_ahead(
+    shop_id: int, identifiers: Sequence[Key], customer_id: int | None, link_kinds: Collection[str]
+) -> list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]]:
+    """Return the statements ``match`` starts with, for ``Driver.ahead``: they need only the order.
+
+    The entries on its keys, its link clusters and the blocked holders of its weak keys, with the
+    values ``match`` will bind, so each finds its rows already read. The entries of the clusters'
+    members depend on the members read, so they are not among them.
+    """
+    keys = _distinct(identifiers)
+    runs: list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = []
+    for chunk in _probe_chunks(_lookup(keys, customer_id)):
+        runs.append((_PROBES_ON_KEYS, _key_values(chunk, shop_id), (len(chunk),)))
+    linking = sorted(k for k in keys if k[0] in link_kinds)
+    if (linking or customer_id is not None) and len(linking) <= _MAX_LINKING_KEYS:
+        runs.append(
+            (
+                _MEMBERS,
+                _members_values(shop_id, linking, customer_id),
+                (len(linking), customer_id is not None),
+            )
+        )
+    for chunk in _probe_chunks(k for k in keys if k[0] in WEAK_TYPES):
+        runs.append((_BLOCKED_HOLDERS, _key_values(chunk, shop_id), (len(chunk),)))
+    return runs
+
+
 def match(
     session: Session | Driver,
     *,
@@ -372,7 +412,7 @@ def match(
     (screening) passes them to save the look-ups.
     """
     at = now()
-    keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
+    keys = _distinct(identifiers)
     db = driver(session)
     if shop is None:
         shop_row = _SHOP.rows(db, {"shop_id": shop_id})
@@ -381,13 +421,9 @@ def match(
     else:
         link_kinds, version = shop.link_kinds, shop.list_version
 
-    lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
-    # An erased customer's blocked identifiers are stored as keyed hashes: the order's keys are
-    # probed in that form too, in the same statement (one more index probe per key).
-    lookup += hashed_keys(keys)
     rows: dict[int, EntryRow] = {}
     hit_by: dict[int, Key] = {}
-    for row in _entries_on(db, shop_id, set(lookup)):
+    for row in _entries_on(db, shop_id, _lookup(keys, customer_id)):
         rows[row.id] = row
         hit_by[row.id] = (row.type, row.value)
     ips = [v for t, v in keys if t == IdentifierType.ip]
@@ -483,9 +519,7 @@ def _linked(
     """Return the members of the order's link clusters and the entries on them, with who holds each."""
     if len(linking) > _MAX_LINKING_KEYS:
         raise ValueError(f"{len(linking)} linking keys in one match; at most {_MAX_LINKING_KEYS}")
-    values = _key_values(linking, shop_id)
-    if customer_id is not None:
-        values["customer_id"] = customer_id
+    values = _members_values(shop_id, linking, customer_id)
     members = {row[0] for row in _MEMBERS.rows(db, values, (len(linking), customer_id is not None))}
     found: dict[int, tuple[EntryRow, set[int]]] = {}
     if not members:
@@ -500,6 +534,13 @@ def _linked(
         else:
             held[1].add(owner)
     return members, found
+
+
+def _members_values(shop_id: int, linking: list[Key], customer_id: int | None) -> dict[str, Any]:
+    values = _key_values(linking, shop_id)
+    if customer_id is not None:
+        values["customer_id"] = customer_id
+    return values
 
 
 def _entries_on(db: Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:

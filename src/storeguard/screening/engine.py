@@ -20,7 +20,7 @@ from storeguard.core.prepared import Driver, driver
 from storeguard.customers.disposable import is_disposable
 from storeguard.customers.identifiers import IdentifierFact, identifiers_of_order, order_match_keys
 from storeguard.lists.enums import EntryAction, MatchVia
-from storeguard.lists.matching import CARRIED, IN_RANGE, USED, Match, MatchResult, match
+from storeguard.lists.matching import CARRIED, IN_RANGE, USED, Match, MatchResult, match, match_ahead
 from storeguard.lists.scope import LineFacts, describe_scope
 from storeguard.orders.models import Order
 from storeguard.risk.enums import FINDING_WORDS, Segment
@@ -122,8 +122,8 @@ def screen(
     keys = order_match_keys(inp, default_region=shop.country, identifiers=identifiers)
     vkeys = velocity_keys(identifiers)
     lines = scope_lines(inp.lines)
-    # The history and the velocity counts depend only on the order: on PostgreSQL they are read
-    # in one round trip now, while the list match's chained lookups run, and taken below.
+    # The history, the velocity counts and the list match's first lookups depend only on the order:
+    # on PostgreSQL they are read in one round trip now and each taken where it is asked for below.
     address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
     placed_at = inp.created_at if history_as_placed else None
     counter = velocity or velocity_store()
@@ -131,6 +131,7 @@ def screen(
     ahead = history_ahead(shop.id, inp.customer_id, inp.order_id, address, placed_at)
     if isinstance(counter, SqlVelocity):
         ahead += counter.ahead(shop.id, vkeys, at=at, exclude_order_id=inp.order_id)
+    ahead += match_ahead(shop.id, keys, inp.customer_id, shop.link_kinds)
     if len(ahead) > 1:
         db.ahead(ahead)
     lists = match(
