@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -18,7 +20,11 @@ from storeguard.core.enums import Role
 from storeguard.core.models import AuditEvent
 from storeguard.core.prepared import Driver, reading
 from storeguard.orders.models import Order
+from storeguard.screening.engine import screen
+from storeguard.screening.enums import Outcome
+from storeguard.screening.inputs import from_screen_in
 from storeguard.screening.models import Decision
+from storeguard.screening.schemas import ScreenOrderIn
 from tests.conftest import TEST_ACTOR
 from tests.screening.support import block_customer, make_store, new_customer, past_order
 
@@ -192,3 +198,50 @@ def test_on_postgresql_checkout_statements_stay_prepared_from_one_read_to_the_ne
     # Prepared once, whatever else the connection prepared when it opened (the dialect's own queries).
     statements = [row[0] for row in prepared]
     assert statements.count("SELECT count(*) FROM audit_events WHERE subject_id = $1") == 1
+
+
+def test_on_postgresql_a_checkout_screening_reads_in_two_statements(
+    committing_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shop, customer and products; then the history, velocity and every list lookup but the
+    # rare linking path: each statement a wait for the server and a share of its fixed cost.
+    if committing_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no round trips: it runs each read on its own")
+    with Session(committing_engine, expire_on_commit=False) as setup:
+        store = make_store(setup)
+        customer = new_customer(setup, store, email="kari@example.no")
+        past_order(setup, store, customer, device_id="dev-9")
+        setup.commit()
+        shop_id, customer_id = store.shop.id, customer.id
+    body = ScreenOrderIn.model_validate(
+        {
+            "shop_id": shop_id,
+            "customer_id": customer_id,
+            "email": "kari@example.no",
+            "phone": "+4791234567",
+            "device_id": "dev-9",
+            "browser_ip": "10.0.0.9",
+            "lines": [{"sku": "SHIRT", "quantity": 1}],
+        }
+    )
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    with reader.open() as db:  # the first screening of a process also reads the rules and ranges
+        screen(db, from_screen_in(db, body))
+    sent: list[str] = []
+    run, execute = Driver.run, psycopg.RawCursor.execute
+
+    def counted_run(db: Driver, sql: str, params: Any) -> Any:
+        sent.append(sql)
+        return run(db, sql, params)
+
+    def counted_execute(cursor: Any, query: Any, *args: Any, **kw: Any) -> Any:
+        sent.append(query)
+        return execute(cursor, query, *args, **kw)
+
+    monkeypatch.setattr(Driver, "run", counted_run)
+    monkeypatch.setattr(psycopg.RawCursor, "execute", counted_execute)
+    with reader.open() as db:
+        decision = screen(db, from_screen_in(db, body)).decision
+    reader.close()
+
+    assert (decision, len(sent)) == (Outcome.allow, 2)

@@ -17,6 +17,7 @@ from itertools import chain, product
 from operator import itemgetter
 from typing import Any, TypeVar
 
+from psycopg import RawCursor
 from sqlalchemy import ColumnElement, String, literal, literal_column, true
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.compiler import compiles
@@ -197,24 +198,25 @@ class Driver:
         if self.dialect.name != "postgresql" or not self.dbapi.autocommit:
             return
         parts: list[_Compiled] = []
-        keys: list[tuple[str, Hashable]] = []
-        values: dict[str, Any] = {}
+        params: list[Mapping[str, Any]] = []
         for prepared, given, shape in runs:
             compiled = prepared._for(self.dialect, shape)
-            params = compiled.parameters(given)
-            values.update({f"a{len(parts)}_{name}": value for name, value in params.items()})
-            keys.append((compiled.sql, _key(params)))
             parts.append(compiled)
+            params.append(compiled.parameters(given))
         if not parts:
             return
         together = _together(tuple(parts))
+        cursor = RawCursor(self.dbapi)
         try:
-            rows = self.run(together.sql, values)
+            cursor.execute(together.sql, together.values(params))
+            rows = cursor.fetchall()
         except self.dialect.loaded_dbapi.Error:
             self._ahead.clear()
             return
-        for key, part_rows in zip(keys, together.split(rows), strict=True):
-            self._ahead[key] = part_rows
+        finally:
+            cursor.close()
+        for compiled, values, part_rows in zip(parts, params, together.split(rows), strict=True):
+            self._ahead[(compiled.sql, _key(values))] = part_rows
 
     def forget_ahead(self) -> None:
         """Drop rows read ahead that nobody asked for (so none is served after a later write)."""
@@ -245,21 +247,33 @@ class _Together:
     ``FULL JOIN .. ON false``: every row of each comes out once, in its own columns, with the
     others' NULL. (A UNION ALL would need every column's type spelled out for the NULLs that
     fill the other statements' columns; the join keeps each statement's types as they are.)
-    Statement ``i`` reads its values under names starting ``a{i}_``.
+    The SQL is written with PostgreSQL's own numbered placeholders and run on a raw cursor:
+    psycopg parses a statement this long for its named placeholders on every run (it caches only
+    short ones), which cost more than the statement itself.
     """
 
-    __slots__ = ("sql", "_slices")
+    __slots__ = ("sql", "names", "_slices")
 
     def __init__(self, parts: tuple[_Compiled, ...]) -> None:
         sides, self._slices, at = [], [], 0
+        numbers: dict[tuple[int, str], int] = {}
+
+        def number(i: int, name: str) -> str:
+            return f"${numbers.setdefault((i, name), len(numbers) + 1)}"
+
         for i, part in enumerate(parts):
-            sql = _PLACEHOLDER.sub(lambda m, i=i: f"%(a{i}_{m.group(1)})s", part.sql)  # type: ignore[misc]
-            sides.append(f"(SELECT {i} AS part_{i}, q.* FROM ({sql}) AS q) AS s{i}")
+            sql = _PLACEHOLDER.sub(lambda m, i=i: number(i, m.group(1)), part.sql)  # type: ignore[misc]
+            sides.append(f"(SELECT {i} AS part_{i}, q.* FROM ({sql.replace('%%', '%')}) AS q) AS s{i}")
             self._slices.append((at, at + 1, at + 1 + part.width))
             at += 1 + part.width
         self.sql = "SELECT * FROM " + " FULL JOIN ".join(
             side if i == 0 else f"{side} ON false" for i, side in enumerate(sides)
         )
+        self.names = list(numbers)  # (statement, name) of each placeholder, in number order
+
+    def values(self, params: list[Mapping[str, Any]]) -> list[Any]:
+        """Return the placeholders' values from each statement's own parameters."""
+        return [params[i][name] for i, name in self.names]
 
     def split(self, rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
         """Return each statement's rows, in the order the statements were given."""

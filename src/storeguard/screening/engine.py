@@ -131,7 +131,7 @@ def screen(
     ahead = history_ahead(shop.id, inp.customer_id, inp.order_id, address, placed_at)
     if isinstance(counter, SqlVelocity):
         ahead += counter.ahead(shop.id, vkeys, at=at, exclude_order_id=inp.order_id)
-    ahead += match_ahead(shop.id, keys, inp.customer_id, shop.link_kinds)
+    ahead += match_ahead(db, shop.id, keys, inp.customer_id, shop.link_kinds)
     if len(ahead) > 1:
         db.ahead(ahead)
     lists = match(
