@@ -201,8 +201,11 @@ class Driver:
         params: list[Mapping[str, Any]] = []
         for prepared, given, shape in runs:
             compiled = prepared._for(self.dialect, shape)
+            values = compiled.parameters(given)
+            if (compiled.sql, _key(values)) in self._ahead:
+                continue  # read ahead already, and not taken yet
             parts.append(compiled)
-            params.append(compiled.parameters(given))
+            params.append(values)
         if not parts:
             return
         together = _together(tuple(parts))
