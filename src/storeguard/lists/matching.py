@@ -181,10 +181,19 @@ def _linked_statement(keys: int, with_customer: bool) -> CompoundSelect:
     """
     members = _members_statement(keys, with_customer).cte("members")
     member_ids = select(members.c[0])
+    # A member's identifier that is one of the order's linking keys is not looked up again: the
+    # order's own lookup found its entries, and ``match`` takes them from there.
+    own = [
+        ~(
+            (_I.type == bindparam(f"type_{i}", type_=_I.type.type))
+            & (_I.value == bindparam(f"value_{i}", type_=_I.value.type))
+        )
+        for i in range(keys)
+    ]
     on_identifiers = (
         select(_I.customer_id, *_ENTRY_COLUMNS)
         .join_from(Identifier, ListEntry, (E.type == _I.type) & (E.value == _I.value))
-        .where(_I.customer_id.in_(member_ids), E.shop_id == SHOP_ID, _ACTIVE)
+        .where(_I.customer_id.in_(member_ids), *own, E.shop_id == SHOP_ID, _ACTIVE)
     )
     on_customers = (
         select(_C.id, *_ENTRY_COLUMNS)
