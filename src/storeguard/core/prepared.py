@@ -195,7 +195,7 @@ class Driver:
         Only on the checkout's autocommit reads (``reading``): inside a write transaction a failed
         statement would abort the caller's transaction, so a write's connection is left alone.
         """
-        if self.dialect.name != "postgresql" or not self.dbapi.autocommit:
+        if not self.reads_ahead:
             return
         parts: list[_Compiled] = []
         params: list[Mapping[str, Any]] = []
@@ -220,6 +220,11 @@ class Driver:
             cursor.close()
         for compiled, values, part_rows in zip(parts, params, together.split(rows), strict=True):
             self._ahead[(compiled.sql, _key(values))] = part_rows
+
+    @property
+    def reads_ahead(self) -> bool:
+        """Tell whether ``ahead`` reads anything here (else a caller need not work out what to send)."""
+        return self.dialect.name == "postgresql" and bool(self.dbapi.autocommit)
 
     def forget_ahead(self) -> None:
         """Drop rows read ahead that nobody asked for (so none is served after a later write)."""

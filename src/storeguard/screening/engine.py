@@ -247,7 +247,8 @@ def _order_reads(
     ahead = history_ahead(shop.id, customer_id, order_id, address, placed_at)
     if isinstance(counter, SqlVelocity):
         ahead += counter.ahead(shop.id, vkeys, at=at, exclude_order_id=order_id)
-    ahead += match_ahead(db, shop.id, keys, customer_id, shop.link_kinds)
+    if db.reads_ahead:  # not on SQLite, nor in a write's transaction: there each runs where asked for
+        ahead += match_ahead(db, shop.id, keys, customer_id, shop.link_kinds)
     return _OrderReads(identifiers, keys, vkeys, address, ahead)
 
 
@@ -262,7 +263,7 @@ def screen_at_checkout(db: Driver, body: ScreenOrderIn) -> ScreenResult:
     """
     at = now()
     guess: list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = []
-    shop = last_shop_context(body.shop_id)
+    shop = last_shop_context(body.shop_id) if db.reads_ahead else None
     # A customer named by platform id is known only once read: nothing is guessed for them.
     if shop is not None and (body.customer_id is not None or not body.platform_customer_id):
         guess = _order_reads(db, shop, body, body.customer_id, None, at, None, velocity_store()).ahead
