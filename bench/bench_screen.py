@@ -343,8 +343,7 @@ def _checkout(info: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
 def time_screen(url: str, info: dict[str, Any], count: int) -> list[float]:
     """Time in-process screen() of prospective orders; return each one's milliseconds, sorted."""
     from storeguard.core.api import Reader
-    from storeguard.screening.engine import screen
-    from storeguard.screening.inputs import from_screen_in
+    from storeguard.screening.engine import screen_at_checkout
     from storeguard.screening.schemas import ScreenOrderIn
 
     engine = make_engine(url)
@@ -357,7 +356,7 @@ def time_screen(url: str, info: dict[str, Any], count: int) -> list[float]:
         # connection its thread keeps), begun and rolled back inside the timing.
         t = time.perf_counter()
         with reader.open() as db:
-            screen(db, from_screen_in(db, body))
+            screen_at_checkout(db, body)
         elapsed = time.perf_counter() - t
         if i >= 50:  # the first calls compile the rule set and warm caches
             samples.append(elapsed * 1000)

@@ -1,12 +1,13 @@
-"""Statements read ahead in one round trip (psycopg's pipeline) on the checkout's autocommit reads."""
+"""Statements read ahead as one statement on the checkout's autocommit reads (PostgreSQL)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import BigInteger, Engine, bindparam, select
+from sqlalchemy import BigInteger, Engine, bindparam, literal_column, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.db import read_only_engine
@@ -16,6 +17,12 @@ from storeguard.shops.models import Shop
 _SHOP_NAME = Prepared(lambda: select(Shop.name).where(Shop.id == bindparam("shop_id", type_=BigInteger)))
 _SHOP_CURRENCY = Prepared(
     lambda: select(Shop.currency).where(Shop.id == bindparam("shop_id", type_=BigInteger))
+)
+# Wider rows of other types (a timestamp, JSON) and a literal percent sign, for several shops.
+_SHOPS = Prepared(
+    lambda: select(Shop.id, Shop.created_at, Shop.settings, literal_column("'50%'")).where(
+        Shop.id.in_([bindparam("first", type_=BigInteger), bindparam("second", type_=BigInteger)])
+    )
 )
 
 
@@ -113,3 +120,51 @@ def test_a_statement_that_fails_ahead_fails_again_where_it_is_asked_for(
         assert _SHOP_NAME.one(db, {"shop_id": first}) == ("Shop 1",)
         with pytest.raises(Exception, match="out of range"):
             _SHOP_CURRENCY.one(db, {"shop_id": too_big})
+
+
+def test_statements_read_ahead_reach_the_server_as_one(
+    shops: tuple[Engine, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, (first, second) = shops
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no round trips to save")
+    sent: list[str] = []
+    execute = psycopg.RawCursor.execute
+
+    def counting(cursor: Any, query: Any, *args: Any, **kw: Any) -> Any:
+        sent.append(query)
+        return execute(cursor, query, *args, **kw)
+
+    monkeypatch.setattr(psycopg.RawCursor, "execute", counting)
+    with reading(engine) as db:
+        ran = _count_runs(db, monkeypatch)
+        db.ahead(
+            [
+                (_SHOP_NAME, {"shop_id": first}, ()),
+                (_SHOP_CURRENCY, {"shop_id": second}, ()),
+                (_SHOPS, {"first": first, "second": second}, ()),
+            ]
+        )
+
+    assert (len(sent), ran) == (1, [])
+
+
+def test_each_statement_read_ahead_answers_the_rows_it_answers_alone(
+    shops: tuple[Engine, list[int]],
+) -> None:
+    engine, (first, second) = shops
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no round trips to save")
+    runs: list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = [
+        (_SHOPS, {"first": first, "second": second}, ()),
+        (_SHOP_NAME, {"shop_id": 0}, ()),  # no such shop: no rows
+        (_SHOP_CURRENCY, {"shop_id": second}, ()),
+    ]
+    with reading(engine) as db:
+        alone = [sorted(prepared.rows(db, values)) for prepared, values, _ in runs]
+        db.ahead(runs)
+        ahead = [sorted(prepared.rows(db, values)) for prepared, values, _ in runs]
+
+    assert ahead == alone
+    assert [len(rows) for rows in ahead] == [2, 0, 1]
+    assert ahead[0][0][3] == "50%"

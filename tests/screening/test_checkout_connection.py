@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -18,7 +20,12 @@ from storeguard.core.enums import Role
 from storeguard.core.models import AuditEvent
 from storeguard.core.prepared import Driver, reading
 from storeguard.orders.models import Order
+from storeguard.screening.engine import screen, screen_at_checkout
+from storeguard.screening.enums import Outcome
+from storeguard.screening.inputs import from_screen_in
 from storeguard.screening.models import Decision
+from storeguard.screening.schemas import ScreenOrderIn
+from storeguard.shops.models import Shop
 from tests.conftest import TEST_ACTOR
 from tests.screening.support import block_customer, make_store, new_customer, past_order
 
@@ -192,3 +199,87 @@ def test_on_postgresql_checkout_statements_stay_prepared_from_one_read_to_the_ne
     # Prepared once, whatever else the connection prepared when it opened (the dialect's own queries).
     statements = [row[0] for row in prepared]
     assert statements.count("SELECT count(*) FROM audit_events WHERE subject_id = $1") == 1
+
+
+def _checkout_body(shop_id: int, customer_id: int) -> ScreenOrderIn:
+    return ScreenOrderIn.model_validate(
+        {
+            "shop_id": shop_id,
+            "customer_id": customer_id,
+            "email": "kari@example.no",
+            "phone": "91234567",
+            "device_id": "dev-9",
+            "browser_ip": "10.0.0.9",
+            "lines": [{"sku": "SHIRT", "quantity": 1}],
+        }
+    )
+
+
+def _known_customer(engine: Engine) -> tuple[int, int]:
+    with Session(engine, expire_on_commit=False) as setup:
+        store = make_store(setup)
+        customer = new_customer(setup, store, email="kari@example.no")
+        past_order(setup, store, customer, device_id="dev-9")
+        setup.commit()
+        return store.shop.id, customer.id
+
+
+def _count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every statement a driver sends from now on, alone or as reads ahead."""
+    sent: list[str] = []
+    run, execute = Driver.run, psycopg.RawCursor.execute
+
+    def counted_run(db: Driver, sql: str, params: Any) -> Any:
+        sent.append(sql)
+        return run(db, sql, params)
+
+    def counted_execute(cursor: Any, query: Any, *args: Any, **kw: Any) -> Any:
+        sent.append(query)
+        return execute(cursor, query, *args, **kw)
+
+    monkeypatch.setattr(Driver, "run", counted_run)
+    monkeypatch.setattr(psycopg.RawCursor, "execute", counted_execute)
+    return sent
+
+
+def test_on_postgresql_a_checkout_screening_reads_in_one_statement(
+    committing_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shop, customer and products with the history, velocity and every list lookup but the
+    # rare linking path: each statement is a wait for the server and a share of its fixed cost.
+    if committing_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no round trips: it runs each read on its own")
+    body = _checkout_body(*_known_customer(committing_engine))
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    with reader.open() as db:  # the process's first screening reads the shop, rules and ranges
+        screen_at_checkout(db, body)
+    sent = _count_statements(monkeypatch)
+    with reader.open() as db:
+        decision = screen_at_checkout(db, body).decision
+    reader.close()
+
+    assert (decision, len(sent)) == (Outcome.allow, 1)
+
+
+def test_a_checkout_screening_after_the_shop_changed_answers_as_a_plain_screening(
+    committing_engine: Engine,
+) -> None:
+    # The reads ahead were worked out from the shop as last read (Norway: the phone is +47...);
+    # the shop is now Swedish, so screening reads what it needs itself.
+    shop_id, customer_id = _known_customer(committing_engine)
+    body = _checkout_body(shop_id, customer_id)
+    reader = Reader(committing_engine, make_session_factory(committing_engine))
+    with reader.open() as db:
+        screen_at_checkout(db, body)
+    with Session(committing_engine) as s:
+        s.get_one(Shop, shop_id).country = "SE"
+        s.commit()
+    with reader.open() as db:
+        guessed = screen_at_checkout(db, body)
+    with reader.open() as db:
+        plain = screen(db, from_screen_in(db, body))
+    reader.close()
+
+    assert guessed.facts == plain.facts
+    assert guessed.as_dict() | {"duration_us": 0} == plain.as_dict() | {"duration_us": 0}
+    assert guessed.velocity_keys["phone"] == "+4691234567"

@@ -9,6 +9,7 @@ values and hands them to the driver, inside the session's transaction.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from itertools import chain, product
 from operator import itemgetter
 from typing import Any, TypeVar
 
+from psycopg import RawCursor
 from sqlalchemy import ColumnElement, String, literal, literal_column, true
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.compiler import compiles
@@ -97,7 +99,7 @@ def _picker(order: tuple[str, ...] | None) -> Callable[[Mapping[str, Any]], tupl
 class _Compiled:
     """One statement compiled for one dialect: its SQL, parameter order and value converters."""
 
-    __slots__ = ("sql", "order", "_pick", "defaults", "binds", "results")
+    __slots__ = ("sql", "order", "_pick", "defaults", "binds", "results", "width")
 
     def __init__(self, stmt: Select[Any], dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
@@ -115,6 +117,7 @@ class _Compiled:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self.binds[name] = processor
+        self.width = len(stmt.selected_columns)  # how many columns a row has
         self.results: list[tuple[int, Callable[[Any], Any]]] = []
         for i, column in enumerate(stmt.selected_columns):
             processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -178,36 +181,50 @@ class Driver:
         return self._session
 
     def ahead(self, runs: Iterable[tuple[Prepared, Mapping[str, Any], tuple[Any, ...]]]) -> None:
-        """Send several statements the caller will run next in one round trip, and keep their rows.
+        """Run several statements the caller will run next as one statement, and keep their rows.
 
-        On PostgreSQL each statement is a network round trip, and a checkout's handful of
-        independent reads cost more in waiting than in the server's work: psycopg's pipeline
-        sends them together. Each ``Prepared.rows`` asking for the same statement with the same
-        values then takes the rows kept, once. SQLite has no round trip to save: nothing is done.
-        A statement that fails here is simply not kept: run again, it fails where it is asked for.
+        On PostgreSQL every statement costs the client and the server a fixed share (a
+        transaction, a snapshot, an executor, a wait for the answer) that a checkout's handful of
+        indexed reads spend more on than on the index searches. The statements are sent as one
+        (``_Together``), each answering in its own columns; each ``Prepared.rows`` asking for the
+        same statement with the same values then takes its rows, once. (psycopg's pipeline saved
+        the waits but not the rest: measured, no faster than running them one by one.) SQLite has
+        no such cost to save: nothing is done. If the statement fails nothing is kept: run again,
+        each fails where it is asked for.
 
-        Only on the checkout's autocommit reads (``reading``): inside a write transaction, under
-        load, a pipeline once left psycopg waiting for an answer the server never sent, with the
-        shop's row locked, so a write's connection is left alone.
+        Only on the checkout's autocommit reads (``reading``): inside a write transaction a failed
+        statement would abort the caller's transaction, so a write's connection is left alone.
         """
-        if self.dialect.name != "postgresql" or not self.dbapi.autocommit:
+        if not self.reads_ahead:
             return
-        batch = []
-        for prepared, values, shape in runs:
+        parts: list[_Compiled] = []
+        params: list[Mapping[str, Any]] = []
+        for prepared, given, shape in runs:
             compiled = prepared._for(self.dialect, shape)
-            batch.append((compiled, compiled.parameters(values)))
-        cursors = [self.dbapi.cursor() for _ in batch]
+            values = compiled.parameters(given)
+            if (compiled.sql, _key(values)) in self._ahead:
+                continue  # read ahead already, and not taken yet
+            parts.append(compiled)
+            params.append(values)
+        if not parts:
+            return
+        together = _together(tuple(parts))
+        cursor = RawCursor(self.dbapi)
         try:
-            with self.dbapi.pipeline():
-                for cursor, (compiled, params) in zip(cursors, batch, strict=True):
-                    cursor.execute(compiled.sql, params)
-            for cursor, (compiled, params) in zip(cursors, batch, strict=True):
-                self._ahead[(compiled.sql, _key(params))] = cursor.fetchall()
+            cursor.execute(together.sql, together.values(params))
+            rows = cursor.fetchall()
         except self.dialect.loaded_dbapi.Error:
             self._ahead.clear()
+            return
         finally:
-            for cursor in cursors:
-                cursor.close()
+            cursor.close()
+        for compiled, values, part_rows in zip(parts, params, together.split(rows), strict=True):
+            self._ahead[(compiled.sql, _key(values))] = part_rows
+
+    @property
+    def reads_ahead(self) -> bool:
+        """Tell whether ``ahead`` reads anything here (else a caller need not work out what to send)."""
+        return self.dialect.name == "postgresql" and bool(self.dbapi.autocommit)
 
     def forget_ahead(self) -> None:
         """Drop rows read ahead that nobody asked for (so none is served after a later write)."""
@@ -225,6 +242,70 @@ class Driver:
             return cursor.fetchall()
         finally:
             cursor.close()
+
+
+# Named placeholders as psycopg reads them (SQLAlchemy writes a literal percent sign as two).
+_PLACEHOLDER = re.compile(r"(?<!%)%\((\w+)\)s")
+
+
+class _Together:
+    """Several statements run as one on PostgreSQL, and how to split its rows back.
+
+    Each statement is a subquery behind a number of its own, and the subqueries are joined by
+    ``FULL JOIN .. ON false``: every row of each comes out once, in its own columns, with the
+    others' NULL. (A UNION ALL would need every column's type spelled out for the NULLs that
+    fill the other statements' columns; the join keeps each statement's types as they are.)
+    The SQL is written with PostgreSQL's own numbered placeholders and run on a raw cursor:
+    psycopg parses a statement this long for its named placeholders on every run (it caches only
+    short ones), which cost more than the statement itself.
+    """
+
+    __slots__ = ("sql", "names", "_slices")
+
+    def __init__(self, parts: tuple[_Compiled, ...]) -> None:
+        sides, self._slices, at = [], [], 0
+        numbers: dict[tuple[int, str], int] = {}
+
+        def number(i: int, name: str) -> str:
+            return f"${numbers.setdefault((i, name), len(numbers) + 1)}"
+
+        for i, part in enumerate(parts):
+            sql = _PLACEHOLDER.sub(lambda m, i=i: number(i, m.group(1)), part.sql)  # type: ignore[misc]
+            sides.append(f"(SELECT {i} AS part_{i}, q.* FROM ({sql.replace('%%', '%')}) AS q) AS s{i}")
+            self._slices.append((at, at + 1, at + 1 + part.width))
+            at += 1 + part.width
+        self.sql = "SELECT * FROM " + " FULL JOIN ".join(
+            side if i == 0 else f"{side} ON false" for i, side in enumerate(sides)
+        )
+        self.names = list(numbers)  # (statement, name) of each placeholder, in number order
+
+    def values(self, params: list[Mapping[str, Any]]) -> list[Any]:
+        """Return the placeholders' values from each statement's own parameters."""
+        return [params[i][name] for i, name in self.names]
+
+    def split(self, rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+        """Return each statement's rows, in the order the statements were given."""
+        out: list[list[tuple[Any, ...]]] = [[] for _ in self._slices]
+        for row in rows:
+            for i, (tag, start, end) in enumerate(self._slices):
+                if row[tag] is not None:
+                    out[i].append(row[start:end])
+                    break
+        return out
+
+
+_togethers: dict[tuple[_Compiled, ...], _Together] = {}
+_TOGETHERS_KEPT = 1024
+
+
+def _together(parts: tuple[_Compiled, ...]) -> _Together:
+    found = _togethers.get(parts)
+    if found is None:
+        found = _Together(parts)
+        if len(_togethers) >= _TOGETHERS_KEPT:  # shapes are few; never grow without bound
+            _togethers.clear()
+        _togethers[parts] = found
+    return found
 
 
 def _key(params: Any) -> Hashable:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    null,
     select,
     union,
     union_all,
@@ -169,6 +170,42 @@ def _member_entries_statement(ids: int) -> CompoundSelect:
 
 
 _MEMBER_ENTRIES = Prepared(_member_entries_statement)
+
+
+def _linked_statement(keys: int, with_customer: bool) -> CompoundSelect:
+    """PostgreSQL's: the members of the order's link clusters and the entries on them, in one statement.
+
+    The entries of ``_member_entries_statement`` on the members of ``_members_statement`` read as a
+    subquery, so the server needs no second statement for them; each member then comes once more,
+    with no entry (NULL columns after it). SQLite runs the two statements: see the first's comment.
+    """
+    members = _members_statement(keys, with_customer).cte("members")
+    member_ids = select(members.c[0])
+    # A member's identifier that is one of the order's linking keys is not looked up again: the
+    # order's own lookup found its entries, and ``match`` takes them from there.
+    own = [
+        ~(
+            (_I.type == bindparam(f"type_{i}", type_=_I.type.type))
+            & (_I.value == bindparam(f"value_{i}", type_=_I.value.type))
+        )
+        for i in range(keys)
+    ]
+    on_identifiers = (
+        select(_I.customer_id, *_ENTRY_COLUMNS)
+        .join_from(Identifier, ListEntry, (E.type == _I.type) & (E.value == _I.value))
+        .where(_I.customer_id.in_(member_ids), *own, E.shop_id == SHOP_ID, _ACTIVE)
+    )
+    on_customers = (
+        select(_C.id, *_ENTRY_COLUMNS)
+        .join_from(Customer, ListEntry, E.value == cast(_C.id, String(20)))
+        .where(_C.id.in_(member_ids), E.shop_id == SHOP_ID, E.type == constant("customer"), _ACTIVE)
+    )
+    # Typed NULLs: PostgreSQL matches a UNION's column types pairwise and would not type bare ones.
+    alone = select(members.c[0], *(cast(null(), c.type) for c in _ENTRY_COLUMNS))
+    return union_all(on_identifiers, on_customers, alone)
+
+
+_LINKED = Prepared(_linked_statement)
 
 
 def _blocked_holders_statement(keys: int) -> Select[Any] | CompoundSelect:
@@ -353,6 +390,46 @@ def forget_range_cache() -> None:
 # --- the lookup ----------------------------------------------------------------------------------
 
 
+def _distinct(identifiers: Iterable[tuple[Any, str]]) -> list[Key]:
+    return list(dict.fromkeys((str(t), v) for t, v in identifiers))
+
+
+def _lookup(keys: list[Key], customer_id: int | None) -> set[Key]:
+    """Return the keys entries are probed on: the order's, its customer, and their hashed forms."""
+    lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
+    # An erased customer's blocked identifiers are stored as keyed hashes: the order's keys are
+    # probed in that form too, in the same statement (one more index probe per key).
+    lookup += hashed_keys(keys)
+    return set(lookup)
+
+
+def match_ahead(
+    db: Driver,
+    shop_id: int,
+    identifiers: Sequence[Key],
+    customer_id: int | None,
+    link_kinds: Collection[str],
+) -> list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]]:
+    """Return the statements ``match`` runs that need only the order, for ``Driver.ahead``.
+
+    The entries on its keys, its link clusters (on PostgreSQL with their members' entries) and the
+    blocked holders of its weak keys, with the values ``match`` will bind, so each finds its rows
+    already read.
+    """
+    keys = _distinct(identifiers)
+    runs: list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = []
+    for chunk in _probe_chunks(_lookup(keys, customer_id)):
+        runs.append((_PROBES_ON_KEYS, _key_values(chunk, shop_id), (len(chunk),)))
+    linking = sorted(k for k in keys if k[0] in link_kinds)
+    if (linking or customer_id is not None) and len(linking) <= _MAX_LINKING_KEYS:
+        linked = _LINKED if db.dialect.name == "postgresql" else _MEMBERS
+        shape = (len(linking), customer_id is not None)
+        runs.append((linked, _members_values(shop_id, linking, customer_id), shape))
+    for chunk in _probe_chunks(k for k in keys if k[0] in WEAK_TYPES):
+        runs.append((_BLOCKED_HOLDERS, _key_values(chunk, shop_id), (len(chunk),)))
+    return runs
+
+
 def match(
     session: Session | Driver,
     *,
@@ -372,7 +449,7 @@ def match(
     (screening) passes them to save the look-ups.
     """
     at = now()
-    keys = list(dict.fromkeys((str(t), v) for t, v in identifiers))
+    keys = _distinct(identifiers)
     db = driver(session)
     if shop is None:
         shop_row = _SHOP.rows(db, {"shop_id": shop_id})
@@ -381,13 +458,9 @@ def match(
     else:
         link_kinds, version = shop.link_kinds, shop.list_version
 
-    lookup = keys + ([("customer", str(customer_id))] if customer_id is not None else [])
-    # An erased customer's blocked identifiers are stored as keyed hashes: the order's keys are
-    # probed in that form too, in the same statement (one more index probe per key).
-    lookup += hashed_keys(keys)
     rows: dict[int, EntryRow] = {}
     hit_by: dict[int, Key] = {}
-    for row in _entries_on(db, shop_id, set(lookup)):
+    for row in _entries_on(db, shop_id, _lookup(keys, customer_id)):
         rows[row.id] = row
         hit_by[row.id] = (row.type, row.value)
     ips = [v for t, v in keys if t == IdentifierType.ip]
@@ -483,23 +556,35 @@ def _linked(
     """Return the members of the order's link clusters and the entries on them, with who holds each."""
     if len(linking) > _MAX_LINKING_KEYS:
         raise ValueError(f"{len(linking)} linking keys in one match; at most {_MAX_LINKING_KEYS}")
-    values = _key_values(linking, shop_id)
-    if customer_id is not None:
-        values["customer_id"] = customer_id
-    members = {row[0] for row in _MEMBERS.rows(db, values, (len(linking), customer_id is not None))}
+    values = _members_values(shop_id, linking, customer_id)
+    shape = (len(linking), customer_id is not None)
     found: dict[int, tuple[EntryRow, set[int]]] = {}
-    if not members:
-        return members, found
-    ids = padded(sorted(members))  # a handful of statement shapes, not one per cluster size
-    values = {f"id_{i}": v for i, v in enumerate(ids)}
-    values["shop_id"] = shop_id
-    for owner, *r in _MEMBER_ENTRIES.rows(db, values, (len(ids),)):
+    if db.dialect.name == "postgresql":  # one statement: the members, then their entries
+        rows = _LINKED.rows(db, values, shape)
+        members = {row[0] for row in rows}
+        entries: list[tuple[Any, ...]] = [row for row in rows if row[1] is not None]
+    else:
+        members = {row[0] for row in _MEMBERS.rows(db, values, shape)}
+        if not members:
+            return members, found
+        ids = padded(sorted(members))  # a handful of statement shapes, not one per cluster size
+        values = {f"id_{i}": v for i, v in enumerate(ids)}
+        values["shop_id"] = shop_id
+        entries = _MEMBER_ENTRIES.rows(db, values, (len(ids),))
+    for owner, *r in entries:
         held = found.get(r[0])
         if held is None:
             found[r[0]] = (EntryRow._make(r), {owner})
         else:
             held[1].add(owner)
     return members, found
+
+
+def _members_values(shop_id: int, linking: list[Key], customer_id: int | None) -> dict[str, Any]:
+    values = _key_values(linking, shop_id)
+    if customer_id is not None:
+        values["customer_id"] = customer_id
+    return values
 
 
 def _entries_on(db: Driver, shop_id: int, keys: set[Key]) -> list[EntryRow]:

@@ -33,9 +33,8 @@ from storeguard.orders.service import get_order
 from storeguard.screening import actions, service
 from storeguard.screening.backtest import backtest
 from storeguard.screening.backtest_runs import BACKTEST_KIND, backtest_job, start_backtest
-from storeguard.screening.engine import screen
+from storeguard.screening.engine import screen_at_checkout
 from storeguard.screening.enums import ScreeningSource
-from storeguard.screening.inputs import from_screen_in
 from storeguard.screening.models import Decision, ReviewNote, Verification
 from storeguard.screening.schemas import (
     AddReviewNoteIn,
@@ -96,7 +95,7 @@ def _screen_checkout(request: Request, body: ScreenOrderIn, reader: Reader) -> b
     with reader.open() as db:
         authorize(db, request, Role.viewer)
         refuse_unknown_query(request)
-        return decision_json(screen(db, from_screen_in(db, body)).as_dict())
+        return decision_json(screen_at_checkout(db, body).as_dict())
 
 
 @router.get(

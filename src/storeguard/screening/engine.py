@@ -10,17 +10,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import now
 from storeguard.core.money import to_decimal_str
-from storeguard.core.prepared import Driver, driver
+from storeguard.core.prepared import Driver, Prepared, driver
 from storeguard.customers.disposable import is_disposable
 from storeguard.customers.identifiers import IdentifierFact, identifiers_of_order, order_match_keys
 from storeguard.lists.enums import EntryAction, MatchVia
-from storeguard.lists.matching import CARRIED, IN_RANGE, USED, Match, MatchResult, match
+from storeguard.lists.matching import CARRIED, IN_RANGE, USED, Match, MatchResult, match, match_ahead
 from storeguard.lists.scope import LineFacts, describe_scope
 from storeguard.orders.models import Order
 from storeguard.risk.enums import FINDING_WORDS, Segment
@@ -30,10 +31,11 @@ from storeguard.screening.counters import velocity_store
 from storeguard.screening.enums import Outcome, ReasonSource
 from storeguard.screening.facts import FactContext, build_facts
 from storeguard.screening.geoip import country_of_ip
-from storeguard.screening.inputs import LineInput, OrderInput, from_order
+from storeguard.screening.inputs import LineInput, OrderInput, from_order, from_screen_in
 from storeguard.screening.policy import Reason, Verdict, decide, segment_for, weak_link_outcome
+from storeguard.screening.reads import ShopContext, history_ahead, last_shop_context, shop_context
 from storeguard.screening.reads import history as read_history
-from storeguard.screening.reads import history_ahead, shop_context
+from storeguard.screening.schemas import ScreenOrderIn
 from storeguard.screening.signals import SignalContext, evaluate_signals
 from storeguard.screening.velocity import VelocityKeys, VelocityStore
 from storeguard.screening.velocity_sql import SqlVelocity
@@ -118,21 +120,16 @@ def screen(
     if ruleset is None:
         ruleset = ruleset_at(db, shop.id, shop.policy_version, shop.policy_token)
 
-    identifiers = identifiers_of_order(inp, default_region=shop.country)
-    keys = order_match_keys(inp, default_region=shop.country, identifiers=identifiers)
-    vkeys = velocity_keys(identifiers)
-    lines = scope_lines(inp.lines)
-    # The history and the velocity counts depend only on the order: on PostgreSQL they are read
-    # in one round trip now, while the list match's chained lookups run, and taken below.
-    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
     placed_at = inp.created_at if history_as_placed else None
     counter = velocity or velocity_store()
     at = inp.created_at or now()
-    ahead = history_ahead(shop.id, inp.customer_id, inp.order_id, address, placed_at)
-    if isinstance(counter, SqlVelocity):
-        ahead += counter.ahead(shop.id, vkeys, at=at, exclude_order_id=inp.order_id)
-    if len(ahead) > 1:
-        db.ahead(ahead)
+    reads = _order_reads(db, shop, inp, inp.customer_id, inp.order_id, at, placed_at, counter)
+    identifiers, keys, vkeys, address = reads.identifiers, reads.keys, reads.vkeys, reads.address
+    lines = scope_lines(inp.lines)
+    # On PostgreSQL what depends only on the order is read in one statement now (unless checkout
+    # read it already: ``screen_at_checkout``), and each read below takes its rows.
+    if len(reads.ahead) > 1:
+        db.ahead(reads.ahead)
     lists = match(
         db,
         shop_id=shop.id,
@@ -217,6 +214,60 @@ def screen(
         facts=facts,
         velocity_keys=vkeys,
     )
+
+
+@dataclass(slots=True)
+class _OrderReads:
+    """What screening derives from the order before reading, and the reads that need only that."""
+
+    identifiers: list[IdentifierFact]
+    keys: list[tuple[str, str]]
+    vkeys: VelocityKeys
+    address: str | None
+    ahead: list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]]
+
+
+def _order_reads(
+    db: Driver,
+    shop: ShopContext,
+    order: Any,
+    customer_id: int | None,
+    order_id: int | None,
+    at: datetime,
+    placed_at: datetime | None,
+    counter: VelocityStore,
+) -> _OrderReads:
+    """Derive the order's keys and list the reads that depend only on them: the history, the
+    velocity counts and the list match's lookups. ``order`` is an ``OrderInput`` or a checkout's
+    body (the same field names)."""
+    identifiers = identifiers_of_order(order, default_region=shop.country)
+    keys = order_match_keys(order, default_region=shop.country, identifiers=identifiers)
+    vkeys = velocity_keys(identifiers)
+    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
+    ahead = history_ahead(shop.id, customer_id, order_id, address, placed_at)
+    if isinstance(counter, SqlVelocity):
+        ahead += counter.ahead(shop.id, vkeys, at=at, exclude_order_id=order_id)
+    if db.reads_ahead:  # not on SQLite, nor in a write's transaction: there each runs where asked for
+        ahead += match_ahead(db, shop.id, keys, customer_id, shop.link_kinds)
+    return _OrderReads(identifiers, keys, vkeys, address, ahead)
+
+
+def screen_at_checkout(db: Driver, body: ScreenOrderIn) -> ScreenResult:
+    """Screen a prospective order sent to ``POST /v1/screen``, on the checkout's read connection.
+
+    On PostgreSQL every statement costs a wait and a fixed share of the server's work, so the
+    shop, customer and products are read in the same statement as what ``screen`` reads next,
+    worked out from the shop as this process last read it (its country and link types shape the
+    keys). Each read ahead is served only to the same statement with the same values: if the shop
+    changed since, ``screen`` finds nothing to take and reads as usual.
+    """
+    at = now()
+    guess: list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = []
+    shop = last_shop_context(body.shop_id) if db.reads_ahead else None
+    # A customer named by platform id is known only once read: nothing is guessed for them.
+    if shop is not None and (body.customer_id is not None or not body.platform_customer_id):
+        guess = _order_reads(db, shop, body, body.customer_id, None, at, None, velocity_store()).ahead
+    return screen(db, from_screen_in(db, body, ahead=guess, created_at=at))
 
 
 def scope_lines(lines: Iterable[LineInput]) -> list[LineFacts]:

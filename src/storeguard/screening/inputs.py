@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from storeguard.core.clock import now
 from storeguard.core.errors import CommonError, Invalid, NotFound
 from storeguard.core.money import validate_currency
-from storeguard.core.prepared import Driver
+from storeguard.core.prepared import Driver, Prepared
 from storeguard.customers.enums import CustomerErrorCode
 from storeguard.orders.line_properties import checked_properties
 from storeguard.orders.models import Order
@@ -204,22 +205,34 @@ def resolve_customer_id(
     return None
 
 
-def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
-    """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong."""
+def from_screen_in(
+    session: Session | Driver,
+    body: Any,
+    *,
+    ahead: Sequence[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = (),
+    created_at: datetime | None = None,
+) -> OrderInput:
+    """Describe a prospective order sent to ``POST /v1/screen``; 422 names what is wrong.
+
+    ``ahead`` are reads screening makes next, sent with the shop's, customer's and products'
+    (``engine.screen_at_checkout``) and left for it to take; ``created_at`` is the order's time.
+    """
     # Checked before anything is read ahead: a refusal reads nothing and leaves nothing read ahead.
     properties = [
         checked_properties(line.properties, f"lines.{i}.properties") for i, line in enumerate(body.lines)
     ]
     if isinstance(session, Driver):  # the shop, customer and products in one round trip
         ids, skus = _wanted_products(body.lines)
-        reads.checkout_ahead(session, body.shop_id, body.customer_id, body.platform_customer_id, ids, skus)
+        reads.checkout_ahead(
+            session, body.shop_id, body.customer_id, body.platform_customer_id, ids, skus, ahead
+        )
     shop = reads.shop_context(session, body.shop_id)
     if shop is None:
         raise NotFound(CommonError.shop_not_found, f"no shop {body.shop_id}", field="shop_id")
     currency = validate_currency(body.currency) if body.currency else shop.currency
     customer_id = resolve_customer_id(session, shop.id, body.customer_id, body.platform_customer_id)
     lines = resolve_lines(session, shop, body.lines, currency, properties)
-    if isinstance(session, Driver):
+    if isinstance(session, Driver) and not ahead:  # screening takes what was read for it
         session.forget_ahead()
     subtotal = sum(line.unit_price * line.quantity for line in lines)
     if body.discount > subtotal + body.shipping:
@@ -251,6 +264,7 @@ def from_screen_in(session: Session | Driver, body: Any) -> OrderInput:
         customer_id=customer_id,
         source=body.source,
         shop=shop,
+        **({"created_at": created_at} if created_at is not None else {}),
     )
 
 

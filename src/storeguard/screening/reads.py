@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -115,6 +116,7 @@ class ShopContext:
 _contexts: OrderedDict[tuple[Any, ...], ShopContext] = OrderedDict()
 _contexts_lock = threading.Lock()
 _CONTEXTS_KEPT = 256
+_latest: dict[int, ShopContext] = {}  # by shop id: the context last read (``last_shop_context``)
 
 
 def shop_context(session: Session | Driver, shop_id: int) -> ShopContext | None:
@@ -134,7 +136,13 @@ def shop_context(session: Session | Driver, shop_id: int) -> ShopContext | None:
             _contexts[raw] = context
             while len(_contexts) > _CONTEXTS_KEPT:
                 _contexts.popitem(last=False)
+    _latest[shop_id] = context
     return context
+
+
+def last_shop_context(shop_id: int) -> ShopContext | None:
+    """Return the shop as this process last read it, or None: a guess, to read ahead by, never an answer."""
+    return _latest.get(shop_id)
 
 
 def _derive_context(raw: tuple[Any, ...]) -> ShopContext:
@@ -218,11 +226,13 @@ def checkout_ahead(
     platform_id: str | None,
     product_ids: set[int],
     skus: set[str],
+    more: Sequence[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = (),
 ) -> None:
     """Read the shop, the customer and the products of a prospective order in one round trip.
 
     ``from_screen_in`` then asks for each as usual and gets the rows read here (``Driver.ahead``);
-    if the shop turns out not to exist, the others are simply never asked for.
+    if the shop turns out not to exist, the others are simply never asked for. ``more`` are
+    reads screening makes next, sent in the same statement (``engine.screen_at_checkout``).
     """
     runs: list[tuple[Prepared, dict[str, Any], tuple[Any, ...]]] = [(_CONTEXT, {"shop_id": shop_id}, ())]
     if customer_id is not None:
@@ -232,7 +242,7 @@ def checkout_ahead(
     if product_ids or skus:
         shape = (len(product_ids), len(skus))
         runs.append((_PRODUCTS, _products_values(shop_id, product_ids, skus), shape))
-    db.ahead(runs)
+    db.ahead([*runs, *more])
 
 
 def customer_of_shop(session: Session | Driver, shop_id: int, customer_id: int) -> int | None:
