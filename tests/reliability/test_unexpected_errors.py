@@ -13,17 +13,22 @@ from storeguard.core.migrations import upgrade_to_head
 from tests.reliability.server import serving
 
 
-@pytest.fixture
-def crashing_app(tmp_path):  # noqa: ANN001, ANN201
+def _app_raising(tmp_path, error: Exception):  # noqa: ANN001, ANN202
+    """The app on a fresh SQLite file, with ``/v1/crash`` raising ``error`` (GET and POST)."""
     url = f"sqlite:///{tmp_path / 'edge.db'}"
     upgrade_to_head(url)
     app = create_app(Settings(database_url=url, data_dir=tmp_path))
 
-    @app.get("/v1/crash", include_in_schema=False)
+    @app.api_route("/v1/crash", methods=["GET", "POST"], include_in_schema=False)
     def crash() -> None:
-        raise RuntimeError("a bug")
+        raise error
 
     return app
+
+
+@pytest.fixture
+def crashing_app(tmp_path):  # noqa: ANN001, ANN201
+    return _app_raising(tmp_path, RuntimeError("a bug"))
 
 
 def test_unexpected_error_answers_500_problem_details_with_the_request_id(crashing_app):
@@ -56,20 +61,14 @@ def test_the_next_request_on_the_same_connection_works_after_a_500(crashing_app)
 
 @pytest.fixture
 def conflicting_app(tmp_path):  # noqa: ANN001, ANN201
-    url = f"sqlite:///{tmp_path / 'edge.db'}"
-    upgrade_to_head(url)
-    app = create_app(Settings(database_url=url, data_dir=tmp_path))
-
-    @app.post("/v1/deadlocked", include_in_schema=False)
-    def deadlocked() -> None:
-        raise OperationalError("UPDATE customers ...", {}, DeadlockDetected("deadlock detected"))
-
-    return app
+    return _app_raising(
+        tmp_path, OperationalError("UPDATE customers ...", {}, DeadlockDetected("deadlock detected"))
+    )
 
 
 def test_a_write_chosen_as_a_deadlocks_victim_answers_503_write_conflict_with_retry_after(conflicting_app):
     with serving(conflicting_app) as base, httpx.Client(base_url=base, timeout=30) as client:
-        response = client.post("/v1/deadlocked", headers={"X-Request-Id": "req-9"})
+        response = client.post("/v1/crash", headers={"X-Request-Id": "req-9"})
         after = client.get("/healthz")
     assert (response.status_code, response.headers["retry-after"]) == (503, "1")
     body = response.json()
