@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import BigInteger, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -37,7 +37,7 @@ from storeguard.orders.models import LineItem, Order
 from storeguard.risk.enums import FindingType
 from storeguard.risk.models import CustomerRisk
 from storeguard.screening.backtest_history import naive_utc, raw_time
-from storeguard.screening.engine import list_blocks, scope_lines, velocity_keys
+from storeguard.screening.engine import VELOCITY_OF_TYPE, list_blocks, scope_lines, velocity_keys
 from storeguard.screening.inputs import LineInput, _product_line
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
@@ -175,7 +175,21 @@ class Profiles:
         self.checks = signal_checks(context.screening, self.codes)
         # The order columns ``add`` reads: the identity columns some order of the range fills, and
         # the currency. A column empty on every order adds no identifier, so it is not read at all.
-        self.filled = self._filled(shop.id) if self.reads_order else ()
+        # The identifier types the facts read: each counted kind's, the linking ones, the shipping address.
+        self.kinds = frozenset(
+            {t for t, kind in VELOCITY_OF_TYPE.items() if kind in self.counting}
+            | (set(context.link_kinds) if self.want_links else set())
+            | ({"shipping_address"} if self.want_addresses else set())
+        )
+        if self.want_links:
+            # A list match may need every key of the order: every identity column some order fills.
+            self.filled = self._filled(shop.id)
+        elif self.reads_order:
+            # Only the columns the types read are read (a column no order fills adds no identifier).
+            needed = set().union(*(_TYPE_COLUMNS.get(t, ()) for t in self.kinds))
+            self.filled = tuple(c for c in _IDENTITY_COLUMNS if c in needed)
+        else:
+            self.filled = ()
         self.columns = (*self.filled, "currency") if self.reads_order else ()
         self.risk = _risk(session, shop.id) if self.want_risk else {}
         if self.want_links:
@@ -347,15 +361,15 @@ class Profiles:
 
     def _identity(self, raw: tuple[Any, ...]) -> _Identity:
         """The order's identity, with each counted key's times and sums found once for all its orders."""
-        identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting)
+        identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting, self.kinds)
         if not self.want_velocity:
             return identity
         counters = self.counters
-        counted = tuple(
+        identity.counted = tuple(
             (kind, key, self.windows[kind], counters.get(key) if key is not None else None)
             for kind, key in identity.counted
         )
-        return identity._replace(counted=counted)
+        return identity
 
     def _from_order(
         self,
@@ -521,16 +535,36 @@ class Profiles:
         return answer
 
 
-class _Identity(NamedTuple):
+class _Identity:
     """What an order's identity columns say, worked out once per distinct identity."""
 
-    keys: tuple[tuple[str, str], ...]  # the list match's keys (``order_match_keys``)
-    linking: frozenset[tuple[str, str]]  # those of a type the shop links customers on
-    # (velocity kind, the key it is counted under); ``Profiles`` adds the kind's windows and the key's counters
-    counted: tuple[Any, ...]
-    address: str | None  # the shipping address's key
-    # Per customer with the identity: how many others its links reach, and whether a list entry can.
-    reach: dict[int | None, tuple[int, bool]]
+    __slots__ = ("order", "region", "linking", "counted", "address", "reach", "_keys")
+
+    def __init__(
+        self,
+        order: dict[str, Any],
+        region: str | None,
+        linking: frozenset[tuple[str, str]],
+        counted: tuple[Any, ...],
+        address: str | None,
+    ) -> None:
+        self.order, self.region = order, region
+        self.linking = linking  # the keys of a type the shop links customers on
+        # (velocity kind, the key it is counted under); ``Profiles`` adds the kind's windows and the key's counters
+        self.counted = counted
+        self.address = address  # the shipping address's key
+        # Per customer with the identity: how many others its links reach, and whether a list entry can.
+        self.reach: dict[int | None, tuple[int, bool]] = {}
+        self._keys: tuple[tuple[str, str], ...] | None = None
+
+    @property
+    def keys(self) -> tuple[tuple[str, str], ...]:
+        """The list match's keys (``order_match_keys``), every kind: read only for the few orders a
+        list entry can reach, so worked out only then."""
+        if self._keys is None:
+            identifiers = identifiers_of_order(self.order, default_region=self.region)
+            self._keys = tuple(order_match_keys(self.order, identifiers=identifiers))
+        return self._keys
 
 
 def _identity(
@@ -539,26 +573,28 @@ def _identity(
     region: str | None,
     link_kinds: frozenset[str],
     counting: frozenset[str],
+    kinds: frozenset[str],
 ) -> _Identity:
     """Read an order's identity columns as screening does (a returning customer's come back).
 
-    ``raw`` holds the ``columns`` some order fills; the others are empty. Only the velocity kinds in
+    ``raw`` holds the ``columns`` read; the others are empty. Only the identifier types in ``kinds``
+    are derived (those counted, linked on or shared-address checked), and only the velocity kinds in
     ``counting`` (those the rules read) are keyed: the others are never counted.
     """
     order = dict(zip(columns, raw, strict=True))
     for side in ("shipping_address", "billing_address"):
         if isinstance(order.get(side), str):
             order[side] = json.loads(order[side])
-    identifiers = identifiers_of_order(order, default_region=region)
-    keys = tuple(order_match_keys(order, identifiers=identifiers))
+    identifiers = identifiers_of_order(order, default_region=region, kinds=kinds)
     # Every kind the order has gets its facts; one with no value has no key, so nothing earlier counts.
     counted = tuple(
         (kind, digest(f"{kind}:{value}") if value and kind in VELOCITY_KINDS else None)
         for kind, value in velocity_keys(identifiers).items()
         if kind in counting
     )
-    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
-    return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address, {})
+    address = next((i.value for i in identifiers if i.type._value_ == "shipping_address"), None)
+    linking = frozenset(key for i in identifiers if (key := i.key)[0] in link_kinds)
+    return _Identity(order, region, linking, counted, address)
 
 
 def _row_getter(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
@@ -584,6 +620,14 @@ _KIND_COLUMNS: dict[str, frozenset[str]] = {
     "device_id": frozenset({"device_id"}),
     "payment_fingerprint": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
     "card_number": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
+}
+
+# The order columns each identifier type is read from, to read it (the card's expiry among them).
+_TYPE_COLUMNS: dict[str, frozenset[str]] = {
+    **_KIND_COLUMNS,
+    "payment_fingerprint": _KIND_COLUMNS["payment_fingerprint"] | {"card_expiry"},
+    "card_number": _KIND_COLUMNS["card_number"] | {"card_expiry"},
+    "ip_user_agent": frozenset({"browser_ip", "user_agent"}),
 }
 
 _REMEMBERED = 1_000_000  # identities and segment answers kept in one backtest
