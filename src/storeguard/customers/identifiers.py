@@ -88,7 +88,7 @@ def identifiers_of_order(
     same order, and skips reading the others (a backtest that counts only emails normalizes no address).
     """
     facts: dict[tuple[str, str], IdentifierFact] = {}
-    wanted = (lambda kind: True) if kinds is None else frozenset(kinds).__contains__
+    wanted = _EVERY_TYPE.__contains__ if kinds is None else frozenset(kinds).__contains__
 
     def add(kind: IdentifierType, raw: Any, normalize: Any, display: str | None = None) -> None:
         if raw is None or (isinstance(raw, str) and not raw.strip()) or not wanted(kind._value_):
@@ -107,8 +107,11 @@ def identifiers_of_order(
         with contextlib.suppress(DomainError):
             add(T.email_domain, email_domain(normalize_email(email)), str)
     region = default_region
-    shipping = _get(order, "shipping_address")
-    billing = _get(order, "billing_address")
+    if not wanted("phone") and not any(map(wanted, _ADDRESS_TYPES)):
+        shipping = billing = None  # not read: no type wanted is read from them
+    else:
+        shipping = _get(order, "shipping_address")
+        billing = _get(order, "billing_address")
     if wanted("phone"):
         for raw_phone in (_get(order, "phone"), _get(shipping, "phone"), _get(billing, "phone")):
             if raw_phone is not None:
@@ -125,14 +128,15 @@ def identifiers_of_order(
                     lambda a, n=name: name_address_key(n, a),
                     f"{name}, {_address_display(address)}",
                 )
-    ip, agent = _get(order, "browser_ip"), _get(order, "user_agent")
+    ip = _get(order, "browser_ip") if wanted("ip") or wanted("ip_user_agent") else None
+    agent = _get(order, "user_agent") if ip else None
     if ip is not None:
         add(T.ip, ip, normalize_ip)
     if ip and agent and wanted("ip_user_agent"):
         add(
             T.ip_user_agent, ip, lambda v: ip_user_agent_key(v, agent), f"{ip} {' '.join(str(agent).split())}"
         )
-    device = _get(order, "device_id")
+    device = _get(order, "device_id") if wanted("device_id") else None
     if device is not None:
         add(T.device_id, device, lambda v: normalize_token(v, field="device_id"))
     if wanted("payment_fingerprint") or wanted("card_number"):
@@ -141,6 +145,10 @@ def identifiers_of_order(
     if platform_customer_id is not None:
         add(T.platform_id, platform_customer_id, lambda v: normalize_token(v, field="platform_id"))
     return list(facts.values())
+
+
+_EVERY_TYPE = frozenset(IdentifierType)
+_ADDRESS_TYPES = ("shipping_address", "billing_address", "name_address")
 
 
 def _card_facts(order: Any) -> list[tuple[IdentifierType, str, str]]:
