@@ -307,7 +307,8 @@ def _columnar(
     every order, candidate or not, since it is a running count in time order.
 
     The facts mapping is one dict updated in place for every order (the caller evaluates it before
-    asking for the next): building a fresh dict per order cost more than the rules.
+    asking for the next): building a fresh dict per order cost more than the rules. With profile
+    facts the orders are kept as columns and yielded once the profile's columns are worked out.
     """
     o = Order.__table__.c
     in_range = (o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
