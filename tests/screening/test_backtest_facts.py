@@ -326,6 +326,35 @@ def test_a_backtest_of_profile_facts_runs_columnar_with_the_answer_of_full_scree
     assert answers[0] == answers[1]
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "verify if velocity.orders_per_email_24h > 2",
+        "review if customer.segment == 'watch'",
+    ],
+)
+def test_a_backtest_of_one_profile_fact_alone_has_the_answer_of_full_screening(
+    session: Session, source: str
+) -> None:
+    store = _profile_store(session)
+    answers = [
+        backtest(
+            session, shop_id=store.shop.id, sources=[source], date_from=FROM, date_to=TO, full=full
+        ).as_dict()
+        for full in (False, True)
+    ]
+    for a in answers:
+        a.pop("path"), a.pop("seconds")
+    assert answers[0]["stopped"] > 0
+    assert answers[0] == answers[1]
+
+
+def test_a_velocity_backtest_reads_only_the_email_column_and_derives_only_emails(session: Session) -> None:
+    store = _profile_store(session)
+    profiles = Profiles(session, store.shop, {"velocity.orders_per_email_24h"}, FROM, TO)
+    assert (profiles.filled, profiles.kinds) == (("email",), frozenset({"email"}))
+
+
 @pytest.mark.parametrize("name", PROFILE_FAMILIES["signals"])
 def test_each_signal_read_alone_backtests_as_full_screening_gives_it(session: Session, name: str) -> None:
     store = _profile_store(session)

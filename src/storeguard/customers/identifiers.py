@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,17 +75,23 @@ def _address_name(address: Any) -> str:
 
 
 def identifiers_of_order(
-    order: Any, *, default_region: str | None = None, platform_customer_id: str | None = None
+    order: Any,
+    *,
+    default_region: str | None = None,
+    platform_customer_id: str | None = None,
+    kinds: Collection[str] | None = None,
 ) -> list[IdentifierFact]:
     """List the identifiers an order (stored or prospective) carries; unreadable values are skipped.
 
     ``order`` is an ``Order`` or any object or mapping with the same field names, so screening can
-    pass a checkout that is not stored.
+    pass a checkout that is not stored. ``kinds`` keeps only identifiers of those types, in the
+    same order, and skips reading the others (a backtest that counts only emails normalizes no address).
     """
     facts: dict[tuple[str, str], IdentifierFact] = {}
+    wanted = _EVERY_TYPE.__contains__ if kinds is None else frozenset(kinds).__contains__
 
     def add(kind: IdentifierType, raw: Any, normalize: Any, display: str | None = None) -> None:
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if raw is None or (isinstance(raw, str) and not raw.strip()) or not wanted(kind._value_):
             return
         try:
             value = normalize(raw)
@@ -97,19 +103,24 @@ def identifiers_of_order(
     email = _get(order, "email")
     if email is not None:
         add(T.email, email, normalize_email)
-    if email:
+    if email and wanted("email_domain"):
         with contextlib.suppress(DomainError):
             add(T.email_domain, email_domain(normalize_email(email)), str)
     region = default_region
-    shipping = _get(order, "shipping_address")
-    billing = _get(order, "billing_address")
-    for raw_phone in (_get(order, "phone"), _get(shipping, "phone"), _get(billing, "phone")):
-        if raw_phone is not None:
-            add(T.phone, raw_phone, lambda v: normalize_phone(v, default_region=region))
+    if not wanted("phone") and not any(map(wanted, _ADDRESS_TYPES)):
+        shipping = billing = None  # not read: no type wanted is read from them
+    else:
+        shipping = _get(order, "shipping_address")
+        billing = _get(order, "billing_address")
+    if wanted("phone"):
+        for raw_phone in (_get(order, "phone"), _get(shipping, "phone"), _get(billing, "phone")):
+            if raw_phone is not None:
+                add(T.phone, raw_phone, lambda v: normalize_phone(v, default_region=region))
     for kind, address in ((T.shipping_address, shipping), (T.billing_address, billing)):
         if address and _get(address, "address1"):
-            add(kind, address, normalize_address, _address_display(address))
-            name = _address_name(address)
+            if wanted(kind._value_):
+                add(kind, address, normalize_address, _address_display(address))
+            name = _address_name(address) if wanted("name_address") else None
             if name:
                 add(
                     T.name_address,
@@ -117,21 +128,27 @@ def identifiers_of_order(
                     lambda a, n=name: name_address_key(n, a),
                     f"{name}, {_address_display(address)}",
                 )
-    ip, agent = _get(order, "browser_ip"), _get(order, "user_agent")
+    ip = _get(order, "browser_ip") if wanted("ip") or wanted("ip_user_agent") else None
+    agent = _get(order, "user_agent") if ip else None
     if ip is not None:
         add(T.ip, ip, normalize_ip)
-    if ip and agent:
+    if ip and agent and wanted("ip_user_agent"):
         add(
             T.ip_user_agent, ip, lambda v: ip_user_agent_key(v, agent), f"{ip} {' '.join(str(agent).split())}"
         )
-    device = _get(order, "device_id")
+    device = _get(order, "device_id") if wanted("device_id") else None
     if device is not None:
         add(T.device_id, device, lambda v: normalize_token(v, field="device_id"))
-    for kind, value, display in _card_facts(order):
-        add(kind, value, str, display)
+    if wanted("payment_fingerprint") or wanted("card_number"):
+        for kind, value, display in _card_facts(order):
+            add(kind, value, str, display)
     if platform_customer_id is not None:
         add(T.platform_id, platform_customer_id, lambda v: normalize_token(v, field="platform_id"))
     return list(facts.values())
+
+
+_EVERY_TYPE = frozenset(IdentifierType)
+_ADDRESS_TYPES = ("shipping_address", "billing_address", "name_address")
 
 
 def _card_facts(order: Any) -> list[tuple[IdentifierType, str, str]]:

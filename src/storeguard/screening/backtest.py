@@ -45,7 +45,7 @@ from storeguard.screening.backtest_history import (
     raw_time,
     recorded_history,
 )
-from storeguard.screening.backtest_profile import PROFILE_FACTS, Profiles, with_needs
+from storeguard.screening.backtest_profile import PROFILE_FACTS, Profiles, row_getter, with_needs
 from storeguard.screening.engine import screen
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
@@ -307,14 +307,20 @@ def _columnar(
     every order, candidate or not, since it is a running count in time order.
 
     The facts mapping is one dict updated in place for every order (the caller evaluates it before
-    asking for the next): building a fresh dict per order cost more than the rules.
+    asking for the next): building a fresh dict per order cost more than the rules. With profile
+    facts the orders are kept as columns and yielded once the profile's columns are worked out.
     """
     o = Order.__table__.c
     in_range = (o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
     if not rules:
         tally.orders, tally.revenue = _count(session, in_range)
         return
-    used = with_needs(set().union(*(r.fields_used for r in rules)))
+    fields: set[str] = set().union(*(r.fields_used for r in rules))
+    used = with_needs(fields)  # the facts worked out
+    # The facts set on each order: the segment's history goes to the profile as metrics, not as facts.
+    shown = with_needs(fields, segment=False)
+    show_history = bool(shown & _HISTORY_FACTS)
+    show_recorded = bool(shown & RECORDED_FACTS)
     scale = 10 ** exponent(shop.currency)
     wanted = candidates(rules, _sql_facts(scale)) if pushdown else None
     want_recorded = bool(used & RECORDED_FACTS)
@@ -394,8 +400,10 @@ def _columnar(
     n = s = c = 0
     count = revenue = 0
     facts: dict[str, Any] = {}
-    metrics: CustomerMetrics | None = None
-    nothing = CustomerMetrics()  # the metrics of a customer with no refund, return or dispute
+    metrics: tuple[int, ...] = ()  # the customer's as ``CustomerMetrics`` lists them, for the segment
+    kept = _Kept()
+    raw_of = row_getter([at[name] for name in profile.filled]) if profile and profile.filled else None
+    currency_at = at["currency"] if profile is not None and profile.reads_order else 1  # 1: unread (the total)
     report = tally.progress
     for r in stream_once(session, stmt):
         cid, total, order_id = r[0], r[1], r[2]
@@ -426,27 +434,36 @@ def _columnar(
                 fromisoformat(placed) if placed.__class__ is str and len(placed) == 26 else naive_utc(placed)
             )
         if want_history:
-            facts["customer.orders_count"] = n
-            facts["order.is_first_order"] = n == 0
-            if want_status:
-                facts["customer.total_spent"] = s / scale
-                facts["customer.cancellations"] = c
+            if show_history:
+                facts["customer.orders_count"] = n
+                facts["order.is_first_order"] = n == 0
+                if want_status:
+                    facts["customer.total_spent"] = s / scale
+                    facts["customer.cancellations"] = c
             if recorded is not None:
                 if cid in with_events:
                     m = recorded.metrics(cid, when, order_id, CustomerMetrics(orders_count=n, total_spent=s))
-                    facts["customer.refunds_count"] = m.refunds_count
-                    facts["customer.refund_ratio"] = m.refund_ratio
-                    facts["customer.return_ratio"] = m.return_ratio
-                    facts["customer.chargebacks"] = m.chargebacks
+                    if show_recorded:
+                        facts["customer.refunds_count"] = m.refunds_count
+                        facts["customer.refund_ratio"] = m.refund_ratio
+                        facts["customer.return_ratio"] = m.return_ratio
+                        facts["customer.chargebacks"] = m.chargebacks
                     if want_metrics:
-                        m.cancellations = c
-                        metrics = m
+                        metrics = (
+                            n,
+                            s,
+                            m.refunds_count,
+                            m.refunded_amount,
+                            m.items_bought,
+                            m.items_returned,
+                            c,
+                            m.chargebacks,
+                        )
                 else:  # most customers: nothing refunded, returned or disputed
-                    facts.update(_NOTHING_RECORDED)
+                    if show_recorded:
+                        facts.update(_NOTHING_RECORDED)
                     if want_metrics:
-                        # One object serves them all: the profile reads it for this order only.
-                        nothing.orders_count, nothing.total_spent, nothing.cancellations = n, s, c
-                        metrics = nothing
+                        metrics = (n, s, 0, 0, 0, 0, c, 0)
         if account_of is not None:
             account = account_of(cid) if cid is not None else None
             if account is None:
@@ -484,10 +501,68 @@ def _columnar(
         if want_lines:
             facts.update(lines.get(order_id) or _EMPTY_LINES)
         if profile is not None:
-            profile.add(facts, order_id, cid, total, r, at, metrics, when)
+            # The profile facts are worked out column by column once every order is read.
+            kept.add(order_id, cid, total, raw_of(r) if raw_of else (), r[currency_at], when, metrics, facts)
+            continue
         yield order_id, cid, total, facts
     if counting:
         tally.orders, tally.revenue = count, revenue
+    if profile is not None:
+        yield from kept.with_profile(profile)
+
+
+@dataclass(slots=True)
+class _Kept:
+    """The orders a profile rule may fire on, as columns: what ``Profiles.fact_columns`` reads."""
+
+    order_ids: list[int] = field(default_factory=list)
+    customers: list[int | None] = field(default_factory=list)
+    totals: list[int] = field(default_factory=list)
+    raws: list[tuple[Any, ...]] = field(default_factory=list)
+    currencies: list[Any] = field(default_factory=list)
+    placed: list[Any] = field(default_factory=list)
+    metrics: list[tuple[int, ...]] = field(default_factory=list)
+    # Each order's other facts (its own columns, history, lines), when the rules read any.
+    others: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(
+        self,
+        order_id: int,
+        cid: int | None,
+        total: int,
+        raw: tuple[Any, ...],
+        currency: Any,
+        placed: datetime | None,
+        metrics: tuple[int, ...],
+        facts: dict[str, Any],
+    ) -> None:
+        self.order_ids.append(order_id)
+        self.customers.append(cid)
+        self.totals.append(total)
+        self.raws.append(raw)
+        self.currencies.append(currency)
+        self.placed.append(placed)
+        self.metrics.append(metrics)
+        if facts:
+            self.others.append(dict(facts))
+
+    def with_profile(self, profile: Profiles) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
+        """Yield each kept order with its facts: its own, then the profile's from their columns."""
+        columns = list(
+            profile.fact_columns(
+                self.order_ids, self.customers, self.totals, self.raws, self.currencies, self.placed, self.metrics
+            ).items()
+        )
+        others, signals = self.others, profile.signals if profile.codes else None
+        facts: dict[str, Any] = {}  # one dict for every order when the rules read only profile facts
+        for i, (order_id, cid, total) in enumerate(zip(self.order_ids, self.customers, self.totals, strict=True)):
+            if others:
+                facts = others[i]
+            for name, column in columns:
+                facts[name] = column[i]
+            if signals is not None:
+                signals(facts, i, cid, total)
+            yield order_id, cid, total, facts
 
 
 def _json(value: Any) -> Any:

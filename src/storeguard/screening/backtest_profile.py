@@ -3,9 +3,10 @@
 Full screening looks each of these up per order: the customer's risk as last stored, the link
 clusters and list entries as they stand now, velocity events strictly before the order, and the
 signals over the order's facts. Here each source is read once (risk by customer, identifier
-holders and clusters, velocity events by key, sorted by time), and every order is answered from
-memory with screening's own functions (``identifiers_of_order``, ``segment_for``, the signal
-checks). An order whose link cluster holds a blocked customer, or whose customer has a list entry
+holders and clusters, velocity events by key, sorted by time), and once the range is read each
+fact the rules use is worked out as one list over its orders (``fact_columns``) with screening's
+own functions (``identifiers_of_order``, ``segment_for``, the signal checks); a fact no rule reads
+is not worked out, and only the identifier types the read facts need are derived. An order whose link cluster holds a blocked customer, or whose customer has a list entry
 of their own, needs the list match's paths, scopes and overrides: the match screening runs answers
 it, once per customer and keys when no entry's scope or expiry can tell two orders apart (once per
 customer, keys and lines when only a scope on the lines can). Only the identity columns some order
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import BigInteger, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ from storeguard.orders.models import LineItem, Order
 from storeguard.risk.enums import FindingType
 from storeguard.risk.models import CustomerRisk
 from storeguard.screening.backtest_history import naive_utc, raw_time
-from storeguard.screening.engine import list_blocks, scope_lines, velocity_keys
+from storeguard.screening.engine import VELOCITY_OF_TYPE, list_blocks, scope_lines, velocity_keys
 from storeguard.screening.inputs import LineInput, _product_line
 from storeguard.screening.models import VelocityEvent
 from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
@@ -118,10 +119,14 @@ _NO_VELOCITY = {
 _NO_FINDINGS = {f"customer.finding_{t.value}": False for t in FindingType}
 
 
-def with_needs(used: set[str]) -> set[str]:
-    """Return ``used`` with the columnar facts its profile facts are worked out from."""
+def with_needs(used: set[str], *, segment: bool = True) -> set[str]:
+    """Return ``used`` with the columnar facts its profile facts are worked out from.
+
+    ``segment=False`` leaves out the customer's history the segment is placed by: it is handed to
+    ``fact_columns`` as metrics, never read as facts, so a rule that reads only the segment sets none.
+    """
     out = set(used)
-    if used & SEGMENT_FACTS:
+    if segment and used & SEGMENT_FACTS:
         out |= _METRIC_FACTS
     for code, needs in _SIGNAL_NEEDS.items():
         if f"signals.{code}" in used:
@@ -134,6 +139,7 @@ class Profiles:
 
     def __init__(self, session: Session, shop: Shop, used: set[str], date_from: datetime, date_to: datetime):
         self.session = session
+        self.used = frozenset(used)
         self.date_from, self.date_to = date_from, date_to
         self.want_risk_facts = bool(used & RISK_FACTS)
         self.want_risk = self.want_risk_facts or bool(used & SEGMENT_FACTS)
@@ -158,12 +164,10 @@ class Profiles:
         self.segments: dict[tuple[Any, ...], str] = {}
         self.first_amounts: dict[str, int] = {}
         self.vips: dict[str, int] = {}  # the vip segment's least spend, in each currency
-        self.raw_of: Any = None  # the order row's identity columns, bound on the first order
         # Every returning identity of the range is remembered for this backtest (a bounded cache
         # shared by all backtests would forget the earliest of a large shop's customers).
         self.identities: dict[tuple[Any, ...], _Identity] = {}
-        self.currency_at = 0  # the row's currency, bound with its identity columns
-        self.scales: dict[str, int] = {}
+        self.order_identities: list[_Identity] = []
         self.want_segment = bool(used & SEGMENT_FACTS)
         self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
         self.want_addresses = "shared_shipping_address" in self.codes
@@ -175,7 +179,24 @@ class Profiles:
         self.checks = signal_checks(context.screening, self.codes)
         # The order columns ``add`` reads: the identity columns some order of the range fills, and
         # the currency. A column empty on every order adds no identifier, so it is not read at all.
-        self.filled = self._filled(shop.id) if self.reads_order else ()
+        # The identifier types the facts read: each counted kind's, the linking ones, the shipping address.
+        self.kinds = frozenset(
+            {t for t, kind in VELOCITY_OF_TYPE.items() if kind in self.counting}
+            | (set(context.link_kinds) if self.want_links else set())
+            | ({"shipping_address"} if self.want_addresses else set())
+        )
+        if self.want_links:
+            # A list match may need every key of the order: every identity column some order fills.
+            self.filled = self._filled(shop.id)
+        elif self.reads_order:
+            # Only the columns the types read are read (a column no order fills adds no identifier).
+            needed = set().union(*(_TYPE_COLUMNS.get(t, ()) for t in self.kinds))
+            self.filled = tuple(c for c in _IDENTITY_COLUMNS if c in needed)
+        else:
+            self.filled = ()
+        # A type none of whose columns is read is never looked for (an order without them has none).
+        read = frozenset(self.filled)
+        self.kinds = frozenset(t for t in self.kinds if t not in _TYPE_COLUMNS or _TYPE_COLUMNS[t] & read)
         self.columns = (*self.filled, "currency") if self.reads_order else ()
         self.risk = _risk(session, shop.id) if self.want_risk else {}
         if self.want_links:
@@ -280,191 +301,218 @@ class Profiles:
 
     # --- one order ---------------------------------------------------------------------------
 
-    def add(
+    def fact_columns(
         self,
-        facts: dict[str, Any],
-        order_id: int,
-        cid: int | None,
-        total: int,
-        row: Any,
-        at: dict[str, int],
-        metrics: CustomerMetrics | None,
-        placed: datetime | None,
-    ) -> None:
-        """Set the order's profile facts in ``facts`` (its columnar facts are there already).
+        order_ids: list[int],
+        customers: list[int | None],
+        totals: list[int],
+        raws: list[tuple[Any, ...]],
+        currencies: list[str],
+        placed: list[datetime],
+        metrics: list[tuple[int, ...]],
+    ) -> dict[str, list[Any]]:
+        """Each profile fact the rules read (signals aside, see ``signals``), one list over the orders.
 
-        ``row`` holds ``columns`` at the places ``at`` says; ``placed`` is the order's time in naive
-        UTC (read when ``reads_order``).
+        The lists hold, in order, the orders whose ``order_ids`` and customers are given, with their
+        totals (minor units), identity columns (``columns`` less the currency), currencies, times
+        (naive UTC) and, for the segment, their customers' metrics (as ``CustomerMetrics`` lists its fields).
         """
-        risk = self.risk.get(cid) if cid is not None else None
-        score, risk_segment, findings = risk if risk is not None else (0, None, ())
+        n = len(order_ids)
+        out: dict[str, list[Any]] = {}
+        used = self.used
         if self.want_risk_facts:
-            facts["customer.risk_score"] = score
-            facts["customer.findings"] = list(findings)
-            facts.update(_NO_FINDINGS)
-            for kind in findings:
-                facts[f"customer.finding_{kind}"] = True
-        identity = None
+            risk_get = self.risk.get
+            risks = [risk_get(cid) for cid in customers]  # a guest (None) has no risk
+            if "customer.risk_score" in used:
+                out["customer.risk_score"] = [r[0] if r is not None else 0 for r in risks]
+            if "customer.findings" in used:
+                out["customer.findings"] = [list(r[2]) if r is not None else [] for r in risks]
+            for name in _NO_FINDINGS:
+                if name in used:
+                    kind = name.removeprefix("customer.finding_")
+                    out[name] = [r is not None and kind in r[2] for r in risks]
+        identities: list[_Identity] = []
         if self.reads_order:
-            if self.raw_of is None:
-                self.raw_of = _row_getter([at[name] for name in self.filled])
-                self.currency_at = at["currency"]
-            raw = self.raw_of(row)
-            try:
-                identity = self.identities.get(raw)
-            except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                identity = self._identity(raw)
-            else:
-                if identity is None:
-                    identity = self._identity(raw)
-                    if len(self.identities) < _REMEMBERED:
-                        self.identities[raw] = identity
-            assert placed is not None  # read with the identity columns
-            self._from_order(
-                facts, identity, order_id, cid, total, row[self.currency_at], placed, metrics, risk_segment
-            )
-        if self.codes and not self.order_context:
-            context = self.no_context
-            for name, check, params in self.checks:
-                facts[name] = check(facts, params, context) is not None
-        elif self.codes:
-            shared = 0
-            if identity is not None and self.want_addresses:
-                address = identity.address
-                holders = self.addresses.get(address, ()) if address is not None else ()
-                shared = len(holders) - (cid in holders) if cid is not None else len(holders)
-            # The threshold in the order's currency; only the first-order check reads it (and that currency).
-            currency = facts.get("order.currency") or self.shop.currency
-            first_amount = self.first_amounts.get(currency)
-            if first_amount is None:
-                first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
-                self.first_amounts[currency] = first_amount
-            context = SignalContext(
-                first_order_amount=first_amount, total_minor=total, address_customers=shared
-            )
-            for name, check, params in self.checks:
-                facts[name] = check(facts, params, context) is not None
-
-    def _identity(self, raw: tuple[Any, ...]) -> _Identity:
-        """The order's identity, with each counted key's times and sums found once for all its orders."""
-        identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting)
-        if not self.want_velocity:
-            return identity
-        counters = self.counters
-        counted = tuple(
-            (kind, key, self.windows[kind], counters.get(key) if key is not None else None)
-            for kind, key in identity.counted
-        )
-        return identity._replace(counted=counted)
-
-    def _from_order(
-        self,
-        facts: dict[str, Any],
-        identity: _Identity,
-        order_id: int,
-        cid: int | None,
-        total: int,
-        currency: str,
-        placed: datetime,
-        metrics: CustomerMetrics | None,
-        risk_segment: str | None,
-    ) -> None:
-        """The facts read from the order's identifiers: velocity, links and the segment."""
+            known, identity_of, remembered = self.identities, self._identity, len(self.identities)
+            for raw in raws:
+                try:
+                    identity = known.get(raw)
+                except TypeError:  # an address the driver gave as a dict: worked out without the memory
+                    identity = identity_of(raw)
+                else:
+                    if identity is None:
+                        identity = identity_of(raw)
+                        if remembered < _REMEMBERED:
+                            known[raw] = identity
+                            remembered += 1
+                identities.append(identity)
+        self.order_identities = identities  # the shared-address signal reads them
         if self.want_velocity:
-            self._velocity(facts, identity.counted, order_id, placed, total, currency)
-        if not self.want_links:
-            return
-        known = identity.reach.get(cid)
-        if known is None:
-            others = self._members(cid, identity.linking) - {cid}
-            touched = (cid is not None and cid in self.with_entry) or not others.isdisjoint(self.blocked)
-            known = identity.reach[cid] = (len(others), touched)
-        if known[1]:
-            as_placed = placed.replace(tzinfo=UTC)
-            blocked_self, blocked, linked = self._matched(order_id, cid, identity.keys, total, as_placed)
-        else:  # no list entry can reach the order through its customer or its links
-            blocked_self, blocked, linked = False, 0, known[0]
-        facts["linked.customers"] = linked
-        facts["linked.blocked_customers"] = blocked
-        if self.want_segment:
-            if risk_segment is not None and not blocked_self:
-                # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
-                facts["customer.segment"] = risk_segment
-                return
-            assert metrics is not None
-            m = metrics
-            # The segment is a pure function of these: customers in the same place share one answer.
-            place = (
-                m.orders_count,
-                m.total_spent,
-                m.refunds_count,
-                m.refunded_amount,
-                m.items_bought,
-                m.items_returned,
-                m.cancellations,
-                m.chargebacks,
-                blocked_self,
-                blocked > 0,
-                currency,
-            )
-            segment = self.segments.get(place)
-            if segment is None:
-                vip = self.vips.get(currency)
-                if vip is None:
-                    vip = self.vips[currency] = self.shop.amount(("segments", "vip", "min_spent"), currency)
-                segment = segment_for(
-                    metrics,
-                    self.shop.screening["segments"],
-                    blocked=blocked_self,
-                    min_spent_vip=vip,
-                    linked_to_blocked=blocked > 0,
-                )
-                if len(self.segments) < _REMEMBERED:
-                    self.segments[place] = segment
-            facts["customer.segment"] = segment
+            self._velocity_columns(out, n, identities, order_ids, totals, currencies, placed)
+        if self.want_links:
+            self._link_columns(out, identities, order_ids, customers, totals, currencies, placed, metrics)
+        return {name: column for name, column in out.items() if name in used}
 
-    def _velocity(
+    def _velocity_columns(
         self,
-        facts: dict[str, Any],
-        counted: tuple[Any, ...],
-        order_id: int,
-        placed: datetime,
-        total: int,
-        currency: str,
+        out: dict[str, list[Any]],
+        n: int,
+        identities: list[_Identity],
+        order_ids: list[int],
+        totals: list[int],
+        currencies: list[str],
+        placed: list[datetime],
     ) -> None:
         """Orders and amounts per identifier in each window strictly before the order (``SqlVelocity``'s count).
 
-        ``counted`` is the identity's (kind, key, windows, the key's times and sums) as ``_identity`` resolves it.
+        An order with no identifier of a kind keeps its zeros: nothing is counted under no key.
         """
-        facts.update(self.no_velocity)
-        scale = self.scales.get(currency)
-        if scale is None:
-            scale = self.scales[currency] = 10 ** exponent(currency)
-        own_events = None
-        for _, key, windows, counter in counted:
-            if counter is None:  # nothing counted under the key: every window holds the order alone
-                for orders_name, amount_name, _ in windows:
-                    if orders_name is not None:
-                        facts[orders_name] = 1
-                    if amount_name is not None:
-                        facts[amount_name] = total / scale
+        for name, zero in self.no_velocity.items():
+            out[name] = [zero] * n
+        # Each kind's windows as the lists they fill: (orders, amounts, span), a list None when not read.
+        windows = {
+            kind: [
+                (out[o] if o is not None else None, out[a] if a is not None else None, span)
+                for o, a, span in spans
+            ]
+            for kind, spans in self.windows.items()
+            if spans
+        }
+        scales: dict[str, int] = {}
+        own_of = self.own.get
+        for i, identity in enumerate(identities):
+            counted = identity.counted
+            if not counted:
                 continue
-            times, sums = counter
-            if own_events is None:
-                own_events = self.own.get(order_id, ())
-            own = [(when, value) for k, when, value in own_events if k == key] if own_events else ()
-            for orders_name, amount_name, span in windows:
-                start = placed - span
-                lo, hi = bisect_right(times, start), bisect_left(times, placed)
-                n, amount = hi - lo, sums[hi] - sums[lo]
-                for when, value in own:
-                    if start < when < placed:  # the order itself is never its own velocity
-                        n -= 1
-                        amount -= value
-                if orders_name is not None:
-                    facts[orders_name] = n + 1
-                if amount_name is not None:
-                    facts[amount_name] = (amount + total) / scale
+            total, when = totals[i], placed[i]
+            currency = currencies[i]
+            scale = scales.get(currency)
+            if scale is None:
+                scale = scales[currency] = 10 ** exponent(currency)
+            own_events = None
+            for kind, key, _, counter in counted:
+                if counter is None:  # nothing counted under the key: every window holds the order alone
+                    for orders, amounts, _ in windows[kind]:
+                        if orders is not None:
+                            orders[i] = 1
+                        if amounts is not None:
+                            amounts[i] = total / scale
+                    continue
+                times, sums = counter
+                if own_events is None:
+                    own_events = own_of(order_ids[i], ())
+                own = [(at, value) for k, at, value in own_events if k == key] if own_events else ()
+                for orders, amounts, span in windows[kind]:
+                    start = when - span
+                    lo, hi = bisect_right(times, start), bisect_left(times, when)
+                    count, amount = hi - lo, sums[hi] - sums[lo]
+                    for at, value in own:
+                        if start < at < when:  # the order itself is never its own velocity
+                            count -= 1
+                            amount -= value
+                    if orders is not None:
+                        orders[i] = count + 1
+                    if amounts is not None:
+                        amounts[i] = (amount + total) / scale
+
+    def _link_columns(
+        self,
+        out: dict[str, list[Any]],
+        identities: list[_Identity],
+        order_ids: list[int],
+        customers: list[int | None],
+        totals: list[int],
+        currencies: list[str],
+        placed: list[datetime],
+        metrics: list[tuple[int, ...]],
+    ) -> None:
+        """The facts read from the order's links and lists: linked customers, blocked ones, the segment."""
+        linked_column: list[int] = []
+        blocked_column: list[int] = []
+        segment_column: list[str] = []
+        out["linked.customers"], out["linked.blocked_customers"] = linked_column, blocked_column
+        want_segment = self.want_segment
+        if want_segment:
+            out["customer.segment"] = segment_column
+        risk_get, segments = self.risk.get, self.segments
+        with_entry, blocked_ones = self.with_entry, self.blocked
+        for i, identity in enumerate(identities):
+            cid = customers[i]
+            known = identity.reach.get(cid)
+            if known is None:
+                others = self._members(cid, identity.linking) - {cid}
+                touched = (cid is not None and cid in with_entry) or not others.isdisjoint(blocked_ones)
+                known = identity.reach[cid] = (len(others), touched)
+            if known[1]:
+                as_placed = placed[i].replace(tzinfo=UTC)
+                blocked_self, blocked, linked = self._matched(
+                    order_ids[i], cid, identity.keys, totals[i], as_placed
+                )
+            else:  # no list entry can reach the order through its customer or its links
+                blocked_self, blocked, linked = False, 0, known[0]
+            linked_column.append(linked)
+            blocked_column.append(blocked)
+            if not want_segment:
+                continue
+            risk = risk_get(cid)
+            if risk is not None and not blocked_self:
+                # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
+                segment_column.append(risk[1])
+                continue
+            # The segment is a pure function of these: customers in the same place share one answer.
+            place = (metrics[i], blocked_self, blocked > 0, currencies[i])
+            segment = segments.get(place)
+            if segment is None:
+                segment = self._segment(*place)
+                if len(segments) < _REMEMBERED:
+                    segments[place] = segment
+            segment_column.append(segment)
+
+    def _segment(self, metrics: tuple[int, ...], blocked_self: bool, linked_to_blocked: bool, currency: str) -> str:
+        vip = self.vips.get(currency)
+        if vip is None:
+            vip = self.vips[currency] = self.shop.amount(("segments", "vip", "min_spent"), currency)
+        return segment_for(
+            CustomerMetrics(*metrics),
+            self.shop.screening["segments"],
+            blocked=blocked_self,
+            min_spent_vip=vip,
+            linked_to_blocked=linked_to_blocked,
+        )
+
+    def signals(self, facts: dict[str, Any], i: int, cid: int | None, total: int) -> None:
+        """Set the signal facts the rules read in ``facts``, the ``i``-th order's (its other facts are there)."""
+        if not self.order_context:
+            context = self.no_context
+            for name, check, params in self.checks:
+                facts[name] = check(facts, params, context) is not None
+            return
+        shared = 0
+        if self.want_addresses:
+            address = self.order_identities[i].address
+            holders = self.addresses.get(address, ()) if address is not None else ()
+            shared = len(holders) - (cid in holders) if cid is not None else len(holders)
+        # The threshold in the order's currency; only the first-order check reads it (and that currency).
+        currency = facts.get("order.currency") or self.shop.currency
+        first_amount = self.first_amounts.get(currency)
+        if first_amount is None:
+            first_amount = self.shop.amount(("signals", "first_order_high_value", "amount"), currency)
+            self.first_amounts[currency] = first_amount
+        context = SignalContext(first_order_amount=first_amount, total_minor=total, address_customers=shared)
+        for name, check, params in self.checks:
+            facts[name] = check(facts, params, context) is not None
+
+    def _identity(self, raw: tuple[Any, ...]) -> _Identity:
+        """The order's identity, with each counted key's times and sums found once for all its orders."""
+        identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting, self.kinds)
+        if not self.want_velocity:
+            return identity
+        counters = self.counters
+        identity.counted = tuple(
+            (kind, key, self.windows[kind], counters.get(key) if key is not None else None)
+            for kind, key in identity.counted
+        )
+        return identity
 
     def _members(self, cid: int | None, linking: frozenset[tuple[str, str]]) -> set[int]:
         """The members of the order's link clusters, as the list match reads them (``_members_statement``)."""
@@ -521,16 +569,36 @@ class Profiles:
         return answer
 
 
-class _Identity(NamedTuple):
+class _Identity:
     """What an order's identity columns say, worked out once per distinct identity."""
 
-    keys: tuple[tuple[str, str], ...]  # the list match's keys (``order_match_keys``)
-    linking: frozenset[tuple[str, str]]  # those of a type the shop links customers on
-    # (velocity kind, the key it is counted under); ``Profiles`` adds the kind's windows and the key's counters
-    counted: tuple[Any, ...]
-    address: str | None  # the shipping address's key
-    # Per customer with the identity: how many others its links reach, and whether a list entry can.
-    reach: dict[int | None, tuple[int, bool]]
+    __slots__ = ("order", "region", "linking", "counted", "address", "reach", "_keys")
+
+    def __init__(
+        self,
+        order: dict[str, Any],
+        region: str | None,
+        linking: frozenset[tuple[str, str]],
+        counted: tuple[Any, ...],
+        address: str | None,
+    ) -> None:
+        self.order, self.region = order, region
+        self.linking = linking  # the keys of a type the shop links customers on
+        # (velocity kind, the key it is counted under); ``Profiles`` adds the kind's windows and the key's counters
+        self.counted = counted
+        self.address = address  # the shipping address's key
+        # Per customer with the identity: how many others its links reach, and whether a list entry can.
+        self.reach: dict[int | None, tuple[int, bool]] = {}
+        self._keys: tuple[tuple[str, str], ...] | None = None
+
+    @property
+    def keys(self) -> tuple[tuple[str, str], ...]:
+        """The list match's keys (``order_match_keys``), every kind: read only for the few orders a
+        list entry can reach, so worked out only then."""
+        if self._keys is None:
+            identifiers = identifiers_of_order(self.order, default_region=self.region)
+            self._keys = tuple(order_match_keys(self.order, identifiers=identifiers))
+        return self._keys
 
 
 def _identity(
@@ -539,29 +607,31 @@ def _identity(
     region: str | None,
     link_kinds: frozenset[str],
     counting: frozenset[str],
+    kinds: frozenset[str],
 ) -> _Identity:
     """Read an order's identity columns as screening does (a returning customer's come back).
 
-    ``raw`` holds the ``columns`` some order fills; the others are empty. Only the velocity kinds in
+    ``raw`` holds the ``columns`` read; the others are empty. Only the identifier types in ``kinds``
+    are derived (those counted, linked on or shared-address checked), and only the velocity kinds in
     ``counting`` (those the rules read) are keyed: the others are never counted.
     """
     order = dict(zip(columns, raw, strict=True))
     for side in ("shipping_address", "billing_address"):
         if isinstance(order.get(side), str):
             order[side] = json.loads(order[side])
-    identifiers = identifiers_of_order(order, default_region=region)
-    keys = tuple(order_match_keys(order, identifiers=identifiers))
+    identifiers = identifiers_of_order(order, default_region=region, kinds=kinds)
     # Every kind the order has gets its facts; one with no value has no key, so nothing earlier counts.
     counted = tuple(
         (kind, digest(f"{kind}:{value}") if value and kind in VELOCITY_KINDS else None)
         for kind, value in velocity_keys(identifiers).items()
         if kind in counting
     )
-    address = next((i.value for i in identifiers if str(i.type) == "shipping_address"), None)
-    return _Identity(keys, frozenset(k for k in keys if k[0] in link_kinds), counted, address, {})
+    address = next((i.value for i in identifiers if i.type._value_ == "shipping_address"), None)
+    linking = frozenset(key for i in identifiers if (key := i.key)[0] in link_kinds)
+    return _Identity(order, region, linking, counted, address)
 
 
-def _row_getter(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
+def row_getter(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
     """A row's values at ``indexes`` as a tuple, however many there are (``itemgetter`` of one is no tuple)."""
     if len(indexes) == 1:
         (i,) = indexes
@@ -584,6 +654,14 @@ _KIND_COLUMNS: dict[str, frozenset[str]] = {
     "device_id": frozenset({"device_id"}),
     "payment_fingerprint": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
     "card_number": frozenset({"payment_fingerprint", "card_bin", "card_last4"}),
+}
+
+# The order columns each identifier type is read from, to read it (the card's expiry among them).
+_TYPE_COLUMNS: dict[str, frozenset[str]] = {
+    **_KIND_COLUMNS,
+    "payment_fingerprint": _KIND_COLUMNS["payment_fingerprint"] | {"card_expiry"},
+    "card_number": _KIND_COLUMNS["card_number"] | {"card_expiry"},
+    "ip_user_agent": frozenset({"browser_ip", "user_agent"}),
 }
 
 _REMEMBERED = 1_000_000  # identities and segment answers kept in one backtest
