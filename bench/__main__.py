@@ -117,10 +117,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the figures are merged")
     args = parser.parse_args(argv)
     names = select_modules(discover(), args.modules)
-    figures = run_modules(names, quick=args.quick)
-    date = datetime.now(UTC).replace(microsecond=0).isoformat()
-    write_results(args.results, merge(read_results(args.results), figures, machine=machine(), date=date))
-    print(f"figures merged into {args.results}")
+    # Each module's figures are merged as soon as it ends: a later module that fails or is stopped
+    # (the full run takes the best part of an hour) loses only its own.
+    for name in names:
+        figures = run_modules([name], quick=args.quick)
+        date = datetime.now(UTC).replace(microsecond=0).isoformat()
+        write_results(args.results, merge(read_results(args.results), figures, machine=machine(), date=date))
+        print(f"bench_{name}'s figures merged into {args.results}")
 
 
 if __name__ == "__main__":

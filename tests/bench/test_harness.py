@@ -96,3 +96,22 @@ def test_main_merges_a_run_into_the_results_file(tmp_path, monkeypatch):
     written = json.loads(results.read_text())
     assert (written["fake_per_s"], written["other_ms"]) == (2.0, 3.0)
     assert written["machine"] != "old" and written["date"] != "old"
+
+
+def test_main_keeps_a_finished_modules_figures_when_a_later_module_fails(tmp_path, monkeypatch):
+    import bench.__main__ as harness
+
+    results = tmp_path / "latest.json"
+    monkeypatch.setattr(harness, "discover", lambda: ["first", "second"])
+
+    def run(names, quick):  # noqa: ANN001, ANN202
+        if names == ["second"]:
+            raise RuntimeError("stopped")
+        return {"first_per_s": 5.0}
+
+    monkeypatch.setattr(harness, "run_modules", run)
+
+    with pytest.raises(RuntimeError):
+        main(["first", "second", "--results", str(results)])
+
+    assert json.loads(results.read_text())["first_per_s"] == 5.0
