@@ -71,6 +71,14 @@ def _refund(session: Session, order, at: datetime, *, returned: bool, units: int
     session.add(refund)
 
 
+def _columnar_and_full(session: Session, shop_id: int, source: str) -> list[dict]:
+    """The backtest's answer for one rule on the columnar path, then on full screening."""
+    return [
+        backtest(session, shop_id=shop_id, sources=[source], date_from=FROM, date_to=TO, full=full).as_dict()
+        for full in (False, True)
+    ]
+
+
 def _store(session: Session):  # noqa: ANN202
     """Customers whose refunds, returns, disputes, tags and cancellations come before, between and after orders."""
     store = make_store(session)
@@ -190,13 +198,7 @@ def test_recorded_history_counts_a_tag_at_once_and_a_dispute_once_opened(session
 def test_a_backtest_of_customer_facts_runs_columnar_with_the_answer_of_full_screening(
     session: Session, source: str
 ) -> None:
-    store = _store(session)
-    answers = [
-        backtest(
-            session, shop_id=store.shop.id, sources=[source], date_from=FROM, date_to=TO, full=full
-        ).as_dict()
-        for full in (False, True)
-    ]
+    answers = _columnar_and_full(session, _store(session).shop.id, source)
     assert [a.pop("path") for a in answers] == ["columnar", "full"]
     for a in answers:
         a.pop("seconds")
@@ -336,13 +338,7 @@ def test_a_backtest_of_profile_facts_runs_columnar_with_the_answer_of_full_scree
 def test_a_backtest_of_one_profile_fact_alone_has_the_answer_of_full_screening(
     session: Session, source: str
 ) -> None:
-    store = _profile_store(session)
-    answers = [
-        backtest(
-            session, shop_id=store.shop.id, sources=[source], date_from=FROM, date_to=TO, full=full
-        ).as_dict()
-        for full in (False, True)
-    ]
+    answers = _columnar_and_full(session, _profile_store(session).shop.id, source)
     for a in answers:
         a.pop("path"), a.pop("seconds")
     assert answers[0]["stopped"] > 0
