@@ -348,7 +348,7 @@ def test_a_backtest_of_one_profile_fact_alone_has_the_answer_of_full_screening(
 def test_a_velocity_backtest_reads_only_the_email_column_and_derives_only_emails(session: Session) -> None:
     store = _profile_store(session)
     profiles = Profiles(session, store.shop, {"velocity.orders_per_email_24h"}, FROM, TO)
-    assert (profiles.filled, profiles.kinds) == (("email",), frozenset({"email"}))
+    assert (profiles.read, profiles.kinds) == (("email",), frozenset({"email"}))
 
 
 @pytest.mark.parametrize("name", PROFILE_FAMILIES["signals"])
@@ -357,14 +357,79 @@ def test_each_signal_read_alone_backtests_as_full_screening_gives_it(session: Se
     assert _facts(session, store, [name], full=False) == _facts(session, store, [name], full=True)
 
 
-def test_a_profile_backtest_reads_only_the_identity_columns_some_order_of_the_range_fills(
-    session: Session,
-) -> None:
+def test_a_links_backtest_reads_the_identity_columns_linked_on_and_not_the_browser(session: Session) -> None:
     store = _profile_store(session)
     used = {"velocity.orders_per_email_24h", "linked.blocked_customers"}
     profiles = Profiles(session, store.shop, used, FROM, TO)
-    assert profiles.filled == ("email", "phone", "shipping_address", "billing_address", "browser_ip")
-    assert profiles.columns == (*profiles.filled, "currency")
+    # the shop links on email, phone, name and address, device and card: not on the IP or user agent
+    assert profiles.read == (
+        "email",
+        "phone",
+        "shipping_address",
+        "billing_address",
+        "device_id",
+        "payment_fingerprint",
+        "card_bin",
+        "card_last4",
+        "card_expiry",
+    )
+    assert profiles.columns == (*profiles.read, "currency")
+
+
+def test_a_backtest_of_blocked_links_reads_only_the_identifiers_of_customers_who_can_lead_to_a_blocked_one(
+    session: Session,
+) -> None:
+    store = _profile_store(session)
+    # a customer sharing nothing with anyone
+    apart = new_customer(session, store, email="apart@example.com")
+    elsewhere = ELSEWHERE | {"name": "Eva Berg", "address1": "Kungsgatan 9"}
+    past_order(
+        session,
+        store,
+        apart,
+        created_at=T0 + timedelta(days=5),
+        shipping_address=elsewhere,
+        billing_address=elsewhere,
+    )
+    session.flush()
+    profiles = Profiles(session, store.shop, {"linked.blocked_customers"}, FROM, TO)
+    (blocked,) = profiles.blocked
+    assert blocked in profiles.reach_blocked
+    assert ("phone", "+4791234567") in profiles.holders
+    assert {cid for holders in profiles.holders.values() for cid in holders} <= profiles.reach_blocked
+    assert apart.id not in profiles.reach_blocked
+    assert ("email", "apart@example.com") not in profiles.holders
+
+
+@pytest.mark.parametrize(
+    "names", [["linked.blocked_customers"], ["customer.segment", "signals.linked_to_blocked"]]
+)
+def test_blocked_links_read_without_counting_links_equal_full_screening_on_every_order(
+    session: Session, names: list[str]
+) -> None:
+    store = _profile_store(session)
+    columnar = _facts(session, store, names, full=False)
+    assert columnar == _facts(session, store, names, full=True)
+    assert {f[names[0]] for f in columnar.values()} == (
+        {0, 1} if names[0].startswith("linked") else {f[names[0]] for f in columnar.values()}
+    )
+
+
+def test_a_profile_backtest_in_chunks_of_a_few_orders_has_the_answer_of_full_screening(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What is worked out once per identity, customer and list match is carried from chunk to chunk.
+    monkeypatch.setattr("storeguard.screening.backtest.PROFILE_CHUNK", 4)
+    source = (
+        "review if velocity.orders_per_email_24h > 2 or linked.blocked_customers > 0"
+        " or customer.segment == 'watch' and signals.has_chargebacks"
+    )
+    answers = _columnar_and_full(session, _profile_store(session).shop.id, source)
+    for a in answers:
+        a.pop("path"), a.pop("seconds")
+    assert answers[0]["orders"] == 17
+    assert answers[0]["stopped"] > 0
+    assert answers[0] == answers[1]
 
 
 def test_velocity_and_links_backtest_as_full_screening_when_orders_carry_no_phone_address_or_ip(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from storeguard.screening.engine import _segment_reasons
-from storeguard.screening.policy import CustomerMetrics, merged_settings, segment_for
+from storeguard.screening.policy import CustomerMetrics, merged_settings, segment_for, segment_key
 
 SEGMENTS = merged_settings(None)["segments"]
 VIP_SPENT = 100_000  # 1000.00, the default vip min_spent in minor units
@@ -124,3 +126,44 @@ def test_segment_reasons_carry_the_merchants_weight_and_action() -> None:
     [restricted] = _segment_reasons("restricted", settings, 7)
     assert (watch.action, watch.weight) == ("verify", 0)
     assert (restricted.action, restricted.weight) == ("block", 25)
+
+
+_count = st.integers(min_value=0, max_value=40)
+_money = st.integers(min_value=0, max_value=400_000)
+
+
+@given(
+    metrics=st.tuples(_count, _money, _count, _money, _count, _count, _count, _count),
+    more_orders=_count,
+    other_spent=_money,
+    other_refunds=_count,
+)
+def test_customers_with_one_segment_key_land_in_one_segment(
+    metrics: tuple[int, ...], more_orders: int, other_spent: int, other_refunds: int
+) -> None:
+    orders, spent, refunds, refunded, bought, returned, cancellations, chargebacks = metrics
+    # What the key leaves out: orders beyond every threshold, the spend when nothing was refunded
+    # (on the same side of the vip's least), how many refunds.
+    most = max(SEGMENTS["vip"]["min_orders"], SEGMENTS["good"]["min_orders"])
+    other_orders = orders + more_orders if orders >= most else orders
+    if refunded or (other_spent >= VIP_SPENT) != (spent >= VIP_SPENT):
+        other_spent = spent
+    other = (other_orders, other_spent, other_refunds, refunded, bought, returned, cancellations, chargebacks)
+    assert segment_key(other, SEGMENTS, VIP_SPENT) == segment_key(metrics, SEGMENTS, VIP_SPENT)
+    for linked in (False, True):
+        a, b = (
+            segment_for(
+                CustomerMetrics(*m),
+                SEGMENTS,
+                blocked=False,
+                min_spent_vip=VIP_SPENT,
+                linked_to_blocked=linked,
+            )
+            for m in (metrics, other)
+        )
+        assert a == b
+
+
+def test_a_segment_key_keeps_the_spend_once_something_was_refunded() -> None:
+    keys = {segment_key((3, spent, 1, 5_000, 4, 0, 0, 0), SEGMENTS, VIP_SPENT) for spent in (10_000, 50_000)}
+    assert len(keys) == 2  # a refund ratio of 0.5 and one of 0.1 place differently

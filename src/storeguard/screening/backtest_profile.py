@@ -23,7 +23,7 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, func, or_, select
+from sqlalchemy import BigInteger, Select, Text, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen
@@ -41,7 +41,14 @@ from storeguard.screening.backtest_history import naive_utc, raw_time
 from storeguard.screening.engine import VELOCITY_OF_TYPE, list_blocks, scope_lines, velocity_keys
 from storeguard.screening.inputs import LineInput, _product_line
 from storeguard.screening.models import VelocityEvent
-from storeguard.screening.policy import SIGNAL_CODES, VELOCITY_KINDS, WINDOWS, CustomerMetrics, segment_for
+from storeguard.screening.policy import (
+    SIGNAL_CODES,
+    VELOCITY_KINDS,
+    WINDOWS,
+    CustomerMetrics,
+    segment_for,
+    segment_key,
+)
 from storeguard.screening.reads import ProductRow, ShopContext, shop_context
 from storeguard.screening.signals import SignalContext, signal_checks
 from storeguard.screening.velocity import digest
@@ -161,43 +168,38 @@ class Profiles:
         # for the others one context serves every order.
         self.order_context = bool({"first_order_high_value", "shared_shipping_address"} & set(self.codes))
         self.no_context = SignalContext(first_order_amount=0, total_minor=0)
-        self.segments: dict[tuple[Any, ...], str] = {}
+        # The segment of each place (``segment_key``, blocked, linked to a blocked customer, vip's least spend).
+        self.places: dict[tuple[Any, ...], str] = {}
+        # Per order identity and customer: how many others its links reach, whether a list entry can.
+        self.reached: dict[tuple[_Identity, int | None], tuple[int, bool]] = {}
         self.first_amounts: dict[str, int] = {}
         self.vips: dict[str, int] = {}  # the vip segment's least spend, in each currency
         # Every returning identity of the range is remembered for this backtest (a bounded cache
         # shared by all backtests would forget the earliest of a large shop's customers).
         self.identities: dict[tuple[Any, ...], _Identity] = {}
+        self.match_keys: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
         self.order_identities: list[_Identity] = []
         self.want_segment = bool(used & SEGMENT_FACTS)
         self.want_links = bool(used & (LINKED_FACTS | SEGMENT_FACTS)) or "linked_to_blocked" in self.codes
         self.want_addresses = "shared_shipping_address" in self.codes
+        self.counts_links = "linked.customers" in used
         self.reads_order = self.want_velocity or self.want_links or self.want_addresses
         context = shop_context(session, shop.id)
         assert context is not None  # the shop was read by the caller
         self.shop: ShopContext = context
         self.region = context.country
         self.checks = signal_checks(context.screening, self.codes)
-        # The order columns ``add`` reads: the identity columns some order of the range fills, and
-        # the currency. A column empty on every order adds no identifier, so it is not read at all.
         # The identifier types the facts read: each counted kind's, the linking ones, the shipping address.
         self.kinds = frozenset(
             {t for t, kind in VELOCITY_OF_TYPE.items() if kind in self.counting}
             | (set(context.link_kinds) if self.want_links else set())
             | ({"shipping_address"} if self.want_addresses else set())
         )
-        if self.want_links:
-            # A list match may need every key of the order: every identity column some order fills.
-            self.filled = self._filled(shop.id)
-        elif self.reads_order:
-            # Only the columns the types read are read (a column no order fills adds no identifier).
-            needed = set().union(*(_TYPE_COLUMNS.get(t, ()) for t in self.kinds))
-            self.filled = tuple(c for c in _IDENTITY_COLUMNS if c in needed)
-        else:
-            self.filled = ()
-        # A type none of whose columns is read is never looked for (an order without them has none).
-        read = frozenset(self.filled)
-        self.kinds = frozenset(t for t in self.kinds if t not in _TYPE_COLUMNS or _TYPE_COLUMNS[t] & read)
-        self.columns = (*self.filled, "currency") if self.reads_order else ()
+        # The order columns the scan reads: those the identifier types are read from, and the currency.
+        # An order a list entry can reach has its every identity column read by itself (``_match_keys``).
+        needed = set().union(*(_TYPE_COLUMNS.get(t, ()) for t in self.kinds))
+        self.read = tuple(c for c in _IDENTITY_COLUMNS if c in needed) if self.reads_order else ()
+        self.columns = (*self.read, "currency") if self.reads_order else ()
         self.risk = _risk(session, shop.id) if self.want_risk else {}
         if self.want_links:
             self._read_links(shop.id)
@@ -208,23 +210,29 @@ class Profiles:
 
     # --- reads, once per backtest ------------------------------------------------------------
 
+    def _match_keys(self, order_ids: list[int]) -> dict[int, tuple[tuple[str, str], ...]]:
+        """The list match's keys of these orders (``order_match_keys``), every kind: read and worked
+        out only for the few orders a list entry can reach, once per distinct row of identity columns."""
+        o = Order.__table__.c
+        out: dict[int, tuple[tuple[str, str], ...]] = {}
+        known = self.match_keys
+        for start in range(0, len(order_ids), _CHUNK):
+            stmt = select(o.id, *(_column(c) for c in _IDENTITY_COLUMNS)).where(
+                o.id.in_(order_ids[start : start + _CHUNK])
+            )
+            for order_id, *raw in self.session.execute(stmt):
+                row = tuple(raw)
+                keys = known.get(row)
+                if keys is None:
+                    keys = known[row] = _match_keys(row, _IDENTITY_COLUMNS, self.region)
+                out[order_id] = keys
+        return out
+
     def _read_links(self, shop_id: int) -> None:
         session, kinds = self.session, self.shop.link_kinds
         c, i, e = Customer.__table__.c, Identifier.__table__.c, ListEntry.__table__.c
         self.cluster_of: dict[int, int] = {}
         self.in_cluster: dict[int, set[int]] = {}
-        for cid, cluster in stream_once(session, select(c.id, c.cluster_id).where(c.shop_id == shop_id)):
-            self.cluster_of[cid] = cluster if cluster is not None else cid
-            if cluster is not None:
-                self.in_cluster.setdefault(cluster, set()).add(cid)
-        self.holders: dict[tuple[str, str], list[int]] = {}
-        # A kind no order of the range can carry is never looked up (kinds not in _KIND_COLUMNS are kept).
-        kinds = frozenset(k for k in kinds if k not in _KIND_COLUMNS or _KIND_COLUMNS[k] & set(self.filled))
-        stmt = select(i.type, i.value, i.customer_id).where(
-            i.shop_id == shop_id, or_(*(i.type == kind for kind in sorted(kinds)))
-        )
-        for type_, value, cid in stream_once(session, stmt) if kinds else ():  # a shop may link on nothing
-            self.holders.setdefault((type_, value), []).append(cid)
         active = (e.shop_id == shop_id, e.status == EntryStatus.active.value)
         # The customers whose own entries decide whether the order's customer is blocked.
         self.with_entry: set[int] = {
@@ -255,19 +263,52 @@ class Profiles:
         self.matched: dict[tuple[int | None, tuple[tuple[str, str], ...]], tuple[bool, int, int]] = {}
         # The same, for customers an entry scoped to some lines reaches: the order's lines are part of the key.
         self.matched_lines: dict[tuple[Any, ...], tuple[bool, int, int]] = {}
+        self.holders: dict[tuple[str, str], list[int]] = {}
+        if self.counts_links:
+            # Every holder: how many customers an order links to is a fact the rules read. A kind no
+            # order of the range can carry is never looked up (kinds not in _KIND_COLUMNS are kept).
+            self._read_clusters(select(c.id, c.cluster_id).where(c.shop_id == shop_id))
+            filled = self._filled(shop_id)
+            kinds = sorted(k for k in kinds if k not in _KIND_COLUMNS or _KIND_COLUMNS[k] & filled)
+            stmt = _holders_statement(shop_id, kinds)
+            for type_, value, cid in (
+                stream_once(session, stmt) if kinds else ()
+            ):  # a shop may link on nothing
+                self.holders.setdefault((type_, value), []).append(cid)
+            return
+        # Otherwise only whether a blocked customer is among them: the holders that can lead to one
+        # are the customers whose link cluster holds a blocked customer (or who are one), so only
+        # their keys are read; a key no such customer holds leads to no blocked customer.
+        blocked = sorted(self.blocked)
+        for start in range(0, len(blocked), _CHUNK):
+            self._read_clusters(select(c.id, c.cluster_id).where(c.id.in_(blocked[start : start + _CHUNK])))
+        clusters = sorted({self.cluster_of.get(b, b) for b in blocked} | self.blocked)
+        for start in range(0, len(clusters), _CHUNK):
+            of_clusters = c.cluster_id.in_(clusters[start : start + _CHUNK])
+            self._read_clusters(select(c.id, c.cluster_id).where(c.shop_id == shop_id, of_clusters))
+        self.reach_blocked = self.blocked | self.cluster_of.keys()
+        reach, kinds = sorted(self.reach_blocked), sorted(kinds)
+        stmt = _holders_statement(shop_id, kinds)
+        for start in range(0, len(reach) if kinds else 0, _CHUNK):
+            chunk = stmt.where(i.customer_id.in_(reach[start : start + _CHUNK]))
+            for type_, value, cid in session.execute(chunk):
+                self.holders.setdefault((type_, value), []).append(cid)
 
-    def _filled(self, shop_id: int) -> tuple[str, ...]:
-        """The identity columns some order of the range fills, in ``_IDENTITY_COLUMNS`` order.
+    def _read_clusters(self, stmt: Select[Any]) -> None:
+        """Note the link cluster of each customer ``stmt`` reads (their id and cluster id)."""
+        for cid, cluster in self.session.execute(stmt):
+            self.cluster_of[cid] = cluster if cluster is not None else cid
+            if cluster is not None:
+                self.in_cluster.setdefault(cluster, set()).add(cid)
 
-        The others are empty on every order, so no order carries their identifiers: their holders
-        are not read (the largest read of a big shop) and the orders' rows are narrower.
-        """
+    def _filled(self, shop_id: int) -> frozenset[str]:
+        """The identity columns some order of the range fills (the others add no identifier)."""
         o = Order.__table__.c
         stmt = select(*(func.count(o[c]) for c in _IDENTITY_COLUMNS)).where(
             o.shop_id == shop_id, o.created_at >= self.date_from, o.created_at < self.date_to
         )
         row = self.session.execute(stmt).one()
-        return tuple(c for c, filled in zip(_IDENTITY_COLUMNS, row, strict=True) if filled)
+        return frozenset(c for c, filled in zip(_IDENTITY_COLUMNS, row, strict=True) if filled)
 
     def _read_velocity(self, shop_id: int, date_from: datetime, date_to: datetime) -> None:
         v = VelocityEvent.__table__.c
@@ -333,7 +374,8 @@ class Profiles:
                     out[name] = [r is not None and kind in r[2] for r in risks]
         identities: list[_Identity] = []
         if self.reads_order:
-            known, identity_of, remembered = self.identities, self._identity, len(self.identities)
+            known, identity_of = self.identities, self._identity
+            remembered = len(known)
             for raw in raws:
                 try:
                     identity = known.get(raw)
@@ -426,59 +468,86 @@ class Profiles:
         placed: list[datetime],
         metrics: list[tuple[int, ...]],
     ) -> None:
-        """The facts read from the order's links and lists: linked customers, blocked ones, the segment."""
-        linked_column: list[int] = []
-        blocked_column: list[int] = []
-        segment_column: list[str] = []
-        out["linked.customers"], out["linked.blocked_customers"] = linked_column, blocked_column
-        want_segment = self.want_segment
-        if want_segment:
-            out["customer.segment"] = segment_column
-        risk_get, segments = self.risk.get, self.segments
-        with_entry, blocked_ones = self.with_entry, self.blocked
-        for i, identity in enumerate(identities):
-            cid = customers[i]
-            known = identity.reach.get(cid)
-            if known is None:
-                others = self._members(cid, identity.linking) - {cid}
-                touched = (cid is not None and cid in with_entry) or not others.isdisjoint(blocked_ones)
-                known = identity.reach[cid] = (len(others), touched)
-            if known[1]:
-                as_placed = placed[i].replace(tzinfo=UTC)
-                blocked_self, blocked, linked = self._matched(
-                    order_ids[i], cid, identity.keys, totals[i], as_placed
-                )
-            else:  # no list entry can reach the order through its customer or its links
-                blocked_self, blocked, linked = False, 0, known[0]
-            linked_column.append(linked)
-            blocked_column.append(blocked)
-            if not want_segment:
-                continue
-            risk = risk_get(cid)
-            if risk is not None and not blocked_self:
-                # Once assessed, the customer is in risk's segment, unless blocked (as screening places them).
-                segment_column.append(risk[1])
-                continue
-            # The segment is a pure function of these: customers in the same place share one answer.
-            place = (metrics[i], blocked_self, blocked > 0, currencies[i])
-            segment = segments.get(place)
-            if segment is None:
-                segment = self._segment(*place)
-                if len(segments) < _REMEMBERED:
-                    segments[place] = segment
-            segment_column.append(segment)
+        """The facts read from the order's links and lists: linked customers, blocked ones, the segment.
 
-    def _segment(self, metrics: tuple[int, ...], blocked_self: bool, linked_to_blocked: bool, currency: str) -> str:
-        vip = self.vips.get(currency)
-        if vip is None:
-            vip = self.vips[currency] = self.shop.amount(("segments", "vip", "min_spent"), currency)
-        return segment_for(
-            CustomerMetrics(*metrics),
-            self.shop.screening["segments"],
-            blocked=blocked_self,
-            min_spent_vip=vip,
-            linked_to_blocked=linked_to_blocked,
-        )
+        How many customers an order's links reach, and whether a list entry can reach it at all, is
+        worked out once per identity and customer; only the orders an entry can reach are matched.
+        """
+        n = len(identities)
+        pairs = list(zip(identities, customers, strict=True))
+        reached, reach = self.reached, self._reach
+        for pair in set(pairs).difference(reached):
+            reached[pair] = reach(*pair)
+        answers = list(
+            map(reached.__getitem__, pairs)
+        )  # (how many customers linked, whether an entry can reach)
+        linked_column = [a[0] for a in answers] if self.counts_links else [0] * n
+        blocked_column = [0] * n
+        blocked_self: set[int] = set()  # the orders whose customer the lists block
+        touched = [i for i, a in enumerate(answers) if a[1]]
+        keys = self._match_keys([order_ids[i] for i in touched])
+        for i in touched:
+            as_placed = placed[i].replace(tzinfo=UTC)
+            blocks_self, blocked_column[i], linked_column[i] = self._matched(
+                order_ids[i], customers[i], keys[order_ids[i]], totals[i], as_placed
+            )
+            if blocks_self:
+                blocked_self.add(i)
+        out["linked.customers"], out["linked.blocked_customers"] = linked_column, blocked_column
+        if self.want_segment:
+            out["customer.segment"] = self._segment_column(
+                customers, currencies, metrics, blocked_column, blocked_self
+            )
+
+    def _segment_column(
+        self,
+        customers: list[int | None],
+        currencies: list[str],
+        metrics: list[tuple[int, ...]],
+        blocked: list[int],
+        blocked_self: set[int],
+    ) -> list[str]:
+        """Each order's segment: risk's once the customer is assessed (unless the lists block them, as
+        screening places them), else placed by their metrics; customers in one place share one answer."""
+        risk_get, places, segments = self.risk.get, self.places, self.shop.screening["segments"]
+        column: list[str] = []
+        for i, (cid, currency, m) in enumerate(zip(customers, currencies, metrics, strict=True)):
+            risk = risk_get(cid)
+            is_blocked = i in blocked_self
+            if risk is not None and not is_blocked:
+                column.append(risk[1])
+                continue
+            vip = self.vips.get(currency)
+            if vip is None:
+                vip = self.vips[currency] = self.shop.amount(("segments", "vip", "min_spent"), currency)
+            place = (segment_key(m, segments, vip), is_blocked, blocked[i] > 0, vip)
+            segment = places.get(place)
+            if segment is None:
+                segment = places[place] = segment_for(
+                    CustomerMetrics(*m),
+                    segments,
+                    blocked=is_blocked,
+                    min_spent_vip=vip,
+                    linked_to_blocked=place[2],
+                )
+            column.append(segment)
+        return column
+
+    def _reach(self, identity: _Identity, cid: int | None) -> tuple[int, bool]:
+        """How many other customers the order's links reach, and whether a list entry can reach the
+        order: through the customer's own entry, or a blocked customer among those linked."""
+        with_entry = cid is not None and cid in self.with_entry
+        # Unless links are counted, only the customers who can lead to a blocked one were read: an
+        # order none of whose keys they hold, of a customer not among them, reaches no blocked customer.
+        if (
+            not self.counts_links
+            and not with_entry
+            and cid not in self.reach_blocked
+            and self.holders.keys().isdisjoint(identity.linking)
+        ):
+            return 0, False
+        others = self._members(cid, identity.linking) - {cid}
+        return len(others), with_entry or not others.isdisjoint(self.blocked)
 
     def signals(self, facts: dict[str, Any], i: int, cid: int | None, total: int) -> None:
         """Set the signal facts the rules read in ``facts``, the ``i``-th order's (its other facts are there)."""
@@ -504,7 +573,7 @@ class Profiles:
 
     def _identity(self, raw: tuple[Any, ...]) -> _Identity:
         """The order's identity, with each counted key's times and sums found once for all its orders."""
-        identity = _identity(raw, self.filled, self.region, self.shop.link_kinds, self.counting, self.kinds)
+        identity = _identity(raw, self.read, self.region, self.shop.link_kinds, self.counting, self.kinds)
         if not self.want_velocity:
             return identity
         counters = self.counters
@@ -572,33 +641,32 @@ class Profiles:
 class _Identity:
     """What an order's identity columns say, worked out once per distinct identity."""
 
-    __slots__ = ("order", "region", "linking", "counted", "address", "reach", "_keys")
+    __slots__ = ("linking", "counted", "address")
 
     def __init__(
-        self,
-        order: dict[str, Any],
-        region: str | None,
-        linking: frozenset[tuple[str, str]],
-        counted: tuple[Any, ...],
-        address: str | None,
+        self, linking: frozenset[tuple[str, str]], counted: tuple[Any, ...], address: str | None
     ) -> None:
-        self.order, self.region = order, region
         self.linking = linking  # the keys of a type the shop links customers on
         # (velocity kind, the key it is counted under); ``Profiles`` adds the kind's windows and the key's counters
         self.counted = counted
         self.address = address  # the shipping address's key
-        # Per customer with the identity: how many others its links reach, and whether a list entry can.
-        self.reach: dict[int | None, tuple[int, bool]] = {}
-        self._keys: tuple[tuple[str, str], ...] | None = None
 
-    @property
-    def keys(self) -> tuple[tuple[str, str], ...]:
-        """The list match's keys (``order_match_keys``), every kind: read only for the few orders a
-        list entry can reach, so worked out only then."""
-        if self._keys is None:
-            identifiers = identifiers_of_order(self.order, default_region=self.region)
-            self._keys = tuple(order_match_keys(self.order, identifiers=identifiers))
-        return self._keys
+
+def _order_of(raw: tuple[Any, ...], columns: tuple[str, ...]) -> dict[str, Any]:
+    """An order's identity columns as ``identifiers_of_order`` reads them (addresses decoded)."""
+    order = dict(zip(columns, raw, strict=True))
+    for side in ("shipping_address", "billing_address"):
+        if isinstance(order.get(side), str):
+            order[side] = json.loads(order[side])
+    return order
+
+
+def _match_keys(
+    raw: tuple[Any, ...], columns: tuple[str, ...], region: str | None
+) -> tuple[tuple[str, str], ...]:
+    order = _order_of(raw, columns)
+    identifiers = identifiers_of_order(order, default_region=region)
+    return tuple(order_match_keys(order, identifiers=identifiers))
 
 
 def _identity(
@@ -615,10 +683,7 @@ def _identity(
     are derived (those counted, linked on or shared-address checked), and only the velocity kinds in
     ``counting`` (those the rules read) are keyed: the others are never counted.
     """
-    order = dict(zip(columns, raw, strict=True))
-    for side in ("shipping_address", "billing_address"):
-        if isinstance(order.get(side), str):
-            order[side] = json.loads(order[side])
+    order = _order_of(raw, columns)
     identifiers = identifiers_of_order(order, default_region=region, kinds=kinds)
     # Every kind the order has gets its facts; one with no value has no key, so nothing earlier counts.
     counted = tuple(
@@ -628,7 +693,7 @@ def _identity(
     )
     address = next((i.value for i in identifiers if i.type._value_ == "shipping_address"), None)
     linking = frozenset(key for i in identifiers if (key := i.key)[0] in link_kinds)
-    return _Identity(order, region, linking, counted, address)
+    return _Identity(linking, counted, address)
 
 
 def row_getter(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
@@ -664,7 +729,22 @@ _TYPE_COLUMNS: dict[str, frozenset[str]] = {
     "ip_user_agent": frozenset({"browser_ip", "user_agent"}),
 }
 
-_REMEMBERED = 1_000_000  # identities and segment answers kept in one backtest
+_REMEMBERED = 1_000_000  # identities kept in one backtest
+_CHUNK = 500  # customers looked up in one statement
+
+
+def _holders_statement(shop_id: int, kinds: list[str]) -> Select[Any]:
+    i = Identifier.__table__.c
+    # One comparison per kind, not IN: ``stream_once`` runs the statement as compiled, without expanding a list.
+    return select(i.type, i.value, i.customer_id).where(
+        i.shop_id == shop_id, or_(*(i.type == k for k in kinds))
+    )
+
+
+def _column(name: str) -> Any:
+    """An order column as read here: an address as its JSON text (a row of them is told apart in a dict)."""
+    column = Order.__table__.c[name]
+    return cast(column, Text) if name in ("shipping_address", "billing_address") else column
 
 
 def _lines_statement() -> Select[Any]:

@@ -405,6 +405,26 @@ def segment_for(
     return "neutral"
 
 
+def segment_key(m: tuple[int, ...], rules: dict[str, Any], min_spent_vip: int) -> tuple[int | bool, ...]:
+    """The part of a customer's metrics (``CustomerMetrics``'s fields, in order) ``segment_for``
+    reads: customers with one key land in one segment, so a backtest places each key once.
+
+    Orders beyond every threshold of orders count alike; with nothing refunded, the spend matters
+    only as at or above the vip's least; how many refunds (not their amount) is never read.
+    """
+    orders, spent, _refunds, refunded, bought, returned, cancellations, chargebacks = m
+    most = max(rules["vip"].get("min_orders", 10**9), rules["good"].get("min_orders", 10**9))
+    return (
+        min(orders, most),
+        spent if refunded else spent >= min_spent_vip,
+        refunded,
+        bought,
+        returned,
+        cancellations,
+        chargebacks,
+    )
+
+
 def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in changes.items():
