@@ -15,6 +15,7 @@ of the range fills are read, and each distinct identity is worked out once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from storeguard.screening.policy import (
     VELOCITY_KINDS,
     WINDOWS,
     CustomerMetrics,
+    orders_counted,
     segment_for,
     segment_key,
 )
@@ -170,13 +172,13 @@ class Profiles:
         self.no_context = SignalContext(first_order_amount=0, total_minor=0)
         # The segment of each place (``segment_key``, blocked, linked to a blocked customer, vip's least spend).
         self.places: dict[tuple[Any, ...], str] = {}
-        # Per order identity and customer: how many others its links reach, whether a list entry can.
-        self.reached: dict[tuple[_Identity, int | None], tuple[int, bool]] = {}
+        # What a row of identity columns says, for every customer with it.
+        self.by_columns: dict[tuple[Any, ...], _Identity] = {}
         self.first_amounts: dict[str, int] = {}
         self.vips: dict[str, int] = {}  # the vip segment's least spend, in each currency
         # Every returning identity of the range is remembered for this backtest (a bounded cache
         # shared by all backtests would forget the earliest of a large shop's customers).
-        self.identities: dict[tuple[Any, ...], _Identity] = {}
+        self.identities: dict[tuple[tuple[Any, ...], int | None], _Identity] = {}
         self.match_keys: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
         self.order_identities: list[_Identity] = []
         self.want_segment = bool(used & SEGMENT_FACTS)
@@ -374,18 +376,19 @@ class Profiles:
                     out[name] = [r is not None and kind in r[2] for r in risks]
         identities: list[_Identity] = []
         if self.reads_order:
+            # One lookup per order: its identity columns and customer, which also say where its links lead.
             known, identity_of = self.identities, self._identity
             remembered = len(known)
-            for raw in raws:
+            for key in zip(raws, customers, strict=True):
                 try:
-                    identity = known.get(raw)
+                    identity = known.get(key)
                 except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                    identity = identity_of(raw)
+                    identity = identity_of(*key)
                 else:
                     if identity is None:
-                        identity = identity_of(raw)
+                        identity = identity_of(*key)
                         if remembered < _REMEMBERED:
-                            known[raw] = identity
+                            known[key] = identity
                             remembered += 1
                 identities.append(identity)
         self.order_identities = identities  # the shared-address signal reads them
@@ -474,17 +477,10 @@ class Profiles:
         worked out once per identity and customer; only the orders an entry can reach are matched.
         """
         n = len(identities)
-        pairs = list(zip(identities, customers, strict=True))
-        reached, reach = self.reached, self._reach
-        for pair in set(pairs).difference(reached):
-            reached[pair] = reach(*pair)
-        answers = list(
-            map(reached.__getitem__, pairs)
-        )  # (how many customers linked, whether an entry can reach)
-        linked_column = [a[0] for a in answers] if self.counts_links else [0] * n
+        linked_column = [identity.linked for identity in identities] if self.counts_links else [0] * n
         blocked_column = [0] * n
         blocked_self: set[int] = set()  # the orders whose customer the lists block
-        touched = [i for i, a in enumerate(answers) if a[1]]
+        touched = [i for i, identity in enumerate(identities) if identity.touched]
         keys = self._match_keys([order_ids[i] for i in touched])
         for i in touched:
             as_placed = placed[i].replace(tzinfo=UTC)
@@ -510,17 +506,20 @@ class Profiles:
         """Each order's segment: risk's once the customer is assessed (unless the lists block them, as
         screening places them), else placed by their metrics; customers in one place share one answer."""
         risk_get, places, segments = self.risk.get, self.places, self.shop.screening["segments"]
+        most, vips = orders_counted(segments), self.vips
+        assessed = bool(self.risk)
         column: list[str] = []
         for i, (cid, currency, m) in enumerate(zip(customers, currencies, metrics, strict=True)):
-            risk = risk_get(cid)
             is_blocked = i in blocked_self
-            if risk is not None and not is_blocked:
-                column.append(risk[1])
-                continue
-            vip = self.vips.get(currency)
+            if assessed and not is_blocked:
+                risk = risk_get(cid)
+                if risk is not None:
+                    column.append(risk[1])
+                    continue
+            vip = vips.get(currency)
             if vip is None:
-                vip = self.vips[currency] = self.shop.amount(("segments", "vip", "min_spent"), currency)
-            place = (segment_key(m, segments, vip), is_blocked, blocked[i] > 0, vip)
+                vip = vips[currency] = self.shop.amount(("segments", "vip", "min_spent"), currency)
+            place = (segment_key(m, most, vip), is_blocked, blocked[i] > 0, vip)
             segment = places.get(place)
             if segment is None:
                 segment = places[place] = segment_for(
@@ -571,16 +570,27 @@ class Profiles:
         for name, check, params in self.checks:
             facts[name] = check(facts, params, context) is not None
 
-    def _identity(self, raw: tuple[Any, ...]) -> _Identity:
-        """The order's identity, with each counted key's times and sums found once for all its orders."""
-        identity = _identity(raw, self.read, self.region, self.shop.link_kinds, self.counting, self.kinds)
-        if not self.want_velocity:
-            return identity
-        counters = self.counters
-        identity.counted = tuple(
-            (kind, key, self.windows[kind], counters.get(key) if key is not None else None)
-            for kind, key in identity.counted
-        )
+    def _identity(self, raw: tuple[Any, ...], cid: int | None) -> _Identity:
+        """The identity of a customer's orders with these identity columns: what the columns say (worked
+        out once per distinct row of them), each counted key's times and sums, where the links lead."""
+        try:
+            found = self.by_columns.get(raw)
+        except TypeError:  # an address as a dict
+            found = None
+        if found is None:
+            found = _identity(raw, self.read, self.region, self.shop.link_kinds, self.counting, self.kinds)
+            if self.want_velocity:
+                counters = self.counters
+                found.counted = tuple(
+                    (kind, key, self.windows[kind], counters.get(key) if key is not None else None)
+                    for kind, key in found.counted
+                )
+            with contextlib.suppress(TypeError):
+                if len(self.by_columns) < _REMEMBERED:
+                    self.by_columns[raw] = found
+        identity = _Identity(found.linking, found.counted, found.address)
+        if self.want_links:
+            identity.linked, identity.touched = self._reach(found, cid)
         return identity
 
     def _members(self, cid: int | None, linking: frozenset[tuple[str, str]]) -> set[int]:
@@ -641,7 +651,7 @@ class Profiles:
 class _Identity:
     """What an order's identity columns say, worked out once per distinct identity."""
 
-    __slots__ = ("linking", "counted", "address")
+    __slots__ = ("linking", "counted", "address", "linked", "touched")
 
     def __init__(
         self, linking: frozenset[tuple[str, str]], counted: tuple[Any, ...], address: str | None
@@ -650,6 +660,8 @@ class _Identity:
         # (velocity kind, the key it is counted under); ``Profiles`` adds the kind's windows and the key's counters
         self.counted = counted
         self.address = address  # the shipping address's key
+        # For one customer: how many others the links reach, and whether a list entry can reach the order.
+        self.linked, self.touched = 0, False
 
 
 def _order_of(raw: tuple[Any, ...], columns: tuple[str, ...]) -> dict[str, Any]:

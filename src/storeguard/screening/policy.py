@@ -405,17 +405,21 @@ def segment_for(
     return "neutral"
 
 
-def segment_key(m: tuple[int, ...], rules: dict[str, Any], min_spent_vip: int) -> tuple[int | bool, ...]:
+def orders_counted(rules: dict[str, Any]) -> int:
+    """The most orders a segment's threshold reads: beyond it, more orders place a customer alike."""
+    return max(rules["vip"].get("min_orders", 10**9), rules["good"].get("min_orders", 10**9))
+
+
+def segment_key(m: tuple[int, ...], most_orders: int, min_spent_vip: int) -> tuple[int | bool, ...]:
     """The part of a customer's metrics (``CustomerMetrics``'s fields, in order) ``segment_for``
     reads: customers with one key land in one segment, so a backtest places each key once.
 
-    Orders beyond every threshold of orders count alike; with nothing refunded, the spend matters
-    only as at or above the vip's least; how many refunds (not their amount) is never read.
+    Orders beyond ``orders_counted`` count alike; with nothing refunded, the spend matters only as
+    at or above the vip's least; how many refunds (not their amount) is never read.
     """
     orders, spent, _refunds, refunded, bought, returned, cancellations, chargebacks = m
-    most = max(rules["vip"].get("min_orders", 10**9), rules["good"].get("min_orders", 10**9))
     return (
-        min(orders, most),
+        orders if orders < most_orders else most_orders,
         spent if refunded else spent >= min_spent_vip,
         refunded,
         bought,
