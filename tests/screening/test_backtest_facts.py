@@ -130,7 +130,7 @@ def _facts(session: Session, store, names: list[str], *, full: bool) -> dict[int
     rows = (
         _full(session, store.shop, FROM, TO, _Tally())
         if full
-        else _columnar(session, store.shop, [rule], FROM, TO, _Tally(), pushdown=False)
+        else _columnar(session, store.shop, [rule], FROM, TO, _Tally(), pushdown=False, with_facts=True)
     )
     return {order_id: {n: facts[n] for n in names} for order_id, _, _, facts in rows}
 

@@ -354,6 +354,11 @@ def _build(node: Node, lists: Mapping[str, frozenset[str]]) -> Fn | _Const:
 NOT_CONSTANT = object()
 
 
+def compile_part(node: Node, lists: Mapping[str, frozenset[str]]) -> Fn:
+    """A part of a checked rule as the rule evaluates it: its three-valued value (an error raises)."""
+    return _fn(_build(node, lists))
+
+
 def constant_value(node: Node, lists: Mapping[str, frozenset[str]]) -> Any:
     """Return the value ``node`` has whatever the facts (folded as a compiled rule folds it), or NOT_CONSTANT."""
     built = _build(node, lists)

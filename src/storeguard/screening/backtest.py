@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,7 @@ from storeguard.customers.disposable import is_disposable
 from storeguard.orders.enums import OrderStatus
 from storeguard.orders.models import LineItem, Order
 from storeguard.rules import CompiledRule, RuleError, compile_rule
+from storeguard.rules.columns import firing_rows
 from storeguard.rules.facts import CHECKOUT_FACTS, FACTS
 from storeguard.rules.service import ActiveRuleset, resolver_for
 from storeguard.rules.sql import SqlFact, candidates
@@ -46,7 +47,14 @@ from storeguard.screening.backtest_history import (
     raw_time,
     recorded_history,
 )
-from storeguard.screening.backtest_profile import PROFILE_FACTS, Profiles, row_getter, with_needs
+from storeguard.screening.backtest_profile import (
+    PROFILE_FACTS,
+    SEGMENT_FACTS,
+    SIGNAL_FACTS,
+    Profiles,
+    row_getter,
+    with_needs,
+)
 from storeguard.screening.engine import screen
 from storeguard.screening.enums import STRENGTH, Outcome
 from storeguard.screening.errors import ScreeningError
@@ -246,10 +254,15 @@ def _decide(
         # One rule: the decision is its action or nothing (the common draft, kept to one call per order).
         (matches, best), keep = strength[0], stopped.append
         for order_id, customer_id, total, facts in orders:
-            if matches(facts):
+            if facts.__class__ is int:  # decided column by column: its strength, not its facts
+                keep((order_id, customer_id, total, facts))
+            elif matches(facts):
                 keep((order_id, customer_id, total, best))
     else:
         for order_id, customer_id, total, facts in orders:
+            if facts.__class__ is int:
+                stopped.append((order_id, customer_id, total, facts))
+                continue
             best = -1
             for matches, s in strength:
                 if s > best and matches(facts):
@@ -319,7 +332,8 @@ def _columnar(
     tally: _Tally,
     *,
     pushdown: bool,
-) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
+    with_facts: bool = False,
+) -> Iterator[tuple[int, int | None, int, dict[str, Any] | int]]:
     """Yield the orders the rules may fire on, in time order, with the facts the rules use.
 
     Every order of the range is counted in ``tally``. With ``pushdown`` the database first tells
@@ -329,8 +343,10 @@ def _columnar(
 
     The facts mapping is one dict updated in place for every order (the caller evaluates it before
     asking for the next): building a fresh dict per order cost more than the rules. With profile
-    facts the orders are kept as columns, ``PROFILE_CHUNK`` at a time, and yielded once the profile's
-    columns are worked out.
+    facts the orders are kept as columns, ``PROFILE_CHUNK`` at a time, and the rules run over them
+    column by column: only the orders they stop are yielded, each with the strongest action's strength
+    in place of its facts (``with_facts`` yields every order with its facts instead, as the tests
+    compare them with full screening's).
     """
     o = Order.__table__.c
     in_range = (o.shop_id == shop.id, o.created_at >= date_from, o.created_at < date_to)
@@ -528,14 +544,14 @@ def _columnar(
             # The profile facts are worked out column by column once every order is read.
             kept.add(order_id, cid, total, raw_of(r) if raw_of else (), r[currency_at], when, metrics, facts)
             if len(kept.order_ids) == PROFILE_CHUNK:
-                yield from kept.with_profile(profile)
+                yield from kept.with_profile(profile) if with_facts else kept.decide(profile, rules)
                 kept = _Kept()
             continue
         yield order_id, cid, total, facts
     if counting:
         tally.orders, tally.revenue = count, revenue
     if profile is not None:
-        yield from kept.with_profile(profile)
+        yield from kept.with_profile(profile) if with_facts else kept.decide(profile, rules)
 
 
 @dataclass(slots=True)
@@ -575,17 +591,11 @@ class _Kept:
 
     def with_profile(self, profile: Profiles) -> Iterator[tuple[int, int | None, int, dict[str, Any]]]:
         """Yield each kept order with its facts: its own, then the profile's from their columns."""
-        columns = list(
-            profile.fact_columns(
-                self.order_ids,
-                self.customers,
-                self.totals,
-                self.raws,
-                self.currencies,
-                self.placed,
-                self.metrics,
-            ).items()
+        columns = profile.fact_columns(
+            self.order_ids, self.customers, self.totals, self.raws, self.currencies, self.placed, self.metrics
         )
+        if profile.want_segment:
+            columns["customer.segment"] = profile.segments(range(len(self.order_ids)))
         others, signals = self.others, profile.signals if profile.codes else None
         facts: dict[str, Any] = {}  # one dict for every order when the rules read only profile facts
         for i, (order_id, cid, total) in enumerate(
@@ -593,11 +603,62 @@ class _Kept:
         ):
             if others:
                 facts = others[i]
-            for name, column in columns:
+            for name, column in columns.items():
                 facts[name] = column[i]
             if signals is not None:
                 signals(facts, i, cid, total)
             yield order_id, cid, total, facts
+
+    def decide(
+        self, profile: Profiles, rules: list[CompiledRule]
+    ) -> Iterator[tuple[int, int | None, int, int]]:
+        """Yield each kept order a rule stops, with the strongest stopping action's strength.
+
+        The rules run column by column (``rules.columns``): each part of a rule reads its facts only
+        on the orders its earlier parts left undecided, and a weaker rule only on the orders no
+        stronger one stopped. The signals are checked per order, on the orders that reach them.
+        """
+        columns = profile.fact_columns(
+            self.order_ids, self.customers, self.totals, self.raws, self.currencies, self.placed, self.metrics
+        )
+        others, n = self.others, len(self.order_ids)
+        with_signals: dict[int, dict[str, Any]] = {}
+
+        def signals_of(i: int) -> dict[str, Any]:
+            facts = with_signals.get(i)
+            if facts is None:
+                facts = with_signals[i] = dict(others[i]) if others else {}
+                for name, column in columns.items():
+                    facts[name] = column[i]
+                profile.signals(facts, i, self.customers[i], self.totals[i])
+            return facts
+
+        def column(name: str, rows: Sequence[int]) -> Sequence[Any]:
+            values = columns.get(name)
+            if values is not None:
+                return values if len(rows) == n else [values[i] for i in rows]  # all rows, or some
+            if name in SIGNAL_FACTS:
+                signal = profile.signal_column(name, rows, column)
+                return signal if signal is not None else [signals_of(i).get(name) for i in rows]
+            if name in SEGMENT_FACTS and profile.want_segment:
+                return profile.segments(rows)
+            return [others[i].get(name) for i in rows] if others else [None] * len(rows)
+
+        best: dict[int, int] = {}
+        undecided: list[int] = list(range(n))
+        for rule, strength in sorted(
+            ((r, STRENGTH[Outcome(r.action)]) for r in rules), key=lambda rs: -rs[1]
+        ):
+            if not undecided:
+                break
+            fired = firing_rows(rule, undecided, column, dear=SEGMENT_FACTS)
+            for i in fired:
+                best[i] = strength
+            if fired:
+                undecided = [i for i in undecided if i not in best]
+        order_ids, customers, totals = self.order_ids, self.customers, self.totals
+        for i in sorted(best):
+            yield order_ids[i], customers[i], totals[i], best[i]
 
 
 def _column(name: str) -> Any:

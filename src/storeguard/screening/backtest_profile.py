@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from operator import itemgetter
@@ -103,6 +103,8 @@ _SIGNAL_NEEDS = {
     "many_cancellations": {"customer.cancellations"},
 }
 assert tuple(_SIGNAL_NEEDS) == SIGNAL_CODES
+# The checks that read the order's own context (``SignalContext``): the first-order amount, the total, the address.
+_CONTEXT_CODES = frozenset({"first_order_high_value", "shared_shipping_address"})
 # The order's columns its identifiers are read from (``identifiers_of_order``).
 _IDENTITY_COLUMNS = (
     "email",
@@ -168,7 +170,7 @@ class Profiles:
         self.codes = tuple(code for code in SIGNAL_CODES if f"signals.{code}" in used)
         # Only the first-order and shared-address checks read the context (``signals.CHECKS``):
         # for the others one context serves every order.
-        self.order_context = bool({"first_order_high_value", "shared_shipping_address"} & set(self.codes))
+        self.order_context = bool(_CONTEXT_CODES & set(self.codes))
         self.no_context = SignalContext(first_order_amount=0, total_minor=0)
         # The segment of each place (``segment_key``, blocked, linked to a blocked customer, vip's least spend).
         self.places: dict[tuple[Any, ...], str] = {}
@@ -490,26 +492,20 @@ class Profiles:
             if blocks_self:
                 blocked_self.add(i)
         out["linked.customers"], out["linked.blocked_customers"] = linked_column, blocked_column
-        if self.want_segment:
-            out["customer.segment"] = self._segment_column(
-                customers, currencies, metrics, blocked_column, blocked_self
-            )
+        # The segment is placed on the orders that ask for it (``segments``), from these.
+        self.placing = (customers, currencies, metrics, blocked_column, blocked_self)
 
-    def _segment_column(
-        self,
-        customers: list[int | None],
-        currencies: list[str],
-        metrics: list[tuple[int, ...]],
-        blocked: list[int],
-        blocked_self: set[int],
-    ) -> list[str]:
-        """Each order's segment: risk's once the customer is assessed (unless the lists block them, as
-        screening places them), else placed by their metrics; customers in one place share one answer."""
+    def segments(self, rows: Iterable[int]) -> list[str]:
+        """The segment of each of these orders of the last ``fact_columns`` (their indexes): risk's once
+        the customer is assessed (unless the lists block them, as screening places them), else placed
+        by their metrics; customers in one place share one answer."""
+        customers, currencies, metrics, blocked, blocked_self = self.placing
         risk_get, places, segments = self.risk.get, self.places, self.shop.screening["segments"]
         most, vips = orders_counted(segments), self.vips
         assessed = bool(self.risk)
         column: list[str] = []
-        for i, (cid, currency, m) in enumerate(zip(customers, currencies, metrics, strict=True)):
+        for i in rows:
+            cid, currency, m = customers[i], currencies[i], metrics[i]
             is_blocked = i in blocked_self
             if assessed and not is_blocked:
                 risk = risk_get(cid)
@@ -547,6 +543,24 @@ class Profiles:
             return 0, False
         others = self._members(cid, identity.linking) - {cid}
         return len(others), with_entry or not others.isdisjoint(self.blocked)
+
+    def signal_column(
+        self, name: str, rows: Sequence[int], column: Callable[[str, Sequence[int]], Sequence[Any]]
+    ) -> list[bool] | None:
+        """A signal on these orders, its check given only the facts it reads (``column`` answers them),
+        or None for a check that reads the order's own context (first order, shared address)."""
+        code = name.removeprefix("signals.")
+        if code in _CONTEXT_CODES or code not in self.codes:
+            return None
+        (check, params) = next((c, p) for n, c, p in self.checks if n == name)
+        needs = sorted(_SIGNAL_NEEDS[code])
+        context = self.no_context
+        if not needs:
+            return [check({}, params, context) is not None] * len(rows)
+        return [
+            check(dict(zip(needs, values, strict=True)), params, context) is not None
+            for values in zip(*(column(need, rows) for need in needs), strict=True)
+        ]
 
     def signals(self, facts: dict[str, Any], i: int, cid: int | None, total: int) -> None:
         """Set the signal facts the rules read in ``facts``, the ``i``-th order's (its other facts are there)."""
