@@ -2,15 +2,17 @@
 
 Full screening looks each of these up per order: the customer's risk as last stored, the link
 clusters and list entries as they stand now, velocity events strictly before the order, and the
-signals over the order's facts. Here each source is read once (risk by customer, identifier
-holders and clusters, velocity events by key, sorted by time), and once the range is read each
-fact the rules use is worked out as one list over its orders (``fact_columns``) with screening's
-own functions (``identifiers_of_order``, ``segment_for``, the signal checks); a fact no rule reads
-is not worked out, and only the identifier types the read facts need are derived. An order whose link cluster holds a blocked customer, or whose customer has a list entry
-of their own, needs the list match's paths, scopes and overrides: the match screening runs answers
-it, once per customer and keys when no entry's scope or expiry can tell two orders apart (once per
-customer, keys and lines when only a scope on the lines can). Only the identity columns some order
-of the range fills are read, and each distinct identity is worked out once.
+signals over the order's facts. Here each source is read once (risk by customer, link clusters and
+the identifiers that can lead to a blocked customer, velocity events by key, sorted by time), and
+the orders are worked out a chunk at a time, each fact the rules use as one list over the chunk's
+orders (``fact_columns``), with screening's own functions (``identifiers_of_order``,
+``segment_for``, the signal checks). A fact no rule reads is not worked out, only the identifier
+types the read facts need are derived (from only the columns they are read from), each distinct
+identity is worked out once, and the segment and signals are placed on the orders that ask for them.
+An order whose link cluster holds a blocked customer, or whose customer has a list entry of their
+own, needs the list match's paths, scopes and overrides: the match screening runs answers it, once
+per customer and keys when no entry's scope or expiry can tell two orders apart (once per customer,
+keys and lines when only a scope on the lines can).
 """
 
 from __future__ import annotations
