@@ -485,3 +485,16 @@ def test_a_list_entry_scoped_to_limited_editions_blocks_only_the_orders_holding_
 )
 def test_a_time_read_from_either_database_becomes_the_same_naive_utc(value: str | datetime) -> None:
     assert naive_utc(value) == datetime(2025, 1, 1, 12)  # noqa: DTZ001 - naive UTC is the point
+
+
+def test_an_identity_with_only_an_email_is_searched_only_for_the_types_an_email_gives(
+    session: Session,
+) -> None:
+    store = _profile_store(session)
+    profiles = Profiles(session, store.shop, {"linked.blocked_customers"}, FROM, TO)
+    row = tuple("kari@example.com" if column == "email" else None for column in profiles.read)
+    identity = profiles._identity(row, None)
+    assert profiles.kinds_of_filled == {
+        tuple(column == "email" for column in profiles.read): frozenset({"email", "platform_id"})
+    }
+    assert identity.linking == frozenset({("email", "kari@example.com")})

@@ -178,6 +178,8 @@ class Profiles:
         self.places: dict[tuple[Any, ...], str] = {}
         # What a row of identity columns says, for every customer with it.
         self.by_columns: dict[tuple[Any, ...], _Identity] = {}
+        # The identifier types to look for in a row, by which of its identity columns are filled.
+        self.kinds_of_filled: dict[tuple[bool, ...], frozenset[str]] = {}
         self.first_amounts: dict[str, int] = {}
         self.vips: dict[str, int] = {}  # the vip segment's least spend, in each currency
         # Every returning identity of the range is remembered for this backtest (a bounded cache
@@ -594,7 +596,16 @@ class Profiles:
         except TypeError:  # an address as a dict
             found = None
         if found is None:
-            found = _identity(raw, self.read, self.region, self.shop.link_kinds, self.counting, self.kinds)
+            # Only the types some column of this row is read for are looked for (an email-only row
+            # is never searched for a phone, an address or a card).
+            filled = tuple(value is not None for value in raw)
+            kinds = self.kinds_of_filled.get(filled)
+            if kinds is None:
+                present = {c for c, is_filled in zip(self.read, filled, strict=True) if is_filled}
+                kinds = self.kinds_of_filled[filled] = frozenset(
+                    t for t in self.kinds if t not in _TYPE_COLUMNS or _TYPE_COLUMNS[t] & present
+                )
+            found = _identity(raw, self.read, self.region, self.shop.link_kinds, self.counting, kinds)
             if self.want_velocity:
                 counters = self.counters
                 found.counted = tuple(
