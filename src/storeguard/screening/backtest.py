@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, case, cast, func, null, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.bulk import cycle_collection_paused
@@ -53,6 +53,7 @@ from storeguard.screening.backtest_profile import (
     SIGNAL_FACTS,
     Profiles,
     row_getter,
+    scan_column,
     with_needs,
 )
 from storeguard.screening.engine import screen
@@ -394,13 +395,13 @@ def _columnar(
         # Every order is read for the history, and only the candidates' other columns: SQLite then
         # skips a non-candidate's table row.
         selected = [o.customer_id, o.total, case((wanted, o.id))]
-        extra_columns = [case((wanted, _column(name))) for name in extra]
+        extra_columns = [case((wanted, scan_column(name))) for name in extra]
     else:
         if wanted is not None:
             conditions.append(wanted)
             tally.orders, tally.revenue = _count(session, in_range)
             counting = False
-        extra_columns = [_column(name) for name in extra]
+        extra_columns = [scan_column(name) for name in extra]
     if want_status:
         selected.append(o.status)
     at = {"total": 1} | {name: len(selected) + i for i, name in enumerate(extra)}
@@ -441,9 +442,8 @@ def _columnar(
     metrics: tuple[int, ...] = ()  # the customer's as ``CustomerMetrics`` lists them, for the segment
     kept = _Kept()
     raw_of = row_getter([at[name] for name in profile.read]) if profile and profile.read else None
-    currency_at = (
-        at["currency"] if profile is not None and profile.reads_order else 1
-    )  # 1: unread (the total)
+    # The currency's place in the row; 1 (the total) when it is not read.
+    currency_at = at["currency"] if profile is not None and profile.reads_order else 1
     report = tally.progress
     for r in stream_once(session, stmt):
         cid, total, order_id = r[0], r[1], r[2]
@@ -659,16 +659,6 @@ class _Kept:
         order_ids, customers, totals = self.order_ids, self.customers, self.totals
         for i in sorted(best):
             yield order_ids[i], customers[i], totals[i], best[i]
-
-
-def _column(name: str) -> Any:
-    """An order column as the scan reads it: an address as its JSON text, which the facts that read
-    it decode (and an identity is told apart by, as a dict cannot be)."""
-    column = Order.__table__.c[name]
-    return cast(column, Text) if name in _JSON_COLUMNS else column
-
-
-_JSON_COLUMNS = frozenset({"shipping_address", "billing_address", "checkout"})
 
 
 def _json(value: Any) -> Any:

@@ -225,7 +225,7 @@ class Profiles:
         out: dict[int, tuple[tuple[str, str], ...]] = {}
         known = self.match_keys
         for start in range(0, len(order_ids), _CHUNK):
-            stmt = select(o.id, *(_column(c) for c in _IDENTITY_COLUMNS)).where(
+            stmt = select(o.id, *(scan_column(c) for c in _IDENTITY_COLUMNS)).where(
                 o.id.in_(order_ids[start : start + _CHUNK])
             )
             for order_id, *raw in self.session.execute(stmt):
@@ -279,9 +279,8 @@ class Profiles:
             filled = self._filled(shop_id)
             kinds = sorted(k for k in kinds if k not in _KIND_COLUMNS or _KIND_COLUMNS[k] & filled)
             stmt = _holders_statement(shop_id, kinds)
-            for type_, value, cid in (
-                stream_once(session, stmt) if kinds else ()
-            ):  # a shop may link on nothing
+            rows = stream_once(session, stmt) if kinds else ()  # a shop may link on nothing
+            for type_, value, cid in rows:
                 self.holders.setdefault((type_, value), []).append(cid)
             return
         # Otherwise only whether a blocked customer is among them: the holders that can lead to one
@@ -780,10 +779,14 @@ def _holders_statement(shop_id: int, kinds: list[str]) -> Select[Any]:
     )
 
 
-def _column(name: str) -> Any:
-    """An order column as read here: an address as its JSON text (a row of them is told apart in a dict)."""
+def scan_column(name: str) -> Any:
+    """An order column as a backtest reads it: a JSON column (addresses, the checkout) as its text,
+    which the facts that read it decode, and which tells rows apart in a dict as a dict cannot."""
     column = Order.__table__.c[name]
-    return cast(column, Text) if name in ("shipping_address", "billing_address") else column
+    return cast(column, Text) if name in _JSON_COLUMNS else column
+
+
+_JSON_COLUMNS = frozenset({"shipping_address", "billing_address", "checkout"})
 
 
 def _lines_statement() -> Select[Any]:
