@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, tuple_, update
@@ -87,68 +88,78 @@ def identifiers_of_order(
     pass a checkout that is not stored. ``kinds`` keeps only identifiers of those types, in the
     same order, and skips reading the others (a backtest that counts only emails normalizes no address).
     """
+    # Every order screened or backtested comes through here: the field reads and the type checks
+    # are written out once, not called per field (a backtest derives a million orders' identifiers).
     facts: dict[tuple[str, str], IdentifierFact] = {}
-    wanted = _EVERY_TYPE.__contains__ if kinds is None else frozenset(kinds).__contains__
+    wanted = _EVERY_TYPE_NAME if kinds is None else kinds if type(kinds) is frozenset else frozenset(kinds)
+    get = order.get if type(order) is dict else partial(_get, order)
 
     def add(kind: IdentifierType, raw: Any, normalize: Any, display: str | None = None) -> None:
-        if raw is None or (isinstance(raw, str) and not raw.strip()) or not wanted(kind._value_):
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
             return
         try:
             value = normalize(raw)
         except DomainError:
             return  # an order is never refused for a typo in its phone; the key is just missing
-        facts.setdefault((kind._value_, value), IdentifierFact(kind, value, display or str(raw).strip()))
+        key = (kind._value_, value)
+        if key not in facts:
+            facts[key] = IdentifierFact(kind, value, display or str(raw).strip())
 
     # A missing value adds nothing: it is passed over before ``add`` (a backtest reads many such orders).
-    email = _get(order, "email")
-    if email is not None:
+    email = get("email")
+    if email is not None and "email" in wanted:
         add(T.email, email, normalize_email)
-    if email and wanted("email_domain"):
+    if email and "email_domain" in wanted:
         with contextlib.suppress(DomainError):
             add(T.email_domain, email_domain(normalize_email(email)), str)
     region = default_region
-    if not wanted("phone") and not any(map(wanted, _ADDRESS_TYPES)):
-        shipping = billing = None  # not read: no type wanted is read from them
-    else:
-        shipping = _get(order, "shipping_address")
-        billing = _get(order, "billing_address")
-    if wanted("phone"):
-        for raw_phone in (_get(order, "phone"), _get(shipping, "phone"), _get(billing, "phone")):
-            if raw_phone is not None:
-                add(T.phone, raw_phone, lambda v: normalize_phone(v, default_region=region))
-    for kind, address in ((T.shipping_address, shipping), (T.billing_address, billing)):
-        if address and _get(address, "address1"):
-            if wanted(kind._value_):
-                add(kind, address, normalize_address, _address_display(address))
-            name = _address_name(address) if wanted("name_address") else None
-            if name:
+    if "phone" in wanted or not wanted.isdisjoint(_ADDRESS_TYPES):
+        shipping = get("shipping_address")
+        billing = get("billing_address")
+        if "phone" in wanted:
+            for raw_phone in (get("phone"), _get(shipping, "phone"), _get(billing, "phone")):
+                if raw_phone is not None:
+                    add(T.phone, raw_phone, lambda v: normalize_phone(v, default_region=region))
+        for kind, address in ((T.shipping_address, shipping), (T.billing_address, billing)):
+            if address and _get(address, "address1"):
+                if kind._value_ in wanted:
+                    add(kind, address, normalize_address, _address_display(address))
+                name = _address_name(address) if "name_address" in wanted else None
+                if name:
+                    add(
+                        T.name_address,
+                        address,
+                        lambda a, n=name: name_address_key(n, a),
+                        f"{name}, {_address_display(address)}",
+                    )
+    if "ip" in wanted or "ip_user_agent" in wanted:
+        ip = get("browser_ip")
+        if ip is not None:
+            if "ip" in wanted:
+                add(T.ip, ip, normalize_ip)
+            agent = get("user_agent") if ip else None
+            if ip and agent and "ip_user_agent" in wanted:
                 add(
-                    T.name_address,
-                    address,
-                    lambda a, n=name: name_address_key(n, a),
-                    f"{name}, {_address_display(address)}",
+                    T.ip_user_agent,
+                    ip,
+                    lambda v: ip_user_agent_key(v, agent),
+                    f"{ip} {' '.join(str(agent).split())}",
                 )
-    ip = _get(order, "browser_ip") if wanted("ip") or wanted("ip_user_agent") else None
-    agent = _get(order, "user_agent") if ip else None
-    if ip is not None:
-        add(T.ip, ip, normalize_ip)
-    if ip and agent and wanted("ip_user_agent"):
-        add(
-            T.ip_user_agent, ip, lambda v: ip_user_agent_key(v, agent), f"{ip} {' '.join(str(agent).split())}"
-        )
-    device = _get(order, "device_id") if wanted("device_id") else None
-    if device is not None:
-        add(T.device_id, device, lambda v: normalize_token(v, field="device_id"))
-    if wanted("payment_fingerprint") or wanted("card_number"):
+    if "device_id" in wanted:
+        device = get("device_id")
+        if device is not None:
+            add(T.device_id, device, lambda v: normalize_token(v, field="device_id"))
+    if "payment_fingerprint" in wanted or "card_number" in wanted:
         for kind, value, display in _card_facts(order):
-            add(kind, value, str, display)
-    if platform_customer_id is not None:
+            if kind._value_ in wanted:
+                add(kind, value, str, display)
+    if platform_customer_id is not None and "platform_id" in wanted:
         add(T.platform_id, platform_customer_id, lambda v: normalize_token(v, field="platform_id"))
     return list(facts.values())
 
 
-_EVERY_TYPE = frozenset(IdentifierType)
-_ADDRESS_TYPES = ("shipping_address", "billing_address", "name_address")
+_EVERY_TYPE_NAME = frozenset(t.value for t in IdentifierType)
+_ADDRESS_TYPES = frozenset({"shipping_address", "billing_address", "name_address"})
 
 
 def _card_facts(order: Any) -> list[tuple[IdentifierType, str, str]]:
