@@ -1,14 +1,16 @@
-"""Bulk work pauses the cycle collector, and gives it back as it found it."""
+"""Bulk work pauses the cycle collector, and gives it back as it found it; work spread over processes
+answers as one process would, or fails with what went wrong."""
 
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from collections.abc import Iterator
 
 import pytest
 
-from storeguard.core.bulk import cycle_collection_paused
+from storeguard.core.bulk import SharedCount, cycle_collection_paused, in_processes, processes_available
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +58,42 @@ def test_the_collector_stays_off_until_the_last_of_two_threads_ends() -> None:
     thread.join(5)
     assert seen == [False]
     assert gc.isenabled() is True
+
+
+def _square(x: int, count: SharedCount) -> int:
+    count.add(x)
+    return x * x
+
+
+def _fail(message: str, count: SharedCount) -> None:
+    raise ValueError(message)
+
+
+def _die(code: int, count: SharedCount) -> None:
+    os._exit(code)
+
+
+def test_work_in_processes_answers_in_the_order_of_the_calls_and_reports_the_sum_of_progress() -> None:
+    heard: list[int] = []
+    assert in_processes(_square, [(3,), (1,), (2,)], progress=heard.append) == [9, 1, 4]
+    assert heard[-1] == 6
+
+
+def test_the_caller_works_while_the_processes_do() -> None:
+    done: list[str] = []
+    assert in_processes(_square, [(2,)], meanwhile=lambda: done.append("mine")) == [4]
+    assert done == ["mine"]
+
+
+def test_a_call_that_raises_fails_the_whole_run_with_its_error() -> None:
+    with pytest.raises(RuntimeError, match="ValueError: the share went wrong"):
+        in_processes(_fail, [("the share went wrong",)])
+
+
+def test_a_process_that_dies_fails_the_run_with_its_exit_code() -> None:
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        in_processes(_die, [(3,)])
+
+
+def test_processes_available_counts_the_cores_this_process_may_use() -> None:
+    assert processes_available() == len(os.sched_getaffinity(0))

@@ -1,11 +1,18 @@
-"""Bulk work in memory: a long computation that builds millions of objects at once."""
+"""Bulk work: a long computation that builds millions of objects at once, or is spread over processes."""
 
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
+import queue
 import threading
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _running = 0  # blocks inside ``cycle_collection_paused`` now
@@ -36,3 +43,103 @@ def cycle_collection_paused() -> Iterator[None]:
             if _running == 0 and _paused:
                 gc.enable()
                 _paused = False
+
+
+class SharedCount:
+    """A count the processes of ``in_processes`` add to and their caller reads (its progress)."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value  # a multiprocessing Value, handed to each process as it starts
+
+    def add(self, n: int) -> None:
+        with self._value.get_lock():
+            self._value.value += n
+
+    @property
+    def total(self) -> int:
+        return int(self._value.value)
+
+
+def processes_available() -> int:
+    """How many processes ``in_processes`` can usefully run at once: the cores this process may use,
+    or 1 where processes cannot be started from a fresh server (no fork server on this system)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def in_processes(
+    work: Callable[..., T],
+    calls: Sequence[tuple[Any, ...]],
+    *,
+    preload: Sequence[str] = (),
+    progress: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[T]:
+    """Run ``work(*call, count)`` for every call, each in a process of its own, all at once; return
+    their answers in the calls' order.
+
+    ``work`` is a module-level function (it is named, not copied, to the process) and ``count`` a
+    ``SharedCount`` it adds its progress to; ``progress`` is told the sum while they run and at the
+    end. The processes are forked from a fork server, a process started once with the ``preload``
+    modules imported: a fork from this process could copy a lock another thread of a web server
+    holds, and a fresh interpreter per call would import everything again (about a second). A call
+    that raises, or a process that dies, fails the whole run with what went wrong; the others are
+    stopped. ``meanwhile`` is called here once they have started: the caller's own part of the work.
+    """
+    context = multiprocessing.get_context("forkserver")
+    with _lock:
+        context.set_forkserver_preload(list(preload))  # only read when the server first starts
+    counted = SharedCount(context.Value("q", 0))
+    answers = context.Queue()
+    processes = [
+        context.Process(target=_answer, args=(work, i, call, counted, answers), daemon=True)
+        for i, call in enumerate(calls)
+    ]
+    for process in processes:
+        process.start()
+    results: dict[int, T] = {}
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        while len(results) < len(processes):
+            try:
+                i, failure, answer = answers.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                # A process that ended without answering was killed (its answer is sent before it ends).
+                dead = [p.exitcode for i, p in enumerate(processes) if i not in results and p.exitcode]
+                if dead:
+                    raise RuntimeError(f"a worker process ended with exit code {dead[0]}") from None
+                if progress is not None:
+                    progress(counted.total)
+                continue
+            if failure:
+                raise RuntimeError(f"a worker process failed:\n{answer}")
+            results[i] = answer
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        answers.close()
+    if progress is not None:
+        progress(counted.total)
+    return [results[i] for i in range(len(processes))]
+
+
+_POLL_SECONDS = 0.2  # how often the caller hears of progress while the processes run
+
+
+def _answer(
+    work: Callable[..., Any], i: int, call: tuple[Any, ...], counted: SharedCount, answers: Any
+) -> None:
+    """A process's whole life: do the work and send the answer, or what went wrong."""
+    try:
+        answer = work(*call, counted)
+    except BaseException:
+        answers.put((i, True, traceback.format_exc()))
+    else:
+        answers.put((i, False, answer))
