@@ -98,11 +98,17 @@ class RecordedHistory:
         return metrics
 
 
-def recorded_history(session: Session, shop_id: int, used: set[str]) -> RecordedHistory:
-    """Read the events the facts in ``used`` need, for every customer of the shop, in a few queries."""
+def recorded_history(
+    session: Session, shop_id: int, used: set[str], customers: tuple[ColumnElement[bool], ...] = ()
+) -> RecordedHistory:
+    """Read the events the facts in ``used`` need, for every customer of the shop, in a few queries.
+
+    ``customers`` narrows them to some customers (conditions on ``Order.customer_id``): a backtest
+    split over processes reads, in each, only its share's.
+    """
     o = Order
     out = RecordedHistory()
-    mine = (o.shop_id == shop_id, o.customer_id.is_not(None))
+    mine = (o.shop_id == shop_id, o.customer_id.is_not(None), *customers)
     live = (*mine, o.status != OrderStatus.cancelled.value)
     placed = raw_time(o.created_at)
     if used & {"customer.refunds_count", "customer.refund_ratio"}:
@@ -141,14 +147,18 @@ def recorded_history(session: Session, shop_id: int, used: set[str]) -> Recorded
     return out
 
 
-def accounts(session: Session, shop_id: int) -> dict[int, tuple[datetime | None, bool, str | None]]:
+def accounts(
+    session: Session, shop_id: int, share: tuple[int, int] | None = None
+) -> dict[int, tuple[datetime | None, bool, str | None]]:
     """Return each customer of the shop's account as ``build_facts`` reads it.
 
     Created at (naive UTC: the age in days is the order's time less it), disabled by storeguard,
-    and the platform's state.
+    and the platform's state. ``share`` (j, n) reads only the customers whose id is j modulo n.
     """
     c = Customer
     stmt = select(c.id, raw_time(c.created_at), c.state, c.platform_account_state).where(c.shop_id == shop_id)
+    if share is not None:
+        stmt = stmt.where(c.id % share[1] == share[0])
     return {
         cid: (
             naive_utc(created) if created else None,

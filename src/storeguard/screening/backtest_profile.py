@@ -26,12 +26,12 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, Text, bindparam, cast, func, or_, select
+from sqlalchemy import Select, Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from storeguard.core.clock import frozen
 from storeguard.core.money import exponent
-from storeguard.core.prepared import Prepared, stream_once
+from storeguard.core.prepared import stream_once
 from storeguard.customers.identifiers import identifiers_of_order, order_match_keys
 from storeguard.customers.models import Customer, Identifier
 from storeguard.lists.enums import EntryAction, EntryKind, EntryStatus
@@ -242,28 +242,27 @@ class Profiles:
         self.cluster_of: dict[int, int] = {}
         self.in_cluster: dict[int, set[int]] = {}
         active = (e.shop_id == shop_id, e.status == EntryStatus.active.value)
-        # The customers whose own entries decide whether the order's customer is blocked.
-        self.with_entry: set[int] = {
-            int(v)
-            for (v,) in session.execute(select(e.value).where(*active, e.type == "customer"))
-            if v.isdigit()
-        }
-        # The customers a linked block can come from (a superset: expiry, scope and paths are the match's).
+        # The customers whose own entries decide whether the order's customer is blocked, and the
+        # customers a linked block can come from (a superset: expiry, scope and paths are the match's).
+        self.with_entry: set[int] = set()
+        self.blocked: set[int] = set()
+        block, blocks = EntryKind.block.value, (EntryAction.block.value, None)
+        own = select(e.value, e.kind, e.action).where(*active, e.type == "customer")
+        for value, kind, action in stream_once(session, own):
+            if value.isdigit():
+                self.with_entry.add(int(value))
+                if kind == block and action in blocks:
+                    self.blocked.add(int(value))
         blocking = (
             *active,
             e.kind == EntryKind.block.value,
             or_(e.action == EntryAction.block.value, e.action.is_(None)),
         )
-        self.blocked: set[int] = {
-            int(v)
-            for (v,) in session.execute(select(e.value).where(*blocking, e.type == "customer"))
-            if v.isdigit()
-        }
         on_identifiers = select(i.customer_id).join(
             ListEntry, (e.shop_id == i.shop_id) & (e.type == i.type) & (e.value == i.value)
         )
         self.blocked.update(
-            cid for (cid,) in session.execute(on_identifiers.where(i.shop_id == shop_id, *blocking))
+            cid for (cid,) in stream_once(session, on_identifiers.where(i.shop_id == shop_id, *blocking))
         )
         # An entry still live at the range's start can expire within it: then no match is remembered.
         expiring = select(e.id).where(*active, e.expires_at.is_not(None), e.expires_at > self.date_from)
@@ -487,10 +486,15 @@ class Profiles:
         blocked_self: set[int] = set()  # the orders whose customer the lists block
         touched = [i for i, identity in enumerate(identities) if identity.touched]
         keys = self._match_keys([order_ids[i] for i in touched])
+        # The lines of the orders whose answer is not known from an earlier order, read together.
+        lines = _lines_of(
+            self.session,
+            [order_ids[i] for i in touched if (customers[i], keys[order_ids[i]]) not in self.matched],
+        )
         for i in touched:
             as_placed = placed[i].replace(tzinfo=UTC)
             blocks_self, blocked_column[i], linked_column[i] = self._matched(
-                order_ids[i], customers[i], keys[order_ids[i]], totals[i], as_placed
+                customers[i], keys[order_ids[i]], lines.get(order_ids[i], ()), totals[i], as_placed
             )
             if blocks_self:
                 blocked_self.add(i)
@@ -637,7 +641,12 @@ class Profiles:
         return members
 
     def _matched(
-        self, order_id: int, cid: int | None, keys: tuple[tuple[str, str], ...], total: int, placed: datetime
+        self,
+        cid: int | None,
+        keys: tuple[tuple[str, str], ...],
+        order_lines: Sequence[LineInput],
+        total: int,
+        placed: datetime,
     ) -> tuple[bool, int, int]:
         """Whether the lists block the customer, how many blocked customers and how many customers the
         order links to, by the list match screening runs (as of the order's time, with its lines)."""
@@ -645,7 +654,7 @@ class Profiles:
         known = self.matched.get(memo)
         if known is not None:
             return known
-        lines = tuple(scope_lines(_lines(self.session, order_id)))
+        lines = tuple(scope_lines(order_lines))
         with_lines = (cid, keys, lines)
         known = self.matched_lines.get(with_lines)
         if known is not None:
@@ -789,37 +798,37 @@ def scan_column(name: str) -> Any:
 _JSON_COLUMNS = frozenset({"shipping_address", "billing_address", "checkout"})
 
 
-def _lines_statement() -> Select[Any]:
+def _lines_of(session: Session, order_ids: list[int]) -> dict[int, list[LineInput]]:
+    """Each order's lines with their products' facts, as ``inputs.from_order`` describes them."""
     li, p = LineItem, Product
-    return (
-        select(li.id, li.sku, li.title, li.quantity, li.unit_price, li.variant, li.product_id)
-        .add_columns(p.id, p.sku, p.title, p.price, p.category, p.tags, p.high_value, p.limited_edition)
-        .outerjoin(p, p.id == li.product_id)
-        .where(li.order_id == bindparam("order_id", type_=BigInteger))
-        .order_by(li.id)
-    )
-
-
-_LINES = Prepared(_lines_statement)
-
-
-def _lines(session: Session, order_id: int) -> list[LineInput]:
-    """The order's lines with their products' facts, as ``inputs.from_order`` describes them."""
-    return [
-        _product_line(
-            i,
-            ProductRow(*product) if product_id and product[0] is not None else None,
-            sku=sku,
-            title=title,
-            quantity=quantity,
-            unit_price=price,
-            variant=dict(variant or {}),
-            line_item_id=line_id,
+    out: dict[int, list[LineInput]] = {}
+    for start in range(0, len(order_ids), _CHUNK):
+        stmt = (
+            select(
+                li.order_id, li.id, li.sku, li.title, li.quantity, li.unit_price, li.variant, li.product_id
+            )
+            .add_columns(p.id, p.sku, p.title, p.price, p.category, p.tags, p.high_value, p.limited_edition)
+            .outerjoin(p, p.id == li.product_id)
+            .where(li.order_id.in_(order_ids[start : start + _CHUNK]))
+            .order_by(li.order_id, li.id)
         )
-        for i, (line_id, sku, title, quantity, price, variant, product_id, *product) in enumerate(
-            _LINES.rows(session, {"order_id": order_id})
-        )
-    ]
+        for order_id, line_id, sku, title, quantity, price, variant, product_id, *product in session.execute(
+            stmt
+        ):
+            lines = out.setdefault(order_id, [])
+            lines.append(
+                _product_line(
+                    len(lines),
+                    ProductRow(*product) if product_id and product[0] is not None else None,
+                    sku=sku,
+                    title=title,
+                    quantity=quantity,
+                    unit_price=price,
+                    variant=dict(variant or {}),
+                    line_item_id=line_id,
+                )
+            )
+    return out
 
 
 def _risk(session: Session, shop_id: int) -> dict[int, tuple[int, str, tuple[str, ...]]]:
