@@ -48,6 +48,15 @@ class ListEntry(Base):
         Index("ix_list_entries_lookup", "shop_id", "type", "value"),
         # The lists page reads the newest entries a page at a time, by key: never a sort of the table.
         Index("ix_list_entries_created", "created_at", "id"),
+        # The few entries that expire: the sweep that lifts them, and a backtest asking whether any
+        # can expire within its range, read them without walking a million entries that never do.
+        Index(
+            "ix_list_entries_expiring",
+            "shop_id",
+            "expires_at",
+            sqlite_where=text("expires_at IS NOT NULL"),
+            postgresql_where=text("expires_at IS NOT NULL"),
+        ),
         Index(
             "uq_list_entries_active_dedupe",
             "shop_id",
