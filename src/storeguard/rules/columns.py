@@ -78,20 +78,26 @@ class _Evaluator:
             parts = [p for p, d in zip(parts, reads_dear, strict=True) if not d] + [
                 p for p, d in zip(parts, reads_dear, strict=True) if d
             ]
+        passing = not deciding  # the value that leaves an order to the next part, answer unchanged
         for part in parts:
             if not open_:
                 break
             values = self.values(part, [rows[p] for p in open_])
-            still = []
-            for p, value in zip(open_, values, strict=True):
+            # Most values pass (an 'or' whose part is false) and leave the order open, answer
+            # unchanged: only the others are looked at one by one.
+            others = [i for i, value in enumerate(values) if value is not passing]
+            if not others:
+                continue
+            decided = set()
+            for i in others:
+                value = values[i]
                 if value is deciding or value is ERROR:
-                    out[p] = value
-                elif value is not (not deciding):
-                    out[p] = None
-                    still.append(p)
+                    out[open_[i]] = value
+                    decided.add(i)
                 else:
-                    still.append(p)
-            open_ = still
+                    out[open_[i]] = None
+            if decided:
+                open_ = [p for i, p in enumerate(open_) if i not in decided]
         return out
 
     def _compare(self, op: str, name: str, constant: Any, rows: Sequence[int]) -> list[Any]:
