@@ -326,7 +326,10 @@ def _stopped(
 # starting the processes and reading the shop's lists, links and velocity once per process cost
 # more than sharing the orders saves.
 SPLIT_FROM = 200_000
-_PRELOAD = ("storeguard.screening.backtest",)  # what each process needs, imported once in the fork server
+_PRELOAD = (
+    "storeguard.models",
+    "storeguard.screening.backtest",
+)  # what each process needs, imported once in the fork server
 
 
 def _shares(

@@ -185,6 +185,7 @@ class Profiles:
         # Every returning identity of the range is remembered for this backtest (a bounded cache
         # shared by all backtests would forget the earliest of a large shop's customers).
         self.identities: dict[tuple[tuple[Any, ...], int | None], _Identity] = {}
+        self.last_of_customer: dict[int, tuple[tuple[Any, ...], _Identity]] = {}  # their last order's
         self.match_keys: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
         self.order_identities: list[_Identity] = []
         self.want_segment = bool(used & SEGMENT_FACTS)
@@ -381,20 +382,31 @@ class Profiles:
         identities: list[_Identity] = []
         if self.reads_order:
             # One lookup per order: its identity columns and customer, which also say where its links lead.
-            known, identity_of = self.identities, self._identity
+            known, identity_of, last = self.identities, self._identity, self.last_of_customer
             remembered = len(known)
+            append = identities.append
             for key in zip(raws, customers, strict=True):
+                raw, cid = key
+                # A customer's orders mostly carry the same columns: comparing them with the last
+                # order's is cheaper than hashing them to look the identity up.
+                if cid is not None:
+                    seen = last.get(cid)
+                    if seen is not None and seen[0] == raw:
+                        append(seen[1])
+                        continue
                 try:
                     identity = known.get(key)
                 except TypeError:  # an address the driver gave as a dict: worked out without the memory
-                    identity = identity_of(*key)
+                    identity = identity_of(raw, cid)
                 else:
                     if identity is None:
-                        identity = identity_of(*key)
+                        identity = identity_of(raw, cid)
                         if remembered < _REMEMBERED:
                             known[key] = identity
                             remembered += 1
-                identities.append(identity)
+                if cid is not None:
+                    last[cid] = (raw, identity)
+                append(identity)
         self.order_identities = identities  # the shared-address signal reads them
         if self.want_velocity:
             self._velocity_columns(out, n, identities, order_ids, totals, currencies, placed)
