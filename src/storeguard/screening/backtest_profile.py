@@ -439,42 +439,45 @@ class Profiles:
             for kind, spans in self.windows.items()
             if spans
         }
-        scales: dict[str, int] = {}
-        own_of = self.own.get
+        # The orders of each identity together: its keys, counters and windows are looked up once.
+        by_identity: dict[_Identity, list[int]] = {}
         for i, identity in enumerate(identities):
-            counted = identity.counted
-            if not counted:
-                continue
-            total, when = totals[i], placed[i]
-            currency = currencies[i]
-            scale = scales.get(currency)
-            if scale is None:
-                scale = scales[currency] = 10 ** exponent(currency)
-            own_events = None
-            for kind, key, _, counter in counted:
-                if counter is None:  # nothing counted under the key: every window holds the order alone
-                    for orders, amounts, _ in windows[kind]:
-                        if orders is not None:
-                            orders[i] = 1
-                        if amounts is not None:
-                            amounts[i] = total / scale
-                    continue
-                times, sums = counter
-                if own_events is None:
-                    own_events = own_of(order_ids[i], ())
-                own = [(at, value) for k, at, value in own_events if k == key] if own_events else ()
+            if identity.counted:
+                rows = by_identity.get(identity)
+                if rows is None:
+                    by_identity[identity] = [i]
+                else:
+                    rows.append(i)
+        scale_of = {currency: 10 ** exponent(currency) for currency in set(currencies)}
+        own_of = self.own.get
+        for identity, rows in by_identity.items():
+            for kind, key, _, counter in identity.counted:
                 for orders, amounts, span in windows[kind]:
-                    start = when - span
-                    lo, hi = bisect_right(times, start), bisect_left(times, when)
-                    count, amount = hi - lo, sums[hi] - sums[lo]
-                    for at, value in own:
-                        if start < at < when:  # the order itself is never its own velocity
-                            count -= 1
-                            amount -= value
-                    if orders is not None:
-                        orders[i] = count + 1
-                    if amounts is not None:
-                        amounts[i] = (amount + total) / scale
+                    if counter is None:  # nothing counted under the key: every window holds the order alone
+                        for i in rows:
+                            if orders is not None:
+                                orders[i] = 1
+                            if amounts is not None:
+                                amounts[i] = totals[i] / scale_of[currencies[i]]
+                        continue
+                    times, sums = counter
+                    for i in rows:
+                        when = placed[i]
+                        start = when - span
+                        lo, hi = bisect_right(times, start), bisect_left(times, when)
+                        count, amount = hi - lo, sums[hi] - sums[lo]
+                        own = own_of(order_ids[i])
+                        if own:
+                            for k, at, value in own:
+                                if (
+                                    k == key and start < at < when
+                                ):  # the order itself is never its own velocity
+                                    count -= 1
+                                    amount -= value
+                        if orders is not None:
+                            orders[i] = count + 1
+                        if amounts is not None:
+                            amounts[i] = (amount + totals[i]) / scale_of[currencies[i]]
 
     def _link_columns(
         self,
@@ -576,10 +579,23 @@ class Profiles:
         context = self.no_context
         if not needs:
             return [check({}, params, context) is not None] * len(rows)
-        return [
-            check(dict(zip(needs, values, strict=True)), params, context) is not None
-            for values in zip(*(column(need, rows) for need in needs), strict=True)
-        ]
+        # The check is a pure function of the facts it reads: orders whose facts are equal (and of
+        # the same types: 1, 1.0 and True are equal keys) share its answer. Most orders read the
+        # same few values (no chargebacks, no mismatch), so the check runs a handful of times.
+        known: dict[tuple[Any, ...], bool] = {}
+        out: list[bool] = []
+        append = out.append
+        for values in zip(*(column(need, rows) for need in needs), strict=True):
+            key = (values, tuple(v.__class__ for v in values))
+            try:
+                fired = known.get(key)
+            except TypeError:  # a list among them: not a key, asked as it is
+                append(check(dict(zip(needs, values, strict=True)), params, context) is not None)
+                continue
+            if fired is None:
+                fired = known[key] = check(dict(zip(needs, values, strict=True)), params, context) is not None
+            append(fired)
+        return out
 
     def signals(self, facts: dict[str, Any], i: int, cid: int | None, total: int) -> None:
         """Set the signal facts the rules read in ``facts``, the ``i``-th order's (its other facts are there)."""
@@ -613,7 +629,7 @@ class Profiles:
         if found is None:
             # Only the types some column of this row is read for are looked for (an email-only row
             # is never searched for a phone, an address or a card).
-            filled = tuple(value is not None for value in raw)
+            filled = tuple([value is not None for value in raw])
             kinds = self.kinds_of_filled.get(filled)
             if kinds is None:
                 present = {c for c, is_filled in zip(self.read, filled, strict=True) if is_filled}
@@ -745,14 +761,24 @@ def _identity(
     order = _order_of(raw, columns)
     identifiers = identifiers_of_order(order, default_region=region, kinds=kinds)
     # Every kind the order has gets its facts; one with no value has no key, so nothing earlier counts.
-    counted = tuple(
-        (kind, digest(f"{kind}:{value}") if value and kind in VELOCITY_KINDS else None)
-        for kind, value in velocity_keys(identifiers).items()
-        if kind in counting
+    counted = (
+        tuple(
+            (kind, digest(f"{kind}:{value}") if value and kind in VELOCITY_KINDS else None)
+            for kind, value in velocity_keys(identifiers).items()
+            if kind in counting
+        )
+        if counting
+        else ()
     )
-    address = next((i.value for i in identifiers if i.type._value_ == "shipping_address"), None)
-    linking = frozenset(key for i in identifiers if (key := i.key)[0] in link_kinds)
-    return _Identity(linking, counted, address)
+    address = None
+    linking = []
+    for i in identifiers:  # one pass, not one generator per answer (a hundred thousand identities)
+        kind = i.type._value_
+        if kind in link_kinds:
+            linking.append((kind, i.value))
+        if address is None and kind == "shipping_address":
+            address = i.value
+    return _Identity(frozenset(linking), counted, address)
 
 
 def row_getter(indexes: list[int]) -> Callable[[Any], tuple[Any, ...]]:
