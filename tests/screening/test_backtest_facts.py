@@ -501,3 +501,31 @@ def test_an_identity_with_only_an_email_is_searched_only_for_the_types_an_email_
         tuple(column == "email" for column in profiles.read): frozenset({"email", "platform_id"})
     }
     assert identity.linking == frozenset({("email", "kari@example.com")})
+
+
+def test_an_order_screened_before_it_was_stored_is_not_its_own_velocity_in_a_backtest(
+    session: Session,
+) -> None:
+    store = make_store(session)
+    customer = new_customer(session, store, email="early@example.com")
+    earlier = past_order(session, store, customer, created_at=T0 + timedelta(days=3))
+    _recorded(session, store, earlier)
+    # Screened at checkout ten minutes before the platform stored it: its event comes first.
+    order = past_order(session, store, customer, created_at=T0 + timedelta(days=3, hours=1))
+    keys = velocity_keys(identifiers_of_order(order, default_region="NO"))
+    SqlVelocity().record(
+        session,
+        store.shop.id,
+        keys,
+        order_id=order.id,
+        amount=order.total,
+        at=order.created_at - timedelta(minutes=10),
+    )
+    session.flush()
+    names = ["velocity.orders_per_email_24h", "velocity.amount_per_email_24h"]
+    columnar = _facts(session, store, names, full=False)
+    assert columnar[order.id] == {
+        "velocity.orders_per_email_24h": 2,
+        "velocity.amount_per_email_24h": (earlier.total + order.total) / 100,
+    }
+    assert columnar == _facts(session, store, names, full=True)

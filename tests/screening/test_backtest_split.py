@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
-from storeguard.core.db import Base
+from storeguard.core.db import Base, make_engine
+from storeguard.rules import compile_rule
+from storeguard.rules.facts import FACTS
+from storeguard.rules.service import resolver_for
 from storeguard.screening import backtest as backtest_module
 from storeguard.screening.backtest import backtest
 from tests.screening.test_backtest_facts import FROM, TO, _profile_store
@@ -110,3 +114,17 @@ def test_the_full_path_is_never_split(committed: Session, splits: list[tuple[str
     committed.commit()
     assert _answer(committed, shop_id, SOURCES[-1], full=True)["path"] == "full"
     assert splits == []
+
+
+def test_a_split_names_a_database_file_by_its_whole_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, splits: list[tuple[str, int]]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine("sqlite:///relative.db")
+    Base.metadata.create_all(engine)
+    monkeypatch.setattr(backtest_module, "SPLIT_FROM", 0)
+    with Session(engine) as session:
+        rule = compile_rule("block if order.total > 1", FACTS, resolver_for(session, 1))
+        shares = backtest_module._shares(session, 1, [rule], "columnar", FROM, TO)
+    engine.dispose()
+    assert shares == (f"sqlite:///{tmp_path}/relative.db", 2)

@@ -16,6 +16,7 @@ columnar path is tested against. The answer says which path ran.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -326,10 +327,8 @@ def _stopped(
 # starting the processes and reading the shop's lists, links and velocity once per process cost
 # more than sharing the orders saves.
 SPLIT_FROM = 200_000
-_PRELOAD = (
-    "storeguard.models",
-    "storeguard.screening.backtest",
-)  # what each process needs, imported once in the fork server
+# What each process needs, imported once in the fork server.
+_PRELOAD = ("storeguard.models", "storeguard.screening.backtest")
 
 
 def _shares(
@@ -350,8 +349,10 @@ def _shares(
     if cores < 2 or path != "columnar" or not stopping:
         return None
     url = session.get_bind().engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return None
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:") or url.database.startswith("file:"):
+            return None
+        url = url.set(database=os.path.abspath(url.database))  # the processes may not share our directory
     o = Order.__table__.c
     n = session.scalar(
         select(func.count()).where(o.shop_id == shop_id, o.created_at >= date_from, o.created_at < date_to)

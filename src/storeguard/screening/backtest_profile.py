@@ -22,7 +22,6 @@ import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
@@ -333,19 +332,25 @@ class Profiles:
             )
             .order_by(v.key, v.at)
         )
-        times: dict[str, list[datetime]] = {}
-        amounts: dict[str, list[int]] = {}
-        own: dict[int, list[tuple[str, datetime, int]]] = {}
+        # Each key's times, running sums and the orders the events were counted for, looked up once
+        # per identity rather than once per order. The events come key by key, in time order.
+        counters: dict[str, tuple[list[datetime], list[int], list[int | None]]] = {}
         fromisoformat = datetime.fromisoformat
+        current = None
+        times: list[datetime] = []
+        sums: list[int] = []
+        orders: list[int | None] = []
+        total = 0
         for key, at, order_id, amount in stream_once(self.session, stmt):
+            if key != current:
+                current, times, sums, orders, total = key, [], [0], [], 0
+                counters[key] = (times, sums, orders)
             # SQLite's UTC text as UTCDateTime writes it is parsed directly; anything else the careful way.
-            when = fromisoformat(at) if at.__class__ is str and len(at) == 26 else naive_utc(at)
-            times.setdefault(key, []).append(when)
-            amounts.setdefault(key, []).append(amount)
-            own.setdefault(order_id, []).append((key, when, amount))
-        self.own = own
-        # Each key's times and running sums, looked up once per identity rather than once per order.
-        self.counters = {key: (t, [0, *accumulate(amounts[key])]) for key, t in times.items()}
+            times.append(fromisoformat(at) if at.__class__ is str and len(at) == 26 else naive_utc(at))
+            total += amount
+            sums.append(total)
+            orders.append(order_id)
+        self.counters = counters
 
     # --- one order ---------------------------------------------------------------------------
 
@@ -449,9 +454,8 @@ class Profiles:
                 else:
                     rows.append(i)
         scale_of = {currency: 10 ** exponent(currency) for currency in set(currencies)}
-        own_of = self.own.get
         for identity, rows in by_identity.items():
-            for kind, key, _, counter in identity.counted:
+            for kind, _, _, counter in identity.counted:
                 for orders, amounts, span in windows[kind]:
                     if counter is None:  # nothing counted under the key: every window holds the order alone
                         for i in rows:
@@ -460,20 +464,20 @@ class Profiles:
                             if amounts is not None:
                                 amounts[i] = totals[i] / scale_of[currencies[i]]
                         continue
-                    times, sums = counter
+                    times, sums, counted_for = counter
                     for i in rows:
                         when = placed[i]
                         start = when - span
                         lo, hi = bisect_right(times, start), bisect_left(times, when)
                         count, amount = hi - lo, sums[hi] - sums[lo]
-                        own = own_of(order_ids[i])
-                        if own:
-                            for k, at, value in own:
-                                if (
-                                    k == key and start < at < when
-                                ):  # the order itself is never its own velocity
+                        # The order itself is never its own velocity: an event counted for it
+                        # within the window is taken out (it is usually at the order's own time).
+                        order_id = order_ids[i]
+                        if order_id in counted_for[lo:hi]:
+                            for j in range(lo, hi):
+                                if counted_for[j] == order_id:
                                     count -= 1
-                                    amount -= value
+                                    amount -= sums[j + 1] - sums[j]
                         if orders is not None:
                             orders[i] = count + 1
                         if amounts is not None:
