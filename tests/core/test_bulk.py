@@ -7,10 +7,17 @@ import gc
 import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from storeguard.core.bulk import SharedCount, cycle_collection_paused, in_processes, processes_available
+from storeguard.core.bulk import (
+    SharedCount,
+    cpu_quota,
+    cycle_collection_paused,
+    in_processes,
+    processes_available,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -96,4 +103,23 @@ def test_a_process_that_dies_fails_the_run_with_its_exit_code() -> None:
 
 
 def test_processes_available_counts_the_cores_this_process_may_use() -> None:
-    assert processes_available() == len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0))
+    cpu_max = Path("/sys/fs/cgroup/cpu.max")
+    quota = cpu_quota(cpu_max.read_text()) if cpu_max.exists() else None
+    assert processes_available() == min(cores, quota or cores, 8)
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "cpus"),
+    [
+        ("max 100000\n", None),
+        ("200000 100000\n", 2),
+        ("150000 100000", 2),  # one and a half CPUs: two processes use them
+        ("50000 100000", 1),
+        ("", None),
+        ("garbage here", None),
+        ("0 100000", None),
+    ],
+)
+def test_a_containers_cpu_quota_is_read_in_whole_cpus(cpu_max: str, cpus: int | None) -> None:
+    assert cpu_quota(cpu_max) == cpus

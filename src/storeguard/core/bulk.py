@@ -10,6 +10,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -61,14 +62,38 @@ class SharedCount:
 
 
 def processes_available() -> int:
-    """How many processes ``in_processes`` can usefully run at once: the cores this process may use,
-    or 1 where processes cannot be started from a fresh server (no fork server on this system)."""
+    """How many processes ``in_processes`` can usefully run at once: the cores this process may use
+    (fewer when a container's CPU quota allows fewer, at most ``MOST_PROCESSES``), or 1 where
+    processes cannot be started from a fresh server (no fork server on this system)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return 1
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    try:
+        quota = cpu_quota(Path("/sys/fs/cgroup/cpu.max").read_text())
+    except OSError:  # no cgroup v2 here: the cores are the limit
+        quota = None
+    return max(1, min(cores, quota or cores, MOST_PROCESSES))
+
+
+# Each process of a split reads what the whole shop holds once more: beyond a few, that costs more
+# than the orders it shares.
+MOST_PROCESSES = 8
+
+
+def cpu_quota(cpu_max: str) -> int | None:
+    """The whole CPUs a cgroup's ``cpu.max`` ("quota period", or "max period") allows, rounded up;
+    None when it sets no quota."""
+    parts = cpu_max.split()
+    if len(parts) != 2 or parts[0] == "max":
+        return None
+    try:
+        quota, period = int(parts[0]), int(parts[1])
+    except ValueError:
+        return None
+    return max(1, -(-quota // period)) if quota > 0 and period > 0 else None
 
 
 def in_processes(
