@@ -1,3 +1,4 @@
 from storeguard.cli import main
 
-main()
+if __name__ == "__main__":  # a process started by multiprocessing imports the main module again
+    main()
