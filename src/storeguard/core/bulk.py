@@ -135,7 +135,7 @@ def in_processes(
                 i, failure, answer = answers.get(timeout=_POLL_SECONDS)
             except queue.Empty:
                 # A process that ended without answering was killed (its answer is sent before it ends).
-                dead = [p.exitcode for i, p in enumerate(processes) if i not in results and p.exitcode]
+                dead = [p.exitcode for n, p in enumerate(processes) if n not in results and p.exitcode]
                 if dead:
                     raise RuntimeError(f"a worker process ended with exit code {dead[0]}") from None
                 if progress is not None:

@@ -10,7 +10,9 @@ and ``pushdown=False`` runs without the translation, as the reference. The profi
 segment, links, velocity, signals) are read once per shop too (``backtest_profile``). Every fact
 runs on this columnar path; ``full=True`` builds each order's facts with ``screen()`` instead, with
 the clock at the order's time and the customer's history as it stood then: the reference the
-columnar path is tested against. The answer says which path ran.
+columnar path is tested against. The answer says which path ran. A range of ``SPLIT_FROM`` orders
+or more is split by customer over the machine's cores (``_shares``), each process answering for
+its share of the customers.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from storeguard.screening.backtest_history import (
     ACCOUNT_FACTS,
     RECORDED_FACTS,
     accounts,
+    in_share,
     naive_utc,
     raw_time,
     recorded_history,
@@ -266,12 +269,12 @@ def _decide(
             tally.orders += orders
             tally.revenue += revenue
     else:
-        orders_ = (
+        rows = (
             _columnar(session, shop, stopping, date_from, date_to, tally, pushdown=pushdown)
             if result.path == "columnar"
             else _full(session, shop, date_from, date_to, tally)
         )
-        stopped = _stopped(orders_, stopping)
+        stopped = _stopped(rows, stopping)
         read_bad()
     result.orders, result.revenue = tally.orders, tally.revenue
     if progress is not None:
@@ -435,10 +438,9 @@ def _bad_ids(session: Session, shop_id: int, date_from: datetime, date_to: datet
 
 
 def _in_share(share: tuple[int, int]) -> Any:
-    """The orders of the j-th of n shares of the customers: a guest order goes by its own id."""
-    j, n = share
+    """The orders of the j-th of n shares of the customers (``in_share``): a guest order goes by its own id."""
     o = Order.__table__.c
-    return func.coalesce(o.customer_id, o.id) % n == j
+    return in_share(func.coalesce(o.customer_id, o.id), share)
 
 
 def _columnar(
@@ -541,9 +543,7 @@ def _columnar(
     cancels: dict[int, int] = {}
     if want_history:
         _history_before(session, shop.id, date_from, counts, (spent, cancels) if want_status else None, share)
-    # A share's customers are all it needs the history of (a guest has none).
-    of_share = (o.customer_id % share[1] == share[0],) if share is not None else ()
-    recorded = recorded_history(session, shop.id, used, of_share) if want_recorded else None
+    recorded = recorded_history(session, shop.id, used, share) if want_recorded else None
     with_events = recorded.customers() if recorded is not None else frozenset()
     account_of = accounts(session, shop.id, share).get if want_account else None
     fromisoformat = datetime.fromisoformat

@@ -98,17 +98,25 @@ class RecordedHistory:
         return metrics
 
 
+def in_share(customer_id: ColumnElement[int], share: tuple[int, int]) -> ColumnElement[bool]:
+    """The customers of the j-th of n shares of a split backtest: those whose id is j modulo n."""
+    j, n = share
+    return customer_id % n == j
+
+
 def recorded_history(
-    session: Session, shop_id: int, used: set[str], customers: tuple[ColumnElement[bool], ...] = ()
+    session: Session, shop_id: int, used: set[str], share: tuple[int, int] | None = None
 ) -> RecordedHistory:
     """Read the events the facts in ``used`` need, for every customer of the shop, in a few queries.
 
-    ``customers`` narrows them to some customers (conditions on ``Order.customer_id``): a backtest
-    split over processes reads, in each, only its share's.
+    ``share`` (j, n) reads only the customers of that share (``in_share``): a backtest split over
+    processes reads, in each, only its own customers' events.
     """
     o = Order
     out = RecordedHistory()
-    mine = (o.shop_id == shop_id, o.customer_id.is_not(None), *customers)
+    mine = (o.shop_id == shop_id, o.customer_id.is_not(None))
+    if share is not None:
+        mine = (*mine, in_share(o.customer_id, share))
     live = (*mine, o.status != OrderStatus.cancelled.value)
     placed = raw_time(o.created_at)
     if used & {"customer.refunds_count", "customer.refund_ratio"}:
@@ -153,12 +161,12 @@ def accounts(
     """Return each customer of the shop's account as ``build_facts`` reads it.
 
     Created at (naive UTC: the age in days is the order's time less it), disabled by storeguard,
-    and the platform's state. ``share`` (j, n) reads only the customers whose id is j modulo n.
+    and the platform's state. ``share`` (j, n) reads only that share's customers (``in_share``).
     """
     c = Customer
     stmt = select(c.id, raw_time(c.created_at), c.state, c.platform_account_state).where(c.shop_id == shop_id)
     if share is not None:
-        stmt = stmt.where(c.id % share[1] == share[0])
+        stmt = stmt.where(in_share(c.id, share))
     return {
         cid: (
             naive_utc(created) if created else None,
